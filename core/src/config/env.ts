@@ -1,0 +1,154 @@
+/**
+ * The one place that reads process.env. Parsed once by each entry point and passed down.
+ * Errors name the variable and never echo a secret.
+ */
+import { z } from 'zod';
+import path from 'node:path';
+
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const intIn = (min: number, max: number, def: number) =>
+  z.preprocess((v) => (v === '' || v === undefined ? def : Number(v)), z.number().int().min(min).max(max));
+const bool = (def: boolean) =>
+  z.preprocess((v) => {
+    if (v === undefined || v === '') return def;
+    if (typeof v === 'string' && /^(1|true|yes|on)$/i.test(v)) return true;
+    if (typeof v === 'string' && /^(0|false|no|off)$/i.test(v)) return false;
+    return v;
+  }, z.boolean());
+
+const envSchema = z.object({
+  /** Connection string of a real PostgreSQL server; unset → embedded PGlite under DATA_DIR. */
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  ),
+  /** Folder for the embedded database and other local state. */
+  DATA_DIR: z.string().default('./data'),
+  /** Folder where original images and thumbnails are stored. */
+  IMAGES_DIR: z.string().default('./images'),
+  /** HTTP port of the server. */
+  PORT: intIn(0, 65535, 8080),
+  /** Interface the server binds to. */
+  HOST: z.string().default('0.0.0.0'),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted upload in bytes. */
+  MAX_UPLOAD_BYTES: intIn(1024, 200 * 1024 * 1024, 25 * 1024 * 1024),
+  /** Largest accepted image in pixels (decompression-bomb guard). */
+  MAX_IMAGE_PIXELS: intIn(1, 1_000_000_000, 50_000_000),
+  /** Telegram API credentials (my.telegram.org); both or neither. */
+  TELEGRAM_API_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a number').optional()),
+  TELEGRAM_API_HASH: optionalString.pipe(z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hex characters').optional()),
+  /** Channels to follow: usernames, t.me links or numeric ids, comma-separated. */
+  TELEGRAM_CHANNELS: z.string().default(''),
+  /** Optional proxy: socks5://host:port or http://host:port. */
+  TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^(socks[45]|https?):\/\/.+:\d+/, 'must be socks5://host:port or http://host:port').optional()),
+  /** Secret that encrypts the stored Telegram session; generated into DATA_DIR when unset. */
+  SESSION_SECRET: optionalString,
+  /** Cron expression of the scheduled sync. */
+  SYNC_CRON: z.string().default('*/30 * * * *'),
+  /** Messages fetched per request. */
+  SYNC_BATCH_SIZE: intIn(1, 100, 100),
+  /** Parallel downloads. */
+  SYNC_CONCURRENCY: intIn(1, 16, 3),
+  /** Days re-read for edits and deletions. */
+  SYNC_RECHECK_DAYS: intIn(0, 3650, 7),
+  /** Subscribe to live updates in the worker. */
+  LIVE: bool(false),
+  /** Run the sync worker inside the server process (embedded default when Telegram is configured). */
+  EMBEDDED_WORKER: bool(true),
+  /** First-run admin; created at start when no admin exists. */
+  ADMIN_USERNAME: z.string().default('admin'),
+  ADMIN_PASSWORD: optionalString,
+  /** Optional CLIP model (folder or hub id) for "similar artwork" suggestions. */
+  CLIP_MODEL: optionalString,
+  /** Trust X-Forwarded-* from a reverse proxy. */
+  TRUST_PROXY: bool(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Typed configuration derived from the environment. */
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  imagesDir: string;
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  telegram: {
+    apiId: number | undefined;
+    apiHash: string | undefined;
+    channels: string[];
+    proxy: string | undefined;
+  };
+  sessionSecret: string | undefined;
+  sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
+  admin: { username: string; password: string | undefined };
+  clipModel: string | undefined;
+  trustProxy: boolean;
+}
+
+/** Thrown for a bad environment; the message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (default process.env) into Config or throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TELEGRAM_API_ID) !== Boolean(e.TELEGRAM_API_HASH)) {
+    throw new ConfigError('Invalid configuration: TELEGRAM_API_ID and TELEGRAM_API_HASH must be set together');
+  }
+  try {
+    if (e.SYNC_CRON) validateCronShape(e.SYNC_CRON);
+  } catch {
+    throw new ConfigError('Invalid configuration: SYNC_CRON must be a 5 or 6 field cron expression');
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    imagesDir: path.resolve(e.IMAGES_DIR),
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
+    telegram: {
+      apiId: e.TELEGRAM_API_ID ? Number(e.TELEGRAM_API_ID) : undefined,
+      apiHash: e.TELEGRAM_API_HASH,
+      channels: e.TELEGRAM_CHANNELS.split(',').map((s) => s.trim()).filter(Boolean),
+      proxy: e.TELEGRAM_PROXY,
+    },
+    sessionSecret: e.SESSION_SECRET,
+    sync: {
+      cron: e.SYNC_CRON,
+      batchSize: e.SYNC_BATCH_SIZE,
+      concurrency: e.SYNC_CONCURRENCY,
+      recheckDays: e.SYNC_RECHECK_DAYS,
+      live: e.LIVE,
+      embeddedWorker: e.EMBEDDED_WORKER,
+    },
+    admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+    clipModel: e.CLIP_MODEL,
+    trustProxy: e.TRUST_PROXY,
+  };
+}
+
+function validateCronShape(expr: string): void {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) throw new Error('bad cron');
+}
+
+/** Loads `.env` from the working directory (if present) without overriding real env vars. */
+export async function loadDotEnv(): Promise<void> {
+  const { config } = await import('dotenv');
+  config({ quiet: true });
+}
