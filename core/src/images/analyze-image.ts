@@ -1,0 +1,169 @@
+/**
+ * Decoding and analysis of untrusted image bytes (the only sharp entry point besides thumbnails).
+ * Everything is detected from the content, never from a file name.
+ */
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import {
+  codeToBitString,
+  computeFeatures,
+  rgbFromInterleaved,
+  type ImageFeatures,
+  type Rgb,
+} from './signatures.js';
+
+export type { ImageFeatures } from './signatures.js';
+
+export type ImageRejectionCode = 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'corrupt' | 'too_small';
+
+/** Raised for input that is not an acceptable image; maps to a 4xx. */
+export class ImageRejectedError extends Error {
+  override name = 'ImageRejectedError';
+  constructor(
+    public code: ImageRejectionCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AnalyzedImage {
+  /** Hex SHA-256 of the original bytes. */
+  sha256: string;
+  /** Detected from the content. */
+  mime: string;
+  ext: string;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  bytes: number;
+  /** 64-char '0'/'1' DCT pHash of the normalised image, for a bit(64) column. */
+  phash: string;
+  features: ImageFeatures;
+  /** WebP, long side 320 px. */
+  thumbnail: Buffer;
+}
+
+export interface DecodeOptions {
+  maxBytes?: number;
+  maxPixels?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+export const MIN_SIDE = 16;
+/** Long side of the working copy used for all signatures. */
+export const WORK_SIDE = 512;
+export const THUMB_SIDE = 320;
+
+const FORMATS: Record<string, { mime: string; ext: string }> = {
+  jpeg: { mime: 'image/jpeg', ext: 'jpg' },
+  png: { mime: 'image/png', ext: 'png' },
+  webp: { mime: 'image/webp', ext: 'webp' },
+  gif: { mime: 'image/gif', ext: 'gif' },
+  avif: { mime: 'image/avif', ext: 'avif' },
+  tiff: { mime: 'image/tiff', ext: 'tiff' },
+};
+
+export interface DecodedImage {
+  sha256: string;
+  mime: string;
+  ext: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Working copy: oriented, first frame, alpha flattened on white, sRGB 8-bit, long side ≤ 512. */
+  rgb: Rgb;
+  /** Interleaved RGB bytes of the working copy. */
+  raw: Buffer;
+}
+
+sharp.cache(false);
+
+function classifySharpError(err: unknown): ImageRejectedError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit|exceeds pixel/i.test(msg)) return new ImageRejectedError('too_many_pixels', 'The image has too many pixels.');
+  if (/unsupported image format|Input buffer contains unsupported/i.test(msg))
+    return new ImageRejectedError('unsupported_type', 'The file is not a supported image (JPEG, PNG, WebP, GIF, AVIF or TIFF).');
+  return new ImageRejectedError('corrupt', 'The image could not be decoded (corrupt or truncated).');
+}
+
+/** Validates and decodes untrusted bytes into the working copy used for hashing. */
+export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!bytes || bytes.length === 0) throw new ImageRejectedError('corrupt', 'The file is empty.');
+  if (bytes.length > maxBytes) throw new ImageRejectedError('too_large', `The file is larger than ${maxBytes} bytes.`);
+
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  let format = meta.format as string | undefined;
+  if (format === 'heif') format = meta.compression === 'av1' ? 'avif' : undefined;
+  const fmt = format ? FORMATS[format] : undefined;
+  if (!fmt) throw new ImageRejectedError('unsupported_type', `Unsupported image type${meta.format ? ` (${meta.format})` : ''}.`);
+  let w = meta.width ?? 0;
+  let h = (meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : meta.height) ?? 0;
+  if ((meta.orientation ?? 1) >= 5) [w, h] = [h, w];
+  if (w * h > maxPixels) throw new ImageRejectedError('too_many_pixels', `The image has more than ${maxPixels} pixels.`);
+  if (w < MIN_SIDE || h < MIN_SIDE) throw new ImageRejectedError('too_small', `The image is smaller than ${MIN_SIDE}×${MIN_SIDE} pixels.`);
+
+  let raw: Buffer;
+  let info: sharp.OutputInfo;
+  try {
+    ({ data: raw, info } = await sharp(bytes, { limitInputPixels: maxPixels, pages: 1, page: 0, failOn: 'error' })
+      .rotate()
+      .resize(WORK_SIDE, WORK_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  if (info.channels !== 3 || info.width < 1 || info.height < 1) {
+    throw new ImageRejectedError('corrupt', 'The image could not be decoded.');
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return {
+    sha256,
+    mime: fmt.mime,
+    ext: fmt.ext,
+    width: w,
+    height: h,
+    bytes: bytes.length,
+    rgb: rgbFromInterleaved(raw, info.width, info.height, 3),
+    raw,
+  };
+}
+
+/** WebP thumbnail (long side 320) from the decoded working copy. */
+export async function thumbnailOf(d: DecodedImage): Promise<Buffer> {
+  return sharp(d.raw, { raw: { width: d.rgb.width, height: d.rgb.height, channels: 3 } })
+    .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80 })
+    .toBuffer();
+}
+
+/** Validates, decodes, hashes and thumbnails an image. Throws ImageRejectedError for bad input. */
+export async function analyzeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<AnalyzedImage> {
+  const d = await decodeImage(bytes, opts);
+  const thumbPromise = thumbnailOf(d);
+  const features = computeFeatures(d.rgb);
+  const thumbnail = await thumbPromise;
+  return {
+    sha256: d.sha256,
+    mime: d.mime,
+    ext: d.ext,
+    width: d.width,
+    height: d.height,
+    bytes: d.bytes,
+    phash: codeToBitString(features.phash),
+    features,
+    thumbnail,
+  };
+}
