@@ -5,21 +5,19 @@ import path from 'node:path';
 import { openDatabase, type Db } from './database.js';
 import { migrate } from './migrate.js';
 import { createLogger } from '../logger.js';
+import { createTestDb, testEngine } from '../testing/test-db.js';
 
 const logger = createLogger('silent');
-const pgUrl = process.env.TEST_DATABASE_URL;
 
-describe.each([
-  ['pglite', undefined],
-  ...(pgUrl ? [['postgres', pgUrl] as const] : []),
-])('migrations on %s', (_kind, url) => {
+describe(`migrations on ${testEngine}`, () => {
   let db: Db;
   afterAll(async () => db?.close());
 
   it('runs every migration up, down to empty and up again', async () => {
-    db = await openDatabase({ databaseUrl: url, dataDir: '', logger, embedded: 'memory' });
-    if (url) await migrate(db, logger, 'down', Infinity); // a reused server starts clean
+    db = await createTestDb(); // migrated; go down to empty first
+    const all = await migrate(db, logger, 'down', Infinity);
     const up = await migrate(db, logger);
+    expect(up).toEqual([...all].reverse());
     expect(up.length).toBeGreaterThan(0);
     const tables = await db.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'");
     expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining(['channels', 'characters', 'artworks', 'admins', 'sessions', 'sync_runs']));

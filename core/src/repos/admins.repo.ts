@@ -1,0 +1,63 @@
+/** SQL for admins and their sessions (session ids are SHA-256 hashes of the cookie token). */
+import type { Queryable } from '../db/database.js';
+
+export interface Admin {
+  id: string;
+  username: string;
+  passwordHash: string;
+}
+
+export interface SessionRow {
+  id: string;
+  adminId: string;
+  username: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export async function countAdmins(q: Queryable): Promise<number> {
+  return (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM admins')).rows[0]!.n;
+}
+
+export async function findAdminByUsername(q: Queryable, username: string): Promise<Admin | null> {
+  const r = await q.query('SELECT id, username, password_hash FROM admins WHERE lower(username) = lower($1)', [username]);
+  const row = r.rows[0];
+  return row ? { id: row.id, username: row.username, passwordHash: row.password_hash } : null;
+}
+
+/** Creates the admin or replaces its password; returns its id. */
+export async function upsertAdmin(q: Queryable, username: string, passwordHash: string): Promise<string> {
+  const existing = await findAdminByUsername(q, username);
+  if (existing) {
+    await q.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [existing.id, passwordHash]);
+    await q.query('DELETE FROM sessions WHERE admin_id = $1', [existing.id]);
+    return existing.id;
+  }
+  const r = await q.query<{ id: string }>('INSERT INTO admins (username, password_hash) VALUES ($1, $2) RETURNING id', [username, passwordHash]);
+  return r.rows[0]!.id;
+}
+
+export async function insertSession(q: Queryable, s: { id: string; adminId: string; csrfToken: string; expiresAt: Date }): Promise<void> {
+  await q.query('INSERT INTO sessions (id, admin_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [s.id, s.adminId, s.csrfToken, s.expiresAt]);
+}
+
+export async function findSession(q: Queryable, id: string): Promise<SessionRow | null> {
+  const r = await q.query(
+    'SELECT s.id, s.admin_id, a.username, s.csrf_token, s.expires_at FROM sessions s JOIN admins a ON a.id = s.admin_id WHERE s.id = $1',
+    [id],
+  );
+  const row = r.rows[0];
+  return row ? { id: row.id, adminId: row.admin_id, username: row.username, csrfToken: row.csrf_token, expiresAt: new Date(row.expires_at) } : null;
+}
+
+export async function extendSession(q: Queryable, id: string, expiresAt: Date): Promise<void> {
+  await q.query('UPDATE sessions SET expires_at = $2 WHERE id = $1', [id, expiresAt]);
+}
+
+export async function deleteSession(q: Queryable, id: string): Promise<void> {
+  await q.query('DELETE FROM sessions WHERE id = $1', [id]);
+}
+
+export async function deleteExpiredSessions(q: Queryable): Promise<number> {
+  return (await q.query('DELETE FROM sessions WHERE expires_at <= now()')).rowCount ?? 0;
+}

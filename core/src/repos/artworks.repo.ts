@@ -1,0 +1,93 @@
+/** SQL for artworks (image files of a character; one current, older ones kept as history). */
+import type { Queryable } from '../db/database.js';
+import { isoOrNull } from './rows.js';
+
+export interface Artwork {
+  id: string;
+  characterId: string;
+  filePath: string;
+  thumbPath: string;
+  sha256: string;
+  phash: string;
+  width: number;
+  height: number;
+  bytes: number;
+  mime: string;
+  channelId: string | null;
+  messageId: string | null;
+  groupedId: string | null;
+  telegramPhotoId: string | null;
+  isCurrent: boolean;
+  hidden: boolean;
+  createdAt: string;
+}
+
+function toArtwork(r: any): Artwork {
+  return {
+    id: r.id,
+    characterId: r.character_id,
+    filePath: r.file_path,
+    thumbPath: r.thumb_path,
+    sha256: r.sha256,
+    phash: r.phash,
+    width: r.width,
+    height: r.height,
+    bytes: r.bytes,
+    mime: r.mime,
+    channelId: r.channel_id,
+    messageId: r.message_id,
+    groupedId: r.grouped_id,
+    telegramPhotoId: r.telegram_photo_id,
+    isCurrent: r.is_current,
+    hidden: r.hidden,
+    createdAt: isoOrNull(r.created_at)!,
+  };
+}
+
+/** The artwork with these bytes, or null. */
+export async function findArtworkBySha(q: Queryable, sha256: string): Promise<Artwork | null> {
+  const r = await q.query('SELECT * FROM artworks WHERE sha256 = $1', [sha256]);
+  return r.rows[0] ? toArtwork(r.rows[0]) : null;
+}
+
+/** The artwork stored from a channel message, or null. */
+export async function findArtworkByMessage(q: Queryable, channelId: string, messageId: number | string): Promise<Artwork | null> {
+  const r = await q.query('SELECT * FROM artworks WHERE channel_id = $1 AND message_id = $2', [channelId, messageId]);
+  return r.rows[0] ? toArtwork(r.rows[0]) : null;
+}
+
+/** Every artwork of a character, current first, then newest. */
+export async function listArtworksOfCharacter(q: Queryable, characterId: string): Promise<Artwork[]> {
+  const r = await q.query('SELECT * FROM artworks WHERE character_id = $1 ORDER BY is_current DESC, created_at DESC, id DESC', [characterId]);
+  return r.rows.map(toArtwork);
+}
+
+export interface NewArtwork {
+  characterId: string;
+  filePath: string;
+  thumbPath: string;
+  sha256: string;
+  phash: string;
+  width: number;
+  height: number;
+  bytes: number;
+  mime: string;
+  channelId: string | null;
+  messageId: number | null;
+  groupedId: string | null;
+  telegramPhotoId: string | null;
+  createdAt?: Date | null;
+}
+
+/** Inserts an artwork as the character's current one (the previous current one becomes history). */
+export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise<string> {
+  await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id,
+        grouped_id, telegram_photo_id, is_current, created_at)
+     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now())) RETURNING id`,
+    [a.characterId, a.filePath, a.thumbPath, a.sha256, a.phash, a.width, a.height, a.bytes, a.mime, a.channelId, a.messageId,
+      a.groupedId, a.telegramPhotoId, a.createdAt ?? null],
+  );
+  return r.rows[0]!.id;
+}

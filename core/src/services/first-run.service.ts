@@ -1,0 +1,24 @@
+/** Creates the first admin so a fresh install can log in. */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { AuthService } from './auth.service.js';
+
+/**
+ * With no admin yet: uses ADMIN_PASSWORD, or generates one into DATA_DIR/initial-admin-password.txt (0600)
+ * and logs where it is; the password itself never goes to the log.
+ */
+export async function ensureFirstAdmin(deps: { auth: AuthService; logger: Logger; username: string; password: string | undefined; dataDir: string }): Promise<void> {
+  if ((await deps.auth.countAdmins()) > 0) return;
+  let password = deps.password;
+  let where = 'ADMIN_PASSWORD';
+  if (!password) {
+    password = crypto.randomBytes(12).toString('base64url');
+    fs.mkdirSync(deps.dataDir, { recursive: true });
+    where = path.join(deps.dataDir, 'initial-admin-password.txt');
+    fs.writeFileSync(where, `${password}\n`, { mode: 0o600 });
+  }
+  await deps.auth.setAdminPassword(deps.username, password);
+  deps.logger.info({ username: deps.username, passwordFrom: where }, `first-run admin "${deps.username}" created; password in ${where}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * Scraper CLI: `npm run scraper -- <command> [args]`. Each command lives in commands/<name>.command.ts
+ * and gets the same database and services as the server (embedded PGlite is shared over its socket
+ * when the server is running).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, loadDotEnv } from '@waifudex/core/config/env';
+import { createLogger } from '@waifudex/core/logger';
+import { openDatabase } from '@waifudex/core/db/database';
+import { migrate } from '@waifudex/core/db/migrate';
+import { runMain } from '@waifudex/core/run-main';
+import { createIngestService } from '@waifudex/core/services/ingest.service';
+import type { Command, CommandContext } from './context.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function available(): string[] {
+  return fs.readdirSync(path.join(here, 'commands'))
+    .filter((f) => /\.command\.(js|ts)$/.test(f))
+    .map((f) => f.replace(/\.command\.(js|ts)$/, ''))
+    .sort();
+}
+
+runMain(async () => {
+  const [name, ...args] = process.argv.slice(2);
+  const names = available();
+  if (!name || name === 'help' || name === '--help' || !names.includes(name)) {
+    const msg = `usage: npm run scraper -- <command> [args]\ncommands: ${names.join(', ')}`;
+    if (name && name !== 'help' && name !== '--help') throw Object.assign(new Error(`unknown command "${name}"\n${msg}`), { userFacing: true });
+    console.log(msg);
+    return;
+  }
+  await loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, `scraper:${name}`);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  try {
+    await migrate(db, logger);
+    fs.mkdirSync(config.imagesDir, { recursive: true });
+    const ctx: CommandContext = {
+      config,
+      db,
+      logger,
+      ingest: createIngestService({ db, imagesDir: config.imagesDir, logger, maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels }),
+      progress: process.stderr,
+    };
+    const mod = (await import(`./commands/${name}.command.js`)) as { default: Command };
+    await mod.default(args, ctx);
+  } finally {
+    await db.close();
+  }
+});

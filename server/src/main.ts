@@ -1,0 +1,59 @@
+/** Composition root of the server: config → database (+migrations) → services → app.listen. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import { loadConfig, loadDotEnv } from '@waifudex/core/config/env';
+import { createLogger } from '@waifudex/core/logger';
+import { openDatabase } from '@waifudex/core/db/database';
+import { migrate } from '@waifudex/core/db/migrate';
+import { runMain } from '@waifudex/core/run-main';
+import { VERSION } from '@waifudex/core/version';
+import { createAuthService } from '@waifudex/core/services/auth.service';
+import { ensureFirstAdmin } from '@waifudex/core/services/first-run.service';
+import { buildApp } from './app.js';
+import { createFeatureRouters } from './features.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+runMain(async () => {
+  await loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'server');
+  fs.mkdirSync(config.imagesDir, { recursive: true });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  await migrate(db, logger);
+  const auth = createAuthService({ db });
+  await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
+  const features = await createFeatureRouters({ config, db, logger });
+  const app = buildApp({
+    db,
+    logger,
+    imagesDir: config.imagesDir,
+    webDir: path.resolve(here, '../../web/dist'),
+    version: VERSION,
+    auth,
+    trustProxy: config.trustProxy,
+    routers: features.routers,
+  });
+  const server = app.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    logger.info({ port, database: db.location }, `Waifudex is running on http://localhost:${port}`);
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'cannot listen');
+    process.exit(1);
+  });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await features.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});
