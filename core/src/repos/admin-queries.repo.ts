@@ -1,0 +1,103 @@
+/** SQL for the admin area: the character list with review/hidden filters and caption details. */
+import type { Queryable } from '../db/database.js';
+import type { CharacterListItem } from './characters.repo.js';
+import { isoOrNull } from './rows.js';
+
+/** A character as the admin list shows it: every column, its current artwork and its channel's title. */
+export interface AdminCharacterListItem extends CharacterListItem {
+  channelTitle: string | null;
+  artworkCount: number;
+}
+
+export interface AdminCharacterQuery {
+  page: number;
+  perPage: number;
+  /** Already normalised search text (see normalizeForSearch); empty → no filter. */
+  search: string;
+  /** true/false filter on needs_review; undefined → both. */
+  needsReview?: boolean;
+  /** true/false filter on hidden; undefined → both. */
+  hidden?: boolean;
+}
+
+function likeEscaped(p: string): string {
+  return `'%' || replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+}
+
+function toItem(r: any): AdminCharacterListItem {
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    name: r.name,
+    anime: r.anime,
+    rarity: r.rarity,
+    rarityEmoji: r.rarity_emoji,
+    sourceId: r.source_id,
+    variant: r.variant,
+    captionFamily: r.caption_family,
+    parseConfidence: r.parse_confidence,
+    rawCaption: r.raw_caption,
+    needsReview: r.needs_review,
+    editedFields: r.edited_fields ?? [],
+    hidden: r.hidden,
+    createdAt: isoOrNull(r.created_at)!,
+    updatedAt: isoOrNull(r.updated_at)!,
+    channelTitle: r.channel_title ?? null,
+    artworkCount: r.artwork_count ?? 0,
+    artwork: r.a_id
+      ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
+      : null,
+  };
+}
+
+/**
+ * A page of characters for the admin list, hidden ones included. The search matches the id, the source id,
+ * the raw caption and (substring or trigram) name/anime, so emoji and caption fragments find their character.
+ */
+export async function listAdminCharacters(q: Queryable, o: AdminCharacterQuery): Promise<{ items: AdminCharacterListItem[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (o.needsReview !== undefined) {
+    params.push(o.needsReview);
+    where.push(`c.needs_review = $${params.length}`);
+  }
+  if (o.hidden !== undefined) {
+    params.push(o.hidden);
+    where.push(`c.hidden = $${params.length}`);
+  }
+  if (o.search) {
+    params.push(o.search);
+    const p = `$${params.length}`;
+    where.push(`(c.name_search LIKE ${likeEscaped(p)} OR c.anime_search LIKE ${likeEscaped(p)}
+      OR ${p} <% c.name_search OR ${p} <% c.anime_search OR c.id::text = ${p} OR lower(c.source_id) = ${p}
+      OR lower(c.raw_caption) LIKE ${likeEscaped(p)} OR c.rarity_emoji = ${p})`);
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${whereSql}`, params);
+  params.push(o.perPage, (o.page - 1) * o.perPage);
+  const rows = await q.query(
+    `SELECT c.*, ch.title AS channel_title, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime,
+        (SELECT count(*)::int FROM artworks x WHERE x.character_id = c.id) AS artwork_count
+       FROM characters c
+       LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
+       LEFT JOIN channels ch ON ch.id = c.channel_id
+       ${whereSql}
+      ORDER BY c.needs_review DESC, c.updated_at DESC, c.id DESC
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return { total: total.rows[0]!.n, items: rows.rows.map(toItem) };
+}
+
+/** The title of a channel, or null (for the detail views). */
+export async function findChannelTitle(q: Queryable, channelId: string | null): Promise<string | null> {
+  if (!channelId) return null;
+  const r = await q.query<{ title: string }>('SELECT title FROM channels WHERE id = $1', [channelId]);
+  return r.rows[0]?.title ?? null;
+}
+
+/** How many characters wait for review (the admin nav badge). */
+export async function countNeedsReview(q: Queryable): Promise<number> {
+  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE needs_review');
+  return r.rows[0]!.n;
+}

@@ -1,0 +1,114 @@
+/**
+ * Admin work on characters (list with review filters, hand edits, hide, delete, upload, replace artwork)
+ * and the public character detail. Files go through the ingest service and the image store only.
+ */
+import type { Db } from '../db/database.js';
+import { AppError, BadRequestError, NotFoundError } from '../errors.js';
+import { normalizeForSearch } from '../captions/parse-caption.js';
+import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
+import {
+  deleteCharacter,
+  editCharacterFields,
+  findCharacterById,
+  setCharacterHidden,
+  type Character,
+  type CharacterFields,
+} from '../repos/characters.repo.js';
+import { findChannelTitle, listAdminCharacters, type AdminCharacterListItem, type AdminCharacterQuery } from '../repos/admin-queries.repo.js';
+import type { IngestService, IngestStatus } from './ingest.service.js';
+import { removeFiles } from './image-store.js';
+
+/** A character with its whole artwork history (current first). */
+export interface CharacterDetail {
+  character: Character;
+  channelTitle: string | null;
+  artworks: Artwork[];
+}
+
+/** What an admin may change on a character; fields given are remembered as hand-edited. */
+export interface CharacterPatch extends Partial<CharacterFields> {
+  hidden?: boolean;
+}
+
+export interface NewCharacterUpload {
+  bytes: Buffer;
+  caption: string;
+  /** Fields typed in the upload form; they override what the caption parser found. */
+  fields: Partial<CharacterFields>;
+}
+
+export interface AdminCharactersService {
+  /** Admin list: hidden included, filterable by review state, hidden state and text. */
+  list(q: Omit<AdminCharacterQuery, 'search'> & { q: string }): Promise<{ items: AdminCharacterListItem[]; total: number }>;
+  /** Public detail; hidden characters (and hidden artworks) do not exist for the public. */
+  getPublic(id: string): Promise<CharacterDetail>;
+  /** Admin detail: everything, hidden included. */
+  getAdmin(id: string): Promise<CharacterDetail>;
+  /** Applies a hand edit and/or hide/unhide; returns the new state. */
+  edit(id: string, patch: CharacterPatch): Promise<CharacterDetail>;
+  /** Deletes the character, its artwork rows and their files. */
+  remove(id: string): Promise<void>;
+  /** Ingests an uploaded image as a new character (or a new artwork of the character its source id names). */
+  create(u: NewCharacterUpload): Promise<{ status: IngestStatus; detail: CharacterDetail }>;
+  /** Makes the uploaded image the character's current artwork (the old one stays as history). */
+  replaceArtwork(id: string, bytes: Buffer): Promise<CharacterDetail>;
+}
+
+const ID_RE = /^[1-9][0-9]{0,17}$/;
+
+/** Creates the admin characters service. */
+export function createAdminCharactersService(deps: { db: Db; ingest: IngestService; imagesDir: string }): AdminCharactersService {
+  const { db } = deps;
+
+  async function load(id: string): Promise<CharacterDetail> {
+    const character = ID_RE.test(id) ? await findCharacterById(db, id) : null;
+    if (!character) throw new NotFoundError(`character ${id} not found`);
+    const [artworks, channelTitle] = await Promise.all([listArtworksOfCharacter(db, id), findChannelTitle(db, character.channelId)]);
+    return { character, artworks, channelTitle };
+  }
+
+  function duplicate(characterId: string): never {
+    throw new AppError(409, 'duplicate_image', `this image is already stored (character ${characterId})`, { character_id: characterId });
+  }
+
+  return {
+    list: ({ q, ...rest }) => listAdminCharacters(db, { ...rest, search: normalizeForSearch(q) }),
+
+    async getPublic(id) {
+      const d = await load(id);
+      if (d.character.hidden) throw new NotFoundError(`character ${id} not found`);
+      return { ...d, artworks: d.artworks.filter((a) => !a.hidden) };
+    },
+
+    getAdmin: load,
+
+    async edit(id, patch) {
+      await load(id);
+      const { hidden, ...fields } = patch;
+      if (Object.keys(fields).length > 0) await editCharacterFields(db, id, fields, normalizeForSearch);
+      if (hidden !== undefined) await setCharacterHidden(db, id, hidden);
+      return load(id);
+    },
+
+    async remove(id) {
+      await load(id);
+      const files = await db.transaction((tx) => deleteCharacter(tx, id));
+      await removeFiles(deps.imagesDir, files);
+    },
+
+    async create(u) {
+      if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
+      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption });
+      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
+      return { status: out.status, detail: await load(out.characterId) };
+    },
+
+    async replaceArtwork(id, bytes) {
+      await load(id); // before any file is written
+      const out = await deps.ingest.replaceArtwork(id, bytes);
+      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      return load(id);
+    },
+  };
+}

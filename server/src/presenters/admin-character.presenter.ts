@@ -1,0 +1,70 @@
+/** API shapes of the admin character list and of the character detail (public and admin). */
+import type { AdminCharacterListItem } from '@waifudex/core/repos/admin-queries.repo';
+import type { Artwork } from '@waifudex/core/repos/artworks.repo';
+import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
+import { imageUrl, presentCharacterListItem } from './character.presenter.js';
+
+/** One row of the admin list: the public card plus caption, review and visibility details. */
+export function presentAdminListItem(c: AdminCharacterListItem) {
+  return {
+    ...presentCharacterListItem(c),
+    hidden: c.hidden,
+    raw_caption: c.rawCaption,
+    parse_confidence: c.parseConfidence,
+    caption_family: c.captionFamily,
+    edited_fields: c.editedFields,
+    channel_id: c.channelId,
+    channel_title: c.channelTitle,
+    artwork_count: c.artworkCount,
+    updated_at: c.updatedAt,
+  };
+}
+
+function presentArtwork(a: Artwork, admin: boolean) {
+  const base = {
+    id: a.id,
+    url: imageUrl(a.filePath),
+    thumb_url: imageUrl(a.thumbPath),
+    width: a.width,
+    height: a.height,
+    bytes: a.bytes,
+    mime: a.mime,
+    is_current: a.isCurrent,
+    created_at: a.createdAt,
+  };
+  return admin ? { ...base, hidden: a.hidden, sha256: a.sha256, channel_id: a.channelId, message_id: a.messageId } : base;
+}
+
+/** Public detail: the fields and every visible artwork, current first. */
+export function presentCharacterDetail(d: CharacterDetail) {
+  const c = d.character;
+  return {
+    id: c.id,
+    name: c.name,
+    anime: c.anime,
+    rarity: c.rarity,
+    rarity_emoji: c.rarityEmoji,
+    source_id: c.sourceId,
+    variant: c.variant,
+    channel_title: d.channelTitle,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    artworks: d.artworks.map((a) => presentArtwork(a, false)),
+  };
+}
+
+/** Admin detail: adds visibility, review state, the raw caption and how it was parsed. */
+export function presentAdminCharacterDetail(d: CharacterDetail) {
+  const c = d.character;
+  return {
+    ...presentCharacterDetail(d),
+    channel_id: c.channelId,
+    hidden: c.hidden,
+    needs_review: c.needsReview,
+    raw_caption: c.rawCaption,
+    parse_confidence: c.parseConfidence,
+    caption_family: c.captionFamily,
+    edited_fields: c.editedFields,
+    artworks: d.artworks.map((a) => presentArtwork(a, true)),
+  };
+}
