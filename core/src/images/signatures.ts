@@ -223,28 +223,38 @@ function frameColour(img: Rgb, box: Box): [number, number, number] {
   return [med(rs), med(gs), med(bs)];
 }
 
-/** Strips edge rows/columns that are (almost) entirely the frame colour. */
+/** Strips edge rows/columns that are (almost) entirely one colour (each side judged on its own). */
 function trimFlatEdges(img: Rgb, box: Box, tol: number): Box {
-  const [fr, fg, fb] = frameColour(img, box);
-  const differs = (i: number) =>
-    Math.abs(img.r[i]! - fr) > tol || Math.abs(img.g[i]! - fg) > tol || Math.abs(img.b[i]! - fb) > tol;
-  const rowFlat = (y: number, x0: number, x1: number) => {
+  const lineFlat = (idx: (k: number) => number, n: number) => {
+    // median colour of the line, then count pixels away from it
+    const step = Math.max(1, Math.floor(n / 64));
+    const rs: number[] = [];
+    const gs: number[] = [];
+    const bs: number[] = [];
+    for (let k = 0; k < n; k += step) {
+      const i = idx(k);
+      rs.push(img.r[i]!);
+      gs.push(img.g[i]!);
+      bs.push(img.b[i]!);
+    }
+    const med = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1] ?? 0;
+    const fr = med(rs);
+    const fg = med(gs);
+    const fb = med(bs);
     let bad = 0;
-    const lim = Math.max(1, (x1 - x0) * 0.01);
-    for (let x = x0; x < x1; x++) if (differs(y * img.width + x) && ++bad > lim) return false;
+    const lim = Math.max(1, n * 0.01);
+    for (let k = 0; k < n; k++) {
+      const i = idx(k);
+      if ((Math.abs(img.r[i]! - fr) > tol || Math.abs(img.g[i]! - fg) > tol || Math.abs(img.b[i]! - fb) > tol) && ++bad > lim) return false;
+    }
     return true;
   };
-  const colFlat = (x: number, y0: number, y1: number) => {
-    let bad = 0;
-    const lim = Math.max(1, (y1 - y0) * 0.01);
-    for (let y = y0; y < y1; y++) if (differs(y * img.width + x) && ++bad > lim) return false;
-    return true;
-  };
+  const W = img.width;
   let { x, y, w, h } = box;
-  while (h > 2 && rowFlat(y, x, x + w)) (y++, h--);
-  while (h > 2 && rowFlat(y + h - 1, x, x + w)) h--;
-  while (w > 2 && colFlat(x, y, y + h)) (x++, w--);
-  while (w > 2 && colFlat(x + w - 1, y, y + h)) w--;
+  while (h > 2 && lineFlat((k) => y * W + x + k, w)) (y++, h--);
+  while (h > 2 && lineFlat((k) => (y + h - 1) * W + x + k, w)) h--;
+  while (w > 2 && lineFlat((k) => (y + k) * W + x, h)) (x++, w--);
+  while (w > 2 && lineFlat((k) => (y + k) * W + x + w - 1, h)) w--;
   return { x, y, w, h };
 }
 
@@ -272,6 +282,26 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
       mask[gy * gw + gx] = cnt * 2 >= cell * cell ? 1 : 0;
     }
   }
+  // close small gaps (one-cell dilation) so a picture with frame-coloured patches stays one blob
+  const dil = new Uint8Array(gw * gh);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      let on = 0;
+      for (let dy = -1; dy <= 1 && !on; dy++) {
+        const ny = gy + dy;
+        if (ny < 0 || ny >= gh) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = gx + dx;
+          if (nx >= 0 && nx < gw && mask[ny * gw + nx]) {
+            on = 1;
+            break;
+          }
+        }
+      }
+      dil[gy * gw + gx] = on;
+    }
+  }
+  void dil;
   const label = new Int32Array(gw * gh);
   const stack = new Int32Array(gw * gh);
   let best: { n: number; x0: number; y0: number; x1: number; y1: number } | null = null;
@@ -321,6 +351,8 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
   if (bw * bh < 0.08 * gw * gh || bw < 6 || bh < 6) return null;
   if (bw * bh > 0.92 * gw * gh) return null;
   if (best.n < 0.25 * total) return null;
+  // picture-like: the blob fills its bounding box (a photo in a chat bubble), unlike a character cut-out
+  if (best.n < 0.6 * bw * bh) return null;
   return { x: box.x + best.x0 * cell, y: box.y + best.y0 * cell, w: bw * cell, h: bh * cell };
 }
 
