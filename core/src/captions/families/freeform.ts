@@ -1,0 +1,84 @@
+// Hand-written captions (family R) and unlabelled line layouts: "Name - Anime", "Name | Anime",
+// "Name (Anime)", "Name from Anime", two bare lines, a lone name. Low confidence by design.
+import type { Line } from '../lines.js';
+import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
+import { emptyCandidate, type Candidate } from './candidate.js';
+import { splitFrom } from './sentences.js';
+
+// Spaced separators only: a bare "-", ":" or "/" belongs to values (Jean-Pierre, Re:Zero, Fate/stay).
+const SEPARATORS = [' | ', ' — ', ' – ', ' - ', ' • ', ' · ', ' ~ ', ' // '];
+const CREDIT_RE = /@\w|https?:|\bby\s|^(?:art|artist|source|sauce|credit|credits|pixiv|twitter)\b|🎨/iu;
+const PAREN_RE = /^(.{1,80}?)\s*\(([^()]{1,120})\)$/u;
+// Words that make a line a sentence (announcement, promo, note) rather than a name.
+const SENTENCE_WORDS = new Set(
+  ('is are was were be been will would can could should please dont don\'t do does did join use for with your you ' +
+    'our we i my me this that here now started starts ends begin resume resumes tomorrow today maintenance ' +
+    'update updates welcome follow subscribe channel group bot hours days drop drops total repost reposting ' +
+    'giveaway announcement notice original thanks thank check click link free').split(' '),
+);
+
+export function isNameLike(s: string): boolean {
+  if (s.length > 80 || !/\p{L}/u.test(s)) return false;
+  if (/@\w|https?:|\.\s|[!?]\s*$|\p{Ll}{3,}\.$/u.test(s)) return false;
+  const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
+  if (words.length > 7) return false;
+  return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
+}
+
+/** Split one line into name/anime on a spaced separator, "from" or a trailing "(Anime)". */
+export function splitFreeform(text: string): { name: string | null; anime: string | null; sep: string } | null {
+  const from = splitFrom(text);
+  if (from && isNameLike(from.name)) return { ...from, sep: 'from' };
+  for (const sep of SEPARATORS) {
+    if (!text.includes(sep)) continue;
+    const parts = text.split(sep).map((p) => p.trim()).filter((p) => p && !CREDIT_RE.test(p));
+    if (!parts.length) return null;
+    return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+  }
+  const p = PAREN_RE.exec(text);
+  if (p && /\p{Script=Latin}/u.test(p[2]!) && !/^\s*[x×]?\d/.test(p[2]!)) {
+    return { name: cleanName(p[1]).value, anime: cleanAnime(p[2]), sep: '()' };
+  }
+  return null;
+}
+
+export function extractFreeform(lines: readonly Line[]): Candidate | null {
+  const content = lines.filter((l) => l.kind === 'plain');
+  const c = emptyCandidate('freeform', 0.65);
+  const rl = lines.find((l) => l.kind === 'rarityLike');
+  if (rl) {
+    const r = cleanRarity(rl.text);
+    c.rarity = r.rarity;
+    c.rarityEmoji = r.emoji;
+  }
+  const first = content[0];
+  if (!first) return c.rarity ? { ...c, confidence: 0.3 } : null;
+  const split = splitFreeform(first.text);
+  if (split && split.name) {
+    c.name = joinCharacters(split.name);
+    c.anime = split.anime;
+    if (!c.anime) c.confidence = 0.5;
+    return c;
+  }
+  if (!isNameLike(first.text.replace(/^[^\p{L}\p{N}]+/u, ''))) return null;
+  const n = cleanName(first.text);
+  if (!n.value) return null;
+  c.name = joinCharacters(n.value);
+  c.variant = n.variant;
+  c.family = 'positional';
+  const second = content[1];
+  if (second) {
+    // Two bare lines: name then anime by convention, but a reversed order is indistinguishable.
+    c.anime = cleanAnime(second.text);
+    const bare = lines.find((l) => l.kind === 'bareId');
+    if (bare) c.sourceId = cleanId(bare.id);
+    c.confidence = c.rarity && c.sourceId ? 0.65 : 0.45;
+  } else {
+    c.confidence = 0.4;
+    if (n.colour && !c.rarity) {
+      c.rarity = n.colour;
+      c.rarityEmoji = n.colour;
+    }
+  }
+  return c;
+}

@@ -1,0 +1,147 @@
+// Labelled and id-anchored layouts (families A–L, O, Q): fields come from label lines
+// ("Name:", "𝘼𝙣𝙞𝙢𝙚:", "Rarity -", aligned columns), emoji labels ("🌸:", "🆔:") and the
+// "<id>: <name>" line of the grabber/OwO bots. Missing fields are then filled from the line
+// shape around them: the bare anime line before (OwO) or after (grabber) the id line, an
+// unlabelled name under a branded header, a bare "🟡 Legendary" rarity line.
+import type { Line } from '../lines.js';
+import { rarityLike } from '../lines.js';
+import { cleanAnime, cleanId, cleanName, cleanRarity } from '../values.js';
+import { emptyCandidate, type Candidate } from './candidate.js';
+import { danbooruCharacters, extractHashtags, humaniseTag } from './tags.js';
+
+const ID_EMOJI_RE = /^(?:🆔|#️?⃣|🔢|🪪)/u;
+const SPACED_SEP_RE = /\s+(?:\||•|—|–|-|~|\/\/)\s+/u;
+
+function isPlain(l: Line): boolean {
+  return l.kind === 'plain';
+}
+
+/** Name line that may carry "| 🟡 Legendary" after a spaced separator (Senpai /pick cards). */
+function nameFromLine(text: string, c: Candidate): void {
+  const parts = text.split(SPACED_SEP_RE);
+  let nameText: string | null = null;
+  for (const p of parts) {
+    const rl = rarityLike(p.trim());
+    if (rl && c.rarity === null) {
+      const r = cleanRarity(p.trim());
+      c.rarity = r.rarity;
+      c.rarityEmoji = r.emoji;
+    } else if (nameText === null) nameText = p;
+  }
+  const n = cleanName(nameText);
+  c.name = n.value;
+  c.variant ??= n.variant;
+  if (n.colour && c.rarity === null) {
+    c.rarity = n.colour;
+    c.rarityEmoji = n.colour;
+  }
+}
+
+export function extractStructured(lines: readonly Line[]): Candidate | null {
+  const weak = lines.filter((l) => l.kind === 'weakLabel');
+  // Aligned columns ("🎭 Name   Anya Forger") have no delimiter: trust them only in numbers.
+  const useWeak = weak.length >= 2;
+  const labelLines = lines.filter((l) => l.kind === 'label' || (useWeak && l.kind === 'weakLabel'));
+  const idLine = lines.find((l) => l.kind === 'idName');
+  const emojiLabels = lines.filter((l) => l.kind === 'emojiLabel' && l.value);
+  const c = emptyCandidate('labeled', 0.9);
+  let labelled = 0;
+  let newName: string | null = null;
+  const allTags = extractHashtags(lines.map((l) => l.text).join('\n'));
+
+  for (const l of labelLines) {
+    const { field, value, prefix } = l.label!;
+    if (field === 'name' && c.name === null) {
+      const n = cleanName(value);
+      if (n.value) labelled++;
+      c.name = n.value;
+      c.variant ??= n.variant;
+    } else if (field === 'newName') {
+      newName = cleanName(value).value ?? newName;
+    } else if ((field === 'anime' || field === 'copyright') && c.anime === null) {
+      const tags = field === 'copyright' ? extractHashtags(value) : [];
+      c.anime = tags.length ? tags.map(humaniseTag).join(', ') : cleanAnime(value);
+      if (c.anime) labelled++;
+    } else if (field === 'rarity' && c.rarity === null) {
+      const r = cleanRarity(value, prefix);
+      c.rarity = r.rarity;
+      c.rarityEmoji = r.emoji;
+    } else if (field === 'id' && c.sourceId === null) {
+      c.sourceId = cleanId(value);
+      if (c.sourceId) labelled++;
+    } else if (field === 'characters' && c.name === null) {
+      const d = danbooruCharacters(value, allTags);
+      c.name = d.name;
+      c.anime ??= d.anime;
+      if (c.name) labelled++;
+      c.family = 'danbooru';
+    } else if (field === 'variant' && c.variant === null) {
+      c.variant = cleanAnime(value);
+    }
+  }
+  if (newName) c.name = newName;
+
+  // Emoji-only labels (inline share cards): 🆔 is the id; the others are name, then anime.
+  const positional: string[] = [];
+  for (const l of emojiLabels) {
+    if (ID_EMOJI_RE.test(l.emoji!)) c.sourceId ??= cleanId(l.value);
+    else positional.push(l.value!);
+  }
+  if (emojiLabels.length) {
+    if (c.name === null && positional[0] !== undefined) nameFromLine(positional.shift()!, c);
+    if (c.anime === null && positional[0] !== undefined) c.anime = cleanAnime(positional.shift());
+    c.family = c.family === 'labeled' ? 'emoji_labeled' : c.family;
+  }
+
+  if (idLine) {
+    c.sourceId ??= idLine.id!;
+    if (c.name === null) nameFromLine(idLine.name!, c);
+    if (c.anime === null) {
+      // OwO/Grab Garden: bare anime line above the id line; grabber: the line below it.
+      const before = lines.slice(0, idLine.index).filter((l) => l.kind !== 'blank');
+      const prev = before[before.length - 1];
+      const next = lines.slice(idLine.index + 1).find((l) => l.kind !== 'blank');
+      if (prev && isPlain(prev)) {
+        c.anime = cleanAnime(prev.text);
+        c.family = 'owo_id_colon';
+      } else if (next && isPlain(next)) {
+        c.anime = cleanAnime(next.text);
+        c.family = 'grabber_id_colon';
+      } else c.family = 'id_colon';
+    } else c.family = 'id_colon';
+  }
+  if (!labelled && !idLine && !emojiLabels.length) return null;
+
+  if (c.name === null) {
+    // Unlabelled name under a branded header ("『 NOBITA ✘ CATCHER 』....!!\n Hinata Hyuga").
+    const firstField = lines.find((l) => l.kind === 'label' || l.kind === 'emojiLabel' || l.kind === 'idName');
+    const cand = lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ?? lines.find(isPlain);
+    if (cand) {
+      nameFromLine(cand.text, c);
+      const nm = c.name as string | null;
+      if (nm && c.anime && nm.toLowerCase().startsWith(`${c.anime.toLowerCase()}:`)) {
+        // WaifuxGrabBot repeats the series: "➤ Oshi no Ko: Ai Hoshino 🟠" + "• Series: Oshi no Ko".
+        c.name = nm.slice(c.anime.length + 1).trim() || nm;
+      }
+      if (c.name) c.confidence -= 0.1;
+      // Inline cards with only emoji labels: "⟹ <name>\n⟹ <anime>\n🆔: 512".
+      const next = lines.find((l) => isPlain(l) && l.index > cand.index && (!firstField || l.index < firstField.index));
+      if (c.anime === null && next && !labelLines.some((l) => l.label!.field === 'anime')) c.anime = cleanAnime(next.text);
+    }
+  }
+  if (c.rarity === null) {
+    const rl = lines.find((l) => l.kind === 'rarityLike');
+    if (rl) {
+      const r = cleanRarity(rl.text);
+      c.rarity = r.rarity;
+      c.rarityEmoji = r.emoji;
+    }
+  }
+  if (c.variant === null) {
+    const ev = lines.find((l) => l.kind === 'event');
+    if (ev) c.variant = cleanAnime(ev.text);
+  }
+  if (c.name === null) c.confidence = 0.35;
+  else if (c.anime === null && c.sourceId === null) c.confidence -= 0.15;
+  return c;
+}

@@ -1,0 +1,73 @@
+// Label vocabulary and the label-line matcher. Labels are matched at the start of a line after
+// decoration (emoji, bullets, "(", "「"), longest first, and must end at a word boundary.
+
+export type LabelField =
+  | 'name' | 'newName' | 'oldName' | 'anime' | 'rarity' | 'id' | 'characters' | 'copyright' | 'variant' | 'ignore';
+
+const LABEL_LIST: Array<[string, LabelField]> = [
+  // name
+  ['character name', 'name'], ['char name', 'name'], ['waifu name', 'name'], ['husbando name', 'name'],
+  ['card name', 'name'], ['amv name', 'name'], ['video name', 'name'], ['full name', 'name'],
+  ['new name', 'newName'], ['old name', 'oldName'], ['previous name', 'oldName'],
+  ['name', 'name'], ['character', 'name'], ['char', 'name'], ['waifu', 'name'], ['husbando', 'name'],
+  // anime
+  ['anime name', 'anime'], ['anime', 'anime'], ['series name', 'anime'], ['series', 'anime'], ['from', 'anime'],
+  ['franchise', 'anime'], ['game', 'anime'], ['origin', 'anime'], ['manga', 'anime'], ['show', 'anime'],
+  ['copyrights', 'copyright'], ['copyright', 'copyright'],
+  // rarity (CATEGORY counts as rarity, FORMATS §4)
+  ['rarity', 'rarity'], ['category', 'rarity'], ['tier', 'rarity'], ['rank', 'rarity'], ['grade', 'rarity'],
+  // id
+  ['character id', 'id'], ['char id', 'id'], ['card id', 'id'], ['item id', 'id'], ['waifu id', 'id'],
+  ['husbando id', 'id'], ['char no', 'id'], ['id', 'id'],
+  // danbooru
+  ['characters', 'characters'],
+  // second classifications kept as variant
+  ['edition', 'variant'], ['event', 'variant'], ['costume', 'variant'], ['theme', 'variant'],
+  // known non-data labels (so that their lines never become positional values)
+  ['added by', 'ignore'], ['updated by', 'ignore'], ['uploaded by', 'ignore'], ['made by', 'ignore'],
+  ['auto uploaded', 'ignore'], ['art by', 'ignore'], ['by', 'ignore'], ['price', 'ignore'], ['type', 'ignore'],
+  ['quality', 'ignore'], ['posted at', 'ignore'], ['posted', 'ignore'], ['tags', 'ignore'], ['tag', 'ignore'],
+  ['artists', 'ignore'], ['artist', 'ignore'], ['twitter', 'ignore'], ['source', 'ignore'], ['sauce', 'ignore'],
+  ['link', 'ignore'], ['owner', 'ignore'], ['uploader', 'ignore'], ['user', 'ignore'], ['buyer', 'ignore'],
+  ['date', 'ignore'], ['time', 'ignore'], ['status', 'ignore'], ['total', 'ignore'], ['count', 'ignore'],
+  ['caught globally', 'ignore'], ['globally caught', 'ignore'], ['credits', 'ignore'], ['credit', 'ignore'],
+  ['pixiv', 'ignore'], ['balance', 'ignore'], ['coins', 'ignore'],
+];
+// Longest first so "character name" wins over "character", "char id" over "char".
+const LABELS = [...LABEL_LIST].sort((a, b) => b[0].length - a[0].length);
+
+export interface LabelHit {
+  field: LabelField;
+  label: string;
+  /** Decoration before the label, e.g. "(🟡 " or "🍀 ". */
+  prefix: string;
+  value: string;
+  /** Delimiter was whitespace only (aligned-column layout); needs corroboration. */
+  weak: boolean;
+}
+
+const PREFIX_RE = /^[^\p{L}\p{N}#@/]{0,24}/u;
+// Label delimiter: ":" "=" "➥" "→", or a spaced dash. Spaces on either side are optional for ":".
+const DELIM_RE = /^\s*(?:[:=➥➤→⟹⇒»]|[-–—~](?=\s))\s*/u;
+
+export function matchLabel(line: string): LabelHit | null {
+  const prefix = PREFIX_RE.exec(line)?.[0] ?? '';
+  if (/[\p{L}\p{N}]/u.test(prefix)) return null;
+  const rest = line.slice(prefix.length);
+  const head = rest.slice(0, 20).toLowerCase();
+  for (const [label, field] of LABELS) {
+    if (!head.startsWith(label)) continue;
+    const after = rest.slice(label.length);
+    if (/^[\p{L}\p{N}]/u.test(after)) continue;
+    const d = DELIM_RE.exec(after);
+    if (d) return { field, label, prefix, value: after.slice(d[0].length).trim(), weak: false };
+    const sp = /^\s+/.exec(after);
+    if (sp) return { field, label, prefix, value: after.slice(sp[0].length).trim(), weak: true };
+    if (after.trim() === '') return { field, label, prefix, value: '', weak: true };
+    return null;
+  }
+  return null;
+}
+
+/** A generic "Word words: value" line whose label we do not know (stats posts, "Æ: 500"). */
+export const GENERIC_LABEL_RE = /^[^\p{L}\p{N}]{0,8}(\p{L}[\p{L}\p{M} .'’]{0,28}?)\s*[:：]\s+(.*)$/u;

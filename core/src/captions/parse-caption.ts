@@ -1,0 +1,87 @@
+// Caption parser entry point (issue 3). Pipeline: strip Telethon markup → normalise (mojibake,
+// invisibles, NFKC, small caps) → per-channel template → classify lines → families in order of
+// specificity → finalise (per-channel emoji table, confidence, review flag). Pure and sync.
+import { emptyCandidate, type Candidate } from './families/candidate.js';
+import { extractFreeform } from './families/freeform.js';
+import { extractPixiv, extractSlashId } from './families/pixiv.js';
+import { extractSentence } from './families/sentences.js';
+import { extractStructured } from './families/structured.js';
+import { extractHashtags, hashtagOnly } from './families/tags.js';
+import { splitLines } from './lines.js';
+import { normalizeCaptionText } from './normalize.js';
+import { stripMarkup } from './strip-markup.js';
+import type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from './values.js';
+
+export type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+export { normalizeForSearch, normalizeCaptionText } from './normalize.js';
+
+/** Captions below this confidence are flagged needs_review. */
+export const NEEDS_REVIEW_THRESHOLD = 0.6;
+/** Telegram captions are ≤ 2048 chars (messages ≤ 4096); anything past this is not a caption. */
+export const MAX_CAPTION_CHARS = 16_384;
+
+function fromTemplate(t: CompiledTemplate, text: string): Candidate | null {
+  const m = t.match(text);
+  if (!m.ok) return null;
+  const f = m.fields;
+  const c = emptyCandidate('template', 0.97);
+  const n = cleanName(f.name);
+  c.name = n.value ? joinCharacters(n.value) : null;
+  c.variant = f.variant?.trim() || n.variant;
+  c.anime = cleanAnime(f.anime);
+  const r = cleanRarity(f.rarity ?? null, f.rarity_emoji ?? '');
+  c.rarity = r.rarity;
+  c.rarityEmoji = f.rarity_emoji?.trim() || r.emoji;
+  c.sourceId = cleanId(f.source_id);
+  if (!c.name && !c.anime && !c.sourceId) return null;
+  if (!c.name) c.confidence = 0.7;
+  return c;
+}
+
+function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null {
+  const lines = splitLines(text);
+  const found =
+    extractStructured(lines) ??
+    extractSlashId(lines) ??
+    extractPixiv(lines, urls) ??
+    extractSentence(lines) ??
+    extractFreeform(lines);
+  if (found) return found;
+  if (lines.every((l) => l.kind === 'hashtags' || l.kind === 'blank')) {
+    const h = hashtagOnly(extractHashtags(text));
+    if (h.name) return { ...emptyCandidate('hashtags', 0.3), name: h.name, anime: h.anime };
+  }
+  return null;
+}
+
+function lookupEmoji(table: Record<string, string>, emoji: string): string | null {
+  return table[emoji] ?? table[emoji.replace(/\uFE0F/g, '')] ?? table[`${emoji.replace(/\uFE0F/g, '')}\uFE0F`] ?? null;
+}
+
+export function parseCaption(
+  text: string,
+  entities?: CaptionEntity[] | null,
+  opts?: ParseOptions | null,
+): ParsedCaption {
+  const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
+  const { text: plain, urls } = stripMarkup(raw, Array.isArray(entities) ? entities : null);
+  const norm = normalizeCaptionText(plain).trim();
+  if (!norm) return { ...emptyCandidate('empty', 0), needsReview: false };
+
+  let c: Candidate | null = null;
+  if (opts?.template) {
+    c = fromTemplate(opts.template, norm);
+  }
+  if (!c) {
+    c = extractBuiltIn(norm, urls) ?? emptyCandidate('none', 0.3);
+    // A channel with a template whose post does not match it deserves a look.
+    if (opts?.template) c.confidence -= 0.1;
+  }
+  // Emoji-only rarity (WaifuxGrabBot): map through the channel's own table, never a global one.
+  if (c.rarity && c.rarity === c.rarityEmoji && opts?.rarityEmojis) {
+    c.rarity = lookupEmoji(opts.rarityEmojis, c.rarity) ?? c.rarity;
+  }
+  const confidence = Math.round(Math.min(1, Math.max(0, c.confidence)) * 100) / 100;
+  return { ...c, confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
+}

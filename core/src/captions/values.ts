@@ -1,0 +1,119 @@
+// Value cleaners. Each is idempotent (cleaning a cleaned value changes nothing), which the
+// property test relies on.
+import {
+  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, LEAD_DECOR_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, TRAIL_DECOR_RE,
+  TRAIL_EMOJI_RE, collapseSpaces, isUniformCase, titleCase,
+} from './unicode.js';
+
+const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined', 'nil', '-', '?', '…', '...']);
+
+// Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
+const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
+const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+const TRAIL_CLOSERS_RE = /\s*[」』】〕》\]]+\s*$/u;
+// "(夜神月)" after a Latin name: an alias in another script, not part of the name.
+const TRAIL_ALIAS_RE = /\s*\(([^()\p{Script=Latin}]{1,40})\)\s*$/u;
+const WRAP_QUOTES_RE = /^["'“”‘’「『`]+|["'“”’」』`]+$/gu;
+
+export interface CleanName {
+  value: string | null;
+  variant: string | null;
+  /** A trailing colour emoji (🟠) that may be the only rarity marker. */
+  colour: string | null;
+}
+
+function unbalancedCloser(s: string, open: string, close: string): boolean {
+  let depth = 0;
+  for (const ch of s) {
+    if (ch === open) depth++;
+    else if (ch === close) depth--;
+  }
+  return depth < 0;
+}
+
+function isNullWord(s: string): boolean {
+  return NULL_WORDS.has(s.toLowerCase()) || !HAS_LETTER_OR_DIGIT_RE.test(s);
+}
+
+export function cleanName(raw: string | null | undefined, opts: { dropAlias?: boolean } = {}): CleanName {
+  const res: CleanName = { value: null, variant: null, colour: null };
+  if (!raw) return res;
+  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, ''));
+  s = s.replace(LEAD_DECOR_RE, '');
+  for (let i = 0; i < 8; i++) {
+    const before = s;
+    const tag = TRAIL_TAG_RE.exec(s);
+    if (tag) {
+      const inner = tag[0].trim().slice(1, -1).trim();
+      if (inner && !res.variant) res.variant = inner;
+      s = s.slice(0, tag.index);
+    }
+    const em = TRAIL_EMOJI_RE.exec(s);
+    if (em) {
+      const e = em[0].trim();
+      if (COLOUR_EMOJI_RE.test(e)) res.colour ??= e;
+      else res.variant ??= e;
+      s = s.slice(0, em.index);
+    }
+    s = s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_DECOR_RE, '');
+    if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
+    if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = s.replace(TRAIL_CLOSERS_RE, '');
+    if (opts.dropAlias !== false) s = s.replace(TRAIL_ALIAS_RE, '');
+    s = s.trim();
+    if (s === before) break;
+  }
+  if (!s || isNullWord(s)) return res;
+  res.value = s;
+  return res;
+}
+
+export function cleanAnime(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, '')).replace(LEAD_DECOR_RE, '');
+  for (let i = 0; i < 4; i++) {
+    const before = s;
+    s = s.replace(TRAIL_EMOJI_RE, '').replace(TRAIL_COUNT_RE, '').trim();
+    if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
+    if (s === before) break;
+  }
+  s = s.replace(/\s*[|•·,;]+$/u, '').trim();
+  return s && !isNullWord(s) ? s : null;
+}
+
+export interface CleanRarity {
+  rarity: string | null;
+  emoji: string | null;
+}
+
+/** Rarity text without its emoji; uniform-case (incl. folded small caps) values are title-cased. */
+export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanRarity {
+  const prefixEmoji = LEAD_EMOJI_RE.exec(prefix.replace(/^[^\p{Extended_Pictographic}]+/u, ''))?.[0].trim() || null;
+  if (!raw) return { rarity: prefixEmoji, emoji: prefixEmoji };
+  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, ''));
+  if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
+  let valueEmoji: string | null = null;
+  const lead = LEAD_EMOJI_RE.exec(s);
+  if (lead) {
+    valueEmoji = lead[0].trim().split(/\s+/).pop() ?? null;
+    s = s.slice(lead[0].length);
+  }
+  s = s.replace(TRAIL_EMOJI_RE, '').replace(/^[\s:•·\-–—|]+/u, '').trim();
+  // "(🐦 RARITY: 🔥 Exotic)": a ZWJ emoji cut in half by the bot's rarity[0]/rarity[2:] slicing.
+  let emoji = valueEmoji ?? prefixEmoji;
+  if (valueEmoji && prefixEmoji && prefix.includes('(')) emoji = `${prefixEmoji}\u200D${valueEmoji}`;
+  if (!s || ONLY_EMOJI_RE.test(s)) return { rarity: emoji, emoji };
+  if (NULL_WORDS.has(s.toLowerCase())) return { rarity: null, emoji };
+  return { rarity: isUniformCase(s) ? titleCase(s) : s, emoji };
+}
+
+/** The id digits of a labelled id value: "`3`", "#0457", "1207". Leading zeros kept. */
+export function cleanId(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  const m = /^[#№]?\s*(\d{1,12})(?![\d.,/])/.exec(raw.replace(WRAP_QUOTES_RE, '').trim());
+  return m ? m[1]! : null;
+}
+
+/** "Rem & Ram" → "Rem, Ram" (multi-character convention). */
+export function joinCharacters(name: string): string {
+  return name.split(/\s+[&+]\s+/).map((p) => p.trim()).filter(Boolean).join(', ');
+}
