@@ -1,8 +1,11 @@
-/** Wires the feature services and their routers for main.ts (and for tests that want the full stack). */
+/** Wires the feature services and their routers for main.ts (tests wire the same routers directly). */
 import type { Router } from 'express';
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
+import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { requireAdmin } from './middleware/auth.js';
+import { channelRoutes } from './routes/channels.routes.js';
 
 export interface Features {
   routers: Router[];
@@ -10,9 +13,11 @@ export interface Features {
 }
 
 export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger }): Promise<Features> {
-  const routers: Router[] = [];
+  const { config, db, logger } = deps;
   const stoppers: Array<() => Promise<void>> = [];
-  void deps;
+  const ingest = createIngestService({ db, imagesDir: config.imagesDir, logger, maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels });
+  void ingest;
+  const routers: Router[] = [channelRoutes({ db, requireAdmin })];
   return {
     routers,
     async stop() {

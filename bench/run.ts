@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: prints the project's speed and memory figures. Each section lives with its feature
+ * (captions, image search); this file only runs them and prints.
+ */
+import os from 'node:os';
+
+type Section = { name: string; run: () => Promise<Record<string, unknown>> };
+
+const sections: Section[] = [
+  {
+    name: 'caption parser',
+    run: async () => {
+      const { benchCaptions } = await import('../core/dist/captions/bench-captions.js');
+      const r = benchCaptions();
+      return { captions_per_second: Math.round(r.captionsPerSecond), captions: r.n, target: '>= 50000/s on one core' };
+    },
+  },
+  {
+    name: 'image search',
+    run: async () => {
+      const mod = await import('./image-search.bench.js');
+      return mod.runImageSearchBench();
+    },
+  },
+];
+
+const only = process.argv.slice(2);
+console.log(`Waifudex benchmarks — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
+for (const s of sections) {
+  if (only.length && !only.some((o) => s.name.includes(o))) continue;
+  const started = Date.now();
+  try {
+    const figures = await s.run();
+    console.log(`\n## ${s.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  } catch (err) {
+    console.log(`\n## ${s.name}: FAILED — ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Re-parses stored raw captions after the parser or a channel template changes. Fields an admin edited
+ * by hand are kept (unless overrideEdits); a new source id that collides with another character of the
+ * channel is reported, not forced.
+ */
+import type { Db } from '../db/database.js';
+import { parseCaption, normalizeForSearch } from '../captions/parse-caption.js';
+import { compileTemplate } from '../captions/template.js';
+import { applyCaption } from '../repos/characters.repo.js';
+import { listChannels, type Channel } from '../repos/channels.repo.js';
+import { captionUpdate } from './ingest.service.js';
+
+export interface ReparseResult {
+  scanned: number;
+  changed: number;
+  needsReview: number;
+  conflicts: Array<{ characterId: string; error: string }>;
+}
+
+export interface ReparseOptions {
+  channelId?: string | null;
+  overrideEdits?: boolean;
+  dryRun?: boolean;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Re-parses every character's raw caption (optionally of one channel). */
+export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<ReparseResult> {
+  const channels = new Map<string, Channel>((await listChannels(db)).map((c) => [c.id, c]));
+  const templates = new Map<string, ReturnType<typeof compileTemplate> | null>();
+  const templateOf = (ch: Channel | undefined) => {
+    if (!ch?.captionTemplate) return null;
+    if (!templates.has(ch.id)) {
+      try {
+        templates.set(ch.id, compileTemplate(ch.captionTemplate));
+      } catch {
+        templates.set(ch.id, null);
+      }
+    }
+    return templates.get(ch.id) ?? null;
+  };
+  const filter = o.channelId ? 'AND channel_id = $2' : '';
+  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${o.channelId ? 'AND channel_id = $1' : ''}`, o.channelId ? [o.channelId] : [])).rows[0]!.n;
+  const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, conflicts: [] };
+  let after = '0';
+  for (;;) {
+    const params: unknown[] = [after];
+    if (o.channelId) params.push(o.channelId);
+    params.push(o.batchSize ?? 500);
+    const rows = (await db.query<{ id: string; channel_id: string | null; raw_caption: string }>(
+      `SELECT id, channel_id, raw_caption FROM characters WHERE id > $1 ${filter} ORDER BY id LIMIT $${params.length}`, params,
+    )).rows;
+    if (!rows.length) break;
+    for (const row of rows) {
+      after = row.id;
+      result.scanned++;
+      const ch = row.channel_id ? channels.get(row.channel_id) : undefined;
+      const parsed = parseCaption(row.raw_caption, null, { template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null });
+      if (parsed.needsReview) result.needsReview++;
+      if (o.dryRun) continue;
+      try {
+        const changed = await applyCaption(db, row.id, captionUpdate(row.raw_caption, parsed), normalizeForSearch, o.overrideEdits);
+        if (changed.length) result.changed++;
+      } catch (err) {
+        result.conflicts.push({ characterId: row.id, error: (err as Error).message });
+      }
+    }
+    o.onProgress?.(result.scanned, total);
+  }
+  return result;
+}

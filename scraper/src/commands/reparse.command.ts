@@ -1,0 +1,24 @@
+/**
+ * `npm run reparse [-- --channel ID] [--override-edits] [--dry-run]`: re-parses stored raw captions with the
+ * current parser and channel templates, keeping hand-edited fields unless --override-edits.
+ */
+import { parseArgs } from 'node:util';
+import { reparseCaptions } from '@waifudex/core/services/reparse.service';
+import type { CommandContext } from '../context.js';
+
+export default async function reparse(args: string[], ctx: CommandContext): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { channel: { type: 'string' }, 'override-edits': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  });
+  const started = Date.now();
+  const result = await reparseCaptions(ctx.db, {
+    channelId: values.channel ?? null,
+    overrideEdits: values['override-edits'] ?? false,
+    dryRun: values['dry-run'] ?? false,
+    onProgress: (done, total) => ctx.progress.write(`\rre-parsing ${done}/${total}`),
+  });
+  ctx.progress.write('\n');
+  console.log(JSON.stringify({ ...result, conflicts: result.conflicts.length, seconds: (Date.now() - started) / 1000 }));
+  for (const c of result.conflicts.slice(0, 20)) ctx.logger.warn(c, 'not re-parsed');
+}

@@ -1,0 +1,59 @@
+/** Admin: channels, their caption template and emoji→rarity table, template preview, bulk re-parse. */
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Db } from '@waifudex/core/db/database';
+import { findChannelById, listChannels, updateChannelParsing } from '@waifudex/core/repos/channels.repo';
+import { compileTemplate, previewTemplate } from '@waifudex/core/captions/template';
+import { reparseCaptions } from '@waifudex/core/services/reparse.service';
+import { BadRequestError, NotFoundError } from '@waifudex/core/errors';
+import { parseOr400 } from '../middleware/validate.js';
+
+const idParam = z.object({ id: z.string().regex(/^\d+$/, 'must be a number') });
+const previewBody = z.object({ template: z.string().min(1).max(2000) });
+const parsingBody = z.object({
+  caption_template: z.string().max(2000).nullable().optional(),
+  rarity_emojis: z.record(z.string().min(1).max(16), z.string().min(1).max(64)).optional(),
+  reparse: z.boolean().default(false),
+});
+
+function compileOr400(src: string) {
+  try {
+    return compileTemplate(src);
+  } catch (err) {
+    throw new BadRequestError(`invalid template: ${(err as Error).message}`, undefined, 'invalid_template');
+  }
+}
+
+async function channelOr404(db: Db, id: string) {
+  const ch = await findChannelById(db, id);
+  if (!ch) throw new NotFoundError(`channel ${id} not found`);
+  return ch;
+}
+
+export function channelRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Router {
+  const r = Router();
+  r.use('/api/v1/admin/channels', deps.requireAdmin);
+  r.get('/api/v1/admin/channels', async (_req, res) => {
+    res.json({ items: await listChannels(deps.db) });
+  });
+  r.post('/api/v1/admin/channels/:id/template/preview', async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'path');
+    const { template } = parseOr400(previewBody, req.body, 'body');
+    await channelOr404(deps.db, id);
+    const compiled = compileOr400(template);
+    const captions = await deps.db.query<{ raw_caption: string }>(
+      'SELECT raw_caption FROM characters WHERE channel_id = $1 ORDER BY id LIMIT 5000', [id],
+    );
+    res.json(previewTemplate(compiled, captions.rows.map((c) => c.raw_caption)));
+  });
+  r.put('/api/v1/admin/channels/:id/parsing', async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'path');
+    const body = parseOr400(parsingBody, req.body, 'body');
+    await channelOr404(deps.db, id);
+    if (body.caption_template) compileOr400(body.caption_template);
+    const channel = await updateChannelParsing(deps.db, id, { captionTemplate: body.caption_template, rarityEmojis: body.rarity_emojis });
+    const reparsed = body.reparse ? await reparseCaptions(deps.db, { channelId: id }) : null;
+    res.json({ channel, reparsed });
+  });
+  return r;
+}
