@@ -1,0 +1,216 @@
+/**
+ * Reverse image search service: an in-memory index built from the database at start, kept current
+ * by polling the trigger-fed change log (works across processes and over PGlite), and the search
+ * cascade exact bytes → hash/wavelet candidates → alignment verification → calibrated verdict.
+ */
+import type { Queryable } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
+import { SearchIndex } from '../images/search-index.js';
+import { prepareQuery, rankCandidates, type MatchStage, type Verdict, type VerifyLoader } from '../images/search-engine.js';
+import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
+import {
+  findExactArtworks,
+  getIndexChangeHead,
+  getIndexEntries,
+  getMatchDetails,
+  iterateIndexEntries,
+  listIndexChangesSince,
+} from '../repos/image-features.repo.js';
+
+export { ImageRejectedError };
+
+export interface SearchMatch {
+  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
+  artwork: { id: string; url: string; thumb_url: string };
+  /** Smallest pHash-domain Hamming distance (0–64) over the query variants; 0 for exact bytes. */
+  distance: number;
+  /** 0–100 confidence (alignment similarity). */
+  score: number;
+  stage: MatchStage;
+  verdict: Verdict;
+}
+
+export interface SearchResult {
+  verdict: Verdict;
+  query: { width: number; height: number; sha256: string };
+  matches: SearchMatch[];
+  took_ms: number;
+}
+
+export interface ImageSearchServiceOptions {
+  db: Queryable;
+  /** Folder of stored images (kept for URL building and future re-verification from files). */
+  imagesDir: string;
+  logger: Logger;
+  /** Builds the public URL of a stored file path (default `/images/<path>`). */
+  urlFor?: (storedPath: string) => string;
+  decode?: DecodeOptions;
+  /** Change-log polling period (ms); 0 disables the timer (call refresh() yourself). */
+  pollMs?: number;
+  maxMatches?: number;
+}
+
+export interface ImageSearchService {
+  /** Builds the index from the database and starts polling for changes. */
+  start(): Promise<void>;
+  stop(): void;
+  /** Applies pending changes from the change log now. */
+  refresh(): Promise<void>;
+  search(bytes: Buffer, opts?: { telegramPhotoId?: string }): Promise<SearchResult>;
+  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean };
+  /** Exposed for tests and benchmarks. */
+  readonly index: SearchIndex;
+}
+
+class Lru<K, V> {
+  private m = new Map<K, V>();
+  constructor(private max: number) {}
+  get(k: K): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V) {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
+  }
+  delete(k: K) {
+    this.m.delete(k);
+  }
+}
+
+export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
+  const { db, logger } = opts;
+  const urlFor = opts.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
+  const maxMatches = opts.maxMatches ?? 10;
+  const pollMs = opts.pollMs ?? 2000;
+  const index = new SearchIndex();
+  // grey verification images are kept for recently used artworks only; the rest come from the DB
+  const verifyCache = new Lru<string, ImageFeatures['verify']>(20_000);
+  let head = 0;
+  let ready = false;
+  let timer: NodeJS.Timeout | null = null;
+  let refreshing: Promise<void> | null = null;
+  let startPromise: Promise<void> | null = null;
+
+  function apply(entries: { artworkId: string; characterId: string; features: ImageFeatures }[]) {
+    for (const e of entries) {
+      index.upsert(e.artworkId, e.characterId, e.features);
+      verifyCache.set(e.artworkId, e.features.verify);
+    }
+  }
+
+  async function build() {
+    const t0 = performance.now();
+    head = await getIndexChangeHead(db);
+    for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) apply(page);
+    ready = true;
+    logger.info({ entries: index.count, ms: Math.round(performance.now() - t0) }, 'image search index built');
+  }
+
+  async function refreshOnce() {
+    for (;;) {
+      const latest = await getIndexChangeHead(db);
+      if (latest <= head) return;
+      const { head: newHead, artworkIds, truncated } = await listIndexChangesSince(db, head);
+      const entries = await getIndexEntries(db, FEATURES_VERSION, artworkIds);
+      const present = new Set(entries.map((e) => e.artworkId));
+      for (const id of artworkIds) {
+        if (!present.has(id)) {
+          index.remove(id);
+          verifyCache.delete(id);
+        }
+      }
+      apply(entries);
+      head = newHead;
+      if (!truncated) return;
+    }
+  }
+
+  function refresh(): Promise<void> {
+    if (!refreshing) {
+      refreshing = refreshOnce()
+        .catch((err) => logger.warn({ err }, 'image search index refresh failed'))
+        .finally(() => (refreshing = null));
+    }
+    return refreshing;
+  }
+
+  const loadVerify: VerifyLoader = async (slots) => {
+    const out = new Map<number, ImageFeatures['verify']>();
+    const missing: string[] = [];
+    const slotOf = new Map<string, number>();
+    for (const s of slots) {
+      const id = index.artworkIds[s]!;
+      const v = verifyCache.get(id);
+      if (v) out.set(s, v);
+      else (missing.push(id), slotOf.set(id, s));
+    }
+    if (missing.length) {
+      for (const e of await getIndexEntries(db, FEATURES_VERSION, missing)) {
+        verifyCache.set(e.artworkId, e.features.verify);
+        const s = slotOf.get(e.artworkId);
+        if (s !== undefined) out.set(s, e.features.verify);
+      }
+    }
+    return out;
+  };
+
+  async function search(bytes: Buffer, sopts: { telegramPhotoId?: string } = {}): Promise<SearchResult> {
+    const t0 = performance.now();
+    if (!ready) await (startPromise ?? (startPromise = build()));
+    const decoded = await decodeImage(bytes, opts.decode);
+    const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
+    const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
+    const ranked = await rankCandidates(index, prepareQuery(decoded.rgb), loadVerify);
+    type Row = { artworkId: string; distance: number; score: number; stage: MatchStage; verdict: Verdict };
+    const rows: Row[] = exactIds.map((id) => ({ artworkId: id, distance: 0, score: 100, stage: 'exact', verdict: 'exact' }));
+    const seen = new Set(exactIds);
+    for (const r of ranked) {
+      if (seen.has(r.artworkId)) continue;
+      seen.add(r.artworkId);
+      rows.push({ artworkId: r.artworkId, distance: r.phashDistance, score: r.score, stage: r.stage, verdict: r.verdict });
+    }
+    const details = await getMatchDetails(db, rows.slice(0, maxMatches * 2).map((r) => r.artworkId));
+    const matches: SearchMatch[] = [];
+    for (const r of rows) {
+      const d = details.get(r.artworkId);
+      if (!d) continue; // hidden or deleted meanwhile
+      matches.push({
+        character: d.character,
+        artwork: { id: r.artworkId, url: urlFor(d.filePath), thumb_url: urlFor(d.thumbPath) },
+        distance: r.distance,
+        score: r.score,
+        stage: r.stage,
+        verdict: r.verdict,
+      });
+      if (matches.length >= maxMatches) break;
+    }
+    const verdict: Verdict = matches[0]?.verdict ?? 'none';
+    return { verdict, query, matches, took_ms: Math.round(performance.now() - t0) };
+  }
+
+  return {
+    index,
+    async start() {
+      if (!startPromise) startPromise = build();
+      await startPromise;
+      if (pollMs > 0 && !timer) {
+        timer = setInterval(() => void refresh(), pollMs);
+        timer.unref();
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    refresh,
+    search,
+    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready }),
+  };
+}
