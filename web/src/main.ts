@@ -1,5 +1,7 @@
 import { createApp } from 'vue';
 import 'bootstrap/dist/css/bootstrap.min.css';
+import './styles/app.css';
 import App from './App.vue';
+import { router } from './router';
 
-createApp(App).mount('#app');
+createApp(App).use(router).mount('#app');

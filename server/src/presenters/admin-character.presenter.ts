@@ -4,6 +4,9 @@ import type { Artwork } from '@waifudex/core/repos/artworks.repo';
 import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
 import { imageUrl, presentCharacterListItem } from './character.presenter.js';
 
+/** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /** One row of the admin list: the public card plus caption, review and visibility details. */
 export function presentAdminListItem(c: AdminCharacterListItem) {
   return {
@@ -12,7 +15,7 @@ export function presentAdminListItem(c: AdminCharacterListItem) {
     raw_caption: c.rawCaption,
     parse_confidence: c.parseConfidence,
     caption_family: c.captionFamily,
-    edited_fields: c.editedFields,
+    edited_fields: c.editedFields.map(snake),
     channel_id: c.channelId,
     channel_title: c.channelTitle,
     artwork_count: c.artworkCount,
@@ -64,7 +67,7 @@ export function presentAdminCharacterDetail(d: CharacterDetail) {
     raw_caption: c.rawCaption,
     parse_confidence: c.parseConfidence,
     caption_family: c.captionFamily,
-    edited_fields: c.editedFields,
+    edited_fields: c.editedFields.map(snake),
     artworks: d.artworks.map((a) => presentArtwork(a, true)),
   };
 }
