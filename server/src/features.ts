@@ -4,8 +4,11 @@ import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { requireAdmin } from './middleware/auth.js';
 import { channelRoutes } from './routes/channels.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
+import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
 
 export interface Features {
   routers: Router[];
@@ -15,9 +18,16 @@ export interface Features {
 export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger }): Promise<Features> {
   const { config, db, logger } = deps;
   const stoppers: Array<() => Promise<void>> = [];
-  const ingest = createIngestService({ db, imagesDir: config.imagesDir, logger, maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels });
-  void ingest;
-  const routers: Router[] = [channelRoutes({ db, requireAdmin })];
+  const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
+  const ingest = createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits });
+  const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits });
+  await search.start();
+  stoppers.push(async () => search.stop());
+  const routers: Router[] = [
+    searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes }),
+    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes }),
+    channelRoutes({ db, requireAdmin }),
+  ];
   return {
     routers,
     async stop() {
