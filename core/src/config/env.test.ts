@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './env.js';
+
+describe('loadConfig', () => {
+  it('gives working defaults for an empty environment (embedded database, port 8080)', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.port).toBe(8080);
+    expect(c.sync).toMatchObject({ batchSize: 100, concurrency: 3, cron: '*/30 * * * *', live: false });
+    expect(c.telegram.channels).toEqual([]);
+  });
+
+  it('parses lists, numbers and booleans', () => {
+    const c = loadConfig({ PORT: '9000', TELEGRAM_CHANNELS: ' @a, https://t.me/b ,,-100123', LIVE: 'yes', TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'a'.repeat(32) });
+    expect(c.port).toBe(9000);
+    expect(c.telegram.channels).toEqual(['@a', 'https://t.me/b', '-100123']);
+    expect(c.sync.live).toBe(true);
+    expect(c.telegram.apiId).toBe(12345);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LIVE: 'maybe' }, 'LIVE'],
+    [{ TELEGRAM_API_ID: '1' }, 'TELEGRAM_API_ID'],
+    [{ TELEGRAM_API_ID: 'abc', TELEGRAM_API_HASH: 'a'.repeat(32) }, 'TELEGRAM_API_ID'],
+    [{ SYNC_CRON: 'every hour' }, 'SYNC_CRON'],
+    [{ SYNC_BATCH_SIZE: '500' }, 'SYNC_BATCH_SIZE'],
+  ])('rejects %j with one line naming %s', (env, name) => {
+    let err: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(name);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes a database password in its error', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
+  });
+});
