@@ -35,6 +35,13 @@ const LABEL_LIST: Array<[string, LabelField]> = [
 ];
 // Longest first so "character name" wins over "character", "char id" over "char".
 const LABELS = [...LABEL_LIST].sort((a, b) => b[0].length - a[0].length);
+// Indexed by first letter so a line is compared with a handful of labels, not all of them.
+const BY_FIRST = new Map<string, Array<[string, LabelField]>>();
+for (const l of LABELS) {
+  const k = l[0][0]!;
+  if (!BY_FIRST.has(k)) BY_FIRST.set(k, []);
+  BY_FIRST.get(k)!.push(l);
+}
 
 export interface LabelHit {
   field: LabelField;
@@ -51,11 +58,13 @@ const PREFIX_RE = /^[^\p{L}\p{N}#@/]{0,24}/u;
 const DELIM_RE = /^\s*(?:[:=➥➤→⟹⇒»]|[-–—~](?=\s))\s*/u;
 
 export function matchLabel(line: string): LabelHit | null {
-  const prefix = PREFIX_RE.exec(line)?.[0] ?? '';
-  if (/[\p{L}\p{N}]/u.test(prefix)) return null;
+  const c0 = line.charCodeAt(0);
+  const prefix = (c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) ? '' : (PREFIX_RE.exec(line)?.[0] ?? '');
   const rest = line.slice(prefix.length);
+  const candidates = BY_FIRST.get(rest.charAt(0).toLowerCase());
+  if (!candidates) return null;
   const head = rest.slice(0, 20).toLowerCase();
-  for (const [label, field] of LABELS) {
+  for (const [label, field] of candidates) {
     if (!head.startsWith(label)) continue;
     const after = rest.slice(label.length);
     if (/^[\p{L}\p{N}]/u.test(after)) continue;

@@ -1,7 +1,10 @@
 // Splits a normalized caption into classified lines. Every test here is anchored or a bounded
 // class, so classification is linear in the caption length.
 import { GENERIC_LABEL_RE, matchLabel, type LabelHit } from './labels.js';
-import { COLOUR_EMOJI_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, TRAIL_EMOJI_RE, stripLeadDecor } from './unicode.js';
+import {
+  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, stripTrailingEmoji,
+  trailingEmoji,
+} from './unicode.js';
 
 export type LineKind =
   | 'blank' | 'label' | 'weakLabel' | 'emojiLabel' | 'idName' | 'header' | 'noise' | 'event'
@@ -22,7 +25,7 @@ export interface Line {
 }
 
 // Header phrases of bot templates (FORMATS §2): matched on the folded, lower-cased line.
-const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.{3,}\s*!+$/;
+const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
 const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|database|collection)s?\b/;
 // Lines that are never data: uploader credits, counters, leaderboards, links, commands, pages.
 const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\b(?:times|globally|guessed|catchers|coins|deducted|harem)\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
@@ -46,7 +49,7 @@ export const RARITY_WORDS = new Set(
 export function rarityLike(text: string): { emoji: string; value: string } | null {
   const lead = LEAD_EMOJI_RE.exec(text)?.[0];
   if (!lead || /[:：|]/.test(text)) return null;
-  const value = text.slice(lead.length).replace(TRAIL_EMOJI_RE, '').trim();
+  const value = stripTrailingEmoji(text.slice(lead.length)).trim();
   const words = value.split(/\s+/);
   if (!value || words.length > 4 || !HAS_LETTER_RE.test(value)) return null;
   const pictos = lead.trim().split(/\s+/);
@@ -58,38 +61,68 @@ export function rarityLike(text: string): { emoji: string; value: string } | nul
 
 function classify(text: string, index: number, isFirstContent: boolean): Line {
   const line: Line = { index, text, kind: 'plain' };
-  if (!text) return { ...line, kind: 'blank' };
+  if (!text) {
+    line.kind = 'blank';
+    return line;
+  }
   const lower = text.toLowerCase();
+  const hasColon = text.includes(':');
   const label = matchLabel(text);
   if (label && !label.weak) {
+    line.label = label;
     const idv = label.field === 'id' ? ID_VALUE_NAME_RE.exec(label.value) : null;
-    if (idv) return { ...line, kind: 'idName', id: idv[1]!, name: idv[2]!, label };
-    return { ...line, kind: 'label', label };
+    if (idv) {
+      line.kind = 'idName';
+      line.id = idv[1]!;
+      line.name = idv[2]!;
+    } else line.kind = 'label';
+    return line;
   }
-  const el = EMOJI_LABEL_RE.exec(text);
-  if (el && HAS_PICTO_RE.test(el[1]!)) return { ...line, kind: 'emojiLabel', emoji: el[1]!.trim(), value: el[2]!.trim() };
-  const idn = ID_NAME_RE.exec(text);
+  const el = hasColon ? EMOJI_LABEL_RE.exec(text) : null;
+  if (el && HAS_PICTO_RE.test(el[1]!)) {
+    line.kind = 'emojiLabel';
+    line.emoji = el[1]!.trim();
+    line.value = el[2]!.trim();
+    return line;
+  }
+  const idn = hasColon ? ID_NAME_RE.exec(text) : null;
   if (idn && HAS_LETTER_RE.test(idn[2]!) && !/^\d{1,2}\b/.test(idn[2]!)) {
-    return { ...line, kind: 'idName', id: idn[1]!, name: idn[2]! };
+    line.kind = 'idName';
+    line.id = idn[1]!;
+    line.name = idn[2]!;
+    return line;
   }
   if (HEADER_RE.test(lower) || (isFirstContent && /!\s*$/.test(text) && HEADER_KEYWORD_RE.test(lower))) {
-    return { ...line, kind: 'header' };
+    line.kind = 'header';
+  } else if (NOISE_RE.test(lower)) {
+    line.kind = 'noise';
+  } else if (text.includes('@') && MENTION_RE.test(text.split(CREDIT_SPLIT_RE)[0]!)) {
+    // "@handle" lines are credits/promo — unless the credit is only a trailing "| 🎨 @artist" field.
+    line.kind = 'noise';
+  } else if (text.charCodeAt(0) === 35 /* # */ && HASHTAG_LINE_RE.test(text)) {
+    line.kind = 'hashtags';
+  } else if (label) {
+    line.kind = 'weakLabel';
+    line.label = label;
+  } else if (ONLY_EMOJI_RE.test(text)) {
+    line.kind = 'noise';
+  } else if (LEAD_EMOJI_RE.test(text) && trailingEmoji(text)) {
+    // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji.
+    line.kind = 'event';
+  } else {
+    const rl = rarityLike(text);
+    const bare = rl ? null : BARE_ID_RE.exec(text);
+    const gen = rl || bare || !hasColon ? null : GENERIC_LABEL_RE.exec(text);
+    if (rl) {
+      line.kind = 'rarityLike';
+      line.emoji = rl.emoji;
+      line.value = rl.value;
+    } else if (bare) {
+      line.kind = 'bareId';
+      line.id = bare[1]!;
+    } else if (gen && !/\p{L}/u.test(gen[2]!)) line.kind = 'noise';
+    else if (!HAS_LETTER_OR_DIGIT_RE.test(text)) line.kind = 'noise';
   }
-  if (NOISE_RE.test(lower)) return { ...line, kind: 'noise' };
-  // "@handle" lines are credits/promo — unless the credit is only a trailing "| 🎨 @artist" field.
-  if (MENTION_RE.test(text) && MENTION_RE.test(text.split(CREDIT_SPLIT_RE)[0]!)) return { ...line, kind: 'noise' };
-  if (HASHTAG_LINE_RE.test(text)) return { ...line, kind: 'hashtags' };
-  if (label) return { ...line, kind: 'weakLabel', label };
-  if (ONLY_EMOJI_RE.test(text)) return { ...line, kind: 'noise' };
-  // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji.
-  if (LEAD_EMOJI_RE.test(text) && TRAIL_EMOJI_RE.test(text)) return { ...line, kind: 'event', value: text };
-  const rl = rarityLike(text);
-  if (rl) return { ...line, kind: 'rarityLike', emoji: rl.emoji, value: rl.value };
-  const bare = BARE_ID_RE.exec(text);
-  if (bare) return { ...line, kind: 'bareId', id: bare[1]! };
-  const gen = GENERIC_LABEL_RE.exec(text);
-  if (gen && (!/\p{L}/u.test(gen[2]!) || gen[2]!.trim() === '')) return { ...line, kind: 'noise' };
-  if (!/[\p{L}\p{N}]/u.test(stripLeadDecor(text))) return { ...line, kind: 'noise' };
   return line;
 }
 
@@ -103,14 +136,14 @@ function explode(raw: string): Array<{ text: string; split: boolean }> {
   const out: Array<{ text: string; split: boolean }> = [];
   let text = raw;
   let split = false;
-  const h = HEADER_SPLIT_RE.exec(text);
+  const h = text.length > 20 && /this/i.test(text) ? HEADER_SPLIT_RE.exec(text) : null;
   if (h) {
     out.push({ text: h[1]!, split: false });
     text = h[2]!;
     split = true;
   }
   let tail: string | null = null;
-  const r = INLINE_RARITY_RE.exec(text);
+  const r = text.includes('(') ? INLINE_RARITY_RE.exec(text) : null;
   if (r && r.index > 0) {
     tail = text.slice(r.index + 1);
     text = text.slice(0, r.index).trim();
@@ -124,11 +157,19 @@ function explode(raw: string): Array<{ text: string; split: boolean }> {
   return out;
 }
 
+const MAX_LINE = 1024;
+
 export function splitLines(normalized: string): Line[] {
   const lines: Line[] = [];
   let seenContent = false;
   for (const rawLine of normalized.split('\n')) {
-    for (const piece of explode(rawLine.trim())) {
+    // No caption field is longer than a Telegram caption; bounding lines bounds every regex.
+    const trimmed = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE).trim() : rawLine.trim();
+    if (!trimmed) {
+      lines.push({ index: lines.length, text: '', kind: 'blank' });
+      continue;
+    }
+    for (const piece of explode(trimmed)) {
       const l = classify(piece.text.trim(), lines.length, !seenContent);
       if (piece.split) l.split = true;
       if (l.kind !== 'blank') seenContent = true;

@@ -1,8 +1,8 @@
 // Value cleaners. Each is idempotent (cleaning a cleaned value changes nothing), which the
 // property test relies on.
 import {
-  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, LEAD_DECOR_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, TRAIL_DECOR_RE,
-  TRAIL_EMOJI_RE, collapseSpaces, isUniformCase, titleCase,
+  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, LEAD_DECOR_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, collapseSpaces,
+  isUniformCase, stripTrailDecor, stripTrailingEmoji, titleCase, trailingEmoji, trimSet,
 } from './unicode.js';
 
 const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined', 'nil', '-', '?', '…', '...']);
@@ -10,10 +10,14 @@ const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined',
 // Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
 const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
 const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
-const TRAIL_CLOSERS_RE = /\s*[」』】〕》\]]+\s*$/u;
+const CLOSERS = new Set([...'」』】〕》] ']);
 // "(夜神月)" after a Latin name: an alias in another script, not part of the name.
 const TRAIL_ALIAS_RE = /\s*\(([^()\p{Script=Latin}]{1,40})\)\s*$/u;
-const WRAP_QUOTES_RE = /^["'“”‘’「『`]+|["'“”’」』`]+$/gu;
+const QUOTES = new Set([...'"\'“”‘’`']);
+
+function unquote(s: string): string {
+  return trimSet(s.trim(), QUOTES);
+}
 
 export interface CleanName {
   value: string | null;
@@ -38,9 +42,11 @@ function isNullWord(s: string): boolean {
 export function cleanName(raw: string | null | undefined, opts: { dropAlias?: boolean } = {}): CleanName {
   const res: CleanName = { value: null, variant: null, colour: null };
   if (!raw) return res;
-  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, ''));
+  let s = collapseSpaces(unquote(raw));
   s = s.replace(LEAD_DECOR_RE, '');
-  for (let i = 0; i < 8; i++) {
+  // Fast path: a value ending in a letter has no tag, count, emoji or decoration to strip.
+  const fast = /[\p{L}.!?'’]$/u.test(s) && !/[\p{L}]\s+x\d|\bx$/u.test(s);
+  for (let i = 0; i < 8 && !fast; i++) {
     const before = s;
     const tag = TRAIL_TAG_RE.exec(s);
     if (tag) {
@@ -48,16 +54,15 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
       if (inner && !res.variant) res.variant = inner;
       s = s.slice(0, tag.index);
     }
-    const em = TRAIL_EMOJI_RE.exec(s);
+    const em = trailingEmoji(s);
     if (em) {
-      const e = em[0].trim();
-      if (COLOUR_EMOJI_RE.test(e)) res.colour ??= e;
-      else res.variant ??= e;
+      if (COLOUR_EMOJI_RE.test(em.emoji)) res.colour ??= em.emoji;
+      else res.variant ??= em.emoji;
       s = s.slice(0, em.index);
     }
-    s = s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_DECOR_RE, '');
+    s = stripTrailDecor(s.replace(TRAIL_COUNT_RE, ''));
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
-    if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = s.replace(TRAIL_CLOSERS_RE, '');
+    if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = trimSet(s, CLOSERS, false, true);
     if (opts.dropAlias !== false) s = s.replace(TRAIL_ALIAS_RE, '');
     s = s.trim();
     if (s === before) break;
@@ -69,10 +74,10 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
 
 export function cleanAnime(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, '')).replace(LEAD_DECOR_RE, '');
+  let s = collapseSpaces(unquote(raw)).replace(LEAD_DECOR_RE, '');
   for (let i = 0; i < 4; i++) {
     const before = s;
-    s = s.replace(TRAIL_EMOJI_RE, '').replace(TRAIL_COUNT_RE, '').trim();
+    s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').trim();
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
     if (s === before) break;
   }
@@ -89,7 +94,7 @@ export interface CleanRarity {
 export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanRarity {
   const prefixEmoji = LEAD_EMOJI_RE.exec(prefix.replace(/^[^\p{Extended_Pictographic}]+/u, ''))?.[0].trim() || null;
   if (!raw) return { rarity: prefixEmoji, emoji: prefixEmoji };
-  let s = collapseSpaces(raw.replace(WRAP_QUOTES_RE, ''));
+  let s = collapseSpaces(unquote(raw));
   if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
   let valueEmoji: string | null = null;
   const lead = LEAD_EMOJI_RE.exec(s);
@@ -97,7 +102,7 @@ export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanR
     valueEmoji = lead[0].trim().split(/\s+/).pop() ?? null;
     s = s.slice(lead[0].length);
   }
-  s = s.replace(TRAIL_EMOJI_RE, '').replace(/^[\s:•·\-–—|]+/u, '').trim();
+  s = stripTrailingEmoji(s).replace(/^[\s:•·\-–—|]+/u, '').trim();
   // "(🐦 RARITY: 🔥 Exotic)": a ZWJ emoji cut in half by the bot's rarity[0]/rarity[2:] slicing.
   let emoji = valueEmoji ?? prefixEmoji;
   if (valueEmoji && prefixEmoji && prefix.includes('(')) emoji = `${prefixEmoji}\u200D${valueEmoji}`;
@@ -109,7 +114,7 @@ export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanR
 /** The id digits of a labelled id value: "`3`", "#0457", "1207". Leading zeros kept. */
 export function cleanId(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  const m = /^[#№]?\s*(\d{1,12})(?![\d.,/])/.exec(raw.replace(WRAP_QUOTES_RE, '').trim());
+  const m = /^[#№]?\s*(\d{1,12})(?![\d.,/])/.exec(unquote(raw).trim());
   return m ? m[1]! : null;
 }
 

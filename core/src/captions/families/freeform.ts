@@ -19,7 +19,7 @@ const SENTENCE_WORDS = new Set(
 
 export function isNameLike(s: string): boolean {
   if (s.length > 80 || !/\p{L}/u.test(s)) return false;
-  if (/@\w|https?:|\.\s|[!?]\s*$|\p{Ll}{3,}\.$/u.test(s)) return false;
+  if (/@\w|https?:|\.\s|[!?]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
   const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (words.length > 7) return false;
   return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));

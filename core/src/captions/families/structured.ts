@@ -47,7 +47,6 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
   const c = emptyCandidate('labeled', 0.9);
   let labelled = 0;
   let newName: string | null = null;
-  const allTags = extractHashtags(lines.map((l) => l.text).join('\n'));
 
   for (const l of labelLines) {
     const { field, value, prefix } = l.label!;
@@ -70,7 +69,7 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       c.sourceId = cleanId(value);
       if (c.sourceId) labelled++;
     } else if (field === 'characters' && c.name === null) {
-      const d = danbooruCharacters(value, allTags);
+      const d = danbooruCharacters(value, extractHashtags(lines.map((x) => x.text).join('\n')));
       c.name = d.name;
       c.anime ??= d.anime;
       if (c.name) labelled++;
