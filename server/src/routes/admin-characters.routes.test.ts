@@ -41,7 +41,7 @@ function form(bytes: Buffer | string, fields: Record<string, string> = {}, type 
   fd.append('image', new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type }), filename);
   return fd;
 }
-const caption = (name: string, anime: string, id: number) => `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ${id}`;
+const caption = (name: string, anime: string, id: number) => `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
 
 beforeAll(async () => {
   s = await startTestServer({
