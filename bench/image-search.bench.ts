@@ -1,0 +1,230 @@
+/**
+ * Reverse-image-search figures (issue 5). Prints nothing: every function returns its figures and
+ * bench/run.ts prints them.
+ *
+ * - search-only latency p50/p99 of the in-memory index over 10k / 100k / 1M synthetic entries
+ *   (hash stage with multi-index hashing vs a flat popcount scan, and the iqdb-style Haar stage);
+ * - index memory per 1M artworks;
+ * - ingest throughput of analyzeImage (decode + hashes + thumbnail) and of the full ingest (with DB);
+ * - end-to-end HTTP latency of a 1 MP JPEG upload.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SearchIndex } from '@waifudex/core/images/search-index';
+import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/signatures';
+import { analyzeImage } from '@waifudex/core/images/analyze-image';
+import { rng } from '@waifudex/core/images/query-variants';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const GALLERY = path.resolve(here, '../../shared/images/gallery');
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+}
+const ms = (x: number) => Math.round(x * 1000) / 1000;
+
+function syntheticFeatures(r: () => number): ImageFeatures {
+  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
+  const coefs = new Int16Array(3 * HAAR_COEFS);
+  for (let c = 0; c < 3; c++) {
+    const used = new Set<number>();
+    for (let k = 0; k < HAAR_COEFS; k++) {
+      // skew towards low frequencies like real signatures (most energy in the top-left of the Haar plane)
+      let p: number;
+      do {
+        const row = Math.floor(128 * r() ** 3);
+        const col = Math.floor(128 * r() ** 3);
+        p = row * 128 + col;
+      } while (p === 0 || used.has(p));
+      used.add(p);
+      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
+    }
+  }
+  return {
+    version: FEATURES_VERSION,
+    phash: code(),
+    dhash: code(),
+    cropHashes: [code(), code(), code()],
+    haarDc: [r(), r() - 0.5, r() - 0.5],
+    haarCoefs: coefs,
+    verify: { width: 4, height: 4, data: new Uint8Array(16) },
+  };
+}
+
+function flip(c: { hi: number; lo: number }, bits: number, r: () => number) {
+  let { hi, lo } = c;
+  for (let i = 0; i < bits; i++) {
+    const b = Math.floor(r() * 64);
+    if (b < 32) hi = (hi ^ (1 << b)) >>> 0;
+    else lo = (lo ^ (1 << (b - 32))) >>> 0;
+  }
+  return { hi, lo };
+}
+
+/** Search-only latency over synthetic entries (one query = 2 codes: the query and its mirror). */
+export async function benchIndexLatency(sizes = [10_000, 100_000, 1_000_000], queries = 200): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const n of sizes) {
+    const r = rng(n);
+    const index = new SearchIndex(n);
+    const sample: ImageFeatures[] = [];
+    const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < n; i++) {
+      const f = syntheticFeatures(r);
+      if (i % Math.floor(n / queries) === 0 && sample.length < queries) sample.push(f);
+      index.upsert(String(i + 1), String(i + 1), f);
+    }
+    index.useMih(true);
+    const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const mih: number[] = [];
+    const flat: number[] = [];
+    const haar: number[] = [];
+    const scratch = new Float32Array(index.artworkIds.length);
+    for (const f of sample) {
+      const q = [flip(f.phash, 4, r), flip(f.cropHashes[1]!, 4, r)];
+      let t = performance.now();
+      index.nearestCodes(q, 20);
+      mih.push(performance.now() - t);
+      t = performance.now();
+      index.nearestFlat(q, 20);
+      flat.push(performance.now() - t);
+      t = performance.now();
+      index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 16, scratch);
+      haar.push(performance.now() - t);
+    }
+    const label = n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
+    out[`hash_search_${label}_ms`] = { mih_p50: ms(pct(mih, 0.5)), mih_p99: ms(pct(mih, 0.99)), flat_p50: ms(pct(flat, 0.5)), flat_p99: ms(pct(flat, 0.99)), flat_over_mih: ms(pct(flat, 0.5) / pct(mih, 0.5)) };
+    out[`haar_search_${label}_ms`] = { p50: ms(pct(haar, 0.5)), p99: ms(pct(haar, 0.99)) };
+    if (n === sizes[sizes.length - 1]) {
+      const m = index.memoryBytes();
+      out[`index_memory_per_1M_MB`] = Math.round((m.perEntry * 1_000_000) / 1e6);
+      out[`index_heap_growth_per_1M_MB`] = Math.round((((heapAfter - heapBefore) / n) * 1_000_000) / 1e6);
+    }
+  }
+  out.target = 'hash stage ≤ 5 ms p50 at 1M on one core';
+  return out;
+}
+
+function galleryFiles(limit: number): Buffer[] {
+  if (!existsSync(GALLERY)) return [];
+  return readdirSync(GALLERY)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, limit)
+    .map((f) => readFileSync(path.join(GALLERY, f)));
+}
+
+async function syntheticJpeg(w: number, h: number, seed: number): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  const r = rng(seed);
+  const raw = Buffer.alloc(w * h * 3);
+  // smooth gradients plus blobs, compressible like artwork
+  const cx = r() * w;
+  const cy = r() * h;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const d = Math.hypot(x - cx, y - cy);
+      raw[i] = (x * 255) / w;
+      raw[i + 1] = (y * 255) / h;
+      raw[i + 2] = 128 + 127 * Math.sin(d / 20);
+    }
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+}
+
+/** analyzeImage throughput (decode + hashes + thumbnail), with `concurrency` in flight. */
+export async function benchAnalyzeThroughput(n = 120, concurrency = 2): Promise<Record<string, unknown>> {
+  let inputs = galleryFiles(n);
+  const source = inputs.length ? 'shared gallery JPEGs (≤1024 px)' : 'synthetic 1024×768 JPEGs';
+  if (!inputs.length) inputs = await Promise.all(Array.from({ length: 40 }, (_, i) => syntheticJpeg(1024, 768, i)));
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < inputs.length) await analyzeImage(inputs[next++]!);
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  return { analyze_images_per_s: Math.round(inputs.length / s), analyze_source: source, analyze_concurrency: concurrency };
+}
+
+/**
+ * Full path with a throw-away embedded database: ingest throughput (analyzeImage + files + rows) and
+ * end-to-end HTTP latency of a 1 MP JPEG upload to POST /api/v1/search/image.
+ */
+export async function benchEndToEnd(indexSize = 300, requests = 30): Promise<Record<string, unknown>> {
+  const { openDatabase } = await import('@waifudex/core/db/database');
+  const { migrate } = await import('@waifudex/core/db/migrate');
+  const { createLogger } = await import('@waifudex/core/logger');
+  const { createIngestService } = await import('@waifudex/core/services/ingest.service');
+  const { createImageSearchService } = await import('@waifudex/core/services/image-search.service');
+  const { searchRoutes } = await import('../server/dist/routes/search.routes.js');
+  const express = (await import('express')).default;
+  const logger = createLogger('silent');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'waifudex-bench-'));
+  const db = await openDatabase({ dataDir: dir, logger, embedded: 'memory' });
+  try {
+    await migrate(db, logger);
+    const ingest = createIngestService({ db, imagesDir: path.join(dir, 'images'), logger });
+    let inputs = galleryFiles(indexSize);
+    if (!inputs.length) inputs = await Promise.all(Array.from({ length: 60 }, (_, i) => syntheticJpeg(800, 600, 1000 + i)));
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        while (next < inputs.length) {
+          const i = next++;
+          await ingest.ingestImage({ bytes: inputs[i]!, caption: `Name: Bench ${i}\nAnime: Bench` });
+        }
+      }),
+    );
+    const ingestRate = inputs.length / ((performance.now() - t0) / 1000);
+    const search = createImageSearchService({ db, imagesDir: path.join(dir, 'images'), logger, pollMs: 0 });
+    await search.start();
+    const app = express();
+    app.use(searchRoutes({ search }));
+    const server = app.listen(0);
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    const { default: sharp } = await import('sharp');
+    // a 1 MP JPEG: an indexed picture upscaled to 1155×866 (or synthetic)
+    const jpeg = await sharp(inputs[0]!).resize(1155, 866, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+    const times: number[] = [];
+    let verdict = '';
+    for (let i = 0; i < requests; i++) {
+      const form = new FormData();
+      form.append('image', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'q.jpg');
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/search/image`, { method: 'POST', body: form });
+      const body = (await res.json()) as { verdict: string };
+      times.push(performance.now() - t);
+      verdict = body.verdict;
+    }
+    server.close();
+    search.stop();
+    return {
+      ingest_images_per_s: Math.round(ingestRate * 10) / 10,
+      ingest_note: `${inputs.length} images, 2 in flight, embedded PGlite in memory, target ≥ 40/s`,
+      e2e_1mp_upload_ms: { p50: Math.round(pct(times, 0.5)), p99: Math.round(pct(times, 0.99)), index_entries: search.stats().entries, verdict, target_p50: 60 },
+    };
+  } finally {
+    await db.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Everything, for bench/run.ts. */
+export async function runImageSearchBench(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  Object.assign(out, await benchIndexLatency());
+  Object.assign(out, await benchAnalyzeThroughput());
+  try {
+    Object.assign(out, await benchEndToEnd());
+  } catch (err) {
+    out.e2e_error = (err as Error).message;
+  }
+  return out;
+}
