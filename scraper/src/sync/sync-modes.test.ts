@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findChannelById } from '@waifudex/core/repos/channels.repo';
+import { editCharacterFields } from '@waifudex/core/repos/characters.repo';
+import { findRunById, tryLockChannel } from '@waifudex/core/repos/sync-runs.repo';
+import { listCharacterChanges } from '@waifudex/core/repos/character-changes.repo';
+import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
+import { FakeSource, imageDocument, photo, skipped } from '../telegram/fake-source.js';
+import { FatalSourceError, SessionExpiredError } from '../telegram/source.js';
+import { testPng } from '../testing/test-png.js';
+import { createTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
+import { dryRunChannel, liveHandlers, resolveTargets, syncTelegramChannel, type ChannelTarget } from './telegram-sync.js';
+
+const cap = (name: string, anime: string, id: string, rarity = 'Legendary') =>
+  `Character Name: ${name}\nAnime Name: ${anime}\nRarity: 🟡 ${rarity}\nID: ${id}\nAdded by Riya`;
+
+let env: TestEnv;
+beforeEach(async () => {
+  env = await createTestEnv();
+});
+afterEach(async () => {
+  await env.close();
+});
+
+const settings = { batchSize: 5, concurrency: 3, recheckDays: 3650, publishIntervalMs: 0 };
+
+async function target(source: FakeSource, ref = '@fakechan'): Promise<ChannelTarget> {
+  const { targets } = await resolveTargets({ db: env.db, source, logger: env.logger, sleep: env.sleep }, [ref]);
+  expect(targets).toHaveLength(1);
+  return targets[0]!;
+}
+const deps = (source: FakeSource) => ({ db: env.db, ingest: env.ingest, apply: env.apply, logger: env.logger, sleep: env.sleep, source });
+const q = async <T = any>(sql: string, p: unknown[] = []) => (await env.db.query(sql, p)).rows as T[];
+
+describe('sync: lock, dry run, live', () => {
+  it('runs one sync per channel at a time', async () => {
+    const src = new FakeSource();
+    src.add({ id: 1, text: cap('A', 'B', '1'), media: photo(1), bytes: testPng(1) });
+    const t = await target(src);
+    const lock = await tryLockChannel(env.db, t.channel.id, 'other-worker');
+    expect(lock).not.toBeNull();
+    const r = await syncTelegramChannel(deps(src), t, settings);
+    expect(r.status).toBe('locked');
+    await lock!.release();
+    expect((await syncTelegramChannel(deps(src), t, settings)).status).toBe('ok');
+  });
+
+  it('dry run prints parsed fields as JSON lines and writes nothing', async () => {
+    const src = new FakeSource();
+    src.add({ id: 1, text: cap('Muzan Kibutsuji', 'Demon Slayer', '07'), media: photo(1), bytes: testPng(1) });
+    src.add({ id: 2, media: skipped('sticker') });
+    const { targets } = await resolveTargets({ db: env.db, source: src, logger: env.logger }, ['@fakechan'], null, { remember: false });
+    const lines: string[] = [];
+    const out = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;
+    const n = await dryRunChannel({ source: src, ingest: env.ingest }, targets[0]!, { batchSize: 10 }, out);
+    expect(n).toBe(2);
+    const first = JSON.parse(lines[0]!);
+    expect(first).toMatchObject({ message_id: 1, media: 'photo', parsed: { name: 'Muzan Kibutsuji', anime: 'Demon Slayer', sourceId: '07' } });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ message_id: 2, skip_reason: 'sticker' });
+    for (const table of ['channels', 'characters', 'artworks', 'sync_runs']) {
+      expect((await q(`SELECT count(*)::int AS n FROM ${table}`))[0].n).toBe(0);
+    }
+  });
+
+  it('live handlers: new messages trigger a sync, edits and deletions apply at once', async () => {
+    const src = new FakeSource();
+    src.add({ id: 1, text: cap('Muzan', 'Demon Slayer', '07'), media: photo(1), bytes: testPng(1) });
+    const t = await target(src);
+    await syncTelegramChannel(deps(src), t, settings);
+    const requested: string[] = [];
+    const unsubscribe = await src.subscribe([t.resolved], liveHandlers(deps(src), [t], (id) => requested.push(id)));
+    await src.emitNew({ id: 2, text: cap('Aloy', 'Genshin', '08'), media: photo(2), bytes: testPng(2) });
+    expect(requested).toEqual([t.channel.id]);
+    await src.emitEdit(1, cap('Muzan Kibutsuji', 'Demon Slayer', '07'));
+    expect((await q(`SELECT name FROM characters WHERE source_id = '07'`))[0].name).toBe('Muzan Kibutsuji');
+    await src.emitDelete([1]);
+    expect((await q(`SELECT hidden FROM characters WHERE source_id = '07'`))[0].hidden).toBe(true);
+    await unsubscribe();
+  });
+});
+
