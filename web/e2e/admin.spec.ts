@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { TestServer } from '../../server/src/testing/test-server.js';
+import { ensureWebBuilt, hasChromium, launchBrowser, seed, startAppServer } from './helpers.js';
+
+describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
+  let s: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function open(p: string): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${s.url}${p}`);
+    return page;
+  }
+  async function login(page: Page, password: string) {
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(password);
+    await page.getByTestId('login-submit').click();
+  }
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    [s, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+    await Promise.all([seed(s), s.auth.setAdminPassword('admin', 'correct horse battery')]);
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('refuses a wrong password with a visible error', async () => {
+    const page = await open('/admin');
+    await page.waitForURL(/\/admin\/login\?next=/);
+    await login(page, 'wrong password');
+    await page.getByTestId('login-error').waitFor();
+    expect(await page.getByTestId('login-error').textContent()).toContain('wrong username or password');
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+  });
+
+  it('logs in, renames a character, and the gallery shows the new name; the session survives a reload', async () => {
+    const page = await open('/admin/login');
+    await login(page, 'correct horse battery');
+    await page.getByTestId('admin-area').waitFor();
+    await page.getByTestId('admin-empty').waitFor(); // nothing needs review
+    await page.locator('label[for=filter-all]').click();
+    await page.getByTestId('admin-row').nth(3).waitFor();
+    await page.getByTestId('admin-row').filter({ hasText: 'Mikasa Ackerman' }).getByTestId('admin-edit-link').click();
+    await page.getByTestId('edit-form').waitFor();
+    expect(await page.getByTestId('edit-caption').textContent()).toContain('Name: Mikasa Ackerman');
+    await page.getByTestId('field-name').fill('Mikasa Ackermann');
+    await page.getByTestId('edit-save').click();
+    await page.getByTestId('edit-notice').waitFor();
+    expect(await page.getByTestId('edit-error').count()).toBe(0);
+    await page.screenshot({ path: '/tmp/waifudex-admin-edit.png', fullPage: true });
+
+    await page.reload(); // GET /auth/me restores the session and its CSRF token
+    await page.getByTestId('edit-form').waitFor();
+    expect(await page.getByTestId('field-name').inputValue()).toBe('Mikasa Ackermann');
+
+    // the sync route belongs to another feature: until it is mounted the panel says so instead of failing
+    await page.getByTestId('tab-sync').click();
+    await page.getByTestId('sync-error').waitFor();
+    expect(await page.getByTestId('sync-error').textContent()).toContain('Telegram sync is not available');
+
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('character-card').nth(3).waitFor();
+    expect(await page.getByTestId('character-name').allTextContents()).toContain('Mikasa Ackermann');
+    expect(await page.getByTestId('character-name').allTextContents()).not.toContain('Mikasa Ackerman');
+
+    await page.getByTestId('logout').click();
+    await page.getByTestId('nav-login').waitFor();
+    await page.goto(`${s.url}/admin`);
+    await page.waitForURL(/\/admin\/login/);
+  });
+});

@@ -1,0 +1,63 @@
+/** Shared set-up of the browser journeys: built web app + real server on PGlite + Debian's Chromium. */
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { generateDemoImage } from '@waifudex/core/images/demo-images';
+import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { testLogger } from '@waifudex/core/testing/test-db';
+import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
+import { requireAdmin } from '../../server/src/middleware/auth.js';
+import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`⚠️  ${CHROMIUM} is missing: the browser journeys in web/e2e are SKIPPED (apt-get install chromium)`);
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const webDist = path.join(repo, 'web/dist');
+
+/** The root `npm test` builds first; a lone `vitest run web/e2e` builds here when dist is missing. */
+export function ensureWebBuilt(): void {
+  if (fs.existsSync(path.join(webDist, 'index.html'))) return;
+  console.warn('web/dist/index.html is missing: running `npm run build -w web`');
+  execSync('npm run build -w web', { cwd: repo, stdio: 'inherit' });
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** The app as main.ts serves it, with the admin character routes mounted. */
+export function startAppServer(): Promise<TestServer> {
+  return startTestServer({
+    webDir: webDist,
+    routers: ({ db, imagesDir }) => [adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) })],
+  });
+}
+
+export const SEEDS: Array<[name: string, anime: string, rarity: string]> = [
+  ['Nico Robin', 'One Piece', 'Legendary'],
+  ['Mikasa Ackerman', 'Attack on Titan', 'Rare'],
+  ['Rem', 'Re:Zero', 'Legendary'],
+  ['Asuna Yuuki', 'Sword Art Online', 'Common'],
+];
+const EMOJI: Record<string, string> = { Legendary: '🟡', Rare: '🟣', Common: '⚪' };
+
+/** Ingests the seed characters; returns their ids by name. */
+export async function seed(s: TestServer): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [i, [name, anime, rarity]] of SEEDS.entries()) {
+    const out = await s.ingest.ingestImage({
+      bytes: await generateDemoImage(i, name),
+      caption: `🌸 Name: ${name}\n📺 Anime: ${anime}\n${EMOJI[rarity]} Rarity: ${rarity}\n🆔 ID: ${100 + i}`,
+    });
+    ids[name] = out.characterId;
+  }
+  return ids;
+}
