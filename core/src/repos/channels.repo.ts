@@ -169,5 +169,5 @@ export async function upsertExportChannel(q: Queryable, c: { peerId: string; tit
 
 /** Records (or clears with null) the channel's last sync problem. */
 export async function setChannelError(q: Queryable, id: string, error: string | null): Promise<void> {
-  await q.query('UPDATE channels SET last_error = $2, updated_at = now() WHERE id = $1', [id, error]);
+  await q.query('UPDATE channels SET last_error = $2, updated_at = now() WHERE id = $1 AND last_error IS DISTINCT FROM $2', [id, error]);
 }

@@ -58,6 +58,8 @@ export interface RunOptions {
   publishIntervalMs?: number;
   /** Label for progress and logs (default the channel title). */
   label?: string;
+  /** Start after this message id instead of the channel's last_message_id (export re-scan). */
+  fromMessageId?: number;
 }
 
 /** How the run gets its messages and bytes. */
@@ -176,7 +178,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   let fatal: unknown = null;
   let cancelled = false;
   try {
-    let cursor = channel.lastMessageId;
+    let cursor = opts.fromMessageId ?? channel.lastMessageId;
     counts.lastMessageId = cursor;
     if (source.latestMessageId) {
       const latest = await retry(() => source.latestMessageId!()).catch((err) => {
@@ -315,7 +317,7 @@ async function processBatch(deps: RunDeps, ctx: RunContext, batch: IncomingMessa
           channel,
           messageId: m.id,
           groupedId: m.groupedId,
-          telegramPhotoId: m.media.kind === 'photo' ? m.media.photoId : m.media.kind === 'image_document' ? `doc:${m.media.documentId}` : null,
+          telegramPhotoId: m.media.kind === 'photo' ? m.media.photoId || null : m.media.kind === 'image_document' ? `doc:${m.media.documentId}` : null,
           postedAt: m.date,
         }),
       );

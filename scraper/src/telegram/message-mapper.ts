@@ -4,6 +4,7 @@
  */
 import { Api, errors } from 'telegram';
 import {
+  IMAGE_DOCUMENT_MIMES,
   ChannelUnavailableError,
   FloodWaitSignal,
   SessionExpiredError,
@@ -14,8 +15,6 @@ import {
   type SkipReason,
 } from './source.js';
 
-/** Image types stored when sent as a file (document). */
-export const IMAGE_DOCUMENT_MIMES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 const ENTITY_NAMES: Record<string, string> = {
   MessageEntityBold: 'bold',

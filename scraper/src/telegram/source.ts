@@ -11,6 +11,9 @@ export interface CaptionEntity {
   url?: string;
 }
 
+/** Image types stored when sent as a file (document). */
+export const IMAGE_DOCUMENT_MIMES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+
 /** Why a message has nothing to store. */
 export type SkipReason =
   | 'no_media'
