@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import type { TestServer } from '../../server/src/testing/test-server.js';
 import { ensureWebBuilt, hasChromium, launchBrowser, seed, startAppServer } from './helpers.js';
 
@@ -76,5 +77,20 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
     await page.getByTestId('nav-login').waitFor();
     await page.goto(`${s.url}/admin`);
     await page.waitForURL(/\/admin\/login/);
+  });
+
+  it('uploads a new character with its caption and refuses a non-image with a clear error', async () => {
+    const page = await open('/admin/login?next=/admin/upload');
+    await login(page, 'correct horse battery');
+    await page.getByTestId('upload-form').waitFor();
+    await page.getByTestId('upload-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+    await page.getByTestId('upload-caption').fill('Name: Zero Two\nAnime: Darling in the Franxx');
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('upload-error').waitFor();
+    await page.getByTestId('upload-file').setInputFiles({ name: 'zero-two.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(40, 'Zero Two') });
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('edit-form').waitFor();
+    expect(await page.getByTestId('field-name').inputValue()).toBe('Zero Two');
+    expect(await page.getByTestId('field-anime').inputValue()).toBe('Darling in the Franxx');
   });
 });

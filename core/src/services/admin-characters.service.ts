@@ -54,11 +54,35 @@ export interface AdminCharactersService {
   replaceArtwork(id: string, bytes: Buffer): Promise<CharacterDetail>;
 }
 
+/** What changed, for in-memory indexes that must follow (the reverse image search keeps artworks in memory). */
+export interface CharacterChangeEvent {
+  characterId: string;
+  addedArtworkIds: string[];
+  removedArtworkIds: string[];
+  /** Fields or visibility changed (names shown in search results, hidden characters). */
+  fieldsChanged: boolean;
+}
+
+export interface AdminCharactersDeps {
+  db: Db;
+  ingest: IngestService;
+  imagesDir: string;
+  /** Called after each successful change. It must log its own failures: a throw is ignored (the change is done). */
+  onChange?: (e: CharacterChangeEvent) => void | Promise<void>;
+}
+
 const ID_RE = /^[1-9][0-9]{0,17}$/;
 
 /** Creates the admin characters service. */
-export function createAdminCharactersService(deps: { db: Db; ingest: IngestService; imagesDir: string }): AdminCharactersService {
+export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCharactersService {
   const { db } = deps;
+  const notify = async (e: Partial<CharacterChangeEvent> & { characterId: string }) => {
+    try {
+      await deps.onChange?.({ addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: false, ...e });
+    } catch {
+      /* see AdminCharactersDeps.onChange */
+    }
+  };
 
   async function load(id: string): Promise<CharacterDetail> {
     const character = ID_RE.test(id) ? await findCharacterById(db, id) : null;
@@ -87,13 +111,15 @@ export function createAdminCharactersService(deps: { db: Db; ingest: IngestServi
       const { hidden, ...fields } = patch;
       if (Object.keys(fields).length > 0) await editCharacterFields(db, id, fields, normalizeForSearch);
       if (hidden !== undefined) await setCharacterHidden(db, id, hidden);
+      await notify({ characterId: id, fieldsChanged: true });
       return load(id);
     },
 
     async remove(id) {
-      await load(id);
+      const before = await load(id);
       const files = await db.transaction((tx) => deleteCharacter(tx, id));
       await removeFiles(deps.imagesDir, files);
+      await notify({ characterId: id, removedArtworkIds: before.artworks.map((a) => a.id), fieldsChanged: true });
     },
 
     async create(u) {
@@ -101,6 +127,7 @@ export function createAdminCharactersService(deps: { db: Db; ingest: IngestServi
       const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption });
       if (out.status === 'duplicate_image') duplicate(out.characterId);
       if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
+      await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });
       return { status: out.status, detail: await load(out.characterId) };
     },
 
@@ -108,6 +135,7 @@ export function createAdminCharactersService(deps: { db: Db; ingest: IngestServi
       await load(id); // before any file is written
       const out = await deps.ingest.replaceArtwork(id, bytes);
       if (out.status === 'duplicate_image') duplicate(out.characterId);
+      await notify({ characterId: id, addedArtworkIds: [out.artworkId] });
       return load(id);
     },
   };

@@ -13,6 +13,7 @@ let s: TestServer;
 let cookie = '';
 let csrf = '';
 const ids: Record<string, string> = {};
+const events: Array<{ characterId: string; addedArtworkIds: string[]; removedArtworkIds: string[]; fieldsChanged: boolean }> = [];
 
 function filesIn(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -46,7 +47,7 @@ const caption = (name: string, anime: string, id: number) => `🌸 Name: ${name}
 beforeAll(async () => {
   s = await startTestServer({
     routers: ({ db, imagesDir }) => [
-      adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }), maxUploadBytes: MAX_UPLOAD }),
+      adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }), maxUploadBytes: MAX_UPLOAD, onChange: (e) => void events.push(e) }),
     ],
   });
   const seeds: Array<[string, string]> = [
@@ -217,6 +218,7 @@ describe('admin character routes: changes', () => {
     expect(d.artworks).toHaveLength(2);
     expect(d.artworks.map((a: any) => a.is_current)).toEqual([true, false]);
     expect(await dbCounts()).toEqual({ c: before.c, a: before.a + 1, files: before.files + 2 });
+    expect(events.at(-1)).toEqual({ characterId: id, addedArtworkIds: [d.artworks[0].id], removedArtworkIds: [], fieldsChanged: false });
     const pub = await (await fetch(`${s.url}/api/v1/characters/${id}`)).json();
     expect(pub.artworks[0].id).toBe(d.artworks[0].id);
   });
@@ -240,6 +242,8 @@ describe('admin character routes: changes', () => {
     expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1', [id])).rows[0].n).toBe(0);
     expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
     files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
+    expect(events.at(-1)).toMatchObject({ characterId: id, removedArtworkIds: expect.arrayContaining([expect.any(String), expect.any(String)]) });
+    expect(events.at(-1)!.removedArtworkIds).toHaveLength(2);
     expect((await call('DELETE', `/api/v1/admin/characters/${id}`)).status).toBe(404);
   });
 });

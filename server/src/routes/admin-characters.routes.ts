@@ -4,7 +4,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
-import { createAdminCharactersService } from '@waifudex/core/services/admin-characters.service';
+import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
 import { BadRequestError } from '@waifudex/core/errors';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentAdminCharacterDetail, presentAdminListItem, presentCharacterDetail } from '../presenters/admin-character.presenter.js';
@@ -44,7 +44,18 @@ function fileOf(req: { file?: Express.Multer.File }): Buffer {
   return req.file.buffer;
 }
 
-export function adminCharacterRoutes(deps: { db: Db; ingest: IngestService; imagesDir: string; requireAdmin: RequestHandler; maxUploadBytes?: number }): Router {
+export interface AdminCharacterRoutesDeps {
+  db: Db;
+  ingest: IngestService;
+  imagesDir: string;
+  requireAdmin: RequestHandler;
+  /** Transport limit of one upload (multer); the ingest service still checks size and pixels by content. Default 25 MB. */
+  maxUploadBytes?: number;
+  /** Told about added/removed artworks and edited characters (e.g. to keep the reverse-search index current). */
+  onChange?: AdminCharactersDeps['onChange'];
+}
+
+export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
   const svc = createAdminCharactersService(deps);
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 16 * 1024 } }).single('image');
   const admin = deps.requireAdmin;
