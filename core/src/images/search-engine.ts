@@ -37,6 +37,8 @@ export const THRESHOLDS = {
   /** probable: alignment score at or above, or pHash-domain distance ≤ probablePhash. */
   probableVerify: 1.2,
   probablePhash: 10,
+  /** Alignment score that ends verification early (no other candidate can plausibly beat it). */
+  certainVerify: 1.8,
 };
 
 export interface QueryVariant {
@@ -137,7 +139,7 @@ function nccAt(small: VImg, st: Stats, big: VImg, x: number, y: number): number 
 }
 
 const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
-const FIT_AROUND = [0.93, 0.86, 0.8, 0.72, 0.64, 0.56];
+const FIT_AROUND = [0.9, 0.8, 0.7, 0.6];
 
 interface Hyp {
   role: 0 | 1; // 0: query inside candidate, 1: candidate inside query
@@ -167,69 +169,121 @@ function placedSize(small: VImg, big: VImg, f: number): [number, number] {
   return [Math.max(4, Math.round(small.width * s)), Math.max(4, Math.round(small.height * s))];
 }
 
-/** Per-query cache of resized query images (coarse and fine). */
+function half(v: VImg, factor: number): VImg {
+  return resizeV(v, Math.max(4, Math.round(v.width / factor)), Math.max(4, Math.round(v.height / factor)));
+}
+
+export interface VerifyScore {
+  /** Intensity NCC at the best alignment. */
+  ncc: number;
+  /** Gradient NCC at the best alignment. */
+  grad: number;
+  /** Mean of the better half of 4×4 block NCCs (robust to overlays and partial mismatch). */
+  blocks: number;
+}
+
+/**
+ * Per-query alignment verifier. A candidate is searched with a 3-level pyramid (long side ~16, 32,
+ * 64 px): exhaustive placements at the coarsest level over scales (query inside the candidate for crops,
+ * candidate inside the query for borders/UI), then local refinement of the best hypotheses.
+ */
 export class QueryVerifier {
-  private fineCache: ResizeCache;
-  private coarse: VImg;
-  private coarseCache: ResizeCache;
+  private levels: VImg[];
+  private caches: ResizeCache[];
   constructor(readonly q: VImg) {
-    this.fineCache = new ResizeCache(q);
-    this.coarse = resizeV(q, Math.max(4, Math.round(q.width / 2)), Math.max(4, Math.round(q.height / 2)));
-    this.coarseCache = new ResizeCache(this.coarse);
+    this.levels = [half(q, 4), half(q, 2), q];
+    this.caches = this.levels.map((l) => new ResizeCache(l));
   }
 
-  /** Best NCC over placements of the query inside the candidate (crops) and vice versa (borders). */
-  score(candidate: VImg): { ncc: number; grad: number } {
-    const cFine = candidate;
-    const cCoarse = resizeV(cFine, Math.max(4, Math.round(cFine.width / 2)), Math.max(4, Math.round(cFine.height / 2)));
-    const cCoarseCache = new ResizeCache(cCoarse);
-    const cFineCache = new ResizeCache(cFine);
-    const hyps: Hyp[] = [];
-    const consider = (h: Hyp) => {
-      hyps.push(h);
-      hyps.sort((a, b) => b.score - a.score);
-      if (hyps.length > 3) hyps.pop();
+  score(candidate: VImg): VerifyScore {
+    const cLevels = [half(candidate, 4), half(candidate, 2), candidate];
+    const cCaches = cLevels.map((l) => new ResizeCache(l));
+    const pick = (role: 0 | 1, lvl: number) =>
+      role === 0
+        ? { small: this.levels[lvl]!, big: cLevels[lvl]!, cache: this.caches[lvl]! }
+        : { small: cLevels[lvl]!, big: this.levels[lvl]!, cache: cCaches[lvl]! };
+    let hyps: Hyp[] = [];
+    const keep = (list: Hyp[], h: Hyp, k: number) => {
+      if (list.length >= k && h.score <= list[list.length - 1]!.score) return;
+      list.push(h);
+      list.sort((x, y) => y.score - x.score);
+      if (list.length > k) list.pop();
     };
     for (const role of [0, 1] as const) {
-      const fs = role === 0 ? FIT_INSIDE : FIT_AROUND;
-      const smallSrc = role === 0 ? this.coarse : cCoarse;
-      const big = role === 0 ? cCoarse : this.coarse;
-      const cache = role === 0 ? this.coarseCache : cCoarseCache;
-      for (const f of fs) {
-        const [w, h] = placedSize(smallSrc, big, f);
+      const { small, big, cache } = pick(role, 0);
+      for (const f of role === 0 ? FIT_INSIDE : FIT_AROUND) {
+        const [w, h] = placedSize(small, big, f);
         if (w > big.width || h > big.height) continue;
         const { v, st } = cache.get(w, h);
-        for (let y = 0; y + h <= big.height; y++) {
-          for (let x = 0; x + w <= big.width; x++) {
-            const s = nccAt(v, st, big, x, y);
-            if (hyps.length < 3 || s > hyps[hyps.length - 1]!.score) consider({ role, f, x, y, score: s });
+        for (let y = 0; y + h <= big.height; y++)
+          for (let x = 0; x + w <= big.width; x++) keep(hyps, { role, f, x, y, score: nccAt(v, st, big, x, y) }, 4);
+      }
+    }
+    let bestAt: { v: VImg; st: Stats; big: VImg; x: number; y: number } | null = null;
+    for (let lvl = 1; lvl <= 2; lvl++) {
+      const next: Hyp[] = [];
+      let bestScore = -2;
+      for (const hyp of hyps) {
+        const { small, big, cache } = pick(hyp.role, lvl);
+        for (const df of lvl === 1 ? [-0.03, 0, 0.03] : [-0.015, 0, 0.015]) {
+          const f = Math.min(1, hyp.f + df);
+          const [w, h] = placedSize(small, big, f);
+          if (w > big.width || h > big.height) continue;
+          const { v, st } = cache.get(w, h);
+          const cx = hyp.x * 2;
+          const cy = hyp.y * 2;
+          const r = lvl === 1 ? 2 : 1;
+          for (let y = Math.max(0, cy - r); y <= Math.min(big.height - h, cy + r); y++) {
+            for (let x = Math.max(0, cx - r); x <= Math.min(big.width - w, cx + r); x++) {
+              const sc = nccAt(v, st, big, x, y);
+              keep(next, { role: hyp.role, f, x, y, score: sc }, 1);
+              if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y }));
+            }
           }
         }
       }
+      hyps = next;
     }
-    // refine the best coarse hypotheses at full resolution
-    let best = -1;
-    let bestAt: { v: VImg; big: VImg; x: number; y: number } | null = null;
-    for (const hyp of hyps) {
-      const smallSrc = hyp.role === 0 ? this.q : cFine;
-      const big = hyp.role === 0 ? cFine : this.q;
-      const cache = hyp.role === 0 ? this.fineCache : cFineCache;
-      for (const df of [-0.04, -0.02, 0, 0.02, 0.04]) {
-        const f = Math.min(1, hyp.f + df);
-        const [w, h] = placedSize(smallSrc, big, f);
-        if (w > big.width || h > big.height) continue;
-        const { v, st } = cache.get(w, h);
-        for (let y = Math.max(0, hyp.y * 2 - 2); y <= Math.min(big.height - h, hyp.y * 2 + 2); y++) {
-          for (let x = Math.max(0, hyp.x * 2 - 2); x <= Math.min(big.width - w, hyp.x * 2 + 2); x++) {
-            const s = nccAt(v, st, big, x, y);
-            if (s > best) ((best = s), (bestAt = { v, big, x, y }));
-          }
-        }
-      }
-    }
-    if (!bestAt) return { ncc: best, grad: -1 };
-    return { ncc: best, grad: gradientNcc(bestAt.v, bestAt.big, bestAt.x, bestAt.y) };
+    if (!bestAt) return { ncc: -1, grad: -1, blocks: -1 };
+    const b = bestAt as { v: VImg; st: Stats; big: VImg; x: number; y: number };
+    return { ncc: bestScore(hyps), grad: gradientNcc(b.v, b.big, b.x, b.y), blocks: blockScore(b.v, b.big, b.x, b.y) };
   }
+}
+
+function bestScore(h: Hyp[]): number {
+  return h[0]?.score ?? -1;
+}
+
+/** Mean of the better half of the 4×4 block intensity NCCs between `small` and big's window. */
+function blockScore(small: VImg, big: VImg, x0: number, y0: number): number {
+  const G = 4;
+  const scores: number[] = [];
+  for (let by = 0; by < G; by++) {
+    for (let bx = 0; bx < G; bx++) {
+      const xa = Math.floor((bx * small.width) / G);
+      const xb = Math.floor(((bx + 1) * small.width) / G);
+      const ya = Math.floor((by * small.height) / G);
+      const yb = Math.floor(((by + 1) * small.height) / G);
+      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
+      for (let y = ya; y < yb; y++) {
+        for (let x = xa; x < xb; x++) {
+          const a = small.data[y * small.width + x]!;
+          const bb = big.data[(y0 + y) * big.width + x0 + x]!;
+          sa += a; sb += bb; saa += a * a; sbb += bb * bb; sab += a * bb; n++;
+        }
+      }
+      if (n < 4) continue;
+      const va = saa - (sa * sa) / n;
+      const vb = sbb - (sb * sb) / n;
+      // flat blocks carry no evidence either way
+      if (va < n * 4 && vb < n * 4) continue;
+      scores.push(va > 1e-6 && vb > 1e-6 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0);
+    }
+  }
+  if (scores.length === 0) return 0;
+  scores.sort((p, q) => q - p);
+  const top = scores.slice(0, Math.max(1, Math.ceil(scores.length / 2)));
+  return top.reduce((p, q) => p + q, 0) / top.length;
 }
 
 /** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
@@ -273,6 +327,8 @@ export interface RankedCandidate {
   ncc: number;
   /** Gradient NCC at that alignment (−1..1). */
   grad: number;
+  /** Robust block NCC at that alignment (−1..1). */
+  blocks: number;
   /** 0..100 confidence shown to users. */
   score: number;
   stage: MatchStage;
@@ -329,10 +385,16 @@ export async function rankCandidates(
   const verifies = await loadVerify(pre.map((p) => p.slot));
   const verifiers = q.variants.map((v) => new QueryVerifier(v.verify));
   const out: RankedCandidate[] = [];
+  let bestVerified = -2;
+  let verified = 0;
   for (const p of pre) {
+    // early exit: a near-certain verified match among the first candidates ends the search
+    if (verified >= 6 && bestVerified >= THRESHOLDS.certainVerify) break;
+    verified++;
     const vi = verifies.get(p.slot);
     let ncc = -1;
     let grad = -1;
+    let blocks = -1;
     if (vi) {
       const cv = toV(vi);
       // verify with the two variants whose global signatures are closest to this candidate
@@ -342,9 +404,10 @@ export async function rankCandidates(
         .slice(0, 2);
       for (const o of order) {
         const r = verifiers[o.i]!.score(cv);
-        if (r.ncc + r.grad > ncc + grad) ((ncc = r.ncc), (grad = r.grad));
+        if (r.ncc + r.grad > ncc + grad) ((ncc = r.ncc), (grad = r.grad), (blocks = r.blocks));
       }
     }
+    bestVerified = Math.max(bestVerified, ncc + grad);
     const fast = p.pd <= THRESHOLDS.fastPhash && p.dd <= THRESHOLDS.fastDhash && p.hd <= THRESHOLDS.fastHaar;
     let verdict: Verdict = 'none';
     let stage: MatchStage = p.hd < p.pd / 32 ? 'wavelet' : 'hash';
@@ -363,6 +426,7 @@ export async function rankCandidates(
       haarDistance: p.hd,
       ncc,
       grad,
+      blocks,
       score,
       stage,
       verdict,

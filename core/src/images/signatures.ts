@@ -510,22 +510,29 @@ function haar2d(a: Float32Array) {
 }
 
 function topCoefs(a: Float32Array, k: number): number[] {
-  // indices (excluding DC) of the k largest |a[i]|
-  const heapIdx: number[] = [];
-  const heapVal: number[] = [];
-  // simple selection: threshold from a partial sort of magnitudes
-  const mags = new Float32Array(a.length - 1);
-  for (let i = 1; i < a.length; i++) mags[i - 1] = Math.abs(a[i]!);
-  const sorted = Float32Array.from(mags).sort();
-  const thr = sorted[sorted.length - k]!;
-  for (let i = 1; i < a.length && heapIdx.length < k; i++) {
-    if (Math.abs(a[i]!) > thr) {
-      heapIdx.push(i);
-      heapVal.push(a[i]!);
+  // indices (excluding DC) of the k largest |a[i]|, ties broken by lower index; sorted by index
+  const idx = new Int32Array(k);
+  const mag = new Float32Array(k);
+  let n = 0;
+  let minPos = 0;
+  for (let i = 1; i < a.length; i++) {
+    const m = Math.abs(a[i]!);
+    if (n < k) {
+      idx[n] = i;
+      mag[n] = m;
+      n++;
+      if (n === k) {
+        minPos = 0;
+        for (let j = 1; j < k; j++) if (mag[j]! < mag[minPos]!) minPos = j;
+      }
+    } else if (m > mag[minPos]!) {
+      idx[minPos] = i;
+      mag[minPos] = m;
+      minPos = 0;
+      for (let j = 1; j < k; j++) if (mag[j]! < mag[minPos]!) minPos = j;
     }
   }
-  for (let i = 1; i < a.length && heapIdx.length < k; i++) if (Math.abs(a[i]!) === thr) heapIdx.push(i);
-  return heapIdx;
+  return Array.from(idx.subarray(0, n)).sort((x, y) => x - y);
 }
 
 export function haarSignature(img: Rgb): { dc: [number, number, number]; coefs: Int16Array } {

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Db } from '../db/database.js';
+import { createTestDb, testLogger } from '../testing/test-db.js';
+import { createIngestService } from './ingest.service.js';
+import { createImageSearchService, ImageRejectedError } from './image-search.service.js';
+import { rng } from '../images/query-variants.js';
+
+/** A distinct synthetic "artwork": random coloured shapes on a gradient. */
+async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
+  const r = rng(seed);
+  const shapes: string[] = [];
+  for (let i = 0; i < 14; i++) {
+    const c = `rgb(${Math.floor(r() * 255)},${Math.floor(r() * 255)},${Math.floor(r() * 255)})`;
+    if (r() < 0.5) shapes.push(`<circle cx="${r() * w}" cy="${r() * h}" r="${20 + r() * 120}" fill="${c}"/>`);
+    else shapes.push(`<rect x="${r() * w}" y="${r() * h}" width="${30 + r() * 200}" height="${30 + r() * 200}" fill="${c}" transform="rotate(${r() * 60} ${w / 2} ${h / 2})"/>`);
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="rgb(${Math.floor(r() * 255)},90,140)"/><stop offset="1" stop-color="rgb(30,${Math.floor(r() * 255)},200)"/></linearGradient></defs><rect width="${w}" height="${h}" fill="url(#g)"/>${shapes.join('')}</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
+}
+
+describe('image search service (database-backed index)', () => {
+  let db: Db;
+  let dir: string;
+  const images: Buffer[] = [];
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-search-'));
+    const ingest = createIngestService({ db, imagesDir: dir, logger: testLogger });
+    for (let i = 0; i < 12; i++) {
+      const bytes = await artwork(i + 1);
+      images.push(bytes);
+      const out = await ingest.ingestImage({ bytes, caption: `Name: Character ${i}\nAnime: Test Series` });
+      ids.push(out.artworkId);
+    }
+  });
+  afterAll(async () => {
+    await db?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('exact bytes, edited copies, unknown pictures and bad input', async () => {
+    const search = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0 });
+    await search.start();
+    expect(search.stats().entries).toBe(12);
+
+    const exact = await search.search(images[3]!);
+    expect(exact.verdict).toBe('exact');
+    expect(exact.matches[0]).toMatchObject({ stage: 'exact', distance: 0, artwork: { id: ids[3] } });
+    expect(exact.matches[0]!.character.name).toBe('Character 3');
+    expect(exact.matches[0]!.artwork.thumb_url).toMatch(/^\/images\//);
+    expect(exact.query).toMatchObject({ width: 480, height: 640 });
+    expect(exact.matches.length).toBeLessThanOrEqual(10);
+
+    const mirrored = await sharp(images[5]!).flop().resize(300).jpeg({ quality: 40 }).toBuffer();
+    const m = await search.search(mirrored);
+    expect(m.verdict).toBe('match');
+    expect(m.matches[0]!.artwork.id).toBe(ids[5]);
+
+    const crop = await sharp(images[7]!).extract({ left: 48, top: 64, width: 384, height: 512 }).jpeg().toBuffer();
+    const c = await search.search(crop);
+    expect(c.matches[0]!.artwork.id).toBe(ids[7]);
+    expect(['match', 'probable']).toContain(c.verdict);
+
+    const unknown = await search.search(await artwork(999));
+    expect(unknown.verdict === 'none' || unknown.verdict === 'probable').toBe(true);
+
+    await expect(search.search(Buffer.from('not an image'))).rejects.toBeInstanceOf(ImageRejectedError);
+    search.stop();
+  });
+
+  test('a second process sees inserts and deletes through the change log', async () => {
+    const a = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0 });
+    await a.start();
+    const before = a.stats().entries;
+    const ingest = createIngestService({ db, imagesDir: dir, logger: testLogger });
+    const bytes = await artwork(4242);
+    const out = await ingest.ingestImage({ bytes, caption: 'Name: Newcomer\nAnime: Test Series' });
+    await a.refresh();
+    expect(a.stats().entries).toBe(before + 1);
+    const edited = await sharp(bytes).resize(200).jpeg({ quality: 35 }).toBuffer();
+    expect((await a.search(edited)).matches[0]!.artwork.id).toBe(out.artworkId);
+
+    const { deleteCharacter } = await import('../repos/characters.repo.js');
+    await deleteCharacter(db, out.characterId);
+    await a.refresh();
+    expect(a.stats().entries).toBe(before);
+    expect((await a.search(edited)).matches.find((x) => x.artwork.id === out.artworkId)).toBeUndefined();
+  });
+});
