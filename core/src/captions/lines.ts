@@ -128,7 +128,7 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
 
 // "OwO! Check out this character! Jujutsu kaisen 6012: Maki Zenin [🪶] (🟡 RARITY: Legendary)":
 // split the compact one-line form back into its lines before classifying.
-const HEADER_SPLIT_RE = /^(.{0,80}?\b(?:check out|look (?:at|out)) this \p{L}+\s*!+)\s*(\S.*)$/iu;
+const HEADER_SPLIT_RE = /^([^\p{L}]{0,8}(?:\p{L}{1,12}!*\s+){0,2}(?:check out|look (?:at|out)) this \p{L}+\s*!+)\s*(\S.*)$/iu;
 const INLINE_RARITY_RE = /\s[(]\s*[^\s\p{L}]{0,8}\s*(?:rarity|category)\s*:/iu;
 const ANIME_THEN_ID_RE = /^(.*?\S)\s+(\d{1,9})\s*:\s*(\S.*)$/;
 

@@ -22,7 +22,7 @@ const MAC_ROMAN = buildTable(MAC_ROMAN_HIGH, false);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 // Quick pre-check: a UTF-8 lead byte rendered in either codec followed by a continuation byte.
-const SUSPECT_RE = /[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö¬√ƒ≈∆«»…ÀŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰\uF8FF][\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§¶ß®©´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø]/;
+export const SUSPECT_RE = /[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö¬√ƒ≈∆«»…ÀŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰\uF8FF][\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§¶ß®©´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø]/;
 
 function tryRun(run: string, table: Map<string, number>): string | null {
   const bytes = new Uint8Array(run.length);
@@ -40,7 +40,16 @@ function tryRun(run: string, table: Map<string, number>): string | null {
   if (!high) return null;
   try {
     const out = utf8.decode(bytes);
-    return out.length < run.length ? out : null;
+    // Demand real evidence: two or more repaired characters, or one outside Latin/Greek/Cyrillic
+    // (emoji, small caps). A lone "Â¡" → "¡" is as likely to be genuine text.
+    let nonAscii = 0;
+    let wide = false;
+    for (const ch of out) {
+      const cp = ch.codePointAt(0)!;
+      if (cp >= 0x80) nonAscii++;
+      if (cp >= 0x800) wide = true;
+    }
+    return out.length < run.length && (nonAscii >= 2 || wide) ? out : null;
   } catch {
     return null;
   }

@@ -48,8 +48,9 @@ export function normalizeCaptionText(s: string): string {
  * Idempotent: normalizeForSearch(normalizeForSearch(x)) === normalizeForSearch(x).
  */
 export function normalizeForSearch(s: string): string {
-  let t = stripInvisibles(s).normalize('NFKC');
-  t = foldSmallCaps(t).toLowerCase().normalize('NFD').replace(/[\u0300-\u036F]/g, '');
-  t = stripInvisibles(t).normalize('NFKC').toLowerCase();
+  let t = stripInvisibles(s).normalize('NFKC').toLowerCase();
+  t = foldSmallCaps(t).normalize('NFD').replace(/[\u0300-\u036F]/g, '');
+  // Lower-casing can produce small caps (Ɪ → ɪ) and NFKC can undo NFD: fold once more.
+  t = foldSmallCaps(stripInvisibles(t).normalize('NFKC').toLowerCase());
   return t.replace(/\s+/gu, ' ').trim();
 }

@@ -8,6 +8,7 @@ import { extractSentence } from './families/sentences.js';
 import { extractStructured } from './families/structured.js';
 import { extractHashtags, hashtagOnly } from './families/tags.js';
 import { splitLines } from './lines.js';
+import { SUSPECT_RE } from './mojibake.js';
 import { normalizeCaptionText } from './normalize.js';
 import { stripMarkup } from './strip-markup.js';
 import type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
@@ -50,9 +51,25 @@ function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null
   if (found) return found;
   if (lines.every((l) => l.kind === 'hashtags' || l.kind === 'blank')) {
     const h = hashtagOnly(extractHashtags(text));
-    if (h.name) return { ...emptyCandidate('hashtags', 0.3), name: h.name, anime: h.anime };
+    const name = cleanName(h.name).value;
+    if (name) return { ...emptyCandidate('hashtags', 0.3), name, anime: cleanAnime(h.anime) };
   }
   return null;
+}
+
+const MARKUP_CHARS_RE = /[`*_~<&[]/;
+
+/**
+ * NFKC can *create* markup or mojibake (U+1FEF → "`", "A\u0308" → "Ä"); re-strip until stable
+ * so that parsing is idempotent on its own output. One pass for ordinary captions.
+ */
+function normalizeFully(plain: string): string {
+  let norm = normalizeCaptionText(plain);
+  for (let i = 0; i < 3 && norm !== plain && (MARKUP_CHARS_RE.test(norm) || SUSPECT_RE.test(norm)); i++) {
+    plain = norm;
+    norm = normalizeCaptionText(stripMarkup(norm).text);
+  }
+  return norm.trim();
 }
 
 function lookupEmoji(table: Record<string, string>, emoji: string): string | null {
@@ -66,7 +83,7 @@ export function parseCaption(
 ): ParsedCaption {
   const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
   const { text: plain, urls } = stripMarkup(raw, Array.isArray(entities) ? entities : null);
-  const norm = normalizeCaptionText(plain).trim();
+  const norm = normalizeFully(plain);
   if (!norm) return { ...emptyCandidate('empty', 0), needsReview: false };
 
   let c: Candidate | null = null;

@@ -19,6 +19,16 @@ function unquote(s: string): string {
   return trimSet(s.trim(), QUOTES);
 }
 
+/** Strip wrapping quotes and leading decoration, alternately, until neither changes anything. */
+function leadClean(s: string): string {
+  for (let i = 0; i < 4; i++) {
+    const t = unquote(s).replace(LEAD_DECOR_RE, '');
+    if (t === s) break;
+    s = t;
+  }
+  return s;
+}
+
 export interface CleanName {
   value: string | null;
   variant: string | null;
@@ -42,8 +52,7 @@ function isNullWord(s: string): boolean {
 export function cleanName(raw: string | null | undefined, opts: { dropAlias?: boolean } = {}): CleanName {
   const res: CleanName = { value: null, variant: null, colour: null };
   if (!raw) return res;
-  let s = collapseSpaces(unquote(raw));
-  s = s.replace(LEAD_DECOR_RE, '');
+  let s = leadClean(collapseSpaces(raw));
   // Fast path: a value ending in a letter has no tag, count, emoji or decoration to strip.
   const fast = /[\p{L}.!?'’]$/u.test(s) && !/[\p{L}]\s+x\d|\bx$/u.test(s);
   for (let i = 0; i < 8 && !fast; i++) {
@@ -64,7 +73,7 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
     if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = trimSet(s, CLOSERS, false, true);
     if (opts.dropAlias !== false) s = s.replace(TRAIL_ALIAS_RE, '');
-    s = s.trim();
+    s = unquote(s);
     if (s === before) break;
   }
   if (!s || isNullWord(s)) return res;
@@ -74,14 +83,14 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
 
 export function cleanAnime(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  let s = collapseSpaces(unquote(raw)).replace(LEAD_DECOR_RE, '');
-  for (let i = 0; i < 4; i++) {
+  let s = leadClean(collapseSpaces(raw));
+  for (let i = 0; i < 6; i++) {
     const before = s;
-    s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').trim();
+    s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').replace(/\s*[|•·,;]+$/u, '');
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
+    s = unquote(s);
     if (s === before) break;
   }
-  s = s.replace(/\s*[|•·,;]+$/u, '').trim();
   return s && !isNullWord(s) ? s : null;
 }
 

@@ -70,7 +70,7 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       if (c.sourceId) labelled++;
     } else if (field === 'characters' && c.name === null) {
       const d = danbooruCharacters(value, extractHashtags(lines.map((x) => x.text).join('\n')));
-      c.name = d.name;
+      c.name = cleanName(d.name).value;
       c.anime ??= d.anime;
       if (c.name) labelled++;
       c.family = 'danbooru';
