@@ -72,6 +72,8 @@ describe.skipIf(!hasChromium)('gallery journeys (Chromium)', () => {
     expect(await page.getByTestId('detail-anime').textContent()).toBe('Re:Zero');
     expect(await page.getByTestId('detail-artwork').count()).toBe(1);
     expect(new URL(page.url()).pathname).toBe(`/c/${ids.Rem}`);
+    await page.getByTestId('detail-image').evaluate((img: HTMLImageElement) => img.decode());
+    await page.screenshot({ path: '/tmp/waifudex-detail.png' });
     await page.getByTestId('back-link').click();
     await page.getByTestId('search-input').waitFor();
     const direct = await open(s, `/c/${ids['Nico Robin']}`);
