@@ -342,7 +342,7 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
       await new Promise((r) => setTimeout(r, 2000));
       if (server.exitCode === null) server.kill('SIGKILL');
     }
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (work) spawnSync('rm', ['-rf', work]); // ~1 GB of node_modules copies; rm is faster than fs.rmSync
   });
 
   it('Dockerfile.server: build stages run, and the runtime stage alone serves /api/health and passes HEALTHCHECK', async () => {
@@ -353,9 +353,9 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
     const app = path.join(rt.root, rt.workdir);
     expect(fs.readdirSync(app).sort()).toEqual(['core', 'migrations', 'node_modules', 'package.json', 'server', 'web']);
     expect(fs.existsSync(path.join(app, 'web/dist/index.html'))).toBe(true);
-    // dev dependencies were pruned
+    // dev dependencies were pruned (typescript stays: vue, a web dependency, lists it as an optional peer)
     expect(fs.existsSync(path.join(app, 'node_modules/vitest'))).toBe(false);
-    expect(fs.existsSync(path.join(app, 'node_modules/typescript'))).toBe(false);
+    expect(fs.existsSync(path.join(app, 'node_modules/vite'))).toBe(false);
 
     const runtime = stages.at(-1)!;
     const cmd = execForm(runtime.instructions.filter((i) => i.op === 'CMD').at(-1)!.rest);
