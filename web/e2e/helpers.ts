@@ -10,6 +10,7 @@ import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
+import { syncRoutes } from '../../server/src/routes/sync.routes.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -33,11 +34,14 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** The app as main.ts serves it, with the admin character routes mounted. */
-export function startAppServer(): Promise<TestServer> {
+/** The app as main.ts serves it, with the admin character routes (and optionally the sync routes) mounted. */
+export function startAppServer(opts: { sync?: boolean } = {}): Promise<TestServer> {
   return startTestServer({
     webDir: webDist,
-    routers: ({ db, imagesDir }) => [adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) })],
+    routers: ({ db, imagesDir }) => [
+      adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) }),
+      ...(opts.sync ? [syncRoutes({ db, requireAdmin })] : []),
+    ],
   });
 }
 

@@ -19,7 +19,7 @@ export function useSync() {
   const active = computed(() => {
     const d = data.value;
     if (!d) return false;
-    return d.running === true || d.channels.some((c) => c.running === true || c.last_run?.status === 'running');
+    return d.pending_requests > 0 || d.channels.some((c) => c.running !== null);
   });
 
   async function load() {
