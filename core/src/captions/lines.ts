@@ -31,6 +31,7 @@ const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|da
 const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\b(?:times|globally|guessed|catchers|coins|deducted|harem)\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
 const MENTION_RE = /(?:^|\s)@\w/;
 const CREDIT_SPLIT_RE = /\s(?:\||•|—|–|-)\s/u;
+const TRAILING_CREDIT_RE = /\s+(?:(?:art|drawn|illustrated|made)\s+)?(?:by|credits?:?|🎨)\s*@\w+\s*$/iu;
 const EMOJI_LABEL_RE = /^([\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\uFE0F\u200D\u20E3\s]{1,16})[:：]\s*(.*)$/u;
 const ID_NAME_RE = /^[\p{Extended_Pictographic}\uFE0F\s#「『【[(]{0,8}(\d{1,9})\s*[:：]\s*(\S.*)$/u;
 const ID_VALUE_NAME_RE = /^#?(\d{1,9})\s+(\D.*)$/;
@@ -96,8 +97,8 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.kind = 'header';
   } else if (NOISE_RE.test(lower)) {
     line.kind = 'noise';
-  } else if (text.includes('@') && MENTION_RE.test(text.split(CREDIT_SPLIT_RE)[0]!)) {
-    // "@handle" lines are credits/promo — unless the credit is only a trailing "| 🎨 @artist" field.
+  } else if (text.includes('@') && MENTION_RE.test(text.split(CREDIT_SPLIT_RE)[0]!.replace(TRAILING_CREDIT_RE, ''))) {
+    // "@handle" lines are credits/promo — unless the credit only trails the data ("Rem (Re:Zero) by @x").
     line.kind = 'noise';
   } else if (text.charCodeAt(0) === 35 /* # */ && HASHTAG_LINE_RE.test(text)) {
     line.kind = 'hashtags';
@@ -121,6 +122,7 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
       line.kind = 'bareId';
       line.id = bare[1]!;
     } else if (gen && !/\p{L}/u.test(gen[2]!)) line.kind = 'noise';
+    else if (text.includes('@')) line.text = text.replace(TRAILING_CREDIT_RE, '');
     else if (!HAS_LETTER_OR_DIGIT_RE.test(text)) line.kind = 'noise';
   }
   return line;

@@ -117,7 +117,9 @@ export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanR
   if (valueEmoji && prefixEmoji && prefix.includes('(')) emoji = `${prefixEmoji}\u200D${valueEmoji}`;
   if (!s || ONLY_EMOJI_RE.test(s)) return { rarity: emoji, emoji };
   if (NULL_WORDS.has(s.toLowerCase())) return { rarity: null, emoji };
-  return { rarity: isUniformCase(s) ? titleCase(s) : s, emoji };
+  // Uniform case is title-cased (ʟᴇɢᴇɴᴅᴀʀʏ, legendary, LIMITED EDITION) — except acronyms (AMV, SSR).
+  const acronym = /^\p{Lu}{2,4}$/u.test(s);
+  return { rarity: isUniformCase(s) && !acronym ? titleCase(s) : s, emoji };
 }
 
 /** The id digits of a labelled id value: "`3`", "#0457", "1207". Leading zeros kept. */

@@ -1,6 +1,7 @@
 // Hand-written captions (family R) and unlabelled line layouts: "Name - Anime", "Name | Anime",
 // "Name (Anime)", "Name from Anime", two bare lines, a lone name. Low confidence by design.
 import type { Line } from '../lines.js';
+import { EMOJI_PIECE, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { splitFrom } from './sentences.js';
@@ -9,17 +10,27 @@ import { splitFrom } from './sentences.js';
 const SEPARATORS = [' | ', ' — ', ' – ', ' - ', ' • ', ' · ', ' ~ ', ' // '];
 const CREDIT_RE = /@\w|https?:|\bby\s|^(?:art|artist|source|sauce|credit|credits|pixiv|twitter)\b|🎨/iu;
 const PAREN_RE = /^(.{1,80}?)\s*\(([^()]{1,120})\)$/u;
+const QUOTED_TITLE_RE = /^([^「『]{1,80}?)\s*[「『]([^「」『』]{1,120})[」』]$/u;
+const EMOJI_SEP_RE = new RegExp(`^([^${EMOJI_PIECE}]{1,80}?)\\s+[${EMOJI_PIECE}]+\\s+([^${EMOJI_PIECE}]{1,120})$`, 'u');
+// "Nezuko and Tanjiro": two capitalised names joined by "and" are two characters.
+const AND_NAMES_RE = /^(\p{Lu}\S*(?:\s\p{Lu}\S*){0,2})\s+and\s+(\p{Lu}\S*(?:\s\p{Lu}\S*){0,2})$/u;
+
+function joinNames(name: string): string {
+  const m = AND_NAMES_RE.exec(name);
+  return joinCharacters(m ? `${m[1]} & ${m[2]}` : name);
+}
 // Words that make a line a sentence (announcement, promo, note) rather than a name.
 const SENTENCE_WORDS = new Set(
   ('is are was were be been will would can could should please dont don\'t do does did join use for with your you ' +
     'our we i my me this that here now started starts ends begin resume resumes tomorrow today maintenance ' +
     'update updates welcome follow subscribe channel group bot hours days drop drops total repost reposting ' +
-    'giveaway announcement notice original thanks thank check click link free').split(' '),
+    'giveaway announcement notice original thanks thank check click link free top collectors leaderboard ' +
+    'ranking stats good night morning happy everyone guys hello merry birthday').split(' '),
 );
 
 export function isNameLike(s: string): boolean {
   if (s.length > 80 || !/\p{L}/u.test(s)) return false;
-  if (/@\w|https?:|\.\s|[!?]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
+  if (/@\w|https?:|\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
   const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (words.length > 7) return false;
   return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
@@ -35,10 +46,17 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
     if (!parts.length) return null;
     return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
   }
-  const p = PAREN_RE.exec(text);
+  const bare = stripTrailingEmoji(text).trim();
+  const p = PAREN_RE.exec(bare);
   if (p && /\p{Script=Latin}/u.test(p[2]!) && !/^\s*[x×]?\d/.test(p[2]!)) {
     return { name: cleanName(p[1]).value, anime: cleanAnime(p[2]), sep: '()' };
   }
+  // "Saber 「Fate/Zero」": corner brackets quote a title (【】 stay: they are part of 【推しの子】).
+  const q = QUOTED_TITLE_RE.exec(bare);
+  if (q) return { name: cleanName(q[1]).value, anime: cleanAnime(q[2]), sep: '「」' };
+  // Last resort: one spaced emoji between two name-like halves ("Hinata Hyuga 🌸 Naruto").
+  const e = EMOJI_SEP_RE.exec(bare);
+  if (e && isNameLike(e[1]!) && isNameLike(e[2]!)) return { name: cleanName(e[1]).value, anime: cleanAnime(e[2]), sep: 'emoji' };
   return null;
 }
 
@@ -52,18 +70,19 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
     c.rarityEmoji = r.emoji;
   }
   const first = content[0];
-  if (!first) return c.rarity ? { ...c, confidence: 0.3 } : null;
+  // A lone rarity line is data; several are a rarity-table help post.
+  const rarityLines = lines.filter((l) => l.kind === 'rarityLike').length;
+  if (!first) return c.rarity && rarityLines === 1 ? { ...c, confidence: 0.3 } : null;
   const split = splitFreeform(first.text);
-  if (split && split.name) {
-    c.name = joinCharacters(split.name);
+  if (split && split.name && isNameLike(split.name)) {
+    c.name = joinNames(split.name);
     c.anime = split.anime;
     if (!c.anime) c.confidence = 0.5;
     return c;
   }
-  if (!isNameLike(first.text.replace(/^[^\p{L}\p{N}]+/u, ''))) return null;
   const n = cleanName(first.text);
-  if (!n.value) return null;
-  c.name = joinCharacters(n.value);
+  if (!n.value || !isNameLike(n.value)) return null;
+  c.name = joinNames(n.value);
   c.variant = n.variant;
   c.family = 'positional';
   const second = content[1];

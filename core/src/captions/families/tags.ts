@@ -30,6 +30,8 @@ export function humaniseTag(tag: string): string {
   if (tag.includes('_')) {
     return tag.split('_').filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
   }
+  // "DARLINGintheFRANXX": capital runs make CamelCase splitting guesswork, keep it verbatim.
+  if (/\p{Lu}{3}/u.test(tag)) return tag;
   return tag.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2');
 }
 
@@ -41,7 +43,8 @@ function snakeToTitle(words: readonly string[]): string {
 function isNamelikeTag(tag: string): boolean {
   if (isGenericTag(tag)) return false;
   if (!LATIN_TAG_RE.test(tag)) return /\p{L}/u.test(tag);
-  return tag.includes('_') || /\p{Ll}\p{Lu}/u.test(tag);
+  // Multi-word (CamelCase / snake_case) or a capitalised single word ("#Makima"); "#mikasa" is too vague.
+  return tag.includes('_') || /\p{Ll}\p{Lu}/u.test(tag) || /^\p{Lu}\p{Ll}{2,}$/u.test(tag);
 }
 
 // Danbooru copyright qualifiers whose display form has punctuation the channel bot removed.
