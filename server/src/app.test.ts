@@ -55,6 +55,9 @@ describe('gallery API', () => {
     expect(await names('re:zero')).toEqual(['Rem']);
     expect(await names('100%_')).toEqual([]);
     expect(await names('zzzzqq')).toEqual([]);
+    expect(await names('🟡')).toHaveLength(3);
+    expect(await names('🟡 rem')).toEqual(['Rem']);
+    expect(await names('🟣')).toEqual([]);
   });
 
   it('stores each image content-addressed with a thumbnail and serves both', async () => {

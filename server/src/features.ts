@@ -25,7 +25,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   stoppers.push(async () => search.stop());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes }),
+    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
   ];
   return {

@@ -67,6 +67,8 @@ export interface ListCharactersQuery {
   perPage: number;
   /** Already normalised search text (see normalizeForSearch); empty → no filter. */
   search: string;
+  /** Emoji that must each appear as the rarity emoji or inside name, anime or variant (emoji search). */
+  emojis?: string[];
   includeHidden?: boolean;
 }
 
@@ -82,6 +84,12 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
     where.push(`(c.name_search LIKE '%' || replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
       OR c.anime_search LIKE '%' || replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
       OR ${p} <% c.name_search OR ${p} <% c.anime_search)`);
+  }
+  for (const e of o.emojis ?? []) {
+    params.push(e);
+    const p = `$${params.length}`;
+    const cols = ['c.rarity_emoji', 'c.name', 'c.anime', 'c.variant'].map((col) => `strpos(replace(coalesce(${col}, ''), chr(65039), ''), ${p}) > 0`);
+    where.push(`(${cols.join(' OR ')})`);
   }
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${whereSql}`, params);

@@ -13,11 +13,21 @@ const listQuery = z.object({
   q: z.string().max(200).default(''),
 });
 
+// An emoji with its modifiers and joiners (🟡, ❄️, 👩‍🎤); variation selectors are dropped so ❄ finds ❄️ too.
+const EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*/gu;
+
+/** Separates emoji (matched exactly) from the text part of a query (matched by substring/trigram). */
+export function splitEmojis(q: string): { text: string; emojis: string[] } {
+  const emojis = [...new Set((q.match(EMOJI) ?? []).map((e) => e.replace(/\uFE0F/g, '')))];
+  return { text: q.replace(EMOJI, ' ').trim(), emojis };
+}
+
 export function characterRoutes(deps: { db: Db }): Router {
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
     const query = parseOr400(listQuery, req.query, 'query');
-    const { items, total } = await listCharacters(deps.db, { page: query.page, perPage: query.per_page, search: normalizeForSearch(query.q) });
+    const { text, emojis } = splitEmojis(query.q);
+    const { items, total } = await listCharacters(deps.db, { page: query.page, perPage: query.per_page, search: normalizeForSearch(text), emojis });
     res.json({
       page: query.page,
       per_page: query.per_page,
