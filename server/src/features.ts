@@ -9,6 +9,8 @@ import { requireAdmin } from './middleware/auth.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
+import { syncRoutes } from './routes/sync.routes.js';
+import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
 
 export interface Features {
   routers: Router[];
@@ -27,7 +29,9 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes }),
     adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
+    syncRoutes({ db, requireAdmin }),
   ];
+  if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
   return {
     routers,
     async stop() {
