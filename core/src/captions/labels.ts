@@ -10,15 +10,19 @@ const LABEL_LIST: Array<[string, LabelField]> = [
   ['card name', 'name'], ['amv name', 'name'], ['video name', 'name'], ['full name', 'name'],
   ['new name', 'newName'], ['old name', 'oldName'], ['previous name', 'oldName'],
   ['name', 'name'], ['character', 'name'], ['char', 'name'], ['waifu', 'name'], ['husbando', 'name'],
+  ['nama', 'name'], ['nombre', 'name'], ['nome', 'name'], ['имя', 'name'],
   // anime
   ['anime name', 'anime'], ['anime', 'anime'], ['series name', 'anime'], ['series', 'anime'], ['from', 'anime'],
   ['franchise', 'anime'], ['game', 'anime'], ['origin', 'anime'], ['manga', 'anime'], ['show', 'anime'],
+  ['anime/manga', 'anime'], ['anime/game', 'anime'], ['series/anime', 'anime'], ['аниме', 'anime'],
   ['copyrights', 'copyright'], ['copyright', 'copyright'],
   // rarity (CATEGORY counts as rarity, FORMATS §4)
   ['rarity', 'rarity'], ['category', 'rarity'], ['tier', 'rarity'], ['rank', 'rarity'], ['grade', 'rarity'],
+  ['rarity level', 'rarity'], ['rarity type', 'rarity'], ['редкость', 'rarity'],
   // id
   ['character id', 'id'], ['char id', 'id'], ['card id', 'id'], ['item id', 'id'], ['waifu id', 'id'],
-  ['husbando id', 'id'], ['char no', 'id'], ['id', 'id'],
+  ['husbando id', 'id'], ['char no', 'id'], ['character no', 'id'], ['card no', 'id'], ['id no', 'id'],
+  ['no.', 'id'], ['id', 'id'],
   // danbooru
   ['characters', 'characters'],
   // second classifications kept as variant
@@ -55,7 +59,7 @@ export interface LabelHit {
 
 const PREFIX_RE = /^[^\p{L}\p{N}#@/]{0,24}/u;
 // Label delimiter: ":" "=" "➥" "→", or a spaced dash. Spaces on either side are optional for ":".
-const DELIM_RE = /^\s*(?:[:=➥➤→⟹⇒»]|[-–—~](?=\s))\s*/u;
+const DELIM_RE = /^\s*(?:[:=➥➤→⟹⇒»⇨➔➜⟶►▸]|>{1,2}|[-–—~|](?=\s))\s*/u;
 
 export function matchLabel(line: string): LabelHit | null {
   const c0 = line.charCodeAt(0);

@@ -1,6 +1,7 @@
 // Splits a normalized caption into classified lines. Every test here is anchored or a bounded
 // class, so classification is linear in the caption length.
 import { GENERIC_LABEL_RE, matchLabel, type LabelHit } from './labels.js';
+import { RARITY_WORDS } from './vocab.js';
 import {
   COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, stripTrailingEmoji,
   trailingEmoji,
@@ -38,13 +39,6 @@ const ID_VALUE_NAME_RE = /^#?(\d{1,9})\s+(\D.*)$/;
 const BARE_ID_RE = /^#?(\d{1,9})$/;
 const HASHTAG_LINE_RE = /^(?:#[^\s#]+\s*)+$/;
 
-export const RARITY_WORDS = new Set(
-  ('common uncommon rare legendary medium low high special edition limited exclusive premium celestial divine ' +
-    'epic mythic mythical mystical supreme infinity elite royal luxury nsfw erotic cosplay verse x-verse amv ' +
-    'animation exotic nude nudes sultry neon ancient cosmic nightmare frostborn tropical kawaii hybrid ' +
-    'skyrise omniversal unique ultra secret basic normal gold silver bronze platinum diamond limited-time ' +
-    'devine nobel ssr ur sr lr').split(' '),
-);
 
 /** "🟣 Rare", "✨ 🟡 Legendary", "🔮 Premium Edition": emoji then a short rarity phrase. */
 export function rarityLike(text: string): { emoji: string; value: string } | null {
@@ -69,6 +63,8 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
   const lower = text.toLowerCase();
   const hasColon = text.includes(':');
   const label = matchLabel(text);
+  // "ID 1368", "No. 0045": a weak id label is trusted when its value is just the digits.
+  if (label && label.weak && label.field === 'id' && /^#?\d{1,12}$/.test(label.value)) label.weak = false;
   if (label && !label.weak) {
     line.label = label;
     const idv = label.field === 'id' ? ID_VALUE_NAME_RE.exec(label.value) : null;

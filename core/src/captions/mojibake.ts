@@ -3,6 +3,8 @@
 // A run is repaired only when its bytes form valid UTF-8 with a multi-byte sequence, so real
 // Latin-1 text such as "Milizé" (byte E9 followed by ASCII is invalid UTF-8) is never touched.
 
+import { RARITY_WORDS, SMALL_CAPS } from './vocab.js';
+
 // Windows-1252 bytes 0x80..0x9F; undefined slots (81 8D 8F 90 9D) map to the C1 control itself,
 // which is what "sloppy" decoders emit and what case 9 of the corpus contains (U+008F).
 const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
@@ -55,11 +57,55 @@ function tryRun(run: string, table: Map<string, number>): string | null {
   }
 }
 
+// Some forks lost the bytes that cp1252 leaves undefined (81 8D 8F 90 9D), so "ᴏ" (E1 B4 8F) and
+// "ᴍ" (E1 B4 8D) both arrive as "á´", and "ʏ" (CA 8F) as "Ê". Such a run is rebuilt with
+// placeholders and accepted only when one choice of letters spells a known rarity word
+// ("âšª á´„á´á´á´á´É´" → "⚪ ᴄᴏᴍᴍᴏɴ"); otherwise the text is kept as posted (and flagged later).
+const LOST: Record<string, string[]> = { '\uE000': ['ᴍ', 'ᴏ'], '\uE001': ['ʏ'] };
+
+function resolveWord(word: string): string | null {
+  if (!/[\uE000\uE001]/.test(word)) return word;
+  let options = [''];
+  for (const ch of word) {
+    const alts = LOST[ch] ?? [ch];
+    options = options.flatMap((o) => alts.map((a) => o + a));
+    if (options.length > 64) return null;
+  }
+  return options.find((o) => RARITY_WORDS.has([...o].map((c) => SMALL_CAPS[c] ?? c).join('').toLowerCase())) ?? null;
+}
+
+function tryLossy(run: string): string | null {
+  const out: number[] = [];
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i);
+    const b = c < 0x80 ? c : CP1252.get(run[i]!);
+    if (b === undefined) return null;
+    out.push(b);
+  }
+  const fixed: number[] = [];
+  const cont = (x: number | undefined): boolean => x !== undefined && x >= 0x80 && x <= 0xbf;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === 0xe1 && out[i + 1] === 0xb4 && !cont(out[i + 2])) {
+      fixed.push(0xee, 0x80, 0x80); // U+E000
+      i++;
+    } else if (out[i] === 0xca && !cont(out[i + 1])) fixed.push(0xee, 0x80, 0x81); // U+E001
+    else fixed.push(out[i]!);
+  }
+  let decoded: string;
+  try {
+    decoded = utf8.decode(new Uint8Array(fixed));
+  } catch {
+    return null;
+  }
+  const words = decoded.split(' ').map(resolveWord);
+  return words.every((w) => w !== null) ? words.join(' ') : null;
+}
+
 function repairWith(text: string, table: Map<string, number>): string {
   let out = '';
   let run = '';
   const flush = (): void => {
-    out += run ? (tryRun(run, table) ?? run) : '';
+    out += run ? (tryRun(run, table) ?? (table === CP1252 ? tryLossy(run) : null) ?? run) : '';
     run = '';
   };
   for (const ch of text) {

@@ -1,6 +1,7 @@
 // Text normalisation: invisible characters, NFKC (folds 𝙉𝙖𝙢𝙚 / fullwidth / ﹙﹚ ｜), small caps
 // (which NFKC leaves alone) and the search key used by the DB search columns.
 import { repairMojibake } from './mojibake.js';
+import { SMALL_CAPS } from './vocab.js';
 
 // ZWSP, ZWNJ, word joiner, BOM, Hangul fillers (U+3164 and what NFKC turns it into), soft hyphen,
 // Mongolian vowel separator, bidi marks/isolates, combining grapheme joiner, text-style VS1–15.
@@ -9,17 +10,14 @@ const INVISIBLE_RE = /[\u200B\u200C\u2060\uFEFF\u3164\u115F\u1160\uFFA0\u00AD\u1
 const STRAY_JOINER_RE = /(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})|(?<![\p{Extended_Pictographic}#*0-9\u20E3])\uFE0F/gu;
 const CONTROL_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
-const SMALL_CAPS: Record<string, string> = {
-  'ᴀ': 'a', 'ʙ': 'b', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ꜰ': 'f', 'ɢ': 'g', 'ʜ': 'h', 'ɪ': 'i', 'ᴊ': 'j',
-  'ᴋ': 'k', 'ʟ': 'l', 'ᴍ': 'm', 'ɴ': 'n', 'ᴏ': 'o', 'ᴘ': 'p', 'ǫ': 'q', 'ꞯ': 'q', 'ʀ': 'r', 'ꝛ': 'r',
-  'ꜱ': 's', 'ᴛ': 't', 'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ʏ': 'y', 'ᴢ': 'z', 'ᴁ': 'ae', 'ᴔ': 'oe',
-};
 const SMALL_CAPS_RE = /[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫꞯʀꝛꜱᴛᴜᴠᴡʏᴢᴁᴔ]/g;
 // Cyrillic ғ is a real letter in Kazakh/Uzbek; fold it only inside a small-caps word.
 const GHE_IN_SMALL_CAPS_RE = /ғ(?=[ᴀ-ᴢɪʏʀʟɴꜱ])|(?<=[ᴀ-ᴢɪʏʀʟɴꜱ])ғ/g;
 
 export function stripInvisibles(s: string): string {
-  return s.replace(INVISIBLE_RE, '').replace(STRAY_JOINER_RE, '').replace(CONTROL_RE, '');
+  let t = s.replace(INVISIBLE_RE, '');
+  if (t.includes('\u200D') || t.includes('\uFE0F')) t = t.replace(STRAY_JOINER_RE, '');
+  return t.replace(CONTROL_RE, '');
 }
 
 export function foldSmallCaps(s: string): string {

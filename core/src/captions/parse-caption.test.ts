@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NEEDS_REVIEW_THRESHOLD, normalizeForSearch, parseCaption } from './parse-caption.js';
+import { benchCaptions } from './bench-captions.js';
 import { compileTemplate } from './template.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +132,14 @@ describe('labelled layouts: other label words, orders and fonts', () => {
   it('MOJIBAKE in Mac Roman is repaired', () => {
     expect(fields('Character Name: Nami\nAnime Name: One Piece\nRarity: ‚ö™ ·¥Ñ·¥è·¥ç·¥ç·¥è…¥\nID: 11')).toMatchObject({ rarity: 'Common' });
   });
+  it('MOJIBAKE with lost cp1252 bytes is rebuilt only when it spells a rarity word', () => {
+    expect(fields('Name: Nami\nRarity: âšª á´„á´á´á´á´É´\nID: 11').rarity).toBe('Common');
+    const r = parseCaption('Name: Nami\nRarity: á´á´á´ Ê\nID: 11');
+    expect(r.needsReview).toBe(true);
+  });
+  it('weak id labels count when the value is only digits', () => {
+    expect(fields('No. 0045\nName: Rem').id).toBe('0045');
+  });
   it('rename posts prefer the new name', () => {
     expect(fields('Old Name: Eren Jaeger\nNew Name: Eren Yeager\nCharacter ID: 220')).toMatchObject({ name: 'Eren Yeager', id: '220' });
   });
@@ -199,6 +208,14 @@ describe('free-form and other families', () => {
   it('empty captions are not flagged for review; unparsable ones are', () => {
     expect(parseCaption('')).toMatchObject({ family: 'empty', confidence: 0, needsReview: false });
     expect(parseCaption('📢 Bot is under maintenance.').needsReview).toBe(true);
+  });
+});
+
+describe('benchCaptions', () => {
+  it('reports a positive rate', () => {
+    const b = benchCaptions(100);
+    expect(b.n).toBeGreaterThan(0);
+    expect(b.captionsPerSecond).toBeGreaterThan(0);
   });
 });
 

@@ -8,7 +8,7 @@ import { extractSentence } from './families/sentences.js';
 import { extractStructured } from './families/structured.js';
 import { extractHashtags, hashtagOnly } from './families/tags.js';
 import { splitLines } from './lines.js';
-import { SUSPECT_RE } from './mojibake.js';
+import { SUSPECT_RE, repairMojibake } from './mojibake.js';
 import { normalizeCaptionText } from './normalize.js';
 import { stripMarkup } from './strip-markup.js';
 import type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
@@ -99,6 +99,8 @@ export function parseCaption(
   if (c.rarity && c.rarity === c.rarityEmoji && opts?.rarityEmojis) {
     c.rarity = lookupEmoji(opts.rarityEmojis, c.rarity) ?? c.rarity;
   }
+  // Mojibake that could not be repaired safely stays as posted, but an admin should look.
+  if (SUSPECT_RE.test(plain) && SUSPECT_RE.test(repairMojibake(plain))) c.confidence = Math.min(c.confidence, 0.5);
   const confidence = Math.round(Math.min(1, Math.max(0, c.confidence)) * 100) / 100;
   return { ...c, confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
 }
