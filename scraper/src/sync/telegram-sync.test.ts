@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { editCharacterFields } from '@waifudex/core/repos/characters.repo';
 import { findRunById, tryLockChannel } from '@waifudex/core/repos/sync-runs.repo';
@@ -7,17 +7,20 @@ import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { FakeSource, imageDocument, photo, skipped } from '../telegram/fake-source.js';
 import { FatalSourceError, SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
-import { createTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
+import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
 import { dryRunChannel, liveHandlers, resolveTargets, syncTelegramChannel, type ChannelTarget } from './telegram-sync.js';
 
 const cap = (name: string, anime: string, id: string, rarity = 'Legendary') =>
   `Character Name: ${name}\nAnime Name: ${anime}\nRarity: 🟡 ${rarity}\nID: ${id}\nAdded by Riya`;
 
 let env: TestEnv;
-beforeEach(async () => {
+beforeAll(async () => {
   env = await createTestEnv();
 });
-afterEach(async () => {
+beforeEach(async () => {
+  await resetTestEnv(env);
+});
+afterAll(async () => {
   await env.close();
 });
 

@@ -1,20 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestSync } from '@waifudex/core/repos/sync-runs.repo';
 import { upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import { FakeSource, photo } from '../telegram/fake-source.js';
 import { SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
-import { createTestEnv, type TestEnv } from '../testing/test-env.js';
+import { createTestEnv, resetTestEnv, type TestEnv } from '../testing/test-env.js';
 import { createSyncWorker, type SyncWorker } from './worker.js';
 
 let env: TestEnv;
 let worker: SyncWorker | null = null;
-beforeEach(async () => {
+beforeAll(async () => {
   env = await createTestEnv();
+});
+beforeEach(async () => {
+  await resetTestEnv(env);
 });
 afterEach(async () => {
   await worker?.stop();
   worker = null;
+});
+afterAll(async () => {
   await env.close();
 });
 

@@ -47,6 +47,15 @@ export async function createTestEnv(): Promise<TestEnv> {
   };
 }
 
+/** Empties the gallery and sync tables (one database per test file is much faster than one per test). */
+export async function resetTestEnv(env: TestEnv): Promise<void> {
+  await env.db.query(`TRUNCATE channels, characters, artworks, sync_runs, sync_requests, character_changes, sync_locks, telegram_session,
+    artwork_image_features, image_index_changes RESTART IDENTITY CASCADE`);
+  env.sleeps.length = 0;
+  fs.rmSync(env.imagesDir, { recursive: true, force: true });
+  fs.mkdirSync(env.imagesDir, { recursive: true });
+}
+
 /** Every stored artwork file matches its row's sha256; returns the number checked. */
 export async function verifyFiles(env: TestEnv): Promise<number> {
   const rows = await env.db.query<{ file_path: string; sha256: string }>('SELECT file_path, sha256 FROM artworks');
