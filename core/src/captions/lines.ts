@@ -174,5 +174,9 @@ export function splitLines(normalized: string): Line[] {
       lines.push(l);
     }
   }
+  // A lone "Game of Thrones" / "From the New World" line is a value, not an aligned column.
+  if (lines.filter((l) => l.kind === 'weakLabel').length < 2) {
+    for (const l of lines) if (l.kind === 'weakLabel') l.kind = 'plain';
+  }
   return lines;
 }

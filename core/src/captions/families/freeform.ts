@@ -25,7 +25,8 @@ const SENTENCE_WORDS = new Set(
     'our we i my me this that here now started starts ends begin resume resumes tomorrow today maintenance ' +
     'update updates welcome follow subscribe channel group bot hours days drop drops total repost reposting ' +
     'giveaway announcement notice original thanks thank check click link free top collectors leaderboard ' +
-    'ranking stats good night morning happy everyone guys hello merry birthday').split(' '),
+    'ranking stats good night morning happy everyone guys hello merry birthday has have appeared guess catch ' +
+    'grab character characters').split(' '),
 );
 
 export function isNameLike(s: string): boolean {

@@ -6,7 +6,7 @@ import { emptyCandidate, type Candidate } from './candidate.js';
 const UPLOADED_RE = /\b(?:uploaded|added)\s+(?:a\s+)?new\s+(?:waifu|husbando|character|card)\s*[:\-–]?\s+(\S.{0,200})$/iu;
 const FOR_CHARACTER_RE = /\b(?:for|of)\s+(?:the\s+)?(?:character|waifu|husbando|card)\s+(\S.{0,200})$/iu;
 // "A New 🟡 Legendary Character Appeared...": rarity known, name hidden on purpose.
-const SPAWN_RE = /\bnew\s+(\S.{0,40}?)\s+(?:character|waifu|husbando|slave)\s+(?:has\s+)?(?:appeared|spawned)\b/iu;
+const SPAWN_RE = /\b(?:new|an?)\s+(\S.{0,40}?)\s+(?:character|waifu|husbando|slave)\s+(?:has\s+)?(?:just\s+)?(?:appeared|spawned)\b/iu;
 const FROM_RE = /^(\S.{0,80}?)\s+from\s+(\S.{0,200})$/iu;
 
 export function extractSentence(lines: readonly Line[]): Candidate | null {
@@ -15,7 +15,7 @@ export function extractSentence(lines: readonly Line[]): Candidate | null {
     const spawn = SPAWN_RE.exec(l.text);
     if (spawn) {
       const c = emptyCandidate('spawn', 0.6);
-      const r = cleanRarity(spawn[1]);
+      const r = cleanRarity(spawn[1]!.replace(/^(?:(?:new|wild|random)(?:\s+|$))+/i, ''));
       c.rarity = r.rarity;
       c.rarityEmoji = r.emoji;
       return c;
