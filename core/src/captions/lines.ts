@@ -29,7 +29,7 @@ export interface Line {
 const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
 const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|database|collection)s?\b/;
 // Lines that are never data: uploader credits, counters, leaderboards, links, commands, pages.
-const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\b(?:times|globally|guessed|catchers|coins|deducted|harem)\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
+const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\d\s*(?:times|coins)\b|\b(?:globally|guessed|catchers|deducted)\b|\byour\s+\/?h?harem\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
 const MENTION_RE = /(?:^|\s)@\w/;
 const CREDIT_SPLIT_RE = /\s(?:\||•|—|–|-)\s/u;
 const TRAILING_CREDIT_RE = /\s+(?:(?:art|drawn|illustrated|made)\s+)?(?:by|credits?:?|🎨)\s*@\w+\s*$/iu;
@@ -38,7 +38,6 @@ const ID_NAME_RE = /^[\p{Extended_Pictographic}\uFE0F\s#「『【[(]{0,8}(\d{1,9
 const ID_VALUE_NAME_RE = /^#?(\d{1,9})\s+(\D.*)$/;
 const BARE_ID_RE = /^#?(\d{1,9})$/;
 const HASHTAG_LINE_RE = /^(?:#[^\s#]+\s*)+$/;
-
 
 /** "🟣 Rare", "✨ 🟡 Legendary", "🔮 Premium Edition": emoji then a short rarity phrase. */
 export function rarityLike(text: string): { emoji: string; value: string } | null {
