@@ -53,6 +53,13 @@ export function rarityLike(text: string): { emoji: string; value: string } | nul
   return null;
 }
 
+/** "Legendary", "Special Edition" with no emoji: only trusted at a rarity position. */
+export function bareRarity(text: string): boolean {
+  const words = text.trim().split(/\s+/);
+  if (words.length > 3 || /[\d:|]/.test(text)) return false;
+  return RARITY_WORDS.has((words[words.length - 1] ?? '').toLowerCase());
+}
+
 function classify(text: string, index: number, isFirstContent: boolean): Line {
   const line: Line = { index, text, kind: 'plain' };
   if (!text) {

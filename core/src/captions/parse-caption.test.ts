@@ -172,6 +172,20 @@ describe('ids: never user ids, prices, counters or title digits', () => {
 });
 
 describe('free-form and other families', () => {
+  it('unlabelled layouts pick a bare rarity word only at the rarity position', () => {
+    expect(fields('<b>7004</b>: <b>Yor Forger</b>\n<b>Spy X Family</b>\nLegendary')).toEqual({
+      name: 'Yor Forger', anime: 'Spy X Family', rarity: 'Legendary', id: '7004',
+    });
+    expect(fields('Ichigo Kurosaki\nBleach\nRare\n7782')).toEqual({ name: 'Ichigo Kurosaki', anime: 'Bleach', rarity: 'Rare', id: '7782' });
+  });
+  it('titles that start with a label word or contain counter words stay values', () => {
+    expect(fields('OwO! Check out this character!\n\nGame of Thrones\n12: Jon Snow\n(🟡 RARITY: Legendary)').anime).toBe('Game of Thrones');
+    expect(fields('OwO! Check out this character!\n\nHarem in the Labyrinth of Another World\n501: Roxanne\n(🟡 RARITY: Legendary)').anime)
+      .toBe('Harem in the Labyrinth of Another World');
+  });
+  it('a trailing artist credit does not hide the data', () => {
+    expect(fields('Rem (Re:Zero) by @artist')).toMatchObject({ name: 'Rem', anime: 'Re:Zero' });
+  });
   it('separators never split bare hyphens or colons', () => {
     expect(fields('Kurisu Makise — Steins;Gate')).toMatchObject({ name: 'Kurisu Makise', anime: 'Steins;Gate' });
     expect(fields('Chizuru Mizuhara | Rent-a-Girlfriend')).toMatchObject({ name: 'Chizuru Mizuhara', anime: 'Rent-a-Girlfriend' });

@@ -1,6 +1,6 @@
 // Hand-written captions (family R) and unlabelled line layouts: "Name - Anime", "Name | Anime",
 // "Name (Anime)", "Name from Anime", two bare lines, a lone name. Low confidence by design.
-import type { Line } from '../lines.js';
+import { bareRarity, type Line } from '../lines.js';
 import { EMOJI_PIECE, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
@@ -90,6 +90,8 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
   if (second) {
     // Two bare lines: name then anime by convention, but a reversed order is indistinguishable.
     c.anime = cleanAnime(second.text);
+    const third = content[2];
+    if (c.rarity === null && third && bareRarity(third.text)) c.rarity = cleanRarity(third.text).rarity;
     const bare = lines.find((l) => l.kind === 'bareId');
     if (bare) c.sourceId = cleanId(bare.id);
     c.confidence = c.rarity && c.sourceId ? 0.65 : 0.45;

@@ -4,7 +4,7 @@
 // shape around them: the bare anime line before (OwO) or after (grabber) the id line, an
 // unlabelled name under a branded header, a bare "🟡 Legendary" rarity line.
 import type { Line } from '../lines.js';
-import { rarityLike } from '../lines.js';
+import { bareRarity, rarityLike } from '../lines.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { danbooruCharacters, extractHashtags, humaniseTag } from './tags.js';
@@ -106,6 +106,9 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       } else if (next && isPlain(next)) {
         c.anime = cleanAnime(next.text);
         c.family = 'grabber_id_colon';
+        // Unlabelled grabber variant: "<id>: <name>\n<anime>\n<rarity>".
+        const third = lines.slice(next.index + 1).find((l) => l.kind !== 'blank');
+        if (c.rarity === null && third && isPlain(third) && bareRarity(third.text)) c.rarity = cleanRarity(third.text).rarity;
       } else c.family = 'id_colon';
     } else c.family = 'id_colon';
   }
