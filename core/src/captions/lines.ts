@@ -136,8 +136,21 @@ const HEADER_SPLIT_RE = /^([^\p{L}]{0,8}(?:\p{L}{1,12}!*\s+){0,2}(?:check out|lo
 const INLINE_RARITY_RE = /\s[(]\s*[^\s\p{L}]{0,8}\s*(?:rarity|category)\s*:/iu;
 const ANIME_THEN_ID_RE = /^(.*?\S)\s+(\d{1,9})\s*:\s*(\S.*)$/;
 
+// "Name: Rem | Anime: Re:Zero | ID: 5": several labelled fields on one line.
+const FIELD_SEP_RE = /\s+(?:\||•|·|;|┃|¦)\s+/u;
+
 function explode(raw: string): Array<{ text: string; split: boolean }> {
   const out: Array<{ text: string; split: boolean }> = [];
+  if (FIELD_SEP_RE.test(raw)) {
+    const parts = raw.split(FIELD_SEP_RE);
+    const labelled = parts.filter((p) => {
+      const hit = matchLabel(p);
+      return hit !== null && !hit.weak;
+    }).length;
+    if (parts.length >= 2 && labelled >= 2 && labelled >= parts.length - 1) {
+      return parts.map((p) => ({ text: p.trim(), split: true }));
+    }
+  }
   let text = raw;
   let split = false;
   const h = text.length > 20 && /this/i.test(text) ? HEADER_SPLIT_RE.exec(text) : null;

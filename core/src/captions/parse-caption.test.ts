@@ -183,6 +183,9 @@ describe('free-form and other families', () => {
     expect(fields('OwO! Check out this character!\n\nHarem in the Labyrinth of Another World\n501: Roxanne\n(🟡 RARITY: Legendary)').anime)
       .toBe('Harem in the Labyrinth of Another World');
   });
+  it('several labelled fields on one line', () => {
+    expect(fields('Name: Rem | Anime: Re:Zero | Rarity: 🟡 Legendary | ID: 0005')).toEqual({ name: 'Rem', anime: 'Re:Zero', rarity: 'Legendary', id: '0005' });
+  });
   it('a trailing artist credit does not hide the data', () => {
     expect(fields('Rem (Re:Zero) by @artist')).toMatchObject({ name: 'Rem', anime: 'Re:Zero' });
   });

@@ -57,7 +57,9 @@ const QUALIFIERS: Record<string, string> = {
 
 /** Danbooru "Characters:" hashtags → names joined with ", " and the shared series qualifier. */
 export function danbooruCharacters(value: string, otherTags: readonly string[]): { name: string | null; anime: string | null } {
-  const tags = extractHashtags(value).filter((t) => !isGenericTag(t)).map((t) => t.toLowerCase());
+  // "#ram_re_zero #rem_re_zero", or the same tags without "#".
+  const raw = value.includes('#') ? extractHashtags(value) : value.split(/[\s,]+/).filter((t) => /^[\p{L}\d_'().:-]+$/u.test(t));
+  const tags = raw.filter((t) => !isGenericTag(t)).map((t) => t.toLowerCase());
   if (!tags.length) return { name: null, anime: null };
   const toks = tags.map((t) => t.split('_').filter(Boolean));
   let suffix = 0;
