@@ -2,7 +2,8 @@
  * In the embedded default (`npm start`), the Telegram sync worker runs beside the server when Telegram
  * credentials are configured. It is a child process (the scraper's `worker` command) rather than code
  * imported here: the server never loads GramJS, and a crash or an expired session in the worker leaves
- * the web app running. The child reaches the embedded database over the server's local socket.
+ * the web app running. The child reaches the embedded database over the server's local socket, and the
+ * IPC channel makes it stop when the server dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +30,7 @@ export function startEmbeddedWorker(logger: Logger, workerMain = WORKER_MAIN): (
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const launch = () => {
-    child = spawn(process.execPath, [workerMain, 'worker'], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    child = spawn(process.execPath, [workerMain, 'worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
     logger.info({ pid: child.pid }, 'embedded sync worker started');
     child.on('exit', (code, signal) => {
       child = null;

@@ -40,8 +40,8 @@ const envSchema = z.object({
   TELEGRAM_API_HASH: optionalString.pipe(z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hex characters').optional()),
   /** Channels to follow: usernames, t.me links or numeric ids, comma-separated. */
   TELEGRAM_CHANNELS: z.string().default(''),
-  /** Optional proxy: socks5://host:port or http://host:port. */
-  TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^(socks[45]|https?):\/\/.+:\d+/, 'must be socks5://host:port or http://host:port').optional()),
+  /** Optional proxy for Telegram: socks5://[user:pass@]host:port (GramJS speaks SOCKS4/5 only). */
+  TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^socks[45]:\/\/.+:\d+/, 'must be socks5://host:port (Telegram clients support SOCKS proxies only)').optional()),
   /** Secret that encrypts the stored Telegram session; generated into DATA_DIR when unset. */
   SESSION_SECRET: optionalString,
   /** Cron expression of the scheduled sync. */

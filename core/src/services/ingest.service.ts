@@ -93,7 +93,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
     await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
     await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
 
-    return deps.db.transaction(async (tx) => {
+    // A concurrent ingest may create the same character id or bytes first (unique violation 23505):
+    // the second attempt then finds that row and adds to it.
+    return retryOnUniqueViolation(() => deps.db.transaction(async (tx) => {
       const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
       if (again) return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
       let characterId: string | null = null;
@@ -115,7 +117,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
       });
       const artworkId = await insertArtworkRow(tx, characterId, image, paths, input);
       return { status, characterId, artworkId, parsed };
-    });
+    }));
   }
 
   async function replaceArtwork(characterId: string, bytes: Buffer): Promise<IngestOutcome> {
@@ -159,6 +161,15 @@ async function insertArtworkRow(
   });
   await insertArtworkFeatures(tx, artworkId, image.features);
   return artworkId;
+}
+
+async function retryOnUniqueViolation<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    return fn();
+  }
 }
 
 /** The caption-derived columns of a character. */
