@@ -5,8 +5,8 @@ import { claimSyncRequests, finishRun, startRun, updateRunProgress, emptyCounts 
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { syncRoutes } from './sync.routes.js';
 
-const passThrough: RequestHandler = (_req, res, next) => {
-  res.locals.admin = { username: 'admin' };
+const passThrough: RequestHandler = (req, _res, next) => {
+  req.admin = { username: 'admin', sessionId: 's', adminId: '1', csrfToken: 't', expiresAt: new Date(), refreshed: false };
   next();
 };
 

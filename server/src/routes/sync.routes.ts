@@ -56,8 +56,7 @@ export function syncRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Rout
     const body = parseOr400(postBody, req.body ?? {}, 'body');
     const channelId = body.channel_id == null ? null : String(body.channel_id);
     if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
-    const admin = (res.locals as { admin?: { username?: string } }).admin;
-    const request = await requestSync(deps.db, channelId, admin?.username ?? null);
+    const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
     res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } });
   });
   return r;
