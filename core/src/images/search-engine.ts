@@ -13,7 +13,8 @@ import {
   phashPlane,
   resizePlane,
   trimRgb,
-  verifyImage,
+  verifyData,
+  type VerifyData,
   type Code64,
   type Rgb,
 } from './signatures.js';
@@ -28,14 +29,15 @@ export type MatchStage = 'exact' | 'hash' | 'wavelet' | 'verified';
  * unrelated picture stays below these.
  */
 export const THRESHOLDS = {
-  /** Verified: NCC + gradient NCC of the best alignment at or above → match. */
-  matchVerify: 1.42,
-  /** Fast path: pHash ≤ and dHash ≤ and Haar ≤ → match even without a strong alignment. */
-  fastPhash: 6,
-  fastDhash: 8,
-  fastHaar: 0.35,
+  /** Verified: intensity NCC + gradient NCC of the best alignment at or above … */
+  matchVerify: 1.3,
+  /** … and, for colour pictures, hue-invariant chroma correlation at or above. */
+  matchColour: 0.75,
+  /** Also a match: Haar distance ≤ and intensity NCC ≥ (strong global + alignment evidence). */
+  globalHaar: 0.4,
+  globalNcc: 0.7,
   /** probable: alignment score at or above, or pHash-domain distance ≤ probablePhash. */
-  probableVerify: 1.2,
+  probableVerify: 1.15,
   probablePhash: 10,
   /** Alignment score that ends verification early (no other candidate can plausibly beat it). */
   certainVerify: 1.8,
@@ -47,6 +49,14 @@ export interface QueryVariant {
   dhash: Code64;
   haar: { dc: readonly number[]; coefs: Int16Array };
   verify: VImg;
+  chroma: Chroma;
+}
+
+/** Half-resolution YIQ chroma (I plane then Q plane). */
+export interface Chroma {
+  width: number;
+  height: number;
+  data: Int8Array;
 }
 
 export interface PreparedQuery {
@@ -65,7 +75,8 @@ function toV(v: { width: number; height: number; data: Uint8Array | Float32Array
 
 function variantOf(name: QueryVariant['name'], img: Rgb): QueryVariant {
   const grey = greyOf(img);
-  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar: haarSignature(img), verify: toV(verifyImage(grey)) };
+  const vd = verifyData(img, grey);
+  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar: haarSignature(img), verify: toV(vd), chroma: vd.chroma };
 }
 
 /** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
@@ -178,8 +189,10 @@ export interface VerifyScore {
   ncc: number;
   /** Gradient NCC at the best alignment. */
   grad: number;
-  /** Mean of the better half of 4×4 block NCCs (robust to overlays and partial mismatch). */
+  /** NCC after dropping the 15 % worst-fitting pixels (robust to overlays). */
   blocks: number;
+  /** Hue-rotation-invariant chroma correlation at the alignment; NaN when either image is nearly grey. */
+  colour: number;
 }
 
 /**
@@ -190,12 +203,15 @@ export interface VerifyScore {
 export class QueryVerifier {
   private levels: VImg[];
   private caches: ResizeCache[];
-  constructor(readonly q: VImg) {
+  constructor(
+    readonly q: VImg,
+    readonly qChroma?: Chroma,
+  ) {
     this.levels = [half(q, 4), half(q, 2), q];
     this.caches = this.levels.map((l) => new ResizeCache(l));
   }
 
-  score(candidate: VImg): VerifyScore {
+  score(candidate: VImg, cChroma?: Chroma): VerifyScore {
     const cLevels = [half(candidate, 4), half(candidate, 2), candidate];
     const cCaches = cLevels.map((l) => new ResizeCache(l));
     const pick = (role: 0 | 1, lvl: number) =>
@@ -219,7 +235,7 @@ export class QueryVerifier {
           for (let x = 0; x + w <= big.width; x++) keep(hyps, { role, f, x, y, score: nccAt(v, st, big, x, y) }, 4);
       }
     }
-    let bestAt: { v: VImg; st: Stats; big: VImg; x: number; y: number } | null = null;
+    let bestAt: { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 } | null = null;
     for (let lvl = 1; lvl <= 2; lvl++) {
       const next: Hyp[] = [];
       let bestScore = -2;
@@ -237,21 +253,96 @@ export class QueryVerifier {
             for (let x = Math.max(0, cx - r); x <= Math.min(big.width - w, cx + r); x++) {
               const sc = nccAt(v, st, big, x, y);
               keep(next, { role: hyp.role, f, x, y, score: sc }, 1);
-              if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y }));
+              if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y, role: hyp.role }));
             }
           }
         }
       }
       hyps = next;
     }
-    if (!bestAt) return { ncc: -1, grad: -1, blocks: -1 };
-    const b = bestAt as { v: VImg; st: Stats; big: VImg; x: number; y: number };
-    return { ncc: bestScore(hyps), grad: gradientNcc(b.v, b.big, b.x, b.y), blocks: blockScore(b.v, b.big, b.x, b.y) };
+    if (!bestAt) return { ncc: -1, grad: -1, blocks: -1, colour: NaN };
+    const b = bestAt as { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 };
+    let colour = NaN;
+    if (this.qChroma && cChroma) {
+      const [sc, bc] = b.role === 0 ? [this.qChroma, cChroma] : [cChroma, this.qChroma];
+      colour = chromaCorrelation(sc, bc, b.v.width / b.big.width, b.v.height / b.big.height, b.x / b.big.width, b.y / b.big.height);
+    }
+    return { ncc: bestScore(hyps), grad: gradientNcc(b.v, b.big, b.x, b.y), blocks: robustNcc(b.v, b.big, b.x, b.y), colour };
   }
+}
+
+/**
+ * |Σ conj(zs)·zb| / sqrt(Σ|zs|² Σ|zb|²) with z = I + iQ: 1 when the colours agree up to a global hue
+ * rotation. `small` is placed in `big` at relative position (rx, ry) with relative size (rw, rh).
+ */
+function chromaCorrelation(small: Chroma, big: Chroma, rw: number, rh: number, rx: number, ry: number): number {
+  const w = Math.max(2, Math.min(big.width, Math.round(rw * big.width)));
+  const h = Math.max(2, Math.min(big.height, Math.round(rh * big.height)));
+  const x0 = Math.max(0, Math.min(big.width - w, Math.round(rx * big.width)));
+  const y0 = Math.max(0, Math.min(big.height - h, Math.round(ry * big.height)));
+  const sn = small.width * small.height;
+  const si = resizePlane(Float32Array.from(small.data.subarray(0, sn)), small.width, small.height, w, h);
+  const sq = resizePlane(Float32Array.from(small.data.subarray(sn)), small.width, small.height, w, h);
+  const bn = big.width * big.height;
+  let re = 0;
+  let im = 0;
+  let ss = 0;
+  let bb = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const a = si[y * w + x]!;
+      const c = sq[y * w + x]!;
+      const o = (y0 + y) * big.width + x0 + x;
+      const p = big.data[o]!;
+      const q = big.data[bn + o]!;
+      // conj(a + ic) * (p + iq)
+      re += a * p + c * q;
+      im += a * q - c * p;
+      ss += a * a + c * c;
+      bb += p * p + q * q;
+    }
+  }
+  const n = w * h;
+  // nearly grey pictures carry no colour evidence
+  if (ss / n < 16 || bb / n < 16) return NaN;
+  return Math.hypot(re, im) / Math.sqrt(ss * bb);
 }
 
 function bestScore(h: Hyp[]): number {
   return h[0]?.score ?? -1;
+}
+
+/**
+ * NCC after discarding the 15 % of pixels that disagree most with the best linear fit
+ * (overlaid text, stickers, UI remnants): robust to small occlusions.
+ */
+function robustNcc(small: VImg, big: VImg, x0: number, y0: number): number {
+  const w = small.width;
+  const h = small.height;
+  const n = w * h;
+  const a = small.data;
+  const b = new Float32Array(n);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b[y * w + x] = big.data[(y0 + y) * big.width + x0 + x]!;
+  const fit = (mask: Uint8Array | null) => {
+    let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask && !mask[i]) continue;
+      const p = a[i]!, q = b[i]!;
+      sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q; m++;
+    }
+    const va = saa - (sa * sa) / m;
+    const vb = sbb - (sb * sb) / m;
+    const cov = sab - (sa * sb) / m;
+    return { ncc: va > 1e-6 && vb > 1e-6 ? cov / Math.sqrt(va * vb) : 0, slope: va > 1e-6 ? cov / va : 0, ma: sa / m, mb: sb / m };
+  };
+  const f0 = fit(null);
+  const res = new Float32Array(n);
+  for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f0.mb + f0.slope * (a[i]! - f0.ma)));
+  const sorted = Float32Array.from(res).sort();
+  const cut = sorted[Math.floor(n * 0.85)]!;
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mask[i] = res[i]! <= cut ? 1 : 0;
+  return fit(mask).ncc;
 }
 
 /** Mean of the better half of the 4×4 block intensity NCCs between `small` and big's window. */
@@ -287,7 +378,23 @@ function blockScore(small: VImg, big: VImg, x0: number, y0: number): number {
 }
 
 /** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
-function gradientNcc(small: VImg, big: VImg, x0: number, y0: number): number {
+function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number): number {
+  // 2×2 box-smoothed copies: tolerate the half-pixel misalignment left by integer placements
+  const smooth = (v: VImg, x0: number, y0: number, w: number, h: number): VImg => {
+    const out = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const xx = Math.min(v.width - 2, x0 + x);
+        const yy = Math.min(v.height - 2, y0 + y);
+        const o = yy * v.width + xx;
+        out[y * w + x] = (v.data[o]! + v.data[o + 1]! + v.data[o + v.width]! + v.data[o + v.width + 1]!) / 4;
+      }
+    return { width: w, height: h, data: out };
+  };
+  const small = smooth(small0, 0, 0, small0.width, small0.height);
+  const big = smooth(big0, x00, y00, small0.width, small0.height);
+  const x0 = 0;
+  const y0 = 0;
   const w = small.width;
   const h = small.height;
   const a: number[] = [];
@@ -327,8 +434,10 @@ export interface RankedCandidate {
   ncc: number;
   /** Gradient NCC at that alignment (−1..1). */
   grad: number;
-  /** Robust block NCC at that alignment (−1..1). */
+  /** Robust NCC at that alignment (−1..1). */
   blocks: number;
+  /** Hue-invariant chroma correlation at that alignment (0..1, NaN for grey pictures). */
+  colour: number;
   /** 0..100 confidence shown to users. */
   score: number;
   stage: MatchStage;
@@ -343,7 +452,7 @@ export interface EngineOptions {
 }
 
 /** Grey verification image of a slot (from memory or the database). */
-export type VerifyLoader = (slots: number[]) => Promise<Map<number, { width: number; height: number; data: Uint8Array }>>;
+export type VerifyLoader = (slots: number[]) => Promise<Map<number, VerifyData>>;
 
 /** Runs the candidate and verification stages; best first. */
 export async function rankCandidates(
@@ -383,7 +492,7 @@ export async function rankCandidates(
     .sort((a, b) => a.pre - b.pre)
     .slice(0, verifyTop);
   const verifies = await loadVerify(pre.map((p) => p.slot));
-  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify));
+  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma));
   const out: RankedCandidate[] = [];
   let bestVerified = -2;
   let verified = 0;
@@ -395,6 +504,7 @@ export async function rankCandidates(
     let ncc = -1;
     let grad = -1;
     let blocks = -1;
+    let colour = NaN;
     if (vi) {
       const cv = toV(vi);
       // verify with the two variants whose global signatures are closest to this candidate
@@ -402,21 +512,27 @@ export async function rankCandidates(
         .map((v, i) => ({ i, d: index.haarDistanceTo(p.slot, v.haar) + index.phashDomainDistance(p.slot, v.phash) / 32 }))
         .sort((a, b) => a.d - b.d)
         .slice(0, 2);
+      // keep the variant whose alignment is strongest, preferring one whose colours agree
+      const key = (n: number, g: number, c: number) => n + g + (Number.isNaN(c) || c >= THRESHOLDS.matchColour ? 2 : 0);
+      let bestKey = -Infinity;
       for (const o of order) {
-        const r = verifiers[o.i]!.score(cv);
-        if (r.ncc + r.grad > ncc + grad) ((ncc = r.ncc), (grad = r.grad), (blocks = r.blocks));
+        const r = verifiers[o.i]!.score(cv, vi.chroma);
+        const k = key(r.ncc, r.grad, r.colour);
+        if (k > bestKey) ((bestKey = k), (ncc = r.ncc), (grad = r.grad), (blocks = r.blocks), (colour = r.colour));
       }
     }
     bestVerified = Math.max(bestVerified, ncc + grad);
-    const fast = p.pd <= THRESHOLDS.fastPhash && p.dd <= THRESHOLDS.fastDhash && p.hd <= THRESHOLDS.fastHaar;
+    const colourOk = Number.isNaN(colour) || colour >= THRESHOLDS.matchColour;
     let verdict: Verdict = 'none';
     let stage: MatchStage = p.hd < p.pd / 32 ? 'wavelet' : 'hash';
-    if (ncc + grad >= THRESHOLDS.matchVerify) {
+    if (colourOk && ncc + grad >= THRESHOLDS.matchVerify) {
       verdict = 'match';
       stage = 'verified';
-    } else if (fast) verdict = 'match';
-    else if (ncc + grad >= THRESHOLDS.probableVerify || p.pd <= THRESHOLDS.probablePhash) verdict = 'probable';
-    const score = Math.round(100 * Math.max(0, Math.min(1, Math.max((ncc + grad) / 2, fast ? 0.9 : 0))));
+    } else if (colourOk && p.hd <= THRESHOLDS.globalHaar && ncc >= THRESHOLDS.globalNcc) {
+      verdict = 'match';
+      stage = 'wavelet';
+    } else if (ncc + grad >= THRESHOLDS.probableVerify || p.pd <= THRESHOLDS.probablePhash) verdict = 'probable';
+    const score = Math.round(100 * Math.max(0, Math.min(1, (ncc + grad) / 2)));
     out.push({
       slot: p.slot,
       artworkId: index.artworkIds[p.slot]!,
@@ -427,6 +543,7 @@ export async function rankCandidates(
       ncc,
       grad,
       blocks,
+      colour,
       score,
       stage,
       verdict,

@@ -2,7 +2,7 @@
  * In-memory reverse-image-search index (typed arrays), independent of the database.
  *
  * - 64-bit codes: per artwork its pHash, dHash and 3 centre-crop pHashes. Small indexes use a flat
- *   popcount scan; large ones add multi-index hashing (4 tables × 16-bit substrings) over the 4
+ *   popcount scan; large ones add multi-index hashing (4 tables × 16-bit substrings) over the 8
  *   pHash-domain codes, exact up to Hamming radius 7 (pigeonhole with one flipped bit per table).
  * - iqdb-style Haar signatures: DC averages + an inverted index of (channel, sign, position) buckets;
  *   very frequent buckets are skipped for large indexes (the study's "stop-word" pruning).
@@ -20,9 +20,9 @@ import {
   type ImageFeatures,
 } from './signatures.js';
 
-/** Number of 64-bit codes per slot: phash, dhash, crop5, crop10, crop15. */
-const CODES = 5;
-const PHASH_DOMAIN = [0, 2, 3, 4] as const;
+/** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
+const CODES = 9;
+const PHASH_DOMAIN = [0, 2, 3, 4, 5, 6, 7, 8] as const;
 const BUCKETS = 3 * 32768;
 const MIH_MIN_SIZE = 50_000;
 
@@ -174,7 +174,7 @@ export class SearchIndex {
         const m = this.mih![t]!;
         let g = m.get(keys[t]!);
         if (!g) m.set(keys[t]!, (g = new GrowU32(2)));
-        g.push(slot * 8 + k);
+        g.push(slot * 16 + k);
       }
     }
   }
@@ -182,7 +182,7 @@ export class SearchIndex {
   private mihRemove(slot: number) {
     for (const k of PHASH_DOMAIN) {
       const keys = this.mihKeys(slot, k);
-      for (let t = 0; t < 4; t++) this.mih![t]!.get(keys[t]!)?.remove(slot * 8 + k);
+      for (let t = 0; t < 4; t++) this.mih![t]!.get(keys[t]!)?.remove(slot * 16 + k);
     }
   }
 
@@ -245,8 +245,8 @@ export class SearchIndex {
           if (!g) continue;
           for (let i = 0; i < g.length; i++) {
             const packed = g.data[i]!;
-            const slot = packed >>> 3;
-            const kk = packed & 7;
+            const slot = packed >>> 4;
+            const kk = packed & 15;
             const o = (slot * CODES + kk) * 2;
             const d = popcount32(this.codes[o]! ^ q.hi) + popcount32(this.codes[o + 1]! ^ q.lo);
             if (d > radius) continue;

@@ -10,7 +10,7 @@
  */
 
 /** Version of every signature below; bump when any computation changes (see reindex). */
-export const FEATURES_VERSION = 1;
+export const FEATURES_VERSION = 2;
 
 /** An RGB image as 3 float planes (0..255). */
 export interface Rgb {
@@ -38,20 +38,31 @@ export const HAAR_SIZE = 128;
 export const HAAR_COEFS = 40;
 export const VERIFY_SIDE = 64;
 
+/**
+ * Verification data: grey image (long side VERIFY_SIDE) plus YIQ chroma at half that resolution
+ * (I plane then Q plane, int8, value/1.25), for hue-tolerant colour checks.
+ */
+export interface VerifyData {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  chroma: { width: number; height: number; data: Int8Array };
+}
+
 /** Signatures stored per artwork (opaque to the ingest pipeline). */
 export interface ImageFeatures {
   version: number;
   /** pHash of the normalised (trimmed) image. */
   phash: Code64;
   dhash: Code64;
-  /** pHashes of the 5/10/15 % centre crops of the normalised image. */
+  /** pHashes of the 5/10/15 % centre crops, then of the 4 corner crops (82 %) of the normalised image. */
   cropHashes: Code64[];
   /** iqdb signature: DC averages of Y, I, Q. */
   haarDc: [number, number, number];
   /** iqdb signature: per channel (Y, I, Q) HAAR_COEFS signed positions (+/-(index+1)). */
   haarCoefs: Int16Array;
   /** Grey verification image of the normalised image, long side VERIFY_SIDE, bytes 0..255. */
-  verify: { width: number; height: number; data: Uint8Array };
+  verify: VerifyData;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,10 +262,15 @@ function trimFlatEdges(img: Rgb, box: Box, tol: number): Box {
   };
   const W = img.width;
   let { x, y, w, h } = box;
-  while (h > 2 && lineFlat((k) => y * W + x + k, w)) (y++, h--);
-  while (h > 2 && lineFlat((k) => (y + h - 1) * W + x + k, w)) h--;
-  while (w > 2 && lineFlat((k) => (y + k) * W + x, h)) (x++, w--);
-  while (w > 2 && lineFlat((k) => (y + k) * W + x + w - 1, h)) w--;
+  // repeat: stripping the columns of a frame can make the rows of an inner uniform band flat
+  for (let pass = 0; pass < 3; pass++) {
+    const before = w * h;
+    while (h > 2 && lineFlat((k) => y * W + x + k, w)) (y++, h--);
+    while (h > 2 && lineFlat((k) => (y + h - 1) * W + x + k, w)) h--;
+    while (w > 2 && lineFlat((k) => (y + k) * W + x, h)) (x++, w--);
+    while (w > 2 && lineFlat((k) => (y + k) * W + x + w - 1, h)) w--;
+    if (w * h === before) break;
+  }
   return { x, y, w, h };
 }
 
@@ -452,6 +468,24 @@ export function hamming(a: Code64, b: Code64): number {
 }
 
 export const CROP_FRACTIONS = [0.05, 0.1, 0.15] as const;
+/** Corner crops keep this fraction of each side (a band cut from two adjacent sides). */
+export const CORNER_KEEP = 0.82;
+const CORNERS: [number, number][] = [
+  [0, 0],
+  [1, 0],
+  [0, 1],
+  [1, 1],
+];
+
+function cornerCropPlane(p: Plane, keep: number, ax: number, ay: number): Plane {
+  const w = Math.max(1, Math.round(p.width * keep));
+  const h = Math.max(1, Math.round(p.height * keep));
+  const x = ax ? p.width - w : 0;
+  const y = ay ? p.height - h : 0;
+  const out = new Float32Array(w * h);
+  for (let row = 0; row < h; row++) out.set(p.data.subarray((y + row) * p.width + x, (y + row) * p.width + x + w), row * w);
+  return { width: w, height: h, data: out };
+}
 
 function centreCropPlane(p: Plane, f: number): Plane {
   const x = Math.round(p.width * f);
@@ -617,6 +651,28 @@ export function verifyImage(p: Plane, side = VERIFY_SIDE): { width: number; heig
   return { width: w, height: h, data: out };
 }
 
+/** YIQ chroma planes (I then Q) of an RGB image at w×h, int8 (value / 1.25). */
+export function chromaImage(img: Rgb, w: number, h: number): { width: number; height: number; data: Int8Array } {
+  const r = resizePlane(img.r, img.width, img.height, w, h);
+  const g = resizePlane(img.g, img.width, img.height, w, h);
+  const b = resizePlane(img.b, img.width, img.height, w, h);
+  const n = w * h;
+  const out = new Int8Array(2 * n);
+  const q8 = (v: number) => Math.max(-127, Math.min(127, Math.round(v / 1.25)));
+  for (let i = 0; i < n; i++) {
+    out[i] = q8(0.596 * r[i]! - 0.275 * g[i]! - 0.321 * b[i]!);
+    out[n + i] = q8(0.212 * r[i]! - 0.523 * g[i]! + 0.311 * b[i]!);
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Grey verification image plus half-resolution chroma. */
+export function verifyData(img: Rgb, grey: Plane): VerifyData {
+  const v = verifyImage(grey);
+  const chroma = chromaImage(img, Math.max(2, Math.round(v.width / 2)), Math.max(2, Math.round(v.height / 2)));
+  return { ...v, chroma };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Signatures of an already normalised (trimmed) image. */
@@ -627,10 +683,13 @@ export function featuresOfNormalised(img: Rgb): ImageFeatures {
     version: FEATURES_VERSION,
     phash: phashPlane(grey),
     dhash: dhashPlane(grey),
-    cropHashes: CROP_FRACTIONS.map((f) => phashPlane(centreCropPlane(grey, f))),
+    cropHashes: [
+      ...CROP_FRACTIONS.map((f) => phashPlane(centreCropPlane(grey, f))),
+      ...CORNERS.map(([cx, cy]) => phashPlane(cornerCropPlane(grey, CORNER_KEEP, cx, cy))),
+    ],
     haarDc: haar.dc,
     haarCoefs: haar.coefs,
-    verify: verifyImage(grey),
+    verify: verifyData(img, grey),
   };
 }
 
@@ -646,7 +705,8 @@ const BLOB_MAGIC = 0x57; // 'W'
 
 export function serializeFeatures(f: ImageFeatures): Buffer {
   const vlen = f.verify.data.length;
-  const size = 1 + 1 + 8 * (2 + f.cropHashes.length) + 1 + 12 + 2 * f.haarCoefs.length + 2 + 2 + vlen;
+  const clen = f.verify.chroma.data.length;
+  const size = 1 + 1 + 8 * (2 + f.cropHashes.length) + 1 + 12 + 2 * f.haarCoefs.length + 2 + 2 + vlen + 4 + clen;
   const buf = Buffer.alloc(size);
   let o = 0;
   buf.writeUInt8(BLOB_MAGIC, o++);
@@ -666,6 +726,11 @@ export function serializeFeatures(f: ImageFeatures): Buffer {
   buf.writeUInt16LE(f.verify.height, o + 2);
   o += 4;
   Buffer.from(f.verify.data.buffer, f.verify.data.byteOffset, vlen).copy(buf, o);
+  o += vlen;
+  buf.writeUInt16LE(f.verify.chroma.width, o);
+  buf.writeUInt16LE(f.verify.chroma.height, o + 2);
+  o += 4;
+  Buffer.from(f.verify.chroma.data.buffer, f.verify.chroma.data.byteOffset, clen).copy(buf, o);
   return buf;
 }
 
@@ -692,5 +757,12 @@ export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
   const height = b.readUInt16LE(o + 2);
   o += 4;
   const data = new Uint8Array(b.subarray(o, o + width * height));
-  return { version, phash, dhash, cropHashes, haarDc, haarCoefs, verify: { width, height, data } };
+  o += width * height;
+  const cw = b.readUInt16LE(o);
+  const ch = b.readUInt16LE(o + 2);
+  o += 4;
+  const cbytes = b.subarray(o, o + 2 * cw * ch);
+  const cdata = new Int8Array(cbytes.length);
+  cdata.set(new Int8Array(cbytes.buffer, cbytes.byteOffset, cbytes.length));
+  return { version, phash, dhash, cropHashes, haarDc, haarCoefs, verify: { width, height, data, chroma: { width: cw, height: ch, data: cdata } } };
 }
