@@ -145,9 +145,9 @@ function explode(raw: string): Array<{ text: string; split: boolean }> {
     const parts = raw.split(FIELD_SEP_RE);
     const labelled = parts.filter((p) => {
       const hit = matchLabel(p);
-      return hit !== null && !hit.weak;
+      return hit !== null && !hit.weak && hit.value !== '';
     }).length;
-    if (parts.length >= 2 && labelled >= 2 && labelled >= parts.length - 1) {
+    if (parts.length >= 2 && labelled === parts.length) {
       return parts.map((p) => ({ text: p.trim(), split: true }));
     }
   }

@@ -57,7 +57,11 @@ function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null
   return null;
 }
 
-const MARKUP_CHARS_RE = /[`*_~<&[]/;
+const MARKUP_CHARS_RE = /[`*_~<&[]/g;
+
+function markupCount(s: string): number {
+  return s.match(MARKUP_CHARS_RE)?.length ?? 0;
+}
 
 /**
  * NFKC can *create* markup or mojibake (U+1FEF → "`", "A\u0308" → "Ä"); re-strip until stable
@@ -65,7 +69,11 @@ const MARKUP_CHARS_RE = /[`*_~<&[]/;
  */
 function normalizeFully(plain: string): string {
   let norm = normalizeCaptionText(plain);
-  for (let i = 0; i < 3 && norm !== plain && (MARKUP_CHARS_RE.test(norm) || SUSPECT_RE.test(norm)); i++) {
+  for (
+    let i = 0;
+    i < 3 && norm !== plain && (markupCount(norm) > markupCount(plain) || (SUSPECT_RE.test(norm) && !SUSPECT_RE.test(plain)));
+    i++
+  ) {
     plain = norm;
     norm = normalizeCaptionText(stripMarkup(norm).text);
   }

@@ -43,8 +43,8 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
   if (from && isNameLike(from.name)) return { ...from, sep: 'from' };
   for (const sep of SEPARATORS) {
     if (!text.includes(sep)) continue;
-    const parts = text.split(sep).map((p) => p.trim()).filter((p) => p && !CREDIT_RE.test(p));
-    if (!parts.length) return null;
+    const parts = text.split(sep).map((p) => p.trim()).filter((p) => /[\p{L}\p{N}]/u.test(p) && !CREDIT_RE.test(p));
+    if (!parts.length) return { name: null, anime: null, sep };
     return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
   }
   const bare = stripTrailingEmoji(text).trim();
@@ -75,7 +75,9 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
   const rarityLines = lines.filter((l) => l.kind === 'rarityLike').length;
   if (!first) return c.rarity && rarityLines === 1 ? { ...c, confidence: 0.3 } : null;
   const split = splitFreeform(first.text);
-  if (split && split.name && isNameLike(split.name)) {
+  if (split) {
+    // The line has a separator shape: either its halves are usable or the line is not a name.
+    if (!split.name || !isNameLike(split.name)) return null;
     c.name = joinNames(split.name);
     c.anime = split.anime;
     if (!c.anime) c.confidence = 0.5;
