@@ -181,26 +181,30 @@ export async function explainNearest(q: Queryable, model: string, embedding: Arr
   return r.rows.map((row) => String(row['QUERY PLAN'])).join('\n');
 }
 
-/** Artworks without an embedding for `model` (or with another model's), by id, for the back-fill. */
+/**
+ * Artworks without an embedding for `model` (or with another model's), by id, for the back-fill;
+ * with `all`, every artwork.
+ */
 export async function listArtworksWithoutEmbedding(
   q: Queryable,
   model: string,
   afterId: string,
   limit: number,
+  all = false,
 ): Promise<{ id: string; filePath: string }[]> {
   const r = await q.query<{ id: string; file_path: string }>(
     `SELECT a.id::text AS id, a.file_path FROM artworks a LEFT JOIN artwork_embeddings e ON e.artwork_id = a.id
-      WHERE a.id > $1 AND (e.artwork_id IS NULL OR e.model <> $2) ORDER BY a.id LIMIT $3`,
-    [afterId, model, limit],
+      WHERE a.id > $1 AND ($4 OR e.artwork_id IS NULL OR e.model <> $2) ORDER BY a.id LIMIT $3`,
+    [afterId, model, limit, all],
   );
   return r.rows.map((row) => ({ id: row.id, filePath: row.file_path }));
 }
 
-export async function countArtworksWithoutEmbedding(q: Queryable, model: string): Promise<number> {
+export async function countArtworksWithoutEmbedding(q: Queryable, model: string, all = false): Promise<number> {
   const r = await q.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM artworks a LEFT JOIN artwork_embeddings e ON e.artwork_id = a.id
-      WHERE e.artwork_id IS NULL OR e.model <> $1`,
-    [model],
+      WHERE $2 OR e.artwork_id IS NULL OR e.model <> $1`,
+    [model, all],
   );
   return r.rows[0]?.n ?? 0;
 }

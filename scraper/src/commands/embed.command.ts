@@ -1,0 +1,80 @@
+/**
+ * `npm run scraper -- embed [--all] [--limit N]`: back-fills CLIP embeddings (CLIP_MODEL) for artworks
+ * that have none for the configured model, from the stored original files. Idempotent and resumable
+ * (a second run finds nothing to do); `--all` recomputes every row. Prints a progress line on stderr
+ * and a JSON summary on stdout. New artworks are embedded at ingest when the server/scraper are wired
+ * with withSimilarEmbeddings; this command covers older rows, a model change and dropped queue items.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createClipEmbedder, type ImageEmbedder } from '@waifudex/core/images/clip-embedder';
+import { countArtworksWithoutEmbedding, listArtworksWithoutEmbedding } from '@waifudex/core/repos/embeddings.repo';
+import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
+import type { CommandContext } from '../context.js';
+
+function userError(message: string): Error {
+  return Object.assign(new Error(message), { userFacing: true });
+}
+
+/** `embedder` is for tests; normally built from CLIP_MODEL. */
+export default async function embed(args: string[], ctx: CommandContext, embedder?: ImageEmbedder): Promise<void> {
+  const { values } = parseArgs({ args, options: { all: { type: 'boolean' }, limit: { type: 'string' } } });
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!(limit > 0)) throw userError('--limit must be a positive number');
+  if (!embedder && !ctx.config.clipModel) {
+    throw userError('CLIP_MODEL is not set: set it to a transformers.js CLIP folder or a hub id such as Xenova/clip-vit-base-patch32');
+  }
+  const clip =
+    embedder ??
+    createClipEmbedder({
+      model: ctx.config.clipModel!,
+      cacheDir: path.join(ctx.config.dataDir, 'models'),
+      decode: { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: ctx.config.maxImagePixels },
+      logger: ctx.logger,
+    });
+  const similar = createSimilarArtworksService({ db: ctx.db, logger: ctx.logger, embedder: clip });
+  try {
+    const status = await similar.start();
+    if (!status.enabled) throw userError(`CLIP similarity is unavailable: ${status.reason}`);
+    const model = status.model!;
+    const all = values.all === true;
+    const total = Math.min(limit, await countArtworksWithoutEmbedding(ctx.db, model, all));
+    const started = Date.now();
+    let done = 0;
+    let failed = 0;
+    let after = '0';
+    const draw = () => {
+      const secs = Math.max(0.001, (Date.now() - started) / 1000);
+      const rate = done / secs;
+      const width = 24;
+      const fill = total ? Math.round((done / total) * width) : width;
+      const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
+      const line = `embedding [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${total}${failed ? ` · failed ${failed}` : ''} · ${rate.toFixed(1)} img/s · eta ${eta}s`;
+      ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    };
+    outer: for (;;) {
+      const batch = await listArtworksWithoutEmbedding(ctx.db, model, after, 100, all);
+      if (batch.length === 0) break;
+      for (const row of batch) {
+        if (done >= limit) break outer;
+        after = row.id;
+        try {
+          const bytes = await fs.readFile(path.resolve(ctx.config.imagesDir, row.filePath));
+          await similar.embedArtwork(row.id, bytes);
+        } catch (err) {
+          failed++;
+          ctx.logger.warn({ artworkId: row.id, file: row.filePath, err: (err as Error).message }, 'could not embed');
+        }
+        done++;
+        if (ctx.progress.isTTY || done % 100 === 0) draw();
+      }
+    }
+    draw();
+    if (ctx.progress.isTTY) ctx.progress.write('\n');
+    console.log(JSON.stringify({ model: status.model, embedded: done - failed, failed, seconds: (Date.now() - started) / 1000 }));
+    if (failed) process.exitCode = 1;
+  } finally {
+    await similar.close();
+  }
+}
