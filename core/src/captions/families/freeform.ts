@@ -45,6 +45,11 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
     if (!text.includes(sep)) continue;
     const parts = text.split(sep).map((p) => p.trim()).filter((p) => /[\p{L}\p{N}]/u.test(p) && !CREDIT_RE.test(p));
     if (!parts.length) return { name: null, anime: null, sep };
+    // "Rem (Re:Zero) - by @artist": the credit is gone, the rest may still have a shape.
+    if (parts.length === 1 && parts[0] !== text) {
+      const inner = splitFreeform(parts[0]!);
+      if (inner) return inner;
+    }
     return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
   }
   const bare = stripTrailingEmoji(text).trim();

@@ -15,7 +15,8 @@ export function extractPixiv(lines: readonly Line[], urls: readonly string[]): C
   const idm = PIXIV_ID_RE.exec(first.text);
   const pixivUrl = urls.some((u) => /pixiv\.net|pximg\.net/i.test(u));
   const ta = TITLE_AUTHOR_RE.exec(first.text);
-  if (!idm && !pixivUrl && !(ta && tagLines.length && lines.filter((l) => l.kind === 'plain').length === 1)) return null;
+  const nsfwTitle = /^#NSFW\s+\S/i.test(first.text) && tagLines.length > 0;
+  if (!idm && !pixivUrl && !nsfwTitle && !(ta && tagLines.length && lines.filter((l) => l.kind === 'plain').length === 1)) return null;
   const c = emptyCandidate('pixiv', 0.35);
   c.sourceId = idm ? idm[1]! : null;
   // "%title% / id=… / %author% %p%": the title is the artwork's, the author an artist.
