@@ -145,6 +145,14 @@ describe('labelled layouts: other label words, orders and fonts', () => {
   });
 });
 
+describe('Telethon renderings', () => {
+  it('markdown custom emoji, html tg-emoji, blockquote and escapes are undone', () => {
+    expect(fields('**Character Name:** Rem [🔥](emoji/5368324170671202286)\n**Anime Name:** Re:Zero')).toMatchObject({ name: 'Rem', anime: 'Re:Zero' });
+    expect(fields('<blockquote expandable><strong>Name:</strong> Rock &amp; Roll <tg-emoji emoji-id="1">🎸</tg-emoji>\n<strong>Anime:</strong> K-On&#x27;s</blockquote>'))
+      .toMatchObject({ name: 'Rock & Roll', anime: "K-On's" });
+  });
+});
+
 describe('ids: never user ids, prices, counters or title digits', () => {
   it('grabber layout with a digit-ending anime', () => {
     expect(fields('412: Reigen Arataka\nMob Psycho 100\n(🟣 𝙍𝘼𝙍𝙄𝙏𝙔: Rare)\n\n𝑨𝒅𝒅𝒆𝒅 𝑩𝒚 ➥ Arjun')).toEqual({

@@ -15,7 +15,8 @@ const BR_RE = /<br\s*\/?>/gi;
 const ENTITY_RE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos|nbsp));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0' };
 // [text](url): url must look like a link so "[L](...)" inside a rarity is not eaten.
-const MD_LINK_RE = /\[([^[\]\n]{0,300})\]\(((?:[a-z][a-z0-9+.-]{0,20}:|www\.)[^()\s]{0,2000})\)/gi;
+// Telethon renders custom emoji as "[🔥](emoji/5368324170671202286)".
+const MD_LINK_RE = /\[([^[\]\n]{0,300})\]\(((?:[a-z][a-z0-9+.-]{0,20}:|www\.|emoji\/\d)[^()\s]{0,2000})\)/gi;
 const MD_MARK_RE = /\*\*|__|~~|`+/g;
 
 function unescapeEntities(s: string): string {
