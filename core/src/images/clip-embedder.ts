@@ -43,6 +43,8 @@ export interface ClipEmbedderOptions {
 /** Raised when CLIP_MODEL cannot be loaded; the message says what to fix. */
 export class ClipModelError extends Error {
   override name = 'ClipModelError';
+  /** runMain prints it as one line. */
+  readonly userFacing = true;
 }
 
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
