@@ -2,17 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
-import { createLogger } from '../logger.js';
+import type { Db } from '../db/database.js';
+import { createTestDb } from '../testing/test-db.js';
 import { createTelegramSessionStore, decryptSession, encryptSession, SESSION_KEY_FILE, sessionKey } from './telegram-session.service.js';
 
 let db: Db;
 let dataDir: string;
 beforeAll(async () => {
-  const logger = createLogger('silent');
-  db = await openDatabase({ dataDir: '', logger, embedded: 'memory' });
-  await migrate(db, logger);
+  db = await createTestDb();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-session-'));
 });
 afterAll(async () => {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { openDatabase, type Db } from '@waifudex/core/db/database';
-import { migrate } from '@waifudex/core/db/migrate';
+import type { Db } from '@waifudex/core/db/database';
+import { createTestDb } from '@waifudex/core/testing/test-db';
 import { createLogger, type Logger } from '@waifudex/core/logger';
 import { createIngestService, type IngestService } from '@waifudex/core/services/ingest.service';
 import { createSyncApplyService, type SyncApplyService } from '@waifudex/core/services/sync-apply.service';
@@ -24,8 +24,7 @@ export interface TestEnv {
 
 export async function createTestEnv(): Promise<TestEnv> {
   const logger = createLogger('silent');
-  const db = await openDatabase({ dataDir: '', logger, embedded: 'memory' });
-  await migrate(db, logger);
+  const db = await createTestDb(); // PGlite, or CI's real PostgreSQL via TEST_DATABASE_URL
   const imagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waifudex-sync-'));
   const ingest = createIngestService({ db, imagesDir, logger });
   const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
