@@ -211,6 +211,29 @@ export class QueryVerifier {
     this.caches = this.levels.map((l) => new ResizeCache(l));
   }
 
+  /** Best NCC at the coarsest level only (screening). */
+  coarse(candidate: VImg): number {
+    const c0 = half(candidate, 4);
+    const c0Cache = new ResizeCache(c0);
+    let best = -1;
+    for (const role of [0, 1] as const) {
+      const small = role === 0 ? this.levels[0]! : c0;
+      const big = role === 0 ? c0 : this.levels[0]!;
+      const cache = role === 0 ? this.caches[0]! : c0Cache;
+      for (const f of role === 0 ? FIT_INSIDE : FIT_AROUND) {
+        const [w, h] = placedSize(small, big, f);
+        if (w > big.width || h > big.height) continue;
+        const { v, st } = cache.get(w, h);
+        for (let y = 0; y + h <= big.height; y++)
+          for (let x = 0; x + w <= big.width; x++) {
+            const sc = nccAt(v, st, big, x, y);
+            if (sc > best) best = sc;
+          }
+      }
+    }
+    return best;
+  }
+
   score(candidate: VImg, cChroma?: Chroma): VerifyScore {
     const cLevels = [half(candidate, 4), half(candidate, 2), candidate];
     const cCaches = cLevels.map((l) => new ResizeCache(l));
@@ -449,6 +472,8 @@ export interface EngineOptions {
   perSource?: number;
   /** Candidates verified at most. */
   verifyTop?: number;
+  /** Candidates screened by the coarse alignment level at most. */
+  screenTop?: number;
 }
 
 /** Grey verification image of a slot (from memory or the database). */
@@ -461,8 +486,9 @@ export async function rankCandidates(
   loadVerify: VerifyLoader,
   opts: EngineOptions = {},
 ): Promise<RankedCandidate[]> {
-  const perSource = opts.perSource ?? 16;
-  const verifyTop = opts.verifyTop ?? 32;
+  const perSource = opts.perSource ?? 24;
+  const verifyTop = opts.verifyTop ?? 24;
+  const screenTop = opts.screenTop ?? 64;
   if (index.count === 0) return [];
   const cand = new Map<number, { pd: number; dd: number; hd: number; order: number }>();
   let order = 0;
@@ -487,12 +513,34 @@ export async function rankCandidates(
     }
   }
   // pre-rank: a blend of the three global distances
-  const pre = [...cand.entries()]
+  const pool = [...cand.entries()]
     .map(([slot, c]) => ({ slot, ...c, pre: c.pd / 32 + c.dd / 32 + c.hd * 1.5 }))
     .sort((a, b) => a.pre - b.pre)
-    .slice(0, verifyTop);
-  const verifies = await loadVerify(pre.map((p) => p.slot));
+    .slice(0, screenTop);
+  const verifies = await loadVerify(pool.map((p) => p.slot));
   const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma));
+  // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
+  // best screened candidates plus the best few by global signatures
+  const closest = (slot: number) =>
+    q.variants
+      .map((v, i) => ({ i, d: index.haarDistanceTo(slot, v.haar) + index.phashDomainDistance(slot, v.phash) / 32 }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 2);
+  const screened = pool.map((p, rank) => {
+    const vi = verifies.get(p.slot);
+    let coarse = -1;
+    if (vi) {
+      const cv = toV(vi);
+      for (const o of closest(p.slot)) coarse = Math.max(coarse, verifiers[o.i]!.coarse(cv));
+    }
+    return { ...p, rank, coarse };
+  });
+  const chosen = new Set<number>(screened.slice(0, 8).map((p) => p.slot));
+  for (const p of [...screened].sort((a, b) => b.coarse - a.coarse)) {
+    if (chosen.size >= verifyTop) break;
+    chosen.add(p.slot);
+  }
+  const pre = screened.filter((p) => chosen.has(p.slot)).sort((a, b) => b.coarse - a.coarse);
   const out: RankedCandidate[] = [];
   let bestVerified = -2;
   let verified = 0;
@@ -508,10 +556,7 @@ export async function rankCandidates(
     if (vi) {
       const cv = toV(vi);
       // verify with the two variants whose global signatures are closest to this candidate
-      const order = q.variants
-        .map((v, i) => ({ i, d: index.haarDistanceTo(p.slot, v.haar) + index.phashDomainDistance(p.slot, v.phash) / 32 }))
-        .sort((a, b) => a.d - b.d)
-        .slice(0, 2);
+      const order = closest(p.slot);
       // keep the variant whose alignment is strongest, preferring one whose colours agree
       const key = (n: number, g: number, c: number) => n + g + (Number.isNaN(c) || c >= THRESHOLDS.matchColour ? 2 : 0);
       let bestKey = -Infinity;
