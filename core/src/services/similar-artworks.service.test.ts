@@ -117,6 +117,18 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
     expect(again.status).toBe('duplicate_image');
   });
 
+  test('the background queue is bounded by bytes; what it skips is left for the back-fill', async () => {
+    const bounded = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), maxQueuedBytes: 1 });
+    await bounded.start();
+    const a = await ingest.ingestImage({ bytes: await generateDemoImage(41, 'Q1'), caption: 'Name: Q1' });
+    const b = await ingest.ingestImage({ bytes: await generateDemoImage(42, 'Q2'), caption: 'Name: Q2' });
+    bounded.queueEmbedding(a.artworkId, await generateDemoImage(41, 'Q1'));
+    bounded.queueEmbedding(b.artworkId, await generateDemoImage(42, 'Q2')); // dropped: the first is still pending
+    await bounded.close();
+    expect(await getEmbedding(db, a.artworkId, bounded.status().model!)).not.toBeNull();
+    expect(await getEmbedding(db, b.artworkId, bounded.status().model!)).toBeNull();
+  });
+
   test('deleting an artwork deletes its embedding', async () => {
     await db.query('DELETE FROM characters WHERE id = $1', [ids[5]!.characterId]);
     expect(await getEmbedding(db, ids[5]!.artworkId, similar.status().model!)).toBeNull();

@@ -65,8 +65,8 @@ export interface SimilarArtworksDeps {
   imagesDir?: string;
   /** Public URL of a stored file (default `/images/<path>`). */
   urlFor?: (storedPath: string) => string;
-  /** Most background embeddings waiting at once; more are dropped (the `embed` command catches up). */
-  maxQueued?: number;
+  /** Most image bytes waiting for a background embedding (default 64 MB); more are dropped, the `embed` command catches up. */
+  maxQueuedBytes?: number;
 }
 
 export const MAX_K = 50;
@@ -75,10 +75,11 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
   const { db, logger } = deps;
   const embedder = deps.embedder ?? null;
   const urlFor = deps.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
-  const maxQueued = deps.maxQueued ?? 500;
+  const maxQueuedBytes = deps.maxQueuedBytes ?? 64 * 1024 * 1024;
   let failure: string | null = embedder ? null : 'CLIP_MODEL is not set';
   let starting: Promise<boolean> | null = null;
-  let pending = 0;
+  let pendingBytes = 0;
+  let dropped = 0;
   let tail: Promise<void> = Promise.resolve();
 
   function status(): SimilarStatus {
@@ -176,11 +177,15 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     similarTo,
     queueEmbedding(artworkId, bytes) {
       if (!embedder || failure) return;
-      if (pending >= maxQueued) {
-        logger.warn({ artworkId }, 'CLIP embedding queue full; `npm run scraper -- embed` will catch up');
+      if (pendingBytes > 0 && pendingBytes + bytes.length > maxQueuedBytes) {
+        if (dropped++ === 0) logger.warn({ artworkId }, 'CLIP embedding queue full; skipped artworks wait for `npm run scraper -- embed`');
         return;
       }
-      pending++;
+      if (pendingBytes === 0 && dropped > 0) {
+        logger.info({ dropped }, 'CLIP embedding queue drained; run `npm run scraper -- embed` for the skipped artworks');
+        dropped = 0;
+      }
+      pendingBytes += bytes.length;
       tail = tail
         .then(() => embedArtwork(artworkId, bytes))
         .then(
@@ -190,7 +195,7 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
             if (err.code !== '23503') logger.warn({ artworkId, err: err.message }, 'could not embed an artwork');
           },
         )
-        .finally(() => void pending--);
+        .finally(() => void (pendingBytes -= bytes.length));
     },
     async drain() {
       await tail;
