@@ -12,6 +12,8 @@ import { openDatabase } from '@waifudex/core/db/database';
 import { migrate } from '@waifudex/core/db/migrate';
 import { runMain } from '@waifudex/core/run-main';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
+import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import type { Command, CommandContext } from './context.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +38,12 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, `scraper:${name}`);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
+  // New artworks get CLIP embeddings when CLIP_MODEL is set (the embed command manages its own).
+  const embedder = config.clipModel && name !== 'embed'
+    ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
+    : null;
+  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
   try {
     await migrate(db, logger);
     fs.mkdirSync(config.imagesDir, { recursive: true });
@@ -43,12 +51,13 @@ runMain(async () => {
       config,
       db,
       logger,
-      ingest: createIngestService({ db, imagesDir: config.imagesDir, logger, maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels }),
+      ingest: withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar),
       progress: process.stderr,
     };
     const mod = (await import(`./commands/${name}.command.js`)) as { default: Command };
     await mod.default(args, ctx);
   } finally {
+    await similar.close(); // finishes queued embeddings
     await db.close();
   }
 });

@@ -1,10 +1,14 @@
 /** Wires the feature services and their routers for main.ts (tests wire the same routers directly). */
+import path from 'node:path';
 import type { Router } from 'express';
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
+import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
+import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
+import { similarRoutes } from './routes/similar.routes.js';
 import { requireAdmin } from './middleware/auth.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
@@ -21,12 +25,20 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   const { config, db, logger } = deps;
   const stoppers: Array<() => Promise<void>> = [];
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
-  const ingest = createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits });
+  // Optional CLIP stage: off unless CLIP_MODEL is set; the model loads in the background.
+  const embedder = config.clipModel
+    ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
+    : null;
+  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
+  void similar.start();
+  stoppers.push(() => similar.close());
+  const ingest = withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar);
   const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits });
   await search.start();
   stoppers.push(async () => search.stop());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes }),
+    similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes }),
     adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin }),
