@@ -1,7 +1,6 @@
 /** SQL for the admin area: the character list with review/hidden filters and caption details. */
 import type { Queryable } from '../db/database.js';
-import type { CharacterListItem } from './characters.repo.js';
-import { isoOrNull } from './rows.js';
+import { toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 /** A character as the admin list shows it: every column, its current artwork and its channel's title. */
 export interface AdminCharacterListItem extends CharacterListItem {
@@ -25,29 +24,7 @@ function likeEscaped(p: string): string {
 }
 
 function toItem(r: any): AdminCharacterListItem {
-  return {
-    id: r.id,
-    channelId: r.channel_id,
-    name: r.name,
-    anime: r.anime,
-    rarity: r.rarity,
-    rarityEmoji: r.rarity_emoji,
-    sourceId: r.source_id,
-    variant: r.variant,
-    captionFamily: r.caption_family,
-    parseConfidence: r.parse_confidence,
-    rawCaption: r.raw_caption,
-    needsReview: r.needs_review,
-    editedFields: r.edited_fields ?? [],
-    hidden: r.hidden,
-    createdAt: isoOrNull(r.created_at)!,
-    updatedAt: isoOrNull(r.updated_at)!,
-    channelTitle: r.channel_title ?? null,
-    artworkCount: r.artwork_count ?? 0,
-    artwork: r.a_id
-      ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
-      : null,
-  };
+  return { ...toCharacter(r), artwork: toListArtwork(r), channelTitle: r.channel_title ?? null, artworkCount: r.artwork_count ?? 0 };
 }
 
 /**

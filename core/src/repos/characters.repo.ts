@@ -1,16 +1,10 @@
 /** SQL for characters. */
 import type { Queryable } from '../db/database.js';
+import type { CaptionFields } from '../captions/types.js';
 import { isoOrNull } from './rows.js';
 
 /** The fields of a character that come from its caption (and that an admin may edit by hand). */
-export interface CharacterFields {
-  name: string | null;
-  anime: string | null;
-  rarity: string | null;
-  rarityEmoji: string | null;
-  sourceId: string | null;
-  variant: string | null;
-}
+export type CharacterFields = CaptionFields;
 export const CHARACTER_FIELD_COLUMNS: Record<keyof CharacterFields, string> = {
   name: 'name',
   anime: 'anime',
@@ -41,7 +35,8 @@ export interface CharacterListItem extends Character {
 const SELECT = `c.id, c.channel_id, c.name, c.anime, c.rarity, c.rarity_emoji, c.source_id, c.variant, c.caption_family,
   c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.created_at, c.updated_at`;
 
-function toCharacter(r: any): Character {
+/** Maps a row selected with the character columns (aliased `c`). */
+export function toCharacter(r: any): Character {
   return {
     id: r.id,
     channelId: r.channel_id,
@@ -105,13 +100,15 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
   );
   return {
     total: total.rows[0]!.n,
-    items: rows.rows.map((r) => ({
-      ...toCharacter(r),
-      artwork: r.a_id
-        ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
-        : null,
-    })),
+    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })),
   };
+}
+
+/** Maps the current-artwork columns of a list row (a_id, file_path, …), or null without one. */
+export function toListArtwork(r: any): CharacterListItem['artwork'] {
+  return r.a_id
+    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
+    : null;
 }
 
 /** Returns the character or null. */
