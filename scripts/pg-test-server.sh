@@ -33,6 +33,11 @@ URL="postgres://postgres@127.0.0.1:$PORT/$DB"
 
 CHROOT=$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot || echo /usr/sbin/chroot)
 
+case $ROOT in
+  /?*) ROOT=${ROOT%/} ;;
+  *) echo "[pg-test-server] ERROR: WAIFUDEX_PG_ROOT must be an absolute folder other than /" >&2; exit 2 ;;
+esac
+
 log() { printf '[pg-test-server] %s\n' "$*" >&2; }
 die() { printf '[pg-test-server] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -121,13 +126,13 @@ mount_all() {
   done
 }
 
-unmount_all() { # reverse order; $1 defaults to $ROOT
+unmount_all() { # everything mounted at or below $1 (default $ROOT), deepest first; this includes the
+  # /proc and /sys that an interrupted debootstrap leaves mounted in its target
   local dir=${1:-$ROOT} m
-  for m in dev/shm dev proc; do
-    if [[ -d $dir/$m ]] && mountpoint -q "$dir/$m"; then
-      umount "$dir/$m" 2>/dev/null || umount -l "$dir/$m" || log "warning: could not unmount $dir/$m"
-    fi
-  done
+  while read -r m; do
+    [[ -n $m ]] || continue
+    umount "$m" 2>/dev/null || umount -l "$m" || log "warning: could not unmount $m"
+  done < <(mounts_under "$dir" | sort -r)
 }
 
 mounts_under() { # mount points at or below $1
