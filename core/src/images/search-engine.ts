@@ -30,7 +30,7 @@ export type MatchStage = 'exact' | 'hash' | 'wavelet' | 'verified';
  */
 export const THRESHOLDS = {
   /** Verified: intensity NCC + gradient NCC of the best alignment at or above … */
-  matchVerify: 1.3,
+  matchVerify: 1.25,
   /** … and, for colour pictures, hue-invariant chroma correlation at or above. */
   matchColour: 0.75,
   /** Also a match: Haar distance ≤ and intensity NCC ≥ (strong global + alignment evidence). */
