@@ -17,15 +17,27 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
-    // body-parser / multer errors carry a status or a code
-    const status = typeof err?.status === 'number' ? err.status : err?.code === 'LIMIT_FILE_SIZE' ? 413 : err?.code?.startsWith?.('LIMIT_') ? 400 : 500;
-    if (status < 500) {
-      res.status(status).json({ error: { code: err.type ?? err.code ?? 'bad_request', message: err.message } });
+    const transport = transportError(err);
+    if (transport) {
+      res.status(transport.status).json({ error: { code: transport.code, message: transport.message } });
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
   };
+}
+
+/** Body-parser and multer errors: the client sent something unreadable or too big. */
+function transportError(err: any): { status: number; code: string; message: string } | null {
+  if (err?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_body', message: 'The request body is not valid JSON.' };
+  if (err?.type === 'entity.too.large') return { status: 413, code: 'too_large', message: 'The request body is too large.' };
+  if (err?.name === 'MulterError') {
+    return err.code === 'LIMIT_FILE_SIZE'
+      ? { status: 413, code: 'too_large', message: 'The uploaded file is too large.' }
+      : { status: 400, code: 'invalid_upload', message: `Upload rejected: ${err.message}` };
+  }
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return { status: err.status, code: err.type ?? 'bad_request', message: err.message };
+  return null;
 }
 
 /** JSON 404 for unknown API paths. */
