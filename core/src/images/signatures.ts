@@ -10,7 +10,7 @@
  */
 
 /** Version of every signature below; bump when any computation changes (see reindex). */
-export const FEATURES_VERSION = 2;
+export const FEATURES_VERSION = 3;
 
 /** An RGB image as 3 float planes (0..255). */
 export interface Rgb {
@@ -253,7 +253,8 @@ function trimFlatEdges(img: Rgb, box: Box, tol: number): Box {
     const fg = med(gs);
     const fb = med(bs);
     let bad = 0;
-    const lim = Math.max(1, n * 0.01);
+    // a few deviant pixels are allowed: anti-aliased corners where two blended edges meet, JPEG noise
+    const lim = Math.max(2, n * 0.01);
     for (let k = 0; k < n; k++) {
       const i = idx(k);
       if ((Math.abs(img.r[i]! - fr) > tol || Math.abs(img.g[i]! - fg) > tol || Math.abs(img.b[i]! - fb) > tol) && ++bad > lim) return false;
@@ -368,8 +369,53 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
   if (bw * bh > 0.92 * gw * gh) return null;
   if (best.n < 0.25 * total) return null;
   // picture-like: the blob fills its bounding box (a photo in a chat bubble), unlike a character cut-out
-  if (best.n < 0.6 * bw * bh) return null;
-  return { x: box.x + best.x0 * cell, y: box.y + best.y0 * cell, w: bw * cell, h: bh * cell };
+  if (best.n < 0.85 * bw * bh) return null;
+  // … and is a rectangle: each side of the bounding box is mostly covered by the blob. An ellipse or a
+  // cut-out part of a character (a beak, a nose on a white background) touches its box only at points.
+  const bb = best;
+  const side = (n: number, at: (k: number) => number) => {
+    let on = 0;
+    for (let k = 0; k < n; k++) if (mask[at(k)]) on++;
+    return on / n;
+  };
+  // (the outermost line may be a sparse blended edge: the next line in counts too)
+  const row = (y: number) => side(bw, (k) => y * gw + bb.x0 + k);
+  const col = (x: number) => side(bh, (k) => (bb.y0 + k) * gw + x);
+  const cover = Math.min(
+    Math.max(row(bb.y0), row(bb.y0 + 1)),
+    Math.max(row(bb.y1), row(bb.y1 - 1)),
+    Math.max(col(bb.x0), col(bb.x0 + 1)),
+    Math.max(col(bb.x1), col(bb.x1 - 1)),
+  );
+  if (cover < 0.8) return null;
+  // refine the cell-aligned box to pixel edges: the outermost rows/columns (within a cell of the coarse
+  // edge) where most pixels differ from the frame, so no frame/bubble margin is left inside the box
+  const differs = (i: number) => Math.abs(img.r[i]! - fr) > tol || Math.abs(img.g[i]! - fg) > tol || Math.abs(img.b[i]! - fb) > tol;
+  let x0 = box.x + bb.x0 * cell;
+  let x1 = box.x + (bb.x1 + 1) * cell - 1;
+  let y0 = box.y + bb.y0 * cell;
+  let y1 = box.y + (bb.y1 + 1) * cell - 1;
+  const rowFrac = (y: number) => {
+    let c = 0;
+    for (let x = x0; x <= x1; x++) if (differs(y * img.width + x)) c++;
+    return c / (x1 - x0 + 1);
+  };
+  const colFrac = (x: number) => {
+    let c = 0;
+    for (let y = y0; y <= y1; y++) if (differs(y * img.width + x)) c++;
+    return c / (y1 - y0 + 1);
+  };
+  const minX = box.x, maxX = box.x + box.w - 1, minY = box.y, maxY = box.y + box.h - 1;
+  // grow outwards while the next line is still mostly picture, then shrink while the edge line is not
+  for (let k = 0; k < cell && y0 > minY && rowFrac(y0 - 1) >= 0.5; k++) y0--;
+  for (let k = 0; k < cell && y1 < maxY && rowFrac(y1 + 1) >= 0.5; k++) y1++;
+  for (let k = 0; k < cell && x0 > minX && colFrac(x0 - 1) >= 0.5; k++) x0--;
+  for (let k = 0; k < cell && x1 < maxX && colFrac(x1 + 1) >= 0.5; k++) x1++;
+  for (let k = 0; k < 2 * cell && y1 - y0 > 8 && rowFrac(y0) < 0.5; k++) y0++;
+  for (let k = 0; k < 2 * cell && y1 - y0 > 8 && rowFrac(y1) < 0.5; k++) y1--;
+  for (let k = 0; k < 2 * cell && x1 - x0 > 8 && colFrac(x0) < 0.5; k++) x0++;
+  for (let k = 0; k < 2 * cell && x1 - x0 > 8 && colFrac(x1) < 0.5; k++) x1--;
+  return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
 /**
