@@ -122,8 +122,10 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
     await bounded.start();
     const a = await ingest.ingestImage({ bytes: await generateDemoImage(41, 'Q1'), caption: 'Name: Q1' });
     const b = await ingest.ingestImage({ bytes: await generateDemoImage(42, 'Q2'), caption: 'Name: Q2' });
-    bounded.queueEmbedding(a.artworkId, await generateDemoImage(41, 'Q1'));
-    bounded.queueEmbedding(b.artworkId, await generateDemoImage(42, 'Q2')); // dropped: the first is still pending
+    const [bytesA, bytesB] = [await generateDemoImage(41, 'Q1'), await generateDemoImage(42, 'Q2')];
+    // queued back to back, synchronously: the second is dropped while the first is still pending
+    bounded.queueEmbedding(a.artworkId, bytesA);
+    bounded.queueEmbedding(b.artworkId, bytesB);
     await bounded.close();
     expect(await getEmbedding(db, a.artworkId, bounded.status().model!)).not.toBeNull();
     expect(await getEmbedding(db, b.artworkId, bounded.status().model!)).toBeNull();
