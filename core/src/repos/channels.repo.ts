@@ -171,3 +171,15 @@ export async function upsertExportChannel(q: Queryable, c: { peerId: string; tit
 export async function setChannelError(q: Queryable, id: string, error: string | null): Promise<void> {
   await q.query('UPDATE channels SET last_error = $2, updated_at = now() WHERE id = $1 AND last_error IS DISTINCT FROM $2', [id, error]);
 }
+
+/** Adds a channel to follow by its reference (admin panel); the sync resolves it on its next run. */
+export async function insertChannelRef(q: Queryable, ref: string): Promise<Channel> {
+  const r = await q.query(`INSERT INTO channels (ref, title, source) VALUES ($1, $1, 'telegram') RETURNING *`, [ref]);
+  return toChannel(r.rows[0]);
+}
+
+/** Turns syncing of a channel on or off. */
+export async function setChannelEnabled(q: Queryable, id: string, enabled: boolean): Promise<Channel | null> {
+  const r = await q.query('UPDATE channels SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, enabled]);
+  return r.rows[0] ? toChannel(r.rows[0]) : null;
+}

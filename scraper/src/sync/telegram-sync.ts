@@ -18,7 +18,7 @@ import {
   type Channel,
 } from '@waifudex/core/repos/channels.repo';
 import { findStoredAlbum, findStoredMessages, listRecentChannelMessages, type StoredMessage } from '@waifudex/core/repos/sync-messages.repo';
-import { parseChannelRef } from '../telegram/channel-ref.js';
+import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { FatalSourceError, SessionExpiredError, type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';

@@ -9,7 +9,7 @@ import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMessage.js';
 import { DeletedMessage, type DeletedMessageEvent } from 'telegram/events/DeletedMessage.js';
 import type { Logger } from '@waifudex/core/logger';
-import { parseChannelRef } from './channel-ref.js';
+import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { isDeleted, mapMessage, translateError } from './message-mapper.js';
 import { parseProxy } from './proxy.js';
 import {

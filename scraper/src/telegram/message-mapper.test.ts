@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Api, errors, helpers } from 'telegram';
 import { classifyDocument, largestPhotoSize, mapEntities, mapMessage, translateError, isDeleted } from './message-mapper.js';
-import { parseChannelRef } from './channel-ref.js';
+import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { parseProxy, UnsupportedProxyError } from './proxy.js';
 import { ChannelUnavailableError, FloodWaitSignal, SessionExpiredError, TransientSourceError } from './source.js';
 

@@ -32,6 +32,21 @@ afterAll(async () => s?.close());
 
 const call = (method: string, path: string, body?: unknown, h = headers) => fetch(`${s.url}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
 
+describe('channels to follow', () => {
+  it('adds a channel by reference once, rejects nonsense, and can disable it', async () => {
+    const add = await call('POST', '/api/v1/admin/channels', { ref: 'https://t.me/WaifuDrops' });
+    expect(add.status).toBe(201);
+    const { channel } = await add.json();
+    expect(channel).toMatchObject({ ref: 'https://t.me/WaifuDrops', enabled: true, peerId: null });
+    expect((await call('POST', '/api/v1/admin/channels', { ref: 'https://t.me/WaifuDrops' })).status).toBe(409);
+    const bad = await call('POST', '/api/v1/admin/channels', { ref: 'not a channel!' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('invalid_channel');
+    const off = await call('PATCH', `/api/v1/admin/channels/${channel.id}`, { enabled: false });
+    expect((await off.json()).channel.enabled).toBe(false);
+  });
+});
+
 describe('channel caption templates', () => {
   it('requires an admin session and the CSRF token', async () => {
     expect((await call('POST', `/api/v1/admin/channels/${channelId}/template/preview`, { template: '{name}' }, { 'content-type': 'application/json' })).status).toBe(401);

@@ -2,13 +2,16 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
-import { findChannelById, listChannels, updateChannelParsing } from '@waifudex/core/repos/channels.repo';
+import { findChannelById, findChannelByRef, insertChannelRef, listChannels, setChannelEnabled, updateChannelParsing } from '@waifudex/core/repos/channels.repo';
+import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { compileTemplate, previewTemplate } from '@waifudex/core/captions/template';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
-import { BadRequestError, NotFoundError } from '@waifudex/core/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '@waifudex/core/errors';
 import { parseOr400 } from '../middleware/validate.js';
 
 const idParam = z.object({ id: z.string().regex(/^\d+$/, 'must be a number') });
+const addBody = z.object({ ref: z.string().trim().min(2).max(300) });
+const patchBody = z.object({ enabled: z.boolean() });
 const previewBody = z.object({ template: z.string().min(1).max(2000) });
 const parsingBody = z.object({
   caption_template: z.string().max(2000).nullable().optional(),
@@ -35,6 +38,23 @@ export function channelRoutes(deps: { db: Db; requireAdmin: RequestHandler }): R
   r.use('/api/v1/admin/channels', deps.requireAdmin);
   r.get('/api/v1/admin/channels', async (_req, res) => {
     res.json({ items: await listChannels(deps.db) });
+  });
+  r.post('/api/v1/admin/channels', async (req, res) => {
+    const { ref } = parseOr400(addBody, req.body, 'body');
+    try {
+      parseChannelRef(ref);
+    } catch (err) {
+      throw new BadRequestError((err as Error).message, undefined, 'invalid_channel');
+    }
+    if (await findChannelByRef(deps.db, ref)) throw new ConflictError(`channel ${ref} is already followed`);
+    res.status(201).json({ channel: await insertChannelRef(deps.db, ref) });
+  });
+  r.patch('/api/v1/admin/channels/:id', async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'path');
+    const { enabled } = parseOr400(patchBody, req.body, 'body');
+    const channel = await setChannelEnabled(deps.db, id, enabled);
+    if (!channel) throw new NotFoundError(`channel ${id} not found`);
+    res.json({ channel });
   });
   r.post('/api/v1/admin/channels/:id/template/preview', async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'path');
