@@ -3,6 +3,7 @@
  * export, folder import, admin upload, demo seed). Files first (atomic), then the rows in one transaction,
  * so an interruption never leaves a row without its file; a repeat is a no-op.
  */
+import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { analyzeImage, type AnalyzedImage } from '../images/analyze-image.js';
@@ -84,9 +85,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const seen = await findArtworkByMessage(deps.db, channelId, input.messageId);
       if (seen) return { status: 'already_stored', characterId: seen.characterId, artworkId: seen.id, parsed: null };
     }
-    const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
-    const dup = await findArtworkBySha(deps.db, image.sha256);
+    // Known bytes are answered from the hash alone, so re-imports skip decoding.
+    const dup = await findArtworkBySha(deps.db, sha256Hex(input.bytes));
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
+    const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
 
     const parsed = parse(input.caption, input.channel, input.entities);
     const paths = pathsFor(image.sha256, image.ext);
@@ -162,6 +164,8 @@ async function insertArtworkRow(
   await insertArtworkFeatures(tx, artworkId, image.features);
   return artworkId;
 }
+
+const sha256Hex = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
 async function retryOnUniqueViolation<T>(fn: () => Promise<T>): Promise<T> {
   try {
