@@ -204,7 +204,7 @@ export function resizeRgb(img: Rgb, w: number, h: number): Rgb {
 // ---------------------------------------------------------------------------------------------
 // Trimming: uniform borders, letterboxing and UI around a picture (phone screenshots)
 
-interface Box {
+export interface Box {
   x: number;
   y: number;
   w: number;
@@ -279,7 +279,7 @@ function trimFlatEdges(img: Rgb, box: Box, tol: number): Box {
  * Bounding box of the largest connected region that differs from the frame colour, on a coarse
  * grid. Returns null when it is not meaningfully smaller than the box.
  */
-function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
+function largestBlob(img: Rgb, box: Box, tol: number, strict = true): Box | null {
   const [fr, fg, fb] = frameColour(img, box);
   const cell = Math.max(1, Math.floor(Math.max(box.w, box.h) / 96));
   const gw = Math.floor(box.w / cell);
@@ -321,7 +321,7 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
   void dil;
   const label = new Int32Array(gw * gh);
   const stack = new Int32Array(gw * gh);
-  let best: { n: number; x0: number; y0: number; x1: number; y1: number } | null = null;
+  let best: { n: number; id: number; x0: number; y0: number; x1: number; y1: number } | null = null;
   let total = 0;
   let next = 0;
   for (let s = 0; s < mask.length; s++) {
@@ -359,7 +359,7 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
       }
     }
     total += n;
-    if (!best || n > best.n) best = { n, x0, y0, x1, y1 };
+    if (!best || n > best.n) best = { n, id: next, x0, y0, x1, y1 };
   }
   if (!best) return null;
   const bw = best.x1 - best.x0 + 1;
@@ -369,7 +369,28 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
   if (bw * bh > 0.92 * gw * gh) return null;
   if (best.n < 0.25 * total) return null;
   // picture-like: the blob fills its bounding box (a photo in a chat bubble), unlike a character cut-out
-  if (best.n < 0.85 * bw * bh) return null;
+  // (holes count as filled: a cell lies between blob cells along its row or its column — a picture with
+  // patches of the frame colour inside it, e.g. a dark artwork in a dark-theme chat)
+  let filled = 0;
+  {
+    const rowLo = new Int32Array(bh).fill(gw), rowHi = new Int32Array(bh).fill(-1);
+    const colLo = new Int32Array(bw).fill(gh), colHi = new Int32Array(bw).fill(-1);
+    for (let y = best.y0; y <= best.y1; y++)
+      for (let x = best.x0; x <= best.x1; x++)
+        if (label[y * gw + x] === best.id) {
+          const ry = y - best.y0, cx = x - best.x0;
+          if (x < rowLo[ry]!) rowLo[ry] = x;
+          if (x > rowHi[ry]!) rowHi[ry] = x;
+          if (y < colLo[cx]!) colLo[cx] = y;
+          if (y > colHi[cx]!) colHi[cx] = y;
+        }
+    for (let y = best.y0; y <= best.y1; y++)
+      for (let x = best.x0; x <= best.x1; x++) {
+        const ry = y - best.y0, cx = x - best.x0;
+        if ((x >= rowLo[ry]! && x <= rowHi[ry]!) || (y >= colLo[cx]! && y <= colHi[cx]!)) filled++;
+      }
+  }
+  if (filled < (strict ? 0.85 : 0.6) * bw * bh) return null;
   // … and is a rectangle: each side of the bounding box is mostly covered by the blob. An ellipse or a
   // cut-out part of a character (a beak, a nose on a white background) touches its box only at points.
   const bb = best;
@@ -387,7 +408,7 @@ function largestBlob(img: Rgb, box: Box, tol: number): Box | null {
     Math.max(col(bb.x0), col(bb.x0 + 1)),
     Math.max(col(bb.x1), col(bb.x1 - 1)),
   );
-  if (cover < 0.8) return null;
+  if (strict && cover < 0.8) return null;
   // refine the cell-aligned box to pixel edges: the outermost rows/columns (within a cell of the coarse
   // edge) where most pixels differ from the frame, so no frame/bubble margin is left inside the box
   const differs = (i: number) => Math.abs(img.r[i]! - fr) > tol || Math.abs(img.g[i]! - fg) > tol || Math.abs(img.b[i]! - fb) > tol;
@@ -432,6 +453,28 @@ export function trimBox(img: Rgb): Box {
   }
   if (box.w < 8 || box.h < 8) return { x: 0, y: 0, w: img.width, h: img.height };
   return box;
+}
+
+/**
+ * Query side only: a looser picture-region guess (the largest non-frame blob that mostly fills its box,
+ * rectangular or not), for screenshots where parts of the picture blend into the chat background.
+ * Null when it is not clearly different from the strict trim box.
+ */
+export function looseRegionBox(img: Rgb, strictBox: Box): Box | null {
+  let box: Box = trimFlatEdges(img, { x: 0, y: 0, w: img.width, h: img.height }, 12);
+  let found = false;
+  for (let i = 0; i < 3; i++) {
+    const blob = largestBlob(img, box, 16, false);
+    if (!blob) break;
+    box = trimFlatEdges(img, blob, 12);
+    found = true;
+  }
+  if (!found || box.w < 16 || box.h < 16) return null;
+  const ix = Math.max(0, Math.min(box.x + box.w, strictBox.x + strictBox.w) - Math.max(box.x, strictBox.x));
+  const iy = Math.max(0, Math.min(box.y + box.h, strictBox.y + strictBox.h) - Math.max(box.y, strictBox.y));
+  const inter = ix * iy;
+  const iou = inter / (box.w * box.h + strictBox.w * strictBox.h - inter);
+  return iou < 0.85 ? box : null;
 }
 
 export function trimRgb(img: Rgb): { img: Rgb; box: Box } {
