@@ -17,6 +17,7 @@ export const router = createRouter({
         { path: 'characters/:id', name: 'admin-character', component: () => import('./views/admin/AdminEditView.vue'), props: true },
         { path: 'upload', name: 'admin-upload', component: () => import('./views/admin/AdminUploadView.vue') },
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
+        { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
