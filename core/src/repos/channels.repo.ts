@@ -81,9 +81,9 @@ export async function upsertChannelByPeer(
 
 /** Finds or creates a channel for a local folder import (no Telegram peer), keyed by its title. */
 export async function ensureLocalChannel(q: Queryable, title: string): Promise<Channel> {
-  const found = await q.query('SELECT * FROM channels WHERE peer_id IS NULL AND username IS NULL AND title = $1 ORDER BY id LIMIT 1', [title]);
+  const found = await q.query("SELECT * FROM channels WHERE source = 'local' AND title = $1 ORDER BY id LIMIT 1", [title]);
   if (found.rows[0]) return toChannel(found.rows[0]);
-  const r = await q.query('INSERT INTO channels (title) VALUES ($1) RETURNING *', [title]);
+  const r = await q.query("INSERT INTO channels (title, source) VALUES ($1, 'local') RETURNING *", [title]);
   return toChannel(r.rows[0]);
 }
 
