@@ -8,7 +8,7 @@ import {
   cropRgb,
   dhashPlane,
   greyOf,
-  haarSignature,
+  haarSignaturePair,
   looseRegionBox,
   mirrorRgb,
   phashPlane,
@@ -78,27 +78,30 @@ function toV(v: { width: number; height: number; data: Uint8Array | Float32Array
   return { width: v.width, height: v.height, data: v.data instanceof Float32Array ? v.data : Float32Array.from(v.data) };
 }
 
-function variantOf(name: QueryVariant['name'], img: Rgb): QueryVariant {
+function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar']): QueryVariant {
   const grey = greyOf(img);
   const vd = verifyData(img, grey);
-  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar: haarSignature(img), verify: toV(vd), chroma: vd.chroma };
+  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar, verify: toV(vd), chroma: vd.chroma };
+}
+
+/** An image and its mirror image as query variants (one Haar transform for both). */
+function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
+  const haar = haarSignaturePair(img);
+  return [variantOf(name, img, haar.plain), variantOf(`${name}-mirror`, mirrorRgb(img), haar.mirror)];
 }
 
 /** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
 export function prepareQuery(rgb: Rgb): PreparedQuery {
   const { img: trimmed, box } = trimRgb(rgb);
-  const variants: QueryVariant[] = [variantOf('trim', trimmed), variantOf('trim-mirror', mirrorRgb(trimmed))];
+  const variants: QueryVariant[] = withMirror('trim', trimmed);
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
   if (cut > 0.1) {
     // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
-    variants.push(variantOf('raw', rgb), variantOf('raw-mirror', mirrorRgb(rgb)));
+    variants.push(...withMirror('raw', rgb));
   }
   // a looser picture-region guess (screenshots whose picture partly blends into the chat background)
   const region = looseRegionBox(rgb, box);
-  if (region) {
-    const img = cropRgb(rgb, region.x, region.y, region.w, region.h);
-    variants.push(variantOf('region', img), variantOf('region-mirror', mirrorRgb(img)));
-  }
+  if (region) variants.push(...withMirror('region', cropRgb(rgb, region.x, region.y, region.w, region.h)));
   return { variants };
 }
 

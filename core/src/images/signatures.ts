@@ -658,7 +658,56 @@ function topCoefs(a: Float32Array, k: number): number[] {
   return Array.from(idx.subarray(0, n)).sort((x, y) => x - y);
 }
 
-export function haarSignature(img: Rgb): { dc: [number, number, number]; coefs: Int16Array } {
+/** Position permutation and sign of a full 1-D Haar decomposition when the signal is reversed. */
+const HAAR_FLIP: { perm: Int32Array; sign: Float32Array } = (() => {
+  const n = HAAR_SIZE;
+  const perm = new Int32Array(n);
+  const sign = new Float32Array(n);
+  perm[0] = 0;
+  sign[0] = 1;
+  for (let m = 1; m < n; m *= 2) {
+    for (let j = 0; j < m; j++) {
+      perm[m + j] = m + (m - 1 - j);
+      sign[m + j] = -1;
+    }
+  }
+  return { perm, sign };
+})();
+
+function signatureOfPlanes(planes: Float32Array[]): { dc: [number, number, number]; coefs: Int16Array } {
+  const n = HAAR_SIZE;
+  const coefs = new Int16Array(3 * HAAR_COEFS);
+  const dc: [number, number, number] = [0, 0, 0];
+  planes.forEach((ch, c) => {
+    dc[c] = ch[0]! / (n * 256);
+    const idx = topCoefs(ch, HAAR_COEFS);
+    idx.forEach((p, k) => {
+      coefs[c * HAAR_COEFS + k] = ch[p]! > 0 ? p : -p;
+    });
+  });
+  return { dc, coefs };
+}
+
+/**
+ * Haar signatures of an image and of its mirror image. The mirror's transform is derived from the
+ * image's (reversing a row permutes and negates its detail coefficients), so the pair costs one.
+ */
+export function haarSignaturePair(img: Rgb): { plain: ReturnType<typeof haarSignature>; mirror: ReturnType<typeof haarSignature> } {
+  const planes = haarPlanes(img);
+  const n = HAAR_SIZE;
+  const { perm, sign } = HAAR_FLIP;
+  const mirrored = planes.map((ch) => {
+    const out = new Float32Array(n * n);
+    for (let r = 0; r < n; r++) {
+      const o = r * n;
+      for (let c = 0; c < n; c++) out[o + perm[c]!] = sign[c]! * ch[o + c]!;
+    }
+    return out;
+  });
+  return { plain: signatureOfPlanes(planes), mirror: signatureOfPlanes(mirrored) };
+}
+
+function haarPlanes(img: Rgb): Float32Array[] {
   const n = HAAR_SIZE;
   const r = resizePlane(img.r, img.width, img.height, n, n);
   const g = resizePlane(img.g, img.width, img.height, n, n);
@@ -674,17 +723,12 @@ export function haarSignature(img: Rgb): { dc: [number, number, number]; coefs: 
     I[i] = 0.596 * R - 0.275 * G - 0.321 * B;
     Q[i] = 0.212 * R - 0.523 * G + 0.311 * B;
   }
-  const coefs = new Int16Array(3 * HAAR_COEFS);
-  const dc: [number, number, number] = [0, 0, 0];
-  [Y, I, Q].forEach((ch, c) => {
-    haar2d(ch);
-    dc[c] = ch[0]! / (n * 256);
-    const idx = topCoefs(ch, HAAR_COEFS);
-    idx.forEach((p, k) => {
-      coefs[c * HAAR_COEFS + k] = ch[p]! > 0 ? p : -p;
-    });
-  });
-  return { dc, coefs };
+  for (const ch of [Y, I, Q]) haar2d(ch);
+  return [Y, I, Q];
+}
+
+export function haarSignature(img: Rgb): { dc: [number, number, number]; coefs: Int16Array } {
+  return signatureOfPlanes(haarPlanes(img));
 }
 
 /** Max possible match weight of a signature (sum of its coefficient weights). */
