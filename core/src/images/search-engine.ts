@@ -99,8 +99,11 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
     // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
     variants.push(...withMirror('raw', rgb));
   }
-  // a looser picture-region guess (screenshots whose picture partly blends into the chat background)
-  const region = looseRegionBox(rgb, box);
+  // a looser picture-region guess for screenshots (screen-shaped images, long side ≥ 1.5 × short side)
+  // whose picture partly blends into the chat background; not for ordinary pictures, where a sub-region
+  // search would only add chances for look-alikes
+  const screenLike = Math.max(rgb.width, rgb.height) >= 1.5 * Math.min(rgb.width, rgb.height);
+  const region = screenLike ? looseRegionBox(rgb, box) : null;
   if (region) variants.push(...withMirror('region', cropRgb(rgb, region.x, region.y, region.w, region.h)));
   return { variants };
 }
