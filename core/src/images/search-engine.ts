@@ -30,8 +30,9 @@ export type MatchStage = 'exact' | 'hash' | 'wavelet' | 'verified';
  * unrelated picture stays below these.
  */
 export const THRESHOLDS = {
-  /** Verified: intensity NCC + gradient NCC of the refined alignment at or above … */
-  matchVerify: 1.3,
+  /** Verified: intensity NCC + gradient NCC of the refined alignment at or above … (midpoint of the gap
+   * between negatives passing the other checks, ≤ 1.21, and true matches, ≥ 1.53, on splits 1 and 2) */
+  matchVerify: 1.37,
   /** … ahead of the best candidate of another character by at least this (a ratio test: two
    * characters fitting the query about equally well, like recoloured villagers of one species, are
    * not a match) … */
