@@ -7,11 +7,9 @@ import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { FakeSource, imageDocument, photo, skipped } from '../telegram/fake-source.js';
 import { FatalSourceError, SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
+import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
 import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
-import { dryRunChannel, liveHandlers, resolveTargets, syncTelegramChannel, type ChannelTarget } from './telegram-sync.js';
-
-const cap = (name: string, anime: string, id: string, rarity = 'Legendary') =>
-  `Character Name: ${name}\nAnime Name: ${anime}\nRarity: 🟡 ${rarity}\nID: ${id}\nAdded by Riya`;
+import { dryRunChannel, liveHandlers, resolveTargets, syncTelegramChannel } from './telegram-sync.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -24,15 +22,7 @@ afterAll(async () => {
   await env.close();
 });
 
-const settings = { batchSize: 5, concurrency: 3, recheckDays: 3650, publishIntervalMs: 0 };
-
-async function target(source: FakeSource, ref = '@fakechan'): Promise<ChannelTarget> {
-  const { targets } = await resolveTargets({ db: env.db, source, logger: env.logger, sleep: env.sleep }, [ref]);
-  expect(targets).toHaveLength(1);
-  return targets[0]!;
-}
-const deps = (source: FakeSource) => ({ db: env.db, ingest: env.ingest, apply: env.apply, logger: env.logger, sleep: env.sleep, source });
-const q = async <T = any>(sql: string, p: unknown[] = []) => (await env.db.query(sql, p)).rows as T[];
+const { target, deps, q } = syncHelpers(() => env);
 
 describe('sync: lock, dry run, live', () => {
   it('runs one sync per channel at a time', async () => {
