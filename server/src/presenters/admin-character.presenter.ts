@@ -2,7 +2,7 @@
 import type { AdminCharacterListItem } from '@waifudex/core/repos/admin-queries.repo';
 import type { Artwork } from '@waifudex/core/repos/artworks.repo';
 import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
-import { imageUrl, presentCharacterListItem } from './character.presenter.js';
+import { presentArtworkFile, presentCharacterListItem } from './character.presenter.js';
 
 /** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -24,17 +24,7 @@ export function presentAdminListItem(c: AdminCharacterListItem) {
 }
 
 function presentArtwork(a: Artwork, admin: boolean) {
-  const base = {
-    id: a.id,
-    url: imageUrl(a.filePath),
-    thumb_url: imageUrl(a.thumbPath),
-    width: a.width,
-    height: a.height,
-    bytes: a.bytes,
-    mime: a.mime,
-    is_current: a.isCurrent,
-    created_at: a.createdAt,
-  };
+  const base = { ...presentArtworkFile(a), is_current: a.isCurrent, created_at: a.createdAt };
   return admin ? { ...base, hidden: a.hidden, sha256: a.sha256, channel_id: a.channelId, message_id: a.messageId } : base;
 }
 

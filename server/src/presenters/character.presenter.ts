@@ -15,16 +15,11 @@ export function presentCharacterListItem(c: CharacterListItem) {
     variant: c.variant,
     needs_review: c.needsReview,
     created_at: c.createdAt,
-    artwork: c.artwork
-      ? {
-          id: c.artwork.id,
-          url: imageUrl(c.artwork.filePath),
-          thumb_url: imageUrl(c.artwork.thumbPath),
-          width: c.artwork.width,
-          height: c.artwork.height,
-          bytes: c.artwork.bytes,
-          mime: c.artwork.mime,
-        }
-      : null,
+    artwork: c.artwork ? presentArtworkFile(c.artwork) : null,
   };
+}
+
+/** The file part of an artwork: its URLs, size and type. */
+export function presentArtworkFile(a: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string }) {
+  return { id: a.id, url: imageUrl(a.filePath), thumb_url: imageUrl(a.thumbPath), width: a.width, height: a.height, bytes: a.bytes, mime: a.mime };
 }
