@@ -8,6 +8,7 @@ import { createTestDb, testLogger } from '../testing/test-db.js';
 import { createIngestService } from './ingest.service.js';
 import { createImageSearchService, ImageRejectedError } from './image-search.service.js';
 import { rng } from '../images/query-variants.js';
+import { FEATURES_VERSION } from '../images/signatures.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */
 async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
@@ -91,5 +92,24 @@ describe('image search service (database-backed index)', () => {
     await a.refresh();
     expect(a.stats().entries).toBe(before);
     expect((await a.search(edited)).matches.find((x) => x.artwork.id === out.artworkId)).toBeUndefined();
+  });
+
+  test('stale signatures (older FEATURES_VERSION or missing) are recomputed in the background at start', async () => {
+    // a row left by an older engine, and one whose signatures were never stored
+    await db.query('UPDATE artwork_image_features SET algo_version = algo_version - 1 WHERE artwork_id = $1', [ids[2]]);
+    await db.query('DELETE FROM artwork_image_features WHERE artwork_id = $1', [ids[9]]);
+    const s = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, reindexLogEvery: 1 });
+    await s.start();
+    await s.reindexed();
+    expect(s.stats().reindexing).toBe(false);
+    for (const k of [2, 9]) {
+      const edited = await sharp(images[k]!).resize(240).jpeg({ quality: 40 }).toBuffer();
+      const r = await s.search(edited);
+      expect(r.verdict).toBe('match');
+      expect(r.matches[0]!.artwork.id).toBe(ids[k]);
+    }
+    const rows = await db.query('SELECT count(*)::int AS n FROM artwork_image_features WHERE algo_version = $1', [FEATURES_VERSION]);
+    expect(rows.rows[0].n).toBe(ids.length);
+    s.stop();
   });
 });

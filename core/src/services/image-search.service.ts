@@ -17,6 +17,7 @@ import {
   iterateIndexEntries,
   listIndexChangesSince,
 } from '../repos/image-features.repo.js';
+import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
 
 export { ImageRejectedError };
 
@@ -49,6 +50,14 @@ export interface ImageSearchServiceOptions {
   /** Change-log polling period (ms); 0 disables the timer (call refresh() yourself). */
   pollMs?: number;
   maxMatches?: number;
+  /**
+   * At start, recompute in the background the signatures of artworks whose features are missing or
+   * at an older FEATURES_VERSION (from the stored files), so that a gallery indexed by an older engine
+   * does not search empty until `npm run reindex`. Default true; files analysed at once: 1.
+   */
+  backgroundReindex?: boolean;
+  /** Log background-reindex progress every this many rows (default 200). */
+  reindexLogEvery?: number;
 }
 
 export interface ImageSearchService {
@@ -58,7 +67,9 @@ export interface ImageSearchService {
   /** Applies pending changes from the change log now. */
   refresh(): Promise<void>;
   search(bytes: Buffer, opts?: { telegramPhotoId?: string }): Promise<SearchResult>;
-  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean };
+  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean; reindexing: boolean };
+  /** Resolves when the background recomputation of stale signatures started by start() is over. */
+  reindexed(): Promise<void>;
   /** Exposed for tests and benchmarks. */
   readonly index: SearchIndex;
 }
@@ -97,6 +108,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   let timer: NodeJS.Timeout | null = null;
   let refreshing: Promise<void> | null = null;
   let startPromise: Promise<void> | null = null;
+  let reindexPromise: Promise<void> | null = null;
+  let reindexing = false;
+  const reindexAbort = new AbortController();
 
   function apply(entries: { artworkId: string; characterId: string; features: ImageFeatures }[]) {
     for (const e of entries) {
@@ -195,22 +209,56 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     return { verdict, query, matches, took_ms: Math.round(performance.now() - t0) };
   }
 
+  /** Background catch-up of stale or missing signatures; each stored row enters the index at once. */
+  async function backgroundReindex(): Promise<void> {
+    const stale = await countStaleArtworks(db);
+    if (stale === 0) return;
+    reindexing = true;
+    const every = Math.max(1, opts.reindexLogEvery ?? 200);
+    logger.warn({ stale, version: FEATURES_VERSION }, 'image search: recomputing stale image signatures in the background');
+    const t0 = performance.now();
+    const p = await reindexArtworkFeatures({
+      db,
+      imagesDir: opts.imagesDir,
+      logger,
+      maxPixels: opts.decode?.maxPixels,
+      concurrency: 1,
+      signal: reindexAbort.signal,
+      onRow: async (row, prog) => {
+        if (row.features) {
+          // the row is searchable now (hidden/deleted artworks are filtered by the query)
+          const [e] = await getIndexEntries(db, FEATURES_VERSION, [row.artworkId]);
+          if (e) apply([e]);
+        }
+        if (prog.done % every === 0) logger.info({ done: prog.done, total: prog.total, failed: prog.failed, perSecond: Math.round(prog.rate * 10) / 10 }, 'image search: reindex progress');
+      },
+    });
+    logger.info({ ...p, ms: Math.round(performance.now() - t0) }, 'image search: stale signatures recomputed');
+  }
+
   return {
     index,
     async start() {
       if (!startPromise) startPromise = build();
       await startPromise;
+      if ((opts.backgroundReindex ?? true) && !reindexPromise) {
+        reindexPromise = backgroundReindex()
+          .catch((err) => logger.warn({ err }, 'image search: background reindex failed'))
+          .finally(() => (reindexing = false));
+      }
       if (pollMs > 0 && !timer) {
         timer = setInterval(() => void refresh(), pollMs);
         timer.unref();
       }
     },
     stop() {
+      reindexAbort.abort();
       if (timer) clearInterval(timer);
       timer = null;
     },
     refresh,
     search,
-    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready }),
+    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready, reindexing }),
+    reindexed: () => reindexPromise ?? Promise.resolve(),
   };
 }
