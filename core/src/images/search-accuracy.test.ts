@@ -115,7 +115,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
         const { top, naiveHit, second } = await query(q);
         const okTop1 = top?.characterId === m.character;
         const ok = okTop1 && top!.verdict === 'match';
-        if (okTop1) positiveNcc.push(top!.ncc); if (okTop1 && process.env.ACCURACY_DUMP) console.log(`POS ${variant} ${top!.ncc.toFixed(3)} ${top!.grad.toFixed(3)} ${top!.blocks.toFixed(3)} ${top!.phashDistance} ${top!.dhashDistance} ${top!.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top!.colour.toFixed(3)}`);
+        if (okTop1) positiveNcc.push(top!.ncc); if (okTop1 && process.env.ACCURACY_DUMP) console.log(`POS ${variant} ${top!.ncc.toFixed(3)} ${top!.grad.toFixed(3)} ${top!.blocks.toFixed(3)} ${top!.phashDistance} ${top!.dhashDistance} ${top!.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top!.colour.toFixed(3)} ${top!.share.toFixed(3)}`);
         if (!ok && failures.length < 40)
           failures.push(`${variant} ${m.file}: got ${top?.characterId} ${top?.verdict} ncc=${top?.ncc.toFixed(3)} g=${top?.grad.toFixed(3)} pd=${top?.phashDistance} hd=${top?.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2}`);
         return { ok, okTop1, naive: naiveHit.d <= 5 && naiveHit.character === m.character };
@@ -132,7 +132,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
     const neg = await pool(negatives, 3, async (m) => {
       const q = await makeNegative(readFileSync(path.join(GALLERY, m.file)));
       const { top, naiveHit, second } = await query(q);
-      if (process.env.ACCURACY_DUMP) console.log(`NEG ${top?.ncc.toFixed(3)} ${top?.grad.toFixed(3)} ${top?.blocks.toFixed(3)} ${top?.phashDistance} ${top?.dhashDistance} ${top?.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top?.colour.toFixed(3)}`);
+      if (process.env.ACCURACY_DUMP) console.log(`NEG ${top?.ncc.toFixed(3)} ${top?.grad.toFixed(3)} ${top?.blocks.toFixed(3)} ${top?.phashDistance} ${top?.dhashDistance} ${top?.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top?.colour.toFixed(3)} ${top?.share.toFixed(3)}`);
       return { match: top?.verdict === 'match', probable: top?.verdict === 'probable', ncc: top?.ncc ?? -1, naive: naiveHit.d <= 5, file: m.file, top };
     });
     const negMatch = neg.filter((x) => x.match).length;
