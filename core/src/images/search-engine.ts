@@ -10,6 +10,7 @@ import {
   greyOf,
   haarSignaturePair,
   looseRegionBox,
+  mirrorPlane,
   mirrorRgb,
   phashPlane,
   resizePlane,
@@ -17,6 +18,7 @@ import {
   verifyData,
   type VerifyData,
   type Code64,
+  type Plane,
   type Rgb,
 } from './signatures.js';
 import type { SearchIndex } from './search-index.js';
@@ -80,8 +82,7 @@ function toV(v: { width: number; height: number; data: Uint8Array | Float32Array
   return { width: v.width, height: v.height, data: v.data instanceof Float32Array ? v.data : Float32Array.from(v.data) };
 }
 
-function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar']): QueryVariant {
-  const grey = greyOf(img);
+function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar'], grey: Plane = greyOf(img)): QueryVariant {
   const vd = verifyData(img, grey);
   return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar, verify: toV(vd), chroma: vd.chroma };
 }
@@ -89,7 +90,9 @@ function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haa
 /** An image and its mirror image as query variants (one Haar transform for both). */
 function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
   const haar = haarSignaturePair(img);
-  return [variantOf(name, img, haar.plain), variantOf(`${name}-mirror`, mirrorRgb(img), haar.mirror)];
+  const grey = greyOf(img);
+  // grey is per pixel: the mirror's grey is the grey mirrored
+  return [variantOf(name, img, haar.plain, grey), variantOf(`${name}-mirror`, mirrorRgb(img), haar.mirror, mirrorPlane(grey))];
 }
 
 /** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
@@ -166,6 +169,19 @@ function nccAt(small: VImg, st: Stats, big: VImg, x: number, y: number): number 
   const varB = sbb - (sb * sb) / n;
   if (varB <= 1e-6 || st.norm <= 1e-6) return 0;
   return sxb / (st.norm * Math.sqrt(varB));
+}
+
+/**
+ * Keeps the k best hypotheses, best first; a newcomer goes after those with an equal score (the order a
+ * stable sort of the appended list gives). Allocates only when the hypothesis is kept.
+ */
+function keep(list: Hyp[], role: 0 | 1, f: number, x: number, y: number, score: number, k: number): void {
+  const n = list.length;
+  if (n >= k && score <= list[n - 1]!.score) return;
+  let i = n;
+  while (i > 0 && list[i - 1]!.score < score) i--;
+  list.splice(i, 0, { role, f, x, y, score });
+  if (list.length > k) list.pop();
 }
 
 const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
@@ -248,12 +264,14 @@ export class QueryVerifier {
     this.caches = this.levels.map((l) => new ResizeCache(l));
   }
 
-  /** Best NCC at the coarsest level only (screening). */
-  coarse(cand: VImg | CandidatePyramid): number {
-    const cp = cand instanceof CandidatePyramid ? cand : new CandidatePyramid(cand);
+  /** The 4 best placements at the coarsest level (exhaustive), computed once per candidate pyramid. */
+  private coarseMemo = new WeakMap<CandidatePyramid, Hyp[]>();
+  private coarseHyps(cp: CandidatePyramid): Hyp[] {
+    const memo = this.coarseMemo.get(cp);
+    if (memo) return memo.slice();
     const c0 = cp.level(0);
     const c0Cache = cp.cache(0);
-    let best = -1;
+    const hyps: Hyp[] = [];
     for (const role of [0, 1] as const) {
       const small = role === 0 ? this.levels[0]! : c0;
       const big = role === 0 ? c0 : this.levels[0]!;
@@ -263,13 +281,19 @@ export class QueryVerifier {
         if (w > big.width || h > big.height) continue;
         const { v, st } = cache.get(w, h);
         for (let y = 0; y + h <= big.height; y++)
-          for (let x = 0; x + w <= big.width; x++) {
-            const sc = nccAt(v, st, big, x, y);
-            if (sc > best) best = sc;
-          }
+          for (let x = 0; x + w <= big.width; x++) keep(hyps, role, f, x, y, nccAt(v, st, big, x, y), 4);
       }
     }
-    return best;
+    this.coarseMemo.set(cp, hyps);
+    return hyps.slice();
+  }
+
+  /** Best NCC at the coarsest level only (screening). */
+  coarse(cand: VImg | CandidatePyramid): number {
+    const cp = cand instanceof CandidatePyramid ? cand : new CandidatePyramid(cand);
+    const hyps = this.coarseHyps(cp);
+    // (the same maximum as a running max from −1 over all placements)
+    return Math.max(-1, hyps[0]?.score ?? -1);
   }
 
   score(cand: VImg | CandidatePyramid, cChroma?: Chroma): VerifyScore {
@@ -279,23 +303,7 @@ export class QueryVerifier {
       role === 0
         ? { small: this.levels[lvl]!, big: cp.level(lvl), cache: this.caches[lvl]! }
         : { small: cp.level(lvl), big: this.levels[lvl]!, cache: cp.cache(lvl) };
-    let hyps: Hyp[] = [];
-    const keep = (list: Hyp[], h: Hyp, k: number) => {
-      if (list.length >= k && h.score <= list[list.length - 1]!.score) return;
-      list.push(h);
-      list.sort((x, y) => y.score - x.score);
-      if (list.length > k) list.pop();
-    };
-    for (const role of [0, 1] as const) {
-      const { small, big, cache } = pick(role, 0);
-      for (const f of role === 0 ? FIT_INSIDE : FIT_AROUND) {
-        const [w, h] = placedSize(small, big, f);
-        if (w > big.width || h > big.height) continue;
-        const { v, st } = cache.get(w, h);
-        for (let y = 0; y + h <= big.height; y++)
-          for (let x = 0; x + w <= big.width; x++) keep(hyps, { role, f, x, y, score: nccAt(v, st, big, x, y) }, 4);
-      }
-    }
+    let hyps: Hyp[] = this.coarseHyps(cp);
     let bestAt: { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 } | null = null;
     for (let lvl = 1; lvl <= 2; lvl++) {
       const next: Hyp[] = [];
@@ -313,7 +321,7 @@ export class QueryVerifier {
           for (let y = Math.max(0, cy - r); y <= Math.min(big.height - h, cy + r); y++) {
             for (let x = Math.max(0, cx - r); x <= Math.min(big.width - w, cx + r); x++) {
               const sc = nccAt(v, st, big, x, y);
-              keep(next, { role: hyp.role, f, x, y, score: sc }, 1);
+              keep(next, hyp.role, f, x, y, sc, 1);
               if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y, role: hyp.role }));
             }
           }
@@ -369,6 +377,86 @@ function warpWindow(small: VImg, big: VImg, x: number, y: number, sx: number, sy
   }
 }
 
+/**
+ * nccFlat(small, warpWindow(small, big, …)) without the intermediate window, with the per-column and
+ * per-row sampling positions computed once per placement and the small image's sums once: the same
+ * arithmetic in the same order (window values rounded to float32 as the window array stores them).
+ */
+class WarpNcc {
+  private sa = 0;
+  private saa = 0;
+  private x0: Int32Array;
+  private tx: Float64Array;
+  private y0: Int32Array;
+  private ty: Float64Array;
+  constructor(private small: VImg) {
+    const a = small.data;
+    let sa = 0, saa = 0;
+    for (let i = 0; i < a.length; i++) {
+      const p = a[i]!;
+      sa += p;
+      saa += p * p;
+    }
+    this.sa = sa;
+    this.saa = saa;
+    this.x0 = new Int32Array(small.width);
+    this.tx = new Float64Array(small.width);
+    this.y0 = new Int32Array(small.height);
+    this.ty = new Float64Array(small.height);
+  }
+  ncc(big: VImg, x: number, y: number, sx: number, sy: number): number {
+    const w = this.small.width;
+    const h = this.small.height;
+    const a = this.small.data;
+    const bw = big.width;
+    const bd = big.data;
+    const xmax = bw - 1.001;
+    const ymax = big.height - 1.001;
+    const X0 = this.x0, TX = this.tx, Y0 = this.y0, TY = this.ty;
+    for (let u = 0; u < w; u++) {
+      let fx = x + (u + 0.5) * sx - 0.5;
+      if (fx < 0) fx = 0;
+      else if (fx > xmax) fx = xmax;
+      const x0 = fx | 0;
+      X0[u] = x0;
+      TX[u] = fx - x0;
+    }
+    for (let v = 0; v < h; v++) {
+      let fy = y + (v + 0.5) * sy - 0.5;
+      if (fy < 0) fy = 0;
+      else if (fy > ymax) fy = ymax;
+      const y0 = fy | 0;
+      Y0[v] = y0;
+      TY[v] = fy - y0;
+    }
+    let sb = 0, sbb = 0, sab = 0;
+    const fround = Math.fround;
+    for (let v = 0; v < h; v++) {
+      const r0 = Y0[v]! * bw;
+      const r1 = r0 + bw;
+      const ty = TY[v]!;
+      const ao = v * w;
+      for (let u = 0; u < w; u++) {
+        const x0 = X0[u]!;
+        const tx = TX[u]!;
+        const b00 = bd[r0 + x0]!;
+        const b10 = bd[r1 + x0]!;
+        const av = b00 + (bd[r0 + x0 + 1]! - b00) * tx;
+        const cv = b10 + (bd[r1 + x0 + 1]! - b10) * tx;
+        const q = fround(av + (cv - av) * ty);
+        sb += q;
+        sbb += q * q;
+        sab += a[ao + u]! * q;
+      }
+    }
+    const n = w * h;
+    const sa = this.sa;
+    const va = this.saa - (sa * sa) / n;
+    const vb = sbb - (sb * sb) / n;
+    return va > 1e-6 && vb > 1e-6 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0;
+  }
+}
+
 function nccFlat(a: Float32Array, b: Float32Array): number {
   const n = a.length;
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
@@ -392,13 +480,17 @@ function refineAlignment(small: VImg, big: VImg, x: number, y: number, sx: numbe
   sub.data = resizePlane(small.data, small.width, small.height, sub.width, sub.height);
   const fx = small.width / sub.width;
   const fy = small.height / sub.height;
-  const subWin = new Float32Array(sub.width * sub.height);
   const fits = (px: number, py: number, qx: number, qy: number) =>
     px >= -1 && py >= -1 && px + small.width * qx <= big.width + 1 && py + small.height * qy <= big.height + 1;
+  const warp = new WarpNcc(sub);
+  // coordinate ascent revisits placements (a step back, an unchanged neighbour): each is computed once
+  const seen = new Map<string, number>();
   const evalAt = (px: number, py: number, qx: number, qy: number) => {
     if (!fits(px, py, qx, qy)) return -2;
-    warpWindow(sub, big, px, py, qx * fx, qy * fy, subWin);
-    return nccFlat(sub.data, subWin);
+    const key = `${px},${py},${qx},${qy}`;
+    let sc = seen.get(key);
+    if (sc === undefined) seen.set(key, (sc = warp.ncc(big, px, py, qx * fx, qy * fy)));
+    return sc;
   };
   let best = evalAt(x, y, sx, sy);
   for (const [dp, ds] of [
@@ -611,25 +703,30 @@ function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, keep?: 
   const y0 = 0;
   const w = small.width;
   const h = small.height;
-  const a: number[] = [];
-  const b: number[] = [];
+  const cap = 2 * Math.max(0, w - 1) * Math.max(0, h - 1);
+  const a = new Float64Array(cap);
+  const b = new Float64Array(cap);
+  let len = 0;
   const bw = big.width;
   for (let y = 0; y < h - 1; y++) {
     for (let x = 0; x < w - 1; x++) {
       // gradients touching a left-out (overlay) pixel carry no evidence
       if (keep && !(keep[y * w + x] && keep[y * w + x + 1] && keep[(y + 1) * w + x])) continue;
       const s0 = small.data[y * w + x]!;
-      a.push(small.data[y * w + x + 1]! - s0, small.data[(y + 1) * w + x]! - s0);
+      a[len] = small.data[y * w + x + 1]! - s0;
+      a[len + 1] = small.data[(y + 1) * w + x]! - s0;
       const bo = (y0 + y) * bw + x0 + x;
       const b0 = big.data[bo]!;
-      b.push(big.data[bo + 1]! - b0, big.data[bo + bw]! - b0);
+      b[len] = big.data[bo + 1]! - b0;
+      b[len + 1] = big.data[bo + bw]! - b0;
+      len += 2;
     }
   }
   let sa = 0, sb = 0;
-  for (let i = 0; i < a.length; i++) (sa += a[i]!, sb += b[i]!);
-  const ma = sa / a.length, mb = sb / b.length;
+  for (let i = 0; i < len; i++) (sa += a[i]!, sb += b[i]!);
+  const ma = sa / len, mb = sb / len;
   let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) {
+  for (let i = 0; i < len; i++) {
     const da = a[i]! - ma, db = b[i]! - mb;
     sab += da * db; saa += da * da; sbb += db * db;
   }

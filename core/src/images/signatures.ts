@@ -105,14 +105,18 @@ export function cropRgb(img: Rgb, x: number, y: number, w: number, h: number): R
 
 export function mirrorRgb(img: Rgb): Rgb {
   const flip = (src: Float32Array) => {
-    const out = new Float32Array(src.length);
-    for (let y = 0; y < img.height; y++) {
-      const o = y * img.width;
-      for (let x = 0; x < img.width; x++) out[o + x] = src[o + img.width - 1 - x]!;
-    }
+    const out = Float32Array.from(src);
+    for (let y = 0; y < img.height; y++) out.subarray(y * img.width, (y + 1) * img.width).reverse();
     return out;
   };
   return { width: img.width, height: img.height, r: flip(img.r), g: flip(img.g), b: flip(img.b) };
+}
+
+/** A plane mirrored left–right (row reversal: exactly the grey of the mirrored image). */
+export function mirrorPlane(p: Plane): Plane {
+  const out = Float32Array.from(p.data);
+  for (let y = 0; y < p.height; y++) out.subarray(y * p.width, (y + 1) * p.width).reverse();
+  return { width: p.width, height: p.height, data: out };
 }
 
 interface AxisWeights {
@@ -122,7 +126,20 @@ interface AxisWeights {
   stride: number;
 }
 
+// resize weights depend on the sizes only: memoised (small, bounded cache; identical results)
+const AXIS_CACHE = new Map<number, AxisWeights>();
+
 function axisWeights(src: number, dst: number): AxisWeights {
+  const key = src * 65536 + dst;
+  let aw = AXIS_CACHE.get(key);
+  if (!aw) {
+    if (AXIS_CACHE.size >= 4096) AXIS_CACHE.clear();
+    AXIS_CACHE.set(key, (aw = computeAxisWeights(src, dst)));
+  }
+  return aw;
+}
+
+function computeAxisWeights(src: number, dst: number): AxisWeights {
   const scale = src / dst;
   const start = new Int32Array(dst);
   const count = new Int32Array(dst);
@@ -165,15 +182,20 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
   const xw = axisWeights(sw, dw);
   const yw = axisWeights(sh, dh);
   const tmp = new Float32Array(dw * sh);
+  const xs = xw.start;
+  const xc = xw.count;
+  const xwt = xw.w;
+  const xstride = xw.stride;
   for (let y = 0; y < sh; y++) {
     const row = y * sw;
+    const trow = y * dw;
     for (let x = 0; x < dw; x++) {
-      const s = xw.start[x]!;
-      const c = xw.count[x]!;
-      const o = x * xw.stride;
+      const s = row + xs[x]!;
+      const c = xc[x]!;
+      const o = x * xstride;
       let acc = 0;
-      for (let k = 0; k < c; k++) acc += src[row + s + k]! * xw.w[o + k]!;
-      tmp[y * dw + x] = acc;
+      for (let k = 0; k < c; k++) acc += src[s + k]! * xwt[o + k]!;
+      tmp[trow + x] = acc;
     }
   }
   const out = new Float32Array(dw * dh);
