@@ -484,12 +484,13 @@ function refineAlignment(small: VImg, big: VImg, x: number, y: number, sx: numbe
     px >= -1 && py >= -1 && px + small.width * qx <= big.width + 1 && py + small.height * qy <= big.height + 1;
   const warp = new WarpNcc(sub);
   // coordinate ascent revisits placements (a step back, an unchanged neighbour): each is computed once
-  const seen = new Map<string, number>();
+  const seen: number[] = []; // px, py, qx, qy, score
   const evalAt = (px: number, py: number, qx: number, qy: number) => {
     if (!fits(px, py, qx, qy)) return -2;
-    const key = `${px},${py},${qx},${qy}`;
-    let sc = seen.get(key);
-    if (sc === undefined) seen.set(key, (sc = warp.ncc(big, px, py, qx * fx, qy * fy)));
+    for (let i = 0; i < seen.length; i += 5)
+      if (seen[i] === px && seen[i + 1] === py && seen[i + 2] === qx && seen[i + 3] === qy) return seen[i + 4]!;
+    const sc = warp.ncc(big, px, py, qx * fx, qy * fy);
+    seen.push(px, py, qx, qy, sc);
     return sc;
   };
   let best = evalAt(x, y, sx, sy);
@@ -598,6 +599,31 @@ function robustNcc(small: VImg, big: VImg): { ncc: number; share: number; mask: 
   const blur = new Float32Array(n);
   for (let y = 0; y < h; y++) {
     const y0 = Math.max(0, y - 1), y1 = Math.min(h - 1, y + 1);
+    if (y0 === y - 1 && y1 === y + 1 && w >= 3) {
+      // interior rows: the same 9 terms in the same order, without the per-pixel bounds
+      const r0 = (y - 1) * w, r1 = y * w, r2 = (y + 1) * w;
+      for (let x = 0; x < w; x++) {
+        if (x === 0 || x === w - 1) {
+          const x0 = Math.max(0, x - 1), x1 = Math.min(w - 1, x + 1);
+          let s = 0;
+          for (let yy = y0; yy <= y1; yy++) for (let xx = x0; xx <= x1; xx++) s += res[yy * w + xx]!;
+          blur[y * w + x] = s / ((y1 - y0 + 1) * (x1 - x0 + 1));
+          continue;
+        }
+        let s = 0;
+        s += res[r0 + x - 1]!;
+        s += res[r0 + x]!;
+        s += res[r0 + x + 1]!;
+        s += res[r1 + x - 1]!;
+        s += res[r1 + x]!;
+        s += res[r1 + x + 1]!;
+        s += res[r2 + x - 1]!;
+        s += res[r2 + x]!;
+        s += res[r2 + x + 1]!;
+        blur[r1 + x] = s / 9;
+      }
+      continue;
+    }
     for (let x = 0; x < w; x++) {
       const x0 = Math.max(0, x - 1), x1 = Math.min(w - 1, x + 1);
       let s = 0;

@@ -261,16 +261,18 @@ function trimFlatEdges(img: Rgb, box: Box, tol: number): Box {
   const lineFlat = (idx: (k: number) => number, n: number) => {
     // median colour of the line, then count pixels away from it
     const step = Math.max(1, Math.floor(n / 64));
-    const rs: number[] = [];
-    const gs: number[] = [];
-    const bs: number[] = [];
-    for (let k = 0; k < n; k += step) {
+    const m = Math.ceil(n / step);
+    const rs = new Float64Array(m);
+    const gs = new Float64Array(m);
+    const bs = new Float64Array(m);
+    for (let k = 0, j = 0; k < n; k += step, j++) {
       const i = idx(k);
-      rs.push(img.r[i]!);
-      gs.push(img.g[i]!);
-      bs.push(img.b[i]!);
+      rs[j] = img.r[i]!;
+      gs[j] = img.g[i]!;
+      bs[j] = img.b[i]!;
     }
-    const med = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1] ?? 0;
+    // (numeric typed-array sort: the same order statistic as sorting the values with (p, q) => p - q)
+    const med = (a: Float64Array) => a.sort()[a.length >> 1] ?? 0;
     const fr = med(rs);
     const fg = med(gs);
     const fb = med(bs);
@@ -628,11 +630,11 @@ export const HAAR_BIN: Uint8Array = (() => {
   return b;
 })();
 
-function haar1d(a: Float32Array, off: number, stride: number, n: number, tmp: Float32Array) {
+function haar1d(a: Float32Array, off: number, stride: number, n: number, tmp: Float32Array, t: Float32Array) {
   // standard (full) decomposition of one row/column, imgSeek-style (divide by sqrt 2)
-  for (let i = 0; i < n; i++) tmp[i] = a[off + i * stride]! / Math.sqrt(n);
+  const sq = Math.sqrt(n);
+  for (let i = 0; i < n; i++) tmp[i] = a[off + i * stride]! / sq;
   let h = n;
-  const t = new Float32Array(n);
   while (h > 1) {
     const h1 = h >> 1;
     for (let k = 0; k < h1; k++) {
@@ -650,8 +652,9 @@ function haar1d(a: Float32Array, off: number, stride: number, n: number, tmp: Fl
 function haar2d(a: Float32Array) {
   const n = HAAR_SIZE;
   const tmp = new Float32Array(n);
-  for (let r = 0; r < n; r++) haar1d(a, r * n, 1, n, tmp);
-  for (let c = 0; c < n; c++) haar1d(a, c, n, n, tmp);
+  const t = new Float32Array(n);
+  for (let r = 0; r < n; r++) haar1d(a, r * n, 1, n, tmp, t);
+  for (let c = 0; c < n; c++) haar1d(a, c, n, n, tmp, t);
 }
 
 function topCoefs(a: Float32Array, k: number): number[] {
