@@ -196,10 +196,10 @@ interface Hyp {
 }
 
 class ResizeCache {
-  private m = new Map<string, { v: VImg; st: Stats }>();
+  private m = new Map<number, { v: VImg; st: Stats }>();
   constructor(private src: VImg) {}
   get(w: number, h: number) {
-    const key = `${w}x${h}`;
+    const key = w * 65536 + h;
     let e = this.m.get(key);
     if (!e) {
       const v = w === this.src.width && h === this.src.height ? this.src : resizeV(this.src, w, h);

@@ -545,7 +545,8 @@ export function phashPlane(p: Plane): Code64 {
       c[k * 8 + l] = acc;
     }
   }
-  const sorted = Array.from(c).sort((a, b) => a - b);
+  // (numeric typed-array sort: the same order statistics as sorting the values with (a, b) => a - b)
+  const sorted = Float32Array.from(c).sort();
   const med = (sorted[31]! + sorted[32]!) / 2;
   const bits = new Uint8Array(64);
   for (let i = 0; i < 64; i++) bits[i] = c[i]! > med ? 1 : 0;
