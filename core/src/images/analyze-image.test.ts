@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { analyzeImage, decodeImage, ImageRejectedError } from './analyze-image.js';
@@ -26,20 +27,8 @@ function gradient(w: number, h: number): Buffer {
 
 const img = (w: number, h: number) => sharp(gradient(w, h), { raw: { width: w, height: h, channels: 3 } });
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-function crc32(b: Buffer): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// node:zlib has CRC-32 (PNG's chunk checksum) since Node 20.15.
+const crc32 = (b: Buffer): number => zlib.crc32(b);
 
 describe('analyzeImage', () => {
   test('analyses a JPEG: content-detected type, sizes, pHash, WebP thumbnail, features', async () => {

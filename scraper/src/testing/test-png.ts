@@ -1,21 +1,8 @@
 /** Tiny PNG encoder for tests: distinct, valid images without sharp (sharp is only imported under core/src/images). */
 import zlib from 'node:zlib';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// node:zlib has CRC-32 (PNG's chunk checksum) since Node 20.15.
+const crc32 = (b: Buffer): number => zlib.crc32(b);
 
 function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
