@@ -1,0 +1,60 @@
+/** Computes the stored per-artwork signatures (hashes, crop hashes, Haar, verification data). */
+import { FEATURES_VERSION, type ImageFeatures, type Plane, type Rgb } from './feature-types.js';
+import { haarSignature } from './haar-signature.js';
+import { dhashPlane, phashPlane } from './perceptual-hash.js';
+import { greyOf } from './pixels.js';
+import { trimRgb } from './trim.js';
+import { verifyData } from './verify-data.js';
+
+export const CROP_FRACTIONS = [0.05, 0.1, 0.15] as const;
+/** Corner crops keep this fraction of each side (a band cut from two adjacent sides). */
+export const CORNER_KEEP = 0.82;
+const CORNERS: [number, number][] = [
+  [0, 0],
+  [1, 0],
+  [0, 1],
+  [1, 1],
+];
+
+function cornerCropPlane(p: Plane, keep: number, ax: number, ay: number): Plane {
+  const w = Math.max(1, Math.round(p.width * keep));
+  const h = Math.max(1, Math.round(p.height * keep));
+  const x = ax ? p.width - w : 0;
+  const y = ay ? p.height - h : 0;
+  const out = new Float32Array(w * h);
+  for (let row = 0; row < h; row++) out.set(p.data.subarray((y + row) * p.width + x, (y + row) * p.width + x + w), row * w);
+  return { width: w, height: h, data: out };
+}
+
+function centreCropPlane(p: Plane, f: number): Plane {
+  const x = Math.round(p.width * f);
+  const y = Math.round(p.height * f);
+  const w = Math.max(1, p.width - 2 * x);
+  const h = Math.max(1, p.height - 2 * y);
+  const out = new Float32Array(w * h);
+  for (let row = 0; row < h; row++) out.set(p.data.subarray((y + row) * p.width + x, (y + row) * p.width + x + w), row * w);
+  return { width: w, height: h, data: out };
+}
+
+/** Signatures of an already normalised (trimmed) image. */
+export function featuresOfNormalised(img: Rgb): ImageFeatures {
+  const grey = greyOf(img);
+  const haar = haarSignature(img);
+  return {
+    version: FEATURES_VERSION,
+    phash: phashPlane(grey),
+    dhash: dhashPlane(grey),
+    cropHashes: [
+      ...CROP_FRACTIONS.map((f) => phashPlane(centreCropPlane(grey, f))),
+      ...CORNERS.map(([cx, cy]) => phashPlane(cornerCropPlane(grey, CORNER_KEEP, cx, cy))),
+    ],
+    haarDc: haar.dc,
+    haarCoefs: haar.coefs,
+    verify: verifyData(img, grey),
+  };
+}
+
+/** Normalises (trim) then computes the stored signatures. */
+export function computeFeatures(img: Rgb): ImageFeatures {
+  return featuresOfNormalised(trimRgb(img).img);
+}

@@ -1,0 +1,68 @@
+/** Serialisation of ImageFeatures to one bytea blob per artwork, and back. */
+import { HAAR_COEFS, type Code64, type ImageFeatures } from './feature-types.js';
+
+const BLOB_MAGIC = 0x57; // 'W'
+
+export function serializeFeatures(f: ImageFeatures): Buffer {
+  const vlen = f.verify.data.length;
+  const clen = f.verify.chroma.data.length;
+  const size = 1 + 1 + 8 * (2 + f.cropHashes.length) + 1 + 12 + 2 * f.haarCoefs.length + 2 + 2 + vlen + 4 + clen;
+  const buf = Buffer.alloc(size);
+  let o = 0;
+  buf.writeUInt8(BLOB_MAGIC, o++);
+  buf.writeUInt8(f.version, o++);
+  const code = (c: Code64) => {
+    buf.writeUInt32BE(c.hi, o);
+    buf.writeUInt32BE(c.lo, o + 4);
+    o += 8;
+  };
+  code(f.phash);
+  code(f.dhash);
+  buf.writeUInt8(f.cropHashes.length, o++);
+  f.cropHashes.forEach(code);
+  for (const d of f.haarDc) (buf.writeFloatLE(d, o), (o += 4));
+  for (const v of f.haarCoefs) (buf.writeInt16LE(v, o), (o += 2));
+  buf.writeUInt16LE(f.verify.width, o);
+  buf.writeUInt16LE(f.verify.height, o + 2);
+  o += 4;
+  Buffer.from(f.verify.data.buffer, f.verify.data.byteOffset, vlen).copy(buf, o);
+  o += vlen;
+  buf.writeUInt16LE(f.verify.chroma.width, o);
+  buf.writeUInt16LE(f.verify.chroma.height, o + 2);
+  o += 4;
+  Buffer.from(f.verify.chroma.data.buffer, f.verify.chroma.data.byteOffset, clen).copy(buf, o);
+  return buf;
+}
+
+export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let o = 0;
+  if (b.readUInt8(o++) !== BLOB_MAGIC) throw new Error('not an image-features blob');
+  const version = b.readUInt8(o++);
+  const code = (): Code64 => {
+    const c = { hi: b.readUInt32BE(o), lo: b.readUInt32BE(o + 4) };
+    o += 8;
+    return c;
+  };
+  const phash = code();
+  const dhash = code();
+  const nc = b.readUInt8(o++);
+  const cropHashes: Code64[] = [];
+  for (let i = 0; i < nc; i++) cropHashes.push(code());
+  const haarDc: [number, number, number] = [b.readFloatLE(o), b.readFloatLE(o + 4), b.readFloatLE(o + 8)];
+  o += 12;
+  const haarCoefs = new Int16Array(3 * HAAR_COEFS);
+  for (let i = 0; i < haarCoefs.length; i++) (haarCoefs[i] = b.readInt16LE(o), (o += 2));
+  const width = b.readUInt16LE(o);
+  const height = b.readUInt16LE(o + 2);
+  o += 4;
+  const data = new Uint8Array(b.subarray(o, o + width * height));
+  o += width * height;
+  const cw = b.readUInt16LE(o);
+  const ch = b.readUInt16LE(o + 2);
+  o += 4;
+  const cbytes = b.subarray(o, o + 2 * cw * ch);
+  const cdata = new Int8Array(cbytes.length);
+  cdata.set(new Int8Array(cbytes.buffer, cbytes.byteOffset, cbytes.length));
+  return { version, phash, dhash, cropHashes, haarDc, haarCoefs, verify: { width, height, data, chroma: { width: cw, height: ch, data: cdata } } };
+}

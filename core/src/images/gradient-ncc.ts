@@ -1,0 +1,84 @@
+/** Detail checks at an alignment: gradient NCC (and block NCC, kept from the pre-split engine). */
+import type { VImg } from './verify-images.js';
+
+/** Mean of the better half of the 4×4 block intensity NCCs between `small` and big's window. */
+function blockScore(small: VImg, big: VImg, x0: number, y0: number): number {
+  const G = 4;
+  const scores: number[] = [];
+  for (let by = 0; by < G; by++) {
+    for (let bx = 0; bx < G; bx++) {
+      const xa = Math.floor((bx * small.width) / G);
+      const xb = Math.floor(((bx + 1) * small.width) / G);
+      const ya = Math.floor((by * small.height) / G);
+      const yb = Math.floor(((by + 1) * small.height) / G);
+      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
+      for (let y = ya; y < yb; y++) {
+        for (let x = xa; x < xb; x++) {
+          const a = small.data[y * small.width + x]!;
+          const bb = big.data[(y0 + y) * big.width + x0 + x]!;
+          sa += a; sb += bb; saa += a * a; sbb += bb * bb; sab += a * bb; n++;
+        }
+      }
+      if (n < 4) continue;
+      const va = saa - (sa * sa) / n;
+      const vb = sbb - (sb * sb) / n;
+      // flat blocks carry no evidence either way
+      if (va < n * 4 && vb < n * 4) continue;
+      scores.push(va > 1e-6 && vb > 1e-6 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0);
+    }
+  }
+  if (scores.length === 0) return 0;
+  scores.sort((p, q) => q - p);
+  const top = scores.slice(0, Math.max(1, Math.ceil(scores.length / 2)));
+  return top.reduce((p, q) => p + q, 0) / top.length;
+}
+
+/** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
+export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, keep?: Uint8Array): number {
+  // 2×2 box-smoothed copies: tolerate the half-pixel misalignment left by integer placements
+  const smooth = (v: VImg, x0: number, y0: number, w: number, h: number): VImg => {
+    const out = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const xx = Math.min(v.width - 2, x0 + x);
+        const yy = Math.min(v.height - 2, y0 + y);
+        const o = yy * v.width + xx;
+        out[y * w + x] = (v.data[o]! + v.data[o + 1]! + v.data[o + v.width]! + v.data[o + v.width + 1]!) / 4;
+      }
+    return { width: w, height: h, data: out };
+  };
+  const small = smooth(small0, 0, 0, small0.width, small0.height);
+  const big = smooth(big0, x00, y00, small0.width, small0.height);
+  const x0 = 0;
+  const y0 = 0;
+  const w = small.width;
+  const h = small.height;
+  const cap = 2 * Math.max(0, w - 1) * Math.max(0, h - 1);
+  const a = new Float64Array(cap);
+  const b = new Float64Array(cap);
+  let len = 0;
+  const bw = big.width;
+  for (let y = 0; y < h - 1; y++) {
+    for (let x = 0; x < w - 1; x++) {
+      // gradients touching a left-out (overlay) pixel carry no evidence
+      if (keep && !(keep[y * w + x] && keep[y * w + x + 1] && keep[(y + 1) * w + x])) continue;
+      const s0 = small.data[y * w + x]!;
+      a[len] = small.data[y * w + x + 1]! - s0;
+      a[len + 1] = small.data[(y + 1) * w + x]! - s0;
+      const bo = (y0 + y) * bw + x0 + x;
+      const b0 = big.data[bo]!;
+      b[len] = big.data[bo + 1]! - b0;
+      b[len + 1] = big.data[bo + bw]! - b0;
+      len += 2;
+    }
+  }
+  let sa = 0, sb = 0;
+  for (let i = 0; i < len; i++) (sa += a[i]!, sb += b[i]!);
+  const ma = sa / len, mb = sb / len;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < len; i++) {
+    const da = a[i]! - ma, db = b[i]! - mb;
+    sab += da * db; saa += da * da; sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}

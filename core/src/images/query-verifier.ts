@@ -1,0 +1,188 @@
+/**
+ * The alignment verifier: per query variant, a 3-level pyramid search for the best placement of query
+ * in candidate (crops) or candidate in query (borders/UI), refined and scored by intensity, gradient
+ * and colour agreement.
+ */
+import { chromaCorrelation } from './chroma-correlation.js';
+import { gradientNcc } from './gradient-ncc.js';
+import { nccAt, statsOf, type Stats } from './ncc.js';
+import { refineAlignment } from './refine-alignment.js';
+import { robustNcc } from './robust-ncc.js';
+import { half, resizeV, type Chroma, type VImg } from './verify-images.js';
+
+/**
+ * Keeps the k best hypotheses, best first; a newcomer goes after those with an equal score (the order a
+ * stable sort of the appended list gives). Allocates only when the hypothesis is kept.
+ */
+function keep(list: Hyp[], role: 0 | 1, f: number, x: number, y: number, score: number, k: number): void {
+  const n = list.length;
+  if (n >= k && score <= list[n - 1]!.score) return;
+  let i = n;
+  while (i > 0 && list[i - 1]!.score < score) i--;
+  list.splice(i, 0, { role, f, x, y, score });
+  if (list.length > k) list.pop();
+}
+
+const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
+const FIT_AROUND = [0.9, 0.8, 0.7, 0.6];
+
+interface Hyp {
+  role: 0 | 1; // 0: query inside candidate, 1: candidate inside query
+  f: number;
+  x: number;
+  y: number;
+  score: number;
+}
+
+class ResizeCache {
+  private m = new Map<number, { v: VImg; st: Stats }>();
+  constructor(private src: VImg) {}
+  get(w: number, h: number) {
+    const key = w * 65536 + h;
+    let e = this.m.get(key);
+    if (!e) {
+      const v = w === this.src.width && h === this.src.height ? this.src : resizeV(this.src, w, h);
+      e = { v, st: statsOf(v) };
+      this.m.set(key, e);
+    }
+    return e;
+  }
+}
+
+function placedSize(small: VImg, big: VImg, f: number): [number, number] {
+  const s = f * Math.min(big.width / small.width, big.height / small.height);
+  return [Math.max(4, Math.round(small.width * s)), Math.max(4, Math.round(small.height * s))];
+}
+
+export interface VerifyScore {
+  /** Intensity NCC at the best alignment. */
+  ncc: number;
+  /** Gradient NCC at the best alignment. */
+  grad: number;
+  /** NCC after dropping the 15 % worst-fitting pixels (robust to overlays). */
+  blocks: number;
+  /** Hue-rotation-invariant chroma correlation at the alignment; NaN when either image is nearly grey. */
+  colour: number;
+  /** Share of the misfit carried by the worst-fitting pixels (an occluder when high). */
+  share: number;
+}
+
+/**
+ * A candidate's verification pyramid (¼, ½, full) and its resized copies, built lazily and shared by
+ * the screening and the verification against every query variant.
+ */
+export class CandidatePyramid {
+  private levels: (VImg | undefined)[] = [];
+  private caches: (ResizeCache | undefined)[] = [];
+  constructor(readonly v: VImg) {}
+  level(l: number): VImg {
+    return (this.levels[l] ??= l === 2 ? this.v : half(this.v, l === 0 ? 4 : 2));
+  }
+  cache(l: number): ResizeCache {
+    return (this.caches[l] ??= new ResizeCache(this.level(l)));
+  }
+}
+
+/**
+ * Per-query alignment verifier. A candidate is searched with a 3-level pyramid (long side ~16, 32,
+ * 64 px): exhaustive placements at the coarsest level over scales (query inside the candidate for crops,
+ * candidate inside the query for borders/UI), then local refinement of the best hypotheses.
+ */
+export class QueryVerifier {
+  private levels: VImg[];
+  private caches: ResizeCache[];
+  constructor(
+    readonly q: VImg,
+    readonly qChroma?: Chroma,
+  ) {
+    this.levels = [half(q, 4), half(q, 2), q];
+    this.caches = this.levels.map((l) => new ResizeCache(l));
+  }
+
+  /** The 4 best placements at the coarsest level (exhaustive), computed once per candidate pyramid. */
+  private coarseMemo = new WeakMap<CandidatePyramid, Hyp[]>();
+  private coarseHyps(cp: CandidatePyramid): Hyp[] {
+    const memo = this.coarseMemo.get(cp);
+    if (memo) return memo.slice();
+    const c0 = cp.level(0);
+    const c0Cache = cp.cache(0);
+    const hyps: Hyp[] = [];
+    for (const role of [0, 1] as const) {
+      const small = role === 0 ? this.levels[0]! : c0;
+      const big = role === 0 ? c0 : this.levels[0]!;
+      const cache = role === 0 ? this.caches[0]! : c0Cache;
+      for (const f of role === 0 ? FIT_INSIDE : FIT_AROUND) {
+        const [w, h] = placedSize(small, big, f);
+        if (w > big.width || h > big.height) continue;
+        const { v, st } = cache.get(w, h);
+        for (let y = 0; y + h <= big.height; y++)
+          for (let x = 0; x + w <= big.width; x++) keep(hyps, role, f, x, y, nccAt(v, st, big, x, y), 4);
+      }
+    }
+    this.coarseMemo.set(cp, hyps);
+    return hyps.slice();
+  }
+
+  /** Best NCC at the coarsest level only (screening). */
+  coarse(cand: VImg | CandidatePyramid): number {
+    const cp = cand instanceof CandidatePyramid ? cand : new CandidatePyramid(cand);
+    const hyps = this.coarseHyps(cp);
+    // (the same maximum as a running max from −1 over all placements)
+    return Math.max(-1, hyps[0]?.score ?? -1);
+  }
+
+  score(cand: VImg | CandidatePyramid, cChroma?: Chroma): VerifyScore {
+    const cp = cand instanceof CandidatePyramid ? cand : new CandidatePyramid(cand);
+    const candidate = cp.v;
+    const pick = (role: 0 | 1, lvl: number) =>
+      role === 0
+        ? { small: this.levels[lvl]!, big: cp.level(lvl), cache: this.caches[lvl]! }
+        : { small: cp.level(lvl), big: this.levels[lvl]!, cache: cp.cache(lvl) };
+    let hyps: Hyp[] = this.coarseHyps(cp);
+    let bestAt: { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 } | null = null;
+    for (let lvl = 1; lvl <= 2; lvl++) {
+      const next: Hyp[] = [];
+      let bestScore = -2;
+      for (const hyp of hyps) {
+        const { small, big, cache } = pick(hyp.role, lvl);
+        for (const df of lvl === 1 ? [-0.03, 0, 0.03] : [-0.015, 0, 0.015]) {
+          const f = Math.min(1, hyp.f + df);
+          const [w, h] = placedSize(small, big, f);
+          if (w > big.width || h > big.height) continue;
+          const { v, st } = cache.get(w, h);
+          const cx = hyp.x * 2;
+          const cy = hyp.y * 2;
+          const r = lvl === 1 ? 2 : 1;
+          for (let y = Math.max(0, cy - r); y <= Math.min(big.height - h, cy + r); y++) {
+            for (let x = Math.max(0, cx - r); x <= Math.min(big.width - w, cx + r); x++) {
+              const sc = nccAt(v, st, big, x, y);
+              keep(next, hyp.role, f, x, y, sc, 1);
+              if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y, role: hyp.role }));
+            }
+          }
+        }
+      }
+      hyps = next;
+    }
+    if (!bestAt) return { ncc: -1, grad: -1, blocks: -1, colour: NaN, share: 0 };
+    const b = bestAt as { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 };
+    // geometric refinement at full verification resolution: the small image at its native size is
+    // compared with the big one resampled (bilinear) under an axis-aligned affine map whose x/y scales
+    // and sub-pixel offsets are optimised separately (trims of a query and of its original rarely have
+    // exactly the same box or aspect ratio)
+    const small = b.role === 0 ? this.q : candidate;
+    const r = refineAlignment(small, b.big, b.x, b.y, b.v.width / small.width, b.v.height / small.height);
+    let colour = NaN;
+    if (this.qChroma && cChroma) {
+      const [sc, bc] = b.role === 0 ? [this.qChroma, cChroma] : [cChroma, this.qChroma];
+      colour = chromaCorrelation(sc, bc, (r.sx * small.width) / b.big.width, (r.sy * small.height) / b.big.height, r.x / b.big.width, r.y / b.big.height);
+    }
+    const ncc = Math.max(bestScore(hyps), r.ncc);
+    const robust = robustNcc(small, r.window);
+    return { ncc, grad: gradientNcc(small, r.window, 0, 0, robust.mask), blocks: robust.ncc, colour, share: robust.share };
+  }
+}
+
+function bestScore(h: Hyp[]): number {
+  return h[0]?.score ?? -1;
+}

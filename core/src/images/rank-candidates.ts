@@ -1,0 +1,147 @@
+/**
+ * The search pipeline after query preparation: candidate pool → coarse screening → alignment
+ * verification of the best screened candidates → calibrated verdicts; best first.
+ */
+import { candidatePool } from './candidate-pool.js';
+import type { VerifyData } from './feature-types.js';
+import type { PreparedQuery } from './prepare-query.js';
+import { CandidatePyramid, QueryVerifier } from './query-verifier.js';
+import type { SearchIndex } from './search-index.js';
+import { calibrateVerdicts, THRESHOLDS, type MatchStage, type Verdict } from './verdict-calibration.js';
+import { toV } from './verify-images.js';
+
+export interface RankedCandidate {
+  slot: number;
+  artworkId: string;
+  characterId: string;
+  /** Smallest pHash-domain Hamming distance over the query variants (trim, mirror, raw) and stored crops. */
+  phashDistance: number;
+  dhashDistance: number;
+  haarDistance: number;
+  /** Best alignment NCC (−1..1). */
+  ncc: number;
+  /** Gradient NCC at that alignment (−1..1). */
+  grad: number;
+  /** Robust NCC at that alignment (−1..1). */
+  blocks: number;
+  /** Hue-invariant chroma correlation at that alignment (0..1, NaN for grey pictures). */
+  colour: number;
+  /** Misfit share of the worst-fitting pixels at that alignment. */
+  share: number;
+  /** 0..100 confidence shown to users. */
+  score: number;
+  stage: MatchStage;
+  verdict: Verdict;
+}
+
+export interface EngineOptions {
+  /** Candidates taken from each source (pHash codes, Haar) per variant. */
+  perSource?: number;
+  /** Candidates verified at most. */
+  verifyTop?: number;
+  /** Candidates screened by the coarse alignment level at most. */
+  screenTop?: number;
+}
+
+/** A second query variant is fully verified only if its coarse alignment is within this of the best. */
+const VARIANT_COARSE_SLACK = 0.08;
+
+/** Grey verification image of a slot (from memory or the database). */
+export type VerifyLoader = (slots: number[]) => Promise<Map<number, VerifyData>>;
+
+/** Runs the candidate and verification stages; best first. */
+export async function rankCandidates(
+  index: SearchIndex,
+  q: PreparedQuery,
+  loadVerify: VerifyLoader,
+  opts: EngineOptions = {},
+): Promise<RankedCandidate[]> {
+  const perSource = opts.perSource ?? 24;
+  const verifyTop = opts.verifyTop ?? 24;
+  const screenTop = opts.screenTop ?? 64;
+  if (index.count === 0) return [];
+  const pool = candidatePool(index, q, perSource, screenTop);
+  const verifies = await loadVerify(pool.map((p) => p.slot));
+  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma));
+  // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
+  // best screened candidates plus the best few by global signatures
+  const closest = (slot: number) =>
+    q.variants
+      .map((v, i) => ({ i, d: index.haarDistanceTo(slot, v.haar) + index.phashDomainDistance(slot, v.phash) / 32 }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 2);
+  const pyramids = new Map<number, CandidatePyramid>();
+  const pyramidOf = (slot: number, vi: VerifyData) => {
+    let cp = pyramids.get(slot);
+    if (!cp) pyramids.set(slot, (cp = new CandidatePyramid(toV(vi))));
+    return cp;
+  };
+  const screened = pool.map((p, rank) => {
+    const vi = verifies.get(p.slot);
+    let coarse = -1;
+    // the variants worth a full verification: the closer two by global signatures, the second one
+    // only when its coarse alignment is nearly as good as the first's (mirror vs plain is usually clear)
+    let variants: number[] = [];
+    if (vi) {
+      const cv = pyramidOf(p.slot, vi);
+      const cs = closest(p.slot).map((o) => ({ i: o.i, c: verifiers[o.i]!.coarse(cv) }));
+      cs.sort((a, b) => b.c - a.c);
+      coarse = cs[0]?.c ?? -1;
+      variants = cs.filter((o) => o.c >= coarse - VARIANT_COARSE_SLACK).map((o) => o.i);
+    }
+    return { ...p, rank, coarse, variants };
+  });
+  const chosen = new Set<number>(screened.slice(0, 8).map((p) => p.slot));
+  for (const p of [...screened].sort((a, b) => b.coarse - a.coarse)) {
+    if (chosen.size >= verifyTop) break;
+    chosen.add(p.slot);
+  }
+  const pre = screened.filter((p) => chosen.has(p.slot)).sort((a, b) => b.coarse - a.coarse);
+  const out: RankedCandidate[] = [];
+  let bestVerified = -2;
+  let verified = 0;
+  for (const p of pre) {
+    // early exit: a near-certain verified match among the first candidates ends the search
+    // (at that strength the verdict no longer depends on the other candidates' scores)
+    if (verified >= 3 && bestVerified >= THRESHOLDS.certainVerify) break;
+    verified++;
+    const vi = verifies.get(p.slot);
+    let ncc = -1;
+    let grad = -1;
+    let blocks = -1;
+    let colour = NaN;
+    let share = 0;
+    if (vi) {
+      const cv = pyramidOf(p.slot, vi);
+      // verify with the variants kept by the screening (of the two closest by global signatures)
+      const order = p.variants.map((i) => ({ i }));
+      // keep the variant whose alignment is strongest, preferring one whose colours agree
+      const key = (n: number, g: number, c: number) => n + g + (Number.isNaN(c) || c >= THRESHOLDS.matchColour ? 2 : 0);
+      let bestKey = -Infinity;
+      for (const o of order) {
+        const r = verifiers[o.i]!.score(cv, vi.chroma);
+        const k = key(r.ncc, r.grad, r.colour);
+        if (k > bestKey) ((bestKey = k), (ncc = r.ncc), (grad = r.grad), (blocks = r.blocks), (colour = r.colour), (share = r.share));
+      }
+    }
+    bestVerified = Math.max(bestVerified, ncc + grad);
+    out.push({
+      slot: p.slot,
+      artworkId: index.artworkIds[p.slot]!,
+      characterId: index.characterIds[p.slot]!,
+      phashDistance: p.pd,
+      dhashDistance: p.dd,
+      haarDistance: p.hd,
+      ncc,
+      grad,
+      blocks,
+      colour,
+      share,
+      score: Math.round(100 * Math.max(0, Math.min(1, (ncc + grad) / 2))),
+      stage: p.hd < p.pd / 32 ? 'wavelet' : 'hash',
+      verdict: 'none',
+    });
+  }
+  calibrateVerdicts(out);
+  return out;
+}

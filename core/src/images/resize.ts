@@ -1,0 +1,109 @@
+/**
+ * Plane resampling used by every signature and by verification (area average when shrinking,
+ * bilinear when growing), with the per-axis weights memoised by size.
+ */
+import type { Rgb } from './feature-types.js';
+
+interface AxisWeights {
+  start: Int32Array;
+  count: Int32Array;
+  w: Float32Array; // flattened, stride = maxCount
+  stride: number;
+}
+
+// resize weights depend on the sizes only: memoised (small, bounded cache; identical results)
+const AXIS_CACHE = new Map<number, AxisWeights>();
+
+function axisWeights(src: number, dst: number): AxisWeights {
+  const key = src * 65536 + dst;
+  let aw = AXIS_CACHE.get(key);
+  if (!aw) {
+    if (AXIS_CACHE.size >= 4096) AXIS_CACHE.clear();
+    AXIS_CACHE.set(key, (aw = computeAxisWeights(src, dst)));
+  }
+  return aw;
+}
+
+function computeAxisWeights(src: number, dst: number): AxisWeights {
+  const scale = src / dst;
+  const start = new Int32Array(dst);
+  const count = new Int32Array(dst);
+  if (scale <= 1) {
+    // upscaling: bilinear
+    const w = new Float32Array(dst * 2);
+    for (let i = 0; i < dst; i++) {
+      let c = (i + 0.5) * scale - 0.5;
+      if (c < 0) c = 0;
+      let i0 = Math.floor(c);
+      if (i0 >= src - 1) i0 = Math.max(0, src - 2);
+      const f = Math.min(1, c - i0);
+      start[i] = i0;
+      count[i] = src === 1 ? 1 : 2;
+      w[i * 2] = src === 1 ? 1 : 1 - f;
+      w[i * 2 + 1] = f;
+    }
+    return { start, count, w, stride: 2 };
+  }
+  // downscaling: area average
+  const stride = Math.ceil(scale) + 2;
+  const w = new Float32Array(dst * stride);
+  for (let i = 0; i < dst; i++) {
+    const a = i * scale;
+    const b = (i + 1) * scale;
+    const s = Math.floor(a);
+    const e = Math.min(src, Math.ceil(b));
+    start[i] = s;
+    count[i] = e - s;
+    for (let k = s; k < e; k++) {
+      const cover = Math.min(b, k + 1) - Math.max(a, k);
+      w[i * stride + (k - s)] = cover / scale;
+    }
+  }
+  return { start, count, w, stride };
+}
+
+/** Resizes a plane (area average when shrinking, bilinear when growing). */
+export function resizePlane(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const xw = axisWeights(sw, dw);
+  const yw = axisWeights(sh, dh);
+  const tmp = new Float32Array(dw * sh);
+  const xs = xw.start;
+  const xc = xw.count;
+  const xwt = xw.w;
+  const xstride = xw.stride;
+  for (let y = 0; y < sh; y++) {
+    const row = y * sw;
+    const trow = y * dw;
+    for (let x = 0; x < dw; x++) {
+      const s = row + xs[x]!;
+      const c = xc[x]!;
+      const o = x * xstride;
+      let acc = 0;
+      for (let k = 0; k < c; k++) acc += src[s + k]! * xwt[o + k]!;
+      tmp[trow + x] = acc;
+    }
+  }
+  const out = new Float32Array(dw * dh);
+  for (let y = 0; y < dh; y++) {
+    const s = yw.start[y]!;
+    const c = yw.count[y]!;
+    const o = y * yw.stride;
+    for (let k = 0; k < c; k++) {
+      const wgt = yw.w[o + k]!;
+      const srow = (s + k) * dw;
+      const drow = y * dw;
+      for (let x = 0; x < dw; x++) out[drow + x]! += tmp[srow + x]! * wgt;
+    }
+  }
+  return out;
+}
+
+export function resizeRgb(img: Rgb, w: number, h: number): Rgb {
+  return {
+    width: w,
+    height: h,
+    r: resizePlane(img.r, img.width, img.height, w, h),
+    g: resizePlane(img.g, img.width, img.height, w, h),
+    b: resizePlane(img.b, img.width, img.height, w, h),
+  };
+}
