@@ -1,37 +1,5 @@
-/** Detail checks at an alignment: gradient NCC (and block NCC, kept from the pre-split engine). */
+/** Detail check at an alignment: gradient NCC. */
 import type { VImg } from './verify-images.js';
-
-/** Mean of the better half of the 4×4 block intensity NCCs between `small` and big's window. */
-function blockScore(small: VImg, big: VImg, x0: number, y0: number): number {
-  const G = 4;
-  const scores: number[] = [];
-  for (let by = 0; by < G; by++) {
-    for (let bx = 0; bx < G; bx++) {
-      const xa = Math.floor((bx * small.width) / G);
-      const xb = Math.floor(((bx + 1) * small.width) / G);
-      const ya = Math.floor((by * small.height) / G);
-      const yb = Math.floor(((by + 1) * small.height) / G);
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
-      for (let y = ya; y < yb; y++) {
-        for (let x = xa; x < xb; x++) {
-          const a = small.data[y * small.width + x]!;
-          const bb = big.data[(y0 + y) * big.width + x0 + x]!;
-          sa += a; sb += bb; saa += a * a; sbb += bb * bb; sab += a * bb; n++;
-        }
-      }
-      if (n < 4) continue;
-      const va = saa - (sa * sa) / n;
-      const vb = sbb - (sb * sb) / n;
-      // flat blocks carry no evidence either way
-      if (va < n * 4 && vb < n * 4) continue;
-      scores.push(va > 1e-6 && vb > 1e-6 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0);
-    }
-  }
-  if (scores.length === 0) return 0;
-  scores.sort((p, q) => q - p);
-  const top = scores.slice(0, Math.max(1, Math.ceil(scores.length / 2)));
-  return top.reduce((p, q) => p + q, 0) / top.length;
-}
 
 /** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
 export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, keep?: Uint8Array): number {
