@@ -27,16 +27,8 @@ export class ImageRejectedError extends Error {
   }
 }
 
-export interface AnalyzedImage {
-  /** Hex SHA-256 of the original bytes. */
-  sha256: string;
-  /** Detected from the content. */
-  mime: string;
-  ext: string;
-  /** After EXIF orientation. */
-  width: number;
-  height: number;
-  bytes: number;
+/** The decoded image's identity and size (sha256 of the original bytes, content-detected type, oriented size) plus its signatures. */
+export interface AnalyzedImage extends Pick<DecodedImage, 'sha256' | 'mime' | 'ext' | 'width' | 'height' | 'bytes'> {
   /** 64-char '0'/'1' DCT pHash of the normalised image, for a bit(64) column. */
   phash: string;
   features: ImageFeatures;

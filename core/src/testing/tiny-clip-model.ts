@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { rng } from '../images/query-variants.js';
 
 export interface TinyClipModel {
   /** Folder to put in CLIP_MODEL. */
@@ -135,16 +136,10 @@ function floatTensor(name: string, dims: number[], data: Float32Array): Pb {
   return t.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)); // raw_data, little-endian
 }
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1), from the engine's seeded PRNG. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = rng(seed);
+  return () => next() * 2 - 1;
 }
 
 /** The ONNX model bytes: pixel_values [batch,3,S,S] → image_embeds [batch,D]. */
