@@ -20,7 +20,7 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'server');
   fs.mkdirSync(config.imagesDir, { recursive: true });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, role: 'server' });
   await migrate(db, logger);
   const auth = createAuthService({ db });
   await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
