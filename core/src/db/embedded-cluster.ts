@@ -4,10 +4,13 @@
  * last process to leave (see embedded-presence.ts).
  *
  * Layout: DATA_DIR/postgres (the cluster, 0700), DATA_DIR/run (the socket, 0700), DATA_DIR/postgres.log.
+ * Run as root, the server runs as the `postgres` system account; when that account cannot reach DATA_DIR
+ * (a folder under /root), the cluster and socket live in /var/lib/waifudex/<hash of DATA_DIR> instead.
  * PostgreSQL's own postmaster.pid guards the cluster against a second postmaster; a pid file left by a crash
  * whose PID now belongs to another program (PID reuse, PID 1 in a container) is recognised here and removed.
  */
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -38,7 +41,27 @@ export interface ClusterOptions {
 
 export function clusterPaths(dataDir: string): ClusterPaths {
   const root = path.resolve(dataDir);
-  return { root, pgdata: path.join(root, 'postgres'), runDir: path.join(root, 'run'), logFile: path.join(root, 'postgres.log') };
+  const inside = { root, pgdata: path.join(root, 'postgres'), runDir: path.join(root, 'run'), logFile: path.join(root, 'postgres.log') };
+  if (process.getuid?.() !== 0 || reachableByOthers(root)) return inside;
+  // Run as root with DATA_DIR under a folder the postgres account cannot enter (e.g. /root): the cluster
+  // lives in a folder of its own, named after DATA_DIR so that every process finds the same one.
+  const own = path.join(ROOT_CLUSTERS, crypto.createHash('sha256').update(root).digest('hex').slice(0, 16));
+  return { root, pgdata: path.join(own, 'postgres'), runDir: path.join(own, 'run'), logFile: path.join(root, 'postgres.log') };
+}
+
+/** Where clusters go when DATA_DIR is out of the postgres account's reach (root only). */
+const ROOT_CLUSTERS = '/var/lib/waifudex';
+
+/** Whether every existing folder above `dir` can be traversed by other accounts. */
+function reachableByOthers(dir: string): boolean {
+  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
+    try {
+      if ((fs.statSync(p).mode & 0o001) === 0) return false;
+    } catch {
+      /* created later with the default mode */
+    }
+    if (p === path.dirname(p)) return true;
+  }
 }
 
 /** Connection settings of the cluster's socket (for pg.Pool / pg.Client). */
@@ -131,18 +154,25 @@ function serviceAccount(): Account | undefined {
 
 /** DATA_DIR and the cluster's folders are private to their owner (as root: traversable by postgres' group only). */
 function prepareFolders(paths: ClusterPaths, owner: Account | undefined): void {
+  fs.mkdirSync(path.dirname(paths.root), { recursive: true });
   fs.mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-  if (owner) {
+  const clusterHome = path.dirname(paths.pgdata);
+  const inside = clusterHome === paths.root;
+  if (owner && inside) {
     fs.chownSync(paths.root, process.getuid!(), owner.gid);
     fs.chmodSync(paths.root, 0o710);
   } else {
     fs.chmodSync(paths.root, 0o700);
   }
-  for (const dir of [paths.runDir]) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
-    fs.chmodSync(dir, 0o700);
+  if (!inside) {
+    fs.mkdirSync(path.dirname(clusterHome), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(clusterHome, { recursive: true, mode: 0o700 });
+    if (owner) fs.chownSync(clusterHome, owner.uid, owner.gid);
+    fs.chmodSync(clusterHome, 0o700);
   }
+  fs.mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+  if (owner) fs.chownSync(paths.runDir, owner.uid, owner.gid);
+  fs.chmodSync(paths.runDir, 0o700);
 }
 
 /**
@@ -177,9 +207,10 @@ async function initCluster(paths: ClusterPaths, owner: Account | undefined, logg
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
   }
   // Sweep leftovers of initdb runs that were killed (their PID is no longer alive).
-  for (const name of fs.readdirSync(paths.root)) {
+  const home = path.dirname(paths.pgdata);
+  for (const name of fs.readdirSync(home)) {
     const m = /^postgres\.init-(\d+)-\d+$/.exec(name);
-    if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(paths.root, name), { recursive: true, force: true });
+    if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(home, name), { recursive: true, force: true });
   }
 }
 
