@@ -50,9 +50,10 @@ runMain(async () => {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     logger.info({ port, database: db.location }, `Waifudex is running on http://localhost:${port}`);
   });
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'cannot listen');
-    process.exit(1);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
+    console.error(`error: cannot listen on ${config.host}:${config.port}: ${why}`);
+    void features.stop().finally(() => db.close().finally(() => process.exit(1)));
   });
   let closing = false;
   const shutdown = async (signal: string) => {

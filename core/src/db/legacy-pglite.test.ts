@@ -41,7 +41,7 @@ async function writeEarlierGallery(): Promise<{ names: string[]; phashes: string
 }
 
 describe('npm run migrate-embedded', () => {
-  it('copies every character, artwork and signature once, and ids keep counting from there', async () => {
+  it('copies every character, artwork and signature once, and ids keep counting from there', { timeout: 240_000 }, async () => {
     const earlier = await writeEarlierGallery();
     expect(hasUncopiedLegacyGallery(dataDir)).toBe(true);
     const db = await openDatabase({ dataDir, logger });
