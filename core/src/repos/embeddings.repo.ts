@@ -243,7 +243,8 @@ export interface StoredEmbedding {
 // The vector travels as array_send(embedding): PostgreSQL's binary array format inside a bytea, which
 // node-pg hands over as a Buffer. That is ~3× faster to load than parsing the real[] text form.
 type StoredRow = { artwork_id: string; model: string; dims: number; version: string; embedding: Buffer };
-const STORED_COLUMNS = 'artwork_id::text AS artwork_id, model, dims, version::text AS version, array_send(embedding) AS embedding';
+// (the text aliases shadow the columns in ORDER BY, so queries order by e.<column>)
+const STORED_COLUMNS = 'e.artwork_id::text AS artwork_id, e.model, e.dims, e.version::text AS version, array_send(e.embedding) AS embedding';
 
 function decodeRow(row: StoredRow): StoredEmbedding {
   return { artworkId: row.artwork_id, model: row.model, dims: row.dims, version: row.version, embedding: decodeFloat4Array(row.embedding) };
@@ -278,8 +279,8 @@ export async function loadEmbeddingPage(
   opts: { model: string; dims: number; upToVersion: string; afterId: string; limit: number },
 ): Promise<StoredEmbedding[]> {
   const r = await q.query<StoredRow>(
-    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings
-      WHERE model = $1 AND dims = $2 AND version <= $3 AND artwork_id > $4 ORDER BY artwork_id LIMIT $5`,
+    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings e
+      WHERE e.model = $1 AND e.dims = $2 AND e.version <= $3 AND e.artwork_id > $4 ORDER BY e.artwork_id LIMIT $5`,
     [opts.model, opts.dims, opts.upToVersion, opts.afterId, opts.limit],
   );
   return r.rows.map(decodeRow);
@@ -288,7 +289,7 @@ export async function loadEmbeddingPage(
 /** A page of changes: rows (of any model) stamped in (afterVersion, upToVersion], oldest first. */
 export async function loadEmbeddingChanges(q: Queryable, opts: { afterVersion: string; upToVersion: string; limit: number }): Promise<StoredEmbedding[]> {
   const r = await q.query<StoredRow>(
-    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings WHERE version > $1 AND version <= $2 ORDER BY version LIMIT $3`,
+    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings e WHERE e.version > $1 AND e.version <= $2 ORDER BY e.version LIMIT $3`,
     [opts.afterVersion, opts.upToVersion, opts.limit],
   );
   return r.rows.map(decodeRow);
