@@ -16,6 +16,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'clip similarity in memory',
+    run: async () => {
+      const mod = await import('./clip-search.bench.js');
+      return mod.runClipSearchBench();
+    },
+  },
+  {
     name: 'image search',
     run: async () => {
       const mod = await import('./image-search.bench.js');

@@ -139,6 +139,16 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
     expect(await getEmbedding(db, b.artworkId, bounded.status().model!)).toBeNull();
   });
 
+  test('without pgvector, preloadIndex loads the embeddings at start, before any search', async (ctx) => {
+    ctx.skip(hasPgvector, 'pgvector searches in PostgreSQL: there is nothing to preload');
+    const loads: string[] = [];
+    const watched = { ...db, query: (text: string, params?: unknown[]) => (/array_send/.test(text) && loads.push(text), db.query(text, params)) } as Db;
+    const preloading = createSimilarArtworksService({ db: watched, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), preloadIndex: true });
+    expect((await preloading.start()).storage).toBe('memory');
+    await expect.poll(() => loads.length).toBeGreaterThan(0);
+    await preloading.close();
+  });
+
   test('deleting an artwork deletes its embedding', async () => {
     await db.query('DELETE FROM characters WHERE id = $1', [ids[5]!.characterId]);
     expect(await getEmbedding(db, ids[5]!.artworkId, similar.status().model!)).toBeNull();

@@ -75,6 +75,11 @@ export interface SimilarArtworksDeps {
   urlFor?: (storedPath: string) => string;
   /** Most image bytes waiting for a background embedding (default 64 MB); more are dropped, the `embed` command catches up. */
   maxQueuedBytes?: number;
+  /**
+   * Without pgvector, load the embeddings into memory right after start() instead of on the first search
+   * (the server: the first visitor should not wait for it; a CLI that only writes never needs it).
+   */
+  preloadIndex?: boolean;
 }
 
 export const MAX_K = 50;
@@ -110,7 +115,12 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
           return false;
         }
         storage = found.kind;
-        if (storage === 'memory') memory = createEmbeddingMemoryIndex({ db, model: embedder.model, dims, logger });
+        if (storage === 'memory') {
+          memory = createEmbeddingMemoryIndex({ db, model: embedder.model, dims, logger });
+          if (deps.preloadIndex) {
+            memory.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'could not load CLIP embeddings yet; the first search retries'));
+          }
+        }
         logger.info({ model: embedder.model, dims, storage }, 'CLIP similarity enabled');
         return true;
       } catch (err) {
