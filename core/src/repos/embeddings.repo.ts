@@ -252,15 +252,14 @@ function decodeRow(row: StoredRow): StoredEmbedding {
 
 /** PostgreSQL's binary array format for a 1-D real[] without NULLs (the table's CHECK guarantees both). */
 export function decodeFloat4Array(buf: Buffer): Float32Array {
-  const ndim = buf.readInt32BE(0);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const ndim = view.getInt32(0);
   if (ndim === 0) return new Float32Array(0);
-  if (ndim !== 1) throw new Error(`expected a 1-D array, got ${ndim} dimensions`);
-  const n = buf.readInt32BE(12);
+  const n = view.getInt32(12);
+  // 20 header bytes, then (length 4, big-endian float4) per element; a NULL would make it shorter
+  if (ndim !== 1 || buf.byteLength !== 20 + 8 * n) throw new Error('expected a 1-D real[] without NULLs');
   const out = new Float32Array(n);
-  for (let i = 0, p = 20; i < n; i++, p += 8) {
-    if (buf.readInt32BE(p) !== 4) throw new Error('unexpected element in a real[]');
-    out[i] = buf.readFloatBE(p + 4);
-  }
+  for (let i = 0, p = 24; i < n; i++, p += 8) out[i] = view.getFloat32(p);
   return out;
 }
 
