@@ -39,17 +39,24 @@ function checkDims(dims: number): number {
 export type EmbeddingStorageKind = 'pgvector' | 'memory';
 export type EmbeddingStorage = { ok: true; kind: EmbeddingStorageKind } | { ok: false; reason: string };
 
-/** How artwork_embeddings stores vectors, from its column's type; null when the table is missing. */
-export async function embeddingStorageKind(q: Queryable): Promise<EmbeddingStorageKind | null> {
+const KIND_OF_TYPE: Record<string, EmbeddingStorageKind> = { vector: 'pgvector', _float4: 'memory' };
+
+/** The type name of artwork_embeddings.embedding, or null when the table is missing. */
+async function embeddingColumnType(q: Queryable): Promise<string | null> {
   const r = await q.query<{ typname: string }>(
     `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = to_regclass('artwork_embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped`,
   );
-  const type = r.rows[0]?.typname;
-  if (type === undefined) return null;
-  if (type === '_float4') return 'memory';
-  if (type === 'vector') return 'pgvector';
-  throw new Error(`artwork_embeddings.embedding has an unexpected type ${type}`);
+  return r.rows[0]?.typname ?? null;
+}
+
+/**
+ * How artwork_embeddings stores vectors, from its column's type (so a pgvector installed after the
+ * real[] table was created changes nothing); null when the table is missing or of another type.
+ */
+export async function embeddingStorageKind(q: Queryable): Promise<EmbeddingStorageKind | null> {
+  const type = await embeddingColumnType(q);
+  return (type && KIND_OF_TYPE[type]) || null;
 }
 
 /**
@@ -59,8 +66,10 @@ export async function embeddingStorageKind(q: Queryable): Promise<EmbeddingStora
  */
 export async function ensureEmbeddingStorage(q: Queryable, dims: number): Promise<EmbeddingStorage> {
   const d = checkDims(dims);
-  const kind = await embeddingStorageKind(q);
-  if (kind === null) return { ok: false, reason: 'the artwork_embeddings table is missing: run the migrations' };
+  const type = await embeddingColumnType(q);
+  if (type === null) return { ok: false, reason: 'the artwork_embeddings table is missing: run the migrations' };
+  const kind = KIND_OF_TYPE[type];
+  if (!kind) return { ok: false, reason: `artwork_embeddings.embedding has an unsupported type ${type}` };
   if (kind === 'pgvector') {
     await ignoreRace(() =>
       q.query(

@@ -143,7 +143,6 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     // headroom for hidden rows, the excluded character and several artworks of one character
     const limit = Math.min(1000, Math.max(40, k * 5));
     if (memory) {
-      if (embedding.length !== memory.dims) throw new Error(`embedding has ${embedding.length} dimensions, expected ${memory.dims}`);
       return neighbourDetails(db, await memory.nearest(embedding, limit), excludeCharacterId);
     }
     return db.transaction(async (tx) => {
