@@ -281,23 +281,39 @@ export async function countStoredEmbeddings(q: Queryable, model: string, dims: n
   return r.rows[0]?.n ?? 0;
 }
 
-/** A page of a full load: rows of `model`/`dims` stamped ≤ upToVersion, by artwork id after `afterId`. */
+/**
+ * A page of a full load: the next `limit` artwork ids after `afterId` (primary-key order), and those of
+ * them that belong to `model`/`dims` with a stamp ≤ upToVersion. Paging on the key alone keeps the plan
+ * an index range scan whatever the statistics say (filtering in the same scan once chose a sort of every
+ * remaining row, per page); `lastId` is null when no ids are left.
+ */
 export async function loadEmbeddingPage(
   q: Queryable,
   opts: { model: string; dims: number; upToVersion: string; afterId: string; limit: number },
-): Promise<StoredEmbedding[]> {
-  const r = await q.query<StoredRow>(
-    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings e
-      WHERE e.model = $1 AND e.dims = $2 AND e.version <= $3 AND e.artwork_id > $4 ORDER BY e.artwork_id LIMIT $5`,
+): Promise<{ rows: StoredEmbedding[]; lastId: string | null }> {
+  const r = await q.query<StoredRow & { last_id: string | null }>(
+    `WITH page AS (
+       SELECT artwork_id FROM artwork_embeddings WHERE artwork_id > $4 ORDER BY artwork_id LIMIT $5
+     ), last AS (SELECT max(artwork_id)::text AS last_id FROM page)
+     SELECT last.last_id, ${STORED_COLUMNS}
+       FROM last
+       LEFT JOIN (page JOIN artwork_embeddings e ON e.artwork_id = page.artwork_id AND e.model = $1 AND e.dims = $2 AND e.version <= $3)
+         ON true
+      ORDER BY e.artwork_id`,
     [opts.model, opts.dims, opts.upToVersion, opts.afterId, opts.limit],
   );
-  return r.rows.map(decodeRow);
+  const lastId = r.rows[0]?.last_id ?? null;
+  return { rows: r.rows.filter((row) => row.artwork_id !== null).map(decodeRow), lastId };
 }
 
 /** A page of changes: rows (of any model) stamped in (afterVersion, upToVersion], oldest first. */
 export async function loadEmbeddingChanges(q: Queryable, opts: { afterVersion: string; upToVersion: string; limit: number }): Promise<StoredEmbedding[]> {
+  // the stamps are chosen first (version index), the vectors read only for those rows
   const r = await q.query<StoredRow>(
-    `SELECT ${STORED_COLUMNS} FROM artwork_embeddings e WHERE e.version > $1 AND e.version <= $2 ORDER BY e.version LIMIT $3`,
+    `WITH page AS (
+       SELECT artwork_id FROM artwork_embeddings WHERE version > $1 AND version <= $2 ORDER BY version LIMIT $3
+     )
+     SELECT ${STORED_COLUMNS} FROM page JOIN artwork_embeddings e ON e.artwork_id = page.artwork_id ORDER BY e.version`,
     [opts.afterVersion, opts.upToVersion, opts.limit],
   );
   return r.rows.map(decodeRow);

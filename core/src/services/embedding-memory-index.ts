@@ -49,12 +49,10 @@ export function createEmbeddingMemoryIndex(deps: EmbeddingMemoryIndexDeps): Embe
     const started = Date.now();
     const m = new CosineMatrix(dims, 1);
     m.reserve(await countStoredEmbeddings(db, model, dims, upTo));
-    let after = '0';
-    for (;;) {
-      const rows = await loadEmbeddingPage(db, { model, dims, upToVersion: upTo, afterId: after, limit: pageSize });
-      for (const r of rows) m.set(r.artworkId, r.embedding);
-      if (rows.length < pageSize) break;
-      after = rows.at(-1)!.artworkId;
+    for (let after: string | null = '0'; after !== null; ) {
+      const page = await loadEmbeddingPage(db, { model, dims, upToVersion: upTo, afterId: after, limit: pageSize });
+      for (const r of page.rows) m.set(r.artworkId, r.embedding);
+      after = page.lastId;
     }
     deps.logger?.info({ model, dims, rows: m.size, ms: Date.now() - started }, 'CLIP embeddings loaded into memory');
     return m;
