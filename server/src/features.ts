@@ -29,7 +29,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   const embedder = config.clipModel
     ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
     : null;
-  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
+  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());
   const ingest = withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar);
