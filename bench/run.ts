@@ -20,9 +20,9 @@ const sections: Section[] = [
     run: async () => {
       const mod = await import('./embedded-db.bench.js');
       return mod.runEmbeddedDbBench();
-      },
     },
-    {
+  },
+  {
     name: 'clip similarity in memory',
     run: async () => {
       const mod = await import('./clip-search.bench.js');
