@@ -2,6 +2,7 @@
 // invisibles, NFKC, small caps) → per-channel template → classify lines → families in order of
 // specificity → finalise (per-channel emoji table, confidence, review flag). Pure and sync.
 import { emptyCandidate, type Candidate } from './families/candidate.js';
+import { extractEvent, isEventMessage, isRarityLegend } from './families/events.js';
 import { extractFreeform } from './families/freeform.js';
 import { extractPixiv, extractSlashId } from './families/pixiv.js';
 import { extractSentence } from './families/sentences.js';
@@ -42,6 +43,9 @@ function fromTemplate(t: CompiledTemplate, text: string): Candidate | null {
 
 function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null {
   const lines = splitLines(text);
+  // Shape first: an event message or a rarity legend is never read as a character caption.
+  if (isEventMessage(lines)) return extractEvent(lines);
+  if (isRarityLegend(lines)) return emptyCandidate('rarity_legend', 0.9);
   const found =
     extractStructured(lines) ??
     extractSlashId(lines) ??

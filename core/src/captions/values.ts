@@ -9,7 +9,7 @@ const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined',
 
 // Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
 const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
-const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|\[\s*[x×]\s*\d{1,6}\s*\]|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
 // pixiv-style album page after a title/name: "Rem 1/3".
 const TRAIL_PAGE_RE = /\s+\d{1,3}\/\d{1,3}$/;
 const CLOSERS = new Set([...'」』】〕》] ']);
