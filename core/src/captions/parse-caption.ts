@@ -8,14 +8,14 @@ import { extractPixiv, extractSlashId } from './families/pixiv.js';
 import { extractSentence } from './families/sentences.js';
 import { extractStructured } from './families/structured.js';
 import { extractHashtags, hashtagOnly } from './families/tags.js';
-import { splitLines } from './lines.js';
+import { splitLines, type Line } from './lines.js';
 import { SUSPECT_RE, repairMojibake } from './mojibake.js';
 import { normalizeCaptionText } from './normalize.js';
 import { stripMarkup } from './strip-markup.js';
-import type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+import type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from './values.js';
 
-export type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+export type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
 export { normalizeForSearch, normalizeCaptionText } from './normalize.js';
 
 /** Captions below this confidence are flagged needs_review. */
@@ -41,7 +41,7 @@ function fromTemplate(t: CompiledTemplate, text: string): Candidate | null {
   return c;
 }
 
-function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null {
+function extractBuiltIn(text: string, urls: readonly string[], opts?: ParseOptions | null): Candidate | null {
   const lines = splitLines(text);
   // Shape first: an event message or a rarity legend is never read as a character caption.
   if (isEventMessage(lines)) return extractEvent(lines);
@@ -51,7 +51,7 @@ function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null
     extractSlashId(lines) ??
     extractPixiv(lines, urls) ??
     extractSentence(lines) ??
-    extractFreeform(lines);
+    extractFreeform(lines, opts?.channel);
   if (found) return found;
   if (lines.every((l) => l.kind === 'hashtags' || l.kind === 'blank')) {
     const h = hashtagOnly(extractHashtags(text));
@@ -96,14 +96,14 @@ export function parseCaption(
   const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
   const { text: plain, urls } = stripMarkup(raw, Array.isArray(entities) ? entities : null);
   const norm = normalizeFully(plain);
-  if (!norm) return { ...emptyCandidate('empty', 0), needsReview: false };
+  if (!norm) return { ...emptyCandidate('empty', 0), kind: 'not_character', needsReview: false };
 
   let c: Candidate | null = null;
   if (opts?.template) {
     c = fromTemplate(opts.template, norm);
   }
   if (!c) {
-    c = extractBuiltIn(norm, urls) ?? emptyCandidate('none', 0.3);
+    c = extractBuiltIn(norm, urls, opts) ?? emptyCandidate('none', 0.3);
     // A channel with a template whose post does not match it deserves a look.
     if (opts?.template) c.confidence -= 0.1;
   }
@@ -114,5 +114,16 @@ export function parseCaption(
   // Mojibake that could not be repaired safely stays as posted, but an admin should look.
   if (SUSPECT_RE.test(plain) && SUSPECT_RE.test(repairMojibake(plain))) c.confidence = Math.min(c.confidence, 0.5);
   const confidence = Math.round(Math.min(1, Math.max(0, c.confidence)) * 100) / 100;
-  return { ...c, confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
+  return { ...c, kind: kindOf(c), confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
+}
+
+function kindOf(c: Candidate): CaptionKind {
+  if (c.family === 'event') return 'event';
+  return c.name || c.anime || c.sourceId ? 'character' : 'not_character';
+}
+
+/** The classified lines of a caption, as the families see them (channel statistics, induction). */
+export function captionLines(text: string, entities?: CaptionEntity[] | null): Line[] {
+  const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
+  return splitLines(normalizeFully(stripMarkup(raw, entities ?? null).text));
 }

@@ -21,7 +21,11 @@ export interface CaptionFields {
   variant: string | null;
 }
 
+/** character: a character post; event: a bot spawn/despawn/claim message; not_character: anything else. */
+export type CaptionKind = 'character' | 'event' | 'not_character';
+
 export interface ParsedCaption extends CaptionFields {
+  kind: CaptionKind;
   /** Which extractor produced the fields (template, labeled, id_colon, freeform, …). */
   family: string;
   /** 0..1; below NEEDS_REVIEW_THRESHOLD the caption is flagged for an admin. */
@@ -45,6 +49,8 @@ export interface CompiledTemplate {
 }
 
 export interface ParseOptions {
+  /** Channel statistics (channel-context.ts) for the order of free-form captions. */
+  channel?: import('./channel-context.js').ChannelContext | null;
   template?: CompiledTemplate | null;
   /** Per-channel emoji → rarity name, used only when a caption carries the emoji alone. */
   rarityEmojis?: Record<string, string> | null;

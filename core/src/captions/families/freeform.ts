@@ -5,6 +5,8 @@ import { EMOJI_PIECE, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { splitFrom } from './sentences.js';
+import type { ChannelContext } from '../channel-context.js';
+import { orderPair } from '../name-likeness.js';
 
 // Spaced separators only: a bare "-", ":" or "/" belongs to values (Jean-Pierre, Re:Zero, Fate/stay).
 const SEPARATORS = [' | ', ' — ', ' – ', ' - ', ' • ', ' · ', ' ~ ', ' // '];
@@ -38,7 +40,15 @@ export function isNameLike(s: string): boolean {
 }
 
 /** Split one line into name/anime on a spaced separator, "from" or a trailing "(Anime)". */
-export function splitFreeform(text: string): { name: string | null; anime: string | null; sep: string } | null {
+export interface FreeformSplit {
+  name: string | null;
+  anime: string | null;
+  sep: string;
+  /** The two raw parts of a separator split, in caption order (for the order decision). */
+  parts?: [string, string];
+}
+
+export function splitFreeform(text: string): FreeformSplit | null {
   const from = splitFrom(text);
   if (from && isNameLike(from.name)) return { ...from, sep: 'from' };
   for (const sep of SEPARATORS) {
@@ -50,7 +60,9 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
       const inner = splitFreeform(parts[0]!);
       if (inner) return inner;
     }
-    return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+    const res: FreeformSplit = { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+    if (parts.length === 2) res.parts = [parts[0]!, parts[1]!];
+    return res;
   }
   const bare = stripTrailingEmoji(text).trim();
   const p = PAREN_RE.exec(bare);
@@ -66,7 +78,39 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
   return null;
 }
 
-export function extractFreeform(lines: readonly Line[]): Candidate | null {
+/**
+ * The two free parts of a free-form caption ("A - B" on one line, or two bare lines), raw and in
+ * caption order; null for any other shape. The channel statistics are gathered over these.
+ */
+export function freeformPair(lines: readonly Line[]): [string, string] | null {
+  if (lines.some((l) => l.kind === 'label' || l.kind === 'idName' || l.kind === 'emojiLabel')) return null;
+  const content = lines.filter((l) => l.kind === 'plain');
+  const first = content[0];
+  if (!first) return null;
+  const split = splitFreeform(first.text);
+  if (split) return split.parts && split.sep !== 'from' ? split.parts : null;
+  const second = content[1];
+  if (!second || content.length > 3) return null;
+  const a = cleanName(first.text).value;
+  const b = cleanAnime(second.text);
+  return a && b && isNameLike(a) ? [a, b] : null;
+}
+
+/** Apply the order decision: swap the parts when the series comes first. */
+function applyOrder(c: Candidate, leftRaw: string, rightRaw: string, ctx: ChannelContext | null | undefined): number {
+  const o = orderPair(cleanName(leftRaw).value ?? leftRaw, cleanAnime(rightRaw) ?? rightRaw, ctx);
+  if (o.swap) {
+    const n = cleanName(rightRaw);
+    c.name = n.value ? joinNames(n.value) : c.name;
+    c.anime = cleanAnime(leftRaw);
+  }
+  // Thin evidence either way: an admin should confirm which side is the character.
+  if (o.certainty < 0.25) c.confidence = Math.min(c.confidence, 0.5);
+  else if (o.swap && o.certainty < 0.5) c.confidence = Math.min(c.confidence, 0.55);
+  return o.certainty;
+}
+
+export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | null): Candidate | null {
   const content = lines.filter((l) => l.kind === 'plain');
   const c = emptyCandidate('freeform', 0.65);
   const rl = lines.find((l) => l.kind === 'rarityLike');
@@ -86,6 +130,7 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
     c.name = joinNames(split.name);
     c.anime = split.anime;
     if (!c.anime) c.confidence = 0.5;
+    else if (split.parts && split.sep !== 'from') applyOrder(c, split.parts[0], split.parts[1], ctx);
     return c;
   }
   const n = cleanName(first.text);
@@ -102,6 +147,8 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
     const bare = lines.find((l) => l.kind === 'bareId');
     if (bare) c.sourceId = cleanId(bare.id);
     c.confidence = c.rarity && c.sourceId ? 0.65 : 0.45;
+    // Two bare lines stay below review unless the channel settles which one is the series.
+    if (c.anime && applyOrder(c, first.text, second.text, ctx) >= 0.5 && ctx) c.confidence = Math.max(c.confidence, 0.65);
   } else {
     c.confidence = 0.4;
     if (n.colour && !c.rarity) {
