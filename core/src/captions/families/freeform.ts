@@ -33,7 +33,8 @@ const SENTENCE_WORDS = new Set(
 
 export function isNameLike(s: string): boolean {
   if (s.length > 80 || !/\p{L}/u.test(s)) return false;
-  if (/@\w|https?:|\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
+  // ". " ends a sentence, but "Monkey D. Luffy" has an initial.
+  if (/@\w|https?:|\p{Ll}{3}\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
   const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (words.length > 7) return false;
   return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
@@ -93,21 +94,19 @@ export function freeformPair(lines: readonly Line[]): [string, string] | null {
   if (!second || content.length > 3) return null;
   const a = cleanName(first.text).value;
   const b = cleanAnime(second.text);
-  return a && b && isNameLike(a) ? [a, b] : null;
+  return a && b && (isNameLike(a) || isNameLike(b)) ? [a, b] : null;
 }
 
-/** Apply the order decision: swap the parts when the series comes first. */
-function applyOrder(c: Candidate, leftRaw: string, rightRaw: string, ctx: ChannelContext | null | undefined): number {
-  const o = orderPair(cleanName(leftRaw).value ?? leftRaw, cleanAnime(rightRaw) ?? rightRaw, ctx);
-  if (o.swap) {
-    const n = cleanName(rightRaw);
-    c.name = n.value ? joinNames(n.value) : c.name;
-    c.anime = cleanAnime(leftRaw);
-  }
-  // Thin evidence either way: an admin should confirm which side is the character.
-  if (o.certainty < 0.25) c.confidence = Math.min(c.confidence, 0.5);
-  else if (o.swap && o.certainty < 0.5) c.confidence = Math.min(c.confidence, 0.55);
-  return o.certainty;
+// Words of promos and notices: a line carrying one is never the series side of a swapped pair.
+const PROMO_WORDS = new Set(
+  ('join please dont don\'t subscribe follow click link channel group bot maintenance update updates welcome giveaway ' +
+    'announcement notice thanks thank hello everyone guys today tomorrow drop drops started starts ends begin resume ' +
+    'resumes hours repost reposting leaderboard ranking stats total guess appeared use').split(' '),
+);
+
+function titleOk(s: string): boolean {
+  if (s.length > 120 || /@\w|https?:/u.test(s)) return false;
+  return !s.toLowerCase().split(/\s+/).some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
 
 export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | null): Candidate | null {
@@ -125,30 +124,49 @@ export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | n
   if (!first) return c.rarity && rarityLines === 1 ? { ...c, confidence: 0.3 } : null;
   const split = splitFreeform(first.text);
   if (split) {
+    let { name, anime } = split;
+    let certainty = 1;
+    if (anime && split.parts && split.sep !== 'from') {
+      const o = orderPair(cleanName(split.parts[0]).value ?? split.parts[0], cleanAnime(split.parts[1]) ?? split.parts[1], ctx);
+      certainty = o.certainty;
+      if (o.swap && titleOk(split.parts[0])) {
+        name = cleanName(split.parts[1]).value;
+        anime = cleanAnime(split.parts[0]);
+      }
+    }
     // The line has a separator shape: either its halves are usable or the line is not a name.
-    if (!split.name || !isNameLike(split.name)) return null;
-    c.name = joinNames(split.name);
-    c.anime = split.anime;
+    if (!name || !isNameLike(name)) return null;
+    c.name = joinNames(name);
+    c.anime = anime;
     if (!c.anime) c.confidence = 0.5;
-    else if (split.parts && split.sep !== 'from') applyOrder(c, split.parts[0], split.parts[1], ctx);
+    else c.confidence = reviewBelow(c.confidence, certainty, name !== split.name);
     return c;
   }
-  const n = cleanName(first.text);
+  const second = content[1];
+  let nameLine = first.text;
+  let animeLine = second?.text ?? null;
+  let certainty = 0;
+  if (second) {
+    // Two bare lines: name then anime by convention; the channel or the titles may say otherwise.
+    const o = orderPair(cleanName(first.text).value ?? first.text, cleanAnime(second.text) ?? second.text, ctx);
+    certainty = o.certainty;
+    if (o.swap && titleOk(first.text)) [nameLine, animeLine] = [second.text, first.text];
+  }
+  const n = cleanName(nameLine);
   if (!n.value || !isNameLike(n.value)) return null;
   c.name = joinNames(n.value);
   c.variant = n.variant;
   c.family = 'positional';
-  const second = content[1];
-  if (second) {
-    // Two bare lines: name then anime by convention, but a reversed order is indistinguishable.
-    c.anime = cleanAnime(second.text);
+  if (animeLine !== null) {
+    c.anime = cleanAnime(animeLine);
     const third = content[2];
     if (c.rarity === null && third && bareRarity(third.text)) c.rarity = cleanRarity(third.text).rarity;
     const bare = lines.find((l) => l.kind === 'bareId');
     if (bare) c.sourceId = cleanId(bare.id);
     c.confidence = c.rarity && c.sourceId ? 0.65 : 0.45;
     // Two bare lines stay below review unless the channel settles which one is the series.
-    if (c.anime && applyOrder(c, first.text, second.text, ctx) >= 0.5 && ctx) c.confidence = Math.max(c.confidence, 0.65);
+    if (ctx && certainty >= 0.5) c.confidence = 0.65;
+    else c.confidence = reviewBelow(c.confidence, certainty, nameLine !== first.text);
   } else {
     c.confidence = 0.4;
     if (n.colour && !c.rarity) {
@@ -157,4 +175,11 @@ export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | n
     }
   }
   return c;
+}
+
+/** Thin evidence for the order: an admin should confirm which side is the character. */
+function reviewBelow(confidence: number, certainty: number, swapped: boolean): number {
+  if (certainty < 0.25) return Math.min(confidence, 0.5);
+  if (swapped && certainty < 0.5) return Math.min(confidence, 0.55);
+  return confidence;
 }
