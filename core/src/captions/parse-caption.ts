@@ -99,7 +99,8 @@ export function parseCaption(
   if (!norm) return { ...emptyCandidate('empty', 0), kind: 'not_character', needsReview: false };
 
   let c: Candidate | null = null;
-  if (opts?.template) {
+  // A channel template never turns a spawn message or a rarity legend into a character.
+  if (opts?.template && !eventOrLegend(norm)) {
     c = fromTemplate(opts.template, norm);
   }
   if (!c) {
@@ -117,13 +118,23 @@ export function parseCaption(
   return { ...c, kind: kindOf(c), confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
 }
 
+function eventOrLegend(norm: string): boolean {
+  const lines = splitLines(norm);
+  return isEventMessage(lines) || isRarityLegend(lines);
+}
+
 function kindOf(c: Candidate): CaptionKind {
   if (c.family === 'event') return 'event';
   return c.name || c.anime || c.sourceId ? 'character' : 'not_character';
 }
 
+/** A caption as the families and templates see it: markup stripped, normalised, trimmed. */
+export function captionText(text: string, entities?: CaptionEntity[] | null): string {
+  const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
+  return normalizeFully(stripMarkup(raw, entities ?? null).text);
+}
+
 /** The classified lines of a caption, as the families see them (channel statistics, induction). */
 export function captionLines(text: string, entities?: CaptionEntity[] | null): Line[] {
-  const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
-  return splitLines(normalizeFully(stripMarkup(raw, entities ?? null).text));
+  return splitLines(captionText(text, entities));
 }
