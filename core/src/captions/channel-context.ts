@@ -2,6 +2,7 @@
 // "Series - Name", the series value repeats across many posts and names rarely do; hundreds of
 // captions in the same layout settle which side is which. The gallery's known titles add to it.
 // Pure: the caller passes the channel's stored captions (re-parse, induction, the CLI).
+import { isEventMessage, isRarityLegend } from './families/events.js';
 import { freeformPair } from './families/freeform.js';
 import { orderByNameLikeness, titleScore } from './name-likeness.js';
 export { orderPair } from './name-likeness.js';
@@ -46,7 +47,9 @@ export function buildChannelContext(captions: Iterable<string>, o: ContextOption
   let likeVote = 0;
   for (const caption of captions) {
     if (typeof caption !== 'string') continue;
-    const pair = freeformPair(captionLines(caption));
+    const lines = captionLines(caption);
+    if (isEventMessage(lines) || isRarityLegend(lines)) continue;
+    const pair = freeformPair(lines);
     if (!pair) continue;
     pairs++;
     const l = normalizeForSearch(pair[0]);
