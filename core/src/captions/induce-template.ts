@@ -127,6 +127,13 @@ export function templateFromExample(text: string, parsed: ParsedCaption): string
   return out.join('\n');
 }
 
+/** "{name}" alone matches any caption: a template needs literal text or two fields. */
+function specific(template: string): boolean {
+  const fields = template.match(/\{(?!_\})[a-z_]+\}/g)?.length ?? 0;
+  const literal = template.replace(/\{[a-z_]+\}/g, '').replace(/\s+/g, '');
+  return literal.length > 0 || fields >= 2;
+}
+
 /** Propose up to `max` templates for a channel, best coverage first. */
 export function proposeTemplates(captions: readonly string[], o: InductionOptions = {}): TemplateProposal[] {
   const texts: string[] = [];
@@ -144,14 +151,16 @@ export function proposeTemplates(captions: readonly string[], o: InductionOption
     if (members) members.push(i);
     else clusters.set(shape, [i]);
   }
-  const ranked = [...clusters.values()].sort((a, b) => b.length - a.length).slice(0, MAX_CLUSTERS);
+  // A layout seen once is not the channel's template (unless the channel has only a handful of posts).
+  const minMembers = texts.length >= 5 ? 2 : 1;
+  const ranked = [...clusters.values()].filter((m) => m.length >= minMembers).sort((a, b) => b.length - a.length).slice(0, MAX_CLUSTERS);
   const seen = new Set<string>();
   const proposals: TemplateProposal[] = [];
   for (const members of ranked) {
     const picks = [members[0]!, members[Math.floor(members.length / 2)]!].slice(0, EXEMPLARS_PER_CLUSTER);
     for (const idx of picks) {
       const template = templateFromExample(texts[idx]!, parses[idx]!);
-      if (!template || seen.has(template)) continue;
+      if (!template || seen.has(template) || !specific(template)) continue;
       seen.add(template);
       let compiled;
       try {
@@ -182,7 +191,8 @@ export function proposeTemplates(captions: readonly string[], o: InductionOption
       });
     }
   }
-  // Coverage first; among equals, the template that agrees with the built-in parser.
-  proposals.sort((a, b) => b.parsed - a.parsed || b.agreement - a.agreement);
+  // Posts parsed the way the built-in parser reads them first: a loose template that also matches
+  // other layouts gets less agreement.
+  proposals.sort((a, b) => b.parsed * b.agreement - a.parsed * a.agreement || b.parsed - a.parsed);
   return proposals.slice(0, o.max ?? 3);
 }
