@@ -6,7 +6,7 @@ import { isEventMessage, isRarityLegend } from './families/events.js';
 import { freeformPair } from './families/freeform.js';
 import { orderByNameLikeness, titleScore } from './name-likeness.js';
 export { orderPair } from './name-likeness.js';
-import { normalizeForSearch } from './normalize.js';
+import { titleKey } from './known-titles.js';
 import { captionLines } from './parse-caption.js';
 
 export type PairOrderName = 'name_first' | 'series_first';
@@ -39,7 +39,7 @@ export interface ContextOptions {
 
 export function buildChannelContext(captions: Iterable<string>, o: ContextOptions = {}): ChannelContext {
   const known = new Set<string>();
-  for (const a of o.knownAnime ?? []) if (a) known.add(normalizeForSearch(a));
+  for (const a of o.knownAnime ?? []) if (a) known.add(titleKey(a));
   const left = new Map<string, number>();
   const right = new Map<string, number>();
   let pairs = 0;
@@ -52,8 +52,8 @@ export function buildChannelContext(captions: Iterable<string>, o: ContextOption
     const pair = freeformPair(lines);
     if (!pair) continue;
     pairs++;
-    const l = normalizeForSearch(pair[0]);
-    const r = normalizeForSearch(pair[1]);
+    const l = titleKey(pair[0]);
+    const r = titleKey(pair[1]);
     left.set(l, (left.get(l) ?? 0) + 1);
     right.set(r, (right.get(r) ?? 0) + 1);
     knownVote += (known.has(l) ? 1 : 0) - (known.has(r) ? 1 : 0);

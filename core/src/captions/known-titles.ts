@@ -3,6 +3,16 @@
 // Channel context adds the gallery's own titles on top (see channel-context.ts).
 import { normalizeForSearch } from './normalize.js';
 
+/**
+ * Comparison key of a title or name: the search key (case, diacritics, spacing folded). Caption
+ * values are already NFKC-normalised, so a cheap lower-case form is tried first and the full key
+ * only for text outside ASCII.
+ */
+export function titleKey(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7F]*$/.test(s) ? s.toLowerCase().replace(/\s+/g, ' ').trim() : normalizeForSearch(s);
+}
+
 const TITLES = [
   'One Piece', 'Naruto', 'Naruto Shippuden', 'Boruto', 'Bleach', 'Dragon Ball', 'Dragon Ball Z', 'Dragon Ball Super',
   'Attack on Titan', 'Shingeki no Kyojin', 'Demon Slayer', 'Kimetsu no Yaiba', 'Jujutsu Kaisen', 'Chainsaw Man',
@@ -35,4 +45,4 @@ const TITLES = [
   'Howl\'s Moving Castle', 'Spirited Away', 'Princess Mononoke', 'Steins Gate', 'Re:Zero kara Hajimeru Isekai Seikatsu',
 ];
 
-export const KNOWN_TITLES: ReadonlySet<string> = new Set(TITLES.map(normalizeForSearch));
+export const KNOWN_TITLES: ReadonlySet<string> = new Set(TITLES.map(titleKey));

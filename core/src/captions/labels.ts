@@ -54,12 +54,12 @@ const LABEL_LIST: Array<[string, LabelField]> = [
 ];
 // Longest first so "character name" wins over "character", "char id" over "char".
 const LABELS = [...LABEL_LIST].sort((a, b) => b[0].length - a[0].length);
-// Indexed by first letter so a line is compared with a handful of labels, not all of them.
-const BY_FIRST = new Map<string, Array<[string, LabelField]>>();
+// Indexed by the first two letters so a line is compared with a handful of labels, not all of them.
+const BY_PREFIX = new Map<string, Array<[string, LabelField]>>();
 for (const l of LABELS) {
-  const k = l[0][0]!;
-  if (!BY_FIRST.has(k)) BY_FIRST.set(k, []);
-  BY_FIRST.get(k)!.push(l);
+  const k = l[0].slice(0, 2);
+  if (!BY_PREFIX.has(k)) BY_PREFIX.set(k, []);
+  BY_PREFIX.get(k)!.push(l);
 }
 
 export interface LabelHit {
@@ -95,7 +95,7 @@ export function matchLabel(line: string): LabelHit | null {
   const c0 = line.charCodeAt(0);
   const prefix = (c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) ? '' : (PREFIX_RE.exec(line)?.[0] ?? '');
   const rest = line.slice(prefix.length);
-  const candidates = BY_FIRST.get(rest.charAt(0).toLowerCase());
+  const candidates = BY_PREFIX.get(rest.slice(0, 2).toLowerCase());
   if (!candidates) return null;
   const head = rest.slice(0, 20).toLowerCase();
   for (const [label, field] of candidates) {
@@ -106,7 +106,8 @@ export function matchLabel(line: string): LabelHit | null {
     if (closer) after = after.slice(closer[0].length);
     const d = DELIM_RE.exec(after);
     if (d || (closer && /^\s/.test(after))) {
-      const value = dropWrapCloser(after.slice(d ? d[0].length : 0).trim(), prefix);
+      const raw = after.slice(d ? d[0].length : 0).trim();
+      const value = prefix ? dropWrapCloser(raw, prefix) : raw;
       return { field, label, prefix, value, weak: false };
     }
     if (NEEDS_DELIM.has(field)) return null;

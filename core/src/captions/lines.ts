@@ -26,7 +26,9 @@ export interface Line {
 }
 
 // Header phrases of bot templates (FORMATS §2): matched on the folded, lower-cased line.
-const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$|who is (?:this|that|she|he)\b|guess (?:the|this|who)\b|daily (?:claim|reward|drop)|\bclaimed!|\b(?:character|rarity|name) (?:updated|renamed|changed)\b|rename notice|rarity (?:map|list|table|guide|chart|info)\b/;
+const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
+// Headers of claim, quiz and update notices.
+const NOTICE_HEADER_RE = /who is (?:this|that|she|he)\b|guess (?:the|this|who)\b|daily (?:claim|reward|drop)|claimed!|(?:character|rarity|name) (?:updated|renamed|changed)\b|rename notice|rarity (?:map|list|table|guide|chart|info)\b/;
 // Bot greetings above an unlabelled name line ("Hello everyone! 💖", "🌟 Welcome to Waifu Catcher 🌟").
 const GREETING_RE = /^[^\p{L}]{0,8}(?:hello|hi|hey|hiya|welcome|greetings|good (?:morning|evening|night))\b/u;
 const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|database|collection)s?\b/;
@@ -99,6 +101,7 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
   }
   if (
     HEADER_RE.test(lower) ||
+    NOTICE_HEADER_RE.test(lower) ||
     (isFirstContent && (GREETING_RE.test(lower) || (/!\s*$/.test(text) && HEADER_KEYWORD_RE.test(lower))))
   ) {
     line.kind = 'header';

@@ -2,9 +2,8 @@
 // tokens; a title shows signs a name never has: function words ("of", "no", "the"), ":" subtitles,
 // "-a-" compounds, digits, "!", or words that title series ("Academia", "Slayer", "Online").
 // Used alone for a single caption, and as a tie-breaker under the channel statistics.
-import { KNOWN_TITLES } from './known-titles.js';
 import type { ChannelContext } from './channel-context.js';
-import { normalizeForSearch } from './normalize.js';
+import { KNOWN_TITLES, titleKey } from './known-titles.js';
 
 const FUNCTION_WORDS = new Set(
   ('of no the to wa ga wo ni de a an in on at and or kara is are with from for my your i me we you it ' +
@@ -26,7 +25,7 @@ const TITLE_WORDS = new Set(
 export function titleScore(raw: string, known?: ReadonlySet<string> | null): number {
   const s = raw.trim();
   if (!s) return 0;
-  const key = normalizeForSearch(s);
+  const key = titleKey(s);
   if (known?.has(key) || KNOWN_TITLES.has(key)) return 6;
   let score = 0;
   if (/[:/;!?&]|\d/u.test(s)) score += 2;
@@ -62,8 +61,8 @@ export function orderByNameLikeness(left: string, right: string, known?: Readonl
 /** Which way one caption's two parts go, given the channel (or nothing). */
 export function orderPair(leftRaw: string, rightRaw: string, ctx?: ChannelContext | null): { swap: boolean; certainty: number } {
   if (ctx) {
-    const l = normalizeForSearch(leftRaw);
-    const r = normalizeForSearch(rightRaw);
+    const l = titleKey(leftRaw);
+    const r = titleKey(rightRaw);
     const la = ctx.anime.has(l);
     const ra = ctx.anime.has(r);
     if (la !== ra) return { swap: la, certainty: 0.9 };

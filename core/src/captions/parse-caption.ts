@@ -44,7 +44,7 @@ function fromTemplate(t: CompiledTemplate, text: string): Candidate | null {
 function extractBuiltIn(text: string, urls: readonly string[], opts?: ParseOptions | null): Candidate | null {
   const lines = splitLines(text);
   // Shape first: an event message or a rarity legend is never read as a character caption.
-  if (isEventMessage(lines)) return extractEvent(lines);
+  if (isEventMessage(lines, text)) return extractEvent(lines);
   if (isRarityLegend(lines)) return emptyCandidate('rarity_legend', 0.9);
   const found =
     extractStructured(lines) ??
@@ -120,7 +120,7 @@ export function parseCaption(
 
 function eventOrLegend(norm: string): boolean {
   const lines = splitLines(norm);
-  return isEventMessage(lines) || isRarityLegend(lines);
+  return isEventMessage(lines, norm) || isRarityLegend(lines);
 }
 
 function kindOf(c: Candidate): CaptionKind {

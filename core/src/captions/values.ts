@@ -48,7 +48,8 @@ function unbalancedCloser(s: string, open: string, close: string): boolean {
 }
 
 function isNullWord(s: string): boolean {
-  return NULL_WORDS.has(s.toLowerCase()) || !HAS_LETTER_OR_DIGIT_RE.test(s);
+  // No null word is longer than "undefined": skip the lower-casing for real values.
+  return (s.length <= 9 && NULL_WORDS.has(s.toLowerCase())) || !HAS_LETTER_OR_DIGIT_RE.test(s);
 }
 
 export function cleanName(raw: string | null | undefined, opts: { dropAlias?: boolean } = {}): CleanName {
@@ -86,7 +87,9 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
 export function cleanAnime(raw: string | null | undefined): string | null {
   if (!raw) return null;
   let s = leadClean(collapseSpaces(raw));
-  for (let i = 0; i < 6; i++) {
+  // Fast path: a value ending in a letter or digit (and no "x2" count) has nothing to strip.
+  const fast = /[\p{L}\p{N}.!?'’]$/u.test(s) && !/[x×]\s*\d{1,6}$/iu.test(s) && !/^["'“‘`]/u.test(s);
+  for (let i = 0; i < 6 && !fast; i++) {
     const before = s;
     s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').replace(/\s*[|•·,;]+$/u, '');
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');

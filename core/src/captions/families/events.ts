@@ -16,12 +16,19 @@ const SPAWN_RE =
 const LEAD_WORDS_RE = /^(?:(?:new|wild|random|rare\s+new)(?:\s+|$))+/iu;
 const NUMBERED_RE = /^\d{1,2}\s*[-.):–—]\s*/u;
 
-export function isEventMessage(lines: readonly Line[]): boolean {
+// What every event caption holds somewhere: one cheap scan of the whole text before the line regexes.
+// Case-sensitive on purpose (a case-insensitive scan costs more): word tails cover "Appeared", "APPEARED".
+const EVENT_SCREEN_RE = /(?:^|[\s(])\/[a-zA-Z]|ppeared|PPEARED|pawned|PAWNED|an away|AN AWAY|fled|FLED|scaped|SCAPED|ime['’]?s up|IME['’]?S UP|lready|LREADY|issed|ISSED|obody|OBODY/;
+
+/** `text`: the normalised caption the lines come from (screened once before any regex runs). */
+export function isEventMessage(lines: readonly Line[], text?: string): boolean {
+  if (text !== undefined && !EVENT_SCREEN_RE.test(text)) return false;
   return lines.some((l) => l.kind !== 'blank' && (COMMAND_RE.test(l.text) || PHRASE_RE.test(l.text)));
 }
 
 /** Three or more rarity lines (optionally numbered) and no name, id or anime field. */
 export function isRarityLegend(lines: readonly Line[]): boolean {
+  if (lines.length < 3) return false;
   let rarities = 0;
   for (const l of lines) {
     if (l.kind === 'blank' || l.kind === 'header' || l.kind === 'noise') continue;

@@ -127,7 +127,7 @@ export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | n
     let { name, anime } = split;
     let certainty = 1;
     if (anime && split.parts && split.sep !== 'from') {
-      const o = orderPair(cleanName(split.parts[0]).value ?? split.parts[0], cleanAnime(split.parts[1]) ?? split.parts[1], ctx);
+      const o = orderPair(name ?? split.parts[0], anime, ctx);
       certainty = o.certainty;
       if (o.swap && titleOk(split.parts[0])) {
         name = cleanName(split.parts[1]).value;
@@ -143,16 +143,17 @@ export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | n
     return c;
   }
   const second = content[1];
+  const firstName = cleanName(first.text);
   let nameLine = first.text;
   let animeLine = second?.text ?? null;
   let certainty = 0;
   if (second) {
     // Two bare lines: name then anime by convention; the channel or the titles may say otherwise.
-    const o = orderPair(cleanName(first.text).value ?? first.text, cleanAnime(second.text) ?? second.text, ctx);
+    const o = orderPair(firstName.value ?? first.text, cleanAnime(second.text) ?? second.text, ctx);
     certainty = o.certainty;
     if (o.swap && titleOk(first.text)) [nameLine, animeLine] = [second.text, first.text];
   }
-  const n = cleanName(nameLine);
+  const n = nameLine === first.text ? firstName : cleanName(nameLine);
   if (!n.value || !isNameLike(n.value)) return null;
   c.name = joinNames(n.value);
   c.variant = n.variant;
