@@ -112,6 +112,9 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.kind = 'noise';
   } else if (text.charCodeAt(0) === 35 /* # */ && HASHTAG_LINE_RE.test(text)) {
     line.kind = 'hashtags';
+  } else if (label && label.field === 'ignore') {
+    // "📤 Added by Neha" is a credit; "🎌 Date A Live" only starts with a word that is also a label.
+    if (/\bby$/.test(label.label)) line.kind = 'noise';
   } else if (label) {
     line.kind = 'weakLabel';
     line.label = label;

@@ -10,6 +10,8 @@ const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined',
 // Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
 const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
 const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|\[\s*[x×]\s*\d{1,6}\s*\]|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+// Update markers bots append to a re-posted name: "Marin Kitagawa (UPDATED)".
+const TRAIL_NOTE_RE = /\s*[([](?:updated|new|edited|added|renamed|changed)[)\]]\s*$/iu;
 // pixiv-style album page after a title/name: "Rem 1/3".
 const TRAIL_PAGE_RE = /\s+\d{1,3}\/\d{1,3}$/;
 const CLOSERS = new Set([...'」』】〕》] ']);
@@ -72,7 +74,7 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
       else res.variant ??= em.emoji;
       s = s.slice(0, em.index);
     }
-    s = stripTrailDecor(s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_PAGE_RE, ''));
+    s = stripTrailDecor(s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_PAGE_RE, '').replace(TRAIL_NOTE_RE, ''));
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
     if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = trimSet(s, CLOSERS, false, true);
     if (opts.dropAlias !== false) s = s.replace(TRAIL_ALIAS_RE, '');

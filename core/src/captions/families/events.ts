@@ -9,16 +9,16 @@ import { emptyCandidate, type Candidate } from './candidate.js';
 
 const COMMAND_RE = /(?:^|[\s(])\/(?:guess|grab|hunt|catch|collect|seize|protecc|snatch|loot|capture|pick)\b/iu;
 const PHRASE_RE =
-  /\b(?:appeared|spawned|despawned|ran away|fled|escaped)\b|\btime['’]?s up\b|\balready (?:been )?(?:grabbed|guessed|caught|claimed|taken|seized)\b|\bmissed (?:this|the)\b|\bnobody (?:guessed|caught|grabbed)\b/iu;
+  /\b(?:appear(?:ed|s)|spawn(?:ed|s)|despawned|ran away|fled|escaped)\b|\btime['’]?s up\b|\balready (?:been )?(?:grabbed|guessed|caught|claimed|taken|seized)\b|\bmissed (?:this|the)\b|\bnobody (?:guessed|caught|grabbed)\b/iu;
 // "A New 🟡 Legendary Character Appeared", "a wild 🌸 Celestial waifu appeared", "a waifu has appeared".
 const SPAWN_RE =
-  /\b(?:new|an?|wild)\s+(?:(\S.{0,40}?)\s+)?(?:character|waifu|husbando|card|slave|player)\s+(?:has\s+)?(?:just\s+)?(?:appeared|spawned|arrived)\b/iu;
+  /\b(?:new|an?|wild)\s+(?:(\S.{0,40}?)\s+)?(?:character|waifu|husbando|card|slave|player)\s+(?:has\s+)?(?:just\s+)?(?:appear(?:ed|s)|spawn(?:ed|s)|arrived)\b/iu;
 const LEAD_WORDS_RE = /^(?:(?:new|wild|random|rare\s+new)(?:\s+|$))+/iu;
 const NUMBERED_RE = /^\d{1,2}\s*[-.):–—]\s*/u;
 
 // What every event caption holds somewhere: one cheap scan of the whole text before the line regexes.
 // Case-sensitive on purpose (a case-insensitive scan costs more): word tails cover "Appeared", "APPEARED".
-const EVENT_SCREEN_RE = /(?:^|[\s(])\/[a-zA-Z]|ppeared|PPEARED|pawned|PAWNED|an away|AN AWAY|fled|FLED|scaped|SCAPED|ime['’]?s up|IME['’]?S UP|lready|LREADY|issed|ISSED|obody|OBODY/;
+const EVENT_SCREEN_RE = /(?:^|[\s(])\/[a-zA-Z]|ppear|PPEAR|pawn|PAWN|an away|AN AWAY|fled|FLED|scaped|SCAPED|ime['’]?s up|IME['’]?S UP|lready|LREADY|issed|ISSED|obody|OBODY/;
 
 /** `text`: the normalised caption the lines come from (screened once before any regex runs). */
 export function isEventMessage(lines: readonly Line[], text?: string): boolean {

@@ -125,9 +125,17 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
   if (c.name === null) {
     // Unlabelled name under a branded header ("『 NOBITA ✘ CATCHER 』....!!\n Hinata Hyuga").
     const firstField = lines.find((l) => l.kind === 'label' || l.kind === 'emojiLabel' || l.kind === 'idName');
-    const cand = lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ?? lines.find(isPlain);
+    // A name wrapped in emoji on the first line ("✨ Kurumi Tokisaki ✨") comes before the plain lines.
+    const firstContent = lines.find((l) => l.kind !== 'blank');
+    const cand =
+      (firstContent?.kind === 'event' && (!firstField || firstContent.index < firstField.index) ? firstContent : undefined) ??
+      lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ??
+      lines.find(isPlain);
     if (cand) {
+      const variantBefore = c.variant;
       nameFromLine(cand.text, c);
+      // "✨ Name ✨": the closing emoji mirrors the opening one, it is decoration, not a variant.
+      if (cand.kind === 'event' && c.variant && cand.text.startsWith(c.variant)) c.variant = variantBefore;
       const nm = c.name as string | null;
       if (nm && c.anime && nm.toLowerCase().startsWith(`${c.anime.toLowerCase()}:`)) {
         // WaifuxGrabBot repeats the series: "➤ Oshi no Ko: Ai Hoshino 🟠" + "• Series: Oshi no Ko".
