@@ -7,9 +7,10 @@ import { bareRarity, rarityLike, type Line } from '../lines.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 
-const COMMAND_RE = /(?:^|[\s(])\/(?:guess|grab|hunt|catch|collect|seize|protecc|snatch|loot|capture|pick)\b/iu;
+const COMMAND_RE =
+  /(?:^|[\s(])\/(?:guess|grab|hunt|catch|collect|seize|protecc|snatch|loot|capture|pick|marry|claim|wish|take)\b|\b(?:use|type|send|sending)\s+\/\p{L}/iu;
 const PHRASE_RE =
-  /\b(?:appear(?:ed|s)|spawn(?:ed|s)|despawned|ran away|fled|escaped)\b|\btime['’]?s up\b|\balready (?:been )?(?:grabbed|guessed|caught|claimed|taken|seized)\b|\bmissed (?:this|the)\b|\bnobody (?:guessed|caught|grabbed)\b/iu;
+  /\b(?:appear(?:ed|s)|spawn(?:ed|s)|summoned|despawned|ran away|fled|escaped)\b|\btime['’]?s up\b|\balready (?:been )?(?:grabbed|guessed|caught|claimed|taken|seized)\b|\bmissed (?:this|the)\b|\bnobody (?:guessed|caught|grabbed)\b/iu;
 // "A New 🟡 Legendary Character Appeared", "a wild 🌸 Celestial waifu appeared", "a waifu has appeared".
 const SPAWN_RE =
   /\b(?:new|an?|wild)\s+(?:(\S.{0,40}?)\s+)?(?:character|waifu|husbando|card|slave|player)\s+(?:has\s+)?(?:just\s+)?(?:appear(?:ed|s)|spawn(?:ed|s)|arrived)\b/iu;
