@@ -20,18 +20,25 @@ const LABEL_LIST: Array<[string, LabelField]> = [
   ['nama', 'name'], ['nama karakter', 'name'], ['karakter', 'name'], ['tokoh', 'name'],
   ['nombre', 'name'], ['personaje', 'name'], ['nome', 'name'], ['personagem', 'name'], ['nom', 'name'],
   ['имя', 'name'], ['персонаж', 'name'], ['герой', 'name'], ['название', 'name'],
+  ['ім\'я', 'name'], ['isim', 'name'], ['karakter adı', 'name'], ['tên', 'name'], ['nhân vật', 'name'],
+  ['personnage', 'name'], ['personaggio', 'name'], ['charakter', 'name'], ['pangalan', 'name'],
+  ['नाम', 'name'], ['الاسم', 'name'], ['الشخصية', 'name'], ['نام', 'name'], ['名前', 'name'], ['名字', 'name'],
+  ['角色', 'name'], ['キャラ', 'name'], ['キャラクター', 'name'],
   // anime
   ['anime name', 'anime'], ['anime', 'anime'], ['series name', 'anime'], ['series', 'anime'], ['from', 'anime'],
   ['franchise', 'anime'], ['game', 'anime'], ['origin', 'anime'], ['manga', 'anime'], ['show', 'anime'],
   ['anime/manga', 'anime'], ['anime/game', 'anime'], ['series/anime', 'anime'], ['аниме', 'anime'],
   ['anime nomi', 'anime'], ['nama anime', 'anime'], ['judul', 'anime'], ['serie', 'anime'], ['série', 'anime'],
   ['obra', 'anime'], ['тайтл', 'anime'], ['серия', 'anime'], ['сериал', 'anime'], ['игра', 'anime'], ['title', 'anime'],
+  ['аніме', 'anime'], ['الأنمي', 'anime'], ['انیمه', 'anime'], ['作品', 'anime'], ['アニメ', 'anime'], ['番剧', 'anime'],
   ['copyrights', 'copyright'], ['copyright', 'copyright'],
   // rarity (CATEGORY counts as rarity, FORMATS §4)
   ['rarity', 'rarity'], ['category', 'rarity'], ['tier', 'rarity'], ['rank', 'rarity'], ['grade', 'rarity'],
   ['rarity level', 'rarity'], ['rarity type', 'rarity'], ['редкость', 'rarity'],
   ['noyoblik', 'rarity'], ['nodirlik', 'rarity'], ['daraja', 'rarity'], ['kelangkaan', 'rarity'], ['raritas', 'rarity'],
   ['kelas', 'rarity'], ['rareza', 'rarity'], ['raridade', 'rarity'], ['rareté', 'rarity'], ['ранг', 'rarity'],
+  ['рідкість', 'rarity'], ['nadirlik', 'rarity'], ['độ hiếm', 'rarity'], ['rarità', 'rarity'], ['seltenheit', 'rarity'],
+  ['दुर्लभता', 'rarity'], ['الندرة', 'rarity'], ['کمیابی', 'rarity'], ['レアリティ', 'rarity'], ['稀有度', 'rarity'],
   // id
   ['character id', 'id'], ['char id', 'id'], ['card id', 'id'], ['item id', 'id'], ['waifu id', 'id'],
   ['husbando id', 'id'], ['char no', 'id'], ['character no', 'id'], ['card no', 'id'], ['id no', 'id'],
@@ -95,9 +102,11 @@ export function matchLabel(line: string): LabelHit | null {
   const c0 = line.charCodeAt(0);
   const prefix = (c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) ? '' : (PREFIX_RE.exec(line)?.[0] ?? '');
   const rest = line.slice(prefix.length);
-  const candidates = BY_PREFIX.get(rest.slice(0, 2).toLowerCase());
+  // Turkish "İ" lower-cases to "i" plus a combining dot; the dot would shift every offset.
+  const fold = (t: string) => (t.includes('İ') ? t.replace(/İ/g, 'I') : t).toLowerCase();
+  const candidates = BY_PREFIX.get(fold(rest.slice(0, 2)));
   if (!candidates) return null;
-  const head = rest.slice(0, 20).toLowerCase();
+  const head = fold(rest.slice(0, 20));
   for (const [label, field] of candidates) {
     if (!head.startsWith(label)) continue;
     let after = rest.slice(label.length);
