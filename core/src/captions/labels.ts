@@ -98,12 +98,15 @@ function dropWrapCloser(value: string, prefix: string): string {
   return value.slice(0, -1).trim();
 }
 
+/** Lower case; Turkish "İ" would lower-case to "i" plus a combining dot and shift every offset. */
+function fold(t: string): string {
+  return (t.includes('İ') ? t.replace(/İ/g, 'I') : t).toLowerCase();
+}
+
 export function matchLabel(line: string): LabelHit | null {
   const c0 = line.charCodeAt(0);
   const prefix = (c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) ? '' : (PREFIX_RE.exec(line)?.[0] ?? '');
   const rest = line.slice(prefix.length);
-  // Turkish "İ" lower-cases to "i" plus a combining dot; the dot would shift every offset.
-  const fold = (t: string) => (t.includes('İ') ? t.replace(/İ/g, 'I') : t).toLowerCase();
   const candidates = BY_PREFIX.get(fold(rest.slice(0, 2)));
   if (!candidates) return null;
   const head = fold(rest.slice(0, 20));

@@ -1,4 +1,5 @@
 // Shared types of the caption parser. Kept free of runtime code so every module can import them.
+import type { ChannelContext } from './channel-context.js';
 
 /**
  * A Telegram formatting entity. GramJS objects carry `className` (e.g. "MessageEntityTextUrl");
@@ -50,7 +51,7 @@ export interface CompiledTemplate {
 
 export interface ParseOptions {
   /** Channel statistics (channel-context.ts) for the order of free-form captions. */
-  channel?: import('./channel-context.js').ChannelContext | null;
+  channel?: ChannelContext | null;
   template?: CompiledTemplate | null;
   /** Per-channel emoji → rarity name, used only when a caption carries the emoji alone. */
   rarityEmojis?: Record<string, string> | null;
