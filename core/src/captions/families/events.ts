@@ -30,6 +30,13 @@ export function isEventMessage(lines: readonly Line[], text?: string): boolean {
 /** Three or more rarity lines (optionally numbered) and no name, id or anime field. */
 export function isRarityLegend(lines: readonly Line[]): boolean {
   if (lines.length < 3) return false;
+  // Cheap count first: a legend has three lines that are rarity-like, numbered or a bare rarity word.
+  let maybe = 0;
+  for (const l of lines) {
+    const c = l.text.charCodeAt(0);
+    if (l.kind === 'rarityLike' || (c >= 48 && c <= 57) || (l.kind === 'plain' && bareRarity(l.text))) maybe++;
+  }
+  if (maybe < 3) return false;
   let rarities = 0;
   for (const l of lines) {
     if (l.kind === 'blank' || l.kind === 'header' || l.kind === 'noise') continue;
