@@ -107,9 +107,9 @@ export function matchLabel(line: string): LabelHit | null {
   const c0 = line.charCodeAt(0);
   const prefix = (c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) ? '' : (PREFIX_RE.exec(line)?.[0] ?? '');
   const rest = line.slice(prefix.length);
-  const candidates = BY_PREFIX.get(fold(rest.slice(0, 2)));
-  if (!candidates) return null;
   const head = fold(rest.slice(0, 20));
+  const candidates = BY_PREFIX.get(head.slice(0, 2));
+  if (!candidates) return null;
   for (const [label, field] of candidates) {
     if (!head.startsWith(label)) continue;
     let after = rest.slice(label.length);

@@ -18,12 +18,14 @@ const LEAD_WORDS_RE = /^(?:(?:new|wild|random|rare\s+new)(?:\s+|$))+/iu;
 const NUMBERED_RE = /^\d{1,2}\s*[-.):–—]\s*/u;
 
 // What every event caption holds somewhere: one cheap scan of the whole text before the line regexes.
-// Case-sensitive on purpose (a case-insensitive scan costs more): word tails cover "Appeared", "APPEARED".
-const EVENT_SCREEN_RE = /(?:^|[\s(])\/[a-zA-Z]|ppear|PPEAR|pawn|PAWN|an away|AN AWAY|fled|FLED|scaped|SCAPED|ime['’]?s up|IME['’]?S UP|lready|LREADY|issed|ISSED|obody|OBODY/;
+// Stems every event caption holds somewhere (word tails, so "Appeared" and "appeared" both match;
+// all-caps stems too): a few native substring scans before any line regex runs.
+const EVENT_STEMS = ['/', 'ppear', 'pawn', 'ummon', 'ran away', 'fled', 'scape', "'s up", '’s up', 'lready', 'issed', 'obody',
+  'PPEAR', 'PAWN', 'UMMON', 'RAN AWAY', 'FLED', 'LREADY', 'ISSED'];
 
 /** `text`: the normalised caption the lines come from (screened once before any regex runs). */
 export function isEventMessage(lines: readonly Line[], text?: string): boolean {
-  if (text !== undefined && !EVENT_SCREEN_RE.test(text)) return false;
+  if (text !== undefined && !EVENT_STEMS.some((h) => text.includes(h))) return false;
   return lines.some((l) => l.kind !== 'blank' && (COMMAND_RE.test(l.text) || PHRASE_RE.test(l.text)));
 }
 
