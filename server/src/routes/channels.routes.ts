@@ -1,4 +1,4 @@
-/** Admin: channels, their caption template and emoji→rarity table, template preview, bulk re-parse. */
+/** Admin: channels, their caption template and emoji→rarity table, template preview and proposals, bulk re-parse. */
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
@@ -6,6 +6,8 @@ import { findChannelById, findChannelByRef, insertChannelRef, listChannels, setC
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { compileTemplate, previewTemplate } from '@waifudex/core/captions/template';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
+import { proposeChannelTemplates } from '@waifudex/core/services/template-induction.service';
+import { presentTemplateProposals } from '../presenters/template-proposals.presenter.js';
 import { BadRequestError, ConflictError, NotFoundError } from '@waifudex/core/errors';
 import { parseOr400 } from '../middleware/validate.js';
 
@@ -65,6 +67,12 @@ export function channelRoutes(deps: { db: Db; requireAdmin: RequestHandler }): R
       'SELECT raw_caption FROM characters WHERE channel_id = $1 ORDER BY id LIMIT 5000', [id],
     );
     res.json(previewTemplate(compiled, captions.rows.map((c) => c.raw_caption)));
+  });
+  // Templates induced from the channel's stored captions, with their coverage.
+  r.get('/api/v1/admin/channels/:id/template/proposals', async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'path');
+    await channelOr404(deps.db, id);
+    res.json(presentTemplateProposals(await proposeChannelTemplates(deps.db, id)));
   });
   r.put('/api/v1/admin/channels/:id/parsing', async (req, res) => {
     const { id } = parseOr400(idParam, req.params, 'path');
