@@ -9,6 +9,8 @@ export default defineConfig({
     alias: [{ find: /^@waifudex\/core\/(.*)$/, replacement: `${coreSrc}$1` }],
   },
   test: {
+    // One PostgreSQL per run, a template migrated once, one database per test file.
+    globalSetup: ['core/src/testing/global-setup.ts'],
     include: ['{core,server,scraper}/src/**/*.test.ts', 'web/e2e/**/*.spec.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -207,7 +207,7 @@ export async function benchEndToEnd(indexSize = 300, requests = 30): Promise<Rec
     search.stop();
     return {
       ingest_images_per_s: Math.round(ingestRate * 10) / 10,
-      ingest_note: `${inputs.length} images, 2 in flight, embedded PGlite in memory, target ≥ 40/s`,
+      ingest_note: `${inputs.length} images, 2 in flight, embedded PostgreSQL, target ≥ 40/s`,
       e2e_1mp_upload_ms: { p50: Math.round(pct(times, 0.5)), p99: Math.round(pct(times, 0.99)), index_entries: search.stats().entries, verdict, target_p50: 60 },
     };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Scraper CLI: `npm run scraper -- <command> [args]`. Each command lives in commands/<name>.command.ts
- * and gets the same database and services as the server (embedded PGlite is shared over its socket
- * when the server is running).
+ * and gets the same database and services as the server (the embedded PostgreSQL in DATA_DIR is shared by
+ * every process; the first one starts it).
  */
 import fs from 'node:fs';
 import path from 'node:path';

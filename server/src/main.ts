@@ -10,6 +10,7 @@ import { runMain } from '@waifudex/core/run-main';
 import { VERSION } from '@waifudex/core/version';
 import { createAuthService } from '@waifudex/core/services/auth.service';
 import { ensureFirstAdmin } from '@waifudex/core/services/first-run.service';
+import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
 
@@ -20,10 +21,15 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'server');
   fs.mkdirSync(config.imagesDir, { recursive: true });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, role: 'server' });
   await migrate(db, logger);
   const auth = createAuthService({ db });
   await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
+  // Leftovers of a process killed mid-ingest (before a restart); in the background, never blocking start.
+  void sweepOrphanFiles(db, config.imagesDir).then(
+    (r) => (r.tempFiles || r.orphans) && logger.info(r, 'removed files left by an interrupted ingest'),
+    (err) => logger.warn({ err }, 'orphan file sweep failed'),
+  );
   const features = await createFeatureRouters({ config, db, logger });
   const app = buildApp({
     db,

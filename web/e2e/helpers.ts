@@ -1,4 +1,4 @@
-/** Shared set-up of the browser journeys: built web app + real server on PGlite + Debian's Chromium. */
+/** Shared set-up of the browser journeys: built web app + real server on the embedded PostgreSQL + Debian's Chromium. */
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

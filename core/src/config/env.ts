@@ -17,7 +17,7 @@ const bool = (def: boolean) =>
   }, z.boolean());
 
 const envSchema = z.object({
-  /** Connection string of a real PostgreSQL server; unset → embedded PGlite under DATA_DIR. */
+  /** Connection string of a real PostgreSQL server; unset → the embedded PostgreSQL in DATA_DIR. */
   DATABASE_URL: optionalString.pipe(
     z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
   ),

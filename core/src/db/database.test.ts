@@ -6,6 +6,7 @@ import { openDatabase, type Db } from './database.js';
 import { migrate } from './migrate.js';
 import { createLogger } from '../logger.js';
 import { createTestDb, testEngine } from '../testing/test-db.js';
+import { clusterPaths, livePostmaster } from './embedded-cluster.js';
 
 const logger = createLogger('silent');
 
@@ -38,7 +39,7 @@ describe(`migrations on ${testEngine}`, () => {
 });
 
 describe('embedded data folder', () => {
-  it('lets a second client share the folder through the owner socket and keeps data across reopen', async () => {
+  it('lets a second client share the folder and keeps data across a stop and a new start', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-db-'));
     const owner = await openDatabase({ dataDir: dir, logger });
     await owner.query('CREATE TABLE t (v int)');
@@ -55,7 +56,8 @@ describe('embedded data folder', () => {
     const again = await openDatabase({ dataDir: dir, logger });
     expect((await again.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(4);
     await again.close();
-    expect(fs.existsSync(path.join(dir, 'pglite.lock'))).toBe(false);
+    expect(livePostmaster(clusterPaths(dir))).toBeNull(); // the last one out stopped the server
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails fast with the host and without the password when PostgreSQL is unreachable', async () => {

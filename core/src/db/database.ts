@@ -1,10 +1,14 @@
 /**
- * One database API for both engines: everything talks to a `pg.Pool`, whether it points at a real
- * PostgreSQL server or at the embedded PGlite (directly in tests, over its local socket otherwise).
+ * One database API for both setups: everything talks to a `pg.Pool`, whether it points at a PostgreSQL
+ * server (DATABASE_URL) or at the embedded PostgreSQL cluster that Waifudex runs in DATA_DIR.
  */
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../logger.js';
+import { DatabaseUnavailableError } from './errors.js';
+import { openEmbedded } from './embedded-database.js';
+
+export { DatabaseUnavailableError } from './errors.js';
 
 /** Anything that can run a parameterised query (a pool, a pool client inside a transaction). */
 export interface Queryable {
@@ -13,28 +17,37 @@ export interface Queryable {
 
 /** The database handle passed to repos and services. */
 export interface Db extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: 'postgres' | 'embedded';
   /** Human-readable location without secrets. */
   readonly location: string;
   readonly pool: pg.Pool;
-  /**
-   * Runs fn inside BEGIN/COMMIT on one connection. Never query through the Db (only through tx)
-   * inside fn: embedded PGlite has one session, so that would wait on the open transaction forever.
-   */
+  /** Runs fn inside BEGIN/COMMIT on one pooled connection (rolled back when fn throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-/** Raised when the database cannot be opened or reached; the message names where, never a password. */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError';
-}
+/**
+ * Deadlines per kind of process, so that one stuck client cannot wedge the others: the server answers
+ * people (short statements, fail fast when the pool is exhausted); CLI commands and the sync worker do
+ * bulk work.
+ */
+export type DbRole = 'server' | 'cli';
+const POOL_SETTINGS: Record<DbRole, pg.PoolConfig> = {
+  server: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
+  cli: { max: 4, connectionTimeoutMillis: 30_000, statement_timeout: 120_000, idle_in_transaction_session_timeout: 120_000 },
+};
 
 // Return int8/numeric as strings (ids stay exact), but parse counts that we cast to int.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
+export function poolSettings(role: DbRole): pg.PoolConfig {
+  return { ...POOL_SETTINGS[role], idleTimeoutMillis: 30_000 };
+}
+
 /** Wraps a pool into the Db interface. */
 export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onClose?: () => Promise<void>): Db {
+  pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
+  let closed: Promise<void> | undefined;
   return {
     kind,
     location,
@@ -46,17 +59,20 @@ export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onCl
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
+        client.release();
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        const broken = await client.query('ROLLBACK').then(() => false, () => true);
+        client.release(broken ? (err as Error) : undefined);
         throw err;
-      } finally {
-        client.release();
       }
     },
-    async close() {
-      await pool.end();
-      await onClose?.();
+    close() {
+      closed ??= (async () => {
+        await pool.end().catch(() => undefined);
+        await onClose?.();
+      })();
+      return closed;
     },
   };
 }
@@ -66,21 +82,20 @@ export interface OpenDatabaseOptions {
   /** Folder holding the embedded database (DATA_DIR). */
   dataDir: string;
   logger: Logger;
-  /** 'memory' opens a throw-away in-memory PGlite (tests). */
-  embedded?: 'shared' | 'memory';
+  role?: DbRole;
 }
 
-/** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite and checks it answers. */
+/** Opens PostgreSQL (DATABASE_URL) or the embedded cluster in DATA_DIR, and checks it answers. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
-  const { openEmbedded } = await import('./pglite.js');
-  return openEmbedded(opts.embedded === 'memory' ? { memory: true, logger: opts.logger } : { dataDir: opts.dataDir, logger: opts.logger });
+  const role = opts.role ?? 'cli';
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, role);
+  return openEmbedded({ dataDir: opts.dataDir, logger: opts.logger, pool: poolSettings(role) });
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string, role: DbRole): Promise<Db> {
   const where = describeUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
-  pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
+  const pool = new pg.Pool({ connectionString: url, ...poolSettings(role) });
+  pool.on('error', () => undefined);
   try {
     await pool.query('SELECT 1');
   } catch (err) {

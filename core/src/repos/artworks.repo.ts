@@ -91,3 +91,14 @@ export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise
   );
   return r.rows[0]!.id;
 }
+
+/** Which of these stored paths (originals or thumbnails) a row still refers to. */
+export async function findReferencedPaths(q: Queryable, paths: string[]): Promise<Set<string>> {
+  if (!paths.length) return new Set();
+  const r = await q.query<{ p: string }>(
+    `SELECT file_path AS p FROM artworks WHERE file_path = ANY($1::text[])
+     UNION SELECT thumb_path FROM artworks WHERE thumb_path = ANY($1::text[])`,
+    [paths],
+  );
+  return new Set(r.rows.map((x) => x.p));
+}

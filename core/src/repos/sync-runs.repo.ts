@@ -160,29 +160,20 @@ export async function listSyncOverview(q: Queryable): Promise<ChannelSyncOvervie
 // ---------------------------------------------------------------------------------------------------
 // Per-channel lock
 
-/** A held lock; release() is idempotent. heartbeat() keeps a lease alive (no-op for advisory locks). */
+/** A held lock; release() is idempotent. */
 export interface ChannelLock {
   release(): Promise<void>;
-  heartbeat(): Promise<void>;
 }
 
 /** Namespace of the advisory lock keys (first int4 key), so other features can use other namespaces. */
 const LOCK_NAMESPACE = 0x5741_4946; // "WAIF"
-/** A lease not refreshed for this long is considered abandoned (crashed process). */
-export const LEASE_SECONDS = 120;
 
 /**
- * Takes the sync lock of a channel or returns null when another sync holds it.
- * PostgreSQL: pg_try_advisory_lock on a dedicated connection held until release (a crash frees it).
- * Embedded PGlite: a lease row in sync_locks refreshed by heartbeat() (its socket server shares one
- * backend session between connections, so advisory locks would not exclude each other there).
+ * Takes the sync lock of a channel or returns null when another sync holds it: pg_try_advisory_lock on a
+ * dedicated connection held until release. A crashed or killed process drops its connection, and the
+ * lock with it, so there is no lease to expire.
  */
-export async function tryLockChannel(db: Db, channelId: string, owner: string): Promise<ChannelLock | null> {
-  if (db.kind === 'postgres') return tryAdvisoryLock(db, channelId);
-  return tryLease(db, channelId, owner);
-}
-
-async function tryAdvisoryLock(db: Db, channelId: string): Promise<ChannelLock | null> {
+export async function tryLockChannel(db: Db, channelId: string): Promise<ChannelLock | null> {
   const client: pg.PoolClient = await db.pool.connect();
   try {
     const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', [LOCK_NAMESPACE, Number(channelId)]);
@@ -196,7 +187,6 @@ async function tryAdvisoryLock(db: Db, channelId: string): Promise<ChannelLock |
   }
   let released = false;
   return {
-    async heartbeat() {},
     async release() {
       if (released) return;
       released = true;
@@ -206,28 +196,6 @@ async function tryAdvisoryLock(db: Db, channelId: string): Promise<ChannelLock |
       } catch (err) {
         client.release(err as Error); // drop the connection: that frees the lock too
       }
-    },
-  };
-}
-
-async function tryLease(db: Db, channelId: string, owner: string): Promise<ChannelLock | null> {
-  const r = await db.query(
-    `INSERT INTO sync_locks (channel_id, owner, heartbeat_at) VALUES ($1, $2, now())
-     ON CONFLICT (channel_id) DO UPDATE SET owner = EXCLUDED.owner, heartbeat_at = now()
-       WHERE sync_locks.heartbeat_at < now() - make_interval(secs => $3)
-     RETURNING owner`,
-    [channelId, owner, LEASE_SECONDS],
-  );
-  if (r.rowCount === 0) return null;
-  let released = false;
-  return {
-    async heartbeat() {
-      if (!released) await db.query('UPDATE sync_locks SET heartbeat_at = now() WHERE channel_id = $1 AND owner = $2', [channelId, owner]);
-    },
-    async release() {
-      if (released) return;
-      released = true;
-      await db.query('DELETE FROM sync_locks WHERE channel_id = $1 AND owner = $2', [channelId, owner]);
     },
   };
 }

@@ -94,6 +94,22 @@ describe('image search service (database-backed index)', () => {
     expect((await a.search(edited)).matches.find((x) => x.artwork.id === out.artworkId)).toBeUndefined();
   });
 
+  test('an insert by another connection reaches a running index within a second, by NOTIFY (no polling)', async () => {
+    const b = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, backgroundReindex: false });
+    await b.start();
+    await new Promise((r) => setTimeout(r, 300)); // the listener connects
+    const before = b.stats().entries;
+    const ingest = createIngestService({ db, imagesDir: dir, logger: testLogger });
+    const out = await ingest.ingestImage({ bytes: await artwork(777), caption: 'Name: Notified\nAnime: Test Series' });
+    const t0 = Date.now();
+    while (b.stats().entries === before && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    expect(b.stats().entries).toBe(before + 1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    b.stop();
+    const { deleteCharacter } = await import('../repos/characters.repo.js');
+    await deleteCharacter(db, out.characterId);
+  });
+
   test('stale signatures (older FEATURES_VERSION or missing) are recomputed in the background at start', async () => {
     // a row left by an older engine, and one whose signatures were never stored
     await db.query('UPDATE artwork_image_features SET algo_version = algo_version - 1 WHERE artwork_id = $1', [ids[2]]);

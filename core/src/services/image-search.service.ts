@@ -1,9 +1,11 @@
 /**
  * Reverse image search service: an in-memory index built from the database at start, kept current
- * by polling the trigger-fed change log (works across processes and over PGlite), and the search
+ * from the trigger-fed change log whenever a NOTIFY says it grew (any process, any replica; a slow poll
+ * is the safety net), and the search
  * cascade exact bytes → hash/wavelet candidates → alignment verification → calibrated verdict.
  */
-import type { Queryable } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
+import { listen, type Listener } from '../db/listen.js';
 import type { Logger } from '../logger.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
@@ -40,14 +42,15 @@ export interface SearchResult {
 }
 
 export interface ImageSearchServiceOptions {
-  db: Queryable;
+  /** A Db (with a pool) also gets change notifications; a bare Queryable is polled only. */
+  db: Db | Queryable;
   /** Folder of stored images (kept for URL building and future re-verification from files). */
   imagesDir: string;
   logger: Logger;
   /** Builds the public URL of a stored file path (default `/images/<path>`). */
   urlFor?: (storedPath: string) => string;
   decode?: DecodeOptions;
-  /** Change-log polling period (ms); 0 disables the timer (call refresh() yourself). */
+  /** Change-log polling period (ms), the safety net behind notifications; 0 disables the timer. */
   pollMs?: number;
   maxMatches?: number;
   /**
@@ -99,7 +102,8 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   const { db, logger } = opts;
   const urlFor = opts.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
   const maxMatches = opts.maxMatches ?? 10;
-  const pollMs = opts.pollMs ?? 2000;
+  const pollMs = opts.pollMs ?? 30_000;
+  let listener: Listener | null = null;
   const index = new SearchIndex();
   // grey verification images are kept for recently used artworks only; the rest come from the DB
   const verifyCache = new Lru<string, ImageFeatures['verify']>(20_000);
@@ -246,6 +250,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
           .catch((err) => logger.warn({ err }, 'image search: background reindex failed'))
           .finally(() => (reindexing = false));
       }
+      if ('pool' in db && !listener) listener = listen(db.pool, 'image_index_changes', () => void refresh(), logger);
       if (pollMs > 0 && !timer) {
         timer = setInterval(() => void refresh(), pollMs);
         timer.unref();
@@ -253,6 +258,8 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     },
     stop() {
       reindexAbort.abort();
+      void listener?.close();
+      listener = null;
       if (timer) clearInterval(timer);
       timer = null;
     },

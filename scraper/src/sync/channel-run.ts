@@ -125,11 +125,10 @@ function unitsOf(messages: IncomingMessage[], keyOf: (m: IncomingMessage) => str
 export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunSource, opts: RunOptions): Promise<RunResult> {
   const sleep = deps.sleep ?? realSleep;
   const progress = deps.progress ?? silentProgress;
-  const owner = deps.owner ?? defaultOwner();
   const log = deps.logger.child({ channel: channelIn.id });
   const label = opts.label ?? (channelIn.title || `channel ${channelIn.id}`);
 
-  const lock = await tryLockChannel(deps.db, channelIn.id, owner);
+  const lock = await tryLockChannel(deps.db, channelIn.id);
   if (!lock) {
     log.info('another sync of this channel is running; skipping');
     return { status: 'locked', runId: null, counts: emptyCounts(), error: 'another sync of this channel is running' };
@@ -148,7 +147,6 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
     const errs = pendingErrors;
     pendingErrors = [];
     await updateRunProgress(deps.db, run.id, counts, errs);
-    await lock.heartbeat();
   };
   const recordError = (messageId: number | null, err: unknown) => {
     pendingErrors.push({ messageId, error: errorText(err).slice(0, 500), at: new Date().toISOString() });

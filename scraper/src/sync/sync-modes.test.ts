@@ -29,7 +29,7 @@ describe('sync: lock, dry run, live', () => {
     const src = new FakeSource();
     src.add({ id: 1, text: cap('A', 'B', '1'), media: photo(1), bytes: testPng(1) });
     const t = await target(src);
-    const lock = await tryLockChannel(env.db, t.channel.id, 'other-worker');
+    const lock = await tryLockChannel(env.db, t.channel.id);
     expect(lock).not.toBeNull();
     const r = await syncTelegramChannel(deps(src), t, settings);
     expect(r.status).toBe('locked');

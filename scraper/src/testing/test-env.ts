@@ -48,7 +48,7 @@ export async function createTestEnv(): Promise<TestEnv> {
 
 /** Empties the gallery and sync tables (one database per test file is much faster than one per test). */
 export async function resetTestEnv(env: TestEnv): Promise<void> {
-  await env.db.query(`TRUNCATE channels, characters, artworks, sync_runs, sync_requests, character_changes, sync_locks, telegram_session,
+  await env.db.query(`TRUNCATE channels, characters, artworks, sync_runs, sync_requests, character_changes, telegram_session,
     artwork_image_features, image_index_changes RESTART IDENTITY CASCADE`);
   env.sleeps.length = 0;
   fs.rmSync(env.imagesDir, { recursive: true, force: true });
