@@ -511,6 +511,9 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
   beforeAll(() => {
     console.warn(`[docker-commands] replaying on Node ${process.version} (the images run Node ${NODE_MAJOR})`);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-docker-commands-'));
+    // run as root, the embedded PostgreSQL runs as the postgres account: let it reach the replayed
+    // node_modules and the temp DATA_DIRs (so its clusters stay inside them and go with them)
+    fs.chmodSync(work, 0o755);
     context = path.join(work, 'context');
     for (const f of contextFiles()) {
       if (f.split('/').includes('node_modules')) continue;
