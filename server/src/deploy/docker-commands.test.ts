@@ -529,7 +529,7 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
     for (const p of running) await p.stop().catch(() => undefined);
     if (sizes.length) console.warn(`[docker-commands] sizes (Node ${process.version}):\n  ${sizes.join('\n  ')}`);
     if (work) spawnSync('rm', ['-rf', work]); // ~2 GB of node_modules copies; rm is faster than fs.rmSync
-  });
+  }, SLOW_TIMEOUT);
 
   it('Dockerfile.server runtime (lean): serves /api/health, passes HEALTHCHECK, has no CLIP runtime and says so in one line', async () => {
     const t0 = Date.now();
