@@ -16,6 +16,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'embedded database',
+    run: async () => {
+      const mod = await import('./embedded-db.bench.js');
+      return mod.runEmbeddedDbBench();
+    },
+  },
+  {
     name: 'image search',
     run: async () => {
       const mod = await import('./image-search.bench.js');

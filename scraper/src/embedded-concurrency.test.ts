@@ -48,8 +48,15 @@ interface Work {
   telegram: { id: number; text: string; bytes: Buffer }[];
 }
 
+let built: Work | undefined;
+
 /** Three disjoint slices of the shared gallery: a folder with sidecars, a Desktop export, a channel. */
 function buildWork(): Work {
+  built ??= writeWork();
+  return built;
+}
+
+function writeWork(): Work {
   const files = fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
   const pick = (from: number, n: number) => files.slice(from, from + n);
   const caption = (f: string) => fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8').trim();
@@ -184,6 +191,41 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     expect(b.code, b.stderr).toBe(0);
     expect(browse.failures).toEqual([]);
     expect(browse.requests).toBeGreaterThan(0);
+
+    // A second server on the same DATA_DIR becomes another client of the same database; on a port that
+    // is taken it stops with one clear line.
+    const port2 = await freePort();
+    const second = spawn(process.execPath, [serverMain], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: conc.data, IMAGES_DIR: conc.images, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port2) },
+      stdio: 'ignore',
+    });
+    try {
+      let total: number | null = null;
+      for (let i = 0; i < 240 && total === null; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        total = await fetch(`http://127.0.0.1:${port2}/api/v1/characters?per_page=1`).then((r) => (r.ok ? r.json().then((j: { total: number }) => j.total) : null), () => null);
+      }
+      const first = (await (await fetch(`${base}/api/v1/characters?per_page=1`)).json()) as { total: number };
+      expect(total).toBe(first.total);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+    const clash = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [serverMain], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: conc.data, IMAGES_DIR: conc.images, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.stderr!.on('data', (d) => (out += d));
+      c.on('close', (code) => resolve({ code, out }));
+    });
+    expect(clash.code).toBe(1);
+    expect(clash.out).toMatch(/EADDRINUSE|in use/);
+    expect((await fetch(`${base}/api/health`)).status).toBe(200); // the first server is unharmed
 
     const seq = { data: path.join(root, 'sequential', 'data'), images: path.join(root, 'sequential', 'images') };
     expect((await cli(seq.data, seq.images, ['import-dir', work.dirImages])).code).toBe(0);

@@ -10,6 +10,7 @@ import { loadConfig, loadDotEnv } from '@waifudex/core/config/env';
 import { createLogger } from '@waifudex/core/logger';
 import { openDatabase } from '@waifudex/core/db/database';
 import { migrate } from '@waifudex/core/db/migrate';
+import { hasUncopiedLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import { runMain } from '@waifudex/core/run-main';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
@@ -46,6 +47,9 @@ runMain(async () => {
   const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
   try {
     await migrate(db, logger);
+    if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir) && name !== 'migrate-embedded') {
+      logger.warn(`DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`);
+    }
     fs.mkdirSync(config.imagesDir, { recursive: true });
     const ctx: CommandContext = {
       config,

@@ -6,6 +6,7 @@ import { loadConfig, loadDotEnv } from '@waifudex/core/config/env';
 import { createLogger } from '@waifudex/core/logger';
 import { openDatabase } from '@waifudex/core/db/database';
 import { migrate } from '@waifudex/core/db/migrate';
+import { hasUncopiedLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import { runMain } from '@waifudex/core/run-main';
 import { VERSION } from '@waifudex/core/version';
 import { createAuthService } from '@waifudex/core/services/auth.service';
@@ -23,6 +24,9 @@ runMain(async () => {
   fs.mkdirSync(config.imagesDir, { recursive: true });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, role: 'server' });
   await migrate(db, logger);
+  if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir)) {
+    logger.warn(`DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`);
+  }
   const auth = createAuthService({ db });
   await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
   // Leftovers of a process killed mid-ingest (before a restart); in the background, never blocking start.
@@ -46,9 +50,10 @@ runMain(async () => {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     logger.info({ port, database: db.location }, `Waifudex is running on http://localhost:${port}`);
   });
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'cannot listen');
-    process.exit(1);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
+    console.error(`error: cannot listen on ${config.host}:${config.port}: ${why}`);
+    void features.stop().finally(() => db.close().finally(() => process.exit(1)));
   });
   let closing = false;
   const shutdown = async (signal: string) => {

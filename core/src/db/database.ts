@@ -58,7 +58,9 @@ export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onCl
       try {
         await client.query('BEGIN');
         const result = await fn(client);
-        await client.query('COMMIT');
+        // A transaction that failed inside fn (an error caught there) ends in ROLLBACK, not an error.
+        const commit = await client.query('COMMIT');
+        if (commit.command === 'ROLLBACK') throw new Error('transaction was rolled back: a statement inside it failed');
         client.release();
         return result;
       } catch (err) {

@@ -1,0 +1,19 @@
+/**
+ * `npm run migrate-embedded [-- --force]`: copies a gallery from an earlier version (PGlite, in
+ * DATA_DIR/pglite) into the embedded PostgreSQL once. Images stay where they are (IMAGES_DIR).
+ */
+import { parseArgs } from 'node:util';
+import { copyLegacyGallery } from '@waifudex/core/db/legacy-pglite';
+import type { CommandContext } from '../context.js';
+
+export default async function migrateEmbedded(args: string[], ctx: CommandContext): Promise<void> {
+  const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
+  if (ctx.db.kind !== 'embedded') {
+    throw Object.assign(new Error('migrate-embedded copies into the embedded database; unset DATABASE_URL'), { userFacing: true });
+  }
+  const report = await copyLegacyGallery(ctx.db, ctx.config.dataDir, {
+    force: values.force ?? false,
+    onTable: (t, n) => ctx.progress.write(`copied ${t}: ${n}\n`),
+  });
+  console.log(JSON.stringify({ copied: report.tables }));
+}
