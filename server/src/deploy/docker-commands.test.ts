@@ -461,6 +461,19 @@ function start(cmd: string[], cwd: string, env: NodeJS.ProcessEnv): Started {
   };
 }
 
+/** The first answer of GET /api/health (the server may still be starting). */
+async function health(server: Started, port: number): Promise<Response> {
+  const url = `http://127.0.0.1:${port}/api/health`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (server.proc.exitCode !== null) throw new Error(`server exited with ${server.proc.exitCode}:\n${server.output().slice(-4000)}`);
+    const res = await fetch(url).catch(() => undefined);
+    if (res) return res;
+    if (Date.now() > deadline) throw new Error(`no answer on ${url}:\n${server.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
   let work = '';
   let context = '';
@@ -550,18 +563,9 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
     const env = containerEnv(rt, 'server', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir });
     const server = start(imageCmd(stages, 'runtime'), app, env);
     running.push(server);
-    const url = `http://127.0.0.1:${port}/api/health`;
-    const deadline = Date.now() + 120_000;
-    let res: Response | undefined;
-    while (Date.now() < deadline) {
-      if (server.proc.exitCode !== null) throw new Error(`server exited with ${server.proc.exitCode}:\n${server.output().slice(-4000)}`);
-      res = await fetch(url).catch(() => undefined);
-      if (res) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    expect(res, `no answer on ${url}:\n${server.output().slice(-4000)}`).toBeDefined();
-    expect(res!.status, server.output().slice(-4000)).toBe(200);
-    expect(((await res!.json()) as { status: string }).status).toBe('ok');
+    const res = await health(server, port);
+    expect(res.status, server.output().slice(-4000)).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe('ok');
     const home = await fetch(`http://127.0.0.1:${port}/`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toMatch(/text\/html/);
@@ -588,8 +592,8 @@ describe.skipIf(!SLOW)('Dockerfile commands replayed on the host', () => {
     const port = await freePort();
     const server = start(imageCmd(stages, 'runtime-clip'), app, containerEnv(rt, 'server-clip', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir }));
     running.push(server);
+    expect((await health(server, port)).status).toBe(200);
     await server.waitFor(/CLIP model loaded/);
-    expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
     expect(await server.stop(), server.output().slice(-2000)).toBe(0);
   }, SLOW_TIMEOUT);
 
