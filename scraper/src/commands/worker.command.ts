@@ -4,6 +4,7 @@
  * Telegram not configured, no session or an expired one: reported once, the worker keeps waiting
  * (a later `login` is picked up without a restart).
  */
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
@@ -11,6 +12,7 @@ import { createProgress } from '../progress/progress.js';
 import { parseFlags } from '../sync/cli-args.js';
 import { openTelegramSource, sessionStoreFor } from '../sync/telegram-connect.js';
 import { createSyncWorker } from '../sync/worker.js';
+import { createHeartbeat, HEARTBEAT_FILE } from '../sync/heartbeat.js';
 
 const USAGE = 'npm run scraper -- worker [--no-initial-sync]';
 
@@ -29,6 +31,7 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       connect: () => openTelegramSource(config, db, logger),
       markSessionExpired: () => store.markExpired(),
       sessionVersion: async () => (await store.status()).updatedAt,
+      heartbeat: createHeartbeat(path.join(config.dataDir, HEARTBEAT_FILE)),
     },
     {
       cron: config.sync.cron,

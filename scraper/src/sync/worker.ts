@@ -30,6 +30,7 @@ export interface WorkerDeps {
   sessionVersion?: () => Promise<string | null>;
   progress?: ProgressSink;
   sleep?: Sleep;
+  heartbeat?: () => void; // after each successful poll: the liveness file of sync/heartbeat.ts
 }
 
 export interface WorkerSettings extends Omit<SyncSettings, 'signal'> {
@@ -191,6 +192,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
   async function pollRequests() {
     try {
       for (const r of await claimSyncRequests(deps.db)) enqueue(r.channelId, r.id);
+      deps.heartbeat?.();
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read sync requests');
     }
