@@ -61,7 +61,7 @@ export default async function login(args: string[], ctx: CommandContext): Promis
     say: (line: string) => process.stderr.write(`${line}\n`),
   };
   try {
-    const { session, accountLabel } = await interactiveLogin({ apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, proxy: config.telegram.proxy, prompts });
+    const { session, accountLabel } = await interactiveLogin({ apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, proxy: config.telegram.proxy, timeoutMs: config.telegram.timeoutMs, prompts });
     await store.save(session, accountLabel);
     const where = config.sessionSecret ? 'with SESSION_SECRET' : `with the key in ${config.dataDir}/telegram-session.key (mode 0600)`;
     console.error(`Logged in as ${accountLabel}. The session is stored encrypted in the database (${where}).`);

@@ -19,7 +19,7 @@ import {
 } from '@waifudex/core/repos/channels.repo';
 import { findStoredAlbum, findStoredMessages, listRecentChannelMessages, type StoredMessage } from '@waifudex/core/repos/sync-messages.repo';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
-import { FatalSourceError, SessionExpiredError, type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
+import { FatalSourceError, SessionExpiredError, TelegramUnreachableError, type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';
 
@@ -101,7 +101,7 @@ export async function resolveTargets(
       deps.logger.info({ ref, channel: channel.id, title: channel.title }, 'channel resolved and remembered');
       targets.set(channel.id, { channel, resolved: { ...resolved, accessHash: resolved.accessHash ?? channel.accessHash } });
     } catch (err) {
-      if (err instanceof SessionExpiredError) throw err;
+      if (err instanceof SessionExpiredError || err instanceof TelegramUnreachableError) throw err;
       const msg = (err as Error).message;
       errors.push({ ref, error: msg });
       deps.logger.error({ ref, err: msg }, 'cannot resolve channel');
@@ -198,14 +198,14 @@ async function recheck(deps: SyncServiceDeps, ctx: RunContext, resolved: Resolve
   await ctx.publish(true);
 }
 
-/** Syncs every target in turn; stops early on an expired session (rethrown after the loop). */
+/** Syncs every target in turn; stops early on an expired session or a dead connection (rethrown). */
 export async function syncTargets(deps: SyncServiceDeps, targets: ChannelTarget[], s: SyncSettings): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const t of targets) {
     if (s.signal?.aborted) break;
     const r = await syncTelegramChannel(deps, t, s);
     results.push(r);
-    if (r.fatal instanceof SessionExpiredError) throw r.fatal;
+    if (r.fatal instanceof SessionExpiredError || r.fatal instanceof TelegramUnreachableError) throw r.fatal;
   }
   return results;
 }

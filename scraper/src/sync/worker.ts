@@ -11,7 +11,7 @@ import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { SyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { SESSION_EXPIRED_MESSAGE } from '@waifudex/core/services/telegram-session.service';
 import { claimSyncRequests, finishSyncRequest } from '@waifudex/core/repos/sync-runs.repo';
-import { FatalSourceError, SessionExpiredError, type MessageSource } from '../telegram/source.js';
+import { FatalSourceError, SessionExpiredError, TelegramUnreachableError, type MessageSource } from '../telegram/source.js';
 import type { ProgressSink } from '../progress/progress.js';
 import { defaultOwner } from './channel-run.js';
 import { liveHandlers, resolveTargets, syncTargets, type ChannelTarget, type SyncSettings } from './telegram-sync.js';
@@ -121,11 +121,11 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (err instanceof SessionExpiredError) {
         await deps.markSessionExpired?.().catch(() => undefined);
         reportOnce(SESSION_EXPIRED_MESSAGE);
-      } else if (err instanceof FatalSourceError) {
+      } else if (err instanceof FatalSourceError && !(err instanceof TelegramUnreachableError)) {
         reportOnce((err as Error).message);
       } else {
         blockedVersion = undefined; // network trouble: try again next time
-        reportOnce(`cannot connect to Telegram: ${(err as Error).message}`);
+        reportOnce(err instanceof TelegramUnreachableError ? err.message : `cannot reach Telegram: ${(err as Error).message}`);
       }
       return null;
     }
@@ -165,6 +165,11 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         log.error({ err: error }, 'sync failed');
       }
     } finally {
+      // a client that timed out or disconnected never recovers: the next job builds a new one
+      if (source && (source.isAlive?.() === false)) {
+        log.warn('Telegram connection is dead; reconnecting on the next job');
+        await dropSource();
+      }
       for (const id of job.requestIds) await finishSyncRequest(deps.db, id, error).catch(() => undefined);
     }
   }
