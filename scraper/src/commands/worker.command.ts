@@ -40,6 +40,10 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       syncOnStart: !values['no-initial-sync'],
     },
   );
+  // GramJS dispatches updates in promises nobody awaits: one failure there must not end the worker
+  // (the server would restart it in a loop, and the crashed run's lock lease would skip the channel)
+  const onRejection = (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection in the Telegram client (ignored)');
+  process.on('unhandledRejection', onRejection);
   await w.start();
   logger.info({ live: config.sync.live }, 'sync worker running');
   await new Promise<void>((resolve) => {
@@ -53,4 +57,5 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
     if (process.send) process.once('disconnect', () => stop('parent exited'));
   });
   await w.stop();
+  process.off('unhandledRejection', onRejection);
 }

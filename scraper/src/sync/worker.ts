@@ -185,7 +185,11 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         }, s.liveDebounceMs ?? 2000),
       );
     };
-    const handlers = liveHandlers({ ...deps, source: src, owner }, targets, syncSoon);
+    const handlers = {
+      ...liveHandlers({ ...deps, source: src, owner }, targets, syncSoon),
+      // GramJS has no channel gap recovery: whatever was posted while disconnected comes with a normal sync
+      onReconnect: () => enqueue(null),
+    };
     unsubscribe = await src.subscribe!(
       targets.map((t) => t.resolved),
       handlers,

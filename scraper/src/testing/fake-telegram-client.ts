@@ -30,6 +30,8 @@ export interface FakeTelegramOptions {
   hangRequests?: boolean;
   messages?: Api.Message[];
   channels?: Api.Channel[];
+  /** The connection drops (reconnect failing) after this many requests were answered. */
+  loseAfter?: number;
 }
 
 export class FakeTelegramClient {
@@ -80,6 +82,7 @@ export class FakeTelegramClient {
     if (this.destroyed) throw new Error('Cannot send requests while disconnected. Please reconnect.');
     await this.connectedDeferred.promise;
     this.invoked.push(className);
+    if (this.o.loseAfter != null && this.invoked.length > this.o.loseAfter) this.lost = true;
     if (this.o.hangRequests || this.lost) await never();
     const list = this.rpcErrors.get(className);
     const e = list?.[0];
