@@ -19,6 +19,9 @@ export interface SyncCounts {
   /** Estimated messages left (null when unknown). */
   remaining?: number | null;
   lastMessageId?: number;
+  /** Skipped-but-retryable messages: filled by this run, and still open when it ended. */
+  gapsFilled?: number;
+  gapsOpen?: number;
 }
 
 export function emptyCounts(): SyncCounts {

@@ -140,6 +140,7 @@ export async function syncTelegramChannel(deps: SyncServiceDeps, target: Channel
       fetchBatch: (minId, limit) => source.fetchBatch(resolved, { minId, limit }),
       download: (m) => source.download(resolved, m),
       ...(source.latestMessageId ? { latestMessageId: () => source.latestMessageId!(resolved) } : {}),
+      getMessages: (ids) => source.getMessages(resolved, ids),
       afterNewMessages: s.recheckDays > 0 && kind === 'sync' ? (ctx) => recheck(deps, ctx, resolved, s.recheckDays) : undefined,
     },
     {

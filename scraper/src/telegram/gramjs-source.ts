@@ -20,6 +20,7 @@ import {
   ChannelUnavailableError,
   FatalSourceError,
   FloodWaitSignal,
+  MediaTooLargeError,
   TelegramUnreachableError,
   type IncomingMessage,
   type LiveHandlers,
@@ -100,10 +101,6 @@ export function connectFailure(err: unknown): unknown {
   return new TelegramUnreachableError(t instanceof Error ? t.message : String(t));
 }
 
-/** Too large to store: declared size checked before any byte is downloaded. */
-export class MediaTooLargeError extends Error {
-  override name = 'MediaTooLargeError';
-}
 
 
 

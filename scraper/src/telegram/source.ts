@@ -28,7 +28,9 @@ export type SkipReason =
   | 'webpage'
   | 'poll'
   | 'other_media'
-  | 'file_not_included';
+  | 'file_not_included'
+  /** A Telegram Desktop export's "(File unavailable, please try again later)". */
+  | 'file_unavailable';
 
 export type IncomingMedia =
   | { kind: 'photo'; photoId: string; /** type letter of the largest size (downloaded) */ sizeType: string | null; width: number | null; height: number | null; bytes: number | null }
@@ -124,4 +126,9 @@ export class TelegramUnreachableError extends FatalSourceError {
   constructor(detail: string) {
     super(`cannot reach Telegram: ${detail}`);
   }
+}
+
+/** Too large to store: refused from the media's declared size, before downloading. */
+export class MediaTooLargeError extends Error {
+  override name = 'MediaTooLargeError';
 }
