@@ -10,6 +10,7 @@ import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
 import { EditedMessage, type EditedMessageEvent } from 'telegram/events/EditedMessage.js';
 import { DeletedMessage, type DeletedMessageEvent } from 'telegram/events/DeletedMessage.js';
 import { Raw } from 'telegram/events/Raw.js';
+import { Logger as GramLogger, LogLevel } from 'telegram/extensions/Logger.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import type { Logger } from '@waifudex/core/logger';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
@@ -40,15 +41,18 @@ export interface TelegramClientOptions {
 export function createTelegramClient(o: TelegramClientOptions): TelegramClient {
   const proxy = parseProxy(o.proxy);
   const client = new TelegramClient(new StringSession(o.session), o.apiId, o.apiHash, {
-    connectionRetries: 5,
-    retryDelay: 2000,
+    // connect() gives up (resolves false) after these; the caller's deadline covers black-holed links,
+    // where each attempt waits for the OS (GramJS ignores its own connect timeout)
+    connectionRetries: 3,
+    retryDelay: 1000,
     autoReconnect: true,
     floodSleepThreshold: 0,
+    // GramJS prints every failed connect attempt with a stack; the source reports failures itself
+    baseLogger: new GramLogger(LogLevel.NONE),
     deviceModel: 'Waifudex',
     appVersion: '0.1',
     ...(proxy ? { proxy } : {}),
   });
-  client.setLogLevel('error' as any);
   return client;
 }
 
