@@ -290,3 +290,8 @@ export async function countPendingSyncRequests(q: Queryable): Promise<number> {
   const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_requests WHERE finished_at IS NULL');
   return r.rows[0]?.n ?? 0;
 }
+
+export async function findSyncRequestById(q: Queryable, id: string): Promise<SyncRequest | null> {
+  const r = await q.query('SELECT * FROM sync_requests WHERE id = $1', [id]);
+  return r.rows[0] ? toRequest(r.rows[0]) : null;
+}

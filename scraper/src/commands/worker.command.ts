@@ -11,6 +11,7 @@ import { createProgress } from '../progress/progress.js';
 import { parseFlags } from '../sync/cli-args.js';
 import { openTelegramSource, sessionStoreFor } from '../sync/telegram-connect.js';
 import { createSyncWorker } from '../sync/worker.js';
+import { defaultOwner } from '../sync/channel-run.js';
 
 const USAGE = 'npm run scraper -- worker [--no-initial-sync]';
 
@@ -18,6 +19,7 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
   const { values } = parseFlags(args, { 'no-initial-sync': { type: 'boolean' } }, USAGE);
   const { config, db, logger, ingest } = ctx;
   const store = sessionStoreFor(config, db);
+  const leaseOwner = defaultOwner();
   const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
   const w = createSyncWorker(
     {
@@ -26,7 +28,7 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       apply,
       logger,
       progress: createProgress({ stream: ctx.progress, logger }),
-      connect: () => openTelegramSource(config, db, logger),
+      connect: () => openTelegramSource(config, db, logger, { lease: { owner: leaseOwner, kind: 'worker' } }),
       markSessionExpired: () => store.markExpired(),
       sessionVersion: async () => (await store.status()).updatedAt,
     },

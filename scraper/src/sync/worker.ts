@@ -125,7 +125,8 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         reportOnce((err as Error).message);
       } else {
         blockedVersion = undefined; // network trouble: try again next time
-        reportOnce(err instanceof TelegramUnreachableError ? err.message : `cannot reach Telegram: ${(err as Error).message}`);
+        const msg = (err as Error).message;
+        reportOnce(err instanceof TelegramUnreachableError || (err as { userFacing?: boolean }).userFacing ? msg : `cannot reach Telegram: ${msg}`);
       }
       return null;
     }
