@@ -19,7 +19,14 @@ import {
 } from '@waifudex/core/repos/channels.repo';
 import { findStoredAlbum, findStoredMessages, listRecentChannelMessages, type StoredMessage } from '@waifudex/core/repos/sync-messages.repo';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
-import { FatalSourceError, SessionExpiredError, TelegramUnreachableError, type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
+import { clearResolveFailure, findPendingResolveFailure, recordResolveFailure } from '@waifudex/core/repos/channel-resolve-failures.repo';
+import {
+  ChannelUnavailableError,
+  FatalSourceError,
+  FloodWaitSignal,
+  SessionExpiredError,
+  TelegramUnreachableError,
+  type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';
 
@@ -41,6 +48,19 @@ export interface ChannelTarget {
   resolved: ResolvedChannel;
 }
 
+/** FloodWaits up to this long are slept while resolving; longer ones end the attempt and are remembered. */
+export const RESOLVE_MAX_FLOOD_WAIT_SECONDS = 300;
+/** A numeric id not among the account's chats is looked for again after this long. */
+export const UNRESOLVED_ID_RETRY_SECONDS = 6 * 3600;
+
+function isIdRef(ref: string): boolean {
+  try {
+    return parseChannelRef(ref).kind === 'id';
+  } catch {
+    return false;
+  }
+}
+
 function toResolved(c: Channel): ResolvedChannel | null {
   if (!c.peerId || !c.accessHash) return null;
   return { peerId: c.peerId, accessHash: c.accessHash, title: c.title, username: c.username };
@@ -59,7 +79,14 @@ export async function resolveTargets(
 ): Promise<{ targets: ChannelTarget[]; errors: { ref: string; error: string }[] }> {
   const targets = new Map<string, ChannelTarget>();
   const errors: { ref: string; error: string }[] = [];
-  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { sleep: deps.sleep ?? realSleep, maxAttempts: 3 });
+  const retry = <T>(ref: string, fn: () => Promise<T>) =>
+    withRetry(fn, {
+      sleep: deps.sleep ?? realSleep,
+      maxAttempts: 3,
+      // username lookups are rate-limited hard (waits of hours): a long wait is remembered, not slept
+      maxFloodWaitSeconds: RESOLVE_MAX_FLOOD_WAIT_SECONDS,
+      onFloodWait: (seconds) => deps.logger.warn({ ref, seconds }, `Telegram asked to wait ${seconds} s before resolving ${ref} (FloodWait)`),
+    });
 
   const known = async (ref: string): Promise<Channel | null> => {
     const byRef = await findChannelByRef(deps.db, ref);
@@ -82,7 +109,23 @@ export async function resolveTargets(
         targets.set(row.id, { channel: (await findChannelById(deps.db, row.id)) ?? row, resolved: stored });
         return;
       }
-      const resolved = await retry(() => deps.source.resolveChannel(ref));
+      const remember = opts.remember !== false;
+      const failed = await findPendingResolveFailure(deps.db, ref);
+      if (failed && !only) {
+        // resolving it again would walk every dialog (or hit the same FloodWait): not before retry_at
+        errors.push({ ref, error: `${failed.error} (not tried again before ${failed.retryAt})` });
+        deps.logger.info({ ref, retryAt: failed.retryAt }, 'channel could not be resolved earlier; skipped until then');
+        return;
+      }
+      let resolved: ResolvedChannel;
+      try {
+        resolved = await retry(ref, () => deps.source.resolveChannel(ref));
+      } catch (err) {
+        const retryAfter = err instanceof FloodWaitSignal ? err.seconds : err instanceof ChannelUnavailableError && isIdRef(ref) ? UNRESOLVED_ID_RETRY_SECONDS : null;
+        if (retryAfter != null && remember) await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
+        throw err;
+      }
+      if (remember) await clearResolveFailure(deps.db, ref).catch(() => undefined);
       if (opts.remember === false) {
         // dry run: nothing is written, the channel is described in memory only
         const channel: Channel = row ?? {
