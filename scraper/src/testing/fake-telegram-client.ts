@@ -9,8 +9,13 @@
  * - checkAuthorization() is GramJS's body: GetState, and *any* error → false.
  * - A connection lost mid-session whose reconnect fails leaves every pending and new request waiting.
  * - Telegram's errors are built by GramJS's own RPCMessageToError (FloodWaitError, RPCError with code …).
+ * - Updates (emit) go through GramJS's own _handleUpdate → _dispatchUpdate, with the real event builders.
  */
 import { Api, errors } from 'telegram';
+import { StringSession } from 'telegram/sessions/index.js';
+import { EntityCache } from 'telegram/entityCache.js';
+import { Logger as GramLogger, LogLevel } from 'telegram/extensions/Logger.js';
+import { _handleUpdate } from 'telegram/client/updates.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -32,6 +37,8 @@ export interface FakeTelegramOptions {
   channels?: Api.Channel[];
   /** The connection drops (reconnect failing) after this many requests were answered. */
   loseAfter?: number;
+  /** Bytes downloadMedia returns for a message (default a short text). */
+  bytes?: (messageId: number) => Buffer;
 }
 
 export class FakeTelegramClient {
@@ -43,7 +50,12 @@ export class FakeTelegramClient {
   private senderCreated = false;
   private connectedDeferred = deferred();
   private lost = false;
-  private handlers: [unknown, unknown][] = [];
+  // what GramJS's update dispatch reads from a client
+  _eventBuilders: [unknown, unknown][] = [];
+  _entityCache = new EntityCache();
+  session = new StringSession('');
+  _log = new GramLogger(LogLevel.NONE);
+  _selfInputPeer = undefined;
 
   constructor(private o: FakeTelegramOptions = {}) {}
 
@@ -113,7 +125,7 @@ export class FakeTelegramClient {
 
   async downloadMedia(m: Api.Message): Promise<Buffer> {
     await this.gate('upload.GetFile');
-    return Buffer.from(`bytes of ${m.id}`);
+    return this.o.bytes?.(m.id) ?? Buffer.from(`bytes of ${m.id}`);
   }
 
   async *iterDialogs(): AsyncGenerator<{ entity: Api.Channel }> {
@@ -124,10 +136,28 @@ export class FakeTelegramClient {
   }
 
   addEventHandler(cb: unknown, b: unknown): void {
-    this.handlers.push([b, cb]);
+    this._eventBuilders.push([b, cb]);
   }
   removeEventHandler(cb: unknown): void {
-    this.handlers = this.handlers.filter(([, c]) => c !== cb);
+    this._eventBuilders = this._eventBuilders.filter(([, c]) => c !== cb);
+  }
+  async getMe(): Promise<never> {
+    throw new Error('FakeTelegramClient: getMe is not modelled');
+  }
+  /** An update from Telegram, handled exactly as MTProtoSender hands it to GramJS. */
+  emit(update: unknown): void {
+    _handleUpdate(this as never, update as never);
+  }
+  /** Removes a message from the history (deleted on Telegram). */
+  remove(id: number): void {
+    this.o.messages = (this.o.messages ?? []).filter((m) => m.id !== id);
+  }
+  /** Adds a message to the channel history (a new post), or replaces it (an edit). */
+  post(m: Api.Message): void {
+    const list = (this.o.messages ??= []);
+    const i = list.findIndex((x) => x.id === m.id);
+    if (i >= 0) list[i] = m;
+    else list.push(m);
   }
 
   async destroy(): Promise<void> {
