@@ -269,7 +269,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   }
   progress.finish(label, counts, status);
   if (fatal) log.error({ err: error }, 'sync stopped');
-  else log.info({ status, scanned: counts.scanned, new: counts.new, updated: counts.updated, hidden: counts.hidden, failed: counts.failed }, 'sync done');
+  else log.info({ status, scanned: counts.scanned, new: counts.new, updated: counts.updated, hidden: counts.hidden, failed: counts.failed, gapsFilled: counts.gapsFilled ?? 0, gapsOpen: counts.gapsOpen ?? 0 }, 'sync done');
   return { status, runId: run.id, counts, error, ...(fatal ? { fatal } : {}) };
 }
 
