@@ -254,13 +254,35 @@ export async function syncTargets(deps: SyncServiceDeps, targets: ChannelTarget[
   return results;
 }
 
-/** Live update handlers: new messages trigger a (debounced) sync of their channel; edits and deletions apply at once. */
+/**
+ * Live update handlers: new messages trigger a (debounced) sync of their channel; edits and deletions
+ * apply at once. An edit of a post not stored yet (its sync is still to come, or running with the old
+ * caption) is kept and applied by applyPending() after the next sync of the channel.
+ */
 export function liveHandlers(
   deps: SyncServiceDeps,
   targets: ChannelTarget[],
   syncSoon: (channelId: string) => void,
-): { onNew(peer: string, m: IncomingMessage): void; onEdit(peer: string, m: IncomingMessage): Promise<void>; onDelete(peer: string | null, ids: number[]): Promise<void> } {
+): {
+  onNew(peer: string, m: IncomingMessage): void;
+  onEdit(peer: string, m: IncomingMessage): Promise<void>;
+  onDelete(peer: string | null, ids: number[]): Promise<void>;
+  applyPending(): Promise<void>;
+} {
   const byPeer = new Map(targets.map((t) => [t.channel.peerId!, t]));
+  const pending = new Map<string, { t: ChannelTarget; m: IncomingMessage }>();
+  const apply = async (t: ChannelTarget, m: IncomingMessage): Promise<boolean> => {
+    let ids = await findStoredMessages(deps.db, t.channel.id, [m.id]);
+    if (m.groupedId && m.text.trim()) {
+      // an album caption edit applies to every image of the album
+      ids = await findStoredAlbum(deps.db, t.channel.id, m.groupedId);
+    }
+    if (ids.length === 0) return false;
+    const fetched = new Map<number, IncomingMessage | null>(ids.map((s) => [s.messageId, { ...m, id: s.messageId }]));
+    const r = await applyMessageUpdates(deps, t.channel, ids, fetched);
+    if (r.updated) deps.logger.info({ channel: t.channel.id, message: m.id }, 'caption edit applied (live)');
+    return true;
+  };
   return {
     onNew(peer) {
       const t = byPeer.get(peer);
@@ -269,23 +291,27 @@ export function liveHandlers(
     async onEdit(peer, m) {
       const t = byPeer.get(peer);
       if (!t) return;
-      const stored = await findStoredMessages(deps.db, t.channel.id, [m.id]);
-      let ids = stored;
-      if (m.groupedId && m.text.trim()) {
-        // an album caption edit applies to every image of the album
-        ids = await findStoredAlbum(deps.db, t.channel.id, m.groupedId);
-      }
-      const fetched = new Map<number, IncomingMessage | null>(ids.map((s) => [s.messageId, { ...m, id: s.messageId }]));
-      const r = await applyMessageUpdates(deps, t.channel, ids, fetched);
-      if (r.updated) deps.logger.info({ channel: t.channel.id, message: m.id }, 'caption edit applied (live)');
+      if (await apply(t, m)) return;
+      if (m.media.kind === 'skip') return;
+      const key = `${t.channel.id}:${m.id}`;
+      pending.delete(key); // re-insert: the newest edit wins and the map stays in arrival order
+      pending.set(key, { t, m });
+      if (pending.size > 1000) pending.delete(pending.keys().next().value!);
+      syncSoon(t.channel.id);
     },
     async onDelete(peer, ids) {
       // updateDeleteMessages without a channel concerns private chats/groups only; channel deletions carry their peer
       if (!peer) return;
       const t = byPeer.get(peer);
       if (!t) return;
+      for (const id of ids) pending.delete(`${t.channel.id}:${id}`);
       const hidden = await deps.apply.hideDeletedMessages(t.channel, ids);
       if (hidden) deps.logger.info({ channel: t.channel.id, hidden }, 'deleted posts hidden (live)');
+    },
+    async applyPending() {
+      for (const [key, { t, m }] of [...pending]) {
+        if (await apply(t, m)) pending.delete(key);
+      }
     },
   };
 }

@@ -66,6 +66,8 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
   let running: Promise<void> | null = null;
   let source: MessageSource | null = null;
   let unsubscribe: (() => Promise<void>) | null = null;
+  /** Live edits of posts that were not stored yet: applied after each sync. */
+  let applyPendingEdits: (() => Promise<void>) | null = null;
   let cron: Cron | null = null;
   let poll: NodeJS.Timeout | null = null;
   let blockedVersion: string | null | undefined; // session version that failed; undefined = not blocked
@@ -152,6 +154,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (job.channelId && chosen.length === 0) error = `channel ${job.channelId} is not a syncable Telegram channel`;
       if (s.live && !unsubscribe && src.subscribe) await subscribeLive(src, targets);
       const results = await syncTargets({ ...deps, source: src, owner }, chosen, { ...s, signal: abort.signal });
+      await applyPendingEdits?.().catch((err) => log.warn({ err: (err as Error).message }, 'cannot apply live edits'));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length) error = failed.map((r) => r.error).join('; ');
     } catch (err) {
@@ -186,8 +189,10 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         }, s.liveDebounceMs ?? 2000),
       );
     };
+    const live = liveHandlers({ ...deps, source: src, owner }, targets, syncSoon);
+    applyPendingEdits = live.applyPending;
     const handlers = {
-      ...liveHandlers({ ...deps, source: src, owner }, targets, syncSoon),
+      ...live,
       // GramJS has no channel gap recovery: whatever was posted while disconnected comes with a normal sync
       onReconnect: () => enqueue(null),
     };
