@@ -31,7 +31,10 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
   } catch (err) {
     if (err instanceof SessionExpiredError) await sessionStoreFor(config, db).markExpired().catch(() => undefined);
     // a second connection with the same session would get it revoked: let the running worker do it
-    if (err instanceof SessionInUseError && err.holder?.kind === 'worker' && !dryRun) return queueInWorker(ctx, only, ac.signal);
+    if (err instanceof SessionInUseError && err.holder?.kind === 'worker') {
+      if (!dryRun) return queueInWorker(ctx, only, ac.signal);
+      throw Object.assign(new Error(`${err.message}: a dry run needs its own connection, so stop the worker first`), { userFacing: true });
+    }
     throw err;
   }
   try {

@@ -205,7 +205,9 @@ export function chatFromMessages(
     if (m.success) raw.push(m.data);
     else invalid++;
   }
-  const oldShape = raw.some((m) => typeof m.from_id === 'number') || (!raw.some((m) => typeof m.from_id === 'string') && !raw.some((m) => m.date_unixtime != null));
+  // the id of an HTML export comes from --channel-id, never from an old export's encoding
+  const oldShape =
+    format === 'json' && (raw.some((m) => typeof m.from_id === 'number') || (!raw.some((m) => typeof m.from_id === 'string') && !raw.some((m) => m.date_unixtime != null)));
   raw.sort((a, b) => a.id - b.id);
   const messages: IncomingMessage[] = [];
   const files = new Map<number, string>();
