@@ -195,6 +195,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
     });
   const ctx: RunContext = { channel, counts, publish, recordError, retry };
   const gaps = await listGapMessageIds(deps.db, channel.id);
+  counts.gapsOpen = gaps.size;
 
   // heartbeat while long operations (FloodWait sleeps, big downloads) run
   const beat = setInterval(() => void publish(true).catch(() => undefined), 30_000);
@@ -294,6 +295,7 @@ async function retryGaps(deps: RunDeps, ctx: RunContext, source: RunSource, opts
     if (gone.length) {
       await closeGaps(deps.db, ctx.channel.id, gone);
       for (const id of gone) gaps.delete(id);
+      ctx.counts.gapsOpen = gaps.size;
       ctx.counts.gapsFilled = (ctx.counts.gapsFilled ?? 0) + gone.length;
     }
     for (const m of list) if (m) found.push(m);
@@ -365,6 +367,7 @@ async function processBatch(
     mode.gaps.delete(m.id);
     await closeGaps(deps.db, channel.id, [m.id]);
     ctx.counts.gapsFilled = (ctx.counts.gapsFilled ?? 0) + 1;
+    ctx.counts.gapsOpen = mode.gaps.size;
   };
   const processOne = async (m: IncomingMessage) => {
     ctx.counts.scanned++;
@@ -419,6 +422,7 @@ async function processBatch(
       ctx.recordError(m.id, err);
       const gap = await recordGapFailure(deps.db, { channelId: channel.id, messageId: m.id, reason: gapReason(err), error: errorText(err) });
       mode.gaps.add(m.id);
+      ctx.counts.gapsOpen = mode.gaps.size;
       log.warn({ message: m.id, err: errorText(err), attempts: gap.attempts, retryAt: gap.nextAttemptAt }, 'message failed repeatedly; kept as a gap for a later run');
     }
   };
