@@ -9,6 +9,7 @@ import { Api, TelegramClient, errors, helpers } from 'telegram';
 import { StringSession } from 'telegram/sessions/index.js';
 import { _handleUpdate } from 'telegram/client/updates.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
+import { Logger as GramLogger, LogLevel } from 'telegram/extensions/Logger.js';
 import { createLogger } from '@waifudex/core/logger';
 import { GramjsSource, markedChannelId, type GramClient } from './gramjs-source.js';
 import type { IncomingMessage } from './source.js';
@@ -18,8 +19,7 @@ const channel = { peerId: '1234567890', accessHash: '999', title: 'T', username:
 const other = '555';
 
 function offlineClient(): TelegramClient {
-  const client = new TelegramClient(new StringSession(''), 1, '0'.repeat(32), { connectionRetries: 1, autoReconnect: false });
-  client.setLogLevel('none' as never);
+  const client = new TelegramClient(new StringSession(''), 1, '0'.repeat(32), { connectionRetries: 1, autoReconnect: false, baseLogger: new GramLogger(LogLevel.NONE) });
   client.invoke = (async (req: { className: string }) => {
     throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'USERNAME_INVALID' }), req as never);
   }) as never;
