@@ -42,6 +42,8 @@ const envSchema = z.object({
   TELEGRAM_CHANNELS: z.string().default(''),
   /** Optional proxy for Telegram: socks5://[user:pass@]host:port (GramJS speaks SOCKS4/5 only). */
   TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^socks[45]:\/\/.+:\d+/, 'must be socks5://host:port (Telegram clients support SOCKS proxies only)').optional()),
+  /** Seconds any one Telegram call (connect, request) may take before it counts as unreachable; downloads get 4×. */
+  TELEGRAM_TIMEOUT_SECONDS: intIn(1, 3600, 30),
   /** Secret that encrypts the stored Telegram session; generated into DATA_DIR when unset. */
   SESSION_SECRET: optionalString,
   /** Cron expression of the scheduled sync. */
@@ -82,6 +84,7 @@ export interface Config {
     apiHash: string | undefined;
     channels: string[];
     proxy: string | undefined;
+    timeoutMs: number;
   };
   sessionSecret: string | undefined;
   sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiHash: e.TELEGRAM_API_HASH,
       channels: e.TELEGRAM_CHANNELS.split(',').map((s) => s.trim()).filter(Boolean),
       proxy: e.TELEGRAM_PROXY,
+      timeoutMs: e.TELEGRAM_TIMEOUT_SECONDS * 1000,
     },
     sessionSecret: e.SESSION_SECRET,
     sync: {
