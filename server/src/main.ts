@@ -12,6 +12,7 @@ import { createAuthService } from '@waifudex/core/services/auth.service';
 import { ensureFirstAdmin } from '@waifudex/core/services/first-run.service';
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
+import { scheduleSessionPurge } from './session-purge.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -33,8 +34,12 @@ runMain(async () => {
     version: VERSION,
     auth,
     trustProxy: config.trustProxy,
+    publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
+    searchRateLimitPerMinute: config.searchRateLimitPerMinute,
     routers: features.routers,
   });
+  const stopPurge = scheduleSessionPurge(auth, logger);
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -50,6 +55,7 @@ runMain(async () => {
     closing = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    stopPurge();
     await features.stop();
     await db.close();
     process.exit(0);

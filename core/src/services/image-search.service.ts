@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
 import { prepareQuery, rankCandidates, type MatchStage, type Verdict, type VerifyLoader } from '../images/search-engine.js';
@@ -97,7 +98,7 @@ class Lru<K, V> {
 
 export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
   const { db, logger } = opts;
-  const urlFor = opts.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
+  const urlFor = opts.urlFor ?? imageUrl;
   const maxMatches = opts.maxMatches ?? 10;
   const pollMs = opts.pollMs ?? 2000;
   const index = new SearchIndex();
