@@ -25,15 +25,15 @@ const ERROR_TEXT: Record<number, string> = {
 
 /** Converts one schema; its named sub-schemas are collected into `components`. */
 function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
-  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  const raw = JSON.stringify(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }));
+  const out = JSON.parse(raw.replace(/"#\/\$defs\/([^"]+)"/g, (_m, n) => `"#/components/schemas/${n}"`)) as Json;
   const { $schema: _s, $defs, ...rest } = out;
   for (const [name, def] of Object.entries(($defs ?? {}) as Json)) {
-    // Request (input) and response (output) views of one schema can differ (defaults, transforms).
-    const key = io === 'input' && components[name] && JSON.stringify(components[name]) !== JSON.stringify(def) ? `${name}Input` : name;
-    components[key] = def;
+    // Request (input) and response (output) views of one schema could differ (defaults, transforms): keep the first, flag a clash.
+    if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(def)) throw new Error(`schema ${name} differs between uses (${io})`);
+    components[name] = def;
   }
-  const text = JSON.stringify(rest).replace(/"#\/\$defs\/([^"]+)"/g, (_m, n) => `"#/components/schemas/${n}"`);
-  return JSON.parse(text);
+  return rest;
 }
 
 function parameters(op: Operation, components: Json): Json[] {
@@ -77,7 +77,7 @@ export function buildOpenApi(version: string): Json {
   const components: Json = {};
   const paths: Json = {};
   for (const op of operations) (paths[op.path] ??= {})[op.method] = operation(op, components);
-  components.Error = convert(errorBody, 'output', components);
+  convert(errorBody, 'output', components); // registers the named Error schema
   const errorResponses = Object.fromEntries(
     Object.entries(ERROR_TEXT).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
   );
