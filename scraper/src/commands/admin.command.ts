@@ -12,7 +12,7 @@ import type { CommandContext } from '../context.js';
 const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
 
 /** Line reader over stdin; on a terminal the typed characters of a secret are not echoed. */
-function createPrompt() {
+function createPrompt(input: NodeJS.ReadableStream & { isTTY?: boolean }) {
   let muted = false;
   const output = new Writable({
     write(chunk, _enc, cb) {
@@ -20,8 +20,8 @@ function createPrompt() {
       cb();
     },
   });
-  const tty = Boolean(process.stdin.isTTY);
-  const rl = readline.createInterface({ input: process.stdin, output, terminal: tty });
+  const tty = Boolean(input.isTTY);
+  const rl = readline.createInterface({ input, output, terminal: tty });
   const lines = rl[Symbol.asyncIterator]();
   return {
     tty,
@@ -44,12 +44,12 @@ function createPrompt() {
   };
 }
 
-export default async function admin(args: string[], ctx: CommandContext): Promise<void> {
+export default async function admin(args: string[], ctx: CommandContext, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<void> {
   const create = args.includes('--create');
   const [sub, username = ctx.config.admin.username] = args.filter((a) => a !== '--create');
   if (sub !== 'set-password') throw userError('usage: npm run admin -- set-password [USERNAME] [--create]');
   const auth = createAuthService({ db: ctx.db });
-  const prompt = createPrompt();
+  const prompt = createPrompt(input);
   try {
     if (!(await auth.adminExists(username)) && (await auth.countAdmins()) > 0 && !create) {
       if (!prompt.tty) throw userError(`no admin named "${username}"; add --create to create a second admin`);
