@@ -40,12 +40,25 @@ export interface AppDeps {
   routers?: Router[];
 }
 
+/** Says once that a proxy seems to be in front while TRUST_PROXY is off (every visitor then shares one address). */
+function warnOnUntrustedProxy(logger: Logger): express.RequestHandler {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for']) {
+      warned = true;
+      logger.warn('requests carry X-Forwarded-For but TRUST_PROXY is off: all visitors share the proxy\'s address and limits; set TRUST_PROXY=1 for one proxy hop');
+    }
+    next();
+  };
+}
+
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   if (deps.requestLogging !== false) app.use(requestLog(deps.logger));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ crossOrigin: Boolean(deps.corsOrigins?.length) }));
+  if (!deps.trustProxy) app.use(warnOnUntrustedProxy(deps.logger));
   if (deps.corsOrigins?.length) {
     // Credentials stay off: external clients authenticate with API tokens, never with the admin's cookie.
     app.use('/api', cors({ origin: deps.corsOrigins, credentials: false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));

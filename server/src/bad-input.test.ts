@@ -131,8 +131,9 @@ describe('NUL bytes', () => {
 
 describe('text queries', () => {
   it('are capped in length', async () => {
-    expect((await call(`/api/v1/characters?q=${'a'.repeat(100)}`)).status).toBe(200);
-    const res = await call(`/api/v1/characters?q=${'a'.repeat(101)}`);
+    expect((await call(`/api/v1/characters?q=${'a'.repeat(64)}`)).status).toBe(200);
+    const res = await call(`/api/v1/characters?q=${'a'.repeat(65)}`);
     expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/q .*64/);
   });
 });

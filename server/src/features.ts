@@ -10,7 +10,7 @@ import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { similarRoutes } from './routes/similar.routes.js';
 import { adminGuard } from './middleware/auth.js';
-import { createImageGate } from './http/image-gate.js';
+import { createWorkGate } from './http/work-gate.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
@@ -38,7 +38,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   await search.start();
   stoppers.push(async () => search.stop());
   // One bound for every route that decodes images, so their sum stays within the machine.
-  const gate = createImageGate(config.imageWork);
+  const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),

@@ -30,7 +30,7 @@ export const pageQuery = z.object({
 });
 
 /** Longest text search: longer queries cost seconds of trigram matching and never help finding a name. */
-export const MAX_TEXT_QUERY = 100;
+export const MAX_TEXT_QUERY = 64;
 
 /** Free-text search of the gallery. */
 export const textQuery = text(MAX_TEXT_QUERY).default('');

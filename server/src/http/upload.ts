@@ -1,6 +1,6 @@
 /**
  * Multipart uploads of one image: streamed to a temporary file (so many large uploads at once do not
- * pile up in memory), read back only when its turn comes (see image-gate.ts), deleted when the response ends.
+ * pile up in memory), read back only when its turn comes (see work-gate.ts), deleted when the response ends.
  * Any multipart the parser cannot read (no boundary, garbage, cut short) is a 400, a too-big file a 413.
  */
 import fs from 'node:fs';

@@ -4,7 +4,22 @@
  * alone they only add a growing, capped delay: locking a name would let anyone lock the real admin out.
  * An attempt reserves its slot before the password is checked, so a concurrent burst cannot overrun the budget.
  */
+import ipaddr from 'ipaddr.js';
 import { TooManyRequestsError } from '@waifudex/core/errors';
+
+/** Buckets kept at most; beyond it the oldest go first, so a flood of made-up names cannot exhaust memory. */
+const MAX_BUCKETS = 50_000;
+
+/** An IPv6 client usually holds a whole /64, so it counts as one address. */
+function addressKey(address: string): string {
+  try {
+    const ip = ipaddr.process(address);
+    if (ip.kind() === 'ipv6') return `${(ip as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
+    return ip.toString();
+  } catch {
+    return address;
+  }
+}
 
 export interface LoginLimiterOptions {
   /** Failures per (address, username) and window (default 5). */
@@ -55,9 +70,14 @@ export function createLoginLimiter(opts: LoginLimiterOptions = {}) {
   }
 
   function sweep() {
-    if (buckets.size < 10_000) return;
+    if (buckets.size < MAX_BUCKETS) return;
     const t = now();
     for (const [k, b] of buckets) if (b.resetAt <= t && b.inFlight === 0) buckets.delete(k);
+    for (const [k, b] of buckets) {
+      if (buckets.size < MAX_BUCKETS * 0.9) break;
+      // Per-address buckets are kept: dropping them would hand an attacker a fresh budget.
+      if (b.inFlight === 0 && !k.startsWith('addr:')) buckets.delete(k);
+    }
   }
 
   return {
@@ -65,6 +85,7 @@ export function createLoginLimiter(opts: LoginLimiterOptions = {}) {
     begin(address: string, username: string): LoginAttempt {
       sweep();
       const user = username.toLowerCase();
+      address = addressKey(address);
       const pair = bucket(`pair:${address}\u0000${user}`);
       const addr = bucket(`addr:${address}`);
       const name = bucket(`user:${user}`);

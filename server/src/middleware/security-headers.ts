@@ -6,7 +6,8 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
-export function securityHeaders(): RequestHandler {
+/** `crossOrigin`: let other sites embed our images (when CORS is on for external clients). */
+export function securityHeaders(opts: { crossOrigin?: boolean } = {}): RequestHandler {
   const base = {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -27,6 +28,7 @@ export function securityHeaders(): RequestHandler {
     frameguard: { action: 'deny' as const },
     referrerPolicy: { policy: 'same-origin' as const },
     crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: { policy: opts.crossOrigin ? ('cross-origin' as const) : ('same-origin' as const) },
   };
   const plain = helmet({ ...base, strictTransportSecurity: false });
   const secure = helmet({ ...base, strictTransportSecurity: { maxAge: 180 * 24 * 3600, includeSubDomains: false } });

@@ -11,7 +11,7 @@ import {
 import { parseOr400 } from '../middleware/validate.js';
 import { presentAdminCharacterDetail, presentAdminListItem, presentCharacterDetail } from '../presenters/admin-character.presenter.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, imageUpload, readUpload, uploadedFile } from '../http/upload.js';
-import { createImageGate, type ImageGate } from '../http/image-gate.js';
+import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
 export { DEFAULT_MAX_UPLOAD_BYTES };
 
@@ -39,13 +39,13 @@ export interface AdminCharacterRoutesDeps {
   /** Told about added/removed artworks and edited characters (e.g. to keep the reverse-search index current). */
   onChange?: AdminCharactersDeps['onChange'];
   /** Shared bound on image decoding. */
-  gate?: ImageGate;
+  gate?: WorkGate;
 }
 
 export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
   const svc = createAdminCharactersService(deps);
   const upload = imageUpload({ maxBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, fields: 20 });
-  const gate = deps.gate ?? createImageGate({ concurrency: 2, queue: 8 });
+  const gate = deps.gate ?? createWorkGate({ concurrency: 2, queue: 8 });
   const admin = deps.requireAdmin;
   const r = Router();
 

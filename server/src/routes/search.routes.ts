@@ -10,7 +10,7 @@ import { BadRequestError } from '@waifudex/core/errors';
 import type { SearchResult } from '@waifudex/core/api/index';
 import { fetchRemoteImage } from '../http/fetch-remote-image.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, imageUpload, readUpload, uploadedFile } from '../http/upload.js';
-import { createImageGate, type ImageGate } from '../http/image-gate.js';
+import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
 export interface SearchRoutesDeps {
   search: ImageSearchService;
@@ -22,14 +22,14 @@ export interface SearchRoutesDeps {
   /** Tests only: allow `{url}` on loopback. */
   allowPrivateUrls?: boolean;
   /** Shared bound on image decoding (default: 2 at once, 8 waiting). */
-  gate?: ImageGate;
+  gate?: WorkGate;
 }
 
 /** Router with POST /api/v1/search/image. Mount with `app.use(searchRoutes(deps))`. */
 export function searchRoutes(deps: SearchRoutesDeps): express.Router {
   const maxBytes = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const timeoutMs = deps.fetchTimeoutMs ?? 10_000;
-  const gate = deps.gate ?? createImageGate({ concurrency: 2, queue: 8 });
+  const gate = deps.gate ?? createWorkGate({ concurrency: 2, queue: 8 });
   const router = express.Router();
 
   router.post('/api/v1/search/image', imageUpload({ maxBytes }), async (req, res) => {

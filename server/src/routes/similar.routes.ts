@@ -11,18 +11,18 @@ import type { SimilarArtworksService } from '@waifudex/core/services/similar-art
 import { idParams, similarQuery, type SimilarList } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, imageUpload, readUpload, uploadedFile } from '../http/upload.js';
-import { createImageGate, type ImageGate } from '../http/image-gate.js';
+import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
 export interface SimilarRoutesDeps {
   similar: SimilarArtworksService;
   /** Largest accepted upload in bytes (default 25 MB). */
   maxUploadBytes?: number;
-  gate?: ImageGate;
+  gate?: WorkGate;
 }
 
 export function similarRoutes(deps: SimilarRoutesDeps): Router {
   const upload = imageUpload({ maxBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES });
-  const gate = deps.gate ?? createImageGate({ concurrency: 2, queue: 8 });
+  const gate = deps.gate ?? createWorkGate({ concurrency: 2, queue: 8 });
   const r = Router();
 
   r.get('/api/v1/characters/:id/similar', async (req, res) => {

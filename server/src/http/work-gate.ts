@@ -1,27 +1,30 @@
 /**
- * Bounded queue for image decoding and verification: at most `concurrency` jobs run at once, up to
- * `queue` more wait at most `maxWaitMs`, and the rest are refused at once with 503 + Retry-After.
- * Keeps a flood of searches from starving browsing and from holding many decoded images in memory.
+ * Bounded queue for expensive work (image decoding and verification, fuzzy text search): at most
+ * `concurrency` jobs run at once, up to `queue` more wait at most `maxWaitMs`, and the rest are refused
+ * at once with 503 + Retry-After. Keeps a flood of searches from starving browsing and from holding many
+ * decoded images in memory.
  */
 import { ServiceUnavailableError } from '@waifudex/core/errors';
 
-export interface ImageGateOptions {
+export interface WorkGateOptions {
   concurrency: number;
   queue: number;
   /** Longest wait for a slot (default 5 s). */
   maxWaitMs?: number;
+  /** What the 503 message says is busy (default "image searches"). */
+  what?: string;
 }
 
-export interface ImageGate {
+export interface WorkGate {
   run<T>(job: () => Promise<T>): Promise<T>;
   stats(): { running: number; waiting: number };
 }
 
-export function createImageGate(opts: ImageGateOptions): ImageGate {
+export function createWorkGate(opts: WorkGateOptions): WorkGate {
   const maxWaitMs = opts.maxWaitMs ?? 5000;
   let running = 0;
   const waiting: Array<{ go: () => void; timer: NodeJS.Timeout }> = [];
-  const busy = () => new ServiceUnavailableError('The server is busy with other image searches; try again in a moment.', 2);
+  const busy = () => new ServiceUnavailableError(`The server is busy with other ${opts.what ?? 'image searches'}; try again in a moment.`, 2);
 
   function acquire(): Promise<void> {
     if (running < opts.concurrency) {
