@@ -6,12 +6,27 @@ const run = z
   .object({
     id: idSchema,
     kind: z.string(),
-    status: z.string(),
+    status: z.enum(['running', 'ok', 'failed', 'cancelled']),
     started_at: timestamp,
     finished_at: timestamp.nullable(),
     heartbeat_at: timestamp,
-    counts: z.record(z.string(), z.unknown()).meta({ description: 'Progress counters (scanned, downloaded, new, …).' }),
-    errors: z.array(z.unknown()),
+    // These keys keep the sync worker's camelCase for now: the admin sync page reads them (see docs/api.md).
+    counts: z
+      .object({
+        scanned: z.number().int(),
+        downloaded: z.number().int(),
+        new: z.number().int(),
+        updated: z.number().int(),
+        hidden: z.number().int(),
+        failed: z.number().int(),
+        skipped: z.record(z.string(), z.number().int()),
+        floodWaitSeconds: z.number(),
+        waitingUntil: timestamp.nullable().optional(),
+        remaining: z.number().int().nullable().optional(),
+        lastMessageId: z.number().int().optional(),
+      })
+      .meta({ description: 'Progress counters.' }),
+    errors: z.array(z.object({ messageId: z.number().int().nullable(), error: z.string(), at: timestamp })),
     error: z.string().nullable(),
   })
   .meta({ id: 'SyncRun' });

@@ -5,7 +5,8 @@ import { NotFoundError } from '@waifudex/core/errors';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { countPendingSyncRequests, listSyncOverview, requestSync, type SyncRun } from '@waifudex/core/repos/sync-runs.repo';
 import { loadTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
-import { syncRequestBody } from '@waifudex/core/api/index';
+import { syncRequestBody, type syncOverview, type syncRequested } from '@waifudex/core/api/index';
+import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
 
 function presentRun(r: SyncRun | null) {
@@ -45,14 +46,14 @@ export function syncRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Rout
         last_run: presentRun(o.lastRun),
         running: presentRun(o.running),
       })),
-    });
+    } satisfies z.input<typeof syncOverview>);
   });
   r.post('/api/v1/admin/sync', deps.requireAdmin, async (req, res) => {
     const body = parseOr400(syncRequestBody, req.body ?? {}, 'body');
     const channelId = body.channel_id ?? null;
     if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
     const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
-    res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } });
+    res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } } satisfies z.infer<typeof syncRequested>);
   });
   return r;
 }
