@@ -36,6 +36,13 @@ const sections: Section[] = [
       return mod.runImageSearchBench();
     },
   },
+  {
+    name: 'http abuse',
+    run: async () => {
+      const mod = await import('./http.bench.js');
+      return mod.runHttpBench();
+    },
+  },
 ];
 
 const only = process.argv.slice(2);

@@ -44,3 +44,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
   });
 });
+
+describe('HTTP settings', () => {
+  it.each([
+    ['', false], ['false', false], ['0', false], ['1', 1], ['2', 2], ['true', true],
+    ['loopback', 'loopback'], ['127.0.0.1,10.0.0.0/8', '127.0.0.1,10.0.0.0/8'],
+  ] as const)('TRUST_PROXY=%s is Express trust proxy %s', (v, expected) => {
+    expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(expected);
+  });
+
+  it('PUBLIC_URL becomes an origin; CORS_ORIGINS a list; limits have defaults', () => {
+    const c = loadConfig({ PUBLIC_URL: 'https://gallery.example.org/some/path', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(c.publicUrl).toBe('https://gallery.example.org');
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.searchRateLimitPerMinute).toBe(20);
+    expect(c.imageWork).toEqual({ concurrency: 2, queue: 8 });
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://x' })).toThrow(/PUBLIC_URL/);
+  });
+});

@@ -63,9 +63,33 @@ const envSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   /** Optional CLIP model (folder or hub id) for "similar artwork" suggestions. */
   CLIP_MODEL: optionalString,
-  /** Trust X-Forwarded-* from a reverse proxy. */
-  TRUST_PROXY: bool(false),
+  /**
+   * Which X-Forwarded-* senders to believe, as Express's `trust proxy`: `false` (default, no proxy),
+   * `1` for one reverse proxy in front (the usual Caddy/nginx/Traefik set-up), a hop count, or the proxy's
+   * addresses/subnets (`127.0.0.1,10.0.0.0/8`, `loopback`). `true` trusts every hop, so any client can pick
+   * its own address with X-Forwarded-For and escape the per-address limits: use it only if the proxy strips that header.
+   */
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
+  /** Public URL of the site behind a proxy that rewrites Host (e.g. https://gallery.example.org); admin writes must come from it. */
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Origins allowed to call the API from a browser (CORS), comma-separated; empty = off. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Image searches per address (or API token) and minute. */
+  SEARCH_RATE_LIMIT: intIn(1, 100_000, 20),
+  /** Image decodes/verifications at once; the rest wait in a short queue. */
+  IMAGE_WORK_CONCURRENCY: intIn(1, 64, 2),
+  /** Image jobs that may wait for a slot; beyond that the server answers 503. */
+  IMAGE_WORK_QUEUE: intIn(0, 1000, 8),
 });
+
+/** TRUST_PROXY text → the value of Express's `trust proxy` setting. */
+function parseTrustProxy(v: string): boolean | number | string {
+  const s = v.trim();
+  if (s === '' || /^(0|false|no|off)$/i.test(s)) return false;
+  if (/^(true|yes|on)$/i.test(s)) return true;
+  if (/^\d+$/.test(s)) return Number(s);
+  return s;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -90,7 +114,12 @@ export interface Config {
   sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
   admin: { username: string; password: string | undefined };
   clipModel: string | undefined;
-  trustProxy: boolean;
+  /** Express `trust proxy` value (see TRUST_PROXY). */
+  trustProxy: boolean | number | string;
+  publicUrl: string | undefined;
+  corsOrigins: string[];
+  searchRateLimitPerMinute: number;
+  imageWork: { concurrency: number; queue: number };
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
@@ -143,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    searchRateLimitPerMinute: e.SEARCH_RATE_LIMIT,
+    imageWork: { concurrency: e.IMAGE_WORK_CONCURRENCY, queue: e.IMAGE_WORK_QUEUE },
   };
 }
 

@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { imageUrl } from '../api/image-url.js';
 import type { ImageEmbedder } from '../images/clip-embedder.js';
 import { NotFoundError } from '../errors.js';
 import {
@@ -87,7 +88,7 @@ export const MAX_K = 50;
 export function createSimilarArtworksService(deps: SimilarArtworksDeps): SimilarArtworksService {
   const { db, logger } = deps;
   const embedder = deps.embedder ?? null;
-  const urlFor = deps.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
+  const urlFor = deps.urlFor ?? imageUrl;
   const maxQueuedBytes = deps.maxQueuedBytes ?? 64 * 1024 * 1024;
   let failure: string | null = embedder ? null : 'CLIP_MODEL is not set';
   let starting: Promise<boolean> | null = null;

@@ -276,11 +276,11 @@ describe('docker-compose.yml', () => {
     const mounts = (services.proxy!.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '')));
     for (const m of mounts.filter((m) => m.startsWith('/') || m.startsWith('.'))) expect(fs.existsSync(path.resolve(repo, m)), m).toBe(true);
     // an operator's value reaches both, and TRUST_PROXY / BIND_ADDRESS / IMAGE_TARGET pass through
-    const env = { ...process.env, POSTGRES_PASSWORD: 'config-check', MAX_UPLOAD_BYTES: '1048576', TRUST_PROXY: 'true', BIND_ADDRESS: '127.0.0.1', IMAGE_TARGET: 'runtime-clip' };
+    const env = { ...process.env, POSTGRES_PASSWORD: 'config-check', MAX_UPLOAD_BYTES: '1048576', TRUST_PROXY: '1', BIND_ADDRESS: '127.0.0.1', IMAGE_TARGET: 'runtime-clip' };
     const custom = config(['proxy'], env).services;
     expect(custom.proxy!.environment!.MAX_UPLOAD_BYTES).toBe('1048576');
     expect(custom.server!.environment!.MAX_UPLOAD_BYTES).toBe('1048576');
-    expect(custom.server!.environment!.TRUST_PROXY).toBe('true');
+    expect(custom.server!.environment!.TRUST_PROXY).toBe('1');
     expect(JSON.stringify(custom.server!.ports)).toMatch(/127\.0\.0\.1/);
     for (const name of ['server', 'scraper', 'migrate']) expect(custom[name]!.build?.target, name).toBe('runtime-clip');
     for (const name of ['server', 'scraper']) expect(config([]).services[name]!.build?.target, name).toBe('runtime');
