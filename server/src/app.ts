@@ -8,7 +8,8 @@ import { apiNotFound, errorHandler } from './middleware/error-handler.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { characterRoutes } from './routes/characters.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
-import { sessionMiddleware } from './middleware/auth.js';
+import { requireAdmin, sessionMiddleware } from './middleware/auth.js';
+import { settingsRoutes } from './routes/settings.routes.js';
 import type { AuthService } from '@waifudex/core/services/auth.service';
 
 export interface AppDeps {
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(authRoutes({ auth: deps.auth }));
   app.use(healthRoutes({ db: deps.db, version: deps.version }));
   app.use(characterRoutes({ db: deps.db }));
+  app.use(settingsRoutes({ db: deps.db, requireAdmin }));
   for (const r of deps.routers ?? []) app.use(r);
   app.use('/api', apiNotFound);
 
