@@ -29,6 +29,11 @@ export function authRoutes(deps: { auth: AuthService; limiter?: ReturnType<typeo
     if (!req.admin) throw new UnauthorizedError('not logged in');
     res.json({ username: req.admin.username, csrf_token: req.admin.csrfToken, expires_at: req.admin.expiresAt.toISOString() });
   });
+  // The web app asks this on every load: an anonymous visit is a normal answer, not a 401 in the console.
+  r.get('/api/v1/auth/session', (req, res) => {
+    const a = req.admin;
+    res.json({ session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null });
+  });
   r.post('/api/v1/auth/logout', async (req, res) => {
     if (req.admin) await deps.auth.logout(req.admin.sessionId);
     clearSessionCookie(res);
