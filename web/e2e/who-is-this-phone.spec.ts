@@ -178,14 +178,29 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     }
   });
 
-  it('follows the admin guess setting: /grab with the first name word', async () => {
+  it('follows the admin guess setting set in Admin → Settings: /grab with the first name word', async () => {
     await s.auth.setAdminPassword('admin', 'correct horse');
-    const login = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse' }) });
-    const { csrf_token } = await login.json();
-    const cookie = /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0];
-    const put = await fetch(`${s.url}/api/v1/admin/settings/guess`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token }, body: JSON.stringify({ command: '/grab', name_form: 'first' }) });
-    expect(put.status).toBe(200);
-    const page = await open('phone');
+    const page = await open('phone', '/');
+    await page.goto(`${s.url}/admin/settings`);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill('correct horse');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('guess-form').waitFor();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=guess-command]') as HTMLInputElement).value === '/guess');
+    await page.getByTestId('guess-command').fill('/grab');
+    await page.getByTestId('guess-form-first').check();
+    expect(await page.getByTestId('guess-example').textContent()).toBe('/grab Nico');
+    await page.screenshot({ path: `${SHOTS}admin-settings-phone.png` });
+    await page.getByTestId('guess-save').click();
+    await page.getByTestId('guess-saved').waitFor();
+    // a bad command is refused by the server with its reason, and nothing changes
+    await page.getByTestId('guess-command').evaluate((el: HTMLInputElement) => el.removeAttribute('pattern'));
+    await page.getByTestId('guess-command').fill('/no spaces');
+    await page.getByTestId('guess-save').click();
+    expect(await page.getByTestId('guess-error').textContent()).toContain('must be a slash');
+    expect((await (await fetch(`${s.url}/api/v1/settings`)).json()).guess).toEqual({ command: '/grab', name_form: 'first' });
+
+    await page.getByTestId('nav-home').click();
     const nico = await generateDemoImage(0, SEEDS[0]![0]);
     await page.getByTestId('search-file').setInputFiles({ name: 'nico.jpg', mimeType: 'image/jpeg', buffer: nico });
     await answerBox(page);

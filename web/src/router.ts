@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'upload', name: 'admin-upload', component: () => import('./views/admin/AdminUploadView.vue') },
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
         { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },
+        { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
