@@ -2,16 +2,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
-import { listCharacters } from '@waifudex/core/repos/characters.repo';
+import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentCharacterListItem } from '../presenters/character.presenter.js';
 
-const listQuery = z.object({
+const filterQuery = z.object({
+  q: z.string().max(200).default(''),
+  anime: z.string().min(1).max(300).optional(),
+  rarity: z.string().min(1).max(100).optional(),
+  channel: z.string().regex(/^\d{1,18}$/, 'must be a channel id').optional(),
+});
+const listQuery = filterQuery.extend({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   per_page: z.coerce.number().int().min(1).max(100).default(24),
-  q: z.string().max(200).default(''),
+  sort: z.enum(['relevance', 'newest', 'name', 'anime']).optional(),
 });
+const suggestQuery = z.object({ q: z.string().max(100).default('') });
 
 // An emoji with its modifiers and joiners (🟡, ❄️, 👩‍🎤); variation selectors are dropped so ❄ finds ❄️ too.
 const EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*/gu;
@@ -22,19 +29,35 @@ export function splitEmojis(q: string): { text: string; emojis: string[] } {
   return { text: q.replace(EMOJI, ' ').trim(), emojis };
 }
 
+function toSearch(f: z.infer<typeof filterQuery>): CharacterSearch {
+  const { text, emojis } = splitEmojis(f.q);
+  return { text: normalizeForSearch(text), emojis, anime: f.anime, rarity: f.rarity, channelId: f.channel };
+}
+
 export function characterRoutes(deps: { db: Db }): Router {
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
     const query = parseOr400(listQuery, req.query, 'query');
-    const { text, emojis } = splitEmojis(query.q);
-    const { items, total } = await listCharacters(deps.db, { page: query.page, perPage: query.per_page, search: normalizeForSearch(text), emojis });
+    const search = toSearch(query);
+    const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
+    const { items, total } = await searchCharacters(deps.db, search, { page: query.page, perPage: query.per_page, sort });
     res.json({
       page: query.page,
       per_page: query.per_page,
       total,
       total_pages: Math.ceil(total / query.per_page),
+      sort,
+      // "Did you mean …" when nothing matched what was typed
+      suggestion: total === 0 && search.text ? await didYouMean(deps.db, search.text) : null,
       items: items.map(presentCharacterListItem),
     });
+  });
+  r.get('/api/v1/characters/facets', async (req, res) => {
+    res.json(await characterFacets(deps.db, toSearch(parseOr400(filterQuery, req.query, 'query'))));
+  });
+  r.get('/api/v1/characters/suggest', async (req, res) => {
+    const { q } = parseOr400(suggestQuery, req.query, 'query');
+    res.json(await suggestNames(deps.db, normalizeForSearch(splitEmojis(q).text)));
   });
   return r;
 }
