@@ -70,8 +70,10 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       routers: ({ db, imagesDir }) => {
         svc = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0 });
         const spy = { ...svc, search: (bytes: Buffer, o?: { telegramPhotoId?: string }) => (received.push(bytes), svc!.search(bytes, o)) };
-        const fixtures = Router().get('/test-fixtures/screenshot.png', (_req, res) => void res.type('png').send(screenshot));
-        return [fixtures, searchRoutes({ search: spy as ImageSearchService })];
+        const fixtures = Router()
+          .get('/test-fixtures/screenshot.png', (_req, res) => void res.type('png').send(screenshot))
+          .get('/test-fixtures/notes.txt', (_req, res) => void res.type('text/plain').send('not a picture'));
+        return [fixtures, searchRoutes({ search: spy as ImageSearchService, allowPrivateUrls: true })];
       },
     });
     search = svc!;
@@ -208,5 +210,49 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     expect(await page.getByTestId('copy-guess').textContent()).toContain('/grab Nico');
     // a small JPEG is sent as it is
     expect(received.at(-1)!.equals(nico)).toBe(true);
+  });
+
+  it('phone: a /?url= link runs the URL search and keeps it in the address; failures say why, with no broken image', async () => {
+    const shot = `${s.url}/test-fixtures/screenshot.png`;
+    const page = await open('phone', `/?url=${encodeURIComponent(shot)}`);
+    await answerBox(page);
+    expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
+    expect(new URL(page.url()).searchParams.get('url')).toBe(shot);
+    for (const [bad, why] of [[`${s.url}/images/missing.png`, /HTTP 404/], [`${s.url}/test-fixtures/notes.txt`, /not a supported image/]] as const) {
+      await page.getByTestId('search-url').fill(bad);
+      await page.getByTestId('search-url-submit').click();
+      await page.getByTestId('search-error').filter({ hasText: why }).waitFor();
+      expect(new URL(page.url()).searchParams.get('url')).toBe(bad);
+      const broken = await page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=who-panel] img')].filter((i) => i.complete && i.naturalWidth === 0).length);
+      expect(broken).toBe(0);
+    }
+    await page.screenshot({ path: `${SHOTS}who-phone-url-error.png` });
+  });
+
+  it('phone: Share → Waifudex (the manifest share_target, handled by the service worker) opens the answer', async () => {
+    const page = await open('phone');
+    const manifest = await (await fetch(`${s.url}/manifest.webmanifest`)).json();
+    expect(manifest.share_target).toMatchObject({ action: '/share', method: 'POST', enctype: 'multipart/form-data' });
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload(); // the page is now controlled by the worker
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    received.length = 0;
+    // what the OS does on a share: a POST navigation of multipart form data to the share_target action
+    await page.evaluate(async () => {
+      const blob = await (await fetch('/test-fixtures/screenshot.png')).blob();
+      const form = Object.assign(document.createElement('form'), { method: 'POST', action: '/share', enctype: 'multipart/form-data' });
+      const input = Object.assign(document.createElement('input'), { type: 'file', name: 'image' });
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'shared.png', { type: 'image/png' }));
+      input.files = dt.files;
+      form.append(input);
+      document.body.append(form);
+      form.submit();
+    });
+    await page.waitForURL((u) => u.pathname === '/' && !u.searchParams.has('shared'));
+    await answerBox(page);
+    expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
+    expect(received).toHaveLength(1);
+    expect(received[0]!.length).toBeLessThan(screenshot.length / 4);
   });
 });
