@@ -255,4 +255,32 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     expect(received).toHaveLength(1);
     expect(received[0]!.length).toBeLessThan(screenshot.length / 4);
   });
+
+  it('phone on slow 4G: upload progress and Cancel; the shown wait is the real one (upload + answer)', async () => {
+    const page = await open('phone');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+    received.length = 0;
+    await page.getByTestId('search-file').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
+    await page.getByTestId('search-loading').waitFor();
+    await page.getByTestId('search-cancel').click();
+    await page.getByTestId('search-loading').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('search-result').count()).toBe(0);
+
+    const t0 = Date.now();
+    await page.getByTestId('search-file').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
+    await page.locator('[data-testid=search-loading][data-phase=uploading]').waitFor();
+    await answerBox(page);
+    const wall = Date.now() - t0;
+    const took = (await page.getByTestId('search-took').textContent())!;
+    const shown = Number(/Answered in ([\d.]+) (ms|s)/.exec(took)![1]) * (took.includes('ms (') ? 1 : 1000);
+    console.log(`[phone, slow 4G] pick → answer in view ${wall} ms; the page says "${took}"`);
+    expect(shown).toBeGreaterThan(Number(/search ([\d.]+) ms/.exec(took)?.[1] ?? 0)); // includes the upload, not only the server's time
+    expect(shown).toBeLessThanOrEqual(wall + 50);
+    expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
+  });
 });
+
+/** Chrome DevTools' "Slow 4G": 562.5 ms RTT, 1.44 Mbit/s down, 675 kbit/s up. */
+const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
