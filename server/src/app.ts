@@ -10,6 +10,7 @@ import { characterRoutes } from './routes/characters.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { requireAdmin, sessionMiddleware } from './middleware/auth.js';
 import { settingsRoutes } from './routes/settings.routes.js';
+import { pageMetaRoutes } from './routes/page-meta.routes.js';
 import type { AuthService } from '@waifudex/core/services/auth.service';
 
 export interface AppDeps {
@@ -48,6 +49,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/images', express.static(deps.imagesDir, { immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' }));
   app.use('/images', (_req, res) => void res.status(404).json({ error: { code: 'not_found', message: 'no such image' } }));
 
+  app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     app.use(express.static(deps.webDir, { index: false, maxAge: '1h' }));
