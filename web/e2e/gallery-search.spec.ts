@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
-import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
+import { ensureLocalChannel, upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import type { TestServer } from '../../server/src/testing/test-server.js';
 import { ensureWebBuilt, hasChromium, launchBrowser, startAppServer } from './helpers.js';
 
@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     ensureWebBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
     [s, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-    const a = await ensureLocalChannel(s.db, 'Waifu Spawns');
+    const a = await upsertChannelByPeer(s.db, { peerId: '1001', title: 'Waifu Spawns', username: 'WaifuSpawns' });
     const b = await ensureLocalChannel(s.db, 'Genshin Drops');
     // 26 fillers + 4 named: more than one page of 24
     for (let i = 0; i < 26; i++) {
@@ -158,15 +158,23 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
       expect(await page.title()).toBe(`${name} · Animal Crossing · Waifudex`);
       expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('detail-name');
       await page.getByTestId('more-from-anime').waitFor();
+      // a public channel's post is linked
+      const letter = name.slice(-1).charCodeAt(0) - 65;
+      expect(await page.getByTestId('source-post').getAttribute('href')).toBe(`https://t.me/WaifuSpawns/${100 + letter}`);
       await page.screenshot({ path: `${SHOTS}character-${size}.png` });
       await page.goBack();
       await page.getByTestId('character-card').nth(25).waitFor();
       await page.waitForFunction((want) => Math.abs(scrollY - want) < 40, y);
       expect(await page.getByTestId('search-input').inputValue()).toBe('villager');
       // the in-page Back link does the same
-      await page.getByTestId('character-link').nth(20).click();
+      const again = page.getByTestId('character-link').nth(20);
+      await again.scrollIntoViewIfNeeded();
+      const y2 = await page.evaluate(() => scrollY);
+      await again.click();
+      await page.getByTestId('detail-name').waitFor();
       await page.getByTestId('back-link').click();
-      await page.waitForFunction((want) => Math.abs(scrollY - want) < 40, y);
+      await page.getByTestId('character-card').nth(25).waitFor();
+      await page.waitForFunction((want) => Math.abs(scrollY - want) < 40, y2);
       expect(new URL(page.url()).search).toBe('?q=villager');
     });
   }

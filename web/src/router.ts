@@ -27,20 +27,25 @@ export const router = createRouter({
   scrollBehavior,
 });
 
-/** Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top; filters keep the place. */
+/** Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top once the new page is in; filters keep the place. */
 function scrollBehavior(to: RouteLocationNormalized, from: RouteLocationNormalized, saved: { left: number; top: number } | null) {
-  if (saved) return waitForHeight(saved.top).then(() => saved);
+  if (saved) return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then(() => saved);
   if (to.path === from.path) {
-    if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) return { el: '#gallery', top: 8 };
+    if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) {
+      const galleryTop = () => (document.getElementById('gallery')?.getBoundingClientRect().top ?? 0) + scrollY - 8;
+      return until(() => !document.querySelector('[data-testid=gallery-grid][aria-busy=true]') && document.documentElement.scrollHeight - innerHeight >= galleryTop())
+        .then(() => ({ el: '#gallery', top: 8 }));
+    }
     return false;
   }
   return { top: 0 };
 }
-function waitForHeight(top: number): Promise<void> {
+/** Resolves when `ok()` holds, checked every frame, or after 2 s. */
+function until(ok: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const check = () => (document.documentElement.scrollHeight - innerHeight >= top || performance.now() - t0 > 2000 ? resolve() : requestAnimationFrame(check));
-    check();
+    const check = () => (ok() || performance.now() - t0 > 2000 ? resolve() : requestAnimationFrame(check));
+    requestAnimationFrame(check);
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
-import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
+import { ensureLocalChannel, upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 let s: TestServer;
@@ -19,7 +19,7 @@ const SEEDS: Array<[name: string, anime: string, emoji: string, rarity: string, 
 
 beforeAll(async () => {
   s = await startTestServer();
-  const a = await ensureLocalChannel(s.db, 'Waifu Spawns');
+  const a = await upsertChannelByPeer(s.db, { peerId: '1001', title: 'Waifu Spawns', username: 'WaifuSpawns' });
   const b = await ensureLocalChannel(s.db, 'Genshin Drops');
   chan = { a: a.id, b: b.id };
   for (const [i, [name, anime, emoji, rarity, id, ch]] of SEEDS.entries()) {
@@ -88,5 +88,17 @@ describe('gallery search finds what people type', () => {
     expect(g.anime).toEqual([{ value: 'Genshin Impact', count: 2 }]);
     expect(await get('/api/v1/characters/suggest?q=h')).toEqual({ names: [], anime: [] });
     expect((await get('/api/v1/characters/suggest?q=hutao')).names).toEqual([{ value: 'Hu Tao', count: 1 }]);
+  });
+});
+
+describe('source posts', () => {
+  it('links artworks of public channels to their t.me post, and nothing for private ones', async () => {
+    const list = await get('/api/v1/characters?per_page=50');
+    const id = (n: string) => list.items.find((c: { name: string }) => c.name === n).id;
+    expect((await get(`/api/v1/characters/${id('Necrozma')}/posts`)).items).toEqual([
+      { artwork_id: list.items.find((c: { name: string }) => c.name === 'Necrozma').artwork.id, url: 'https://t.me/WaifuSpawns/1', channel: 'WaifuSpawns' },
+    ]);
+    expect((await get(`/api/v1/characters/${id('Hu Tao')}/posts`)).items).toEqual([]);
+    expect((await fetch(`${s.url}/api/v1/characters/x1/posts`)).status).toBe(400);
   });
 });

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
+import { listPublicPostLinks } from '@waifudex/core/repos/post-links.repo';
 import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { parseOr400 } from '../middleware/validate.js';
@@ -19,6 +20,7 @@ const listQuery = filterQuery.extend({
   sort: z.enum(['relevance', 'newest', 'name', 'anime']).optional(),
 });
 const suggestQuery = z.object({ q: z.string().max(100).default('') });
+const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a character id') });
 
 // An emoji with its modifiers and joiners (🟡, ❄️, 👩‍🎤); variation selectors are dropped so ❄ finds ❄️ too.
 const EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*/gu;
@@ -58,6 +60,11 @@ export function characterRoutes(deps: { db: Db }): Router {
   r.get('/api/v1/characters/suggest', async (req, res) => {
     const { q } = parseOr400(suggestQuery, req.query, 'query');
     res.json(await suggestNames(deps.db, normalizeForSearch(splitEmojis(q).text)));
+  });
+  // links to the source posts in public channels (the detail page shows them)
+  r.get('/api/v1/characters/:id/posts', async (req, res) => {
+    const { id } = parseOr400(idParam, req.params, 'path');
+    res.json({ items: (await listPublicPostLinks(deps.db, id)).map((p) => ({ artwork_id: p.artworkId, url: p.url, channel: p.channel })) });
   });
   return r;
 }

@@ -41,3 +41,5 @@ export function listCharacters(p: GalleryFilters & { page: number; perPage: numb
 export const getFacets = (f: GalleryFilters, signal?: AbortSignal) => api<Facets>(`/api/v1/characters/facets?${filterParams(f)}`, { signal });
 export const suggest = (q: string, signal?: AbortSignal) => api<Suggestions>(`/api/v1/characters/suggest?${new URLSearchParams({ q })}`, { signal });
 export const getCharacter = (id: string) => api<CharacterDetailDto>(`/api/v1/characters/${encodeURIComponent(id)}`);
+export interface PostLinkDto { artwork_id: string; url: string; channel: string }
+export const getPostLinks = (id: string) => api<{ items: PostLinkDto[] }>(`/api/v1/characters/${encodeURIComponent(id)}/posts`);
