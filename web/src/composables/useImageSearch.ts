@@ -83,7 +83,7 @@ export function useImageSearch() {
   function searchUrl(url: string) {
     const u = url.trim();
     if (!/^https?:\/\/\S+$/i.test(u)) return fail('Enter a full image address starting with http:// or https://');
-    setPreview(u); // the answer view hides it if the browser cannot load it
+    setPreview(null); // a remote picture is not loaded in the page (the CSP allows our own images only, and it would tell that host who looked)
     upload.value = null;
     return run((_mine, signal) => {
       phase.value = 'searching';
