@@ -43,6 +43,13 @@ const sections: Section[] = [
       return mod.runHttpBench();
     },
   },
+  {
+    name: 'web app on slow 4G',
+    run: async () => {
+      const mod = await import('./web-slow4g.bench.js');
+      return mod.runWebSlow4gBench();
+    },
+  },
 ];
 
 const only = process.argv.slice(2);
