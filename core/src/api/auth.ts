@@ -27,3 +27,6 @@ export const createdToken = z
 export type CreatedToken = z.infer<typeof createdToken>;
 export const tokenList = z.object({ items: z.array(apiToken) });
 export type TokenList = z.infer<typeof tokenList>;
+
+export const sessionState = z.object({ session: sessionInfo.nullable() }).meta({ id: 'SessionState', description: 'The current session, or null for a visitor (never a 401).' });
+export type SessionState = z.infer<typeof sessionState>;

@@ -63,3 +63,25 @@ export const reparseResult = z.object({
   conflicts: z.array(z.object({ character_id: idSchema, error: z.string() })),
 });
 export const parsingSaved = z.object({ channel, reparsed: reparseResult.nullable() });
+
+export const templateProposals = z
+  .object({
+    total: z.number().int().meta({ description: 'Stored captions the proposals were measured on.' }),
+    order: z.enum(['name_first', 'series_first']).nullable().meta({ description: 'Order of free-form "A - B" captions the channel settles (null: not enough evidence).' }),
+    order_certainty: z.number(),
+    freeform_posts: z.number().int(),
+    proposals: z.array(
+      z.object({
+        template: z.string(),
+        fields: z.array(z.enum(['name', 'anime', 'rarity', 'rarity_emoji', 'source_id', 'variant'])),
+        parsed: z.number().int(),
+        total: z.number().int(),
+        coverage: z.number().meta({ description: 'parsed / total, 0..1.' }),
+        agreement: z.number().meta({ description: 'Of the parsed posts, the share giving the same name as the built-in parser.' }),
+        cluster_size: z.number().int(),
+        example: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'TemplateProposals' });
+export type TemplateProposals = z.infer<typeof templateProposals>;

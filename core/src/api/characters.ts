@@ -65,3 +65,18 @@ export const characterDetail = z
   })
   .meta({ id: 'CharacterDetail' });
 export type CharacterDetail = z.infer<typeof characterDetail>;
+
+const facetValue = z.object({ value: z.string(), label: z.string(), count: z.number().int() });
+export const characterFacets = z
+  .object({ anime: z.array(facetValue), rarity: z.array(facetValue), channel: z.array(facetValue) })
+  .meta({ id: 'CharacterFacets', description: 'Counts of each filter value among the characters the other filters leave.' });
+export type CharacterFacets = z.infer<typeof characterFacets>;
+
+const suggestion = z.object({ value: z.string(), count: z.number().int() });
+export const characterSuggestions = z.object({ names: z.array(suggestion), anime: z.array(suggestion) }).meta({ id: 'CharacterSuggestions' });
+export type CharacterSuggestions = z.infer<typeof characterSuggestions>;
+
+export const characterPostLinks = z
+  .object({ items: z.array(z.object({ artwork_id: idSchema, url: z.string(), channel: z.string() })) })
+  .meta({ id: 'CharacterPostLinks', description: 'Source posts of the artworks in public channels.' });
+export type CharacterPostLinks = z.infer<typeof characterPostLinks>;

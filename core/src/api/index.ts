@@ -7,4 +7,5 @@ export * from './sync.js';
 export * from './search.js';
 export * from './auth.js';
 export * from './health.js';
+export * from './settings.js';
 export * from './image-url.js';

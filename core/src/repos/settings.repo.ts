@@ -1,15 +1,9 @@
 /** SQL for admin-editable runtime settings (table app_settings), each value validated by its zod schema. */
-import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 
-/** How the "who is this?" answer spells the chat command a player copies, e.g. "/guess Nico Robin". */
-export const guessSettingsSchema = z.object({
-  /** The bot's command, with its slash: /guess, /grab, /catch … */
-  command: z.string().trim().regex(/^\/[A-Za-z0-9_]{1,32}$/, 'must be a slash and 1–32 letters, digits or _ (like /guess)'),
-  /** full name, first name word, or the shortest word of the name that no other character's name contains. */
-  name_form: z.enum(['full', 'first', 'shortest_unique']),
-});
-export type GuessSettings = z.infer<typeof guessSettingsSchema>;
+export { guessSettings as guessSettingsSchema, type GuessSettings } from '../api/settings.js';
+import type { GuessSettings } from '../api/settings.js';
+import { guessSettings as guessSettingsSchema } from '../api/settings.js';
 export const DEFAULT_GUESS_SETTINGS: GuessSettings = { command: '/guess', name_form: 'full' };
 
 const GUESS_KEY = 'guess';

@@ -25,6 +25,11 @@ const json = (schema: z.ZodType) => ({ 200: schema });
 export const operations: Operation[] = [
   { method: 'get', path: '/api/health', summary: 'Health: ok or not ok (details for the admin)', tag: 'meta', access: 'public', ok: json(api.health), errors: [503] },
   { method: 'get', path: '/api/v1/characters', summary: 'Gallery page, newest first or by text/emoji search', tag: 'gallery', access: 'public', query: api.characterListQuery, ok: json(api.characterList) },
+  { method: 'get', path: '/api/v1/characters/facets', summary: 'Counts per anime, rarity and channel for the current filters', tag: 'gallery', access: 'public', query: api.characterFilterQuery, ok: json(api.characterFacets), errors: [503] },
+  { method: 'get', path: '/api/v1/characters/suggest', summary: 'Autocomplete: names and anime that start with or resemble the text', tag: 'gallery', access: 'public', query: api.characterSuggestQuery, ok: json(api.characterSuggestions), errors: [503] },
+  { method: 'get', path: '/api/v1/characters/{id}/posts', summary: 'Source posts of a character in public channels', tag: 'gallery', access: 'public', params: api.idParams, ok: json(api.characterPostLinks) },
+  { method: 'get', path: '/api/v1/characters/{id}/guess', summary: 'The guess command for a character, as the admin set it up', tag: 'gallery', access: 'public', params: api.idParams, ok: json(api.guessText), errors: [404] },
+  { method: 'get', path: '/api/v1/settings', summary: 'Settings the public app reads (the guess command)', tag: 'gallery', access: 'public', ok: json(api.publicSettings) },
   { method: 'get', path: '/api/v1/characters/{id}', summary: 'One visible character with its artworks', tag: 'gallery', access: 'public', params: api.idParams, ok: json(api.characterDetail), errors: [404] },
   { method: 'get', path: '/api/v1/characters/{id}/similar', summary: 'Look-alike artworks (CLIP, optional)', tag: 'gallery', access: 'public', params: api.idParams, query: api.similarQuery, ok: json(api.similarList), errors: [404] },
   {
@@ -34,6 +39,7 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/v1/search/similar', summary: 'Look-alikes of an uploaded picture (CLIP, optional)', tag: 'search', access: 'public', query: api.similarQuery, multipart: api.imageUpload, ok: json(api.similarList), errors: [413, 415, 422, 429, 503] },
 
   { method: 'post', path: '/api/v1/auth/login', summary: 'Log in as the admin (sets the session cookie)', tag: 'auth', access: 'public', json: api.loginBody, ok: json(api.sessionInfo), errors: [401, 429] },
+  { method: 'get', path: '/api/v1/auth/session', summary: 'The current session, or null for a visitor', tag: 'auth', access: 'public', ok: json(api.sessionState) },
   { method: 'get', path: '/api/v1/auth/me', summary: 'The current session', tag: 'auth', access: 'public', ok: json(api.sessionInfo), errors: [401] },
   { method: 'post', path: '/api/v1/auth/logout', summary: 'End this session (needs X-CSRF-Token)', tag: 'auth', access: 'public', ok: { 204: null }, errors: [403] },
   { method: 'post', path: '/api/v1/auth/sessions/end-all', summary: 'End every admin session', tag: 'auth', access: 'admin-session', ok: json(api.endedSessions) },
@@ -49,6 +55,8 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/v1/admin/channels', summary: 'Follow a channel', tag: 'admin', access: 'admin', json: api.addChannelBody, ok: { 201: api.channelEnvelope }, errors: [409] },
   { method: 'patch', path: '/api/v1/admin/channels/{id}', summary: 'Enable or disable a channel', tag: 'admin', access: 'admin', params: api.idParams, json: api.channelPatchBody, ok: json(api.channelEnvelope), errors: [404] },
   { method: 'post', path: '/api/v1/admin/channels/{id}/template/preview', summary: 'Dry-run a caption template', tag: 'admin', access: 'admin', params: api.idParams, json: api.templatePreviewBody, ok: json(api.templatePreview), errors: [404] },
+  { method: 'get', path: '/api/v1/admin/channels/{id}/template/proposals', summary: 'Templates induced from the channel\'s stored captions, with coverage', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.templateProposals), errors: [404] },
+  { method: 'put', path: '/api/v1/admin/settings/guess', summary: 'Set the guess command', tag: 'admin', access: 'admin', json: api.guessSettings, ok: json(api.publicSettings) },
   { method: 'put', path: '/api/v1/admin/channels/{id}/parsing', summary: 'Save template and emoji table, optionally re-parse', tag: 'admin', access: 'admin', params: api.idParams, json: api.parsingBody, ok: json(api.parsingSaved), errors: [404] },
 
   { method: 'get', path: '/api/v1/admin/sync', summary: 'Sync overview', tag: 'admin', access: 'admin', ok: json(api.syncOverview) },

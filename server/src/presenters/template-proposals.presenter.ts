@@ -1,7 +1,8 @@
 /** Template proposals of a channel, as the API speaks them (snake_case). */
 import type { ChannelTemplateProposals } from '@waifudex/core/services/template-induction.service';
+import type { TemplateProposals } from '@waifudex/core/api/index';
 
-export function presentTemplateProposals(p: ChannelTemplateProposals) {
+export function presentTemplateProposals(p: ChannelTemplateProposals): TemplateProposals {
   return {
     total: p.total,
     order: p.order,

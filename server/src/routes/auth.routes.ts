@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthService, ValidSession } from '@waifudex/core/services/auth.service';
 import { NotFoundError, UnauthorizedError } from '@waifudex/core/errors';
-import { createTokenBody, endedSessions, idParams, loginBody, type CreatedToken, type SessionInfo, type TokenList, type ApiToken } from '@waifudex/core/api/index';
+import { createTokenBody, endedSessions, idParams, loginBody, type CreatedToken, type SessionInfo, type SessionState, type TokenList, type ApiToken } from '@waifudex/core/api/index';
 import type { ApiTokenRow } from '@waifudex/core/repos/admins.repo';
 import { parseOr400 } from '../middleware/validate.js';
 import { checkCsrf, clearSessionCookie, setSessionCookie } from '../middleware/auth.js';
@@ -47,7 +47,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   // The web app asks this on every load: an anonymous visit is a normal answer, not a 401 in the console.
   r.get('/api/v1/auth/session', (req, res) => {
     const a = req.admin;
-    res.json({ session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null });
+    res.json({ session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null } satisfies SessionState);
   });
   // Logout changes state, so it needs the CSRF token too: otherwise any site could log the admin out.
   r.post('/api/v1/auth/logout', async (req, res) => {

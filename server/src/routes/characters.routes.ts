@@ -5,7 +5,7 @@ import { listPublicPostLinks } from '@waifudex/core/repos/post-links.repo';
 import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { z } from 'zod';
-import { characterFilterQuery, characterListQuery, characterSuggestQuery, idParams, type CharacterList } from '@waifudex/core/api/index';
+import { characterFilterQuery, characterListQuery, characterSuggestQuery, idParams, type CharacterFacets, type CharacterList, type CharacterPostLinks, type CharacterSuggestions } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentCharacterListItem } from '../presenters/character.presenter.js';
 import { createWorkGate, type WorkGate } from '../http/work-gate.js';
@@ -47,17 +47,17 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
   });
   r.get('/api/v1/characters/facets', async (req, res) => {
     const search = toSearch(parseOr400(characterFilterQuery, req.query, 'query'));
-    res.json(await fuzzy(search, () => characterFacets(deps.db, search)));
+    res.json((await fuzzy(search, () => characterFacets(deps.db, search))) satisfies CharacterFacets);
   });
   r.get('/api/v1/characters/suggest', async (req, res) => {
     const { q } = parseOr400(characterSuggestQuery, req.query, 'query');
     const text = normalizeForSearch(splitEmojis(q).text);
-    res.json(await (text ? gate.run(() => suggestNames(deps.db, text)) : suggestNames(deps.db, text)));
+    res.json((await (text ? gate.run(() => suggestNames(deps.db, text)) : suggestNames(deps.db, text))) satisfies CharacterSuggestions);
   });
   // links to the source posts in public channels (the detail page shows them)
   r.get('/api/v1/characters/:id/posts', async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
-    res.json({ items: (await listPublicPostLinks(deps.db, id)).map((p) => ({ artwork_id: p.artworkId, url: p.url, channel: p.channel })) });
+    res.json({ items: (await listPublicPostLinks(deps.db, id)).map((p) => ({ artwork_id: p.artworkId, url: p.url, channel: p.channel })) } satisfies CharacterPostLinks);
   });
   return r;
 }
