@@ -4,20 +4,23 @@
  */
 import type { DecodedImage } from './analyze-image.js';
 import type { Code64, Plane, Rgb } from './feature-types.js';
-import { haarSignaturePair } from './haar-signature.js';
+import { haarSignature, haarSignaturePair } from './haar-signature.js';
 import { dhashPlane, phashPlane } from './perceptual-hash.js';
 import { cropRgb, greyOf, mirrorPlane, mirrorRgb } from './pixels.js';
 import { looseRegionBox, trimRgb } from './trim.js';
 import { verifyData } from './verify-data.js';
+import { captionRows, paintOutRows } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
 
 export interface QueryVariant {
-  name: 'trim' | 'trim-mirror' | 'raw' | 'raw-mirror' | 'region' | 'region-mirror';
+  name: 'trim' | 'trim-mirror' | 'raw' | 'raw-mirror' | 'region' | 'region-mirror' | 'uncaptioned';
   phash: Code64;
   dhash: Code64;
   haar: { dc: readonly number[]; coefs: Int16Array };
   verify: VImg;
   chroma: Chroma;
+  /** Rows of `verify` painted out (caption lines): no evidence there. */
+  hiddenRows?: Uint8Array;
 }
 
 export interface PreparedQuery {
@@ -41,6 +44,16 @@ function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
 export function prepareQuery(rgb: Rgb): PreparedQuery {
   const { img: trimmed, box } = trimRgb(rgb);
   const variants: QueryVariant[] = withMirror('trim', trimmed);
+  // caption lines over the picture: also the picture with them painted out (not mirrored: a mirrored
+  // re-post with a caption stamped on it keeps its text readable, so the text was added after the flip)
+  const rows = captionRows(greyOf(trimmed));
+  if (rows) {
+    const clean = paintOutRows(trimmed, rows);
+    const v = variantOf('uncaptioned', clean, haarSignature(clean));
+    const hidden = new Uint8Array(v.verify.height);
+    for (let y = 0; y < rows.length; y++) if (rows[y]) hidden[Math.min(hidden.length - 1, Math.floor((y * hidden.length) / rows.length))] = 1;
+    variants.push({ ...v, hiddenRows: hidden });
+  }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
   if (cut > 0.1) {
     // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
