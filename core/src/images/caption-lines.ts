@@ -20,8 +20,12 @@ export function captionRows(grey: Plane): Uint8Array | null {
   const texty = new Uint8Array(h);
   for (let y = 0; y < h; y++) {
     let edges = 0;
-    for (let x = 0, o = y * w; x < w - 1; x++) if (Math.abs(data[o + x + 1]! - data[o + x]!) >= EDGE) edges++;
-    texty[y] = edges >= ROW_EDGES * w ? 1 : 0;
+    const perQuarter = [0, 0, 0, 0];
+    for (let x = 0, o = y * w; x < w - 1; x++)
+      if (Math.abs(data[o + x + 1]! - data[o + x]!) >= EDGE) edges++, perQuarter[Math.min(3, Math.floor((4 * x) / w))]!++;
+    // spread across the row like a text line, not bunched like a drawn face
+    const quarters = perQuarter.filter((c) => c >= ROW_EDGES * (w / 4) * 0.5).length;
+    texty[y] = edges >= ROW_EDGES * w && quarters >= 3 ? 1 : 0;
   }
   const rows = new Uint8Array(h);
   let covered = 0;
@@ -40,10 +44,21 @@ export function captionRows(grey: Plane): Uint8Array | null {
   return covered > 0 && covered <= MAX_SHARE * h ? rows : null;
 }
 
-/** A copy of img with the given rows filled by vertical interpolation between the rows around each band. */
+/**
+ * A copy of img with the given rows filled: between the rows around a band by vertical interpolation,
+ * at the picture's top or bottom edge with the colour of the left and right edges (the background a
+ * caption runs over there; repeating the last drawn row would extend the drawing).
+ */
 export function paintOutRows(img: Rgb, rows: Uint8Array): Rgb {
   const { width: w, height: h } = img;
   const out: Rgb = { width: w, height: h, r: Float32Array.from(img.r), g: Float32Array.from(img.g), b: Float32Array.from(img.b) };
+  const planes = [out.r, out.g, out.b];
+  const edge = planes.map((p) => {
+    const vals: number[] = [];
+    for (let y = 0; y < h; y++) if (!rows[y]) vals.push(p[y * w]!, p[y * w + w - 1]!);
+    vals.sort((a, b) => a - b);
+    return vals[vals.length >> 1] ?? 255;
+  });
   for (let y = 0; y < h; ) {
     if (!rows[y]) {
       y++;
@@ -54,15 +69,14 @@ export function paintOutRows(img: Rgb, rows: Uint8Array): Rgb {
     const above = y - 1;
     const below = end + 1;
     for (let v = y; v <= end; v++) {
-      // at a picture edge the one remaining neighbour row is repeated
-      const t = above < 0 ? 1 : below >= h ? 0 : (v - above) / (below - above);
-      for (const p of [out.r, out.g, out.b]) {
+      const t = (v - above) / (below - above);
+      planes.forEach((p, c) => {
         for (let x = 0; x < w; x++) {
-          const a = above < 0 ? p[below * w + x]! : p[above * w + x]!;
-          const b = below >= h ? p[above * w + x]! : p[below * w + x]!;
+          const a = above < 0 ? edge[c]! : p[above * w + x]!;
+          const b = below >= h ? edge[c]! : p[below * w + x]!;
           p[v * w + x] = a + (b - a) * t;
         }
-      }
+      });
     }
     y = end + 1;
   }

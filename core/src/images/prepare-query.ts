@@ -21,6 +21,8 @@ export interface QueryVariant {
   chroma: Chroma;
   /** Rows of `verify` painted out (caption lines): no evidence there. */
   hiddenRows?: Uint8Array;
+  /** Source pixels per pixel of `verify` (< 1 when a small query was enlarged to the verification size). */
+  density: number;
 }
 
 export interface PreparedQuery {
@@ -29,7 +31,8 @@ export interface PreparedQuery {
 
 function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar'], grey: Plane = greyOf(img)): QueryVariant {
   const vd = verifyData(img, grey);
-  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar, verify: toV(vd), chroma: vd.chroma };
+  const density = Math.min(1, Math.max(img.width, img.height) / Math.max(vd.width, vd.height));
+  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar, verify: toV(vd), chroma: vd.chroma, density };
 }
 
 /** An image and its mirror image as query variants (one Haar transform for both). */
@@ -44,14 +47,15 @@ function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
 export function prepareQuery(rgb: Rgb): PreparedQuery {
   const { img: trimmed, box } = trimRgb(rgb);
   const variants: QueryVariant[] = withMirror('trim', trimmed);
-  // caption lines over the picture: also the picture with them painted out (not mirrored: a mirrored
-  // re-post with a caption stamped on it keeps its text readable, so the text was added after the flip)
-  const rows = captionRows(greyOf(trimmed));
+  // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
+  // running past the drawing on a plain background would otherwise widen the trimmed box). Not
+  // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
+  const rows = captionRows(greyOf(rgb));
   if (rows) {
-    const clean = paintOutRows(trimmed, rows);
+    const { img: clean, box: cleanBox } = trimRgb(paintOutRows(rgb, rows));
     const v = variantOf('uncaptioned', clean, haarSignature(clean));
     const hidden = new Uint8Array(v.verify.height);
-    for (let y = 0; y < rows.length; y++) if (rows[y]) hidden[Math.min(hidden.length - 1, Math.floor((y * hidden.length) / rows.length))] = 1;
+    for (let y = 0; y < cleanBox.h; y++) if (rows[cleanBox.y + y]) hidden[Math.min(hidden.length - 1, Math.floor((y * hidden.length) / cleanBox.h))] = 1;
     variants.push({ ...v, hiddenRows: hidden });
   }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);

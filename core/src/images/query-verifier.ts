@@ -23,7 +23,8 @@ function keep(list: Hyp[], role: 0 | 1, f: number, x: number, y: number, score: 
 }
 
 const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
-const FIT_AROUND = [0.9, 0.8, 0.7, 0.6];
+// 1.0 too: a caption or sticker past the drawing on a plain background widens the trimmed query on one axis only
+const FIT_AROUND = [1.0, 0.9, 0.8, 0.7, 0.6];
 
 interface Hyp {
   role: 0 | 1; // 0: query inside candidate, 1: candidate inside query
@@ -90,6 +91,8 @@ export class QueryVerifier {
     readonly q: VImg,
     readonly qChroma?: Chroma,
     readonly qHiddenRows?: Uint8Array,
+    /** Source pixels per query verification pixel (< 1: an enlarged small query, blurrier than its match). */
+    readonly qDensity = 1,
   ) {
     this.levels = [half(q, 4), half(q, 2), q];
     this.caches = this.levels.map((l) => new ResizeCache(l));
@@ -183,6 +186,13 @@ export class QueryVerifier {
 }
 
 const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
+
+/** `v` brought down to `density` of its resolution and back up (the blur of an enlarged small picture). */
+function blurTo(v: VImg, density: number): VImg {
+  const w = Math.max(4, Math.round(v.width * density));
+  const h = Math.max(4, Math.round(v.height * density));
+  return resizeV(resizeV(v, w, h), v.width, v.height);
+}
 
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;

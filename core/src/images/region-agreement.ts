@@ -42,14 +42,15 @@ const GRID = 4;
 const MIN_RESIDUAL = 24;
 const RESIDUAL_FACTOR = 4;
 /**
- * A caption row: misfitting pixels on at least ROW_DENSITY of the row, spread over at least ROW_SPAN
- * of its width (a text line runs across the picture; a different face or a recoloured body region does
- * not).
+ * A caption row: misfitting pixels on at least ROW_DENSITY of the row, and on at least QUARTER_DENSITY
+ * of each of ROW_QUARTERS of its four quarters (a text line runs across the picture; another face or a
+ * recoloured body region sits in one or two quarters).
  */
 const ROW_DENSITY = 0.2;
-const ROW_SPAN = 0.5;
-/** Chroma noise floor per pixel (CIELAB a*b* units squared), so grey cells read as agreeing. */
-const CHROMA_FLOOR = 25;
+const QUARTER_DENSITY = 0.1;
+const ROW_QUARTERS = 3;
+/** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
+const CHROMA_FLOOR = 150;
 /** Cells with fewer kept pixels than this share carry no evidence. */
 const MIN_CELL_KEPT = 0.4;
 
@@ -104,15 +105,16 @@ export function regionAgreement(
   // caption rows (dilated by one row: anti-aliased text edges)
   const captionRow = new Uint8Array(h);
   for (let v = 0; v < h; v++) {
-    let count = 0, first = w, last = -1;
+    let count = 0;
+    const perQuarter = [0, 0, 0, 0];
     for (let u = 0; u < w; u++) {
       if (res[v * w + u]! > tau) {
         count++;
-        if (u < first) first = u;
-        last = u;
+        perQuarter[Math.min(3, Math.floor((4 * u) / w))]!++;
       }
     }
-    if ((count >= ROW_DENSITY * w && last - first + 1 >= ROW_SPAN * w) || hiddenRows?.[v]) captionRow[v] = 1;
+    const quarters = perQuarter.filter((c) => c >= QUARTER_DENSITY * (w / 4)).length;
+    if ((count >= ROW_DENSITY * w && quarters >= ROW_QUARTERS) || hiddenRows?.[v]) captionRow[v] = 1;
   }
   const occludedRow = new Uint8Array(h);
   for (let v = 0; v < h; v++) if (captionRow[v] || captionRow[v - 1] || captionRow[v + 1]) occludedRow[v] = 1;
@@ -224,7 +226,11 @@ function colourCells(small: VImg, sc: Chroma, big: VImg, bc: Chroma, occludedRow
   let re = 0, im = 0, ss = 0, bb = 0, m = 0;
   for (let v = 0; v < sc.height; v++) {
     const gy = (v + 0.5) * gyOf;
-    if (occludedRow[Math.min(small.height - 1, Math.floor(gy))]) continue;
+    // a chroma row spans gyOf grey rows: left out when any of them (or a neighbour: chroma bleeds
+    // across a caption's outline) is occluded
+    let hidden = false;
+    for (let r = Math.floor(v * gyOf) - 1; r <= Math.ceil((v + 1) * gyOf); r++) if (occludedRow[Math.max(0, Math.min(small.height - 1, r))]) hidden = true;
+    if (hidden) continue;
     const by = (at.y + gy * at.sy) * ky - 0.5;
     for (let u = 0; u < sc.width; u++) {
       const i = v * sc.width + u;
