@@ -11,6 +11,8 @@ const EDGE = 70;
 const ROW_EDGES = 0.12;
 /** … and its band at least this tall (px) and, in all, at most this share of the picture. */
 const MIN_BAND = 3;
+/** One or two text lines: a taller band of dense edges is drawing (hair, patterns), not a caption. */
+const MAX_BAND = 0.25;
 const MAX_SHARE = 0.35;
 
 /** The rows covered by caption lines (dilated by 2 px), or null when there are none. */
@@ -24,7 +26,7 @@ export function captionRows(grey: Plane): Uint8Array | null {
     for (let x = 0, o = y * w; x < w - 1; x++)
       if (Math.abs(data[o + x + 1]! - data[o + x]!) >= EDGE) edges++, perQuarter[Math.min(3, Math.floor((4 * x) / w))]!++;
     // spread across the row like a text line, not bunched like a drawn face
-    const quarters = perQuarter.filter((c) => c >= ROW_EDGES * (w / 4) * 0.5).length;
+    const quarters = perQuarter.filter((c) => c >= ROW_EDGES * (w / 4)).length;
     texty[y] = edges >= ROW_EDGES * w && quarters >= 3 ? 1 : 0;
   }
   const rows = new Uint8Array(h);
@@ -37,7 +39,7 @@ export function captionRows(grey: Plane): Uint8Array | null {
     let end = y;
     // a text line: texty rows with gaps of at most 1 row (between the glyphs' parts)
     while (end + 1 < h && (texty[end + 1] || (end + 2 < h && texty[end + 2]))) end++;
-    if (end - y + 1 >= MIN_BAND) for (let v = Math.max(0, y - 2); v <= Math.min(h - 1, end + 2); v++) rows[v] = 1;
+    if (end - y + 1 >= MIN_BAND && end - y + 1 <= MAX_BAND * h) for (let v = Math.max(0, y - 2); v <= Math.min(h - 1, end + 2); v++) rows[v] = 1;
     y = end + 1;
   }
   for (let y = 0; y < h; y++) covered += rows[y]!;

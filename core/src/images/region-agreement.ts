@@ -47,8 +47,10 @@ const RESIDUAL_FACTOR = 4;
  * recoloured body region sits in one or two quarters).
  */
 const ROW_DENSITY = 0.2;
-const QUARTER_DENSITY = 0.1;
+const QUARTER_DENSITY = 0.2;
 const ROW_QUARTERS = 3;
+/** A caption band (one or two lines) is at most this share of the picture's height. */
+const MAX_BAND = 0.25;
 /** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
 const CHROMA_FLOOR = 150;
 /** Cells with fewer kept pixels than this share carry no evidence. */
@@ -116,6 +118,17 @@ export function regionAgreement(
     const quarters = perQuarter.filter((c) => c >= QUARTER_DENSITY * (w / 4)).length;
     if ((count >= ROW_DENSITY * w && quarters >= ROW_QUARTERS) || hiddenRows?.[v]) captionRow[v] = 1;
   }
+  // a band taller than a caption's (one or two text lines) is a changed drawing, not an overlay
+  for (let v = 0; v < h; ) {
+    if (!captionRow[v]) {
+      v++;
+      continue;
+    }
+    let end = v;
+    while (end + 1 < h && captionRow[end + 1]) end++;
+    if (end - v + 1 > MAX_BAND * h) captionRow.fill(0, v, end + 1);
+    v = end + 1;
+  }
   const occludedRow = new Uint8Array(h);
   for (let v = 0; v < h; v++) if (captionRow[v] || captionRow[v - 1] || captionRow[v + 1]) occludedRow[v] = 1;
   let occludedRows = 0;
@@ -177,10 +190,12 @@ function sample(d: Float32Array, w: number, h: number, fx: number, fy: number): 
   return top + (bot - top) * ty;
 }
 
-const toLinear = (v: number) => {
-  const c = Math.max(0, Math.min(1, v / 255));
+/** sRGB → linear, tabulated at ¼ grey level. */
+const LINEAR = Float32Array.from({ length: 1021 }, (_, i) => {
+  const c = i / 4 / 255;
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-};
+});
+const toLinear = (v: number) => LINEAR[Math.max(0, Math.min(1020, Math.round(v * 4)))]!;
 const labF = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
 
 /**
@@ -189,6 +204,17 @@ const labF = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116)
  * rotation fits the whole picture; in YIQ the same filter turns each hue by a different angle.
  */
 export function labChroma(grey: VImg, c: Chroma): { a: Float32Array; b: Float32Array } {
+  // one conversion per picture, reused by every pair it is verified in
+  const cached = LAB_CACHE.get(c);
+  if (cached && cached.grey === grey.data) return cached.lab;
+  const lab = computeLab(grey, c);
+  LAB_CACHE.set(c, { grey: grey.data, lab });
+  return lab;
+}
+
+const LAB_CACHE = new WeakMap<Chroma, { grey: Float32Array; lab: { a: Float32Array; b: Float32Array } }>();
+
+function computeLab(grey: VImg, c: Chroma): { a: Float32Array; b: Float32Array } {
   const n = c.width * c.height;
   const y = resizePlane(grey.data, grey.width, grey.height, c.width, c.height);
   const a = new Float32Array(n);

