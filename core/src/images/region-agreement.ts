@@ -15,7 +15,8 @@ export interface RegionEvidence {
   hueShift: number;
   /** Worst cell's colour misfit after that rotation: 0 = same colours, ≈ 1 = unrelated; NaN when both are grey. */
   colourMisfit: number;
-  /** Worst cell's tone misfit after the picture-wide linear fit, relative to the picture's variance. */
+  /** Worst cell's tone misfit after the picture-wide linear fit, relative to the picture's variance, in
+   * excess of the median cell's. */
   toneMisfit: number;
 }
 
@@ -49,8 +50,8 @@ const RESIDUAL_FACTOR = 4;
 const ROW_DENSITY = 0.2;
 const QUARTER_DENSITY = 0.2;
 const ROW_QUARTERS = 3;
-/** A caption band (one or two lines) is at most this share of the picture's height. */
-const MAX_BAND = 0.25;
+/** A caption band (one or two lines; on a small icon a 10 px line with its outline is ~30 %) is at most this share of the picture's height (a changed face spans ~35 %). */
+const MAX_BAND = 0.3;
 /** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
 const CHROMA_FLOOR = 150;
 /** Cells with fewer kept pixels than this share carry no evidence. */
@@ -144,7 +145,9 @@ export function regionAgreement(
     }
   }
   const variance = Math.max(25, sbb / Math.max(1, kept) - (sb / Math.max(1, kept)) ** 2);
-  let toneMisfit = 0;
+  // per cell; what counts is the worst cell's excess over the typical cell: a changed face or region
+  // stands out of the rest, while blur and JPEG of a degraded re-post raise every cell alike
+  const cells: number[] = [];
   for (let gy = 0; gy < TONE_GRID; gy++)
     for (let gx = 0; gx < TONE_GRID; gx++) {
       const u0 = Math.floor((gx * w) / TONE_GRID), u1 = Math.floor(((gx + 1) * w) / TONE_GRID);
@@ -154,8 +157,10 @@ export function regionAgreement(
         if (occludedRow[v]) continue;
         for (let u = u0; u < u1; u++) (e += res[v * w + u]! ** 2), m++;
       }
-      if (m >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && m > 0) toneMisfit = Math.max(toneMisfit, e / m / variance);
+      if (m >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && m > 0) cells.push(e / m / variance);
     }
+  cells.sort((x, y) => x - y);
+  const toneMisfit = cells.length ? cells[cells.length - 1]! - cells[cells.length >> 1]! : 0;
 
   const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occludedRow, at) : { hueShift: NaN, misfit: NaN };
   const keep = new Uint8Array(n);

@@ -82,8 +82,8 @@ describe(`search index at ${N} entries`, () => {
   test('pruned Haar buckets still rank a near copy first, with its exact distance', () => {
     const r = rng(11);
     const scratch = new Float32Array(N);
-    for (let q = 0; q < 12; q++) {
-      const exhaustive = q < 3;
+    for (let q = 0; q < 6; q++) {
+      const exhaustive = q < 2;
       const target = Math.floor(r() * N);
       const f = features[target]!;
       // a re-encode: a tenth of the 120 coefficients replaced, DC nudged
