@@ -12,7 +12,7 @@ const ROW_EDGES = 0.12;
 /** … and its band at least this tall (px) and, in all, at most this share of the picture. */
 const MIN_BAND = 3;
 /** One or two text lines: a taller band of dense edges is drawing (hair, patterns), not a caption. */
-const MAX_BAND = 0.3;
+const MAX_BAND = 0.25;
 const MAX_SHARE = 0.35;
 
 /** The rows covered by caption lines (dilated by 2 px), or null when there are none. */

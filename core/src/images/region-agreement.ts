@@ -50,8 +50,8 @@ const RESIDUAL_FACTOR = 4;
 const ROW_DENSITY = 0.2;
 const QUARTER_DENSITY = 0.2;
 const ROW_QUARTERS = 3;
-/** A caption band (one or two lines; on a small icon a 10 px line with its outline is ~30 %) is at most this share of the picture's height (a changed face spans ~35 %). */
-const MAX_BAND = 0.3;
+/** A caption band (one or two lines) is at most this share of the picture's height (a changed face spans ~35 %; at 0.3 face traps slipped through on the calibration splits). */
+const MAX_BAND = 0.25;
 /** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
 const CHROMA_FLOOR = 150;
 /** Cells with fewer kept pixels than this share carry no evidence. */
