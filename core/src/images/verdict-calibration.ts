@@ -9,7 +9,7 @@ export type Verdict = 'exact' | 'match' | 'probable' | 'none';
 export type MatchStage = 'exact' | 'hash' | 'wavelet' | 'verified';
 
 /**
- * Calibrated by cross-validation on held-out splits of ../shared/images (splits 100–105 of
+ * Calibrated on held-out splits of ../shared/images (splits 100–102 of
  * search-accuracy.test.ts with ACCURACY_DUMP; the CI splits 0–2 are never used to choose them): see
  * docs/image-search.md for the figures behind each value and how to re-run it.
  */
