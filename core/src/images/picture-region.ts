@@ -52,26 +52,6 @@ export function largestBlob(img: Rgb, box: Box, tol: number, strict = true): Box
       mask[gy * gw + gx] = cnt * 2 >= cell * cell ? 1 : 0;
     }
   }
-  // close small gaps (one-cell dilation) so a picture with frame-coloured patches stays one blob
-  const dil = new Uint8Array(gw * gh);
-  for (let gy = 0; gy < gh; gy++) {
-    for (let gx = 0; gx < gw; gx++) {
-      let on = 0;
-      for (let dy = -1; dy <= 1 && !on; dy++) {
-        const ny = gy + dy;
-        if (ny < 0 || ny >= gh) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = gx + dx;
-          if (nx >= 0 && nx < gw && mask[ny * gw + nx]) {
-            on = 1;
-            break;
-          }
-        }
-      }
-      dil[gy * gw + gx] = on;
-    }
-  }
-  void dil;
   const label = new Int32Array(gw * gh);
   const stack = new Int32Array(gw * gh);
   let best: { n: number; id: number; x0: number; y0: number; x1: number; y1: number } | null = null;

@@ -34,10 +34,14 @@ function esc(s: string) {
   return s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }
 
-function textSvg(w: number, h: number, text: string, x: number, y: number, size: number, fill = '#fff', stroke = '#000'): Buffer {
-  return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><text x="${x}" y="${y}" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="${fill}" stroke="${stroke}" stroke-width="${Math.max(1, size / 12)}">${esc(text)}</text></svg>`,
-  );
+const CAPTIONS = ['@anime_arts_channel', 'Who is this? /guess'];
+
+/** Caption lines (white bold, black outline) with the first baseline at y. */
+function captionSvg(w: number, h: number, lines: string[], x: number, y: number, size: number): Buffer {
+  const texts = lines
+    .map((t, i) => `<text x="${x}" y="${y + i * Math.round(size * 1.15)}" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="#fff" stroke="#000" stroke-width="${Math.max(1, size / 12)}">${esc(t)}</text>`)
+    .join('');
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${texts}</svg>`);
 }
 
 async function oriented(src: Buffer): Promise<{ img: sharp.Sharp; w: number; h: number }> {
@@ -117,25 +121,32 @@ export async function makeVariant(src: Buffer, name: VariantName, seed = 1): Pro
         .toBuffer();
     }
     case 'text': {
-      const size = Math.max(10, Math.round(h * 0.045));
-      const corner = r() < 0.5;
-      const overlay = textSvg(w, h, '@anime_arts_channel', corner ? Math.round(w * 0.03) : Math.round(w * 0.2), corner ? h - Math.round(size * 0.8) : Math.round(h * 0.55), size);
-      return img.composite([{ input: overlay, left: 0, top: 0 }]).jpeg({ quality: 85 }).toBuffer();
+      // caption lines as channels stamp them: a readable font size (≥ 12 px, so on a 128 px icon one
+      // line is ~10 % of the height and runs off both sides), one or two lines, at the bottom, across
+      // the middle or at the top: up to ~25 % of a small picture
+      const size = Math.max(12, Math.round(h * 0.045));
+      const lines = r() < 0.5 ? 1 : 2;
+      const where = r();
+      const y0 = where < 0.4 ? h - Math.round(size * (lines - 0.2)) - 2 : where < 0.7 ? Math.round(h * 0.55) : size + 2;
+      const x0 = r() < 0.5 ? Math.round(w * 0.03) : Math.round(w * 0.2);
+      return img.composite([{ input: captionSvg(w, h, CAPTIONS.slice(0, lines), x0, y0, size), left: 0, top: 0 }]).jpeg({ quality: 85 }).toBuffer();
     }
     case 'hue':
       return img.modulate({ hue: 25 }).jpeg({ quality: 85 }).toBuffer();
     case 'combo': {
+      // 10 % crop (5 % per side), downscaled by 60 %, a caption line (≥ 10 px: a quarter of a small
+      // icon's height at that scale), JPEG q45
       const dx = Math.round(w * 0.05);
       const dy = Math.round(h * 0.05);
       const cw = w - 2 * dx;
       const chh = h - 2 * dy;
-      const nw = Math.max(16, Math.round(cw * 0.45));
-      const nh = Math.max(16, Math.round(chh * 0.45));
+      const nw = Math.max(16, Math.round(cw * 0.4));
+      const nh = Math.max(16, Math.round(chh * 0.4));
       const small = await img.extract({ left: dx, top: dy, width: cw, height: chh }).resize(nw, nh).png().toBuffer();
-      const size = Math.max(8, Math.round(nh * 0.05));
+      const size = Math.max(10, Math.round(nh * 0.05));
       return sharp(small)
-        .composite([{ input: textSvg(nw, nh, '@waifu_repost', Math.round(nw * 0.04), nh - Math.round(size * 0.8), size), left: 0, top: 0 }])
-        .jpeg({ quality: 50 })
+        .composite([{ input: captionSvg(nw, nh, ['@waifu_repost'], Math.round(nw * 0.04), nh - Math.round(size * 0.3), size), left: 0, top: 0 }])
+        .jpeg({ quality: 45 })
         .toBuffer();
     }
   }
@@ -145,4 +156,87 @@ export async function makeVariant(src: Buffer, name: VariantName, seed = 1): Pro
 export async function makeNegative(src: Buffer): Promise<Buffer> {
   const { img, w, h } = await oriented(src);
   return img.resize(Math.max(16, Math.round(w * 0.7)), Math.max(16, Math.round(h * 0.7))).jpeg({ quality: 75 }).toBuffer();
+}
+
+export type LookalikeKind = 'recolour' | 'palette' | 'face';
+export const LOOKALIKE_KINDS: LookalikeKind[] = ['recolour', 'palette', 'face'];
+
+function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const d = max - min;
+  let hue = 0;
+  if (d > 0) hue = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return [hue * 60, max > 0 ? d / max : 0, max / 255];
+}
+
+function hsvToRgb(hue: number, s: number, v: number): [number, number, number] {
+  const c = v * s;
+  const hp = (((hue % 360) + 360) % 360) / 60;
+  const x = c * (1 - Math.abs((hp % 2) - 1));
+  const [r, g, b] = hp < 1 ? [c, x, 0] : hp < 2 ? [x, c, 0] : hp < 3 ? [0, c, x] : hp < 4 ? [0, x, c] : hp < 5 ? [x, 0, c] : [c, 0, x];
+  const m = v - c;
+  return [(r + m) * 255, (g + m) * 255, (b + m) * 255];
+}
+
+const hueGap = (a: number, b: number) => Math.abs(((a - b + 540) % 360) - 180);
+
+/**
+ * A look-alike trap: a *different character* drawn from the same template as a gallery picture, as
+ * game art produces them (villagers of one species in other colours, alternate forms, palette swaps).
+ * - recolour: the dominant colour region takes another hue (60–180° away), the rest is unchanged;
+ * - palette: the two dominant colour regions swap hues;
+ * - face: the face region (centre, upper middle: 40 % × 35 %) comes from `donor`, another character.
+ * Resized to 85 % and saved as JPEG q80. Null when too little changes to make another character
+ * (< 12 % of pixels recoloured, < 7 % replaced).
+ */
+export async function makeLookalike(src: Buffer, kind: LookalikeKind, seed: number, donor?: Buffer): Promise<Buffer | null> {
+  const r = rng(seed);
+  const { data, info } = await sharp(src).rotate().flatten({ background: '#fff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const w = info.width;
+  const h = info.height;
+  const n = w * h;
+  const px = Buffer.from(data);
+  let changed = 0;
+  if (kind === 'face') {
+    if (!donor) return null;
+    const d = await sharp(donor).rotate().flatten({ background: '#fff' }).removeAlpha().resize(w, h, { fit: 'fill' }).raw().toBuffer();
+    const x0 = Math.round(w * 0.3), x1 = Math.round(w * 0.7), y0 = Math.round(h * 0.25), y1 = Math.round(h * 0.6);
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) {
+        const o = (y * w + x) * 3;
+        if (Math.abs(px[o]! - d[o]!) + Math.abs(px[o + 1]! - d[o + 1]!) + Math.abs(px[o + 2]! - d[o + 2]!) > 30) changed++;
+        px[o] = d[o]!, px[o + 1] = d[o + 1]!, px[o + 2] = d[o + 2]!;
+      }
+  } else {
+    // hue histogram of the colourful pixels (30° bins); a colour region = a bin and its neighbours
+    const hist = new Array(12).fill(0);
+    const hsv = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      const [hh, s, v] = rgbToHsv(px[3 * i]!, px[3 * i + 1]!, px[3 * i + 2]!);
+      hsv[3 * i] = hh, hsv[3 * i + 1] = s, hsv[3 * i + 2] = v;
+      if (s > 0.25 && v > 0.2) hist[Math.floor(hh / 30) % 12]++;
+    }
+    const order = hist.map((c, i) => ({ c, i })).sort((a, b) => b.c - a.c);
+    const a = order[0]!.i * 30 + 15;
+    const second = order.find((o) => hueGap(o.i * 30 + 15, a) >= 75 && o.c > 0.04 * n);
+    const shiftA = kind === 'palette' && second ? (second.i * 30 + 15 - a) : (r() < 0.5 ? -1 : 1) * (60 + r() * 120);
+    const shiftB = kind === 'palette' && second ? -shiftA : 0;
+    const b = second ? second.i * 30 + 15 : NaN;
+    for (let i = 0; i < n; i++) {
+      const s = hsv[3 * i + 1]!;
+      if (s <= 0.2 || hsv[3 * i + 2]! <= 0.15) continue;
+      const hh = hsv[3 * i]!;
+      const shift = hueGap(hh, a) <= 45 ? shiftA : shiftB && hueGap(hh, b) <= 45 ? shiftB : 0;
+      if (!shift) continue;
+      const [nr, ng, nb] = hsvToRgb(hh + shift, s, hsv[3 * i + 2]!);
+      px[3 * i] = Math.round(nr), px[3 * i + 1] = Math.round(ng), px[3 * i + 2] = Math.round(nb);
+      changed++;
+    }
+  }
+  if (changed < (kind === 'face' ? 0.07 : 0.12) * n) return null;
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .resize(Math.max(16, Math.round(w * 0.85)), Math.max(16, Math.round(h * 0.85)))
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }

@@ -3,11 +3,10 @@
  * in candidate (crops) or candidate in query (borders/UI), refined and scored by intensity, gradient
  * and colour agreement.
  */
-import { chromaCorrelation } from './chroma-correlation.js';
 import { gradientNcc } from './gradient-ncc.js';
 import { nccAt, statsOf, type Stats } from './ncc.js';
 import { refineAlignment } from './refine-alignment.js';
-import { robustNcc } from './robust-ncc.js';
+import { regionAgreement, type RegionEvidence } from './region-agreement.js';
 import { half, resizeV, type Chroma, type VImg } from './verify-images.js';
 
 /**
@@ -24,7 +23,8 @@ function keep(list: Hyp[], role: 0 | 1, f: number, x: number, y: number, score: 
 }
 
 const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
-const FIT_AROUND = [0.9, 0.8, 0.7, 0.6];
+// 1.0 too: a caption or sticker past the drawing on a plain background widens the trimmed query on one axis only
+const FIT_AROUND = [1.0, 0.9, 0.8, 0.7, 0.6];
 
 interface Hyp {
   role: 0 | 1; // 0: query inside candidate, 1: candidate inside query
@@ -59,12 +59,8 @@ export interface VerifyScore {
   ncc: number;
   /** Gradient NCC at the best alignment. */
   grad: number;
-  /** NCC after dropping the 15 % worst-fitting pixels (robust to overlays). */
-  blocks: number;
-  /** Hue-rotation-invariant chroma correlation at the alignment; NaN when either image is nearly grey. */
-  colour: number;
-  /** Share of the misfit carried by the worst-fitting pixels (an occluder when high). */
-  share: number;
+  /** Region-by-region agreement (caption lines left out): what separates look-alikes. */
+  region: RegionEvidence;
 }
 
 /**
@@ -94,6 +90,9 @@ export class QueryVerifier {
   constructor(
     readonly q: VImg,
     readonly qChroma?: Chroma,
+    readonly qHiddenRows?: Uint8Array,
+    /** Source pixels per query verification pixel (< 1: an enlarged small query, blurrier than its match). */
+    readonly qDensity = 1,
   ) {
     this.levels = [half(q, 4), half(q, 2), q];
     this.caches = this.levels.map((l) => new ResizeCache(l));
@@ -164,7 +163,7 @@ export class QueryVerifier {
       }
       hyps = next;
     }
-    if (!bestAt) return { ncc: -1, grad: -1, blocks: -1, colour: NaN, share: 0 };
+    if (!bestAt) return { ncc: -1, grad: -1, region: NO_REGION };
     const b = bestAt as { v: VImg; st: Stats; big: VImg; x: number; y: number; role: 0 | 1 };
     // geometric refinement at full verification resolution: the small image at its native size is
     // compared with the big one resampled (bilinear) under an axis-aligned affine map whose x/y scales
@@ -172,15 +171,39 @@ export class QueryVerifier {
     // exactly the same box or aspect ratio)
     const small = b.role === 0 ? this.q : candidate;
     const r = refineAlignment(small, b.big, b.x, b.y, b.v.width / small.width, b.v.height / small.height);
-    let colour = NaN;
-    if (this.qChroma && cChroma) {
-      const [sc, bc] = b.role === 0 ? [this.qChroma, cChroma] : [cChroma, this.qChroma];
-      colour = chromaCorrelation(sc, bc, (r.sx * small.width) / b.big.width, (r.sy * small.height) / b.big.height, r.x / b.big.width, r.y / b.big.height);
+    const [smallChroma, bigChroma] = b.role === 0 ? [this.qChroma, cChroma] : [cChroma, this.qChroma];
+    // rows the query had painted out, in the small image's frame
+    let hidden: Uint8Array | undefined;
+    const qh = this.qHiddenRows;
+    if (qh) {
+      hidden = b.role === 0 ? qh : new Uint8Array(small.height).map((_, v) => qh[Math.max(0, Math.min(qh.length - 1, Math.floor(r.y + (v + 0.5) * r.sy)))]!);
     }
-    const ncc = Math.max(bestScore(hyps), r.ncc);
-    const robust = robustNcc(small, r.window);
-    return { ncc, grad: gradientNcc(small, r.window, 0, 0, robust.mask), blocks: robust.ncc, colour, share: robust.share };
+    const { keep: kept, ...region } = regionAgreement(small, r.window, b.big, smallChroma, bigChroma, { x: r.x, y: r.y, sx: r.sx, sy: r.sy, bigWidth: b.big.width, bigHeight: b.big.height }, hidden);
+    // intensity and gradient agreement over the pixels outside caption lines only
+    const ncc = region.occluded > 0 ? maskedNcc(small.data, r.window.data, kept) : Math.max(bestScore(hyps), r.ncc);
+    return { ncc, grad: gradientNcc(small, r.window, 0, 0, kept), region };
   }
+}
+
+const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
+
+/** `v` brought down to `density` of its resolution and back up (the blur of an enlarged small picture). */
+function blurTo(v: VImg, density: number): VImg {
+  const w = Math.max(4, Math.round(v.width * density));
+  const h = Math.max(4, Math.round(v.height * density));
+  return resizeV(resizeV(v, w, h), v.width, v.height);
+}
+
+function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
+  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!keep[i]) continue;
+    const p = a[i]!, q = b[i]!;
+    sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q; m++;
+  }
+  if (m < 2) return -1;
+  const va = saa - (sa * sa) / m, vb = sbb - (sb * sb) / m;
+  return va > 1e-6 && vb > 1e-6 ? (sab - (sa * sb) / m) / Math.sqrt(va * vb) : 0;
 }
 
 function bestScore(h: Hyp[]): number {

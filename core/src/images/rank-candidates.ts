@@ -7,8 +7,9 @@ import type { VerifyData } from './feature-types.js';
 import type { PreparedQuery } from './prepare-query.js';
 import { CandidatePyramid, QueryVerifier } from './query-verifier.js';
 import type { SearchIndex } from './search-index.js';
-import { calibrateVerdicts, THRESHOLDS, type MatchStage, type Verdict } from './verdict-calibration.js';
+import { calibrateVerdicts, regionsAgree, THRESHOLDS, type MatchStage, type Verdict } from './verdict-calibration.js';
 import { toV } from './verify-images.js';
+import type { RegionEvidence } from './region-agreement.js';
 
 export interface RankedCandidate {
   slot: number;
@@ -22,12 +23,8 @@ export interface RankedCandidate {
   ncc: number;
   /** Gradient NCC at that alignment (−1..1). */
   grad: number;
-  /** Robust NCC at that alignment (−1..1). */
-  blocks: number;
-  /** Hue-invariant chroma correlation at that alignment (0..1, NaN for grey pictures). */
-  colour: number;
-  /** Misfit share of the worst-fitting pixels at that alignment. */
-  share: number;
+  /** Region-by-region evidence at that alignment (occluded share, hue shift, worst-cell misfits). */
+  evidence: RegionEvidence;
   /** 0..100 confidence shown to users. */
   score: number;
   stage: MatchStage;
@@ -62,7 +59,7 @@ export async function rankCandidates(
   if (index.count === 0) return [];
   const pool = candidatePool(index, q, perSource, screenTop);
   const verifies = await loadVerify(pool.map((p) => p.slot));
-  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma));
+  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hiddenRows, v.density));
   // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
   // best screened candidates plus the best few by global signatures
   const closest = (slot: number) =>
@@ -108,20 +105,17 @@ export async function rankCandidates(
     const vi = verifies.get(p.slot);
     let ncc = -1;
     let grad = -1;
-    let blocks = -1;
-    let colour = NaN;
-    let share = 0;
+    let evidence: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
     if (vi) {
       const cv = pyramidOf(p.slot, vi);
       // verify with the variants kept by the screening (of the two closest by global signatures)
       const order = p.variants.map((i) => ({ i }));
-      // keep the variant whose alignment is strongest, preferring one whose colours agree
-      const key = (n: number, g: number, c: number) => n + g + (Number.isNaN(c) || c >= THRESHOLDS.matchColour ? 2 : 0);
+      // keep the variant whose alignment is strongest, preferring one whose regions agree
       let bestKey = -Infinity;
       for (const o of order) {
         const r = verifiers[o.i]!.score(cv, vi.chroma);
-        const k = key(r.ncc, r.grad, r.colour);
-        if (k > bestKey) ((bestKey = k), (ncc = r.ncc), (grad = r.grad), (blocks = r.blocks), (colour = r.colour), (share = r.share));
+        const k = r.ncc + r.grad + (regionsAgree(r.region) ? 2 : 0);
+        if (k > bestKey) ((bestKey = k), (ncc = r.ncc), (grad = r.grad), (evidence = r.region));
       }
     }
     bestVerified = Math.max(bestVerified, ncc + grad);
@@ -134,9 +128,7 @@ export async function rankCandidates(
       haarDistance: p.hd,
       ncc,
       grad,
-      blocks,
-      colour,
-      share,
+      evidence,
       score: Math.round(100 * Math.max(0, Math.min(1, (ncc + grad) / 2))),
       stage: p.hd < p.pd / 32 ? 'wavelet' : 'hash',
       verdict: 'none',

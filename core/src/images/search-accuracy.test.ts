@@ -1,29 +1,41 @@
 /**
- * Reverse-search accuracy over ../shared/images/gallery (issue 5 quality bars).
- * Indexes most characters, holds whole characters out as negatives, queries sharp-made variants
- * through the same index + engine the service uses, and compares with the seed's pHash ≤ 5 rule.
+ * Reverse-search accuracy over ../shared/images/gallery, on look-alike-rich held-out splits.
+ *
+ * Every gallery picture is analysed once. Each split then holds whole characters out of the index
+ * (more of the Animal Crossing villagers, whose species share one template) and queries:
+ * - sharp-made re-posts of indexed pictures, one sample per variant;
+ * - negatives: held-out pictures, first those whose family (species, evolution block) stays indexed;
+ * - look-alike traps: recolours, palette swaps and face swaps of indexed pictures (another character
+ *   drawn from the same template: the original is in the index and must NOT be called a match).
+ * The thresholds are constants of the engine, calibrated on other splits (ACCURACY_FIRST_SPLIT=100,
+ * ACCURACY_DUMP=file, see docs/image-search.md); this test asserts them on splits 0.. and compares
+ * with the seed's pHash ≤ 5 rule in the same run.
+ *
+ * Env: ACCURACY_SAMPLE (queries per variant per split, default 8), ACCURACY_SPLITS (default 3),
+ * ACCURACY_FIRST_SPLIT (default 0), ACCURACY_DUMP (JSONL of every query's evidence), ACCURACY_DEBUG.
  */
 import { describe, expect, test } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { decodeImage } from './analyze-image.js';
 import { SearchIndex } from './search-index.js';
-import { prepareQuery, rankCandidates, type VerifyLoader } from './search-engine.js';
+import { prepareQuery, rankCandidates, type RankedCandidate, type VerifyLoader } from './search-engine.js';
 import { computeFeatures, greyOf, hamming, phashPlane, type Code64, type ImageFeatures } from './signatures.js';
-import { VARIANTS, makeNegative, makeVariant, rng, type VariantName } from './query-variants.js';
+import { LOOKALIKE_KINDS, VARIANTS, makeLookalike, makeNegative, makeVariant, rng, type VariantName } from './query-variants.js';
 
 const GALLERY = path.resolve(import.meta.dirname, '../../../../shared/images/gallery');
 const MANIFEST = path.resolve(GALLERY, '../manifest.json');
 const present = existsSync(GALLERY) && existsSync(MANIFEST);
 if (!present) console.warn(`[search-accuracy] SKIPPED: ${GALLERY} is absent`);
 
-// 40 queries per variant keeps the file near 60–90 s on 2 busy cores; ACCURACY_SAMPLE=150 for a fuller run
-const PER_VARIANT = Number(process.env.ACCURACY_SAMPLE ?? 40);
-const HOLDOUT_PCT = 12;
-// ACCURACY_SPLIT=<n> draws another held-out set and other query samples: tune thresholds on such a
-// split, never on the default one that the bars are asserted on
-const SPLIT = Number(process.env.ACCURACY_SPLIT ?? 0);
+// 3 splits × (10 variants × 8 + 32 negatives + 24 traps) keeps the file near 60–90 s on 2 busy cores
+const PER_VARIANT = Number(process.env.ACCURACY_SAMPLE ?? 8);
+const SPLITS = Number(process.env.ACCURACY_SPLITS ?? 3);
+const FIRST_SPLIT = Number(process.env.ACCURACY_FIRST_SPLIT ?? 0);
+const NEGATIVES = PER_VARIANT * 4;
+const TRAPS = PER_VARIANT * 3;
+const DUMP = process.env.ACCURACY_DUMP;
 
 const BARS: Record<VariantName, number> = {
   jpeg30: 0.99,
@@ -32,20 +44,37 @@ const BARS: Record<VariantName, number> = {
   text: 0.99,
   hue: 0.99,
   mirror: 0.99,
-  crop10: 0.97,
-  screenshot: 0.97,
-  crop_asym: 0.9,
-  combo: 0.6, // not a bar of the issue: reported, loosely guarded
+  crop10: 0.98,
+  screenshot: 0.98,
+  crop_asym: 0.95,
+  combo: 0.9,
 };
+/**
+ * Asserted where the engine does not reach the bar yet (printed next to it): combined edits reach
+ * ~67–88 % depending on the split, and 1 of ~155 negatives (a weak face-swap trap) is matched, so the
+ * false-match guard is the 1 % of the brief while the table shows the 0.5 % target.
+ */
+const GUARDS: Partial<Record<VariantName, number>> = { combo: 0.6 };
+const MAX_FALSE_MATCH = 0.005;
+const FALSE_MATCH_GUARD = 0.01;
+const MIN_PROBABLE_PRECISION = 0.8;
 
 interface Item {
   file: string;
   character: string;
 }
 
-function heldOut(character: string): boolean {
-  const h = createHash('sha1').update(SPLIT ? `${SPLIT}:${character}` : character).digest();
-  return h.readUInt32BE(0) % 100 < HOLDOUT_PCT;
+/** Look-alike family: villagers of one species, Pokémon in one block of three national numbers (≈ an evolution line). */
+function family(character: string): string {
+  const [src, id] = character.split(':') as [string, string];
+  if (src === 'acnh') return `acnh:${id.replace(/\d+$/, '')}`;
+  if (src === 'pokemon') return `pokemon:${Math.floor((Number(id) - 1) / 3)}`;
+  return character;
+}
+
+function heldOut(split: number, character: string): boolean {
+  const h = createHash('sha1').update(`${split}:${character}`).digest().readUInt32BE(0) % 100;
+  return h < (character.startsWith('acnh:') ? 25 : 10);
 }
 
 async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
@@ -62,100 +91,152 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) => Promis
   return out;
 }
 
+function shuffled<T>(xs: T[], r: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+type Kind = VariantName | 'negative' | 'lookalike-negative' | 'trap';
+interface Outcome {
+  split: number;
+  kind: Kind;
+  trap?: string;
+  /** The character the query shows, when it is in the index. */
+  expected: string | null;
+  top?: RankedCandidate;
+  second?: RankedCandidate;
+  seedOk: boolean;
+}
+
+const evidenceOf = (c?: RankedCandidate) =>
+  c && { artwork: c.artworkId, character: c.characterId, verdict: c.verdict, ncc: c.ncc, grad: c.grad, pd: c.phashDistance, dd: c.dhashDistance, hd: c.haarDistance, evidence: c.evidence };
+
 describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () => {
-  test('per-variant top-1 character accuracy at verdict match', { timeout: 300_000 }, async () => {
+  test('per-variant top-1 at verdict match, false matches on look-alikes, over held-out splits', { timeout: 600_000 }, async () => {
     const t0 = performance.now();
     const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Item[];
-    const indexed = manifest.filter((m) => !heldOut(m.character));
-    const negatives = manifest.filter((m) => heldOut(m.character));
-    const index = new SearchIndex();
-    const verify = new Map<number, ImageFeatures['verify']>();
-    const naive: { code: Code64; character: string }[] = [];
     const bytesOf = new Map<string, Buffer>();
-    await pool(indexed, 3, async (m) => {
+    const featuresOf = new Map<string, ImageFeatures>();
+    const seedCode = new Map<string, Code64>();
+    await pool(manifest, 2, async (m) => {
       const bytes = readFileSync(path.join(GALLERY, m.file));
       bytesOf.set(m.file, bytes);
       // the signatures analyzeImage stores (minus the thumbnail encode, to keep the test fast)
       const d = await decodeImage(bytes);
-      const features = computeFeatures(d.rgb);
-      const slot = index.upsert(m.file, m.character, features);
-      verify.set(slot, features.verify);
-      naive.push({ code: phashPlane(greyOf(d.rgb)), character: m.character });
+      featuresOf.set(m.file, computeFeatures(d.rgb));
+      seedCode.set(m.file, phashPlane(greyOf(d.rgb)));
     });
-    const loadVerify: VerifyLoader = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
-    const tIndex = performance.now() - t0;
+    const tFeatures = performance.now() - t0;
+    if (DUMP) writeFileSync(DUMP, '');
 
-    const naiveTop = (c: Code64) => {
-      let best = 65;
-      let ch = '';
-      for (const n of naive) {
-        const d = hamming(n.code, c);
-        if (d < best) ((best = d), (ch = n.character));
+    const outcomes: Outcome[] = [];
+    for (let split = FIRST_SPLIT; split < FIRST_SPLIT + SPLITS; split++) {
+      const indexed = manifest.filter((m) => !heldOut(split, m.character));
+      const out = manifest.filter((m) => heldOut(split, m.character));
+      const index = new SearchIndex();
+      const verify = new Map<number, ImageFeatures['verify']>();
+      for (const m of indexed) verify.set(index.upsert(m.file, m.character, featuresOf.get(m.file)!), featuresOf.get(m.file)!.verify);
+      const loadVerify: VerifyLoader = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
+      const seedTop = (c: Code64) => {
+        let best = 65;
+        let ch = '';
+        for (const m of indexed) {
+          const d = hamming(seedCode.get(m.file)!, c);
+          if (d < best) ((best = d), (ch = m.character));
+        }
+        return { d: best, character: ch };
+      };
+      const query = async (bytes: Buffer) => {
+        const d = await decodeImage(bytes);
+        const ranked = await rankCandidates(index, prepareQuery(d.rgb), loadVerify);
+        const top = ranked[0];
+        return { top, second: ranked.find((x) => x.characterId !== top?.characterId), ranked, seed: seedTop(phashPlane(greyOf(d.rgb))) };
+      };
+      const r = rng(20240605 + split);
+      const jobs: { kind: Kind; trap?: string; expected: string | null; make: () => Promise<Buffer | null> }[] = [];
+      for (const variant of VARIANTS)
+        for (const [i, m] of shuffled(indexed, r).slice(0, PER_VARIANT).entries())
+          jobs.push({ kind: variant, expected: m.character, make: () => makeVariant(bytesOf.get(m.file)!, variant, split * 1000 + i + 1) });
+      const indexedFamilies = new Set(indexed.map((m) => family(m.character)));
+      const lookalike = (m: Item) => indexedFamilies.has(family(m.character));
+      // half of them look-alikes (a sibling stays indexed) when there are enough, the rest unrelated
+      const mixed = shuffled(out, r);
+      const near = mixed.filter(lookalike);
+      const far = mixed.filter((m) => !lookalike(m));
+      const nNear = Math.min(near.length, Math.max(NEGATIVES >> 1, NEGATIVES - far.length));
+      const negs = [...near.slice(0, nNear), ...far.slice(0, NEGATIVES - nNear)];
+      for (const m of negs) jobs.push({ kind: lookalike(m) ? 'lookalike-negative' : 'negative', expected: null, make: () => makeNegative(bytesOf.get(m.file)!) });
+      // traps: the original stays indexed; the query is another character from its template
+      const byFamily = new Map<string, Item[]>();
+      for (const m of indexed) byFamily.set(family(m.character), [...(byFamily.get(family(m.character)) ?? []), m]);
+      const trapSources = shuffled(indexed, r);
+      for (let k = 0; k < TRAPS * 2 && jobs.filter((j) => j.kind === 'trap').length < TRAPS; k++) {
+        const m = trapSources[k % trapSources.length]!;
+        const kind = LOOKALIKE_KINDS[k % LOOKALIKE_KINDS.length]!;
+        const kin = (byFamily.get(family(m.character)) ?? []).filter((o) => o.character !== m.character);
+        const sameSource = indexed.filter((o) => o.character.split(':')[0] === m.character.split(':')[0] && o.character !== m.character);
+        const donor = (kin.length ? kin : sameSource)[Math.floor(r() * (kin.length || sameSource.length))];
+        const seed = split * 1000 + k;
+        jobs.push({ kind: 'trap', trap: kind, expected: null, make: () => makeLookalike(bytesOf.get(m.file)!, kind, seed, donor && bytesOf.get(donor.file)) });
       }
-      return { d: best, character: ch };
-    };
-
-    async function query(bytes: Buffer) {
-      const d = await decodeImage(bytes);
-      const ranked = await rankCandidates(index, prepareQuery(d.rgb), loadVerify);
-      const naiveHit = naiveTop(phashPlane(greyOf(d.rgb)));
-      const top = ranked[0];
-      const second = ranked.find((r) => r.characterId !== top?.characterId);
-      return { top, naiveHit, second };
+      const res = await pool(jobs, 2, async (j) => {
+        const q = await j.make();
+        if (!q) return null;
+        const { top, second, ranked, seed } = await query(q);
+        const o: Outcome = { split, kind: j.kind, trap: j.trap, expected: j.expected, top, second, seedOk: j.expected ? seed.d <= 5 && seed.character === j.expected : seed.d <= 5 };
+        if (DUMP) appendFileSync(DUMP, JSON.stringify({ split, kind: j.kind, trap: j.trap, expected: j.expected, top: evidenceOf(top), candidates: ranked.slice(0, 8).map(evidenceOf) }) + '\n');
+        return o;
+      });
+      // a trap slot whose picture had too little colour is filled by the next source (bounded above)
+      outcomes.push(...res.filter((x): x is Outcome => x !== null).filter((x, i, all) => x.kind !== 'trap' || all.slice(0, i + 1).filter((y) => y.kind === 'trap').length <= TRAPS));
     }
 
-    const r = rng(20240605 + SPLIT);
-    const rows: { variant: string; n: number; ok: number; naive: number; top1: number }[] = [];
-    const failures: string[] = [];
-    const positiveNcc: number[] = [];
-    for (const variant of VARIANTS) {
-      const sample = [...indexed].sort(() => r() - 0.5).slice(0, PER_VARIANT);
-      const res = await pool(sample, 3, async (m, i) => {
-        const q = await makeVariant(bytesOf.get(m.file)!, variant, i + 1);
-        const { top, naiveHit, second } = await query(q);
-        const okTop1 = top?.characterId === m.character;
-        const ok = okTop1 && top!.verdict === 'match';
-        if (okTop1) positiveNcc.push(top!.ncc); if (okTop1 && process.env.ACCURACY_DUMP) console.log(`POS ${variant} ${top!.ncc.toFixed(3)} ${top!.grad.toFixed(3)} ${top!.blocks.toFixed(3)} ${top!.phashDistance} ${top!.dhashDistance} ${top!.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top!.colour.toFixed(3)} ${top!.share.toFixed(3)}`);
-        if (!ok && failures.length < 40)
-          failures.push(`${variant} ${m.file}: got ${top?.characterId} ${top?.verdict} ncc=${top?.ncc.toFixed(3)} g=${top?.grad.toFixed(3)} pd=${top?.phashDistance} hd=${top?.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2}`);
-        return { ok, okTop1, naive: naiveHit.d <= 5 && naiveHit.character === m.character };
-      });
-      rows.push({
-        variant,
-        n: res.length,
-        ok: res.filter((x) => x.ok).length,
-        top1: res.filter((x) => x.okTop1).length,
-        naive: res.filter((x) => x.naive).length,
-      });
-    }
-    // negatives: characters not in the index at all
-    const neg = await pool(negatives, 3, async (m) => {
-      const q = await makeNegative(readFileSync(path.join(GALLERY, m.file)));
-      const { top, naiveHit, second } = await query(q);
-      if (process.env.ACCURACY_DUMP) console.log(`NEG ${top?.ncc.toFixed(3)} ${top?.grad.toFixed(3)} ${top?.blocks.toFixed(3)} ${top?.phashDistance} ${top?.dhashDistance} ${top?.haarDistance.toFixed(3)} ${second ? (second.ncc + second.grad).toFixed(3) : -2} ${second ? second.blocks.toFixed(3) : -2} ${top?.colour.toFixed(3)} ${top?.share.toFixed(3)}`);
-      return { match: top?.verdict === 'match', probable: top?.verdict === 'probable', ncc: top?.ncc ?? -1, naive: naiveHit.d <= 5, file: m.file, top };
-    });
-    const negMatch = neg.filter((x) => x.match).length;
-    const pct = (a: number, b: number) => ((100 * a) / Math.max(1, b)).toFixed(1).padStart(6);
+    // ---- the table: per variant mean and worst split, pooled rate, the seed's rule, the bar
+    const splits = [...new Set(outcomes.map((o) => o.split))];
+    const isMatch = (o: Outcome) => o.top?.verdict === 'match';
+    const correct = (o: Outcome) => o.expected !== null && o.top?.characterId === o.expected;
+    const pct = (x: number) => `${(100 * x).toFixed(1).padStart(5)} %`;
+    const rate = (xs: Outcome[], f: (o: Outcome) => boolean) => xs.filter(f).length / Math.max(1, xs.length);
     const lines = [
-      `reverse-search accuracy (split ${SPLIT}): ${indexed.length} indexed, ${negatives.length} negatives (held-out characters), ${PER_VARIANT} queries per variant; index built in ${(tIndex / 1000).toFixed(1)} s`,
-      `variant      | n   | engine top-1 @match | engine top-1 (any verdict) | seed pHash<=5 | bar`,
+      `reverse-search accuracy: splits ${splits.join(',')}, ${PER_VARIANT} queries per variant per split; features of ${manifest.length} pictures in ${(tFeatures / 1000).toFixed(1)} s`,
+      `variant            |   n | top-1@match | mean split | worst split | any verdict | seed pHash<=5 |   bar`,
     ];
-    for (const row of rows)
-      lines.push(`${row.variant.padEnd(12)} | ${String(row.n).padEnd(3)} | ${pct(row.ok, row.n)} %            | ${pct(row.top1, row.n)} %                   | ${pct(row.naive, row.n)} %      | ${(BARS[row.variant as VariantName] * 100).toFixed(0)} %`);
-    lines.push(
-      `negatives    | ${String(neg.length).padEnd(3)} | false match ${pct(negMatch, neg.length)} % | probable ${pct(neg.filter((x) => x.probable).length, neg.length)} % | seed false ${pct(neg.filter((x) => x.naive).length, neg.length)} % | ≤ 1 %`,
-    );
-    const sortedNeg = neg.map((x) => x.ncc).sort((a, b) => b - a);
-    const sortedPos = positiveNcc.sort((a, b) => a - b);
-    lines.push(`negatives' best NCC: max ${sortedNeg[0]?.toFixed(3)}, 2nd ${sortedNeg[1]?.toFixed(3)}, 5th ${sortedNeg[4]?.toFixed(3)}; true top-1 NCC p1 ${sortedPos[Math.floor(sortedPos.length * 0.01)]?.toFixed(3)} p5 ${sortedPos[Math.floor(sortedPos.length * 0.05)]?.toFixed(3)}`);
+    const pooled = new Map<string, number>();
+    for (const v of VARIANTS) {
+      const xs = outcomes.filter((o) => o.kind === v);
+      const ok = (o: Outcome) => correct(o) && isMatch(o);
+      const per = splits.map((s) => rate(xs.filter((o) => o.split === s), ok));
+      pooled.set(v, rate(xs, ok));
+      lines.push(
+        `${v.padEnd(18)} | ${String(xs.length).padStart(3)} |     ${pct(rate(xs, ok))} |    ${pct(per.reduce((a, b) => a + b, 0) / per.length)} |     ${pct(Math.min(...per))} |     ${pct(rate(xs, correct))} |       ${pct(rate(xs, (o) => o.seedOk))} | ${pct(BARS[v])}`,
+      );
+    }
+    const negatives = outcomes.filter((o) => o.expected === null);
+    const negRow = (label: string, xs: Outcome[], bar: string) => {
+      const per = splits.map((s) => rate(xs.filter((o) => o.split === s), isMatch));
+      lines.push(
+        `${label.padEnd(18)} | ${String(xs.length).padStart(3)} | false match ${pct(rate(xs, isMatch))} (worst split ${pct(Math.max(...per))}) | probable ${pct(rate(xs, (o) => o.top?.verdict === 'probable'))} | seed false ${pct(rate(xs, (o) => o.seedOk))} | ${bar}`,
+      );
+    };
+    negRow('all negatives', negatives, `≤ ${pct(MAX_FALSE_MATCH)}`);
+    negRow('  unrelated', negatives.filter((o) => o.kind === 'negative'), '');
+    negRow('  same family', negatives.filter((o) => o.kind === 'lookalike-negative'), '');
+    for (const k of LOOKALIKE_KINDS) negRow(`  trap ${k}`, negatives.filter((o) => o.trap === k), '');
+    const probable = outcomes.filter((o) => o.top?.verdict === 'probable');
+    const probablePrecision = rate(probable, correct);
+    lines.push(`'probable' answers: ${probable.length}, precision ${pct(probablePrecision)} (bar ${pct(MIN_PROBABLE_PRECISION)})`);
     lines.push(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     console.log(lines.join('\n'));
     if (process.env.ACCURACY_DEBUG) {
-      console.log(failures.join('\n'));
-      console.log(neg.filter((x) => x.match || x.probable).map((x) => `${x.file} -> ${x.top?.artworkId} ncc=${x.ncc.toFixed(3)} g=${x.top?.grad.toFixed(3)} pd=${x.top?.phashDistance} dd=${x.top?.dhashDistance} hd=${x.top?.haarDistance.toFixed(3)}`).join('\n'));
+      for (const o of outcomes.filter((x) => (x.expected && !(correct(x) && isMatch(x))) || (!x.expected && isMatch(x))))
+        console.log(`${o.split} ${o.kind}${o.trap ? `/${o.trap}` : ''} expected ${o.expected} got ${JSON.stringify(evidenceOf(o.top))}`);
     }
-    for (const row of rows) expect(row.ok / row.n, `${row.variant} accuracy`).toBeGreaterThanOrEqual(BARS[row.variant as VariantName]);
-    expect(negMatch / neg.length, 'false matches on negatives').toBeLessThanOrEqual(0.01);
+    for (const v of VARIANTS) expect(pooled.get(v)!, `${v} top-1 at match`).toBeGreaterThanOrEqual(GUARDS[v] ?? BARS[v]);
+    expect(rate(negatives, isMatch), 'false matches on negatives and look-alike traps').toBeLessThanOrEqual(FALSE_MATCH_GUARD);
+    if (probable.length >= 10) expect(probablePrecision, "precision of 'probable'").toBeGreaterThanOrEqual(MIN_PROBABLE_PRECISION);
   });
 });

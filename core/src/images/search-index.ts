@@ -97,14 +97,6 @@ export class SearchIndex {
     this.cap = cap;
   }
 
-  has(artworkId: string): boolean {
-    return this.bySlotKey.has(artworkId);
-  }
-
-  slotOf(artworkId: string): number | undefined {
-    return this.bySlotKey.get(artworkId);
-  }
-
   /** Adds or replaces an artwork's signatures. */
   upsert(artworkId: string, characterId: string, f: ImageFeatures): number {
     if (f.version !== FEATURES_VERSION) throw new Error(`features version ${f.version} is not ${FEATURES_VERSION}`);
@@ -277,12 +269,6 @@ export class SearchIndex {
       if (d < best) best = d;
     }
     return best;
-  }
-
-  /** Plain pHash distance (no crops): the seed's rule. */
-  phashDistance(slot: number, q: Code64): number {
-    const o = slot * CODES * 2;
-    return popcount32(this.codes[o]! ^ q.hi) + popcount32(this.codes[o + 1]! ^ q.lo);
   }
 
   // --- iqdb-style scoring ---------------------------------------------------------------------------

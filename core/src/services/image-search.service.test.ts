@@ -62,6 +62,10 @@ describe('image search service (database-backed index)', () => {
     const m = await search.search(mirrored);
     expect(m.verdict).toBe('match');
     expect(m.matches[0]!.artwork.id).toBe(ids[5]);
+    // the evidence behind the verdict, for the UI to explain it
+    expect(m.matches[0]!.evidence).toMatchObject({ occluded: 0 });
+    expect(m.matches[0]!.evidence!.aligned).toBeGreaterThan(0.75);
+    expect(exact.matches[0]!.evidence).toBeUndefined();
 
     const crop = await sharp(images[7]!).extract({ left: 48, top: 64, width: 384, height: 512 }).jpeg().toBuffer();
     const c = await search.search(crop);

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
-import { prepareQuery, rankCandidates, type MatchStage, type Verdict, type VerifyLoader } from '../images/search-engine.js';
+import { prepareQuery, rankCandidates, type MatchStage, type RankedCandidate, type Verdict, type VerifyLoader } from '../images/search-engine.js';
 import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
 import {
   findExactArtworks,
@@ -33,6 +33,36 @@ export interface SearchMatch {
   score: number;
   stage: MatchStage;
   verdict: Verdict;
+  /** What the verdict rests on, so that the UI can explain it; absent for exact bytes. */
+  evidence?: MatchEvidence;
+}
+
+/** The verifier's evidence for one candidate (see docs/image-search.md). */
+export interface MatchEvidence {
+  /** Alignment agreement, 0..1: mean of the intensity and gradient NCC outside caption rows. */
+  aligned: number;
+  /** Colour agreement of the worst grid cell, 0..1 (1 − colour misfit); null for grey pictures. */
+  colour: number | null;
+  /** How far the query's colours are turned against the artwork's, degrees; null for grey pictures. */
+  hue_shift: number | null;
+  /** Tone misfit of the worst grid cell (0 = same drawing; a changed face reads ≥ 0.5). */
+  tone_misfit: number;
+  /** Share of the aligned picture hidden by caption lines and left out, 0..1. */
+  occluded: number;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function evidenceOf(r: RankedCandidate): MatchEvidence {
+  const e = r.evidence;
+  const finite = (x: number) => (Number.isFinite(x) ? round3(x) : null);
+  return {
+    aligned: round3(Math.max(0, (r.ncc + r.grad) / 2)),
+    colour: Number.isFinite(e.colourMisfit) ? round3(Math.max(0, 1 - e.colourMisfit)) : null,
+    hue_shift: finite(e.hueShift),
+    tone_misfit: Number.isFinite(e.toneMisfit) ? round3(e.toneMisfit) : 99,
+    occluded: round3(e.occluded),
+  };
 }
 
 export interface SearchResult {
@@ -187,13 +217,13 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
     const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
     const ranked = await rankCandidates(index, prepareQuery(decoded.rgb), loadVerify);
-    type Row = { artworkId: string; distance: number; score: number; stage: MatchStage; verdict: Verdict };
+    type Row = { artworkId: string; distance: number; score: number; stage: MatchStage; verdict: Verdict; evidence?: MatchEvidence };
     const rows: Row[] = exactIds.map((id) => ({ artworkId: id, distance: 0, score: 100, stage: 'exact', verdict: 'exact' }));
     const seen = new Set(exactIds);
     for (const r of ranked) {
       if (seen.has(r.artworkId)) continue;
       seen.add(r.artworkId);
-      rows.push({ artworkId: r.artworkId, distance: r.phashDistance, score: r.score, stage: r.stage, verdict: r.verdict });
+      rows.push({ artworkId: r.artworkId, distance: r.phashDistance, score: r.score, stage: r.stage, verdict: r.verdict, evidence: evidenceOf(r) });
     }
     const details = await getMatchDetails(db, rows.slice(0, maxMatches * 2).map((r) => r.artworkId));
     const matches: SearchMatch[] = [];
@@ -207,6 +237,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
         score: r.score,
         stage: r.stage,
         verdict: r.verdict,
+        ...(r.evidence ? { evidence: r.evidence } : {}),
       });
       if (matches.length >= maxMatches) break;
     }

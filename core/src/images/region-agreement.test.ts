@@ -1,0 +1,84 @@
+/**
+ * Region evidence on real decoded pictures (generated artwork, so it runs without the shared gallery):
+ * re-posts of one picture agree region by region, another character from the same template does not.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import sharp from 'sharp';
+import { decodeImage } from './analyze-image.js';
+import { generateDemoImage } from './demo-images.js';
+import { makeLookalike, makeVariant } from './query-variants.js';
+import { labChroma } from './region-agreement.js';
+import { SearchIndex } from './search-index.js';
+import { prepareQuery, rankCandidates, type RankedCandidate, type VerifyLoader } from './search-engine.js';
+import { computeFeatures, type ImageFeatures } from './signatures.js';
+import { regionsAgree } from './verdict-calibration.js';
+
+let original: Buffer;
+let donor: Buffer;
+let index: SearchIndex;
+let loadVerify: VerifyLoader;
+
+async function topFor(query: Buffer): Promise<RankedCandidate> {
+  const ranked = await rankCandidates(index, prepareQuery((await decodeImage(query)).rgb), loadVerify);
+  const top = ranked.find((r) => r.artworkId === 'original');
+  expect(top, 'the original is among the verified candidates').toBeDefined();
+  return top!;
+}
+
+beforeAll(async () => {
+  original = await generateDemoImage(3, 'Aiko');
+  donor = await generateDemoImage(11, 'Mina');
+  index = new SearchIndex();
+  const verify = new Map<number, ImageFeatures['verify']>();
+  for (const [id, bytes] of [
+    ['original', original],
+    ['other', await generateDemoImage(7, 'Rin')],
+  ] as const) {
+    const f = computeFeatures((await decodeImage(bytes)).rgb);
+    verify.set(index.upsert(id, id, f), f.verify);
+  }
+  loadVerify = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
+});
+
+describe('region agreement', () => {
+  test('a hue-filtered re-post: one small turn of every colour, all cells agree', async () => {
+    const top = await topFor(await makeVariant(original, 'hue'));
+    expect(Math.abs(top.evidence.hueShift)).toBeGreaterThan(10);
+    expect(Math.abs(top.evidence.hueShift)).toBeLessThan(35);
+    expect(regionsAgree(top.evidence)).toBe(true);
+    expect(top.verdict).toBe('match');
+  });
+
+  test('caption lines over a small re-post are left out and reported as the occluded share', async () => {
+    // at 150 px wide, a 12 px caption line covers a tenth of the picture's height
+    const icon = await sharp(original).resize(150).jpeg({ quality: 90 }).toBuffer();
+    const top = await topFor(await makeVariant(icon, 'text', 2));
+    expect(top.evidence.occluded).toBeGreaterThan(0);
+    expect(top.evidence.occluded).toBeLessThan(0.3);
+    expect(top.verdict).toBe('match');
+  });
+
+  test('a recoloured region or swapped palette is another character: not a match', async () => {
+    for (const kind of ['recolour', 'palette'] as const) {
+      const q = await makeLookalike(original, kind, 5);
+      expect(q, `${kind} trap built`).not.toBeNull();
+      const top = await topFor(q!);
+      expect(regionsAgree(top.evidence), kind).toBe(false);
+      expect(top.verdict, kind).not.toBe('match');
+    }
+  });
+
+  test('a changed face region is another character: not a match', async () => {
+    const q = await makeLookalike(original, 'face', 5, donor);
+    expect(q).not.toBeNull();
+    const top = await topFor(q!);
+    expect(top.evidence.toneMisfit).toBeGreaterThan(0.5);
+    expect(top.verdict).not.toBe('match');
+  });
+
+  test('CIELAB chroma of a grey picture is neutral', () => {
+    const grey = { width: 4, height: 4, data: new Float32Array(16).fill(128) };
+    const { a, b } = labChroma(grey, { width: 2, height: 2, data: new Int8Array(8) });
+    for (const v of [...a, ...b]) expect(Math.abs(v)).toBeLessThan(0.5);
+  });
+});

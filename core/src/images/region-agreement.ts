@@ -1,0 +1,305 @@
+/**
+ * Identity-level check of an aligned pair, region by region: caption lines over the query are found
+ * and left out, then tone and colour must agree in every cell of a grid over the rest. A global,
+ * hue-tolerant colour score cannot separate two characters drawn from one template (a green and a
+ * teal villager of one species): one region recoloured, or two swapped, leaves most of the picture
+ * identical, but the cells holding that region disagree.
+ */
+import { resizePlane } from './resize.js';
+import type { Chroma, VImg } from './verify-images.js';
+
+export interface RegionEvidence {
+  /** Share of the aligned picture's rows left out as caption/overlay lines (0..1). */
+  occluded: number;
+  /** Rotation of the query's colours against the candidate's, degrees (−180..180); NaN when both are grey. */
+  hueShift: number;
+  /** Worst cell's colour misfit after that rotation: 0 = same colours, ≈ 1 = unrelated; NaN when both are grey. */
+  colourMisfit: number;
+  /** Worst cell's tone misfit after the picture-wide linear fit, relative to the picture's variance, in
+   * excess of the median cell's. */
+  toneMisfit: number;
+}
+
+export interface RegionAgreement extends RegionEvidence {
+  /** 1 for the pixels of `small` outside the caption rows: the pixels that carry evidence. */
+  keep: Uint8Array;
+}
+
+/** The alignment: small pixel (u, v) centre sits at big (x + (u + ½)·sx, y + (v + ½)·sy). */
+export interface Placement {
+  x: number;
+  y: number;
+  sx: number;
+  sy: number;
+  /** Size of the big grey image the placement refers to. */
+  bigWidth: number;
+  bigHeight: number;
+}
+
+/** Grid cells per side for tone (6 × 6) and colour (4 × 4, the chroma planes have half the resolution). */
+const TONE_GRID = 6;
+const GRID = 4;
+/** A pixel misfits when its residual exceeds max(MIN_RESIDUAL, RESIDUAL_FACTOR × median residual). */
+const MIN_RESIDUAL = 24;
+const RESIDUAL_FACTOR = 4;
+/**
+ * A caption row: misfitting pixels on at least ROW_DENSITY of the row, and on at least QUARTER_DENSITY
+ * of each of ROW_QUARTERS of its four quarters (a text line runs across the picture; another face or a
+ * recoloured body region sits in one or two quarters).
+ */
+const ROW_DENSITY = 0.2;
+const QUARTER_DENSITY = 0.2;
+const ROW_QUARTERS = 3;
+/** A caption band (one or two lines) is at most this share of the picture's height (a changed face spans ~35 %; at 0.3 face traps slipped through on the calibration splits). */
+const MAX_BAND = 0.25;
+/** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
+const CHROMA_FLOOR = 150;
+/** Cells with fewer kept pixels than this share carry no evidence. */
+const MIN_CELL_KEPT = 0.4;
+
+function median(xs: Float32Array): number {
+  const a = Float32Array.from(xs).sort();
+  return a[a.length >> 1] ?? 0;
+}
+
+/**
+ * Region evidence of `small` against `win` (the big image resampled into small's frame), with the
+ * colour planes of both and the placement that produced `win`.
+ */
+export function regionAgreement(
+  small: VImg,
+  win: VImg,
+  big: VImg,
+  smallChroma: Chroma | undefined,
+  bigChroma: Chroma | undefined,
+  at: Placement,
+  /** Rows of `small` known to be covered (caption lines painted out of the query). */
+  hiddenRows?: Uint8Array,
+): RegionAgreement {
+  const w = small.width;
+  const h = small.height;
+  const n = w * h;
+  // compared one scale coarser (3 × 3 box): blur, JPEG and sub-pixel misalignment of a re-post then
+  // leave edges alone, while a recoloured region or another face spans whole cells
+  const a = box3(small);
+  const b = box3(win);
+  // picture-wide linear fit (tone curve, contrast), refitted without the worst 15 %
+  const fit = (keep: (i: number) => boolean) => {
+    let sa = 0, sb = 0, saa = 0, sab = 0, m = 0;
+    for (let i = 0; i < n; i++) {
+      if (!keep(i)) continue;
+      sa += a[i]!; sb += b[i]!; saa += a[i]! * a[i]!; sab += a[i]! * b[i]!; m++;
+    }
+    const va = saa - (sa * sa) / Math.max(1, m);
+    const slope = va > 1e-6 ? (sab - (sa * sb) / m) / va : 0;
+    return { slope, off: sb / Math.max(1, m) - (slope * sa) / Math.max(1, m) };
+  };
+  let f = fit(() => true);
+  const res = new Float32Array(n);
+  const residuals = () => {
+    for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
+  };
+  residuals();
+  const cut = Float32Array.from(res).sort()[Math.floor(n * 0.85)] ?? Infinity;
+  f = fit((i) => res[i]! <= cut);
+  residuals();
+  const tau = Math.max(MIN_RESIDUAL, RESIDUAL_FACTOR * median(res));
+
+  // caption rows (dilated by one row: anti-aliased text edges)
+  const captionRow = new Uint8Array(h);
+  for (let v = 0; v < h; v++) {
+    let count = 0;
+    const perQuarter = [0, 0, 0, 0];
+    for (let u = 0; u < w; u++) {
+      if (res[v * w + u]! > tau) {
+        count++;
+        perQuarter[Math.min(3, Math.floor((4 * u) / w))]!++;
+      }
+    }
+    const quarters = perQuarter.filter((c) => c >= QUARTER_DENSITY * (w / 4)).length;
+    if ((count >= ROW_DENSITY * w && quarters >= ROW_QUARTERS) || hiddenRows?.[v]) captionRow[v] = 1;
+  }
+  // a band taller than a caption's (one or two text lines) is a changed drawing, not an overlay
+  for (let v = 0; v < h; ) {
+    if (!captionRow[v]) {
+      v++;
+      continue;
+    }
+    let end = v;
+    while (end + 1 < h && captionRow[end + 1]) end++;
+    if (end - v + 1 > MAX_BAND * h) captionRow.fill(0, v, end + 1);
+    v = end + 1;
+  }
+  const occludedRow = new Uint8Array(h);
+  for (let v = 0; v < h; v++) if (captionRow[v] || captionRow[v - 1] || captionRow[v + 1]) occludedRow[v] = 1;
+  let occludedRows = 0;
+  for (let v = 0; v < h; v++) occludedRows += occludedRow[v]!;
+
+  // tone: per-cell mean squared residual over the picture's (kept) variance
+  let sb = 0, sbb = 0, kept = 0;
+  for (let v = 0; v < h; v++) {
+    if (occludedRow[v]) continue;
+    for (let u = 0; u < w; u++) {
+      const q = b[v * w + u]!;
+      sb += q; sbb += q * q; kept++;
+    }
+  }
+  const variance = Math.max(25, sbb / Math.max(1, kept) - (sb / Math.max(1, kept)) ** 2);
+  // per cell; what counts is the worst cell's excess over the typical cell: a changed face or region
+  // stands out of the rest, while blur and JPEG of a degraded re-post raise every cell alike
+  const cells: number[] = [];
+  for (let gy = 0; gy < TONE_GRID; gy++)
+    for (let gx = 0; gx < TONE_GRID; gx++) {
+      const u0 = Math.floor((gx * w) / TONE_GRID), u1 = Math.floor(((gx + 1) * w) / TONE_GRID);
+      const v0 = Math.floor((gy * h) / TONE_GRID), v1 = Math.floor(((gy + 1) * h) / TONE_GRID);
+      let e = 0, m = 0;
+      for (let v = v0; v < v1; v++) {
+        if (occludedRow[v]) continue;
+        for (let u = u0; u < u1; u++) (e += res[v * w + u]! ** 2), m++;
+      }
+      if (m >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && m > 0) cells.push(e / m / variance);
+    }
+  cells.sort((x, y) => x - y);
+  const toneMisfit = cells.length ? cells[cells.length - 1]! - cells[cells.length >> 1]! : 0;
+
+  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occludedRow, at) : { hueShift: NaN, misfit: NaN };
+  const keep = new Uint8Array(n);
+  for (let v = 0; v < h; v++) if (!occludedRow[v]) keep.fill(1, v * w, (v + 1) * w);
+  return { occluded: occludedRows / h, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, keep };
+}
+
+function box3(v: VImg): Float32Array {
+  const { width: w, height: h, data } = v;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const l = Math.max(0, x - 1), r = Math.min(w - 1, x + 1);
+      tmp[y * w + x] = (data[y * w + l]! + data[y * w + x]! + data[y * w + r]!) / 3;
+    }
+  for (let y = 0; y < h; y++) {
+    const t = Math.max(0, y - 1), btm = Math.min(h - 1, y + 1);
+    for (let x = 0; x < w; x++) out[y * w + x] = (tmp[t * w + x]! + tmp[y * w + x]! + tmp[btm * w + x]!) / 3;
+  }
+  return out;
+}
+
+/** Bilinear sample of a plane of width w, height h. */
+function sample(d: Float32Array, w: number, h: number, fx: number, fy: number): number {
+  const x = Math.max(0, Math.min(w - 1.001, fx));
+  const y = Math.max(0, Math.min(h - 1.001, fy));
+  const x0 = x | 0, y0 = y | 0, tx = x - x0, ty = y - y0;
+  const o = y0 * w + x0;
+  const top = d[o]! + (d[o + 1]! - d[o]!) * tx;
+  const bot = d[o + w]! + (d[o + w + 1]! - d[o + w]!) * tx;
+  return top + (bot - top) * ty;
+}
+
+/** sRGB → linear, tabulated at ¼ grey level. */
+const LINEAR = Float32Array.from({ length: 1021 }, (_, i) => {
+  const c = i / 4 / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+const toLinear = (v: number) => LINEAR[Math.max(0, Math.min(1020, Math.round(v * 4)))]!;
+const labF = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+
+/**
+ * CIELAB a*, b* at the chroma resolution, from the grey image (YIQ luma) and the stored YIQ chroma:
+ * hue filters and re-encodes rotate colours in a perceptual space (libvips' hue turns LCh), where one
+ * rotation fits the whole picture; in YIQ the same filter turns each hue by a different angle.
+ */
+export function labChroma(grey: VImg, c: Chroma): { a: Float32Array; b: Float32Array } {
+  // one conversion per picture, reused by every pair it is verified in
+  const cached = LAB_CACHE.get(c);
+  if (cached && cached.grey === grey.data) return cached.lab;
+  const lab = computeLab(grey, c);
+  LAB_CACHE.set(c, { grey: grey.data, lab });
+  return lab;
+}
+
+const LAB_CACHE = new WeakMap<Chroma, { grey: Float32Array; lab: { a: Float32Array; b: Float32Array } }>();
+
+function computeLab(grey: VImg, c: Chroma): { a: Float32Array; b: Float32Array } {
+  const n = c.width * c.height;
+  const y = resizePlane(grey.data, grey.width, grey.height, c.width, c.height);
+  const a = new Float32Array(n);
+  const b = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ci = c.data[i]! * 1.25, cq = c.data[n + i]! * 1.25, Y = y[i]!;
+    const r = toLinear(Y + 0.956 * ci + 0.619 * cq);
+    const g = toLinear(Y - 0.272 * ci - 0.647 * cq);
+    const bl = toLinear(Y - 1.106 * ci + 1.703 * cq);
+    const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * bl) / 0.95047);
+    const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * bl);
+    const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * bl) / 1.08883);
+    a[i] = 500 * (fx - fy);
+    b[i] = 200 * (fy - fz);
+  }
+  return { a, b };
+}
+
+/**
+ * The query-wide hue rotation (argument of Σ conj(z_small)·z_big, z = a* + i·b*) and the worst cell's
+ * misfit Σ|z_small·e^{iθ} − z_big|² / Σ(|z_small|² + |z_big|² + floor): ½(1 − cos φ) for a region
+ * rotated by φ against the rest, so 0.25 at 60°, 0.5 at 90°.
+ */
+function colourCells(small: VImg, sc: Chroma, big: VImg, bc: Chroma, occludedRow: Uint8Array, at: Placement): { hueShift: number; misfit: number } {
+  const sn = sc.width * sc.height;
+  const sLab = labChroma(small, sc);
+  const bLab = labChroma(big, bc);
+  const kx = bc.width / at.bigWidth;
+  const ky = bc.height / at.bigHeight;
+  const gxOf = small.width / sc.width;
+  const gyOf = small.height / sc.height;
+  const zs = new Float32Array(2 * sn);
+  const zb = new Float32Array(2 * sn);
+  const keep = new Uint8Array(sn);
+  let re = 0, im = 0, ss = 0, bb = 0, m = 0;
+  for (let v = 0; v < sc.height; v++) {
+    const gy = (v + 0.5) * gyOf;
+    // a chroma row spans gyOf grey rows: left out when any of them (or a neighbour: chroma bleeds
+    // across a caption's outline) is occluded
+    let hidden = false;
+    for (let r = Math.floor(v * gyOf) - 1; r <= Math.ceil((v + 1) * gyOf); r++) if (occludedRow[Math.max(0, Math.min(small.height - 1, r))]) hidden = true;
+    if (hidden) continue;
+    const by = (at.y + gy * at.sy) * ky - 0.5;
+    for (let u = 0; u < sc.width; u++) {
+      const i = v * sc.width + u;
+      const gx = (u + 0.5) * gxOf;
+      const bx = (at.x + gx * at.sx) * kx - 0.5;
+      const si = sLab.a[i]!, sq = sLab.b[i]!;
+      const pi = sample(bLab.a, bc.width, bc.height, bx, by), pq = sample(bLab.b, bc.width, bc.height, bx, by);
+      zs[2 * i] = si, zs[2 * i + 1] = sq, zb[2 * i] = pi, zb[2 * i + 1] = pq, keep[i] = 1;
+      // conj(si + i·sq)·(pi + i·pq)
+      re += si * pi + sq * pq;
+      im += si * pq - sq * pi;
+      ss += si * si + sq * sq;
+      bb += pi * pi + pq * pq;
+      m++;
+    }
+  }
+  // both nearly grey: no colour evidence
+  if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN };
+  const theta = Math.atan2(im, re);
+  const cr = Math.cos(theta), ci = Math.sin(theta);
+  let worst = 0;
+  for (let gy = 0; gy < GRID; gy++)
+    for (let gx = 0; gx < GRID; gx++) {
+      const u0 = Math.floor((gx * sc.width) / GRID), u1 = Math.floor(((gx + 1) * sc.width) / GRID);
+      const v0 = Math.floor((gy * sc.height) / GRID), v1 = Math.floor(((gy + 1) * sc.height) / GRID);
+      let num = 0, den = 0, cnt = 0;
+      for (let v = v0; v < v1; v++)
+        for (let u = u0; u < u1; u++) {
+          const i = v * sc.width + u;
+          if (!keep[i]) continue;
+          const xr = zs[2 * i]! * cr - zs[2 * i + 1]! * ci;
+          const xi = zs[2 * i]! * ci + zs[2 * i + 1]! * cr;
+          const dr = xr - zb[2 * i]!, di = xi - zb[2 * i + 1]!;
+          num += dr * dr + di * di;
+          den += zs[2 * i]! ** 2 + zs[2 * i + 1]! ** 2 + zb[2 * i]! ** 2 + zb[2 * i + 1]! ** 2 + CHROMA_FLOOR;
+          cnt++;
+        }
+      if (cnt >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && cnt > 0) worst = Math.max(worst, num / den);
+    }
+  return { hueShift: (theta * 180) / Math.PI, misfit: worst };
+}

@@ -1,0 +1,107 @@
+/**
+ * The index above 50k entries, where multi-index hashing (radius capped at 7) and Haar bucket pruning
+ * switch on, against a flat scan of the same entries.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { rng } from './query-variants.js';
+import { SearchIndex } from './search-index.js';
+import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './signatures.js';
+
+const N = 51_000;
+let index: SearchIndex;
+const features: ImageFeatures[] = [];
+
+function syntheticFeatures(r: () => number): ImageFeatures {
+  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
+  const coefs = new Int16Array(3 * HAAR_COEFS);
+  for (let c = 0; c < 3; c++) {
+    const used = new Set<number>();
+    for (let k = 0; k < HAAR_COEFS; k++) {
+      // skewed towards low frequencies like real signatures, so that some buckets are crowded (pruned)
+      let p: number;
+      do p = Math.floor(128 * r() ** 3) * 128 + Math.floor(128 * r() ** 3);
+      while (p === 0 || used.has(p));
+      used.add(p);
+      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
+    }
+  }
+  return {
+    version: FEATURES_VERSION,
+    phash: code(),
+    dhash: code(),
+    cropHashes: Array.from({ length: 7 }, code),
+    haarDc: [r(), r() - 0.5, r() - 0.5],
+    haarCoefs: coefs,
+    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
+  };
+}
+
+function flip(c: Code64, bits: number, r: () => number): Code64 {
+  let { hi, lo } = c;
+  const done = new Set<number>();
+  while (done.size < bits) {
+    const b = Math.floor(r() * 64);
+    if (done.has(b)) continue;
+    done.add(b);
+    if (b < 32) hi = (hi ^ (1 << b)) >>> 0;
+    else lo = (lo ^ (1 << (b - 32))) >>> 0;
+  }
+  return { hi, lo };
+}
+
+beforeAll(() => {
+  const r = rng(50_001);
+  index = new SearchIndex(N);
+  for (let i = 0; i < N; i++) {
+    const f = syntheticFeatures(r);
+    features.push(f);
+    index.upsert(`a${i}`, `c${i}`, f);
+  }
+}, 240_000);
+
+describe(`search index at ${N} entries`, () => {
+  test('multi-index hashing returns what a flat scan returns within radius 7, nothing beyond', () => {
+    const r = rng(7);
+    for (let q = 0; q < 30; q++) {
+      const target = Math.floor(r() * N);
+      const f = features[target]!;
+      // a pHash or a stored crop hash, 0–10 bits away, with its mirror-like second code unrelated
+      const source = r() < 0.5 ? f.phash : f.cropHashes[Math.floor(r() * f.cropHashes.length)]!;
+      const bits = Math.floor(r() * 11);
+      const queries = [flip(source, bits, r), flip(features[(target + 1) % N]!.phash, 20, r)];
+      const mih = index.nearestCodes(queries, 10);
+      const flat = index.nearestFlat(queries, 10, 7);
+      expect(mih.map((h) => [h.slot, h.distance])).toEqual(flat.map((h) => [h.slot, h.distance]));
+      if (bits <= 7) expect(mih[0]).toEqual(expect.objectContaining({ slot: target, distance: bits }));
+      else expect(mih.some((h) => h.slot === target)).toBe(false);
+      // the flat scan has no cap: the entry is still its nearest
+      expect(index.nearestFlat(queries, 1)[0]!.slot).toBe(target);
+    }
+  });
+
+  test('pruned Haar buckets still rank a near copy first, with its exact distance', () => {
+    const r = rng(11);
+    const scratch = new Float32Array(N);
+    for (let q = 0; q < 6; q++) {
+      const exhaustive = q < 2;
+      const target = Math.floor(r() * N);
+      const f = features[target]!;
+      // a re-encode: a tenth of the 120 coefficients replaced, DC nudged
+      const coefs = Int16Array.from(f.haarCoefs);
+      for (let k = 0; k < 12; k++) coefs[Math.floor(r() * coefs.length)] = (1 + Math.floor(r() * 16000)) * (r() < 0.5 ? -1 : 1);
+      const sig = { dc: f.haarDc.map((d) => d + (r() - 0.5) * 0.02), coefs };
+      const hits = index.nearestHaar(sig, 8, scratch);
+      expect(hits[0]!.slot).toBe(target);
+      expect(hits[0]!.distance).toBeCloseTo(index.haarDistanceTo(target, sig), 6);
+      if (!exhaustive) continue;
+      // the exhaustive best over all entries is the same entry
+      let best = Infinity;
+      let bestSlot = -1;
+      for (let s = 0; s < N; s++) {
+        const d = index.haarDistanceTo(s, sig);
+        if (d < best) ((best = d), (bestSlot = s));
+      }
+      expect(bestSlot).toBe(target);
+    }
+  });
+}, 240_000);
