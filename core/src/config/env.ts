@@ -63,6 +63,18 @@ const envSchema = z.object({
   CLIP_MODEL: optionalString,
   /** Trust X-Forwarded-* from a reverse proxy. */
   TRUST_PROXY: bool(false),
+  /** Telegram bot token from @BotFather; the `bot` command runs the bot when it is set. */
+  TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like 123456:ABC… (the token @BotFather gives)').optional()),
+  /** Public base URL of the gallery (https://dex.example.org), for the bot's "open page" buttons. */
+  PUBLIC_URL: optionalString.pipe(z.string().url('must be an absolute URL').regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
+  /** Webhook URL behind the proxy (https://…/telegram-bot); unset → long polling. */
+  TELEGRAM_BOT_WEBHOOK_URL: optionalString.pipe(z.string().regex(/^https:\/\/.+/, 'must start with https:// (Telegram only calls HTTPS webhooks)').optional()),
+  /** Local port the webhook listener binds to. */
+  TELEGRAM_BOT_WEBHOOK_PORT: intIn(1, 65535, 8081),
+  /** Picture searches per user per minute. */
+  TELEGRAM_BOT_USER_RATE: intIn(1, 1000, 10),
+  /** Automatic answers per group per minute. */
+  TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -88,6 +100,14 @@ export interface Config {
   admin: { username: string; password: string | undefined };
   clipModel: string | undefined;
   trustProxy: boolean;
+  bot: {
+    token: string | undefined;
+    publicUrl: string | undefined;
+    webhookUrl: string | undefined;
+    webhookPort: number;
+    userPerMinute: number;
+    groupPerMinute: number;
+  };
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
@@ -139,6 +159,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
+    bot: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      webhookUrl: e.TELEGRAM_BOT_WEBHOOK_URL,
+      webhookPort: e.TELEGRAM_BOT_WEBHOOK_PORT,
+      userPerMinute: e.TELEGRAM_BOT_USER_RATE,
+      groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
+    },
   };
 }
 
