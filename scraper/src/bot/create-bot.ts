@@ -86,7 +86,7 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
 
   let settings: { value: BotSettings; at: number } | null = null;
   async function currentSettings(): Promise<BotSettings> {
-    if (!settings || now() - settings.at > (deps.settingsTtlMs ?? 10_000)) settings = { value: await getBotState(deps.db), at: now() };
+    if (!settings || now() - settings.at >= (deps.settingsTtlMs ?? 10_000)) settings = { value: await getBotState(deps.db), at: now() };
     return settings.value;
   }
 
