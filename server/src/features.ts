@@ -46,6 +46,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),
   ];
   if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
+  if (config.bot.token && config.sync.embeddedWorker) stoppers.push(startEmbeddedWorker(logger, undefined, 'bot'));
   return {
     routers,
     async stop() {
