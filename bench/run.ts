@@ -29,6 +29,13 @@ const sections: Section[] = [
       return mod.runImageSearchBench();
     },
   },
+  {
+    name: 'telegram bot',
+    run: async () => {
+      const mod = await import('./telegram-bot.bench.js');
+      return mod.runTelegramBotBench();
+    },
+  },
 ];
 
 const only = process.argv.slice(2);
