@@ -16,6 +16,9 @@ export interface AnswerPictureDeps {
   maxFileBytes: number;
   publicUrl: string | undefined;
   userLimiter: RateLimiter;
+  /** Users already told to slow down in this window, until when (ms): one warning, then silence. */
+  warnedUntil: Map<string, number>;
+  now: () => number;
   /** Counts answers for the heartbeat. */
   onAnswer(): void;
 }
@@ -43,8 +46,12 @@ export async function answerPicture(ctx: Context, target: Message, pic: PictureR
       ...extra,
     });
   if (limited && ctx.from) {
-    const wait = deps.userLimiter.take(String(ctx.from.id));
+    const user = String(ctx.from.id);
+    const wait = deps.userLimiter.take(user);
     if (wait > 0) {
+      if ((deps.warnedUntil.get(user) ?? 0) > deps.now()) return; // warned already: a flood gets one reply
+      if (deps.warnedUntil.size > 10_000) deps.warnedUntil.clear();
+      deps.warnedUntil.set(user, deps.now() + wait * 1000);
       await reply(`Too many pictures: try again in ${wait} s.`);
       return;
     }

@@ -11,6 +11,8 @@ import { makeVariant } from '@waifudex/core/images/query-variants';
 import { updateBotSettings } from '@waifudex/core/repos/bot-state.repo';
 import { createTestEnv, type TestEnv } from '../testing/test-env.js';
 import { createWaifudexBot, type WaifudexBot, type WaifudexBotDeps } from './create-bot.js';
+import { runBot, webhookSecret } from './run-bot.js';
+import { getBotState } from '@waifudex/core/repos/bot-state.repo';
 import { startFakeBotApi, type FakeBotApi } from './testing/fake-bot-api.js';
 import * as U from './testing/updates.js';
 
@@ -191,6 +193,9 @@ describe('Telegram bot', () => {
     expect(lastReply().text).toContain(chars.get(files[9]!)!.name);
     await w.bot.handleUpdate(U.privatePhoto(api, small));
     expect(lastReply().text).toMatch(/^Too many pictures: try again in \d+ s\.$/);
+    const warned = api.sent().length;
+    await w.bot.handleUpdate(U.privatePhoto(api, small)); // a flood gets one warning, then silence
+    expect(api.sent()).toHaveLength(warned);
     t += 61_000;
     const big = Buffer.concat([read(files[9]!), Buffer.alloc(250_000)]);
     const before = api.calls.length;
@@ -277,5 +282,25 @@ describe('Telegram bot', () => {
     await done;
     expect(api.calls.some((c) => c.method === 'deleteWebhook')).toBe(true);
     expect(lastReply().text).toContain(chars.get(files[10]!)!.name);
+  });
+
+  test('webhook mode: setWebhook with a secret, updates without it are refused, with it answered', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = runBot(w, { db: env.db, logger: env.logger, webhookUrl: 'https://dex.example.org/telegram-bot', webhookPort: port, stopped });
+    for (let i = 0; i < 200 && !api.calls.some((c) => c.method === 'setWebhook'); i++) await new Promise((r) => setTimeout(r, 25));
+    const set = api.calls.find((c) => c.method === 'setWebhook')!.payload;
+    expect(set).toMatchObject({ url: 'https://dex.example.org/telegram-bot', secret_token: webhookSecret(api.token) });
+    const upd = U.privatePhoto(api, await makeVariant(read(files[11]!), 'jpeg30'));
+    const post = (secret: string) =>
+      fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(upd) });
+    expect((await post('wrong')).status).toBe(401);
+    expect(api.sent()).toHaveLength(0);
+    expect((await post(set.secret_token)).status).toBe(200);
+    expect(lastReply().text).toContain(chars.get(files[11]!)!.name);
+    stop();
+    await running;
+    expect(await getBotState(env.db)).toMatchObject({ botUsername: 'waifudex_test_bot', mode: 'webhook', answers: 1 });
   });
 });

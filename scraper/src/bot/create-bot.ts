@@ -59,7 +59,7 @@ const HELP = [
   'Send or forward me a picture of a character (a spawn, a screenshot, or an image file) and I tell you who it is.',
   '',
   'In groups: reply <code>/who</code> to a picture, or mention me in a picture’s caption.',
-  'Group admins: <code>/auto @CatcherBot</code> answers that bot’s spawns automatically (make me an admin so I see them), <code>/auto off</code> stops.',
+  'Group admins: <code>/auto @CatcherBot</code> answers that bot’s spawns automatically, <code>/auto off</code> stops.',
   '',
   'New characters: <code>/subscribe</code> (all), <code>/subscribe anime Name</code>, <code>/subscribe rarity Name</code>, <code>/subscriptions</code>, <code>/unsubscribe</code>.',
 ].join('\n');
@@ -80,6 +80,8 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
     maxFileBytes: Math.min(deps.maxFileBytes, BOT_API_MAX_DOWNLOAD),
     publicUrl: deps.publicUrl,
     userLimiter: createRateLimiter({ limit: deps.userPerMinute, windowMs: 60_000, now }),
+    warnedUntil: new Map(),
+    now,
     onAnswer: () => void counters.answers++,
   };
   const groupLimiter = createRateLimiter({ limit: deps.groupPerMinute, windowMs: 60_000, now });

@@ -1,7 +1,8 @@
 /**
  * Groups, with privacy mode on: `/who` as a reply to a picture, a picture whose caption mentions the bot,
  * and (when a group admin turned it on with `/auto @CatcherBot`) automatic answers to that catcher bot's
- * pictures, limited per group. The bot sees other bots' messages only as a group admin, which /auto says.
+ * pictures, limited per group. Telegram delivers other bots' messages only in Bot-to-Bot Communication Mode
+ * and, for messages not addressed to the bot, to a group admin with privacy off, which /auto says.
  */
 import type { Bot, Context } from 'grammy';
 import type { Message } from 'grammy/types';
@@ -54,7 +55,7 @@ export function registerGroupCommands(bot: Bot, deps: { db: Db; pictureDeps: Ans
     const m = /^@?([A-Za-z][A-Za-z0-9_]{3,31})$/.exec(arg);
     if (!m || !/bot$/i.test(m[1]!)) return void (await ctx.reply('Name the catcher bot: /auto @CatcherBot (a bot username ends in "bot").'));
     await updateBotChatAutoCatcher(deps.db, ctx.chat.id, m[1]!.toLowerCase());
-    await ctx.reply(`Automatic answers to @${m[1]} are on (at most ${deps.groupPerMinute} per minute). I see other bots’ pictures only as a group admin: promote me if I stay silent.`);
+    await ctx.reply(`Automatic answers to @${m[1]} are on (at most ${deps.groupPerMinute} per minute). Telegram shows me another bot’s pictures only in Bot-to-Bot Communication Mode (@BotFather) and as a group admin with group privacy off: if I stay silent, that is why.`);
   });
 
   bot.on(['message:photo', 'message:document'], async (ctx, next) => {

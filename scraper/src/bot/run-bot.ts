@@ -11,6 +11,11 @@ import { markBotStarted, recordBotHeartbeat } from '@waifudex/core/repos/bot-sta
 import type { WaifudexBot } from './create-bot.js';
 
 const HEARTBEAT_MS = 30_000;
+
+/** The webhook's secret_token, derived from the bot token so that every replica agrees without a setting. */
+export function webhookSecret(token: string): string {
+  return crypto.createHash('sha256').update(`waifudex-webhook:${token}`).digest('hex').slice(0, 48);
+}
 const DIGEST_MS = 60_000;
 
 export interface RunBotOptions {
@@ -51,8 +56,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
   let server: http.Server | null = null;
   try {
     if (opts.webhookUrl) {
-      // The secret is derived from the token, so every replica agrees on it without another setting.
-      const secret = crypto.createHash('sha256').update(`waifudex-webhook:${bot.token}`).digest('hex').slice(0, 48);
+      const secret = webhookSecret(bot.token);
       const handle = webhookCallback(bot, 'http', { secretToken: secret });
       server = http.createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));
       await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(opts.webhookPort, resolve));
