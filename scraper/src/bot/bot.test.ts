@@ -303,4 +303,12 @@ describe('Telegram bot', () => {
     await running;
     expect(await getBotState(env.db)).toMatchObject({ botUsername: 'waifudex_test_bot', mode: 'webhook', answers: 1 });
   });
+
+  test('a token Telegram refuses stops the bot with one line that does not contain it', async () => {
+    const bad = createWaifudexBot({ ...({} as WaifudexBotDeps), token: '999:WRONG-token_0123456789abcdefghijklmnop', db: env.db, search, logger: env.logger, userPerMinute: 1, groupPerMinute: 1, maxFileBytes: 1000, apiRoot: api.apiRoot });
+    const err = await runBot(bad, { db: env.db, logger: env.logger, webhookPort: 1, stopped: new Promise(() => undefined) }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^Telegram refused TELEGRAM_BOT_TOKEN \(401\)/);
+    expect((err as Error).message).not.toContain('WRONG');
+  });
 });

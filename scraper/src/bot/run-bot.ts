@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { webhookCallback } from 'grammy';
+import { GrammyError, HttpError, webhookCallback } from 'grammy';
 import type { Logger } from '@waifudex/core/logger';
 import type { Db } from '@waifudex/core/db/database';
 import { markBotStarted, recordBotHeartbeat } from '@waifudex/core/repos/bot-state.repo';
@@ -30,7 +30,15 @@ export interface RunBotOptions {
 export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void> {
   const { bot } = w;
   const { db, logger } = opts;
-  await bot.init();
+  try {
+    await bot.init();
+  } catch (err) {
+    // one line for the usual start-up problems (grammY's messages never contain the token)
+    const why = err instanceof GrammyError && err.error_code === 401 ? 'Telegram refused TELEGRAM_BOT_TOKEN (401): copy the token @BotFather gave again'
+      : err instanceof HttpError ? 'cannot reach the Telegram Bot API (network)' : null;
+    if (why) throw Object.assign(new Error(why), { userFacing: true });
+    throw err;
+  }
   const mode = opts.webhookUrl ? 'webhook' : 'polling';
   await markBotStarted(db, bot.botInfo.username, mode);
   logger.info({ username: bot.botInfo.username, mode }, 'bot: started');
