@@ -23,10 +23,24 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'clip similarity in memory',
+    run: async () => {
+      const mod = await import('./clip-search.bench.js');
+      return mod.runClipSearchBench();
+    },
+  },
+  {
     name: 'image search',
     run: async () => {
       const mod = await import('./image-search.bench.js');
       return mod.runImageSearchBench();
+    },
+  },
+  {
+    name: 'http abuse',
+    run: async () => {
+      const mod = await import('./http.bench.js');
+      return mod.runHttpBench();
     },
   },
   {

@@ -43,3 +43,9 @@ export class TooManyRequestsError extends AppError {
     super(429, 'too_many_requests', message);
   }
 }
+/** The server is busy (a bounded queue is full); the client may retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(503, 'busy', message);
+  }
+}

@@ -63,5 +63,8 @@ runMain(async () => {
   } finally {
     await similar.close(); // finishes queued embeddings
     await db.close();
+    // a Telegram client that could not connect may keep retrying a socket in the background: the
+    // command is over, so give stragglers a moment and exit (the timer itself keeps nothing alive)
+    setTimeout(() => process.exit(), 2000).unref();
   }
 });

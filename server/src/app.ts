@@ -1,15 +1,21 @@
 /** buildApp(deps): the Express app without listen() or globals, so tests run it on an ephemeral port. */
 import express, { type Router } from 'express';
+import cors from 'cors';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
+import type { AuthService } from '@waifudex/core/services/auth.service';
 import { apiNotFound, errorHandler } from './middleware/error-handler.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { characterRoutes } from './routes/characters.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
-import { sessionMiddleware } from './middleware/auth.js';
-import type { AuthService } from '@waifudex/core/services/auth.service';
+import { openApiRoutes } from './routes/openapi.routes.js';
+import { adminGuard, sessionMiddleware } from './middleware/auth.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { requestLog } from './middleware/request-log.js';
+import { searchRateLimit } from './middleware/search-rate-limit.js';
+import type { LoginLimiter } from './middleware/login-limiter.js';
 
 export interface AppDeps {
   db: Db;
@@ -19,25 +25,51 @@ export interface AppDeps {
   webDir: string | null;
   version: string;
   auth: AuthService;
-  trustProxy?: boolean;
+  /** Express `trust proxy` (TRUST_PROXY); default false. */
+  trustProxy?: boolean | number | string;
+  /** Origin the admin panel is served from behind a Host-rewriting proxy (PUBLIC_URL). */
+  publicUrl?: string;
+  /** Browser origins allowed to call the API (CORS); empty = off. */
+  corsOrigins?: string[];
+  /** Image searches per address/token and minute (default 20). */
+  searchRateLimitPerMinute?: number;
+  loginLimiter?: LoginLimiter;
+  /** Log one line per request (default true). */
+  requestLogging?: boolean;
   /** Feature routers wired by main.ts (search, admin, sync …). */
   routers?: Router[];
+}
+
+/** Says once that a proxy seems to be in front while TRUST_PROXY is off (every visitor then shares one address). */
+function warnOnUntrustedProxy(logger: Logger): express.RequestHandler {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for']) {
+      warned = true;
+      logger.warn('requests carry X-Forwarded-For but TRUST_PROXY is off: all visitors share the proxy\'s address and limits; set TRUST_PROXY=1 for one proxy hop');
+    }
+    next();
+  };
 }
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  if (deps.trustProxy) app.set('trust proxy', 1);
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
+  app.set('trust proxy', deps.trustProxy ?? false);
+  if (deps.requestLogging !== false) app.use(requestLog(deps.logger));
+  app.use(securityHeaders({ crossOrigin: Boolean(deps.corsOrigins?.length) }));
+  if (!deps.trustProxy) app.use(warnOnUntrustedProxy(deps.logger));
+  if (deps.corsOrigins?.length) {
+    // Credentials stay off: external clients authenticate with API tokens, never with the admin's cookie.
+    app.use('/api', cors({ origin: deps.corsOrigins, credentials: false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  }
   app.use(express.json({ limit: '1mb' }));
 
   app.use('/api', sessionMiddleware(deps.auth));
-  app.use(authRoutes({ auth: deps.auth }));
-  app.use(healthRoutes({ db: deps.db, version: deps.version }));
+  app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20 }));
+  app.use(authRoutes({ auth: deps.auth, limiter: deps.loginLimiter, publicUrl: deps.publicUrl, requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }) }));
+  app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
+  app.use(openApiRoutes({ version: deps.version }));
   app.use(characterRoutes({ db: deps.db }));
   for (const r of deps.routers ?? []) app.use(r);
   app.use('/api', apiNotFound);

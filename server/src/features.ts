@@ -9,7 +9,8 @@ import { createImageSearchService } from '@waifudex/core/services/image-search.s
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { similarRoutes } from './routes/similar.routes.js';
-import { requireAdmin } from './middleware/auth.js';
+import { adminGuard } from './middleware/auth.js';
+import { createWorkGate } from './http/work-gate.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
@@ -30,17 +31,20 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   const embedder = config.clipModel
     ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
     : null;
-  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
+  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());
   const ingest = withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar);
   const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits });
   await search.start();
   stoppers.push(async () => search.stop());
+  // One bound for every route that decodes images, so their sum stays within the machine.
+  const gate = createWorkGate(config.imageWork);
+  const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
   const routers: Router[] = [
-    searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes }),
-    similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, onChange: () => search.refresh() }),
+    searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
+    similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
+    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),

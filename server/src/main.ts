@@ -14,6 +14,7 @@ import { ensureFirstAdmin } from '@waifudex/core/services/first-run.service';
 import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
+import { scheduleSessionPurge } from './session-purge.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,8 +44,12 @@ runMain(async () => {
     version: VERSION,
     auth,
     trustProxy: config.trustProxy,
+    publicUrl: config.publicUrl,
+    corsOrigins: config.corsOrigins,
+    searchRateLimitPerMinute: config.searchRateLimitPerMinute,
     routers: features.routers,
   });
+  const stopPurge = scheduleSessionPurge(auth, logger);
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -61,6 +66,7 @@ runMain(async () => {
     closing = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    stopPurge();
     await features.stop();
     await db.close();
     process.exit(0);

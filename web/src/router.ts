@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'upload', name: 'admin-upload', component: () => import('./views/admin/AdminUploadView.vue') },
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
         { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },
+        { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
       ],
     },

@@ -27,6 +27,10 @@ export interface Line {
 
 // Header phrases of bot templates (FORMATS §2): matched on the folded, lower-cased line.
 const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
+// Headers of claim, quiz and update notices.
+const NOTICE_HEADER_RE = /who is (?:this|that|she|he)\b|guess (?:the|this|who)\b|daily (?:claim|reward|drop)|claimed!|(?:character|rarity|name) (?:updated|renamed|changed)\b|rename notice|rarity (?:map|list|table|guide|chart|info)\b/;
+// Bot greetings above an unlabelled name line ("Hello everyone! 💖", "🌟 Welcome to Waifu Catcher 🌟").
+const GREETING_RE = /^[^\p{L}]{0,8}(?:hello|hi|hey|hiya|welcome|greetings|good (?:morning|evening|night))\b/u;
 const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|database|collection)s?\b/;
 // Lines that are never data: uploader credits, counters, leaderboards, links, commands, pages.
 const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\d\s*(?:times|coins)\b|\b(?:globally|guessed|catchers|deducted)\b|\byour\s+\/?h?harem\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
@@ -36,7 +40,7 @@ const TRAILING_CREDIT_RE = /(?:\s+|\s*[|•·—–-]\s*)(?:(?:art|drawn|illustr
 const EMOJI_LABEL_RE = /^([\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\uFE0F\u200D\u20E3\s]{1,16})[:：]\s*(.*)$/u;
 const ID_NAME_RE = /^[\p{Extended_Pictographic}\uFE0F\s#「『【[(]{0,8}(\d{1,9})\s*[:：]\s*(\S.*)$/u;
 const ID_VALUE_NAME_RE = /^#?(\d{1,9})\s+(\D.*)$/;
-const BARE_ID_RE = /^#?(\d{1,9})$/;
+const BARE_ID_RE = /^(?:🆔\uFE0F?\s*)?[#№]?(\d{1,9})$/u;
 const HASHTAG_LINE_RE = /^(?:#[^\s#]+\s*)+$/;
 
 /** "🟣 Rare", "✨ 🟡 Legendary", "🔮 Premium Edition": emoji then a short rarity phrase. */
@@ -95,7 +99,11 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.name = idn[2]!;
     return line;
   }
-  if (HEADER_RE.test(lower) || (isFirstContent && /!\s*$/.test(text) && HEADER_KEYWORD_RE.test(lower))) {
+  if (
+    HEADER_RE.test(lower) ||
+    NOTICE_HEADER_RE.test(lower) ||
+    (isFirstContent && (GREETING_RE.test(lower) || (/!\s*$/.test(text) && HEADER_KEYWORD_RE.test(lower))))
+  ) {
     line.kind = 'header';
   } else if (NOISE_RE.test(lower)) {
     line.kind = 'noise';
@@ -104,6 +112,9 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.kind = 'noise';
   } else if (text.charCodeAt(0) === 35 /* # */ && HASHTAG_LINE_RE.test(text)) {
     line.kind = 'hashtags';
+  } else if (label && label.field === 'ignore') {
+    // "📤 Added by Neha" is a credit; "🎌 Date A Live" only starts with a word that is also a label.
+    if (/\bby$/.test(label.label)) line.kind = 'noise';
   } else if (label) {
     line.kind = 'weakLabel';
     line.label = label;
@@ -139,17 +150,44 @@ const ANIME_THEN_ID_RE = /^(.*?\S)\s+(\d{1,9})\s*:\s*(\S.*)$/;
 // "Name: Rem | Anime: Re:Zero | ID: 5": several labelled fields on one line.
 const FIELD_SEP_RE = /\s+(?:\||•|·|;|┃|¦)\s+/u;
 
+// An id standing alone as one field of a one-line post: "🆔 212", "ID: 14", "#57", "🟣 [412]".
+const ID_PART_RE = /^(?:🆔\uFE0F?|#️?⃣)?\s*(?:(?:id|no\.?)\s*[:#.]?\s*)?[#№]?(\d{1,9})$/iu;
+const BRACKET_ID_PART_RE = /^([\p{Extended_Pictographic}\uFE0F\s]{0,8})\[(\d{1,9})\]$/u;
+
+function labelledPart(p: string): boolean {
+  const hit = matchLabel(p);
+  return hit !== null && !hit.weak && hit.value !== '';
+}
+
+/**
+ * "ID: 14 | Rem (Re:Zero)", "🆔 212 • Raiden Shogun • Genshin Impact • 🟡 Legendary",
+ * "🟡 Legendary | Event: None": a line of several fields. Split it when every part is a field on
+ * its own, or when it opens with an id (then the first free part is that id's name).
+ */
+function splitFields(raw: string): string[] | null {
+  const parts = raw.split(FIELD_SEP_RE).map((p) => p.trim());
+  if (parts.length < 2) return null;
+  const idm = ID_PART_RE.exec(parts[0]!) ?? BRACKET_ID_PART_RE.exec(parts[0]!);
+  if (idm) {
+    const id = idm.length === 3 ? idm[2]! : idm[1]!;
+    const colour = idm.length === 3 ? idm[1]!.trim() : '';
+    const rest = parts.slice(1);
+    const free = rest.findIndex((p) => !labelledPart(p) && !rarityLike(p));
+    if (free < 0) return [`ID: ${id}`, ...rest];
+    return rest.map((p, i) => (i === free ? `${id}: ${p}${colour ? ` ${colour}` : ''}` : p));
+  }
+  if (!parts.every((p) => labelledPart(p) || rarityLike(p) !== null || ID_PART_RE.test(p))) return null;
+  return parts.map((p) => {
+    const id = ID_PART_RE.exec(p);
+    return id ? `ID: ${id[1]}` : p;
+  });
+}
+
 function explode(raw: string): Array<{ text: string; split: boolean }> {
   const out: Array<{ text: string; split: boolean }> = [];
   if (FIELD_SEP_RE.test(raw)) {
-    const parts = raw.split(FIELD_SEP_RE);
-    const labelled = parts.filter((p) => {
-      const hit = matchLabel(p);
-      return hit !== null && !hit.weak && hit.value !== '';
-    }).length;
-    if (parts.length >= 2 && labelled === parts.length) {
-      return parts.map((p) => ({ text: p.trim(), split: true }));
-    }
+    const fields = splitFields(raw);
+    if (fields) return fields.map((p) => ({ text: p, split: true }));
   }
   let text = raw;
   let split = false;

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildChannelContext } from './channel-context.js';
+import { proposeTemplates } from './induce-template.js';
 import { normalizeForSearch, parseCaption } from './parse-caption.js';
+import { compileTemplate } from './template.js';
 import type { ParsedCaption } from './types.js';
 
 const anyText = fc.oneof(
@@ -122,5 +125,36 @@ describe('parseCaption properties', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+
+  it('channel statistics, ordered parsing and template induction never throw on arbitrary channels', () => {
+    const texts = fc.array(fc.oneof(anyText, fc.tuple(anyText, anyText).map(([a, b]) => `${a} - ${b}`)), { maxLength: 25 });
+    fc.assert(
+      fc.property(texts, (captions) => {
+        const ctx = buildChannelContext(captions, { knownAnime: captions.slice(0, 3) });
+        expect(ctx.certainty).toBeGreaterThanOrEqual(0);
+        expect(ctx.certainty).toBeLessThanOrEqual(1);
+        for (const c of captions) {
+          const r = parseCaption(c, null, { channel: ctx });
+          expect(r.confidence).toBeGreaterThanOrEqual(0);
+          expect(['character', 'event', 'not_character']).toContain(r.kind);
+        }
+        for (const p of proposeTemplates(captions, { channel: ctx })) {
+          expect(() => compileTemplate(p.template)).not.toThrow();
+          expect(p.coverage).toBeGreaterThan(0);
+          expect(p.coverage).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('template induction over a channel of 100 KB captions stays fast (linear scans only)', () => {
+    const big = ['Name: x\nAnime: y\n'.repeat(5000), ' - '.repeat(30000), 'ᴀ'.repeat(100_000), '1: '.repeat(30000)];
+    const captions = Array.from({ length: 40 }, (_, i) => `${big[i % big.length]}${i}`);
+    const t0 = performance.now();
+    proposeTemplates(captions, { channel: buildChannelContext(captions) });
+    // Captions are cut to 16 KB; 40 of them must not take seconds even on a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });

@@ -23,9 +23,9 @@ interface Case {
 /**
  * Cases allowed to fail (at most 3, each marked AMBIGUOUS in its note).
  * - "One Piece\nNico Robin": two bare lines in reversed order. Only world knowledge says which
- *   line is the series; the parser follows the documented name-then-anime convention of bare
- *   lines (case "Zero Two 💕\nDarling in the FranXX") and flags it with confidence 0.45, below
- *   NEEDS_REVIEW_THRESHOLD, exactly as the note asks ("flag low confidence rather than assume").
+ *   line is the series; the known-titles prior (name-likeness.ts) now settles it, but it stays
+ *   allowed and flagged (confidence 0.45, below NEEDS_REVIEW_THRESHOLD) because a single caption
+ *   cannot prove it ("flag low confidence rather than assume").
  */
 const ALLOWED_AMBIGUOUS = new Set<string>(['One Piece\nNico Robin']);
 

@@ -2,19 +2,20 @@
 // invisibles, NFKC, small caps) → per-channel template → classify lines → families in order of
 // specificity → finalise (per-channel emoji table, confidence, review flag). Pure and sync.
 import { emptyCandidate, type Candidate } from './families/candidate.js';
+import { extractEvent, isEventMessage, isRarityLegend } from './families/events.js';
 import { extractFreeform } from './families/freeform.js';
 import { extractPixiv, extractSlashId } from './families/pixiv.js';
 import { extractSentence } from './families/sentences.js';
 import { extractStructured } from './families/structured.js';
 import { extractHashtags, hashtagOnly } from './families/tags.js';
-import { splitLines } from './lines.js';
+import { splitLines, type Line } from './lines.js';
 import { SUSPECT_RE, repairMojibake } from './mojibake.js';
 import { normalizeCaptionText } from './normalize.js';
 import { stripMarkup } from './strip-markup.js';
-import type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+import type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from './values.js';
 
-export type { CaptionEntity, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
+export type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
 export { normalizeForSearch, normalizeCaptionText } from './normalize.js';
 
 /** Captions below this confidence are flagged needs_review. */
@@ -40,14 +41,17 @@ function fromTemplate(t: CompiledTemplate, text: string): Candidate | null {
   return c;
 }
 
-function extractBuiltIn(text: string, urls: readonly string[]): Candidate | null {
+function extractBuiltIn(text: string, urls: readonly string[], opts?: ParseOptions | null): Candidate | null {
   const lines = splitLines(text);
+  // Shape first: an event message or a rarity legend is never read as a character caption.
+  if (isEventMessage(lines, text)) return extractEvent(lines);
+  if (isRarityLegend(lines)) return emptyCandidate('rarity_legend', 0.9);
   const found =
     extractStructured(lines) ??
     extractSlashId(lines) ??
     extractPixiv(lines, urls) ??
     extractSentence(lines) ??
-    extractFreeform(lines);
+    extractFreeform(lines, opts?.channel);
   if (found) return found;
   if (lines.every((l) => l.kind === 'hashtags' || l.kind === 'blank')) {
     const h = hashtagOnly(extractHashtags(text));
@@ -92,14 +96,15 @@ export function parseCaption(
   const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
   const { text: plain, urls } = stripMarkup(raw, Array.isArray(entities) ? entities : null);
   const norm = normalizeFully(plain);
-  if (!norm) return { ...emptyCandidate('empty', 0), needsReview: false };
+  if (!norm) return { ...emptyCandidate('empty', 0), kind: 'not_character', needsReview: false };
 
   let c: Candidate | null = null;
-  if (opts?.template) {
+  // A channel template never turns a spawn message or a rarity legend into a character.
+  if (opts?.template && !eventOrLegend(norm)) {
     c = fromTemplate(opts.template, norm);
   }
   if (!c) {
-    c = extractBuiltIn(norm, urls) ?? emptyCandidate('none', 0.3);
+    c = extractBuiltIn(norm, urls, opts) ?? emptyCandidate('none', 0.3);
     // A channel with a template whose post does not match it deserves a look.
     if (opts?.template) c.confidence -= 0.1;
   }
@@ -110,5 +115,26 @@ export function parseCaption(
   // Mojibake that could not be repaired safely stays as posted, but an admin should look.
   if (SUSPECT_RE.test(plain) && SUSPECT_RE.test(repairMojibake(plain))) c.confidence = Math.min(c.confidence, 0.5);
   const confidence = Math.round(Math.min(1, Math.max(0, c.confidence)) * 100) / 100;
-  return { ...c, confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
+  return { ...c, kind: kindOf(c), confidence, needsReview: confidence < NEEDS_REVIEW_THRESHOLD };
+}
+
+function eventOrLegend(norm: string): boolean {
+  const lines = splitLines(norm);
+  return isEventMessage(lines, norm) || isRarityLegend(lines);
+}
+
+function kindOf(c: Candidate): CaptionKind {
+  if (c.family === 'event') return 'event';
+  return c.name || c.anime || c.sourceId ? 'character' : 'not_character';
+}
+
+/** A caption as the families and templates see it: markup stripped, normalised, trimmed. */
+export function captionText(text: string, entities?: CaptionEntity[] | null): string {
+  const raw = typeof text === 'string' ? text.slice(0, MAX_CAPTION_CHARS) : '';
+  return normalizeFully(stripMarkup(raw, entities ?? null).text);
+}
+
+/** The classified lines of a caption, as the families see them (channel statistics, induction). */
+export function captionLines(text: string, entities?: CaptionEntity[] | null): Line[] {
+  return splitLines(captionText(text, entities));
 }

@@ -12,6 +12,7 @@ const INPUT = [
   '',
   JSON.stringify({ caption: 'Nico Robin - One Piece' }),
 ].join('\n');
+const built = fileURLToPath(new URL('../../dist/captions/parse-captions-cli.js', import.meta.url));
 const NULLS = { name: null, anime: null, rarity: null, source_id: null, confidence: 0 };
 
 function check(outLines: string[]): void {
@@ -48,10 +49,41 @@ describe('parse-captions CLI', () => {
     check(await run(`\uFEFF${INPUT.replace(/\n/g, '\r\n')}\r\n`));
   });
 
-  const built = fileURLToPath(new URL('../../dist/captions/parse-captions-cli.js', import.meta.url));
   it.skipIf(!existsSync(built))('the built CLI behaves the same (core/dist present)', () => {
     const r = spawnSync(process.execPath, [built], { input: `${INPUT}\n`, encoding: 'utf8' });
     expect(r.status).toBe(0);
     check(r.stdout.slice(0, -1).split('\n'));
+  });
+});
+
+describe('parse-captions --channel-context', () => {
+  const channelCaptions = ['Hyouka - Eru Chitanda', 'Hyouka - Houtarou Oreki', 'Hyouka - Mayaka Ibara', 'Toradora - Taiga Aisaka',
+    'Toradora - Ryuuji Takasu', 'Dorohedoro - Nikaido', 'Dorohedoro - Kaiman', 'Hyouka - Satoshi Fukube', 'Toradora - Ami Kawashima',
+    'Dorohedoro - Ebisu'];
+
+  it('uses the channel statistics for the order of free-form captions', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadChannelContext } = await import('./cli-runner.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'captions-')), 'channel.jsonl');
+    writeFileSync(file, `${channelCaptions.map((caption) => JSON.stringify({ caption })).join('\n')}\nnot json\n`);
+    const channel = await loadChannelContext(file);
+    expect(channel.order).toBe('series_first');
+    const inp = new PassThrough();
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const done = runCli(inp, out, { channel });
+    inp.end(`${JSON.stringify({ caption: 'Hyouka - Eru Chitanda' })}\n`);
+    await done;
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ name: 'Eru Chitanda', anime: 'Hyouka' });
+  });
+
+  it.skipIf(!existsSync(built))('the built CLI exits with one line on a missing context file', () => {
+    const r = spawnSync(process.execPath, [built, '--channel-context', '/nonexistent/channel.jsonl'], { input: '', encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
   });
 });

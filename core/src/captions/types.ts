@@ -1,4 +1,5 @@
 // Shared types of the caption parser. Kept free of runtime code so every module can import them.
+import type { ChannelContext } from './channel-context.js';
 
 /**
  * A Telegram formatting entity. GramJS objects carry `className` (e.g. "MessageEntityTextUrl");
@@ -21,7 +22,11 @@ export interface CaptionFields {
   variant: string | null;
 }
 
+/** character: a character post; event: a bot spawn/despawn/claim message; not_character: anything else. */
+export type CaptionKind = 'character' | 'event' | 'not_character';
+
 export interface ParsedCaption extends CaptionFields {
+  kind: CaptionKind;
   /** Which extractor produced the fields (template, labeled, id_colon, freeform, …). */
   family: string;
   /** 0..1; below NEEDS_REVIEW_THRESHOLD the caption is flagged for an admin. */
@@ -45,6 +50,8 @@ export interface CompiledTemplate {
 }
 
 export interface ParseOptions {
+  /** Channel statistics (channel-context.ts) for the order of free-form captions. */
+  channel?: ChannelContext | null;
   template?: CompiledTemplate | null;
   /** Per-channel emoji → rarity name, used only when a caption carries the emoji alone. */
   rarityEmojis?: Record<string, string> | null;

@@ -77,8 +77,11 @@ export function stripLeadDecor(s: string): string {
   return s.replace(LEAD_DECOR_RE, '');
 }
 
+const NON_SPACE_WS_RE = /[^\S ]|  /;
+
 export function collapseSpaces(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  // Most values already have single plain spaces: then trimming is all there is to do.
+  return NON_SPACE_WS_RE.test(s) ? s.replace(/\s+/g, ' ').trim() : s.trim();
 }
 
 /** Title-case words; used only where the convention asks for it (uniform-case rarity values). */

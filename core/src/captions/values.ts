@@ -9,7 +9,9 @@ const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined',
 
 // Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
 const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
-const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|\[\s*[x×]\s*\d{1,6}\s*\]|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+// Update markers bots append to a re-posted name: "Marin Kitagawa (UPDATED)".
+const TRAIL_NOTE_RE = /\s*[([](?:updated|new|edited|added|renamed|changed)[)\]]\s*$/iu;
 // pixiv-style album page after a title/name: "Rem 1/3".
 const TRAIL_PAGE_RE = /\s+\d{1,3}\/\d{1,3}$/;
 const CLOSERS = new Set([...'」』】〕》] ']);
@@ -48,7 +50,8 @@ function unbalancedCloser(s: string, open: string, close: string): boolean {
 }
 
 function isNullWord(s: string): boolean {
-  return NULL_WORDS.has(s.toLowerCase()) || !HAS_LETTER_OR_DIGIT_RE.test(s);
+  // No null word is longer than "undefined": skip the lower-casing for real values.
+  return (s.length <= 9 && NULL_WORDS.has(s.toLowerCase())) || !HAS_LETTER_OR_DIGIT_RE.test(s);
 }
 
 export function cleanName(raw: string | null | undefined, opts: { dropAlias?: boolean } = {}): CleanName {
@@ -71,7 +74,7 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
       else res.variant ??= em.emoji;
       s = s.slice(0, em.index);
     }
-    s = stripTrailDecor(s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_PAGE_RE, ''));
+    s = stripTrailDecor(s.replace(TRAIL_COUNT_RE, '').replace(TRAIL_PAGE_RE, '').replace(TRAIL_NOTE_RE, ''));
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
     if (/[」』】]\s*$/.test(s) && !/[「『【]/.test(s)) s = trimSet(s, CLOSERS, false, true);
     if (opts.dropAlias !== false) s = s.replace(TRAIL_ALIAS_RE, '');
@@ -86,7 +89,9 @@ export function cleanName(raw: string | null | undefined, opts: { dropAlias?: bo
 export function cleanAnime(raw: string | null | undefined): string | null {
   if (!raw) return null;
   let s = leadClean(collapseSpaces(raw));
-  for (let i = 0; i < 6; i++) {
+  // Fast path: a value ending in a letter or digit (and no "x2" count) has nothing to strip.
+  const fast = /[\p{L}\p{N}.!?'’]$/u.test(s) && !/[x×]\s*\d{1,6}$/iu.test(s) && !/^["'“‘`]/u.test(s);
+  for (let i = 0; i < 6 && !fast; i++) {
     const before = s;
     s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').replace(/\s*[|•·,;]+$/u, '');
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');

@@ -6,7 +6,8 @@ export const RARITY_WORDS = new Set(
     'epic mythic mythical mystical supreme infinity elite royal luxury nsfw erotic cosplay verse x-verse amv ' +
     'animation exotic nude nudes sultry neon ancient cosmic nightmare frostborn tropical kawaii hybrid ' +
     'skyrise omniversal unique ultra secret basic normal gold silver bronze platinum diamond limited-time ' +
-    'devine nobel ssr ur sr lr').split(' '),
+    'devine nobel ssr ur sr lr neon manga celestial erotic summer winter monsoon valentine halloween christmas tiny ' +
+    'sparking extreme ultimate transcendent oblivion retro zenith events').split(' '),
 );
 
 /** Small capitals (which NFKC leaves alone) → ASCII letters. */

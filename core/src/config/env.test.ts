@@ -45,11 +45,31 @@ describe('loadConfig', () => {
   });
 
   it('reads the Telegram bot settings and never echoes a bad token', () => {
-    expect(loadConfig({}).bot).toEqual({ token: undefined, publicUrl: undefined, webhookUrl: undefined, webhookPort: 8081, userPerMinute: 10, groupPerMinute: 6 });
+    expect(loadConfig({}).bot).toEqual({ token: undefined, webhookUrl: undefined, webhookPort: 8081, userPerMinute: 10, groupPerMinute: 6 });
     const c = loadConfig({ TELEGRAM_BOT_TOKEN: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', PUBLIC_URL: 'https://dex.example.org/', TELEGRAM_BOT_USER_RATE: '3' });
-    expect(c.bot).toMatchObject({ token: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', publicUrl: 'https://dex.example.org', userPerMinute: 3 });
+    expect(c.bot).toMatchObject({ token: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', userPerMinute: 3 });
+    expect(c.publicUrl).toBe('https://dex.example.org');
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'secret-but-wrong' })).toThrow(/^Invalid configuration: TELEGRAM_BOT_TOKEN (?!.*secret-but-wrong)/);
     expect(() => loadConfig({ TELEGRAM_BOT_WEBHOOK_URL: 'http://plain.example.org/hook' })).toThrow(/TELEGRAM_BOT_WEBHOOK_URL/);
     expect(() => loadConfig({ PUBLIC_URL: 'dex.example.org' })).toThrow(/PUBLIC_URL/);
+  });
+});
+
+describe('HTTP settings', () => {
+  it.each([
+    ['', false], ['false', false], ['0', false], ['1', 1], ['2', 2], ['true', true],
+    ['loopback', 'loopback'], ['127.0.0.1,10.0.0.0/8', '127.0.0.1,10.0.0.0/8'],
+  ] as const)('TRUST_PROXY=%s is Express trust proxy %s', (v, expected) => {
+    expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(expected);
+  });
+
+  it('PUBLIC_URL becomes an origin; CORS_ORIGINS a list; limits have defaults', () => {
+    const c = loadConfig({ PUBLIC_URL: 'https://gallery.example.org/some/path', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(c.publicUrl).toBe('https://gallery.example.org');
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.searchRateLimitPerMinute).toBe(20);
+    expect(c.imageWork).toEqual({ concurrency: 2, queue: 8 });
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://x' })).toThrow(/PUBLIC_URL/);
   });
 });

@@ -42,6 +42,8 @@ const envSchema = z.object({
   TELEGRAM_CHANNELS: z.string().default(''),
   /** Optional proxy for Telegram: socks5://[user:pass@]host:port (GramJS speaks SOCKS4/5 only). */
   TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^socks[45]:\/\/.+:\d+/, 'must be socks5://host:port (Telegram clients support SOCKS proxies only)').optional()),
+  /** Seconds any one Telegram call (connect, request) may take before it counts as unreachable; downloads get 4×. */
+  TELEGRAM_TIMEOUT_SECONDS: intIn(1, 3600, 30),
   /** Secret that encrypts the stored Telegram session; generated into DATA_DIR when unset. */
   SESSION_SECRET: optionalString,
   /** Cron expression of the scheduled sync. */
@@ -61,12 +63,25 @@ const envSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   /** Optional CLIP model (folder or hub id) for "similar artwork" suggestions. */
   CLIP_MODEL: optionalString,
-  /** Trust X-Forwarded-* from a reverse proxy. */
-  TRUST_PROXY: bool(false),
+  /**
+   * Which X-Forwarded-* senders to believe, as Express's `trust proxy`: `false` (default, no proxy),
+   * `1` for one reverse proxy in front (the usual Caddy/nginx/Traefik set-up), a hop count, or the proxy's
+   * addresses/subnets (`127.0.0.1,10.0.0.0/8`, `loopback`). `true` trusts every hop, so any client can pick
+   * its own address with X-Forwarded-For and escape the per-address limits: use it only if the proxy strips that header.
+   */
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
+  /** Public URL of the site behind a proxy that rewrites Host (e.g. https://gallery.example.org); admin writes must come from it. */
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Origins allowed to call the API from a browser (CORS), comma-separated; empty = off. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Image searches per address (or API token) and minute. */
+  SEARCH_RATE_LIMIT: intIn(1, 100_000, 20),
+  /** Image decodes/verifications at once; the rest wait in a short queue. */
+  IMAGE_WORK_CONCURRENCY: intIn(1, 64, 2),
+  /** Image jobs that may wait for a slot; beyond that the server answers 503. */
+  IMAGE_WORK_QUEUE: intIn(0, 1000, 8),
   /** Telegram bot token from @BotFather; the `bot` command runs the bot when it is set. */
   TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like 123456:ABC… (the token @BotFather gives)').optional()),
-  /** Public base URL of the gallery (https://dex.example.org), for the bot's "open page" buttons. */
-  PUBLIC_URL: optionalString.pipe(z.string().url('must be an absolute URL').regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
   /** Webhook URL behind the proxy (https://…/telegram-bot); unset → long polling. */
   TELEGRAM_BOT_WEBHOOK_URL: optionalString.pipe(z.string().regex(/^https:\/\/.+/, 'must start with https:// (Telegram only calls HTTPS webhooks)').optional()),
   /** Local port the webhook listener binds to. */
@@ -76,6 +91,15 @@ const envSchema = z.object({
   /** Automatic answers per group per minute. */
   TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
 });
+
+/** TRUST_PROXY text → the value of Express's `trust proxy` setting. */
+function parseTrustProxy(v: string): boolean | number | string {
+  const s = v.trim();
+  if (s === '' || /^(0|false|no|off)$/i.test(s)) return false;
+  if (/^(true|yes|on)$/i.test(s)) return true;
+  if (/^\d+$/.test(s)) return Number(s);
+  return s;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -94,15 +118,20 @@ export interface Config {
     apiHash: string | undefined;
     channels: string[];
     proxy: string | undefined;
+    timeoutMs: number;
   };
   sessionSecret: string | undefined;
   sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
   admin: { username: string; password: string | undefined };
   clipModel: string | undefined;
-  trustProxy: boolean;
+  /** Express `trust proxy` value (see TRUST_PROXY). */
+  trustProxy: boolean | number | string;
+  publicUrl: string | undefined;
+  corsOrigins: string[];
+  searchRateLimitPerMinute: number;
+  imageWork: { concurrency: number; queue: number };
   bot: {
     token: string | undefined;
-    publicUrl: string | undefined;
     webhookUrl: string | undefined;
     webhookPort: number;
     userPerMinute: number;
@@ -146,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiHash: e.TELEGRAM_API_HASH,
       channels: e.TELEGRAM_CHANNELS.split(',').map((s) => s.trim()).filter(Boolean),
       proxy: e.TELEGRAM_PROXY,
+      timeoutMs: e.TELEGRAM_TIMEOUT_SECONDS * 1000,
     },
     sessionSecret: e.SESSION_SECRET,
     sync: {
@@ -159,9 +189,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    searchRateLimitPerMinute: e.SEARCH_RATE_LIMIT,
+    imageWork: { concurrency: e.IMAGE_WORK_CONCURRENCY, queue: e.IMAGE_WORK_QUEUE },
     bot: {
       token: e.TELEGRAM_BOT_TOKEN,
-      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
       webhookUrl: e.TELEGRAM_BOT_WEBHOOK_URL,
       webhookPort: e.TELEGRAM_BOT_WEBHOOK_PORT,
       userPerMinute: e.TELEGRAM_BOT_USER_RATE,

@@ -72,7 +72,12 @@ export function createClipEmbedder(opts: ClipEmbedderOptions): ImageEmbedder {
 
   async function loadModel(): Promise<Loaded> {
     const started = Date.now();
-    const tf = await import('@huggingface/transformers');
+    // An optional dependency: Docker's lean images (the default target) leave it out.
+    const tf = await import('@huggingface/transformers').catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message)?.[1] ?? '@huggingface/transformers';
+      throw new ClipModelError(`CLIP_MODEL is set but the CLIP runtime is not installed (${missing} is missing): use the runtime-clip Docker target, or npm ci with optional dependencies`);
+    });
     const { env } = tf;
     env.allowLocalModels = true;
     let id: string;

@@ -61,3 +61,44 @@ export async function deleteSession(q: Queryable, id: string): Promise<void> {
 export async function deleteExpiredSessions(q: Queryable): Promise<number> {
   return (await q.query('DELETE FROM sessions WHERE expires_at <= now()')).rowCount ?? 0;
 }
+
+/** Ends every session (all admins); returns how many there were. */
+export async function deleteAllSessions(q: Queryable): Promise<number> {
+  return (await q.query('DELETE FROM sessions')).rowCount ?? 0;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+const toApiToken = (r: any): ApiTokenRow => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at) });
+
+export async function insertApiToken(q: Queryable, t: { name: string; tokenHash: string; prefix: string; createdBy: string | null }): Promise<ApiTokenRow> {
+  const r = await q.query('INSERT INTO api_tokens (name, token_hash, prefix, created_by) VALUES ($1, $2, $3, $4) RETURNING *', [t.name, t.tokenHash, t.prefix, t.createdBy]);
+  return toApiToken(r.rows[0]);
+}
+
+export async function listApiTokens(q: Queryable): Promise<ApiTokenRow[]> {
+  return (await q.query('SELECT * FROM api_tokens ORDER BY id')).rows.map(toApiToken);
+}
+
+/** Looks a token up by hash and stamps its use (at most once a minute, to spare writes). */
+export async function useApiToken(q: Queryable, tokenHash: string): Promise<ApiTokenRow | null> {
+  const r = await q.query(
+    `UPDATE api_tokens SET last_used_at = now()
+     WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') RETURNING *`,
+    [tokenHash],
+  );
+  if (r.rows[0]) return toApiToken(r.rows[0]);
+  const found = await q.query('SELECT * FROM api_tokens WHERE token_hash = $1', [tokenHash]);
+  return found.rows[0] ? toApiToken(found.rows[0]) : null;
+}
+
+export async function deleteApiToken(q: Queryable, id: string): Promise<boolean> {
+  return ((await q.query('DELETE FROM api_tokens WHERE id = $1', [id])).rowCount ?? 0) > 0;
+}

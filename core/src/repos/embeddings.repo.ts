@@ -1,7 +1,11 @@
 /**
- * CLIP embeddings (migration 1767000300000_clip-embeddings.sql). The column is an untyped `vector`;
- * every size D has a partial HNSW index on `embedding::vector(D)` WHERE dims = D, so nearest-neighbour
- * queries inline D (a validated integer) to match the index expression and predicate exactly.
+ * CLIP embeddings, stored one of two ways (told apart by the column's type, see embeddingStorageKind):
+ * - `pgvector` (migration 1767000300000_clip-embeddings.sql): the column is an untyped `vector`; every
+ *   size D has a partial HNSW index on `embedding::vector(D)` WHERE dims = D, so nearest-neighbour
+ *   queries inline D (a validated integer) to match the index expression and predicate exactly.
+ * - `memory` (migration 1768000100000_clip-embeddings-core-types.sql, PostgreSQL without pgvector): the
+ *   column is `real[]`, rows carry a commit-ordered `version`, deletions are logged; each process keeps
+ *   the rows in memory and searches them there (services/embedding-memory-index.ts).
  */
 import type { Queryable } from '../db/database.js';
 
@@ -16,9 +20,14 @@ export function toVectorLiteral(v: ArrayLike<number>): string {
   return `[${parts.join(',')}]`;
 }
 
-/** Parses pgvector's text form back into numbers. */
+/** PostgreSQL array text form: `{0.1,0.2,…}`. */
+export function toArrayLiteral(v: ArrayLike<number>): string {
+  return `{${toVectorLiteral(v).slice(1, -1)}}`;
+}
+
+/** Parses pgvector's text form (or a real[]'s `{…}`) back into numbers. */
 export function parseVectorLiteral(s: string): Float32Array {
-  const body = s.trim().replace(/^\[|\]$/g, '');
+  const body = s.trim().replace(/^[[{]|[\]}]$/g, '');
   return Float32Array.from(body ? body.split(',').map(Number) : []);
 }
 
@@ -27,45 +36,49 @@ function checkDims(dims: number): number {
   return dims;
 }
 
-export type EmbeddingStorage = { ok: true } | { ok: false; reason: string };
+export type EmbeddingStorageKind = 'pgvector' | 'memory';
+export type EmbeddingStorage = { ok: true; kind: EmbeddingStorageKind } | { ok: false; reason: string };
+
+const KIND_OF_TYPE: Record<string, EmbeddingStorageKind> = { vector: 'pgvector', _float4: 'memory' };
+
+/** The type name of artwork_embeddings.embedding, or null when the table is missing. */
+async function embeddingColumnType(q: Queryable): Promise<string | null> {
+  const r = await q.query<{ typname: string }>(
+    `SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = to_regclass('artwork_embeddings') AND a.attname = 'embedding' AND NOT a.attisdropped`,
+  );
+  return r.rows[0]?.typname ?? null;
+}
 
 /**
- * Makes sure the table and the HNSW index for `dims` exist. Creates pgvector (when the server has it)
- * and the table when the migration skipped them because pgvector was missing then. Never throws for a
- * missing pgvector: returns { ok: false, reason } and the feature stays off.
+ * How artwork_embeddings stores vectors, from its column's type (so a pgvector installed after the
+ * real[] table was created changes nothing); null when the table is missing or of another type.
+ */
+export async function embeddingStorageKind(q: Queryable): Promise<EmbeddingStorageKind | null> {
+  const type = await embeddingColumnType(q);
+  return (type && KIND_OF_TYPE[type]) || null;
+}
+
+/**
+ * Tells which storage is in use and, for pgvector, makes sure the HNSW index for `dims` exists (the
+ * migration creates 512 and 768). The migrations always create the table (pgvector or core types),
+ * so a missing table means they have not run.
  */
 export async function ensureEmbeddingStorage(q: Queryable, dims: number): Promise<EmbeddingStorage> {
   const d = checkDims(dims);
-  const ext = await q.query<{ installed: boolean; available: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed,
-            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available`,
-  );
-  const { installed, available } = ext.rows[0]!;
-  if (!installed) {
-    if (!available) return { ok: false, reason: 'pgvector is not installed on this PostgreSQL server' };
-    try {
-      await q.query('CREATE EXTENSION IF NOT EXISTS vector');
-    } catch (err) {
-      return { ok: false, reason: `pgvector is available but could not be enabled: ${(err as Error).message}` };
-    }
+  const type = await embeddingColumnType(q);
+  if (type === null) return { ok: false, reason: 'the artwork_embeddings table is missing: run the migrations' };
+  const kind = KIND_OF_TYPE[type];
+  if (!kind) return { ok: false, reason: `artwork_embeddings.embedding has an unsupported type ${type}` };
+  if (kind === 'pgvector') {
+    await ignoreRace(() =>
+      q.query(
+        `CREATE INDEX IF NOT EXISTS artwork_embeddings_hnsw_${d} ON artwork_embeddings
+           USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WHERE dims = ${d}`,
+      ),
+    );
   }
-  await ignoreRace(() =>
-    q.query(`CREATE TABLE IF NOT EXISTS artwork_embeddings (
-      artwork_id bigint PRIMARY KEY REFERENCES artworks (id) ON DELETE CASCADE,
-      model text NOT NULL,
-      dims integer NOT NULL CHECK (dims > 0),
-      embedding vector NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      CONSTRAINT artwork_embeddings_dims_match CHECK (vector_dims(embedding) = dims)
-    )`),
-  );
-  await ignoreRace(() =>
-    q.query(
-      `CREATE INDEX IF NOT EXISTS artwork_embeddings_hnsw_${d} ON artwork_embeddings
-         USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WHERE dims = ${d}`,
-    ),
-  );
-  return { ok: true };
+  return { ok: true, kind };
 }
 
 /** Two processes creating the same object at once: the loser's error is harmless. */
@@ -78,19 +91,26 @@ async function ignoreRace(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** Whether the embeddings table exists (false on a PostgreSQL without pgvector). */
+/** Whether the embeddings table exists. */
 export async function embeddingTableExists(q: Queryable): Promise<boolean> {
   const r = await q.query<{ ok: boolean }>(`SELECT to_regclass('artwork_embeddings') IS NOT NULL AS ok`);
   return r.rows[0]?.ok === true;
 }
 
-/** Stores (or replaces) the embedding of an artwork. */
-export async function upsertEmbedding(q: Queryable, artworkId: string, model: string, embedding: ArrayLike<number>): Promise<void> {
-  await q.query(
-    `INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, $2, $3, $4::vector)
+/**
+ * Stores (or replaces) the embedding of an artwork; false when the artwork does not exist (any more).
+ * The value is sent as real[], which pgvector turns into `vector` by its assignment cast, so one
+ * statement serves both storages. Locking the artwork row first keeps one lock order (artwork, then the
+ * core-types version counter) against a concurrent delete, which would otherwise deadlock.
+ */
+export async function upsertEmbedding(q: Queryable, artworkId: string, model: string, embedding: ArrayLike<number>): Promise<boolean> {
+  const r = await q.query(
+    `INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding)
+     SELECT a.id, $2, $3, $4::real[] FROM artworks a WHERE a.id = $1 FOR KEY SHARE
      ON CONFLICT (artwork_id) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()`,
-    [artworkId, model, checkDims(embedding.length), toVectorLiteral(embedding)],
+    [artworkId, model, checkDims(embedding.length), toArrayLiteral(embedding)],
   );
+  return (r.rowCount ?? 0) > 0;
 }
 
 /** The stored embedding of an artwork for a model, or null. */
@@ -161,13 +181,17 @@ export async function nearestArtworks(
       ORDER BY n.distance, n.artwork_id`,
     [toVectorLiteral(opts.embedding), opts.model, Math.max(1, Math.floor(opts.limit)), opts.excludeCharacterId ?? null],
   );
-  return r.rows.map((row) => ({
+  return r.rows.map(toNeighbour);
+}
+
+function toNeighbour(row: Record<string, any>): NeighbourRow {
+  return {
     artworkId: row.artwork_id,
     distance: Number(row.distance),
     filePath: row.file_path,
     thumbPath: row.thumb_path,
     character: { id: row.character_id, name: row.name, anime: row.anime, rarity: row.rarity, rarity_emoji: row.rarity_emoji },
-  }));
+  };
 }
 
 /** The query plan of a nearest-neighbour search (tests check the HNSW index is used). */
@@ -207,4 +231,122 @@ export async function countArtworksWithoutEmbedding(q: Queryable, model: string,
     [model, all],
   );
   return r.rows[0]?.n ?? 0;
+}
+
+// ---- core-types storage (`memory`): what the in-memory index loads ----
+
+/** The newest change stamp of the core-types table (0 when nothing was ever stored). */
+export async function embeddingsVersion(q: Queryable): Promise<string> {
+  const r = await q.query<{ v: string }>(`SELECT version::text AS v FROM artwork_embedding_version`);
+  return r.rows[0]?.v ?? '0';
+}
+
+export interface StoredEmbedding {
+  artworkId: string;
+  model: string;
+  dims: number;
+  version: string;
+  embedding: Float32Array;
+}
+
+// The vector travels as array_send(embedding): PostgreSQL's binary array format inside a bytea, which
+// node-pg hands over as a Buffer. That is ~3× faster to load than parsing the real[] text form.
+type StoredRow = { artwork_id: string; model: string; dims: number; version: string; embedding: Buffer };
+// (the text aliases shadow the columns in ORDER BY, so queries order by e.<column>)
+const STORED_COLUMNS = 'e.artwork_id::text AS artwork_id, e.model, e.dims, e.version::text AS version, array_send(e.embedding) AS embedding';
+
+function decodeRow(row: StoredRow): StoredEmbedding {
+  return { artworkId: row.artwork_id, model: row.model, dims: row.dims, version: row.version, embedding: decodeFloat4Array(row.embedding) };
+}
+
+/** PostgreSQL's binary array format for a 1-D real[] without NULLs (the table's CHECK guarantees both). */
+export function decodeFloat4Array(buf: Buffer): Float32Array {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const ndim = view.getInt32(0);
+  if (ndim === 0) return new Float32Array(0);
+  const n = view.getInt32(12);
+  // 20 header bytes, then (length 4, big-endian float4) per element; a NULL would make it shorter
+  if (ndim !== 1 || buf.byteLength !== 20 + 8 * n) throw new Error('expected a 1-D real[] without NULLs');
+  const out = new Float32Array(n);
+  for (let i = 0, p = 24; i < n; i++, p += 8) out[i] = view.getFloat32(p);
+  return out;
+}
+
+/** How many rows of a model (and size) a full load will read, up to a version. */
+export async function countStoredEmbeddings(q: Queryable, model: string, dims: number, upToVersion: string): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM artwork_embeddings WHERE model = $1 AND dims = $2 AND version <= $3`,
+    [model, dims, upToVersion],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/**
+ * A page of a full load: the next `limit` artwork ids after `afterId` (primary-key order), and those of
+ * them that belong to `model`/`dims` with a stamp ≤ upToVersion. Paging on the key alone keeps the plan
+ * an index range scan whatever the statistics say (filtering in the same scan once chose a sort of every
+ * remaining row, per page); `lastId` is null when no ids are left.
+ */
+export async function loadEmbeddingPage(
+  q: Queryable,
+  opts: { model: string; dims: number; upToVersion: string; afterId: string; limit: number },
+): Promise<{ rows: StoredEmbedding[]; lastId: string | null }> {
+  const r = await q.query<StoredRow & { last_id: string | null }>(
+    `WITH page AS (
+       SELECT artwork_id FROM artwork_embeddings WHERE artwork_id > $4 ORDER BY artwork_id LIMIT $5
+     ), last AS (SELECT max(artwork_id)::text AS last_id FROM page)
+     SELECT last.last_id, ${STORED_COLUMNS}
+       FROM last
+       LEFT JOIN (page JOIN artwork_embeddings e ON e.artwork_id = page.artwork_id AND e.model = $1 AND e.dims = $2 AND e.version <= $3)
+         ON true
+      ORDER BY e.artwork_id`,
+    [opts.model, opts.dims, opts.upToVersion, opts.afterId, opts.limit],
+  );
+  const lastId = r.rows[0]?.last_id ?? null;
+  return { rows: r.rows.filter((row) => row.artwork_id !== null).map(decodeRow), lastId };
+}
+
+/** A page of changes: rows (of any model) stamped in (afterVersion, upToVersion], oldest first. */
+export async function loadEmbeddingChanges(q: Queryable, opts: { afterVersion: string; upToVersion: string; limit: number }): Promise<StoredEmbedding[]> {
+  // the stamps are chosen first (version index), the vectors read only for those rows
+  const r = await q.query<StoredRow>(
+    `WITH page AS (
+       SELECT artwork_id FROM artwork_embeddings WHERE version > $1 AND version <= $2 ORDER BY version LIMIT $3
+     )
+     SELECT ${STORED_COLUMNS} FROM page JOIN artwork_embeddings e ON e.artwork_id = page.artwork_id ORDER BY e.version`,
+    [opts.afterVersion, opts.upToVersion, opts.limit],
+  );
+  return r.rows.map(decodeRow);
+}
+
+/** Artworks whose embedding was deleted in (afterVersion, upToVersion]. */
+export async function listEmbeddingRemovals(q: Queryable, afterVersion: string, upToVersion: string): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
+    `SELECT DISTINCT artwork_id::text AS id FROM artwork_embedding_removals WHERE version > $1 AND version <= $2`,
+    [afterVersion, upToVersion],
+  );
+  return r.rows.map((row) => row.id);
+}
+
+/**
+ * The visible artworks among in-memory search hits, with their characters, best first (the same rows
+ * and order nearestArtworks gives on pgvector). Hidden rows and `excludeCharacterId` are left out.
+ */
+export async function neighbourDetails(
+  q: Queryable,
+  hits: { id: string; similarity: number }[],
+  excludeCharacterId?: string | null,
+): Promise<NeighbourRow[]> {
+  if (hits.length === 0) return [];
+  const r = await q.query(
+    `SELECT n.artwork_id::text AS artwork_id, n.distance, a.file_path, a.thumb_path,
+            c.id::text AS character_id, c.name, c.anime, c.rarity, c.rarity_emoji
+       FROM unnest($1::bigint[], $2::float8[]) AS n(artwork_id, distance)
+       JOIN artworks a ON a.id = n.artwork_id
+       JOIN characters c ON c.id = a.character_id
+      WHERE NOT a.hidden AND NOT c.hidden AND ($3::bigint IS NULL OR c.id <> $3::bigint)
+      ORDER BY n.distance, n.artwork_id`,
+    [hits.map((h) => h.id), hits.map((h) => 1 - h.similarity), excludeCharacterId ?? null],
+  );
+  return r.rows.map(toNeighbour);
 }

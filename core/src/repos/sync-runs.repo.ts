@@ -19,6 +19,9 @@ export interface SyncCounts {
   /** Estimated messages left (null when unknown). */
   remaining?: number | null;
   lastMessageId?: number;
+  /** Skipped-but-retryable messages: filled by this run, and still open when it ended. */
+  gapsFilled?: number;
+  gapsOpen?: number;
 }
 
 export function emptyCounts(): SyncCounts {
@@ -254,4 +257,9 @@ export async function finishSyncRequest(q: Queryable, id: string, error: string 
 export async function countPendingSyncRequests(q: Queryable): Promise<number> {
   const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_requests WHERE finished_at IS NULL');
   return r.rows[0]?.n ?? 0;
+}
+
+export async function findSyncRequestById(q: Queryable, id: string): Promise<SyncRequest | null> {
+  const r = await q.query('SELECT * FROM sync_requests WHERE id = $1', [id]);
+  return r.rows[0] ? toRequest(r.rows[0]) : null;
 }

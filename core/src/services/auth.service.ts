@@ -25,6 +25,15 @@ export interface ValidSession {
   refreshed: boolean;
 }
 
+/** A read-only API token as the server sees it. */
+export interface ValidApiToken {
+  id: string;
+  name: string;
+}
+
+/** API tokens: `wdx_` and 32 base32 characters (160 bits). */
+export const API_TOKEN_SHAPE = /^wdx_[a-z2-7]{32}$/;
+
 /** Random token for cookies and CSRF (160 bits, base32). */
 export function generateToken(): string {
   return encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
@@ -74,6 +83,32 @@ export function createAuthService(deps: { db: Db; now?: () => number }) {
     },
 
     logout: (sessionId: string) => repo.deleteSession(deps.db, sessionId),
+
+    /** Ends every admin session ("log out everywhere"); returns how many were ended. */
+    endAllSessions: () => repo.deleteAllSessions(deps.db),
+
+    /** Deletes expired sessions (run on a schedule); returns how many. */
+    purgeExpiredSessions: () => repo.deleteExpiredSessions(deps.db),
+
+    /** Creates a read-only API token; the secret is returned once and only its hash is stored. */
+    async createApiToken(name: string, createdBy: string | null): Promise<{ token: string; row: repo.ApiTokenRow }> {
+      const token = `wdx_${generateToken()}`;
+      const row = await repo.insertApiToken(deps.db, { name, tokenHash: sessionIdOf(token), prefix: token.slice(0, 8), createdBy });
+      return { token, row };
+    },
+
+    /** Resolves a bearer token to its row, or null when malformed, unknown or revoked. */
+    async validateApiToken(token: string): Promise<ValidApiToken | null> {
+      if (!API_TOKEN_SHAPE.test(token)) return null;
+      const row = await repo.useApiToken(deps.db, sessionIdOf(token));
+      return row ? { id: row.id, name: row.name } : null;
+    },
+
+    listApiTokens: () => repo.listApiTokens(deps.db),
+    revokeApiToken: (id: string) => repo.deleteApiToken(deps.db, id),
+
+    /** True when an admin of that name (case-insensitive) exists. */
+    adminExists: async (username: string) => (await repo.findAdminByUsername(deps.db, username)) !== null,
 
     /** Creates the admin or resets its password (ends its sessions). */
     async setAdminPassword(username: string, password: string): Promise<void> {

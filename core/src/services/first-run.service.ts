@@ -17,8 +17,24 @@ export async function ensureFirstAdmin(deps: { auth: AuthService; logger: Logger
     password = crypto.randomBytes(12).toString('base64url');
     fs.mkdirSync(deps.dataDir, { recursive: true });
     where = path.join(deps.dataDir, 'initial-admin-password.txt');
-    fs.writeFileSync(where, `${password}\n`, { mode: 0o600 });
+    writePrivateFile(where, `${password}\n`);
   }
   await deps.auth.setAdminPassword(deps.username, password);
   deps.logger.info({ username: deps.username, passwordFrom: where }, `first-run admin "${deps.username}" created; password in ${where}`);
+}
+
+/**
+ * Writes a file only its owner can read, even when one already exists (writeFile's `mode` applies only to
+ * new files): a fresh 0600 file is written beside it and renamed over the old one.
+ */
+export function writePrivateFile(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600); // against a umask or ACL that loosened the mode
+    fs.writeFileSync(fd, content);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
 }

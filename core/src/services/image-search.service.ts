@@ -7,6 +7,7 @@
 import type { Db, Queryable } from '../db/database.js';
 import { listen, type Listener } from '../db/listen.js';
 import type { Logger } from '../logger.js';
+import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
 import { prepareQuery, rankCandidates, type MatchStage, type Verdict, type VerifyLoader } from '../images/search-engine.js';
@@ -100,7 +101,7 @@ class Lru<K, V> {
 
 export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
   const { db, logger } = opts;
-  const urlFor = opts.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
+  const urlFor = opts.urlFor ?? imageUrl;
   const maxMatches = opts.maxMatches ?? 10;
   const pollMs = opts.pollMs ?? 30_000;
   let listener: Listener | null = null;

@@ -1,5 +1,6 @@
 /**
- * Re-parses stored raw captions after the parser or a channel template changes. Fields an admin edited
+ * Re-parses stored raw captions after the parser or a channel template changes. Each channel's own
+ * statistics (which side of its free-form captions is the series) are gathered first. Fields an admin edited
  * by hand are kept (unless overrideEdits); a new source id that collides with another character of the
  * channel is reported, not forced.
  */
@@ -8,7 +9,9 @@ import { parseCaption, normalizeForSearch } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
 import { applyCaption } from '../repos/characters.repo.js';
 import { listChannels, type Channel } from '../repos/channels.repo.js';
+import type { ChannelContext } from '../captions/channel-context.js';
 import { captionUpdate } from './ingest.service.js';
+import { loadChannelContext } from './template-induction.service.js';
 
 export interface ReparseResult {
   scanned: number;
@@ -40,6 +43,12 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
     }
     return templates.get(ch.id) ?? null;
   };
+  const contexts = new Map<string, ChannelContext>();
+  const contextOf = async (channelId: string | null): Promise<ChannelContext | null> => {
+    if (!channelId) return null;
+    if (!contexts.has(channelId)) contexts.set(channelId, await loadChannelContext(db, channelId));
+    return contexts.get(channelId)!;
+  };
   const filter = o.channelId ? 'AND channel_id = $2' : '';
   const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${o.channelId ? 'AND channel_id = $1' : ''}`, o.channelId ? [o.channelId] : [])).rows[0]!.n;
   const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, conflicts: [] };
@@ -56,7 +65,9 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
       after = row.id;
       result.scanned++;
       const ch = row.channel_id ? channels.get(row.channel_id) : undefined;
-      const parsed = parseCaption(row.raw_caption, null, { template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null });
+      const parsed = parseCaption(row.raw_caption, null, {
+        template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channel_id),
+      });
       if (parsed.needsReview) result.needsReview++;
       if (o.dryRun) continue;
       try {

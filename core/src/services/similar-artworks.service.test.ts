@@ -19,9 +19,12 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
   let ingest: IngestService;
   const images: Buffer[] = [];
   const ids: { characterId: string; artworkId: string }[] = [];
+  // CI's PostgreSQL 17 has pgvector (HNSW search); the embedded server has not (in-memory search)
+  let hasPgvector = false;
 
   beforeAll(async () => {
     db = await createTestDb();
+    hasPgvector = (await db.query(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS ok`)).rows[0].ok;
     tiny = createTinyClipModel({ dims: 16 });
     imagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-similar-'));
     similar = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), imagesDir });
@@ -41,7 +44,11 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
   });
 
   test('start() loads the model and reports enabled with its id', async () => {
-    expect(await similar.start()).toEqual({ enabled: true, model: `local:${path.basename(tiny.dir)}` });
+    expect(await similar.start()).toEqual({
+      enabled: true,
+      model: `local:${path.basename(tiny.dir)}`,
+      storage: hasPgvector ? 'pgvector' : 'memory',
+    });
     expect(similar.enabled).toBe(true);
   });
 
@@ -98,7 +105,8 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
     }
   });
 
-  test('the search goes through the HNSW index for the model size', async () => {
+  test('the search goes through the HNSW index for the model size', async (ctx) => {
+    ctx.skip(!hasPgvector, 'no pgvector on this PostgreSQL: the search runs in memory, there is no HNSW plan');
     const v = (await getEmbedding(db, ids[0]!.artworkId, similar.status().model!))!;
     const plan = await db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off'); // a handful of rows would otherwise be scanned
@@ -129,6 +137,16 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
     await bounded.close();
     expect(await getEmbedding(db, a.artworkId, bounded.status().model!)).not.toBeNull();
     expect(await getEmbedding(db, b.artworkId, bounded.status().model!)).toBeNull();
+  });
+
+  test('without pgvector, preloadIndex loads the embeddings at start, before any search', async (ctx) => {
+    ctx.skip(hasPgvector, 'pgvector searches in PostgreSQL: there is nothing to preload');
+    const loads: string[] = [];
+    const watched = { ...db, query: (text: string, params?: unknown[]) => (/array_send/.test(text) && loads.push(text), db.query(text, params)) } as Db;
+    const preloading = createSimilarArtworksService({ db: watched, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), preloadIndex: true });
+    expect((await preloading.start()).storage).toBe('memory');
+    await expect.poll(() => loads.length).toBeGreaterThan(0);
+    await preloading.close();
   });
 
   test('deleting an artwork deletes its embedding', async () => {

@@ -3,22 +3,29 @@
  * Results are always labelled `similar`: they are look-alikes for a human to check, never a match —
  * the reverse-search engine (image-search.service) is what answers "who is this?".
  *
- * Without an embedder (CLIP_MODEL unset) or without pgvector the service reports `enabled: false`
- * and answers with empty lists; it never throws for that.
+ * Where PostgreSQL has pgvector the nearest neighbours come from its HNSW index; otherwise (the
+ * embedded server) from an exact in-memory scan of the core-types table (embedding-memory-index.ts).
+ * Without an embedder (CLIP_MODEL unset) the service reports `enabled: false` and answers with empty
+ * lists; it never throws for that.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { imageUrl } from '../api/image-url.js';
 import type { ImageEmbedder } from '../images/clip-embedder.js';
 import { NotFoundError } from '../errors.js';
 import {
   ensureEmbeddingStorage,
   getCharacterQueryArtwork,
   nearestArtworks,
+  neighbourDetails,
   setSearchBreadth,
   upsertEmbedding,
+  type EmbeddingStorageKind,
+  type NeighbourRow,
 } from '../repos/embeddings.repo.js';
+import { createEmbeddingMemoryIndex, type EmbeddingMemoryIndex } from './embedding-memory-index.js';
 import type { IngestService } from './ingest.service.js';
 
 export interface SimilarCandidate {
@@ -32,7 +39,9 @@ export interface SimilarCandidate {
 export interface SimilarStatus {
   enabled: boolean;
   model: string | null;
-  /** Why it is off (no CLIP_MODEL, no pgvector, the model failed to load). */
+  /** Where neighbours are searched, once enabled: pgvector's HNSW index or this process's memory. */
+  storage?: EmbeddingStorageKind;
+  /** Why it is off (no CLIP_MODEL, the model failed to load, no table). */
   reason?: string;
 }
 
@@ -42,7 +51,7 @@ export interface SimilarArtworksService {
   status(): SimilarStatus;
   /** Loads the model and prepares storage; never throws (a failure turns the feature off, logged). */
   start(): Promise<SimilarStatus>;
-  /** Embeds and stores one artwork's image (call after ingest). Throws on bad input; false when disabled. */
+  /** Embeds and stores one artwork's image (call after ingest). Throws on bad input; false when disabled or the artwork is gone. */
   embedArtwork(artworkId: string, bytes: Buffer): Promise<boolean>;
   /** embedArtwork in the background (one at a time, bounded); errors are logged. */
   queueEmbedding(artworkId: string, bytes: Buffer): void;
@@ -67,6 +76,11 @@ export interface SimilarArtworksDeps {
   urlFor?: (storedPath: string) => string;
   /** Most image bytes waiting for a background embedding (default 64 MB); more are dropped, the `embed` command catches up. */
   maxQueuedBytes?: number;
+  /**
+   * Without pgvector, load the embeddings into memory right after start() instead of on the first search
+   * (the server: the first visitor should not wait for it; a CLI that only writes never needs it).
+   */
+  preloadIndex?: boolean;
 }
 
 export const MAX_K = 50;
@@ -74,16 +88,19 @@ export const MAX_K = 50;
 export function createSimilarArtworksService(deps: SimilarArtworksDeps): SimilarArtworksService {
   const { db, logger } = deps;
   const embedder = deps.embedder ?? null;
-  const urlFor = deps.urlFor ?? ((p: string) => `/images/${p.split('/').map(encodeURIComponent).join('/')}`);
+  const urlFor = deps.urlFor ?? imageUrl;
   const maxQueuedBytes = deps.maxQueuedBytes ?? 64 * 1024 * 1024;
   let failure: string | null = embedder ? null : 'CLIP_MODEL is not set';
   let starting: Promise<boolean> | null = null;
   let pendingBytes = 0;
   let dropped = 0;
   let tail: Promise<void> = Promise.resolve();
+  let storage: EmbeddingStorageKind | null = null;
+  let memory: EmbeddingMemoryIndex | null = null;
 
   function status(): SimilarStatus {
-    return failure ? { enabled: false, model: embedder?.model ?? null, reason: failure } : { enabled: true, model: embedder!.model };
+    if (failure) return { enabled: false, model: embedder?.model ?? null, reason: failure };
+    return storage ? { enabled: true, model: embedder!.model, storage } : { enabled: true, model: embedder!.model };
   }
 
   /** Loads the model and storage once; false (with `failure` set) when the feature cannot run. */
@@ -92,13 +109,20 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     starting ??= (async () => {
       try {
         const dims = await embedder.load();
-        const storage = await ensureEmbeddingStorage(db, dims);
-        if (!storage.ok) {
-          failure = storage.reason;
-          logger.warn({ model: embedder.model, reason: storage.reason }, 'CLIP similarity disabled');
+        const found = await ensureEmbeddingStorage(db, dims);
+        if (!found.ok) {
+          failure = found.reason;
+          logger.warn({ model: embedder.model, reason: found.reason }, 'CLIP similarity disabled');
           return false;
         }
-        logger.info({ model: embedder.model, dims }, 'CLIP similarity enabled');
+        storage = found.kind;
+        if (storage === 'memory') {
+          memory = createEmbeddingMemoryIndex({ db, model: embedder.model, dims, logger });
+          if (deps.preloadIndex) {
+            memory.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'could not load CLIP embeddings yet; the first search retries'));
+          }
+        }
+        logger.info({ model: embedder.model, dims, storage }, 'CLIP similarity enabled');
         return true;
       } catch (err) {
         failure = (err as Error).message;
@@ -112,17 +136,24 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
   async function embedArtwork(artworkId: string, bytes: Buffer): Promise<boolean> {
     if (!(await ready())) return false;
     const vector = await embedder!.embed(bytes);
-    await upsertEmbedding(db, artworkId, embedder!.model, vector);
-    return true;
+    return upsertEmbedding(db, artworkId, embedder!.model, vector);
   }
 
-  async function search(embedding: Float32Array, k: number, excludeCharacterId: string | null): Promise<SimilarCandidate[]> {
+  /** Nearest visible artworks, best first, with headroom for hidden rows and repeated characters. */
+  async function neighbours(embedding: Float32Array, k: number, excludeCharacterId: string | null): Promise<NeighbourRow[]> {
     // headroom for hidden rows, the excluded character and several artworks of one character
     const limit = Math.min(1000, Math.max(40, k * 5));
-    const rows = await db.transaction(async (tx) => {
+    if (memory) {
+      return neighbourDetails(db, await memory.nearest(embedding, limit), excludeCharacterId);
+    }
+    return db.transaction(async (tx) => {
       await setSearchBreadth(tx, limit);
       return nearestArtworks(tx, { model: embedder!.model, embedding, limit, excludeCharacterId });
     });
+  }
+
+  async function search(embedding: Float32Array, k: number, excludeCharacterId: string | null): Promise<SimilarCandidate[]> {
+    const rows = await neighbours(embedding, k, excludeCharacterId);
     const seen = new Set<string>();
     const out: SimilarCandidate[] = [];
     for (const r of rows) {

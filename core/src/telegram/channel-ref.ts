@@ -5,7 +5,7 @@ export type ParsedChannelRef =
   | { kind: 'invite'; hash: string }
   | { kind: 'id'; peerId: string };
 
-/** `@name`, `name`, `https://t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`, `-1001234567890`, `1234567890`. */
+/** `@name`, `name`, `https://t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`, `t.me/c/1234567890/5`, `-1001234567890`, `1234567890`. */
 export function parseChannelRef(input: string): ParsedChannelRef {
   const ref = input.trim();
   const num = /^-?\d+$/.exec(ref);
@@ -19,6 +19,9 @@ export function parseChannelRef(input: string): ParsedChannelRef {
     const rest = link[1]!.replace(/[?#].*$/, '').replace(/\/+$/, '');
     const invite = /^(?:\+|joinchat\/)([\w-]+)$/.exec(rest);
     if (invite) return { kind: 'invite', hash: invite[1]! };
+    // a private channel's post link: t.me/c/<bare channel id>/<post>
+    const priv = /^c\/(\d+)(?:\/\d+)*$/.exec(rest);
+    if (priv) return { kind: 'id', peerId: String(BigInt(priv[1]!)) };
     const name = /^(?:s\/)?([A-Za-z][\w]{3,31})(?:\/\d+)?$/.exec(rest);
     if (name) return { kind: 'username', username: name[1]! };
     throw new Error(`not a channel link: ${input}`);

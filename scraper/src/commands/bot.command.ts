@@ -26,7 +26,7 @@ export default async function botCommand(_args: string[], ctx: CommandContext): 
       db,
       search,
       logger,
-      publicUrl: config.bot.publicUrl,
+      publicUrl: config.publicUrl,
       userPerMinute: config.bot.userPerMinute,
       groupPerMinute: config.bot.groupPerMinute,
       maxFileBytes: config.maxUploadBytes,

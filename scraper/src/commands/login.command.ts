@@ -1,6 +1,7 @@
 /**
- * `npm run scraper -- login [--status | --logout]`: logs in to Telegram as a user (phone, code, 2FA
- * password asked on the terminal) and stores the session encrypted at rest. The session is never printed.
+ * `npm run scraper -- login [--qr] [--status | --logout]`: logs in to Telegram as a user (phone, code,
+ * 2FA password asked on the terminal, or with --qr a QR code to scan in the Telegram app) and stores the
+ * session encrypted at rest. The session is never printed.
  */
 import readline from 'node:readline';
 import { Writable } from 'node:stream';
@@ -8,11 +9,12 @@ import type { CommandContext } from '../context.js';
 import { parseFlags } from '../sync/cli-args.js';
 import { sessionStoreFor, telegramConfigured } from '../sync/telegram-connect.js';
 import { interactiveLogin } from '../telegram/login.js';
+import { encodeQR } from 'qr';
 
-const USAGE = 'npm run scraper -- login [--status] [--logout]';
+const USAGE = 'npm run scraper -- login [--qr] [--status] [--logout]';
 
 export default async function login(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(args, { status: { type: 'boolean' }, logout: { type: 'boolean' } }, USAGE);
+  const { values } = parseFlags(args, { status: { type: 'boolean' }, logout: { type: 'boolean' }, qr: { type: 'boolean' } }, USAGE);
   const { config, db } = ctx;
   const store = sessionStoreFor(config, db);
   if (values.status) {
@@ -59,9 +61,13 @@ export default async function login(args: string[], ctx: CommandContext): Promis
       }
     },
     say: (line: string) => process.stderr.write(`${line}\n`),
+    showQr(url: string, expires: Date) {
+      process.stderr.write(`\n${encodeQR(url, 'term')}\n`);
+      process.stderr.write(`Scan this in the Telegram app: Settings → Devices → Link Desktop Device (the code renews itself; this one is valid until ${expires.toLocaleTimeString()}).\n`);
+    },
   };
   try {
-    const { session, accountLabel } = await interactiveLogin({ apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, proxy: config.telegram.proxy, prompts });
+    const { session, accountLabel } = await interactiveLogin({ apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, proxy: config.telegram.proxy, timeoutMs: config.telegram.timeoutMs, prompts, method: values.qr ? 'qr' : 'phone' });
     await store.save(session, accountLabel);
     const where = config.sessionSecret ? 'with SESSION_SECRET' : `with the key in ${config.dataDir}/telegram-session.key (mode 0600)`;
     console.error(`Logged in as ${accountLabel}. The session is stored encrypted in the database (${where}).`);

@@ -4,6 +4,7 @@
  * Telegram not configured, no session or an expired one: reported once, the worker keeps waiting
  * (a later `login` is picked up without a restart).
  */
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
@@ -11,6 +12,8 @@ import { createProgress } from '../progress/progress.js';
 import { parseFlags } from '../sync/cli-args.js';
 import { openTelegramSource, sessionStoreFor } from '../sync/telegram-connect.js';
 import { createSyncWorker } from '../sync/worker.js';
+import { createHeartbeat, HEARTBEAT_FILE } from '../sync/heartbeat.js';
+import { defaultOwner } from '../sync/channel-run.js';
 
 const USAGE = 'npm run scraper -- worker [--no-initial-sync]';
 
@@ -18,6 +21,7 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
   const { values } = parseFlags(args, { 'no-initial-sync': { type: 'boolean' } }, USAGE);
   const { config, db, logger, ingest } = ctx;
   const store = sessionStoreFor(config, db);
+  const leaseOwner = defaultOwner();
   const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
   const w = createSyncWorker(
     {
@@ -26,9 +30,10 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       apply,
       logger,
       progress: createProgress({ stream: ctx.progress, logger }),
-      connect: () => openTelegramSource(config, db, logger),
+      connect: () => openTelegramSource(config, db, logger, { lease: { owner: leaseOwner, kind: 'worker' } }),
       markSessionExpired: () => store.markExpired(),
       sessionVersion: async () => (await store.status()).updatedAt,
+      heartbeat: createHeartbeat(path.join(config.dataDir, HEARTBEAT_FILE)),
     },
     {
       cron: config.sync.cron,
@@ -40,6 +45,10 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       syncOnStart: !values['no-initial-sync'],
     },
   );
+  // GramJS dispatches updates in promises nobody awaits: one failure there must not end the worker
+  // (the server would restart it in a loop, and the crashed run's lock lease would skip the channel)
+  const onRejection = (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection in the Telegram client (ignored)');
+  process.on('unhandledRejection', onRejection);
   await w.start();
   logger.info({ live: config.sync.live }, 'sync worker running');
   await new Promise<void>((resolve) => {
@@ -53,4 +62,5 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
     if (process.send) process.once('disconnect', () => stop('parent exited'));
   });
   await w.stop();
+  process.off('unhandledRejection', onRejection);
 }

@@ -43,6 +43,8 @@ export function renderLine(label: string, c: SyncCounts, elapsedS: number, width
   const skipped = skippedTotal(c);
   if (skipped) parts.push(`skipped ${skipped}`);
   if (c.failed) parts.push(`failed ${c.failed}`);
+  if (c.gapsFilled) parts.push(`gaps filled ${c.gapsFilled}`);
+  if (c.gapsOpen) parts.push(`gaps open ${c.gapsOpen} (retried later)`);
   parts.push(`${rate.toFixed(1)} msg/s`);
   if (c.remaining != null && rate > 0) parts.push(`ETA ${formatDuration(c.remaining / rate)}`);
   if (c.waitingUntil) parts.push(`FloodWait until ${c.waitingUntil.slice(11, 19)}`);

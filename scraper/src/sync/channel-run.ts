@@ -8,8 +8,9 @@
  *   (file first, then the row; (channel, message id) is unique so a repeat is a no-op), and
  *   last_message_id advances only over the contiguous prefix of finished messages.
  * - FloodWait sleeps exactly the asked seconds; other failures retry with backoff; a message that keeps
- *   failing is recorded in the run's errors and skipped; a fatal source error (session expired, crash)
- *   stops the run without advancing past unfinished messages.
+ *   failing is recorded in the run's errors and kept as a gap (sync_gaps): progress moves past it, and
+ *   later runs fetch it again by id with backoff until it is stored. A fatal source error (session
+ *   expired, connection lost) stops the run without advancing past unfinished messages.
  * - Counts go to the sync_runs row as they change (throttled) and to the progress sink.
  */
 import crypto from 'node:crypto';
@@ -22,6 +23,7 @@ import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import { advanceLastMessageId, findChannelById, setChannelError, type Channel } from '@waifudex/core/repos/channels.repo';
 import { findCharacterBySource } from '@waifudex/core/repos/characters.repo';
 import { findStoredAlbum } from '@waifudex/core/repos/sync-messages.repo';
+import { closeGaps, countGaps, listDueGaps, listGapMessageIds, recordGapFailure, type GapReason } from '@waifudex/core/repos/sync-gaps.repo';
 import {
   emptyCounts,
   finishRun,
@@ -31,7 +33,15 @@ import {
   type SyncCounts,
   type SyncRunError,
 } from '@waifudex/core/repos/sync-runs.repo';
-import { FatalSourceError, type CaptionEntity, type IncomingMessage } from '../telegram/source.js';
+import {
+  FatalSourceError,
+  FloodWaitSignal,
+  MediaTooLargeError,
+  TransientSourceError,
+  type CaptionEntity,
+  type IncomingMessage,
+  type SkipReason,
+} from '../telegram/source.js';
 import { silentProgress, type ProgressSink } from '../progress/progress.js';
 import { realSleep, withRetry, type Sleep } from './retry.js';
 
@@ -69,6 +79,8 @@ export interface RunSource {
   download(message: IncomingMessage): Promise<Buffer>;
   /** Estimate of the newest id (for the ETA). */
   latestMessageId?(): Promise<number | null>;
+  /** Messages by id (null: deleted); when present, the run retries the channel's due gaps with it. */
+  getMessages?(ids: number[]): Promise<(IncomingMessage | null)[]>;
   /** Extra work after the new messages while the lock is held (the edit/delete recheck). */
   afterNewMessages?(ctx: RunContext): Promise<void>;
 }
@@ -96,7 +108,19 @@ export const defaultOwner = () => `${os.hostname()}:${process.pid}:${crypto.rand
 
 /** Errors that no retry will fix. */
 export function isPermanentError(err: unknown): boolean {
-  return err instanceof ImageRejectedError;
+  return err instanceof ImageRejectedError || err instanceof MediaTooLargeError;
+}
+
+/** Skips that mean "the file is missing here", not "nothing to store": they stay gaps. */
+export const MISSING_FILE_SKIPS = new Set<SkipReason>(['file_not_included', 'file_unavailable']);
+
+/** Why a message that kept failing is a gap. */
+function gapReason(err: unknown): GapReason {
+  if (err instanceof FloodWaitSignal) return 'flood_wait';
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/FILE_REFERENCE|FILE_ID_INVALID|LOCATION_INVALID|file unavailable/i.test(msg)) return 'file_unavailable';
+  if (err instanceof TransientSourceError) return 'network';
+  return 'download';
 }
 
 function errorText(err: unknown): string {
@@ -168,6 +192,8 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
       onRetry: (err, attempt, delay) => log.debug({ err: errorText(err), attempt, delay }, 'retrying'),
     });
   const ctx: RunContext = { channel, counts, publish, recordError, retry };
+  const gaps = await listGapMessageIds(deps.db, channel.id);
+  counts.gapsOpen = gaps.size;
 
   // heartbeat while long operations (FloodWait sleeps, big downloads) run
   const beat = setInterval(() => void publish(true).catch(() => undefined), 30_000);
@@ -202,7 +228,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
         const kept = batch.filter((m, i) => !(m.groupedId === lastGroup && batch.slice(i).every((x) => x.groupedId === lastGroup)));
         if (kept.length > 0) batch = kept;
       }
-      const outcome = await processBatch(deps, ctx, batch, source, opts, log);
+      const outcome = await processBatch(deps, ctx, batch, source, opts, log, { advance: true, gaps });
       if (outcome.committedUpTo > cursor) {
         cursor = outcome.committedUpTo;
         counts.lastMessageId = cursor;
@@ -217,6 +243,11 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
       }
       await publish();
     }
+    if (!fatal && !cancelled && source.getMessages && gaps.size) {
+      const outcome = await retryGaps(deps, ctx, source, opts, log, gaps);
+      fatal = outcome.fatal;
+      cancelled = outcome.cancelled;
+    }
     if (!fatal && !cancelled && source.afterNewMessages) await source.afterNewMessages(ctx);
   } catch (err) {
     fatal = err;
@@ -225,6 +256,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   }
 
   counts.waitingUntil = null;
+  counts.gapsOpen = await countGaps(deps.db, channel.id).catch(() => counts.gapsOpen ?? 0);
   counts.remaining = fatal || cancelled ? counts.remaining ?? null : 0;
   const status: Exclude<RunStatus, 'locked'> = fatal ? 'failed' : cancelled ? 'cancelled' : 'ok';
   const error = fatal ? errorText(fatal) : cancelled ? 'cancelled (shutting down)' : null;
@@ -236,7 +268,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   }
   progress.finish(label, counts, status);
   if (fatal) log.error({ err: error }, 'sync stopped');
-  else log.info({ status, scanned: counts.scanned, new: counts.new, updated: counts.updated, hidden: counts.hidden, failed: counts.failed }, 'sync done');
+  else log.info({ status, scanned: counts.scanned, new: counts.new, updated: counts.updated, hidden: counts.hidden, failed: counts.failed, gapsFilled: counts.gapsFilled ?? 0, gapsOpen: counts.gapsOpen ?? 0 }, 'sync done');
   return { status, runId: run.id, counts, error, ...(fatal ? { fatal } : {}) };
 }
 
@@ -246,8 +278,42 @@ interface BatchOutcome {
   cancelled: boolean;
 }
 
-/** Processes one batch with bounded concurrency; advances last_message_id over the finished prefix. */
-async function processBatch(deps: RunDeps, ctx: RunContext, batch: IncomingMessage[], source: RunSource, opts: RunOptions, log: Logger): Promise<BatchOutcome> {
+/**
+ * The channel's due gaps, fetched again by id and processed like new messages (without moving
+ * last_message_id). A deleted message closes its gap; one that still fails is due again after the backoff.
+ */
+async function retryGaps(deps: RunDeps, ctx: RunContext, source: RunSource, opts: RunOptions, log: Logger, gaps: Set<number>): Promise<BatchOutcome> {
+  const due = await listDueGaps(deps.db, ctx.channel.id);
+  const ids = due.map((g) => g.messageId);
+  const found: IncomingMessage[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const list = await ctx.retry(() => source.getMessages!(chunk));
+    const gone = chunk.filter((_, j) => !list[j]);
+    if (gone.length) {
+      await closeGaps(deps.db, ctx.channel.id, gone);
+      for (const id of gone) gaps.delete(id);
+      ctx.counts.gapsOpen = gaps.size;
+      ctx.counts.gapsFilled = (ctx.counts.gapsFilled ?? 0) + gone.length;
+    }
+    for (const m of list) if (m) found.push(m);
+  }
+  if (found.length === 0) return { committedUpTo: 0, fatal: null, cancelled: false };
+  log.info({ gaps: found.length }, 'retrying skipped messages');
+  found.sort((a, b) => a.id - b.id);
+  return processBatch(deps, ctx, found, source, opts, log, { advance: false, gaps });
+}
+
+/** Processes one batch with bounded concurrency; advances last_message_id over the finished prefix (unless retrying gaps). */
+async function processBatch(
+  deps: RunDeps,
+  ctx: RunContext,
+  batch: IncomingMessage[],
+  source: RunSource,
+  opts: RunOptions,
+  log: Logger,
+  mode: { advance: boolean; gaps: Set<number> },
+): Promise<BatchOutcome> {
   const { channel } = ctx;
   // the album caption (carried by one item) applies to every item
   const albumCaption = new Map<string, { text: string; entities: CaptionEntity[] }>();
@@ -289,16 +355,24 @@ async function processBatch(deps: RunDeps, ctx: RunContext, batch: IncomingMessa
       const upTo = batch[prefix - 1]!.id;
       if (upTo > committedUpTo) {
         committedUpTo = upTo;
-        await advanceLastMessageId(deps.db, channel.id, upTo);
+        if (mode.advance) await advanceLastMessageId(deps.db, channel.id, upTo);
       }
     }
   };
 
+  const fill = async (m: IncomingMessage) => {
+    if (!mode.gaps.has(m.id)) return;
+    mode.gaps.delete(m.id);
+    await closeGaps(deps.db, channel.id, [m.id]);
+    ctx.counts.gapsFilled = (ctx.counts.gapsFilled ?? 0) + 1;
+    ctx.counts.gapsOpen = mode.gaps.size;
+  };
   const processOne = async (m: IncomingMessage) => {
     ctx.counts.scanned++;
     if (ctx.counts.remaining != null && ctx.counts.remaining > 0) ctx.counts.remaining--;
     if (m.media.kind === 'skip') {
       ctx.counts.skipped[m.media.reason] = (ctx.counts.skipped[m.media.reason] ?? 0) + 1;
+      if (!MISSING_FILE_SKIPS.has(m.media.reason)) await fill(m); // nothing storable after all
       return;
     }
     const caption = captionOf(m);
@@ -332,17 +406,22 @@ async function processBatch(deps: RunDeps, ctx: RunContext, batch: IncomingMessa
           ctx.counts.skipped[outcome.status] = (ctx.counts.skipped[outcome.status] ?? 0) + 1;
           break;
       }
+      await fill(m);
     } catch (err) {
       if (err instanceof FatalSourceError) throw err;
-      if (err instanceof ImageRejectedError) {
-        const reason = `invalid_image`;
+      if (isPermanentError(err)) {
+        const reason = err instanceof MediaTooLargeError ? 'too_large' : 'invalid_image';
         ctx.counts.skipped[reason] = (ctx.counts.skipped[reason] ?? 0) + 1;
         ctx.recordError(m.id, err);
+        await fill(m);
         return;
       }
       ctx.counts.failed++;
       ctx.recordError(m.id, err);
-      log.warn({ message: m.id, err: errorText(err) }, 'message failed repeatedly; skipped');
+      const gap = await recordGapFailure(deps.db, { channelId: channel.id, messageId: m.id, reason: gapReason(err), error: errorText(err) });
+      mode.gaps.add(m.id);
+      ctx.counts.gapsOpen = mode.gaps.size;
+      log.warn({ message: m.id, err: errorText(err), attempts: gap.attempts, retryAt: gap.nextAttemptAt }, 'message failed repeatedly; kept as a gap for a later run');
     }
   };
 

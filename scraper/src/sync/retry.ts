@@ -13,6 +13,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** FloodWaits tolerated per call before giving up (default 10). */
   maxFloodWaits?: number;
+  /** A single FloodWait longer than this is not slept: it is thrown (default: any length is slept). */
+  maxFloodWaitSeconds?: number;
   /** Errors never worth another attempt (besides FatalSourceError). */
   isPermanent?: (err: unknown) => boolean;
   onFloodWait?: (seconds: number) => void | Promise<void>;
@@ -33,6 +35,7 @@ export async function withRetry<T>(fn: () => Promise<T>, o: RetryOptions): Promi
     } catch (err) {
       if (err instanceof FloodWaitSignal) {
         if (++floods > (o.maxFloodWaits ?? 10)) throw err;
+        if (o.maxFloodWaitSeconds != null && err.seconds > o.maxFloodWaitSeconds) throw err;
         await o.onFloodWait?.(err.seconds);
         await o.sleep(err.seconds * 1000);
         await o.onFloodWaitEnd?.();

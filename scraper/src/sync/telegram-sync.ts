@@ -19,7 +19,14 @@ import {
 } from '@waifudex/core/repos/channels.repo';
 import { findStoredAlbum, findStoredMessages, listRecentChannelMessages, type StoredMessage } from '@waifudex/core/repos/sync-messages.repo';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
-import { FatalSourceError, SessionExpiredError, type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
+import { clearResolveFailure, findPendingResolveFailure, recordResolveFailure } from '@waifudex/core/repos/channel-resolve-failures.repo';
+import {
+  ChannelUnavailableError,
+  FatalSourceError,
+  FloodWaitSignal,
+  SessionExpiredError,
+  TelegramUnreachableError,
+  type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';
 
@@ -41,6 +48,19 @@ export interface ChannelTarget {
   resolved: ResolvedChannel;
 }
 
+/** FloodWaits up to this long are slept while resolving; longer ones end the attempt and are remembered. */
+export const RESOLVE_MAX_FLOOD_WAIT_SECONDS = 300;
+/** A numeric id not among the account's chats is looked for again after this long. */
+export const UNRESOLVED_ID_RETRY_SECONDS = 6 * 3600;
+
+function isIdRef(ref: string): boolean {
+  try {
+    return parseChannelRef(ref).kind === 'id';
+  } catch {
+    return false;
+  }
+}
+
 function toResolved(c: Channel): ResolvedChannel | null {
   if (!c.peerId || !c.accessHash) return null;
   return { peerId: c.peerId, accessHash: c.accessHash, title: c.title, username: c.username };
@@ -59,7 +79,14 @@ export async function resolveTargets(
 ): Promise<{ targets: ChannelTarget[]; errors: { ref: string; error: string }[] }> {
   const targets = new Map<string, ChannelTarget>();
   const errors: { ref: string; error: string }[] = [];
-  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { sleep: deps.sleep ?? realSleep, maxAttempts: 3 });
+  const retry = <T>(ref: string, fn: () => Promise<T>) =>
+    withRetry(fn, {
+      sleep: deps.sleep ?? realSleep,
+      maxAttempts: 3,
+      // username lookups are rate-limited hard (waits of hours): a long wait is remembered, not slept
+      maxFloodWaitSeconds: RESOLVE_MAX_FLOOD_WAIT_SECONDS,
+      onFloodWait: (seconds) => deps.logger.warn({ ref, seconds }, `Telegram asked to wait ${seconds} s before resolving ${ref} (FloodWait)`),
+    });
 
   const known = async (ref: string): Promise<Channel | null> => {
     const byRef = await findChannelByRef(deps.db, ref);
@@ -82,7 +109,23 @@ export async function resolveTargets(
         targets.set(row.id, { channel: (await findChannelById(deps.db, row.id)) ?? row, resolved: stored });
         return;
       }
-      const resolved = await retry(() => deps.source.resolveChannel(ref));
+      const remember = opts.remember !== false;
+      const failed = await findPendingResolveFailure(deps.db, ref);
+      if (failed && !only) {
+        // resolving it again would walk every dialog (or hit the same FloodWait): not before retry_at
+        errors.push({ ref, error: `${failed.error} (not tried again before ${failed.retryAt})` });
+        deps.logger.info({ ref, retryAt: failed.retryAt }, 'channel could not be resolved earlier; skipped until then');
+        return;
+      }
+      let resolved: ResolvedChannel;
+      try {
+        resolved = await retry(ref, () => deps.source.resolveChannel(ref));
+      } catch (err) {
+        const retryAfter = err instanceof FloodWaitSignal ? err.seconds : err instanceof ChannelUnavailableError && isIdRef(ref) ? UNRESOLVED_ID_RETRY_SECONDS : null;
+        if (retryAfter != null && remember) await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
+        throw err;
+      }
+      if (remember) await clearResolveFailure(deps.db, ref).catch(() => undefined);
       if (opts.remember === false) {
         // dry run: nothing is written, the channel is described in memory only
         const channel: Channel = row ?? {
@@ -101,7 +144,7 @@ export async function resolveTargets(
       deps.logger.info({ ref, channel: channel.id, title: channel.title }, 'channel resolved and remembered');
       targets.set(channel.id, { channel, resolved: { ...resolved, accessHash: resolved.accessHash ?? channel.accessHash } });
     } catch (err) {
-      if (err instanceof SessionExpiredError) throw err;
+      if (err instanceof SessionExpiredError || err instanceof TelegramUnreachableError) throw err;
       const msg = (err as Error).message;
       errors.push({ ref, error: msg });
       deps.logger.error({ ref, err: msg }, 'cannot resolve channel');
@@ -140,6 +183,7 @@ export async function syncTelegramChannel(deps: SyncServiceDeps, target: Channel
       fetchBatch: (minId, limit) => source.fetchBatch(resolved, { minId, limit }),
       download: (m) => source.download(resolved, m),
       ...(source.latestMessageId ? { latestMessageId: () => source.latestMessageId!(resolved) } : {}),
+      getMessages: (ids) => source.getMessages(resolved, ids),
       afterNewMessages: s.recheckDays > 0 && kind === 'sync' ? (ctx) => recheck(deps, ctx, resolved, s.recheckDays) : undefined,
     },
     {
@@ -198,25 +242,47 @@ async function recheck(deps: SyncServiceDeps, ctx: RunContext, resolved: Resolve
   await ctx.publish(true);
 }
 
-/** Syncs every target in turn; stops early on an expired session (rethrown after the loop). */
+/** Syncs every target in turn; stops early on an expired session or a dead connection (rethrown). */
 export async function syncTargets(deps: SyncServiceDeps, targets: ChannelTarget[], s: SyncSettings): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const t of targets) {
     if (s.signal?.aborted) break;
     const r = await syncTelegramChannel(deps, t, s);
     results.push(r);
-    if (r.fatal instanceof SessionExpiredError) throw r.fatal;
+    if (r.fatal instanceof SessionExpiredError || r.fatal instanceof TelegramUnreachableError) throw r.fatal;
   }
   return results;
 }
 
-/** Live update handlers: new messages trigger a (debounced) sync of their channel; edits and deletions apply at once. */
+/**
+ * Live update handlers: new messages trigger a (debounced) sync of their channel; edits and deletions
+ * apply at once. An edit of a post not stored yet (its sync is still to come, or running with the old
+ * caption) is kept and applied by applyPending() after the next sync of the channel.
+ */
 export function liveHandlers(
   deps: SyncServiceDeps,
   targets: ChannelTarget[],
   syncSoon: (channelId: string) => void,
-): { onNew(peer: string, m: IncomingMessage): void; onEdit(peer: string, m: IncomingMessage): Promise<void>; onDelete(peer: string | null, ids: number[]): Promise<void> } {
+): {
+  onNew(peer: string, m: IncomingMessage): void;
+  onEdit(peer: string, m: IncomingMessage): Promise<void>;
+  onDelete(peer: string | null, ids: number[]): Promise<void>;
+  applyPending(): Promise<void>;
+} {
   const byPeer = new Map(targets.map((t) => [t.channel.peerId!, t]));
+  const pending = new Map<string, { t: ChannelTarget; m: IncomingMessage }>();
+  const apply = async (t: ChannelTarget, m: IncomingMessage): Promise<boolean> => {
+    let ids = await findStoredMessages(deps.db, t.channel.id, [m.id]);
+    if (m.groupedId && m.text.trim()) {
+      // an album caption edit applies to every image of the album
+      ids = await findStoredAlbum(deps.db, t.channel.id, m.groupedId);
+    }
+    if (ids.length === 0) return false;
+    const fetched = new Map<number, IncomingMessage | null>(ids.map((s) => [s.messageId, { ...m, id: s.messageId }]));
+    const r = await applyMessageUpdates(deps, t.channel, ids, fetched);
+    if (r.updated) deps.logger.info({ channel: t.channel.id, message: m.id }, 'caption edit applied (live)');
+    return true;
+  };
   return {
     onNew(peer) {
       const t = byPeer.get(peer);
@@ -225,23 +291,27 @@ export function liveHandlers(
     async onEdit(peer, m) {
       const t = byPeer.get(peer);
       if (!t) return;
-      const stored = await findStoredMessages(deps.db, t.channel.id, [m.id]);
-      let ids = stored;
-      if (m.groupedId && m.text.trim()) {
-        // an album caption edit applies to every image of the album
-        ids = await findStoredAlbum(deps.db, t.channel.id, m.groupedId);
-      }
-      const fetched = new Map<number, IncomingMessage | null>(ids.map((s) => [s.messageId, { ...m, id: s.messageId }]));
-      const r = await applyMessageUpdates(deps, t.channel, ids, fetched);
-      if (r.updated) deps.logger.info({ channel: t.channel.id, message: m.id }, 'caption edit applied (live)');
+      if (await apply(t, m)) return;
+      if (m.media.kind === 'skip') return;
+      const key = `${t.channel.id}:${m.id}`;
+      pending.delete(key); // re-insert: the newest edit wins and the map stays in arrival order
+      pending.set(key, { t, m });
+      if (pending.size > 1000) pending.delete(pending.keys().next().value!);
+      syncSoon(t.channel.id);
     },
     async onDelete(peer, ids) {
       // updateDeleteMessages without a channel concerns private chats/groups only; channel deletions carry their peer
       if (!peer) return;
       const t = byPeer.get(peer);
       if (!t) return;
+      for (const id of ids) pending.delete(`${t.channel.id}:${id}`);
       const hidden = await deps.apply.hideDeletedMessages(t.channel, ids);
       if (hidden) deps.logger.info({ channel: t.channel.id, hidden }, 'deleted posts hidden (live)');
+    },
+    async applyPending() {
+      for (const [key, { t, m }] of [...pending]) {
+        if (await apply(t, m)) pending.delete(key);
+      }
     },
   };
 }

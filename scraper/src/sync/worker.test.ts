@@ -6,6 +6,13 @@ import { SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
 import { createTestEnv, resetTestEnv, type TestEnv } from '../testing/test-env.js';
 import { createSyncWorker, type SyncWorker } from './worker.js';
+import { Api, helpers } from 'telegram';
+import { FakeTelegramClient } from '../testing/fake-telegram-client.js';
+import { GramjsSource, type GramClient } from '../telegram/gramjs-source.js';
+
+const gramChannel = () =>
+  new Api.Channel({ id: helpers.returnBigInt('1001'), accessHash: helpers.returnBigInt('42'), title: 'Fake channel', username: 'fakechan', photo: new Api.ChatPhotoEmpty(), date: 1, broadcast: true });
+const textPost = (id: number) => new Api.Message({ id, peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt('1001') }), date: 1_700_000_000 + id, message: `post ${id}` });
 
 let env: TestEnv;
 let worker: SyncWorker | null = null;
@@ -90,5 +97,37 @@ describe('sync worker', () => {
     await waitFor(async () => (await finished()) === 3);
     expect(connects).toBe(2);
     expect((await env.db.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n).toBe(1);
+  });
+
+  it('drops a client whose connection died and connects a new one for the next job', async () => {
+    const clients: FakeTelegramClient[] = [];
+    worker = createSyncWorker(
+      {
+        db: env.db,
+        ingest: env.ingest,
+        apply: env.apply,
+        logger: env.logger,
+        sleep: env.sleep,
+        connect: async () => {
+          // the first connection drops right after the session check (GramJS's reconnect failing)
+          const fake = new FakeTelegramClient({ channels: [gramChannel()], messages: [textPost(1), textPost(2)], ...(clients.length === 0 ? { loseAfter: 1 } : {}) });
+          clients.push(fake);
+          return GramjsSource.connect({ apiId: 1, apiHash: 'x', session: '' }, env.logger, { timeoutMs: 100, makeClient: () => fake as unknown as GramClient });
+        },
+      },
+      settings,
+    );
+    await worker.start();
+    await requestSync(env.db, null, 'admin');
+    await waitFor(async () => (await finished()) === 1);
+    await requestSync(env.db, null, 'admin');
+    await waitFor(async () => (await finished()) === 2);
+    const errors = (await env.db.query('SELECT error FROM sync_requests ORDER BY id')).rows.map((r) => r.error);
+    expect(errors[0]).toMatch(/^cannot reach Telegram: /);
+    expect(errors[1]).toBeNull();
+    expect(clients).toHaveLength(2);
+    expect(clients[0]!.destroyed).toBe(true);
+    const ch = await env.db.query('SELECT last_message_id FROM channels');
+    expect(Number(ch.rows[0].last_message_id)).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { SyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { SESSION_EXPIRED_MESSAGE } from '@waifudex/core/services/telegram-session.service';
 import { claimSyncRequests, finishSyncRequest } from '@waifudex/core/repos/sync-runs.repo';
-import { FatalSourceError, SessionExpiredError, type MessageSource } from '../telegram/source.js';
+import { FatalSourceError, SessionExpiredError, TelegramUnreachableError, type MessageSource } from '../telegram/source.js';
 import type { ProgressSink } from '../progress/progress.js';
 import { defaultOwner } from './channel-run.js';
 import { liveHandlers, resolveTargets, syncTargets, type ChannelTarget, type SyncSettings } from './telegram-sync.js';
@@ -30,6 +30,7 @@ export interface WorkerDeps {
   sessionVersion?: () => Promise<string | null>;
   progress?: ProgressSink;
   sleep?: Sleep;
+  heartbeat?: () => void; // after each successful poll: the liveness file of sync/heartbeat.ts
 }
 
 export interface WorkerSettings extends Omit<SyncSettings, 'signal'> {
@@ -66,6 +67,8 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
   let running: Promise<void> | null = null;
   let source: MessageSource | null = null;
   let unsubscribe: (() => Promise<void>) | null = null;
+  /** Live edits of posts that were not stored yet: applied after each sync. */
+  let applyPendingEdits: (() => Promise<void>) | null = null;
   let cron: Cron | null = null;
   let poll: NodeJS.Timeout | null = null;
   let blockedVersion: string | null | undefined; // session version that failed; undefined = not blocked
@@ -121,11 +124,12 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (err instanceof SessionExpiredError) {
         await deps.markSessionExpired?.().catch(() => undefined);
         reportOnce(SESSION_EXPIRED_MESSAGE);
-      } else if (err instanceof FatalSourceError) {
+      } else if (err instanceof FatalSourceError && !(err instanceof TelegramUnreachableError)) {
         reportOnce((err as Error).message);
       } else {
         blockedVersion = undefined; // network trouble: try again next time
-        reportOnce(`cannot connect to Telegram: ${(err as Error).message}`);
+        const msg = (err as Error).message;
+        reportOnce(err instanceof TelegramUnreachableError || (err as { userFacing?: boolean }).userFacing ? msg : `cannot reach Telegram: ${msg}`);
       }
       return null;
     }
@@ -151,6 +155,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (job.channelId && chosen.length === 0) error = `channel ${job.channelId} is not a syncable Telegram channel`;
       if (s.live && !unsubscribe && src.subscribe) await subscribeLive(src, targets);
       const results = await syncTargets({ ...deps, source: src, owner }, chosen, { ...s, signal: abort.signal });
+      await applyPendingEdits?.().catch((err) => log.warn({ err: (err as Error).message }, 'cannot apply live edits'));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length) error = failed.map((r) => r.error).join('; ');
     } catch (err) {
@@ -165,6 +170,11 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         log.error({ err: error }, 'sync failed');
       }
     } finally {
+      // a client that timed out or disconnected never recovers: the next job builds a new one
+      if (source && (source.isAlive?.() === false)) {
+        log.warn('Telegram connection is dead; reconnecting on the next job');
+        await dropSource();
+      }
       for (const id of job.requestIds) await finishSyncRequest(deps.db, id, error).catch(() => undefined);
     }
   }
@@ -180,7 +190,13 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         }, s.liveDebounceMs ?? 2000),
       );
     };
-    const handlers = liveHandlers({ ...deps, source: src, owner }, targets, syncSoon);
+    const live = liveHandlers({ ...deps, source: src, owner }, targets, syncSoon);
+    applyPendingEdits = live.applyPending;
+    const handlers = {
+      ...live,
+      // GramJS has no channel gap recovery: whatever was posted while disconnected comes with a normal sync
+      onReconnect: () => enqueue(null),
+    };
     unsubscribe = await src.subscribe!(
       targets.map((t) => t.resolved),
       handlers,
@@ -191,6 +207,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
   async function pollRequests() {
     try {
       for (const r of await claimSyncRequests(deps.db)) enqueue(r.channelId, r.id);
+      deps.heartbeat?.();
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read sync requests');
     }

@@ -163,6 +163,12 @@ describe('channel references and proxy', () => {
     expect(() => parseChannelRef('https://example.com/x')).toThrow();
   });
 
+  it('takes a private channel post link (t.me/c/<id>/<post>) as the channel id', () => {
+    expect(parseChannelRef('https://t.me/c/1234567890/77')).toEqual({ kind: 'id', peerId: '1234567890' });
+    expect(parseChannelRef('t.me/c/1234567890')).toEqual({ kind: 'id', peerId: '1234567890' });
+    expect(parseChannelRef('https://t.me/c/1234567890/12/345?single')).toEqual({ kind: 'id', peerId: '1234567890' });
+  });
+
   it('builds a GramJS SOCKS proxy and refuses HTTP clearly', () => {
     expect(parseProxy('socks5://user:p%40ss@127.0.0.1:1080')).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5, timeout: 10, username: 'user', password: 'p@ss' });
     expect(parseProxy(undefined)).toBeUndefined();

@@ -28,7 +28,9 @@ export type SkipReason =
   | 'webpage'
   | 'poll'
   | 'other_media'
-  | 'file_not_included';
+  | 'file_not_included'
+  /** A Telegram Desktop export's "(File unavailable, please try again later)". */
+  | 'file_unavailable';
 
 export type IncomingMedia =
   | { kind: 'photo'; photoId: string; /** type letter of the largest size (downloaded) */ sizeType: string | null; width: number | null; height: number | null; bytes: number | null }
@@ -61,6 +63,8 @@ export interface LiveHandlers {
   onNew(channelPeerId: string, message: IncomingMessage): void | Promise<void>;
   onEdit(channelPeerId: string, message: IncomingMessage): void | Promise<void>;
   onDelete(channelPeerId: string | null, messageIds: number[]): void | Promise<void>;
+  /** The connection came back after a drop: updates in between are lost (no channel gap recovery), so catch up. */
+  onReconnect?(): void | Promise<void>;
 }
 
 export interface MessageSource {
@@ -77,6 +81,8 @@ export interface MessageSource {
   /** Live updates for these channels; returns an unsubscribe function. */
   subscribe?(channels: ResolvedChannel[], handlers: LiveHandlers): Promise<() => Promise<void>>;
   close?(): Promise<void>;
+  /** False once the connection is known dead (a call timed out, the client disconnected): build a new source. */
+  isAlive?(): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -109,4 +115,20 @@ export class SessionExpiredError extends FatalSourceError {
 /** The channel cannot be read (private and not a member, invalid username, banned). */
 export class ChannelUnavailableError extends FatalSourceError {
   override name = 'ChannelUnavailableError';
+}
+
+/**
+ * Telegram cannot be reached: connect() gave up, or a call got no answer within the timeout. Fatal for
+ * the run (the client is dead), but not for the session: the worker reconnects on its next job.
+ */
+export class TelegramUnreachableError extends FatalSourceError {
+  override name = 'TelegramUnreachableError';
+  constructor(detail: string) {
+    super(`cannot reach Telegram: ${detail}`);
+  }
+}
+
+/** Too large to store: refused from the media's declared size, before downloading. */
+export class MediaTooLargeError extends Error {
+  override name = 'MediaTooLargeError';
 }

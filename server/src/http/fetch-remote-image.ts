@@ -1,27 +1,35 @@
 /**
  * Downloads an image for "search by URL" without letting the server be used to reach its own network
  * (SSRF): every connection's resolved address is checked at connect time (so DNS tricks and redirects to
- * local addresses are refused), redirects are followed by hand (at most 3), with a timeout and a size cap.
+ * local addresses are refused), redirects are followed by hand (at most 3), with a size cap and ONE total
+ * deadline for the whole download: a server dripping a byte at a time cannot hold the request open.
  */
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { AppError, BadRequestError } from '@waifudex/core/errors';
 
-// Separate lists: a BlockList matches IPv4 addresses against IPv6 rules too (as ::ffff:a.b.c.d).
-const blocked4 = new net.BlockList();
-const blocked6 = new net.BlockList();
-for (const [net4, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
-  blocked4.addSubnet(net4, bits, 'ipv4');
-}
-for (const [net6, bits] of [['::', 127], ['::ffff:0:0', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
-  blocked6.addSubnet(net6, bits, 'ipv6');
-}
-
-/** True for loopback, private, link-local, multicast and other non-public addresses. */
+/**
+ * True for every address that is not plain public unicast, by ipaddr.js's named ranges: loopback, private,
+ * link-local, CGNAT, multicast, reserved (192.88.99.0/24 …), and IPv6 forms that embed or tunnel to IPv4
+ * (IPv4-mapped/compatible, SIIT ::ffff:0:0/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4, Teredo).
+ */
 export function isBlockedAddress(address: string): boolean {
-  return net.isIPv6(address) ? blocked6.check(address, 'ipv6') : blocked4.check(address, 'ipv4');
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = ipaddr.parse(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+  } catch {
+    return true;
+  }
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    // Only global unicast 2000::/3 reaches the internet; ::/8 holds the deprecated IPv4-compatible ::a.b.c.d.
+    if (!v6.match(ipaddr.IPv6.parse('2000::'), 3)) return true;
+    return v6.range() !== 'unicast';
+  }
+  return ip.range() !== 'unicast';
 }
 
 const safeLookup: net.LookupFunction = (hostname, options, callback) => {
@@ -52,9 +60,13 @@ export async function fetchRemoteImage(raw: unknown, o: { maxBytes: number; time
     if (!o.allowPrivate && net.isIP(url.hostname.replace(/^\[|\]$/g, '')) && isBlockedAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
       throw new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url');
     }
-    const res = await getOnce(url, o, Math.max(1, deadline - Date.now()));
+    const res = await getOnce(url, o, deadline);
     if (res.kind === 'redirect') {
-      url = new URL(res.location, url);
+      try {
+        url = new URL(res.location, url);
+      } catch {
+        throw fetchError(502, 'fetch_failed', 'The image URL redirected to an invalid address.');
+      }
       continue;
     }
     return res.body;
@@ -64,10 +76,21 @@ export async function fetchRemoteImage(raw: unknown, o: { maxBytes: number; time
 
 type Once = { kind: 'redirect'; location: string } | { kind: 'body'; body: Buffer };
 
-function getOnce(url: URL, o: { maxBytes: number; allowPrivate?: boolean }, timeoutMs: number): Promise<Once> {
+function getOnce(url: URL, o: { maxBytes: number; allowPrivate?: boolean }, deadline: number): Promise<Once> {
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = lib.get(url, { lookup: o.allowPrivate ? undefined : safeLookup, headers: { accept: 'image/*', 'user-agent': 'Waifudex' }, timeout: timeoutMs }, (res) => {
+    // `timeout` of http.get is an idle timeout that every received byte restarts; this one does not restart.
+    const timer = setTimeout(() => {
+      reject(fetchError(504, 'fetch_timeout', 'The image URL did not answer in time.'));
+      req.destroy();
+    }, Math.max(1, deadline - Date.now()));
+    const done = <T>(f: (v: T) => void) => (v: T) => {
+      clearTimeout(timer);
+      f(v);
+    };
+    resolve = done(resolve);
+    reject = done(reject);
+    const req = lib.get(url, { lookup: o.allowPrivate ? undefined : safeLookup, headers: { accept: 'image/*', 'user-agent': 'Waifudex' } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -91,9 +114,9 @@ function getOnce(url: URL, o: { maxBytes: number; allowPrivate?: boolean }, time
         } else chunks.push(c);
       });
       res.on('end', () => resolve({ kind: 'body', body: Buffer.concat(chunks) }));
-      res.on('error', () => reject(fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
+      res.on('error', (err) => reject(err instanceof AppError ? err : fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
+      res.on('close', () => !res.complete && reject(fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
     });
-    req.on('timeout', () => req.destroy(fetchError(504, 'fetch_timeout', 'The image URL did not answer in time.')));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof AppError) return reject(err);
       if (err.code === 'EBLOCKED') return reject(new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url'));

@@ -1,7 +1,7 @@
 /** Maps errors to JSON responses: domain errors keep their status, bad images are 4xx, the rest 500. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '@waifudex/core/logger';
-import { AppError, TooManyRequestsError } from '@waifudex/core/errors';
+import { AppError, ServiceUnavailableError, TooManyRequestsError } from '@waifudex/core/errors';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 
 const IMAGE_STATUS: Record<string, number> = { too_large: 413, too_many_pixels: 413, unsupported_type: 415, corrupt: 422, too_small: 422 };
@@ -13,7 +13,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof AppError) {
-      if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
@@ -27,15 +27,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** Body-parser and multer errors: the client sent something unreadable or too big. */
+/** Body-parser errors: the client sent something unreadable or too big (multipart errors are mapped in http/upload.ts). */
 function transportError(err: any): { status: number; code: string; message: string } | null {
   if (err?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_body', message: 'The request body is not valid JSON.' };
   if (err?.type === 'entity.too.large') return { status: 413, code: 'too_large', message: 'The request body is too large.' };
-  if (err?.name === 'MulterError') {
-    return err.code === 'LIMIT_FILE_SIZE'
-      ? { status: 413, code: 'too_large', message: 'The uploaded file is too large.' }
-      : { status: 400, code: 'invalid_upload', message: `Upload rejected: ${err.message}` };
-  }
+  // Last line of defence: PostgreSQL refusing a value (NUL byte, bad encoding) is the client's input, not our fault.
+  if (err?.code === '22021' || err?.code === '22P05') return { status: 400, code: 'invalid_text', message: 'The request contains characters that cannot be stored (e.g. NUL).' };
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return { status: err.status, code: err.type ?? 'bad_request', message: err.message };
   return null;
 }

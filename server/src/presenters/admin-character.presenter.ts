@@ -2,13 +2,14 @@
 import type { AdminCharacterListItem } from '@waifudex/core/repos/admin-queries.repo';
 import type { Artwork } from '@waifudex/core/repos/artworks.repo';
 import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
+import type { AdminCharacterDetail, AdminCharacterListItem as AdminListItemDto, CharacterDetail as CharacterDetailDto } from '@waifudex/core/api/index';
 import { presentArtworkFile, presentCharacterListItem } from './character.presenter.js';
 
 /** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** One row of the admin list: the public card plus caption, review and visibility details. */
-export function presentAdminListItem(c: AdminCharacterListItem) {
+export function presentAdminListItem(c: AdminCharacterListItem): AdminListItemDto {
   return {
     ...presentCharacterListItem(c),
     hidden: c.hidden,
@@ -23,13 +24,11 @@ export function presentAdminListItem(c: AdminCharacterListItem) {
   };
 }
 
-function presentArtwork(a: Artwork, admin: boolean) {
-  const base = { ...presentArtworkFile(a), is_current: a.isCurrent, created_at: a.createdAt };
-  return admin ? { ...base, hidden: a.hidden, sha256: a.sha256, channel_id: a.channelId, message_id: a.messageId } : base;
-}
+const presentArtwork = (a: Artwork) => ({ ...presentArtworkFile(a), is_current: a.isCurrent, created_at: a.createdAt });
+const presentAdminArtwork = (a: Artwork) => ({ ...presentArtwork(a), hidden: a.hidden, sha256: a.sha256, channel_id: a.channelId, message_id: a.messageId });
 
 /** Public detail: the fields and every visible artwork, current first. */
-export function presentCharacterDetail(d: CharacterDetail) {
+export function presentCharacterDetail(d: CharacterDetail): CharacterDetailDto {
   const c = d.character;
   return {
     id: c.id,
@@ -42,12 +41,12 @@ export function presentCharacterDetail(d: CharacterDetail) {
     channel_title: d.channelTitle,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
-    artworks: d.artworks.map((a) => presentArtwork(a, false)),
+    artworks: d.artworks.map(presentArtwork),
   };
 }
 
 /** Admin detail: adds visibility, review state, the raw caption and how it was parsed. */
-export function presentAdminCharacterDetail(d: CharacterDetail) {
+export function presentAdminCharacterDetail(d: CharacterDetail): AdminCharacterDetail {
   const c = d.character;
   return {
     ...presentCharacterDetail(d),
@@ -58,6 +57,6 @@ export function presentAdminCharacterDetail(d: CharacterDetail) {
     parse_confidence: c.parseConfidence,
     caption_family: c.captionFamily,
     edited_fields: c.editedFields.map(snake),
-    artworks: d.artworks.map((a) => presentArtwork(a, true)),
+    artworks: d.artworks.map(presentAdminArtwork),
   };
 }

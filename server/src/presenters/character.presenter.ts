@@ -1,10 +1,8 @@
 /** API shapes of characters; rows never leave the server as they are. */
 import type { CharacterListItem } from '@waifudex/core/repos/characters.repo';
+import { imageUrl, type ArtworkFile, type CharacterListItem as CharacterListItemDto } from '@waifudex/core/api/index';
 
-/** URL of a stored image file. */
-export const imageUrl = (rel: string) => `/images/${rel}`;
-
-export function presentCharacterListItem(c: CharacterListItem) {
+export function presentCharacterListItem(c: CharacterListItem): CharacterListItemDto {
   return {
     id: c.id,
     name: c.name,
@@ -20,6 +18,6 @@ export function presentCharacterListItem(c: CharacterListItem) {
 }
 
 /** The file part of an artwork: its URLs, size and type. */
-export function presentArtworkFile(a: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string }) {
+export function presentArtworkFile(a: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string }): ArtworkFile {
   return { id: a.id, url: imageUrl(a.filePath), thumb_url: imageUrl(a.thumbPath), width: a.width, height: a.height, bytes: a.bytes, mime: a.mime };
 }

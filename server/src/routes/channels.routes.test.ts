@@ -37,7 +37,9 @@ describe('channels to follow', () => {
     const add = await call('POST', '/api/v1/admin/channels', { ref: 'https://t.me/WaifuDrops' });
     expect(add.status).toBe(201);
     const { channel } = await add.json();
-    expect(channel).toMatchObject({ ref: 'https://t.me/WaifuDrops', enabled: true, peerId: null });
+    expect(channel).toMatchObject({ ref: 'https://t.me/WaifuDrops', enabled: true, peer_id: null });
+    expect(channel).not.toHaveProperty('access_hash');
+    expect(channel).not.toHaveProperty('accessHash');
     expect((await call('POST', '/api/v1/admin/channels', { ref: 'https://t.me/WaifuDrops' })).status).toBe(409);
     const bad = await call('POST', '/api/v1/admin/channels', { ref: 'not a channel!' });
     expect(bad.status).toBe(400);

@@ -1,17 +1,12 @@
 /** Public gallery API. */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
 import { listCharacters } from '@waifudex/core/repos/characters.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
+import { characterListQuery, type CharacterList } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentCharacterListItem } from '../presenters/character.presenter.js';
-
-const listQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(100).default(24),
-  q: z.string().max(200).default(''),
-});
+import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
 // An emoji with its modifiers and joiners (🟡, ❄️, 👩‍🎤); variation selectors are dropped so ❄ finds ❄️ too.
 const EMOJI = /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*/gu;
@@ -22,19 +17,23 @@ export function splitEmojis(q: string): { text: string; emojis: string[] } {
   return { text: q.replace(EMOJI, ' ').trim(), emojis };
 }
 
-export function characterRoutes(deps: { db: Db }): Router {
+export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Router {
+  // Fuzzy (trigram) matching costs grow with the query and the gallery; a few run at once, the rest wait or get 503.
+  const gate = deps.textSearchGate ?? createWorkGate({ concurrency: 2, queue: 16, maxWaitMs: 3000, what: 'text searches' });
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
-    const query = parseOr400(listQuery, req.query, 'query');
+    const query = parseOr400(characterListQuery, req.query, 'query');
     const { text, emojis } = splitEmojis(query.q);
-    const { items, total } = await listCharacters(deps.db, { page: query.page, perPage: query.per_page, search: normalizeForSearch(text), emojis });
+    const search = normalizeForSearch(text);
+    const list = () => listCharacters(deps.db, { page: query.page, perPage: query.per_page, search, emojis });
+    const { items, total } = search ? await gate.run(list) : await list();
     res.json({
       page: query.page,
       per_page: query.per_page,
       total,
       total_pages: Math.ceil(total / query.per_page),
       items: items.map(presentCharacterListItem),
-    });
+    } satisfies CharacterList);
   });
   return r;
 }

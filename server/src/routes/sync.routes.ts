@@ -1,17 +1,13 @@
 /** Admin sync panel: channels with their last and running sync run, and "sync now" requests for the worker. */
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
 import { NotFoundError } from '@waifudex/core/errors';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { countPendingSyncRequests, listSyncOverview, requestSync, type SyncRun } from '@waifudex/core/repos/sync-runs.repo';
 import { loadTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
+import { syncRequestBody, type syncOverview, type syncRequested } from '@waifudex/core/api/index';
+import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
-
-const postBody = z
-  .object({ channel_id: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).optional().nullable() })
-  .strict()
-  .default({});
 
 function presentRun(r: SyncRun | null) {
   if (!r) return null;
@@ -50,14 +46,14 @@ export function syncRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Rout
         last_run: presentRun(o.lastRun),
         running: presentRun(o.running),
       })),
-    });
+    } satisfies z.input<typeof syncOverview>);
   });
   r.post('/api/v1/admin/sync', deps.requireAdmin, async (req, res) => {
-    const body = parseOr400(postBody, req.body ?? {}, 'body');
-    const channelId = body.channel_id == null ? null : String(body.channel_id);
+    const body = parseOr400(syncRequestBody, req.body ?? {}, 'body');
+    const channelId = body.channel_id ?? null;
     if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
     const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
-    res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } });
+    res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } } satisfies z.infer<typeof syncRequested>);
   });
   return r;
 }

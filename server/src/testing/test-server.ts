@@ -8,7 +8,7 @@ import { createTestDb, testLogger } from '@waifudex/core/testing/test-db';
 import type { Db } from '@waifudex/core/db/database';
 import { createAuthService, type AuthService } from '@waifudex/core/services/auth.service';
 import { createIngestService, type IngestService } from '@waifudex/core/services/ingest.service';
-import { buildApp } from '../app.js';
+import { buildApp, type AppDeps } from '../app.js';
 
 export interface TestServer {
   url: string;
@@ -19,7 +19,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { webDir?: string | null; routers?: (deps: { db: Db; imagesDir: string }) => Router[] } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  webDir?: string | null;
+  routers?: (deps: { db: Db; imagesDir: string; auth: AuthService }) => Router[];
+  /** Overrides of the app's options (trust proxy, limits, CORS …). */
+  app?: Partial<Omit<AppDeps, 'db' | 'auth' | 'imagesDir' | 'routers'>>;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDb();
   const imagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-images-'));
   const auth = createAuthService({ db });
@@ -31,7 +38,8 @@ export async function startTestServer(opts: { webDir?: string | null; routers?: 
     webDir: opts.webDir ?? null,
     version: 'test',
     auth,
-    routers: opts.routers?.({ db, imagesDir }) ?? [],
+    routers: opts.routers?.({ db, imagesDir, auth }) ?? [],
+    ...opts.app,
   });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

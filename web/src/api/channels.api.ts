@@ -1,26 +1,26 @@
 import { api } from './client';
 
-/** A channel that feeds the gallery (GET /api/v1/admin/channels; camelCase as the server sends it). */
+/** A channel that feeds the gallery (GET /api/v1/admin/channels; snake_case like the rest of the API). */
 export interface ChannelDto {
   id: string;
   title: string;
   username: string | null;
   ref: string | null;
-  peerId: string | null;
+  peer_id: string | null;
   enabled: boolean;
-  captionTemplate: string | null;
+  caption_template: string | null;
   /** emoji → rarity name, used when a caption carries the emoji alone. */
-  rarityEmojis: Record<string, string>;
-  lastMessageId: number;
-  lastSyncedAt: string | null;
+  rarity_emojis: Record<string, string>;
+  last_message_id: number;
+  last_synced_at: string | null;
   /** 'telegram', 'export' or 'local'. */
   source: string;
-  lastError: string | null;
+  last_error: string | null;
 }
 
 export interface ParsedFieldsDto {
-  name: string | null; anime: string | null; rarity: string | null; rarityEmoji: string | null;
-  sourceId: string | null; variant: string | null; family: string; confidence: number; needsReview: boolean;
+  name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null;
+  source_id: string | null; variant: string | null; family: string; confidence: number; needs_review: boolean;
 }
 /** Dry run of a template over the channel's stored captions (at most 20 failures and 20 samples). */
 export interface TemplatePreviewDto {
@@ -29,7 +29,7 @@ export interface TemplatePreviewDto {
   failed: Array<{ caption: string; reason: string }>;
   samples: Array<{ caption: string; result: ParsedFieldsDto }>;
 }
-export interface ReparseResultDto { scanned: number; changed: number; needsReview: number; conflicts: Array<{ characterId: string; error: string }> }
+export interface ReparseResultDto { scanned: number; changed: number; needs_review: number; conflicts: Array<{ character_id: string; error: string }> }
 export interface ParsingUpdate { caption_template?: string | null; rarity_emojis?: Record<string, string>; reparse?: boolean }
 
 const base = '/api/v1/admin/channels';

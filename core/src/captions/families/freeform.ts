@@ -5,6 +5,8 @@ import { EMOJI_PIECE, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { splitFrom } from './sentences.js';
+import type { ChannelContext } from '../channel-context.js';
+import { orderPair } from '../name-likeness.js';
 
 // Spaced separators only: a bare "-", ":" or "/" belongs to values (Jean-Pierre, Re:Zero, Fate/stay).
 const SEPARATORS = [' | ', ' — ', ' – ', ' - ', ' • ', ' · ', ' ~ ', ' // '];
@@ -31,14 +33,23 @@ const SENTENCE_WORDS = new Set(
 
 export function isNameLike(s: string): boolean {
   if (s.length > 80 || !/\p{L}/u.test(s)) return false;
-  if (/@\w|https?:|\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
+  // ". " ends a sentence, but "Monkey D. Luffy" has an initial.
+  if (/@\w|https?:|\p{Ll}{3}\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
   const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (words.length > 7) return false;
   return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
 
 /** Split one line into name/anime on a spaced separator, "from" or a trailing "(Anime)". */
-export function splitFreeform(text: string): { name: string | null; anime: string | null; sep: string } | null {
+export interface FreeformSplit {
+  name: string | null;
+  anime: string | null;
+  sep: string;
+  /** The two raw parts of a separator split, in caption order (for the order decision). */
+  parts?: [string, string];
+}
+
+export function splitFreeform(text: string): FreeformSplit | null {
   const from = splitFrom(text);
   if (from && isNameLike(from.name)) return { ...from, sep: 'from' };
   for (const sep of SEPARATORS) {
@@ -50,7 +61,9 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
       const inner = splitFreeform(parts[0]!);
       if (inner) return inner;
     }
-    return { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+    const res: FreeformSplit = { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+    if (parts.length === 2) res.parts = [parts[0]!, parts[1]!];
+    return res;
   }
   const bare = stripTrailingEmoji(text).trim();
   const p = PAREN_RE.exec(bare);
@@ -66,7 +79,37 @@ export function splitFreeform(text: string): { name: string | null; anime: strin
   return null;
 }
 
-export function extractFreeform(lines: readonly Line[]): Candidate | null {
+/**
+ * The two free parts of a free-form caption ("A - B" on one line, or two bare lines), raw and in
+ * caption order; null for any other shape. The channel statistics are gathered over these.
+ */
+export function freeformPair(lines: readonly Line[]): [string, string] | null {
+  if (lines.some((l) => l.kind === 'label' || l.kind === 'idName' || l.kind === 'emojiLabel')) return null;
+  const content = lines.filter((l) => l.kind === 'plain');
+  const first = content[0];
+  if (!first) return null;
+  const split = splitFreeform(first.text);
+  if (split) return split.parts && split.sep !== 'from' ? split.parts : null;
+  const second = content[1];
+  if (!second || content.length > 3) return null;
+  const a = cleanName(first.text).value;
+  const b = cleanAnime(second.text);
+  return a && b && (isNameLike(a) || isNameLike(b)) ? [a, b] : null;
+}
+
+// Words of promos and notices: a line carrying one is never the series side of a swapped pair.
+const PROMO_WORDS = new Set(
+  ('join please dont don\'t subscribe follow click link channel group bot maintenance update updates welcome giveaway ' +
+    'announcement notice thanks thank hello everyone guys today tomorrow drop drops started starts ends begin resume ' +
+    'resumes hours repost reposting leaderboard ranking stats total guess appeared use').split(' '),
+);
+
+function titleOk(s: string): boolean {
+  if (s.length > 120 || /@\w|https?:/u.test(s)) return false;
+  return !s.toLowerCase().split(/\s+/).some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
+}
+
+export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | null): Candidate | null {
   const content = lines.filter((l) => l.kind === 'plain');
   const c = emptyCandidate('freeform', 0.65);
   const rl = lines.find((l) => l.kind === 'rarityLike');
@@ -81,27 +124,50 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
   if (!first) return c.rarity && rarityLines === 1 ? { ...c, confidence: 0.3 } : null;
   const split = splitFreeform(first.text);
   if (split) {
+    let { name, anime } = split;
+    let certainty = 1;
+    if (anime && split.parts && split.sep !== 'from') {
+      const o = orderPair(name ?? split.parts[0], anime, ctx);
+      certainty = o.certainty;
+      if (o.swap && titleOk(split.parts[0])) {
+        name = cleanName(split.parts[1]).value;
+        anime = cleanAnime(split.parts[0]);
+      }
+    }
     // The line has a separator shape: either its halves are usable or the line is not a name.
-    if (!split.name || !isNameLike(split.name)) return null;
-    c.name = joinNames(split.name);
-    c.anime = split.anime;
+    if (!name || !isNameLike(name)) return null;
+    c.name = joinNames(name);
+    c.anime = anime;
     if (!c.anime) c.confidence = 0.5;
+    else c.confidence = reviewBelow(c.confidence, certainty, name !== split.name);
     return c;
   }
-  const n = cleanName(first.text);
+  const second = content[1];
+  const firstName = cleanName(first.text);
+  let nameLine = first.text;
+  let animeLine = second?.text ?? null;
+  let certainty = 0;
+  if (second) {
+    // Two bare lines: name then anime by convention; the channel or the titles may say otherwise.
+    const o = orderPair(firstName.value ?? first.text, cleanAnime(second.text) ?? second.text, ctx);
+    certainty = o.certainty;
+    if (o.swap && titleOk(first.text)) [nameLine, animeLine] = [second.text, first.text];
+  }
+  const n = nameLine === first.text ? firstName : cleanName(nameLine);
   if (!n.value || !isNameLike(n.value)) return null;
   c.name = joinNames(n.value);
   c.variant = n.variant;
   c.family = 'positional';
-  const second = content[1];
-  if (second) {
-    // Two bare lines: name then anime by convention, but a reversed order is indistinguishable.
-    c.anime = cleanAnime(second.text);
+  if (animeLine !== null) {
+    c.anime = cleanAnime(animeLine);
     const third = content[2];
     if (c.rarity === null && third && bareRarity(third.text)) c.rarity = cleanRarity(third.text).rarity;
     const bare = lines.find((l) => l.kind === 'bareId');
     if (bare) c.sourceId = cleanId(bare.id);
     c.confidence = c.rarity && c.sourceId ? 0.65 : 0.45;
+    // Two bare lines stay below review unless the channel settles which one is the series.
+    if (ctx && certainty >= 0.5) c.confidence = 0.65;
+    else c.confidence = reviewBelow(c.confidence, certainty, nameLine !== first.text);
   } else {
     c.confidence = 0.4;
     if (n.colour && !c.rarity) {
@@ -110,4 +176,11 @@ export function extractFreeform(lines: readonly Line[]): Candidate | null {
     }
   }
   return c;
+}
+
+/** Thin evidence for the order: an admin should confirm which side is the character. */
+function reviewBelow(confidence: number, certainty: number, swapped: boolean): number {
+  if (certainty < 0.25) return Math.min(confidence, 0.5);
+  if (swapped && certainty < 0.5) return Math.min(confidence, 0.55);
+  return confidence;
 }

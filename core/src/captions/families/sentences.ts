@@ -1,26 +1,16 @@
-// One-sentence templates: log events, uploader notes, Smash "X from Y!", spawn announcements.
+// One-sentence templates: log events, uploader notes, Smash "X from Y!" (spawns: events.ts).
 import type { Line } from '../lines.js';
-import { cleanAnime, cleanName, cleanRarity } from '../values.js';
+import { cleanAnime, cleanName } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 
 const UPLOADED_RE = /\b(?:uploaded|added)\s+(?:a\s+)?new\s+(?:waifu|husbando|character|card)\s*[:\-–]?\s+(\S.{0,200})$/iu;
 // Log lines: "… changed event for Character X", "… updated image of Character X", "… deleted Character X".
 const FOR_CHARACTER_RE = /\b(?:for|of|deleted|removed|updated|edited|changed|renamed|added)\s+(?:the\s+)?(?:character|waifu|husbando|card)\s+(?!name\b)(\S.{0,200})$/iu;
-// "A New 🟡 Legendary Character Appeared...": rarity known, name hidden on purpose.
-const SPAWN_RE = /\b(?:new|an?)\s+(\S.{0,40}?)\s+(?:character|waifu|husbando|slave)\s+(?:has\s+)?(?:just\s+)?(?:appeared|spawned)\b/iu;
 const FROM_RE = /^(\S.{0,80}?)\s+from\s+(\S.{0,200})$/iu;
 
 export function extractSentence(lines: readonly Line[]): Candidate | null {
   for (const l of lines) {
     if (l.kind !== 'plain' && l.kind !== 'header') continue;
-    const spawn = SPAWN_RE.exec(l.text);
-    if (spawn) {
-      const c = emptyCandidate('spawn', 0.6);
-      const r = cleanRarity(spawn[1]!.replace(/^(?:(?:new|wild|random)(?:\s+|$))+/i, ''));
-      c.rarity = r.rarity;
-      c.rarityEmoji = r.emoji;
-      return c;
-    }
     const m = UPLOADED_RE.exec(l.text) ?? FOR_CHARACTER_RE.exec(l.text);
     if (m) {
       const n = cleanName(m[1]);

@@ -5,11 +5,13 @@
 // unlabelled name under a branded header, a bare "🟡 Legendary" rarity line.
 import type { Line } from '../lines.js';
 import { bareRarity, rarityLike } from '../lines.js';
+import { LEAD_EMOJI_RE } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { danbooruCharacters, extractHashtags, humaniseTag } from './tags.js';
 
 const ID_EMOJI_RE = /^(?:🆔|#️?⃣|🔢|🪪)/u;
+const NAME_PAREN_RE = /^(.{1,80}?)\s*\(([^()]{1,120})\)$/u;
 const SPACED_SEP_RE = /\s+(?:\||•|—|–|-|~|\/\/)\s+/u;
 
 function isPlain(l: Line): boolean {
@@ -61,7 +63,7 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       const tags = field === 'copyright' ? extractHashtags(value) : [];
       c.anime = tags.length ? tags.map(humaniseTag).join(', ') : cleanAnime(value);
       if (c.anime) labelled++;
-    } else if (field === 'rarity' && c.rarity === null) {
+    } else if ((field === 'rarity' && c.rarity === null) || field === 'newRarity') {
       const r = cleanRarity(value, prefix);
       c.rarity = r.rarity;
       c.rarityEmoji = r.emoji;
@@ -95,12 +97,18 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
   if (idLine) {
     c.sourceId ??= idLine.id!;
     if (c.name === null) nameFromLine(idLine.name!, c);
+    // "ID: 14 | Rem (Re:Zero)": the series in parentheses after the name.
+    const paren = c.anime === null && c.name ? NAME_PAREN_RE.exec(c.name) : null;
+    if (paren && /\p{Script=Latin}/u.test(paren[2]!) && !/^\s*[x×]?\d/.test(paren[2]!)) {
+      c.name = cleanName(paren[1]).value;
+      c.anime = cleanAnime(paren[2]);
+    }
     if (c.anime === null) {
       // OwO/Grab Garden: bare anime line above the id line; grabber: the line below it.
       const before = lines.slice(0, idLine.index).filter((l) => l.kind !== 'blank');
       const prev = before[before.length - 1];
       const next = lines.slice(idLine.index + 1).find((l) => l.kind !== 'blank');
-      if (prev && isPlain(prev)) {
+      if (prev && (isPlain(prev) || prev.kind === 'event')) {
         c.anime = cleanAnime(prev.text);
         c.family = 'owo_id_colon';
       } else if (next && isPlain(next)) {
@@ -117,9 +125,17 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
   if (c.name === null) {
     // Unlabelled name under a branded header ("『 NOBITA ✘ CATCHER 』....!!\n Hinata Hyuga").
     const firstField = lines.find((l) => l.kind === 'label' || l.kind === 'emojiLabel' || l.kind === 'idName');
-    const cand = lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ?? lines.find(isPlain);
+    // A name wrapped in emoji on the first line ("✨ Kurumi Tokisaki ✨") comes before the plain lines.
+    const firstContent = lines.find((l) => l.kind !== 'blank');
+    const cand =
+      (firstContent?.kind === 'event' && (!firstField || firstContent.index < firstField.index) ? firstContent : undefined) ??
+      lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ??
+      lines.find(isPlain);
     if (cand) {
+      const variantBefore = c.variant;
       nameFromLine(cand.text, c);
+      // "✨ Name ✨": the closing emoji mirrors the opening one, it is decoration, not a variant.
+      if (cand.kind === 'event' && c.variant && cand.text.startsWith(c.variant)) c.variant = variantBefore;
       const nm = c.name as string | null;
       if (nm && c.anime && nm.toLowerCase().startsWith(`${c.anime.toLowerCase()}:`)) {
         // WaifuxGrabBot repeats the series: "➤ Oshi no Ko: Ai Hoshino 🟠" + "• Series: Oshi no Ko".
@@ -127,7 +143,10 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       }
       if (c.name) c.confidence -= 0.1;
       // Inline cards with only emoji labels: "⟹ <name>\n⟹ <anime>\n🆔: 512".
-      const next = lines.find((l) => isPlain(l) && l.index > cand.index && (!firstField || l.index < firstField.index));
+      // Or, past the fields, a decorated series line ("Zero Two\n🟡 Legendary • 🆔 1016\n📺 Darling in the FranXX").
+      const next =
+        lines.find((l) => isPlain(l) && l.index > cand.index && (!firstField || l.index < firstField.index)) ??
+        lines.find((l) => isPlain(l) && l.index > cand.index && LEAD_EMOJI_RE.test(l.text));
       if (c.anime === null && next && !labelLines.some((l) => l.label!.field === 'anime')) c.anime = cleanAnime(next.text);
     }
   }

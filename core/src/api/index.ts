@@ -1,0 +1,10 @@
+/** The API contract: browser-safe zod schemas and their types (import from '@waifudex/core/api/index'). */
+export * from './common.js';
+export * from './characters.js';
+export * from './admin-characters.js';
+export * from './channels.js';
+export * from './sync.js';
+export * from './search.js';
+export * from './auth.js';
+export * from './health.js';
+export * from './image-url.js';

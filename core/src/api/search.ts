@@ -1,0 +1,44 @@
+/** Reverse image search ("who is this?") and CLIP look-alikes. */
+import { z } from 'zod';
+import { idSchema } from './common.js';
+
+export const verdict = z.enum(['exact', 'match', 'probable', 'none']).meta({ id: 'Verdict' });
+export const matchStage = z.enum(['exact', 'hash', 'wavelet', 'verified']);
+
+const matchCharacter = z.object({ id: idSchema, name: z.string().nullable(), anime: z.string().nullable(), rarity: z.string().nullable(), rarity_emoji: z.string().nullable() });
+const matchArtwork = z.object({ id: idSchema, url: z.string(), thumb_url: z.string() });
+
+export const searchMatch = z
+  .object({
+    character: matchCharacter,
+    artwork: matchArtwork,
+    distance: z.number().meta({ description: 'Smallest pHash Hamming distance (0–64); 0 for exact bytes.' }),
+    score: z.number().meta({ description: '0–100 confidence.' }),
+    stage: matchStage,
+    verdict,
+  })
+  .meta({ id: 'SearchMatch' });
+
+export const searchResult = z
+  .object({
+    verdict,
+    query: z.object({ width: z.number().int(), height: z.number().int(), sha256: z.string() }),
+    matches: z.array(searchMatch),
+    took_ms: z.number(),
+  })
+  .meta({ id: 'SearchResult' });
+export type SearchResult = z.infer<typeof searchResult>;
+
+/** JSON body of POST /api/v1/search/image (the alternative to a multipart `image`). */
+export const searchByUrlBody = z.object({ url: z.string().max(4096).meta({ description: 'http(s) URL of a public image.' }) });
+
+/** Multipart body of the image uploads. */
+export const imageUpload = z.object({ image: z.string().meta({ format: 'binary', description: 'The picture (JPEG, PNG, WebP, GIF, AVIF).' }) });
+
+export const similarQuery = z.object({ k: z.coerce.number().int().min(1).max(50).default(8) });
+
+export const similarItem = z
+  .object({ character: matchCharacter, artwork: matchArtwork, similarity: z.number(), label: z.literal('similar') })
+  .meta({ id: 'SimilarItem' });
+export const similarList = z.object({ enabled: z.boolean(), items: z.array(similarItem) }).meta({ id: 'SimilarList' });
+export type SimilarList = z.infer<typeof similarList>;

@@ -1,0 +1,62 @@
+/** Every API operation with the shared schemas it takes and returns: the source of the OpenAPI document. */
+import { z } from 'zod';
+import * as api from '@waifudex/core/api/index';
+
+export type Access = 'public' | 'admin' | 'admin-session';
+
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  json?: z.ZodType;
+  multipart?: z.ZodObject;
+  /** Success status → body schema (null: no body). */
+  ok: Record<number, z.ZodType | null>;
+  /** Error statuses this operation documents besides the common ones. */
+  errors?: number[];
+}
+
+const json = (schema: z.ZodType) => ({ 200: schema });
+
+export const operations: Operation[] = [
+  { method: 'get', path: '/api/health', summary: 'Health: ok or not ok (details for the admin)', tag: 'meta', access: 'public', ok: json(api.health), errors: [503] },
+  { method: 'get', path: '/api/v1/characters', summary: 'Gallery page, newest first or by text/emoji search', tag: 'gallery', access: 'public', query: api.characterListQuery, ok: json(api.characterList) },
+  { method: 'get', path: '/api/v1/characters/{id}', summary: 'One visible character with its artworks', tag: 'gallery', access: 'public', params: api.idParams, ok: json(api.characterDetail), errors: [404] },
+  { method: 'get', path: '/api/v1/characters/{id}/similar', summary: 'Look-alike artworks (CLIP, optional)', tag: 'gallery', access: 'public', params: api.idParams, query: api.similarQuery, ok: json(api.similarList), errors: [404] },
+  {
+    method: 'post', path: '/api/v1/search/image', summary: 'Who is this? Reverse image search by upload or URL', tag: 'search', access: 'public',
+    multipart: api.imageUpload, json: api.searchByUrlBody, ok: json(api.searchResult), errors: [413, 415, 422, 429, 502, 503, 504],
+  },
+  { method: 'post', path: '/api/v1/search/similar', summary: 'Look-alikes of an uploaded picture (CLIP, optional)', tag: 'search', access: 'public', query: api.similarQuery, multipart: api.imageUpload, ok: json(api.similarList), errors: [413, 415, 422, 429, 503] },
+
+  { method: 'post', path: '/api/v1/auth/login', summary: 'Log in as the admin (sets the session cookie)', tag: 'auth', access: 'public', json: api.loginBody, ok: json(api.sessionInfo), errors: [401, 429] },
+  { method: 'get', path: '/api/v1/auth/me', summary: 'The current session', tag: 'auth', access: 'public', ok: json(api.sessionInfo), errors: [401] },
+  { method: 'post', path: '/api/v1/auth/logout', summary: 'End this session (needs X-CSRF-Token)', tag: 'auth', access: 'public', ok: { 204: null }, errors: [403] },
+  { method: 'post', path: '/api/v1/auth/sessions/end-all', summary: 'End every admin session', tag: 'auth', access: 'admin-session', ok: json(api.endedSessions) },
+
+  { method: 'get', path: '/api/v1/admin/characters', summary: 'All characters with review state', tag: 'admin', access: 'admin', query: api.adminCharacterListQuery, ok: json(api.adminCharacterList) },
+  { method: 'post', path: '/api/v1/admin/characters', summary: 'Upload a character (image + caption or fields)', tag: 'admin', access: 'admin', multipart: api.imageUpload.extend(api.characterCreateForm.shape), ok: { 201: api.characterCreated, 200: api.characterCreated }, errors: [413, 415, 422, 503] },
+  { method: 'get', path: '/api/v1/admin/characters/{id}', summary: 'One character, admin view', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.adminCharacterDetail), errors: [404] },
+  { method: 'patch', path: '/api/v1/admin/characters/{id}', summary: 'Edit fields or visibility', tag: 'admin', access: 'admin', params: api.idParams, json: api.characterPatchBody, ok: json(api.adminCharacterDetail), errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/characters/{id}', summary: 'Delete a character and its files', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'post', path: '/api/v1/admin/characters/{id}/artwork', summary: 'Replace the current artwork', tag: 'admin', access: 'admin', params: api.idParams, multipart: api.imageUpload, ok: json(api.adminCharacterDetail), errors: [404, 413, 415, 422, 503] },
+
+  { method: 'get', path: '/api/v1/admin/channels', summary: 'Followed channels', tag: 'admin', access: 'admin', ok: json(api.channelList) },
+  { method: 'post', path: '/api/v1/admin/channels', summary: 'Follow a channel', tag: 'admin', access: 'admin', json: api.addChannelBody, ok: { 201: api.channelEnvelope }, errors: [409] },
+  { method: 'patch', path: '/api/v1/admin/channels/{id}', summary: 'Enable or disable a channel', tag: 'admin', access: 'admin', params: api.idParams, json: api.channelPatchBody, ok: json(api.channelEnvelope), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/channels/{id}/template/preview', summary: 'Dry-run a caption template', tag: 'admin', access: 'admin', params: api.idParams, json: api.templatePreviewBody, ok: json(api.templatePreview), errors: [404] },
+  { method: 'put', path: '/api/v1/admin/channels/{id}/parsing', summary: 'Save template and emoji table, optionally re-parse', tag: 'admin', access: 'admin', params: api.idParams, json: api.parsingBody, ok: json(api.parsingSaved), errors: [404] },
+
+  { method: 'get', path: '/api/v1/admin/sync', summary: 'Sync overview', tag: 'admin', access: 'admin', ok: json(api.syncOverview) },
+  { method: 'post', path: '/api/v1/admin/sync', summary: 'Ask the worker to sync one or all channels', tag: 'admin', access: 'admin', json: api.syncRequestBody, ok: { 202: api.syncRequested }, errors: [404] },
+
+  { method: 'get', path: '/api/v1/admin/tokens', summary: 'Read-only API tokens', tag: 'tokens', access: 'admin-session', ok: json(api.tokenList) },
+  { method: 'post', path: '/api/v1/admin/tokens', summary: 'Create a read-only API token (shown once)', tag: 'tokens', access: 'admin-session', json: api.createTokenBody, ok: { 201: api.createdToken } },
+  { method: 'delete', path: '/api/v1/admin/tokens/{id}', summary: 'Revoke an API token', tag: 'tokens', access: 'admin-session', params: api.idParams, ok: { 204: null }, errors: [404] },
+
+  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'meta', access: 'public', ok: { 200: z.object({ openapi: z.string() }).loose() } },
+];
