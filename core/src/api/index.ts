@@ -8,3 +8,4 @@ export * from './search.js';
 export * from './auth.js';
 export * from './health.js';
 export * from './image-url.js';
+export * from './bot.js';

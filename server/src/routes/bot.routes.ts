@@ -4,25 +4,18 @@
  * the settings within seconds. Nothing here talks to Telegram.
  */
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '@waifudex/core/db/database';
 import { countBotChats, listBotGroups } from '@waifudex/core/repos/bot-chats.repo';
 import { countBotSubscriptions } from '@waifudex/core/repos/bot-subscriptions.repo';
 import { getBotState, updateBotSettings } from '@waifudex/core/repos/bot-state.repo';
+import { botSettingsBody, type botStatus } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 
 /** A heartbeat older than this means the bot process is not running. */
 const ALIVE_MS = 2 * 60_000;
 
-const settingsBody = z
-  .object({
-    enabled: z.boolean().optional(),
-    // Telegram ids: users are positive, groups negative (-100… for supergroups)
-    allow_list: z.array(z.union([z.string().regex(/^-?\d{1,18}$/), z.number().int().refine(Number.isSafeInteger, 'send large ids as strings')]).transform(String)).max(1000).optional(),
-  })
-  .strict();
-
-async function status(db: Db, configured: boolean) {
+async function status(db: Db, configured: boolean): Promise<z.infer<typeof botStatus>> {
   const [state, chats, subs, groups] = await Promise.all([getBotState(db), countBotChats(db), countBotSubscriptions(db), listBotGroups(db)]);
   const alive = state.heartbeatAt !== null && Date.now() - Date.parse(state.heartbeatAt) < ALIVE_MS;
   return {
@@ -48,7 +41,7 @@ export function botRoutes(deps: { db: Db; requireAdmin: RequestHandler; configur
     res.json(await status(deps.db, deps.configured));
   });
   r.put('/api/v1/admin/bot/settings', deps.requireAdmin, async (req, res) => {
-    const body = parseOr400(settingsBody, req.body ?? {}, 'body');
+    const body = parseOr400(botSettingsBody, req.body ?? {}, 'body');
     await updateBotSettings(deps.db, { enabled: body.enabled, allowList: body.allow_list });
     res.json(await status(deps.db, deps.configured));
   });
