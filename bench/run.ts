@@ -44,6 +44,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'web app on slow 4G',
+    run: async () => {
+      const mod = await import('./web-slow4g.bench.js');
+      return mod.runWebSlow4gBench();
+    },
+  },
+  {
     name: 'telegram bot',
     run: async () => {
       const mod = await import('./telegram-bot.bench.js');

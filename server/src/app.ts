@@ -16,6 +16,8 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { requestLog } from './middleware/request-log.js';
 import { searchRateLimit } from './middleware/search-rate-limit.js';
 import type { LoginLimiter } from './middleware/login-limiter.js';
+import { settingsRoutes } from './routes/settings.routes.js';
+import { pageMetaRoutes } from './routes/page-meta.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -71,6 +73,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
   app.use(openApiRoutes({ version: deps.version }));
   app.use(characterRoutes({ db: deps.db }));
+  app.use(settingsRoutes({ db: deps.db, requireAdmin: adminGuard({ publicUrl: deps.publicUrl }) }));
   for (const r of deps.routers ?? []) app.use(r);
   app.use('/api', apiNotFound);
 
@@ -78,6 +81,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/images', express.static(deps.imagesDir, { immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' }));
   app.use('/images', (_req, res) => void res.status(404).json({ error: { code: 'not_found', message: 'no such image' } }));
 
+  app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     app.use(express.static(deps.webDir, { index: false, maxAge: '1h' }));

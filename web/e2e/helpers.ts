@@ -11,6 +11,8 @@ import { startTestServer, type TestServer } from '../../server/src/testing/test-
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
 import { syncRoutes } from '../../server/src/routes/sync.routes.js';
+import { similarRoutes } from '../../server/src/routes/similar.routes.js';
+import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
@@ -34,12 +36,13 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** The app as main.ts serves it, with the admin character routes (and optionally the sync routes) mounted. */
+/** The app as main.ts serves it, with the admin character and similar-artwork (CLIP off) routes, and optionally the sync routes, mounted. */
 export function startAppServer(opts: { sync?: boolean } = {}): Promise<TestServer> {
   return startTestServer({
     webDir: webDist,
     routers: ({ db, imagesDir }) => [
       adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) }),
+      similarRoutes({ similar: createSimilarArtworksService({ db, imagesDir, logger: testLogger, embedder: null }) }),
       ...(opts.sync ? [syncRoutes({ db, requireAdmin })] : []),
     ],
   });

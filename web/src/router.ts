@@ -1,17 +1,18 @@
-import { createRouter, createWebHistory } from 'vue-router';
+import { nextTick } from 'vue';
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { useAuth } from './composables/useAuth';
 import HomeView from './views/HomeView.vue';
 
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: '/', name: 'home', component: HomeView },
-    { path: '/c/:id', name: 'character', component: () => import('./views/CharacterView.vue'), props: true },
-    { path: '/admin/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    { path: '/', name: 'home', component: HomeView, meta: { title: 'Who is this? · Waifudex' } },
+    { path: '/c/:id', name: 'character', component: () => import('./views/CharacterView.vue'), props: true, meta: { title: 'Character · Waifudex' } },
+    { path: '/admin/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'Admin login · Waifudex' } },
     {
       path: '/admin',
       component: () => import('./views/admin/AdminLayout.vue'),
-      meta: { requiresAdmin: true },
+      meta: { requiresAdmin: true, title: 'Admin · Waifudex' },
       children: [
         { path: '', name: 'admin', component: () => import('./views/admin/AdminListView.vue') },
         { path: 'characters/:id', name: 'admin-character', component: () => import('./views/admin/AdminEditView.vue'), props: true },
@@ -19,13 +20,55 @@ export const router = createRouter({
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
         { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },
         { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
+        { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
       ],
     },
-    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
+    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
   ],
-  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  scrollBehavior,
 });
+
+/** Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top once the new page is in; filters keep the place. */
+function scrollBehavior(to: RouteLocationNormalized, from: RouteLocationNormalized, saved: { left: number; top: number } | null) {
+  if (saved) return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then(() => saved);
+  if (to.path === from.path) {
+    if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) {
+      const galleryTop = () => (document.getElementById('gallery')?.getBoundingClientRect().top ?? 0) + scrollY - 8;
+      return until(() => !document.querySelector('[data-testid=gallery-grid][aria-busy=true]') && document.documentElement.scrollHeight - innerHeight >= galleryTop())
+        .then(() => ({ el: '#gallery', top: 8 }));
+    }
+    return false;
+  }
+  return { top: 0 };
+}
+/** Resolves when `ok()` holds, checked every frame, or after 2 s. */
+function until(ok: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const check = () => (ok() || performance.now() - t0 > 2000 ? resolve() : requestAnimationFrame(check));
+    requestAnimationFrame(check);
+  });
+}
+
+router.afterEach((to, from) => {
+  // CharacterView sets its own title once it knows the name
+  if (typeof to.meta.title === 'string') document.title = to.meta.title;
+  if (from.matched.length && to.path !== from.path) void focusMainHeading();
+});
+/** After navigating to another page, focus moves to its heading (screen readers hear the new page). */
+async function focusMainHeading() {
+  await nextTick(); // the page that is left is still in the DOM until the next render
+  for (let i = 0; i < 40; i++) {
+    const h = document.querySelector<HTMLElement>('main h1');
+    if (h) {
+      if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+      h.focus({ preventScroll: true });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 router.beforeEach(async (to) => {
   const auth = useAuth();

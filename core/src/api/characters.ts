@@ -1,6 +1,6 @@
 /** Public gallery: character list, detail and artwork files. */
 import { z } from 'zod';
-import { idSchema, pageInfo, pageQuery, textQuery, timestamp } from './common.js';
+import { idSchema, pageInfo, pageQuery, text, textQuery, timestamp } from './common.js';
 
 export const artworkFile = z
   .object({
@@ -30,9 +30,27 @@ export const characterListItem = z
   .meta({ id: 'CharacterListItem' });
 export type CharacterListItem = z.infer<typeof characterListItem>;
 
-export const characterListQuery = pageQuery.extend({ q: textQuery.meta({ description: 'Name or anime (substring and fuzzy), and/or rarity emoji.' }) });
+/** Filters shared by the list, its facets and its suggestions. */
+export const characterFilterQuery = z.object({
+  q: textQuery.meta({ description: 'Name, anime, rarity or card id (substring and fuzzy; every word must match), and/or rarity emoji.' }),
+  anime: text(300).min(1).optional(),
+  rarity: text(100).min(1).optional(),
+  channel: idSchema.optional(),
+});
+export const characterListQuery = characterFilterQuery.extend({
+  ...pageQuery.shape,
+  sort: z.enum(['relevance', 'newest', 'name', 'anime']).optional().meta({ description: 'Default: relevance with a query, newest without.' }),
+});
+export const characterSuggestQuery = z.object({ q: text(100).default('') });
 
-export const characterList = z.object({ ...pageInfo, items: z.array(characterListItem) }).meta({ id: 'CharacterList' });
+export const characterList = z
+  .object({
+    ...pageInfo,
+    sort: z.enum(['relevance', 'newest', 'name', 'anime']),
+    suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
+    items: z.array(characterListItem),
+  })
+  .meta({ id: 'CharacterList' });
 export type CharacterList = z.infer<typeof characterList>;
 
 export const artwork = artworkFile.extend({ is_current: z.boolean(), created_at: timestamp }).meta({ id: 'Artwork' });

@@ -85,11 +85,19 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
   const owner = serviceAccount();
   prepareFolders(paths, owner);
   if (!fs.existsSync(path.join(paths.pgdata, 'PG_VERSION'))) await initCluster(paths, owner, opts.logger);
-  removeStalePidFiles(paths, opts.logger);
-  if (await answers(paths)) return { paths, started: false }; // another process started it meanwhile
-  const started = await startPostmaster(paths, owner, opts);
-  await ensureDatabase(paths);
-  return { paths, started };
+  for (let attempt = 1; ; attempt++) {
+    removeStalePidFiles(paths, opts.logger);
+    if (await answers(paths)) return { paths, started: false }; // another process started it meanwhile
+    const outcome = await startPostmaster(paths, owner, opts);
+    if (outcome !== 'gave-up') {
+      await ensureDatabase(paths);
+      return { paths, started: outcome === 'started' };
+    }
+    // Ours gave up because another postmaster still held the cluster and then left (it was shutting
+    // down as we arrived, the last user leaving): start again.
+    if (attempt >= 5) throw new DatabaseUnavailableError(`The embedded database in ${paths.pgdata} did not start: ${lastLines(readTail(paths.logFile))}`);
+    await sleep(100 * attempt);
+  }
 }
 
 /** Fast shutdown (clients are disconnected, a checkpoint is written); waits until the postmaster exits. */
@@ -243,7 +251,8 @@ function removeStalePidFiles(paths: ClusterPaths, logger: Logger): void {
   }
 }
 
-async function startPostmaster(paths: ClusterPaths, owner: Account | undefined, opts: ClusterOptions): Promise<boolean> {
+/** 'started': ours serves the cluster; 'joined': another process' postmaster does; 'gave-up': neither. */
+async function startPostmaster(paths: ClusterPaths, owner: Account | undefined, opts: ClusterOptions): Promise<'started' | 'joined' | 'gave-up'> {
   const { postgres } = await findPostgresBinaries();
   const settings: Record<string, string> = {
     listen_addresses: '',
@@ -272,12 +281,11 @@ async function startPostmaster(paths: ClusterPaths, owner: Account | undefined, 
   child.unref();
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (await answers(paths)) return exited === undefined;
-    // Our postmaster gave up: fine if another process' postmaster holds the cluster (a start race).
+    if (await answers(paths)) return exited === undefined ? 'started' : 'joined';
+    // Our postmaster exited: fine if another process' postmaster holds the cluster (a start race).
     if (exited !== undefined && !livePostmaster(paths)) {
       await sleep(200);
-      if (await answers(paths)) return false;
-      throw new DatabaseUnavailableError(`The embedded database in ${paths.pgdata} did not start: ${lastLines(readTail(paths.logFile))}`);
+      return (await answers(paths)) ? 'joined' : 'gave-up';
     }
     await sleep(50);
   }

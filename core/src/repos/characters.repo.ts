@@ -35,6 +35,9 @@ export interface CharacterListItem extends Character {
 const SELECT = `c.id, c.channel_id, c.name, c.anime, c.rarity, c.rarity_emoji, c.source_id, c.variant, c.caption_family,
   c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.created_at, c.updated_at`;
 
+/** The character columns (aliased `c`) that toCharacter maps, for queries in other repos. */
+export const CHARACTER_SELECT = SELECT;
+
 /** Maps a row selected with the character columns (aliased `c`). */
 export function toCharacter(r: any): Character {
   return {

@@ -44,6 +44,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     if (!req.admin) throw new UnauthorizedError('not logged in');
     res.json(presentSession(req.admin));
   });
+  // The web app asks this on every load: an anonymous visit is a normal answer, not a 401 in the console.
+  r.get('/api/v1/auth/session', (req, res) => {
+    const a = req.admin;
+    res.json({ session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null });
+  });
   // Logout changes state, so it needs the CSRF token too: otherwise any site could log the admin out.
   r.post('/api/v1/auth/logout', async (req, res) => {
     if (req.admin) {

@@ -1,9 +1,11 @@
 /** Public gallery API. */
 import { Router } from 'express';
 import type { Db } from '@waifudex/core/db/database';
-import { listCharacters } from '@waifudex/core/repos/characters.repo';
+import { listPublicPostLinks } from '@waifudex/core/repos/post-links.repo';
+import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
-import { characterListQuery, type CharacterList } from '@waifudex/core/api/index';
+import { z } from 'zod';
+import { characterFilterQuery, characterListQuery, characterSuggestQuery, idParams, type CharacterList } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentCharacterListItem } from '../presenters/character.presenter.js';
 import { createWorkGate, type WorkGate } from '../http/work-gate.js';
@@ -17,23 +19,45 @@ export function splitEmojis(q: string): { text: string; emojis: string[] } {
   return { text: q.replace(EMOJI, ' ').trim(), emojis };
 }
 
+function toSearch(f: z.infer<typeof characterFilterQuery>): CharacterSearch {
+  const { text, emojis } = splitEmojis(f.q);
+  return { text: normalizeForSearch(text), emojis, anime: f.anime, rarity: f.rarity, channelId: f.channel };
+}
+
 export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Router {
   // Fuzzy (trigram) matching costs grow with the query and the gallery; a few run at once, the rest wait or get 503.
   const gate = deps.textSearchGate ?? createWorkGate({ concurrency: 2, queue: 16, maxWaitMs: 3000, what: 'text searches' });
+  const fuzzy = <T>(search: CharacterSearch, fn: () => Promise<T>) => (search.text ? gate.run(fn) : fn());
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
     const query = parseOr400(characterListQuery, req.query, 'query');
-    const { text, emojis } = splitEmojis(query.q);
-    const search = normalizeForSearch(text);
-    const list = () => listCharacters(deps.db, { page: query.page, perPage: query.per_page, search, emojis });
-    const { items, total } = search ? await gate.run(list) : await list();
+    const search = toSearch(query);
+    const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
+    const { items, total } = await fuzzy(search, () => searchCharacters(deps.db, search, { page: query.page, perPage: query.per_page, sort }));
     res.json({
       page: query.page,
       per_page: query.per_page,
       total,
       total_pages: Math.ceil(total / query.per_page),
+      sort,
+      // "Did you mean …" when nothing matched what was typed
+      suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(deps.db, search.text)) : null,
       items: items.map(presentCharacterListItem),
     } satisfies CharacterList);
+  });
+  r.get('/api/v1/characters/facets', async (req, res) => {
+    const search = toSearch(parseOr400(characterFilterQuery, req.query, 'query'));
+    res.json(await fuzzy(search, () => characterFacets(deps.db, search)));
+  });
+  r.get('/api/v1/characters/suggest', async (req, res) => {
+    const { q } = parseOr400(characterSuggestQuery, req.query, 'query');
+    const text = normalizeForSearch(splitEmojis(q).text);
+    res.json(await (text ? gate.run(() => suggestNames(deps.db, text)) : suggestNames(deps.db, text)));
+  });
+  // links to the source posts in public channels (the detail page shows them)
+  r.get('/api/v1/characters/:id/posts', async (req, res) => {
+    const { id } = parseOr400(idParams, req.params, 'path');
+    res.json({ items: (await listPublicPostLinks(deps.db, id)).map((p) => ({ artwork_id: p.artworkId, url: p.url, channel: p.channel })) });
   });
   return r;
 }

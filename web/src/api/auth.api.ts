@@ -4,5 +4,6 @@ export interface SessionDto { username: string; csrf_token: string; expires_at: 
 
 export const login = (username: string, password: string) =>
   api<SessionDto>('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) });
-export const me = () => api<SessionDto>('/api/v1/auth/me');
+/** The current admin session, or null for an anonymous visitor (never a 401). */
+export const session = () => api<{ session: SessionDto | null }>('/api/v1/auth/session').then((r) => r.session);
 export const logout = () => api<void>('/api/v1/auth/logout', { method: 'POST' });

@@ -6,12 +6,12 @@ import { setCsrfToken } from '../api/client';
 const username = ref<string | null>(null);
 let restoring: Promise<void> | null = null;
 
-/** The admin session: restore on load (GET /auth/me), login, logout; keeps the CSRF token for the API client. */
+/** The admin session: restore on load (GET /auth/session), login, logout; keeps the CSRF token for the API client. */
 export function useAuth() {
   function restore(): Promise<void> {
     restoring ??= authApi
-      .me()
-      .then((s) => { username.value = s.username; setCsrfToken(s.csrf_token); })
+      .session()
+      .then((s) => { username.value = s?.username ?? null; setCsrfToken(s?.csrf_token ?? null); })
       .catch(() => { username.value = null; setCsrfToken(null); });
     return restoring;
   }

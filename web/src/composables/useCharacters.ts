@@ -1,31 +1,84 @@
 import { ref, watch, type Ref } from 'vue';
-import { listCharacters, type CharacterPage } from '../api/characters.api';
+import { listCharacters, type CharacterDto, type CharacterPage } from '../api/characters.api';
+import type { GalleryState } from './useGalleryQuery';
 
-/** Loads a page of characters whenever the page or the query changes (query debounced). */
-export function useCharacters(page: Ref<number>, query: Ref<string>, perPage = 24) {
+interface Loaded { page: CharacterPage; items: CharacterDto[]; lastPage: number }
+// The last few gallery states, so that Back renders at once and the browser can restore the scroll position.
+const cache = new Map<string, Loaded>();
+const remember = (key: string, v: Loaded) => {
+  cache.delete(key);
+  cache.set(key, v);
+  if (cache.size > 12) cache.delete(cache.keys().next().value!);
+};
+
+/**
+ * Loads the gallery for a state (from the address). `loadMore()` appends the next page (infinite
+ * scroll); old results stay on screen while a new request is in flight (no "no match" flash).
+ */
+export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   const data = ref<CharacterPage | null>(null);
+  const items = ref<CharacterDto[]>([]);
+  const lastPage = ref(1);
   const error = ref<string | null>(null);
   const loading = ref(false);
+  const loadingMore = ref(false);
+  /** The state key of what is on screen (data may be older than the address while loading). */
+  const shownKey = ref<string | null>(null);
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let controller: AbortController | null = null;
+  const keyOf = (s: GalleryState) => JSON.stringify(s);
+
+  function show(key: string, v: Loaded) {
+    data.value = v.page;
+    items.value = v.items;
+    lastPage.value = v.lastPage;
+    shownKey.value = key;
+  }
 
   async function load() {
+    const s = state.value;
+    const key = keyOf(s);
     const mine = ++seq;
-    loading.value = true;
+    controller?.abort();
+    controller = new AbortController();
+    const cached = cache.get(key);
+    if (cached) show(key, cached);
+    loading.value = !cached;
     try {
-      const res = await listCharacters({ page: page.value, perPage, q: query.value.trim() });
-      if (mine === seq) { data.value = res; error.value = null; }
+      const page = await listCharacters({ ...s, perPage }, controller.signal);
+      if (mine !== seq) return;
+      // a cached state that was scrolled further keeps its extra pages
+      const v = cached && cached.lastPage > s.page ? { ...cached, page } : { page, items: page.items, lastPage: s.page };
+      remember(key, v);
+      show(key, v);
+      error.value = null;
     } catch (e) {
       if (mine === seq) error.value = (e as Error).message;
     } finally {
       if (mine === seq) loading.value = false;
     }
   }
-  watch(page, load);
-  watch(query, () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { if (page.value !== 1) page.value = 1; else void load(); }, 250);
-  });
-  void load();
-  return { data, error, loading, reload: load };
+
+  async function loadMore() {
+    const d = data.value;
+    if (!d || loading.value || loadingMore.value || lastPage.value >= d.total_pages) return;
+    const mine = seq;
+    const key = keyOf(state.value);
+    loadingMore.value = true;
+    try {
+      const next = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage });
+      if (mine !== seq) return;
+      const seen = new Set(items.value.map((c) => c.id));
+      const v = { page: d, items: [...items.value, ...next.items.filter((c) => !seen.has(c.id))], lastPage: lastPage.value + 1 };
+      remember(key, v);
+      show(key, v);
+    } catch (e) {
+      if (mine === seq) error.value = (e as Error).message;
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  watch(() => keyOf(state.value), () => void load(), { immediate: true });
+  return { data, items, lastPage, error, loading, loadingMore, shownKey, reload: load, loadMore, currentKey: () => keyOf(state.value) };
 }

@@ -1,74 +1,111 @@
 import { onBeforeUnmount, ref } from 'vue';
 import { errorMessage } from '../api/client';
-import { searchByImage, searchByUrl, type SearchResultDto } from '../api/search.api';
+import { CancelledError, searchByImage, searchByUrl, type SearchResultDto } from '../api/search.api';
+import { shrinkForUpload } from '../lib/shrink-image';
 
 export const MAX_SEARCH_BYTES = 25 * 1024 * 1024;
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|tiff|bmp)$/;
 
-/** "Who is this?": sends a file or URL to the reverse image search and keeps the verdict. */
+export type SearchPhase = 'idle' | 'preparing' | 'uploading' | 'searching' | 'done' | 'error';
+/** What the last upload put on the wire; shown small under the answer, and read by the browser tests. */
+export interface UploadStats { originalBytes: number; sentBytes: number; shrunk: boolean }
+
+/** "Who is this?": shrinks and sends a file (or a URL) to the reverse image search and keeps the verdict. */
 export function useImageSearch() {
   const result = ref<SearchResultDto | null>(null);
   const error = ref<string | null>(null);
-  const loading = ref(false);
+  const phase = ref<SearchPhase>('idle');
+  const progress = ref(0);
   const preview = ref<string | null>(null);
+  /** Real wait the user had (shrink + upload + answer), in ms. */
+  const waitedMs = ref<number | null>(null);
+  const upload = ref<UploadStats | null>(null);
   let seq = 0;
+  let controller: AbortController | null = null;
 
   function setPreview(url: string | null) {
     if (preview.value?.startsWith('blob:')) URL.revokeObjectURL(preview.value);
     preview.value = url;
   }
+  function fail(message: string) {
+    seq++;
+    controller?.abort();
+    result.value = null;
+    error.value = message;
+    phase.value = 'error';
+  }
 
-  async function run(task: () => Promise<SearchResultDto>) {
+  async function run(task: (mine: number, signal: AbortSignal) => Promise<SearchResultDto>) {
     const mine = ++seq;
-    loading.value = true;
+    controller?.abort();
+    const ctrl = (controller = new AbortController());
+    const t0 = performance.now();
     error.value = null;
     result.value = null;
+    progress.value = 0;
+    waitedMs.value = null;
     try {
-      const r = await task();
-      if (mine === seq) result.value = r;
+      const r = await task(mine, ctrl.signal);
+      if (mine !== seq) return;
+      result.value = r;
+      waitedMs.value = Math.round(performance.now() - t0);
+      phase.value = 'done';
     } catch (e) {
-      if (mine === seq) error.value = errorMessage(e, 'Reverse image search');
-    } finally {
-      if (mine === seq) loading.value = false;
+      if (mine !== seq) return;
+      if (e instanceof CancelledError) phase.value = 'idle';
+      else fail(errorMessage(e, 'Reverse image search'));
     }
   }
 
-  /** Checks what the browser can check (type, size) before uploading; the server checks the content. */
+  /** Checks what the browser can check (type, size), shrinks, then uploads; the server checks the content. */
   function searchFile(file: File | Blob) {
-    const name = file instanceof File ? file.name : 'pasted image';
-    if (file.type && !IMAGE_TYPES.test(file.type)) {
-      error.value = `“${name}” is not an image (${file.type}). Use a JPEG, PNG, WebP, GIF or AVIF picture.`;
-      result.value = null;
-      return;
-    }
-    if (file.size > MAX_SEARCH_BYTES) {
-      error.value = `“${name}” is too large (${(file.size / 1048576).toFixed(1)} MB, the limit is 25 MB).`;
-      result.value = null;
-      return;
-    }
+    const name = file instanceof File && file.name ? file.name : 'pasted-image.png';
+    if (file.type && !IMAGE_TYPES.test(file.type)) return fail(`“${name}” is not an image (${file.type}). Use a JPEG, PNG, WebP, GIF or AVIF picture.`);
+    if (file.size > MAX_SEARCH_BYTES) return fail(`“${name}” is too large (${(file.size / 1048576).toFixed(1)} MB, the limit is 25 MB).`);
     setPreview(URL.createObjectURL(file));
-    return run(() => searchByImage(file, name));
+    return run(async (mine, signal) => {
+      phase.value = 'preparing';
+      const small = await shrinkForUpload(file, name);
+      if (mine !== seq) throw new CancelledError();
+      upload.value = { originalBytes: small.originalBytes, sentBytes: small.blob.size, shrunk: small.shrunk };
+      phase.value = 'uploading';
+      return searchByImage(small.blob, small.name, {
+        signal,
+        onProgress: (p) => {
+          if (mine !== seq) return;
+          progress.value = p;
+          if (p >= 1) phase.value = 'searching';
+        },
+      });
+    });
   }
 
   function searchUrl(url: string) {
     const u = url.trim();
-    if (!/^https?:\/\/\S+$/i.test(u)) {
-      error.value = 'Enter a full image address starting with http:// or https://';
-      result.value = null;
-      return;
-    }
-    setPreview(u);
-    return run(() => searchByUrl(u));
+    if (!/^https?:\/\/\S+$/i.test(u)) return fail('Enter a full image address starting with http:// or https://');
+    setPreview(null); // a remote picture is not loaded in the page (the CSP allows our own images only, and it would tell that host who looked)
+    upload.value = null;
+    return run((_mine, signal) => {
+      phase.value = 'searching';
+      return searchByUrl(u, signal);
+    });
+  }
+
+  /** Stops the upload or the wait; the last answer is cleared. */
+  function cancel() {
+    seq++;
+    controller?.abort();
+    phase.value = 'idle';
+    progress.value = 0;
   }
 
   function reset() {
-    seq++;
+    cancel();
     setPreview(null);
     result.value = null;
     error.value = null;
-    loading.value = false;
   }
 
-  onBeforeUnmount(() => setPreview(null));
-  return { result, error, loading, preview, searchFile, searchUrl, reset };
+  onBeforeUnmount(() => { cancel(); setPreview(null); });
+  return { result, error, phase, progress, preview, waitedMs, upload, searchFile, searchUrl, cancel, reset };
 }

@@ -1,0 +1,159 @@
+/**
+ * SQL of the public gallery search (issue 12: "search finds what people type"): names and anime by
+ * substring, trigram and typo-tolerant similarity, names typed without their space ("hutao"), rarity
+ * words ("legendary"), the bot's character id ("1089", "#0042") and emoji; filters (anime, rarity,
+ * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
+ */
+import type { Queryable } from '../db/database.js';
+import { CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
+
+export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime';
+
+export interface CharacterSearch {
+  /** Normalised search text (normalizeForSearch); empty → no text filter. */
+  text: string;
+  /** Emoji that must each appear as the rarity emoji or inside name, anime or variant. */
+  emojis?: string[];
+  anime?: string | null;
+  rarity?: string | null;
+  channelId?: string | null;
+}
+
+/** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
+const FUZZY_MIN_LENGTH = 6;
+const FUZZY_WORD_SIMILARITY = 0.45;
+/** "Did you mean": the best name or anime at least this similar. */
+const SUGGEST_SIMILARITY = 0.3;
+
+const like = (p: string) => `replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+/** The bot id a query names ("1089", "#0042" → "42"), or '' when it is not one. */
+export const idOf = (t: string) => (/^#?\d{1,12}$/.test(t) ? t.replace(/^#?0*/, '') || '0' : '');
+
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** One word (or the whole query) against every searchable field of `c`. */
+function textPredicate(p: string, id: string, nospace: string): string {
+  return `(c.name_search LIKE '%' || ${like(p)} || '%' OR c.anime_search LIKE '%' || ${like(p)} || '%'
+    OR ${p} <% c.name_search OR ${p} <% c.anime_search
+    OR (length(${nospace}) >= 3 AND replace(c.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%')
+    OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0 AND greatest(word_similarity(${p}, c.name_search), word_similarity(${p}, c.anime_search)) >= ${FUZZY_WORD_SIMILARITY})
+    OR (' ' || lower(coalesce(c.rarity, '')) || ' ') LIKE '% ' || ${like(p)} || ' %'
+    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id}))`;
+}
+
+/** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
+function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity' | 'channel'): string {
+  const where = ['NOT c.hidden'];
+  if (s.text) {
+    const t = params.add(s.text);
+    const whole = textPredicate(t, params.add(idOf(s.text)), params.add(s.text.replace(/ /g, '')));
+    const words = s.text.split(' ').filter(Boolean).slice(0, 6);
+    // every word matching some field also counts ("legendary rem", "rem re:zero")
+    const each = words.length > 1 ? words.map((w) => textPredicate(params.add(w), params.add(idOf(w)), params.add(w))).join(' AND ') : null;
+    where.push(each ? `(${whole} OR (${each}))` : whole);
+  }
+  for (const e of s.emojis ?? []) {
+    const p = params.add(e);
+    where.push(`(${['c.rarity_emoji', 'c.name', 'c.anime', 'c.variant'].map((col) => `strpos(replace(coalesce(${col}, ''), chr(65039), ''), ${p}) > 0`).join(' OR ')})`);
+  }
+  if (s.anime && skip !== 'anime') where.push(`c.anime = ${params.add(s.anime)}`);
+  if (s.rarity && skip !== 'rarity') where.push(`c.rarity = ${params.add(s.rarity)}`);
+  if (s.channelId && skip !== 'channel') where.push(`c.channel_id = ${params.add(s.channelId)}`);
+  return `WHERE ${where.join(' AND ')}`;
+}
+
+function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): string {
+  const newest = 'c.created_at DESC, c.id DESC';
+  if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
+  if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
+  if (sort === 'newest' || !s.text) return `ORDER BY ${newest}`;
+  const t = params.add(s.text);
+  const id = params.add(idOf(s.text));
+  return `ORDER BY (CASE WHEN ${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
+    + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END
+    + greatest(word_similarity(${t}, c.name_search), word_similarity(${t}, c.anime_search),
+               similarity(replace(${t}, ' ', ''), replace(c.name_search, ' ', '')))) DESC, ${newest}`;
+}
+
+/** A page of visible characters (with their current artwork) matching the search. */
+export async function searchCharacters(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+  const params = new Params();
+  const where = buildWhere(s, params);
+  const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${where}`, params.values);
+  const order = orderBy(s, o.sort, params);
+  const limit = params.add(o.perPage);
+  const offset = params.add((o.page - 1) * o.perPage);
+  const rows = await q.query(
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
+       FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
+       ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
+    params.values,
+  );
+  return { total: total.rows[0]!.n, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })) };
+}
+
+export interface FacetValue { value: string; label: string; count: number }
+export interface CharacterFacets { anime: FacetValue[]; rarity: FacetValue[]; channel: FacetValue[] }
+
+/** Counts per anime, rarity and channel among the matches (each ignoring its own filter), largest first. */
+export async function characterFacets(q: Queryable, s: CharacterSearch, limit = 40): Promise<CharacterFacets> {
+  const run = async (skip: 'anime' | 'rarity' | 'channel', select: string, group: string, join = '') => {
+    const params = new Params();
+    const where = buildWhere(s, params, skip);
+    const r = await q.query<{ value: string; label: string; count: number }>(
+      `SELECT ${select}, count(*)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
+        GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`,
+      params.values,
+    );
+    return r.rows.map((row) => ({ value: String(row.value), label: row.label, count: row.count }));
+  };
+  return {
+    anime: await run('anime', 'c.anime AS value, c.anime AS label', 'c.anime'),
+    rarity: await run('rarity', `c.rarity AS value, trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity) AS label`, 'c.rarity'),
+    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id', 'JOIN channels ch ON ch.id = c.channel_id'),
+  };
+}
+
+/** "Did you mean": the visible name or anime most similar to `text`, or null. */
+export async function didYouMean(q: Queryable, text: string): Promise<string | null> {
+  if (text.length < 3) return null;
+  const r = await q.query<{ value: string }>(
+    `SELECT value FROM (
+       SELECT c.name AS value, greatest(similarity($1, c.name_search), word_similarity($1, c.name_search),
+                                        similarity(replace($1, ' ', ''), replace(c.name_search, ' ', ''))) AS s
+         FROM characters c WHERE NOT c.hidden AND c.name IS NOT NULL
+       UNION ALL
+       SELECT c.anime, greatest(similarity($1, c.anime_search), word_similarity($1, c.anime_search))
+         FROM characters c WHERE NOT c.hidden AND c.anime IS NOT NULL
+     ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`,
+    [text, SUGGEST_SIMILARITY],
+  );
+  return r.rows[0]?.value ?? null;
+}
+
+export interface Suggestion { value: string; count: number }
+
+/** Autocomplete: names and anime titles that start with (a word of) `text`, or nearly, with counts. */
+export async function suggestNames(q: Queryable, text: string, limit = 6): Promise<{ names: Suggestion[]; anime: Suggestion[] }> {
+  if (text.length < 2) return { names: [], anime: [] };
+  const run = async (col: 'name' | 'anime') => {
+    const r = await q.query<{ value: string; count: number }>(
+      `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
+        WHERE NOT c.hidden AND c.${col} IS NOT NULL
+          AND (c.${col}_search LIKE ${like('$1')} || '%' OR c.${col}_search LIKE '% ' || ${like('$1')} || '%'
+               OR replace(c.${col}_search, ' ', '') LIKE ${like("replace($1, ' ', '')")} || '%' OR $1 <% c.${col}_search)
+        GROUP BY c.${col}
+        ORDER BY bool_or(c.${col}_search LIKE ${like('$1')} || '%') DESC, max(word_similarity($1, c.${col}_search)) DESC, count DESC, c.${col}
+        LIMIT $2`,
+      [text, limit],
+    );
+    return r.rows;
+  };
+  return { names: await run('name'), anime: await run('anime') };
+}
