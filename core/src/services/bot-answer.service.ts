@@ -8,6 +8,8 @@ import type { Verdict } from '../images/verdict-calibration.js';
 import { getMatchDetails } from '../repos/image-features.repo.js';
 import { findKnownFileArtwork, upsertKnownFile } from '../repos/bot-known-files.repo.js';
 import type { ImageSearchService, SearchMatch } from './image-search.service.js';
+import { guessCommandFor } from './guess-command.js';
+import { NotFoundError } from '../errors.js';
 
 /** One character the answer names. */
 export interface BotCandidate {
@@ -20,6 +22,8 @@ export interface BotCandidate {
   verdict: Verdict;
   /** 0–100 confidence. */
   score: number;
+  /** The command to copy, as the admin's guess setting spells it ("/guess Nico Robin"); null when unnamed. */
+  guess: string | null;
 }
 
 /** What the bot replies with. */
@@ -48,7 +52,7 @@ const MAX_OTHERS = 5;
 
 function fromMatch(m: SearchMatch): BotCandidate {
   const c = m.character;
-  return { characterId: c.id, artworkId: m.artwork.id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: m.verdict, score: m.score };
+  return { characterId: c.id, artworkId: m.artwork.id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: m.verdict, score: m.score, guess: null };
 }
 
 export function createBotAnswerService(deps: { db: Queryable; search: Pick<ImageSearchService, 'search'> }): BotAnswerService {
@@ -61,9 +65,23 @@ export function createBotAnswerService(deps: { db: Queryable; search: Pick<Image
       const d = details.get(id);
       if (!d) continue;
       const c = d.character;
-      out.push({ characterId: c.id, artworkId: id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: 'exact', score: 100 });
+      out.push({ characterId: c.id, artworkId: id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: 'exact', score: 100, guess: null });
     }
-    return out;
+    return withGuesses(out);
+  }
+
+  /** Fills in the guess commands (the same wording as the web app's answer). */
+  async function withGuesses(list: BotCandidate[]): Promise<BotCandidate[]> {
+    for (const c of list) {
+      c.guess = await guessCommandFor(db, c.characterId).then(
+        (g) => g.text,
+        (err: unknown) => {
+          if (err instanceof NotFoundError) return null; // unnamed or hidden meanwhile
+          throw err;
+        },
+      );
+    }
+    return list;
   }
 
   return {
@@ -88,6 +106,7 @@ export function createBotAnswerService(deps: { db: Queryable; search: Pick<Image
       }
       const named = result.verdict !== 'none' ? (all[0] ?? null) : null;
       const others = (named ? all.slice(1) : all).slice(0, MAX_OTHERS);
+      if (named) await withGuesses([named]);
       if (named && fileUniqueId && SURE.has(result.verdict)) await upsertKnownFile(db, fileUniqueId, named.artworkId);
       return { verdict: named ? result.verdict : 'none', best: named, others, fromMemory: false, tookMs: Math.round(performance.now() - t0) };
     },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createImageSearchService, type ImageSearchService } from '@waifudex/core/services/image-search.service';
 import { makeVariant } from '@waifudex/core/images/query-variants';
 import { updateBotSettings } from '@waifudex/core/repos/bot-state.repo';
+import { DEFAULT_GUESS_SETTINGS, updateGuessSettings } from '@waifudex/core/repos/settings.repo';
 import { createTestEnv, type TestEnv } from '../testing/test-env.js';
 import { createWaifudexBot, type WaifudexBot, type WaifudexBotDeps } from './create-bot.js';
 import { runBot, webhookSecret } from './run-bot.js';
@@ -144,6 +145,14 @@ describe('Telegram bot', () => {
     expect(api.sent('answerCallbackQuery')).toHaveLength(1);
     expect(lastReply().text).toContain('Other candidates');
     expect((lastReply().text.match(/<code>\/guess /g) ?? []).length).toBe(2);
+    // the admin's guess setting (the web app's) spells the command
+    await updateGuessSettings(env.db, { command: '/catch', name_form: 'first' });
+    try {
+      await w.bot.handleUpdate(U.privatePhoto(api, await makeVariant(read(files[0]!), 'jpeg30')));
+      expect(lastReply().text).toContain(`<code>/catch ${chars.get(files[0]!)!.name.split(/[^\p{L}\p{N}]+/u).filter(Boolean)[0]}</code>`);
+    } finally {
+      await updateGuessSettings(env.db, DEFAULT_GUESS_SETTINGS);
+    }
   });
 
   test('groups: /who as a reply, a picture mentioning the bot, and admin-enabled auto answers with a per-group limit', async () => {

@@ -22,8 +22,8 @@ function detailLine(c: { anime: string | null; rarity: string | null; rarityEmoj
   return [c.anime ?? 'unknown anime', rarity].filter(Boolean).map((s) => escapeHtml(s!)).join(' · ');
 }
 
-/** "/guess Name" as tap-to-copy monospace. */
-const guessLine = (name: string) => `<code>/guess ${escapeHtml(name)}</code>`;
+/** The guess command as tap-to-copy monospace. */
+const guessLine = (guess: string) => `<code>${escapeHtml(guess)}</code>`;
 
 /** The reply to a picture. */
 export function answerHtml(a: BotAnswer): string {
@@ -34,7 +34,7 @@ export function answerHtml(a: BotAnswer): string {
   const b = a.best;
   const score = b.verdict === 'exact' ? '' : ` (${Math.round(b.score)}%)`;
   const lines = [`<b>${escapeHtml(b.name ?? 'Unnamed character')}</b>`, detailLine(b), `${VERDICT_WORDS[a.verdict]}${score}`];
-  if (b.name) lines.push(guessLine(b.name));
+  if (b.guess) lines.push(guessLine(b.guess));
   return lines.join('\n');
 }
 
@@ -74,7 +74,7 @@ export function answerKeyboard(a: BotAnswer, publicUrl: string | undefined): Inl
 /** The list the "other candidates" button sends. */
 export function candidatesHtml(list: BotCandidate[]): string {
   if (!list.length) return 'No other candidates.';
-  return ['<b>Other candidates</b>', ...list.map((c) => `• <b>${escapeHtml(c.name ?? 'Unnamed')}</b> — ${detailLine(c)}${c.name ? `\n  ${guessLine(c.name)}` : ''}`)].join('\n');
+  return ['<b>Other candidates</b>', ...list.map((c) => `• <b>${escapeHtml(c.name ?? 'Unnamed')}</b> — ${detailLine(c)}${c.guess ? `\n  ${guessLine(c.guess)}` : ''}`)].join('\n');
 }
 
 /** One digest message, cut to Telegram's length limit with a "… and N more" line. */
