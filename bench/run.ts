@@ -50,6 +50,13 @@ const sections: Section[] = [
       return mod.runWebSlow4gBench();
     },
   },
+  {
+    name: 'telegram bot',
+    run: async () => {
+      const mod = await import('./telegram-bot.bench.js');
+      return mod.runTelegramBotBench();
+    },
+  },
 ];
 
 const only = process.argv.slice(2);

@@ -21,7 +21,7 @@ export function wantsEmbeddedWorker(config: Config): boolean {
 }
 
 /** Starts the worker child, restarting it a minute after an unexpected exit; returns a stopper. */
-export function startEmbeddedWorker(logger: Logger, workerMain = WORKER_MAIN): () => Promise<void> {
+export function startEmbeddedWorker(logger: Logger, workerMain = WORKER_MAIN, command = 'worker'): () => Promise<void> {
   if (!fs.existsSync(workerMain)) {
     logger.warn({ workerMain }, 'Telegram is configured but the scraper is not built; run `npm run build`');
     return async () => undefined;
@@ -30,8 +30,8 @@ export function startEmbeddedWorker(logger: Logger, workerMain = WORKER_MAIN): (
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const launch = () => {
-    child = spawn(process.execPath, [workerMain, 'worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
-    logger.info({ pid: child.pid }, 'embedded sync worker started');
+    child = spawn(process.execPath, [workerMain, command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+    logger.info({ pid: child.pid, command }, 'embedded sync worker started');
     child.on('exit', (code, signal) => {
       child = null;
       if (stopping) return;

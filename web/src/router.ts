@@ -21,6 +21,7 @@ export const router = createRouter({
         { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },
         { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
         { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
+        { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },

@@ -9,3 +9,4 @@ export * from './auth.js';
 export * from './health.js';
 export * from './settings.js';
 export * from './image-url.js';
+export * from './bot.js';

@@ -43,6 +43,16 @@ describe('loadConfig', () => {
   it('never echoes a database password in its error', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
   });
+
+  it('reads the Telegram bot settings and never echoes a bad token', () => {
+    expect(loadConfig({}).bot).toEqual({ token: undefined, webhookUrl: undefined, webhookPort: 8081, userPerMinute: 10, groupPerMinute: 6 });
+    const c = loadConfig({ TELEGRAM_BOT_TOKEN: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', PUBLIC_URL: 'https://dex.example.org/', TELEGRAM_BOT_USER_RATE: '3' });
+    expect(c.bot).toMatchObject({ token: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', userPerMinute: 3 });
+    expect(c.publicUrl).toBe('https://dex.example.org');
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'secret-but-wrong' })).toThrow(/^Invalid configuration: TELEGRAM_BOT_TOKEN (?!.*secret-but-wrong)/);
+    expect(() => loadConfig({ TELEGRAM_BOT_WEBHOOK_URL: 'http://plain.example.org/hook' })).toThrow(/TELEGRAM_BOT_WEBHOOK_URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'dex.example.org' })).toThrow(/PUBLIC_URL/);
+  });
 });
 
 describe('HTTP settings', () => {

@@ -80,6 +80,16 @@ const envSchema = z.object({
   IMAGE_WORK_CONCURRENCY: intIn(1, 64, 2),
   /** Image jobs that may wait for a slot; beyond that the server answers 503. */
   IMAGE_WORK_QUEUE: intIn(0, 1000, 8),
+  /** Telegram bot token from @BotFather; the `bot` command runs the bot when it is set. */
+  TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like 123456:ABC… (the token @BotFather gives)').optional()),
+  /** Webhook URL behind the proxy (https://…/telegram-bot); unset → long polling. */
+  TELEGRAM_BOT_WEBHOOK_URL: optionalString.pipe(z.string().regex(/^https:\/\/.+/, 'must start with https:// (Telegram only calls HTTPS webhooks)').optional()),
+  /** Local port the webhook listener binds to. */
+  TELEGRAM_BOT_WEBHOOK_PORT: intIn(1, 65535, 8081),
+  /** Picture searches per user per minute. */
+  TELEGRAM_BOT_USER_RATE: intIn(1, 1000, 10),
+  /** Automatic answers per group per minute. */
+  TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
 });
 
 /** TRUST_PROXY text → the value of Express's `trust proxy` setting. */
@@ -120,6 +130,13 @@ export interface Config {
   corsOrigins: string[];
   searchRateLimitPerMinute: number;
   imageWork: { concurrency: number; queue: number };
+  bot: {
+    token: string | undefined;
+    webhookUrl: string | undefined;
+    webhookPort: number;
+    userPerMinute: number;
+    groupPerMinute: number;
+  };
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
@@ -176,6 +193,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     searchRateLimitPerMinute: e.SEARCH_RATE_LIMIT,
     imageWork: { concurrency: e.IMAGE_WORK_CONCURRENCY, queue: e.IMAGE_WORK_QUEUE },
+    bot: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      webhookUrl: e.TELEGRAM_BOT_WEBHOOK_URL,
+      webhookPort: e.TELEGRAM_BOT_WEBHOOK_PORT,
+      userPerMinute: e.TELEGRAM_BOT_USER_RATE,
+      groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
+    },
   };
 }
 

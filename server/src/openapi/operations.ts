@@ -61,6 +61,8 @@ export const operations: Operation[] = [
 
   { method: 'get', path: '/api/v1/admin/sync', summary: 'Sync overview', tag: 'admin', access: 'admin', ok: json(api.syncOverview) },
   { method: 'post', path: '/api/v1/admin/sync', summary: 'Ask the worker to sync one or all channels', tag: 'admin', access: 'admin', json: api.syncRequestBody, ok: { 202: api.syncRequested }, errors: [404] },
+  { method: 'get', path: '/api/v1/admin/bot', summary: 'Telegram bot status, groups and subscriber counts', tag: 'admin', access: 'admin', ok: json(api.botStatus) },
+  { method: 'put', path: '/api/v1/admin/bot/settings', summary: 'Turn the Telegram bot on or off, set its allow-list', tag: 'admin', access: 'admin', json: api.botSettingsBody, ok: json(api.botStatus) },
 
   { method: 'get', path: '/api/v1/admin/tokens', summary: 'Read-only API tokens', tag: 'tokens', access: 'admin-session', ok: json(api.tokenList) },
   { method: 'post', path: '/api/v1/admin/tokens', summary: 'Create a read-only API token (shown once)', tag: 'tokens', access: 'admin-session', json: api.createTokenBody, ok: { 201: api.createdToken } },
