@@ -4,7 +4,7 @@
  * words ("legendary"), the bot's character id ("1089", "#0042") and emoji; filters (anime, rarity,
  * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
  */
-import type { Queryable } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
 import { CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime';
@@ -22,6 +22,8 @@ export interface CharacterSearch {
 /** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
 const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.45;
+/** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
+const WORD_SIMILARITY = 0.6;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
@@ -37,14 +39,31 @@ class Params {
   }
 }
 
-/** One word (or the whole query) against every searchable field of `c`. */
+/**
+ * One word (or the whole query) against every searchable field of `c`. Every branch is served by an
+ * index (trigram GIN on the fields, their space-free forms and the rarity words; a btree on the card
+ * number), so the OR stays a bitmap OR instead of a scan. `<%` runs at FUZZY_WORD_SIMILARITY (see
+ * withSearchSettings); the stricter 0.6 for short words is a recheck on what the index returned.
+ */
 function textPredicate(p: string, id: string, nospace: string): string {
   return `(c.name_search LIKE '%' || ${like(p)} || '%' OR c.anime_search LIKE '%' || ${like(p)} || '%'
-    OR ${p} <% c.name_search OR ${p} <% c.anime_search
+    OR (${p} <% c.name_search AND (word_similarity(${p}, c.name_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
+    OR (${p} <% c.anime_search AND (word_similarity(${p}, c.anime_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
     OR (length(${nospace}) >= 3 AND replace(c.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%')
-    OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0 AND greatest(word_similarity(${p}, c.name_search), word_similarity(${p}, c.anime_search)) >= ${FUZZY_WORD_SIMILARITY})
     OR (' ' || lower(coalesce(c.rarity, '')) || ' ') LIKE '% ' || ${like(p)} || ' %'
     OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id}))`;
+}
+
+/**
+ * Runs the search's statements with pg_trgm's word threshold at the fuzzy level, in one transaction
+ * (SET LOCAL), so that `<%` can use the trigram indexes for typo-tolerant matches.
+ */
+async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const run = async (tx: Queryable) => {
+    await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}`);
+    return fn(tx);
+  };
+  return 'transaction' in q ? q.transaction(run) : run(q);
 }
 
 /** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
@@ -82,27 +101,42 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): strin
 }
 
 /** A page of visible characters (with their current artwork) matching the search. */
-export async function searchCharacters(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+  return withSearchSettings(db, (q) => searchIn(q, s, o));
+}
+
+async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
   const params = new Params();
   const where = buildWhere(s, params);
-  const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${where}`, params.values);
   const order = orderBy(s, o.sort, params);
   const limit = params.add(o.perPage);
   const offset = params.add((o.page - 1) * o.perPage);
+  // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  return { total: total.rows[0]!.n, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })) };
+  let total = rows.rows.length ? Number(rows.rows[0].total_count) : 0;
+  if (!rows.rows.length && o.page > 1) {
+    // past the last page: count separately
+    const countParams = new Params();
+    const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
+    total = r.rows[0]!.n;
+  }
+  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })) };
 }
 
 export interface FacetValue { value: string; label: string; count: number }
 export interface CharacterFacets { anime: FacetValue[]; rarity: FacetValue[]; channel: FacetValue[] }
 
 /** Counts per anime, rarity and channel among the matches (each ignoring its own filter), largest first. */
-export async function characterFacets(q: Queryable, s: CharacterSearch, limit = 40): Promise<CharacterFacets> {
+export async function characterFacets(db: Queryable | Db, s: CharacterSearch, limit = 40): Promise<CharacterFacets> {
+  return withSearchSettings(db, (q) => facetsIn(q, s, limit));
+}
+
+async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promise<CharacterFacets> {
   const run = async (skip: 'anime' | 'rarity' | 'channel', select: string, group: string, join = '') => {
     const params = new Params();
     const where = buildWhere(s, params, skip);
@@ -120,17 +154,20 @@ export async function characterFacets(q: Queryable, s: CharacterSearch, limit = 
   };
 }
 
-/** "Did you mean": the visible name or anime most similar to `text`, or null. */
+/** "Did you mean": the visible name or anime most similar to `text`, or null (candidates from the trigram indexes). */
 export async function didYouMean(q: Queryable, text: string): Promise<string | null> {
   if (text.length < 3) return null;
   const r = await q.query<{ value: string }>(
     `SELECT value FROM (
        SELECT c.name AS value, greatest(similarity($1, c.name_search), word_similarity($1, c.name_search),
                                         similarity(replace($1, ' ', ''), replace(c.name_search, ' ', ''))) AS s
-         FROM characters c WHERE NOT c.hidden AND c.name IS NOT NULL
+         FROM characters c
+        WHERE NOT c.hidden AND c.name IS NOT NULL
+          AND ($1 % c.name_search OR $1 <% c.name_search OR replace($1, ' ', '') % replace(c.name_search, ' ', ''))
        UNION ALL
        SELECT c.anime, greatest(similarity($1, c.anime_search), word_similarity($1, c.anime_search))
-         FROM characters c WHERE NOT c.hidden AND c.anime IS NOT NULL
+         FROM characters c
+        WHERE NOT c.hidden AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
      ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`,
     [text, SUGGEST_SIMILARITY],
   );
