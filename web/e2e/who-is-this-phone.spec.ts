@@ -55,7 +55,8 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       setTimeout(() => r(scrollY === y), 150);
     }), undefined, { polling: 200 });
     const name = (await page.getByTestId('best-match-name').or(page.getByTestId('no-match')).boundingBox())!;
-    const copy = await page.getByTestId('copy-guess').boundingBox();
+    // "Not in the gallery" has nothing to copy
+    const copy = (await page.getByTestId('copy-guess').count()) ? await page.getByTestId('copy-guess').boundingBox() : null;
     return { name, copy, scrollY: await page.evaluate(() => scrollY) };
   }
 

@@ -16,6 +16,16 @@ export const searchMatch = z
     score: z.number().meta({ description: '0–100 confidence.' }),
     stage: matchStage,
     verdict,
+    evidence: z
+      .object({
+        aligned: z.number().meta({ description: 'Alignment agreement 0..1 outside caption rows.' }),
+        colour: z.number().nullable().meta({ description: 'Colour agreement of the worst grid cell 0..1; null for grey pictures.' }),
+        hue_shift: z.number().nullable().meta({ description: "Degrees the query's colours are turned; null for grey pictures." }),
+        tone_misfit: z.number().meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),
+        occluded: z.number().meta({ description: 'Share of the aligned picture hidden by caption lines, 0..1.' }),
+      })
+      .optional()
+      .meta({ description: 'What the verdict rests on; absent for exact bytes.' }),
   })
   .meta({ id: 'SearchMatch' });
 

@@ -1,26 +1,18 @@
+import type { ArtworkFile, CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
 import { api } from './client';
 
-export interface ArtworkDto { id: string; url: string; thumb_url: string; width: number; height: number; bytes: number; mime: string }
-export interface CharacterDto {
-  id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null;
-  source_id: string | null; variant: string | null; needs_review: boolean; created_at: string; artwork: ArtworkDto | null;
-}
-export type GallerySort = 'relevance' | 'newest' | 'name' | 'anime';
-export interface CharacterPage {
-  page: number; per_page: number; total: number; total_pages: number; items: CharacterDto[];
-  sort?: GallerySort; suggestion?: string | null;
-}
-export interface DetailArtworkDto extends ArtworkDto { is_current: boolean; created_at: string; hidden?: boolean }
-export interface CharacterDetailDto {
-  id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null;
-  source_id: string | null; variant: string | null; channel_title: string | null; created_at: string; updated_at: string;
-  artworks: DetailArtworkDto[];
-}
+// The API contract's own types (core/src/api, shared with the server): no hand-copied DTOs.
+export type ArtworkDto = ArtworkFile;
+export type CharacterDto = CharacterListItem;
+export type GallerySort = CharacterList['sort'];
+export type CharacterPage = CharacterList;
+export type DetailArtworkDto = CharacterDetail['artworks'][number] & { hidden?: boolean };
+export type CharacterDetailDto = Omit<CharacterDetail, 'artworks'> & { artworks: DetailArtworkDto[] };
 /** What the gallery shows: the text query and the filters, as in the address bar. */
 export interface GalleryFilters { q: string; anime: string | null; rarity: string | null; channel: string | null }
-export interface FacetValue { value: string; label: string; count: number }
-export interface Facets { anime: FacetValue[]; rarity: FacetValue[]; channel: FacetValue[] }
-export interface Suggestions { names: Array<{ value: string; count: number }>; anime: Array<{ value: string; count: number }> }
+export type Facets = CharacterFacets;
+export type FacetValue = Facets['anime'][number];
+export type Suggestions = CharacterSuggestions;
 
 function filterParams(f: GalleryFilters): URLSearchParams {
   const qs = new URLSearchParams();
@@ -41,5 +33,5 @@ export function listCharacters(p: GalleryFilters & { page: number; perPage: numb
 export const getFacets = (f: GalleryFilters, signal?: AbortSignal) => api<Facets>(`/api/v1/characters/facets?${filterParams(f)}`, { signal });
 export const suggest = (q: string, signal?: AbortSignal) => api<Suggestions>(`/api/v1/characters/suggest?${new URLSearchParams({ q })}`, { signal });
 export const getCharacter = (id: string) => api<CharacterDetailDto>(`/api/v1/characters/${encodeURIComponent(id)}`);
-export interface PostLinkDto { artwork_id: string; url: string; channel: string }
-export const getPostLinks = (id: string) => api<{ items: PostLinkDto[] }>(`/api/v1/characters/${encodeURIComponent(id)}/posts`);
+export type PostLinkDto = CharacterPostLinks['items'][number];
+export const getPostLinks = (id: string) => api<CharacterPostLinks>(`/api/v1/characters/${encodeURIComponent(id)}/posts`);

@@ -1,20 +1,9 @@
+import type { SearchResult } from '@waifudex/core/api';
 import { api, ApiError } from './client';
 
-export type Verdict = 'exact' | 'match' | 'probable' | 'none';
-export interface SearchMatchDto {
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
-  artwork: { id: string; url: string; thumb_url: string };
-  distance: number;
-  score: number;
-  stage: string;
-  verdict?: Verdict;
-}
-export interface SearchResultDto {
-  verdict: Verdict;
-  query: { width: number; height: number; sha256: string };
-  matches: SearchMatchDto[];
-  took_ms: number;
-}
+export type Verdict = SearchResult['verdict'];
+export type SearchMatchDto = SearchResult['matches'][number];
+export type SearchResultDto = SearchResult;
 
 export interface UploadOptions {
   /** Fraction 0–1 of the request body sent so far. */
