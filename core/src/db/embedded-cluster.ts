@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { findPostgresBinaries } from './embedded-binaries.js';
 import { DatabaseUnavailableError } from './errors.js';
+import { isProcessAlive as isAlive } from '../process-alive.js';
 
 export const EMBEDDED_PORT = 5432; // only names the socket file `.s.PGSQL.5432`
 export const EMBEDDED_USER = 'postgres';
@@ -316,14 +317,6 @@ function readPid(file: string): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether a live PID is a postmaster of this cluster (its working folder is the cluster): true, false, or

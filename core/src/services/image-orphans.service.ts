@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/database.js';
 import { findReferencedPaths } from '../repos/artworks.repo.js';
+import { isProcessAlive as isAlive } from '../process-alive.js';
 
 const TEMP_RE = /\.tmp-(\d+)-[0-9a-f]+$/;
 
@@ -54,11 +55,3 @@ export async function sweepOrphanFiles(db: Db, imagesDir: string, minAgeMs = 15 
   return result;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
