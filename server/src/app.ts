@@ -18,6 +18,7 @@ import { searchRateLimit } from './middleware/search-rate-limit.js';
 import type { LoginLimiter } from './middleware/login-limiter.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { pageMetaRoutes } from './routes/page-meta.routes.js';
+import compression from 'compression';
 
 export interface AppDeps {
   db: Db;
@@ -65,6 +66,8 @@ export function buildApp(deps: AppDeps): express.Express {
     // Credentials stay off: external clients authenticate with API tokens, never with the admin's cookie.
     app.use('/api', cors({ origin: deps.corsOrigins, credentials: false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   }
+  // gzip for JSON and the app's text assets (images are already compressed and are skipped by type)
+  app.use(compression());
   app.use(express.json({ limit: '1mb' }));
 
   app.use('/api', sessionMiddleware(deps.auth));
@@ -84,6 +87,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
+    // Vite names built assets by content hash: they never change under a URL.
+    app.use('/assets', express.static(path.join(deps.webDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
     app.use(express.static(deps.webDir, { index: false, maxAge: '1h' }));
     app.get(/^\/(?!api\/|images\/).*/, (_req, res) => res.sendFile(indexHtml));
   }
