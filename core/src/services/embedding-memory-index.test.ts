@@ -36,7 +36,10 @@ describe('in-memory CLIP index over the core-types table', () => {
     if ((await embeddingStorageKind(db)) === 'pgvector') {
       // CI's PostgreSQL has pgvector: rebuild the schema as a server without it would have, then install
       // pgvector afterwards — the real[] table must stay in use
-      await migrate(db, testLogger, 'down', 3);
+      // down to just before the pgvector table's migration, however many came after it
+      const ran = await db.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on DESC, id DESC');
+      const back = ran.rows.findIndex((r) => r.name === '1767000300000_clip-embeddings') + 1;
+      await migrate(db, testLogger, 'down', back);
       await db.query('DROP EXTENSION vector');
       await migrate(db, testLogger, 'up');
       await db.query('CREATE EXTENSION vector');
