@@ -21,7 +21,7 @@ export interface CharacterSearch {
 
 /** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
 const FUZZY_MIN_LENGTH = 6;
-const FUZZY_WORD_SIMILARITY = 0.45;
+const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
 const WORD_SIMILARITY = 0.6;
 /** "Did you mean": the best name or anime at least this similar. */
