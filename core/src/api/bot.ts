@@ -34,3 +34,4 @@ export const botStatus = z
     groups: z.array(z.object({ chat_id: z.string(), kind: z.string(), title: z.string(), auto_catcher: z.string().nullable(), since: timestamp.nullable() })),
   })
   .meta({ id: 'BotStatus' });
+export type BotStatus = z.infer<typeof botStatus>;

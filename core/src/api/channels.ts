@@ -63,6 +63,7 @@ export const reparseResult = z.object({
   conflicts: z.array(z.object({ character_id: idSchema, error: z.string() })),
 });
 export const parsingSaved = z.object({ channel, reparsed: reparseResult.nullable() });
+export type ParsingSaved = z.infer<typeof parsingSaved>;
 
 export const templateProposals = z
   .object({

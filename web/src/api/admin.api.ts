@@ -1,15 +1,9 @@
 import { api } from './client';
-import type { CharacterDetailDto, CharacterDto } from './characters.api';
+import type { AdminCharacterDetail, AdminCharacterList, AdminCharacterListItem } from '@waifudex/core/api';
 
-export interface AdminCharacterDto extends CharacterDto {
-  hidden: boolean; raw_caption: string; parse_confidence: number | null; caption_family: string | null;
-  edited_fields: string[]; channel_id: string | null; channel_title: string | null; artwork_count: number; updated_at: string;
-}
-export interface AdminCharacterPage { page: number; per_page: number; total: number; total_pages: number; items: AdminCharacterDto[] }
-export interface AdminCharacterDetailDto extends CharacterDetailDto {
-  channel_id: string | null; hidden: boolean; needs_review: boolean; raw_caption: string; parse_confidence: number | null;
-  caption_family: string | null; edited_fields: string[];
-}
+export type AdminCharacterDto = AdminCharacterListItem;
+export type AdminCharacterPage = AdminCharacterList;
+export type AdminCharacterDetailDto = AdminCharacterDetail;
 export type EditableField = 'name' | 'anime' | 'rarity' | 'rarity_emoji' | 'source_id' | 'variant';
 export type CharacterPatch = Partial<Record<EditableField, string | null>> & { hidden?: boolean };
 

@@ -1,21 +1,8 @@
+import type { BotStatus } from '@waifudex/core/api';
 import { api } from './client';
 
-export interface BotGroupDto { chat_id: string; kind: string; title: string; auto_catcher: string | null; since: string | null }
-export interface BotStatusDto {
-  configured: boolean;
-  running: boolean;
-  username: string | null;
-  mode: string | null;
-  started_at: string | null;
-  heartbeat_at: string | null;
-  last_error: string | null;
-  answers: number;
-  digests_sent: number;
-  settings: { enabled: boolean; allow_list: string[] };
-  chats: { private: number; groups: number };
-  subscribers: { chats: number; subscriptions: number; by_kind: { all: number; anime: number; rarity: number } };
-  groups: BotGroupDto[];
-}
+export type BotStatusDto = BotStatus;
+export type BotGroupDto = BotStatus['groups'][number];
 
 /** GET /api/v1/admin/bot */
 export const getBotStatus = () => api<BotStatusDto>('/api/v1/admin/bot');

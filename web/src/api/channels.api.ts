@@ -1,35 +1,11 @@
+import type { Channel, ParsingSaved, TemplatePreview } from '@waifudex/core/api';
 import { api } from './client';
 
-/** A channel that feeds the gallery (GET /api/v1/admin/channels; snake_case like the rest of the API). */
-export interface ChannelDto {
-  id: string;
-  title: string;
-  username: string | null;
-  ref: string | null;
-  peer_id: string | null;
-  enabled: boolean;
-  caption_template: string | null;
-  /** emoji → rarity name, used when a caption carries the emoji alone. */
-  rarity_emojis: Record<string, string>;
-  last_message_id: number;
-  last_synced_at: string | null;
-  /** 'telegram', 'export' or 'local'. */
-  source: string;
-  last_error: string | null;
-}
-
-export interface ParsedFieldsDto {
-  name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null;
-  source_id: string | null; variant: string | null; family: string; confidence: number; needs_review: boolean;
-}
-/** Dry run of a template over the channel's stored captions (at most 20 failures and 20 samples). */
-export interface TemplatePreviewDto {
-  total: number;
-  parsed: number;
-  failed: Array<{ caption: string; reason: string }>;
-  samples: Array<{ caption: string; result: ParsedFieldsDto }>;
-}
-export interface ReparseResultDto { scanned: number; changed: number; needs_review: number; conflicts: Array<{ character_id: string; error: string }> }
+/** A channel that feeds the gallery, a template dry run, a re-parse: the API contract's types. */
+export type ChannelDto = Channel;
+export type TemplatePreviewDto = TemplatePreview;
+export type ParsedFieldsDto = TemplatePreview['samples'][number]['result'];
+export type ReparseResultDto = NonNullable<ParsingSaved['reparsed']>;
 export interface ParsingUpdate { caption_template?: string | null; rarity_emojis?: Record<string, string>; reparse?: boolean }
 
 const base = '/api/v1/admin/channels';
