@@ -54,7 +54,7 @@ async function count(dataDir: string): Promise<Record<string, number>> {
   }
 }
 
-describe('embedded PostgreSQL shared by several processes', () => {
+describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }, () => {
   it('three processes started at once on a fresh folder all get their own answers, and the last one out stops it', async () => {
     const dir = freshDir();
     const runs = ['a', 'b', 'c'].map((t) => load(dir, t, 300));
