@@ -6,7 +6,7 @@ import { getBotState, markBotStarted } from '@waifudex/core/repos/bot-state.repo
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { botRoutes } from '../../server/src/routes/bot.routes.js';
-import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
+import { ensureWebBuilt, hasChromium, launchBrowser, signInAsAdmin, webDist } from './helpers.js';
 
 describe.skipIf(!hasChromium)('admin bot tab (Chromium)', () => {
   let s: TestServer;
@@ -24,15 +24,7 @@ describe.skipIf(!hasChromium)('admin bot tab (Chromium)', () => {
     await updateBotChatAutoCatcher(s.db, -1001234567890, 'waifucatcherbot');
     await upsertBotChat(s.db, { chatId: 42, kind: 'private', title: 'Alice' });
     await insertBotSubscription(s.db, 42, 'all', '');
-    await s.auth.setAdminPassword('admin', 'correct horse battery');
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${s.url}/admin/login?next=/admin`);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill('correct horse battery');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('admin-area').waitFor();
+    page = await signInAsAdmin(browser, s);
   });
   afterAll(async () => {
     await browser?.close();

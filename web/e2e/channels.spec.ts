@@ -5,7 +5,7 @@ import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { channelRoutes } from '../../server/src/routes/channels.routes.js';
-import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
+import { ensureWebBuilt, hasChromium, launchBrowser, signInAsAdmin, webDist } from './helpers.js';
 
 // A channel with its own style, "Anime ~ Name ~ #id": the built-in freeform parser reads it as name first
 // (name "One Piece", no id), so only the channel template gets the name right.
@@ -35,15 +35,7 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
       const out = await s.ingest.ingestImage({ bytes: await generateDemoImage(50 + i, `c${i}`), caption, channel, messageId: i + 1 });
       if (i === 0) robinId = out.characterId;
     }
-    await s.auth.setAdminPassword('admin', 'correct horse battery');
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${s.url}/admin/login?next=/admin`);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill('correct horse battery');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('admin-area').waitFor();
+    page = await signInAsAdmin(browser, s);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,7 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
@@ -67,4 +67,18 @@ export async function seed(s: TestServer): Promise<Record<string, string>> {
     ids[name] = out.characterId;
   }
   return ids;
+}
+
+/** Sets the admin password and signs in through the login page; returns the page on /admin. */
+export async function signInAsAdmin(browser: Browser, s: TestServer, password = 'correct horse battery'): Promise<Page> {
+  await s.auth.setAdminPassword('admin', password);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${s.url}/admin/login?next=/admin`);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('admin-area').waitFor();
+  return page;
 }

@@ -5,7 +5,7 @@ import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { channelRoutes } from '../../server/src/routes/channels.routes.js';
-import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
+import { ensureWebBuilt, hasChromium, launchBrowser, signInAsAdmin, webDist } from './helpers.js';
 
 // A channel that writes "Series - Name" with titles that look like names, so each caption alone is
 // read name-first; the channel's statistics and the proposed template settle it.
@@ -32,14 +32,7 @@ describe.skipIf(!hasChromium)('admin: accept a proposed caption template (Chromi
       const out = await s.ingest.ingestImage({ bytes: await generateDemoImage(70 + i, `p${i}`), caption: `${anime} - ${name}`, channel, messageId: i + 1 });
       if (i === 0) firstId = out.characterId;
     }
-    await s.auth.setAdminPassword('admin', 'correct horse battery');
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${s.url}/admin/login?next=/admin`);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill('correct horse battery');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('admin-area').waitFor();
+    page = await signInAsAdmin(browser, s);
   });
   afterAll(async () => {
     await browser?.close();
