@@ -208,6 +208,16 @@ export async function setCharacterHidden(q: Queryable, id: string, hidden: boole
   await q.query('UPDATE characters SET hidden = $2, updated_at = now() WHERE id = $1', [id, hidden]);
 }
 
+/** Hides a character no admin edited by hand and flags it for review; false when it was edited or already hidden. */
+export async function hideUneditedForReview(q: Queryable, id: string): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE characters SET hidden = true, needs_review = true, updated_at = now()
+      WHERE id = $1 AND NOT hidden AND cardinality(edited_fields) = 0`,
+    [id],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
 /** Deletes a character and (by cascade) its artwork rows; returns the file paths to remove. */
 export async function deleteCharacter(q: Queryable, id: string): Promise<string[]> {
   const files = await q.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id]);

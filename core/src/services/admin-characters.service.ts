@@ -124,7 +124,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async create(u) {
       if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
-      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption });
+      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, allowNonCharacter: Boolean(u.fields.name) });
       if (out.status === 'duplicate_image') duplicate(out.characterId);
       if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
       await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });

@@ -10,6 +10,7 @@ import { analyzeImage, type AnalyzedImage } from '../images/analyze-image.js';
 import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
+import { nonCharacterReason, NotCharacterPostError } from '../captions/character-post.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
 import { applyCaption, findCharacterById, findCharacterBySource, insertCharacter } from '../repos/characters.repo.js';
 import { NotFoundError } from '../errors.js';
@@ -26,6 +27,8 @@ export interface IngestInput {
   groupedId?: string | null;
   telegramPhotoId?: string | null;
   postedAt?: Date | null;
+  /** Store the picture even when its caption is a bot event or no character (an admin naming it by hand). */
+  allowNonCharacter?: boolean;
 }
 
 export type IngestStatus = 'created' | 'new_artwork' | 'already_stored' | 'duplicate_image';
@@ -38,7 +41,10 @@ export interface IngestOutcome {
 }
 
 export interface IngestService {
-  /** Stores the image; throws ImageRejectedError for bad images (nothing is written then). */
+  /**
+   * Stores the image; throws ImageRejectedError for bad images and NotCharacterPostError for a caption that is a
+   * bot event or names no character (nothing is written then).
+   */
   ingestImage(input: IngestInput): Promise<IngestOutcome>;
   /**
    * Makes new bytes the current artwork of an existing character (admin "replace artwork"); the old one
@@ -81,6 +87,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   async function ingestImage(input: IngestInput): Promise<IngestOutcome> {
     const channelId = input.channel?.id ?? null;
+    const parsed = parse(input.caption, input.channel, input.entities);
+    const reason = input.allowNonCharacter ? null : nonCharacterReason(parsed);
+    if (reason) throw new NotCharacterPostError(reason);
     if (channelId && input.messageId != null) {
       const seen = await findArtworkByMessage(deps.db, channelId, input.messageId);
       if (seen) return { status: 'already_stored', characterId: seen.characterId, artworkId: seen.id, parsed: null };
@@ -89,8 +98,6 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const dup = await findArtworkBySha(deps.db, sha256Hex(input.bytes));
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
     const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
-
-    const parsed = parse(input.caption, input.channel, input.entities);
     const paths = pathsFor(image.sha256, image.ext);
     await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
     await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);

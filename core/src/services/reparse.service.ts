@@ -7,7 +7,8 @@
 import type { Db } from '../db/database.js';
 import { parseCaption, normalizeForSearch } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
-import { applyCaption } from '../repos/characters.repo.js';
+import { applyCaption, hideUneditedForReview } from '../repos/characters.repo.js';
+import { nonCharacterReason } from '../captions/character-post.js';
 import { listChannels, type Channel } from '../repos/channels.repo.js';
 import type { ChannelContext } from '../captions/channel-context.js';
 import { captionUpdate } from './ingest.service.js';
@@ -17,6 +18,8 @@ export interface ReparseResult {
   scanned: number;
   changed: number;
   needsReview: number;
+  /** Stored posts whose caption now reads as a bot event or no character: hidden and flagged for review. */
+  hiddenNotCharacter: number;
   conflicts: Array<{ characterId: string; error: string }>;
 }
 
@@ -51,7 +54,7 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
   };
   const filter = o.channelId ? 'AND channel_id = $2' : '';
   const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${o.channelId ? 'AND channel_id = $1' : ''}`, o.channelId ? [o.channelId] : [])).rows[0]!.n;
-  const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, conflicts: [] };
+  const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, hiddenNotCharacter: 0, conflicts: [] };
   let after = '0';
   for (;;) {
     const params: unknown[] = [after];
@@ -69,10 +72,17 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
         template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channel_id),
       });
       if (parsed.needsReview) result.needsReview++;
-      if (o.dryRun) continue;
+      const notCharacter = nonCharacterReason(parsed) !== null;
+      if (o.dryRun) {
+        if (notCharacter) result.hiddenNotCharacter++;
+        continue;
+      }
       try {
         const changed = await applyCaption(db, row.id, captionUpdate(row.raw_caption, parsed), normalizeForSearch, o.overrideEdits);
         if (changed.length) result.changed++;
+        // Posts stored before the parser knew them (spawn messages, legends) leave the gallery; an admin who
+        // named one by hand keeps it.
+        if (notCharacter && (await hideUneditedForReview(db, row.id))) result.hiddenNotCharacter++;
       } catch (err) {
         result.conflicts.push({ characterId: row.id, error: (err as Error).message });
       }

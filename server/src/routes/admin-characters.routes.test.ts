@@ -177,6 +177,18 @@ describe('admin character routes: changes', () => {
     ids.Asuna = body.character.id;
   });
 
+  it('POST refuses a bot event caption with no name (nothing stored), and stores it when a name is typed', async () => {
+    const spawn = '**A New 🟣 Rare Character Appeared...**\n**/guess Character Name and add in Your Harem**';
+    const before = await dbCounts();
+    const res = await call('POST', '/api/v1/admin/characters', form(await generateDemoImage(23, 'spawn'), { caption: spawn }));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'not_a_character', details: { reason: 'bot_event' } });
+    expect(await dbCounts()).toEqual(before);
+    const named = await call('POST', '/api/v1/admin/characters', form(await generateDemoImage(23, 'spawn'), { caption: spawn, name: 'Makima' }));
+    expect(named.status).toBe(201);
+    expect((await named.json()).character).toMatchObject({ name: 'Makima', rarity: 'Rare' });
+  });
+
   it('POST with typed fields and no caption stores those fields as hand edits', async () => {
     const res = await call('POST', '/api/v1/admin/characters', form(await generateDemoImage(21, 'Zero Two'), { name: 'Zero Two', anime: 'Darling in the Franxx', rarity_emoji: '💮', rarity: '' }));
     expect(res.status).toBe(201);
