@@ -64,6 +64,8 @@ export function bareRarity(text: string): boolean {
   return RARITY_WORDS.has((words[words.length - 1] ?? '').toLowerCase());
 }
 
+const TAG_SHAPE_BREAK_RE = /[[(]|\s[-|–—•·]\s/u;
+
 function classify(text: string, index: number, isFirstContent: boolean): Line {
   const line: Line = { index, text, kind: 'plain' };
   if (!text) {
@@ -120,8 +122,9 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.label = label;
   } else if (ONLY_EMOJI_RE.test(text)) {
     line.kind = 'noise';
-  } else if (LEAD_EMOJI_RE.test(text) && trailingEmoji(text)) {
-    // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji.
+  } else if (LEAD_EMOJI_RE.test(text) && trailingEmoji(text) && !TAG_SHAPE_BREAK_RE.test(text)) {
+    // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji (a tag has no brackets or
+    // separators: "🌟 Yor Forger [Spy x Family] 🟡" is a name and its series).
     line.kind = 'event';
   } else {
     const rl = rarityLike(text);
