@@ -1,7 +1,7 @@
 // Hand-written captions (family R) and unlabelled line layouts: "Name - Anime", "Name | Anime",
 // "Name (Anime)", "Name from Anime", two bare lines, a lone name. Low confidence by design.
 import { bareRarity, type Line } from '../lines.js';
-import { EMOJI_PIECE, stripLeadDecor, stripTrailingEmoji } from '../unicode.js';
+import { EMOJI_PIECE, LEAD_EMOJI_RE, stripLeadDecor, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { splitFrom } from './sentences.js';
@@ -131,8 +131,21 @@ function titleOk(s: string): boolean {
   return !s.toLowerCase().split(/\s+/).some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
 
+/**
+ * The free lines of a caption. When every line is wrapped in emoji ("💫 Nami 💫 / 📺 One Piece 📺"), those
+ * lines are the data, not costume tags beside it.
+ */
+function contentLines(lines: readonly Line[]): Line[] {
+  const plain = lines.filter((l) => l.kind === 'plain');
+  if (plain.length) return plain;
+  return lines
+    .filter((l) => l.kind === 'event')
+    .map((l) => ({ ...l, kind: 'plain' as const, text: stripTrailingEmoji(l.text.replace(LEAD_EMOJI_RE, '')).trim() }))
+    .filter((l) => l.text);
+}
+
 export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | null): Candidate | null {
-  const content = lines.filter((l) => l.kind === 'plain');
+  const content = contentLines(lines);
   const c = emptyCandidate('freeform', 0.65);
   const rl = lines.find((l) => l.kind === 'rarityLike');
   if (rl) {
