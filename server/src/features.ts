@@ -17,6 +17,8 @@ import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
+import { createTrashService } from '@waifudex/core/services/trash.service';
+import { scheduleJob } from './scheduled-job.js';
 
 export interface Features {
   routers: Router[];
@@ -41,10 +43,16 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
+  const trash = createTrashService({ db, imagesDir: config.imagesDir, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
+  const stopPurge = scheduleJob('trash purge', async () => {
+    const r = await trash.purge();
+    if (r.characters || r.artworks) logger.info(r, 'trash purged');
+  }, logger, 60 * 60_000, 30_000);
+  stoppers.push(async () => stopPurge());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, onChange: () => search.refresh() }),
+    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),

@@ -48,7 +48,10 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/v1/admin/characters', summary: 'Upload a character (image + caption or fields)', tag: 'admin', access: 'admin', multipart: api.imageUpload.extend(api.characterCreateForm.shape), ok: { 201: api.characterCreated, 200: api.characterCreated }, errors: [413, 415, 422, 503] },
   { method: 'get', path: '/api/v1/admin/characters/{id}', summary: 'One character, admin view', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.adminCharacterDetail), errors: [404] },
   { method: 'patch', path: '/api/v1/admin/characters/{id}', summary: 'Edit fields or visibility', tag: 'admin', access: 'admin', params: api.idParams, json: api.characterPatchBody, ok: json(api.adminCharacterDetail), errors: [404] },
-  { method: 'delete', path: '/api/v1/admin/characters/{id}', summary: 'Delete a character and its files', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/characters/{id}', summary: 'Move a character to the trash (undo with trash/restore)', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.trashDeleted), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/characters/bulk', summary: 'Set anime/rarity, hide, show, delete (to the trash) or re-parse listed ids or every character a filter matches', tag: 'admin', access: 'admin', json: api.characterBulkBody, ok: json(api.characterBulkResult) },
+  { method: 'get', path: '/api/v1/admin/trash', summary: 'Deleted characters, kept until the purge', tag: 'admin', access: 'admin', query: api.pageQuery, ok: json(api.trashList) },
+  { method: 'post', path: '/api/v1/admin/trash/restore', summary: 'Undo deletes: bring characters back from the trash', tag: 'admin', access: 'admin', json: api.trashRestoreBody, ok: json(api.trashRestored) },
   { method: 'post', path: '/api/v1/admin/characters/{id}/artwork', summary: 'Replace the current artwork', tag: 'admin', access: 'admin', params: api.idParams, multipart: api.imageUpload, ok: json(api.adminCharacterDetail), errors: [404, 413, 415, 422, 503] },
 
   { method: 'get', path: '/api/v1/admin/channels', summary: 'Followed channels', tag: 'admin', access: 'admin', ok: json(api.channelList) },
