@@ -19,6 +19,8 @@ import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
 import { createTrashService } from '@waifudex/core/services/trash.service';
 import { scheduleJob } from './scheduled-job.js';
+import { createSyncEventHub } from './sync-events.js';
+import { loadSyncStatus } from './sync-status.js';
 
 export interface Features {
   routers: Router[];
@@ -49,12 +51,14 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     if (r.characters || r.artworks) logger.info(r, 'trash purged');
   }, logger, 60 * 60_000, 30_000);
   stoppers.push(async () => stopPurge());
+  const syncHub = createSyncEventHub({ db, logger, load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }) });
+  stoppers.push(() => syncHub.close());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
     adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
-    syncRoutes({ db, requireAdmin }),
+    syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),
   ];
   if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
