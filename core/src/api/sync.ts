@@ -58,6 +58,9 @@ export const syncOverview = z.object({
   ),
 });
 
+export type SyncOverview = z.infer<typeof syncOverview>;
+export type SyncRunDto = z.infer<typeof run>;
+
 /** Body of POST /api/v1/admin/sync: one channel, or all when absent. */
 export const syncRequestBody = z
   .object({ channel_id: z.union([idSchema, z.number().int().positive().max(Number.MAX_SAFE_INTEGER).transform(String)]).nullable().optional() })
