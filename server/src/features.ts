@@ -21,6 +21,10 @@ import { createTrashService } from '@waifudex/core/services/trash.service';
 import { scheduleJob } from './scheduled-job.js';
 import { createSyncEventHub } from './sync-events.js';
 import { loadSyncStatus } from './sync-status.js';
+import { createTelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
+import { createTelegramLoginService } from '@waifudex/core/services/telegram-login.service';
+import { telegramRoutes } from './routes/telegram.routes.js';
+import { scraperLoginDriver } from './login-driver.js';
 
 export interface Features {
   routers: Router[];
@@ -51,6 +55,9 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     if (r.characters || r.artworks) logger.info(r, 'trash purged');
   }, logger, 60 * 60_000, 30_000);
   stoppers.push(async () => stopPurge());
+  const sessions = createTelegramSessionStore({ db, sessionSecret: config.sessionSecret, dataDir: config.dataDir });
+  const login = createTelegramLoginService({ driver: scraperLoginDriver(config), store: sessions });
+  stoppers.push(async () => login.cancel());
   const syncHub = createSyncEventHub({ db, logger, load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }) });
   stoppers.push(() => syncHub.close());
   const routers: Router[] = [
@@ -60,6 +67,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),
+    telegramRoutes({ db, requireAdmin, store: sessions, login, configured: Boolean(config.telegram.apiId) }),
   ];
   if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
   if (config.bot.token && config.sync.embeddedWorker) stoppers.push(startEmbeddedWorker(logger, undefined, 'bot'));

@@ -64,6 +64,12 @@ export const operations: Operation[] = [
 
   { method: 'get', path: '/api/v1/admin/sync', summary: 'Sync overview', tag: 'admin', access: 'admin', ok: json(api.syncOverview) },
   { method: 'post', path: '/api/v1/admin/sync', summary: 'Ask the worker to sync one or all channels', tag: 'admin', access: 'admin', json: api.syncRequestBody, ok: { 202: api.syncRequested }, errors: [404] },
+  { method: 'get', path: '/api/v1/admin/sync/events', summary: 'Live sync state (Server-Sent Events: `event: status`, data = the sync overview)', tag: 'admin', access: 'admin', ok: { 200: z.string().meta({ description: 'text/event-stream' }) } },
+  { method: 'get', path: '/api/v1/admin/telegram', summary: 'Telegram session health and the login in progress', tag: 'admin', access: 'admin', ok: json(api.telegramStatus) },
+  { method: 'post', path: '/api/v1/admin/telegram/login', summary: 'Start a Telegram login (phone or QR code)', tag: 'admin', access: 'admin', json: api.loginStartBody, ok: { 202: api.loginFlow }, errors: [409] },
+  { method: 'post', path: '/api/v1/admin/telegram/login/answer', summary: 'Answer the login step (phone number, code, 2FA password)', tag: 'admin', access: 'admin', json: api.loginAnswerBody, ok: json(api.loginFlow), errors: [409] },
+  { method: 'delete', path: '/api/v1/admin/telegram/login', summary: 'Cancel the login in progress', tag: 'admin', access: 'admin', ok: { 204: null } },
+  { method: 'post', path: '/api/v1/admin/telegram/logout', summary: 'Remove the stored Telegram session', tag: 'admin', access: 'admin', ok: json(api.telegramLoggedOut) },
   { method: 'get', path: '/api/v1/admin/bot', summary: 'Telegram bot status, groups and subscriber counts', tag: 'admin', access: 'admin', ok: json(api.botStatus) },
   { method: 'put', path: '/api/v1/admin/bot/settings', summary: 'Turn the Telegram bot on or off, set its allow-list', tag: 'admin', access: 'admin', json: api.botSettingsBody, ok: json(api.botStatus) },
 
