@@ -1,7 +1,7 @@
 /** SQL for characters. */
 import type { Queryable } from '../db/database.js';
 import type { CaptionFields } from '../captions/types.js';
-import { isoOrNull } from './rows.js';
+import { inSlices, isoOrNull } from './rows.js';
 
 /** The fields of a character that come from its caption (and that an admin may edit by hand). */
 export type CharacterFields = CaptionFields;
@@ -217,27 +217,35 @@ export async function bulkSetFields(
   normalize: (s: string) => string,
 ): Promise<string[]> {
   const keys = (['anime', 'rarity'] as const).filter((k) => fields[k] !== undefined);
-  if (ids.length === 0 || keys.length === 0) return [];
-  const r = await q.query<{ id: string }>(
-    `UPDATE characters SET
-        anime = CASE WHEN $2 THEN $3 ELSE anime END, anime_search = CASE WHEN $2 THEN $4 ELSE anime_search END,
-        rarity = CASE WHEN $5 THEN $6 ELSE rarity END,
-        edited_fields = ARRAY(SELECT DISTINCT unnest(edited_fields || $7::text[]) ORDER BY 1), needs_review = false, updated_at = now()
-      WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL
-        AND (($2 AND anime IS DISTINCT FROM $3) OR ($5 AND rarity IS DISTINCT FROM $6) OR needs_review OR NOT edited_fields @> $7::text[])
-      RETURNING id::text`,
-    [ids, keys.includes('anime'), fields.anime ?? null, normalize(fields.anime ?? ''), keys.includes('rarity'), fields.rarity ?? null, keys],
-  );
-  return r.rows.map((x) => x.id);
+  if (keys.length === 0) return [];
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      `UPDATE characters SET
+          anime = CASE WHEN $2 THEN $3 ELSE anime END, anime_search = CASE WHEN $2 THEN $4 ELSE anime_search END,
+          rarity = CASE WHEN $5 THEN $6 ELSE rarity END,
+          edited_fields = ARRAY(SELECT DISTINCT unnest(edited_fields || $7::text[]) ORDER BY 1), needs_review = false, updated_at = now()
+        WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL
+          AND (($2 AND anime IS DISTINCT FROM $3) OR ($5 AND rarity IS DISTINCT FROM $6) OR needs_review OR NOT edited_fields @> $7::text[])
+        RETURNING id::text`,
+      [slice, keys.includes('anime'), fields.anime ?? null, normalize(fields.anime ?? ''), keys.includes('rarity'), fields.rarity ?? null, keys],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+  }
+  return changed;
 }
 
 /** Hides or shows many characters; returns the ids whose state changed. */
 export async function bulkSetHidden(q: Queryable, ids: string[], hidden: boolean): Promise<string[]> {
-  const r = await q.query<{ id: string }>(
-    'UPDATE characters SET hidden = $2, updated_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL AND hidden <> $2 RETURNING id::text',
-    [ids, hidden],
-  );
-  return r.rows.map((x) => x.id);
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      'UPDATE characters SET hidden = $2, updated_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL AND hidden <> $2 RETURNING id::text',
+      [slice, hidden],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+  }
+  return changed;
 }
 
 /** Hides or shows a character (deleted posts are hidden, never destroyed). */

@@ -5,14 +5,35 @@
  */
 import type { Queryable } from '../db/database.js';
 import { toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
+import { inSlices } from './rows.js';
 
 async function logIndexChanges(q: Queryable, artworkIds: string[]): Promise<void> {
   if (artworkIds.length === 0) return;
   await q.query(`INSERT INTO image_index_changes (artwork_id, op) SELECT unnest($1::bigint[]), 'update'`, [artworkIds]);
 }
 
+/** Runs a per-slice change over many ids (inside the caller's transaction) and concatenates what it returns. */
+async function sliced(ids: string[], fn: (slice: string[]) => Promise<{ characterIds: string[]; artworkIds: string[] }>) {
+  const all = { characterIds: [] as string[], artworkIds: [] as string[] };
+  for (const slice of inSlices(ids)) {
+    const r = await fn(slice);
+    all.characterIds.push(...r.characterIds);
+    all.artworkIds.push(...r.artworkIds);
+  }
+  return all;
+}
+
 /** Moves these characters (and their artworks) to the trash; returns the ids that were not there yet. */
 export async function trashCharacters(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
+  return sliced(ids, (slice) => trashSlice(q, slice));
+}
+
+/** Takes these characters out of the trash, with the artworks that were trashed together with them. */
+export async function restoreCharacters(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
+  return sliced(ids, (slice) => restoreSlice(q, slice));
+}
+
+async function trashSlice(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
   if (ids.length === 0) return { characterIds: [], artworkIds: [] };
   const c = await q.query<{ id: string }>(
     `UPDATE characters SET deleted_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL RETURNING id::text`,
@@ -30,8 +51,7 @@ export async function trashCharacters(q: Queryable, ids: string[]): Promise<{ ch
   return { characterIds, artworkIds };
 }
 
-/** Takes these characters out of the trash, with the artworks that were trashed together with them. */
-export async function restoreCharacters(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
+async function restoreSlice(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
   if (ids.length === 0) return { characterIds: [], artworkIds: [] };
   const t = await q.query<{ id: string; deleted_at: Date }>(
     'SELECT id::text, deleted_at FROM characters WHERE id = ANY($1::bigint[]) AND deleted_at IS NOT NULL ORDER BY id FOR UPDATE',

@@ -46,8 +46,9 @@ export function createCharacterBulkService(deps: { db: Db; trash: TrashService; 
       const ids = await target(r);
       let changed: string[] = [];
       if (ids.length) {
-        if (r.action === 'set') changed = await bulkSetFields(db, ids, r.fields ?? {}, normalizeForSearch);
-        else if (r.action === 'hide' || r.action === 'show') changed = await bulkSetHidden(db, ids, r.action === 'hide');
+        // all or nothing: the slices of one action share a transaction
+        if (r.action === 'set') changed = await db.transaction((tx) => bulkSetFields(tx, ids, r.fields ?? {}, normalizeForSearch));
+        else if (r.action === 'hide' || r.action === 'show') changed = await db.transaction((tx) => bulkSetHidden(tx, ids, r.action === 'hide'));
         else if (r.action === 'delete') changed = (await deps.trash.trash(ids)).characterIds;
         else changed = (await reparseCaptions(db, { ids })).changedIds;
       }
