@@ -23,6 +23,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'admin bulk actions and trash',
+    run: async () => {
+      const mod = await import('./admin-bulk.bench.js');
+      return mod.runAdminBulkBench();
+    },
+  },
+  {
     name: 'clip similarity in memory',
     run: async () => {
       const mod = await import('./clip-search.bench.js');

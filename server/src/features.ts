@@ -17,6 +17,14 @@ import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
+import { createTrashService } from '@waifudex/core/services/trash.service';
+import { scheduleJob } from './scheduled-job.js';
+import { createSyncEventHub } from './sync-events.js';
+import { loadSyncStatus } from './sync-status.js';
+import { createTelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
+import { createTelegramLoginService } from '@waifudex/core/services/telegram-login.service';
+import { telegramRoutes } from './routes/telegram.routes.js';
+import { scraperLoginDriver } from './login-driver.js';
 
 export interface Features {
   routers: Router[];
@@ -41,13 +49,25 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
+  const trash = createTrashService({ db, imagesDir: config.imagesDir, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
+  const stopPurge = scheduleJob('trash purge', async () => {
+    const r = await trash.purge();
+    if (r.characters || r.artworks) logger.info(r, 'trash purged');
+  }, logger, 60 * 60_000, 30_000);
+  stoppers.push(async () => stopPurge());
+  const sessions = createTelegramSessionStore({ db, sessionSecret: config.sessionSecret, dataDir: config.dataDir });
+  const login = createTelegramLoginService({ driver: scraperLoginDriver(config), store: sessions });
+  stoppers.push(async () => login.cancel());
+  const syncHub = createSyncEventHub({ db, logger, load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }) });
+  stoppers.push(() => syncHub.close());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, onChange: () => search.refresh() }),
+    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
-    syncRoutes({ db, requireAdmin }),
+    syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),
+    telegramRoutes({ db, requireAdmin, store: sessions, login, configured: Boolean(config.telegram.apiId) }),
   ];
   if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
   if (config.bot.token && config.sync.embeddedWorker) stoppers.push(startEmbeddedWorker(logger, undefined, 'bot'));

@@ -15,6 +15,7 @@ import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service'
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
 import { scheduleSessionPurge } from './session-purge.js';
+import { scheduleJob } from './scheduled-job.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -30,11 +31,12 @@ runMain(async () => {
   }
   const auth = createAuthService({ db });
   await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
-  // Leftovers of a process killed mid-ingest (before a restart); in the background, never blocking start.
-  void sweepOrphanFiles(db, config.imagesDir).then(
-    (r) => (r.tempFiles || r.orphans) && logger.info(r, 'removed files left by an interrupted ingest'),
-    (err) => logger.warn({ err }, 'orphan file sweep failed'),
-  );
+  // Files of an ingest whose transaction failed, or of a process killed mid-ingest (here or in the scraper):
+  // swept at start and then every hour, in the background, never blocking start.
+  const stopSweep = scheduleJob('orphan file sweep', async () => {
+    const r = await sweepOrphanFiles(db, config.imagesDir);
+    if (r.tempFiles || r.orphans) logger.info(r, 'removed files left by an interrupted or failed ingest');
+  }, logger, 60 * 60_000);
   const features = await createFeatureRouters({ config, db, logger });
   const app = buildApp({
     db,
@@ -67,6 +69,7 @@ runMain(async () => {
     logger.info({ signal }, 'shutting down');
     server.close();
     stopPurge();
+    stopSweep();
     await features.stop();
     await db.close();
     process.exit(0);

@@ -22,6 +22,7 @@ export const router = createRouter({
         { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
         { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
+        { path: 'trash', name: 'admin-trash', component: () => import('./views/admin/AdminTrashView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
@@ -60,6 +61,9 @@ router.afterEach((to, from) => {
 async function focusMainHeading() {
   await nextTick(); // the page that is left is still in the DOM until the next render
   for (let i = 0; i < 40; i++) {
+    // a page that asks for its field to be focused (the login form) keeps it
+    const field = document.querySelector<HTMLElement>('main [autofocus]');
+    if (field) return void field.focus();
     const h = document.querySelector<HTMLElement>('main h1');
     if (h) {
       if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');

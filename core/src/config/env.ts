@@ -58,6 +58,8 @@ const envSchema = z.object({
   LIVE: bool(false),
   /** Run the sync worker inside the server process (embedded default when Telegram is configured). */
   EMBEDDED_WORKER: bool(true),
+  /** Days a deleted character stays in the trash (undo) before the server's purge removes it and its files. */
+  TRASH_RETENTION_DAYS: intIn(0, 3650, 30),
   /** First-run admin; created at start when no admin exists. */
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: optionalString,
@@ -123,6 +125,7 @@ export interface Config {
   sessionSecret: string | undefined;
   sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
   admin: { username: string; password: string | undefined };
+  trashRetentionDays: number;
   clipModel: string | undefined;
   /** Express `trust proxy` value (see TRUST_PROXY). */
   trustProxy: boolean | number | string;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embeddedWorker: e.EMBEDDED_WORKER,
     },
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,

@@ -20,6 +20,8 @@ export interface Artwork {
   isCurrent: boolean;
   hidden: boolean;
   createdAt: string;
+  /** Set while the artwork is in the trash. */
+  deletedAt: string | null;
 }
 
 function toArtwork(r: any): Artwork {
@@ -41,6 +43,7 @@ function toArtwork(r: any): Artwork {
     isCurrent: r.is_current,
     hidden: r.hidden,
     createdAt: isoOrNull(r.created_at)!,
+    deletedAt: isoOrNull(r.deleted_at ?? null),
   };
 }
 

@@ -68,7 +68,7 @@ async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => P
 
 /** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
 function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity' | 'channel'): string {
-  const where = ['NOT c.hidden'];
+  const where = ['NOT c.hidden', 'c.deleted_at IS NULL'];
   if (s.text) {
     const t = params.add(s.text);
     const whole = textPredicate(t, params.add(idOf(s.text)), params.add(s.text.replace(/ /g, '')));
@@ -162,12 +162,12 @@ export async function didYouMean(q: Queryable, text: string): Promise<string | n
        SELECT c.name AS value, greatest(similarity($1, c.name_search), word_similarity($1, c.name_search),
                                         similarity(replace($1, ' ', ''), replace(c.name_search, ' ', ''))) AS s
          FROM characters c
-        WHERE NOT c.hidden AND c.name IS NOT NULL
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.name IS NOT NULL
           AND ($1 % c.name_search OR $1 <% c.name_search OR replace($1, ' ', '') % replace(c.name_search, ' ', ''))
        UNION ALL
        SELECT c.anime, greatest(similarity($1, c.anime_search), word_similarity($1, c.anime_search))
          FROM characters c
-        WHERE NOT c.hidden AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
      ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`,
     [text, SUGGEST_SIMILARITY],
   );
@@ -182,7 +182,7 @@ export async function suggestNames(q: Queryable, text: string, limit = 6): Promi
   const run = async (col: 'name' | 'anime') => {
     const r = await q.query<{ value: string; count: number }>(
       `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
-        WHERE NOT c.hidden AND c.${col} IS NOT NULL
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL
           AND (c.${col}_search LIKE ${like('$1')} || '%' OR c.${col}_search LIKE '% ' || ${like('$1')} || '%'
                OR replace(c.${col}_search, ' ', '') LIKE ${like("replace($1, ' ', '')")} || '%' OR $1 <% c.${col}_search)
         GROUP BY c.${col}

@@ -1,7 +1,7 @@
 /** SQL for characters. */
 import type { Queryable } from '../db/database.js';
 import type { CaptionFields } from '../captions/types.js';
-import { isoOrNull } from './rows.js';
+import { inSlices, isoOrNull } from './rows.js';
 
 /** The fields of a character that come from its caption (and that an admin may edit by hand). */
 export type CharacterFields = CaptionFields;
@@ -25,6 +25,8 @@ export interface Character extends CharacterFields {
   hidden: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Set while the character is in the trash. */
+  deletedAt: string | null;
 }
 
 /** A character with its current artwork, as listed in the gallery. */
@@ -33,7 +35,7 @@ export interface CharacterListItem extends Character {
 }
 
 const SELECT = `c.id, c.channel_id, c.name, c.anime, c.rarity, c.rarity_emoji, c.source_id, c.variant, c.caption_family,
-  c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.created_at, c.updated_at`;
+  c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.created_at, c.updated_at, c.deleted_at`;
 
 /** The character columns (aliased `c`) that toCharacter maps, for queries in other repos. */
 export const CHARACTER_SELECT = SELECT;
@@ -57,6 +59,7 @@ export function toCharacter(r: any): Character {
     hidden: r.hidden,
     createdAt: isoOrNull(r.created_at)!,
     updatedAt: isoOrNull(r.updated_at)!,
+    deletedAt: isoOrNull(r.deleted_at ?? null),
   };
 }
 
@@ -72,8 +75,8 @@ export interface ListCharactersQuery {
 
 /** Newest-first page of characters with their current artwork; `search` matches substrings and trigrams. */
 export async function listCharacters(q: Queryable, o: ListCharactersQuery): Promise<{ items: CharacterListItem[]; total: number }> {
-  const where: string[] = [];
   const params: unknown[] = [];
+  const where: string[] = ['c.deleted_at IS NULL'];
   if (!o.includeHidden) where.push('NOT c.hidden');
   if (o.search) {
     params.push(o.search);
@@ -201,6 +204,48 @@ export async function editCharacterFields(q: Queryable, id: string, fields: Part
     [id, next.name, next.anime, next.rarity, next.rarityEmoji, next.sourceId, next.variant, normalize(next.name ?? ''), normalize(next.anime ?? ''), [...edited]],
   );
   return findCharacterById(q, id);
+}
+
+/**
+ * A bulk hand edit of anime and/or rarity on many characters in one statement, remembered as edited
+ * (re-parsing keeps them). Trashed characters are left alone. Returns the ids changed.
+ */
+export async function bulkSetFields(
+  q: Queryable,
+  ids: string[],
+  fields: { anime?: string | null; rarity?: string | null },
+  normalize: (s: string) => string,
+): Promise<string[]> {
+  const keys = (['anime', 'rarity'] as const).filter((k) => fields[k] !== undefined);
+  if (keys.length === 0) return [];
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      `UPDATE characters SET
+          anime = CASE WHEN $2 THEN $3 ELSE anime END, anime_search = CASE WHEN $2 THEN $4 ELSE anime_search END,
+          rarity = CASE WHEN $5 THEN $6 ELSE rarity END,
+          edited_fields = ARRAY(SELECT DISTINCT unnest(edited_fields || $7::text[]) ORDER BY 1), needs_review = false, updated_at = now()
+        WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL
+          AND (($2 AND anime IS DISTINCT FROM $3) OR ($5 AND rarity IS DISTINCT FROM $6) OR needs_review OR NOT edited_fields @> $7::text[])
+        RETURNING id::text`,
+      [slice, keys.includes('anime'), fields.anime ?? null, normalize(fields.anime ?? ''), keys.includes('rarity'), fields.rarity ?? null, keys],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+  }
+  return changed;
+}
+
+/** Hides or shows many characters; returns the ids whose state changed. */
+export async function bulkSetHidden(q: Queryable, ids: string[], hidden: boolean): Promise<string[]> {
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      'UPDATE characters SET hidden = $2, updated_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL AND hidden <> $2 RETURNING id::text',
+      [slice, hidden],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+  }
+  return changed;
 }
 
 /** Hides or shows a character (deleted posts are hidden, never destroyed). */

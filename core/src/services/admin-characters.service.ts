@@ -7,7 +7,6 @@ import { AppError, BadRequestError, NotFoundError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
 import {
-  deleteCharacter,
   editCharacterFields,
   findCharacterById,
   setCharacterHidden,
@@ -16,7 +15,10 @@ import {
 } from '../repos/characters.repo.js';
 import { findChannelTitle, listAdminCharacters, type AdminCharacterListItem, type AdminCharacterQuery } from '../repos/admin-queries.repo.js';
 import type { IngestService, IngestStatus } from './ingest.service.js';
-import { removeFiles } from './image-store.js';
+import { createTrashService, type TrashService } from './trash.service.js';
+
+/** Default TRASH_RETENTION_DAYS. */
+export const DEFAULT_TRASH_RETENTION_DAYS = 30;
 
 /** A character with its whole artwork history (current first). */
 export interface CharacterDetail {
@@ -46,8 +48,8 @@ export interface AdminCharactersService {
   getAdmin(id: string): Promise<CharacterDetail>;
   /** Applies a hand edit and/or hide/unhide; returns the new state. */
   edit(id: string, patch: CharacterPatch): Promise<CharacterDetail>;
-  /** Deletes the character, its artwork rows and their files. */
-  remove(id: string): Promise<void>;
+  /** Moves the character (with its artworks) to the trash; restore() brings it back until the purge. */
+  remove(id: string): Promise<{ character: Character; purgeAt: string }>;
   /** Ingests an uploaded image as a new character (or a new artwork of the character its source id names). */
   create(u: NewCharacterUpload): Promise<{ status: IngestStatus; detail: CharacterDetail }>;
   /** Makes the uploaded image the character's current artwork (the old one stays as history). */
@@ -67,6 +69,8 @@ export interface AdminCharactersDeps {
   db: Db;
   ingest: IngestService;
   imagesDir: string;
+  /** The trash deletes go to (default: one with DEFAULT_TRASH_RETENTION_DAYS). */
+  trash?: TrashService;
   /** Called after each successful change. It must log its own failures: a throw is ignored (the change is done). */
   onChange?: (e: CharacterChangeEvent) => void | Promise<void>;
 }
@@ -91,8 +95,18 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     return { character, artworks, channelTitle };
   }
 
-  function duplicate(characterId: string): never {
-    throw new AppError(409, 'duplicate_image', `this image is already stored (character ${characterId})`, { character_id: characterId });
+  const trash = deps.trash ?? createTrashService({ db, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+
+  /** A duplicate upload names the character that already has the image, so the admin can go there. */
+  async function duplicate(characterId: string): Promise<never> {
+    const c = await findCharacterById(db, characterId);
+    const who = c?.name ? `${c.name}${c.anime ? ` (${c.anime})` : ''}` : `an unnamed character (#${characterId})`;
+    const where = c?.deletedAt ? ' in the trash: restore it from there' : '';
+    throw new AppError(409, 'duplicate_image', `this image is already stored as ${who}${where}`, {
+      character_id: characterId,
+      character_name: c?.name ?? null,
+      in_trash: Boolean(c?.deletedAt),
+    });
   }
 
   return {
@@ -100,8 +114,8 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async getPublic(id) {
       const d = await load(id);
-      if (d.character.hidden) throw new NotFoundError(`character ${id} not found`);
-      return { ...d, artworks: d.artworks.filter((a) => !a.hidden) };
+      if (d.character.hidden || d.character.deletedAt) throw new NotFoundError(`character ${id} not found`);
+      return { ...d, artworks: d.artworks.filter((a) => !a.hidden && !a.deletedAt) };
     },
 
     getAdmin: load,
@@ -117,15 +131,18 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async remove(id) {
       const before = await load(id);
-      const files = await db.transaction((tx) => deleteCharacter(tx, id));
-      await removeFiles(deps.imagesDir, files);
-      await notify({ characterId: id, removedArtworkIds: before.artworks.map((a) => a.id), fieldsChanged: true });
+      if (before.character.deletedAt) throw new NotFoundError(`character ${id} is already in the trash`);
+      const moved = await trash.trash([id]);
+      await notify({ characterId: id, removedArtworkIds: moved.artworkIds, fieldsChanged: true });
+      const after = await load(id);
+      const purgeAt = new Date(Date.parse(after.character.deletedAt!) + trash.retentionDays * 86_400_000).toISOString();
+      return { character: after.character, purgeAt };
     },
 
     async create(u) {
       if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
       const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, allowNonCharacter: Boolean(u.fields.name) });
-      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      if (out.status === 'duplicate_image') await duplicate(out.characterId);
       if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
       await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });
       return { status: out.status, detail: await load(out.characterId) };
@@ -134,7 +151,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     async replaceArtwork(id, bytes) {
       await load(id); // before any file is written
       const out = await deps.ingest.replaceArtwork(id, bytes);
-      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      if (out.status === 'duplicate_image') await duplicate(out.characterId);
       await notify({ characterId: id, addedArtworkIds: [out.artworkId] });
       return load(id);
     },

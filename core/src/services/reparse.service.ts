@@ -17,6 +17,8 @@ import { loadChannelContext } from './template-induction.service.js';
 export interface ReparseResult {
   scanned: number;
   changed: number;
+  /** Ids of the characters whose fields changed. */
+  changedIds: string[];
   needsReview: number;
   /** Stored posts whose caption now reads as a bot event or no character: hidden and flagged for review. */
   hiddenNotCharacter: number;
@@ -25,6 +27,8 @@ export interface ReparseResult {
 
 export interface ReparseOptions {
   channelId?: string | null;
+  /** Only these characters (a bulk action from the admin list). */
+  ids?: string[];
   overrideEdits?: boolean;
   dryRun?: boolean;
   batchSize?: number;
@@ -52,13 +56,17 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
     if (!contexts.has(channelId)) contexts.set(channelId, await loadChannelContext(db, channelId));
     return contexts.get(channelId)!;
   };
-  const filter = o.channelId ? 'AND channel_id = $2' : '';
-  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${o.channelId ? 'AND channel_id = $1' : ''}`, o.channelId ? [o.channelId] : [])).rows[0]!.n;
-  const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, hiddenNotCharacter: 0, conflicts: [] };
+  // trashed characters are left as they were deleted
+  const scope: unknown[] = [];
+  let filter = 'AND deleted_at IS NULL';
+  if (o.channelId) filter += ` AND channel_id = $${scope.push(o.channelId) + 1}`;
+  if (o.ids) filter += ` AND id = ANY($${scope.push(o.ids) + 1}::bigint[])`;
+  const countFilter = filter.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) - 1}`);
+  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${countFilter}`, scope)).rows[0]!.n;
+  const result: ReparseResult = { scanned: 0, changed: 0, changedIds: [], needsReview: 0, hiddenNotCharacter: 0, conflicts: [] };
   let after = '0';
   for (;;) {
-    const params: unknown[] = [after];
-    if (o.channelId) params.push(o.channelId);
+    const params: unknown[] = [after, ...scope];
     params.push(o.batchSize ?? 500);
     const rows = (await db.query<{ id: string; channel_id: string | null; raw_caption: string }>(
       `SELECT id, channel_id, raw_caption FROM characters WHERE id > $1 ${filter} ORDER BY id LIMIT $${params.length}`, params,
@@ -79,7 +87,10 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
       }
       try {
         const changed = await applyCaption(db, row.id, captionUpdate(row.raw_caption, parsed), normalizeForSearch, o.overrideEdits);
-        if (changed.length) result.changed++;
+        if (changed.length) {
+          result.changed++;
+          result.changedIds.push(row.id);
+        }
         // Posts stored before the parser knew them (spawn messages, legends) leave the gallery; an admin who
         // named one by hand keeps it.
         if (notCharacter && (await hideUneditedForReview(db, row.id))) result.hiddenNotCharacter++;

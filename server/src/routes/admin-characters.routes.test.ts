@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createTrashService } from '@waifudex/core/services/trash.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { requireAdmin } from '../middleware/auth.js';
@@ -243,19 +244,23 @@ describe('admin character routes: changes', () => {
     expect(await dbCounts()).toEqual(before);
   });
 
-  it('DELETE removes the rows and the files of every artwork', async () => {
+  it('DELETE moves the character to the trash (files kept for undo); the purge then removes rows and files', async () => {
     const id = ids.Rem!;
     const files = (await s.db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id])).rows
       .flatMap((r) => [r.file_path, r.thumb_path]);
     expect(files).toHaveLength(4);
     files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(true));
     const res = await call('DELETE', `/api/v1/admin/characters/${id}`);
-    expect(res.status).toBe(204);
-    expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1', [id])).rows[0].n).toBe(0);
-    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
-    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, name: 'Rem' });
+    expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1 AND deleted_at IS NOT NULL', [id])).rows[0].n).toBe(1);
+    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(true));
     expect(events.at(-1)).toMatchObject({ characterId: id, removedArtworkIds: expect.arrayContaining([expect.any(String), expect.any(String)]) });
     expect(events.at(-1)!.removedArtworkIds).toHaveLength(2);
     expect((await call('DELETE', `/api/v1/admin/characters/${id}`)).status).toBe(404);
+    const purged = await createTrashService({ db: s.db, imagesDir: s.imagesDir, retentionDays: 0 }).purge(new Date(Date.now() + 1000));
+    expect(purged).toMatchObject({ characters: 1, artworks: 2, files: 4 });
+    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
+    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
   });
 });
