@@ -10,8 +10,8 @@ import type { Queryable } from '../db/database.js';
 
 /**
  * Tables whose rows are not part of a backup: the migration log (the restore runs the migrations
- * instead), logs that triggers rebuild while the rows are copied in, and short-lived locks, leases and
- * sign-in sessions (a restored install starts with none; admins sign in again).
+ * instead), logs that triggers rebuild while the rows are copied in, and short-lived locks, leases, rate-limit
+ * counters and sign-in sessions (a restored install starts with none; admins sign in again).
  */
 export const SKIPPED_TABLES = new Set([
   'pgmigrations',
@@ -21,6 +21,7 @@ export const SKIPPED_TABLES = new Set([
   'sessions',
   'sync_locks',
   'telegram_session_lease',
+  'rate_limit_hits',
 ]);
 
 /** Columns a trigger sets on insert, so their stored values mean nothing in another database. */
