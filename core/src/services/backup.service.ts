@@ -28,6 +28,7 @@ import {
 } from '../repos/backup.repo.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_ENTRY, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
 import { resolveInside } from './image-store.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface BackupOptions {
   db: Db;
@@ -49,7 +50,8 @@ interface StagedTable {
 
 /** Writes the archive to opts.out; returns its manifest. */
 export async function createBackup(opts: BackupOptions): Promise<BackupManifest> {
-  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'waifudex-backup-'));
+  await removeDeadScratch();
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), `waifudex-backup-${process.pid}-`));
   try {
     const snap = await dumpSnapshot(opts.db, scratch);
     const pack = tar.pack();
@@ -84,6 +86,14 @@ export async function createBackup(opts: BackupOptions): Promise<BackupManifest>
     return manifest;
   } finally {
     await fsp.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Scratch folders of backups that were killed (their process is gone). */
+async function removeDeadScratch(): Promise<void> {
+  for (const name of await fsp.readdir(os.tmpdir()).catch(() => [] as string[])) {
+    const m = /^waifudex-backup-(\d+)-\w+$/.exec(name);
+    if (m && !isProcessAlive(Number(m[1]))) await fsp.rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }
 

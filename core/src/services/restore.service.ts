@@ -18,6 +18,7 @@ import { copyTableIn, deleteRows, galleryCounts, listAppliedMigrations, listBack
 import { BadArchiveError, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
 import { stageArchive, type StagedArchive } from './backup-archive.js';
 import { resolveInside } from './image-store.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface RestoreOptions {
   db: Db;
@@ -44,6 +45,7 @@ const userError = (message: string) => Object.assign(new Error(message), { userF
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummary> {
   const { db, logger } = opts;
   await fsp.mkdir(opts.imagesDir, { recursive: true });
+  await removeDeadStaging(opts.imagesDir);
   const stageDir = path.join(opts.imagesDir, `.restore-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   await fsp.mkdir(stageDir);
   try {
@@ -79,6 +81,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
     };
   } finally {
     await fsp.rm(stageDir, { recursive: true, force: true });
+  }
+}
+
+/** Staging folders of restores that were killed (their process is gone). */
+async function removeDeadStaging(imagesDir: string): Promise<void> {
+  for (const name of await fsp.readdir(imagesDir)) {
+    const m = /^\.restore-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m && !isProcessAlive(Number(m[1]))) await fsp.rm(path.join(imagesDir, name), { recursive: true, force: true });
   }
 }
 

@@ -8,6 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackup } from '@waifudex/core/services/backup.service';
+import { isProcessAlive } from '@waifudex/core/process-alive';
 import type { CommandContext } from '../context.js';
 
 const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
@@ -28,6 +29,7 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
     return;
   }
   const target = path.resolve(out);
+  await removeDeadPartials(target);
   const partial = `${target}.partial-${process.pid}`;
   const started = Date.now();
   try {
@@ -48,5 +50,15 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS') throw userError(`cannot write ${target}: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+/** Half-written archives of backups that were killed (their process is gone). */
+async function removeDeadPartials(target: string): Promise<void> {
+  const names = await fsp.readdir(path.dirname(target)).catch(() => [] as string[]);
+  const prefix = `${path.basename(target)}.partial-`;
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) await fsp.rm(path.join(path.dirname(target), name), { force: true });
   }
 }
