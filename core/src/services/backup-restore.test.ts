@@ -196,6 +196,46 @@ describe.skipIf(!ready)('backup and restore', () => {
     }
   }, 120_000);
 
+  test('a backup taken while artworks are being added is consistent: every row has its file', async () => {
+    const busy = await createTestDb();
+    const busyImages = tmp('wdx-busy-images-');
+    const target = await createTestDb();
+    const targetImages = tmp('wdx-busy-restore-');
+    try {
+      const ingest = createIngestService({ db: busy, imagesDir: busyImages, logger: testLogger });
+      const pics = pictures(16);
+      for (const p of pics.slice(0, 4)) await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption });
+      let adding = true;
+      const writer = (async () => {
+        for (const p of pics.slice(4)) {
+          await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption });
+          if (!adding) break;
+        }
+      })();
+      const file = path.join(work, 'busy.tar.gz');
+      const manifests: BackupManifest[] = [];
+      for (let i = 0; i < 3; i++) manifests.push(await backupTo(busy, busyImages, file));
+      adding = false;
+      await writer;
+      const m = manifests.at(-1)!;
+      expect(m.missingFiles).toEqual([]);
+      expect(m.files).toHaveLength(m.counts.artworks * 2);
+      await restoreFrom(target, targetImages, file);
+      const rows = await target.query<{ file_path: string; thumb_path: string; sha256: string }>('SELECT file_path, thumb_path, sha256 FROM artworks');
+      expect(rows.rows).toHaveLength(m.counts.artworks);
+      for (const r of rows.rows) {
+        const bytes = fs.readFileSync(path.join(targetImages, r.file_path));
+        expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
+        expect(fs.existsSync(path.join(targetImages, r.thumb_path))).toBe(true);
+      }
+      expect(filesBySha(targetImages)).toHaveLength(rows.rows.length * 2);
+    } finally {
+      await Promise.all([busy.close(), target.close()]);
+      fs.rmSync(busyImages, { recursive: true, force: true });
+      fs.rmSync(targetImages, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   test('damaged or foreign archives: one clear line, nothing changed', async () => {
     const plain = path.join(work, 'plain.tar');
     await backupTo(db, imagesDir, plain, false);
