@@ -112,4 +112,16 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
       expect(r.stderr.trim().split('\n')[0], args.join(' ')).toMatch(message);
     }
   }, 120_000);
+
+  it('a file missing from IMAGES_DIR: the archive is written, listed as missing, exit code 1', async () => {
+    const thumbs = path.join(from.IMAGES_DIR!, 'thumbs');
+    const shard = fs.readdirSync(thumbs)[0]!;
+    const gone = fs.readdirSync(path.join(thumbs, shard))[0]!;
+    fs.rmSync(path.join(thumbs, shard, gone));
+    const file = path.join(work, 'incomplete.tar.gz');
+    const b = await cli(['backup', '--out', file], from);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/^warning: 1 files the gallery references were not in IMAGES_DIR \(first: thumbs\//m);
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({ files: 7, missingFiles: 1 });
+  }, 120_000);
 });

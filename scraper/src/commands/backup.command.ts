@@ -26,6 +26,7 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
     if (process.stdout.isTTY) throw userError('refusing to write an archive to a terminal: redirect stdout, or use --out FILE');
     const m = await createBackup({ ...base, out: process.stdout, gzip: true });
     ctx.progress.write(`backup: ${m.counts.characters} characters, ${m.counts.artworks} artworks, ${m.files.length} files\n`);
+    warnMissing(m.missingFiles);
     return;
   }
   const target = path.resolve(out);
@@ -45,12 +46,20 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
       migrations: m.migrations.length,
       seconds: (Date.now() - started) / 1000,
     }));
+    warnMissing(m.missingFiles);
   } catch (err) {
     await fsp.rm(partial, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS') throw userError(`cannot write ${target}: ${(err as Error).message}`);
     throw err;
   }
+}
+
+/** The archive is whole, but the gallery in it lacks files: say so and fail, so that cron notices. */
+function warnMissing(missing: string[]): void {
+  if (!missing.length) return;
+  console.error(`warning: ${missing.length} files the gallery references were not in IMAGES_DIR (first: ${missing[0]}); the archive lists them under missingFiles`);
+  process.exitCode = 1;
 }
 
 /** Half-written archives of backups that were killed (their process is gone). */
