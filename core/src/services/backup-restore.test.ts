@@ -250,7 +250,18 @@ describe.skipIf(!ready)('backup and restore', () => {
     flipped[at] = flipped[at]! ^ 0xff;
     const evil = await tarOf([{ name: '../escape.txt', body: 'x' }]);
     const noManifest = await tarOf([{ name: 'db/characters.tsv', body: '' }]);
+    // checksums that match but rows that do not fit the schema: the copy fails inside its transaction
+    const entries = await untar(bytes);
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as BackupManifest;
+    const rowsOf = (t: string) => entries.get(`db/${t}.tsv`)!;
+    const broken = Buffer.concat([rowsOf('artworks'), Buffer.from('not-a-number\tx\n')]);
+    entries.set('db/artworks.tsv', broken);
+    const entry = manifest.tables.find((t) => t.name === 'artworks')!;
+    Object.assign(entry, { bytes: broken.length, sha256: crypto.createHash('sha256').update(broken).digest('hex') });
+    entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    const unfit = await tarOf([...entries].map(([name, body]) => ({ name, body })));
     const cases: Array<[string, RegExp]> = [
+      [bad('unfit.tar', unfit), /restoring table artworks failed: .*nothing was changed/],
       [bad('truncated.tar', bytes.subarray(0, Math.floor(bytes.length / 2))), /no manifest|end of data|unexpected end/i],
       [bad('flipped.tar', flipped), /does not match its sha256/],
       [bad('random.bin', crypto.randomBytes(5000)), /not a usable Waifudex backup/],
@@ -282,7 +293,22 @@ describe.skipIf(!ready)('backup and restore', () => {
   }, 120_000);
 });
 
-async function tarOf(entries: Array<{ name: string; body: string }>): Promise<Buffer> {
+async function untar(archive: Buffer): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const extract = tar.extract();
+  const done = (async () => {
+    for await (const entry of extract) {
+      const parts: Buffer[] = [];
+      for await (const chunk of entry as unknown as AsyncIterable<Buffer>) parts.push(chunk);
+      out.set(entry.header.name, Buffer.concat(parts));
+    }
+  })();
+  extract.end(archive);
+  await done;
+  return out;
+}
+
+async function tarOf(entries: Array<{ name: string; body: string | Buffer }>): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) pack.entry({ name: e.name }, e.body);
   pack.finalize();

@@ -64,7 +64,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
     try {
       rows = await copyTables(db, staged, opts.force ?? false);
     } catch (err) {
-      await Promise.all(placed.map((f) => fsp.rm(f, { force: true })));
+      await unplace(placed);
       await migrate(db, logger, 'up').catch(() => undefined); // back to this version's schema
       throw err;
     }
@@ -123,6 +123,14 @@ async function placeFiles(imagesDir: string, staged: StagedArchive): Promise<str
     if (existing === null) placed.push(target);
   }
   return placed;
+}
+
+/** Takes placed files away again, with the shard folders that are left empty. */
+async function unplace(files: string[]): Promise<void> {
+  await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
+  const dirs = new Set(files.flatMap((f) => [path.dirname(f), path.dirname(path.dirname(f))]));
+  // deepest first; rmdir refuses a folder that still holds anything
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsp.rmdir(d).catch(() => undefined);
 }
 
 async function sha256OfFile(file: string): Promise<string | null> {
