@@ -1,7 +1,8 @@
--- Up Migration
 -- Why: several server replicas behind one proxy must share one per-client search budget; counted in
 -- memory, each replica would grant its own. UNLOGGED: counters need no crash safety (a crash only
 -- resets them early) and skip the WAL on every search.
+
+-- Up Migration
 CREATE UNLOGGED TABLE rate_limit_hits (
   key text PRIMARY KEY,
   hits integer NOT NULL,
