@@ -37,6 +37,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'backup and restore',
+    run: async () => {
+      const mod = await import('./backup.bench.js');
+      return mod.runBackupBench();
+    },
+  },
+  {
     name: 'image search',
     run: async () => {
       const mod = await import('./image-search.bench.js');

@@ -37,7 +37,9 @@ runMain(async () => {
   }
   await loadDotEnv();
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, `scraper:${name}`);
+  // backup/restore may stream an archive through stdout/stdin: their logs go to stderr
+  const dataOnStdio = name === 'backup' || name === 'restore';
+  const logger = createLogger(config.logLevel, `scraper:${name}`, dataOnStdio);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // New artworks get CLIP embeddings when CLIP_MODEL is set (the embed command manages its own).
@@ -46,7 +48,8 @@ runMain(async () => {
     : null;
   const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir });
   try {
-    await migrate(db, logger);
+    // restore first brings the schema to the backup's level and migrates up after copying the rows
+    if (name !== 'restore') await migrate(db, logger);
     if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir) && name !== 'migrate-embedded') {
       logger.warn(`DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`);
     }

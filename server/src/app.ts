@@ -71,7 +71,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
 
   app.use('/api', sessionMiddleware(deps.auth));
-  app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20 }));
+  app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20, db: deps.db }));
   app.use(authRoutes({ auth: deps.auth, limiter: deps.loginLimiter, publicUrl: deps.publicUrl, requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }) }));
   app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
   app.use(openApiRoutes({ version: deps.version }));
