@@ -16,7 +16,8 @@ import {
 } from '../repos/characters.repo.js';
 import { findChannelTitle, listAdminCharacters, type AdminCharacterListItem, type AdminCharacterQuery } from '../repos/admin-queries.repo.js';
 import type { IngestService, IngestStatus } from './ingest.service.js';
-import { removeFiles } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 /** A character with its whole artwork history (current first). */
 export interface CharacterDetail {
@@ -66,7 +67,9 @@ export interface CharacterChangeEvent {
 export interface AdminCharactersDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   /** Called after each successful change. It must log its own failures: a throw is ignored (the change is done). */
   onChange?: (e: CharacterChangeEvent) => void | Promise<void>;
 }
@@ -76,6 +79,7 @@ const ID_RE = /^[1-9][0-9]{0,17}$/;
 /** Creates the admin characters service. */
 export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCharactersService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const notify = async (e: Partial<CharacterChangeEvent> & { characterId: string }) => {
     try {
       await deps.onChange?.({ addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: false, ...e });
@@ -118,7 +122,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     async remove(id) {
       const before = await load(id);
       const files = await db.transaction((tx) => deleteCharacter(tx, id));
-      await removeFiles(deps.imagesDir, files);
+      await store.remove(files);
       await notify({ characterId: id, removedArtworkIds: before.artworks.map((a) => a.id), fieldsChanged: true });
     },
 

@@ -2,6 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
 import { BadRequestError } from '@waifudex/core/errors';
 import {
@@ -32,7 +33,9 @@ function fileOf(req: Parameters<typeof uploadedFile>[0]): Express.Multer.File {
 export interface AdminCharacterRoutesDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where deleted characters' files are removed from; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   requireAdmin: RequestHandler;
   /** Transport limit of one upload (multer); the ingest service still checks size and pixels by content. Default 25 MB. */
   maxUploadBytes?: number;
