@@ -26,6 +26,8 @@ export interface S3StoreConfig {
   secretAccessKey?: string;
   /** bucket in the path instead of the host name (MinIO, most self-hosted servers). */
   forcePathStyle: boolean;
+  /** Keys per list request (S3's maximum, 1000, when unset; tests page with less). */
+  listPageSize?: number;
 }
 
 /** Objects never change under a key (content addresses), so every cache may keep them for a year. */
@@ -71,7 +73,7 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
   async function* list(prefix: string): AsyncGenerator<StoredObjectInfo> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: full(prefix), ContinuationToken }));
+      const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: full(prefix), ContinuationToken, MaxKeys: cfg.listPageSize }));
       for (const o of page.Contents ?? []) {
         if (!o.Key?.startsWith(base)) continue;
         yield { key: o.Key.slice(base.length), size: Number(o.Size ?? 0), modifiedAt: o.LastModified ?? new Date(0) };
