@@ -1,4 +1,4 @@
-import { thumbKey } from '../services/image-store.js';
+import { thumbKey } from '../storage/image-keys.js';
 
 /** The one builder of public image URLs: each path segment percent-encoded under /images. */
 export function imageUrl(storedPath: string): string {
