@@ -18,6 +18,7 @@ import { searchRateLimit } from './middleware/search-rate-limit.js';
 import type { LoginLimiter } from './middleware/login-limiter.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { pageMetaRoutes } from './routes/page-meta.routes.js';
+import { homePageRoutes } from './routes/home-page.routes.js';
 import compression from 'compression';
 import type { ImageStore } from '@waifudex/core/services/image-store';
 import { imageStoreOf } from '@waifudex/core/services/image-files';
@@ -93,6 +94,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(imageRoutes({ store: imageStoreOf(deps), serve: deps.imageServe, logger: deps.logger }));
 
   app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
+  app.use(homePageRoutes({ db: deps.db, webDir: deps.webDir }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     // Vite names built assets by content hash: they never change under a URL.
