@@ -1,7 +1,7 @@
 /**
  * Stores one image with its caption: the single path every source uses (Telegram sync, Telegram Desktop
- * export, folder import, admin upload, demo seed). Files first (atomic, through the image store), then the rows in one transaction,
- * so an interruption never leaves a row without its file; a repeat is a no-op.
+ * export, folder import, admin upload, demo seed). Files first (atomic, through the image store), then the
+ * rows in one transaction, so an interruption never leaves a row without its file; a repeat is a no-op.
  */
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
