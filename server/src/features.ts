@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
@@ -31,25 +32,25 @@ export interface Features {
   stop(): Promise<void>;
 }
 
-export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger }): Promise<Features> {
-  const { config, db, logger } = deps;
+export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger; images: ImageStore }): Promise<Features> {
+  const { config, db, logger, images } = deps;
   const stoppers: Array<() => Promise<void>> = [];
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // Optional CLIP stage: off unless CLIP_MODEL is set; the model loads in the background.
   const embedder = config.clipModel
     ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
     : null;
-  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir, preloadIndex: true });
+  const similar = createSimilarArtworksService({ db, logger, embedder, images, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());
-  const ingest = withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar);
-  const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits });
+  const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, ...limits }), similar);
+  const search = createImageSearchService({ db, images, logger, decode: limits });
   await search.start();
   stoppers.push(async () => search.stop());
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
-  const trash = createTrashService({ db, imagesDir: config.imagesDir, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
+  const trash = createTrashService({ db, images, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
   const stopPurge = scheduleJob('trash purge', async () => {
     const r = await trash.purge();
     if (r.characters || r.artworks) logger.info(r, 'trash purged');
@@ -63,7 +64,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
+    adminCharacterRoutes({ db, ingest, images, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),

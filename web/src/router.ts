@@ -76,7 +76,10 @@ async function focusMainHeading() {
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
-  await auth.restore();
+  // public pages never wait for the session (one round trip less before the gallery's first request)
+  const needsSession = to.matched.some((r) => r.meta.requiresAdmin) || to.name === 'login';
+  if (needsSession) await auth.restore();
+  else void auth.restore();
   if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value) return { name: 'login', query: { next: to.fullPath } };
   if (to.name === 'login' && auth.loggedIn.value) return { name: 'admin' };
   return true;

@@ -29,6 +29,8 @@ async function writeEarlierGallery(): Promise<{ names: string[]; phashes: string
   await lite.waitReady;
   const db = wrapPool(new pg.Pool({ ...createPgConfig(lite), max: 1 } as pg.PoolConfig), 'postgres', 'pglite');
   await migrate(db, logger, 'up', 4);
+  // today's ingest also records srcset thumbnail widths, a column the earlier schema lacks (the copy takes the shared columns)
+  await db.query("ALTER TABLE artworks ADD COLUMN thumb_widths smallint[] NOT NULL DEFAULT '{}'");
   const ingest = createIngestService({ db, imagesDir, logger });
   const names = ['Nico Robin', 'Рем', 'Asuna Yuuki'];
   for (const [i, name] of names.entries()) {

@@ -76,7 +76,7 @@ export async function listAdminCharacters(q: Queryable, o: AdminCharacterQuery):
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${whereSql}`, params);
   params.push(o.perPage, (o.page - 1) * o.perPage);
   const rows = await q.query(
-    `SELECT c.*, ch.title AS channel_title, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime,
+    `SELECT c.*, ch.title AS channel_title, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
         (SELECT count(*)::int FROM artworks x WHERE x.character_id = c.id AND x.deleted_at IS NULL) AS artwork_count
        FROM characters c
        LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current

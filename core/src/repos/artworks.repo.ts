@@ -7,6 +7,8 @@ export interface Artwork {
   characterId: string;
   filePath: string;
   thumbPath: string;
+  /** Widths of the srcset thumbnails (empty: only thumbPath, from before they existed). */
+  thumbWidths: number[];
   sha256: string;
   phash: string;
   width: number;
@@ -30,6 +32,7 @@ function toArtwork(r: any): Artwork {
     characterId: r.character_id,
     filePath: r.file_path,
     thumbPath: r.thumb_path,
+    thumbWidths: r.thumb_widths ?? [],
     sha256: r.sha256,
     phash: r.phash,
     width: r.width,
@@ -69,6 +72,7 @@ export interface NewArtwork {
   characterId: string;
   filePath: string;
   thumbPath: string;
+  thumbWidths: number[];
   sha256: string;
   phash: string;
   width: number;
@@ -87,15 +91,17 @@ export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise
   await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id,
-        grouped_id, telegram_photo_id, is_current, created_at)
-     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now())) RETURNING id`,
+        grouped_id, telegram_photo_id, is_current, created_at, thumb_widths)
+     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()), $15::smallint[]) RETURNING id`,
     [a.characterId, a.filePath, a.thumbPath, a.sha256, a.phash, a.width, a.height, a.bytes, a.mime, a.channelId, a.messageId,
-      a.groupedId, a.telegramPhotoId, a.createdAt ?? null],
+      a.groupedId, a.telegramPhotoId, a.createdAt ?? null, a.thumbWidths],
   );
   return r.rows[0]!.id;
 }
 
-/** Which of these stored paths (originals or thumbnails) a row still refers to. */
+const VARIANT_RE = /^thumbs\/[0-9a-f]{2}\/([0-9a-f]{64})-(\d+)\.webp$/;
+
+/** Which of these stored keys (originals, thumbnails, srcset thumbnails) a row still refers to. */
 export async function findReferencedPaths(q: Queryable, paths: string[]): Promise<Set<string>> {
   if (!paths.length) return new Set();
   const r = await q.query<{ p: string }>(
@@ -103,5 +109,36 @@ export async function findReferencedPaths(q: Queryable, paths: string[]): Promis
      UNION SELECT thumb_path FROM artworks WHERE thumb_path = ANY($1::text[])`,
     [paths],
   );
-  return new Set(r.rows.map((x) => x.p));
+  const found = new Set(r.rows.map((x) => x.p));
+  // srcset thumbnails are named by the artwork's sha256 and a width the row lists (found by the sha256 index)
+  const variants = paths.map((p) => VARIANT_RE.exec(p)).filter((m): m is RegExpExecArray => m !== null);
+  if (variants.length) {
+    const rows = await q.query<{ sha256: string; thumb_widths: number[] }>(
+      'SELECT sha256, thumb_widths FROM artworks WHERE sha256 = ANY($1::text[])',
+      [[...new Set(variants.map((m) => m[1]!))]],
+    );
+    const widths = new Map(rows.rows.map((x) => [x.sha256, new Set(x.thumb_widths)]));
+    for (const m of variants) if (widths.get(m[1]!)?.has(Number(m[2]))) found.add(m[0]);
+  }
+  return found;
+}
+
+/** Artworks without srcset thumbnails, by id after `after` (the thumbnail backfill's keyset). */
+export async function listArtworksWithoutThumbWidths(q: Queryable, after: string, limit: number): Promise<Pick<Artwork, 'id' | 'filePath' | 'thumbPath' | 'sha256'>[]> {
+  const r = await q.query<{ id: string; file_path: string; thumb_path: string; sha256: string }>(
+    `SELECT id::text, file_path, thumb_path, sha256 FROM artworks WHERE cardinality(thumb_widths) = 0 AND id > $1::bigint ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return r.rows.map((x) => ({ id: x.id, filePath: x.file_path, thumbPath: x.thumb_path, sha256: x.sha256 }));
+}
+
+export async function countArtworksWithoutThumbWidths(q: Queryable): Promise<number> {
+  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE cardinality(thumb_widths) = 0');
+  return r.rows[0]!.n;
+}
+
+/** Records an artwork's srcset thumbnails (and its one-size thumbnail); false when it was done meanwhile. */
+export async function setArtworkThumbWidths(q: Queryable, id: string, thumbPath: string, widths: number[]): Promise<boolean> {
+  const r = await q.query('UPDATE artworks SET thumb_path = $2, thumb_widths = $3::smallint[] WHERE id = $1 AND cardinality(thumb_widths) = 0', [id, thumbPath, widths]);
+  return (r.rowCount ?? 0) > 0;
 }

@@ -113,7 +113,7 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
   const offset = params.add((o.page - 1) * o.perPage);
   // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,

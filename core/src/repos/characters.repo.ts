@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/database.js';
 import type { CaptionFields } from '../captions/types.js';
 import { inSlices, isoOrNull } from './rows.js';
+import { thumbKey } from '../services/image-store.js';
 
 /** The fields of a character that come from its caption (and that an admin may edit by hand). */
 export type CharacterFields = CaptionFields;
@@ -29,9 +30,23 @@ export interface Character extends CharacterFields {
   deletedAt: string | null;
 }
 
+/** The file columns of an artwork that the API shows (URLs, thumbnail widths, size). */
+export interface ArtworkFileRow {
+  id: string;
+  filePath: string;
+  thumbPath: string;
+  sha256: string;
+  /** Widths of the srcset thumbnails (empty for an artwork not yet backfilled). */
+  thumbWidths: number[];
+  width: number;
+  height: number;
+  bytes: number;
+  mime: string;
+}
+
 /** A character with its current artwork, as listed in the gallery. */
 export interface CharacterListItem extends Character {
-  artwork: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string } | null;
+  artwork: ArtworkFileRow | null;
 }
 
 const SELECT = `c.id, c.channel_id, c.name, c.anime, c.rarity, c.rarity_emoji, c.source_id, c.variant, c.caption_family,
@@ -99,7 +114,7 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
     : 'ORDER BY c.created_at DESC, c.id DESC';
   params.push(o.perPage, (o.page - 1) * o.perPage);
   const rows = await q.query(
-    `SELECT ${SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
+    `SELECT ${SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${whereSql} ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
@@ -113,7 +128,7 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
 /** Maps the current-artwork columns of a list row (a_id, file_path, …), or null without one. */
 export function toListArtwork(r: any): CharacterListItem['artwork'] {
   return r.a_id
-    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
+    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, sha256: r.sha256, thumbWidths: r.thumb_widths ?? [], width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
     : null;
 }
 
@@ -263,9 +278,12 @@ export async function hideUneditedForReview(q: Queryable, id: string): Promise<b
   return (r.rowCount ?? 0) > 0;
 }
 
-/** Deletes a character and (by cascade) its artwork rows; returns the file paths to remove. */
+/** Deletes a character and (by cascade) its artwork rows; returns the store keys to remove. */
 export async function deleteCharacter(q: Queryable, id: string): Promise<string[]> {
-  const files = await q.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id]);
+  const files = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = $1',
+    [id],
+  );
   await q.query('DELETE FROM characters WHERE id = $1', [id]);
-  return files.rows.flatMap((r) => [r.file_path, r.thumb_path]);
+  return files.rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
 }

@@ -4,6 +4,7 @@
  * per artwork so every process drops (or takes back) those artworks from its in-memory index.
  */
 import type { Queryable } from '../db/database.js';
+import { thumbKey } from '../services/image-store.js';
 import { toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 import { inSlices } from './rows.js';
 
@@ -79,7 +80,7 @@ export interface TrashedCharacter extends CharacterListItem {
 export async function listTrash(q: Queryable, o: { page: number; perPage: number }): Promise<{ items: TrashedCharacter[]; total: number }> {
   const total = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE deleted_at IS NOT NULL');
   const rows = await q.query(
-    `SELECT c.*, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
+    `SELECT c.*, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
       WHERE c.deleted_at IS NOT NULL
       ORDER BY c.deleted_at DESC, c.id DESC LIMIT $1 OFFSET $2`,
@@ -108,11 +109,12 @@ export async function purgeTrashBatch(q: Queryable, before: Date, limit: number)
     [before, limit],
   );
   const loneIds = lone.rows.map((r) => r.id);
-  const files = await q.query<{ file_path: string; thumb_path: string }>(
-    'SELECT file_path, thumb_path FROM artworks WHERE character_id = ANY($1::bigint[]) OR id = ANY($2::bigint[])',
+  const files = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = ANY($1::bigint[]) OR id = ANY($2::bigint[])',
     [ids, loneIds],
   );
   if (ids.length) await q.query('DELETE FROM characters WHERE id = ANY($1::bigint[])', [ids]);
   if (loneIds.length) await q.query('DELETE FROM artworks WHERE id = ANY($1::bigint[])', [loneIds]);
-  return { characters: ids.length, artworks: files.rows.length, files: files.rows.flatMap((r) => [r.file_path, r.thumb_path]) };
+  const keys = files.rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
+  return { characters: ids.length, artworks: files.rows.length, files: keys };
 }

@@ -19,6 +19,8 @@ import { createTrashService, type TrashService } from './trash.service.js';
 
 /** Default TRASH_RETENTION_DAYS. */
 export const DEFAULT_TRASH_RETENTION_DAYS = 30;
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 /** A character with its whole artwork history (current first). */
 export interface CharacterDetail {
@@ -68,7 +70,9 @@ export interface CharacterChangeEvent {
 export interface AdminCharactersDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   /** The trash deletes go to (default: one with DEFAULT_TRASH_RETENTION_DAYS). */
   trash?: TrashService;
   /** Called after each successful change. It must log its own failures: a throw is ignored (the change is done). */
@@ -80,6 +84,7 @@ const ID_RE = /^[1-9][0-9]{0,17}$/;
 /** Creates the admin characters service. */
 export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCharactersService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const notify = async (e: Partial<CharacterChangeEvent> & { characterId: string }) => {
     try {
       await deps.onChange?.({ addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: false, ...e });
@@ -95,7 +100,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     return { character, artworks, channelTitle };
   }
 
-  const trash = deps.trash ?? createTrashService({ db, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+  const trash = deps.trash ?? createTrashService({ db, images: store, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
 
   /** A duplicate upload names the character that already has the image, so the admin can go there. */
   async function duplicate(characterId: string): Promise<never> {

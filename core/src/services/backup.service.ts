@@ -27,7 +27,7 @@ import {
   listStoredFiles,
 } from '../repos/backup.repo.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_ENTRY, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
-import { resolveInside } from './image-store.js';
+import { resolveInside } from '../storage/local-image-store.js';
 import { isProcessAlive } from '../process-alive.js';
 
 export interface BackupOptions {

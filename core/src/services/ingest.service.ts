@@ -1,7 +1,7 @@
 /**
  * Stores one image with its caption: the single path every source uses (Telegram sync, Telegram Desktop
- * export, folder import, admin upload, demo seed). Files first (atomic), then the rows in one transaction,
- * so an interruption never leaves a row without its file; a repeat is a no-op.
+ * export, folder import, admin upload, demo seed). Files first (atomic, through the image store), then the
+ * rows in one transaction, so an interruption never leaves a row without its file; a repeat is a no-op.
  */
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
@@ -15,7 +15,8 @@ import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '..
 import { applyCaption, findCharacterById, findCharacterBySource, insertCharacter } from '../repos/characters.repo.js';
 import { NotFoundError } from '../errors.js';
 import type { Channel } from '../repos/channels.repo.js';
-import { pathsFor, writeAtomic } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf, putImageFiles, type ImageFiles } from './image-files.js';
 
 export interface IngestInput {
   bytes: Buffer;
@@ -57,7 +58,9 @@ export interface IngestService {
 
 export interface IngestDeps {
   db: Db;
-  imagesDir: string;
+  /** Where files go; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   maxBytes?: number;
   maxPixels?: number;
@@ -65,6 +68,7 @@ export interface IngestDeps {
 
 /** Creates the ingest service. */
 export function createIngestService(deps: IngestDeps): IngestService {
+  const store = imageStoreOf(deps);
   const templates = new Map<string, ReturnType<typeof compileTemplate> | null>();
 
   function templateOf(channel: Channel | null | undefined) {
@@ -98,9 +102,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const dup = await findArtworkBySha(deps.db, sha256Hex(input.bytes));
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
     const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
-    const paths = pathsFor(image.sha256, image.ext);
-    await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
-    await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
+    const paths = await putImageFiles(store, image, input.bytes);
 
     // A concurrent ingest may create the same character id or bytes first (unique violation 23505):
     // the second attempt then finds that row and adds to it.
@@ -133,9 +135,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const image = await analyzeImage(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
     const dup = await findArtworkBySha(deps.db, image.sha256);
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
-    const paths = pathsFor(image.sha256, image.ext);
-    await writeAtomic(deps.imagesDir, paths.filePath, bytes);
-    await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
+    const paths = await putImageFiles(store, image, bytes);
     return deps.db.transaction(async (tx) => {
       if (!(await findCharacterById(tx, characterId))) throw new NotFoundError(`character ${characterId} not found`);
       const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' });
@@ -150,7 +150,7 @@ async function insertArtworkRow(
   tx: Queryable,
   characterId: string,
   image: AnalyzedImage,
-  paths: { filePath: string; thumbPath: string },
+  paths: ImageFiles,
   input: IngestInput,
 ): Promise<string> {
   const artworkId = await insertCurrentArtwork(tx, {

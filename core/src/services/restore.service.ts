@@ -17,7 +17,7 @@ import type { Logger } from '../logger.js';
 import { copyTableIn, deleteRows, galleryCounts, listAppliedMigrations, listBackupTables, resetSequences, type BackupTable } from '../repos/backup.repo.js';
 import { BadArchiveError, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
 import { stageArchive, type StagedArchive } from './backup-archive.js';
-import { resolveInside } from './image-store.js';
+import { resolveInside } from '../storage/local-image-store.js';
 import { isProcessAlive } from '../process-alive.js';
 
 export interface RestoreOptions {

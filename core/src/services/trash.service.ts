@@ -6,7 +6,8 @@
 import type { Db } from '../db/database.js';
 import { findReferencedPaths } from '../repos/artworks.repo.js';
 import { listTrash, purgeTrashBatch, restoreCharacters, trashCharacters, type TrashedCharacter } from '../repos/trash.repo.js';
-import { removeFiles } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 export interface TrashChange {
   characterIds: string[];
@@ -32,7 +33,9 @@ export interface TrashService {
 
 export interface TrashDeps {
   db: Db;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   retentionDays: number;
   /** Told after each change (e.g. to refresh this process's in-memory image index at once). */
   onChange?: (c: TrashChange) => void | Promise<void>;
@@ -44,6 +47,7 @@ const DAY_MS = 86_400_000;
 
 export function createTrashService(deps: TrashDeps): TrashService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const changed = async (c: TrashChange) => {
     if (c.characterIds.length) await Promise.resolve(deps.onChange?.(c)).catch(() => undefined);
     return c;
@@ -66,7 +70,7 @@ export function createTrashService(deps: TrashDeps): TrashService {
         // committed: the rows are gone. A file is kept only if a new row took its path meanwhile (same bytes uploaded again).
         const still = await findReferencedPaths(db, batch.files);
         const doomed = batch.files.filter((f) => !still.has(f));
-        await removeFiles(deps.imagesDir, doomed);
+        await store.remove(doomed);
         total.characters += batch.characters;
         total.artworks += batch.artworks;
         total.files += doomed.length;

@@ -1,3 +1,4 @@
+import { thumbKey } from '@waifudex/core/services/image-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -173,7 +174,10 @@ describe('admin character routes: changes', () => {
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body).toMatchObject({ status: 'created', character: { name: 'Asuna Yuuki', anime: 'Sword Art Online', source_id: '300' } });
-    expect(await dbCounts()).toEqual({ c: before.c + 1, a: before.a + 1, files: before.files + 2 });
+    // the original and thumbnails 240, 480 and 600 px wide (the 600 px original is not enlarged to 720)
+    expect(await dbCounts()).toEqual({ c: before.c + 1, a: before.a + 1, files: before.files + 4 });
+    expect(body.character.artworks[0].thumbs.map((t: { width: number }) => t.width)).toEqual([240, 480, 600]);
+    for (const t of body.character.artworks[0].thumbs) expect((await fetch(`${s.url}${t.url}`)).headers.get('content-type')).toBe('image/webp');
     expect((await fetch(`${s.url}${body.character.artworks[0].thumb_url}`)).status).toBe(200);
     ids.Asuna = body.character.id;
   });
@@ -230,7 +234,7 @@ describe('admin character routes: changes', () => {
     const d = await res.json();
     expect(d.artworks).toHaveLength(2);
     expect(d.artworks.map((a: any) => a.is_current)).toEqual([true, false]);
-    expect(await dbCounts()).toEqual({ c: before.c, a: before.a + 1, files: before.files + 2 });
+    expect(await dbCounts()).toEqual({ c: before.c, a: before.a + 1, files: before.files + 4 });
     expect(events.at(-1)).toEqual({ characterId: id, addedArtworkIds: [d.artworks[0].id], removedArtworkIds: [], fieldsChanged: false });
     const pub = await (await fetch(`${s.url}/api/v1/characters/${id}`)).json();
     expect(pub.artworks[0].id).toBe(d.artworks[0].id);
@@ -246,9 +250,9 @@ describe('admin character routes: changes', () => {
 
   it('DELETE moves the character to the trash (files kept for undo); the purge then removes rows and files', async () => {
     const id = ids.Rem!;
-    const files = (await s.db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id])).rows
-      .flatMap((r) => [r.file_path, r.thumb_path]);
-    expect(files).toHaveLength(4);
+    const rows = (await s.db.query<{ file_path: string; sha256: string; thumb_widths: number[] }>('SELECT file_path, sha256, thumb_widths FROM artworks WHERE character_id = $1', [id])).rows;
+    const files = rows.flatMap((r) => [r.file_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))]);
+    expect(files).toHaveLength(8);
     files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(true));
     const res = await call('DELETE', `/api/v1/admin/characters/${id}`);
     expect(res.status).toBe(200);

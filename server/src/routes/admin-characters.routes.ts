@@ -5,6 +5,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createAdminCharactersService, DEFAULT_TRASH_RETENTION_DAYS, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
 import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
 import { createCharacterBulkService } from '@waifudex/core/services/character-bulk.service';
@@ -38,7 +39,9 @@ function fileOf(req: Parameters<typeof uploadedFile>[0]): Express.Multer.File {
 export interface AdminCharacterRoutesDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where deleted characters' files are removed from; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   requireAdmin: RequestHandler;
   /** Transport limit of one upload (multer); the ingest service still checks size and pixels by content. Default 25 MB. */
   maxUploadBytes?: number;
@@ -51,7 +54,7 @@ export interface AdminCharacterRoutesDeps {
 }
 
 export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
-  const trash = deps.trash ?? createTrashService({ db: deps.db, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+  const trash = deps.trash ?? createTrashService({ db: deps.db, images: deps.images, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
   const svc = createAdminCharactersService({ ...deps, trash });
   // a bulk change or a restore touches many characters: in-memory indexes reload what changed
   const touched = () => deps.onChange?.({ characterId: '0', addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: true });
