@@ -15,6 +15,8 @@ import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service'
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
 import { scheduleSessionPurge } from './session-purge.js';
+import { createVisitorAuthService } from '@waifudex/core/services/visitor-auth.service';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,7 +37,11 @@ runMain(async () => {
     (r) => (r.tempFiles || r.orphans) && logger.info(r, 'removed files left by an interrupted ingest'),
     (err) => logger.warn({ err }, 'orphan file sweep failed'),
   );
+  const visitorAuth = createVisitorAuthService({ db });
   const features = await createFeatureRouters({ config, db, logger });
+  // Deliveries are queued by database triggers (from this process or the sync worker); this process sends them.
+  const webhooks = createWebhookSender({ db, logger, publicUrl: config.publicUrl });
+  webhooks.start();
   const app = buildApp({
     db,
     logger,
@@ -48,8 +54,12 @@ runMain(async () => {
     corsOrigins: config.corsOrigins,
     searchRateLimitPerMinute: config.searchRateLimitPerMinute,
     routers: features.routers,
+    visitorAuth,
+    registration: config.visitors.registration,
+    onWebhookQueued: () => void webhooks.kick(),
   });
   const stopPurge = scheduleSessionPurge(auth, logger);
+  const stopVisitorPurge = scheduleSessionPurge(visitorAuth, logger);
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -58,7 +68,7 @@ runMain(async () => {
   server.on('error', (err: NodeJS.ErrnoException) => {
     const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
     console.error(`error: cannot listen on ${config.host}:${config.port}: ${why}`);
-    void features.stop().finally(() => db.close().finally(() => process.exit(1)));
+    void Promise.all([webhooks.stop(), features.stop()]).finally(() => db.close().finally(() => process.exit(1)));
   });
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -67,6 +77,8 @@ runMain(async () => {
     logger.info({ signal }, 'shutting down');
     server.close();
     stopPurge();
+    stopVisitorPurge();
+    await webhooks.stop();
     await features.stop();
     await db.close();
     process.exit(0);

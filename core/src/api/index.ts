@@ -10,3 +10,5 @@ export * from './health.js';
 export * from './settings.js';
 export * from './image-url.js';
 export * from './bot.js';
+export * from './visitors.js';
+export * from './webhooks.js';

@@ -90,6 +90,8 @@ const envSchema = z.object({
   TELEGRAM_BOT_USER_RATE: intIn(1, 1000, 10),
   /** Automatic answers per group per minute. */
   TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
+  /** Visitor accounts: closed (default), invite (by the admin's invite links) or open; the admin panel can change it. */
+  REGISTRATION: z.enum(['closed', 'invite', 'open']).default('closed'),
 });
 
 /** TRUST_PROXY text → the value of Express's `trust proxy` setting. */
@@ -137,6 +139,7 @@ export interface Config {
     userPerMinute: number;
     groupPerMinute: number;
   };
+  visitors: { registration: 'closed' | 'invite' | 'open' };
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userPerMinute: e.TELEGRAM_BOT_USER_RATE,
       groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
     },
+    visitors: { registration: e.REGISTRATION },
   };
 }
 
