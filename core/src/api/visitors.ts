@@ -8,15 +8,15 @@ export type RegistrationMode = z.infer<typeof registrationMode>;
 /** Longest comment in characters. */
 export const MAX_COMMENT_LENGTH = 1000;
 
-export const visitorSettings = z
-  .object({
-    registration: registrationMode,
-    comments: z.boolean().meta({ description: 'Visitors may write comments (each waits for the admin\'s approval).' }),
-  })
-  .meta({ id: 'VisitorSettings' });
+const visitorSettingsShape = {
+  registration: registrationMode,
+  comments: z.boolean().meta({ description: 'Visitors may write comments (each waits for the admin\'s approval).' }),
+};
+// No component id: it is both a request and a response, whose JSON Schemas differ (additionalProperties).
+export const visitorSettings = z.object(visitorSettingsShape);
 export type VisitorSettings = z.infer<typeof visitorSettings>;
 
-export const visitorConfig = visitorSettings.extend({ max_comment_length: z.number().int() }).meta({ id: 'VisitorConfig' });
+export const visitorConfig = z.object({ ...visitorSettingsShape, max_comment_length: z.number().int() }).meta({ id: 'VisitorConfig' });
 export type VisitorConfig = z.infer<typeof visitorConfig>;
 
 const username = text(32)

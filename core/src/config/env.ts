@@ -91,7 +91,7 @@ const envSchema = z.object({
   /** Automatic answers per group per minute. */
   TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
   /** Visitor accounts: closed (default), invite (by the admin's invite links) or open; the admin panel can change it. */
-  REGISTRATION: z.enum(['closed', 'invite', 'open']).default('closed'),
+  REGISTRATION: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['closed', 'invite', 'open']).default('closed')),
 });
 
 /** TRUST_PROXY text → the value of Express's `trust proxy` setting. */

@@ -44,7 +44,7 @@ export async function signUp(baseUrl: string, username: string, extra: { invite?
   const v = client(baseUrl);
   const res = await v.call('POST', '/api/v1/visitor/signup', { username, password: 'visitor password 1', ...extra });
   if (res.status !== 201) throw new Error(`sign-up ${username}: ${res.status} ${await res.text()}`);
-  v.csrf = (await res.json()).csrf_token;
+  v.csrf = ((await res.json()) as { csrf_token: string }).csrf_token;
   return v;
 }
 
@@ -54,7 +54,7 @@ export async function adminClient(baseUrl: string, setPassword: (u: string, p: s
   const a = client(baseUrl, 'wdx_session');
   const res = await a.call('POST', '/api/v1/auth/login', { username: 'admin', password: 'admin password 1' });
   if (res.status !== 200) throw new Error(`admin login: ${res.status}`);
-  a.csrf = (await res.json()).csrf_token;
+  a.csrf = ((await res.json()) as { csrf_token: string }).csrf_token;
   return a;
 }
 
