@@ -1,6 +1,7 @@
 import { nextTick } from 'vue';
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { useAuth } from './composables/useAuth';
+import { useVisitor } from './composables/useVisitor';
 import HomeView from './views/HomeView.vue';
 
 export const router = createRouter({
@@ -8,6 +9,8 @@ export const router = createRouter({
   routes: [
     { path: '/', name: 'home', component: HomeView, meta: { title: 'Who is this? · Waifudex' } },
     { path: '/c/:id', name: 'character', component: () => import('./views/CharacterView.vue'), props: true, meta: { title: 'Character · Waifudex' } },
+    { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Your account · Waifudex' } },
+    { path: '/collection', name: 'collection', component: () => import('./views/CollectionView.vue'), meta: { requiresVisitor: true, title: 'My collection · Waifudex' } },
     { path: '/admin/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'Admin login · Waifudex' } },
     {
       path: '/admin',
@@ -22,6 +25,8 @@ export const router = createRouter({
         { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
         { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
+        { path: 'visitors', name: 'admin-visitors', component: () => import('./views/admin/AdminVisitorsView.vue') },
+        { path: 'webhooks', name: 'admin-webhooks', component: () => import('./views/admin/AdminWebhooksView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
@@ -72,7 +77,9 @@ async function focusMainHeading() {
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
-  await auth.restore();
+  const visitor = useVisitor();
+  await Promise.all([auth.restore(), visitor.restore()]);
+  if (to.matched.some((r) => r.meta.requiresVisitor) && !visitor.signedIn.value) return { name: 'account', query: { next: to.fullPath } };
   if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value) return { name: 'login', query: { next: to.fullPath } };
   if (to.name === 'login' && auth.loggedIn.value) return { name: 'admin' };
   return true;

@@ -66,6 +66,7 @@ export const characterDetail = z
     created_at: timestamp,
     updated_at: timestamp,
     artworks: z.array(artwork),
+    likes: z.number().int().optional().meta({ description: "Visitors' likes (on the public detail)." }),
   })
   .meta({ id: 'CharacterDetail' });
 export type CharacterDetail = z.infer<typeof characterDetail>;

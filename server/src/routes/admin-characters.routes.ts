@@ -4,6 +4,7 @@ import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
 import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
 import { BadRequestError } from '@waifudex/core/errors';
+import { likeCount } from '@waifudex/core/repos/likes.repo';
 import {
   adminCharacterListQuery, characterCreateForm, characterPatchBody, idParams, CHARACTER_FIELDS,
   type AdminCharacterList,
@@ -51,7 +52,7 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
 
   r.get('/api/v1/characters/:id', async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
-    res.json(presentCharacterDetail(await svc.getPublic(id)));
+    res.json({ ...presentCharacterDetail(await svc.getPublic(id)), likes: await likeCount(deps.db, id) });
   });
 
   r.get('/api/v1/admin/characters', admin, async (req, res) => {
