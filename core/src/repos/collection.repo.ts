@@ -60,28 +60,27 @@ export interface Completion {
   rarity: CompletionGroup[];
 }
 
-/** Caught/total over the visible gallery, per anime and per rarity (groups with a catch first, then the largest). */
+/** Caught/total over the visible gallery, per anime and per rarity (groups with a catch first, then the largest): one scan. */
 export async function completion(q: Queryable, visitorId: string): Promise<Completion> {
-  const groups = async (col: 'anime' | 'rarity', label: string) => {
-    const r = await q.query<CompletionGroup>(
-      `SELECT c.${col} AS value, ${label} AS label, count(ci.character_id)::int AS caught, count(*)::int AS total
-         FROM characters c LEFT JOIN collection_items ci ON ci.character_id = c.id AND ci.visitor_id = $1
-        WHERE NOT c.hidden AND c.${col} IS NOT NULL
-        GROUP BY c.${col} ORDER BY caught DESC, total DESC, c.${col}`,
-      [visitorId],
-    );
-    return r.rows;
-  };
-  const all = await q.query<{ caught: number; total: number }>(
-    `SELECT count(ci.character_id)::int AS caught, count(*)::int AS total
-       FROM characters c LEFT JOIN collection_items ci ON ci.character_id = c.id AND ci.visitor_id = $1 WHERE NOT c.hidden`,
+  const r = await q.query<{ anime: string | null; rarity: string | null; by_anime: number; by_rarity: number; emoji: string | null; caught: number; total: number }>(
+    `SELECT c.anime, c.rarity, grouping(c.anime) AS by_anime, grouping(c.rarity) AS by_rarity, min(c.rarity_emoji) AS emoji,
+            count(ci.character_id)::int AS caught, count(*)::int AS total
+       FROM characters c LEFT JOIN collection_items ci ON ci.character_id = c.id AND ci.visitor_id = $1
+      WHERE NOT c.hidden
+      GROUP BY GROUPING SETS ((c.anime), (c.rarity), ())`,
     [visitorId],
   );
-  return {
-    ...all.rows[0]!,
-    anime: await groups('anime', 'c.anime'),
-    rarity: await groups('rarity', `trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity)`),
-  };
+  const order = (a: CompletionGroup, b: CompletionGroup) => b.caught - a.caught || b.total - a.total || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+  const out: Completion = { caught: 0, total: 0, anime: [], rarity: [] };
+  for (const row of r.rows) {
+    // grouping() is 0 for the column a row is grouped by
+    if (row.by_anime === 1 && row.by_rarity === 1) Object.assign(out, { caught: row.caught, total: row.total });
+    else if (row.by_anime === 0 && row.anime !== null) out.anime.push({ value: row.anime, label: row.anime, caught: row.caught, total: row.total });
+    else if (row.by_rarity === 0 && row.rarity !== null) out.rarity.push({ value: row.rarity, label: `${row.emoji ?? ''} ${row.rarity}`.trim(), caught: row.caught, total: row.total });
+  }
+  out.anime.sort(order);
+  out.rarity.sort(order);
+  return out;
 }
 
 export interface CollectionExportRow {
