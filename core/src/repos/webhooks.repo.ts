@@ -125,13 +125,14 @@ export async function enqueueDelivery(q: Queryable, webhookId: string, event: st
 /**
  * Claims up to `limit` due deliveries for `leaseSeconds` (SKIP LOCKED: several senders never take the same
  * one) and counts the attempt. A sender that dies leaves the lease to run out; then the delivery is due again.
+ * A webhook the admin turned off keeps its queue until it is turned on again.
  */
 export async function claimDueDeliveries(q: Queryable, limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
   const r = await q.query(
     `WITH due AS (
-       SELECT id FROM webhook_deliveries
-        WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
-        ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.enabled
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until <= now())
+        ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED)
      UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
        FROM due, webhooks w WHERE d.id = due.id AND w.id = d.webhook_id
      RETURNING d.*, w.url, w.secret, w.allow_private`,

@@ -192,8 +192,15 @@ describe('webhooks', () => {
     expect(JSON.parse(received[0]!.body).event).toBe('ping');
     await admin.json('PATCH', `/api/v1/admin/webhooks/${webhook.id}`, { enabled: false });
     await addCharacter(s.db, { name: 'Not Sent' });
+    // a redelivery queued while it is off waits for it to be on again
+    const [ping] = await deliveries(webhook.id);
+    await s.db.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE id = $1`, [ping.id]);
+    expect((await admin.call('POST', `/api/v1/admin/webhooks/deliveries/${ping.id}/redeliver`)).status).toBe(202);
     await new Promise((r) => setTimeout(r, 400));
     expect(received).toHaveLength(1);
+    await admin.json('PATCH', `/api/v1/admin/webhooks/${webhook.id}`, { enabled: true });
+    await until(async () => received.length === 2);
+    expect(JSON.parse(received[1]!.body).event).toBe('ping');
     expect((await admin.call('DELETE', `/api/v1/admin/webhooks/${webhook.id}`)).status).toBe(204);
     expect((await admin.call('GET', `/api/v1/admin/webhooks/${webhook.id}/deliveries`)).status).toBe(404);
   });
