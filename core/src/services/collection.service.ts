@@ -100,6 +100,7 @@ export function createCollectionService(deps: { db: Db }) {
       const byCharacterId = new Map((await repo.charactersById(db, ids)).map((c) => [c.id, c]));
       const match = await matcher(db, items.map((i) => ({ id: i.source_id ? i.source_id.replace(/^[#0]+(?=\d)/, '') : null, name: i.name ?? '' })));
       const chosen: string[] = [];
+      const taken = new Set<string>();
       const caughtAt: (string | null)[] = [];
       const unknown: string[] = [];
       for (const i of items) {
@@ -110,7 +111,8 @@ export function createCollectionService(deps: { db: Db }) {
           const m = match({ id: i.source_id ? i.source_id.replace(/^[#0]+(?=\d)/, '') : null, name: i.name, anime: i.anime ?? null });
           if ('character' in m) id = m.character.id;
         }
-        if (id && !chosen.includes(id)) {
+        if (id && !taken.has(id)) {
+          taken.add(id);
           chosen.push(id);
           caughtAt.push(i.caught_at && !Number.isNaN(Date.parse(i.caught_at)) ? new Date(i.caught_at).toISOString() : null);
         } else if (!id && unknown.length < 100) unknown.push([i.character_id, i.name, i.anime].filter(Boolean).join(' · ') || '(empty row)');
