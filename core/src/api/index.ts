@@ -11,3 +11,5 @@ export * from './settings.js';
 export * from './image-url.js';
 export * from './bot.js';
 export * from './telegram.js';
+export * from './visitors.js';
+export * from './webhooks.js';
