@@ -15,6 +15,7 @@ import type { Db } from '@waifudex/core/db/database';
 import { createAuthService } from '@waifudex/core/services/auth.service';
 import { buildApp } from './app.js';
 import { createFeatureRouters, type Features } from './features.js';
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import { routesOf, concrete } from './testing/route-walk.js';
 import { signUp, type Client } from './testing/visitor-client.js';
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
     return d;
   };
   const config = loadConfig({ DATA_DIR: tmp('data'), IMAGES_DIR: tmp('images'), REGISTRATION: 'open' });
-  features = await createFeatureRouters({ config, db, logger: testLogger });
+  features = await createFeatureRouters({ config, db, logger: testLogger, images: createLocalImageStore(config.imagesDir) });
   app = buildApp({ db, logger: testLogger, imagesDir: config.imagesDir, webDir: null, version: 'test', auth: createAuthService({ db }), registration: 'open', routers: features.routers, requestLogging: false });
   server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
