@@ -92,7 +92,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
   async function ingestImage(input: IngestInput): Promise<IngestOutcome> {
     const channelId = input.channel?.id ?? null;
     const parsed = parse(input.caption, input.channel, input.entities);
-    const reason = input.allowNonCharacter ? null : nonCharacterReason(parsed);
+    const reason = input.allowNonCharacter ? null : nonCharacterReason(parsed, input.caption);
     if (reason) throw new NotCharacterPostError(reason);
     if (channelId && input.messageId != null) {
       const seen = await findArtworkByMessage(deps.db, channelId, input.messageId);

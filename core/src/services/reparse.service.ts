@@ -80,7 +80,7 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
         template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channel_id),
       });
       if (parsed.needsReview) result.needsReview++;
-      const notCharacter = nonCharacterReason(parsed) !== null;
+      const notCharacter = nonCharacterReason(parsed, row.raw_caption) !== null;
       if (o.dryRun) {
         if (notCharacter) result.hiddenNotCharacter++;
         continue;

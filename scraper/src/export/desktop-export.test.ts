@@ -154,7 +154,7 @@ describe.skipIf(!available)('Telegram Desktop export import', () => {
     const stored = (await env.db.query('SELECT count(*)::int AS n FROM artworks WHERE channel_id = $1', [channel.id])).rows[0].n;
     const dup = result.counts.skipped.duplicate_image ?? 0;
     // bot event messages and legends among the cases carry a picture but are not characters
-    const notCharacters = exp.messages.filter((m) => m.media.kind !== 'skip' && nonCharacterReason(m.text.trim() ? env.ingest.parse(m.text, channel, m.entities) : null));
+    const notCharacters = exp.messages.filter((m) => m.media.kind !== 'skip' && nonCharacterReason(m.text.trim() ? env.ingest.parse(m.text, channel, m.entities) : null, m.text));
     const notCharacterSkips = (result.counts.skipped.bot_event ?? 0) + (result.counts.skipped.not_character ?? 0);
     expect(notCharacterSkips).toBe(notCharacters.length);
     expect(stored + dup + notCharacterSkips).toBe(photoMessages);

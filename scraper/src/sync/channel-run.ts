@@ -379,7 +379,7 @@ async function processBatch(
     }
     const caption = captionOf(m);
     const parsed = caption.text.trim() ? deps.ingest.parse(caption.text, channel, caption.entities) : null;
-    const notCharacter = nonCharacterReason(parsed);
+    const notCharacter = nonCharacterReason(parsed, caption.text);
     if (notCharacter) {
       // Spawn messages and legends are not characters: nothing to download (the ingest applies the same rule).
       ctx.counts.skipped[notCharacter] = (ctx.counts.skipped[notCharacter] ?? 0) + 1;
