@@ -73,14 +73,14 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     fs.writeFileSync(`${file}.partial-${DEAD_PID}`, 'half an archive of a killed backup');
     const b = await cli(['backup', '--out', file], from);
     expect(b.code, b.stderr).toBe(0);
-    expect(JSON.parse(b.stdout.toString())).toMatchObject({ archive: file, characters: 4, artworks: 4, files: 8, missingFiles: 0 });
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({ archive: file, characters: 4, artworks: 4, files: 16, missingFiles: 0 });
     expect(fs.readdirSync(work).filter((f) => f.startsWith('gallery.tar.gz'))).toEqual(['gallery.tar.gz']);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
     fs.mkdirSync(path.join(into.IMAGES_DIR!, `.restore-${DEAD_PID}-abcd`, 'images'), { recursive: true });
     const r = await cli(['restore', file], into);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({ characters: 4, artworks: 4, files: 8 });
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ characters: 4, artworks: 4, files: 16 });
     expect(fs.readdirSync(into.IMAGES_DIR!).sort()).toEqual(['originals', 'thumbs']);
 
     const again = await cli(['restore', file], into);
@@ -92,7 +92,7 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     const b = await cli(['backup', '--out', '-'], from);
     expect(b.code, b.stderr).toBe(0);
     expect([...b.stdout.subarray(0, 2)]).toEqual([0x1f, 0x8b]); // nothing but the gzip stream
-    expect(b.stderr).toMatch(/backup: 4 characters, 4 artworks, 8 files/);
+    expect(b.stderr).toMatch(/backup: 4 characters, 4 artworks, 16 files/);
     const r = await cli(['restore', '-'], intoToo, b.stdout);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ restored: '-', characters: 4 });
@@ -122,6 +122,6 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     const b = await cli(['backup', '--out', file], from);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/^warning: 1 files the gallery references were not in IMAGES_DIR \(first: thumbs\//m);
-    expect(JSON.parse(b.stdout.toString())).toMatchObject({ files: 7, missingFiles: 1 });
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({ files: 15, missingFiles: 1 });
   }, 120_000);
 });
