@@ -1,11 +1,13 @@
 /**
  * The real server with its images in an S3 bucket (s3rver): an admin upload shows in the gallery with
- * thumbnails served by redirect to a signed URL (or proxied), and a delete removes every object.
+ * thumbnails served by redirect to a signed URL (or proxied), and a delete (to the trash, then purged)
+ * removes every object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
@@ -16,6 +18,7 @@ import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
 
 let s3: S3TestServer;
 let store: ImageStore;
+let trash: TrashService;
 let redirect: TestServer;
 let proxy: TestServer;
 
@@ -37,7 +40,10 @@ beforeAll(async () => {
   [redirect, proxy] = await Promise.all([
     startTestServer({
       app: { images: store, imageServe: 'redirect', imageOrigins: [origin] },
-      routers: ({ db }) => [adminCharacterRoutes({ db, images: store, requireAdmin, ingest: createIngestService({ db, images: store, logger: testLogger }) })],
+      routers: ({ db }) => {
+        trash = createTrashService({ db, images: store, retentionDays: 30 });
+        return [adminCharacterRoutes({ db, images: store, requireAdmin, trash, ingest: createIngestService({ db, images: store, logger: testLogger }) })];
+      },
     }),
     startTestServer({ app: { images: store, imageServe: 'proxy' } }),
   ]);
@@ -77,9 +83,14 @@ describe('images in S3 through the server', () => {
     expect(csp).toMatch(new RegExp(`img-src [^;]*${s3.endpoint.replace(/[.:/]/g, '\\$&')}`));
 
     const del = await fetch(`${redirect.url}/api/v1/admin/characters/${id}`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf } });
-    expect(del.status).toBe(204);
-    expect(await objectKeys()).toEqual([]);
+    expect(del.status).toBe(200);
+    expect(await del.json()).toMatchObject({ id, name: 'Bucket Girl' });
     expect((await fetch(`${redirect.url}/api/v1/characters/${id}`)).status).toBe(404);
+    expect(await objectKeys()).toHaveLength(4); // in the trash: kept for undo
+    expect(await trash.purge(new Date(Date.now() + 29 * 86_400_000))).toMatchObject({ characters: 0, files: 0 });
+    expect(await objectKeys()).toHaveLength(4);
+    expect(await trash.purge(new Date(Date.now() + 31 * 86_400_000))).toEqual({ characters: 1, artworks: 1, files: 4 });
+    expect(await objectKeys()).toEqual([]);
   });
 
   it('S3_SERVE=proxy streams objects with year-long cache headers and answers a revalidation with 304', async () => {

@@ -174,6 +174,9 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
   }, 60_000);
 
   it('"sync now" asked on B is picked up by the one worker', async () => {
+    // the route refuses a sync that cannot run (409): give it a session and a Telegram channel to sync
+    await db.query(`INSERT INTO telegram_session (id, encrypted, status) VALUES (1, 'not-a-real-session', 'ok') ON CONFLICT (id) DO NOTHING`);
+    await db.query(`INSERT INTO channels (title, username, source) VALUES ('Replica channel', 'replica_channel', 'telegram')`);
     const s = await login(urlB);
     const res = await fetch(`${urlB}/api/v1/admin/sync`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBeLessThan(300);
@@ -183,6 +186,7 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
       return r.rows[0]?.finished_at ? r.rows[0] : null;
     }, 30_000, worker);
     expect(done.picked_at).not.toBeNull();
+    expect(done.error).toBeTruthy();
     expect(worker!.child.exitCode).toBeNull();
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Queryable } from '../db/database.js';
+import { thumbKey } from '../storage/image-keys.js';
 
 /**
  * Tables whose rows are not part of a backup: the migration log (the restore runs the migrations
@@ -148,10 +149,13 @@ export async function listAppliedMigrations(q: Queryable): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
-/** Stored files referenced by artworks (originals and thumbnails), in this snapshot. */
+/** Store keys referenced by artworks in this snapshot (originals, thumb_path, every srcset width), sorted. */
 export async function listStoredFiles(q: Queryable): Promise<string[]> {
-  const r = await q.query<{ p: string }>('SELECT file_path AS p FROM artworks UNION SELECT thumb_path FROM artworks ORDER BY 1');
-  return r.rows.map((x) => x.p);
+  const r = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
+  );
+  const keys = new Set(r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]));
+  return [...keys].sort();
 }
 
 /** How much gallery an install holds (0 everywhere = empty); zero when the tables do not exist yet. */

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { BadArchiveError, MANIFEST_ENTRY, STORED_PATH, backupManifestSchema, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
+import { BadArchiveError, MANIFEST_ENTRY, backupManifestSchema, isStoredPath, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 const TABLE_ENTRY = /^db\/[a-z_][a-z0-9_]{0,62}\.tsv$/;
@@ -42,7 +42,7 @@ export async function stageArchive(input: Readable, stageDir: string): Promise<S
         continue;
       }
       if (manifestText !== null) throw new BadArchiveError(`entry "${name}" after the manifest`);
-      if (!TABLE_ENTRY.test(name) && !(name.startsWith('images/') && STORED_PATH.test(name.slice(7)))) {
+      if (!TABLE_ENTRY.test(name) && !(name.startsWith('images/') && isStoredPath(name.slice(7)))) {
         throw new BadArchiveError(`unexpected entry "${name}"`);
       }
       const file = path.join(stageDir, name);

@@ -1,10 +1,11 @@
 /**
  * The layout of a backup archive (a tar, gzipped or not):
  *   db/<table>.tsv        COPY text format of one table, columns as listed in the manifest
- *   images/<stored path>  originals/…, thumbs/… exactly as under IMAGES_DIR
+ *   images/<store key>    originals/…, thumbs/… (every srcset width), the keys of the image store
  *   manifest.json         written last, so a truncated archive has none and is refused
  */
 import { z } from 'zod';
+import { isImageKey } from '../storage/image-keys.js';
 
 export const MANIFEST_ENTRY = 'manifest.json';
 export const BACKUP_FORMAT = 'waifudex-backup';
@@ -13,8 +14,8 @@ export const BACKUP_FORMAT_VERSION = 1;
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const tableName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 
-/** Stored paths are content-addressed: `originals/ab/<sha256>.<ext>` or `thumbs/ab/<sha256>.webp`. */
-export const STORED_PATH = /^(originals|thumbs)\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]{2,5}$/;
+/** Store keys are content-addressed (`originals/ab/<sha256>.<ext>`, `thumbs/ab/<sha256>[-<width>].webp`): the store's own rule. */
+export const isStoredPath = isImageKey;
 
 export const backupManifestSchema = z.object({
   format: z.literal(BACKUP_FORMAT),
@@ -33,8 +34,8 @@ export const backupManifestSchema = z.object({
       sha256,
     }),
   ),
-  files: z.array(z.object({ path: z.string().regex(STORED_PATH), bytes: z.number().int().min(0), sha256 })),
-  /** Files that rows referenced but that were gone from IMAGES_DIR when the backup read them. */
+  files: z.array(z.object({ path: z.string().refine(isStoredPath, 'not an image key'), bytes: z.number().int().min(0), sha256 })),
+  /** Keys that rows referenced but that were gone from the image store when the backup read them. */
   missingFiles: z.array(z.string()),
   counts: z.object({ characters: z.number().int(), artworks: z.number().int(), channels: z.number().int() }),
 });

@@ -1,7 +1,8 @@
 /**
  * Backup → wipe → restore gives back the same gallery: row counts of every table, stored files by
- * sha256, a text search and a reverse image search. Also: an older archive into a newer schema, a
- * non-empty install refused, and damaged archives refused with nothing changed.
+ * sha256 (originals and every srcset thumbnail), a text search and a reverse image search, in a local
+ * folder and in an S3 bucket. Also: an older archive into a newer schema, a non-empty install refused,
+ * and damaged archives refused with nothing changed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import crypto from 'node:crypto';
@@ -23,6 +24,9 @@ import { createImageSearchService } from './image-search.service.js';
 import { createBackup } from './backup.service.js';
 import { restoreBackup } from './restore.service.js';
 import type { BackupManifest } from './backup-manifest.js';
+import { thumbKey, type ImageStore } from './image-store.js';
+import { startS3TestServer, type S3TestServer } from '../testing/s3-test-server.js';
+import { createS3ImageStore } from '../storage/s3-image-store.js';
 
 const GALLERY = path.resolve(import.meta.dirname, '../../../../shared/images/gallery');
 const ready = fs.existsSync(GALLERY);
@@ -50,6 +54,23 @@ function filesBySha(dir: string): Array<[string, string]> {
     }
   };
   if (fs.existsSync(dir)) walk(dir);
+  return out.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/** Every store key the artworks reference (original, thumb_path, each srcset width), sorted. */
+async function storedKeys(db: Db): Promise<string[]> {
+  const r = await db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
+  );
+  return [...new Set(r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]))].sort();
+}
+
+/** Objects in a store by sha256 of their bytes (keys sorted). */
+async function objectsBySha(store: ImageStore): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const top of ['originals/', 'thumbs/']) {
+    for await (const o of store.list(top)) out.push([o.key, crypto.createHash('sha256').update((await store.get(o.key))!).digest('hex')]);
+  }
   return out.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
@@ -135,7 +156,13 @@ describe.skipIf(!ready)('backup and restore', () => {
   test('backup → wipe → restore gives back the same gallery', async () => {
     const manifest = await backupTo(db, imagesDir, archive);
     expect(manifest.counts).toMatchObject({ artworks: 10, channels: 1 });
-    expect(manifest.files).toHaveLength(20); // originals + thumbnails
+    // every key of every artwork: the original and each srcset width (thumb_path is one of them)
+    const keys = await storedKeys(db);
+    const widths = (await db.query<{ n: number }>('SELECT sum(cardinality(thumb_widths))::int AS n FROM artworks')).rows[0]!.n;
+    expect(widths).toBeGreaterThan(10); // at least one thumbnail each, several for most (small art gets fewer)
+    expect(keys).toHaveLength(10 + widths);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(keys);
+    expect(filesBySha(imagesDir).map(([p]) => p)).toEqual(keys);
     expect(manifest.migrations).toEqual(await listAppliedMigrations(db));
     expect(manifest.tables.map((t) => t.name)).not.toContain('sessions');
 
@@ -219,16 +246,20 @@ describe.skipIf(!ready)('backup and restore', () => {
       await writer;
       const m = manifests.at(-1)!;
       expect(m.missingFiles).toEqual([]);
-      expect(m.files).toHaveLength(m.counts.artworks * 2);
       await restoreFrom(target, targetImages, file);
-      const rows = await target.query<{ file_path: string; thumb_path: string; sha256: string }>('SELECT file_path, thumb_path, sha256 FROM artworks');
+      expect(m.files.map((f) => f.path).sort()).toEqual(await storedKeys(target));
+      const rows = await target.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+        'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
+      );
       expect(rows.rows).toHaveLength(m.counts.artworks);
       for (const r of rows.rows) {
         const bytes = fs.readFileSync(path.join(targetImages, r.file_path));
         expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
         expect(fs.existsSync(path.join(targetImages, r.thumb_path))).toBe(true);
+        expect(r.thumb_widths.length).toBeGreaterThan(0);
+        for (const w of r.thumb_widths) expect(fs.existsSync(path.join(targetImages, thumbKey(r.sha256, w)))).toBe(true);
       }
-      expect(filesBySha(targetImages)).toHaveLength(rows.rows.length * 2);
+      expect(filesBySha(targetImages).map(([p]) => p)).toEqual(await storedKeys(target));
     } finally {
       await Promise.all([busy.close(), target.close()]);
       fs.rmSync(busyImages, { recursive: true, force: true });
@@ -289,6 +320,97 @@ describe.skipIf(!ready)('backup and restore', () => {
     } finally {
       await empty.close();
       fs.rmSync(emptyImages, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!ready)('backup and restore with the images in S3', () => {
+  let s3: S3TestServer;
+  let db: Db;
+  let store: ImageStore;
+  const work = tmp('wdx-backup-s3-');
+  const fresh = (name: string) => createS3ImageStore(s3.config(`${name}-${crypto.randomBytes(3).toString('hex')}`));
+  const stagingLeft = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`waifudex-restore-${process.pid}-`));
+
+  beforeAll(async () => {
+    [db, s3] = await Promise.all([createTestDb(), startS3TestServer()]);
+    store = fresh('source');
+    const ingest = createIngestService({ db, images: store, logger: testLogger });
+    for (const p of pictures(4)) await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption });
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.close();
+    await s3?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('backup reads the bucket; restore writes every object back through the store, byte for byte', async () => {
+    const file = path.join(work, 's3.tar.gz');
+    const manifest = await createBackup({ db, images: store, logger: testLogger, out: fs.createWriteStream(file), gzip: true });
+    const keys = await storedKeys(db);
+    expect(keys.length).toBeGreaterThan(4 * 2); // originals and their srcset widths
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(keys);
+    expect(manifest.missingFiles).toEqual([]);
+    const source = await objectsBySha(store);
+    expect(source.map(([k]) => k)).toEqual(keys);
+    expect(manifest.files.map((f) => [f.path, f.sha256]).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(source);
+
+    const target = await createTestDb();
+    const into = fresh('target');
+    try {
+      await restoreBackup({ db: target, images: into, logger: testLogger, input: fs.createReadStream(file) });
+      expect(await objectsBySha(into)).toEqual(source);
+      expect(await storedKeys(target)).toEqual(keys);
+      expect(stagingLeft()).toEqual([]);
+      // what a visitor sees: the restored bucket serves a reverse image search like the source
+      const pic = pictures(4)[2]!;
+      const [a, b] = await Promise.all(
+        [
+          { d: db, s: store },
+          { d: target, s: into },
+        ].map(async ({ d, s }) => {
+          const search = createImageSearchService({ db: d, images: s, logger: testLogger, pollMs: 0, backgroundReindex: false });
+          await search.start();
+          try {
+            const r = await search.search(fs.readFileSync(pic.file));
+            return r.matches.slice(0, 3).map((m) => [m.artwork.id, m.character.name]);
+          } finally {
+            search.stop();
+          }
+        }),
+      );
+      expect(b).toEqual(a);
+      expect(a!.length).toBeGreaterThan(0);
+    } finally {
+      await target.close();
+      await into.close?.();
+    }
+  }, 120_000);
+
+  test('a restore whose table copy fails takes the objects it wrote out of the bucket again', async () => {
+    const file = path.join(work, 's3-plain.tar');
+    await createBackup({ db, images: store, logger: testLogger, out: fs.createWriteStream(file), gzip: false });
+    const entries = await untar(fs.readFileSync(file));
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as BackupManifest;
+    const broken = Buffer.concat([entries.get('db/artworks.tsv')!, Buffer.from('not-a-number\tx\n')]);
+    entries.set('db/artworks.tsv', broken);
+    Object.assign(manifest.tables.find((t) => t.name === 'artworks')!, { bytes: broken.length, sha256: crypto.createHash('sha256').update(broken).digest('hex') });
+    entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    const unfit = path.join(work, 'unfit.tar');
+    fs.writeFileSync(unfit, await tarOf([...entries].map(([name, body]) => ({ name, body }))));
+
+    const target = await createTestDb();
+    const into = fresh('failed');
+    try {
+      const err = await restoreBackup({ db: target, images: into, logger: testLogger, input: fs.createReadStream(unfit) }).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/restoring table artworks failed: .*nothing was changed/);
+      expect(await objectsBySha(into)).toEqual([]);
+      expect((await rowCounts(target)).artworks).toBe(0);
+      expect(stagingLeft()).toEqual([]);
+    } finally {
+      await target.close();
+      await into.close?.();
     }
   }, 120_000);
 });

@@ -1,9 +1,10 @@
 /**
  * `npm run backup`: one consistent archive of a gallery. Every table is read inside one REPEATABLE READ
  * snapshot (COPY … TO STDOUT; no pg_dump needed, the embedded PostgreSQL ships none), the stored files
- * are the ones that snapshot's artworks reference, and the manifest records versions, counts and the
- * sha256 of every entry. Files are content-addressed and never rewritten, so reading them after the
- * snapshot's transaction ends is still consistent (a file deleted meanwhile is listed as missing).
+ * are the keys that snapshot's artworks reference (original, thumbnail, every srcset width), read through
+ * the image store (a local folder or S3), and the manifest records versions, counts and the sha256 of
+ * every entry. Files are content-addressed and never rewritten, so reading them after the snapshot's
+ * transaction ends is still consistent (a file deleted meanwhile is listed as missing).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -27,12 +28,15 @@ import {
   listStoredFiles,
 } from '../repos/backup.repo.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_ENTRY, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
-import { resolveInside } from '../storage/local-image-store.js';
 import { isProcessAlive } from '../process-alive.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 export interface BackupOptions {
   db: Db;
-  imagesDir: string;
+  /** Where the files are read from; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   /** Where the archive goes (a file stream, stdout). */
   out: Writable;
@@ -50,6 +54,7 @@ interface StagedTable {
 
 /** Writes the archive to opts.out; returns its manifest. */
 export async function createBackup(opts: BackupOptions): Promise<BackupManifest> {
+  const store = imageStoreOf(opts);
   await removeDeadScratch();
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), `waifudex-backup-${process.pid}-`));
   try {
@@ -62,11 +67,11 @@ export async function createBackup(opts: BackupOptions): Promise<BackupManifest>
     const missingFiles: string[] = [];
     for (const t of snap.tables) await addEntry(pack, tableEntry(t.name), fs.createReadStream(t.file), t.bytes);
     for (const rel of snap.files) {
-      const entry = await addStoredFile(pack, opts.imagesDir, rel);
+      const entry = await addStoredFile(pack, store, rel);
       if (entry) files.push(entry);
       else missingFiles.push(rel);
     }
-    if (missingFiles.length) opts.logger.warn({ missing: missingFiles.length, first: missingFiles[0] }, 'backup: files referenced by the gallery are missing from IMAGES_DIR');
+    if (missingFiles.length) opts.logger.warn({ missing: missingFiles.length, first: missingFiles[0] }, 'backup: files referenced by the gallery are missing from the image store');
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
@@ -135,31 +140,23 @@ async function dumpSnapshot(db: Db, scratch: string) {
   }
 }
 
-/** Adds one stored file (hashing it on the way); null when it is not there. */
-async function addStoredFile(pack: tar.Pack, imagesDir: string, rel: string): Promise<BackupManifest['files'][number] | null> {
-  let handle: fsp.FileHandle;
+/** Adds one stored file (hashing it on the way); null when the store does not have it. */
+async function addStoredFile(pack: tar.Pack, store: ImageStore, key: string): Promise<BackupManifest['files'][number] | null> {
+  const obj = await store.open(key);
+  if (!obj) return null;
+  const hash = crypto.createHash('sha256');
+  const hashing = async function* () {
+    for await (const chunk of obj.body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  };
   try {
-    handle = await fsp.open(resolveInside(imagesDir, rel), 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  try {
-    // size and bytes from the same open file: a concurrent delete cannot change what is read
-    const { size } = await handle.stat();
-    const hash = crypto.createHash('sha256');
-    const src = handle.createReadStream({ autoClose: false });
-    const hashing = async function* () {
-      for await (const chunk of src as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        yield chunk;
-      }
-    };
-    await addEntry(pack, fileEntry(rel), hashing(), size);
-    return { path: rel, bytes: size, sha256: hash.digest('hex') };
+    await addEntry(pack, fileEntry(key), hashing(), obj.size);
   } finally {
-    await handle.close();
+    obj.body.destroy();
   }
+  return { path: key, bytes: obj.size, sha256: hash.digest('hex') };
 }
 
 /** Writes one tar entry of a known size from a byte source, honouring back-pressure. */

@@ -7,6 +7,7 @@ import { createTestDb, testLogger } from '../testing/test-db.js';
 import { generateDemoImage } from '../images/demo-images.js';
 import { createIngestService } from './ingest.service.js';
 import { sweepOrphanFiles } from './image-orphans.service.js';
+import { thumbKey } from './image-store.js';
 
 let db: Db;
 let imagesDir: string;
@@ -38,13 +39,16 @@ describe('orphan file sweep', () => {
       await expect(broken.ingestImage({ bytes: await generateDemoImage(10 + i, `Lost ${i}`), caption: `Name: Lost ${i}` })).rejects.toThrow('commit failed');
     }
     expect((await db.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n).toBe(1);
-    expect(files()).toHaveLength(8); // 4 originals + 4 thumbnails were written before the transactions
-    const stored = (await db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE id = $1', [kept.artworkId])).rows
-      .flatMap((r) => [r.file_path, r.thumb_path]).sort();
+    expect(files()).toHaveLength(16); // 4 originals + 4 × 3 srcset thumbnails were written before the transactions
+    const stored = (await db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+      'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE id = $1',
+      [kept.artworkId],
+    )).rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]).sort();
+    expect(stored).toHaveLength(4);
 
     // a fresh file may belong to an ingest whose transaction has not committed yet: untouched
     expect(await sweepOrphanFiles(db, imagesDir)).toEqual({ tempFiles: 0, orphans: 0 });
-    expect(files()).toHaveLength(8);
+    expect(files()).toHaveLength(16);
 
     age(20);
     // and a temp file of a process that died mid-write
@@ -52,7 +56,7 @@ describe('orphan file sweep', () => {
     fs.writeFileSync(deadTemp, 'half a picture');
     const old = new Date(Date.now() - 20 * 60_000);
     fs.utimesSync(deadTemp, old, old);
-    expect(await sweepOrphanFiles(db, imagesDir)).toEqual({ tempFiles: 1, orphans: 6 });
+    expect(await sweepOrphanFiles(db, imagesDir)).toEqual({ tempFiles: 1, orphans: 12 });
     expect(files()).toEqual(stored);
     // nothing left to do the next time
     expect(await sweepOrphanFiles(db, imagesDir)).toEqual({ tempFiles: 0, orphans: 0 });

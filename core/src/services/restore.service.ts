@@ -1,14 +1,16 @@
 /**
  * `npm run restore ARCHIVE`: brings a backup into an empty install. Order, so that a failure at any step
- * leaves the install as it was: stage and verify the whole archive (inside IMAGES_DIR, so that moving a
- * file into place is an atomic rename) → refuse a non-empty gallery unless forced → migrate the schema to
- * the archive's level → move the files into place → copy every table in one transaction (sequences
- * reset) → migrate up to this version. A failed copy removes the files it had placed; a crash between the
- * two leaves only unreferenced content-addressed files, which the orphan sweep removes.
+ * leaves the install as it was: stage and verify the whole archive → refuse a non-empty gallery unless
+ * forced → migrate the schema to the archive's level → write the files through the image store (a local
+ * folder: temp file + rename each; S3: one PUT each, so no reader sees half a file) → copy every table in
+ * one transaction (sequences reset) → migrate up to this version. A failure after the first file removes
+ * the files it had written; a crash in between leaves only unreferenced content-addressed files, which
+ * the orphan sweep removes.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db } from '../db/database.js';
@@ -19,15 +21,22 @@ import { BadArchiveError, fileEntry, tableEntry, type BackupManifest } from './b
 import { stageArchive, type StagedArchive } from './backup-archive.js';
 import { resolveInside } from '../storage/local-image-store.js';
 import { isProcessAlive } from '../process-alive.js';
+import { contentTypeOf, type ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 export interface RestoreOptions {
   db: Db;
-  imagesDir: string;
+  /** Where the files go; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   input: Readable;
   /** Replace a gallery that is already there. */
   force?: boolean;
 }
+
+/** Files written to a bucket at once (each is one PUT). */
+const PUT_CONCURRENCY = 8;
 
 export interface RestoreSummary {
   createdAt: string;
@@ -44,9 +53,11 @@ const userError = (message: string) => Object.assign(new Error(message), { userF
 /** Restores the archive read from opts.input; throws a one-line error and changes nothing when it cannot. */
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummary> {
   const { db, logger } = opts;
-  await fsp.mkdir(opts.imagesDir, { recursive: true });
-  await removeDeadStaging(opts.imagesDir);
-  const stageDir = path.join(opts.imagesDir, `.restore-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const store = imageStoreOf(opts);
+  const stage = stagingOf(store);
+  await fsp.mkdir(stage.root, { recursive: true });
+  await removeDeadStaging(stage);
+  const stageDir = path.join(stage.root, `${stage.prefix}${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   await fsp.mkdir(stageDir);
   try {
     const staged = await stageArchive(opts.input, stageDir);
@@ -59,17 +70,18 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
       throw userError(`this install already holds a gallery (${before.characters} characters, ${before.artworks} artworks): restore into an empty install, or add --force to replace it; nothing was changed`);
     }
     await migrateTo(db, logger, manifest.migrations);
-    const placed = await placeFiles(opts.imagesDir, staged);
+    const placed: string[] = [];
     let rows: number;
     try {
+      await placeFiles(store, staged, placed);
       rows = await copyTables(db, staged, opts.force ?? false);
     } catch (err) {
-      await unplace(placed);
+      await unplace(store, placed);
       await migrate(db, logger, 'up').catch(() => undefined); // back to this version's schema
       throw err;
     }
     const after = await migrate(db, logger, 'up');
-    logger.info({ tables: manifest.tables.length, rows, files: manifest.files.length, migrated: after.length }, 'backup restored');
+    logger.info({ tables: manifest.tables.length, rows, files: manifest.files.length, migrated: after.length, store: store.location }, 'backup restored');
     return {
       createdAt: manifest.createdAt,
       appVersion: manifest.appVersion,
@@ -84,11 +96,16 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
   }
 }
 
+/** Where the archive is unpacked: inside a local store's folder (same disk, no second copy elsewhere), else the system temp folder. */
+function stagingOf(store: ImageStore): { root: string; prefix: string } {
+  return store.localDir ? { root: store.localDir, prefix: '.restore-' } : { root: os.tmpdir(), prefix: 'waifudex-restore-' };
+}
+
 /** Staging folders of restores that were killed (their process is gone). */
-async function removeDeadStaging(imagesDir: string): Promise<void> {
-  for (const name of await fsp.readdir(imagesDir)) {
-    const m = /^\.restore-(\d+)-[0-9a-f]+$/.exec(name);
-    if (m && !isProcessAlive(Number(m[1]))) await fsp.rm(path.join(imagesDir, name), { recursive: true, force: true });
+async function removeDeadStaging(stage: { root: string; prefix: string }): Promise<void> {
+  for (const name of await fsp.readdir(stage.root)) {
+    const m = name.startsWith(stage.prefix) ? /^(\d+)-[0-9a-f]+$/.exec(name.slice(stage.prefix.length)) : null;
+    if (m && !isProcessAlive(Number(m[1]))) await fsp.rm(path.join(stage.root, name), { recursive: true, force: true });
   }
 }
 
@@ -111,38 +128,37 @@ async function migrateTo(db: Db, logger: Logger, target: string[]): Promise<void
   else if (applied.length > target.length) await migrate(db, logger, 'down', applied.length - target.length);
 }
 
-/** Moves the staged files into IMAGES_DIR (atomic renames); returns the ones that were not there. */
-async function placeFiles(imagesDir: string, staged: StagedArchive): Promise<string[]> {
-  const placed: string[] = [];
-  for (const f of staged.manifest.files) {
-    const target = resolveInside(imagesDir, f.path);
-    const existing = await sha256OfFile(target);
-    if (existing === f.sha256) continue; // same name and bytes: content-addressed, keep it
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    await fsp.rename(staged.entries.get(fileEntry(f.path))!.file, target);
-    if (existing === null) placed.push(target);
-  }
-  return placed;
+/** Writes the staged files through the store; `placed` collects the keys that were not there before. */
+async function placeFiles(store: ImageStore, staged: StagedArchive, placed: string[]): Promise<void> {
+  const queue = [...staged.manifest.files];
+  const worker = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      const existing = await store.get(f.path);
+      if (existing && sha256(existing) === f.sha256) continue; // same key and bytes: content-addressed, keep it
+      if (existing) await store.remove([f.path]); // damaged copy: put() keeps what is there
+      const bytes = await fsp.readFile(staged.entries.get(fileEntry(f.path))!.file);
+      await store.put(f.path, bytes, contentTypeOf(f.path));
+      if (!existing) placed.push(f.path);
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: store.kind === 'local' ? 1 : PUT_CONCURRENCY }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
-/** Takes placed files away again, with the shard folders that are left empty. */
-async function unplace(files: string[]): Promise<void> {
-  await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
+/** Takes written files away again; in a local folder also the shard folders that are left empty. */
+async function unplace(store: ImageStore, keys: string[]): Promise<void> {
+  if (!keys.length) return;
+  await store.remove(keys);
+  const root = store.localDir;
+  if (!root) return;
+  const files = keys.map((k) => resolveInside(root, k));
   const dirs = new Set(files.flatMap((f) => [path.dirname(f), path.dirname(path.dirname(f))]));
   // deepest first; rmdir refuses a folder that still holds anything
   for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsp.rmdir(d).catch(() => undefined);
 }
 
-async function sha256OfFile(file: string): Promise<string | null> {
-  const hash = crypto.createHash('sha256');
-  try {
-    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return hash.digest('hex');
-}
+const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** Replaces every backed-up table's rows with the archive's, in one transaction; returns the row count. */
 async function copyTables(db: Db, staged: StagedArchive, force: boolean): Promise<number> {

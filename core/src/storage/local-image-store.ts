@@ -1,6 +1,5 @@
 /** Image store in a local folder (IMAGES_DIR): files written atomically (temp file + rename). */
 import fs from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { contentTypeOf, type ImageStore, type StoredObjectInfo } from '../services/image-store.js';
@@ -51,10 +50,20 @@ export function createLocalImageStore(dir: string): ImageStore {
       }
     },
     async open(key) {
-      const file = abs(key);
-      const st = await fs.stat(file).catch(() => null);
-      if (!st?.isFile()) return null;
-      return { body: createReadStream(file), size: st.size, contentType: contentTypeOf(key) };
+      // size and bytes from one open file: a concurrent delete cannot make them disagree
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(abs(key), 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      const st = await handle.stat().catch(() => null);
+      if (!st?.isFile()) {
+        await handle.close();
+        return null;
+      }
+      return { body: handle.createReadStream(), size: st.size, contentType: contentTypeOf(key) };
     },
     async remove(keys) {
       await Promise.all(keys.map((key) => fs.rm(abs(key), { force: true })));

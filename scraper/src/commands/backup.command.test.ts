@@ -1,7 +1,8 @@
 /**
  * The backup and restore commands as an operator runs them (the built CLI, a real database): an archive
  * to a file and through stdout/stdin, one-line refusals with exit code 1, and leftovers of killed runs
- * (half-written archive, staging folder) removed by the next run.
+ * (half-written archive, staging folder) removed by the next run; with IMAGES_STORE=s3://… the objects
+ * are read from one bucket prefix and restored into another.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -13,6 +14,9 @@ import { openDatabase, type Db } from '@waifudex/core/db/database';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createTestDatabase, testLogger } from '@waifudex/core/testing/test-db';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { startS3TestServer } from '@waifudex/core/testing/s3-test-server';
+import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const built = fs.existsSync(main);
@@ -73,14 +77,14 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     fs.writeFileSync(`${file}.partial-${DEAD_PID}`, 'half an archive of a killed backup');
     const b = await cli(['backup', '--out', file], from);
     expect(b.code, b.stderr).toBe(0);
-    expect(JSON.parse(b.stdout.toString())).toMatchObject({ archive: file, characters: 4, artworks: 4, files: 8, missingFiles: 0 });
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({ archive: file, characters: 4, artworks: 4, files: 16, missingFiles: 0 });
     expect(fs.readdirSync(work).filter((f) => f.startsWith('gallery.tar.gz'))).toEqual(['gallery.tar.gz']);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
     fs.mkdirSync(path.join(into.IMAGES_DIR!, `.restore-${DEAD_PID}-abcd`, 'images'), { recursive: true });
     const r = await cli(['restore', file], into);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({ characters: 4, artworks: 4, files: 8 });
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ characters: 4, artworks: 4, files: 16 });
     expect(fs.readdirSync(into.IMAGES_DIR!).sort()).toEqual(['originals', 'thumbs']);
 
     const again = await cli(['restore', file], into);
@@ -92,7 +96,7 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     const b = await cli(['backup', '--out', '-'], from);
     expect(b.code, b.stderr).toBe(0);
     expect([...b.stdout.subarray(0, 2)]).toEqual([0x1f, 0x8b]); // nothing but the gzip stream
-    expect(b.stderr).toMatch(/backup: 4 characters, 4 artworks, 8 files/);
+    expect(b.stderr).toMatch(/backup: 4 characters, 4 artworks, 16 files/);
     const r = await cli(['restore', '-'], intoToo, b.stdout);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ restored: '-', characters: 4 });
@@ -122,6 +126,47 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     const b = await cli(['backup', '--out', file], from);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/^warning: 1 files the gallery references were not in IMAGES_DIR \(first: thumbs\//m);
-    expect(JSON.parse(b.stdout.toString())).toMatchObject({ files: 7, missingFiles: 1 });
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({ files: 15, missingFiles: 1 });
+  }, 120_000);
+
+  it('IMAGES_STORE=s3://…: the backup reads the bucket and the restore writes into the configured one', async () => {
+    const s3 = await startS3TestServer();
+    const [a, b] = [await createTestDatabase(), await createTestDatabase()];
+    dbs.push(a, b);
+    const db = await openDatabase({ databaseUrl: a.url, dataDir: from.DATA_DIR!, logger: testLogger });
+    const source = createS3ImageStore(s3.config('cli-source'));
+    const target = createS3ImageStore(s3.config('cli-target'));
+    const keys = async (store: ImageStore) => {
+      const out: Array<[string, number]> = [];
+      for (const top of ['originals/', 'thumbs/']) for await (const o of store.list(top)) out.push([o.key, o.size]);
+      return out.sort((x, y) => x[0].localeCompare(y[0]));
+    };
+    const s3env = (prefix: string, url: string, name: string) => ({
+      ...env(name, url),
+      IMAGES_STORE: `s3://waifudex-test/${prefix}`,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    try {
+      const ingest = createIngestService({ db, images: source, logger: testLogger });
+      for (let i = 0; i < 2; i++) await ingest.ingestImage({ bytes: await generateDemoImage(20 + i, `s3 ${i}`), caption: `Name: Bucket ${i}\nAnime: Backups` });
+      const file = path.join(work, 's3.tar.gz');
+      const bk = await cli(['backup', '--out', file], s3env('cli-source', a.url, 's3-from'));
+      expect(bk.code, bk.stderr).toBe(0);
+      expect(JSON.parse(bk.stdout.toString())).toMatchObject({ artworks: 2, files: 8, missingFiles: 0 });
+      const r = await cli(['restore', file], s3env('cli-target', b.url, 's3-into'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.toString())).toMatchObject({ artworks: 2, files: 8 });
+      expect(await keys(target)).toEqual(await keys(source));
+      expect(await keys(target)).toHaveLength(8);
+      expect(fs.existsSync(path.join(work, 's3-into', 'images'))).toBe(false); // nothing went to IMAGES_DIR
+    } finally {
+      await db.close();
+      await Promise.all([source.close?.(), target.close?.()]);
+      await s3.close();
+    }
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 /**
  * `npm run backup [-- --out FILE]`: writes one archive of the gallery (database rows, stored images and
- * a manifest) to FILE (default `waifudex-backup-<UTC time>.tar.gz` here; `.tar` = uncompressed; `-` =
+ * a manifest; the images read from the configured store, a local folder or S3) to FILE (default `waifudex-backup-<UTC time>.tar.gz` here; `.tar` = uncompressed; `-` =
  * stdout, for `docker compose run -T … backup --out - > file`). The file appears only when complete.
  */
 import fs from 'node:fs';
@@ -21,12 +21,12 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
     throw userError(`${(err as Error).message}\nusage: npm run backup -- [--out FILE|-]`);
   }
   const out = values.out ?? `waifudex-backup-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}Z.tar.gz`;
-  const base = { db: ctx.db, imagesDir: ctx.config.imagesDir, logger: ctx.logger };
+  const base = { db: ctx.db, images: ctx.images, logger: ctx.logger };
   if (out === '-') {
     if (process.stdout.isTTY) throw userError('refusing to write an archive to a terminal: redirect stdout, or use --out FILE');
     const m = await createBackup({ ...base, out: process.stdout, gzip: true });
     ctx.progress.write(`backup: ${m.counts.characters} characters, ${m.counts.artworks} artworks, ${m.files.length} files\n`);
-    warnMissing(m.missingFiles);
+    warnMissing(m.missingFiles, ctx);
     return;
   }
   const target = path.resolve(out);
@@ -46,7 +46,7 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
       migrations: m.migrations.length,
       seconds: (Date.now() - started) / 1000,
     }));
-    warnMissing(m.missingFiles);
+    warnMissing(m.missingFiles, ctx);
   } catch (err) {
     await fsp.rm(partial, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
@@ -56,9 +56,10 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
 }
 
 /** The archive is whole, but the gallery in it lacks files: say so and fail, so that cron notices. */
-function warnMissing(missing: string[]): void {
+function warnMissing(missing: string[], ctx: CommandContext): void {
   if (!missing.length) return;
-  console.error(`warning: ${missing.length} files the gallery references were not in IMAGES_DIR (first: ${missing[0]}); the archive lists them under missingFiles`);
+  const where = ctx.images.kind === 'local' ? 'IMAGES_DIR' : `the bucket (${ctx.images.location})`;
+  console.error(`warning: ${missing.length} files the gallery references were not in ${where} (first: ${missing[0]}); the archive lists them under missingFiles`);
   process.exitCode = 1;
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run restore -- ARCHIVE [--force]`: brings a backup (`npm run backup`) into an empty install; `-`
  * reads it from stdin. Refuses an install that already holds a gallery unless --force. A bad archive
- * ends with one line and changes nothing. Stop the server and the worker first.
+ * ends with one line and changes nothing. The images go into the configured store (a local folder or S3).
+ * Stop the server and the worker first.
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -23,7 +24,7 @@ export default async function restore(args: string[], ctx: CommandContext): Prom
   if (!archive || extra.length) throw userError(USAGE);
   const input = archive === '-' ? process.stdin : await openArchive(archive);
   const started = Date.now();
-  const s = await restoreBackup({ db: ctx.db, imagesDir: ctx.config.imagesDir, logger: ctx.logger, input, force: parsed.values.force ?? false });
+  const s = await restoreBackup({ db: ctx.db, images: ctx.images, logger: ctx.logger, input, force: parsed.values.force ?? false });
   console.log(JSON.stringify({ restored: archive, madeAt: s.createdAt, ...s.counts, rows: s.rows, files: s.files, seconds: (Date.now() - started) / 1000 }));
 }
 

@@ -263,7 +263,7 @@ describe('admin character routes: changes', () => {
     expect(events.at(-1)!.removedArtworkIds).toHaveLength(2);
     expect((await call('DELETE', `/api/v1/admin/characters/${id}`)).status).toBe(404);
     const purged = await createTrashService({ db: s.db, imagesDir: s.imagesDir, retentionDays: 0 }).purge(new Date(Date.now() + 1000));
-    expect(purged).toMatchObject({ characters: 1, artworks: 2, files: 4 });
+    expect(purged).toMatchObject({ characters: 1, artworks: 2, files: 8 }); // per artwork: the original and 3 thumbnails
     expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
     files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
   });

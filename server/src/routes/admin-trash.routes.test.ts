@@ -7,6 +7,7 @@ import { createImageSearchService, type ImageSearchService } from '@waifudex/cor
 import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
 import { guessCommandFor } from '@waifudex/core/services/guess-command';
 import { testLogger } from '@waifudex/core/testing/test-db';
+import { thumbKey } from '@waifudex/core/services/image-store';
 import type { Db } from '@waifudex/core/db/database';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { requireAdmin } from '../middleware/auth.js';
@@ -28,9 +29,12 @@ function call(method: string, p: string, body?: unknown, opts: { csrf?: boolean 
   return fetch(`${s.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 const caption = (name: string, anime: string, id: number) => `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
+/** Every stored key of the character's artworks: the original, thumb_path and each srcset width. */
 const filesOf = async (id: string) =>
-  (await s.db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id])).rows
-    .flatMap((r) => [r.file_path, r.thumb_path]);
+  (await s.db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = $1',
+    [id],
+  )).rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
 const exists = (rel: string) => fs.existsSync(path.join(s.imagesDir, rel));
 const galleryNames = async () => ((await (await fetch(`${s.url}/api/v1/characters?per_page=100`)).json()).items as { name: string }[]).map((c) => c.name).sort();
 const adminNames = async (qs = '') => ((await (await call('GET', `/api/v1/admin/characters?per_page=100${qs}`)).json()).items as { name: string }[]).map((c) => c.name).sort();
@@ -118,7 +122,8 @@ describe('delete to the trash, undo, purge', () => {
     expect((await call('DELETE', `/api/v1/admin/characters/${id}`)).status).toBe(200);
     expect(await trash.purge(new Date(Date.now() + 29 * DAY))).toEqual({ characters: 0, artworks: 0, files: 0 });
     files.forEach((f) => expect(exists(f)).toBe(true));
-    expect(await trash.purge(new Date(Date.now() + 31 * DAY))).toEqual({ characters: 1, artworks: 1, files: 2 });
+    expect(files).toHaveLength(4); // the original and 3 thumbnails
+    expect(await trash.purge(new Date(Date.now() + 31 * DAY))).toEqual({ characters: 1, artworks: 1, files: 4 });
     expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1', [id])).rows[0].n).toBe(0);
     files.forEach((f) => expect(exists(f)).toBe(false));
     expect((await call('POST', '/api/v1/admin/trash/restore', { ids: [id] })).status).toBe(200);
