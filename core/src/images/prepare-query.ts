@@ -9,7 +9,7 @@ import { dhashPlane, phashPlane } from './perceptual-hash.js';
 import { cropRgb, greyOf, mirrorPlane, mirrorRgb } from './pixels.js';
 import { looseRegionBox, trimRgb } from './trim.js';
 import { verifyData } from './verify-data.js';
-import { captionRows, paintOutRows } from './caption-lines.js';
+import { captionBands, paintOutBands } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
 
 export interface QueryVariant {
@@ -19,8 +19,10 @@ export interface QueryVariant {
   haar: { dc: readonly number[]; coefs: Int16Array };
   verify: VImg;
   chroma: Chroma;
-  /** Rows of `verify` painted out (caption lines): no evidence there. */
-  hiddenRows?: Uint8Array;
+  /** Pixels of `verify` painted out (caption lines): no evidence there. */
+  hidden?: Uint8Array;
+  /** Share of the query picture painted out (also where the trim then cut the painted rows away). */
+  captionShare?: number;
   /** Source pixels per pixel of `verify` (< 1 when a small query was enlarged to the verification size). */
   density: number;
 }
@@ -50,13 +52,20 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
   // running past the drawing on a plain background would otherwise widen the trimmed box). Not
   // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
-  const rows = captionRows(greyOf(rgb));
-  if (rows) {
-    const { img: clean, box: cleanBox } = trimRgb(paintOutRows(rgb, rows));
+  const bands = captionBands(greyOf(rgb));
+  if (bands) {
+    const { img: clean, box: cb } = trimRgb(paintOutBands(rgb, bands));
     const v = variantOf('uncaptioned', clean, haarSignature(clean));
-    const hidden = new Uint8Array(v.verify.height);
-    for (let y = 0; y < cleanBox.h; y++) if (rows[cleanBox.y + y]) hidden[Math.min(hidden.length - 1, Math.floor((y * hidden.length) / cleanBox.h))] = 1;
-    variants.push({ ...v, hiddenRows: hidden });
+    // the painted pixels in the verification frame (each source pixel marks the one it falls in)
+    const { width: vw, height: vh } = v.verify;
+    const hidden = new Uint8Array(vw * vh);
+    for (const b of bands)
+      for (let y = Math.max(b.y0, cb.y); y <= Math.min(b.y1, cb.y + cb.h - 1); y++)
+        for (let x = Math.max(b.x0, cb.x); x <= Math.min(b.x1, cb.x + cb.w - 1); x++)
+          hidden[Math.min(vh - 1, Math.floor(((y - cb.y) * vh) / cb.h)) * vw + Math.min(vw - 1, Math.floor(((x - cb.x) * vw) / cb.w))] = 1;
+    const painted = new Uint8Array(rgb.width * rgb.height);
+    for (const b of bands) for (let y = b.y0; y <= b.y1; y++) painted.fill(1, y * rgb.width + b.x0, y * rgb.width + b.x1 + 1);
+    variants.push({ ...v, hidden, captionShare: painted.reduce((a, x) => a + x, 0) / painted.length });
   }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
   if (cut > 0.1) {

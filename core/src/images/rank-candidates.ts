@@ -59,7 +59,7 @@ export async function rankCandidates(
   if (index.count === 0) return [];
   const pool = candidatePool(index, q, perSource, screenTop);
   const verifies = await loadVerify(pool.map((p) => p.slot));
-  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hiddenRows, v.density));
+  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hidden, v.density, v.captionShare));
   // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
   // best screened candidates plus the best few by global signatures
   const closest = (slot: number) =>

@@ -12,7 +12,8 @@
  * with the seed's pHash ≤ 5 rule in the same run.
  *
  * Env: ACCURACY_SAMPLE (queries per variant per split, default 8), ACCURACY_SPLITS (default 3),
- * ACCURACY_FIRST_SPLIT (default 0), ACCURACY_DUMP (JSONL of every query's evidence), ACCURACY_DEBUG.
+ * ACCURACY_FIRST_SPLIT (default 0), ACCURACY_DUMP (JSONL of every query's evidence), ACCURACY_VARIANTS (comma-separated,
+ * development runs), ACCURACY_DEBUG.
  */
 import { describe, expect, test } from 'vitest';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,9 @@ const FIRST_SPLIT = Number(process.env.ACCURACY_FIRST_SPLIT ?? 0);
 const NEGATIVES = PER_VARIANT * 4;
 const TRAPS = PER_VARIANT * 3;
 const DUMP = process.env.ACCURACY_DUMP;
+/** Comma-separated variants to query (development runs); all by default. */
+const ONLY = process.env.ACCURACY_VARIANTS?.split(',');
+const RUN = VARIANTS.filter((v) => !ONLY || ONLY.includes(v));
 
 const BARS: Record<VariantName, number> = {
   jpeg30: 0.99,
@@ -158,7 +162,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       };
       const r = rng(20240605 + split);
       const jobs: { kind: Kind; trap?: string; expected: string | null; make: () => Promise<Buffer | null> }[] = [];
-      for (const variant of VARIANTS)
+      for (const variant of RUN)
         for (const [i, m] of shuffled(indexed, r).slice(0, PER_VARIANT).entries())
           jobs.push({ kind: variant, expected: m.character, make: () => makeVariant(bytesOf.get(m.file)!, variant, split * 1000 + i + 1) });
       const indexedFamilies = new Set(indexed.map((m) => family(m.character)));
@@ -206,7 +210,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       `variant            |   n | top-1@match | mean split | worst split | any verdict | seed pHash<=5 |   bar`,
     ];
     const pooled = new Map<string, number>();
-    for (const v of VARIANTS) {
+    for (const v of RUN) {
       const xs = outcomes.filter((o) => o.kind === v);
       const ok = (o: Outcome) => correct(o) && isMatch(o);
       const per = splits.map((s) => rate(xs.filter((o) => o.split === s), ok));
@@ -235,7 +239,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       for (const o of outcomes.filter((x) => (x.expected && !(correct(x) && isMatch(x))) || (!x.expected && isMatch(x))))
         console.log(`${o.split} ${o.kind}${o.trap ? `/${o.trap}` : ''} expected ${o.expected} got ${JSON.stringify(evidenceOf(o.top))}`);
     }
-    for (const v of VARIANTS) expect(pooled.get(v)!, `${v} top-1 at match`).toBeGreaterThanOrEqual(GUARDS[v] ?? BARS[v]);
+    for (const v of RUN) expect(pooled.get(v)!, `${v} top-1 at match`).toBeGreaterThanOrEqual(GUARDS[v] ?? BARS[v]);
     expect(rate(negatives, isMatch), 'false matches on negatives and look-alike traps').toBeLessThanOrEqual(FALSE_MATCH_GUARD);
     if (probable.length >= 10) expect(probablePrecision, "precision of 'probable'").toBeGreaterThanOrEqual(MIN_PROBABLE_PRECISION);
   });
