@@ -19,13 +19,14 @@ const WINDOW = 0.12;
 const MIN_WINDOW = 12;
 /** A text row's dense windows span at least this share of the width (a tag of a few words). */
 const MIN_SPAN = 0.25;
-/** A band at least this tall (px) and at most this share of the picture (one or two lines: a taller
- * band of dense edges is drawing, hair or patterns, not a caption); in all at most MAX_SHARE of the rows. */
+/** A band of text rows at least this tall (px) and at most this share of the picture (one or two
+ * lines: a taller band of dense edges is drawing, hair or patterns, not a caption); in all at most
+ * MAX_SHARE of the rows (margins not counted). */
 const MIN_BAND = 3;
 const MAX_BAND = 0.25;
 const MAX_SHARE = 0.35;
 
-/** A caption band: rows y0..y1 and columns x0..x1 (inclusive), margins included. */
+/** A caption band: its dense rows y0..y1 (about the x-height) and columns x0..x1, inclusive, without margins. */
 export interface CaptionBand {
   x0: number;
   x1: number;
@@ -72,19 +73,24 @@ export function captionBands(grey: Plane): CaptionBand[] | null {
     while (end + 1 < h && (spans[end + 1] || (end + 2 < h && spans[end + 2]))) end++;
     const tall = end - y + 1;
     if (tall >= MIN_BAND && tall <= MAX_BAND * h) {
+      covered += tall;
       let x0 = w;
       let x1 = 0;
       for (let v = y; v <= end; v++) if (spans[v]) (x0 = Math.min(x0, spans[v]![0])), (x1 = Math.max(x1, spans[v]![1]));
-      // margins: anti-aliased outlines, and the glyph edges a dense window's border cuts through
-      const mx = Math.ceil(tall / 2);
-      bands.push({ x0: Math.max(0, x0 - mx), x1: Math.min(w - 1, x1 + mx), y0: Math.max(0, y - 2), y1: Math.min(h - 1, end + 2) });
+      bands.push({ x0, x1, y0: y, y1: end });
     }
     y = end + 1;
   }
-  const rows = new Uint8Array(h);
-  for (const b of bands) rows.fill(1, b.y0, b.y1 + 1);
-  for (let y = 0; y < h; y++) covered += rows[y]!;
   return bands.length > 0 && covered <= MAX_SHARE * h ? bands : null;
+}
+
+/**
+ * A band with margins: `rows` more rows on each side (outlines; ascenders and descenders, which reach
+ * about the band's height again), and half the band's height of columns (glyph ends a window's border cut).
+ */
+export function withMargins(b: CaptionBand, w: number, h: number, rows: number): CaptionBand {
+  const mx = Math.ceil((b.y1 - b.y0 + 1) / 2);
+  return { x0: Math.max(0, b.x0 - mx), x1: Math.min(w - 1, b.x1 + mx), y0: Math.max(0, b.y0 - rows), y1: Math.min(h - 1, b.y1 + rows) };
 }
 
 /**
