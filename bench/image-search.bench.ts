@@ -238,12 +238,26 @@ export async function benchVariantLatency(indexSize = 400, perVariant = 6): Prom
   const r = rng(7);
   for (const v of VARIANTS) for (let k = 0; k < perVariant; k++) queries.push(await makeVariant(inputs[Math.floor(r() * inputs.length)]!, v, k + 1));
   const times: number[] = [];
+  // per stage: decode, query preparation (trim, caption lines, variants' signatures), candidates + verification
+  const stages: Record<'decode' | 'prepare' | 'rank', number[]> = { decode: [], prepare: [], rank: [] };
   for (const q of queries) {
-    const t = performance.now();
-    await rankCandidates(index, prepareQuery((await decodeImage(q)).rgb), loadVerify);
-    times.push(performance.now() - t);
+    const t0 = performance.now();
+    const d = await decodeImage(q);
+    const t1 = performance.now();
+    const pq = prepareQuery(d.rgb);
+    const t2 = performance.now();
+    await rankCandidates(index, pq, loadVerify);
+    const t3 = performance.now();
+    times.push(t3 - t0);
+    stages.decode.push(t1 - t0);
+    stages.prepare.push(t2 - t1);
+    stages.rank.push(t3 - t2);
   }
-  return { variant_search_ms: { p50: Math.round(pct(times, 0.5)), p99: Math.round(pct(times, 0.99)), queries: times.length, index_entries: index.count, target_p50: 120 } };
+  const p = (xs: number[]) => ({ p50: Math.round(pct(xs, 0.5)), p99: Math.round(pct(xs, 0.99)) });
+  return {
+    variant_search_ms: { ...p(times), queries: times.length, index_entries: index.count, target_p50: 120 },
+    variant_stage_ms: { decode: p(stages.decode), prepare: p(stages.prepare), rank: p(stages.rank) },
+  };
 }
 
 /** Everything, for bench/run.ts. */

@@ -9,7 +9,7 @@ import { dhashPlane, phashPlane } from './perceptual-hash.js';
 import { cropRgb, greyOf, mirrorPlane, mirrorRgb } from './pixels.js';
 import { looseRegionBox, trimRgb } from './trim.js';
 import { verifyData } from './verify-data.js';
-import { captionRows, paintOutRows } from './caption-lines.js';
+import { captionBands, paintOutBands, withMargins, type CaptionBand } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
 
 export interface QueryVariant {
@@ -19,8 +19,10 @@ export interface QueryVariant {
   haar: { dc: readonly number[]; coefs: Int16Array };
   verify: VImg;
   chroma: Chroma;
-  /** Rows of `verify` painted out (caption lines): no evidence there. */
-  hiddenRows?: Uint8Array;
+  /** Pixels of `verify` painted out (caption lines): no evidence there. */
+  hidden?: Uint8Array;
+  /** Share of the query picture painted out (also where the trim then cut the painted rows away). */
+  captionShare?: number;
   /** Source pixels per pixel of `verify` (< 1 when a small query was enlarged to the verification size). */
   density: number;
 }
@@ -43,6 +45,53 @@ function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
   return [variantOf(name, img, haar.plain, grey), variantOf(`${name}-mirror`, mirrorRgb(img), haar.mirror, mirrorPlane(grey))];
 }
 
+/** A band this close to the top or bottom edge is also cut off with the rows beyond it. */
+const EDGE_BAND = 0.04;
+
+/** The caption bands painted out (2 rows of margin), then trimmed; the painted pixels marked in the verification frame. */
+function painted(rgb: Rgb, dense: CaptionBand[]): QueryVariant {
+  const bands = dense.map((b) => withMargins(b, rgb.width, rgb.height, 2));
+  const { img: clean, box: cb } = trimRgb(paintOutBands(rgb, bands));
+  const v = variantOf('uncaptioned', clean, haarSignature(clean));
+  // each source pixel marks the verification pixel it falls in
+  const { width: vw, height: vh } = v.verify;
+  const hidden = new Uint8Array(vw * vh);
+  for (const b of bands)
+    for (let y = Math.max(b.y0, cb.y); y <= Math.min(b.y1, cb.y + cb.h - 1); y++)
+      for (let x = Math.max(b.x0, cb.x); x <= Math.min(b.x1, cb.x + cb.w - 1); x++)
+        hidden[Math.min(vh - 1, Math.floor(((y - cb.y) * vh) / cb.h)) * vw + Math.min(vw - 1, Math.floor(((x - cb.x) * vw) / cb.w))] = 1;
+  return { ...v, hidden, captionShare: shareOf(rgb, bands) };
+}
+
+/**
+ * A caption band at the top or bottom edge cut off with the rows beyond it, its margin the band's
+ * height (ascenders and descenders left in a painted band's rows keep the trim from cutting them): the
+ * rest is a crop of the picture. Null when no band is at an edge.
+ */
+function cutOff(rgb: Rgb, dense: CaptionBand[]): QueryVariant | null {
+  const { width: w, height: h } = rgb;
+  const bands = dense.map((b) => withMargins(b, w, h, b.y1 - b.y0 + 1));
+  const near = Math.max(2, Math.round(EDGE_BAND * h));
+  let top = 0;
+  let bottom = h;
+  for (const b of bands) {
+    if (b.y0 <= near) top = Math.max(top, b.y1 + 1);
+    else if (b.y1 >= h - 1 - near) bottom = Math.min(bottom, b.y0);
+  }
+  if ((top === 0 && bottom === h) || bottom - top < 0.5 * h) return null;
+  const inner = bands.filter((b) => b.y0 >= top && b.y1 < bottom);
+  if (inner.length) return null;
+  const { img } = trimRgb(cropRgb(rgb, 0, top, w, bottom - top));
+  // the occluded share as the painted variant reports it (the larger margin is a safety margin)
+  return { ...variantOf('uncaptioned', img, haarSignature(img)), captionShare: shareOf(rgb, dense.map((b) => withMargins(b, w, h, 2))) };
+}
+
+function shareOf(rgb: Rgb, bands: CaptionBand[]): number {
+  const taken = new Uint8Array(rgb.width * rgb.height);
+  for (const b of bands) for (let y = b.y0; y <= b.y1; y++) taken.fill(1, y * rgb.width + b.x0, y * rgb.width + b.x1 + 1);
+  return taken.reduce((a, x) => a + x, 0) / taken.length;
+}
+
 /** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
 export function prepareQuery(rgb: Rgb): PreparedQuery {
   const { img: trimmed, box } = trimRgb(rgb);
@@ -50,13 +99,11 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
   // running past the drawing on a plain background would otherwise widen the trimmed box). Not
   // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
-  const rows = captionRows(greyOf(rgb));
-  if (rows) {
-    const { img: clean, box: cleanBox } = trimRgb(paintOutRows(rgb, rows));
-    const v = variantOf('uncaptioned', clean, haarSignature(clean));
-    const hidden = new Uint8Array(v.verify.height);
-    for (let y = 0; y < cleanBox.h; y++) if (rows[cleanBox.y + y]) hidden[Math.min(hidden.length - 1, Math.floor((y * hidden.length) / cleanBox.h))] = 1;
-    variants.push({ ...v, hiddenRows: hidden });
+  const bands = captionBands(greyOf(rgb));
+  if (bands) {
+    variants.push(painted(rgb, bands));
+    const cut = cutOff(rgb, bands);
+    if (cut) variants.push(cut);
   }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
   if (cut > 0.1) {

@@ -90,9 +90,11 @@ export class QueryVerifier {
   constructor(
     readonly q: VImg,
     readonly qChroma?: Chroma,
-    readonly qHiddenRows?: Uint8Array,
+    readonly qHidden?: Uint8Array,
     /** Source pixels per query verification pixel (< 1: an enlarged small query, blurrier than its match). */
     readonly qDensity = 1,
+    /** Share of the query picture its caption lines covered (reported as occluded at least). */
+    readonly qCaptionShare = 0,
   ) {
     this.levels = [half(q, 4), half(q, 2), q];
     this.caches = this.levels.map((l) => new ResizeCache(l));
@@ -172,27 +174,32 @@ export class QueryVerifier {
     const small = b.role === 0 ? this.q : candidate;
     const r = refineAlignment(small, b.big, b.x, b.y, b.v.width / small.width, b.v.height / small.height);
     const [smallChroma, bigChroma] = b.role === 0 ? [this.qChroma, cChroma] : [cChroma, this.qChroma];
-    // rows the query had painted out, in the small image's frame
+    // pixels the query had painted out, in the small image's frame
     let hidden: Uint8Array | undefined;
-    const qh = this.qHiddenRows;
-    if (qh) {
-      hidden = b.role === 0 ? qh : new Uint8Array(small.height).map((_, v) => qh[Math.max(0, Math.min(qh.length - 1, Math.floor(r.y + (v + 0.5) * r.sy)))]!);
+    const qh = this.qHidden;
+    if (qh && b.role === 0) hidden = qh;
+    else if (qh) {
+      const qw = this.q.width, qhh = this.q.height;
+      hidden = new Uint8Array(small.width * small.height);
+      for (let v = 0; v < small.height; v++) {
+        const y = Math.max(0, Math.min(qhh - 1, Math.floor(r.y + (v + 0.5) * r.sy)));
+        for (let u = 0; u < small.width; u++) hidden[v * small.width + u] = qh[y * qw + Math.max(0, Math.min(qw - 1, Math.floor(r.x + (u + 0.5) * r.sx)))]!;
+      }
     }
-    const { keep: kept, ...region } = regionAgreement(small, r.window, b.big, smallChroma, bigChroma, { x: r.x, y: r.y, sx: r.sx, sy: r.sy, bigWidth: b.big.width, bigHeight: b.big.height }, hidden);
+    const { keep: kept, ...region } = regionAgreement(small, r.window, b.big, smallChroma, bigChroma, { x: r.x, y: r.y, sx: r.sx, sy: r.sy, bigWidth: b.big.width, bigHeight: b.big.height }, hidden, this.qDensity < SMALL_QUERY ? 2 : 1);
     // intensity and gradient agreement over the pixels outside caption lines only
     const ncc = region.occluded > 0 ? maskedNcc(small.data, r.window.data, kept) : Math.max(bestScore(hyps), r.ncc);
-    return { ncc, grad: gradientNcc(small, r.window, 0, 0, kept), region };
+    return { ncc, grad: gradientNcc(small, r.window, 0, 0, kept), region: { ...region, occluded: Math.max(region.occluded, this.qCaptionShare) } };
   }
 }
 
-const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
+/**
+ * Below this density (an enlarged small query) the colour planes are compared over 5 × 5 chroma pixels
+ * instead of 3 × 3: the query's chroma is blurred by the enlargement on top of JPEG's subsampling.
+ */
+const SMALL_QUERY = 0.8;
 
-/** `v` brought down to `density` of its resolution and back up (the blur of an enlarged small picture). */
-function blurTo(v: VImg, density: number): VImg {
-  const w = Math.max(4, Math.round(v.width * density));
-  const h = Math.max(4, Math.round(v.height * density));
-  return resizeV(resizeV(v, w, h), v.width, v.height);
-}
+const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
 
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;

@@ -59,14 +59,20 @@ export async function rankCandidates(
   if (index.count === 0) return [];
   const pool = candidatePool(index, q, perSource, screenTop);
   const verifies = await loadVerify(pool.map((p) => p.slot));
-  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hiddenRows, v.density));
+  const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hidden, v.density, v.captionShare));
   // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
   // best screened candidates plus the best few by global signatures
-  const closest = (slot: number) =>
-    q.variants
+  // (the caption-free variants always: a caption moves the global signatures of a small picture far
+  // enough that its own variant may not be among the closest two)
+  const uncaptioned = q.variants.flatMap((v, i) => (v.name === 'uncaptioned' ? [i] : []));
+  const closest = (slot: number) => {
+    const near = q.variants
       .map((v, i) => ({ i, d: index.haarDistanceTo(slot, v.haar) + index.phashDomainDistance(slot, v.phash) / 32 }))
       .sort((a, b) => a.d - b.d)
       .slice(0, 2);
+    for (const i of uncaptioned) if (!near.some((o) => o.i === i)) near.push({ i, d: NaN });
+    return near;
+  };
   const pyramids = new Map<number, CandidatePyramid>();
   const pyramidOf = (slot: number, vi: VerifyData) => {
     let cp = pyramids.get(slot);

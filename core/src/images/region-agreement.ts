@@ -9,7 +9,7 @@ import { resizePlane } from './resize.js';
 import type { Chroma, VImg } from './verify-images.js';
 
 export interface RegionEvidence {
-  /** Share of the aligned picture's rows left out as caption/overlay lines (0..1). */
+  /** Share of the aligned picture left out as caption/overlay lines (0..1). */
   occluded: number;
   /** Rotation of the query's colours against the candidate's, degrees (−180..180); NaN when both are grey. */
   hueShift: number;
@@ -39,28 +39,10 @@ export interface Placement {
 /** Grid cells per side for tone (6 × 6) and colour (4 × 4, the chroma planes have half the resolution). */
 const TONE_GRID = 6;
 const GRID = 4;
-/** A pixel misfits when its residual exceeds max(MIN_RESIDUAL, RESIDUAL_FACTOR × median residual). */
-const MIN_RESIDUAL = 24;
-const RESIDUAL_FACTOR = 4;
-/**
- * A caption row: misfitting pixels on at least ROW_DENSITY of the row, and on at least QUARTER_DENSITY
- * of each of ROW_QUARTERS of its four quarters (a text line runs across the picture; another face or a
- * recoloured body region sits in one or two quarters).
- */
-const ROW_DENSITY = 0.2;
-const QUARTER_DENSITY = 0.2;
-const ROW_QUARTERS = 3;
-/** A caption band (one or two lines) is at most this share of the picture's height (a changed face spans ~35 %; at 0.3 face traps slipped through on the calibration splits). */
-const MAX_BAND = 0.25;
 /** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
 const CHROMA_FLOOR = 150;
 /** Cells with fewer kept pixels than this share carry no evidence. */
 const MIN_CELL_KEPT = 0.4;
-
-function median(xs: Float32Array): number {
-  const a = Float32Array.from(xs).sort();
-  return a[a.length >> 1] ?? 0;
-}
 
 /**
  * Region evidence of `small` against `win` (the big image resampled into small's frame), with the
@@ -73,8 +55,10 @@ export function regionAgreement(
   smallChroma: Chroma | undefined,
   bigChroma: Chroma | undefined,
   at: Placement,
-  /** Rows of `small` known to be covered (caption lines painted out of the query). */
-  hiddenRows?: Uint8Array,
+  /** Pixels of `small` known to be covered (caption lines painted out of the query). */
+  hidden?: Uint8Array,
+  /** Chroma pixels each side of the box both colour planes are smoothed with before the comparison. */
+  colourRadius = 1,
 ): RegionAgreement {
   const w = small.width;
   const h = small.height;
@@ -94,55 +78,35 @@ export function regionAgreement(
     const slope = va > 1e-6 ? (sab - (sa * sb) / m) / va : 0;
     return { slope, off: sb / Math.max(1, m) - (slope * sa) / Math.max(1, m) };
   };
-  let f = fit(() => true);
+  let f = fit((i) => !hidden?.[i]);
   const res = new Float32Array(n);
   const residuals = () => {
     for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
   };
   residuals();
   const cut = Float32Array.from(res).sort()[Math.floor(n * 0.85)] ?? Infinity;
-  f = fit((i) => res[i]! <= cut);
+  f = fit((i) => res[i]! <= cut && !hidden?.[i]);
   residuals();
-  const tau = Math.max(MIN_RESIDUAL, RESIDUAL_FACTOR * median(res));
 
-  // caption rows (dilated by one row: anti-aliased text edges)
-  const captionRow = new Uint8Array(h);
-  for (let v = 0; v < h; v++) {
-    let count = 0;
-    const perQuarter = [0, 0, 0, 0];
-    for (let u = 0; u < w; u++) {
-      if (res[v * w + u]! > tau) {
-        count++;
-        perQuarter[Math.min(3, Math.floor((4 * u) / w))]!++;
+  // occluded pixels: those the query's own text detection painted out, dilated by one pixel
+  // (anti-aliased outlines). Decided from the query alone (text strokes), never from disagreement with
+  // the candidate: a changed face or region cannot be explained away as an overlay.
+  const occ = new Uint8Array(n);
+  if (hidden)
+    for (let v = 0; v < h; v++)
+      for (let u = 0; u < w; u++) {
+        if (!hidden[v * w + u]) continue;
+        for (let y = Math.max(0, v - 1); y <= Math.min(h - 1, v + 1); y++) occ.fill(1, y * w + Math.max(0, u - 1), y * w + Math.min(w, u + 2));
       }
-    }
-    const quarters = perQuarter.filter((c) => c >= QUARTER_DENSITY * (w / 4)).length;
-    if ((count >= ROW_DENSITY * w && quarters >= ROW_QUARTERS) || hiddenRows?.[v]) captionRow[v] = 1;
-  }
-  // a band taller than a caption's (one or two text lines) is a changed drawing, not an overlay
-  for (let v = 0; v < h; ) {
-    if (!captionRow[v]) {
-      v++;
-      continue;
-    }
-    let end = v;
-    while (end + 1 < h && captionRow[end + 1]) end++;
-    if (end - v + 1 > MAX_BAND * h) captionRow.fill(0, v, end + 1);
-    v = end + 1;
-  }
-  const occludedRow = new Uint8Array(h);
-  for (let v = 0; v < h; v++) if (captionRow[v] || captionRow[v - 1] || captionRow[v + 1]) occludedRow[v] = 1;
-  let occludedRows = 0;
-  for (let v = 0; v < h; v++) occludedRows += occludedRow[v]!;
+  let occluded = 0;
+  for (let i = 0; i < n; i++) occluded += occ[i]!;
 
   // tone: per-cell mean squared residual over the picture's (kept) variance
   let sb = 0, sbb = 0, kept = 0;
-  for (let v = 0; v < h; v++) {
-    if (occludedRow[v]) continue;
-    for (let u = 0; u < w; u++) {
-      const q = b[v * w + u]!;
-      sb += q; sbb += q * q; kept++;
-    }
+  for (let i = 0; i < n; i++) {
+    if (occ[i]) continue;
+    const q = b[i]!;
+    sb += q; sbb += q * q; kept++;
   }
   const variance = Math.max(25, sbb / Math.max(1, kept) - (sb / Math.max(1, kept)) ** 2);
   // per cell; what counts is the worst cell's excess over the typical cell: a changed face or region
@@ -153,19 +117,17 @@ export function regionAgreement(
       const u0 = Math.floor((gx * w) / TONE_GRID), u1 = Math.floor(((gx + 1) * w) / TONE_GRID);
       const v0 = Math.floor((gy * h) / TONE_GRID), v1 = Math.floor(((gy + 1) * h) / TONE_GRID);
       let e = 0, m = 0;
-      for (let v = v0; v < v1; v++) {
-        if (occludedRow[v]) continue;
-        for (let u = u0; u < u1; u++) (e += res[v * w + u]! ** 2), m++;
-      }
+      for (let v = v0; v < v1; v++)
+        for (let u = u0; u < u1; u++) if (!occ[v * w + u]) (e += res[v * w + u]! ** 2), m++;
       if (m >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && m > 0) cells.push(e / m / variance);
     }
   cells.sort((x, y) => x - y);
   const toneMisfit = cells.length ? cells[cells.length - 1]! - cells[cells.length >> 1]! : 0;
 
-  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occludedRow, at) : { hueShift: NaN, misfit: NaN };
+  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN };
   const keep = new Uint8Array(n);
-  for (let v = 0; v < h; v++) if (!occludedRow[v]) keep.fill(1, v * w, (v + 1) * w);
-  return { occluded: occludedRows / h, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, keep };
+  for (let i = 0; i < n; i++) keep[i] = occ[i] ? 0 : 1;
+  return { occluded: occluded / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, keep };
 }
 
 function box3(v: VImg): Float32Array {
@@ -243,7 +205,15 @@ function computeLab(grey: VImg, c: Chroma): { a: Float32Array; b: Float32Array }
  * misfit Σ|z_small·e^{iθ} − z_big|² / Σ(|z_small|² + |z_big|² + floor): ½(1 − cos φ) for a region
  * rotated by φ against the rest, so 0.25 at 60°, 0.5 at 90°.
  */
-function colourCells(small: VImg, sc: Chroma, big: VImg, bc: Chroma, occludedRow: Uint8Array, at: Placement): { hueShift: number; misfit: number } {
+function colourCells(
+  small: VImg,
+  sc: Chroma,
+  big: VImg,
+  bc: Chroma,
+  occ: Uint8Array,
+  at: Placement,
+  radius: number,
+): { hueShift: number; misfit: number } {
   const sn = sc.width * sc.height;
   const sLab = labChroma(small, sc);
   const bLab = labChroma(big, bc);
@@ -254,29 +224,42 @@ function colourCells(small: VImg, sc: Chroma, big: VImg, bc: Chroma, occludedRow
   const zs = new Float32Array(2 * sn);
   const zb = new Float32Array(2 * sn);
   const keep = new Uint8Array(sn);
-  let re = 0, im = 0, ss = 0, bb = 0, m = 0;
   for (let v = 0; v < sc.height; v++) {
     const gy = (v + 0.5) * gyOf;
-    // a chroma row spans gyOf grey rows: left out when any of them (or a neighbour: chroma bleeds
-    // across a caption's outline) is occluded
-    let hidden = false;
-    for (let r = Math.floor(v * gyOf) - 1; r <= Math.ceil((v + 1) * gyOf); r++) if (occludedRow[Math.max(0, Math.min(small.height - 1, r))]) hidden = true;
-    if (hidden) continue;
     const by = (at.y + gy * at.sy) * ky - 0.5;
+    const gy0 = Math.max(0, Math.floor(v * gyOf) - 1), gy1 = Math.min(small.height - 1, Math.ceil((v + 1) * gyOf));
     for (let u = 0; u < sc.width; u++) {
       const i = v * sc.width + u;
+      // a chroma pixel spans gxOf × gyOf grey pixels: left out when any of them (or a neighbour:
+      // chroma bleeds across a caption's outline) is occluded
+      const gx0 = Math.max(0, Math.floor(u * gxOf) - 1), gx1 = Math.min(small.width - 1, Math.ceil((u + 1) * gxOf));
+      let hidden = false;
+      for (let y = gy0; y <= gy1 && !hidden; y++) for (let x = gx0; x <= gx1; x++) if (occ[y * small.width + x]) (hidden = true);
+      if (hidden) continue;
       const gx = (u + 0.5) * gxOf;
       const bx = (at.x + gx * at.sx) * kx - 0.5;
       const si = sLab.a[i]!, sq = sLab.b[i]!;
       const pi = sample(bLab.a, bc.width, bc.height, bx, by), pq = sample(bLab.b, bc.width, bc.height, bx, by);
       zs[2 * i] = si, zs[2 * i + 1] = sq, zb[2 * i] = pi, zb[2 * i + 1] = pq, keep[i] = 1;
-      // conj(si + i·sq)·(pi + i·pq)
-      re += si * pi + sq * pq;
-      im += si * pq - sq * pi;
-      ss += si * si + sq * sq;
-      bb += pi * pi + pq * pq;
-      m++;
     }
+  }
+  // both sides compared one scale coarser (box over the kept neighbours): the chroma of a small or
+  // heavily compressed re-post is blurred (JPEG keeps it at half resolution, in 8 × 8 blocks), so a
+  // colour edge misfits along its length, while a recoloured region spans whole cells
+  if (radius > 0) {
+    smoothKept(zs, keep, sc.width, sc.height, radius);
+    smoothKept(zb, keep, sc.width, sc.height, radius);
+  }
+  let re = 0, im = 0, ss = 0, bb = 0, m = 0;
+  for (let i = 0; i < sn; i++) {
+    if (!keep[i]) continue;
+    const si = zs[2 * i]!, sq = zs[2 * i + 1]!, pi = zb[2 * i]!, pq = zb[2 * i + 1]!;
+    // conj(si + i·sq)·(pi + i·pq)
+    re += si * pi + sq * pq;
+    im += si * pq - sq * pi;
+    ss += si * si + sq * sq;
+    bb += pi * pi + pq * pq;
+    m++;
   }
   // both nearly grey: no colour evidence
   if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN };
@@ -302,4 +285,22 @@ function colourCells(small: VImg, sc: Chroma, big: VImg, bc: Chroma, occludedRow
       if (cnt >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && cnt > 0) worst = Math.max(worst, num / den);
     }
   return { hueShift: (theta * 180) / Math.PI, misfit: worst };
+}
+
+/** In-place box mean of an interleaved complex plane over the kept pixels within `radius`. */
+function smoothKept(z: Float32Array, keep: Uint8Array, w: number, h: number, radius: number): void {
+  const src = Float32Array.from(z);
+  for (let v = 0; v < h; v++)
+    for (let u = 0; u < w; u++) {
+      const i = v * w + u;
+      if (!keep[i]) continue;
+      let re = 0, im = 0, c = 0;
+      for (let y = Math.max(0, v - radius); y <= Math.min(h - 1, v + radius); y++)
+        for (let x = Math.max(0, u - radius); x <= Math.min(w - 1, u + radius); x++) {
+          const j = y * w + x;
+          if (keep[j]) (re += src[2 * j]!), (im += src[2 * j + 1]!), c++;
+        }
+      z[2 * i] = re / c;
+      z[2 * i + 1] = im / c;
+    }
 }

@@ -12,7 +12,8 @@
  * with the seed's pHash ≤ 5 rule in the same run.
  *
  * Env: ACCURACY_SAMPLE (queries per variant per split, default 8), ACCURACY_SPLITS (default 3),
- * ACCURACY_FIRST_SPLIT (default 0), ACCURACY_DUMP (JSONL of every query's evidence), ACCURACY_DEBUG.
+ * ACCURACY_FIRST_SPLIT (default 0), ACCURACY_DUMP (JSONL of every query's evidence), ACCURACY_VARIANTS (comma-separated,
+ * development runs), ACCURACY_DEBUG.
  */
 import { describe, expect, test } from 'vitest';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,13 +30,16 @@ const MANIFEST = path.resolve(GALLERY, '../manifest.json');
 const present = existsSync(GALLERY) && existsSync(MANIFEST);
 if (!present) console.warn(`[search-accuracy] SKIPPED: ${GALLERY} is absent`);
 
-// 3 splits × (10 variants × 8 + 32 negatives + 24 traps) keeps the file near 60–90 s on 2 busy cores
+// 3 splits × (10 variants × 8 + 32 negatives + 24 traps) keeps the file near 60–120 s on 2 cores (500 s at load average 17: hence the timeout)
 const PER_VARIANT = Number(process.env.ACCURACY_SAMPLE ?? 8);
 const SPLITS = Number(process.env.ACCURACY_SPLITS ?? 3);
 const FIRST_SPLIT = Number(process.env.ACCURACY_FIRST_SPLIT ?? 0);
 const NEGATIVES = PER_VARIANT * 4;
 const TRAPS = PER_VARIANT * 3;
 const DUMP = process.env.ACCURACY_DUMP;
+/** Comma-separated variants to query (development runs); all by default. */
+const ONLY = process.env.ACCURACY_VARIANTS?.split(',');
+const RUN = VARIANTS.filter((v) => !ONLY || ONLY.includes(v));
 
 const BARS: Record<VariantName, number> = {
   jpeg30: 0.99,
@@ -49,14 +53,8 @@ const BARS: Record<VariantName, number> = {
   crop_asym: 0.95,
   combo: 0.9,
 };
-/**
- * Asserted where the engine does not reach the bar yet (printed next to it): combined edits reach
- * ~67–88 % depending on the split, and 1 of ~155 negatives (a weak face-swap trap) is matched, so the
- * false-match guard is the 1 % of the brief while the table shows the 0.5 % target.
- */
-const GUARDS: Partial<Record<VariantName, number>> = { combo: 0.6 };
+/** Every bar is asserted as it stands, false matches included (0.5 %: none of the ~155 negatives of the CI splits). */
 const MAX_FALSE_MATCH = 0.005;
-const FALSE_MATCH_GUARD = 0.01;
 const MIN_PROBABLE_PRECISION = 0.8;
 
 interface Item {
@@ -116,7 +114,7 @@ const evidenceOf = (c?: RankedCandidate) =>
   c && { artwork: c.artworkId, character: c.characterId, verdict: c.verdict, ncc: c.ncc, grad: c.grad, pd: c.phashDistance, dd: c.dhashDistance, hd: c.haarDistance, evidence: c.evidence };
 
 describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () => {
-  test('per-variant top-1 at verdict match, false matches on look-alikes, over held-out splits', { timeout: 600_000 }, async () => {
+  test('per-variant top-1 at verdict match, false matches on look-alikes, over held-out splits', { timeout: 1_200_000 }, async () => {
     const t0 = performance.now();
     const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Item[];
     const bytesOf = new Map<string, Buffer>();
@@ -158,7 +156,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       };
       const r = rng(20240605 + split);
       const jobs: { kind: Kind; trap?: string; expected: string | null; make: () => Promise<Buffer | null> }[] = [];
-      for (const variant of VARIANTS)
+      for (const variant of RUN)
         for (const [i, m] of shuffled(indexed, r).slice(0, PER_VARIANT).entries())
           jobs.push({ kind: variant, expected: m.character, make: () => makeVariant(bytesOf.get(m.file)!, variant, split * 1000 + i + 1) });
       const indexedFamilies = new Set(indexed.map((m) => family(m.character)));
@@ -206,7 +204,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       `variant            |   n | top-1@match | mean split | worst split | any verdict | seed pHash<=5 |   bar`,
     ];
     const pooled = new Map<string, number>();
-    for (const v of VARIANTS) {
+    for (const v of RUN) {
       const xs = outcomes.filter((o) => o.kind === v);
       const ok = (o: Outcome) => correct(o) && isMatch(o);
       const per = splits.map((s) => rate(xs.filter((o) => o.split === s), ok));
@@ -235,8 +233,8 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
       for (const o of outcomes.filter((x) => (x.expected && !(correct(x) && isMatch(x))) || (!x.expected && isMatch(x))))
         console.log(`${o.split} ${o.kind}${o.trap ? `/${o.trap}` : ''} expected ${o.expected} got ${JSON.stringify(evidenceOf(o.top))}`);
     }
-    for (const v of VARIANTS) expect(pooled.get(v)!, `${v} top-1 at match`).toBeGreaterThanOrEqual(GUARDS[v] ?? BARS[v]);
-    expect(rate(negatives, isMatch), 'false matches on negatives and look-alike traps').toBeLessThanOrEqual(FALSE_MATCH_GUARD);
+    for (const v of RUN) expect(pooled.get(v)!, `${v} top-1 at match`).toBeGreaterThanOrEqual(BARS[v]);
+    expect(rate(negatives, isMatch), 'false matches on negatives and look-alike traps').toBeLessThanOrEqual(MAX_FALSE_MATCH);
     if (probable.length >= 10) expect(probablePrecision, "precision of 'probable'").toBeGreaterThanOrEqual(MIN_PROBABLE_PRECISION);
   });
 });
