@@ -14,6 +14,7 @@ import { createWorkGate } from './http/work-gate.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
+import { curationRoutes } from './routes/curation.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
@@ -45,6 +46,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
     adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, onChange: () => search.refresh() }),
+    curationRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),

@@ -10,3 +10,4 @@ export * from './health.js';
 export * from './settings.js';
 export * from './image-url.js';
 export * from './bot.js';
+export * from './curation.js';

@@ -5,7 +5,7 @@
  * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
  */
 import type { Db, Queryable } from '../db/database.js';
-import { CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
+import { ARTWORK_COUNT_SELECT, CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime';
 
@@ -51,7 +51,10 @@ function textPredicate(p: string, id: string, nospace: string): string {
     OR (${p} <% c.anime_search AND (word_similarity(${p}, c.anime_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
     OR (length(${nospace}) >= 3 AND replace(c.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%')
     OR (' ' || lower(coalesce(c.rarity, '')) || ' ') LIKE '% ' || ${like(p)} || ' %'
-    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id}))`;
+    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id})
+    OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.character_id = c.id AND (al.name_search LIKE '%' || ${like(p)} || '%'
+      OR (${p} <% al.name_search AND word_similarity(${p}, al.name_search) >= ${WORD_SIMILARITY})
+      OR (length(${nospace}) >= 3 AND replace(al.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%'))))`;
 }
 
 /**
@@ -113,7 +116,8 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
   const offset = params.add((o.page - 1) * o.perPage);
   // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, ${ARTWORK_COUNT_SELECT},
+        count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
@@ -125,7 +129,7 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
     const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
     total = r.rows[0]!.n;
   }
-  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })) };
+  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), artworkCount: r.artwork_count ?? 0 })) };
 }
 
 export interface FacetValue { value: string; label: string; count: number }

@@ -11,7 +11,8 @@ import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
-import { applyCaption, findCharacterById, findCharacterBySource, insertCharacter } from '../repos/characters.repo.js';
+import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter } from '../repos/characters.repo.js';
+import type { CaptionFields } from '../captions/types.js';
 import { NotFoundError } from '../errors.js';
 import type { Channel } from '../repos/channels.repo.js';
 import { pathsFor, writeAtomic } from './image-store.js';
@@ -26,6 +27,8 @@ export interface IngestInput {
   groupedId?: string | null;
   telegramPhotoId?: string | null;
   postedAt?: Date | null;
+  /** Fields typed by an admin: they override what the caption parser found (grouping included). */
+  fields?: Partial<CaptionFields>;
 }
 
 export type IngestStatus = 'created' | 'new_artwork' | 'already_stored' | 'duplicate_image';
@@ -90,7 +93,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
     const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
 
-    const parsed = parse(input.caption, input.channel, input.entities);
+    const parsed: ParsedCaption = { ...parse(input.caption, input.channel, input.entities), ...input.fields };
     const paths = pathsFor(image.sha256, image.ext);
     await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
     await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
@@ -102,22 +105,23 @@ export function createIngestService(deps: IngestDeps): IngestService {
       if (again) return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
       let characterId: string | null = null;
       let status: IngestStatus = 'created';
-      if (parsed.sourceId) {
-        const existing = await findCharacterBySource(tx, channelId, parsed.sourceId);
-        if (existing) {
-          characterId = existing.id;
-          status = 'new_artwork';
-          await applyCaption(tx, existing.id, captionUpdate(input.caption, parsed), normalizeForSearch);
-        }
+      const nameSearch = normalizeForSearch(parsed.name ?? '');
+      const animeSearch = normalizeForSearch(parsed.anime ?? '');
+      // the same card (channel, card id) or the same (name, anime) from any channel: one character
+      const existing = await findCharacterForPost(tx, { channelId, sourceId: parsed.sourceId, nameSearch, animeSearch });
+      if (existing) {
+        characterId = existing.id;
+        status = 'new_artwork';
+        await applyCaption(tx, existing.id, { ...captionUpdate(input.caption, parsed), channelId }, normalizeForSearch);
       }
       characterId ??= await insertCharacter(tx, {
         ...captionUpdate(input.caption, parsed),
         channelId,
-        nameSearch: normalizeForSearch(parsed.name ?? ''),
-        animeSearch: normalizeForSearch(parsed.anime ?? ''),
+        nameSearch,
+        animeSearch,
         createdAt: input.postedAt ?? null,
       });
-      const artworkId = await insertArtworkRow(tx, characterId, image, paths, input);
+      const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
       return { status, characterId, artworkId, parsed };
     }));
   }
@@ -131,7 +135,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
     return deps.db.transaction(async (tx) => {
       if (!(await findCharacterById(tx, characterId))) throw new NotFoundError(`character ${characterId} not found`);
-      const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' });
+      const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' }, null);
       return { status: 'new_artwork' as const, characterId, artworkId, parsed: null };
     });
   }
@@ -145,8 +149,10 @@ async function insertArtworkRow(
   image: AnalyzedImage,
   paths: { filePath: string; thumbPath: string },
   input: IngestInput,
+  parsed: ParsedCaption | null,
 ): Promise<string> {
   const artworkId = await insertCurrentArtwork(tx, {
+    ...(parsed ? captionUpdate(input.caption, parsed) : {}),
     characterId,
     ...paths,
     sha256: image.sha256,

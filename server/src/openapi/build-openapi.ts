@@ -93,7 +93,7 @@ export function buildOpenApi(version: string): Json {
         'which may call every GET and the search routes. Searches are rate limited per address or token (429 + Retry-After).',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'admin' }, { name: 'tokens' }, { name: 'meta' }],
+    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'admin' }, { name: 'curation' }, { name: 'tokens' }, { name: 'meta' }],
     paths,
     components: {
       schemas: sortedSchemas,

@@ -14,6 +14,7 @@ export function presentCharacterListItem(c: CharacterListItem): CharacterListIte
     needs_review: c.needsReview,
     created_at: c.createdAt,
     artwork: c.artwork ? presentArtworkFile(c.artwork) : null,
+    artwork_count: c.artworkCount,
   };
 }
 
