@@ -177,18 +177,19 @@ export async function findCharacterByGroupKey(q: Queryable, key: string | null):
 }
 
 /**
- * Which character a new post joins: the one its (channel, card id) names, else the one with its
- * normalised (name, anime) or such an alias; null → a new character.
+ * Which character a new post joins: the one its (channel, card id) names (`card`: a repost, possibly of a
+ * renamed card), else the one with its normalised (name, anime) or such an alias (`name`); null → a new one.
  */
 export async function findCharacterForPost(
   q: Queryable,
   post: { channelId: string | null; sourceId: string | null; nameSearch: string; animeSearch: string },
-): Promise<Character | null> {
+): Promise<{ character: Character; by: 'card' | 'name' } | null> {
   if (post.sourceId) {
     const bySource = await findCharacterBySource(q, post.channelId, post.sourceId);
-    if (bySource) return bySource;
+    if (bySource) return { character: bySource, by: 'card' };
   }
-  return findCharacterByGroupKey(q, groupKeyOf(post.nameSearch, post.animeSearch));
+  const byName = await findCharacterByGroupKey(q, groupKeyOf(post.nameSearch, post.animeSearch));
+  return byName ? { character: byName, by: 'name' } : null;
 }
 
 export interface NewCharacter extends CharacterFields {

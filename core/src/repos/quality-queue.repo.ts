@@ -156,9 +156,9 @@ export async function findNearDuplicates(q: Queryable, p: Page, maxDistance = NE
   return { total: Number(r.rows[0]?.total ?? 0), rows: r.rows.map((x) => ({ key: x.key, artworkIds: [x.x_id, x.y_id], distance: x.d })) };
 }
 
-/** The stored files of artworks after `afterId`, by id (for the file check). */
+/** The stored files of visible artworks after `afterId`, by id (for the file check; hiding is one of its fixes). */
 export async function listArtworkFiles(q: Queryable, afterId: string, limit: number): Promise<Array<{ id: string; filePath: string; thumbPath: string; bytes: number }>> {
-  const r = await q.query('SELECT id::text AS id, file_path, thumb_path, bytes FROM artworks WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+  const r = await q.query('SELECT id::text AS id, file_path, thumb_path, bytes FROM artworks WHERE id > $1 AND NOT hidden ORDER BY id LIMIT $2', [afterId, limit]);
   return r.rows.map((x) => ({ id: x.id, filePath: x.file_path, thumbPath: x.thumb_path, bytes: x.bytes }));
 }
 

@@ -108,11 +108,14 @@ export function createIngestService(deps: IngestDeps): IngestService {
       const nameSearch = normalizeForSearch(parsed.name ?? '');
       const animeSearch = normalizeForSearch(parsed.anime ?? '');
       // the same card (channel, card id) or the same (name, anime) from any channel: one character
-      const existing = await findCharacterForPost(tx, { channelId, sourceId: parsed.sourceId, nameSearch, animeSearch });
-      if (existing) {
-        characterId = existing.id;
+      const joined = await findCharacterForPost(tx, { channelId, sourceId: parsed.sourceId, nameSearch, animeSearch });
+      if (joined) {
+        const { character, by } = joined;
+        characterId = character.id;
         status = 'new_artwork';
-        await applyCaption(tx, existing.id, { ...captionUpdate(input.caption, parsed), channelId }, normalizeForSearch);
+        // joined by name or alias: the character keeps the spelling it has; a repost of a card may rename it
+        const identity = by === 'name' ? { name: character.name, anime: character.anime } : {};
+        await applyCaption(tx, character.id, { ...captionUpdate(input.caption, parsed), channelId, ...identity }, normalizeForSearch);
       }
       characterId ??= await insertCharacter(tx, {
         ...captionUpdate(input.caption, parsed),
