@@ -1,6 +1,6 @@
 /**
  * SQL of the data-quality queue's detectors: captions flagged for review, one card id with different names,
- * near-duplicate images under different characters, sync gaps; and the posts (artwork + character) an
+ * the pHashes the near-duplicate detector pairs, sync gaps; and the posts (artwork + character) an
  * entry shows. Entries an admin marked as fine are in quality_dismissals. The file check is in the service.
  */
 import type { Queryable } from '../db/database.js';
@@ -36,8 +36,6 @@ export interface QualityPost {
   postedAt: string;
 }
 
-/** Pigeonhole bands of the 64-bit pHash: two hashes within NEAR_DUPLICATE_DISTANCE bits agree on a whole band. */
-const BANDS = '(VALUES (0, 1, 13), (1, 14, 13), (2, 27, 13), (3, 40, 13), (4, 53, 12)) AS bands (k, s, l)';
 /** At most this many differing pHash bits reads as the same picture (re-encoded, resized, recompressed). */
 export const NEAR_DUPLICATE_DISTANCE = 4;
 
@@ -135,25 +133,21 @@ export async function findCardConflicts(q: Queryable, p: Page): Promise<Detector
   return { total: Number(r.rows[0]?.total ?? 0), rows: r.rows.map((x) => ({ key: x.key, artworkIds: x.ids })) };
 }
 
-/**
- * Pairs of visible artworks of two different characters whose pHashes differ in at most `maxDistance`
- * bits (≤ 4 is exact through the bands; exact bytes cannot be stored twice, ingest answers duplicate_image).
- * Candidates come from equal bands, so the cost follows the number of near pairs, not its square.
- */
-export async function findNearDuplicates(q: Queryable, p: Page, maxDistance = NEAR_DUPLICATE_DISTANCE): Promise<DetectorPage<{ key: string; artworkIds: string[]; distance: number }>> {
-  const r = await q.query(
-    `WITH v AS (SELECT a.id, a.character_id, a.phash FROM artworks a JOIN characters c ON c.id = a.character_id WHERE NOT a.hidden AND NOT c.hidden),
-     b AS (SELECT v.id, v.character_id, v.phash, bands.k, substring(v.phash from bands.s for bands.l) AS band FROM v CROSS JOIN ${BANDS}),
-     pairs AS (
-       SELECT DISTINCT x.id AS x_id, y.id AS y_id, bit_count(x.phash # y.phash)::int AS d
-         FROM b x JOIN b y ON y.k = x.k AND y.band = x.band AND y.id > x.id AND y.character_id <> x.character_id
-        WHERE bit_count(x.phash # y.phash) <= $3)
-     SELECT x_id::text || ':' || y_id::text AS key, x_id::text AS x_id, y_id::text AS y_id, d, count(*) OVER () AS total
-       FROM pairs WHERE ${notDismissed('near_duplicate', "x_id::text || ':' || y_id::text")}
-      ORDER BY d, x_id, y_id LIMIT $1 OFFSET $2`,
-    [p.limit, p.offset, maxDistance],
+/** The pHash of every visible artwork of a visible character (the near-duplicate detector pairs them in memory). */
+export async function listVisibleHashes(q: Queryable): Promise<Array<{ id: string; group: string; bits: string }>> {
+  const r = await q.query<{ id: string; character_id: string; phash: string }>(
+    `SELECT a.id::text AS id, a.character_id::text AS character_id, a.phash::text AS phash
+       FROM artworks a JOIN characters c ON c.id = a.character_id WHERE NOT a.hidden AND NOT c.hidden`,
   );
-  return { total: Number(r.rows[0]?.total ?? 0), rows: r.rows.map((x) => ({ key: x.key, artworkIds: [x.x_id, x.y_id], distance: x.d })) };
+  return r.rows.map((x) => ({ id: x.id, group: x.character_id, bits: x.phash }));
+}
+
+/** Changes whenever an artwork is added, moved, hidden or removed, or a character is hidden or shown. */
+export async function nearDuplicateStamp(q: Queryable): Promise<string> {
+  const r = await q.query<{ stamp: string }>(
+    `SELECT (SELECT coalesce(max(id), 0) FROM image_index_changes)::text || ':' || (SELECT coalesce(sum(id), 0) FROM characters WHERE hidden)::text AS stamp`,
+  );
+  return r.rows[0]!.stamp;
 }
 
 /** The stored files of visible artworks after `afterId`, by id (for the file check; hiding is one of its fixes). */

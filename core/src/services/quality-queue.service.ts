@@ -2,7 +2,8 @@
  * The data-quality queue: what a gallery owner cleans up after syncing channels. Each detector lists its
  * entries with the posts they concern (raw caption beside the parsed fields); the fixes are the admin
  * actions (edit, merge, split, hide, re-parse, delete) plus "this is fine" (dismiss) and, for sync gaps,
- * "retry now". The file check stats every stored file, so its result is kept for a short while.
+ * "retry now". The file check stats every stored file, so its result is kept for a short while; the
+ * near-duplicate pairs are kept until an artwork or a character's visibility changes.
  */
 import fs from 'node:fs/promises';
 import type { Db } from '../db/database.js';
@@ -10,18 +11,21 @@ import { BadRequestError, NotFoundError } from '../errors.js';
 import {
   dismissEntry,
   findCardConflicts,
-  findNearDuplicates,
   findReviewEntries,
   findSyncGaps,
   listArtworkFiles,
   listDismissedKeys,
+  listVisibleHashes,
   loadPosts,
+  nearDuplicateStamp,
+  NEAR_DUPLICATE_DISTANCE,
   type QualityGap,
   type QualityKind,
   type QualityPost,
 } from '../repos/quality-queue.repo.js';
 import { closeGaps, retryGapNow } from '../repos/sync-gaps.repo.js';
 import { resolveInside } from './image-store.js';
+import { findNearPairs } from '../images/near-duplicates.js';
 
 export const QUALITY_KINDS: QualityKind[] = ['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap'];
 
@@ -69,6 +73,24 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
   const { db } = deps;
   const ttl = deps.fileCheckTtlMs ?? 60_000;
   let fileCheck: { at: number; result: Promise<Array<{ artworkId: string; problem: FileProblem }>> } | null = null;
+  let nearPairs: { stamp: string; result: Promise<Array<{ key: string; artworkIds: string[]; distance: number }>> } | null = null;
+
+  /** Same picture under two characters: pHashes within NEAR_DUPLICATE_DISTANCE bits (exact bytes are refused at ingest). */
+  async function computeNearDuplicates() {
+    const pairs = findNearPairs(await listVisibleHashes(db), NEAR_DUPLICATE_DISTANCE);
+    return pairs.map((p) => ({ key: `${p.a}:${p.b}`, artworkIds: [p.a, p.b], distance: p.distance }));
+  }
+
+  async function nearDuplicates() {
+    const stamp = await nearDuplicateStamp(db);
+    if (nearPairs?.stamp !== stamp) {
+      const result = computeNearDuplicates();
+      nearPairs = { stamp, result };
+      result.catch(() => (nearPairs = null));
+    }
+    const [all, dismissed] = await Promise.all([nearPairs.result, listDismissedKeys(db, 'near_duplicate')]);
+    return all.filter((p) => !dismissed.has(p.key));
+  }
 
   async function statSize(rel: string): Promise<number | null> {
     try {
@@ -125,8 +147,9 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
         return { total: r.total, items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds }))) };
       }
       case 'near_duplicate': {
-        const r = await findNearDuplicates(db, p);
-        return { total: r.total, items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds, distance: x.distance }))) };
+        const all = await nearDuplicates();
+        const rows = all.slice(p.offset, p.offset + p.limit);
+        return { total: all.length, items: await withPosts(rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds, distance: x.distance }))) };
       }
       case 'missing_file': {
         const all = await fileProblems();
@@ -144,7 +167,9 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
     const out = {} as Record<QualityKind, number>;
     // one after the other: the database is shared with the gallery
     for (const kind of QUALITY_KINDS) {
-      out[kind] = kind === 'missing_file' ? (await fileProblems()).length : (await list(kind, 1, 1)).total;
+      if (kind === 'missing_file') out[kind] = (await fileProblems()).length;
+      else if (kind === 'near_duplicate') out[kind] = (await nearDuplicates()).length;
+      else out[kind] = (await list(kind, 1, 1)).total;
     }
     return out;
   }
