@@ -98,8 +98,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
     await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
     await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
 
-    // A concurrent ingest may create the same character id or bytes first (unique violation 23505):
-    // the second attempt then finds that row and adds to it.
+    // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
+    // 23505), or an admin may merge away the character it joins (foreign key violation 23503): the second
+    // attempt then finds where the post belongs now and adds to it.
     return retryOnUniqueViolation(() => deps.db.transaction(async (tx) => {
       const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
       if (again) return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
@@ -180,7 +181,8 @@ async function retryOnUniqueViolation<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err;
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '23503') throw err;
     return fn();
   }
 }

@@ -96,6 +96,16 @@ describe('one character, many artworks', () => {
     expect((await byName('Ram')).artwork_count).toBe(2);
   });
 
+  it('two channels posting a new name at the same moment make one character', async () => {
+    const [x, y] = await Promise.all([
+      s.ingest.ingestImage({ bytes: await generateDemoImage(901, 'Zhongli'), caption: caption('Zhongli', 'Genshin Impact', '60'), channel: chA, messageId: 60 }),
+      s.ingest.ingestImage({ bytes: await generateDemoImage(902, 'Zhongli'), caption: caption('Zhongli', 'Genshin Impact', '61'), channel: chB, messageId: 61 }),
+    ]);
+    expect(x.characterId).toBe(y.characterId);
+    expect((await byName('Zhongli')).artwork_count).toBe(2);
+    await s.db.query('DELETE FROM characters WHERE id = $1', [x.characterId]); // out of the way of the next checks
+  });
+
   it('the character page lists every artwork, current first, each with its own post', async () => {
     const hutao = await byName('Hu Tao');
     const d = await (await fetch(`${s.url}/api/v1/characters/${hutao.id}`)).json();
