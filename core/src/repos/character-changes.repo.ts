@@ -70,3 +70,9 @@ export async function listCharacterChanges(q: Queryable, characterId: string, li
   ]);
   return r.rows.map(toChange);
 }
+
+/** The kind of a character's latest change, or null. */
+export async function latestChangeKind(q: Queryable, characterId: string): Promise<CharacterChangeKind | null> {
+  const r = await q.query<{ kind: CharacterChangeKind }>('SELECT kind FROM character_changes WHERE character_id = $1 ORDER BY id DESC LIMIT 1', [characterId]);
+  return r.rows[0]?.kind ?? null;
+}

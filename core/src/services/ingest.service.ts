@@ -11,7 +11,8 @@ import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
-import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter } from '../repos/characters.repo.js';
+import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter, setCharacterHidden } from '../repos/characters.repo.js';
+import { latestChangeKind, recordCharacterChange } from '../repos/character-changes.repo.js';
 import type { CaptionFields } from '../captions/types.js';
 import { NotFoundError } from '../errors.js';
 import type { Channel } from '../repos/channels.repo.js';
@@ -117,6 +118,13 @@ export function createIngestService(deps: IngestDeps): IngestService {
         // joined by name or alias: the character keeps the spelling it has; a repost of a card may rename it
         const identity = by === 'name' ? { name: character.name, anime: character.anime } : {};
         await applyCaption(tx, character.id, { ...captionUpdate(input.caption, parsed), channelId, ...identity }, normalizeForSearch);
+        // hidden because its posts were deleted (not by an admin): a new post shows it again
+        if (by === 'name' && character.hidden && (await latestChangeKind(tx, character.id)) === 'deleted') {
+          await setCharacterHidden(tx, character.id, false);
+          await recordCharacterChange(tx, {
+            characterId: character.id, kind: 'restored', channelId, messageId: input.messageId ?? null, changes: { hidden: { from: true, to: false } },
+          });
+        }
       }
       characterId ??= await insertCharacter(tx, {
         ...captionUpdate(input.caption, parsed),

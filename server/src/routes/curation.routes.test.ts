@@ -7,6 +7,8 @@ import { ensureLocalChannel, upsertChannelByPeer, type Channel } from '@waifudex
 import { recordGapFailure } from '@waifudex/core/repos/sync-gaps.repo';
 import { createImageSearchService, type ImageSearchService } from '@waifudex/core/services/image-search.service';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
+import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { requireAdmin } from '../middleware/auth.js';
@@ -104,6 +106,22 @@ describe('one character, many artworks', () => {
     expect(x.characterId).toBe(y.characterId);
     expect((await byName('Zhongli')).artwork_count).toBe(2);
     await s.db.query('DELETE FROM characters WHERE id = $1', [x.characterId]); // out of the way of the next checks
+  });
+
+  it('a character hidden because its posts were deleted shows again when another channel posts it; one an admin hid stays hidden', async () => {
+    const apply = createSyncApplyService({ db: s.db, parse: (c, ch, e) => s.ingest.parse(c, ch, e), normalize: normalizeForSearch });
+    const aloy = await post('aloy-a', chA, 70, caption('Aloy', 'Horizon', '70'), day(12));
+    expect(await apply.hideDeletedMessages(chA, [70])).toBe(1);
+    expect(await byName('Aloy')).toBeUndefined();
+    const again = await post('aloy-b', chB, 71, caption('Aloy', 'Horizon', '71'), day(13));
+    expect(again.characterId).toBe(aloy.characterId);
+    expect(await byName('Aloy')).toMatchObject({ id: aloy.characterId, artwork_count: 1 });
+
+    const kept = await post('yoimiya-a', chA, 72, caption('Yoimiya', 'Genshin Impact', '72'), day(14));
+    expect((await json('PATCH', `/api/v1/admin/characters/${kept.characterId}`, { hidden: true })).status).toBe(200);
+    await post('yoimiya-b', chB, 73, caption('Yoimiya', 'Genshin Impact', '73'), day(15));
+    expect(await byName('Yoimiya')).toBeUndefined();
+    for (const id of [aloy.characterId, kept.characterId]) await s.db.query('DELETE FROM characters WHERE id = $1', [id]);
   });
 
   it('the character page lists every artwork, current first, each with its own post', async () => {
