@@ -86,7 +86,10 @@ function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity
   }
   if (s.anime && skip !== 'anime') where.push(`c.anime = ${params.add(s.anime)}`);
   if (s.rarity && skip !== 'rarity') where.push(`c.rarity = ${params.add(s.rarity)}`);
-  if (s.channelId && skip !== 'channel') where.push(`c.channel_id = ${params.add(s.channelId)}`);
+  // a character is in every channel one of its visible artworks was posted in
+  if (s.channelId && skip !== 'channel') {
+    where.push(`EXISTS (SELECT 1 FROM artworks x WHERE x.character_id = c.id AND x.channel_id = ${params.add(s.channelId)} AND NOT x.hidden)`);
+  }
   return `WHERE ${where.join(' AND ')}`;
 }
 
@@ -145,7 +148,7 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
     const params = new Params();
     const where = buildWhere(s, params, skip);
     const r = await q.query<{ value: string; label: string; count: number }>(
-      `SELECT ${select}, count(*)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
+      `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
         GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`,
       params.values,
     );
@@ -154,7 +157,8 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
   return {
     anime: await run('anime', 'c.anime AS value, c.anime AS label', 'c.anime'),
     rarity: await run('rarity', `c.rarity AS value, trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity) AS label`, 'c.rarity'),
-    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id', 'JOIN channels ch ON ch.id = c.channel_id'),
+    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id',
+      'JOIN artworks x ON x.character_id = c.id AND NOT x.hidden JOIN channels ch ON ch.id = x.channel_id'),
   };
 }
 

@@ -124,6 +124,17 @@ describe('one character, many artworks', () => {
     for (const id of [aloy.characterId, kept.characterId]) await s.db.query('DELETE FROM characters WHERE id = $1', [id]);
   });
 
+  it('the channel filter and its counts see a character in every channel it was posted in', async () => {
+    const hutao = await byName('Hu Tao');
+    for (const ch of [chA, chB]) {
+      const r = await (await fetch(`${s.url}/api/v1/characters?channel=${ch.id}&per_page=100`)).json();
+      expect(r.items.map((c: { id: string }) => c.id), ch.title).toContain(hutao.id);
+    }
+    const facets = await (await fetch(`${s.url}/api/v1/characters/facets?q=hu%20tao`)).json();
+    // characters, not posts: Hu Tao (two posts in Waifu Spawns, one in Genshin Drops) and HuTao (Waifu Spawns)
+    expect(facets.channel.map((f: { label: string; count: number }) => [f.label, f.count]).sort()).toEqual([['Genshin Drops', 1], ['Waifu Spawns', 2]]);
+  });
+
   it('the character page lists every artwork, current first, each with its own post', async () => {
     const hutao = await byName('Hu Tao');
     const d = await (await fetch(`${s.url}/api/v1/characters/${hutao.id}`)).json();
