@@ -23,10 +23,24 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'admin bulk actions and trash',
+    run: async () => {
+      const mod = await import('./admin-bulk.bench.js');
+      return mod.runAdminBulkBench();
+    },
+  },
+  {
     name: 'clip similarity in memory',
     run: async () => {
       const mod = await import('./clip-search.bench.js');
       return mod.runClipSearchBench();
+    },
+  },
+  {
+    name: 'backup and restore',
+    run: async () => {
+      const mod = await import('./backup.bench.js');
+      return mod.runBackupBench();
     },
   },
   {
@@ -67,6 +81,10 @@ const sections: Section[] = [
 ];
 
 const only = process.argv.slice(2);
+// Sections that start the app (startTestServer) need the test database server that vitest's global setup
+// starts for a test run: start the same one here, once, and stop it at the end.
+const { default: setupTestDatabase } = await import('../core/dist/testing/global-setup.js');
+const stopTestDatabase = process.env.WDX_TEST_SERVER_URL ? async () => undefined : await setupTestDatabase();
 console.log(`Waifudex benchmarks — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
 for (const s of sections) {
   if (only.length && !only.some((o) => s.name.includes(o))) continue;
@@ -80,3 +98,4 @@ for (const s of sections) {
     process.exitCode = 1;
   }
 }
+await stopTestDatabase();

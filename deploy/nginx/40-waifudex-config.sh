@@ -16,6 +16,14 @@ case $SERVER_NAME in *[!A-Za-z0-9.-]*) fail "SERVER_NAME must be a host name (le
 : "${MAX_UPLOAD_BYTES:=26214400}"
 case $MAX_UPLOAD_BYTES in '' | *[!0-9]*) fail "MAX_UPLOAD_BYTES must be a number of bytes, got: $MAX_UPLOAD_BYTES" ;; esac
 : "${WAIFUDEX_UPSTREAM:=server:8080}"
+# one or more host:port, comma- or space-separated (the scale profile: server:8080,replica:8080); a
+# name that resolves to several addresses (compose replicas) adds each of them when nginx starts
+WAIFUDEX_UPSTREAM_SERVERS=""
+for upstream in $(echo "$WAIFUDEX_UPSTREAM" | tr ',' ' '); do
+  case $upstream in *[!A-Za-z0-9.:_\[\]-]* | *[!0-9] | :*) fail "WAIFUDEX_UPSTREAM must be host:port entries separated by commas, got: $WAIFUDEX_UPSTREAM" ;; esac
+  WAIFUDEX_UPSTREAM_SERVERS="${WAIFUDEX_UPSTREAM_SERVERS}server $upstream max_fails=2 fail_timeout=10s; "
+done
+[ -n "$WAIFUDEX_UPSTREAM_SERVERS" ] || fail "WAIFUDEX_UPSTREAM is empty"
 : "${LISTEN_HTTP:=80}"
 : "${LISTEN_HTTPS:=443}"
 : "${TLS_CERT_DIR:=/etc/letsencrypt/live/$SERVER_NAME}"
@@ -30,9 +38,9 @@ if [ -n "$version" ]; then
   set -- $version
   if [ "$1" -gt 1 ] || [ "$2" -gt 25 ] || { [ "$2" -eq 25 ] && [ "$3" -ge 1 ]; }; then HTTP2_LISTEN="" HTTP2_DIRECTIVE="http2 on;"; fi
 fi
-export SERVER_NAME MAX_UPLOAD_BYTES WAIFUDEX_UPSTREAM LISTEN_HTTP LISTEN_HTTPS TLS_CERT_DIR ACME_WEBROOT \
+export SERVER_NAME MAX_UPLOAD_BYTES WAIFUDEX_UPSTREAM WAIFUDEX_UPSTREAM_SERVERS LISTEN_HTTP LISTEN_HTTPS TLS_CERT_DIR ACME_WEBROOT \
   WAIFUDEX_NGINX_DIR HTTP2_LISTEN HTTP2_DIRECTIVE
-VARS='${SERVER_NAME} ${MAX_UPLOAD_BYTES} ${WAIFUDEX_UPSTREAM} ${LISTEN_HTTP} ${LISTEN_HTTPS} ${TLS_CERT_DIR} ${ACME_WEBROOT} ${WAIFUDEX_NGINX_DIR} ${HTTP2_LISTEN} ${HTTP2_DIRECTIVE}'
+VARS='${SERVER_NAME} ${MAX_UPLOAD_BYTES} ${WAIFUDEX_UPSTREAM_SERVERS} ${LISTEN_HTTP} ${LISTEN_HTTPS} ${TLS_CERT_DIR} ${ACME_WEBROOT} ${WAIFUDEX_NGINX_DIR} ${HTTP2_LISTEN} ${HTTP2_DIRECTIVE}'
 
 render() {
   mkdir -p "$NGINX_CONF_OUT" "$ACME_WEBROOT"

@@ -18,12 +18,22 @@ import { searchRateLimit } from './middleware/search-rate-limit.js';
 import type { LoginLimiter } from './middleware/login-limiter.js';
 import { settingsRoutes } from './routes/settings.routes.js';
 import { pageMetaRoutes } from './routes/page-meta.routes.js';
+import { homePageRoutes } from './routes/home-page.routes.js';
 import compression from 'compression';
+import type { ImageStore } from '@waifudex/core/services/image-store';
+import { imageStoreOf } from '@waifudex/core/services/image-files';
+import { imageRoutes } from './routes/images.routes.js';
 
 export interface AppDeps {
   db: Db;
   logger: Logger;
-  imagesDir: string;
+  /** Where images are served from (IMAGES_STORE); `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
+  /** S3 store: answer /images with a redirect to a signed URL (default) or proxy the bytes (S3_SERVE). */
+  imageServe?: 'redirect' | 'proxy';
+  /** Origins images are redirected to (the bucket's), allowed in the CSP's img-src. */
+  imageOrigins?: string[];
   /** Built web app (web/dist); served with an SPA fallback when present. */
   webDir: string | null;
   version: string;
@@ -60,7 +70,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   if (deps.requestLogging !== false) app.use(requestLog(deps.logger));
-  app.use(securityHeaders({ crossOrigin: Boolean(deps.corsOrigins?.length) }));
+  app.use(securityHeaders({ crossOrigin: Boolean(deps.corsOrigins?.length), imageOrigins: deps.imageOrigins }));
   if (!deps.trustProxy) app.use(warnOnUntrustedProxy(deps.logger));
   if (deps.corsOrigins?.length) {
     // Credentials stay off: external clients authenticate with API tokens, never with the admin's cookie.
@@ -71,7 +81,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
 
   app.use('/api', sessionMiddleware(deps.auth));
-  app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20 }));
+  app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20, db: deps.db }));
   app.use(authRoutes({ auth: deps.auth, limiter: deps.loginLimiter, publicUrl: deps.publicUrl, requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }) }));
   app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
   app.use(openApiRoutes({ version: deps.version }));
@@ -81,10 +91,10 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/api', apiNotFound);
 
   // Stored images are content-addressed, so they never change under a URL.
-  app.use('/images', express.static(deps.imagesDir, { immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' }));
-  app.use('/images', (_req, res) => void res.status(404).json({ error: { code: 'not_found', message: 'no such image' } }));
+  app.use(imageRoutes({ store: imageStoreOf(deps), serve: deps.imageServe, logger: deps.logger }));
 
   app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
+  app.use(homePageRoutes({ db: deps.db, webDir: deps.webDir }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     // Vite names built assets by content hash: they never change under a URL.

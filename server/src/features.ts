@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
@@ -18,38 +19,58 @@ import { curationRoutes } from './routes/curation.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
+import { createTrashService } from '@waifudex/core/services/trash.service';
+import { scheduleJob } from './scheduled-job.js';
+import { createSyncEventHub } from './sync-events.js';
+import { loadSyncStatus } from './sync-status.js';
+import { createTelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
+import { createTelegramLoginService } from '@waifudex/core/services/telegram-login.service';
+import { telegramRoutes } from './routes/telegram.routes.js';
+import { scraperLoginDriver } from './login-driver.js';
 
 export interface Features {
   routers: Router[];
   stop(): Promise<void>;
 }
 
-export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger }): Promise<Features> {
-  const { config, db, logger } = deps;
+export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger; images: ImageStore }): Promise<Features> {
+  const { config, db, logger, images } = deps;
   const stoppers: Array<() => Promise<void>> = [];
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // Optional CLIP stage: off unless CLIP_MODEL is set; the model loads in the background.
   const embedder = config.clipModel
     ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
     : null;
-  const similar = createSimilarArtworksService({ db, logger, embedder, imagesDir: config.imagesDir, preloadIndex: true });
+  const similar = createSimilarArtworksService({ db, logger, embedder, images, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());
-  const ingest = withSimilarEmbeddings(createIngestService({ db, imagesDir: config.imagesDir, logger, ...limits }), similar);
-  const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits });
+  const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, ...limits }), similar);
+  const search = createImageSearchService({ db, images, logger, decode: limits });
   await search.start();
   stoppers.push(async () => search.stop());
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
+  const trash = createTrashService({ db, images, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
+  const stopPurge = scheduleJob('trash purge', async () => {
+    const r = await trash.purge();
+    if (r.characters || r.artworks) logger.info(r, 'trash purged');
+  }, logger, 60 * 60_000, 30_000);
+  stoppers.push(async () => stopPurge());
+  const sessions = createTelegramSessionStore({ db, sessionSecret: config.sessionSecret, dataDir: config.dataDir });
+  const login = createTelegramLoginService({ driver: scraperLoginDriver(config), store: sessions });
+  stoppers.push(async () => login.cancel());
+  const syncHub = createSyncEventHub({ db, logger, load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }) });
+  stoppers.push(() => syncHub.close());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
-    adminCharacterRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, onChange: () => search.refresh() }),
-    curationRoutes({ db, ingest, imagesDir: config.imagesDir, requireAdmin, onChange: () => search.refresh() }),
+    adminCharacterRoutes({ db, ingest, images, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
+    curationRoutes({ db, ingest, images, requireAdmin, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
-    syncRoutes({ db, requireAdmin }),
+    syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),
+    telegramRoutes({ db, requireAdmin, store: sessions, login, configured: Boolean(config.telegram.apiId) }),
   ];
   if (wantsEmbeddedWorker(config)) stoppers.push(startEmbeddedWorker(logger));
   if (config.bot.token && config.sync.embeddedWorker) stoppers.push(startEmbeddedWorker(logger, undefined, 'bot'));

@@ -12,9 +12,12 @@ import { VERSION } from '@waifudex/core/version';
 import { createAuthService } from '@waifudex/core/services/auth.service';
 import { ensureFirstAdmin } from '@waifudex/core/services/first-run.service';
 import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
+import { pathsFor } from '@waifudex/core/services/image-store';
+import { openImageStore } from '@waifudex/core/storage/open-image-store';
 import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
 import { scheduleSessionPurge } from './session-purge.js';
+import { scheduleJob } from './scheduled-job.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -22,7 +25,11 @@ runMain(async () => {
   await loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'server');
-  fs.mkdirSync(config.imagesDir, { recursive: true });
+  if (config.imageStore.kind === 'local') fs.mkdirSync(config.imagesDir, { recursive: true });
+  const images = await openImageStore(config.imageStore);
+  // A redirect to the bucket needs its origin in the CSP's img-src (taken from a signed URL: path or host style).
+  const signed = await images.signedUrl(pathsFor('0'.repeat(64), 'jpg').filePath);
+  const imageOrigins = signed ? [new URL(signed).origin] : [];
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, role: 'server' });
   await migrate(db, logger);
   if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir)) {
@@ -30,16 +37,19 @@ runMain(async () => {
   }
   const auth = createAuthService({ db });
   await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
-  // Leftovers of a process killed mid-ingest (before a restart); in the background, never blocking start.
-  void sweepOrphanFiles(db, config.imagesDir).then(
-    (r) => (r.tempFiles || r.orphans) && logger.info(r, 'removed files left by an interrupted ingest'),
-    (err) => logger.warn({ err }, 'orphan file sweep failed'),
-  );
-  const features = await createFeatureRouters({ config, db, logger });
+  // Files of an ingest whose transaction failed, or of a process killed mid-ingest (here or in the scraper):
+  // swept at start and then every hour, in the background, never blocking start.
+  const stopSweep = scheduleJob('orphan file sweep', async () => {
+    const r = await sweepOrphanFiles(db, images);
+    if (r.tempFiles || r.orphans) logger.info(r, 'removed files left by an interrupted or failed ingest');
+  }, logger, 60 * 60_000);
+  const features = await createFeatureRouters({ config, db, logger, images });
   const app = buildApp({
     db,
     logger,
-    imagesDir: config.imagesDir,
+    images,
+    imageServe: config.imageStore.kind === 's3' ? config.imageStore.serve : undefined,
+    imageOrigins,
     webDir: path.resolve(here, '../../web/dist'),
     version: VERSION,
     auth,
@@ -53,7 +63,7 @@ runMain(async () => {
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    logger.info({ port, database: db.location }, `Waifudex is running on http://localhost:${port}`);
+    logger.info({ port, database: db.location, images: images.location }, `Waifudex is running on http://localhost:${port}`);
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
@@ -67,8 +77,10 @@ runMain(async () => {
     logger.info({ signal }, 'shutting down');
     server.close();
     stopPurge();
+    stopSweep();
     await features.stop();
     await db.close();
+    await images.close?.();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import { emptyCounts, finishRun, startRun, updateRunProgress } from '@waifudex/core/repos/sync-runs.repo';
+import { saveTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import type { TestServer } from '../../server/src/testing/test-server.js';
 import { ensureWebBuilt, hasChromium, launchBrowser, seed, startAppServer } from './helpers.js';
 
@@ -93,16 +94,18 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
 
   it('shows the sync panel with last-run counts, requests a sync and follows the run live', async () => {
     const channel = await upsertChannelByPeer(s.db, { peerId: '1001', title: 'Waifu Catcher Drops', username: 'waifudrops' });
+    await saveTelegramSessionRow(s.db, 'encrypted', 'test account'); // "Sync now" needs a session and a channel
     const done = await startRun(s.db, channel.id, 'sync');
     await finishRun(s.db, done.id, 'ok', { ...emptyCounts(), scanned: 120, new: 37, updated: 4 }, null);
     const page = await open('/admin/login?next=/admin/sync');
     await login(page, 'correct horse battery');
     const row = page.getByTestId('sync-row').filter({ hasText: 'Waifu Catcher Drops' });
     await row.waitFor();
-    expect(await row.textContent()).toMatch(/ok.*120.*37.*4/s);
+    expect(await row.textContent()).toMatch(/ok.*Scanned 120.*New 37.*Updated 4/s);
     await page.getByTestId('sync-now').click();
-    await page.getByTestId('sync-pending').waitFor(); // no worker in the test: the request stays pending, the panel keeps polling
-    // the worker picks it up: the panel (polling every 2 s) shows the live run, then its result
+    await page.getByTestId('sync-pending').waitFor(); // no worker in the test: the request stays pending
+    // the worker (another process in production) writes its run: the server pushes it to the panel over SSE
+    await page.getByTestId('sync-live').waitFor();
     const live = await startRun(s.db, channel.id, 'sync');
     await updateRunProgress(s.db, live.id, { ...emptyCounts(), scanned: 5, new: 2 });
     await page.waitForFunction(() => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'running');
@@ -110,7 +113,8 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
     await finishRun(s.db, live.id, 'ok', { ...emptyCounts(), scanned: 9, new: 3 }, null);
     await s.db.query('UPDATE sync_requests SET picked_at = now(), finished_at = now()');
     await page.waitForFunction(() => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'ok');
-    expect(await row.textContent()).toMatch(/ok.*9.*3/s);
+    expect(await row.textContent()).toMatch(/ok.*Scanned 9.*New 3/s);
+    expect(await page.getByTestId('sync-history-row').count()).toBe(2);
     await page.screenshot({ path: '/tmp/waifudex-admin-sync.png' });
   });
 });

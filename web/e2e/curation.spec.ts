@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
     await post('Rem', chA, 4, caption('Rem', 'Re:Zero', '500'));
     await post('Ram', chA, 5, caption('Ram', 'Re:Zero', '500'));
     await post('Keqing', chB, 6, caption('Keqing', 'Genshin Impact', '44'), await makeVariant(hutao, 'jpeg30'));
-    await post('unclear', chB, 7, 'what a pull today!! 😍');
+    await post('unclear', chB, 7, 'Hyouka - Eru Chitanda');
     await post('Nahida', chA, 8, caption('Nahida', 'Genshin Impact', '9'));
     await recordGapFailure(s.db, { channelId: chA.id, messageId: 42, reason: 'download', error: 'FILE_REFERENCE_EXPIRED' });
     const nahida = await s.db.query('SELECT file_path FROM artworks WHERE id = $1', [art['Nahida']]);
@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       await page.getByTestId('quality-count-review').click();
       await page.getByTestId('admin-quality').waitFor();
       const entry = page.getByTestId('quality-entry').first();
-      await expect.poll(() => entry.getByTestId('quality-raw-caption').textContent()).toContain('what a pull today!!');
+      await expect.poll(() => entry.getByTestId('quality-raw-caption').textContent()).toContain('Hyouka - Eru Chitanda');
       expect(await entry.getByTestId('quality-parsed').textContent()).toContain('Name');
       await page.screenshot({ path: `${SHOTS}quality-${size}-review.png`, fullPage: true });
 

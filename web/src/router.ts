@@ -23,6 +23,7 @@ export const router = createRouter({
         { path: 'tokens', name: 'admin-tokens', component: () => import('./views/admin/AdminTokensView.vue') },
         { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
+        { path: 'trash', name: 'admin-trash', component: () => import('./views/admin/AdminTrashView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
@@ -61,6 +62,9 @@ router.afterEach((to, from) => {
 async function focusMainHeading() {
   await nextTick(); // the page that is left is still in the DOM until the next render
   for (let i = 0; i < 40; i++) {
+    // a page that asks for its field to be focused (the login form) keeps it
+    const field = document.querySelector<HTMLElement>('main [autofocus]');
+    if (field) return void field.focus();
     const h = document.querySelector<HTMLElement>('main h1');
     if (h) {
       if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
@@ -73,7 +77,10 @@ async function focusMainHeading() {
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
-  await auth.restore();
+  // public pages never wait for the session (one round trip less before the gallery's first request)
+  const needsSession = to.matched.some((r) => r.meta.requiresAdmin) || to.name === 'login';
+  if (needsSession) await auth.restore();
+  else void auth.restore();
   if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value) return { name: 'login', query: { next: to.fullPath } };
   if (to.name === 'login' && auth.loggedIn.value) return { name: 'admin' };
   return true;

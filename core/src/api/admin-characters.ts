@@ -71,6 +71,7 @@ export const adminCharacterDetail = characterDetail
     edited_fields: z.array(z.string()),
     split_off: z.boolean().meta({ description: 'Split off by an admin: new posts never join it.' }),
     aliases: z.array(characterAlias).meta({ description: 'Names merged into this character; search finds them, new posts with them join it.' }),
+    deleted_at: timestamp.nullable().meta({ description: 'Set while the character is in the trash.' }),
     artworks: z.array(adminArtwork),
   })
   .meta({ id: 'AdminCharacterDetail' });
@@ -82,3 +83,53 @@ export const mergeBody = z
   .object({ from: idSchema.meta({ description: 'The character merged away: its artworks move here, its name becomes an alias.' }) })
   .strict()
   .meta({ id: 'MergeBody' });
+/** Most characters one bulk action (or one restore) may touch; narrow the filter for more. */
+export const BULK_MAX = 10_000;
+
+/** The admin list's filter, as a bulk action's target ("all matching"). */
+export const adminCharacterFilter = z
+  .object({ q: textQuery, needs_review: z.boolean().optional(), hidden: z.boolean().optional() })
+  .strict()
+  .meta({ id: 'AdminCharacterFilter' });
+
+export const BULK_ACTIONS = ['set', 'hide', 'show', 'delete', 'reparse'] as const;
+
+/**
+ * Body of POST /api/v1/admin/characters/bulk: one action on the listed ids, or on every character the
+ * filter matches ("select all matching"). `fields` (anime and/or rarity) goes with action "set" only.
+ */
+export const characterBulkBody = z
+  .object({
+    action: z.enum(BULK_ACTIONS),
+    fields: z.object({ anime: CHARACTER_FIELDS.anime, rarity: CHARACTER_FIELDS.rarity }).partial().strict().optional(),
+    ids: z.array(idSchema).min(1).max(BULK_MAX).optional(),
+    filter: adminCharacterFilter.optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if ((b.ids === undefined) === (b.filter === undefined)) ctx.addIssue({ code: 'custom', message: 'give either ids or filter', path: ['ids'] });
+    if (b.action === 'set' && !Object.keys(b.fields ?? {}).length) ctx.addIssue({ code: 'custom', message: 'give anime and/or rarity', path: ['fields'] });
+    if (b.action !== 'set' && b.fields !== undefined) ctx.addIssue({ code: 'custom', message: 'fields go with action "set" only', path: ['fields'] });
+  })
+  .meta({ id: 'CharacterBulkAction' });
+export type CharacterBulkBody = z.infer<typeof characterBulkBody>;
+
+export const characterBulkResult = z
+  .object({
+    action: z.enum(BULK_ACTIONS),
+    matched: z.number().int(),
+    changed: z.number().int(),
+    ids: z.array(idSchema).meta({ description: 'Characters changed (for delete: moved to the trash, what an undo restores).' }),
+  })
+  .meta({ id: 'CharacterBulkResult' });
+export type CharacterBulkResult = z.infer<typeof characterBulkResult>;
+
+export const trashedCharacter = characterListItem
+  .extend({ deleted_at: timestamp, purge_at: timestamp, hidden: z.boolean() })
+  .meta({ id: 'TrashedCharacter' });
+export const trashList = z.object({ ...pageInfo, retention_days: z.number().int(), items: z.array(trashedCharacter) }).meta({ id: 'TrashList' });
+export type TrashList = z.infer<typeof trashList>;
+
+export const trashRestoreBody = z.object({ ids: z.array(idSchema).min(1).max(BULK_MAX) }).strict().meta({ id: 'TrashRestore' });
+export const trashRestored = z.object({ restored: z.array(idSchema) });
+export const trashDeleted = z.object({ id: idSchema, name: z.string().nullable(), deleted_at: timestamp, purge_at: timestamp });

@@ -60,6 +60,7 @@ export const reparseResult = z.object({
   scanned: z.number().int(),
   changed: z.number().int(),
   needs_review: z.number().int(),
+  hidden_not_character: z.number().int().describe('Stored posts whose caption now reads as a bot event or no character: hidden and flagged.'),
   conflicts: z.array(z.object({ character_id: idSchema, error: z.string() })),
 });
 export const parsingSaved = z.object({ channel, reparsed: reparseResult.nullable() });

@@ -6,7 +6,10 @@ export const artworkFile = z
   .object({
     id: idSchema,
     url: z.string().meta({ description: 'Percent-encoded path of the original image.' }),
-    thumb_url: z.string(),
+    thumb_url: z.string().meta({ description: 'One thumbnail (about 480 px wide; 320 px long side for artworks stored before srcset thumbnails).' }),
+    thumbs: z
+      .array(z.object({ url: z.string(), width: z.number().int() }))
+      .meta({ description: 'WebP thumbnails at 240/480/720 px wide (never wider than the original), smallest first, for srcset; empty until `npm run reindex` backfills an older artwork.' }),
     width: z.number().int(),
     height: z.number().int(),
     bytes: z.number().int(),

@@ -11,3 +11,4 @@ export * from './settings.js';
 export * from './image-url.js';
 export * from './bot.js';
 export * from './curation.js';
+export * from './telegram.js';

@@ -28,12 +28,19 @@ const run = z
       .meta({ description: 'Progress counters.' }),
     errors: z.array(z.object({ messageId: z.number().int().nullable(), error: z.string(), at: timestamp })),
     error: z.string().nullable(),
+    eta_seconds: z.number().int().nullable().meta({ description: 'Running runs: seconds left at the current pace, when the number of messages left is known.' }),
   })
   .meta({ id: 'SyncRun' });
+
+const historyRun = run.extend({ channel_id: idSchema.nullable(), channel_title: z.string().nullable() }).meta({ id: 'SyncRunHistoryItem' });
 
 export const syncOverview = z.object({
   telegram_session: z.object({ state: z.string(), account: z.string().nullable(), message: z.string().nullable(), updated_at: timestamp.nullable() }),
   pending_requests: z.number().int(),
+  can_sync: z.object({ ok: z.boolean(), reason: z.string().nullable() }).meta({ description: 'Whether "sync now" can work, and why not.' }),
+  schedule: z.string().nullable().meta({ description: 'SYNC_CRON when Telegram is configured.' }),
+  next_run_at: timestamp.nullable(),
+  history: z.array(historyRun),
   channels: z.array(
     z.object({
       id: idSchema,
@@ -50,6 +57,9 @@ export const syncOverview = z.object({
     }),
   ),
 });
+
+export type SyncOverview = z.infer<typeof syncOverview>;
+export type SyncRunDto = z.infer<typeof run>;
 
 /** Body of POST /api/v1/admin/sync: one channel, or all when absent. */
 export const syncRequestBody = z

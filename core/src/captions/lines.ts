@@ -3,7 +3,7 @@
 import { GENERIC_LABEL_RE, matchLabel, type LabelHit } from './labels.js';
 import { RARITY_WORDS } from './vocab.js';
 import {
-  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, stripTrailingEmoji,
+  COLOUR_EMOJI_RE, EMOJI_PIECE, HAS_LETTER_OR_DIGIT_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, stripTrailingEmoji,
   trailingEmoji,
 } from './unicode.js';
 
@@ -64,6 +64,9 @@ export function bareRarity(text: string): boolean {
   return RARITY_WORDS.has((words[words.length - 1] ?? '').toLowerCase());
 }
 
+const LINE_ORNAMENT_RE = /^[\u2500-\u257F\u2190-\u21FF\u2794-\u27BF\u27F0-\u27FF\u2900-\u297F]+[\s\u2500-\u257F\u2190-\u21FF\u2794-\u27BF]*/u;
+const TAG_SHAPE_BREAK_RE = /[[(]|\s[-|–—•·]\s/u;
+
 function classify(text: string, index: number, isFirstContent: boolean): Line {
   const line: Line = { index, text, kind: 'plain' };
   if (!text) {
@@ -120,8 +123,9 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
     line.label = label;
   } else if (ONLY_EMOJI_RE.test(text)) {
     line.kind = 'noise';
-  } else if (LEAD_EMOJI_RE.test(text) && trailingEmoji(text)) {
-    // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji.
+  } else if (LEAD_EMOJI_RE.test(text) && trailingEmoji(text) && !TAG_SHAPE_BREAK_RE.test(text)) {
+    // "👘Kimono👘", "🎮 Game Goddess 🎮": an event/costume tag wrapped in emoji (a tag has no brackets or
+    // separators: "🌟 Yor Forger [Spy x Family] 🟡" is a name and its series).
     line.kind = 'event';
   } else {
     const rl = rarityLike(text);
@@ -149,6 +153,7 @@ const ANIME_THEN_ID_RE = /^(.*?\S)\s+(\d{1,9})\s*:\s*(\S.*)$/;
 
 // "Name: Rem | Anime: Re:Zero | ID: 5": several labelled fields on one line.
 const FIELD_SEP_RE = /\s+(?:\||•|·|;|┃|¦)\s+/u;
+const EMOJI_FIELD_SEP_RE = new RegExp(`\\s+[${EMOJI_PIECE}]+\\s+`, 'u');
 
 // An id standing alone as one field of a one-line post: "🆔 212", "ID: 14", "#57", "🟣 [412]".
 const ID_PART_RE = /^(?:🆔\uFE0F?|#️?⃣)?\s*(?:(?:id|no\.?)\s*[:#.]?\s*)?[#№]?(\d{1,9})$/iu;
@@ -164,8 +169,8 @@ function labelledPart(p: string): boolean {
  * "🟡 Legendary | Event: None": a line of several fields. Split it when every part is a field on
  * its own, or when it opens with an id (then the first free part is that id's name).
  */
-function splitFields(raw: string): string[] | null {
-  const parts = raw.split(FIELD_SEP_RE).map((p) => p.trim());
+function splitFields(raw: string, sep: RegExp = FIELD_SEP_RE): string[] | null {
+  const parts = raw.split(sep).map((p) => p.trim());
   if (parts.length < 2) return null;
   const idm = ID_PART_RE.exec(parts[0]!) ?? BRACKET_ID_PART_RE.exec(parts[0]!);
   if (idm) {
@@ -188,6 +193,11 @@ function explode(raw: string): Array<{ text: string; split: boolean }> {
   if (FIELD_SEP_RE.test(raw)) {
     const fields = splitFields(raw);
     if (fields) return fields.map((p) => ({ text: p, split: true }));
+  }
+  // "✨ Name: Nami ✨ Anime: One Piece ✨ ID: 301": spaced emoji between labelled fields.
+  if (raw.includes(':') && EMOJI_FIELD_SEP_RE.test(raw)) {
+    const fields = splitFields(raw, EMOJI_FIELD_SEP_RE);
+    if (fields && fields.length > 1) return fields.map((p) => ({ text: p, split: true }));
   }
   let text = raw;
   let split = false;
@@ -219,7 +229,9 @@ export function splitLines(normalized: string): Line[] {
   let seenContent = false;
   for (const rawLine of normalized.split('\n')) {
     // No caption field is longer than a Telegram caption; bounding lines bounds every regex.
-    const trimmed = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE).trim() : rawLine.trim();
+    const bounded = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE) : rawLine;
+    // Box-drawing and arrow prefixes ("├─➩ ", "╚═ ", "➥ ") only draw the layout.
+    const trimmed = bounded.trim().replace(LINE_ORNAMENT_RE, '');
     if (!trimmed) {
       lines.push({ index: lines.length, text: '', kind: 'blank' });
       continue;

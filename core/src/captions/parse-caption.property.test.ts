@@ -38,7 +38,7 @@ describe('parseCaption properties', () => {
       fill(':'), fill(' - '), fill('\n'), fill(' | '), fill('/'), fill('('), fill('['), fill('🟡'), fill(' '),
       fill('Name: '), fill('Name: x\nAnime: y\nRarity: z\nID: 1\n'), fill('1: '), fill('a'), fill('#a '),
       fill('Name: Rem - '), fill('OwO! Check out this character! '), `${fill('🟡 ')}x`, `${fill('-')}a`, `${fill('.')}!`,
-      `(${fill('𝙍𝘼𝙍𝙄𝙏𝙔: ')}`, fill('&#x27;'), fill('**'), fill('[a](http://x) '), fill('ðŸŸ¡ '), fill('ᴀ'),
+      `(${fill('𝙍𝘼𝙍𝙄𝙏𝙔: ')}`, fill('&#x27;'), fill('**'), fill('[a](http://x) '), fill('ðŸŸ¡ '), fill('ᴀ'), fill('╔═ '), fill('├─➩ a\n'), fill('💫 a [b] 💫\n'), fill('Name: a ✨ '), `${fill('#1 ')}a - b`,
     ];
     for (const s of inputs) parseCaption(s); // warm-up (JIT)
     for (const s of inputs) {

@@ -6,9 +6,9 @@
 export const EMOJI_PIECE = '\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\p{Regional_Indicator}\\uFE0F\\u200D\\u20E3';
 const EMOJI_ONE_RE = new RegExp(`^[${EMOJI_PIECE}]$`, 'u');
 
-/** Decoration that prefixes lines: emoji plus bullets, arrows and ornaments. */
+/** Decoration that prefixes lines: emoji plus bullets, arrows, box drawing (├─➩ ╔═ ┣) and ornaments. */
 const DECOR_CHARS =
-  EMOJI_PIECE + '•·∙◦▪▫►▸▹➤➢➣➼⟹⟶⟿→⇒⇨➥➔➜❖✦✧✩✪✫✬✭✮✯✰★☆⦿◉○●◆◇♦♢♡♥❥❣✘✗⊹⋆˚*>»«|~_=+\\-–—:;,.!?\\s';
+  EMOJI_PIECE + '\\u2500-\\u257F\\u2190-\\u21FF\\u2794-\\u27BF•·∙◦▪▫►▸▹➤➢➣➼⟹⟶⟿→⇒⇨➥➔➜❖✦✧✩✪✫✬✭✮✯✰★☆⦿◉○●◆◇♦♢♡♥❥❣✘✗⊹⋆˚*>»«|~_=+\\-–—:;,.!?\\s';
 const TRAIL_DECOR_SET = new Set([...'•·∙◦▪▫►▸➤➼✦✧★☆❖♡♥❥❣✘⊹⋆*~|=+-–—:;,']);
 
 export const LEAD_DECOR_RE = new RegExp(`^[${DECOR_CHARS}]+`, 'u');

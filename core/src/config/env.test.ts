@@ -73,3 +73,40 @@ describe('HTTP settings', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://x' })).toThrow(/PUBLIC_URL/);
   });
 });
+
+describe('image store settings', () => {
+  it('defaults to the local IMAGES_DIR; s3://bucket/prefix selects S3 with the S3_* settings', () => {
+    expect(loadConfig({ IMAGES_DIR: '/srv/img' }).imageStore).toEqual({ kind: 'local', dir: '/srv/img' });
+    expect(loadConfig({ IMAGES_STORE: 'local', IMAGES_DIR: '/srv/img' }).imageStore).toEqual({ kind: 'local', dir: '/srv/img' });
+    const c = loadConfig({
+      IMAGES_STORE: 's3://waifu-bucket/site/images/',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY_ID: 'AKID',
+      S3_SECRET_ACCESS_KEY: 'very-secret',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_SERVE: 'proxy',
+    });
+    expect(c.imageStore).toEqual({
+      kind: 's3',
+      s3: { bucket: 'waifu-bucket', prefix: 'site/images', endpoint: 'http://minio:9000', region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 'very-secret', forcePathStyle: true },
+      serve: 'proxy',
+    });
+    expect(loadConfig({ IMAGES_STORE: 's3://bucket' }).imageStore).toMatchObject({ s3: { bucket: 'bucket', prefix: '', endpoint: undefined, forcePathStyle: false }, serve: 'redirect' });
+  });
+
+  it.each([
+    [{ IMAGES_STORE: 'gs://bucket' }, /IMAGES_STORE/],
+    [{ IMAGES_STORE: 's3://' }, /IMAGES_STORE/],
+    [{ IMAGES_STORE: 's3://Bad_Bucket' }, /IMAGES_STORE/],
+    [{ IMAGES_STORE: 's3://bucket', S3_ACCESS_KEY_ID: 'AKID', S3_SECRET_ACCESS_KEY: '' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
+    [{ S3_SERVE: 'cdn' }, /S3_SERVE/],
+    [{ S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
+  ])('refuses %j with one line naming the variable (never the secret)', (env, re) => {
+    expect(() => loadConfig({ S3_SECRET_ACCESS_KEY: 'hunter2-secret', ...env })).toThrow(re);
+    try {
+      loadConfig({ S3_SECRET_ACCESS_KEY: 'hunter2-secret', ...env });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+});

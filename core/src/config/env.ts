@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import type { S3StoreConfig } from '../storage/s3-image-store.js';
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const intIn = (min: number, max: number, def: number) =>
@@ -25,6 +26,21 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   /** Folder where original images and thumbnails are stored. */
   IMAGES_DIR: z.string().default('./images'),
+  /** Where images are stored: unset or `local` = IMAGES_DIR; `s3://bucket/prefix` = an S3-compatible bucket (S3_* below). */
+  IMAGES_STORE: optionalString.pipe(
+    z.string().regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()\/-]*)?)$/, 'must be local or s3://bucket/prefix').optional(),
+  ),
+  /** Endpoint of an S3-compatible service (MinIO, R2, Garage); unset = AWS S3. */
+  S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Region of the bucket (R2: auto). */
+  S3_REGION: z.string().default('us-east-1'),
+  /** Credentials; unset = the AWS SDK's default chain (AWS_* env, shared files, instance role). */
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** Bucket in the URL path instead of the host name (MinIO and most self-hosted servers need this). */
+  S3_FORCE_PATH_STYLE: bool(false),
+  /** How /images is answered from S3: `redirect` to a signed URL (default) or `proxy` the bytes through the server. */
+  S3_SERVE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['redirect', 'proxy']).default('redirect')),
   /** HTTP port of the server. */
   PORT: intIn(0, 65535, 8080),
   /** Interface the server binds to. */
@@ -58,6 +74,8 @@ const envSchema = z.object({
   LIVE: bool(false),
   /** Run the sync worker inside the server process (embedded default when Telegram is configured). */
   EMBEDDED_WORKER: bool(true),
+  /** Days a deleted character stays in the trash (undo) before the server's purge removes it and its files. */
+  TRASH_RETENTION_DAYS: intIn(0, 3650, 30),
   /** First-run admin; created at start when no admin exists. */
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: optionalString,
@@ -108,6 +126,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   imagesDir: string;
+  /** The image store; `local` lives in imagesDir. */
+  imageStore: ImageStoreConfig;
   port: number;
   host: string;
   logLevel: Env['LOG_LEVEL'];
@@ -123,6 +143,7 @@ export interface Config {
   sessionSecret: string | undefined;
   sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
   admin: { username: string; password: string | undefined };
+  trashRetentionDays: number;
   clipModel: string | undefined;
   /** Express `trust proxy` value (see TRUST_PROXY). */
   trustProxy: boolean | number | string;
@@ -138,6 +159,10 @@ export interface Config {
     groupPerMinute: number;
   };
 }
+
+export type ImageStoreConfig =
+  | { kind: 'local'; dir: string }
+  | { kind: 's3'; s3: S3StoreConfig; serve: 'redirect' | 'proxy' };
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
 export class ConfigError extends Error {
@@ -165,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     imagesDir: path.resolve(e.IMAGES_DIR),
+    imageStore: imageStoreConfig(e),
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -187,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embeddedWorker: e.EMBEDDED_WORKER,
     },
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
@@ -200,6 +227,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userPerMinute: e.TELEGRAM_BOT_USER_RATE,
       groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
     },
+  };
+}
+
+function imageStoreConfig(e: Env): ImageStoreConfig {
+  if (!e.IMAGES_STORE || e.IMAGES_STORE === 'local') return { kind: 'local', dir: path.resolve(e.IMAGES_DIR) };
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('Invalid configuration: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  }
+  const [bucket, ...rest] = e.IMAGES_STORE.slice('s3://'.length).split('/');
+  return {
+    kind: 's3',
+    s3: {
+      bucket: bucket!,
+      prefix: rest.join('/').replace(/^\/+|\/+$/g, ''),
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    },
+    serve: e.S3_SERVE,
   };
 }
 

@@ -37,9 +37,13 @@ describe('analyzeImage', () => {
     expect(a).toMatchObject({ mime: 'image/jpeg', ext: 'jpg', width: 640, height: 480, bytes: bytes.length });
     expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.phash).toMatch(/^[01]{64}$/);
-    expect(a.thumbnail.subarray(8, 12).toString()).toBe('WEBP');
-    const t = await sharp(a.thumbnail).metadata();
-    expect(Math.max(t.width!, t.height!)).toBe(320);
+    expect(a.thumbnails.map((t) => [t.width, t.height])).toEqual([[240, 180], [480, 360], [640, 480]]);
+    for (const th of a.thumbnails) {
+      expect(th.bytes.subarray(8, 12).toString()).toBe('WEBP');
+      const t = await sharp(th.bytes).metadata();
+      expect([t.width, t.height]).toEqual([th.width, th.height]);
+    }
+    expect((await analyzeImage(bytes, { thumbnails: false })).thumbnails).toEqual([]);
     const round = deserializeFeatures(serializeFeatures(a.features));
     expect(round).toEqual(a.features);
     // deterministic

@@ -1,5 +1,5 @@
 /**
- * Decoding and analysis of untrusted image bytes (the only sharp entry point besides thumbnails).
+ * Decoding and analysis of untrusted image bytes (the only sharp entry point besides thumbnails.ts).
  * Everything is detected from the content, never from a file name.
  */
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import {
   type ImageFeatures,
   type Rgb,
 } from './signatures.js';
+import { makeThumbnails, type Thumbnail } from './thumbnails.js';
 
 export type { ImageFeatures } from './signatures.js';
 
@@ -32,8 +33,8 @@ export interface AnalyzedImage extends Pick<DecodedImage, 'sha256' | 'mime' | 'e
   /** 64-char '0'/'1' DCT pHash of the normalised image, for a bit(64) column. */
   phash: string;
   features: ImageFeatures;
-  /** WebP, long side 320 px. */
-  thumbnail: Buffer;
+  /** WebP thumbnails at THUMB_WIDTHS (empty when not asked for). */
+  thumbnails: Thumbnail[];
 }
 
 export interface DecodeOptions {
@@ -41,12 +42,16 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
+export interface AnalyzeOptions extends DecodeOptions {
+  /** Also make the thumbnails (default true; a signature-only reindex skips them). */
+  thumbnails?: boolean;
+}
+
 export const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const MIN_SIDE = 16;
 /** Long side of the working copy used for all signatures. */
 export const WORK_SIDE = 512;
-export const THUMB_SIDE = 320;
 
 const FORMATS: Record<string, { mime: string; ext: string }> = {
   jpeg: { mime: 'image/jpeg', ext: 'jpg' },
@@ -133,20 +138,15 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
   };
 }
 
-/** WebP thumbnail (long side 320) from the decoded working copy. */
-export async function thumbnailOf(d: DecodedImage): Promise<Buffer> {
-  return sharp(d.raw, { raw: { width: d.rgb.width, height: d.rgb.height, channels: 3 } })
-    .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: 80 })
-    .toBuffer();
-}
-
 /** Validates, decodes, hashes and thumbnails an image. Throws ImageRejectedError for bad input. */
-export async function analyzeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<AnalyzedImage> {
+export async function analyzeImage(bytes: Buffer, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
   const d = await decodeImage(bytes, opts);
-  const thumbPromise = thumbnailOf(d);
+  // sharp works on its own threads while the signatures are computed here
+  const thumbs = opts.thumbnails === false ? Promise.resolve([]) : makeThumbnails(bytes, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
   const features = computeFeatures(d.rgb);
-  const thumbnail = await thumbPromise;
+  const thumbnails = await thumbs.catch((err: unknown) => {
+    throw classifySharpError(err);
+  });
   return {
     sha256: d.sha256,
     mime: d.mime,
@@ -156,6 +156,6 @@ export async function analyzeImage(bytes: Buffer, opts: DecodeOptions = {}): Pro
     bytes: d.bytes,
     phash: codeToBitString(features.phash),
     features,
-    thumbnail,
+    thumbnails,
   };
 }

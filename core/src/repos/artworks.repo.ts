@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/database.js';
 import type { CaptionFields } from '../captions/types.js';
 import { isoOrNull } from './rows.js';
+import { thumbKey } from '../services/image-store.js';
 
 /** The caption of the post an artwork came from, as parsed. */
 export interface ArtworkCaption extends CaptionFields {
@@ -19,6 +20,8 @@ export interface Artwork extends ArtworkCaption {
   characterId: string;
   filePath: string;
   thumbPath: string;
+  /** Widths of the srcset thumbnails (empty: only thumbPath, from before they existed). */
+  thumbWidths: number[];
   sha256: string;
   phash: string;
   width: number;
@@ -34,6 +37,8 @@ export interface Artwork extends ArtworkCaption {
   createdAt: string;
   /** The title of its channel (detail listings only). */
   channelTitle?: string | null;
+  /** Set while the artwork is in the trash. */
+  deletedAt: string | null;
 }
 
 function toArtwork(r: any): Artwork {
@@ -42,6 +47,7 @@ function toArtwork(r: any): Artwork {
     characterId: r.character_id,
     filePath: r.file_path,
     thumbPath: r.thumb_path,
+    thumbWidths: r.thumb_widths ?? [],
     sha256: r.sha256,
     phash: r.phash,
     width: r.width,
@@ -55,6 +61,7 @@ function toArtwork(r: any): Artwork {
     isCurrent: r.is_current,
     hidden: r.hidden,
     createdAt: isoOrNull(r.created_at)!,
+    deletedAt: isoOrNull(r.deleted_at ?? null),
     ...(r.channel_title !== undefined ? { channelTitle: r.channel_title } : {}),
     ...toArtworkCaption(r),
   };
@@ -107,6 +114,7 @@ export interface NewArtwork extends Partial<ArtworkCaption> {
   characterId: string;
   filePath: string;
   thumbPath: string;
+  thumbWidths: number[];
   sha256: string;
   phash: string;
   width: number;
@@ -125,12 +133,12 @@ export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise
   await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id,
-        grouped_id, telegram_photo_id, is_current, created_at,
+        grouped_id, telegram_photo_id, is_current, created_at, thumb_widths,
         name, anime, rarity, rarity_emoji, source_id, variant, raw_caption, caption_family, parse_confidence, needs_review)
-     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()),
-        $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id`,
+     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()), $15::smallint[],
+        $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
     [a.characterId, a.filePath, a.thumbPath, a.sha256, a.phash, a.width, a.height, a.bytes, a.mime, a.channelId, a.messageId,
-      a.groupedId, a.telegramPhotoId, a.createdAt ?? null,
+      a.groupedId, a.telegramPhotoId, a.createdAt ?? null, a.thumbWidths,
       a.name ?? null, a.anime ?? null, a.rarity ?? null, a.rarityEmoji ?? null, a.sourceId ?? null, a.variant ?? null,
       a.rawCaption ?? '', a.captionFamily ?? null, a.parseConfidence ?? null, a.needsReview ?? false],
   );
@@ -173,7 +181,9 @@ export async function ensureCurrentArtwork(q: Queryable, characterId: string): P
   return r.rows[0] ? toArtwork(r.rows[0]) : null;
 }
 
-/** Which of these stored paths (originals or thumbnails) a row still refers to. */
+const VARIANT_RE = /^thumbs\/[0-9a-f]{2}\/([0-9a-f]{64})-(\d+)\.webp$/;
+
+/** Which of these stored keys (originals, thumbnails, srcset thumbnails) a row still refers to. */
 export async function findReferencedPaths(q: Queryable, paths: string[]): Promise<Set<string>> {
   if (!paths.length) return new Set();
   const r = await q.query<{ p: string }>(
@@ -181,7 +191,38 @@ export async function findReferencedPaths(q: Queryable, paths: string[]): Promis
      UNION SELECT thumb_path FROM artworks WHERE thumb_path = ANY($1::text[])`,
     [paths],
   );
-  return new Set(r.rows.map((x) => x.p));
+  const found = new Set(r.rows.map((x) => x.p));
+  // srcset thumbnails are named by the artwork's sha256 and a width the row lists (found by the sha256 index)
+  const variants = paths.map((p) => VARIANT_RE.exec(p)).filter((m): m is RegExpExecArray => m !== null);
+  if (variants.length) {
+    const rows = await q.query<{ sha256: string; thumb_widths: number[] }>(
+      'SELECT sha256, thumb_widths FROM artworks WHERE sha256 = ANY($1::text[])',
+      [[...new Set(variants.map((m) => m[1]!))]],
+    );
+    const widths = new Map(rows.rows.map((x) => [x.sha256, new Set(x.thumb_widths)]));
+    for (const m of variants) if (widths.get(m[1]!)?.has(Number(m[2]))) found.add(m[0]);
+  }
+  return found;
+}
+
+/** Artworks without srcset thumbnails, by id after `after` (the thumbnail backfill's keyset). */
+export async function listArtworksWithoutThumbWidths(q: Queryable, after: string, limit: number): Promise<Pick<Artwork, 'id' | 'filePath' | 'thumbPath' | 'sha256'>[]> {
+  const r = await q.query<{ id: string; file_path: string; thumb_path: string; sha256: string }>(
+    `SELECT id::text, file_path, thumb_path, sha256 FROM artworks WHERE cardinality(thumb_widths) = 0 AND id > $1::bigint ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return r.rows.map((x) => ({ id: x.id, filePath: x.file_path, thumbPath: x.thumb_path, sha256: x.sha256 }));
+}
+
+export async function countArtworksWithoutThumbWidths(q: Queryable): Promise<number> {
+  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE cardinality(thumb_widths) = 0');
+  return r.rows[0]!.n;
+}
+
+/** Records an artwork's srcset thumbnails (and its one-size thumbnail); false when it was done meanwhile. */
+export async function setArtworkThumbWidths(q: Queryable, id: string, thumbPath: string, widths: number[]): Promise<boolean> {
+  const r = await q.query('UPDATE artworks SET thumb_path = $2, thumb_widths = $3::smallint[] WHERE id = $1 AND cardinality(thumb_widths) = 0', [id, thumbPath, widths]);
+  return (r.rowCount ?? 0) > 0;
 }
 
 /** Moves artworks by id (those still on `fromId`) to a character as older artworks; returns the ids moved. */
@@ -207,8 +248,11 @@ export async function setArtworkHidden(q: Queryable, artworkId: string, hidden: 
 
 /** Deletes one artwork row; returns its file paths (to remove once the transaction committed). */
 export async function deleteArtworkRow(q: Queryable, artworkId: string): Promise<string[]> {
-  const r = await q.query<{ file_path: string; thumb_path: string }>('DELETE FROM artworks WHERE id = $1 RETURNING file_path, thumb_path', [artworkId]);
-  return r.rows.flatMap((x) => [x.file_path, x.thumb_path]);
+  const r = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'DELETE FROM artworks WHERE id = $1 RETURNING file_path, thumb_path, sha256, thumb_widths',
+    [artworkId],
+  );
+  return r.rows.flatMap((x) => [...new Set([x.file_path, x.thumb_path, ...x.thumb_widths.map((w) => thumbKey(x.sha256, w))])]);
 }
 
 /** How many artworks a character has (hidden included). */

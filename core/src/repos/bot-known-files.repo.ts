@@ -5,7 +5,7 @@ import type { Queryable } from '../db/database.js';
 export async function findKnownFileArtwork(q: Queryable, fileUniqueId: string): Promise<string | null> {
   const r = await q.query<{ artwork_id: string }>(
     `UPDATE bot_known_files k SET hits = hits + 1, last_seen_at = now()
-       FROM artworks a WHERE k.file_unique_id = $1 AND a.id = k.artwork_id AND NOT a.hidden
+       FROM artworks a WHERE k.file_unique_id = $1 AND a.id = k.artwork_id AND NOT a.hidden AND a.deleted_at IS NULL
      RETURNING k.artwork_id::text`,
     [fileUniqueId],
   );

@@ -73,8 +73,8 @@ export async function getMaxCharacterId(q: Queryable): Promise<string> {
 export async function listCharactersAfter(q: Queryable, afterId: string, settleSeconds: number, limit: number): Promise<DigestCharacter[]> {
   const r = await q.query(
     `SELECT c.id::text, c.name, c.anime, c.rarity, c.rarity_emoji FROM characters c
-      WHERE c.id > $1 AND NOT c.hidden AND c.created_at <= now() - make_interval(secs => $2)
-        AND EXISTS (SELECT 1 FROM artworks a WHERE a.character_id = c.id AND NOT a.hidden)
+      WHERE c.id > $1 AND NOT c.hidden AND c.deleted_at IS NULL AND c.created_at <= now() - make_interval(secs => $2)
+        AND EXISTS (SELECT 1 FROM artworks a WHERE a.character_id = c.id AND NOT a.hidden AND a.deleted_at IS NULL)
       ORDER BY c.id LIMIT $3`,
     [afterId, settleSeconds, limit],
   );

@@ -71,7 +71,7 @@ async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => P
 
 /** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
 function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity' | 'channel'): string {
-  const where = ['NOT c.hidden'];
+  const where = ['NOT c.hidden', 'c.deleted_at IS NULL'];
   if (s.text) {
     const t = params.add(s.text);
     const whole = textPredicate(t, params.add(idOf(s.text)), params.add(s.text.replace(/ /g, '')));
@@ -119,8 +119,8 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
   const offset = params.add((o.page - 1) * o.perPage);
   // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, ${ARTWORK_COUNT_SELECT},
-        count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
+        ${ARTWORK_COUNT_SELECT}, count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
@@ -170,12 +170,12 @@ export async function didYouMean(q: Queryable, text: string): Promise<string | n
        SELECT c.name AS value, greatest(similarity($1, c.name_search), word_similarity($1, c.name_search),
                                         similarity(replace($1, ' ', ''), replace(c.name_search, ' ', ''))) AS s
          FROM characters c
-        WHERE NOT c.hidden AND c.name IS NOT NULL
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.name IS NOT NULL
           AND ($1 % c.name_search OR $1 <% c.name_search OR replace($1, ' ', '') % replace(c.name_search, ' ', ''))
        UNION ALL
        SELECT c.anime, greatest(similarity($1, c.anime_search), word_similarity($1, c.anime_search))
          FROM characters c
-        WHERE NOT c.hidden AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
      ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`,
     [text, SUGGEST_SIMILARITY],
   );
@@ -190,7 +190,7 @@ export async function suggestNames(q: Queryable, text: string, limit = 6): Promi
   const run = async (col: 'name' | 'anime') => {
     const r = await q.query<{ value: string; count: number }>(
       `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
-        WHERE NOT c.hidden AND c.${col} IS NOT NULL
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL
           AND (c.${col}_search LIKE ${like('$1')} || '%' OR c.${col}_search LIKE '% ' || ${like('$1')} || '%'
                OR replace(c.${col}_search, ' ', '') LIKE ${like("replace($1, ' ', '')")} || '%' OR $1 <% c.${col}_search)
         GROUP BY c.${col}

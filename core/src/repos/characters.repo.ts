@@ -5,7 +5,8 @@
  */
 import type { Queryable } from '../db/database.js';
 import type { CaptionFields } from '../captions/types.js';
-import { isoOrNull } from './rows.js';
+import { inSlices, isoOrNull } from './rows.js';
+import { thumbKey } from '../services/image-store.js';
 
 /** The fields of a character that come from its caption (and that an admin may edit by hand). */
 export type CharacterFields = CaptionFields;
@@ -31,19 +32,36 @@ export interface Character extends CharacterFields {
   splitOff: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Set while the character is in the trash. */
+  deletedAt: string | null;
+}
+
+/** The file columns of an artwork that the API shows (URLs, thumbnail widths, size). */
+export interface ArtworkFileRow {
+  id: string;
+  filePath: string;
+  thumbPath: string;
+  sha256: string;
+  /** Widths of the srcset thumbnails (empty for an artwork not yet backfilled). */
+  thumbWidths: number[];
+  width: number;
+  height: number;
+  bytes: number;
+  mime: string;
 }
 
 /** A character with its current artwork and how many visible artworks it has, as listed in the gallery. */
 export interface CharacterListItem extends Character {
-  artwork: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string } | null;
+  artwork: ArtworkFileRow | null;
   artworkCount: number;
 }
 
 const SELECT = `c.id, c.channel_id, c.name, c.anime, c.rarity, c.rarity_emoji, c.source_id, c.variant, c.caption_family,
-  c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.split_off, c.created_at, c.updated_at`;
+  c.parse_confidence, c.raw_caption, c.needs_review, c.edited_fields, c.hidden, c.split_off, c.created_at, c.updated_at, c.deleted_at`;
 
 /** The count of a character's (aliased `c`) visible artworks, as `artwork_count`. */
-export const ARTWORK_COUNT_SELECT = '(SELECT count(*)::int FROM artworks x WHERE x.character_id = c.id AND NOT x.hidden) AS artwork_count';
+export const ARTWORK_COUNT_SELECT =
+  '(SELECT count(*)::int FROM artworks x WHERE x.character_id = c.id AND NOT x.hidden AND x.deleted_at IS NULL) AS artwork_count';
 
 /**
  * The grouping key of a normalised (name, anime): posts with the same key belong to one character.
@@ -87,6 +105,7 @@ export function toCharacter(r: any): Character {
     splitOff: r.split_off ?? false,
     createdAt: isoOrNull(r.created_at)!,
     updatedAt: isoOrNull(r.updated_at)!,
+    deletedAt: isoOrNull(r.deleted_at ?? null),
   };
 }
 
@@ -102,8 +121,8 @@ export interface ListCharactersQuery {
 
 /** Newest-first page of characters with their current artwork; `search` matches substrings and trigrams. */
 export async function listCharacters(q: Queryable, o: ListCharactersQuery): Promise<{ items: CharacterListItem[]; total: number }> {
-  const where: string[] = [];
   const params: unknown[] = [];
+  const where: string[] = ['c.deleted_at IS NULL'];
   if (!o.includeHidden) where.push('NOT c.hidden');
   if (o.search) {
     params.push(o.search);
@@ -126,7 +145,7 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
     : 'ORDER BY c.created_at DESC, c.id DESC';
   params.push(o.perPage, (o.page - 1) * o.perPage);
   const rows = await q.query(
-    `SELECT ${SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, ${ARTWORK_COUNT_SELECT}
+    `SELECT ${SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, ${ARTWORK_COUNT_SELECT}
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${whereSql} ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
@@ -140,7 +159,7 @@ export async function listCharacters(q: Queryable, o: ListCharactersQuery): Prom
 /** Maps the current-artwork columns of a list row (a_id, file_path, …), or null without one. */
 export function toListArtwork(r: any): CharacterListItem['artwork'] {
   return r.a_id
-    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
+    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, sha256: r.sha256, thumbWidths: r.thumb_widths ?? [], width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
     : null;
 }
 
@@ -157,19 +176,20 @@ export async function findCharacterById(q: Queryable, id: string): Promise<Chara
 export async function findCharacterBySource(q: Queryable, channelId: string | null, sourceId: string): Promise<Character | null> {
   const r = await q.query(
     `SELECT ${SELECT} FROM characters c
-      WHERE c.id = (SELECT a.character_id FROM artworks a WHERE a.channel_id IS NOT DISTINCT FROM $1 AND a.source_id = $2
+      WHERE c.id = (SELECT a.character_id FROM artworks a JOIN characters t ON t.id = a.character_id AND t.deleted_at IS NULL
+                     WHERE a.channel_id IS NOT DISTINCT FROM $1 AND a.source_id = $2
                      ORDER BY a.created_at DESC, a.id DESC LIMIT 1)`,
     [channelId, sourceId],
   );
   return r.rows[0] ? toCharacter(r.rows[0]) : null;
 }
 
-/** The character whose (name, anime) or one of whose aliases has this group key, or null. */
+/** The character (not in the trash) whose (name, anime) or one of whose aliases has this group key, or null. */
 export async function findCharacterByGroupKey(q: Queryable, key: string | null): Promise<Character | null> {
   if (!key) return null;
   const r = await q.query(
     `SELECT ${SELECT} FROM characters c
-      WHERE c.group_key = $1 OR c.id = (SELECT al.character_id FROM character_aliases al WHERE al.group_key = $1)
+      WHERE (c.group_key = $1 OR c.id = (SELECT al.character_id FROM character_aliases al WHERE al.group_key = $1)) AND c.deleted_at IS NULL
       ORDER BY c.group_key = $1 DESC LIMIT 1`,
     [key],
   );
@@ -210,13 +230,15 @@ export interface NewCharacter extends CharacterFields {
  * (name, anime) fails with a unique violation (23505), and the caller's retry then finds that character.
  */
 export async function insertCharacter(q: Queryable, c: NewCharacter): Promise<string> {
+  const key = c.splitOff ? null : groupKeyOf(c.nameSearch, c.animeSearch);
+  // a character in the trash gives its (name, anime) up to the new one (restored, it stays apart: a merge candidate)
+  if (key) await q.query('UPDATE characters SET group_key = NULL WHERE group_key = $1 AND deleted_at IS NOT NULL', [key]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO characters (channel_id, name, anime, rarity, rarity_emoji, source_id, variant, caption_family, parse_confidence,
         raw_caption, needs_review, name_search, anime_search, created_at, updated_at, split_off, group_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), coalesce($14, now()), $15, $16) RETURNING id`,
     [c.channelId, c.name, c.anime, c.rarity, c.rarityEmoji, c.sourceId, c.variant, c.captionFamily, c.parseConfidence,
-      c.rawCaption, c.needsReview, c.nameSearch, c.animeSearch, c.createdAt ?? null, c.splitOff ?? false,
-      c.splitOff ? null : groupKeyOf(c.nameSearch, c.animeSearch)],
+      c.rawCaption, c.needsReview, c.nameSearch, c.animeSearch, c.createdAt ?? null, c.splitOff ?? false, key],
   );
   return r.rows[0]!.id;
 }
@@ -285,16 +307,92 @@ export async function editCharacterFields(q: Queryable, id: string, fields: Part
   return findCharacterById(q, id);
 }
 
+/**
+ * A bulk hand edit of anime and/or rarity on many characters in one statement, remembered as edited
+ * (re-parsing keeps them). Trashed characters are left alone. Returns the ids changed.
+ */
+export async function bulkSetFields(
+  q: Queryable,
+  ids: string[],
+  fields: { anime?: string | null; rarity?: string | null },
+  normalize: (s: string) => string,
+): Promise<string[]> {
+  const keys = (['anime', 'rarity'] as const).filter((k) => fields[k] !== undefined);
+  if (keys.length === 0) return [];
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      `UPDATE characters SET
+          anime = CASE WHEN $2 THEN $3 ELSE anime END, anime_search = CASE WHEN $2 THEN $4 ELSE anime_search END,
+          rarity = CASE WHEN $5 THEN $6 ELSE rarity END,
+          edited_fields = ARRAY(SELECT DISTINCT unnest(edited_fields || $7::text[]) ORDER BY 1), needs_review = false, updated_at = now()
+        WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL
+          AND (($2 AND anime IS DISTINCT FROM $3) OR ($5 AND rarity IS DISTINCT FROM $6) OR needs_review OR NOT edited_fields @> $7::text[])
+        RETURNING id::text`,
+      [slice, keys.includes('anime'), fields.anime ?? null, normalize(fields.anime ?? ''), keys.includes('rarity'), fields.rarity ?? null, keys],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+    if (keys.includes('anime')) await refreshGroupKeys(q, r.rows.map((x) => x.id));
+  }
+  return changed;
+}
+
+/**
+ * Recomputes the group keys of characters whose (name, anime) changed together (a bulk edit): the lowest
+ * id of each new (name, anime) takes it unless another character or alias holds it; the others stay apart
+ * (merge candidates), as a single hand edit would leave them.
+ */
+export async function refreshGroupKeys(q: Queryable, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await q.query('UPDATE characters SET group_key = NULL WHERE id = ANY($1::bigint[])', [ids]);
+  await q.query(
+    `UPDATE characters c SET group_key = k.key
+       FROM (SELECT id, key, row_number() OVER (PARTITION BY key ORDER BY id) AS rn
+               FROM (SELECT id, CASE WHEN NOT split_off AND name_search <> '' THEN name_search || chr(31) || anime_search END AS key
+                       FROM characters WHERE id = ANY($1::bigint[])) t) k
+      WHERE c.id = k.id AND k.key IS NOT NULL AND k.rn = 1
+        AND NOT EXISTS (SELECT 1 FROM characters o WHERE o.group_key = k.key)
+        AND NOT EXISTS (SELECT 1 FROM character_aliases al WHERE al.group_key = k.key AND al.character_id <> c.id)`,
+    [ids],
+  );
+}
+
+/** Hides or shows many characters; returns the ids whose state changed. */
+export async function bulkSetHidden(q: Queryable, ids: string[], hidden: boolean): Promise<string[]> {
+  const changed: string[] = [];
+  for (const slice of inSlices(ids)) {
+    const r = await q.query<{ id: string }>(
+      'UPDATE characters SET hidden = $2, updated_at = now() WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL AND hidden <> $2 RETURNING id::text',
+      [slice, hidden],
+    );
+    changed.push(...r.rows.map((x) => x.id));
+  }
+  return changed;
+}
+
 /** Hides or shows a character (deleted posts are hidden, never destroyed). */
 export async function setCharacterHidden(q: Queryable, id: string, hidden: boolean): Promise<void> {
   await q.query('UPDATE characters SET hidden = $2, updated_at = now() WHERE id = $1', [id, hidden]);
 }
 
-/** Deletes a character and (by cascade) its artwork rows; returns the file paths to remove. */
+/** Hides a character no admin edited by hand and flags it for review; false when it was edited or already hidden. */
+export async function hideUneditedForReview(q: Queryable, id: string): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE characters SET hidden = true, needs_review = true, updated_at = now()
+      WHERE id = $1 AND NOT hidden AND cardinality(edited_fields) = 0`,
+    [id],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Deletes a character and (by cascade) its artwork rows; returns the store keys to remove. */
 export async function deleteCharacter(q: Queryable, id: string): Promise<string[]> {
-  const files = await q.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id]);
+  const files = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = $1',
+    [id],
+  );
   await q.query('DELETE FROM characters WHERE id = $1', [id]);
-  return files.rows.flatMap((r) => [r.file_path, r.thumb_path]);
+  return files.rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
 }
 
 /** Locks character rows (in id order, so two merges never deadlock); returns the ids that exist. */

@@ -131,9 +131,9 @@ export async function getCharacterQueryArtwork(q: Queryable, characterId: string
   const r = await q.query<{ artwork_id: string; file_path: string; v: string | null }>(
     `SELECT a.id::text AS artwork_id, a.file_path, e.embedding::text AS v
        FROM characters c
-       JOIN artworks a ON a.character_id = c.id AND NOT a.hidden
+       JOIN artworks a ON a.character_id = c.id AND NOT a.hidden AND a.deleted_at IS NULL
        LEFT JOIN artwork_embeddings e ON e.artwork_id = a.id AND e.model = $2
-      WHERE c.id = $1 AND NOT c.hidden
+      WHERE c.id = $1 AND NOT c.hidden AND c.deleted_at IS NULL
       ORDER BY a.is_current DESC, (e.artwork_id IS NOT NULL) DESC, a.id DESC
       LIMIT 1`,
     [characterId, model],
@@ -177,7 +177,7 @@ export async function nearestArtworks(
               LIMIT $3) n
        JOIN artworks a ON a.id = n.artwork_id
        JOIN characters c ON c.id = a.character_id
-      WHERE NOT a.hidden AND NOT c.hidden AND ($4::bigint IS NULL OR c.id <> $4::bigint)
+      WHERE NOT a.hidden AND NOT c.hidden AND a.deleted_at IS NULL AND c.deleted_at IS NULL AND ($4::bigint IS NULL OR c.id <> $4::bigint)
       ORDER BY n.distance, n.artwork_id`,
     [toVectorLiteral(opts.embedding), opts.model, Math.max(1, Math.floor(opts.limit)), opts.excludeCharacterId ?? null],
   );
@@ -344,7 +344,7 @@ export async function neighbourDetails(
        FROM unnest($1::bigint[], $2::float8[]) AS n(artwork_id, distance)
        JOIN artworks a ON a.id = n.artwork_id
        JOIN characters c ON c.id = a.character_id
-      WHERE NOT a.hidden AND NOT c.hidden AND ($3::bigint IS NULL OR c.id <> $3::bigint)
+      WHERE NOT a.hidden AND NOT c.hidden AND a.deleted_at IS NULL AND c.deleted_at IS NULL AND ($3::bigint IS NULL OR c.id <> $3::bigint)
       ORDER BY n.distance, n.artwork_id`,
     [hits.map((h) => h.id), hits.map((h) => 1 - h.similarity), excludeCharacterId ?? null],
   );

@@ -56,7 +56,7 @@ export interface IndexEntryRow {
 
 const ENTRY_SQL = `SELECT a.id::text AS artwork_id, a.character_id::text AS character_id, f.features
   FROM artworks a JOIN artwork_image_features f ON f.artwork_id = a.id
-  WHERE NOT a.hidden AND f.algo_version = $1`;
+  WHERE NOT a.hidden AND a.deleted_at IS NULL AND f.algo_version = $1`;
 
 /** Pages through every searchable artwork with current-version signatures (keyset by id). */
 export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 5000): AsyncGenerator<IndexEntryRow[]> {
@@ -87,7 +87,7 @@ export async function getIndexEntries(q: Queryable, version: number, artworkIds:
 /** Artwork ids whose bytes hash to sha256 or that came from this Telegram photo. */
 export async function findExactArtworks(q: Queryable, sha256: string, telegramPhotoId?: string): Promise<string[]> {
   const r = await q.query<{ id: string }>(
-    `SELECT id::text FROM artworks WHERE NOT hidden AND (sha256 = $1 OR ($2::text IS NOT NULL AND telegram_photo_id = $2))
+    `SELECT id::text FROM artworks WHERE NOT hidden AND deleted_at IS NULL AND (sha256 = $1 OR ($2::text IS NOT NULL AND telegram_photo_id = $2))
      ORDER BY is_current DESC, id DESC LIMIT 10`,
     [sha256, telegramPhotoId ?? null],
   );
@@ -113,7 +113,7 @@ export async function getMatchDetails(q: Queryable, artworkIds: string[]): Promi
         a.is_current, a.source_id AS a_source_id, a.rarity AS a_rarity, a.rarity_emoji AS a_rarity_emoji, a.created_at,
         nullif(ch.title, '') AS channel_title, ${ARTWORK_COUNT_SELECT}
        FROM artworks a JOIN characters c ON c.id = a.character_id LEFT JOIN channels ch ON ch.id = a.channel_id
-      WHERE a.id = ANY($1::bigint[]) AND NOT a.hidden AND NOT c.hidden`,
+      WHERE a.id = ANY($1::bigint[]) AND NOT a.hidden AND NOT c.hidden AND a.deleted_at IS NULL AND c.deleted_at IS NULL`,
     [artworkIds],
   );
   for (const row of r.rows) {

@@ -10,7 +10,7 @@ export async function listOtherNamesContaining(q: Queryable, exceptId: string, w
   if (!words.length) return [];
   const patterns = words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   const r = await q.query<{ name_search: string }>(
-    `SELECT name_search FROM characters WHERE id <> $1 AND NOT hidden AND name_search LIKE ANY ($2::text[])`,
+    `SELECT name_search FROM characters WHERE id <> $1 AND NOT hidden AND deleted_at IS NULL AND name_search LIKE ANY ($2::text[])`,
     [exceptId, patterns],
   );
   return r.rows.map((row) => row.name_search);

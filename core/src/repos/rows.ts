@@ -5,3 +5,10 @@ export function isoOrNull(v: Date | string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString() : new Date(v).toISOString();
 }
+
+/** Splits ids into slices so that one statement over thousands of rows stays well within the server's statement timeout. */
+export function inSlices<T>(ids: T[], size = 1000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+  return out;
+}

@@ -263,3 +263,13 @@ export async function findSyncRequestById(q: Queryable, id: string): Promise<Syn
   const r = await q.query('SELECT * FROM sync_requests WHERE id = $1', [id]);
   return r.rows[0] ? toRequest(r.rows[0]) : null;
 }
+
+/** The latest runs of every channel, newest first, with the channel's title (the run history). */
+export async function listRecentRuns(q: Queryable, limit = 20): Promise<Array<SyncRun & { channelTitle: string | null }>> {
+  const r = await q.query(
+    `SELECT s.*, c.title AS channel_title FROM sync_runs s LEFT JOIN channels c ON c.id = s.channel_id
+      ORDER BY s.started_at DESC, s.id DESC LIMIT $1`,
+    [limit],
+  );
+  return r.rows.map((row) => ({ ...toRun(row), channelTitle: row.channel_title ?? null }));
+}

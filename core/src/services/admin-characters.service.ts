@@ -8,7 +8,6 @@ import { normalizeForSearch } from '../captions/parse-caption.js';
 import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
 import { listAliases, type CharacterAlias } from '../repos/character-aliases.repo.js';
 import {
-  deleteCharacter,
   editCharacterFields,
   findCharacterById,
   setCharacterHidden,
@@ -17,7 +16,12 @@ import {
 } from '../repos/characters.repo.js';
 import { findChannelTitle, listAdminCharacters, type AdminCharacterListItem, type AdminCharacterQuery } from '../repos/admin-queries.repo.js';
 import type { IngestService, IngestStatus } from './ingest.service.js';
-import { removeFiles } from './image-store.js';
+import { createTrashService, type TrashService } from './trash.service.js';
+
+/** Default TRASH_RETENTION_DAYS. */
+export const DEFAULT_TRASH_RETENTION_DAYS = 30;
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 /** A character with every artwork (current first) and the names merged into it. */
 export interface CharacterDetail {
@@ -48,8 +52,8 @@ export interface AdminCharactersService {
   getAdmin(id: string): Promise<CharacterDetail>;
   /** Applies a hand edit and/or hide/unhide; returns the new state. */
   edit(id: string, patch: CharacterPatch): Promise<CharacterDetail>;
-  /** Deletes the character, its artwork rows and their files. */
-  remove(id: string): Promise<void>;
+  /** Moves the character (with its artworks) to the trash; restore() brings it back until the purge. */
+  remove(id: string): Promise<{ character: Character; purgeAt: string }>;
   /** Ingests an uploaded image as a new character (or a new artwork of the character its source id names). */
   create(u: NewCharacterUpload): Promise<{ status: IngestStatus; detail: CharacterDetail }>;
   /** Makes the uploaded image the character's current artwork (the old one stays as history). */
@@ -68,7 +72,11 @@ export interface CharacterChangeEvent {
 export interface AdminCharactersDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
+  /** The trash deletes go to (default: one with DEFAULT_TRASH_RETENTION_DAYS). */
+  trash?: TrashService;
   /** Called after each successful change. It must log its own failures: a throw is ignored (the change is done). */
   onChange?: (e: CharacterChangeEvent) => void | Promise<void>;
 }
@@ -78,6 +86,7 @@ const ID_RE = /^[1-9][0-9]{0,17}$/;
 /** Creates the admin characters service. */
 export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCharactersService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const notify = async (e: Partial<CharacterChangeEvent> & { characterId: string }) => {
     try {
       await deps.onChange?.({ addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: false, ...e });
@@ -95,8 +104,18 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     return { character, artworks, channelTitle, aliases };
   }
 
-  function duplicate(characterId: string): never {
-    throw new AppError(409, 'duplicate_image', `this image is already stored (character ${characterId})`, { character_id: characterId });
+  const trash = deps.trash ?? createTrashService({ db, images: store, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+
+  /** A duplicate upload names the character that already has the image, so the admin can go there. */
+  async function duplicate(characterId: string): Promise<never> {
+    const c = await findCharacterById(db, characterId);
+    const who = c?.name ? `${c.name}${c.anime ? ` (${c.anime})` : ''}` : `an unnamed character (#${characterId})`;
+    const where = c?.deletedAt ? ' in the trash: restore it from there' : '';
+    throw new AppError(409, 'duplicate_image', `this image is already stored as ${who}${where}`, {
+      character_id: characterId,
+      character_name: c?.name ?? null,
+      in_trash: Boolean(c?.deletedAt),
+    });
   }
 
   return {
@@ -104,8 +123,8 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async getPublic(id) {
       const d = await load(id);
-      if (d.character.hidden) throw new NotFoundError(`character ${id} not found`);
-      return { ...d, artworks: d.artworks.filter((a) => !a.hidden) };
+      if (d.character.hidden || d.character.deletedAt) throw new NotFoundError(`character ${id} not found`);
+      return { ...d, artworks: d.artworks.filter((a) => !a.hidden && !a.deletedAt) };
     },
 
     getAdmin: load,
@@ -121,15 +140,18 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async remove(id) {
       const before = await load(id);
-      const files = await db.transaction((tx) => deleteCharacter(tx, id));
-      await removeFiles(deps.imagesDir, files);
-      await notify({ characterId: id, removedArtworkIds: before.artworks.map((a) => a.id), fieldsChanged: true });
+      if (before.character.deletedAt) throw new NotFoundError(`character ${id} is already in the trash`);
+      const moved = await trash.trash([id]);
+      await notify({ characterId: id, removedArtworkIds: moved.artworkIds, fieldsChanged: true });
+      const after = await load(id);
+      const purgeAt = new Date(Date.parse(after.character.deletedAt!) + trash.retentionDays * 86_400_000).toISOString();
+      return { character: after.character, purgeAt };
     },
 
     async create(u) {
       if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
-      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, fields: u.fields });
-      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, fields: u.fields, allowNonCharacter: Boolean(u.fields.name) });
+      if (out.status === 'duplicate_image') await duplicate(out.characterId);
       if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
       await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });
       return { status: out.status, detail: await load(out.characterId) };
@@ -138,7 +160,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     async replaceArtwork(id, bytes) {
       await load(id); // before any file is written
       const out = await deps.ingest.replaceArtwork(id, bytes);
-      if (out.status === 'duplicate_image') duplicate(out.characterId);
+      if (out.status === 'duplicate_image') await duplicate(out.characterId);
       await notify({ characterId: id, addedArtworkIds: [out.artworkId] });
       return load(id);
     },

@@ -38,12 +38,15 @@ import {
   setChangeDetails,
 } from '../repos/character-changes.repo.js';
 import { reparseCaptions } from './reparse.service.js';
-import { removeFiles } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 import type { CharacterChangeEvent } from './admin-characters.service.js';
 
 export interface CurationDeps {
   db: Db;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   /** Called after each change (see AdminCharactersDeps.onChange); a throw is ignored. */
   onChange?: (e: CharacterChangeEvent) => void | Promise<void>;
 }
@@ -80,6 +83,7 @@ async function followCurrent(tx: Queryable, characterId: string): Promise<void> 
 
 export function createCurationService(deps: CurationDeps): CurationService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const notify = async (e: Partial<CharacterChangeEvent> & { characterId: string }) => {
     try {
       await deps.onChange?.({ addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: true, ...e });
@@ -100,6 +104,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
       for (const id of [intoId, fromId]) if (!found.has(id)) throw new NotFoundError(`character ${id} not found`);
       const into = (await findCharacterById(tx, intoId))!;
       const from = (await findCharacterById(tx, fromId))!;
+      for (const c of [into, from]) if (c.deletedAt) throw new ConflictError(`${c.name ?? `character ${c.id}`} is in the trash: restore it first`);
       const row = (await snapshotCharacterRow(tx, fromId))!;
       const fromCurrent = await ensureCurrentArtwork(tx, fromId);
       const moved = await moveArtworks(tx, fromId, intoId);
@@ -176,6 +181,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const a = await artworkOrThrow(tx, artworkId);
       await lockCharacters(tx, [a.characterId]);
       const from = (await findCharacterById(tx, a.characterId))!;
+      if (from.deletedAt) throw new ConflictError(`${from.name ?? `character ${from.id}`} is in the trash: restore it first`);
       if ((await countArtworks(tx, from.id)) < 2) {
         throw new AppError(409, 'only_artwork', 'this is the character\'s only artwork: there is nothing to split it from');
       }
@@ -202,7 +208,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
 
   async function reparse(characterId: string) {
     if (!ID_RE.test(characterId) || !(await findCharacterById(db, characterId))) throw new NotFoundError(`character ${characterId} not found`);
-    const r = await reparseCaptions(db, { characterId });
+    const r = await reparseCaptions(db, { ids: [characterId] });
     await notify({ characterId });
     return { scanned: r.scanned, changed: r.changed };
   }
@@ -225,7 +231,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
       if (a.isCurrent) await followCurrent(tx, a.characterId);
       return { characterId: a.characterId, files };
     });
-    await removeFiles(deps.imagesDir, files); // only once the rows are gone
+    await store.remove(files); // only once the row is gone
     await notify({ characterId, removedArtworkIds: [artworkId] });
     return characterId;
   }

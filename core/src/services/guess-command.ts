@@ -31,7 +31,7 @@ export function formatGuess(s: GuessSettings, name: string, uniqueWord: string |
 /** The guess command for a visible character by id; NotFoundError when it is missing, hidden or unnamed. */
 export async function guessCommandFor(db: Queryable, characterId: string): Promise<{ text: string; settings: GuessSettings }> {
   const c = await findCharacterById(db, characterId);
-  if (!c || c.hidden || !c.name?.trim()) throw new NotFoundError(`character ${characterId} not found or has no name`);
+  if (!c || c.hidden || c.deletedAt || !c.name?.trim()) throw new NotFoundError(`character ${characterId} not found or has no name`);
   const settings = await getGuessSettings(db);
   let unique: string | null = null;
   if (settings.name_form === 'shortest_unique') {

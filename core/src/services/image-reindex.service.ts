@@ -4,13 +4,13 @@
  * service's background catch-up at start. Resumable (keyset by id) and idempotent; each stored row is
  * logged by the change-log trigger, so every running search index picks it up.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { analyzeImage } from '../images/analyze-image.js';
 import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
 import { countArtworksNeedingFeatures, insertArtworkFeatures, listArtworksNeedingFeatures } from '../repos/image-features.repo.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 
 export interface ReindexProgress {
   total: number;
@@ -22,7 +22,9 @@ export interface ReindexProgress {
 
 export interface ReindexOptions {
   db: Queryable;
-  imagesDir: string;
+  /** Where the originals are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   /** Decompression-bomb guard for the stored files. */
   maxPixels?: number;
@@ -44,6 +46,7 @@ export async function countStaleArtworks(db: Queryable, version = FEATURES_VERSI
 /** Recomputes stale signatures; failures (missing/corrupt files) are logged and skipped. */
 export async function reindexArtworkFeatures(opts: ReindexOptions): Promise<ReindexProgress> {
   const { db, logger } = opts;
+  const store = imageStoreOf(opts);
   const version = opts.version ?? FEATURES_VERSION;
   const concurrency = Math.max(1, Math.min(4, opts.concurrency ?? 2));
   const total = await countArtworksNeedingFeatures(db, version);
@@ -61,8 +64,9 @@ export async function reindexArtworkFeatures(opts: ReindexOptions): Promise<Rein
           const row = batch[next++]!;
           let features: ImageFeatures | null = null;
           try {
-            const bytes = await fs.readFile(path.resolve(opts.imagesDir, row.filePath));
-            const a = await analyzeImage(bytes, { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: opts.maxPixels });
+            const bytes = await store.get(row.filePath);
+            if (!bytes) throw new Error('the original is missing from the image store');
+            const a = await analyzeImage(bytes, { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: opts.maxPixels, thumbnails: false });
             await insertArtworkFeatures(db, row.id, a.features);
             features = a.features;
           } catch (err) {

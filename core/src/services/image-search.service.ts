@@ -4,6 +4,7 @@
  * is the safety net), and the search
  * cascade exact bytes → hash/wavelet candidates → alignment verification → calibrated verdict.
  */
+import type { ImageStore } from './image-store.js';
 import type { Db, Queryable } from '../db/database.js';
 import { listen, type Listener } from '../db/listen.js';
 import type { Logger } from '../logger.js';
@@ -86,8 +87,9 @@ export interface SearchResult {
 export interface ImageSearchServiceOptions {
   /** A Db (with a pool) also gets change notifications; a bare Queryable is polled only. */
   db: Db | Queryable;
-  /** Folder of stored images (kept for URL building and future re-verification from files). */
-  imagesDir: string;
+  /** Stored images (the background signature catch-up reads the originals); `imagesDir`: a local folder. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   /** Builds the public URL of a stored file path (default `/images/<path>`). */
   urlFor?: (storedPath: string) => string;
@@ -274,6 +276,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const t0 = performance.now();
     const p = await reindexArtworkFeatures({
       db,
+      images: opts.images,
       imagesDir: opts.imagesDir,
       logger,
       maxPixels: opts.decode?.maxPixels,

@@ -1,50 +1,43 @@
 /**
- * Content-addressed image files under IMAGES_DIR. Names come from the SHA-256 of the bytes, never from a
- * caption or an upload's file name, and files are written atomically (temp file + rename).
+ * Where image files live: one interface for every path that stores, reads, lists or removes them (ingest,
+ * upload, thumbnails, delete, the orphan sweep, reindex, serving), with a local-folder and an S3
+ * implementation (core/src/storage). Keys are content addresses (the SHA-256 of the original bytes),
+ * never a caption or an upload's file name, so a key never changes meaning and a repeat write is a no-op.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
 
-export interface StoredPaths {
-  /** Paths relative to IMAGES_DIR, with forward slashes (also the URL path under /images/). */
-  filePath: string;
-  thumbPath: string;
+export { assertImageKey, contentTypeOf, isImageKey, pathsFor, thumbKey, type StoredPaths } from '../storage/image-keys.js';
+
+export interface StoredObjectInfo {
+  key: string;
+  size: number;
+  modifiedAt: Date;
 }
 
-/** Where an image with this hash is stored. */
-export function pathsFor(sha256: string, ext: string): StoredPaths {
-  if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[a-z0-9]{2,5}$/.test(ext)) throw new Error('invalid image key');
-  return {
-    filePath: `originals/${sha256.slice(0, 2)}/${sha256}.${ext}`,
-    thumbPath: `thumbs/${sha256.slice(0, 2)}/${sha256}.webp`,
-  };
+export interface OpenedObject {
+  body: Readable;
+  size: number;
+  contentType: string;
 }
 
-/** Writes bytes to IMAGES_DIR/rel unless a file is already there. */
-export async function writeAtomic(imagesDir: string, rel: string, bytes: Buffer): Promise<void> {
-  const target = resolveInside(imagesDir, rel);
-  try {
-    await fs.access(target);
-    return; // same name = same content
-  } catch {
-    /* not there yet */
-  }
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, target);
-}
-
-/** Removes stored files; missing ones are ignored. */
-export async function removeFiles(imagesDir: string, rels: string[]): Promise<void> {
-  await Promise.all(rels.map((rel) => fs.rm(resolveInside(imagesDir, rel), { force: true })));
-}
-
-/** Absolute path of a stored file; refuses anything that would escape IMAGES_DIR. */
-export function resolveInside(imagesDir: string, rel: string): string {
-  const root = path.resolve(imagesDir);
-  const abs = path.resolve(root, rel);
-  if (!abs.startsWith(root + path.sep)) throw new Error(`path escapes the images folder: ${rel}`);
-  return abs;
+export interface ImageStore {
+  readonly kind: 'local' | 's3';
+  /** Where it is, for logs (a folder or s3://bucket/prefix; never a credential). */
+  readonly location: string;
+  /** The folder, for a local store (served as static files); null otherwise. */
+  readonly localDir: string | null;
+  /** Stores bytes under key unless something is there already (same key = same content). Atomic: a reader never sees half a file. */
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** The stored bytes, or null when there is no such object. */
+  get(key: string): Promise<Buffer | null>;
+  /** A stream of the stored bytes with size and type, or null. */
+  open(key: string): Promise<OpenedObject | null>;
+  /** Removes objects; missing ones are ignored. */
+  remove(keys: string[]): Promise<void>;
+  /** Every object under a key prefix (e.g. 'originals/'), leftovers of interrupted writes included. */
+  list(prefix: string): AsyncIterable<StoredObjectInfo>;
+  /** A time-limited URL a browser can fetch the object from directly, or null when the store has none (local). */
+  signedUrl(key: string): Promise<string | null>;
+  close?(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * Stores one image with its caption: the single path every source uses (Telegram sync, Telegram Desktop
- * export, folder import, admin upload, demo seed). Files first (atomic), then the rows in one transaction,
- * so an interruption never leaves a row without its file; a repeat is a no-op.
+ * export, folder import, admin upload, demo seed). Files first (atomic, through the image store), then the
+ * rows in one transaction, so an interruption never leaves a row without its file; a repeat is a no-op.
  */
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
@@ -10,13 +10,15 @@ import { analyzeImage, type AnalyzedImage } from '../images/analyze-image.js';
 import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
 import { compileTemplate } from '../captions/template.js';
+import { nonCharacterReason, NotCharacterPostError } from '../captions/character-post.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
 import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter, setCharacterHidden } from '../repos/characters.repo.js';
 import { latestChangeKind, recordCharacterChange } from '../repos/character-changes.repo.js';
 import type { CaptionFields } from '../captions/types.js';
 import { NotFoundError } from '../errors.js';
 import type { Channel } from '../repos/channels.repo.js';
-import { pathsFor, writeAtomic } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf, putImageFiles, type ImageFiles } from './image-files.js';
 
 export interface IngestInput {
   bytes: Buffer;
@@ -28,6 +30,8 @@ export interface IngestInput {
   groupedId?: string | null;
   telegramPhotoId?: string | null;
   postedAt?: Date | null;
+  /** Store the picture even when its caption is a bot event or no character (an admin naming it by hand). */
+  allowNonCharacter?: boolean;
   /** Fields typed by an admin: they override what the caption parser found (grouping included). */
   fields?: Partial<CaptionFields>;
 }
@@ -42,7 +46,10 @@ export interface IngestOutcome {
 }
 
 export interface IngestService {
-  /** Stores the image; throws ImageRejectedError for bad images (nothing is written then). */
+  /**
+   * Stores the image; throws ImageRejectedError for bad images and NotCharacterPostError for a caption that is a
+   * bot event or names no character (nothing is written then).
+   */
   ingestImage(input: IngestInput): Promise<IngestOutcome>;
   /**
    * Makes new bytes the current artwork of an existing character (admin "replace artwork"); the old one
@@ -55,7 +62,9 @@ export interface IngestService {
 
 export interface IngestDeps {
   db: Db;
-  imagesDir: string;
+  /** Where files go; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   logger: Logger;
   maxBytes?: number;
   maxPixels?: number;
@@ -63,6 +72,7 @@ export interface IngestDeps {
 
 /** Creates the ingest service. */
 export function createIngestService(deps: IngestDeps): IngestService {
+  const store = imageStoreOf(deps);
   const templates = new Map<string, ReturnType<typeof compileTemplate> | null>();
 
   function templateOf(channel: Channel | null | undefined) {
@@ -85,6 +95,9 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   async function ingestImage(input: IngestInput): Promise<IngestOutcome> {
     const channelId = input.channel?.id ?? null;
+    const parsed: ParsedCaption = { ...parse(input.caption, input.channel, input.entities), ...input.fields };
+    const reason = input.allowNonCharacter ? null : nonCharacterReason(parsed);
+    if (reason) throw new NotCharacterPostError(reason);
     if (channelId && input.messageId != null) {
       const seen = await findArtworkByMessage(deps.db, channelId, input.messageId);
       if (seen) return { status: 'already_stored', characterId: seen.characterId, artworkId: seen.id, parsed: null };
@@ -93,11 +106,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const dup = await findArtworkBySha(deps.db, sha256Hex(input.bytes));
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
     const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
-
-    const parsed: ParsedCaption = { ...parse(input.caption, input.channel, input.entities), ...input.fields };
-    const paths = pathsFor(image.sha256, image.ext);
-    await writeAtomic(deps.imagesDir, paths.filePath, input.bytes);
-    await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
+    const paths = await putImageFiles(store, image, input.bytes);
 
     // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
     // 23505), or an admin may merge away the character it joins (foreign key violation 23503): the second
@@ -142,9 +151,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const image = await analyzeImage(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
     const dup = await findArtworkBySha(deps.db, image.sha256);
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
-    const paths = pathsFor(image.sha256, image.ext);
-    await writeAtomic(deps.imagesDir, paths.filePath, bytes);
-    await writeAtomic(deps.imagesDir, paths.thumbPath, image.thumbnail);
+    const paths = await putImageFiles(store, image, bytes);
     return deps.db.transaction(async (tx) => {
       if (!(await findCharacterById(tx, characterId))) throw new NotFoundError(`character ${characterId} not found`);
       const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' }, null);
@@ -159,7 +166,7 @@ async function insertArtworkRow(
   tx: Queryable,
   characterId: string,
   image: AnalyzedImage,
-  paths: { filePath: string; thumbPath: string },
+  paths: ImageFiles,
   input: IngestInput,
   parsed: ParsedCaption | null,
 ): Promise<string> {

@@ -5,7 +5,6 @@
  * "retry now". The file check stats every stored file, so its result is kept for a short while; the
  * near-duplicate pairs are kept until an artwork or a character's visibility changes.
  */
-import fs from 'node:fs/promises';
 import type { Db } from '../db/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import {
@@ -24,7 +23,8 @@ import {
   type QualityPost,
 } from '../repos/quality-queue.repo.js';
 import { closeGaps, retryGapNow } from '../repos/sync-gaps.repo.js';
-import { resolveInside } from './image-store.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 import { findNearPairs } from '../images/near-duplicates.js';
 
 export const QUALITY_KINDS: QualityKind[] = ['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap'];
@@ -55,13 +55,14 @@ export interface QualityQueueService {
 
 export interface QualityQueueDeps {
   db: Db;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   /** How long a file check is reused (ms). Default 60 s; 0 checks on every call. */
   fileCheckTtlMs?: number;
 }
 
-const STAT_BATCH = 500;
-const STAT_PARALLEL = 16;
+const FILE_BATCH = 5000;
 
 function gapKey(key: string): { channelId: string; messageId: number } {
   const m = /^([1-9][0-9]{0,17}):([0-9]{1,18})$/.exec(key);
@@ -71,6 +72,7 @@ function gapKey(key: string): { channelId: string; messageId: number } {
 
 export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueService {
   const { db } = deps;
+  const store = imageStoreOf(deps);
   const ttl = deps.fileCheckTtlMs ?? 60_000;
   let fileCheck: { at: number; result: Promise<Array<{ artworkId: string; problem: FileProblem }>> } | null = null;
   let nearPairs: { stamp: string; result: Promise<Array<{ key: string; artworkIds: string[]; distance: number }>> } | null = null;
@@ -92,32 +94,27 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
     return all.filter((p) => !dismissed.has(p.key));
   }
 
-  async function statSize(rel: string): Promise<number | null> {
-    try {
-      return (await fs.stat(resolveInside(deps.imagesDir, rel))).size;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Every artwork whose original is missing or of another size than stored (truncated, replaced), or whose thumbnail is missing. */
+  /**
+   * Every artwork whose original is missing or of another size than stored (truncated, replaced), or whose
+   * thumbnail is missing. One listing of the store (a folder walk, or S3 list pages) instead of a request per file.
+   */
   async function checkFiles(): Promise<Array<{ artworkId: string; problem: FileProblem }>> {
+    const sizes = new Map<string, number>();
+    for (const prefix of ['originals/', 'thumbs/']) for await (const o of store.list(prefix)) sizes.set(o.key, o.size);
     const problems: Array<{ artworkId: string; problem: FileProblem }> = [];
     let after = '0';
     for (;;) {
-      const rows = await listArtworkFiles(db, after, STAT_BATCH);
+      const rows = await listArtworkFiles(db, after, FILE_BATCH);
       if (!rows.length) break;
       after = rows[rows.length - 1]!.id;
-      for (let i = 0; i < rows.length; i += STAT_PARALLEL) {
-        await Promise.all(rows.slice(i, i + STAT_PARALLEL).map(async (r) => {
-          const size = await statSize(r.filePath);
-          if (size === null) problems.push({ artworkId: r.id, problem: 'missing' });
-          else if (size !== r.bytes) problems.push({ artworkId: r.id, problem: 'size_mismatch' });
-          else if ((await statSize(r.thumbPath)) === null) problems.push({ artworkId: r.id, problem: 'thumb_missing' });
-        }));
+      for (const r of rows) {
+        const size = sizes.get(r.filePath);
+        if (size === undefined) problems.push({ artworkId: r.id, problem: 'missing' });
+        else if (size !== r.bytes) problems.push({ artworkId: r.id, problem: 'size_mismatch' });
+        else if (!sizes.has(r.thumbPath)) problems.push({ artworkId: r.id, problem: 'thumb_missing' });
       }
     }
-    return problems.sort((a, b) => Number(a.artworkId) - Number(b.artworkId));
+    return problems;
   }
 
   async function fileProblems(): Promise<Array<{ key: string; artworkId: string; problem: FileProblem }>> {

@@ -8,11 +8,11 @@
  * Without an embedder (CLIP_MODEL unset) the service reports `enabled: false` and answers with empty
  * lists; it never throws for that.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
+import type { ImageStore } from './image-store.js';
+import { imageStoreOf } from './image-files.js';
 import type { ImageEmbedder } from '../images/clip-embedder.js';
 import { NotFoundError } from '../errors.js';
 import {
@@ -70,7 +70,8 @@ export interface SimilarArtworksDeps {
   logger: Logger;
   /** null/undefined: feature off (CLIP_MODEL unset). */
   embedder?: ImageEmbedder | null;
-  /** Stored images, to embed a character's artwork on demand when the back-fill has not reached it. */
+  /** Stored images, to embed a character's artwork on demand when the back-fill has not reached it (`imagesDir`: a local folder). */
+  images?: ImageStore;
   imagesDir?: string;
   /** Public URL of a stored file (default `/images/<path>`). */
   urlFor?: (storedPath: string) => string;
@@ -88,6 +89,7 @@ export const MAX_K = 50;
 export function createSimilarArtworksService(deps: SimilarArtworksDeps): SimilarArtworksService {
   const { db, logger } = deps;
   const embedder = deps.embedder ?? null;
+  const store = deps.images || deps.imagesDir ? imageStoreOf(deps) : null;
   const urlFor = deps.urlFor ?? imageUrl;
   const maxQueuedBytes = deps.maxQueuedBytes ?? 64 * 1024 * 1024;
   let failure: string | null = embedder ? null : 'CLIP_MODEL is not set';
@@ -178,10 +180,11 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
       const q = await getCharacterQueryArtwork(db, target, embedder!.model);
       if (!q) throw new NotFoundError(`character ${target} not found`);
       let embedding = q.embedding;
-      if (!embedding && deps.imagesDir) {
+      if (!embedding && store) {
         // not back-filled yet: embed it now from the stored file (and keep it)
         try {
-          const bytes = await fs.readFile(path.resolve(deps.imagesDir, q.filePath));
+          const bytes = await store.get(q.filePath);
+          if (!bytes) throw new Error('the original is missing from the image store');
           embedding = await embedder!.embed(bytes);
           await upsertEmbedding(db, q.artworkId, embedder!.model, embedding);
         } catch (err) {

@@ -1,3 +1,4 @@
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { loadConfig } from '@waifudex/core/config/env';
@@ -12,7 +13,7 @@ const stdin = (text: string) => Readable.from([text]);
 
 beforeAll(async () => {
   env = await createTestEnv();
-  ctx = { config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, progress: process.stderr };
+  ctx = { config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: process.stderr };
 });
 afterAll(() => env?.close());
 

@@ -14,7 +14,7 @@ export default async function botCommand(_args: string[], ctx: CommandContext): 
   }
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // The bot's own index of the gallery, kept current by the same change notifications as the server's.
-  const search = createImageSearchService({ db, imagesDir: config.imagesDir, logger, decode: limits, backgroundReindex: false });
+  const search = createImageSearchService({ db, images: ctx.images, logger, decode: limits, backgroundReindex: false });
   await search.start();
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -1,3 +1,4 @@
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -17,6 +18,7 @@ describe('scraper embed (CLIP back-fill)', () => {
     db: env.db,
     logger: env.logger,
     ingest: env.ingest,
+    images: createLocalImageStore(env.imagesDir),
     progress: { isTTY: false, write: (s: string) => void lines.push(s) } as unknown as NodeJS.WriteStream,
   });
   const summaries = async (fn: () => Promise<void>) => {

@@ -5,7 +5,6 @@
  * and a JSON summary on stdout. New artworks are embedded at ingest when the server/scraper are wired
  * with withSimilarEmbeddings; this command covers older rows, a model change and dropped queue items.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClipEmbedder, type ImageEmbedder } from '@waifudex/core/images/clip-embedder';
@@ -60,7 +59,8 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
         if (done >= limit) break outer;
         after = row.id;
         try {
-          const bytes = await fs.readFile(path.resolve(ctx.config.imagesDir, row.filePath));
+          const bytes = await ctx.images.get(row.filePath);
+          if (!bytes) throw new Error('the original is missing from the image store');
           await similar.embedArtwork(row.id, bytes);
         } catch (err) {
           failed++;

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
+import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
 import type { CommandContext } from '../context.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
@@ -46,7 +47,7 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   if (!stat?.isDirectory()) throw Object.assign(new Error(`not a folder: ${dir}`), { userFacing: true });
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
   const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
-  const counts = { created: 0, new_artwork: 0, already_stored: 0, duplicate_image: 0, rejected: 0, failed: 0 };
+  const counts = { created: 0, new_artwork: 0, already_stored: 0, duplicate_image: 0, not_character: 0, rejected: 0, failed: 0 };
   const started = Date.now();
   let done = 0;
   let lastDraw = 0;
@@ -61,6 +62,7 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
     const line =
       `importing [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${files.length}` +
       ` · new ${counts.created + counts.new_artwork} · already ${counts.already_stored + counts.duplicate_image}` +
+      (counts.not_character ? ` · not a character ${counts.not_character}` : '') +
       (counts.rejected ? ` · rejected ${counts.rejected}` : '') +
       (counts.failed ? ` · failed ${counts.failed}` : '') +
       ` · ${rate.toFixed(1)} img/s · ETA ${eta}s`;
@@ -76,7 +78,10 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
           const outcome = await ctx.ingest.ingestImage({ bytes, caption });
           counts[outcome.status]++;
         } catch (err) {
-          if (err instanceof ImageRejectedError) {
+          if (err instanceof NotCharacterPostError) {
+            counts.not_character++;
+            ctx.logger.info({ file, reason: err.reason }, `skipped: ${err.message}`);
+          } else if (err instanceof ImageRejectedError) {
             counts.rejected++;
             ctx.logger.warn({ file, code: err.code }, `skipped: ${err.message}`);
           } else {

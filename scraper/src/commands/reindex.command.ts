@@ -1,12 +1,14 @@
 /**
  * `npm run reindex [-- --all]`: recomputes reverse-search signatures for artworks whose stored
- * algorithm version is older than the current one (or missing), from the stored original files.
+ * algorithm version is older than the current one (or missing), from the stored original files, then
+ * makes the srcset thumbnails (240/480/720 px) of artworks stored before they existed.
  * Resumable and idempotent; the change-log trigger updates every running search index. (A starting
  * search service does the same in the background; this command is the foreground, faster way.)
  */
 import { parseArgs } from 'node:util';
 import { FEATURES_VERSION } from '@waifudex/core/images/signatures';
 import { reindexArtworkFeatures, type ReindexProgress } from '@waifudex/core/services/image-reindex.service';
+import { backfillThumbnails, type BackfillProgress } from '@waifudex/core/services/thumbnail-backfill.service';
 import type { CommandContext } from '../context.js';
 
 export default async function reindex(args: string[], ctx: CommandContext): Promise<void> {
@@ -18,7 +20,7 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
   };
   const p = await reindexArtworkFeatures({
     db: ctx.db,
-    imagesDir: ctx.config.imagesDir,
+    images: ctx.images,
     logger: ctx.logger,
     maxPixels: ctx.config.maxImagePixels,
     // --all: treat every row as stale by asking for a version that no row has
@@ -30,6 +32,28 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
   });
   draw(p);
   if (ctx.progress.isTTY) ctx.progress.write('\n');
-  console.log(JSON.stringify({ version: FEATURES_VERSION, reindexed: p.done - p.failed, failed: p.failed, seconds: (Date.now() - started) / 1000 }));
-  if (p.failed) process.exitCode = 1;
+  const drawThumbs = (t: BackfillProgress) => {
+    const line = `thumbnails ${t.done}/${t.total}${t.failed ? ` · failed ${t.failed}` : ''}`;
+    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+  const t = await backfillThumbnails({
+    db: ctx.db,
+    images: ctx.images,
+    logger: ctx.logger,
+    maxPixels: ctx.config.maxImagePixels,
+    onRow: (prog) => (ctx.progress.isTTY || prog.done % 100 === 0) && drawThumbs(prog),
+  });
+  if (t.total) {
+    drawThumbs(t);
+    if (ctx.progress.isTTY) ctx.progress.write('\n');
+  }
+  console.log(JSON.stringify({
+    version: FEATURES_VERSION,
+    reindexed: p.done - p.failed,
+    failed: p.failed,
+    thumbnails: t.done - t.failed,
+    thumbnailsFailed: t.failed,
+    seconds: (Date.now() - started) / 1000,
+  }));
+  if (p.failed || t.failed) process.exitCode = 1;
 }

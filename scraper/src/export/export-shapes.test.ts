@@ -3,6 +3,7 @@
  * imported through the `import-export` command end to end: each must store the same characters as the
  * JSON single-chat export of the same posts. Then the hand-off to the API sync and --rescan edits.
  */
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,7 +89,7 @@ let n = 0;
 const newDir = () => path.join(tmp, `export-${++n}`);
 
 const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
-const ctx = (): CommandContext => ({ config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, progress: silent });
+const ctx = (): CommandContext => ({ config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent });
 const { q } = syncHelpers(() => env);
 
 /** What the gallery holds: per post, the character fields and the image. */

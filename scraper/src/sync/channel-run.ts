@@ -22,6 +22,8 @@ import type { SyncApplyService } from '@waifudex/core/services/sync-apply.servic
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import { advanceLastMessageId, findChannelById, setChannelError, type Channel } from '@waifudex/core/repos/channels.repo';
 import { findCharacterBySource } from '@waifudex/core/repos/characters.repo';
+import { nonCharacterReason } from '@waifudex/core/captions/character-post';
+import { recordSkippedPost } from '@waifudex/core/repos/skipped-posts.repo';
 import { findStoredAlbum } from '@waifudex/core/repos/sync-messages.repo';
 import { closeGaps, countGaps, listDueGaps, listGapMessageIds, recordGapFailure, type GapReason } from '@waifudex/core/repos/sync-gaps.repo';
 import {
@@ -376,10 +378,18 @@ async function processBatch(
       return;
     }
     const caption = captionOf(m);
+    const parsed = caption.text.trim() ? deps.ingest.parse(caption.text, channel, caption.entities) : null;
+    const notCharacter = nonCharacterReason(parsed);
+    if (notCharacter) {
+      // Spawn messages and legends are not characters: nothing to download (the ingest applies the same rule).
+      ctx.counts.skipped[notCharacter] = (ctx.counts.skipped[notCharacter] ?? 0) + 1;
+      await recordSkippedPost(deps.db, { channelId: channel.id, messageId: m.id, reason: notCharacter, caption: caption.text });
+      await fill(m);
+      return;
+    }
     try {
       const bytes = await ctx.retry(() => source.download(m));
       ctx.counts.downloaded++;
-      const parsed = caption.text.trim() ? deps.ingest.parse(caption.text, channel, caption.entities) : null;
       const before = parsed?.sourceId ? await findCharacterBySource(deps.db, channel.id, parsed.sourceId) : null;
       const outcome = await ctx.retry(() =>
         deps.ingest.ingestImage({

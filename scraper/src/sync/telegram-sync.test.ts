@@ -40,7 +40,7 @@ describe('telegram sync with a fake source', () => {
     src.add({ id: 9, media: skipped('gif') });
     src.add({ id: 10, media: skipped('sticker') });
     src.add({ id: 11, media: skipped('video') });
-    src.add({ id: 12, text: 'no id here, just a picture', media: photo(12), bytes: img() });
+    src.add({ id: 12, text: 'Nezuko Kamado (no id here)', media: photo(12), bytes: img() });
     const t = await target(src);
     const r = await syncTelegramChannel(deps(src), t, settings);
     expect(r.status).toBe('ok');
@@ -58,7 +58,7 @@ describe('telegram sync with a fake source', () => {
     const doc = await q(`SELECT a.mime, c.name FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 7`);
     expect(doc[0]).toMatchObject({ mime: 'image/png', name: 'Aloy' });
     const noId = await q(`SELECT c.source_id, c.raw_caption FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 12`);
-    expect(noId[0].raw_caption).toBe('no id here, just a picture');
+    expect(noId[0].raw_caption).toBe('Nezuko Kamado (no id here)');
     // album siblings are not reposts
     expect(await q(`SELECT * FROM character_changes`)).toHaveLength(0);
 

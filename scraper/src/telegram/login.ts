@@ -8,10 +8,13 @@ import { TelegramUnreachableError } from './source.js';
 import { withTimeout } from './timeout.js';
 import { rpcErrorName, translateError } from './message-mapper.js';
 
+/** What a prompt asks for (a browser login shows a form per step). */
+export type LoginStep = 'phone' | 'code' | 'password';
+
 export interface LoginPrompts {
-  ask(question: string): Promise<string>;
+  ask(question: string, step: LoginStep): Promise<string>;
   /** Asks without echoing the answer. */
-  askSecret(question: string): Promise<string>;
+  askSecret(question: string, step: LoginStep): Promise<string>;
   say(line: string): void;
   /** Shows a tg://login URL as a QR code (QR login; called again when Telegram renews the token). */
   showQr?(url: string, expires: Date): void;
@@ -37,7 +40,9 @@ export async function interactiveLogin(o: {
 }): Promise<{ session: string; accountLabel: string }> {
   const client = o.makeClient ? o.makeClient() : (createTelegramClient({ apiId: o.apiId, apiHash: o.apiHash, session: '', proxy: o.proxy }) as LoginClient);
   let failures = 0;
-  const password = async (hint?: string) => o.prompts.askSecret(`2FA password${hint ? ` (hint: ${hint})` : ''}: `);
+  /** Why the sign-in stopped: GramJS itself only throws AUTH_USER_CANCEL then. */
+  let fatal: unknown = null;
+  const password = async (hint?: string) => o.prompts.askSecret(`2FA password${hint ? ` (hint: ${hint})` : ''}: `, 'password');
   const onError = async (err: Error) => {
     const name = rpcErrorName(err);
     if (RETRYABLE.has(name) && ++failures < 3) {
@@ -45,6 +50,7 @@ export async function interactiveLogin(o: {
       return false;
     }
     const t = translateError(err);
+    fatal = t;
     o.prompts.say(`Login failed: ${t instanceof Error ? t.message : String(err)}`);
     return true;
   };
@@ -56,20 +62,21 @@ export async function interactiveLogin(o: {
     if (!ok) throw new TelegramUnreachableError('connection failed; check the network');
     const credentials = { apiId: o.apiId, apiHash: o.apiHash };
     // a new session is never authorised: go straight to the sign-in flow
-    if (o.method === 'qr') {
-      await client.signInUserWithQrCode(credentials, {
+    const signIn = o.method === 'qr'
+      ? client.signInUserWithQrCode(credentials, {
         qrCode: async ({ token, expires }) => o.prompts.showQr?.(qrLoginUrl(token), new Date(expires * 1000)),
         password,
         onError,
-      });
-    } else {
-      await client.signInUser(credentials, {
-        phoneNumber: async () => (await o.prompts.ask('Phone number (international format, e.g. +4915112345678): ')).replace(/[\s()-]/g, ''),
-        phoneCode: async (viaApp?: boolean) => (await o.prompts.ask(`Login code (sent ${viaApp ? 'in the Telegram app' : 'by SMS'}): `)).trim(),
+      })
+      : client.signInUser(credentials, {
+        phoneNumber: async () => (await o.prompts.ask('Phone number (international format, e.g. +4915112345678): ', 'phone')).replace(/[\s()-]/g, ''),
+        phoneCode: async (viaApp?: boolean) => (await o.prompts.ask(`Login code (sent ${viaApp ? 'in the Telegram app' : 'by SMS'}): `, 'code')).trim(),
         password,
         onError,
       });
-    }
+    await signIn.catch((err: unknown) => {
+      throw fatal ?? err;
+    });
     const me = (await withTimeout(client.getMe(), o.timeoutMs, 'getMe')) as Api.User;
     const accountLabel = me.username ? `@${me.username}` : [me.firstName, me.lastName].filter(Boolean).join(' ') || `user ${me.id.toString()}`;
     return { session: saveSession(client as TelegramClient), accountLabel };

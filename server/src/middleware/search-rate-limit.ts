@@ -1,10 +1,18 @@
-/** Per-address (or per-API-token) limit of the expensive search routes: 429 with Retry-After when used up. */
+/**
+ * Per-address (or per-API-token) limit of the expensive search routes: 429 with Retry-After when used up.
+ * Counted in the database when given one, so every server replica shares the budget.
+ */
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import type { Queryable } from '@waifudex/core/db/database';
+import { DbRateLimitStore } from './db-rate-limit-store.js';
 import { TooManyRequestsError } from '@waifudex/core/errors';
 
-export function searchRateLimit(opts: { perMinute: number }): RequestHandler {
+export function searchRateLimit(opts: { perMinute: number; db?: Queryable }): RequestHandler {
   return rateLimit({
+    ...(opts.db ? { store: new DbRateLimitStore(opts.db, 'search') } : {}),
+    // a database hiccup must not turn searches away (the search itself reports it)
+    passOnStoreError: true,
     windowMs: 60_000,
     limit: opts.perMinute,
     standardHeaders: 'draft-8',

@@ -6,8 +6,11 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
-/** `crossOrigin`: let other sites embed our images (when CORS is on for external clients). */
-export function securityHeaders(opts: { crossOrigin?: boolean } = {}): RequestHandler {
+/**
+ * `crossOrigin`: let other sites embed our images (when CORS is on for external clients).
+ * `imageOrigins`: where /images redirects to (an S3 bucket), so those images may load.
+ */
+export function securityHeaders(opts: { crossOrigin?: boolean; imageOrigins?: string[] } = {}): RequestHandler {
   const base = {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -16,7 +19,7 @@ export function securityHeaders(opts: { crossOrigin?: boolean } = {}): RequestHa
         'script-src': ["'self'"],
         // Vue binds :style through the CSSOM, which CSP allows; Bootstrap ships as a stylesheet.
         'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:', 'blob:'],
+        'img-src': ["'self'", 'data:', 'blob:', ...(opts.imageOrigins ?? [])],
         'font-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
         'object-src': ["'none'"],

@@ -48,7 +48,10 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/v1/admin/characters', summary: 'Upload a character (image + caption or fields)', tag: 'admin', access: 'admin', multipart: api.imageUpload.extend(api.characterCreateForm.shape), ok: { 201: api.characterCreated, 200: api.characterCreated }, errors: [413, 415, 422, 503] },
   { method: 'get', path: '/api/v1/admin/characters/{id}', summary: 'One character, admin view', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.adminCharacterDetail), errors: [404] },
   { method: 'patch', path: '/api/v1/admin/characters/{id}', summary: 'Edit fields or visibility', tag: 'admin', access: 'admin', params: api.idParams, json: api.characterPatchBody, ok: json(api.adminCharacterDetail), errors: [404] },
-  { method: 'delete', path: '/api/v1/admin/characters/{id}', summary: 'Delete a character and its files', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/characters/{id}', summary: 'Move a character to the trash (undo with trash/restore)', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.trashDeleted), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/characters/bulk', summary: 'Set anime/rarity, hide, show, delete (to the trash) or re-parse listed ids or every character a filter matches', tag: 'admin', access: 'admin', json: api.characterBulkBody, ok: json(api.characterBulkResult) },
+  { method: 'get', path: '/api/v1/admin/trash', summary: 'Deleted characters, kept until the purge', tag: 'admin', access: 'admin', query: api.pageQuery, ok: json(api.trashList) },
+  { method: 'post', path: '/api/v1/admin/trash/restore', summary: 'Undo deletes: bring characters back from the trash', tag: 'admin', access: 'admin', json: api.trashRestoreBody, ok: json(api.trashRestored) },
   { method: 'post', path: '/api/v1/admin/characters/{id}/artwork', summary: 'Replace the current artwork', tag: 'admin', access: 'admin', params: api.idParams, multipart: api.imageUpload, ok: json(api.adminCharacterDetail), errors: [404, 413, 415, 422, 503] },
 
   { method: 'post', path: '/api/v1/admin/characters/{id}/merge', summary: 'Merge another character into this one (its artworks move, its name becomes an alias)', tag: 'curation', access: 'admin', params: api.idParams, json: api.mergeBody, ok: json(api.mergeResult), errors: [404] },
@@ -72,6 +75,12 @@ export const operations: Operation[] = [
 
   { method: 'get', path: '/api/v1/admin/sync', summary: 'Sync overview', tag: 'admin', access: 'admin', ok: json(api.syncOverview) },
   { method: 'post', path: '/api/v1/admin/sync', summary: 'Ask the worker to sync one or all channels', tag: 'admin', access: 'admin', json: api.syncRequestBody, ok: { 202: api.syncRequested }, errors: [404] },
+  { method: 'get', path: '/api/v1/admin/sync/events', summary: 'Live sync state (Server-Sent Events: `event: status`, data = the sync overview)', tag: 'admin', access: 'admin', ok: { 200: z.string().meta({ description: 'text/event-stream' }) } },
+  { method: 'get', path: '/api/v1/admin/telegram', summary: 'Telegram session health and the login in progress', tag: 'admin', access: 'admin', ok: json(api.telegramStatus) },
+  { method: 'post', path: '/api/v1/admin/telegram/login', summary: 'Start a Telegram login (phone or QR code)', tag: 'admin', access: 'admin', json: api.loginStartBody, ok: { 202: api.loginFlow }, errors: [409] },
+  { method: 'post', path: '/api/v1/admin/telegram/login/answer', summary: 'Answer the login step (phone number, code, 2FA password)', tag: 'admin', access: 'admin', json: api.loginAnswerBody, ok: json(api.loginFlow), errors: [409] },
+  { method: 'delete', path: '/api/v1/admin/telegram/login', summary: 'Cancel the login in progress', tag: 'admin', access: 'admin', ok: { 204: null } },
+  { method: 'post', path: '/api/v1/admin/telegram/logout', summary: 'Remove the stored Telegram session', tag: 'admin', access: 'admin', ok: json(api.telegramLoggedOut) },
   { method: 'get', path: '/api/v1/admin/bot', summary: 'Telegram bot status, groups and subscriber counts', tag: 'admin', access: 'admin', ok: json(api.botStatus) },
   { method: 'put', path: '/api/v1/admin/bot/settings', summary: 'Turn the Telegram bot on or off, set its allow-list', tag: 'admin', access: 'admin', json: api.botSettingsBody, ok: json(api.botStatus) },
 

@@ -1,8 +1,9 @@
 /** API shapes of the admin character list and of the character detail (public and admin). */
 import type { AdminCharacterListItem } from '@waifudex/core/repos/admin-queries.repo';
 import type { Artwork } from '@waifudex/core/repos/artworks.repo';
+import type { TrashedCharacter } from '@waifudex/core/repos/trash.repo';
 import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
-import type { AdminCharacterDetail, AdminCharacterListItem as AdminListItemDto, CharacterDetail as CharacterDetailDto } from '@waifudex/core/api/index';
+import type { AdminCharacterDetail, AdminCharacterListItem as AdminListItemDto, CharacterDetail as CharacterDetailDto, TrashList } from '@waifudex/core/api/index';
 import { presentArtworkFile, presentCharacterListItem } from './character.presenter.js';
 
 /** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */
@@ -81,6 +82,12 @@ export function presentAdminCharacterDetail(d: CharacterDetail): AdminCharacterD
     edited_fields: c.editedFields.map(snake),
     split_off: c.splitOff,
     aliases: d.aliases.map((a) => ({ id: a.id, name: a.name, anime: a.anime })),
+    deleted_at: c.deletedAt,
     artworks: d.artworks.map(presentAdminArtwork),
   };
+}
+
+/** One row of the trash: the card, when it was deleted and when the purge removes it for good. */
+export function presentTrashItem(c: TrashedCharacter & { purgeAt: string }): TrashList['items'][number] {
+  return { ...presentCharacterListItem(c), hidden: c.hidden, deleted_at: c.deletedAt, purge_at: c.purgeAt };
 }

@@ -38,5 +38,5 @@ export function presentTemplatePreview(p: TemplatePreview): TemplatePreviewDto {
 }
 
 export function presentReparse(r: ReparseResult): z.infer<typeof reparseResult> {
-  return { scanned: r.scanned, changed: r.changed, needs_review: r.needsReview, conflicts: r.conflicts.map((c) => ({ character_id: c.characterId, error: c.error })) };
+  return { scanned: r.scanned, changed: r.changed, needs_review: r.needsReview, hidden_not_character: r.hiddenNotCharacter, conflicts: r.conflicts.map((c) => ({ character_id: c.characterId, error: c.error })) };
 }

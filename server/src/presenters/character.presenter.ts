@@ -1,6 +1,7 @@
 /** API shapes of characters; rows never leave the server as they are. */
 import type { CharacterListItem } from '@waifudex/core/repos/characters.repo';
-import { imageUrl, type ArtworkFile, type CharacterListItem as CharacterListItemDto } from '@waifudex/core/api/index';
+import type { ArtworkFileRow } from '@waifudex/core/repos/characters.repo';
+import { imageUrl, thumbnailUrls, type ArtworkFile, type CharacterListItem as CharacterListItemDto } from '@waifudex/core/api/index';
 
 export function presentCharacterListItem(c: CharacterListItem): CharacterListItemDto {
   return {
@@ -19,6 +20,15 @@ export function presentCharacterListItem(c: CharacterListItem): CharacterListIte
 }
 
 /** The file part of an artwork: its URLs, size and type. */
-export function presentArtworkFile(a: { id: string; filePath: string; thumbPath: string; width: number; height: number; bytes: number; mime: string }): ArtworkFile {
-  return { id: a.id, url: imageUrl(a.filePath), thumb_url: imageUrl(a.thumbPath), width: a.width, height: a.height, bytes: a.bytes, mime: a.mime };
+export function presentArtworkFile(a: ArtworkFileRow): ArtworkFile {
+  return {
+    id: a.id,
+    url: imageUrl(a.filePath),
+    thumb_url: imageUrl(a.thumbPath),
+    thumbs: thumbnailUrls(a.sha256, a.thumbWidths),
+    width: a.width,
+    height: a.height,
+    bytes: a.bytes,
+    mime: a.mime,
+  };
 }

@@ -1,8 +1,10 @@
+import { thumbKey } from '@waifudex/core/services/image-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createTrashService } from '@waifudex/core/services/trash.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { requireAdmin } from '../middleware/auth.js';
@@ -172,9 +174,24 @@ describe('admin character routes: changes', () => {
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body).toMatchObject({ status: 'created', character: { name: 'Asuna Yuuki', anime: 'Sword Art Online', source_id: '300' } });
-    expect(await dbCounts()).toEqual({ c: before.c + 1, a: before.a + 1, files: before.files + 2 });
+    // the original and thumbnails 240, 480 and 600 px wide (the 600 px original is not enlarged to 720)
+    expect(await dbCounts()).toEqual({ c: before.c + 1, a: before.a + 1, files: before.files + 4 });
+    expect(body.character.artworks[0].thumbs.map((t: { width: number }) => t.width)).toEqual([240, 480, 600]);
+    for (const t of body.character.artworks[0].thumbs) expect((await fetch(`${s.url}${t.url}`)).headers.get('content-type')).toBe('image/webp');
     expect((await fetch(`${s.url}${body.character.artworks[0].thumb_url}`)).status).toBe(200);
     ids.Asuna = body.character.id;
+  });
+
+  it('POST refuses a bot event caption with no name (nothing stored), and stores it when a name is typed', async () => {
+    const spawn = '**A New 🟣 Rare Character Appeared...**\n**/guess Character Name and add in Your Harem**';
+    const before = await dbCounts();
+    const res = await call('POST', '/api/v1/admin/characters', form(await generateDemoImage(23, 'spawn'), { caption: spawn }));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: 'not_a_character', details: { reason: 'bot_event' } });
+    expect(await dbCounts()).toEqual(before);
+    const named = await call('POST', '/api/v1/admin/characters', form(await generateDemoImage(23, 'spawn'), { caption: spawn, name: 'Makima' }));
+    expect(named.status).toBe(201);
+    expect((await named.json()).character).toMatchObject({ name: 'Makima', rarity: 'Rare' });
   });
 
   it('POST with typed fields and no caption stores those fields as hand edits', async () => {
@@ -217,7 +234,7 @@ describe('admin character routes: changes', () => {
     const d = await res.json();
     expect(d.artworks).toHaveLength(2);
     expect(d.artworks.map((a: any) => a.is_current)).toEqual([true, false]);
-    expect(await dbCounts()).toEqual({ c: before.c, a: before.a + 1, files: before.files + 2 });
+    expect(await dbCounts()).toEqual({ c: before.c, a: before.a + 1, files: before.files + 4 });
     expect(events.at(-1)).toEqual({ characterId: id, addedArtworkIds: [d.artworks[0].id], removedArtworkIds: [], fieldsChanged: false });
     const pub = await (await fetch(`${s.url}/api/v1/characters/${id}`)).json();
     expect(pub.artworks[0].id).toBe(d.artworks[0].id);
@@ -231,19 +248,23 @@ describe('admin character routes: changes', () => {
     expect(await dbCounts()).toEqual(before);
   });
 
-  it('DELETE removes the rows and the files of every artwork', async () => {
+  it('DELETE moves the character to the trash (files kept for undo); the purge then removes rows and files', async () => {
     const id = ids.Rem!;
-    const files = (await s.db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks WHERE character_id = $1', [id])).rows
-      .flatMap((r) => [r.file_path, r.thumb_path]);
-    expect(files).toHaveLength(4);
+    const rows = (await s.db.query<{ file_path: string; sha256: string; thumb_widths: number[] }>('SELECT file_path, sha256, thumb_widths FROM artworks WHERE character_id = $1', [id])).rows;
+    const files = rows.flatMap((r) => [r.file_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))]);
+    expect(files).toHaveLength(8);
     files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(true));
     const res = await call('DELETE', `/api/v1/admin/characters/${id}`);
-    expect(res.status).toBe(204);
-    expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1', [id])).rows[0].n).toBe(0);
-    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
-    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, name: 'Rem' });
+    expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE id = $1 AND deleted_at IS NOT NULL', [id])).rows[0].n).toBe(1);
+    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(true));
     expect(events.at(-1)).toMatchObject({ characterId: id, removedArtworkIds: expect.arrayContaining([expect.any(String), expect.any(String)]) });
     expect(events.at(-1)!.removedArtworkIds).toHaveLength(2);
     expect((await call('DELETE', `/api/v1/admin/characters/${id}`)).status).toBe(404);
+    const purged = await createTrashService({ db: s.db, imagesDir: s.imagesDir, retentionDays: 0 }).purge(new Date(Date.now() + 1000));
+    expect(purged).toMatchObject({ characters: 1, artworks: 2, files: 4 });
+    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(0);
+    files.forEach((f) => expect(fs.existsSync(path.join(s.imagesDir, f))).toBe(false));
   });
 });

@@ -1,15 +1,22 @@
-/** Admin character management (list, edit, hide, delete, upload, replace artwork) and the public character detail. */
+/**
+ * Admin character management (list, edit, hide, delete to the trash, bulk actions, trash and undo, upload,
+ * replace artwork) and the public character detail.
+ */
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
-import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
+import type { ImageStore } from '@waifudex/core/services/image-store';
+import { createAdminCharactersService, DEFAULT_TRASH_RETENTION_DAYS, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
+import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
+import { createCharacterBulkService } from '@waifudex/core/services/character-bulk.service';
 import { BadRequestError } from '@waifudex/core/errors';
 import {
-  adminCharacterListQuery, characterCreateForm, characterPatchBody, idParams, CHARACTER_FIELDS,
-  type AdminCharacterList,
+  adminCharacterListQuery, characterBulkBody, characterCreateForm, characterPatchBody, idParams, pageQuery, trashRestoreBody, BULK_MAX, CHARACTER_FIELDS,
+  type AdminCharacterList, type CharacterBulkResult, type TrashList, type trashDeleted, type trashRestored,
 } from '@waifudex/core/api/index';
+import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
-import { presentAdminCharacterDetail, presentAdminListItem, presentCharacterDetail } from '../presenters/admin-character.presenter.js';
+import { presentAdminCharacterDetail, presentAdminListItem, presentCharacterDetail, presentTrashItem } from '../presenters/admin-character.presenter.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, imageUpload, readUpload, uploadedFile } from '../http/upload.js';
 import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
@@ -32,7 +39,9 @@ function fileOf(req: Parameters<typeof uploadedFile>[0]): Express.Multer.File {
 export interface AdminCharacterRoutesDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where deleted characters' files are removed from; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   requireAdmin: RequestHandler;
   /** Transport limit of one upload (multer); the ingest service still checks size and pixels by content. Default 25 MB. */
   maxUploadBytes?: number;
@@ -40,10 +49,16 @@ export interface AdminCharacterRoutesDeps {
   onChange?: AdminCharactersDeps['onChange'];
   /** Shared bound on image decoding. */
   gate?: WorkGate;
+  /** Where deletes go (default: a trash kept DEFAULT_TRASH_RETENTION_DAYS, purged by whoever schedules it). */
+  trash?: TrashService;
 }
 
 export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
-  const svc = createAdminCharactersService(deps);
+  const trash = deps.trash ?? createTrashService({ db: deps.db, images: deps.images, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+  const svc = createAdminCharactersService({ ...deps, trash });
+  // a bulk change or a restore touches many characters: in-memory indexes reload what changed
+  const touched = () => deps.onChange?.({ characterId: '0', addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: true });
+  const bulk = createCharacterBulkService({ db: deps.db, trash, maxItems: BULK_MAX, onChange: touched });
   const upload = imageUpload({ maxBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, fields: 20 });
   const gate = deps.gate ?? createWorkGate({ concurrency: 2, queue: 8 });
   const admin = deps.requireAdmin;
@@ -73,8 +88,29 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
 
   r.delete('/api/v1/admin/characters/:id', admin, async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
-    await svc.remove(id);
-    res.status(204).end();
+    const { character, purgeAt } = await svc.remove(id);
+    res.json({ id, name: character.name, deleted_at: character.deletedAt!, purge_at: purgeAt } satisfies z.infer<typeof trashDeleted>);
+  });
+
+  r.post('/api/v1/admin/characters/bulk', admin, async (req, res) => {
+    const body = parseOr400(characterBulkBody, req.body ?? {}, 'body');
+    const filter = body.filter && { q: body.filter.q, needsReview: body.filter.needs_review, hidden: body.filter.hidden };
+    const out = await bulk.run({ action: body.action, fields: body.fields, ids: body.ids, filter });
+    res.json({ action: out.action, matched: out.matched, changed: out.ids.length, ids: out.ids } satisfies CharacterBulkResult);
+  });
+
+  r.get('/api/v1/admin/trash', admin, async (req, res) => {
+    const { page, per_page } = parseOr400(pageQuery, req.query, 'query');
+    const { items, total } = await trash.list({ page, perPage: per_page });
+    const body: TrashList = { page, per_page, total, total_pages: Math.ceil(total / per_page), retention_days: trash.retentionDays, items: items.map(presentTrashItem) };
+    res.json(body);
+  });
+
+  r.post('/api/v1/admin/trash/restore', admin, async (req, res) => {
+    const { ids } = parseOr400(trashRestoreBody, req.body ?? {}, 'body');
+    const out = await trash.restore(ids);
+    if (out.characterIds.length) await touched();
+    res.json({ restored: out.characterIds } satisfies z.infer<typeof trashRestored>);
   });
 
   r.post('/api/v1/admin/characters', admin, upload, async (req, res) => {

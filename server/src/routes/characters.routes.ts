@@ -24,6 +24,27 @@ function toSearch(f: z.infer<typeof characterFilterQuery>): CharacterSearch {
   return { text: normalizeForSearch(text), emojis, anime: f.anime, rarity: f.rarity, channelId: f.channel };
 }
 
+/** One page of the public gallery, as GET /api/v1/characters answers it (also inlined into the home page). */
+export async function listCharacterPage(
+  db: Db,
+  query: z.infer<typeof characterListQuery>,
+  fuzzy: <T>(search: CharacterSearch, fn: () => Promise<T>) => Promise<T> = (_s, fn) => fn(),
+): Promise<CharacterList> {
+  const search = toSearch(query);
+  const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
+  const { items, total } = await fuzzy(search, () => searchCharacters(db, search, { page: query.page, perPage: query.per_page, sort }));
+  return {
+    page: query.page,
+    per_page: query.per_page,
+    total,
+    total_pages: Math.ceil(total / query.per_page),
+    sort,
+    // "Did you mean …" when nothing matched what was typed
+    suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(db, search.text)) : null,
+    items: items.map(presentCharacterListItem),
+  };
+}
+
 export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Router {
   // Fuzzy (trigram) matching costs grow with the query and the gallery; a few run at once, the rest wait or get 503.
   const gate = deps.textSearchGate ?? createWorkGate({ concurrency: 2, queue: 16, maxWaitMs: 3000, what: 'text searches' });
@@ -31,19 +52,7 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
     const query = parseOr400(characterListQuery, req.query, 'query');
-    const search = toSearch(query);
-    const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
-    const { items, total } = await fuzzy(search, () => searchCharacters(deps.db, search, { page: query.page, perPage: query.per_page, sort }));
-    res.json({
-      page: query.page,
-      per_page: query.per_page,
-      total,
-      total_pages: Math.ceil(total / query.per_page),
-      sort,
-      // "Did you mean …" when nothing matched what was typed
-      suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(deps.db, search.text)) : null,
-      items: items.map(presentCharacterListItem),
-    } satisfies CharacterList);
+    res.json(await listCharacterPage(deps.db, query, fuzzy));
   });
   r.get('/api/v1/characters/facets', async (req, res) => {
     const search = toSearch(parseOr400(characterFilterQuery, req.query, 'query'));

@@ -227,10 +227,10 @@ describe('merge and split', () => {
 
 describe('data-quality queue', () => {
   it('lists captions flagged for review with the raw caption beside the parsed fields; an edit clears them', async () => {
-    await post('unclear', chB, 20, 'wow look at this one!!', day(20));
+    await post('unclear', chB, 20, 'Hyouka - Eru Chitanda', day(20)); // which side is the name? the parser is unsure
     const q = await queue('review');
     const entry = q.items.find((e: { posts: Array<{ artwork_id: string }> }) => e.posts[0]?.artwork_id === art['unclear']);
-    expect(entry.posts[0]).toMatchObject({ raw_caption: 'wow look at this one!!', parsed: { needs_review: true }, channel_title: 'Genshin Drops' });
+    expect(entry.posts[0]).toMatchObject({ raw_caption: 'Hyouka - Eru Chitanda', parsed: { needs_review: true }, channel_title: 'Genshin Drops' });
     expect(q.counts.review).toBe(q.total);
     const edited = await json('PATCH', `/api/v1/admin/characters/${entry.key}`, { name: 'Klee', anime: 'Genshin Impact' });
     expect(edited.status).toBe(200);

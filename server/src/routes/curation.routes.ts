@@ -2,6 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
+import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
 import { createCurationService } from '@waifudex/core/services/curation.service';
 import { createQualityQueueService } from '@waifudex/core/services/quality-queue.service';
@@ -17,7 +18,9 @@ import { presentQualityEntry } from '../presenters/quality.presenter.js';
 export interface CurationRoutesDeps {
   db: Db;
   ingest: IngestService;
-  imagesDir: string;
+  /** Where the files are; `imagesDir` is shorthand for a local folder store. */
+  images?: ImageStore;
+  imagesDir?: string;
   requireAdmin: RequestHandler;
   /** Told about moved, hidden and removed artworks (the reverse-search index follows). */
   onChange?: AdminCharactersDeps['onChange'];
@@ -28,7 +31,7 @@ export interface CurationRoutesDeps {
 export function curationRoutes(deps: CurationRoutesDeps): Router {
   const characters = createAdminCharactersService(deps);
   const curation = createCurationService(deps);
-  const queue = createQualityQueueService({ db: deps.db, imagesDir: deps.imagesDir, fileCheckTtlMs: deps.fileCheckTtlMs });
+  const queue = createQualityQueueService({ db: deps.db, images: deps.images, imagesDir: deps.imagesDir, fileCheckTtlMs: deps.fileCheckTtlMs });
   const admin = deps.requireAdmin;
   const detail = async (id: string) => presentAdminCharacterDetail(await characters.getAdmin(id));
   const r = Router();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestHandler } from 'express';
 import { upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import { claimSyncRequests, finishRun, startRun, updateRunProgress, emptyCounts } from '@waifudex/core/repos/sync-runs.repo';
+import { saveTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { syncRoutes } from './sync.routes.js';
 
@@ -43,6 +44,7 @@ describe('admin sync routes', () => {
   });
 
   it('queues "sync now" requests for the worker (202) and validates the channel', async () => {
+    await saveTelegramSessionRow(s.db, 'encrypted', 'test account');
     const one = await call('POST', { channel_id: channelId });
     expect(one.status).toBe(202);
     const body = await one.json();

@@ -1,57 +1,59 @@
-/** Admin sync panel: channels with their last and running sync run, and "sync now" requests for the worker. */
+/**
+ * Admin sync panel: channels with their runs, run history and schedule, live progress (Server-Sent
+ * Events), and "sync now" requests for the worker (refused, with the reason, when it cannot work).
+ */
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
-import { NotFoundError } from '@waifudex/core/errors';
+import type { Logger } from '@waifudex/core/logger';
+import { AppError, NotFoundError } from '@waifudex/core/errors';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
-import { countPendingSyncRequests, listSyncOverview, requestSync, type SyncRun } from '@waifudex/core/repos/sync-runs.repo';
-import { loadTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
-import { syncRequestBody, type syncOverview, type syncRequested } from '@waifudex/core/api/index';
+import { requestSync } from '@waifudex/core/repos/sync-runs.repo';
+import { syncRequestBody, type syncRequested } from '@waifudex/core/api/index';
+import { createLogger } from '@waifudex/core/logger';
 import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
+import { loadSyncStatus } from '../sync-status.js';
+import { createSyncEventHub, type SyncEventHub } from '../sync-events.js';
 
-function presentRun(r: SyncRun | null) {
-  if (!r) return null;
-  return {
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-    heartbeat_at: r.heartbeatAt,
-    counts: r.counts,
-    errors: r.errors.slice(-20),
-    error: r.error,
-  };
+export interface SyncRoutesDeps {
+  db: Db;
+  requireAdmin: RequestHandler;
+  /** SYNC_CRON when a scheduled sync runs (Telegram configured), for "next run". */
+  cron?: string | null;
+  logger?: Logger;
+  /** Live updates (default: one over this db). */
+  hub?: SyncEventHub;
+  /** Keep-alive comment period of the event stream (default 15 s, under proxies' idle timeouts). */
+  pingMs?: number;
 }
 
-export function syncRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Router {
+export function syncRoutes(deps: SyncRoutesDeps): Router {
   const r = Router();
+  const load = () => loadSyncStatus(deps.db, { cron: deps.cron });
+  const hub = deps.hub ?? createSyncEventHub({ db: deps.db, logger: deps.logger ?? createLogger('silent'), load });
+
   r.get('/api/v1/admin/sync', deps.requireAdmin, async (_req, res) => {
-    const [overview, pending, session] = await Promise.all([listSyncOverview(deps.db), countPendingSyncRequests(deps.db), loadTelegramSessionRow(deps.db)]);
-    res.json({
-      telegram_session: session
-        ? { state: session.status, account: session.accountLabel, message: session.statusMessage, updated_at: session.updatedAt }
-        : { state: 'none', account: null, message: 'No Telegram session yet: run `npm run scraper -- login` first', updated_at: null },
-      pending_requests: pending,
-      channels: overview.map((o) => ({
-        id: o.channel.id,
-        title: o.channel.title,
-        username: o.channel.username,
-        ref: o.channel.ref,
-        source: o.channel.source,
-        enabled: o.channel.enabled,
-        last_message_id: o.channel.lastMessageId,
-        last_synced_at: o.channel.lastSyncedAt,
-        last_error: o.channel.lastError,
-        last_run: presentRun(o.lastRun),
-        running: presentRun(o.running),
-      })),
-    } satisfies z.input<typeof syncOverview>);
+    res.json(await load());
   });
+
+  r.get('/api/v1/admin/sync/events', deps.requireAdmin, (req, res) => {
+    // no-transform: the compression middleware would buffer the stream
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+    res.write('retry: 3000\n\n');
+    const unsubscribe = hub.subscribe((json) => res.write(`event: status\ndata: ${json}\n\n`));
+    const ping = setInterval(() => res.write(': ping\n\n'), deps.pingMs ?? 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+
   r.post('/api/v1/admin/sync', deps.requireAdmin, async (req, res) => {
     const body = parseOr400(syncRequestBody, req.body ?? {}, 'body');
     const channelId = body.channel_id ?? null;
     if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
+    const status = await load();
+    if (!status.can_sync.ok) throw new AppError(409, 'cannot_sync', status.can_sync.reason!);
     const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
     res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } } satisfies z.infer<typeof syncRequested>);
   });

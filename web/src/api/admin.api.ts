@@ -1,5 +1,5 @@
 import { api } from './client';
-import type { AdminCharacterDetail, AdminCharacterList, AdminCharacterListItem } from '@waifudex/core/api';
+import type { AdminCharacterDetail, AdminCharacterList, AdminCharacterListItem, CharacterBulkBody, CharacterBulkResult, TrashList } from '@waifudex/core/api';
 
 export type AdminCharacterDto = AdminCharacterListItem;
 export type AdminCharacterPage = AdminCharacterList;
@@ -21,7 +21,15 @@ const path = (id: string) => `/api/v1/admin/characters/${encodeURIComponent(id)}
 export const getAdminCharacter = (id: string) => api<AdminCharacterDetailDto>(path(id));
 export const patchCharacter = (id: string, patch: CharacterPatch) =>
   api<AdminCharacterDetailDto>(path(id), { method: 'PATCH', body: JSON.stringify(patch) });
-export const deleteCharacter = (id: string) => api<void>(path(id), { method: 'DELETE' });
+/** Moves the character to the trash; restoreCharacters undoes it. */
+export const deleteCharacter = (id: string) =>
+  api<{ id: string; name: string | null; deleted_at: string; purge_at: string }>(path(id), { method: 'DELETE' });
+export type BulkRequest = CharacterBulkBody;
+export const bulkCharacters = (body: BulkRequest) =>
+  api<CharacterBulkResult>('/api/v1/admin/characters/bulk', { method: 'POST', body: JSON.stringify(body) });
+export const listTrash = (page: number, perPage = 30) => api<TrashList>(`/api/v1/admin/trash?page=${page}&per_page=${perPage}`);
+export const restoreCharacters = (ids: string[]) =>
+  api<{ restored: string[] }>('/api/v1/admin/trash/restore', { method: 'POST', body: JSON.stringify({ ids }) });
 
 export function replaceArtwork(id: string, file: File): Promise<AdminCharacterDetailDto> {
   const fd = new FormData();

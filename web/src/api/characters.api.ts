@@ -1,5 +1,6 @@
 import type { ArtworkFile, CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
 import { api } from './client';
+import { takeInlined } from './initial-data';
 
 // The API contract's own types (core/src/api, shared with the server): no hand-copied DTOs.
 export type ArtworkDto = ArtworkFile;
@@ -28,7 +29,9 @@ export function listCharacters(p: GalleryFilters & { page: number; perPage: numb
   qs.set('page', String(p.page));
   qs.set('per_page', String(p.perPage));
   if (p.sort) qs.set('sort', p.sort);
-  return api<CharacterPage>(`/api/v1/characters?${qs}`, { signal });
+  const url = `/api/v1/characters?${qs}`;
+  const inlined = takeInlined<CharacterPage>(url);
+  return inlined ? Promise.resolve(inlined) : api<CharacterPage>(url, { signal });
 }
 export const getFacets = (f: GalleryFilters, signal?: AbortSignal) => api<Facets>(`/api/v1/characters/facets?${filterParams(f)}`, { signal });
 export const suggest = (q: string, signal?: AbortSignal) => api<Suggestions>(`/api/v1/characters/suggest?${new URLSearchParams({ q })}`, { signal });

@@ -2,6 +2,7 @@ import { ref, watch, type Ref } from 'vue';
 import { errorMessage } from '../api/client';
 import * as adminApi from '../api/admin.api';
 import type { AdminCharacterDetailDto, CharacterPatch } from '../api/admin.api';
+import { useUndoDelete } from './useUndoDelete';
 
 /** One character in the admin editor: load, save fields, hide/unhide, replace artwork, delete. */
 export function useAdminCharacter(id: Ref<string>) {
@@ -9,6 +10,7 @@ export function useAdminCharacter(id: Ref<string>) {
   const error = ref<string | null>(null);
   const notice = ref<string | null>(null);
   const busy = ref(false);
+  const undoDelete = useUndoDelete();
 
   async function act(task: () => Promise<AdminCharacterDetailDto | void>, done?: string): Promise<boolean> {
     busy.value = true;
@@ -35,6 +37,6 @@ export function useAdminCharacter(id: Ref<string>) {
     save: (patch: CharacterPatch) => act(() => adminApi.patchCharacter(id.value, patch), 'Saved.'),
     setHidden: (hidden: boolean) => act(() => adminApi.patchCharacter(id.value, { hidden }), hidden ? 'Hidden from the gallery.' : 'Visible in the gallery again.'),
     replaceArtwork: (file: File) => act(() => adminApi.replaceArtwork(id.value, file), 'Artwork replaced; the old one stays in the history.'),
-    remove: () => act(() => adminApi.deleteCharacter(id.value)),
+    remove: () => act(async () => { await undoDelete.remove([id.value], data.value?.name ?? null); }),
   };
 }

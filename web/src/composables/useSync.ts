@@ -1,20 +1,16 @@
 import { computed, onBeforeUnmount, ref } from 'vue';
 import { errorMessage } from '../api/client';
-import { getSyncStatus, startSync, type SyncStatusDto } from '../api/sync.api';
+import { getSyncStatus, startSync, watchSyncStatus, type SyncStatusDto } from '../api/sync.api';
 
-const POLL_MS = 2000;
-/** After "Sync now" the worker may take a moment to pick the request up: keep polling this long. */
-const GRACE_MS = 10_000;
-
-/** The sync panel: channel status, "Sync now", and polling every 2 s while a run is active. */
+/** The sync panel: state pushed live by the server (Server-Sent Events), "Sync now", a clock for countdowns. */
 export function useSync() {
   const data = ref<SyncStatusDto | null>(null);
   const error = ref<string | null>(null);
   const notice = ref<string | null>(null);
   const starting = ref(false);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let graceUntil = 0;
-  let stopped = false;
+  const live = ref(false);
+  const now = ref(Date.now());
+  const tick = setInterval(() => (now.value = Date.now()), 1000);
 
   const active = computed(() => {
     const d = data.value;
@@ -23,14 +19,12 @@ export function useSync() {
   });
 
   async function load() {
-    clearTimeout(timer);
     try {
       data.value = await getSyncStatus();
       error.value = null;
     } catch (e) {
       error.value = errorMessage(e, 'Telegram sync');
     }
-    if (!stopped && !error.value && (active.value || Date.now() < graceUntil)) timer = setTimeout(load, POLL_MS);
   }
 
   async function syncNow(channelId?: string) {
@@ -38,8 +32,7 @@ export function useSync() {
     notice.value = null;
     try {
       await startSync(channelId);
-      notice.value = 'Sync requested. Progress updates every 2 seconds.';
-      graceUntil = Date.now() + GRACE_MS;
+      notice.value = 'Sync requested: the worker picks it up within a few seconds.';
       await load();
     } catch (e) {
       error.value = errorMessage(e, 'Telegram sync');
@@ -48,7 +41,17 @@ export function useSync() {
     }
   }
 
-  onBeforeUnmount(() => { stopped = true; clearTimeout(timer); });
+  const stop = watchSyncStatus(
+    (s) => {
+      data.value = s;
+      error.value = null;
+    },
+    (ok) => (live.value = ok),
+  );
+  onBeforeUnmount(() => {
+    stop();
+    clearInterval(tick);
+  });
   void load();
-  return { data, error, notice, active, starting, reload: load, syncNow };
+  return { data, error, notice, active, starting, live, now, reload: load, syncNow };
 }

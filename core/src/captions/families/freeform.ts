@@ -1,7 +1,7 @@
 // Hand-written captions (family R) and unlabelled line layouts: "Name - Anime", "Name | Anime",
 // "Name (Anime)", "Name from Anime", two bare lines, a lone name. Low confidence by design.
 import { bareRarity, type Line } from '../lines.js';
-import { EMOJI_PIECE, stripTrailingEmoji } from '../unicode.js';
+import { EMOJI_PIECE, LEAD_EMOJI_RE, stripLeadDecor, stripTrailingEmoji } from '../unicode.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 import { splitFrom } from './sentences.js';
@@ -12,6 +12,10 @@ import { orderPair } from '../name-likeness.js';
 const SEPARATORS = [' | ', ' — ', ' – ', ' - ', ' • ', ' · ', ' ~ ', ' // '];
 const CREDIT_RE = /@\w|https?:|\bby\s|^(?:art|artist|source|sauce|credit|credits|pixiv|twitter)\b|🎨/iu;
 const PAREN_RE = /^(.{1,80}?)\s*\(([^()]{1,120})\)$/u;
+const SQUARE_TITLE_RE = /^(.{1,80}?)\s*\[([^[\]]{1,120})\]$/u;
+const ID_PART_RE = /^(?:id\s*[:.]?\s*)?[#№]\s*\d{1,9}$|^\d{1,9}$/iu;
+// "#512 Yor Forger": a card number written before the name.
+const LEADING_ID_RE = /^[#№](\d{1,9})\s+(?=\p{L})/u;
 const QUOTED_TITLE_RE = /^([^「『]{1,80}?)\s*[「『]([^「」『』]{1,120})[」』]$/u;
 const EMOJI_SEP_RE = new RegExp(`^([^${EMOJI_PIECE}]{1,80}?)\\s+[${EMOJI_PIECE}]+\\s+([^${EMOJI_PIECE}]{1,120})$`, 'u');
 // "Nezuko and Tanjiro": two capitalised names joined by "and" are two characters.
@@ -45,6 +49,8 @@ export interface FreeformSplit {
   name: string | null;
   anime: string | null;
   sep: string;
+  /** Trailing parts after name and anime that read as a rarity or an id ("A | B | 🟡 Legendary | #512"). */
+  extras?: { rarity?: string; sourceId?: string };
   /** The two raw parts of a separator split, in caption order (for the order decision). */
   parts?: [string, string];
 }
@@ -61,7 +67,18 @@ export function splitFreeform(text: string): FreeformSplit | null {
       const inner = splitFreeform(parts[0]!);
       if (inner) return inner;
     }
+    // A leading or trailing part that is only an id or a rarity is data, not the name or the series.
+    const extras: NonNullable<FreeformSplit['extras']> = {};
+    const takeExtra = (part: string): boolean => {
+      if (!extras.sourceId && ID_PART_RE.test(part)) extras.sourceId = cleanId(part) ?? undefined;
+      else if (!extras.rarity && bareRarity(stripLeadDecor(part))) extras.rarity = part;
+      else return false;
+      return true;
+    };
+    while (parts.length > 2 && takeExtra(parts[parts.length - 1]!)) parts.pop();
+    while (parts.length > 2 && takeExtra(parts[0]!)) parts.shift();
     const res: FreeformSplit = { name: cleanName(parts[0]).value, anime: parts[1] ? cleanAnime(parts[1]) : null, sep };
+    if (extras.rarity || extras.sourceId) res.extras = extras;
     if (parts.length === 2) res.parts = [parts[0]!, parts[1]!];
     return res;
   }
@@ -69,6 +86,11 @@ export function splitFreeform(text: string): FreeformSplit | null {
   const p = PAREN_RE.exec(bare);
   if (p && /\p{Script=Latin}/u.test(p[2]!) && !/^\s*[x×]?\d/.test(p[2]!)) {
     return { name: cleanName(p[1]).value, anime: cleanAnime(p[2]), sep: '()' };
+  }
+  // "Yor Forger [Spy x Family]": square brackets after a name hold its series.
+  const sq = SQUARE_TITLE_RE.exec(bare);
+  if (sq && /\p{L}/u.test(sq[2]!) && !/^\s*[x×]?\d+\s*$/u.test(sq[2]!)) {
+    return { name: cleanName(sq[1]).value, anime: cleanAnime(sq[2]), sep: '[]' };
   }
   // "Saber 「Fate/Zero」": corner brackets quote a title (【】 stay: they are part of 【推しの子】).
   const q = QUOTED_TITLE_RE.exec(bare);
@@ -109,8 +131,21 @@ function titleOk(s: string): boolean {
   return !s.toLowerCase().split(/\s+/).some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
 
+/**
+ * The free lines of a caption. When every line is wrapped in emoji ("💫 Nami 💫 / 📺 One Piece 📺"), those
+ * lines are the data, not costume tags beside it.
+ */
+function contentLines(lines: readonly Line[]): Line[] {
+  const plain = lines.filter((l) => l.kind === 'plain');
+  if (plain.length) return plain;
+  return lines
+    .filter((l) => l.kind === 'event')
+    .map((l) => ({ ...l, kind: 'plain' as const, text: stripTrailingEmoji(l.text.replace(LEAD_EMOJI_RE, '')).trim() }))
+    .filter((l) => l.text);
+}
+
 export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | null): Candidate | null {
-  const content = lines.filter((l) => l.kind === 'plain');
+  const content = contentLines(lines);
   const c = emptyCandidate('freeform', 0.65);
   const rl = lines.find((l) => l.kind === 'rarityLike');
   if (rl) {
@@ -134,10 +169,21 @@ export function extractFreeform(lines: readonly Line[], ctx?: ChannelContext | n
         anime = cleanAnime(split.parts[0]);
       }
     }
+    const lead = name ? LEADING_ID_RE.exec(name) : null;
+    if (lead) {
+      name = name!.slice(lead[0].length);
+      c.sourceId = lead[1]!;
+    }
     // The line has a separator shape: either its halves are usable or the line is not a name.
     if (!name || !isNameLike(name)) return null;
     c.name = joinNames(name);
     c.anime = anime;
+    if (split.extras?.sourceId) c.sourceId ??= split.extras.sourceId;
+    if (split.extras?.rarity && !c.rarity) {
+      const r = cleanRarity(split.extras.rarity);
+      c.rarity = r.rarity;
+      c.rarityEmoji = r.emoji;
+    }
     if (!c.anime) c.confidence = 0.5;
     else c.confidence = reviewBelow(c.confidence, certainty, name !== split.name);
     return c;

@@ -1,0 +1,45 @@
+/**
+ * WebP thumbnails at a few widths for `srcset`: a phone card (~180 CSS px) picks 240 on 1× and 480 on 2×
+ * screens, a character page 720. Made from the original bytes (not the 512 px working copy), so the large
+ * ones stay sharp; never wider than the original, and the aspect ratio is kept (square art stays square).
+ */
+import sharp from 'sharp';
+import { DEFAULT_MAX_PIXELS } from './analyze-image.js';
+
+export const THUMB_WIDTHS = [240, 480, 720] as const;
+/** Very tall art is cut to this many widths high (a strip 10× taller than wide is useless as a card). */
+const MAX_TALL = 3;
+
+export interface Thumbnail {
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+/** Thumbnails of already validated image bytes, smallest first; widths are distinct. */
+export async function makeThumbnails(original: Buffer, opts: { maxPixels?: number } = {}): Promise<Thumbnail[]> {
+  const base = sharp(original, { limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, pages: 1, page: 0 }).rotate();
+  const meta = await sharp(original, { limitInputPixels: false, pages: 1 }).metadata();
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const srcW = (rotated ? meta.height : meta.width) ?? THUMB_WIDTHS[0];
+  const widths = [...new Set(THUMB_WIDTHS.map((w) => Math.min(w, srcW)))];
+  const out = await Promise.all(
+    widths.map(async (w) => {
+      const { data, info } = await base
+        .clone()
+        .resize(w, w * MAX_TALL, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 78, effort: 4 })
+        .toBuffer({ resolveWithObject: true });
+      return { width: info.width, height: info.height, bytes: data };
+    }),
+  );
+  // a tall image cut by MAX_TALL can make two targets land on one width
+  const seen = new Set<number>();
+  return out.filter((t) => !seen.has(t.width) && seen.add(t.width)).sort((a, b) => a.width - b.width);
+}
+
+/** Which of the widths is the one-size thumbnail (thumb_url): the smallest that is at least 320 wide, else the largest. */
+export function defaultThumbWidth(widths: number[]): number {
+  const sorted = [...widths].sort((a, b) => a - b);
+  return sorted.find((w) => w >= 320) ?? sorted[sorted.length - 1]!;
+}
