@@ -31,7 +31,7 @@ async function storePost(caption: string): Promise<string> {
   const n = ids.length;
   await insertCurrentArtwork(db, {
     ...fields, characterId, filePath: `f/${n}`, thumbPath: `t/${n}`, sha256: `sha${n}`, phash: '0'.repeat(64), width: 1, height: 1,
-    bytes: 1, mime: 'image/png', channelId, messageId: n + 1, groupedId: null, telegramPhotoId: null,
+    bytes: 1, mime: 'image/png', channelId, messageId: n + 1, groupedId: null, telegramPhotoId: null, thumbWidths: [],
   });
   return characterId;
 }
