@@ -57,9 +57,11 @@ export async function runQualityQueueBench(): Promise<Record<string, unknown>> {
     for (let i = 0; i < ARTWORKS; i += 10_000) {
       await db.query(
         `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id, source_id, name)
-         SELECT c.id, 'f/' || c.id, 't/' || c.id, md5(c.id::text), h::bit(64), 1, 1, 1, 'image/png', 1, c.id,
+         SELECT c.id, 'originals/' || left(k.sha, 2) || '/' || k.sha || '.png', 'thumbs/' || left(k.sha, 2) || '/' || k.sha || '-320.webp',
+                k.sha, h::bit(64), 1, 1, 1, 'image/png', 1, c.id,
                 (c.id % 40000)::text, 'N' || (c.id % 40000 + c.id / 40000 * (c.id % 7 = 0)::int)
-           FROM unnest($1::text[]) WITH ORDINALITY AS t (h, n) JOIN characters c ON c.id = t.n + $2`,
+           FROM unnest($1::text[]) WITH ORDINALITY AS t (h, n) JOIN characters c ON c.id = t.n + $2
+          CROSS JOIN LATERAL (SELECT md5(c.id::text) || md5(c.id::text || 'x') AS sha) k`,
         [hashes.slice(i, i + 10_000), i],
       );
     }
