@@ -72,6 +72,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'visitor collections and webhooks',
+    run: async () => {
+      const mod = await import('./collection.bench.js');
+      return mod.runCollectionBench();
+    },
+  },
+  {
     name: 'telegram bot',
     run: async () => {
       const mod = await import('./telegram-bot.bench.js');

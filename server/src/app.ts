@@ -23,6 +23,15 @@ import compression from 'compression';
 import type { ImageStore } from '@waifudex/core/services/image-store';
 import { imageStoreOf } from '@waifudex/core/services/image-files';
 import { imageRoutes } from './routes/images.routes.js';
+import { createVisitorAuthService, type VisitorAuthService } from '@waifudex/core/services/visitor-auth.service';
+import { createCollectionService } from '@waifudex/core/services/collection.service';
+import type { RegistrationMode } from '@waifudex/core/api/index';
+import { visitorGuard, visitorSessionMiddleware } from './middleware/visitor-auth.js';
+import { visitorAuthRoutes } from './routes/visitor-auth.routes.js';
+import { meRoutes } from './routes/me.routes.js';
+import { commentRoutes } from './routes/comments.routes.js';
+import { adminVisitorRoutes } from './routes/admin-visitors.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -49,6 +58,15 @@ export interface AppDeps {
   loginLimiter?: LoginLimiter;
   /** Log one line per request (default true). */
   requestLogging?: boolean;
+  /** Visitor accounts (default: a service over `db`). */
+  visitorAuth?: VisitorAuthService;
+  /** REGISTRATION: the sign-up mode until the admin picks one (default closed). */
+  registration?: RegistrationMode;
+  visitorLoginLimiter?: LoginLimiter;
+  /** Visitor sign-ups per address and hour (default 10). */
+  signupsPerHour?: number;
+  /** Called when the admin queues a webhook delivery by hand (wakes the sender). */
+  onWebhookQueued?: () => void;
   /** Feature routers wired by main.ts (search, admin, sync …). */
   routers?: Router[];
 }
@@ -81,12 +99,22 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '1mb' }));
 
   app.use('/api', sessionMiddleware(deps.auth));
+  const visitorAuth = deps.visitorAuth ?? createVisitorAuthService({ db: deps.db });
+  app.use('/api', visitorSessionMiddleware(visitorAuth));
   app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20, db: deps.db }));
   app.use(authRoutes({ auth: deps.auth, limiter: deps.loginLimiter, publicUrl: deps.publicUrl, requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }) }));
   app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
   app.use(openApiRoutes({ version: deps.version }));
   app.use(characterRoutes({ db: deps.db }));
   app.use(settingsRoutes({ db: deps.db, requireAdmin: adminGuard({ publicUrl: deps.publicUrl }) }));
+  const registration = deps.registration ?? 'closed';
+  const requireAdmin = adminGuard({ publicUrl: deps.publicUrl });
+  const requireVisitor = visitorGuard({ publicUrl: deps.publicUrl });
+  app.use(visitorAuthRoutes({ db: deps.db, visitorAuth, registration, limiter: deps.visitorLoginLimiter, signupsPerHour: deps.signupsPerHour, publicUrl: deps.publicUrl }));
+  app.use(meRoutes({ db: deps.db, collection: createCollectionService({ db: deps.db }), requireVisitor }));
+  app.use(commentRoutes({ db: deps.db, registration, requireVisitor, requireAdmin }));
+  app.use(adminVisitorRoutes({ db: deps.db, visitorAuth, registration, requireAdmin }));
+  app.use(webhookRoutes({ db: deps.db, requireAdmin, onQueued: deps.onWebhookQueued }));
   for (const r of deps.routers ?? []) app.use(r);
   app.use('/api', apiNotFound);
 

@@ -18,6 +18,8 @@ import { buildApp } from './app.js';
 import { createFeatureRouters } from './features.js';
 import { scheduleSessionPurge } from './session-purge.js';
 import { scheduleJob } from './scheduled-job.js';
+import { createVisitorAuthService } from '@waifudex/core/services/visitor-auth.service';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,7 +45,11 @@ runMain(async () => {
     const r = await sweepOrphanFiles(db, images);
     if (r.tempFiles || r.orphans) logger.info(r, 'removed files left by an interrupted or failed ingest');
   }, logger, 60 * 60_000);
+  const visitorAuth = createVisitorAuthService({ db });
   const features = await createFeatureRouters({ config, db, logger, images });
+  // Deliveries are queued by database triggers (from this process or the sync worker); this process sends them.
+  const webhooks = createWebhookSender({ db, logger, publicUrl: config.publicUrl });
+  webhooks.start();
   const app = buildApp({
     db,
     logger,
@@ -58,8 +64,12 @@ runMain(async () => {
     corsOrigins: config.corsOrigins,
     searchRateLimitPerMinute: config.searchRateLimitPerMinute,
     routers: features.routers,
+    visitorAuth,
+    registration: config.visitors.registration,
+    onWebhookQueued: () => void webhooks.kick(),
   });
   const stopPurge = scheduleSessionPurge(auth, logger);
+  const stopVisitorPurge = scheduleSessionPurge(visitorAuth, logger);
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -68,7 +78,7 @@ runMain(async () => {
   server.on('error', (err: NodeJS.ErrnoException) => {
     const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
     console.error(`error: cannot listen on ${config.host}:${config.port}: ${why}`);
-    void features.stop().finally(() => db.close().finally(() => process.exit(1)));
+    void Promise.all([webhooks.stop(), features.stop()]).finally(() => db.close().finally(() => process.exit(1)));
   });
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -78,6 +88,8 @@ runMain(async () => {
     server.close();
     stopPurge();
     stopSweep();
+    stopVisitorPurge();
+    await webhooks.stop();
     await features.stop();
     await db.close();
     await images.close?.();

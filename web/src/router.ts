@@ -1,6 +1,7 @@
 import { nextTick } from 'vue';
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { useAuth } from './composables/useAuth';
+import { useVisitor } from './composables/useVisitor';
 import HomeView from './views/HomeView.vue';
 
 export const router = createRouter({
@@ -8,6 +9,8 @@ export const router = createRouter({
   routes: [
     { path: '/', name: 'home', component: HomeView, meta: { title: 'Who is this? · Waifudex' } },
     { path: '/c/:id', name: 'character', component: () => import('./views/CharacterView.vue'), props: true, meta: { title: 'Character · Waifudex' } },
+    { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Your account · Waifudex' } },
+    { path: '/collection', name: 'collection', component: () => import('./views/CollectionView.vue'), meta: { requiresVisitor: true, title: 'My collection · Waifudex' } },
     { path: '/admin/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'Admin login · Waifudex' } },
     {
       path: '/admin',
@@ -24,6 +27,8 @@ export const router = createRouter({
         { path: 'settings', name: 'admin-settings', component: () => import('./views/admin/AdminSettingsView.vue') },
         { path: 'bot', name: 'admin-bot', component: () => import('./views/admin/AdminBotView.vue') },
         { path: 'trash', name: 'admin-trash', component: () => import('./views/admin/AdminTrashView.vue') },
+        { path: 'visitors', name: 'admin-visitors', component: () => import('./views/admin/AdminVisitorsView.vue') },
+        { path: 'webhooks', name: 'admin-webhooks', component: () => import('./views/admin/AdminWebhooksView.vue') },
       ],
     },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
@@ -77,10 +82,12 @@ async function focusMainHeading() {
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
-  // public pages never wait for the session (one round trip less before the gallery's first request)
+  const visitor = useVisitor();
+  // public pages never wait for the sessions (one round trip less before the gallery's first request)
   const needsSession = to.matched.some((r) => r.meta.requiresAdmin) || to.name === 'login';
-  if (needsSession) await auth.restore();
-  else void auth.restore();
+  const needsVisitor = to.matched.some((r) => r.meta.requiresVisitor);
+  await Promise.all([needsSession ? auth.restore() : (void auth.restore(), null), needsVisitor ? visitor.restore() : (void visitor.restore(), null)]);
+  if (needsVisitor && !visitor.signedIn.value) return { name: 'account', query: { next: to.fullPath } };
   if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value) return { name: 'login', query: { next: to.fullPath } };
   if (to.name === 'login' && auth.loggedIn.value) return { name: 'admin' };
   return true;

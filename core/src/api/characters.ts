@@ -39,25 +39,29 @@ export const characterListItem = z
   .meta({ id: 'CharacterListItem' });
 export type CharacterListItem = z.infer<typeof characterListItem>;
 
+export const galleryItem = characterListItem.extend({ likes: z.number().int().meta({ description: "Visitors' likes." }) }).meta({ id: 'GalleryItem' });
+export type GalleryItem = z.infer<typeof galleryItem>;
+
 /** Filters shared by the list, its facets and its suggestions. */
 export const characterFilterQuery = z.object({
   q: textQuery.meta({ description: 'Name, anime, rarity or card id (substring and fuzzy; every word must match), and/or rarity emoji.' }),
   anime: text(300).min(1).optional(),
   rarity: text(100).min(1).optional(),
   channel: idSchema.optional(),
+  mine: z.enum(['caught', 'missing']).optional().meta({ description: 'Only what the signed-in visitor caught, or only what is missing from their collection.' }),
 });
 export const characterListQuery = characterFilterQuery.extend({
   ...pageQuery.shape,
-  sort: z.enum(['relevance', 'newest', 'name', 'anime']).optional().meta({ description: 'Default: relevance with a query, newest without.' }),
+  sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']).optional().meta({ description: 'Default: relevance with a query, newest without. liked: most liked first.' }),
 });
 export const characterSuggestQuery = z.object({ q: text(100).default('') });
 
 export const characterList = z
   .object({
     ...pageInfo,
-    sort: z.enum(['relevance', 'newest', 'name', 'anime']),
+    sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']),
     suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
-    items: z.array(characterListItem),
+    items: z.array(galleryItem),
   })
   .meta({ id: 'CharacterList' });
 export type CharacterList = z.infer<typeof characterList>;
@@ -84,6 +88,7 @@ export const characterDetail = z
     created_at: timestamp,
     updated_at: timestamp,
     artworks: z.array(artwork),
+    likes: z.number().int().optional().meta({ description: "Visitors' likes (on the public detail)." }),
   })
   .meta({ id: 'CharacterDetail' });
 export type CharacterDetail = z.infer<typeof characterDetail>;

@@ -12,3 +12,5 @@ export * from './image-url.js';
 export * from './bot.js';
 export * from './curation.js';
 export * from './telegram.js';
+export * from './visitors.js';
+export * from './webhooks.js';

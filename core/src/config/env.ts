@@ -108,6 +108,8 @@ const envSchema = z.object({
   TELEGRAM_BOT_USER_RATE: intIn(1, 1000, 10),
   /** Automatic answers per group per minute. */
   TELEGRAM_BOT_GROUP_RATE: intIn(1, 1000, 6),
+  /** Visitor accounts: closed (default), invite (by the admin's invite links) or open; the admin panel can change it. */
+  REGISTRATION: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['closed', 'invite', 'open']).default('closed')),
 });
 
 /** TRUST_PROXY text → the value of Express's `trust proxy` setting. */
@@ -158,6 +160,7 @@ export interface Config {
     userPerMinute: number;
     groupPerMinute: number;
   };
+  visitors: { registration: 'closed' | 'invite' | 'open' };
 }
 
 export type ImageStoreConfig =
@@ -227,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userPerMinute: e.TELEGRAM_BOT_USER_RATE,
       groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
     },
+    visitors: { registration: e.REGISTRATION },
   };
 }
 

@@ -7,7 +7,7 @@
 import type { Db, Queryable } from '../db/database.js';
 import { ARTWORK_COUNT_SELECT, CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
-export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime';
+export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime' | 'liked';
 
 export interface CharacterSearch {
   /** Normalised search text (normalizeForSearch); empty → no text filter. */
@@ -17,6 +17,8 @@ export interface CharacterSearch {
   anime?: string | null;
   rarity?: string | null;
   channelId?: string | null;
+  /** Only what this visitor caught, or only what they have not caught yet ("missing from my collection"). */
+  mine?: { visitorId: string; caught: boolean } | null;
 }
 
 /** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
@@ -90,6 +92,7 @@ function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity
   if (s.channelId && skip !== 'channel') {
     where.push(`EXISTS (SELECT 1 FROM artworks x WHERE x.character_id = c.id AND x.channel_id = ${params.add(s.channelId)} AND NOT x.hidden)`);
   }
+  if (s.mine) where.push(`${s.mine.caught ? '' : 'NOT '}EXISTS (SELECT 1 FROM collection_items ci WHERE ci.visitor_id = ${params.add(s.mine.visitorId)} AND ci.character_id = c.id)`);
   return `WHERE ${where.join(' AND ')}`;
 }
 
@@ -97,6 +100,7 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): strin
   const newest = 'c.created_at DESC, c.id DESC';
   if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
   if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
+  if (sort === 'liked') return `ORDER BY coalesce(lc.likes, 0) DESC, ${newest}`;
   if (sort === 'newest' || !s.text) return `ORDER BY ${newest}`;
   const t = params.add(s.text);
   const id = params.add(idOf(s.text));
@@ -107,11 +111,14 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): strin
 }
 
 /** A page of visible characters (with their current artwork) matching the search. */
-export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+/** A gallery card: the character, its current artwork and its like count. */
+export type GalleryItem = CharacterListItem & { likes: number };
+
+export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: GalleryItem[]; total: number }> {
   return withSearchSettings(db, (q) => searchIn(q, s, o));
 }
 
-async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: GalleryItem[]; total: number }> {
   const params = new Params();
   const where = buildWhere(s, params);
   const order = orderBy(s, o.sort, params);
@@ -119,9 +126,10 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
   const offset = params.add((o.page - 1) * o.perPage);
   // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
-        ${ARTWORK_COUNT_SELECT}, count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, coalesce(lc.likes, 0) AS likes,
+            ${ARTWORK_COUNT_SELECT}, count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
+       LEFT JOIN character_like_counts lc ON lc.character_id = c.id
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
@@ -132,7 +140,7 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
     const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
     total = r.rows[0]!.n;
   }
-  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), artworkCount: r.artwork_count ?? 0 })) };
+  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 })) };
 }
 
 export interface FacetValue { value: string; label: string; count: number }

@@ -32,7 +32,8 @@ export function isBlockedAddress(address: string): boolean {
   return ip.range() !== 'unicast';
 }
 
-const safeLookup: net.LookupFunction = (hostname, options, callback) => {
+/** dns.lookup that refuses any answer with a blocked address (checked at connect time, so a redirect or DNS change cannot slip past). */
+export const safeLookup: net.LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 4);
     const list = addresses as dns.LookupAddress[];

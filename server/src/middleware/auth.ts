@@ -74,8 +74,8 @@ function sameOrigin(req: Request, publicUrl: string | undefined): boolean {
   return publicUrl ? url.origin === publicUrl : url.host === req.get('host');
 }
 
-/** CSRF guard of unsafe methods for a cookie session. */
-export function checkCsrf(req: Request, session: ValidSession, publicUrl?: string): void {
+/** CSRF guard of unsafe methods for a cookie session (the admin's or a visitor's). */
+export function checkCsrf(req: Request, session: Pick<ValidSession, 'csrfToken'>, publicUrl?: string): void {
   if (SAFE.has(req.method)) return;
   if (req.get('x-csrf-token') !== session.csrfToken) throw new ForbiddenError('missing or wrong CSRF token');
   if (!sameOrigin(req, publicUrl)) throw new ForbiddenError('cross-origin request refused');
@@ -86,7 +86,7 @@ export function checkCsrf(req: Request, session: ValidSession, publicUrl?: strin
  * unless `allowTokens` is false (token management itself needs the admin).
  */
 export function adminGuard(opts: { publicUrl?: string; allowTokens?: boolean } = {}): RequestHandler {
-  return (req, _res, next) => {
+  return markAdminGuard((req, _res, next) => {
     if (req.apiToken && !req.admin) {
       if (opts.allowTokens === false) throw new ForbiddenError('API tokens cannot manage this; log in as the admin');
       if (!SAFE.has(req.method)) throw new ForbiddenError('API tokens are read-only');
@@ -95,7 +95,13 @@ export function adminGuard(opts: { publicUrl?: string; allowTokens?: boolean } =
     if (!req.admin) throw new UnauthorizedError('login required (session missing or expired)');
     checkCsrf(req, req.admin, opts.publicUrl);
     next();
-  };
+  });
+}
+
+/** Tags a handler as an admin guard, so a test can find every admin route in the app's router stack. */
+export const ADMIN_GUARD = Symbol.for('waifudex.adminGuard');
+function markAdminGuard(h: RequestHandler): RequestHandler {
+  return Object.assign(h, { [ADMIN_GUARD]: true });
 }
 
 /** requireAdmin without a configured public URL (tests and routers mounted without config). */

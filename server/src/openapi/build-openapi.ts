@@ -60,7 +60,7 @@ function operation(op: Operation, components: Json): Json {
   const content: Json = {};
   if (op.json) content['application/json'] = { schema: convert(op.json, 'input', components) };
   if (op.multipart) content['multipart/form-data'] = { schema: convert(op.multipart, 'input', components) };
-  const security = op.access === 'public' ? undefined : op.access === 'admin' ? [{ session: [] }, { apiToken: [] }] : [{ session: [] }];
+  const security = op.access === 'public' ? undefined : op.access === 'admin' ? [{ session: [] }, { apiToken: [] }] : op.access === 'visitor' ? [{ visitorSession: [] }] : [{ session: [] }];
   return {
     summary: op.summary,
     operationId: `${op.method}${op.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
@@ -90,10 +90,13 @@ export function buildOpenApi(version: string): Json {
       description:
         'Self-hosted character gallery fed by Telegram channels. JSON in snake_case. Errors always have the `Error` shape. ' +
         'Admin writes need the session cookie plus X-CSRF-Token; external apps use a read-only API token (`Authorization: Bearer wdx_…`), ' +
-        'which may call every GET and the search routes. Searches are rate limited per address or token (429 + Retry-After).',
+        'which may call every GET and the search routes. Searches are rate limited per address or token (429 + Retry-After). ' +
+        'Visitor accounts (off by default) have their own cookie and CSRF token and can reach no admin route. ' +
+        'Webhook deliveries are JSON POSTs with X-Waifudex-Event, X-Waifudex-Delivery (dedupe on it: delivery is at-least-once) and ' +
+        'X-Waifudex-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook secret>.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'admin' }, { name: 'curation' }, { name: 'tokens' }, { name: 'meta' }],
+    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'visitors' }, { name: 'admin' }, { name: 'curation' }, { name: 'webhooks' }, { name: 'tokens' }, { name: 'meta' }],
     paths,
     components: {
       schemas: sortedSchemas,
@@ -101,6 +104,7 @@ export function buildOpenApi(version: string): Json {
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'wdx_session', description: 'Admin session from POST /api/v1/auth/login.' },
         apiToken: { type: 'http', scheme: 'bearer', description: 'Read-only API token created in the admin panel.' },
+        visitorSession: { type: 'apiKey', in: 'cookie', name: 'wdx_visitor', description: 'Visitor session from POST /api/v1/visitor/signup or /login; writes need X-CSRF-Token too.' },
       },
     },
   };

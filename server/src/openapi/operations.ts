@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import * as api from '@waifudex/core/api/index';
 
-export type Access = 'public' | 'admin' | 'admin-session';
+export type Access = 'public' | 'admin' | 'admin-session' | 'visitor';
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -87,6 +87,41 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/v1/admin/tokens', summary: 'Read-only API tokens', tag: 'tokens', access: 'admin-session', ok: json(api.tokenList) },
   { method: 'post', path: '/api/v1/admin/tokens', summary: 'Create a read-only API token (shown once)', tag: 'tokens', access: 'admin-session', json: api.createTokenBody, ok: { 201: api.createdToken } },
   { method: 'delete', path: '/api/v1/admin/tokens/{id}', summary: 'Revoke an API token', tag: 'tokens', access: 'admin-session', params: api.idParams, ok: { 204: null }, errors: [404] },
+
+  { method: 'get', path: '/api/v1/visitor/config', summary: 'Whether visitors may sign up (closed, invite, open) and comment', tag: 'visitors', access: 'public', ok: json(api.visitorConfig) },
+  { method: 'post', path: '/api/v1/visitor/signup', summary: 'Create a visitor account (when open, or with an invite) and sign in', tag: 'visitors', access: 'public', json: api.signupBody, ok: { 201: api.visitorSession }, errors: [403, 409, 429] },
+  { method: 'post', path: '/api/v1/visitor/login', summary: 'Sign in as a visitor (sets the wdx_visitor cookie)', tag: 'visitors', access: 'public', json: api.visitorLoginBody, ok: json(api.visitorSession), errors: [401, 429] },
+  { method: 'get', path: '/api/v1/visitor/session', summary: 'The visitor session, or null', tag: 'visitors', access: 'public', ok: json(api.visitorSessionState) },
+  { method: 'post', path: '/api/v1/visitor/logout', summary: 'End the visitor session (needs X-CSRF-Token)', tag: 'visitors', access: 'public', ok: { 204: null }, errors: [403] },
+  { method: 'get', path: '/api/v1/me/marks', summary: 'Ids the visitor liked and caught', tag: 'visitors', access: 'visitor', ok: json(api.myMarks) },
+  { method: 'put', path: '/api/v1/me/likes/{id}', summary: 'Like a character', tag: 'visitors', access: 'visitor', params: api.idParams, ok: json(api.likeState), errors: [404] },
+  { method: 'delete', path: '/api/v1/me/likes/{id}', summary: 'Take a like back', tag: 'visitors', access: 'visitor', params: api.idParams, ok: json(api.likeState), errors: [404] },
+  { method: 'put', path: '/api/v1/me/collection/{id}', summary: 'Mark a character as caught', tag: 'visitors', access: 'visitor', params: api.idParams, ok: json(api.caughtState), errors: [404] },
+  { method: 'delete', path: '/api/v1/me/collection/{id}', summary: 'Unmark a caught character', tag: 'visitors', access: 'visitor', params: api.idParams, ok: json(api.caughtState), errors: [404] },
+  { method: 'post', path: '/api/v1/me/collection', summary: 'Mark many characters as caught (after a harem preview)', tag: 'visitors', access: 'visitor', json: api.markManyBody, ok: json(api.markedMany) },
+  { method: 'post', path: '/api/v1/me/collection/harem/preview', summary: "Which characters a pasted /harem message names (nothing is marked yet)", tag: 'visitors', access: 'visitor', json: api.haremPreviewBody, ok: json(api.haremPreview) },
+  { method: 'get', path: '/api/v1/me/collection/completion', summary: 'Caught/total overall, per anime and per rarity', tag: 'visitors', access: 'visitor', ok: json(api.completion) },
+  { method: 'get', path: '/api/v1/me/collection/export', summary: 'Download the collection as JSON or CSV', tag: 'visitors', access: 'visitor', query: api.exportQuery, ok: json(api.collectionExport) },
+  { method: 'post', path: '/api/v1/me/collection/import', summary: 'Import a JSON or CSV collection export', tag: 'visitors', access: 'visitor', json: api.importBody, ok: json(api.importResult) },
+  { method: 'get', path: '/api/v1/characters/{id}/comments', summary: 'Approved comments of a character', tag: 'visitors', access: 'public', params: api.idParams, ok: json(api.commentList) },
+  { method: 'post', path: '/api/v1/characters/{id}/comments', summary: 'Write a comment (waits for the admin\'s approval)', tag: 'visitors', access: 'visitor', params: api.idParams, json: api.commentBody, ok: { 201: api.comment }, errors: [404, 429] },
+
+  { method: 'get', path: '/api/v1/admin/visitors', summary: 'Visitor settings, accounts and invites', tag: 'admin', access: 'admin', ok: json(api.visitorsOverview) },
+  { method: 'put', path: '/api/v1/admin/visitors/settings', summary: 'Set the registration mode and the comments switch', tag: 'admin', access: 'admin', json: api.visitorSettings, ok: json(api.visitorsOverview) },
+  { method: 'post', path: '/api/v1/admin/visitors/invites', summary: 'Create an invite link (shown once)', tag: 'admin', access: 'admin', json: api.createInviteBody, ok: { 201: api.createdInvite } },
+  { method: 'delete', path: '/api/v1/admin/visitors/invites/{id}', summary: 'Revoke an invite', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/visitors/{id}', summary: 'Delete a visitor with their likes, collection and comments', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'get', path: '/api/v1/admin/comments', summary: 'The comment moderation queue (or the approved ones)', tag: 'admin', access: 'admin', query: api.commentQueueQuery, ok: json(api.commentList) },
+  { method: 'post', path: '/api/v1/admin/comments/{id}/approve', summary: 'Approve a comment', tag: 'admin', access: 'admin', params: api.idParams, ok: json(api.comment), errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/comments/{id}', summary: 'Delete a comment', tag: 'admin', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+
+  { method: 'get', path: '/api/v1/admin/webhooks', summary: 'Outgoing webhooks', tag: 'webhooks', access: 'admin', ok: json(api.webhookList) },
+  { method: 'post', path: '/api/v1/admin/webhooks', summary: 'Register a webhook URL (the signing secret is shown once)', tag: 'webhooks', access: 'admin', json: api.createWebhookBody, ok: { 201: api.createdWebhook } },
+  { method: 'patch', path: '/api/v1/admin/webhooks/{id}', summary: 'Change or switch a webhook', tag: 'webhooks', access: 'admin', params: api.idParams, json: api.patchWebhookBody, ok: json(api.webhook), errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/webhooks/{id}', summary: 'Delete a webhook and its delivery log', tag: 'webhooks', access: 'admin', params: api.idParams, ok: { 204: null }, errors: [404] },
+  { method: 'get', path: '/api/v1/admin/webhooks/{id}/deliveries', summary: 'Delivery log (newest 50, with every attempt)', tag: 'webhooks', access: 'admin', params: api.idParams, ok: json(api.webhookDeliveries), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/webhooks/{id}/test', summary: 'Queue a test delivery (event "ping")', tag: 'webhooks', access: 'admin', params: api.idParams, ok: { 202: z.object({ delivery_id: api.idSchema }) }, errors: [404] },
+  { method: 'post', path: '/api/v1/admin/webhooks/deliveries/{id}/redeliver', summary: 'Send an undelivered delivery again now', tag: 'webhooks', access: 'admin', params: api.idParams, ok: { 202: z.object({ delivery_id: api.idSchema }) }, errors: [404] },
 
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'meta', access: 'public', ok: { 200: z.object({ openapi: z.string() }).loose() } },
 ];

@@ -10,6 +10,7 @@ import { createAdminCharactersService, DEFAULT_TRASH_RETENTION_DAYS, type AdminC
 import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
 import { createCharacterBulkService } from '@waifudex/core/services/character-bulk.service';
 import { BadRequestError } from '@waifudex/core/errors';
+import { likeCount } from '@waifudex/core/repos/likes.repo';
 import {
   adminCharacterListQuery, characterBulkBody, characterCreateForm, characterPatchBody, idParams, pageQuery, trashRestoreBody, BULK_MAX, CHARACTER_FIELDS,
   type AdminCharacterList, type CharacterBulkResult, type TrashList, type trashDeleted, type trashRestored,
@@ -66,7 +67,7 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
 
   r.get('/api/v1/characters/:id', async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
-    res.json(presentCharacterDetail(await svc.getPublic(id)));
+    res.json({ ...presentCharacterDetail(await svc.getPublic(id)), likes: await likeCount(deps.db, id) });
   });
 
   r.get('/api/v1/admin/characters', admin, async (req, res) => {

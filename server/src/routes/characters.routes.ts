@@ -1,5 +1,6 @@
 /** Public gallery API. */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { UnauthorizedError } from '@waifudex/core/errors';
 import type { Db } from '@waifudex/core/db/database';
 import { listPublicPostLinks } from '@waifudex/core/repos/post-links.repo';
 import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
@@ -19,9 +20,11 @@ export function splitEmojis(q: string): { text: string; emojis: string[] } {
   return { text: q.replace(EMOJI, ' ').trim(), emojis };
 }
 
-function toSearch(f: z.infer<typeof characterFilterQuery>): CharacterSearch {
+function toSearch(f: z.infer<typeof characterFilterQuery>, req?: Request): CharacterSearch {
   const { text, emojis } = splitEmojis(f.q);
-  return { text: normalizeForSearch(text), emojis, anime: f.anime, rarity: f.rarity, channelId: f.channel };
+  if (f.mine && !req?.visitor) throw new UnauthorizedError('sign in to filter by your collection');
+  const mine = f.mine && req?.visitor ? { visitorId: req.visitor.visitorId, caught: f.mine === 'caught' } : null;
+  return { text: normalizeForSearch(text), emojis, anime: f.anime, rarity: f.rarity, channelId: f.channel, mine };
 }
 
 /** One page of the public gallery, as GET /api/v1/characters answers it (also inlined into the home page). */
@@ -29,8 +32,10 @@ export async function listCharacterPage(
   db: Db,
   query: z.infer<typeof characterListQuery>,
   fuzzy: <T>(search: CharacterSearch, fn: () => Promise<T>) => Promise<T> = (_s, fn) => fn(),
+  /** The request, for a signed-in visitor's own filters (none for the inlined home page). */
+  req?: Request,
 ): Promise<CharacterList> {
-  const search = toSearch(query);
+  const search = toSearch(query, req);
   const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
   const { items, total } = await fuzzy(search, () => searchCharacters(db, search, { page: query.page, perPage: query.per_page, sort }));
   return {
@@ -41,7 +46,7 @@ export async function listCharacterPage(
     sort,
     // "Did you mean …" when nothing matched what was typed
     suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(db, search.text)) : null,
-    items: items.map(presentCharacterListItem),
+    items: items.map((c) => ({ ...presentCharacterListItem(c), likes: c.likes })),
   };
 }
 
@@ -52,10 +57,10 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
     const query = parseOr400(characterListQuery, req.query, 'query');
-    res.json(await listCharacterPage(deps.db, query, fuzzy));
+    res.json(await listCharacterPage(deps.db, query, fuzzy, req));
   });
   r.get('/api/v1/characters/facets', async (req, res) => {
-    const search = toSearch(parseOr400(characterFilterQuery, req.query, 'query'));
+    const search = toSearch(parseOr400(characterFilterQuery, req.query, 'query'), req);
     res.json((await fuzzy(search, () => characterFacets(deps.db, search))) satisfies CharacterFacets);
   });
   r.get('/api/v1/characters/suggest', async (req, res) => {

@@ -4,13 +4,13 @@ import { takeInlined } from './initial-data';
 
 // The API contract's own types (core/src/api, shared with the server): no hand-copied DTOs.
 export type ArtworkDto = ArtworkFile;
-export type CharacterDto = CharacterListItem;
+export type CharacterDto = CharacterListItem & { likes?: number };
 export type GallerySort = CharacterList['sort'];
 export type CharacterPage = CharacterList;
 export type DetailArtworkDto = CharacterDetail['artworks'][number] & { hidden?: boolean };
 export type CharacterDetailDto = Omit<CharacterDetail, 'artworks'> & { artworks: DetailArtworkDto[] };
 /** What the gallery shows: the text query and the filters, as in the address bar. */
-export interface GalleryFilters { q: string; anime: string | null; rarity: string | null; channel: string | null }
+export interface GalleryFilters { q: string; anime: string | null; rarity: string | null; channel: string | null; mine?: 'caught' | 'missing' | null }
 export type Facets = CharacterFacets;
 export type FacetValue = Facets['anime'][number];
 export type Suggestions = CharacterSuggestions;
@@ -21,6 +21,7 @@ function filterParams(f: GalleryFilters): URLSearchParams {
   if (f.anime) qs.set('anime', f.anime);
   if (f.rarity) qs.set('rarity', f.rarity);
   if (f.channel) qs.set('channel', f.channel);
+  if (f.mine) qs.set('mine', f.mine);
   return qs;
 }
 

@@ -7,11 +7,16 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null;
 export const setCsrfToken = (t: string | null) => { csrfToken = t; };
+// A visitor session has its own CSRF token; its routes are the visitor's own (/me, /visitor, comments).
+let visitorCsrfToken: string | null = null;
+export const setVisitorCsrfToken = (t: string | null) => { visitorCsrfToken = t; };
+const isVisitorPath = (path: string) => /^\/api\/v1\/(?:me\/|visitor\/|characters\/\d+\/comments$)/.test(path);
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   if (init.body && !(init.body instanceof FormData)) headers.set('Content-Type', 'application/json');
-  if (csrfToken && init.method && init.method !== 'GET') headers.set('X-CSRF-Token', csrfToken);
+  const token = isVisitorPath(path) ? visitorCsrfToken : csrfToken;
+  if (token && init.method && init.method !== 'GET') headers.set('X-CSRF-Token', token);
   let res: Response;
   try {
     res = await fetch(path, { ...init, headers, credentials: 'same-origin' });

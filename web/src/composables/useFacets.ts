@@ -6,7 +6,7 @@ import type { GalleryState } from './useGalleryQuery';
 export function useFacets(state: Ref<GalleryState>) {
   const facets = ref<Facets | null>(null);
   let controller: AbortController | null = null;
-  watch(() => JSON.stringify([state.value.q, state.value.anime, state.value.rarity, state.value.channel]), async () => {
+  watch(() => JSON.stringify([state.value.q, state.value.anime, state.value.rarity, state.value.channel, state.value.mine]), async () => {
     controller?.abort();
     controller = new AbortController();
     try {

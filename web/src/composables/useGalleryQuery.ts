@@ -2,7 +2,7 @@ import { computed } from 'vue';
 import { useRoute, useRouter, type LocationQuery } from 'vue-router';
 import type { GalleryFilters, GallerySort } from '../api/characters.api';
 
-const SORTS: GallerySort[] = ['relevance', 'newest', 'name', 'anime'];
+const SORTS: GallerySort[] = ['relevance', 'newest', 'name', 'anime', 'liked'];
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v : null);
 
 export interface GalleryState extends GalleryFilters { sort: GallerySort | null; page: number }
@@ -15,6 +15,7 @@ export function readGalleryState(query: LocationQuery): GalleryState {
     anime: str(query.anime),
     rarity: str(query.rarity),
     channel: str(query.channel),
+    mine: query.mine === 'caught' || query.mine === 'missing' ? query.mine : null,
     sort: sort && (SORTS as string[]).includes(sort) ? (sort as GallerySort) : null,
     page: Math.max(1, Math.floor(Number(query.page)) || 1),
   };
@@ -22,12 +23,13 @@ export function readGalleryState(query: LocationQuery): GalleryState {
 
 /** The route query for a gallery state; keys of other features (e.g. ?url=) are kept. */
 export function galleryQuery(current: LocationQuery, s: GalleryState): LocationQuery {
-  const { q: _q, anime: _a, rarity: _r, channel: _c, sort: _s, page: _p, ...rest } = current;
+  const { q: _q, anime: _a, rarity: _r, channel: _c, mine: _m, sort: _s, page: _p, ...rest } = current;
   const out: LocationQuery = { ...rest };
   if (s.q.trim()) out.q = s.q.trim();
   if (s.anime) out.anime = s.anime;
   if (s.rarity) out.rarity = s.rarity;
   if (s.channel) out.channel = s.channel;
+  if (s.mine) out.mine = s.mine;
   if (s.sort) out.sort = s.sort;
   if (s.page > 1) out.page = String(s.page);
   return out;
