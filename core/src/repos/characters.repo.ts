@@ -223,11 +223,17 @@ export interface NewCharacter extends CharacterFields {
   createdAt?: Date | null;
   /** Split off by an admin: takes no group key, so new posts never join it. */
   splitOff?: boolean;
+  /**
+   * When another character holds this (name, anime) already: true (default) keeps the new one apart (no group
+   * key, a merge candidate); false fails with a unique violation (ingest, which then joins that character).
+   */
+  apartIfTaken?: boolean;
 }
 
 /**
- * Inserts a character and returns its id. Its group key is unique: a concurrent insert of the same
- * (name, anime) fails with a unique violation (23505), and the caller's retry then finds that character.
+ * Inserts a character and returns its id. Its group key is unique: with `apartIfTaken: false` an insert of a
+ * (name, anime) another character holds (also a concurrent one) fails with a unique violation (23505), and
+ * the caller's retry then finds that character.
  */
 export async function insertCharacter(q: Queryable, c: NewCharacter): Promise<string> {
   const key = c.splitOff ? null : groupKeyOf(c.nameSearch, c.animeSearch);
@@ -236,9 +242,11 @@ export async function insertCharacter(q: Queryable, c: NewCharacter): Promise<st
   const r = await q.query<{ id: string }>(
     `INSERT INTO characters (channel_id, name, anime, rarity, rarity_emoji, source_id, variant, caption_family, parse_confidence,
         raw_caption, needs_review, name_search, anime_search, created_at, updated_at, split_off, group_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), coalesce($14, now()), $15, $16) RETURNING id`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), coalesce($14, now()), $15,
+       CASE WHEN $17 AND (EXISTS (SELECT 1 FROM characters o WHERE o.group_key = $16)
+                          OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.group_key = $16)) THEN NULL ELSE $16::text END) RETURNING id`,
     [c.channelId, c.name, c.anime, c.rarity, c.rarityEmoji, c.sourceId, c.variant, c.captionFamily, c.parseConfidence,
-      c.rawCaption, c.needsReview, c.nameSearch, c.animeSearch, c.createdAt ?? null, c.splitOff ?? false, key],
+      c.rawCaption, c.needsReview, c.nameSearch, c.animeSearch, c.createdAt ?? null, c.splitOff ?? false, key, c.apartIfTaken ?? true],
   );
   return r.rows[0]!.id;
 }

@@ -141,6 +141,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
         nameSearch,
         animeSearch,
         createdAt: input.postedAt ?? null,
+        apartIfTaken: false, // a concurrent ingest created it first: the retry joins it
       });
       const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
       return { status, characterId, artworkId, parsed };
