@@ -51,6 +51,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'data-quality queue',
+    run: async () => {
+      const mod = await import('./quality-queue.bench.js');
+      return mod.runQualityQueueBench();
+    },
+  },
+  {
     name: 'http abuse',
     run: async () => {
       const mod = await import('./http.bench.js');

@@ -15,6 +15,7 @@ import { createWorkGate } from './http/work-gate.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { adminCharacterRoutes } from './routes/admin-characters.routes.js';
+import { curationRoutes } from './routes/curation.routes.js';
 import { syncRoutes } from './routes/sync.routes.js';
 import { botRoutes } from './routes/bot.routes.js';
 import { startEmbeddedWorker, wantsEmbeddedWorker } from './embedded-worker.js';
@@ -65,6 +66,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
     adminCharacterRoutes({ db, ingest, images, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
+    curationRoutes({ db, ingest, images, requireAdmin, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),
     botRoutes({ db, requireAdmin, configured: Boolean(config.bot.token) }),

@@ -19,6 +19,7 @@ export const router = createRouter({
       children: [
         { path: '', name: 'admin', component: () => import('./views/admin/AdminListView.vue') },
         { path: 'characters/:id', name: 'admin-character', component: () => import('./views/admin/AdminEditView.vue'), props: true },
+        { path: 'quality', name: 'admin-quality', component: () => import('./views/admin/AdminQualityView.vue') },
         { path: 'upload', name: 'admin-upload', component: () => import('./views/admin/AdminUploadView.vue') },
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
         { path: 'channels', name: 'admin-channels', component: () => import('./views/admin/AdminChannelsView.vue') },

@@ -46,8 +46,19 @@ export const adminCharacterList = z.object({ ...pageInfo, items: z.array(adminCh
 export type AdminCharacterList = z.infer<typeof adminCharacterList>;
 
 export const adminArtwork = artwork
-  .extend({ hidden: z.boolean(), sha256: z.string(), channel_id: idSchema.nullable(), message_id: z.string().nullable() })
+  .extend({
+    hidden: z.boolean(),
+    sha256: z.string(),
+    channel_id: idSchema.nullable(),
+    message_id: z.string().nullable(),
+    raw_caption: z.string(),
+    caption_family: z.string().nullable(),
+    parse_confidence: z.number().nullable(),
+    needs_review: z.boolean(),
+  })
   .meta({ id: 'AdminArtwork' });
+
+export const characterAlias = z.object({ id: idSchema, name: z.string(), anime: z.string().nullable() }).meta({ id: 'CharacterAlias' });
 
 export const adminCharacterDetail = characterDetail
   .extend({
@@ -58,6 +69,8 @@ export const adminCharacterDetail = characterDetail
     parse_confidence: z.number().nullable(),
     caption_family: z.string().nullable(),
     edited_fields: z.array(z.string()),
+    split_off: z.boolean().meta({ description: 'Split off by an admin: new posts never join it.' }),
+    aliases: z.array(characterAlias).meta({ description: 'Names merged into this character; search finds them, new posts with them join it.' }),
     deleted_at: timestamp.nullable().meta({ description: 'Set while the character is in the trash.' }),
     artworks: z.array(adminArtwork),
   })
@@ -66,6 +79,10 @@ export type AdminCharacterDetail = z.infer<typeof adminCharacterDetail>;
 
 export const characterCreated = z.object({ status: z.enum(['created', 'new_artwork', 'already_stored', 'duplicate_image']), character: adminCharacterDetail });
 
+export const mergeBody = z
+  .object({ from: idSchema.meta({ description: 'The character merged away: its artworks move here, its name becomes an alias.' }) })
+  .strict()
+  .meta({ id: 'MergeBody' });
 /** Most characters one bulk action (or one restore) may touch; narrow the filter for more. */
 export const BULK_MAX = 10_000;
 

@@ -29,7 +29,13 @@ const characterFields = {
 };
 
 export const characterListItem = z
-  .object({ ...characterFields, needs_review: z.boolean(), created_at: timestamp, artwork: artworkFile.nullable() })
+  .object({
+    ...characterFields,
+    needs_review: z.boolean(),
+    created_at: timestamp,
+    artwork: artworkFile.nullable(),
+    artwork_count: z.number().int().meta({ description: 'Visible artworks of the character (one per post, across channels).' }),
+  })
   .meta({ id: 'CharacterListItem' });
 export type CharacterListItem = z.infer<typeof characterListItem>;
 
@@ -60,7 +66,20 @@ export const characterList = z
   .meta({ id: 'CharacterList' });
 export type CharacterList = z.infer<typeof characterList>;
 
-export const artwork = artworkFile.extend({ is_current: z.boolean(), created_at: timestamp }).meta({ id: 'Artwork' });
+/** What is specific to the post an artwork came from. */
+export const artworkPostFields = {
+  name: z.string().nullable(),
+  anime: z.string().nullable(),
+  rarity: z.string().nullable(),
+  rarity_emoji: z.string().nullable(),
+  source_id: z.string().nullable().meta({ description: "The catcher bot's card id in that post." }),
+  variant: z.string().nullable(),
+  channel_title: z.string().nullable(),
+};
+
+export const artwork = artworkFile
+  .extend({ is_current: z.boolean(), created_at: timestamp.meta({ description: 'When it was posted.' }), ...artworkPostFields })
+  .meta({ id: 'Artwork' });
 
 export const characterDetail = z
   .object({

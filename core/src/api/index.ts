@@ -10,6 +10,7 @@ export * from './health.js';
 export * from './settings.js';
 export * from './image-url.js';
 export * from './bot.js';
+export * from './curation.js';
 export * from './telegram.js';
 export * from './visitors.js';
 export * from './webhooks.js';

@@ -1,6 +1,6 @@
 /** Reverse image search ("who is this?") and CLIP look-alikes. */
 import { z } from 'zod';
-import { idSchema } from './common.js';
+import { idSchema, timestamp } from './common.js';
 
 export const verdict = z.enum(['exact', 'match', 'probable', 'none']).meta({ id: 'Verdict' });
 export const matchStage = z.enum(['exact', 'hash', 'wavelet', 'verified']);
@@ -8,10 +8,20 @@ export const matchStage = z.enum(['exact', 'hash', 'wavelet', 'verified']);
 const matchCharacter = z.object({ id: idSchema, name: z.string().nullable(), anime: z.string().nullable(), rarity: z.string().nullable(), rarity_emoji: z.string().nullable() });
 const matchArtwork = z.object({ id: idSchema, url: z.string(), thumb_url: z.string() });
 
+/** The matched artwork with its own post: which of the character's artworks it is. */
+const matchedArtwork = matchArtwork.extend({
+  is_current: z.boolean().meta({ description: "Whether it is the character's current artwork." }),
+  source_id: z.string().nullable().meta({ description: "The card id in that artwork's post." }),
+  rarity: z.string().nullable(),
+  rarity_emoji: z.string().nullable(),
+  channel_title: z.string().nullable(),
+  posted_at: timestamp,
+});
+
 export const searchMatch = z
   .object({
-    character: matchCharacter,
-    artwork: matchArtwork,
+    character: matchCharacter.extend({ artwork_count: z.number().int().meta({ description: 'Visible artworks of the character.' }) }),
+    artwork: matchedArtwork.meta({ description: 'The artwork that matched (matches are one per character, its best artwork).' }),
     distance: z.number().meta({ description: 'Smallest pHash Hamming distance (0–64); 0 for exact bytes.' }),
     score: z.number().meta({ description: '0–100 confidence.' }),
     stage: matchStage,

@@ -12,14 +12,14 @@ import { openDatabase, wrapPool } from './database.js';
 import { migrate } from './migrate.js';
 import { copyLegacyGallery, hasUncopiedLegacyGallery } from './legacy-pglite.js';
 import { createLogger } from '../logger.js';
-import { createIngestService } from '../services/ingest.service.js';
+import { analyzeImage } from '../images/analyze-image.js';
 import { generateDemoImage } from '../images/demo-images.js';
+import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 
 const logger = createLogger('silent');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-legacy-'));
 fs.chmodSync(dir, 0o755);
 const dataDir = path.join(dir, 'data');
-const imagesDir = path.join(dir, 'images');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** What the earlier version left: its schema (the first four migrations) and an ingested gallery. */
@@ -29,12 +29,20 @@ async function writeEarlierGallery(): Promise<{ names: string[]; phashes: string
   await lite.waitReady;
   const db = wrapPool(new pg.Pool({ ...createPgConfig(lite), max: 1 } as pg.PoolConfig), 'postgres', 'pglite');
   await migrate(db, logger, 'up', 4);
-  // today's ingest also records srcset thumbnail widths, a column the earlier schema lacks (the copy takes the shared columns)
-  await db.query("ALTER TABLE artworks ADD COLUMN thumb_widths smallint[] NOT NULL DEFAULT '{}'");
-  const ingest = createIngestService({ db, imagesDir, logger });
+  // rows as that version's ingest wrote them (one character per post), in that schema's columns
   const names = ['Nico Robin', 'Рем', 'Asuna Yuuki'];
   for (const [i, name] of names.entries()) {
-    await ingest.ingestImage({ bytes: await generateDemoImage(i, name), caption: `Name: ${name}\nAnime: Series ${i}\nRarity: Rare\nID: ${10 + i}` });
+    const image = await analyzeImage(await generateDemoImage(i, name));
+    const c = await db.query<{ id: string }>(
+      `INSERT INTO characters (name, anime, rarity, source_id, raw_caption, name_search, anime_search) VALUES ($1, $2, 'Rare', $3, $4, lower($1), lower($2)) RETURNING id`,
+      [name, `Series ${i}`, String(10 + i), `Name: ${name}\nAnime: Series ${i}\nRarity: Rare\nID: ${10 + i}`],
+    );
+    const a = await db.query<{ id: string }>(
+      `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime)
+       VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9) RETURNING id`,
+      [c.rows[0]!.id, `o/${image.sha256}.png`, `t/${image.sha256}.webp`, image.sha256, image.phash, image.width, image.height, image.bytes, image.mime],
+    );
+    await insertArtworkFeatures(db, a.rows[0]!.id, image.features);
   }
   const ph = await db.query<{ p: string }>('SELECT phash::text AS p FROM artworks ORDER BY id');
   await db.pool.end();

@@ -46,7 +46,8 @@ function adminWhere(o: AdminCharacterFilter, params: unknown[]): string {
     const p = `$${params.length}`;
     where.push(`(c.name_search LIKE ${likeEscaped(p)} OR c.anime_search LIKE ${likeEscaped(p)}
       OR ${p} <% c.name_search OR ${p} <% c.anime_search OR c.id::text = ${p} OR lower(c.source_id) = ${p}
-      OR lower(c.raw_caption) LIKE ${likeEscaped(p)} OR c.rarity_emoji = ${p})`);
+      OR lower(c.raw_caption) LIKE ${likeEscaped(p)} OR c.rarity_emoji = ${p}
+      OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.character_id = c.id AND al.name_search LIKE ${likeEscaped(p)}))`);
   }
   return `WHERE ${where.join(' AND ')}`;
 }

@@ -1,8 +1,21 @@
-/** SQL for artworks (image files of a character; one current, older ones kept as history). */
+/**
+ * SQL for artworks: the image files of a character, one per post (one current, the others kept), each with
+ * what is specific to its post: channel, message, the bot's card id, the parsed caption fields and date.
+ */
 import type { Queryable } from '../db/database.js';
+import type { CaptionFields } from '../captions/types.js';
 import { isoOrNull } from './rows.js';
+import { thumbKey } from '../services/image-store.js';
 
-export interface Artwork {
+/** The caption of the post an artwork came from, as parsed. */
+export interface ArtworkCaption extends CaptionFields {
+  rawCaption: string;
+  captionFamily: string | null;
+  parseConfidence: number | null;
+  needsReview: boolean;
+}
+
+export interface Artwork extends ArtworkCaption {
   id: string;
   characterId: string;
   filePath: string;
@@ -22,6 +35,8 @@ export interface Artwork {
   isCurrent: boolean;
   hidden: boolean;
   createdAt: string;
+  /** The title of its channel (detail listings only). */
+  channelTitle?: string | null;
   /** Set while the artwork is in the trash. */
   deletedAt: string | null;
 }
@@ -47,7 +62,30 @@ function toArtwork(r: any): Artwork {
     hidden: r.hidden,
     createdAt: isoOrNull(r.created_at)!,
     deletedAt: isoOrNull(r.deleted_at ?? null),
+    ...(r.channel_title !== undefined ? { channelTitle: r.channel_title } : {}),
+    ...toArtworkCaption(r),
   };
+}
+
+function toArtworkCaption(r: any): ArtworkCaption {
+  return {
+    name: r.name,
+    anime: r.anime,
+    rarity: r.rarity,
+    rarityEmoji: r.rarity_emoji,
+    sourceId: r.source_id,
+    variant: r.variant,
+    rawCaption: r.raw_caption ?? '',
+    captionFamily: r.caption_family,
+    parseConfidence: r.parse_confidence,
+    needsReview: r.needs_review ?? false,
+  };
+}
+
+/** The artwork or null. */
+export async function findArtworkById(q: Queryable, id: string): Promise<Artwork | null> {
+  const r = await q.query('SELECT * FROM artworks WHERE id = $1', [id]);
+  return r.rows[0] ? toArtwork(r.rows[0]) : null;
 }
 
 /** The artwork with these bytes, or null. */
@@ -64,11 +102,15 @@ export async function findArtworkByMessage(q: Queryable, channelId: string, mess
 
 /** Every artwork of a character, current first, then newest. */
 export async function listArtworksOfCharacter(q: Queryable, characterId: string): Promise<Artwork[]> {
-  const r = await q.query('SELECT * FROM artworks WHERE character_id = $1 ORDER BY is_current DESC, created_at DESC, id DESC', [characterId]);
+  const r = await q.query(
+    `SELECT a.*, nullif(ch.title, '') AS channel_title FROM artworks a LEFT JOIN channels ch ON ch.id = a.channel_id
+      WHERE a.character_id = $1 ORDER BY a.is_current DESC, a.created_at DESC, a.id DESC`,
+    [characterId],
+  );
   return r.rows.map(toArtwork);
 }
 
-export interface NewArtwork {
+export interface NewArtwork extends Partial<ArtworkCaption> {
   characterId: string;
   filePath: string;
   thumbPath: string;
@@ -91,12 +133,52 @@ export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise
   await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id,
-        grouped_id, telegram_photo_id, is_current, created_at, thumb_widths)
-     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()), $15::smallint[]) RETURNING id`,
+        grouped_id, telegram_photo_id, is_current, created_at, thumb_widths,
+        name, anime, rarity, rarity_emoji, source_id, variant, raw_caption, caption_family, parse_confidence, needs_review)
+     VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()), $15::smallint[],
+        $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
     [a.characterId, a.filePath, a.thumbPath, a.sha256, a.phash, a.width, a.height, a.bytes, a.mime, a.channelId, a.messageId,
-      a.groupedId, a.telegramPhotoId, a.createdAt ?? null, a.thumbWidths],
+      a.groupedId, a.telegramPhotoId, a.createdAt ?? null, a.thumbWidths,
+      a.name ?? null, a.anime ?? null, a.rarity ?? null, a.rarityEmoji ?? null, a.sourceId ?? null, a.variant ?? null,
+      a.rawCaption ?? '', a.captionFamily ?? null, a.parseConfidence ?? null, a.needsReview ?? false],
   );
   return r.rows[0]!.id;
+}
+
+/** Replaces the parsed caption of an artwork's post (a caption edit, a re-parse). */
+export async function setArtworkCaption(q: Queryable, id: string, c: ArtworkCaption): Promise<void> {
+  await q.query(
+    `UPDATE artworks SET name = $2, anime = $3, rarity = $4, rarity_emoji = $5, source_id = $6, variant = $7, raw_caption = $8,
+        caption_family = $9, parse_confidence = $10, needs_review = $11 WHERE id = $1`,
+    [id, c.name, c.anime, c.rarity, c.rarityEmoji, c.sourceId, c.variant, c.rawCaption, c.captionFamily, c.parseConfidence, c.needsReview],
+  );
+}
+
+/** Moves every artwork of `fromId` to `toId` as older artworks (the target keeps its current one); returns their ids. */
+export async function moveArtworks(q: Queryable, fromId: string, toId: string): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
+    'UPDATE artworks SET character_id = $2, is_current = false WHERE character_id = $1 RETURNING id::text AS id',
+    [fromId, toId],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Moves one artwork to a character as its current artwork (the previous current one becomes history). */
+export async function moveArtworkAsCurrent(q: Queryable, artworkId: string, toId: string): Promise<void> {
+  await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [toId]);
+  await q.query('UPDATE artworks SET character_id = $2, is_current = true WHERE id = $1', [artworkId, toId]);
+}
+
+/** Makes the newest visible (else newest) artwork current when a character has none; returns it, or null without artworks. */
+export async function ensureCurrentArtwork(q: Queryable, characterId: string): Promise<Artwork | null> {
+  const current = await q.query('SELECT * FROM artworks WHERE character_id = $1 AND is_current', [characterId]);
+  if (current.rows[0]) return toArtwork(current.rows[0]);
+  const r = await q.query(
+    `UPDATE artworks SET is_current = true WHERE id = (SELECT id FROM artworks WHERE character_id = $1
+       ORDER BY hidden, created_at DESC, id DESC LIMIT 1) RETURNING *`,
+    [characterId],
+  );
+  return r.rows[0] ? toArtwork(r.rows[0]) : null;
 }
 
 const VARIANT_RE = /^thumbs\/[0-9a-f]{2}\/([0-9a-f]{64})-(\d+)\.webp$/;
@@ -141,4 +223,40 @@ export async function countArtworksWithoutThumbWidths(q: Queryable): Promise<num
 export async function setArtworkThumbWidths(q: Queryable, id: string, thumbPath: string, widths: number[]): Promise<boolean> {
   const r = await q.query('UPDATE artworks SET thumb_path = $2, thumb_widths = $3::smallint[] WHERE id = $1 AND cardinality(thumb_widths) = 0', [id, thumbPath, widths]);
   return (r.rowCount ?? 0) > 0;
+}
+
+/** Moves artworks by id (those still on `fromId`) to a character as older artworks; returns the ids moved. */
+export async function reassignArtworks(q: Queryable, ids: string[], fromId: string, toId: string): Promise<string[]> {
+  if (!ids.length) return [];
+  const r = await q.query<{ id: string }>(
+    'UPDATE artworks SET character_id = $3, is_current = false WHERE id = ANY($1::bigint[]) AND character_id = $2 RETURNING id::text AS id',
+    [ids, fromId, toId],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Makes one artwork its character's current one. */
+export async function setCurrentArtwork(q: Queryable, artworkId: string): Promise<void> {
+  await q.query('UPDATE artworks SET is_current = false WHERE is_current AND character_id = (SELECT character_id FROM artworks WHERE id = $1)', [artworkId]);
+  await q.query('UPDATE artworks SET is_current = true WHERE id = $1', [artworkId]);
+}
+
+/** Hides or shows one artwork. */
+export async function setArtworkHidden(q: Queryable, artworkId: string, hidden: boolean): Promise<void> {
+  await q.query('UPDATE artworks SET hidden = $2 WHERE id = $1', [artworkId, hidden]);
+}
+
+/** Deletes one artwork row; returns its file paths (to remove once the transaction committed). */
+export async function deleteArtworkRow(q: Queryable, artworkId: string): Promise<string[]> {
+  const r = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    'DELETE FROM artworks WHERE id = $1 RETURNING file_path, thumb_path, sha256, thumb_widths',
+    [artworkId],
+  );
+  return r.rows.flatMap((x) => [...new Set([x.file_path, x.thumb_path, ...x.thumb_widths.map((w) => thumbKey(x.sha256, w))])]);
+}
+
+/** How many artworks a character has (hidden included). */
+export async function countArtworks(q: Queryable, characterId: string): Promise<number> {
+  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [characterId]);
+  return r.rows[0]!.n;
 }

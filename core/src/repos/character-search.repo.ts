@@ -5,7 +5,7 @@
  * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
  */
 import type { Db, Queryable } from '../db/database.js';
-import { CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
+import { ARTWORK_COUNT_SELECT, CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime' | 'liked';
 
@@ -53,7 +53,10 @@ function textPredicate(p: string, id: string, nospace: string): string {
     OR (${p} <% c.anime_search AND (word_similarity(${p}, c.anime_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
     OR (length(${nospace}) >= 3 AND replace(c.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%')
     OR (' ' || lower(coalesce(c.rarity, '')) || ' ') LIKE '% ' || ${like(p)} || ' %'
-    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id}))`;
+    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id})
+    OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.character_id = c.id AND (al.name_search LIKE '%' || ${like(p)} || '%'
+      OR (${p} <% al.name_search AND word_similarity(${p}, al.name_search) >= ${WORD_SIMILARITY})
+      OR (length(${nospace}) >= 3 AND replace(al.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%'))))`;
 }
 
 /**
@@ -85,7 +88,10 @@ function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity
   }
   if (s.anime && skip !== 'anime') where.push(`c.anime = ${params.add(s.anime)}`);
   if (s.rarity && skip !== 'rarity') where.push(`c.rarity = ${params.add(s.rarity)}`);
-  if (s.channelId && skip !== 'channel') where.push(`c.channel_id = ${params.add(s.channelId)}`);
+  // a character is in every channel one of its visible artworks was posted in
+  if (s.channelId && skip !== 'channel') {
+    where.push(`EXISTS (SELECT 1 FROM artworks x WHERE x.character_id = c.id AND x.channel_id = ${params.add(s.channelId)} AND NOT x.hidden)`);
+  }
   if (s.mine) where.push(`${s.mine.caught ? '' : 'NOT '}EXISTS (SELECT 1 FROM collection_items ci WHERE ci.visitor_id = ${params.add(s.mine.visitorId)} AND ci.character_id = c.id)`);
   return `WHERE ${where.join(' AND ')}`;
 }
@@ -121,7 +127,7 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
   // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
   const rows = await q.query(
     `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, coalesce(lc.likes, 0) AS likes,
-            count(*) OVER () AS total_count
+            ${ARTWORK_COUNT_SELECT}, count(*) OVER () AS total_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        LEFT JOIN character_like_counts lc ON lc.character_id = c.id
        ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
@@ -134,7 +140,7 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; per
     const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
     total = r.rows[0]!.n;
   }
-  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes })) };
+  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 })) };
 }
 
 export interface FacetValue { value: string; label: string; count: number }
@@ -150,7 +156,7 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
     const params = new Params();
     const where = buildWhere(s, params, skip);
     const r = await q.query<{ value: string; label: string; count: number }>(
-      `SELECT ${select}, count(*)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
+      `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
         GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`,
       params.values,
     );
@@ -159,7 +165,8 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
   return {
     anime: await run('anime', 'c.anime AS value, c.anime AS label', 'c.anime'),
     rarity: await run('rarity', `c.rarity AS value, trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity) AS label`, 'c.rarity'),
-    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id', 'JOIN channels ch ON ch.id = c.channel_id'),
+    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id',
+      'JOIN artworks x ON x.character_id = c.id AND NOT x.hidden JOIN channels ch ON ch.id = x.channel_id'),
   };
 }
 

@@ -1,4 +1,5 @@
 /** SQL for reverse-image-search signatures and the cross-process index change log. */
+import { ARTWORK_COUNT_SELECT } from './characters.repo.js';
 import type { Queryable } from '../db/database.js';
 import { codeToBitString, deserializeFeatures, serializeFeatures, type ImageFeatures } from '../images/signatures.js';
 
@@ -99,14 +100,19 @@ export interface MatchDetailsRow {
   filePath: string;
   thumbPath: string;
   character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
+  /** The matched artwork's own post: is it the character's current one, its card id and rarity there. */
+  post: { isCurrent: boolean; sourceId: string | null; rarity: string | null; rarityEmoji: string | null; channelTitle: string | null; postedAt: string };
+  artworkCount: number;
 }
 
 export async function getMatchDetails(q: Queryable, artworkIds: string[]): Promise<Map<string, MatchDetailsRow>> {
   const out = new Map<string, MatchDetailsRow>();
   if (artworkIds.length === 0) return out;
   const r = await q.query(
-    `SELECT a.id::text AS artwork_id, a.file_path, a.thumb_path, c.id::text AS character_id, c.name, c.anime, c.rarity, c.rarity_emoji
-       FROM artworks a JOIN characters c ON c.id = a.character_id
+    `SELECT a.id::text AS artwork_id, a.file_path, a.thumb_path, c.id::text AS character_id, c.name, c.anime, c.rarity, c.rarity_emoji,
+        a.is_current, a.source_id AS a_source_id, a.rarity AS a_rarity, a.rarity_emoji AS a_rarity_emoji, a.created_at,
+        nullif(ch.title, '') AS channel_title, ${ARTWORK_COUNT_SELECT}
+       FROM artworks a JOIN characters c ON c.id = a.character_id LEFT JOIN channels ch ON ch.id = a.channel_id
       WHERE a.id = ANY($1::bigint[]) AND NOT a.hidden AND NOT c.hidden AND a.deleted_at IS NULL AND c.deleted_at IS NULL`,
     [artworkIds],
   );
@@ -116,6 +122,15 @@ export async function getMatchDetails(q: Queryable, artworkIds: string[]): Promi
       filePath: row.file_path,
       thumbPath: row.thumb_path,
       character: { id: row.character_id, name: row.name, anime: row.anime, rarity: row.rarity, rarity_emoji: row.rarity_emoji },
+      post: {
+        isCurrent: row.is_current,
+        sourceId: row.a_source_id,
+        rarity: row.a_rarity,
+        rarityEmoji: row.a_rarity_emoji,
+        channelTitle: row.channel_title,
+        postedAt: new Date(row.created_at).toISOString(),
+      },
+      artworkCount: row.artwork_count,
     });
   }
   return out;

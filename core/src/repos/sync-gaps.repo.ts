@@ -96,3 +96,9 @@ export async function countGaps(q: Queryable, channelId: string): Promise<number
   const r = await q.query('SELECT count(*)::int AS n FROM sync_gaps WHERE channel_id = $1', [channelId]);
   return r.rows[0].n;
 }
+
+/** Makes a gap due at once (an admin's "retry now"); returns false when there is no such gap. */
+export async function retryGapNow(q: Queryable, channelId: string, messageId: number): Promise<boolean> {
+  const r = await q.query('UPDATE sync_gaps SET next_attempt_at = now() WHERE channel_id = $1 AND message_id = $2', [channelId, messageId]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -15,7 +15,7 @@ export interface StoredMessage {
 }
 
 const SELECT = `SELECT a.id::text AS artwork_id, a.character_id::text AS character_id, a.message_id, a.grouped_id::text AS grouped_id,
-  a.hidden AS artwork_hidden, a.is_current, c.hidden AS character_hidden, c.raw_caption, c.source_id
+  a.hidden AS artwork_hidden, a.is_current, c.hidden AS character_hidden, a.raw_caption, a.source_id
   FROM artworks a JOIN characters c ON c.id = a.character_id`;
 
 function toStored(r: any): StoredMessage {
@@ -62,10 +62,4 @@ export async function hideArtwork(q: Queryable, artworkId: string): Promise<bool
 export async function countVisibleArtworks(q: Queryable, characterId: string): Promise<number> {
   const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1 AND NOT hidden', [characterId]);
   return r.rows[0]?.n ?? 0;
-}
-
-/** Whether another character of the channel already uses this source id. */
-export async function sourceIdTakenByOther(q: Queryable, channelId: string, sourceId: string, characterId: string): Promise<boolean> {
-  const r = await q.query('SELECT 1 FROM characters WHERE channel_id = $1 AND source_id = $2 AND id <> $3 LIMIT 1', [channelId, sourceId, characterId]);
-  return r.rows.length > 0;
 }

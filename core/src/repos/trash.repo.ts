@@ -80,7 +80,8 @@ export interface TrashedCharacter extends CharacterListItem {
 export async function listTrash(q: Queryable, o: { page: number; perPage: number }): Promise<{ items: TrashedCharacter[]; total: number }> {
   const total = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE deleted_at IS NOT NULL');
   const rows = await q.query(
-    `SELECT c.*, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime
+    `SELECT c.*, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
+        (SELECT count(*)::int FROM artworks x WHERE x.character_id = c.id) AS artwork_count
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
       WHERE c.deleted_at IS NOT NULL
       ORDER BY c.deleted_at DESC, c.id DESC LIMIT $1 OFFSET $2`,
@@ -88,7 +89,7 @@ export async function listTrash(q: Queryable, o: { page: number; perPage: number
   );
   return {
     total: total.rows[0]!.n,
-    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), deletedAt: toCharacter(r).deletedAt! })),
+    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), artworkCount: r.artwork_count ?? 0, deletedAt: toCharacter(r).deletedAt! })),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { AppError, BadRequestError, NotFoundError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
+import { listAliases, type CharacterAlias } from '../repos/character-aliases.repo.js';
 import {
   editCharacterFields,
   findCharacterById,
@@ -22,11 +23,12 @@ export const DEFAULT_TRASH_RETENTION_DAYS = 30;
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
 
-/** A character with its whole artwork history (current first). */
+/** A character with every artwork (current first) and the names merged into it. */
 export interface CharacterDetail {
   character: Character;
   channelTitle: string | null;
   artworks: Artwork[];
+  aliases: CharacterAlias[];
 }
 
 /** What an admin may change on a character; fields given are remembered as hand-edited. */
@@ -96,8 +98,10 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
   async function load(id: string): Promise<CharacterDetail> {
     const character = ID_RE.test(id) ? await findCharacterById(db, id) : null;
     if (!character) throw new NotFoundError(`character ${id} not found`);
-    const [artworks, channelTitle] = await Promise.all([listArtworksOfCharacter(db, id), findChannelTitle(db, character.channelId)]);
-    return { character, artworks, channelTitle };
+    const [artworks, channelTitle, aliases] = await Promise.all([
+      listArtworksOfCharacter(db, id), findChannelTitle(db, character.channelId), listAliases(db, id),
+    ]);
+    return { character, artworks, channelTitle, aliases };
   }
 
   const trash = deps.trash ?? createTrashService({ db, images: store, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
@@ -146,7 +150,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
 
     async create(u) {
       if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
-      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, allowNonCharacter: Boolean(u.fields.name) });
+      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, fields: u.fields, allowNonCharacter: Boolean(u.fields.name) });
       if (out.status === 'duplicate_image') await duplicate(out.characterId);
       if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
       await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });

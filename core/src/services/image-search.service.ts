@@ -26,8 +26,19 @@ import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.serv
 export { ImageRejectedError };
 
 export interface SearchMatch {
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
-  artwork: { id: string; url: string; thumb_url: string };
+  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null; artwork_count: number };
+  /** The artwork that matched, with its own post (a character has one artwork per post). */
+  artwork: {
+    id: string;
+    url: string;
+    thumb_url: string;
+    is_current: boolean;
+    source_id: string | null;
+    rarity: string | null;
+    rarity_emoji: string | null;
+    channel_title: string | null;
+    posted_at: string;
+  };
   /** Smallest pHash-domain Hamming distance (0–64) over the query variants; 0 for exact bytes. */
   distance: number;
   /** 0–100 confidence (alignment similarity). */
@@ -229,12 +240,20 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     }
     const details = await getMatchDetails(db, rows.slice(0, maxMatches * 2).map((r) => r.artworkId));
     const matches: SearchMatch[] = [];
+    const characters = new Set<string>();
     for (const r of rows) {
       const d = details.get(r.artworkId);
       if (!d) continue; // hidden or deleted meanwhile
+      // one answer per character: its best-matching artwork (rows are best first)
+      if (characters.has(d.character.id)) continue;
+      characters.add(d.character.id);
+      const p = d.post;
       matches.push({
-        character: d.character,
-        artwork: { id: r.artworkId, url: urlFor(d.filePath), thumb_url: urlFor(d.thumbPath) },
+        character: { ...d.character, artwork_count: d.artworkCount },
+        artwork: {
+          id: r.artworkId, url: urlFor(d.filePath), thumb_url: urlFor(d.thumbPath), is_current: p.isCurrent, source_id: p.sourceId,
+          rarity: p.rarity, rarity_emoji: p.rarityEmoji, channel_title: p.channelTitle, posted_at: p.postedAt,
+        },
         distance: r.distance,
         score: r.score,
         stage: r.stage,

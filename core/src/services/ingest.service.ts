@@ -12,7 +12,9 @@ import { parseCaption, normalizeForSearch, type ParsedCaption } from '../caption
 import { compileTemplate } from '../captions/template.js';
 import { nonCharacterReason, NotCharacterPostError } from '../captions/character-post.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
-import { applyCaption, findCharacterById, findCharacterBySource, insertCharacter } from '../repos/characters.repo.js';
+import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter, setCharacterHidden } from '../repos/characters.repo.js';
+import { latestChangeKind, recordCharacterChange } from '../repos/character-changes.repo.js';
+import type { CaptionFields } from '../captions/types.js';
 import { NotFoundError } from '../errors.js';
 import type { Channel } from '../repos/channels.repo.js';
 import type { ImageStore } from './image-store.js';
@@ -30,6 +32,8 @@ export interface IngestInput {
   postedAt?: Date | null;
   /** Store the picture even when its caption is a bot event or no character (an admin naming it by hand). */
   allowNonCharacter?: boolean;
+  /** Fields typed by an admin: they override what the caption parser found (grouping included). */
+  fields?: Partial<CaptionFields>;
 }
 
 export type IngestStatus = 'created' | 'new_artwork' | 'already_stored' | 'duplicate_image';
@@ -91,7 +95,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
 
   async function ingestImage(input: IngestInput): Promise<IngestOutcome> {
     const channelId = input.channel?.id ?? null;
-    const parsed = parse(input.caption, input.channel, input.entities);
+    const parsed: ParsedCaption = { ...parse(input.caption, input.channel, input.entities), ...input.fields };
     const reason = input.allowNonCharacter ? null : nonCharacterReason(parsed, input.caption);
     if (reason) throw new NotCharacterPostError(reason);
     if (channelId && input.messageId != null) {
@@ -104,29 +108,42 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
     const paths = await putImageFiles(store, image, input.bytes);
 
-    // A concurrent ingest may create the same character id or bytes first (unique violation 23505):
-    // the second attempt then finds that row and adds to it.
+    // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
+    // 23505), or an admin may merge away the character it joins (foreign key violation 23503): the second
+    // attempt then finds where the post belongs now and adds to it.
     return retryOnUniqueViolation(() => deps.db.transaction(async (tx) => {
       const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
       if (again) return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
       let characterId: string | null = null;
       let status: IngestStatus = 'created';
-      if (parsed.sourceId) {
-        const existing = await findCharacterBySource(tx, channelId, parsed.sourceId);
-        if (existing) {
-          characterId = existing.id;
-          status = 'new_artwork';
-          await applyCaption(tx, existing.id, captionUpdate(input.caption, parsed), normalizeForSearch);
+      const nameSearch = normalizeForSearch(parsed.name ?? '');
+      const animeSearch = normalizeForSearch(parsed.anime ?? '');
+      // the same card (channel, card id) or the same (name, anime) from any channel: one character
+      const joined = await findCharacterForPost(tx, { channelId, sourceId: parsed.sourceId, nameSearch, animeSearch });
+      if (joined) {
+        const { character, by } = joined;
+        characterId = character.id;
+        status = 'new_artwork';
+        // joined by name or alias: the character keeps the spelling it has; a repost of a card may rename it
+        const identity = by === 'name' ? { name: character.name, anime: character.anime } : {};
+        await applyCaption(tx, character.id, { ...captionUpdate(input.caption, parsed), channelId, ...identity }, normalizeForSearch);
+        // hidden because its posts were deleted (not by an admin): a new post shows it again
+        if (by === 'name' && character.hidden && (await latestChangeKind(tx, character.id)) === 'deleted') {
+          await setCharacterHidden(tx, character.id, false);
+          await recordCharacterChange(tx, {
+            characterId: character.id, kind: 'restored', channelId, messageId: input.messageId ?? null, changes: { hidden: { from: true, to: false } },
+          });
         }
       }
       characterId ??= await insertCharacter(tx, {
         ...captionUpdate(input.caption, parsed),
         channelId,
-        nameSearch: normalizeForSearch(parsed.name ?? ''),
-        animeSearch: normalizeForSearch(parsed.anime ?? ''),
+        nameSearch,
+        animeSearch,
         createdAt: input.postedAt ?? null,
+        apartIfTaken: false, // a concurrent ingest created it first: the retry joins it
       });
-      const artworkId = await insertArtworkRow(tx, characterId, image, paths, input);
+      const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
       return { status, characterId, artworkId, parsed };
     }));
   }
@@ -138,7 +155,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     const paths = await putImageFiles(store, image, bytes);
     return deps.db.transaction(async (tx) => {
       if (!(await findCharacterById(tx, characterId))) throw new NotFoundError(`character ${characterId} not found`);
-      const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' });
+      const artworkId = await insertArtworkRow(tx, characterId, image, paths, { bytes, caption: '' }, null);
       return { status: 'new_artwork' as const, characterId, artworkId, parsed: null };
     });
   }
@@ -152,8 +169,10 @@ async function insertArtworkRow(
   image: AnalyzedImage,
   paths: ImageFiles,
   input: IngestInput,
+  parsed: ParsedCaption | null,
 ): Promise<string> {
   const artworkId = await insertCurrentArtwork(tx, {
+    ...(parsed ? captionUpdate(input.caption, parsed) : {}),
     characterId,
     ...paths,
     sha256: image.sha256,
@@ -178,7 +197,8 @@ async function retryOnUniqueViolation<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err;
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '23503') throw err;
     return fn();
   }
 }

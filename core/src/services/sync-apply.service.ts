@@ -8,7 +8,8 @@ import type { ParsedCaption } from '../captions/types.js';
 import type { Channel } from '../repos/channels.repo.js';
 import { applyCaption, findCharacterById, setCharacterHidden, CHARACTER_FIELD_COLUMNS, type Character, type CharacterFields } from '../repos/characters.repo.js';
 import { recordCharacterChange } from '../repos/character-changes.repo.js';
-import { countVisibleArtworks, findStoredMessages, hideArtwork, sourceIdTakenByOther, type StoredMessage } from '../repos/sync-messages.repo.js';
+import { countVisibleArtworks, findStoredMessages, hideArtwork, type StoredMessage } from '../repos/sync-messages.repo.js';
+import { setArtworkCaption } from '../repos/artworks.repo.js';
 
 export type CaptionEntities = Array<{ type: string; offset: number; length: number; url?: string }>;
 
@@ -21,9 +22,9 @@ export interface SyncApplyDeps {
 
 export interface SyncApplyService {
   /**
-   * Applies a (possibly) edited caption to the character of a stored message. Only the character's
-   * current artwork carries its caption, so edits of older posts of a reposted character are ignored.
-   * Returns the fields that changed ([] when nothing did) or null when the edit does not apply.
+   * Applies a (possibly) edited caption to a stored message: its artwork always keeps its post's caption,
+   * and the character takes it when that artwork is its current one (older posts only update themselves).
+   * Returns the character fields that changed ([] when nothing did) or null when the edit does not apply.
    */
   applyCaptionEdit(channel: Channel, stored: StoredMessage, caption: string, entities: CaptionEntities | null, opts?: { overrideEdits?: boolean }): Promise<string[] | null>;
   /** Hides the artworks of deleted posts (and characters left without a visible artwork); returns how many were hidden. */
@@ -53,35 +54,27 @@ export function createSyncApplyService(deps: SyncApplyDeps): SyncApplyService {
     entities: CaptionEntities | null,
     opts: { overrideEdits?: boolean } = {},
   ): Promise<string[] | null> {
-    if (!stored.isCurrent || stored.artworkHidden) return null;
+    if (stored.artworkHidden) return null;
     if (stored.rawCaption === caption) return [];
     const parsed = deps.parse(caption, channel, entities);
     return deps.db.transaction(async (tx) => {
       const before = await findCharacterById(tx, stored.characterId);
       if (!before) return null;
-      let sourceId = parsed.sourceId;
-      // an edit must not steal another character's id (unique per channel): keep the old one then
-      if (sourceId && sourceId !== before.sourceId && before.channelId && (await sourceIdTakenByOther(tx, before.channelId, sourceId, before.id))) {
-        sourceId = before.sourceId;
-      }
-      const changed = await applyCaption(
-        tx,
-        before.id,
-        {
-          name: parsed.name,
-          anime: parsed.anime,
-          rarity: parsed.rarity,
-          rarityEmoji: parsed.rarityEmoji,
-          sourceId,
-          variant: parsed.variant,
-          captionFamily: parsed.family,
-          parseConfidence: parsed.confidence,
-          rawCaption: caption,
-          needsReview: parsed.needsReview,
-        },
-        deps.normalize,
-        opts.overrideEdits ?? false,
-      );
+      const update = {
+        name: parsed.name,
+        anime: parsed.anime,
+        rarity: parsed.rarity,
+        rarityEmoji: parsed.rarityEmoji,
+        sourceId: parsed.sourceId,
+        variant: parsed.variant,
+        captionFamily: parsed.family,
+        parseConfidence: parsed.confidence,
+        rawCaption: caption,
+        needsReview: parsed.needsReview,
+      };
+      await setArtworkCaption(tx, stored.artworkId, update);
+      if (!stored.isCurrent) return null;
+      const changed = await applyCaption(tx, before.id, update, deps.normalize, opts.overrideEdits ?? false);
       if (changed.length) {
         const after = (await findCharacterById(tx, before.id))!;
         await recordCharacterChange(tx, {

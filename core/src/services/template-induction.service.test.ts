@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { createTestDb } from '../testing/test-db.js';
 import { ensureLocalChannel } from '../repos/channels.repo.js';
 import { findCharacterById, insertCharacter } from '../repos/characters.repo.js';
+import { insertCurrentArtwork } from '../repos/artworks.repo.js';
 import { normalizeForSearch, parseCaption } from '../captions/parse-caption.js';
 import { captionUpdate } from './ingest.service.js';
 import { reparseCaptions } from './reparse.service.js';
@@ -20,20 +21,26 @@ let db: Db;
 let channelId: string;
 const ids: string[] = [];
 
+/** A stored post: its character and its artwork, both with the caption as parsed then. */
+async function storePost(caption: string): Promise<string> {
+  const p = parseCaption(caption); // as stored before the channel statistics existed
+  const fields = captionUpdate(caption, p);
+  const characterId = await insertCharacter(db, {
+    ...fields, channelId, nameSearch: normalizeForSearch(p.name ?? ''), animeSearch: normalizeForSearch(p.anime ?? ''),
+  });
+  const n = ids.length;
+  await insertCurrentArtwork(db, {
+    ...fields, characterId, filePath: `f/${n}`, thumbPath: `t/${n}`, sha256: `sha${n}`, phash: '0'.repeat(64), width: 1, height: 1,
+    bytes: 1, mime: 'image/png', channelId, messageId: n + 1, groupedId: null, telegramPhotoId: null, thumbWidths: [],
+  });
+  return characterId;
+}
+
 beforeAll(async () => {
   db = await createTestDb();
   channelId = (await ensureLocalChannel(db, 'series first')).id;
-  for (const [anime, name] of POSTS) {
-    const caption = `${anime} - ${name}`;
-    const p = parseCaption(caption); // as stored before the channel statistics existed
-    ids.push(await insertCharacter(db, {
-      ...captionUpdate(caption, p), channelId, nameSearch: normalizeForSearch(p.name ?? ''), animeSearch: normalizeForSearch(p.anime ?? ''),
-    }));
-  }
-  const rarityMap = 'Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary';
-  ids.push(await insertCharacter(db, {
-    ...captionUpdate(rarityMap, parseCaption(rarityMap)), channelId, nameSearch: '', animeSearch: '',
-  }));
+  for (const [anime, name] of POSTS) ids.push(await storePost(`${anime} - ${name}`));
+  ids.push(await storePost('Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary'));
 });
 afterAll(async () => db?.close());
 

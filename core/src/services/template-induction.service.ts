@@ -11,9 +11,10 @@ import { proposeTemplates, type TemplateProposal } from '../captions/induce-temp
 export const INDUCTION_CAPTION_LIMIT = 5000;
 const KNOWN_ANIME_LIMIT = 20_000;
 
+/** A channel's post captions, newest first (each artwork keeps its post's). */
 async function channelCaptions(q: Queryable, channelId: string, limit: number): Promise<string[]> {
   const r = await q.query<{ raw_caption: string }>(
-    `SELECT raw_caption FROM characters WHERE channel_id = $1 AND raw_caption <> '' ORDER BY id DESC LIMIT $2`, [channelId, limit],
+    `SELECT raw_caption FROM artworks WHERE channel_id = $1 AND raw_caption <> '' ORDER BY id DESC LIMIT $2`, [channelId, limit],
   );
   return r.rows.map((x) => x.raw_caption);
 }
@@ -21,7 +22,7 @@ async function channelCaptions(q: Queryable, channelId: string, limit: number): 
 /** Anime titles the gallery holds from other channels: this channel's own may be the swapped ones. */
 async function knownAnimeElsewhere(q: Queryable, channelId: string): Promise<string[]> {
   const r = await q.query<{ anime: string }>(
-    `SELECT DISTINCT anime FROM characters WHERE anime IS NOT NULL AND channel_id IS DISTINCT FROM $1 LIMIT $2`, [channelId, KNOWN_ANIME_LIMIT],
+    `SELECT DISTINCT anime FROM artworks WHERE anime IS NOT NULL AND channel_id IS DISTINCT FROM $1 LIMIT $2`, [channelId, KNOWN_ANIME_LIMIT],
   );
   return r.rows.map((x) => x.anime);
 }

@@ -137,7 +137,7 @@ describe('telegram sync with a fake source', () => {
     ]);
     expect((await listCharacterChanges(env.db, aloy[0].id)).map((c) => c.kind)).toEqual(['repost']);
 
-    const [albedo] = await q(`SELECT c.hidden, a.hidden AS art_hidden FROM characters c JOIN artworks a ON a.character_id = c.id WHERE source_id = '09'`);
+    const [albedo] = await q(`SELECT c.hidden, a.hidden AS art_hidden FROM characters c JOIN artworks a ON a.character_id = c.id WHERE c.source_id = '09'`);
     expect(albedo).toEqual({ hidden: true, art_hidden: true }); // hidden, never destroyed
   });
 

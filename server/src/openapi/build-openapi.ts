@@ -96,7 +96,7 @@ export function buildOpenApi(version: string): Json {
         'X-Waifudex-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook secret>.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'visitors' }, { name: 'admin' }, { name: 'webhooks' }, { name: 'tokens' }, { name: 'meta' }],
+    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'visitors' }, { name: 'admin' }, { name: 'curation' }, { name: 'webhooks' }, { name: 'tokens' }, { name: 'meta' }],
     paths,
     components: {
       schemas: sortedSchemas,

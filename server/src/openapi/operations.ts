@@ -54,6 +54,17 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/v1/admin/trash/restore', summary: 'Undo deletes: bring characters back from the trash', tag: 'admin', access: 'admin', json: api.trashRestoreBody, ok: json(api.trashRestored) },
   { method: 'post', path: '/api/v1/admin/characters/{id}/artwork', summary: 'Replace the current artwork', tag: 'admin', access: 'admin', params: api.idParams, multipart: api.imageUpload, ok: json(api.adminCharacterDetail), errors: [404, 413, 415, 422, 503] },
 
+  { method: 'post', path: '/api/v1/admin/characters/{id}/merge', summary: 'Merge another character into this one (its artworks move, its name becomes an alias)', tag: 'curation', access: 'admin', params: api.idParams, json: api.mergeBody, ok: json(api.mergeResult), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/merges/{id}/undo', summary: 'Undo a merge (the merged character comes back with its artworks)', tag: 'curation', access: 'admin', params: api.idParams, ok: json(api.mergeUndone), errors: [404, 409] },
+  { method: 'post', path: '/api/v1/admin/characters/{id}/reparse', summary: "Re-parse the captions of a character's artworks", tag: 'curation', access: 'admin', params: api.idParams, ok: json(api.characterReparsed), errors: [404] },
+  { method: 'post', path: '/api/v1/admin/artworks/{id}/split', summary: 'Split an artwork out into a character of its own', tag: 'curation', access: 'admin', params: api.idParams, ok: { 201: api.adminCharacterDetail }, errors: [404, 409] },
+  { method: 'patch', path: '/api/v1/admin/artworks/{id}', summary: 'Hide or show one artwork', tag: 'curation', access: 'admin', params: api.idParams, json: api.artworkPatchBody, ok: json(api.adminCharacterDetail), errors: [404] },
+  { method: 'delete', path: '/api/v1/admin/artworks/{id}', summary: 'Delete one artwork and its files (not the last of a character)', tag: 'curation', access: 'admin', params: api.idParams, ok: json(api.adminCharacterDetail), errors: [404, 409] },
+  { method: 'get', path: '/api/v1/admin/quality', summary: 'Data-quality queue: one kind of entry, with the counts of every kind', tag: 'curation', access: 'admin', query: api.qualityListQuery, ok: json(api.qualityList) },
+  { method: 'get', path: '/api/v1/admin/quality/counts', summary: 'Data-quality queue: entries per kind', tag: 'curation', access: 'admin', ok: json(api.qualityCounts) },
+  { method: 'post', path: '/api/v1/admin/quality/dismiss', summary: 'Mark a queue entry as fine (a sync gap: give up on the message)', tag: 'curation', access: 'admin', json: api.qualityEntryBody, ok: { 204: null }, errors: [404] },
+  { method: 'post', path: '/api/v1/admin/quality/retry', summary: 'Retry a sync gap at the next sync', tag: 'curation', access: 'admin', json: api.qualityEntryBody, ok: { 204: null }, errors: [404] },
+
   { method: 'get', path: '/api/v1/admin/channels', summary: 'Followed channels', tag: 'admin', access: 'admin', ok: json(api.channelList) },
   { method: 'post', path: '/api/v1/admin/channels', summary: 'Follow a channel', tag: 'admin', access: 'admin', json: api.addChannelBody, ok: { 201: api.channelEnvelope }, errors: [409] },
   { method: 'patch', path: '/api/v1/admin/channels/{id}', summary: 'Enable or disable a channel', tag: 'admin', access: 'admin', params: api.idParams, json: api.channelPatchBody, ok: json(api.channelEnvelope), errors: [404] },

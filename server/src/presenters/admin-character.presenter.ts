@@ -25,8 +25,30 @@ export function presentAdminListItem(c: AdminCharacterListItem): AdminListItemDt
   };
 }
 
-const presentArtwork = (a: Artwork) => ({ ...presentArtworkFile(a), is_current: a.isCurrent, created_at: a.createdAt });
-const presentAdminArtwork = (a: Artwork) => ({ ...presentArtwork(a), hidden: a.hidden, sha256: a.sha256, channel_id: a.channelId, message_id: a.messageId });
+/** An artwork with what is specific to its post. */
+const presentArtwork = (a: Artwork) => ({
+  ...presentArtworkFile(a),
+  is_current: a.isCurrent,
+  created_at: a.createdAt,
+  name: a.name,
+  anime: a.anime,
+  rarity: a.rarity,
+  rarity_emoji: a.rarityEmoji,
+  source_id: a.sourceId,
+  variant: a.variant,
+  channel_title: a.channelTitle ?? null,
+});
+const presentAdminArtwork = (a: Artwork) => ({
+  ...presentArtwork(a),
+  hidden: a.hidden,
+  sha256: a.sha256,
+  channel_id: a.channelId,
+  message_id: a.messageId,
+  raw_caption: a.rawCaption,
+  caption_family: a.captionFamily,
+  parse_confidence: a.parseConfidence,
+  needs_review: a.needsReview,
+});
 
 /** Public detail: the fields and every visible artwork, current first. */
 export function presentCharacterDetail(d: CharacterDetail): CharacterDetailDto {
@@ -58,6 +80,8 @@ export function presentAdminCharacterDetail(d: CharacterDetail): AdminCharacterD
     parse_confidence: c.parseConfidence,
     caption_family: c.captionFamily,
     edited_fields: c.editedFields.map(snake),
+    split_off: c.splitOff,
+    aliases: d.aliases.map((a) => ({ id: a.id, name: a.name, anime: a.anime })),
     deleted_at: c.deletedAt,
     artworks: d.artworks.map(presentAdminArtwork),
   };

@@ -15,6 +15,7 @@ export function presentCharacterListItem(c: CharacterListItem): CharacterListIte
     needs_review: c.needsReview,
     created_at: c.createdAt,
     artwork: c.artwork ? presentArtworkFile(c.artwork) : null,
+    artwork_count: c.artworkCount,
   };
 }
 

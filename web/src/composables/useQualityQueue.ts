@@ -1,0 +1,63 @@
+import { ref, watch, type Ref } from 'vue';
+import { errorMessage } from '../api/client';
+import { listQuality, type QualityKind, type QualityList } from '../api/curation.api';
+
+/** The queue's kinds, in the order the admin works through them. */
+export const QUALITY_LABELS: Record<QualityKind, string> = {
+  review: 'Needs review',
+  card_conflict: 'Card id conflicts',
+  near_duplicate: 'Duplicate pictures',
+  missing_file: 'Missing files',
+  sync_gap: 'Skipped by sync',
+};
+
+export const QUALITY_HELP: Record<QualityKind, string> = {
+  review: 'Captions the parser was unsure about. Compare the raw caption with what was read from it, then edit, re-parse, hide or delete.',
+  card_conflict: 'One bot card id posted under different names in a channel. Merge the characters, split a post out, or mark it as fine.',
+  near_duplicate: 'The same picture (re-encoded or resized) stored under two characters. Merge them, or hide or delete one copy.',
+  missing_file: 'Artworks whose original or thumbnail is missing on disk or has the wrong size. Delete or hide them.',
+  sync_gap: 'Telegram messages the sync skipped and keeps retrying, with the reason. Retry now or give up on them.',
+};
+
+/** One kind of the data-quality queue, paged; `run` performs a fix and reloads. */
+export function useQualityQueue(kind: Ref<QualityKind>, page: Ref<number>) {
+  const data = ref<QualityList | null>(null);
+  const error = ref<string | null>(null);
+  const notice = ref<string | null>(null);
+  const busy = ref(false);
+  let seq = 0;
+
+  async function load() {
+    const mine = ++seq;
+    try {
+      const d = await listQuality(kind.value, page.value);
+      if (mine !== seq) return;
+      // past the last page after a fix: show the last one
+      if (d.items.length === 0 && page.value > 1 && d.total_pages > 0) page.value = d.total_pages;
+      else data.value = d;
+      error.value = null;
+    } catch (e) {
+      if (mine === seq) error.value = errorMessage(e, 'The data-quality queue');
+    }
+  }
+
+  async function run(task: () => Promise<unknown>, done: string): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    notice.value = null;
+    try {
+      await task();
+      notice.value = done;
+      await load();
+      return true;
+    } catch (e) {
+      error.value = errorMessage(e);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  watch([kind, page], () => void load(), { immediate: true });
+  return { data, error, notice, busy, run, reload: load };
+}
