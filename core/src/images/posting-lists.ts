@@ -1,0 +1,157 @@
+/**
+ * Many ascending lists of slot numbers in one byte arena: each value is stored as the varint of its gap
+ * to the previous one (1–3 bytes instead of 4 for the index's crowded lists), so that a million
+ * artworks' postings fit in a few tens of MB.
+ *
+ * Values are appended in increasing order only (the index never reuses a slot). New values go to a small
+ * growable tail per list; `freeze()` concatenates every tail into one packed arena (gaps stay valid across
+ * the seam) and can drop values at the same time (dead slots).
+ */
+export class PostingLists {
+  private data = new Uint8Array(0);
+  private readonly start: Uint32Array;
+  private readonly len: Uint32Array;
+  private readonly last: Int32Array;
+  private readonly counts: Uint32Array;
+  private tails: (Uint8Array | undefined)[];
+  private readonly tailLen: Uint32Array;
+  /** Bytes and lists currently in tails (what `freeze()` would fold in). */
+  tailBytes = 0;
+  tailLists = 0;
+
+  constructor(readonly size: number) {
+    this.start = new Uint32Array(size);
+    this.len = new Uint32Array(size);
+    this.last = new Int32Array(size).fill(-1);
+    this.counts = new Uint32Array(size);
+    this.tails = new Array(size);
+    this.tailLen = new Uint32Array(size);
+  }
+
+  /** Bytes of the packed arena (tails excluded). */
+  get packedBytes(): number {
+    return this.data.byteLength;
+  }
+
+  count(list: number): number {
+    return this.counts[list]!;
+  }
+
+  append(list: number, value: number): void {
+    let gap = value - this.last[list]!;
+    if (gap <= 0) throw new Error(`posting ${value} is not above ${this.last[list]}`);
+    this.last[list] = value;
+    this.counts[list]!++;
+    let t = this.tails[list];
+    let n = this.tailLen[list]!;
+    if (!t) ((t = this.tails[list] = new Uint8Array(8)), this.tailLists++, (this.tailBytes += 8));
+    else if (n + 5 > t.length) {
+      const g = new Uint8Array(Math.ceil(t.length * 1.5) + 8);
+      g.set(t.subarray(0, n));
+      this.tailBytes += g.length - t.length;
+      this.tails[list] = t = g;
+    }
+    while (gap >= 0x80) {
+      t[n++] = (gap & 0x7f) | 0x80;
+      gap >>>= 7;
+    }
+    t[n++] = gap;
+    this.tailLen[list] = n;
+  }
+
+  /** Empties a list (its bytes are reclaimed by the next freeze). */
+  clear(list: number): void {
+    this.len[list] = 0;
+    this.last[list] = -1;
+    this.counts[list] = 0;
+    const t = this.tails[list];
+    if (t) ((this.tailBytes -= t.length), (this.tails[list] = undefined), this.tailLists--);
+    this.tailLen[list] = 0;
+  }
+
+  /** Calls fn with every value of the list, ascending. */
+  forEach(list: number, fn: (value: number) => void): void {
+    let v = -1;
+    const scan = (buf: Uint8Array, from: number, to: number) => {
+      for (let i = from; i < to; ) {
+        let b = buf[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+        fn(v);
+      }
+    };
+    scan(this.data, this.start[list]!, this.start[list]! + this.len[list]!);
+    const t = this.tails[list];
+    if (t) scan(t, 0, this.tailLen[list]!);
+  }
+
+  /**
+   * Adds `w` to scores[v] for every value v of the list, and records in `touched` the values whose score
+   * was 0 before (so that callers visit and reset only those). Returns the new touched count.
+   */
+  addWeight(list: number, w: number, scores: Float32Array, touched: Uint32Array, nTouched: number): number {
+    let v = -1;
+    let nt = nTouched;
+    for (let part = 0; part < 2; part++) {
+      const buf = part === 0 ? this.data : this.tails[list];
+      if (!buf) break;
+      const from = part === 0 ? this.start[list]! : 0;
+      const to = part === 0 ? from + this.len[list]! : this.tailLen[list]!;
+      for (let i = from; i < to; ) {
+        let b = buf[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+        if (scores[v] === 0) touched[nt++] = v;
+        scores[v]! += w;
+      }
+    }
+    return nt;
+  }
+
+  /**
+   * Folds every tail into one packed arena. With `keep`, values it rejects are dropped (and the counts
+   * follow), which re-encodes every list; without, the bytes are copied as they are.
+   */
+  freeze(keep?: (value: number) => boolean): void {
+    let total = 0;
+    for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (let l = 0; l < this.size; l++) {
+      const from = o;
+      if (!keep) {
+        out.set(this.data.subarray(this.start[l]!, this.start[l]! + this.len[l]!), o);
+        o += this.len[l]!;
+        const t = this.tails[l];
+        if (t) (out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
+      } else {
+        let prev = -1;
+        let n = 0;
+        this.forEach(l, (v) => {
+          if (!keep(v)) return;
+          let gap = v - prev;
+          prev = v;
+          n++;
+          while (gap >= 0x80) ((out[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
+          out[o++] = gap;
+        });
+        this.counts[l] = n;
+        this.last[l] = prev;
+      }
+      this.start[l] = from;
+      this.len[l] = o - from;
+    }
+    this.data = o === total ? out : out.slice(0, o);
+    this.tails = new Array(this.size);
+    this.tailLen.fill(0);
+    this.tailBytes = 0;
+    this.tailLists = 0;
+  }
+
+  /** Bytes held: the arena, the tails and the per-list bookkeeping. */
+  bytes(): number {
+    return this.data.byteLength + this.tailBytes + this.tailLists * 96 + this.size * (4 * 5 + 8);
+  }
+}
