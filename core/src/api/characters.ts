@@ -37,9 +37,15 @@ export const characterFilterQuery = z.object({
   rarity: text(100).min(1).optional(),
   channel: idSchema.optional(),
 });
+/** Keyset position in the newest-first order: `<created_at in µs since 1970>_<id>` (from next_cursor). */
+export const galleryCursor = z
+  .string()
+  .regex(/^\d{1,20}_\d{1,20}$/, 'a cursor from next_cursor')
+  .meta({ description: 'The next_cursor of the previous page (newest-first order): the page starts after it, as fast at page 10,000 as at page 1. `page` then only numbers the page.' });
 export const characterListQuery = characterFilterQuery.extend({
   ...pageQuery.shape,
   sort: z.enum(['relevance', 'newest', 'name', 'anime']).optional().meta({ description: 'Default: relevance with a query, newest without.' }),
+  cursor: galleryCursor.optional(),
 });
 export const characterSuggestQuery = z.object({ q: text(100).default('') });
 
@@ -48,6 +54,8 @@ export const characterList = z
     ...pageInfo,
     sort: z.enum(['relevance', 'newest', 'name', 'anime']),
     suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
+    total_is_estimate: z.boolean().meta({ description: 'true: `total` is an estimate ("about N"); counts beyond 10,000 are not counted row by row.' }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page (newest-first order); null on the last page and for other sorts.' }),
     items: z.array(characterListItem),
   })
   .meta({ id: 'CharacterList' });

@@ -100,32 +100,82 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): strin
                similarity(replace(${t}, ' ', ''), replace(c.name_search, ' ', '')))) DESC, ${newest}`;
 }
 
+/** Counts above this are estimated by the planner ("about N") instead of counted row by row. */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+/** Where the next page starts in the newest-first order: the last item's creation time (µs) and id. */
+export interface GalleryCursor {
+  createdUs: string;
+  id: string;
+}
+
+export interface CharacterPageResult {
+  items: CharacterListItem[];
+  total: number;
+  /** `total` is the planner's estimate (above EXACT_COUNT_LIMIT). */
+  totalIsEstimate: boolean;
+  /** The keyset position after this page, for the newest-first order only (null: last page or other sort). */
+  next: GalleryCursor | null;
+}
+
+export interface CharacterPageOptions {
+  page: number;
+  perPage: number;
+  sort: CharacterSort;
+  /** Keyset paging (newest order): start after this item instead of skipping (page − 1) × perPage rows. */
+  after?: GalleryCursor | null;
+}
+
 /** A page of visible characters (with their current artwork) matching the search. */
-export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
   return withSearchSettings(db, (q) => searchIn(q, s, o));
 }
 
-async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: CharacterListItem[]; total: number }> {
+async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
   const params = new Params();
   const where = buildWhere(s, params);
+  const keyset = o.sort === 'newest' || (!s.text && o.sort === 'relevance');
   const order = orderBy(s, o.sort, params);
+  // keyset: a row comparison on the (created_at DESC, id DESC) index, so page 10,000 costs what page 1 does
+  const after =
+    keyset && o.after
+      ? ` AND (c.created_at, c.id) < (timestamptz 'epoch' + ${params.add(o.after.createdUs)}::bigint * interval '1 microsecond', ${params.add(o.after.id)}::bigint)`
+      : '';
   const limit = params.add(o.perPage);
-  const offset = params.add((o.page - 1) * o.perPage);
-  // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
+  const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime, count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS created_us,
+            a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
-       ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
+       ${where}${after} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  let total = rows.rows.length ? Number(rows.rows[0].total_count) : 0;
-  if (!rows.rows.length && o.page > 1) {
-    // past the last page: count separately
-    const countParams = new Params();
-    const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
-    total = r.rows[0]!.n;
-  }
-  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })) };
+  const { total, estimate } = await countMatches(q, s);
+  const last = rows.rows[rows.rows.length - 1];
+  return {
+    total,
+    totalIsEstimate: estimate,
+    next: keyset && last && rows.rows.length === o.perPage ? { createdUs: last.created_us, id: String(last.id) } : null,
+    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r) })),
+  };
+}
+
+/**
+ * The number of matches, counted up to EXACT_COUNT_LIMIT; beyond, the planner's row estimate (a count of
+ * a million rows would cost more than the page itself).
+ */
+async function countMatches(q: Queryable, s: CharacterSearch): Promise<{ total: number; estimate: boolean }> {
+  const params = new Params();
+  const where = buildWhere(s, params);
+  const capped = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM characters c ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) x`,
+    params.values,
+  );
+  const n = capped.rows[0]!.n;
+  if (n <= EXACT_COUNT_LIMIT) return { total: n, estimate: false };
+  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM characters c ${where}`, params.values);
+  const rows = Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
+  return { total: Math.max(n, rows), estimate: true };
 }
 
 export interface FacetValue { value: string; label: string; count: number }

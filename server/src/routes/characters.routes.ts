@@ -33,7 +33,11 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
     const query = parseOr400(characterListQuery, req.query, 'query');
     const search = toSearch(query);
     const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
-    const { items, total } = await fuzzy(search, () => searchCharacters(deps.db, search, { page: query.page, perPage: query.per_page, sort }));
+    const [createdUs, id] = query.cursor?.split('_') ?? [];
+    const after = createdUs && id ? { createdUs, id } : null;
+    const { items, total, totalIsEstimate, next } = await fuzzy(search, () =>
+      searchCharacters(deps.db, search, { page: query.page, perPage: query.per_page, sort, after }),
+    );
     res.json({
       page: query.page,
       per_page: query.per_page,
@@ -42,6 +46,8 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
       sort,
       // "Did you mean …" when nothing matched what was typed
       suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(deps.db, search.text)) : null,
+      total_is_estimate: totalIsEstimate,
+      next_cursor: next ? `${next.createdUs}_${next.id}` : null,
       items: items.map(presentCharacterListItem),
     } satisfies CharacterList);
   });
