@@ -37,6 +37,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'scale',
+    run: async () => {
+      const mod = await import('./scale.bench.js');
+      return mod.runScaleBench(scaleN);
+    },
+  },
+  {
     name: 'http abuse',
     run: async () => {
       const mod = await import('./http.bench.js');
@@ -59,7 +66,15 @@ const sections: Section[] = [
   },
 ];
 
-const only = process.argv.slice(2);
+// `--n N`: artworks and characters of the scale section (default 1M); other words pick sections
+const args = process.argv.slice(2);
+const nAt = args.indexOf('--n');
+const scaleN = nAt >= 0 ? Number(args[nAt + 1]) : 1_000_000;
+if (!Number.isInteger(scaleN) || scaleN < 1000) {
+  console.error('error: --n wants a whole number ≥ 1000');
+  process.exit(2);
+}
+const only = nAt >= 0 ? args.filter((_, i) => i !== nAt && i !== nAt + 1) : args;
 console.log(`Waifudex benchmarks — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
 for (const s of sections) {
   if (only.length && !only.some((o) => s.name.includes(o))) continue;

@@ -28,6 +28,40 @@ export class PostingLists {
     this.tailLen = new Uint32Array(size);
   }
 
+  /**
+   * Builds packed lists in one go from (list, value) pairs given in ascending value order, without the
+   * per-list tails of append() (a bulk build allocates no small arrays).
+   */
+  static fromPairs(size: number, lists: Uint32Array, values: Uint32Array, n: number): PostingLists {
+    const p = new PostingLists(size);
+    const order = new Uint32Array(n);
+    const at = new Uint32Array(size + 1);
+    for (let i = 0; i < n; i++) at[lists[i]! + 1]!++;
+    for (let l = 0; l < size; l++) at[l + 1]! += at[l]!;
+    // counting sort by list, stable: values stay ascending within each list
+    const fill = at.slice(0, size);
+    for (let i = 0; i < n; i++) order[fill[lists[i]!]!++] = i;
+    const data = new Uint8Array(5 * n);
+    let o = 0;
+    for (let l = 0; l < size; l++) {
+      p.start[l] = o;
+      let prev = -1;
+      for (let j = at[l]!; j < at[l + 1]!; j++) {
+        const v = values[order[j]!]!;
+        let gap = v - prev;
+        if (gap <= 0) throw new Error(`posting ${v} is not above ${prev}`);
+        prev = v;
+        while (gap >= 0x80) ((data[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
+        data[o++] = gap;
+      }
+      p.len[l] = o - p.start[l]!;
+      p.last[l] = prev;
+      p.counts[l] = at[l + 1]! - at[l]!;
+    }
+    p.data = data.slice(0, o);
+    return p;
+  }
+
   /** Bytes of the packed arena (tails excluded). */
   get packedBytes(): number {
     return this.data.byteLength;
@@ -119,13 +153,26 @@ export class PostingLists {
     for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
     const out = new Uint8Array(total);
     let o = 0;
+    // without `keep`, runs of packed lists without a tail are copied in one piece
+    let runFrom = 0;
+    let runTo = 0;
+    let runAt = 0;
+    const flush = () => {
+      if (runTo > runFrom) out.set(this.data.subarray(runFrom, runTo), runAt);
+      runFrom = runTo = 0;
+    };
     for (let l = 0; l < this.size; l++) {
       const from = o;
       if (!keep) {
-        out.set(this.data.subarray(this.start[l]!, this.start[l]! + this.len[l]!), o);
-        o += this.len[l]!;
+        const st = this.start[l]!;
+        const ln = this.len[l]!;
+        if (ln > 0) {
+          if (runTo !== st || runTo === runFrom) (flush(), (runFrom = runTo = st), (runAt = o));
+          runTo += ln;
+          o += ln;
+        }
         const t = this.tails[l];
-        if (t) (out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
+        if (t) (flush(), out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
       } else {
         let prev = -1;
         let n = 0;
@@ -143,6 +190,7 @@ export class PostingLists {
       this.start[l] = from;
       this.len[l] = o - from;
     }
+    flush();
     this.data = o === total ? out : out.slice(0, o);
     this.tails = new Array(this.size);
     this.tailLen.fill(0);

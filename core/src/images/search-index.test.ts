@@ -138,10 +138,12 @@ describe(`search index at ${N} entries`, () => {
 
   test('numeric database ids, in and out of order, are found again', () => {
     const small = new SearchIndex(4);
-    const order = ['5', '9', '12', '3', '40', '9'];
+    const order = ['5', '9', '12', '3', '40', '9', '9007199254740000'];
     for (const [i, id] of order.entries()) small.upsert(id, `${i}`, features[i]!);
-    expect(small.count).toBe(5);
-    for (const id of ['3', '5', '12', '40']) expect(small.remove(id)).toBe(true);
+    expect(small.count).toBe(6);
+    expect(small.artworkId(6)).toBe('9007199254740000');
+    expect(small.artworkId(0)).toBe('5');
+    for (const id of ['3', '5', '12', '40', '9007199254740000']) expect(small.remove(id)).toBe(true);
     expect(small.remove('9')).toBe(true);
     expect(small.remove('9')).toBe(false);
     expect(small.count).toBe(0);

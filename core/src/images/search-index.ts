@@ -218,23 +218,39 @@ export class SearchIndex {
   // --- multi-index hashing over the pHash-domain codes ------------------------------------------
 
   private buildMih() {
-    this.mih = [0, 1, 2, 3].map(() => new PostingLists(65536));
-    for (let s = 0; s < this.slots; s++) if (this.alive[s]) this.mihAdd(s);
-    for (const t of this.mih) t.freeze();
+    // in bulk (one packed arena per table), then incrementally by mihAdd
+    const keys = new Array<number>(PHASH_DOMAIN.length);
+    this.mih = [0, 1, 2, 3].map((t) => {
+      const lists = new Uint32Array(this.size * PHASH_DOMAIN.length);
+      const values = new Uint32Array(lists.length);
+      let n = 0;
+      for (let s = 0; s < this.slots; s++) {
+        if (!this.alive[s]) continue;
+        const m = this.mihKeys(s, t, keys);
+        for (let i = 0; i < m; i++) ((lists[n] = keys[i]!), (values[n++] = s));
+      }
+      return PostingLists.fromPairs(65536, lists, values, n);
+    });
+  }
+
+  /** The distinct 16-bit substrings `t` of a slot's pHash-domain codes, into `keys`; returns their count. */
+  private mihKeys(slot: number, t: number, keys: number[]): number {
+    let n = 0;
+    for (const k of PHASH_DOMAIN) {
+      const word = this.codes[(slot * CODES + k) * 2 + (t >> 1)]!;
+      const key = t & 1 ? word & 0xffff : word >>> 16;
+      // several codes of one picture often share a substring: one posting per slot and key
+      let dup = false;
+      for (let i = 0; i < n; i++) if (keys[i] === key) dup = true;
+      if (!dup) keys[n++] = key;
+    }
+    return n;
   }
 
   private mihAdd(slot: number) {
     const keys = new Array<number>(PHASH_DOMAIN.length);
     for (let t = 0; t < 4; t++) {
-      let n = 0;
-      for (const k of PHASH_DOMAIN) {
-        const word = this.codes[(slot * CODES + k) * 2 + (t >> 1)]!;
-        const key = t & 1 ? word & 0xffff : word >>> 16;
-        // several codes of one picture often share a substring: one posting per slot and key
-        let dup = false;
-        for (let i = 0; i < n; i++) if (keys[i] === key) dup = true;
-        if (!dup) keys[n++] = key;
-      }
+      const n = this.mihKeys(slot, t, keys);
       for (let i = 0; i < n; i++) this.mih![t]!.append(keys[i]!, slot);
     }
   }

@@ -1,25 +1,27 @@
 /**
- * The artwork and character id of every index slot, without a string per slot: database ids (decimal
- * bigints below 2^53) are kept as numbers in a Float64Array; any other id (tests, file names) switches
- * that column to plain strings.
+ * The artwork and character id of every index slot, without a string per slot: database ids are kept as
+ * numbers (a Uint32Array while they fit, a Float64Array up to 2^53); any other id (tests, file names)
+ * switches that column to plain strings.
  */
 const DECIMAL = /^(0|[1-9]\d{0,14})$/;
 
 export class IdColumn {
-  private nums = new Float64Array(0);
+  private nums: Uint32Array | Float64Array = new Uint32Array(0);
   private strs: string[] | null = null;
 
-  grow(cap: number): void {
+  grow(cap: number, wide = this.nums instanceof Float64Array): void {
     if (this.strs) return;
-    const n = new Float64Array(cap);
+    const n = wide ? new Float64Array(cap) : new Uint32Array(cap);
     n.set(this.nums.subarray(0, Math.min(cap, this.nums.length)));
     this.nums = n;
   }
 
   set(slot: number, id: string): void {
     if (!this.strs && !DECIMAL.test(id)) this.strs = Array.from(this.nums, (x) => String(x));
-    if (this.strs) this.strs[slot] = id;
-    else this.nums[slot] = Number(id);
+    if (this.strs) return void (this.strs[slot] = id);
+    const v = Number(id);
+    if (v > 0xffffffff && this.nums instanceof Uint32Array) this.grow(this.nums.length, true);
+    this.nums[slot] = v;
   }
 
   get(slot: number): string {

@@ -143,14 +143,18 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOption
       : '';
   const limit = params.add(o.perPage);
   const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
+  // A text search reads all its matches for the relevance order anyway: the window count is free there.
+  // Browsing reads one page by index, so its total is a capped count (or an estimate) of its own.
+  const windowCount = Boolean(s.text) && !after;
   const rows = await q.query(
     `SELECT ${CHARACTER_SELECT}, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS created_us,
-            a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime
+            a.id AS a_id, a.file_path, a.thumb_path, a.width, a.height, a.bytes, a.mime${windowCount ? ', count(*) OVER () AS total_count' : ''}
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        ${where}${after} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  const { total, estimate } = await countMatches(q, s);
+  const { total, estimate } =
+    windowCount && rows.rows.length ? { total: Number(rows.rows[0].total_count), estimate: false } : await countMatches(q, s);
   const last = rows.rows[rows.rows.length - 1];
   return {
     total,

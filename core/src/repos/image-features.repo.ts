@@ -86,7 +86,7 @@ function toEntry(row: RawEntry): IndexEntryRow {
  * Streams every searchable artwork with current-version signatures: pages in id order (a keyset cursor
  * that holds no transaction open between pages) of the compact inline signature column only.
  */
-export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 10_000): AsyncGenerator<IndexEntryRow[]> {
+export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 2_000): AsyncGenerator<IndexEntryRow[]> {
   let after = '0';
   for (;;) {
     const rows = await entryQuery(q, `${ENTRY_SQL} AND a.id > $2 ORDER BY a.id LIMIT $3`, [version, after, pageSize]);

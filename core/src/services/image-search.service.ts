@@ -116,6 +116,9 @@ export interface ImageSearchService {
   readonly index: SearchIndex;
 }
 
+/** Index entries added between two turns of the event loop (~a few ms of work). */
+const APPLY_SLICE = 250;
+
 class Lru<K, V> {
   private m = new Map<K, V>();
   constructor(private max: number) {}
@@ -163,13 +166,21 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     }
   }
 
+  /** apply() in slices with a turn of the event loop between them, so that requests keep flowing. */
+  async function applyYielding(entries: IndexEntryRow[]) {
+    for (let i = 0; i < entries.length; i += APPLY_SLICE) {
+      apply(entries.slice(i, i + APPLY_SLICE));
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+
   async function build() {
     const t0 = performance.now();
     // the head first: changes made while the pages stream in are applied by the first refresh
     head = await getIndexChangeHead(db);
     let pages = 0;
     for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
-      apply(page);
+      await applyYielding(page);
       if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
     }
     index.compact();
@@ -202,7 +213,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
           verifyCache.delete(id);
         }
       }
-      apply(entries);
+      await applyYielding(entries);
       head = newHead;
       if (!truncated) return;
     }
