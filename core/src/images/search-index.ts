@@ -74,6 +74,8 @@ export class SearchIndex {
   private dc = new Int16Array(0); // slot * 3
   private haar = new PostingLists(BUCKETS);
   private stopBits: (Uint8Array | undefined)[] = new Array(BUCKETS);
+  private isStop = new Uint8Array(BUCKETS); // the same as stopBits[b] !== undefined, without a holey-array lookup
+  private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
   private plannedAt = 0;
   private epoch = 0;
@@ -111,18 +113,22 @@ export class SearchIndex {
   }
 
   private grow(n: number) {
-    const cap = Math.max(n, Math.ceil(this.cap * 1.5), 16);
+    this.resize(Math.max(n, Math.ceil(this.cap * 1.5), 16));
+  }
+
+  /** Reallocates the per-slot arrays for `cap` slots (≥ the slots in use). */
+  private resize(cap: number) {
     const codes = new Uint32Array(cap * CODES * 2);
-    codes.set(this.codes);
+    codes.set(this.codes.subarray(0, codes.length));
     const alive = new Uint8Array(cap);
-    alive.set(this.alive);
+    alive.set(this.alive.subarray(0, alive.length));
     const dc = new Int16Array(cap * 3);
-    dc.set(this.dc);
+    dc.set(this.dc.subarray(0, dc.length));
     for (let b = 0; b < BUCKETS; b++) {
-      const bits = this.stopBits[b];
+      const bits = this.isStop[b] ? this.stopBits[b] : undefined;
       if (!bits) continue;
       const g = new Uint8Array((cap + 7) >> 3);
-      g.set(bits);
+      g.set(bits.subarray(0, g.length));
       this.stopBits[b] = g;
     }
     this.aIds.grow(cap);
@@ -142,9 +148,8 @@ export class SearchIndex {
     this.aIds.set(slot, artworkId);
     this.cIds.set(slot, characterId);
     this.lookup.add(slot, artworkId);
-    const all: Code64[] = [f.phash, f.dhash, ...f.cropHashes];
     for (let k = 0; k < CODES; k++) {
-      const c = all[k] ?? f.phash;
+      const c = (k === 0 ? f.phash : k === 1 ? f.dhash : f.cropHashes[k - 2]) ?? f.phash;
       this.codes[(slot * CODES + k) * 2] = c.hi;
       this.codes[(slot * CODES + k) * 2 + 1] = c.lo;
     }
@@ -152,8 +157,7 @@ export class SearchIndex {
     for (let c = 0; c < 3; c++) {
       for (let k = 0; k < HAAR_COEFS; k++) {
         const key = haarKey(c, f.haarCoefs[c * HAAR_COEFS + k]!);
-        const bits = this.stopBits[key];
-        if (bits) bits[slot >> 3]! |= 1 << (slot & 7);
+        if (this.isStop[key]) this.stopBits[key]![slot >> 3]! |= 1 << (slot & 7);
         else this.haar.append(key, slot);
       }
     }
@@ -183,6 +187,8 @@ export class SearchIndex {
   compact(): void {
     if (this.size >= STOP_MIN_SIZE) this.plan();
     this.freeze();
+    // no growth slack left in the per-slot arrays either
+    if (this.cap > this.slots + 16) this.resize(this.slots + 16);
   }
 
   private freeze() {
@@ -192,8 +198,9 @@ export class SearchIndex {
   }
 
   private maybeFreeze() {
-    const lists = [this.haar, ...(this.mih ?? [])];
-    for (const l of lists) if (l.tailBytes > Math.max(FREEZE_MIN_BYTES, l.packedBytes)) l.freeze();
+    const due = (l: PostingLists) => l.tailBytes > FREEZE_MIN_BYTES && l.tailBytes > l.packedBytes;
+    if (due(this.haar)) this.haar.freeze();
+    if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
   }
 
   /** Turns the buckets that hold more than STOP_SHARE of the entries into bitsets over the slots. */
@@ -201,13 +208,14 @@ export class SearchIndex {
     const threshold = Math.max(STOP_MIN_COUNT, STOP_SHARE * this.size);
     let changed = false;
     for (let b = 0; b < BUCKETS; b++) {
-      if (this.stopBits[b] || this.haar.count(b) <= threshold) continue;
+      if (this.isStop[b] || this.haar.count(b) <= threshold) continue;
       const bits = new Uint8Array((this.cap + 7) >> 3);
       this.haar.forEach(b, (s) => {
         if (this.alive[s]) bits[s >> 3]! |= 1 << (s & 7);
       });
       this.haar.clear(b);
       this.stopBits[b] = bits;
+      this.isStop[b] = 1;
       this.stopBuckets++;
       changed = true;
     }
@@ -236,7 +244,8 @@ export class SearchIndex {
   /** The distinct 16-bit substrings `t` of a slot's pHash-domain codes, into `keys`; returns their count. */
   private mihKeys(slot: number, t: number, keys: number[]): number {
     let n = 0;
-    for (const k of PHASH_DOMAIN) {
+    for (let j = 0; j < PHASH_DOMAIN.length; j++) {
+      const k = PHASH_DOMAIN[j]!;
       const word = this.codes[(slot * CODES + k) * 2 + (t >> 1)]!;
       const key = t & 1 ? word & 0xffff : word >>> 16;
       // several codes of one picture often share a substring: one posting per slot and key
@@ -248,7 +257,7 @@ export class SearchIndex {
   }
 
   private mihAdd(slot: number) {
-    const keys = new Array<number>(PHASH_DOMAIN.length);
+    const keys = this.mihScratch;
     for (let t = 0; t < 4; t++) {
       const n = this.mihKeys(slot, t, keys);
       for (let i = 0; i < n; i++) this.mih![t]!.append(keys[i]!, slot);
@@ -359,7 +368,7 @@ export class SearchIndex {
         const w = HAAR_WEIGHTS[HAAR_BIN[Math.abs(v)]!]![c]!;
         const key = haarKey(c, v);
         maxW += w;
-        if (this.stopBits[key]) (stopKeys.push(key), stopW.push(w));
+        if (this.isStop[key]) (stopKeys.push(key), stopW.push(w));
         else (scored.push(key), weights.push(w), (total += this.haar.count(key)));
       }
     }

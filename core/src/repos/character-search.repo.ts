@@ -5,6 +5,7 @@
  * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
  */
 import type { Db, Queryable } from '../db/database.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime';
@@ -24,6 +25,8 @@ const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
 const WORD_SIMILARITY = 0.6;
+/** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
+export const TEXT_SEARCH_TIMEOUT_MS = 2000;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
@@ -61,9 +64,18 @@ function textPredicate(p: string, id: string, nospace: string): string {
 async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const run = async (tx: Queryable) => {
     await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}`);
+    // the cost cap: a pathological query fails fast instead of holding a connection for seconds
+    await tx.query(`SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
     return fn(tx);
   };
-  return 'transaction' in q ? q.transaction(run) : run(q);
+  try {
+    return await ('transaction' in q ? q.transaction(run) : run(q));
+  } catch (err) {
+    if ((err as { code?: string }).code === '57014') {
+      throw new ServiceUnavailableError('This search took too long; add a word or a filter.', 2, 'search_too_costly');
+    }
+    throw err;
+  }
 }
 
 /** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
