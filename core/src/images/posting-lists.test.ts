@@ -9,9 +9,10 @@ const values = (p: PostingLists, list: number) => {
 };
 
 describe('gap-encoded posting lists', () => {
-  test('hold the same ascending values as plain arrays across tails, freezes, drops and clears', () => {
+  test.each([false, true])('hold the same ascending values as plain arrays across tails, freezes, drops and clears (bulk log: %s)', (bulk) => {
     const r = rng(3);
     const p = new PostingLists(50);
+    p.bulk = bulk;
     const ref: number[][] = Array.from({ length: 50 }, () => []);
     let slot = 0;
     for (let round = 0; round < 6; round++) {

@@ -18,6 +18,15 @@ export class PostingLists {
   /** Bytes and lists currently in tails (what `freeze()` would fold in). */
   tailBytes = 0;
   tailLists = 0;
+  /**
+   * Bulk mode: appends go to one flat log instead of growing a small array per list (millions of them
+   * while an index loads); the log is folded into the lists before anything reads them.
+   */
+  bulk = false;
+  private pendL = new Uint32Array(0);
+  private pendV = new Uint32Array(0);
+  private pendN = 0;
+  private beforePend: Int32Array; // per list: its last value before the log's entries (-2: none in the log)
 
   constructor(readonly size: number) {
     this.start = new Uint32Array(size);
@@ -26,6 +35,7 @@ export class PostingLists {
     this.counts = new Uint32Array(size);
     this.tails = new Array(size);
     this.tailLen = new Uint32Array(size);
+    this.beforePend = new Int32Array(size).fill(-2);
   }
 
   /**
@@ -71,11 +81,31 @@ export class PostingLists {
     return this.counts[list]!;
   }
 
+  /** Bytes waiting in the bulk log. */
+  get pendingBytes(): number {
+    return this.pendN * 8;
+  }
+
   append(list: number, value: number): void {
-    let gap = value - this.last[list]!;
-    if (gap <= 0) throw new Error(`posting ${value} is not above ${this.last[list]}`);
+    const prev = this.last[list]!;
+    let gap = value - prev;
+    if (gap <= 0) throw new Error(`posting ${value} is not above ${prev}`);
     this.last[list] = value;
     this.counts[list]!++;
+    if (this.bulk) {
+      if (this.beforePend[list] === -2) this.beforePend[list] = prev;
+      if (this.pendN === this.pendL.length) {
+        const cap = Math.max(1024, this.pendL.length * 2);
+        const l = new Uint32Array(cap);
+        l.set(this.pendL);
+        const v = new Uint32Array(cap);
+        v.set(this.pendV);
+        ((this.pendL = l), (this.pendV = v));
+      }
+      this.pendL[this.pendN] = list;
+      this.pendV[this.pendN++] = value;
+      return;
+    }
     let t = this.tails[list];
     let n = this.tailLen[list]!;
     if (!t) ((t = this.tails[list] = new Uint8Array(8)), this.tailLists++, (this.tailBytes += 8));
@@ -95,6 +125,7 @@ export class PostingLists {
 
   /** Empties a list (its bytes are reclaimed by the next freeze). */
   clear(list: number): void {
+    if (this.pendN) this.foldPending();
     this.len[list] = 0;
     this.last[list] = -1;
     this.counts[list] = 0;
@@ -105,6 +136,7 @@ export class PostingLists {
 
   /** Calls fn with every value of the list, ascending. */
   forEach(list: number, fn: (value: number) => void): void {
+    if (this.pendN) this.foldPending();
     let v = -1;
     const scan = (buf: Uint8Array, from: number, to: number) => {
       for (let i = from; i < to; ) {
@@ -125,6 +157,7 @@ export class PostingLists {
    * was 0 before (so that callers visit and reset only those). Returns the new touched count.
    */
   addWeight(list: number, w: number, scores: Float32Array, touched: Uint32Array, nTouched: number): number {
+    if (this.pendN) this.foldPending();
     let v = -1;
     let nt = nTouched;
     for (let part = 0; part < 2; part++) {
@@ -149,6 +182,7 @@ export class PostingLists {
    * follow), which re-encodes every list; without, the bytes are copied as they are.
    */
   freeze(keep?: (value: number) => boolean): void {
+    if (this.pendN) this.foldPending();
     let total = 0;
     for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
     const out = new Uint8Array(total);
@@ -198,8 +232,47 @@ export class PostingLists {
     this.tailLists = 0;
   }
 
+  /** Turns the bulk log into one exact-size tail per list (the values follow what the list held). */
+  private foldPending(): void {
+    const n = this.pendN;
+    const at = new Uint32Array(this.size + 1);
+    for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
+    for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
+    const fill = at.slice(0, this.size);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
+    const scratch = new Uint8Array(5 * Math.max(1, n));
+    for (let l = 0; l < this.size; l++) {
+      const from = at[l]!;
+      const to = at[l + 1]!;
+      if (from === to) continue;
+      let prev = this.beforePend[l]!;
+      let o = 0;
+      for (let j = from; j < to; j++) {
+        const v = this.pendV[order[j]!]!;
+        let gap = v - prev;
+        prev = v;
+        while (gap >= 0x80) ((scratch[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
+        scratch[o++] = gap;
+      }
+      const old = this.tails[l];
+      const oldLen = this.tailLen[l]!;
+      const t = new Uint8Array(oldLen + o);
+      if (old) (t.set(old.subarray(0, oldLen)), (this.tailBytes -= old.length));
+      else this.tailLists++;
+      t.set(scratch.subarray(0, o), oldLen);
+      this.tails[l] = t;
+      this.tailLen[l] = t.length;
+      this.tailBytes += t.length;
+    }
+    this.pendL = new Uint32Array(0);
+    this.pendV = new Uint32Array(0);
+    this.pendN = 0;
+    this.beforePend.fill(-2);
+  }
+
   /** Bytes held: the arena, the tails and the per-list bookkeeping. */
   bytes(): number {
-    return this.data.byteLength + this.tailBytes + this.tailLists * 96 + this.size * (4 * 5 + 8);
+    return this.data.byteLength + this.tailBytes + this.tailLists * 96 + this.pendL.byteLength * 2 + this.size * (4 * 6 + 8);
   }
 }

@@ -136,6 +136,28 @@ describe(`search index at ${N} entries`, () => {
     expect(index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 1)[0]!.slot).toBe(replaced);
   });
 
+  test('a bulk load answers like upserts one by one', () => {
+    const bulk = new SearchIndex();
+    bulk.beginBulk();
+    const n = 25_000; // past the stop-bucket plan
+    for (let i = 0; i < n; i++) bulk.upsert(`a${i}`, `c${i}`, features[i]!);
+    const one = new SearchIndex();
+    for (let i = 0; i < n; i++) one.upsert(`a${i}`, `c${i}`, features[i]!);
+    // before compact() too: the log is folded in when read
+    const sig = { dc: features[7]!.haarDc, coefs: Int16Array.from(features[7]!.haarCoefs) };
+    expect(bulk.nearestHaar(sig, 5)).toEqual(one.nearestHaar({ ...sig, coefs: Int16Array.from(sig.coefs) }, 5));
+    bulk.compact();
+    const r = rng(5);
+    for (let q = 0; q < 20; q++) {
+      const f = features[Math.floor(r() * n)]!;
+      const s1 = { dc: f.haarDc, coefs: Int16Array.from(f.haarCoefs) };
+      const s2 = { dc: f.haarDc, coefs: Int16Array.from(f.haarCoefs) };
+      expect(bulk.nearestHaar(s1, 8)).toEqual(one.nearestHaar(s2, 8));
+      expect(bulk.nearestCodes([f.phash], 8)).toEqual(one.nearestCodes([f.phash], 8));
+    }
+    expect(bulk.memoryBytes().total).toBeLessThan(one.memoryBytes().total);
+  });
+
   test('numeric database ids, in and out of order, are found again', () => {
     const small = new SearchIndex(4);
     const order = ['5', '9', '12', '3', '40', '9', '9007199254740000'];

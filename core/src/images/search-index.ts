@@ -74,7 +74,8 @@ export class SearchIndex {
   private dc = new Int16Array(0); // slot * 3
   private haar = new PostingLists(BUCKETS);
   private stopBits: (Uint8Array | undefined)[] = new Array(BUCKETS);
-  private isStop = new Uint8Array(BUCKETS); // the same as stopBits[b] !== undefined, without a holey-array lookup
+  private isStop = new Uint8Array(BUCKETS);
+  private bulk = false; // the same as stopBits[b] !== undefined, without a holey-array lookup
   private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
   private plannedAt = 0;
@@ -180,13 +181,22 @@ export class SearchIndex {
     return true;
   }
 
+  /** Starts a bulk load (a build from the database): postings are logged flat until compact(). */
+  beginBulk(): void {
+    this.bulk = true;
+    this.haar.bulk = true;
+    for (const t of this.mih ?? []) t.bulk = true;
+  }
+
   /**
    * Re-plans the stop-word buckets and packs every posting list (dropping dead slots): call after a bulk
-   * load, so that the index holds no growth slack.
+   * load, so that the index holds no growth slack; ends bulk mode.
    */
   compact(): void {
     if (this.size >= STOP_MIN_SIZE) this.plan();
     this.freeze();
+    this.bulk = this.haar.bulk = false;
+    for (const t of this.mih ?? []) t.bulk = false;
     // no growth slack left in the per-slot arrays either
     if (this.cap > this.slots + 16) this.resize(this.slots + 16);
   }
@@ -198,7 +208,10 @@ export class SearchIndex {
   }
 
   private maybeFreeze() {
-    const due = (l: PostingLists) => l.tailBytes > FREEZE_MIN_BYTES && l.tailBytes > l.packedBytes;
+    const due = (l: PostingLists) => {
+      const waiting = l.tailBytes + l.pendingBytes / 4; // a logged posting packs to ~2 bytes of 8
+      return waiting > FREEZE_MIN_BYTES && waiting > l.packedBytes;
+    };
     if (due(this.haar)) this.haar.freeze();
     if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
   }
@@ -237,7 +250,9 @@ export class SearchIndex {
         const m = this.mihKeys(s, t, keys);
         for (let i = 0; i < m; i++) ((lists[n] = keys[i]!), (values[n++] = s));
       }
-      return PostingLists.fromPairs(65536, lists, values, n);
+      const table = PostingLists.fromPairs(65536, lists, values, n);
+      table.bulk = this.bulk;
+      return table;
     });
   }
 

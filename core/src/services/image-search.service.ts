@@ -179,6 +179,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     // the head first: changes made while the pages stream in are applied by the first refresh
     head = await getIndexChangeHead(db);
     let pages = 0;
+    index.beginBulk();
     for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
       await applyYielding(page);
       if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
