@@ -27,6 +27,7 @@ export async function benchScaleIndex(n: number, pool: SignaturePool, queries = 
   (globalThis as { gc?: () => void }).gc?.();
   const heapBefore = heapNow();
   const index = new SearchIndex(n);
+  index.beginBulk(); // as the service's build from the database
   const sample: ImageFeatures[] = [];
   const every = Math.max(1, Math.floor(n / queries));
   const t0 = performance.now();
