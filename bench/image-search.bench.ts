@@ -85,7 +85,7 @@ export async function benchIndexLatency(sizes = [10_000, 100_000, 1_000_000], qu
     const mih: number[] = [];
     const flat: number[] = [];
     const haar: number[] = [];
-    const scratch = new Float32Array(index.artworkIds.length);
+    const scratch = new Float32Array(index.slotCount);
     for (const f of sample) {
       const q = [flip(f.phash, 4, r), flip(f.cropHashes[1]!, 4, r)];
       let t = performance.now();

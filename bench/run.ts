@@ -58,6 +58,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'scale',
+    run: async () => {
+      const mod = await import('./scale.bench.js');
+      return mod.runScaleBench(scaleN);
+    },
+  },
+  {
     name: 'http abuse',
     run: async () => {
       const mod = await import('./http.bench.js');
@@ -87,7 +94,15 @@ const sections: Section[] = [
   },
 ];
 
-const only = process.argv.slice(2);
+// `--n N`: artworks and characters of the scale section (default 1M); other words pick sections
+const args = process.argv.slice(2);
+const nAt = args.indexOf('--n');
+const scaleN = nAt >= 0 ? Number(args[nAt + 1]) : 1_000_000;
+if (!Number.isInteger(scaleN) || scaleN < 1000) {
+  console.error('error: --n wants a whole number ≥ 1000');
+  process.exit(2);
+}
+const only = nAt >= 0 ? args.filter((_, i) => i !== nAt && i !== nAt + 1) : args;
 // Sections that start the app (startTestServer) need the test database server that vitest's global setup
 // starts for a test run: start the same one here, once, and stop it at the end.
 const { default: setupTestDatabase } = await import('../core/dist/testing/global-setup.js');

@@ -45,7 +45,13 @@ export class TooManyRequestsError extends AppError {
 }
 /** The server is busy (a bounded queue is full); the client may retry after `retryAfterSeconds`. */
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(503, 'busy', message);
+  constructor(message: string, readonly retryAfterSeconds: number, code = 'busy') {
+    super(503, code, message);
+  }
+}
+/** Image search is still loading its index after a start (browse and text search already answer). */
+export class WarmingUpError extends ServiceUnavailableError {
+  constructor(retryAfterSeconds = 5) {
+    super('Image search is warming up (loading its index); try again in a few seconds.', retryAfterSeconds, 'warming_up');
   }
 }

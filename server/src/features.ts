@@ -46,7 +46,8 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   stoppers.push(() => similar.close());
   const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, ...limits }), similar);
   const search = createImageSearchService({ db, images, logger, decode: limits });
-  await search.start();
+  // the index loads while the server already serves browse and text search (image search: 503 warming_up)
+  void search.start().catch((err) => logger.error({ err }, 'image search index could not be built; searches retry it'));
   stoppers.push(async () => search.stop());
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);

@@ -50,9 +50,15 @@ export const characterFilterQuery = z.object({
   channel: idSchema.optional(),
   mine: z.enum(['caught', 'missing']).optional().meta({ description: 'Only what the signed-in visitor caught, or only what is missing from their collection.' }),
 });
+/** Keyset position in the newest-first order: `<created_at in µs since 1970>_<id>` (from next_cursor). */
+export const galleryCursor = z
+  .string()
+  .regex(/^\d{1,20}_\d{1,20}$/, 'a cursor from next_cursor')
+  .meta({ description: 'The next_cursor of the previous page (newest-first order): the page starts after it, as fast at page 10,000 as at page 1. `page` then only numbers the page.' });
 export const characterListQuery = characterFilterQuery.extend({
   ...pageQuery.shape,
   sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']).optional().meta({ description: 'Default: relevance with a query, newest without. liked: most liked first.' }),
+  cursor: galleryCursor.optional(),
 });
 export const characterSuggestQuery = z.object({ q: text(100).default('') });
 
@@ -61,6 +67,8 @@ export const characterList = z
     ...pageInfo,
     sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']),
     suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
+    total_is_estimate: z.boolean().meta({ description: 'true: `total` is an estimate ("about N"); counts beyond 10,000 are not counted row by row.' }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page (newest-first order); null on the last page and for other sorts.' }),
     items: z.array(galleryItem),
   })
   .meta({ id: 'CharacterList' });

@@ -30,8 +30,7 @@ export function candidatePool(index: SearchIndex, q: PreparedQuery, perSource: n
     perSource,
   ))
     note(h.slot);
-  const scratch = new Float32Array(index.artworkIds.length);
-  for (const v of q.variants) for (const h of index.nearestHaar(v.haar, perSource, scratch)) note(h.slot);
+  for (const v of q.variants) for (const h of index.nearestHaar(v.haar, perSource)) note(h.slot);
   for (const [slot, c] of cand) {
     for (const v of q.variants) {
       c.pd = Math.min(c.pd, index.phashDomainDistance(slot, v.phash));

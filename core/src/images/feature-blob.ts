@@ -1,5 +1,10 @@
-/** Serialisation of ImageFeatures to one bytea blob per artwork, and back. */
-import { HAAR_COEFS, type Code64, type ImageFeatures } from './feature-types.js';
+/**
+ * Serialisation of ImageFeatures to one bytea blob per artwork, and back. The blob starts with what the
+ * search index keeps (codes, Haar DC and coefficients: the "signature"), then the verification images,
+ * so that the database can hand out the signature alone (migration 1768710000000 stores that prefix as
+ * the `signature` column; its length formula must match signatureLength()).
+ */
+import { HAAR_COEFS, type Code64, type ImageFeatures, type IndexSignature } from './feature-types.js';
 
 const BLOB_MAGIC = 0x57; // 'W'
 
@@ -34,10 +39,20 @@ export function serializeFeatures(f: ImageFeatures): Buffer {
   return buf;
 }
 
-export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  let o = 0;
-  if (b.readUInt8(o++) !== BLOB_MAGIC) throw new Error('not an image-features blob');
+/** Bytes of the signature prefix of a blob with `crops` crop codes. */
+export function signatureLength(crops: number): number {
+  return 1 + 1 + 16 + 1 + 8 * crops + 12 + 2 * 3 * HAAR_COEFS;
+}
+
+/** The index part of a blob (or of its signature prefix); throws on anything else. */
+export function deserializeSignature(buf: Uint8Array): IndexSignature {
+  return readSignature(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)).sig;
+}
+
+function readSignature(b: Buffer): { sig: IndexSignature; end: number } {
+  if (b.length < signatureLength(0) || b.readUInt8(0) !== BLOB_MAGIC) throw new Error('not an image-features blob');
+  if (b.length < signatureLength(b.readUInt8(18))) throw new Error(`image-features blob is truncated (${b.length} bytes)`);
+  let o = 1;
   const version = b.readUInt8(o++);
   const code = (): Code64 => {
     const c = { hi: b.readUInt32BE(o), lo: b.readUInt32BE(o + 4) };
@@ -53,6 +68,13 @@ export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
   o += 12;
   const haarCoefs = new Int16Array(3 * HAAR_COEFS);
   for (let i = 0; i < haarCoefs.length; i++) (haarCoefs[i] = b.readInt16LE(o), (o += 2));
+  return { sig: { version, phash, dhash, cropHashes, haarDc, haarCoefs }, end: o };
+}
+
+export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const { sig, end } = readSignature(b);
+  let o = end;
   const width = b.readUInt16LE(o);
   const height = b.readUInt16LE(o + 2);
   o += 4;
@@ -64,5 +86,5 @@ export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
   const cbytes = b.subarray(o, o + 2 * cw * ch);
   const cdata = new Int8Array(cbytes.length);
   cdata.set(new Int8Array(cbytes.buffer, cbytes.byteOffset, cbytes.length));
-  return { version, phash, dhash, cropHashes, haarDc, haarCoefs, verify: { width, height, data, chroma: { width: cw, height: ch, data: cdata } } };
+  return { ...sig, verify: { width, height, data, chroma: { width: cw, height: ch, data: cdata } } };
 }

@@ -58,3 +58,6 @@ export interface ImageFeatures {
   /** Grey verification image of the normalised image, long side VERIFY_SIDE, bytes 0..255. */
   verify: VerifyData;
 }
+
+/** What the in-memory search index keeps of an artwork: everything but the verification images. */
+export type IndexSignature = Omit<ImageFeatures, 'verify'>;

@@ -127,8 +127,8 @@ export async function rankCandidates(
     bestVerified = Math.max(bestVerified, ncc + grad);
     out.push({
       slot: p.slot,
-      artworkId: index.artworkIds[p.slot]!,
-      characterId: index.characterIds[p.slot]!,
+      artworkId: index.artworkId(p.slot),
+      characterId: index.characterId(p.slot),
       phashDistance: p.pd,
       dhashDistance: p.dd,
       haarDistance: p.hd,

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { rng } from './query-variants.js';
 import { SearchIndex } from './search-index.js';
-import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './signatures.js';
+import { FEATURES_VERSION, HAAR_COEFS, haarDistance, type Code64, type ImageFeatures } from './signatures.js';
 
 const N = 51_000;
 let index: SearchIndex;
@@ -103,5 +103,71 @@ describe(`search index at ${N} entries`, () => {
       }
       expect(bestSlot).toBe(target);
     }
+  });
+
+  test('without a copy of the coefficients, the distance of a slot equals the plain iqdb distance (stop buckets included)', () => {
+    const r = rng(13);
+    for (let q = 0; q < 5; q++) {
+      const f = features[Math.floor(r() * N)]!;
+      const sig = { dc: f.haarDc.map((d) => d + (r() - 0.5) * 0.05), coefs: Int16Array.from(f.haarCoefs) };
+      for (let k = 0; k < 20; k++) sig.coefs[Math.floor(r() * sig.coefs.length)] = (1 + Math.floor(r() * 3000)) * (r() < 0.5 ? -1 : 1);
+      for (let t = 0; t < 200; t++) {
+        const slot = Math.floor(r() * N);
+        const f2 = features[slot]!;
+        expect(index.haarDistanceTo(slot, sig)).toBeCloseTo(haarDistance(sig, { dc: f2.haarDc, coefs: f2.haarCoefs }), 3);
+      }
+    }
+  });
+
+  test('removal, replacement and re-adding keep ids, slots and candidates consistent', () => {
+    const f = features[100]!;
+    expect(index.remove('a100')).toBe(true);
+    expect(index.remove('a100')).toBe(false);
+    expect(index.nearestFlat([f.phash], 1)[0]!.slot).not.toBe(100);
+    const slot = index.upsert('a100', 'c100', f);
+    expect(index.characterId(slot)).toBe('c100');
+    expect(index.nearestCodes([f.phash], 1)[0]).toEqual({ slot, distance: 0 });
+    expect(index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 1)[0]!.slot).toBe(slot);
+    const replaced = index.upsert('a100', 'c7', f);
+    expect(index.isAlive(slot)).toBe(false);
+    expect(index.characterId(replaced)).toBe('c7');
+    index.compact();
+    expect(index.count).toBe(N);
+    expect(index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 1)[0]!.slot).toBe(replaced);
+  });
+
+  test('a bulk load answers like upserts one by one', () => {
+    const bulk = new SearchIndex();
+    bulk.beginBulk();
+    const n = 25_000; // past the stop-bucket plan
+    for (let i = 0; i < n; i++) bulk.upsert(`a${i}`, `c${i}`, features[i]!);
+    const one = new SearchIndex();
+    for (let i = 0; i < n; i++) one.upsert(`a${i}`, `c${i}`, features[i]!);
+    // before compact() too: the log is folded in when read
+    const sig = { dc: features[7]!.haarDc, coefs: Int16Array.from(features[7]!.haarCoefs) };
+    expect(bulk.nearestHaar(sig, 5)).toEqual(one.nearestHaar({ ...sig, coefs: Int16Array.from(sig.coefs) }, 5));
+    bulk.compact();
+    const r = rng(5);
+    for (let q = 0; q < 20; q++) {
+      const f = features[Math.floor(r() * n)]!;
+      const s1 = { dc: f.haarDc, coefs: Int16Array.from(f.haarCoefs) };
+      const s2 = { dc: f.haarDc, coefs: Int16Array.from(f.haarCoefs) };
+      expect(bulk.nearestHaar(s1, 8)).toEqual(one.nearestHaar(s2, 8));
+      expect(bulk.nearestCodes([f.phash], 8)).toEqual(one.nearestCodes([f.phash], 8));
+    }
+    expect(bulk.memoryBytes().total).toBeLessThan(one.memoryBytes().total);
+  });
+
+  test('numeric database ids, in and out of order, are found again', () => {
+    const small = new SearchIndex(4);
+    const order = ['5', '9', '12', '3', '40', '9', '9007199254740000'];
+    for (const [i, id] of order.entries()) small.upsert(id, `${i}`, features[i]!);
+    expect(small.count).toBe(6);
+    expect(small.artworkId(6)).toBe('9007199254740000');
+    expect(small.artworkId(0)).toBe('5');
+    for (const id of ['3', '5', '12', '40', '9007199254740000']) expect(small.remove(id)).toBe(true);
+    expect(small.remove('9')).toBe(true);
+    expect(small.remove('9')).toBe(false);
+    expect(small.count).toBe(0);
   });
 }, 240_000);

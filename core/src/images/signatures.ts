@@ -17,6 +17,7 @@ export {
   VERIFY_SIDE,
   type Code64,
   type ImageFeatures,
+  type IndexSignature,
   type Plane,
   type Rgb,
   type VerifyData,
@@ -37,4 +38,4 @@ export {
 } from './haar-signature.js';
 export { chromaImage, verifyData, verifyImage } from './verify-data.js';
 export { CORNER_KEEP, CROP_FRACTIONS, computeFeatures, featuresOfNormalised } from './compute-features.js';
-export { deserializeFeatures, serializeFeatures } from './feature-blob.js';
+export { deserializeFeatures, deserializeSignature, serializeFeatures, signatureLength } from './feature-blob.js';

@@ -5,6 +5,7 @@
  * channel) with counts; sorts; "did you mean"; autocomplete. Only pg_trgm is needed.
  */
 import type { Db, Queryable } from '../db/database.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { ARTWORK_COUNT_SELECT, CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime' | 'liked';
@@ -26,6 +27,8 @@ const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
 const WORD_SIMILARITY = 0.6;
+/** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
+export const TEXT_SEARCH_TIMEOUT_MS = 2000;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
@@ -66,9 +69,18 @@ function textPredicate(p: string, id: string, nospace: string): string {
 async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const run = async (tx: Queryable) => {
     await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}`);
+    // the cost cap: a pathological query fails fast instead of holding a connection for seconds
+    await tx.query(`SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
     return fn(tx);
   };
-  return 'transaction' in q ? q.transaction(run) : run(q);
+  try {
+    return await ('transaction' in q ? q.transaction(run) : run(q));
+  } catch (err) {
+    if ((err as { code?: string }).code === '57014') {
+      throw new ServiceUnavailableError('This search took too long; add a word or a filter.', 2, 'search_too_costly');
+    }
+    throw err;
+  }
 }
 
 /** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
@@ -110,37 +122,91 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): strin
                similarity(replace(${t}, ' ', ''), replace(c.name_search, ' ', '')))) DESC, ${newest}`;
 }
 
+/** Counts above this are estimated by the planner ("about N") instead of counted row by row. */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+/** Where the next page starts in the newest-first order: the last item's creation time (µs) and id. */
+export interface GalleryCursor {
+  createdUs: string;
+  id: string;
+}
+
+export interface CharacterPageResult {
+  items: GalleryItem[];
+  total: number;
+  /** `total` is the planner's estimate (above EXACT_COUNT_LIMIT). */
+  totalIsEstimate: boolean;
+  /** The keyset position after this page, for the newest-first order only (null: last page or other sort). */
+  next: GalleryCursor | null;
+}
+
+export interface CharacterPageOptions {
+  page: number;
+  perPage: number;
+  sort: CharacterSort;
+  /** Keyset paging (newest order): start after this item instead of skipping (page − 1) × perPage rows. */
+  after?: GalleryCursor | null;
+}
+
 /** A page of visible characters (with their current artwork) matching the search. */
 /** A gallery card: the character, its current artwork and its like count. */
 export type GalleryItem = CharacterListItem & { likes: number };
 
-export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: GalleryItem[]; total: number }> {
+export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
   return withSearchSettings(db, (q) => searchIn(q, s, o));
 }
 
-async function searchIn(q: Queryable, s: CharacterSearch, o: { page: number; perPage: number; sort: CharacterSort }): Promise<{ items: GalleryItem[]; total: number }> {
+async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
   const params = new Params();
   const where = buildWhere(s, params);
+  const keyset = o.sort === 'newest' || (!s.text && o.sort === 'relevance');
   const order = orderBy(s, o.sort, params);
+  // keyset: a row comparison on the (created_at DESC, id DESC) index, so page 10,000 costs what page 1 does
+  const after =
+    keyset && o.after
+      ? ` AND (c.created_at, c.id) < (timestamptz 'epoch' + ${params.add(o.after.createdUs)}::bigint * interval '1 microsecond', ${params.add(o.after.id)}::bigint)`
+      : '';
   const limit = params.add(o.perPage);
-  const offset = params.add((o.page - 1) * o.perPage);
-  // One pass: the window count is the total before LIMIT (the matches are all read for the order anyway).
+  const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
+  // A text search reads all its matches for the relevance order anyway: the window count is free there.
+  // Browsing reads one page by index, so its total is a capped count (or an estimate) of its own.
+  const windowCount = Boolean(s.text) && !after;
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, coalesce(lc.likes, 0) AS likes,
-            ${ARTWORK_COUNT_SELECT}, count(*) OVER () AS total_count
+    `SELECT ${CHARACTER_SELECT}, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS created_us,
+            a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
+            coalesce(lc.likes, 0) AS likes, ${ARTWORK_COUNT_SELECT}${windowCount ? ', count(*) OVER () AS total_count' : ''}
        FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
        LEFT JOIN character_like_counts lc ON lc.character_id = c.id
-       ${where} ${order} LIMIT ${limit} OFFSET ${offset}`,
+       ${where}${after} ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  let total = rows.rows.length ? Number(rows.rows[0].total_count) : 0;
-  if (!rows.rows.length && o.page > 1) {
-    // past the last page: count separately
-    const countParams = new Params();
-    const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${buildWhere(s, countParams)}`, countParams.values);
-    total = r.rows[0]!.n;
-  }
-  return { total, items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 })) };
+  const { total, estimate } =
+    windowCount && rows.rows.length ? { total: Number(rows.rows[0].total_count), estimate: false } : await countMatches(q, s);
+  const last = rows.rows[rows.rows.length - 1];
+  return {
+    total,
+    totalIsEstimate: estimate,
+    next: keyset && last && rows.rows.length === o.perPage ? { createdUs: last.created_us, id: String(last.id) } : null,
+    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 })),
+  };
+}
+
+/**
+ * The number of matches, counted up to EXACT_COUNT_LIMIT; beyond, the planner's row estimate (a count of
+ * a million rows would cost more than the page itself).
+ */
+async function countMatches(q: Queryable, s: CharacterSearch): Promise<{ total: number; estimate: boolean }> {
+  const params = new Params();
+  const where = buildWhere(s, params);
+  const capped = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM characters c ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) x`,
+    params.values,
+  );
+  const n = capped.rows[0]!.n;
+  if (n <= EXACT_COUNT_LIMIT) return { total: n, estimate: false };
+  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM characters c ${where}`, params.values);
+  const rows = Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
+  return { total: Math.max(n, rows), estimate: true };
 }
 
 export interface FacetValue { value: string; label: string; count: number }

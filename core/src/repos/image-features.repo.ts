@@ -1,7 +1,15 @@
 /** SQL for reverse-image-search signatures and the cross-process index change log. */
 import { ARTWORK_COUNT_SELECT } from './characters.repo.js';
 import type { Queryable } from '../db/database.js';
-import { codeToBitString, deserializeFeatures, serializeFeatures, type ImageFeatures } from '../images/signatures.js';
+import {
+  codeToBitString,
+  deserializeFeatures,
+  deserializeSignature,
+  serializeFeatures,
+  type ImageFeatures,
+  type IndexSignature,
+  type VerifyData,
+} from '../images/signatures.js';
 
 /** Stores (or replaces) the signatures of an artwork; the trigger logs the change for every index. */
 export async function insertArtworkFeatures(q: Queryable, artworkId: string, f: ImageFeatures): Promise<void> {
@@ -47,41 +55,67 @@ export async function listIndexChangesSince(
   return { head, artworkIds: [...ids], truncated: r.rows.length === limit };
 }
 
-/** One searchable artwork as loaded into the in-memory index. */
+/** One searchable artwork as loaded into the in-memory index (no verification images). */
 export interface IndexEntryRow {
   artworkId: string;
   characterId: string;
-  features: ImageFeatures;
+  features: IndexSignature;
 }
 
-const ENTRY_SQL = `SELECT a.id::text AS artwork_id, a.character_id::text AS character_id, f.features
+// The signature column is the blob's index prefix, stored inline (migration 1768710000000).
+const ENTRY_SQL = `SELECT a.id::text AS artwork_id, a.character_id::text AS character_id, f.signature
   FROM artworks a JOIN artwork_image_features f ON f.artwork_id = a.id
   WHERE NOT a.hidden AND a.deleted_at IS NULL AND f.algo_version = $1`;
 
-/** Pages through every searchable artwork with current-version signatures (keyset by id). */
-export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 5000): AsyncGenerator<IndexEntryRow[]> {
-  let after = '0';
-  for (;;) {
-    const r = await q.query<{ artwork_id: string; character_id: string; features: Buffer }>(
-      `${ENTRY_SQL} AND a.id > $2 ORDER BY a.id LIMIT $3`,
-      [version, after, pageSize],
-    );
-    if (r.rows.length === 0) return;
-    yield r.rows.map(toEntry);
-    after = r.rows[r.rows.length - 1]!.artwork_id;
-    if (r.rows.length < pageSize) return;
-  }
+type RawEntry = { artwork_id: string; character_id: string; signature: Buffer };
+
+// Ids as text (exact), the signature as bytes (pg decodes bytea's hex into a Buffer natively). pg's
+// per-query `binary` mode decodes every field as UTF-8 text first, so it cannot carry bytea.
+async function entryQuery(q: Queryable, text: string, values: unknown[]): Promise<RawEntry[]> {
+  return (await q.query<RawEntry>(text, values)).rows;
 }
 
-function toEntry(r: { artwork_id: string; character_id: string; features: Buffer | Uint8Array }): IndexEntryRow {
-  return { artworkId: r.artwork_id, characterId: r.character_id, features: deserializeFeatures(r.features) };
+function toEntry(row: RawEntry): IndexEntryRow {
+  return {
+    artworkId: row.artwork_id,
+    characterId: row.character_id,
+    features: deserializeSignature(row.signature),
+  };
+}
+
+/**
+ * Streams every searchable artwork with current-version signatures: pages in id order (a keyset cursor
+ * that holds no transaction open between pages) of the compact inline signature column only.
+ */
+export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 2_000): AsyncGenerator<IndexEntryRow[]> {
+  let after = '0';
+  for (;;) {
+    const rows = await entryQuery(q, `${ENTRY_SQL} AND a.id > $2 ORDER BY a.id LIMIT $3`, [version, after, pageSize]);
+    if (rows.length === 0) return;
+    const page = rows.map(toEntry);
+    yield page;
+    after = page[page.length - 1]!.artworkId;
+    if (rows.length < pageSize) return;
+  }
 }
 
 /** Searchable entries for these artwork ids (missing ids are absent/hidden/deleted). */
 export async function getIndexEntries(q: Queryable, version: number, artworkIds: string[]): Promise<IndexEntryRow[]> {
   if (artworkIds.length === 0) return [];
-  const r = await q.query(`${ENTRY_SQL} AND a.id = ANY($2::bigint[])`, [version, artworkIds]);
-  return r.rows.map(toEntry);
+  const rows = await entryQuery(q, `${ENTRY_SQL} AND a.id = ANY($2::bigint[])`, [version, artworkIds]);
+  return rows.map(toEntry);
+}
+
+/** The verification images of these artworks (read for the top candidates of a search only). */
+export async function getVerifyData(q: Queryable, version: number, artworkIds: string[]): Promise<Map<string, VerifyData>> {
+  const out = new Map<string, VerifyData>();
+  if (artworkIds.length === 0) return out;
+  const r = await q.query<{ artwork_id: string; features: Buffer }>(
+    'SELECT artwork_id::text, features FROM artwork_image_features WHERE artwork_id = ANY($1::bigint[]) AND algo_version = $2',
+    [artworkIds, version],
+  );
+  for (const row of r.rows) out.set(row.artwork_id, deserializeFeatures(row.features).verify);
+  return out;
 }
 
 /** Artwork ids whose bytes hash to sha256 or that came from this Telegram photo. */

@@ -8,7 +8,8 @@ import { createTestDb, testLogger } from '../testing/test-db.js';
 import { createIngestService } from './ingest.service.js';
 import { createImageSearchService, ImageRejectedError } from './image-search.service.js';
 import { rng } from '../images/query-variants.js';
-import { FEATURES_VERSION } from '../images/signatures.js';
+import { deserializeFeatures, FEATURES_VERSION, serializeFeatures, signatureLength } from '../images/signatures.js';
+import { WarmingUpError } from '../errors.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */
 async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
@@ -112,6 +113,30 @@ describe('image search service (database-backed index)', () => {
     b.stop();
     const { deleteCharacter } = await import('../repos/characters.repo.js');
     await deleteCharacter(db, out.characterId);
+  });
+
+  test('until its index is loaded, image search says "warming up" (503, Retry-After) instead of waiting', async () => {
+    const w = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, backgroundReindex: false });
+    const err = await w.search(images[1]!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WarmingUpError);
+    expect(err).toMatchObject({ status: 503, code: 'warming_up' });
+    expect((err as WarmingUpError).retryAfterSeconds).toBeGreaterThan(0);
+    // that search started the build; start() resolves when it is over and searches answer
+    await w.start();
+    expect(w.stats()).toMatchObject({ ready: true, entries: ids.length });
+    expect(w.stats().buildMs).not.toBeNull();
+    expect((await w.search(images[1]!)).matches[0]!.artwork.id).toBe(ids[1]);
+    w.stop();
+  });
+
+  test('the stored signature column is the index prefix of each features blob', async () => {
+    const r = await db.query<{ features: Buffer; signature: Buffer }>('SELECT features, signature FROM artwork_image_features');
+    expect(r.rows.length).toBeGreaterThan(0);
+    for (const row of r.rows) {
+      const f = deserializeFeatures(row.features);
+      expect(row.signature.length).toBe(signatureLength(f.cropHashes.length));
+      expect(row.signature.equals(serializeFeatures(f).subarray(0, row.signature.length))).toBe(true);
+    }
   });
 
   test('stale signatures (older FEATURES_VERSION or missing) are recomputed in the background at start', async () => {

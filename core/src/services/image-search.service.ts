@@ -12,14 +12,17 @@ import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
 import { prepareQuery, rankCandidates, type MatchStage, type RankedCandidate, type Verdict, type VerifyLoader } from '../images/search-engine.js';
-import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
+import { FEATURES_VERSION, type VerifyData } from '../images/signatures.js';
+import { WarmingUpError } from '../errors.js';
 import {
   findExactArtworks,
   getIndexChangeHead,
   getIndexEntries,
   getMatchDetails,
+  getVerifyData,
   iterateIndexEntries,
   listIndexChangesSince,
+  type IndexEntryRow,
 } from '../repos/image-features.repo.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
 
@@ -105,21 +108,29 @@ export interface ImageSearchServiceOptions {
   backgroundReindex?: boolean;
   /** Log background-reindex progress every this many rows (default 200). */
   reindexLogEvery?: number;
+  /** Verification images of recent candidates kept in memory (default 2,000, ~10 MB). */
+  verifyCacheEntries?: number;
 }
 
 export interface ImageSearchService {
-  /** Builds the index from the database and starts polling for changes. */
+  /**
+   * Builds the index from the database and starts polling for changes; resolves when searches can be
+   * answered. Until then search() throws WarmingUpError (503 + Retry-After), so a server may listen first.
+   */
   start(): Promise<void>;
   stop(): void;
   /** Applies pending changes from the change log now. */
   refresh(): Promise<void>;
   search(bytes: Buffer, opts?: { telegramPhotoId?: string }): Promise<SearchResult>;
-  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean; reindexing: boolean };
+  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean; reindexing: boolean; buildMs: number | null };
   /** Resolves when the background recomputation of stale signatures started by start() is over. */
   reindexed(): Promise<void>;
   /** Exposed for tests and benchmarks. */
   readonly index: SearchIndex;
 }
+
+/** Index entries added between two turns of the event loop (~a few ms of work). */
+const APPLY_SLICE = 250;
 
 class Lru<K, V> {
   private m = new Map<K, V>();
@@ -149,10 +160,11 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   const pollMs = opts.pollMs ?? 30_000;
   let listener: Listener | null = null;
   const index = new SearchIndex();
-  // grey verification images are kept for recently used artworks only; the rest come from the DB
-  const verifyCache = new Lru<string, ImageFeatures['verify']>(20_000);
+  // verification images (~5 KB each) stay in the database; the ones of recent top candidates are cached
+  const verifyCache = new Lru<string, VerifyData>(opts.verifyCacheEntries ?? 2_000);
   let head = 0;
   let ready = false;
+  let buildMs: number | null = null;
   let timer: NodeJS.Timeout | null = null;
   let refreshing: Promise<void> | null = null;
   let startPromise: Promise<void> | null = null;
@@ -160,19 +172,46 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   let reindexing = false;
   const reindexAbort = new AbortController();
 
-  function apply(entries: { artworkId: string; characterId: string; features: ImageFeatures }[]) {
+  function apply(entries: IndexEntryRow[]) {
     for (const e of entries) {
       index.upsert(e.artworkId, e.characterId, e.features);
-      verifyCache.set(e.artworkId, e.features.verify);
+      verifyCache.delete(e.artworkId);
+    }
+  }
+
+  /** apply() in slices with a turn of the event loop between them, so that requests keep flowing. */
+  async function applyYielding(entries: IndexEntryRow[]) {
+    for (let i = 0; i < entries.length; i += APPLY_SLICE) {
+      apply(entries.slice(i, i + APPLY_SLICE));
+      await new Promise((res) => setImmediate(res));
     }
   }
 
   async function build() {
     const t0 = performance.now();
+    // the head first: changes made while the pages stream in are applied by the first refresh
     head = await getIndexChangeHead(db);
-    for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) apply(page);
+    let pages = 0;
+    index.beginBulk();
+    for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
+      await applyYielding(page);
+      if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
+    }
+    index.compact();
+    buildMs = Math.round(performance.now() - t0);
     ready = true;
-    logger.info({ entries: index.count, ms: Math.round(performance.now() - t0) }, 'image search index built');
+    logger.info({ entries: index.count, ms: buildMs, memoryMB: Math.round(index.memoryBytes().total / 1e6) }, 'image search index built');
+  }
+
+  /** The build, started once; a failed build is retried by the next start() or search(). */
+  function ensureBuild(): Promise<void> {
+    if (!startPromise) {
+      startPromise = build().catch((err) => {
+        startPromise = null;
+        throw err;
+      });
+    }
+    return startPromise;
   }
 
   async function refreshOnce() {
@@ -188,7 +227,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
           verifyCache.delete(id);
         }
       }
-      apply(entries);
+      await applyYielding(entries);
       head = newHead;
       if (!truncated) return;
     }
@@ -204,20 +243,20 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   }
 
   const loadVerify: VerifyLoader = async (slots) => {
-    const out = new Map<number, ImageFeatures['verify']>();
+    const out = new Map<number, VerifyData>();
     const missing: string[] = [];
     const slotOf = new Map<string, number>();
     for (const s of slots) {
-      const id = index.artworkIds[s]!;
+      const id = index.artworkId(s);
       const v = verifyCache.get(id);
       if (v) out.set(s, v);
       else (missing.push(id), slotOf.set(id, s));
     }
     if (missing.length) {
-      for (const e of await getIndexEntries(db, FEATURES_VERSION, missing)) {
-        verifyCache.set(e.artworkId, e.features.verify);
-        const s = slotOf.get(e.artworkId);
-        if (s !== undefined) out.set(s, e.features.verify);
+      for (const [id, v] of await getVerifyData(db, FEATURES_VERSION, missing)) {
+        verifyCache.set(id, v);
+        const s = slotOf.get(id);
+        if (s !== undefined) out.set(s, v);
       }
     }
     return out;
@@ -225,7 +264,10 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
 
   async function search(bytes: Buffer, sopts: { telegramPhotoId?: string } = {}): Promise<SearchResult> {
     const t0 = performance.now();
-    if (!ready) await (startPromise ?? (startPromise = build()));
+    if (!ready) {
+      ensureBuild().catch((err) => logger.warn({ err }, 'image search index build failed'));
+      throw new WarmingUpError();
+    }
     const decoded = await decodeImage(bytes, opts.decode);
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
     const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
@@ -297,8 +339,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   return {
     index,
     async start() {
-      if (!startPromise) startPromise = build();
-      await startPromise;
+      await ensureBuild();
       if ((opts.backgroundReindex ?? true) && !reindexPromise) {
         reindexPromise = backgroundReindex()
           .catch((err) => logger.warn({ err }, 'image search: background reindex failed'))
@@ -319,7 +360,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     },
     refresh,
     search,
-    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready, reindexing }),
+    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready, reindexing, buildMs }),
     reindexed: () => reindexPromise ?? Promise.resolve(),
   };
 }

@@ -19,7 +19,7 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'Unreadable or too small image',
   429: 'Rate limit; see Retry-After',
   502: 'The image URL failed',
-  503: 'Busy (image queue full) or database unavailable; see Retry-After',
+  503: 'Busy (image queue full), warming_up (image search still loading its index after a start) or database unavailable; see Retry-After',
   504: 'The image URL did not answer in time',
 };
 

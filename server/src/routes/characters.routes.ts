@@ -37,7 +37,11 @@ export async function listCharacterPage(
 ): Promise<CharacterList> {
   const search = toSearch(query, req);
   const sort = query.sort ?? (search.text ? 'relevance' : 'newest');
-  const { items, total } = await fuzzy(search, () => searchCharacters(db, search, { page: query.page, perPage: query.per_page, sort }));
+  const [createdUs, id] = query.cursor?.split('_') ?? [];
+  const after = createdUs && id ? { createdUs, id } : null;
+  const { items, total, totalIsEstimate, next } = await fuzzy(search, () =>
+    searchCharacters(db, search, { page: query.page, perPage: query.per_page, sort, after }),
+  );
   return {
     page: query.page,
     per_page: query.per_page,
@@ -46,6 +50,8 @@ export async function listCharacterPage(
     sort,
     // "Did you mean …" when nothing matched what was typed
     suggestion: total === 0 && search.text ? await fuzzy(search, () => didYouMean(db, search.text)) : null,
+    total_is_estimate: totalIsEstimate,
+    next_cursor: next ? `${next.createdUs}_${next.id}` : null,
     items: items.map((c) => ({ ...presentCharacterListItem(c), likes: c.likes })),
   };
 }

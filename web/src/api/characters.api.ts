@@ -25,11 +25,13 @@ function filterParams(f: GalleryFilters): URLSearchParams {
   return qs;
 }
 
-export function listCharacters(p: GalleryFilters & { page: number; perPage: number; sort?: GallerySort | null }, signal?: AbortSignal): Promise<CharacterPage> {
+/** A page by number, or (with `cursor`, the previous page's next_cursor) the page after it by keyset. */
+export function listCharacters(p: GalleryFilters & { page: number; perPage: number; sort?: GallerySort | null; cursor?: string | null }, signal?: AbortSignal): Promise<CharacterPage> {
   const qs = filterParams(p);
   qs.set('page', String(p.page));
   qs.set('per_page', String(p.perPage));
   if (p.sort) qs.set('sort', p.sort);
+  if (p.cursor) qs.set('cursor', p.cursor);
   const url = `/api/v1/characters?${qs}`;
   const inlined = takeInlined<CharacterPage>(url);
   return inlined ? Promise.resolve(inlined) : api<CharacterPage>(url, { signal });

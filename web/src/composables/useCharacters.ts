@@ -2,7 +2,8 @@ import { ref, watch, type Ref } from 'vue';
 import { listCharacters, type CharacterDto, type CharacterPage } from '../api/characters.api';
 import type { GalleryState } from './useGalleryQuery';
 
-interface Loaded { page: CharacterPage; items: CharacterDto[]; lastPage: number }
+/** `next`: the keyset cursor after the last loaded page (infinite scroll stays fast deep into a large gallery). */
+interface Loaded { page: CharacterPage; items: CharacterDto[]; lastPage: number; next: string | null }
 // The last few gallery states, so that Back renders at once and the browser can restore the scroll position.
 const cache = new Map<string, Loaded>();
 const remember = (key: string, v: Loaded) => {
@@ -19,6 +20,7 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   const data = ref<CharacterPage | null>(null);
   const items = ref<CharacterDto[]>([]);
   const lastPage = ref(1);
+  let next: string | null = null;
   const error = ref<string | null>(null);
   const loading = ref(false);
   const loadingMore = ref(false);
@@ -32,6 +34,7 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
     data.value = v.page;
     items.value = v.items;
     lastPage.value = v.lastPage;
+    next = v.next;
     shownKey.value = key;
   }
 
@@ -48,7 +51,7 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
       const page = await listCharacters({ ...s, perPage }, controller.signal);
       if (mine !== seq) return;
       // a cached state that was scrolled further keeps its extra pages
-      const v = cached && cached.lastPage > s.page ? { ...cached, page } : { page, items: page.items, lastPage: s.page };
+      const v = cached && cached.lastPage > s.page ? { ...cached, page } : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
       remember(key, v);
       show(key, v);
       error.value = null;
@@ -66,10 +69,10 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
     const key = keyOf(state.value);
     loadingMore.value = true;
     try {
-      const next = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage });
+      const more = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage, cursor: next });
       if (mine !== seq) return;
       const seen = new Set(items.value.map((c) => c.id));
-      const v = { page: d, items: [...items.value, ...next.items.filter((c) => !seen.has(c.id))], lastPage: lastPage.value + 1 };
+      const v = { page: d, items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))], lastPage: lastPage.value + 1, next: more.next_cursor };
       remember(key, v);
       show(key, v);
     } catch (e) {

@@ -1,0 +1,71 @@
+/**
+ * Gallery paging at scale: the keyset cursor walks the newest-first order without gaps or repeats (ties
+ * on created_at included) and agrees with page numbers; totals past the exact-count limit are estimates.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { EXACT_COUNT_LIMIT } from '@waifudex/core/repos/character-search.repo';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
+
+let s: TestServer;
+const N = EXACT_COUNT_LIMIT + 60;
+type Page = { items: { id: string }[]; total: number; total_is_estimate: boolean; next_cursor: string | null; total_pages: number };
+const get = async (p: string): Promise<Page> => {
+  const res = await fetch(`${s.url}${p}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Page;
+};
+
+beforeAll(async () => {
+  s = await startTestServer();
+  // groups of 7 characters share one creation time, so that the id breaks the ties; every 9th is hidden
+  await s.db.query(
+    `INSERT INTO characters (name, anime, name_search, anime_search, hidden, created_at)
+     SELECT 'Char ' || g, 'Series ' || (g % 50), 'char ' || g, 'series ' || (g % 50), g % 9 = 0,
+            timestamptz '2026-01-01' + (g / 7) * interval '1.000001 second'
+       FROM generate_series(1, $1::int) g`,
+    [Math.ceil(N * 9 / 8)],
+  );
+  await s.db.query('ANALYZE characters');
+});
+afterAll(async () => s?.close());
+
+test('the cursor walks the newest-first order like page numbers do, without repeats, hidden ones left out', async () => {
+  const byCursor: string[] = [];
+  let cursor: string | null = null;
+  for (let page = 1; page <= 5; page++) {
+    const p: Page = await get(`/api/v1/characters?per_page=50&page=${page}${cursor ? `&cursor=${cursor}` : ''}`);
+    byCursor.push(...p.items.map((c) => c.id));
+    cursor = p.next_cursor;
+    expect(cursor).toMatch(/^\d+_\d+$/);
+  }
+  const byOffset: string[] = [];
+  for (let page = 1; page <= 5; page++) byOffset.push(...(await get(`/api/v1/characters?per_page=50&page=${page}`)).items.map((c) => c.id));
+  expect(byCursor).toEqual(byOffset);
+  expect(new Set(byCursor).size).toBe(250);
+  const hidden = await s.db.query<{ id: string }>('SELECT id::text FROM characters WHERE hidden');
+  const hiddenIds = new Set(hidden.rows.map((r) => r.id));
+  expect(byCursor.some((id) => hiddenIds.has(id))).toBe(false);
+});
+
+test('past the exact-count limit the total is an estimate; a filtered search counts exactly', async () => {
+  const all = await get('/api/v1/characters?per_page=24');
+  expect(all.total_is_estimate).toBe(true);
+  const visible = (await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE NOT hidden')).rows[0]!.n;
+  expect(all.total).toBeGreaterThan(EXACT_COUNT_LIMIT);
+  expect(Math.abs(all.total - visible) / visible).toBeLessThan(0.2);
+  const few = await get(`/api/v1/characters?q=${encodeURIComponent('char 1234')}`);
+  expect(few.total_is_estimate).toBe(false);
+  expect(few.total).toBeLessThan(EXACT_COUNT_LIMIT);
+  // the exact count: the last page holds what the total says is left
+  const lastPage = await get(`/api/v1/characters?q=${encodeURIComponent('char 1234')}&page=${few.total_pages}`);
+  expect(lastPage.items.length).toBe(few.total - (few.total_pages - 1) * 24);
+  // relevance order with a text query pages by number only
+  expect(few.next_cursor).toBeNull();
+});
+
+test('a malformed cursor is a 400 that changes nothing', async () => {
+  for (const bad of ['abc', '12_', '_5', '1_2_3', 'x'.repeat(300)]) {
+    const res = await fetch(`${s.url}/api/v1/characters?cursor=${encodeURIComponent(bad)}`);
+    expect(res.status).toBe(400);
+  }
+});
