@@ -51,14 +51,18 @@ export interface SkippedPostEntry {
   skippedAt: string;
 }
 
+// A post an edit later turned into a character is in the gallery: it is no longer left out.
+const stillLeftOut = 'NOT EXISTS (SELECT 1 FROM artworks a WHERE a.channel_id = s.channel_id AND a.message_id = s.message_id AND NOT a.hidden)';
+
 /** One page of skipped posts, newest first, with the total. Key: channel and message id. */
 export async function findSkippedPosts(q: Queryable, p: { limit: number; offset: number }): Promise<{ total: number; rows: SkippedPostEntry[] }> {
   // the total is counted apart: a page past the end still reports it
-  const count = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM skipped_posts');
+  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM skipped_posts s WHERE ${stillLeftOut}`);
   const r = await q.query(
     `SELECT s.channel_id::text AS channel_id, s.message_id::text AS message_id, s.reason, s.caption, s.skipped_at,
         nullif(ch.title, '') AS title, nullif(ch.username, '') AS username
        FROM skipped_posts s JOIN channels ch ON ch.id = s.channel_id
+      WHERE ${stillLeftOut}
       ORDER BY s.skipped_at DESC, s.channel_id, s.message_id DESC LIMIT $1 OFFSET $2`,
     [p.limit, p.offset],
   );

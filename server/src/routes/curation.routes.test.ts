@@ -331,6 +331,12 @@ describe('data-quality queue', () => {
     expect((await queue('skipped_post')).items.map((e: { key: string }) => e.key)).toEqual([`${chB.id}:9`]);
     expect((await s.db.query('SELECT count(*)::int AS n FROM skipped_posts')).rows[0].n).toBe(1);
     expect((await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chB.id}:9` })).status).toBe(204);
+
+    // a post later edited into a character post is in the gallery: no longer listed
+    await recordSkippedPost(s.db, { channelId: chA.id, messageId: 610, reason: 'not_character', caption: 'Coming tomorrow!' });
+    expect((await queue('skipped_post')).total).toBe(1);
+    await post('edited', chA, 610, caption('Mikasa Ackerman', 'Attack on Titan', '6100'), day(20));
+    expect(await queue('skipped_post')).toMatchObject({ total: 0, items: [], counts: { skipped_post: 0 } });
   });
 
   it('counts every kind for the admin home, and refuses unknown kinds', async () => {
