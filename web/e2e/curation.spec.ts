@@ -6,6 +6,7 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { makeVariant } from '@waifudex/core/images/query-variants';
 import { ensureLocalChannel, upsertChannelByPeer, type Channel } from '@waifudex/core/repos/channels.repo';
 import { recordGapFailure } from '@waifudex/core/repos/sync-gaps.repo';
+import { recordSkippedPost } from '@waifudex/core/repos/skipped-posts.repo';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
@@ -69,6 +70,7 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
     await post('unclear', chB, 7, 'Hyouka - Eru Chitanda');
     await post('Nahida', chA, 8, caption('Nahida', 'Genshin Impact', '9'));
     await recordGapFailure(s.db, { channelId: chA.id, messageId: 42, reason: 'download', error: 'FILE_REFERENCE_EXPIRED' });
+    await recordSkippedPost(s.db, { channelId: chA.id, messageId: 43, reason: 'bot_event', caption: 'A wild waifu appeared!\nUse /guess <name> to catch her.' });
     const nahida = await s.db.query('SELECT file_path FROM artworks WHERE id = $1', [art['Nahida']]);
     fs.rmSync(path.join(s.imagesDir, nahida.rows[0].file_path));
     await s.auth.setAdminPassword('admin', PASSWORD);
@@ -83,6 +85,7 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       const page = await signIn(size);
       // counts on the admin home lead to the queue
       await expect.poll(() => page.getByTestId('quality-count-review').textContent()).toContain('1');
+      expect(await page.getByTestId('quality-count-skipped_post').textContent()).toContain('Not characters 1');
       await page.getByTestId('quality-count-review').click();
       await page.getByTestId('admin-quality').waitFor();
       const entry = page.getByTestId('quality-entry').first();
@@ -100,6 +103,14 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       await page.getByTestId('quality-kind-sync_gap').click();
       await expect.poll(() => page.getByTestId('quality-gap-reason').textContent()).toBe('download');
       await page.screenshot({ path: `${SHOTS}quality-${size}-sync-gap.png`, fullPage: true });
+      await page.getByTestId('quality-kind-skipped_post').click();
+      await expect.poll(() => page.getByTestId('quality-skipped-reason').textContent()).toBe('bot event message');
+      expect(await page.getByTestId('quality-skipped-caption').textContent()).toBe('A wild waifu appeared!\nUse /guess <name> to catch her.');
+      expect(await page.getByTestId('quality-skipped-link').getAttribute('href')).toBe('https://t.me/WaifuSpawns/43');
+      expect(await page.getByTestId('quality-dismiss').textContent()).toContain('Dismiss');
+      // phone: the entry fits the screen (no sideways scrolling)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: `${SHOTS}quality-${size}-skipped-post.png`, fullPage: true });
       await page.context().close();
     }
 
@@ -119,6 +130,13 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
     await page.getByTestId('quality-dismiss').click();
     await page.getByTestId('quality-empty').waitFor();
     expect((await s.db.query('SELECT count(*)::int AS n FROM sync_gaps')).rows[0].n).toBe(0);
+
+    await page.getByTestId('quality-kind-skipped_post').click();
+    await page.getByTestId('quality-dismiss').click();
+    await expect.poll(() => page.getByTestId('quality-notice').textContent()).toContain('Dismissed');
+    await page.getByTestId('quality-empty').waitFor();
+    expect(await page.getByTestId('quality-kind-count-skipped_post').textContent()).toBe('0');
+    expect((await s.db.query('SELECT count(*)::int AS n FROM skipped_posts')).rows[0].n).toBe(0);
     await page.context().close();
   }, 180_000);
 

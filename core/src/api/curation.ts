@@ -24,18 +24,26 @@ export const characterReparsed = z
   .meta({ id: 'CharacterReparsed' });
 
 export const qualityKind = z
-  .enum(['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap'])
+  .enum(['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap', 'skipped_post'])
   .meta({
     id: 'QualityKind',
     description:
       'review: caption flagged by the parser; card_conflict: one card id of a channel under different names; near_duplicate: ' +
       'the same picture under two characters; missing_file: an original or thumbnail missing or of the wrong size on disk; ' +
-      'sync_gap: a message the sync skipped, with its reason.',
+      'sync_gap: a message the sync skipped, with its reason; skipped_post: a post the sync read but left out of the gallery ' +
+      'as not a character (a bot event message or a notice), with its caption.',
   });
 export type QualityKindDto = z.infer<typeof qualityKind>;
 
 export const qualityCounts = z
-  .object({ review: z.number().int(), card_conflict: z.number().int(), near_duplicate: z.number().int(), missing_file: z.number().int(), sync_gap: z.number().int() })
+  .object({
+    review: z.number().int(),
+    card_conflict: z.number().int(),
+    near_duplicate: z.number().int(),
+    missing_file: z.number().int(),
+    sync_gap: z.number().int(),
+    skipped_post: z.number().int(),
+  })
   .meta({ id: 'QualityCounts' });
 export type QualityCounts = z.infer<typeof qualityCounts>;
 
@@ -88,6 +96,20 @@ export const qualityEntry = z
         next_attempt_at: timestamp,
       })
       .optional(),
+    skipped: z
+      .object({
+        channel_id: idSchema,
+        channel_title: z.string().nullable(),
+        message_id: z.number().int(),
+        post_url: z.string().nullable().meta({ description: 'The post on t.me when the channel has a username.' }),
+        reason: z.enum(['bot_event', 'not_character']).meta({
+          description: 'bot_event: a spawn, despawn or claim message of a catcher bot; not_character: a rarity legend, announcement or other notice.',
+        }),
+        caption: z.string(),
+        skipped_at: timestamp,
+      })
+      .optional()
+      .meta({ description: 'skipped_post: the post the sync left out of the gallery.' }),
   })
   .meta({ id: 'QualityEntry' });
 export type QualityEntry = z.infer<typeof qualityEntry>;

@@ -6,7 +6,7 @@
 import type { Queryable } from '../db/database.js';
 import { isoOrNull } from './rows.js';
 
-export type QualityKind = 'review' | 'card_conflict' | 'near_duplicate' | 'missing_file' | 'sync_gap';
+export type QualityKind = 'review' | 'card_conflict' | 'near_duplicate' | 'missing_file' | 'sync_gap' | 'skipped_post';
 
 /** One post as an entry shows it: the parsed fields of its caption beside the raw caption, and its character. */
 export interface QualityPost {

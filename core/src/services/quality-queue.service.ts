@@ -2,7 +2,7 @@
  * The data-quality queue: what a gallery owner cleans up after syncing channels. Each detector lists its
  * entries with the posts they concern (raw caption beside the parsed fields); the fixes are the admin
  * actions (edit, merge, split, hide, re-parse, delete) plus "this is fine" (dismiss) and, for sync gaps,
- * "retry now". The file check stats every stored file, so its result is kept for a short while; the
+ * "retry now". Posts the sync left out as not characters are listed too; dismissing one forgets it. The file check stats every stored file, so its result is kept for a short while; the
  * near-duplicate pairs are kept until an artwork or a character's visibility changes.
  */
 import type { Db } from '../db/database.js';
@@ -23,11 +23,12 @@ import {
   type QualityPost,
 } from '../repos/quality-queue.repo.js';
 import { closeGaps, retryGapNow } from '../repos/sync-gaps.repo.js';
+import { deleteSkippedPost, findSkippedPosts, type SkippedPostEntry } from '../repos/skipped-posts.repo.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
 import { findNearPairs } from '../images/near-duplicates.js';
 
-export const QUALITY_KINDS: QualityKind[] = ['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap'];
+export const QUALITY_KINDS: QualityKind[] = ['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap', 'skipped_post'];
 
 export type FileProblem = 'missing' | 'size_mismatch' | 'thumb_missing';
 
@@ -42,12 +43,14 @@ export interface QualityEntry {
   problem?: FileProblem;
   /** sync_gap: the skipped message. */
   gap?: QualityGap;
+  /** skipped_post: the post the sync left out of the gallery, with its caption. */
+  skipped?: SkippedPostEntry;
 }
 
 export interface QualityQueueService {
   counts(): Promise<Record<QualityKind, number>>;
   list(kind: QualityKind, page: number, perPage: number): Promise<{ total: number; items: QualityEntry[] }>;
-  /** Marks an entry as fine; for a sync gap, gives up on the message (the gap is closed). */
+  /** Marks an entry as fine; for a sync gap, gives up on the message (the gap is closed); a skipped post is forgotten. */
   dismiss(kind: QualityKind, key: string): Promise<void>;
   /** Makes a sync gap due at once. */
   retryGap(key: string): Promise<void>;
@@ -64,9 +67,10 @@ export interface QualityQueueDeps {
 
 const FILE_BATCH = 5000;
 
-function gapKey(key: string): { channelId: string; messageId: number } {
+/** A sync gap's or skipped post's key: "<channel id>:<message id>". */
+function messageKey(key: string, what = 'a sync gap'): { channelId: string; messageId: number } {
   const m = /^([1-9][0-9]{0,17}):([0-9]{1,18})$/.exec(key);
-  if (!m) throw new BadRequestError('a sync gap key is "<channel id>:<message id>"', undefined, 'validation_failed');
+  if (!m) throw new BadRequestError(`${what} key is "<channel id>:<message id>"`, undefined, 'validation_failed');
   return { channelId: m[1]!, messageId: Number(m[2]) };
 }
 
@@ -157,6 +161,10 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
         const r = await findSyncGaps(db, p);
         return { total: r.total, items: r.rows.map((gap) => ({ kind, key: gap.key, posts: [], gap })) };
       }
+      case 'skipped_post': {
+        const r = await findSkippedPosts(db, p);
+        return { total: r.total, items: r.rows.map((skipped) => ({ kind, key: skipped.key, posts: [], skipped })) };
+      }
     }
   }
 
@@ -173,15 +181,20 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
 
   async function dismiss(kind: QualityKind, key: string): Promise<void> {
     if (kind === 'sync_gap') {
-      const g = gapKey(key);
+      const g = messageKey(key);
       if (!(await closeGaps(db, g.channelId, [g.messageId]))) throw new NotFoundError(`sync gap ${key} not found`);
+      return;
+    }
+    if (kind === 'skipped_post') {
+      const k = messageKey(key, 'a skipped post');
+      if (!(await deleteSkippedPost(db, k.channelId, k.messageId))) throw new NotFoundError(`skipped post ${key} not found`);
       return;
     }
     await dismissEntry(db, kind, key);
   }
 
   async function retryGap(key: string): Promise<void> {
-    const g = gapKey(key);
+    const g = messageKey(key);
     if (!(await retryGapNow(db, g.channelId, g.messageId))) throw new NotFoundError(`sync gap ${key} not found`);
   }
 

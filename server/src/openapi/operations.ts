@@ -62,7 +62,7 @@ export const operations: Operation[] = [
   { method: 'delete', path: '/api/v1/admin/artworks/{id}', summary: 'Delete one artwork and its files (not the last of a character)', tag: 'curation', access: 'admin', params: api.idParams, ok: json(api.adminCharacterDetail), errors: [404, 409] },
   { method: 'get', path: '/api/v1/admin/quality', summary: 'Data-quality queue: one kind of entry, with the counts of every kind', tag: 'curation', access: 'admin', query: api.qualityListQuery, ok: json(api.qualityList) },
   { method: 'get', path: '/api/v1/admin/quality/counts', summary: 'Data-quality queue: entries per kind', tag: 'curation', access: 'admin', ok: json(api.qualityCounts) },
-  { method: 'post', path: '/api/v1/admin/quality/dismiss', summary: 'Mark a queue entry as fine (a sync gap: give up on the message)', tag: 'curation', access: 'admin', json: api.qualityEntryBody, ok: { 204: null }, errors: [404] },
+  { method: 'post', path: '/api/v1/admin/quality/dismiss', summary: 'Mark a queue entry as fine (a sync gap: give up on the message; a skipped post: forget it)', tag: 'curation', access: 'admin', json: api.qualityEntryBody, ok: { 204: null }, errors: [404] },
   { method: 'post', path: '/api/v1/admin/quality/retry', summary: 'Retry a sync gap at the next sync', tag: 'curation', access: 'admin', json: api.qualityEntryBody, ok: { 204: null }, errors: [404] },
 
   { method: 'get', path: '/api/v1/admin/channels', summary: 'Followed channels', tag: 'admin', access: 'admin', ok: json(api.channelList) },

@@ -30,8 +30,12 @@ function presentPost(p: QualityPost): QualityEntryDto['posts'][number] {
   };
 }
 
+const postUrl = (username: string | null, messageId: number) =>
+  username ? `https://t.me/${encodeURIComponent(username)}/${messageId}` : null;
+
 export function presentQualityEntry(e: QualityEntry): QualityEntryDto {
   const g = e.gap;
+  const sk = e.skipped;
   return {
     kind: e.kind,
     key: e.key,
@@ -44,12 +48,25 @@ export function presentQualityEntry(e: QualityEntry): QualityEntryDto {
             channel_id: g.channelId,
             channel_title: g.channelTitle,
             message_id: g.messageId,
-            post_url: g.channelUsername ? `https://t.me/${encodeURIComponent(g.channelUsername)}/${g.messageId}` : null,
+            post_url: postUrl(g.channelUsername, g.messageId),
             reason: g.reason,
             attempts: g.attempts,
             last_error: g.lastError,
             first_seen_at: g.firstSeenAt,
             next_attempt_at: g.nextAttemptAt,
+          },
+        }
+      : {}),
+    ...(sk
+      ? {
+          skipped: {
+            channel_id: sk.channelId,
+            channel_title: sk.channelTitle,
+            message_id: sk.messageId,
+            post_url: postUrl(sk.channelUsername, sk.messageId),
+            reason: sk.reason,
+            caption: sk.caption,
+            skipped_at: sk.skippedAt,
           },
         }
       : {}),

@@ -5,6 +5,7 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { makeVariant } from '@waifudex/core/images/query-variants';
 import { ensureLocalChannel, upsertChannelByPeer, type Channel } from '@waifudex/core/repos/channels.repo';
 import { recordGapFailure } from '@waifudex/core/repos/sync-gaps.repo';
+import { recordSkippedPost } from '@waifudex/core/repos/skipped-posts.repo';
 import { createImageSearchService, type ImageSearchService } from '@waifudex/core/services/image-search.service';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
@@ -297,11 +298,53 @@ describe('data-quality queue', () => {
     expect((await queue('sync_gap')).total).toBe(0);
   });
 
+  it('lists posts the sync kept out of the gallery with caption and reason; dismiss forgets one', async () => {
+    const spawn = '🌸 A waifu has spawned! Use /guess to catch her.';
+    await recordSkippedPost(s.db, { channelId: chA.id, messageId: 501, reason: 'bot_event', caption: spawn });
+    await s.db.query("UPDATE skipped_posts SET skipped_at = now() - interval '1 hour'");
+    await recordSkippedPost(s.db, { channelId: chB.id, messageId: 9, reason: 'not_character', caption: '🟡 Legendary\n🟣 Epic' });
+    const q = await queue('skipped_post');
+    expect(q.total).toBe(2);
+    expect(q.counts.skipped_post).toBe(2);
+    expect((await json('GET', '/api/v1/admin/quality/counts')).body.skipped_post).toBe(2);
+    // newest first; a t.me link only when the channel has a username
+    expect(q.items).toMatchObject([
+      { kind: 'skipped_post', key: `${chB.id}:9`, posts: [], skipped: { channel_title: 'Genshin Drops', message_id: 9, reason: 'not_character', caption: '🟡 Legendary\n🟣 Epic', post_url: null } },
+      { kind: 'skipped_post', key: `${chA.id}:501`, skipped: { channel_title: 'Waifu Spawns', message_id: 501, reason: 'bot_event', caption: spawn, post_url: 'https://t.me/WaifuSpawns/501' } },
+    ]);
+    const page2 = (await json('GET', '/api/v1/admin/quality?kind=skipped_post&per_page=1&page=2')).body;
+    expect(page2).toMatchObject({ total: 2, total_pages: 2, items: [{ key: `${chA.id}:501` }] });
+    expect((await json('GET', '/api/v1/admin/quality?kind=skipped_post&per_page=1&page=5')).body).toMatchObject({ total: 2, items: [] });
+
+    for (const key of ['nonsense', `${chA.id}:`, `0:501`, `${chA.id}:-1`, `${chA.id}:1.5`]) {
+      const bad = await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key });
+      expect([key, bad.status, bad.body.error?.code]).toEqual([key, 400, 'validation_failed']);
+    }
+    expect((await json('POST', '/api/v1/admin/quality/retry', { kind: 'skipped_post', key: `${chA.id}:501` })).status).toBe(400);
+    expect((await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chA.id}:502` })).status).toBe(404);
+    expect((await queue('skipped_post')).total).toBe(2); // nothing changed by the refused ones
+    const noCsrf = await call('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chA.id}:501` }, { csrf: false });
+    expect(noCsrf.status).toBe(403);
+
+    expect((await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chA.id}:501` })).status).toBe(204);
+    expect((await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chA.id}:501` })).status).toBe(404);
+    expect((await queue('skipped_post')).items.map((e: { key: string }) => e.key)).toEqual([`${chB.id}:9`]);
+    expect((await s.db.query('SELECT count(*)::int AS n FROM skipped_posts')).rows[0].n).toBe(1);
+    expect((await json('POST', '/api/v1/admin/quality/dismiss', { kind: 'skipped_post', key: `${chB.id}:9` })).status).toBe(204);
+
+    // a post later edited into a character post is in the gallery: no longer listed
+    await recordSkippedPost(s.db, { channelId: chA.id, messageId: 610, reason: 'not_character', caption: 'Coming tomorrow!' });
+    expect((await queue('skipped_post')).total).toBe(1);
+    await post('edited', chA, 610, caption('Mikasa Ackerman', 'Attack on Titan', '6100'), day(20));
+    expect(await queue('skipped_post')).toMatchObject({ total: 0, items: [], counts: { skipped_post: 0 } });
+  });
+
   it('counts every kind for the admin home, and refuses unknown kinds', async () => {
     const counts = (await json('GET', '/api/v1/admin/quality/counts')).body;
-    expect(Object.keys(counts).sort()).toEqual(['card_conflict', 'missing_file', 'near_duplicate', 'review', 'sync_gap']);
+    expect(Object.keys(counts).sort()).toEqual(['card_conflict', 'missing_file', 'near_duplicate', 'review', 'skipped_post', 'sync_gap']);
     expect(counts.missing_file).toBe(0); // the truncated one was hidden: hiding is one of the fixes
     expect(counts.sync_gap).toBe(0);
+    expect(counts.skipped_post).toBe(0);
     expect((await json('GET', '/api/v1/admin/quality?kind=everything')).status).toBe(400);
   });
 });

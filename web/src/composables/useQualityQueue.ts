@@ -9,6 +9,7 @@ export const QUALITY_LABELS: Record<QualityKind, string> = {
   near_duplicate: 'Duplicate pictures',
   missing_file: 'Missing files',
   sync_gap: 'Skipped by sync',
+  skipped_post: 'Not characters',
 };
 
 export const QUALITY_HELP: Record<QualityKind, string> = {
@@ -17,6 +18,14 @@ export const QUALITY_HELP: Record<QualityKind, string> = {
   near_duplicate: 'The same picture (re-encoded or resized) stored under two characters. Merge them, or hide or delete one copy.',
   missing_file: 'Artworks whose original or thumbnail is missing on disk or has the wrong size. Delete or hide them.',
   sync_gap: 'Telegram messages the sync skipped and keeps retrying, with the reason. Retry now or give up on them.',
+  skipped_post:
+    'Posts the sync read but kept out of the gallery: bot event messages (spawns, claims) and notices. Check the caption, then dismiss.',
+};
+
+/** Why a post was kept out of the gallery, in words. */
+export const SKIPPED_REASONS: Record<'bot_event' | 'not_character', string> = {
+  bot_event: 'bot event message',
+  not_character: 'not a character',
 };
 
 /** One kind of the data-quality queue, paged; `run` performs a fix and reloads. */
