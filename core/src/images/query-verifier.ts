@@ -187,13 +187,6 @@ export class QueryVerifier {
 
 const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
 
-/** `v` brought down to `density` of its resolution and back up (the blur of an enlarged small picture). */
-function blurTo(v: VImg, density: number): VImg {
-  const w = Math.max(4, Math.round(v.width * density));
-  const h = Math.max(4, Math.round(v.height * density));
-  return resizeV(resizeV(v, w, h), v.width, v.height);
-}
-
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;
   for (let i = 0; i < a.length; i++) {

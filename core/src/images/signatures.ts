@@ -36,5 +36,5 @@ export {
   haarSignaturePair,
 } from './haar-signature.js';
 export { chromaImage, verifyData, verifyImage } from './verify-data.js';
-export { CORNER_KEEP, CROP_FRACTIONS, computeFeatures, featuresOfNormalised } from './compute-features.js';
+export { CORNER_KEEP, CROP_FRACTIONS, CROP_HASH_COUNT, computeFeatures, featuresOfNormalised } from './compute-features.js';
 export { deserializeFeatures, serializeFeatures } from './feature-blob.js';

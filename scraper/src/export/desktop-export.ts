@@ -151,6 +151,8 @@ export function exportMedia(m: ExportMessage): { media: IncomingMedia; file: str
         return { media: { kind: 'skip', reason: 'voice' }, file: null };
       case 'audio_file':
         return { media: { kind: 'skip', reason: 'audio' }, file: null };
+      default:
+        break; // any other file: the mime type below decides
     }
     const mime = (m.mime_type ?? '').toLowerCase();
     if (m.file && IMAGE_DOCUMENT_MIMES.has(mime)) {

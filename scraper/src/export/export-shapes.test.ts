@@ -71,7 +71,7 @@ function channelPosts(): FixturePost[] {
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
   add({ text: parts('Character Name: File Girl\nAnime Name: Sent As File\nID: 7002'), media: { kind: 'file', name: 'hq art.jpg', mime: 'image/jpeg', bytes: image(img++) } });
-  add({ text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'), media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } });
+  add({ text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'), media: { kind: 'photo', bytes: image(img), width: 256, height: 256 } });
   add({ text: parts('Character Name: Too Big\nAnime Name: Huge Files\nID: 7004'), media: { kind: 'file_missing', reason: 'FileSize', name: 'huge.png', mime: 'image/png', size: 30_000_000 } });
   add({ text: parts('Character Name: Not Included\nAnime Name: Defaults\nID: 7005'), media: { kind: 'photo_missing', reason: 'FileType', width: 1280, height: 1280, size: 9_000_000 } });
   add({ text: parts('Character Name: Unavailable\nAnime Name: Try Later\nID: 7006'), media: { kind: 'photo_missing', reason: 'Unavailable', width: 800, height: 800, size: 200_000 } });

@@ -261,7 +261,7 @@ export class GramjsSource implements MessageSource {
           // file references expire after a while: refetch the message for a fresh one
           this.logger.debug({ message: message.id }, 'file reference expired; refetching the message');
           const fresh = (await this.fetchRaw(channel, [message.id])).get(message.id);
-          if (!fresh) throw new Error(`message ${message.id} is gone`);
+          if (!fresh) throw new Error(`message ${message.id} is gone`, { cause: err });
           raw = fresh;
           continue;
         }
