@@ -13,12 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchIndex } from '@waifudex/core/images/search-index';
-import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/signatures';
+import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/feature-types';
 import { analyzeImage } from '@waifudex/core/images/analyze-image';
 import { makeVariant, rng, VARIANTS } from '@waifudex/core/images/query-variants';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
-import { CROP_HASH_COUNT, computeFeatures } from '@waifudex/core/images/signatures';
-import { prepareQuery, rankCandidates, type VerifyLoader } from '@waifudex/core/images/search-engine';
+import { CROP_HASH_COUNT, computeFeatures } from '@waifudex/core/images/compute-features';
+import { prepareQuery } from '@waifudex/core/images/prepare-query';
+import { rankCandidates, type VerifyLoader } from '@waifudex/core/images/rank-candidates';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GALLERY = path.resolve(here, '../../shared/images/gallery');

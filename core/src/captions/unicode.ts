@@ -73,10 +73,6 @@ export function trimSet(s: string, set: ReadonlySet<string>, leading = true, tra
   return s.slice(a, b);
 }
 
-export function stripLeadDecor(s: string): string {
-  return s.replace(LEAD_DECOR_RE, '');
-}
-
 const NON_SPACE_WS_RE = /[^\S ]| {2}/;
 
 export function collapseSpaces(s: string): string {

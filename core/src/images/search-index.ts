@@ -9,16 +9,9 @@
  * - Slots are reused after removal; the grey verification images are looked up through a loader so
  *   callers decide whether they live in memory or in the database.
  */
-import {
-  FEATURES_VERSION,
-  HAAR_BIN,
-  HAAR_COEFS,
-  HAAR_WEIGHTS,
-  haarKey,
-  popcount32,
-  type Code64,
-  type ImageFeatures,
-} from './signatures.js';
+import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './feature-types.js';
+import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
+import { popcount32 } from './perceptual-hash.js';
 
 /** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
 const CODES = 9;

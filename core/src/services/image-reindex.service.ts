@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { analyzeImage } from '../images/analyze-image.js';
-import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
+import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
 import { countArtworksNeedingFeatures, insertArtworkFeatures, listArtworksNeedingFeatures } from '../repos/image-features.repo.js';
 
 export interface ReindexProgress {

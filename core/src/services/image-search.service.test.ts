@@ -8,7 +8,7 @@ import { createTestDb, testLogger } from '../testing/test-db.js';
 import { createIngestService } from './ingest.service.js';
 import { createImageSearchService, ImageRejectedError } from './image-search.service.js';
 import { rng } from '../images/query-variants.js';
-import { FEATURES_VERSION } from '../images/signatures.js';
+import { FEATURES_VERSION } from '../images/feature-types.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */
 async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {

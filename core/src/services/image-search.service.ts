@@ -10,8 +10,10 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
-import { prepareQuery, rankCandidates, type MatchStage, type RankedCandidate, type Verdict, type VerifyLoader } from '../images/search-engine.js';
-import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
+import { prepareQuery } from '../images/prepare-query.js';
+import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
+import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
+import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
 import {
   findExactArtworks,
   getIndexChangeHead,

@@ -5,7 +5,7 @@
  * search service does the same in the background; this command is the foreground, faster way.)
  */
 import { parseArgs } from 'node:util';
-import { FEATURES_VERSION } from '@waifudex/core/images/signatures';
+import { FEATURES_VERSION } from '@waifudex/core/images/feature-types';
 import { reindexArtworkFeatures, type ReindexProgress } from '@waifudex/core/services/image-reindex.service';
 import type { CommandContext } from '../context.js';
 

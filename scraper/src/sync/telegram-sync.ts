@@ -22,7 +22,6 @@ import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { clearResolveFailure, findPendingResolveFailure, recordResolveFailure } from '@waifudex/core/repos/channel-resolve-failures.repo';
 import {
   ChannelUnavailableError,
-  FatalSourceError,
   FloodWaitSignal,
   SessionExpiredError,
   TelegramUnreachableError,
@@ -357,4 +356,3 @@ export function describe(ingest: IngestService, channel: Channel, m: IncomingMes
   };
 }
 
-export { FatalSourceError };

@@ -1,8 +1,7 @@
-import type { ArtworkFile, CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
+import type { CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
 import { api } from './client';
 
 // The API contract's own types (core/src/api, shared with the server): no hand-copied DTOs.
-export type ArtworkDto = ArtworkFile;
 export type CharacterDto = CharacterListItem;
 export type GallerySort = CharacterList['sort'];
 export type CharacterPage = CharacterList;
@@ -11,7 +10,6 @@ export type CharacterDetailDto = Omit<CharacterDetail, 'artworks'> & { artworks:
 /** What the gallery shows: the text query and the filters, as in the address bar. */
 export interface GalleryFilters { q: string; anime: string | null; rarity: string | null; channel: string | null }
 export type Facets = CharacterFacets;
-export type FacetValue = Facets['anime'][number];
 export type Suggestions = CharacterSuggestions;
 
 function filterParams(f: GalleryFilters): URLSearchParams {
