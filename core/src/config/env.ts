@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const intIn = (min: number, max: number, def: number) =>
@@ -140,7 +141,7 @@ export interface Config {
 }
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 

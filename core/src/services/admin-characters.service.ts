@@ -3,7 +3,7 @@
  * and the public character detail. Files go through the ingest service and the image store only.
  */
 import type { Db } from '../db/database.js';
-import { AppError, BadRequestError, NotFoundError } from '../errors.js';
+import { UserError, BadRequestError, NotFoundError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
 import {
@@ -92,7 +92,7 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
   }
 
   function duplicate(characterId: string): never {
-    throw new AppError(409, 'duplicate_image', `this image is already stored (character ${characterId})`, { character_id: characterId });
+    throw new UserError(`this image is already stored (character ${characterId})`, { status: 409, code: 'duplicate_image', details: { character_id: characterId } });
   }
 
   return {

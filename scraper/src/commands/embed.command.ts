@@ -12,9 +12,10 @@ import { createClipEmbedder, type ImageEmbedder } from '@waifudex/core/images/cl
 import { countArtworksWithoutEmbedding, listArtworksWithoutEmbedding } from '@waifudex/core/repos/embeddings.repo';
 import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
 function userError(message: string): Error {
-  return Object.assign(new Error(message), { userFacing: true });
+  return new UserError(message);
 }
 
 /** `embedder` is for tests; normally built from CLIP_MODEL. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
 
@@ -41,9 +42,9 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
     options: { recursive: { type: 'boolean', short: 'r' }, concurrency: { type: 'string' } },
   });
   const dir = positionals[0];
-  if (!dir) throw Object.assign(new Error('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]'), { userFacing: true });
+  if (!dir) throw new UserError('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]');
   const stat = await fs.stat(dir).catch(() => null);
-  if (!stat?.isDirectory()) throw Object.assign(new Error(`not a folder: ${dir}`), { userFacing: true });
+  if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
   const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
   const counts = { created: 0, new_artwork: 0, already_stored: 0, duplicate_image: 0, rejected: 0, failed: 0 };

@@ -20,6 +20,7 @@ import { findStoredMessages } from '@waifudex/core/repos/sync-messages.repo';
 import { MISSING_FILE_SKIPS, runChannel, type RunContext, type RunDeps, type RunResult } from '../sync/channel-run.js';
 import { applyMessageUpdates, describe as describeMessage } from '../sync/telegram-sync.js';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
+import { UserError } from '@waifudex/core/errors';
 
 const textPart = z.union([z.string(), z.object({ type: z.string(), text: z.string() }).passthrough()]);
 const exportMessage = z
@@ -67,9 +68,8 @@ export interface DesktopExport {
   invalid: number;
 }
 
-export class ExportFormatError extends Error {
+export class ExportFormatError extends UserError {
   override name = 'ExportFormatError';
-  readonly userFacing = true;
 }
 
 const ENTITY_TYPES: Record<string, string> = {

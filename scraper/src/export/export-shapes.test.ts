@@ -22,6 +22,7 @@ import { writeTdesktopExport, type ExportShape, type FixtureChat, type FixturePo
 import { syncTelegramChannel } from '../sync/telegram-sync.js';
 import { fixControlEscapes } from './tdesktop-json.js';
 import { readExportChats } from './desktop-export.js';
+import { UserError } from '@waifudex/core/errors';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const CASES = path.join(SHARED, 'captions/cases.jsonl');
@@ -175,7 +176,7 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
     const dir = newDir();
     writeTdesktopExport(dir, 'html', chats);
     const err = await importExport([dir], ctx()).catch((e) => e);
-    expect(err.userFacing).toBe(true);
+    expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/--channel-id/);
     expect(err.message).not.toContain('\n');
     expect(await q('SELECT * FROM channels')).toEqual([]);

@@ -13,6 +13,7 @@ import {
 } from '@waifudex/core/repos/session-lease.repo';
 import { GramjsSource, type GramjsSourceOptions } from '../telegram/gramjs-source.js';
 import { FatalSourceError, SessionExpiredError, type MessageSource } from '../telegram/source.js';
+import { UserError } from '@waifudex/core/errors';
 
 /** Telegram is not configured or nobody logged in yet (the worker waits; sync exits with this message). */
 export class TelegramNotReadyError extends FatalSourceError {
@@ -20,9 +21,8 @@ export class TelegramNotReadyError extends FatalSourceError {
 }
 
 /** Another process is connected with the stored session (two at once: Telegram revokes it, AUTH_KEY_DUPLICATED). */
-export class SessionInUseError extends Error {
+export class SessionInUseError extends UserError {
   override name = 'SessionInUseError';
-  readonly userFacing = true;
   constructor(readonly holder: SessionLease | null) {
     super(
       holder?.kind === 'worker'

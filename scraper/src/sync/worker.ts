@@ -16,6 +16,7 @@ import type { ProgressSink } from '../progress/progress.js';
 import { defaultOwner } from './channel-run.js';
 import { liveHandlers, resolveTargets, syncTargets, type ChannelTarget, type SyncSettings } from './telegram-sync.js';
 import type { Sleep } from './retry.js';
+import { UserError } from '@waifudex/core/errors';
 
 export interface WorkerDeps {
   db: Db;
@@ -129,7 +130,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       } else {
         blockedVersion = undefined; // network trouble: try again next time
         const msg = (err as Error).message;
-        reportOnce(err instanceof TelegramUnreachableError || (err as { userFacing?: boolean }).userFacing ? msg : `cannot reach Telegram: ${msg}`);
+        reportOnce(err instanceof TelegramUnreachableError || err instanceof UserError ? msg : `cannot reach Telegram: ${msg}`);
       }
       return null;
     }
