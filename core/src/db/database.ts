@@ -71,6 +71,7 @@ export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onCl
     },
     close() {
       closed ??= (async () => {
+        // catch: shutting down: a pool whose connections died must not fail the close
         await pool.end().catch(() => undefined);
         await onClose?.();
       })();
@@ -101,6 +102,7 @@ async function openPostgres(url: string, role: DbRole): Promise<Db> {
   try {
     await pool.query('SELECT 1');
   } catch (err) {
+    // catch: the connection error below is the one to report
     await pool.end().catch(() => undefined);
     throw new DatabaseUnavailableError(`Cannot reach PostgreSQL at ${where}: ${(err as Error).message}`);
   }

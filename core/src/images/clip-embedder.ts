@@ -145,6 +145,7 @@ export function createClipEmbedder(opts: ClipEmbedderOptions): ImageEmbedder {
       const m = await loaded();
       // one inference at a time: the runtime already uses its threads, and memory stays flat
       const result = queue.then(() => m.run({ data: d.raw, width: d.rgb.width, height: d.rgb.height }));
+      // catch: the queue only orders the inferences; the caller gets `result` and its rejection
       queue = result.catch(() => undefined);
       return result;
     },

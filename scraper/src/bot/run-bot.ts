@@ -46,6 +46,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
 
   let lastError: string | null = null;
   const heartbeat = setInterval(() => {
+    // catch: a missed heartbeat is written again on the next tick (the admin page shows it stale meanwhile)
     void recordBotHeartbeat(db, { ...w.takeCounters(), lastError }).catch(() => undefined);
     lastError = null;
   }, HEARTBEAT_MS);
@@ -82,6 +83,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
     clearInterval(digestTimer);
     server?.close();
     await w.queue.idle();
+    // catch: shutting down: the last heartbeat is a courtesy
     await recordBotHeartbeat(db, { ...w.takeCounters(), lastError }).catch(() => undefined);
   }
 }

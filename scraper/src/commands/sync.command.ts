@@ -30,6 +30,7 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
   try {
     source = await openTelegramSource(config, db, logger, { lease: { owner: defaultOwner(), kind: 'sync' } });
   } catch (err) {
+    // catch: the stored flag only informs the admin page; the error is reported either way
     if (err instanceof SessionExpiredError) await sessionStoreFor(config, db).markExpired().catch(() => undefined);
     // a second connection with the same session would get it revoked: let the running worker do it
     if (err instanceof SessionInUseError && err.holder?.kind === 'worker') {
@@ -62,6 +63,7 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
     if (failed.length || errors.length) process.exitCode = 1;
   } catch (err) {
     if (err instanceof SessionExpiredError) {
+      // catch: the stored flag only informs the admin page; the error is reported either way
       await sessionStoreFor(config, db).markExpired().catch(() => undefined);
     }
     throw err;

@@ -66,6 +66,7 @@ export async function openTelegramSource(config: Config, db: Db, logger: Logger,
     if (lease) holdLease(source, db, lease.owner, logger);
     return source;
   } catch (err) {
+    // catch: already failing with `err`; an unreleased lease expires by itself
     if (lease) await releaseSessionLease(db, lease.owner).catch(() => undefined);
     if (err instanceof SessionExpiredError) {
       await store.markExpired();
@@ -88,6 +89,7 @@ function holdLease(source: GramjsSource, db: Db, owner: string, logger: Logger):
   source.close = async () => {
     clearInterval(beat);
     await close();
+    // catch: closing: an unreleased lease expires by itself
     await releaseSessionLease(db, owner).catch(() => undefined);
   };
 }

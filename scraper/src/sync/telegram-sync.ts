@@ -124,6 +124,7 @@ export async function resolveTargets(
         if (retryAfter != null && remember) await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
         throw err;
       }
+      // catch: the channel resolved; a stale failure row only delays a later retry
       if (remember) await clearResolveFailure(deps.db, ref).catch(() => undefined);
       if (opts.remember === false) {
         // dry run: nothing is written, the channel is described in memory only

@@ -123,6 +123,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
     } catch (err) {
       blockedVersion = version;
       if (err instanceof SessionExpiredError) {
+        // catch: the stored flag only informs the admin page; the expiry is reported below either way
         await deps.markSessionExpired?.().catch(() => undefined);
         reportOnce(SESSION_EXPIRED_MESSAGE);
       } else if (err instanceof FatalSourceError && !(err instanceof TelegramUnreachableError)) {
@@ -137,8 +138,10 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
   }
 
   async function dropSource() {
+    // catch: dropping a connection that failed: there is nothing left to save
     await unsubscribe?.().catch(() => undefined);
     unsubscribe = null;
+    // catch: dropping a connection that failed: there is nothing left to save
     await source?.close?.().catch(() => undefined);
     source = null;
   }
@@ -161,6 +164,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (failed.length) error = failed.map((r) => r.error).join('; ');
     } catch (err) {
       if (err instanceof SessionExpiredError) {
+        // catch: the stored flag only informs the admin page; the expiry is reported below either way
         await deps.markSessionExpired?.().catch(() => undefined);
         blockedVersion = (await deps.sessionVersion?.()) ?? null;
         reportOnce(SESSION_EXPIRED_MESSAGE);
@@ -176,6 +180,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         log.warn('Telegram connection is dead; reconnecting on the next job');
         await dropSource();
       }
+      // catch: the run is over; an unfinished request row must not stop the worker loop
       for (const id of job.requestIds) await finishSyncRequest(deps.db, id, error).catch(() => undefined);
     }
   }

@@ -139,6 +139,7 @@ export class GramjsSource implements MessageSource {
   static async connect(opts: TelegramClientOptions, logger: Logger, o: GramjsSourceOptions): Promise<GramjsSource> {
     const client = (o.makeClient ?? createTelegramClient)(opts);
     const give = async (err: unknown): Promise<never> => {
+      // catch: already failing with `err`; disconnecting is best effort
       await withTimeout(client.destroy(), 5000, 'disconnect').catch(() => undefined);
       throw err;
     };
@@ -345,6 +346,7 @@ export class GramjsSource implements MessageSource {
   }
 
   async close(): Promise<void> {
+    // catch: closing: a dead connection has nothing to disconnect
     await withTimeout(this.client.destroy(), 5000, 'disconnect').catch(() => undefined);
   }
 }
