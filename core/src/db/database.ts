@@ -8,8 +8,6 @@ import { redactUrl } from '../logger.js';
 import { DatabaseUnavailableError } from './errors.js';
 import { openEmbedded } from './embedded-database.js';
 
-export { DatabaseUnavailableError } from './errors.js';
-
 /** Anything that can run a parameterised query (a pool, a pool client inside a transaction). */
 export interface Queryable {
   query<R extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;

@@ -23,6 +23,7 @@ import {
   listIndexChangesSince,
 } from '../repos/image-features.repo.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
+import { LRUCache } from 'lru-cache';
 
 export { ImageRejectedError };
 
@@ -110,27 +111,6 @@ export interface ImageSearchService {
   readonly index: SearchIndex;
 }
 
-class Lru<K, V> {
-  private m = new Map<K, V>();
-  constructor(private max: number) {}
-  get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
-  }
-  set(k: K, v: V) {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
-  }
-  delete(k: K) {
-    this.m.delete(k);
-  }
-}
-
 export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
   const { db, logger } = opts;
   const urlFor = opts.urlFor ?? imageUrl;
@@ -139,7 +119,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   let listener: Listener | null = null;
   const index = new SearchIndex();
   // grey verification images are kept for recently used artworks only; the rest come from the DB
-  const verifyCache = new Lru<string, ImageFeatures['verify']>(20_000);
+  const verifyCache = new LRUCache<string, ImageFeatures['verify']>({ max: 20_000 });
   let head = 0;
   let ready = false;
   let timer: NodeJS.Timeout | null = null;
