@@ -2,6 +2,7 @@
  * The one place that reads process.env. Parsed once by each entry point and passed down.
  * Errors name the variable and never echo a secret.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -158,9 +159,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: TELEGRAM_API_ID and TELEGRAM_API_HASH must be set together');
   }
   try {
-    if (e.SYNC_CRON) validateCronShape(e.SYNC_CRON);
-  } catch {
-    throw new ConfigError('Invalid configuration: SYNC_CRON must be a 5 or 6 field cron expression');
+    // the worker's scheduler parses it here, so a bad value stops start-up instead of the first sync
+    new Cron(e.SYNC_CRON, { paused: true }).stop();
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: SYNC_CRON is not a 5 or 6 field cron expression (${(err as Error).message})`);
   }
   return {
     databaseUrl: e.DATABASE_URL,
@@ -202,11 +204,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       groupPerMinute: e.TELEGRAM_BOT_GROUP_RATE,
     },
   };
-}
-
-function validateCronShape(expr: string): void {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) throw new Error('bad cron');
 }
 
 /** Loads `.env` from the working directory (if present) without overriding real env vars. */
