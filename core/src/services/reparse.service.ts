@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database.js';
 import { parseCaption, normalizeForSearch } from '../captions/parse-caption.js';
-import { compileTemplate } from '../captions/template.js';
+import { channelTemplates } from '../captions/channel-templates.js';
 import { applyCaption } from '../repos/characters.repo.js';
 import { listChannels, type Channel } from '../repos/channels.repo.js';
 import type { ChannelContext } from '../captions/channel-context.js';
@@ -31,18 +31,7 @@ export interface ReparseOptions {
 /** Re-parses every character's raw caption (optionally of one channel). */
 export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<ReparseResult> {
   const channels = new Map<string, Channel>((await listChannels(db)).map((c) => [c.id, c]));
-  const templates = new Map<string, ReturnType<typeof compileTemplate> | null>();
-  const templateOf = (ch: Channel | undefined) => {
-    if (!ch?.captionTemplate) return null;
-    if (!templates.has(ch.id)) {
-      try {
-        templates.set(ch.id, compileTemplate(ch.captionTemplate));
-      } catch {
-        templates.set(ch.id, null);
-      }
-    }
-    return templates.get(ch.id) ?? null;
-  };
+  const templateOf = channelTemplates();
   const contexts = new Map<string, ChannelContext>();
   const contextOf = async (channelId: string | null): Promise<ChannelContext | null> => {
     if (!channelId) return null;
