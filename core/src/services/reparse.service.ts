@@ -12,6 +12,7 @@ import { listChannels, type Channel } from '../repos/channels.repo.js';
 import type { ChannelContext } from '../captions/channel-context.js';
 import { captionUpdate } from './ingest.service.js';
 import { loadChannelContext } from './template-induction.service.js';
+import { countCharacters, listRawCaptionsAfter } from '../repos/raw-captions.repo.js';
 
 export interface ReparseResult {
   scanned: number;
@@ -38,29 +39,23 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
     if (!contexts.has(channelId)) contexts.set(channelId, await loadChannelContext(db, channelId));
     return contexts.get(channelId)!;
   };
-  const filter = o.channelId ? 'AND channel_id = $2' : '';
-  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters WHERE true ${o.channelId ? 'AND channel_id = $1' : ''}`, o.channelId ? [o.channelId] : [])).rows[0]!.n;
+  const total = await countCharacters(db, o.channelId);
   const result: ReparseResult = { scanned: 0, changed: 0, needsReview: 0, conflicts: [] };
   let after = '0';
   for (;;) {
-    const params: unknown[] = [after];
-    if (o.channelId) params.push(o.channelId);
-    params.push(o.batchSize ?? 500);
-    const rows = (await db.query<{ id: string; channel_id: string | null; raw_caption: string }>(
-      `SELECT id, channel_id, raw_caption FROM characters WHERE id > $1 ${filter} ORDER BY id LIMIT $${params.length}`, params,
-    )).rows;
+    const rows = await listRawCaptionsAfter(db, after, o.batchSize ?? 500, o.channelId);
     if (!rows.length) break;
     for (const row of rows) {
       after = row.id;
       result.scanned++;
-      const ch = row.channel_id ? channels.get(row.channel_id) : undefined;
-      const parsed = parseCaption(row.raw_caption, null, {
-        template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channel_id),
+      const ch = row.channelId ? channels.get(row.channelId) : undefined;
+      const parsed = parseCaption(row.rawCaption, null, {
+        template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channelId),
       });
       if (parsed.needsReview) result.needsReview++;
       if (o.dryRun) continue;
       try {
-        const changed = await applyCaption(db, row.id, captionUpdate(row.raw_caption, parsed), normalizeForSearch, o.overrideEdits);
+        const changed = await applyCaption(db, row.id, captionUpdate(row.rawCaption, parsed), normalizeForSearch, o.overrideEdits);
         if (changed.length) result.changed++;
       } catch (err) {
         result.conflicts.push({ characterId: row.id, error: (err as Error).message });
