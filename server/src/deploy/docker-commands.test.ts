@@ -21,7 +21,8 @@ import path from 'node:path';
 import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
 import { baseImage, contextFiles, copyParts, envPairs, execForm, lineage, nodeMajor, parseDockerfile, repo, type Stage } from '../testing/dockerfile.js';
 
-const SLOW_TIMEOUT = 10 * 60_000;
+// a whole npm ci + build per Dockerfile: 10+ minutes on a loaded 2-core box
+const SLOW_TIMEOUT = 20 * 60_000;
 
 function sh(cmd: string, cwd: string, env: NodeJS.ProcessEnv): void {
   const r = spawnSync('sh', ['-c', cmd], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
