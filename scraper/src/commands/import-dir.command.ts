@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import type { CommandContext } from '../context.js';
+import { bar, statusLine } from '../progress/progress.js';
 import { UserError } from '@waifudex/core/errors';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
@@ -51,21 +52,20 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   const started = Date.now();
   let done = 0;
   let lastDraw = 0;
+  const progressLine = statusLine(ctx.progress);
   const draw = (force = false) => {
     const now = Date.now();
     if (!force && now - lastDraw < 200) return;
     lastDraw = now;
-    const width = 24;
-    const fill = files.length ? Math.round((done / files.length) * width) : width;
     const rate = done / Math.max(0.001, (now - started) / 1000);
     const eta = rate > 0 ? Math.round((files.length - done) / rate) : 0;
     const line =
-      `importing [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${files.length}` +
+      `importing ${bar(done, files.length)}` +
       ` · new ${counts.created + counts.new_artwork} · already ${counts.already_stored + counts.duplicate_image}` +
       (counts.rejected ? ` · rejected ${counts.rejected}` : '') +
       (counts.failed ? ` · failed ${counts.failed}` : '') +
       ` · ${rate.toFixed(1)} img/s · ETA ${eta}s`;
-    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    progressLine.update(line);
   };
   let next = 0;
   await Promise.all(
@@ -86,12 +86,12 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
           }
         }
         done++;
-        if (ctx.progress.isTTY || done % 50 === 0) draw();
+        if (progressLine.live || done % 50 === 0) draw();
       }
     }),
   );
   draw(true);
-  if (ctx.progress.isTTY) ctx.progress.write('\n');
+  progressLine.end();
   console.log(JSON.stringify({ folder: path.resolve(dir), files: files.length, ...counts, seconds: (Date.now() - started) / 1000 }));
   if (counts.failed) process.exitCode = 1;
 }

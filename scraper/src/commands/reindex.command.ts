@@ -8,13 +8,15 @@ import { parseArgs } from 'node:util';
 import { FEATURES_VERSION } from '@waifudex/core/images/feature-types';
 import { reindexArtworkFeatures, type ReindexProgress } from '@waifudex/core/services/image-reindex.service';
 import type { CommandContext } from '../context.js';
+import { statusLine } from '../progress/progress.js';
 
 export default async function reindex(args: string[], ctx: CommandContext): Promise<void> {
   const { values } = parseArgs({ args, options: { all: { type: 'boolean' } } });
   const started = Date.now();
+  const progressLine = statusLine(ctx.progress);
   const draw = (p: ReindexProgress) => {
     const line = `reindexing ${p.done}/${p.total} (v${FEATURES_VERSION})${p.failed ? ` · failed ${p.failed}` : ''} · ${p.rate.toFixed(1)} img/s`;
-    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    progressLine.update(line);
   };
   const p = await reindexArtworkFeatures({
     db: ctx.db,
@@ -25,11 +27,11 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
     version: values.all ? -1 : FEATURES_VERSION,
     concurrency: 2,
     onRow: (_row, prog) => {
-      if (ctx.progress.isTTY || prog.done % 100 === 0) draw(prog);
+      if (progressLine.live || prog.done % 100 === 0) draw(prog);
     },
   });
   draw(p);
-  if (ctx.progress.isTTY) ctx.progress.write('\n');
+  progressLine.end();
   console.log(JSON.stringify({ version: FEATURES_VERSION, reindexed: p.done - p.failed, failed: p.failed, seconds: (Date.now() - started) / 1000 }));
   if (p.failed) process.exitCode = 1;
 }
