@@ -1,7 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 const coreSrc = fileURLToPath(new URL('./core/src/', import.meta.url));
+// Minutes-long runs kept out of the developer's `npm test`; `npm run test:docker` / `npm run test:accuracy`
+// (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1.
+const SLOW_TESTS = ['server/src/deploy/docker-commands.test.ts', 'core/src/images/search-accuracy.test.ts'];
+const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
 
 export default defineConfig({
   resolve: {
@@ -12,6 +16,7 @@ export default defineConfig({
     // One PostgreSQL per run, a template migrated once, one database per test file.
     globalSetup: ['core/src/testing/global-setup.ts'],
     include: ['{core,server,scraper}/src/**/*.test.ts', 'web/e2e/**/*.spec.ts'],
+    exclude: slow ? configDefaults.exclude : [...configDefaults.exclude, ...SLOW_TESTS],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

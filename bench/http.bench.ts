@@ -5,12 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestServer } from '../server/dist/testing/test-server.js';
+import { startTestServer } from '../server/src/testing/test-server.js';
 import { searchRoutes } from '../server/dist/routes/search.routes.js';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { insertCharacter } from '@waifudex/core/repos/characters.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
-import { testLogger } from '@waifudex/core/testing/test-db';
+import { testLogger } from '../core/src/testing/test-db.js';
 
 // The clients run in their own process, so their buffers do not count as the server's memory.
 const CLIENT = `

@@ -13,12 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchIndex } from '@waifudex/core/images/search-index';
-import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/signatures';
+import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/feature-types';
 import { analyzeImage } from '@waifudex/core/images/analyze-image';
 import { makeVariant, rng, VARIANTS } from '@waifudex/core/images/query-variants';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
-import { computeFeatures } from '@waifudex/core/images/signatures';
-import { prepareQuery, rankCandidates, type VerifyLoader } from '@waifudex/core/images/search-engine';
+import { CROP_HASH_COUNT, computeFeatures } from '@waifudex/core/images/compute-features';
+import { prepareQuery } from '@waifudex/core/images/prepare-query';
+import { rankCandidates, type VerifyLoader } from '@waifudex/core/images/rank-candidates';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GALLERY = path.resolve(here, '../../shared/images/gallery');
@@ -50,10 +51,10 @@ function syntheticFeatures(r: () => number): ImageFeatures {
     version: FEATURES_VERSION,
     phash: code(),
     dhash: code(),
-    cropHashes: [code(), code(), code()],
+    cropHashes: Array.from({ length: CROP_HASH_COUNT }, code),
     haarDc: [r(), r() - 0.5, r() - 0.5],
     haarCoefs: coefs,
-    verify: { width: 4, height: 4, data: new Uint8Array(16) },
+    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
   };
 }
 
@@ -168,7 +169,7 @@ export async function benchEndToEnd(indexSize = 300, requests = 30): Promise<Rec
   const express = (await import('express')).default;
   const logger = createLogger('silent');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'waifudex-bench-'));
-  const db = await openDatabase({ dataDir: dir, logger, embedded: 'memory' });
+  const db = await openDatabase({ dataDir: dir, logger });
   try {
     await migrate(db, logger);
     const ingest = createIngestService({ db, imagesDir: path.join(dir, 'images'), logger });

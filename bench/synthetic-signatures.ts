@@ -72,7 +72,7 @@ export function syntheticSignature(r: () => number, pool: SignaturePool): ImageF
     phash: code(),
     dhash: code(),
     cropHashes: Array.from({ length: 7 }, code),
-    haarDc: [dc[0] + (r() - 0.5) * 0.1, dc[1] + (r() - 0.5) * 0.05, dc[2] + (r() - 0.5) * 0.05],
+    haarDc: [dc[0]! + (r() - 0.5) * 0.1, dc[1]! + (r() - 0.5) * 0.05, dc[2]! + (r() - 0.5) * 0.05],
     haarCoefs: coefs,
     verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
   };

@@ -15,8 +15,8 @@ import { createIngestService } from '../core/dist/services/ingest.service.js';
 import { createImageSearchService } from '../core/dist/services/image-search.service.js';
 import { makeVariant, type VariantName } from '../core/dist/images/query-variants.js';
 import { createWaifudexBot } from '../scraper/dist/bot/create-bot.js';
-import { startFakeBotApi } from '../scraper/dist/bot/testing/fake-bot-api.js';
-import { forwardedPhoto } from '../scraper/dist/bot/testing/updates.js';
+import { startFakeBotApi } from '../scraper/src/bot/testing/fake-bot-api.js';
+import { forwardedPhoto } from '../scraper/src/bot/testing/updates.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GALLERY = path.resolve(here, '../../shared/images/gallery');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
-import { testLogger } from '@waifudex/core/testing/test-db';
+import { testLogger } from '../core/src/testing/test-db.js';
 import { startTestServer } from '../server/src/testing/test-server.js';
 import { searchRoutes } from '../server/src/routes/search.routes.js';
 import { makePhoneScreenshot } from '../web/e2e/phone-screenshot.js';

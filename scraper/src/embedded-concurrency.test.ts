@@ -20,6 +20,7 @@ import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
 import { FakeSource, photo } from './telegram/fake-source.js';
 import { resolveTargets, syncTelegramChannel } from './sync/telegram-sync.js';
 
@@ -27,8 +28,9 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const serverMain = path.join(repo, 'server/dist/main.js');
 const scraperMain = path.join(repo, 'scraper/dist/main.js');
 const GALLERY = path.join(repo, '../shared/images/gallery');
-const ready = fs.existsSync(serverMain) && fs.existsSync(scraperMain) && fs.existsSync(GALLERY);
-if (!ready) console.warn('[embedded-concurrency.test] SKIPPED: needs `npm run build` and ../shared/images/gallery');
+requireBuilt(serverMain, scraperMain);
+const ready = fs.existsSync(GALLERY);
+if (!ready) console.warn('[embedded-concurrency.test] SKIPPED: needs ../shared/images/gallery');
 
 const logger = createLogger('silent');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-conc-'));

@@ -17,6 +17,7 @@ import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { openImageStore } from '@waifudex/core/storage/open-image-store';
 import type { Command, CommandContext } from './context.js';
+import { UserError } from '@waifudex/core/errors';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,7 +33,7 @@ runMain(async () => {
   const names = available();
   if (!name || name === 'help' || name === '--help' || !names.includes(name)) {
     const msg = `usage: npm run scraper -- <command> [args]\ncommands: ${names.join(', ')}`;
-    if (name && name !== 'help' && name !== '--help') throw Object.assign(new Error(`unknown command "${name}"\n${msg}`), { userFacing: true });
+    if (name && name !== 'help' && name !== '--help') throw new UserError(`unknown command "${name}"\n${msg}`);
     console.log(msg);
     return;
   }

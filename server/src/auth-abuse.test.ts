@@ -1,6 +1,6 @@
 /** Login limits others cannot turn into a lockout, API tokens, sessions, headers, CORS and proxies. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './testing/test-server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './testing/test-server.js';
 import { adminGuard } from './middleware/auth.js';
 import { channelRoutes } from './routes/channels.routes.js';
 import { createLoginLimiter } from './middleware/login-limiter.js';
@@ -12,7 +12,7 @@ let verifies = 0;
 const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 const login = (password: string, from: string, username = 'admin') => fetch(`${s.url}/api/v1/auth/login`, json({ username, password }, { 'x-forwarded-for': from }));
 
-async function start(app: Parameters<typeof startTestServer>[0]['app'] = {}) {
+async function start(app: NonNullable<TestServerOptions['app']> = {}) {
   s = await startTestServer({
     app: { trustProxy: 1, ...app },
     routers: ({ db }) => [channelRoutes({ db, requireAdmin: adminGuard({ publicUrl: app.publicUrl }) })],

@@ -107,7 +107,7 @@ describe('NUL bytes', () => {
 
   it('in an upload caption or field → 400, and no file is left behind', async () => {
     const before = filesUnder(s.imagesDir);
-    for (const [field, value] of [['caption', 'Name: Rem\u0000'], ['name', 'Rem\u0000']]) {
+    for (const [field, value] of [['caption', 'Name: Rem\u0000'], ['name', 'Rem\u0000']] as const) {
       const form = new FormData();
       form.set(field, value);
       form.set('image', new Blob([new Uint8Array(await generateDemoImage(7, 'nul'))], { type: 'image/png' }), 'x.png');

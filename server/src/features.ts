@@ -78,6 +78,7 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   return {
     routers,
     async stop() {
+      // catch: shutting down: one failing stopper must not keep the others from stopping
       for (const s of stoppers.reverse()) await s().catch(() => undefined);
     },
   };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
 
 // Runs the built server as a user would start it (npm test builds first).
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -13,7 +14,9 @@ function start(env: Record<string, string>) {
   return spawnSync(process.execPath, [main], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
 }
 
-describe.skipIf(!fs.existsSync(main))('server start-up errors', () => {
+requireBuilt(main);
+
+describe('server start-up errors', () => {
   it('stops with one clear line naming a malformed variable', () => {
     const r = start({ PORT: 'http' });
     expect(r.status).toBe(1);

@@ -42,7 +42,6 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     await page.goto(`${s.url}${path}`);
     return page;
   }
-  const cardNames = (page: Page) => page.getByTestId('character-name').allTextContents();
   async function waitForNames(page: Page, names: string[]) {
     await page.waitForFunction((want) => {
       const got = [...document.querySelectorAll('[data-testid=character-name]')].map((e) => e.textContent).sort();

@@ -51,4 +51,3 @@ export const errorBody = z
     }),
   })
   .meta({ id: 'Error', description: 'Every 4xx/5xx answer has this body. 429 and 503 also send Retry-After (seconds).' });
-export type ErrorBody = z.infer<typeof errorBody>;

@@ -5,7 +5,6 @@
 import { isEventMessage, isRarityLegend } from './families/events.js';
 import { freeformPair } from './families/freeform.js';
 import { orderByNameLikeness, titleScore } from './name-likeness.js';
-export { orderPair } from './name-likeness.js';
 import { titleKey } from './known-titles.js';
 import { captionLines } from './parse-caption.js';
 

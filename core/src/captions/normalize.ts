@@ -8,6 +8,7 @@ import { SMALL_CAPS } from './vocab.js';
 const INVISIBLE_RE = /[\u200B\u200C\u2060\uFEFF\u3164\u115F\u1160\uFFA0\u00AD\u180E\u200E\u200F\u202A-\u202E\u2066-\u2069\u034F\uFE00-\uFE0E]/g;
 // ZWJ and VS16 only mean something next to an emoji; elsewhere they are transport noise.
 const STRAY_JOINER_RE = /(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})|(?<![\p{Extended_Pictographic}#*0-9\u20E3])\uFE0F/gu;
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 const SMALL_CAPS_RE = /[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫꞯʀꝛꜱᴛᴜᴠᴡʏᴢᴁᴔ]/g;

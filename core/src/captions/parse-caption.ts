@@ -15,8 +15,8 @@ import { stripMarkup } from './strip-markup.js';
 import type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
 import { cleanAnime, cleanId, cleanName, cleanRarity, joinCharacters } from './values.js';
 
-export type { CaptionEntity, CaptionKind, CompiledTemplate, ParseOptions, ParsedCaption } from './types.js';
-export { normalizeForSearch, normalizeCaptionText } from './normalize.js';
+export type { CaptionEntity, ParseOptions, ParsedCaption } from './types.js';
+export { normalizeForSearch } from './normalize.js';
 
 /** Captions below this confidence are flagged needs_review. */
 export const NEEDS_REVIEW_THRESHOLD = 0.6;

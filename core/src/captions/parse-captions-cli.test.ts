@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { requireBuilt } from '../testing/require-build.js';
 import { runCli } from './cli-runner.js';
 
 const INPUT = [
@@ -49,7 +49,8 @@ describe('parse-captions CLI', () => {
     check(await run(`\uFEFF${INPUT.replace(/\n/g, '\r\n')}\r\n`));
   });
 
-  it.skipIf(!existsSync(built))('the built CLI behaves the same (core/dist present)', () => {
+  it('the built CLI behaves the same (core/dist present)', () => {
+    requireBuilt(built);
     const r = spawnSync(process.execPath, [built], { input: `${INPUT}\n`, encoding: 'utf8' });
     expect(r.status).toBe(0);
     check(r.stdout.slice(0, -1).split('\n'));
@@ -80,7 +81,8 @@ describe('parse-captions --channel-context', () => {
     expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ name: 'Eru Chitanda', anime: 'Hyouka' });
   });
 
-  it.skipIf(!existsSync(built))('the built CLI exits with one line on a missing context file', () => {
+  it('the built CLI exits with one line on a missing context file', () => {
+    requireBuilt(built);
     const r = spawnSync(process.execPath, [built, '--channel-context', '/nonexistent/channel.jsonl'], { input: '', encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

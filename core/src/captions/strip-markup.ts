@@ -27,12 +27,6 @@ function unescapeEntities(s: string): string {
   });
 }
 
-/** Entity kind from GramJS className ("MessageEntityTextUrl") or Bot-API type ("text_link"). */
-export function entityKind(e: CaptionEntity): string {
-  const raw = (e.className ?? e.type ?? '').replace(/^(?:Input)?MessageEntity/i, '');
-  return raw.replace(/[_\s]/g, '').toLowerCase();
-}
-
 export function stripMarkup(input: string, entities?: readonly CaptionEntity[] | null): StrippedCaption {
   const urls: string[] = [];
   let text = input;

@@ -142,7 +142,7 @@ function compileRegex(src: string): CompiledTemplate {
   try {
     re = new RegExp(m[1]!, flags);
   } catch (e) {
-    throw new Error(`Invalid template: bad regular expression: ${(e as Error).message}`);
+    throw new Error(`Invalid template: bad regular expression: ${(e as Error).message}`, { cause: e });
   }
   if (NESTED_QUANTIFIER_RE.test(m[1]!)) throw new Error('Invalid template: nested quantifiers such as (a+)+ can hang the parser');
   const groups = [...m[1]!.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((g) => g[1]!);

@@ -73,11 +73,12 @@ export function trimSet(s: string, set: ReadonlySet<string>, leading = true, tra
   return s.slice(a, b);
 }
 
+/** Removes the bullets, arrows and emoji that prefix a line. */
 export function stripLeadDecor(s: string): string {
   return s.replace(LEAD_DECOR_RE, '');
 }
 
-const NON_SPACE_WS_RE = /[^\S ]|  /;
+const NON_SPACE_WS_RE = /[^\S ]| {2}/;
 
 export function collapseSpaces(s: string): string {
   // Most values already have single plain spaces: then trimming is all there is to do.

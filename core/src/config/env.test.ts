@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     [{ TELEGRAM_API_ID: '1' }, 'TELEGRAM_API_ID'],
     [{ TELEGRAM_API_ID: 'abc', TELEGRAM_API_HASH: 'a'.repeat(32) }, 'TELEGRAM_API_ID'],
     [{ SYNC_CRON: 'every hour' }, 'SYNC_CRON'],
+    [{ SYNC_CRON: '61 * * * *' }, 'SYNC_CRON'],
     [{ SYNC_BATCH_SIZE: '500' }, 'SYNC_BATCH_SIZE'],
   ])('rejects %j with one line naming %s', (env, name) => {
     let err: unknown;

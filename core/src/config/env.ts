@@ -2,9 +2,11 @@
  * The one place that reads process.env. Parsed once by each entry point and passed down.
  * Errors name the variable and never echo a secret.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import path from 'node:path';
 import type { S3StoreConfig } from '../storage/s3-image-store.js';
+import { UserError } from '../errors.js';
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const intIn = (min: number, max: number, def: number) =>
@@ -168,7 +170,7 @@ export type ImageStoreConfig =
   | { kind: 's3'; s3: S3StoreConfig; serve: 'redirect' | 'proxy' };
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 
@@ -185,9 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: TELEGRAM_API_ID and TELEGRAM_API_HASH must be set together');
   }
   try {
-    if (e.SYNC_CRON) validateCronShape(e.SYNC_CRON);
-  } catch {
-    throw new ConfigError('Invalid configuration: SYNC_CRON must be a 5 or 6 field cron expression');
+    // the worker's scheduler parses it here, so a bad value stops start-up instead of the first sync
+    new Cron(e.SYNC_CRON, { paused: true }).stop();
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: SYNC_CRON is not a 5 or 6 field cron expression (${(err as Error).message})`);
   }
   return {
     databaseUrl: e.DATABASE_URL,
@@ -253,11 +256,6 @@ function imageStoreConfig(e: Env): ImageStoreConfig {
     },
     serve: e.S3_SERVE,
   };
-}
-
-function validateCronShape(expr: string): void {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) throw new Error('bad cron');
 }
 
 /** Loads `.env` from the working directory (if present) without overriding real env vars. */

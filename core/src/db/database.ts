@@ -8,8 +8,6 @@ import { redactUrl } from '../logger.js';
 import { DatabaseUnavailableError } from './errors.js';
 import { openEmbedded } from './embedded-database.js';
 
-export { DatabaseUnavailableError } from './errors.js';
-
 /** Anything that can run a parameterised query (a pool, a pool client inside a transaction). */
 export interface Queryable {
   query<R extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -71,6 +69,7 @@ export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onCl
     },
     close() {
       closed ??= (async () => {
+        // catch: shutting down: a pool whose connections died must not fail the close
         await pool.end().catch(() => undefined);
         await onClose?.();
       })();
@@ -101,6 +100,7 @@ async function openPostgres(url: string, role: DbRole): Promise<Db> {
   try {
     await pool.query('SELECT 1');
   } catch (err) {
+    // catch: the connection error below is the one to report
     await pool.end().catch(() => undefined);
     throw new DatabaseUnavailableError(`Cannot reach PostgreSQL at ${where}: ${(err as Error).message}`);
   }

@@ -133,6 +133,7 @@ async function answers(paths: ClusterPaths, database = 'postgres'): Promise<bool
   } catch {
     return false;
   } finally {
+    // catch: closing after the answer (or the error) that matters; a dead connection has nothing to close
     await client.end().catch(() => undefined);
   }
 }
@@ -304,6 +305,7 @@ async function ensureDatabase(paths: ClusterPaths): Promise<void> {
       if (err.code !== '42P04' && err.code !== '23505') throw err; // created by a concurrent start
     });
   } finally {
+    // catch: closing after the answer (or the error) that matters; a dead connection has nothing to close
     await client.end().catch(() => undefined);
   }
 }

@@ -30,6 +30,7 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<Db> {
     try {
       await pool.query('SELECT 1');
     } catch (err) {
+      // catch: the connection error below is the one to report
       await pool.end().catch(() => undefined);
       await presence.leave();
       throw new DatabaseUnavailableError(`Cannot connect to the embedded database in ${paths.root}: ${(err as Error).message}`);

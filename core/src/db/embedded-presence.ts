@@ -25,6 +25,7 @@ export async function joinCluster(paths: ClusterPaths, logger: Logger): Promise<
     await client.query("SET lock_timeout = '30s'");
     await client.query('SELECT pg_advisory_lock_shared($1::int4, $2::int4)', [...PRESENCE_KEY]);
   } catch (err) {
+    // catch: the lock error below is the one to report
     await client.end().catch(() => undefined);
     throw err;
   }
@@ -41,6 +42,7 @@ export async function joinCluster(paths: ClusterPaths, logger: Logger): Promise<
       } catch (err) {
         logger.debug({ err }, 'leaving the embedded database');
       } finally {
+        // catch: leaving: a connection that already died has released its lock
         await client.end().catch(() => undefined);
       }
     },

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from './database.js';
 import { DatabaseUnavailableError } from './errors.js';
+import { UserError } from '../errors.js';
 
 const SKIP = new Set(['pgmigrations', 'image_index_changes', 'artwork_embeddings', 'sync_locks']);
 const MARKER = 'COPIED-TO-POSTGRESQL';
@@ -117,5 +118,5 @@ async function sharedColumns(source: Source, db: Db, table: string): Promise<str
 }
 
 function userError(message: string): Error {
-  return Object.assign(new Error(message), { userFacing: true });
+  return new UserError(message);
 }

@@ -39,6 +39,7 @@ export function listen(pool: pg.Pool, channel: string, onNotify: () => void, log
   };
   const drop = (c: pg.Client) => {
     if (client === c) client = null;
+    // catch: a broken connection may fail to end; it is dropped either way
     void c.end().catch(() => undefined);
     if (closed || retry) return;
     retry = setTimeout(() => {
@@ -55,6 +56,7 @@ export function listen(pool: pg.Pool, channel: string, onNotify: () => void, log
       clearTimeout(retry);
       const c = client;
       client = null;
+      // catch: closing: a broken connection may fail to end
       await c?.end().catch(() => undefined);
     },
   };

@@ -33,7 +33,9 @@ export async function migrate(db: Db, logger: Logger, direction: 'up' | 'down' =
     if (names.length) logger.info({ migrations: names, direction }, 'migrations applied');
     return names;
   } finally {
+    // catch: a lost connection has released the session lock already, and the migration result stands
     await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', MIGRATION_LOCK).catch(() => undefined);
+    // catch: the same: the session is about to end
     await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
     client.release();
   }

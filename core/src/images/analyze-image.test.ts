@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { analyzeImage, decodeImage, ImageRejectedError } from './analyze-image.js';
-import { deserializeFeatures, serializeFeatures } from './signatures.js';
+import { deserializeFeatures, serializeFeatures } from './feature-blob.js';
 
 async function rejects(p: Promise<unknown>, code: ImageRejectedError['code']) {
   const err = await p.then(

@@ -4,16 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import {
-  codeToBitString,
-  computeFeatures,
-  rgbFromInterleaved,
-  type ImageFeatures,
-  type Rgb,
-} from './signatures.js';
+import { codeToBitString } from './perceptual-hash.js';
+import { computeFeatures } from './compute-features.js';
+import { rgbFromInterleaved } from './pixels.js';
+import type { ImageFeatures, Rgb } from './feature-types.js';
 import { makeThumbnails, type Thumbnail } from './thumbnails.js';
 
-export type { ImageFeatures } from './signatures.js';
+export type { ImageFeatures } from './feature-types.js';
 
 export type ImageRejectionCode = 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'corrupt' | 'too_small';
 

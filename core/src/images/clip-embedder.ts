@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { decodeImage, type DecodeOptions } from './analyze-image.js';
+import { UserError } from '../errors.js';
 
 export interface ImageEmbedder {
   /** Identity stored with each embedding (`local:<folder name>` or the hub id). */
@@ -41,10 +42,8 @@ export interface ClipEmbedderOptions {
 }
 
 /** Raised when CLIP_MODEL cannot be loaded; the message says what to fix. */
-export class ClipModelError extends Error {
+export class ClipModelError extends UserError {
   override name = 'ClipModelError';
-  /** runMain prints it as one line. */
-  readonly userFacing = true;
 }
 
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
@@ -146,6 +145,7 @@ export function createClipEmbedder(opts: ClipEmbedderOptions): ImageEmbedder {
       const m = await loaded();
       // one inference at a time: the runtime already uses its threads, and memory stays flat
       const result = queue.then(() => m.run({ data: d.raw, width: d.rgb.width, height: d.rgb.height }));
+      // catch: the queue only orders the inferences; the caller gets `result` and its rejection
       queue = result.catch(() => undefined);
       return result;
     },

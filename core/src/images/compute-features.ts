@@ -15,6 +15,8 @@ const CORNERS: [number, number][] = [
   [0, 1],
   [1, 1],
 ];
+/** How many crop hashes each artwork stores: the centre crops, then the corner crops. */
+export const CROP_HASH_COUNT = CROP_FRACTIONS.length + CORNERS.length;
 
 function cornerCropPlane(p: Plane, keep: number, ax: number, ay: number): Plane {
   const w = Math.max(1, Math.round(p.width * keep));

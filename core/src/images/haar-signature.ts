@@ -149,22 +149,29 @@ export function haarSignature(img: Rgb): { dc: [number, number, number]; coefs: 
   return signatureOfPlanes(haarPlanes(img));
 }
 
-/** Max possible match weight of a signature (sum of its coefficient weights). */
-export function haarMaxWeight(coefs: Int16Array): number {
-  let m = 0;
-  for (let c = 0; c < 3; c++) for (let k = 0; k < HAAR_COEFS; k++) m += HAAR_WEIGHTS[HAAR_BIN[Math.abs(coefs[c * HAAR_COEFS + k]!)]!]![c]!;
-  return m;
+export function haarKey(channel: number, signedPos: number): number {
+  // bucket id: channel * 2 * 16384 + sign * 16384 + pos
+  return channel * 32768 + (signedPos < 0 ? 16384 : 0) + Math.abs(signedPos);
 }
 
-/** Normalised iqdb distance: 0 = identical, ~1 = unrelated. */
+/** The bucket ids of a signature's coefficients. */
+function haarKeySet(coefs: Int16Array): Set<number> {
+  const s = new Set<number>();
+  for (let c = 0; c < 3; c++) for (let k = 0; k < HAAR_COEFS; k++) s.add(haarKey(c, coefs[c * HAAR_COEFS + k]!));
+  return s;
+}
+
+/**
+ * The plain iqdb distance of two signatures (0 = same, 1 = nothing shared): the reference the index's
+ * compact distance is checked against.
+ */
 export function haarDistance(
   q: { dc: readonly number[]; coefs: Int16Array },
   t: { dc: readonly number[]; coefs: Int16Array },
-  tSet?: Set<number>,
 ): number {
   let s = 0;
   for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(q.dc[c]! - t.dc[c]!);
-  const set = tSet ?? haarKeySet(t.coefs);
+  const set = haarKeySet(t.coefs);
   let matched = 0;
   let max = 0;
   for (let c = 0; c < 3; c++) {
@@ -176,15 +183,4 @@ export function haarDistance(
     }
   }
   return (s + max - matched) / max;
-}
-
-export function haarKey(channel: number, signedPos: number): number {
-  // bucket id: channel * 2 * 16384 + sign * 16384 + pos
-  return channel * 32768 + (signedPos < 0 ? 16384 : 0) + Math.abs(signedPos);
-}
-
-export function haarKeySet(coefs: Int16Array): Set<number> {
-  const s = new Set<number>();
-  for (let c = 0; c < 3; c++) for (let k = 0; k < HAAR_COEFS; k++) s.add(haarKey(c, coefs[c * HAAR_COEFS + k]!));
-  return s;
 }

@@ -57,11 +57,6 @@ export function codeToBitString(c: Code64): string {
   return c.hi.toString(2).padStart(32, '0') + c.lo.toString(2).padStart(32, '0');
 }
 
-export function bitStringToCode(s: string): Code64 {
-  if (!/^[01]{64}$/.test(s)) throw new Error('expected a 64-character bit string');
-  return { hi: parseInt(s.slice(0, 32), 2) >>> 0, lo: parseInt(s.slice(32), 2) >>> 0 };
-}
-
 export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

@@ -2,7 +2,6 @@
  * Query preparation: the trimmed image, its mirror, and (when the trim cut a lot or the image looks
  * like a screenshot) the untrimmed image and a looser picture region, each as signatures + verify data.
  */
-import type { DecodedImage } from './analyze-image.js';
 import type { Code64, Plane, Rgb } from './feature-types.js';
 import { haarSignature, haarSignaturePair } from './haar-signature.js';
 import { dhashPlane, phashPlane } from './perceptual-hash.js';
@@ -117,8 +116,4 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   const region = screenLike ? looseRegionBox(rgb, box) : null;
   if (region) variants.push(...withMirror('region', cropRgb(rgb, region.x, region.y, region.w, region.h)));
   return { variants };
-}
-
-export function prepareDecoded(d: DecodedImage): PreparedQuery {
-  return prepareQuery(d.rgb);
 }

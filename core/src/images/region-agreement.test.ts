@@ -9,8 +9,10 @@ import { generateDemoImage } from './demo-images.js';
 import { makeLookalike, makeVariant } from './query-variants.js';
 import { labChroma } from './region-agreement.js';
 import { SearchIndex } from './search-index.js';
-import { prepareQuery, rankCandidates, type RankedCandidate, type VerifyLoader } from './search-engine.js';
-import { computeFeatures, type ImageFeatures } from './signatures.js';
+import { prepareQuery } from './prepare-query.js';
+import { rankCandidates, type RankedCandidate, type VerifyLoader } from './rank-candidates.js';
+import { computeFeatures } from './compute-features.js';
+import { type ImageFeatures } from './feature-types.js';
 import { regionsAgree } from './verdict-calibration.js';
 
 let original: Buffer;

@@ -2,7 +2,6 @@
  * Plane resampling used by every signature and by verification (area average when shrinking,
  * bilinear when growing), with the per-axis weights memoised by size.
  */
-import type { Rgb } from './feature-types.js';
 
 interface AxisWeights {
   start: Int32Array;
@@ -96,14 +95,4 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
     }
   }
   return out;
-}
-
-export function resizeRgb(img: Rgb, w: number, h: number): Rgb {
-  return {
-    width: w,
-    height: h,
-    r: resizePlane(img.r, img.width, img.height, w, h),
-    g: resizePlane(img.g, img.width, img.height, w, h),
-    b: resizePlane(img.b, img.width, img.height, w, h),
-  };
 }

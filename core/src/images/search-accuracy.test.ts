@@ -21,8 +21,12 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { decodeImage } from './analyze-image.js';
 import { SearchIndex } from './search-index.js';
-import { prepareQuery, rankCandidates, type RankedCandidate, type VerifyLoader } from './search-engine.js';
-import { computeFeatures, greyOf, hamming, phashPlane, type Code64, type ImageFeatures } from './signatures.js';
+import { prepareQuery } from './prepare-query.js';
+import { rankCandidates, type RankedCandidate, type VerifyLoader } from './rank-candidates.js';
+import { computeFeatures } from './compute-features.js';
+import { greyOf } from './pixels.js';
+import { hamming, phashPlane } from './perceptual-hash.js';
+import { type Code64, type ImageFeatures } from './feature-types.js';
 import { LOOKALIKE_KINDS, VARIANTS, makeLookalike, makeNegative, makeVariant, rng, type VariantName } from './query-variants.js';
 
 const GALLERY = path.resolve(import.meta.dirname, '../../../../shared/images/gallery');

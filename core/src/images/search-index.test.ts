@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { rng } from './query-variants.js';
 import { SearchIndex } from './search-index.js';
-import { FEATURES_VERSION, HAAR_COEFS, haarDistance, type Code64, type ImageFeatures } from './signatures.js';
+import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './feature-types.js';
+import { haarDistance } from './haar-signature.js';
 
 const N = 51_000;
 let index: SearchIndex;

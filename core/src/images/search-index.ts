@@ -17,16 +17,9 @@
  */
 import { PostingLists } from './posting-lists.js';
 import { IdColumn, SlotLookup } from './slot-ids.js';
-import {
-  FEATURES_VERSION,
-  HAAR_BIN,
-  HAAR_COEFS,
-  HAAR_WEIGHTS,
-  haarKey,
-  popcount32,
-  type Code64,
-} from './signatures.js';
-import type { IndexSignature } from './feature-types.js';
+import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
+import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
+import { popcount32 } from './perceptual-hash.js';
 
 /** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
 const CODES = 9;

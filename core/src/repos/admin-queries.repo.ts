@@ -96,9 +96,3 @@ export async function findChannelTitle(q: Queryable, channelId: string | null): 
   const r = await q.query<{ title: string }>('SELECT title FROM channels WHERE id = $1', [channelId]);
   return r.rows[0]?.title ?? null;
 }
-
-/** How many characters wait for review (the admin nav badge). */
-export async function countNeedsReview(q: Queryable): Promise<number> {
-  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE needs_review AND deleted_at IS NULL');
-  return r.rows[0]!.n;
-}

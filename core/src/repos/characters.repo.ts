@@ -109,53 +109,6 @@ export function toCharacter(r: any): Character {
   };
 }
 
-export interface ListCharactersQuery {
-  page: number;
-  perPage: number;
-  /** Already normalised search text (see normalizeForSearch); empty → no filter. */
-  search: string;
-  /** Emoji that must each appear as the rarity emoji or inside name, anime or variant (emoji search). */
-  emojis?: string[];
-  includeHidden?: boolean;
-}
-
-/** Newest-first page of characters with their current artwork; `search` matches substrings and trigrams. */
-export async function listCharacters(q: Queryable, o: ListCharactersQuery): Promise<{ items: CharacterListItem[]; total: number }> {
-  const params: unknown[] = [];
-  const where: string[] = ['c.deleted_at IS NULL'];
-  if (!o.includeHidden) where.push('NOT c.hidden');
-  if (o.search) {
-    params.push(o.search);
-    const p = `$${params.length}`;
-    // substring (escaped for LIKE) or trigram word similarity on either field
-    where.push(`(c.name_search LIKE '%' || replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
-      OR c.anime_search LIKE '%' || replace(replace(replace(${p}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
-      OR ${p} <% c.name_search OR ${p} <% c.anime_search)`);
-  }
-  for (const e of o.emojis ?? []) {
-    params.push(e);
-    const p = `$${params.length}`;
-    const cols = ['c.rarity_emoji', 'c.name', 'c.anime', 'c.variant'].map((col) => `strpos(replace(coalesce(${col}, ''), chr(65039), ''), ${p}) > 0`);
-    where.push(`(${cols.join(' OR ')})`);
-  }
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${whereSql}`, params);
-  const order = o.search
-    ? `ORDER BY greatest(word_similarity($1, c.name_search), word_similarity($1, c.anime_search)) DESC, c.created_at DESC, c.id DESC`
-    : 'ORDER BY c.created_at DESC, c.id DESC';
-  params.push(o.perPage, (o.page - 1) * o.perPage);
-  const rows = await q.query(
-    `SELECT ${SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime, ${ARTWORK_COUNT_SELECT}
-       FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
-       ${whereSql} ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
-    params,
-  );
-  return {
-    total: total.rows[0]!.n,
-    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), artworkCount: r.artwork_count ?? 0 })),
-  };
-}
-
 /** Maps the current-artwork columns of a list row (a_id, file_path, …), or null without one. */
 export function toListArtwork(r: any): CharacterListItem['artwork'] {
   return r.a_id

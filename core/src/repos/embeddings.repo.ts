@@ -91,12 +91,6 @@ async function ignoreRace(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** Whether the embeddings table exists. */
-export async function embeddingTableExists(q: Queryable): Promise<boolean> {
-  const r = await q.query<{ ok: boolean }>(`SELECT to_regclass('artwork_embeddings') IS NOT NULL AS ok`);
-  return r.rows[0]?.ok === true;
-}
-
 /**
  * Stores (or replaces) the embedding of an artwork; false when the artwork does not exist (any more).
  * The value is sent as real[], which pgvector turns into `vector` by its assignment cast, so one

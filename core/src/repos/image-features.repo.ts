@@ -1,15 +1,9 @@
 /** SQL for reverse-image-search signatures and the cross-process index change log. */
 import { ARTWORK_COUNT_SELECT } from './characters.repo.js';
 import type { Queryable } from '../db/database.js';
-import {
-  codeToBitString,
-  deserializeFeatures,
-  deserializeSignature,
-  serializeFeatures,
-  type ImageFeatures,
-  type IndexSignature,
-  type VerifyData,
-} from '../images/signatures.js';
+import { codeToBitString } from '../images/perceptual-hash.js';
+import { deserializeFeatures, deserializeSignature, serializeFeatures } from '../images/feature-blob.js';
+import type { ImageFeatures, IndexSignature, VerifyData } from '../images/feature-types.js';
 
 /** Stores (or replaces) the signatures of an artwork; the trigger logs the change for every index. */
 export async function insertArtworkFeatures(q: Queryable, artworkId: string, f: ImageFeatures): Promise<void> {
@@ -20,14 +14,6 @@ export async function insertArtworkFeatures(q: Queryable, artworkId: string, f: 
        SET algo_version = EXCLUDED.algo_version, features = EXCLUDED.features, dhash = EXCLUDED.dhash, updated_at = now()`,
     [artworkId, f.version, serializeFeatures(f), codeToBitString(f.dhash)],
   );
-}
-
-/**
- * Logs a change explicitly. Not needed for inserts/updates/deletes of artworks or signatures (triggers
- * do it); useful after bulk operations that bypass those tables.
- */
-export async function notifyIndexChanged(q: Queryable, artworkId: string = '0'): Promise<void> {
-  await q.query(`INSERT INTO image_index_changes (artwork_id, op) VALUES ($1, 'refresh')`, [artworkId]);
 }
 
 /** Current head of the change log (cheap: max of a primary key). */

@@ -110,12 +110,6 @@ export async function findRunById(q: Queryable, id: string): Promise<SyncRun | n
   return r.rows[0] ? toRun(r.rows[0]) : null;
 }
 
-/** Runs of a channel, newest first. */
-export async function listRunsOfChannel(q: Queryable, channelId: string, limit = 20): Promise<SyncRun[]> {
-  const r = await q.query('SELECT * FROM sync_runs WHERE channel_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2', [channelId, limit]);
-  return r.rows.map(toRun);
-}
-
 /** Overview for the admin panel: each channel with its latest run and its running run (if any). */
 export interface ChannelSyncOverview {
   channel: {

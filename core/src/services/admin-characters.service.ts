@@ -3,7 +3,7 @@
  * and the public character detail. Files go through the ingest service and the image store only.
  */
 import type { Db } from '../db/database.js';
-import { AppError, BadRequestError, NotFoundError } from '../errors.js';
+import { UserError, BadRequestError, NotFoundError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import { listArtworksOfCharacter, type Artwork } from '../repos/artworks.repo.js';
 import { listAliases, type CharacterAlias } from '../repos/character-aliases.repo.js';
@@ -111,11 +111,11 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     const c = await findCharacterById(db, characterId);
     const who = c?.name ? `${c.name}${c.anime ? ` (${c.anime})` : ''}` : `an unnamed character (#${characterId})`;
     const where = c?.deletedAt ? ' in the trash: restore it from there' : '';
-    throw new AppError(409, 'duplicate_image', `this image is already stored as ${who}${where}`, {
+    throw new UserError(`this image is already stored as ${who}${where}`, { status: 409, code: 'duplicate_image', details: {
       character_id: characterId,
       character_name: c?.name ?? null,
       in_trash: Boolean(c?.deletedAt),
-    });
+    } });
   }
 
   return {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isImageKey } from '../storage/image-keys.js';
+import { UserError } from '../errors.js';
 
 export const MANIFEST_ENTRY = 'manifest.json';
 export const BACKUP_FORMAT = 'waifudex-backup';
@@ -48,9 +49,8 @@ export const tableEntry = (table: string) => `db/${table}.tsv`;
 export const fileEntry = (storedPath: string) => `images/${storedPath}`;
 
 /** A message for people: the archive is unusable, and nothing was changed. */
-export class BadArchiveError extends Error {
-  readonly userFacing = true;
+export class BadArchiveError extends UserError {
   constructor(reason: string) {
-    super(`not a usable Waifudex backup: ${reason}; nothing was changed`);
+    super(`not a usable Waifudex backup: ${reason}; nothing was changed`, { code: 'bad_archive' });
   }
 }

@@ -27,6 +27,7 @@ import type { BackupManifest } from './backup-manifest.js';
 import { thumbKey, type ImageStore } from './image-store.js';
 import { startS3TestServer, type S3TestServer } from '../testing/s3-test-server.js';
 import { createS3ImageStore } from '../storage/s3-image-store.js';
+import { UserError } from '../errors.js';
 
 const GALLERY = path.resolve(import.meta.dirname, '../../../../shared/images/gallery');
 const ready = fs.existsSync(GALLERY);
@@ -311,7 +312,7 @@ describe.skipIf(!ready)('backup and restore', () => {
         expect(err!.message, file).toMatch(message);
         expect(err!.message, file).toMatch(/nothing was changed/);
         expect(err!.message.split('\n'), file).toHaveLength(1);
-        expect((err as { userFacing?: boolean }).userFacing, file).toBe(true);
+        expect(err, file).toBeInstanceOf(UserError);
         expect(await listAppliedMigrations(empty)).toEqual(migrations);
         expect((await rowCounts(empty)).characters).toBe(0);
         expect(fs.readdirSync(emptyImages), file).toEqual([]); // the staging folder is gone too

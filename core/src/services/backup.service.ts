@@ -31,6 +31,7 @@ import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_ENTRY, fileEntry, tableE
 import { isProcessAlive } from '../process-alive.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
+import { UserError } from '../errors.js';
 
 export interface BackupOptions {
   db: Db;
@@ -108,7 +109,7 @@ async function dumpSnapshot(db: Db, scratch: string) {
   try {
     await beginSnapshot(client);
     const migrations = await listAppliedMigrations(client);
-    if (!migrations.length) throw Object.assign(new Error('the database has no Waifudex schema (no migrations applied): nothing to back up'), { userFacing: true });
+    if (!migrations.length) throw new UserError('the database has no Waifudex schema (no migrations applied): nothing to back up');
     const engine = await describeEngine(client);
     const counts = await galleryCounts(client);
     const tables: StagedTable[] = [];

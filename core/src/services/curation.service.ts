@@ -4,7 +4,7 @@
  * hide or delete a single artwork. Each change is recorded in character_changes.
  */
 import type { Db, Queryable } from '../db/database.js';
-import { AppError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { UserError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import {
   applyCaption,
@@ -183,7 +183,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const from = (await findCharacterById(tx, a.characterId))!;
       if (from.deletedAt) throw new ConflictError(`${from.name ?? `character ${from.id}`} is in the trash: restore it first`);
       if ((await countArtworks(tx, from.id)) < 2) {
-        throw new AppError(409, 'only_artwork', 'this is the character\'s only artwork: there is nothing to split it from');
+        throw new UserError('this is the character\'s only artwork: there is nothing to split it from', { status: 409, code: 'only_artwork' });
       }
       // the post's own caption when it has one (an admin's replacement image has none: it keeps the character's)
       const own = a.rawCaption || a.name ? a : from;
@@ -225,7 +225,7 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const a = await artworkOrThrow(tx, artworkId);
       await lockCharacters(tx, [a.characterId]);
       if ((await countArtworks(tx, a.characterId)) < 2) {
-        throw new AppError(409, 'only_artwork', 'this is the character\'s only artwork: delete the character instead');
+        throw new UserError('this is the character\'s only artwork: delete the character instead', { status: 409, code: 'only_artwork' });
       }
       const files = await deleteArtworkRow(tx, a.id);
       if (a.isCurrent) await followCurrent(tx, a.characterId);

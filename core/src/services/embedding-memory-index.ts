@@ -88,6 +88,7 @@ export function createEmbeddingMemoryIndex(deps: EmbeddingMemoryIndexDeps): Embe
 
   function refresh(): Promise<void> {
     const run = queue.then(sync);
+    // catch: the queue only orders the refreshes; the caller gets `run` and its rejection
     queue = run.catch(() => undefined);
     return run;
   }

@@ -7,7 +7,7 @@
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { analyzeImage } from '../images/analyze-image.js';
-import { FEATURES_VERSION, type ImageFeatures } from '../images/signatures.js';
+import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
 import { countArtworksNeedingFeatures, insertArtworkFeatures, listArtworksNeedingFeatures } from '../repos/image-features.repo.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';

@@ -8,7 +8,8 @@ import { createTestDb, testLogger } from '../testing/test-db.js';
 import { createIngestService } from './ingest.service.js';
 import { createImageSearchService, ImageRejectedError } from './image-search.service.js';
 import { rng } from '../images/query-variants.js';
-import { deserializeFeatures, FEATURES_VERSION, serializeFeatures, signatureLength } from '../images/signatures.js';
+import { deserializeFeatures, serializeFeatures, signatureLength } from '../images/feature-blob.js';
+import { FEATURES_VERSION } from '../images/feature-types.js';
 import { WarmingUpError } from '../errors.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */

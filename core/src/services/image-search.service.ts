@@ -11,8 +11,10 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
-import { prepareQuery, rankCandidates, type MatchStage, type RankedCandidate, type Verdict, type VerifyLoader } from '../images/search-engine.js';
-import { FEATURES_VERSION, type VerifyData } from '../images/signatures.js';
+import { prepareQuery } from '../images/prepare-query.js';
+import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
+import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
+import { FEATURES_VERSION, type VerifyData } from '../images/feature-types.js';
 import { WarmingUpError } from '../errors.js';
 import {
   findExactArtworks,
@@ -25,6 +27,7 @@ import {
   type IndexEntryRow,
 } from '../repos/image-features.repo.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
+import { LRUCache } from 'lru-cache';
 
 export { ImageRejectedError };
 
@@ -132,27 +135,6 @@ export interface ImageSearchService {
 /** Index entries added between two turns of the event loop (~a few ms of work). */
 const APPLY_SLICE = 250;
 
-class Lru<K, V> {
-  private m = new Map<K, V>();
-  constructor(private max: number) {}
-  get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
-  }
-  set(k: K, v: V) {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
-  }
-  delete(k: K) {
-    this.m.delete(k);
-  }
-}
-
 export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
   const { db, logger } = opts;
   const urlFor = opts.urlFor ?? imageUrl;
@@ -161,7 +143,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   let listener: Listener | null = null;
   const index = new SearchIndex();
   // verification images (~5 KB each) stay in the database; the ones of recent top candidates are cached
-  const verifyCache = new Lru<string, VerifyData>(opts.verifyCacheEntries ?? 2_000);
+  const verifyCache = new LRUCache<string, VerifyData>({ max: opts.verifyCacheEntries ?? 2_000 });
   let head = 0;
   let ready = false;
   let buildMs: number | null = null;

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { analyzeImage, type AnalyzedImage } from '../images/analyze-image.js';
 import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
-import { compileTemplate } from '../captions/template.js';
+import { channelTemplates } from '../captions/channel-templates.js';
 import { nonCharacterReason, NotCharacterPostError } from '../captions/character-post.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
 import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter, setCharacterHidden } from '../repos/characters.repo.js';
@@ -73,21 +73,9 @@ export interface IngestDeps {
 /** Creates the ingest service. */
 export function createIngestService(deps: IngestDeps): IngestService {
   const store = imageStoreOf(deps);
-  const templates = new Map<string, ReturnType<typeof compileTemplate> | null>();
-
-  function templateOf(channel: Channel | null | undefined) {
-    if (!channel?.captionTemplate) return null;
-    const key = `${channel.id}:${channel.captionTemplate}`;
-    if (!templates.has(key)) {
-      try {
-        templates.set(key, compileTemplate(channel.captionTemplate));
-      } catch (err) {
-        deps.logger.warn({ channel: channel.id, err: (err as Error).message }, 'ignoring an invalid caption template');
-        templates.set(key, null);
-      }
-    }
-    return templates.get(key) ?? null;
-  }
+  const templateOf = channelTemplates((channel, err) =>
+    deps.logger.warn({ channel: channel.id, err: err.message }, 'ignoring an invalid caption template'),
+  );
 
   function parse(caption: string, channel?: Channel | null, entities?: IngestInput['entities']): ParsedCaption {
     return parseCaption(caption, entities ?? null, { template: templateOf(channel), rarityEmojis: channel?.rarityEmojis ?? null });

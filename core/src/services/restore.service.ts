@@ -23,6 +23,7 @@ import { resolveInside } from '../storage/local-image-store.js';
 import { isProcessAlive } from '../process-alive.js';
 import { contentTypeOf, type ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
+import { UserError } from '../errors.js';
 
 export interface RestoreOptions {
   db: Db;
@@ -48,7 +49,7 @@ export interface RestoreSummary {
   counts: BackupManifest['counts'];
 }
 
-const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
+const userError = (message: string) => new UserError(message);
 
 /** Restores the archive read from opts.input; throws a one-line error and changes nothing when it cannot. */
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummary> {

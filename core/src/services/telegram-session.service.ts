@@ -15,15 +15,15 @@ import {
   saveTelegramSessionRow,
   type StoredTelegramSession,
 } from '../repos/telegram-session.repo.js';
+import { UserError } from '../errors.js';
 
 export const SESSION_KEY_FILE = 'telegram-session.key';
 export const SESSION_EXPIRED_MESSAGE = 'Telegram session expired or revoked: run `npm run scraper -- login` again';
 export const NO_SESSION_MESSAGE = 'No Telegram session yet: run `npm run scraper -- login` first';
 
 /** Raised when the stored session cannot be decrypted (wrong SESSION_SECRET or key file). */
-export class SessionDecryptError extends Error {
+export class SessionDecryptError extends UserError {
   override name = 'SessionDecryptError';
-  readonly userFacing = true;
 }
 
 /** The 32-byte key: from the secret, else from (or newly into) the key file in dataDir. */

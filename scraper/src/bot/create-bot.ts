@@ -4,7 +4,7 @@
  * them on, and digests of new characters for subscribers. It only reads the gallery: its writes go to the
  * bot_* tables. Long polling or webhook is the caller's choice (run-bot.ts).
  */
-import { Bot, type Context } from 'grammy';
+import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
@@ -170,4 +170,3 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
   };
 }
 
-export type { Context };

@@ -9,6 +9,7 @@ import type { Logger } from '@waifudex/core/logger';
 import type { Db } from '@waifudex/core/db/database';
 import { markBotStarted, recordBotHeartbeat } from '@waifudex/core/repos/bot-state.repo';
 import type { WaifudexBot } from './create-bot.js';
+import { UserError } from '@waifudex/core/errors';
 
 const HEARTBEAT_MS = 30_000;
 
@@ -36,7 +37,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
     // one line for the usual start-up problems (grammY's messages never contain the token)
     const why = err instanceof GrammyError && err.error_code === 401 ? 'Telegram refused TELEGRAM_BOT_TOKEN (401): copy the token @BotFather gave again'
       : err instanceof HttpError ? 'cannot reach the Telegram Bot API (network)' : null;
-    if (why) throw Object.assign(new Error(why), { userFacing: true });
+    if (why) throw new UserError(why);
     throw err;
   }
   const mode = opts.webhookUrl ? 'webhook' : 'polling';
@@ -45,6 +46,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
 
   let lastError: string | null = null;
   const heartbeat = setInterval(() => {
+    // catch: a missed heartbeat is written again on the next tick (the admin page shows it stale meanwhile)
     void recordBotHeartbeat(db, { ...w.takeCounters(), lastError }).catch(() => undefined);
     lastError = null;
   }, HEARTBEAT_MS);
@@ -81,6 +83,7 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
     clearInterval(digestTimer);
     server?.close();
     await w.queue.idle();
+    // catch: shutting down: the last heartbeat is a courtesy
     await recordBotHeartbeat(db, { ...w.takeCounters(), lastError }).catch(() => undefined);
   }
 }

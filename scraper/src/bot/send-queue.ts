@@ -75,6 +75,7 @@ export function createSendQueue(deps: {
           await sleep(pace);
         }
       });
+      // catch: the tail only orders the sends; the caller gets `p` and its rejection
       tail = p.catch(() => undefined);
       return p;
     },

@@ -8,8 +8,9 @@ import readline from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { createAuthService } from '@waifudex/core/services/auth.service';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
-const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
+const userError = (message: string) => new UserError(message);
 
 /** Line reader over stdin; on a terminal the typed characters of a secret are not echoed. */
 function createPrompt(input: NodeJS.ReadableStream & { isTTY?: boolean }) {

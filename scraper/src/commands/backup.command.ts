@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { createBackup } from '@waifudex/core/services/backup.service';
 import { isProcessAlive } from '@waifudex/core/process-alive';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
-const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
+const userError = (message: string) => new UserError(message);
 
 export default async function backup(args: string[], ctx: CommandContext): Promise<void> {
   let values: { out?: string | undefined };

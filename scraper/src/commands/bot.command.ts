@@ -6,11 +6,12 @@ import { createImageSearchService } from '@waifudex/core/services/image-search.s
 import { createWaifudexBot } from '../bot/create-bot.js';
 import { runBot } from '../bot/run-bot.js';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
 export default async function botCommand(_args: string[], ctx: CommandContext): Promise<void> {
   const { config, db, logger } = ctx;
   if (!config.bot.token) {
-    throw Object.assign(new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env'), { userFacing: true });
+    throw new UserError('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
   }
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // The bot's own index of the gallery, kept current by the same change notifications as the server's.

@@ -11,9 +11,11 @@ import { createClipEmbedder, type ImageEmbedder } from '@waifudex/core/images/cl
 import { countArtworksWithoutEmbedding, listArtworksWithoutEmbedding } from '@waifudex/core/repos/embeddings.repo';
 import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
 import type { CommandContext } from '../context.js';
+import { bar, statusLine } from '../progress/progress.js';
+import { UserError } from '@waifudex/core/errors';
 
 function userError(message: string): Error {
-  return Object.assign(new Error(message), { userFacing: true });
+  return new UserError(message);
 }
 
 /** `embedder` is for tests; normally built from CLIP_MODEL. */
@@ -43,14 +45,13 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
     let done = 0;
     let failed = 0;
     let after = '0';
+    const progressLine = statusLine(ctx.progress);
     const draw = () => {
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       const rate = done / secs;
-      const width = 24;
-      const fill = total ? Math.round((done / total) * width) : width;
       const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-      const line = `embedding [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${total}${failed ? ` · failed ${failed}` : ''} · ${rate.toFixed(1)} img/s · eta ${eta}s`;
-      ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+      const line = `embedding ${bar(done, total)}${failed ? ` · failed ${failed}` : ''} · ${rate.toFixed(1)} img/s · eta ${eta}s`;
+      progressLine.update(line);
     };
     outer: for (;;) {
       const batch = await listArtworksWithoutEmbedding(ctx.db, model, after, 100, all);
@@ -67,11 +68,11 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
           ctx.logger.warn({ artworkId: row.id, file: row.filePath, err: (err as Error).message }, 'could not embed');
         }
         done++;
-        if (ctx.progress.isTTY || done % 100 === 0) draw();
+        if (progressLine.live || done % 100 === 0) draw();
       }
     }
     draw();
-    if (ctx.progress.isTTY) ctx.progress.write('\n');
+    progressLine.end();
     console.log(JSON.stringify({ model: status.model, embedded: done - failed, failed, seconds: (Date.now() - started) / 1000 }));
     if (failed) process.exitCode = 1;
   } finally {

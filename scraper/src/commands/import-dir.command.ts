@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
 import type { CommandContext } from '../context.js';
+import { bar, statusLine } from '../progress/progress.js';
+import { UserError } from '@waifudex/core/errors';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
 
@@ -42,31 +44,30 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
     options: { recursive: { type: 'boolean', short: 'r' }, concurrency: { type: 'string' } },
   });
   const dir = positionals[0];
-  if (!dir) throw Object.assign(new Error('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]'), { userFacing: true });
+  if (!dir) throw new UserError('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]');
   const stat = await fs.stat(dir).catch(() => null);
-  if (!stat?.isDirectory()) throw Object.assign(new Error(`not a folder: ${dir}`), { userFacing: true });
+  if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
   const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
   const counts = { created: 0, new_artwork: 0, already_stored: 0, duplicate_image: 0, not_character: 0, rejected: 0, failed: 0 };
   const started = Date.now();
   let done = 0;
   let lastDraw = 0;
+  const progressLine = statusLine(ctx.progress);
   const draw = (force = false) => {
     const now = Date.now();
     if (!force && now - lastDraw < 200) return;
     lastDraw = now;
-    const width = 24;
-    const fill = files.length ? Math.round((done / files.length) * width) : width;
     const rate = done / Math.max(0.001, (now - started) / 1000);
     const eta = rate > 0 ? Math.round((files.length - done) / rate) : 0;
     const line =
-      `importing [${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${files.length}` +
+      `importing ${bar(done, files.length)}` +
       ` · new ${counts.created + counts.new_artwork} · already ${counts.already_stored + counts.duplicate_image}` +
       (counts.not_character ? ` · not a character ${counts.not_character}` : '') +
       (counts.rejected ? ` · rejected ${counts.rejected}` : '') +
       (counts.failed ? ` · failed ${counts.failed}` : '') +
       ` · ${rate.toFixed(1)} img/s · ETA ${eta}s`;
-    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    progressLine.update(line);
   };
   let next = 0;
   await Promise.all(
@@ -90,12 +91,12 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
           }
         }
         done++;
-        if (ctx.progress.isTTY || done % 50 === 0) draw();
+        if (progressLine.live || done % 50 === 0) draw();
       }
     }),
   );
   draw(true);
-  if (ctx.progress.isTTY) ctx.progress.write('\n');
+  progressLine.end();
   console.log(JSON.stringify({ folder: path.resolve(dir), files: files.length, ...counts, seconds: (Date.now() - started) / 1000 }));
   if (counts.failed) process.exitCode = 1;
 }

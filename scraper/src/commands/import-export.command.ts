@@ -12,6 +12,7 @@ import { createSyncApplyService } from '@waifudex/core/services/sync-apply.servi
 import { createProgress } from '../progress/progress.js';
 import { abortOnSignals, parseFlags } from '../sync/cli-args.js';
 import { dryRunDesktopExport, importDesktopExport, readExportChats } from '../export/desktop-export.js';
+import { UserError } from '@waifudex/core/errors';
 
 const USAGE = 'npm run scraper -- import-export PATH/TO/export [--chat NAME|ID]… [--channel-id ID (HTML exports)] [--dry-run] [--rescan]';
 
@@ -22,7 +23,7 @@ function channelIdOf(v: string): string {
   } catch {
     /* below */
   }
-  throw Object.assign(new Error(`--channel-id must be the channel's numeric id, its -100… id or a t.me/c/<id>/… link, not ${v}`), { userFacing: true });
+  throw new UserError(`--channel-id must be the channel's numeric id, its -100… id or a t.me/c/<id>/… link, not ${v}`);
 }
 
 export default async function importExport(args: string[], ctx: CommandContext): Promise<void> {
@@ -32,7 +33,7 @@ export default async function importExport(args: string[], ctx: CommandContext):
     USAGE,
   );
   const dir = positionals[0];
-  if (!dir) throw Object.assign(new Error(`missing the export folder\nusage: ${USAGE}`), { userFacing: true });
+  if (!dir) throw new UserError(`missing the export folder\nusage: ${USAGE}`);
   const { config, db, logger, ingest } = ctx;
   const chats = (values.chat as unknown as string[] | undefined) ?? [];
   const channelId = typeof values['channel-id'] === 'string' ? channelIdOf(values['channel-id']) : null;

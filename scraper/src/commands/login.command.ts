@@ -10,6 +10,7 @@ import { parseFlags } from '../sync/cli-args.js';
 import { sessionStoreFor, telegramConfigured } from '../sync/telegram-connect.js';
 import { interactiveLogin } from '../telegram/login.js';
 import { encodeQR } from 'qr';
+import { UserError } from '@waifudex/core/errors';
 
 const USAGE = 'npm run scraper -- login [--qr] [--status] [--logout]';
 
@@ -28,9 +29,7 @@ export default async function login(args: string[], ctx: CommandContext): Promis
     return;
   }
   if (!telegramConfigured(config)) {
-    throw Object.assign(new Error('TELEGRAM_API_ID and TELEGRAM_API_HASH must be set first (create them at https://my.telegram.org → API development tools)'), {
-      userFacing: true,
-    });
+    throw new UserError('TELEGRAM_API_ID and TELEGRAM_API_HASH must be set first (create them at https://my.telegram.org → API development tools)');
   }
   if (!process.stdin.isTTY) ctx.logger.warn('stdin is not a terminal: answers are read line by line from it');
 
@@ -46,7 +45,7 @@ export default async function login(args: string[], ctx: CommandContext): Promis
     new Promise<string>((resolve, reject) => {
       process.stderr.write(q);
       rl.question('', resolve);
-      rl.once('close', () => reject(Object.assign(new Error('login cancelled'), { userFacing: true })));
+      rl.once('close', () => reject(new UserError('login cancelled')));
     });
   const prompts = {
     ask,

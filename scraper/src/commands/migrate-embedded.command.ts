@@ -5,11 +5,12 @@
 import { parseArgs } from 'node:util';
 import { copyLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
 export default async function migrateEmbedded(args: string[], ctx: CommandContext): Promise<void> {
   const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
   if (ctx.db.kind !== 'embedded') {
-    throw Object.assign(new Error('migrate-embedded copies into the embedded database; unset DATABASE_URL'), { userFacing: true });
+    throw new UserError('migrate-embedded copies into the embedded database; unset DATABASE_URL');
   }
   const report = await copyLegacyGallery(ctx.db, ctx.config.dataDir, {
     force: values.force ?? false,

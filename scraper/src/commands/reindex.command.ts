@@ -6,17 +6,19 @@
  * search service does the same in the background; this command is the foreground, faster way.)
  */
 import { parseArgs } from 'node:util';
-import { FEATURES_VERSION } from '@waifudex/core/images/signatures';
+import { FEATURES_VERSION } from '@waifudex/core/images/feature-types';
 import { reindexArtworkFeatures, type ReindexProgress } from '@waifudex/core/services/image-reindex.service';
 import { backfillThumbnails, type BackfillProgress } from '@waifudex/core/services/thumbnail-backfill.service';
 import type { CommandContext } from '../context.js';
+import { statusLine } from '../progress/progress.js';
 
 export default async function reindex(args: string[], ctx: CommandContext): Promise<void> {
   const { values } = parseArgs({ args, options: { all: { type: 'boolean' } } });
   const started = Date.now();
+  const progressLine = statusLine(ctx.progress);
   const draw = (p: ReindexProgress) => {
     const line = `reindexing ${p.done}/${p.total} (v${FEATURES_VERSION})${p.failed ? ` · failed ${p.failed}` : ''} · ${p.rate.toFixed(1)} img/s`;
-    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+    progressLine.update(line);
   };
   const p = await reindexArtworkFeatures({
     db: ctx.db,
@@ -27,25 +29,23 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
     version: values.all ? -1 : FEATURES_VERSION,
     concurrency: 2,
     onRow: (_row, prog) => {
-      if (ctx.progress.isTTY || prog.done % 100 === 0) draw(prog);
+      if (progressLine.live || prog.done % 100 === 0) draw(prog);
     },
   });
   draw(p);
-  if (ctx.progress.isTTY) ctx.progress.write('\n');
-  const drawThumbs = (t: BackfillProgress) => {
-    const line = `thumbnails ${t.done}/${t.total}${t.failed ? ` · failed ${t.failed}` : ''}`;
-    ctx.progress.write(ctx.progress.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
-  };
+  progressLine.end();
+  const thumbsLine = statusLine(ctx.progress);
+  const drawThumbs = (t: BackfillProgress) => thumbsLine.update(`thumbnails ${t.done}/${t.total}${t.failed ? ` · failed ${t.failed}` : ''}`);
   const t = await backfillThumbnails({
     db: ctx.db,
     images: ctx.images,
     logger: ctx.logger,
     maxPixels: ctx.config.maxImagePixels,
-    onRow: (prog) => (ctx.progress.isTTY || prog.done % 100 === 0) && drawThumbs(prog),
+    onRow: (prog) => (thumbsLine.live || prog.done % 100 === 0) && drawThumbs(prog),
   });
   if (t.total) {
     drawThumbs(t);
-    if (ctx.progress.isTTY) ctx.progress.write('\n');
+    thumbsLine.end();
   }
   console.log(JSON.stringify({
     version: FEATURES_VERSION,

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
 import type { CommandContext } from '../context.js';
+import { bar, statusLine } from '../progress/progress.js';
 
 export default async function reparse(args: string[], ctx: CommandContext): Promise<void> {
   const { values } = parseArgs({
@@ -12,13 +13,14 @@ export default async function reparse(args: string[], ctx: CommandContext): Prom
     options: { channel: { type: 'string' }, 'override-edits': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   });
   const started = Date.now();
+  const progressLine = statusLine(ctx.progress);
   const result = await reparseCaptions(ctx.db, {
     channelId: values.channel ?? null,
     overrideEdits: values['override-edits'] ?? false,
     dryRun: values['dry-run'] ?? false,
-    onProgress: (done, total) => ctx.progress.write(`\rre-parsing ${done}/${total}`),
+    onProgress: (done, total) => progressLine.update(`re-parsing ${bar(done, total)}`),
   });
-  ctx.progress.write('\n');
+  progressLine.end();
   console.log(JSON.stringify({ ...result, conflicts: result.conflicts.length, seconds: (Date.now() - started) / 1000 }));
   for (const c of result.conflicts.slice(0, 20)) ctx.logger.warn(c, 'not re-parsed');
 }

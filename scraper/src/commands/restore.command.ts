@@ -9,8 +9,9 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { restoreBackup } from '@waifudex/core/services/restore.service';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
-const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
+const userError = (message: string) => new UserError(message);
 const USAGE = 'usage: npm run restore -- ARCHIVE|- [--force]';
 
 export default async function restore(args: string[], ctx: CommandContext): Promise<void> {

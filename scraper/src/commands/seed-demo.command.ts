@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import type { CommandContext } from '../context.js';
+import { bar, statusLine } from '../progress/progress.js';
 
 const SHARED_GALLERY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/images/gallery');
 
@@ -55,11 +56,12 @@ export default async function seedDemo(args: string[], ctx: CommandContext): Pro
     ));
   const channel = await ensureLocalChannel(ctx.db, 'Demo');
   const counts: Record<string, number> = {};
+  const progressLine = statusLine(ctx.progress);
   for (const [i, s] of samples.entries()) {
     const out = await ctx.ingest.ingestImage({ bytes: s.bytes, caption: s.caption, channel, messageId: i + 1 });
     counts[out.status] = (counts[out.status] ?? 0) + 1;
-    ctx.progress.write(`\rseeding ${i + 1}/${samples.length}`);
+    if (progressLine.live || i + 1 === samples.length) progressLine.update(`seeding ${bar(i + 1, samples.length)}`);
   }
-  ctx.progress.write('\n');
+  progressLine.end();
   console.log(`demo data: ${JSON.stringify(counts)} (${samples.length} images from ${samples.length && (await fs.stat(SHARED_GALLERY).catch(() => null)) ? 'the shared test gallery' : 'generated pictures'})`);
 }

@@ -68,7 +68,7 @@ describe('storage:migrate', () => {
   it.each([[[]], [['--from', 'local', '--to', 'local']], [['--from', 'ftp', '--to', 's3']], [['--bogus']], [['--from', 'local', '--to', 's3', '--concurrency', '0']]])(
     'refuses %j with one line and copies nothing',
     async (args) => {
-      await expect(storageMigrate(args, ctx())).rejects.toMatchObject({ userFacing: true, message: expect.stringMatching(/usage|concurrency/) });
+      await expect(storageMigrate(args, ctx())).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/usage|concurrency/) });
     },
   );
 });

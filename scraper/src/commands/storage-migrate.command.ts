@@ -10,8 +10,9 @@ import { loadConfig } from '@waifudex/core/config/env';
 import { openImageStore } from '@waifudex/core/storage/open-image-store';
 import { copyImageStore } from '@waifudex/core/services/store-copy.service';
 import type { CommandContext } from '../context.js';
+import { UserError } from '@waifudex/core/errors';
 
-const userError = (message: string) => Object.assign(new Error(message), { userFacing: true });
+const userError = (message: string) => new UserError(message);
 
 export default async function storageMigrate(args: string[], ctx: CommandContext): Promise<void> {
   let values: { from?: string; to?: string; s3?: string; concurrency?: string };

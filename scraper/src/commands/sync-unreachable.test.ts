@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import { StringSession } from 'telegram/sessions/index.js';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { loadConfig } from '@waifudex/core/config/env';
@@ -52,7 +53,7 @@ describe('sync against an unreachable Telegram', () => {
     await store.save(await loopbackSession(), '@tester');
     const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
     const t0 = Date.now();
-    const err = await sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, progress: silent }).catch((e) => e);
+    const err = await sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent }).catch((e) => e);
     const took = Date.now() - t0;
     expect(err).toBeInstanceOf(TelegramUnreachableError);
     expect(err.message).toMatch(/^cannot reach Telegram: /);

@@ -16,6 +16,7 @@ import { findSyncRequestById, requestSync } from '@waifudex/core/repos/sync-runs
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { dryRunChannel, resolveTargets, syncTargets } from '../sync/telegram-sync.js';
 import { SessionExpiredError } from '../telegram/source.js';
+import { UserError } from '@waifudex/core/errors';
 
 const USAGE = 'npm run scraper -- sync [--channel @name|t.me link|id] [--dry-run] [--limit N]';
 
@@ -29,11 +30,12 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
   try {
     source = await openTelegramSource(config, db, logger, { lease: { owner: defaultOwner(), kind: 'sync' } });
   } catch (err) {
+    // catch: the stored flag only informs the admin page; the error is reported either way
     if (err instanceof SessionExpiredError) await sessionStoreFor(config, db).markExpired().catch(() => undefined);
     // a second connection with the same session would get it revoked: let the running worker do it
     if (err instanceof SessionInUseError && err.holder?.kind === 'worker') {
       if (!dryRun) return queueInWorker(ctx, only, ac.signal);
-      throw Object.assign(new Error(`${err.message}: a dry run needs its own connection, so stop the worker first`), { userFacing: true });
+      throw new UserError(`${err.message}: a dry run needs its own connection, so stop the worker first`);
     }
     throw err;
   }
@@ -41,10 +43,7 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
     const refs = config.telegram.channels;
     const { targets, errors } = await resolveTargets({ db, source, logger }, refs, only, { remember: !dryRun });
     if (targets.length === 0) {
-      throw Object.assign(
-        new Error(only ? `no syncable channel matches ${only}` : 'no channels to sync: set TELEGRAM_CHANNELS or add channels in the admin panel'),
-        { userFacing: true },
-      );
+      throw new UserError(only ? `no syncable channel matches ${only}` : 'no channels to sync: set TELEGRAM_CHANNELS or add channels in the admin panel');
     }
     if (dryRun) {
       for (const t of targets) {
@@ -64,6 +63,7 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
     if (failed.length || errors.length) process.exitCode = 1;
   } catch (err) {
     if (err instanceof SessionExpiredError) {
+      // catch: the stored flag only informs the admin page; the error is reported either way
       await sessionStoreFor(config, db).markExpired().catch(() => undefined);
     }
     throw err;
@@ -88,9 +88,7 @@ async function queueInWorker(ctx: CommandContext, only: string | null, signal: A
       (await findChannelByRef(db, only)) ??
       (ref?.kind === 'id' ? await findChannelByPeerId(db, ref.peerId) : ref?.kind === 'username' ? await findChannelByUsername(db, ref.username) : null);
     if (!row) {
-      throw Object.assign(new Error(`the sync worker is using the Telegram session and ${only} is not a known channel yet: add it to TELEGRAM_CHANNELS or the admin panel`), {
-        userFacing: true,
-      });
+      throw new UserError(`the sync worker is using the Telegram session and ${only} is not a known channel yet: add it to TELEGRAM_CHANNELS or the admin panel`);
     }
     channelId = row.id;
   }
@@ -99,7 +97,7 @@ async function queueInWorker(ctx: CommandContext, only: string | null, signal: A
   for (;;) {
     const r = await findSyncRequestById(db, req.id);
     if (r?.finishedAt) {
-      if (r.error) throw Object.assign(new Error(`the worker's sync failed: ${r.error}`), { userFacing: true });
+      if (r.error) throw new UserError(`the worker's sync failed: ${r.error}`);
       logger.info({ request: req.id }, 'the worker finished the sync');
       return;
     }

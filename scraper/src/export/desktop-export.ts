@@ -18,8 +18,10 @@ import { readHtmlMessages } from './html-export.js';
 import { addPendingGaps, type GapReason } from '@waifudex/core/repos/sync-gaps.repo';
 import { findStoredMessages } from '@waifudex/core/repos/sync-messages.repo';
 import { MISSING_FILE_SKIPS, runChannel, type RunContext, type RunDeps, type RunResult } from '../sync/channel-run.js';
+import { albumCaptions } from '../sync/album-captions.js';
 import { applyMessageUpdates, describe as describeMessage } from '../sync/telegram-sync.js';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
+import { UserError } from '@waifudex/core/errors';
 
 const textPart = z.union([z.string(), z.object({ type: z.string(), text: z.string() }).passthrough()]);
 const exportMessage = z
@@ -67,9 +69,8 @@ export interface DesktopExport {
   invalid: number;
 }
 
-export class ExportFormatError extends Error {
+export class ExportFormatError extends UserError {
   override name = 'ExportFormatError';
-  readonly userFacing = true;
 }
 
 const ENTITY_TYPES: Record<string, string> = {
@@ -151,6 +152,8 @@ export function exportMedia(m: ExportMessage): { media: IncomingMedia; file: str
         return { media: { kind: 'skip', reason: 'voice' }, file: null };
       case 'audio_file':
         return { media: { kind: 'skip', reason: 'audio' }, file: null };
+      default:
+        break; // any other file: the mime type below decides
     }
     const mime = (m.mime_type ?? '').toLowerCase();
     if (m.file && IMAGE_DOCUMENT_MIMES.has(mime)) {
@@ -414,12 +417,11 @@ export async function dryRunDesktopExport(
     captionTemplate: null, rarityEmojis: {}, lastMessageId: 0, lastSyncedAt: null, enabled: true, ref: null, source: 'export', lastError: null,
   };
   const from = s.rescan ? 0 : channel.lastMessageId;
-  const albumCaption = new Map<string, IncomingMessage>();
-  for (const m of exp.messages) if (m.groupedId && m.text.trim() && !albumCaption.has(m.groupedId)) albumCaption.set(m.groupedId, m);
+  const albums = albumCaptions(exp.messages);
   let n = 0;
   for (const m of exp.messages) {
     if (m.id <= from) continue;
-    const src = m.groupedId && !m.text.trim() ? albumCaption.get(m.groupedId) ?? m : m;
+    const src = albums.sourceOf(m) ?? m;
     out.write(JSON.stringify({ ...describeMessage(deps.ingest, channel, m, src), file: exp.files.get(m.id) ?? null }) + '\n');
     n++;
   }

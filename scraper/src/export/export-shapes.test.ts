@@ -23,6 +23,7 @@ import { writeTdesktopExport, type ExportShape, type FixtureChat, type FixturePo
 import { syncTelegramChannel } from '../sync/telegram-sync.js';
 import { fixControlEscapes } from './tdesktop-json.js';
 import { readExportChats } from './desktop-export.js';
+import { UserError } from '@waifudex/core/errors';
 
 const SHARED = path.resolve(__dirname, '../../../../shared');
 const CASES = path.join(SHARED, 'captions/cases.jsonl');
@@ -72,7 +73,7 @@ function channelPosts(): FixturePost[] {
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
   add({ text: parts('Character Name: File Girl\nAnime Name: Sent As File\nID: 7002'), media: { kind: 'file', name: 'hq art.jpg', mime: 'image/jpeg', bytes: image(img++) } });
-  add({ text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'), media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } });
+  add({ text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'), media: { kind: 'photo', bytes: image(img), width: 256, height: 256 } });
   add({ text: parts('Character Name: Too Big\nAnime Name: Huge Files\nID: 7004'), media: { kind: 'file_missing', reason: 'FileSize', name: 'huge.png', mime: 'image/png', size: 30_000_000 } });
   add({ text: parts('Character Name: Not Included\nAnime Name: Defaults\nID: 7005'), media: { kind: 'photo_missing', reason: 'FileType', width: 1280, height: 1280, size: 9_000_000 } });
   add({ text: parts('Character Name: Unavailable\nAnime Name: Try Later\nID: 7006'), media: { kind: 'photo_missing', reason: 'Unavailable', width: 800, height: 800, size: 200_000 } });
@@ -176,7 +177,7 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
     const dir = newDir();
     writeTdesktopExport(dir, 'html', chats);
     const err = await importExport([dir], ctx()).catch((e) => e);
-    expect(err.userFacing).toBe(true);
+    expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/--channel-id/);
     expect(err.message).not.toContain('\n');
     expect(await q('SELECT * FROM channels')).toEqual([]);

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'htmlparser2';
-import { findAll, findOne, getAttributeValue, textContent } from 'domutils';
+import { findAll, findOne, getAttributeValue, isTag, textContent } from 'domutils';
 import type { Element, Node } from 'domhandler';
 
-const isEl = (n: Node): n is Element => (n as Element).type === 'tag';
+const isEl = (n: Node): n is Element => isTag(n);
 const classes = (e: Element) => (getAttributeValue(e, 'class') ?? '').split(/\s+/);
 const hasClass = (e: Element, c: string) => classes(e).includes(c);
 const childEls = (e: Element) => e.children.filter(isEl);

@@ -25,15 +25,31 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** `[####----] 3/8`, the bar every command draws; an unknown (zero) total draws a full bar. */
+export function bar(done: number, total: number, width = 24): string {
+  const fill = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
+  return `[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${total}`;
+}
+
+/** A command's progress line: redrawn in place on a TTY, plain lines (as the caller throttles them) elsewhere. */
+export function statusLine(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'>) {
+  const live = Boolean(stream.isTTY);
+  return {
+    /** Whether each update redraws the same line (then the caller may update on every item). */
+    live,
+    update: (line: string) => void stream.write(live ? `\r\x1b[2K${line}` : `${line}\n`),
+    /** Ends the redrawn line, so what follows starts on its own. */
+    end: () => void (live && stream.write('\n')),
+  };
+}
+
 /** One line: label, bar (when the total is known), counts, rate and ETA. */
 export function renderLine(label: string, c: SyncCounts, elapsedS: number, width = 24): string {
   const rate = elapsedS > 0 ? c.scanned / elapsedS : 0;
   const total = c.remaining != null ? c.scanned + c.remaining : null;
   const parts = [label];
   if (total && total > 0) {
-    const done = Math.min(1, c.scanned / total);
-    const fill = Math.round(done * width);
-    parts.push(`[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${c.scanned}/${total}`);
+    parts.push(bar(c.scanned, total, width));
   } else {
     parts.push(`scanned ${c.scanned}`);
   }

@@ -198,6 +198,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   counts.gapsOpen = gaps.size;
 
   // heartbeat while long operations (FloodWait sleeps, big downloads) run
+  // catch: a missed heartbeat is written again 30 s later
   const beat = setInterval(() => void publish(true).catch(() => undefined), 30_000);
   beat.unref();
 
@@ -266,6 +267,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
     await finishRun(deps.db, run.id, status, counts, error, pendingErrors);
     await setChannelError(deps.db, channel.id, fatal ? error : null);
   } finally {
+    // catch: the advisory lock is held by its connection: it goes with it if the unlock fails
     await lock.release().catch(() => undefined);
   }
   progress.finish(label, counts, status);

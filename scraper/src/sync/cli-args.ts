@@ -1,5 +1,6 @@
 /** Small flag parser for the scraper commands (node:util parseArgs with a usage error). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '@waifudex/core/errors';
 
 export interface Flags {
   values: Record<string, string | boolean | undefined>;
@@ -11,7 +12,7 @@ export function parseFlags(args: string[], options: NonNullable<ParseArgsConfig[
     const r = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: r.values as Flags['values'], positionals: r.positionals };
   } catch (err) {
-    throw Object.assign(new Error(`${(err as Error).message}\nusage: ${usage}`), { userFacing: true });
+    throw new UserError(`${(err as Error).message}\nusage: ${usage}`);
   }
 }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLocalImageStore } from '@waifudex/core/storage/local-image-store';
 import { loadConfig, type Config } from '@waifudex/core/config/env';
 import { acquireSessionLease, currentSessionLease } from '@waifudex/core/repos/session-lease.repo';
 import { claimSyncRequests, finishSyncRequest } from '@waifudex/core/repos/sync-runs.repo';
@@ -64,7 +65,7 @@ describe('Telegram session lease', () => {
     expect(await acquireSessionLease(env.db, 'the-worker', 'worker')).toBe(true);
     const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
     let done = false;
-    const run = sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, progress: silent }).then(() => (done = true));
+    const run = sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent }).then(() => (done = true));
     // the worker picks the request up and finishes it
     let claimed: Awaited<ReturnType<typeof claimSyncRequests>> = [];
     for (let i = 0; i < 100 && claimed.length === 0; i++) {

@@ -13,6 +13,7 @@ import {
 } from '@waifudex/core/repos/session-lease.repo';
 import { GramjsSource, type GramjsSourceOptions } from '../telegram/gramjs-source.js';
 import { FatalSourceError, SessionExpiredError, type MessageSource } from '../telegram/source.js';
+import { UserError } from '@waifudex/core/errors';
 
 /** Telegram is not configured or nobody logged in yet (the worker waits; sync exits with this message). */
 export class TelegramNotReadyError extends FatalSourceError {
@@ -20,9 +21,8 @@ export class TelegramNotReadyError extends FatalSourceError {
 }
 
 /** Another process is connected with the stored session (two at once: Telegram revokes it, AUTH_KEY_DUPLICATED). */
-export class SessionInUseError extends Error {
+export class SessionInUseError extends UserError {
   override name = 'SessionInUseError';
-  readonly userFacing = true;
   constructor(readonly holder: SessionLease | null) {
     super(
       holder?.kind === 'worker'
@@ -66,6 +66,7 @@ export async function openTelegramSource(config: Config, db: Db, logger: Logger,
     if (lease) holdLease(source, db, lease.owner, logger);
     return source;
   } catch (err) {
+    // catch: already failing with `err`; an unreleased lease expires by itself
     if (lease) await releaseSessionLease(db, lease.owner).catch(() => undefined);
     if (err instanceof SessionExpiredError) {
       await store.markExpired();
@@ -88,6 +89,7 @@ function holdLease(source: GramjsSource, db: Db, owner: string, logger: Logger):
   source.close = async () => {
     clearInterval(beat);
     await close();
+    // catch: closing: an unreleased lease expires by itself
     await releaseSessionLease(db, owner).catch(() => undefined);
   };
 }

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { editCharacterFields } from '@waifudex/core/repos/characters.repo';
-import { findRunById, tryLockChannel } from '@waifudex/core/repos/sync-runs.repo';
+import { findRunById } from '@waifudex/core/repos/sync-runs.repo';
 import { listCharacterChanges } from '@waifudex/core/repos/character-changes.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { FakeSource, imageDocument, photo, skipped } from '../telegram/fake-source.js';
-import { FatalSourceError, SessionExpiredError } from '../telegram/source.js';
+import { SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
 import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
 import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';

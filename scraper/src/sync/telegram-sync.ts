@@ -22,11 +22,11 @@ import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { clearResolveFailure, findPendingResolveFailure, recordResolveFailure } from '@waifudex/core/repos/channel-resolve-failures.repo';
 import {
   ChannelUnavailableError,
-  FatalSourceError,
   FloodWaitSignal,
   SessionExpiredError,
   TelegramUnreachableError,
   type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
+import { albumCaptions } from './album-captions.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';
 
@@ -125,6 +125,7 @@ export async function resolveTargets(
         if (retryAfter != null && remember) await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
         throw err;
       }
+      // catch: the channel resolved; a stale failure row only delays a later retry
       if (remember) await clearResolveFailure(deps.db, ref).catch(() => undefined);
       if (opts.remember === false) {
         // dry run: nothing is written, the channel is described in memory only
@@ -211,13 +212,12 @@ export async function applyMessageUpdates(
 ): Promise<{ updated: number; hidden: number }> {
   const deleted = stored.filter((s) => fetched.has(s.messageId) && fetched.get(s.messageId) === null).map((s) => s.messageId);
   const hidden = deleted.length ? await deps.apply.hideDeletedMessages(channel, deleted) : 0;
-  const albumCaption = new Map<string, IncomingMessage>();
-  for (const m of fetched.values()) if (m?.groupedId && m.text.trim() && !albumCaption.has(m.groupedId)) albumCaption.set(m.groupedId, m);
+  const albums = albumCaptions(fetched.values());
   let updated = 0;
   for (const s of stored) {
     const m = fetched.get(s.messageId);
     if (!m) continue;
-    const src = m.groupedId && !m.text.trim() ? albumCaption.get(m.groupedId) : m;
+    const src = albums.sourceOf(m);
     if (!src) continue; // album caption not among the fetched messages: leave it
     const changed = await deps.apply.applyCaptionEdit(channel, s, src.text, src.entities);
     if (changed && changed.length) updated++;
@@ -326,13 +326,13 @@ export async function dryRunChannel(
   let cursor = target.channel.lastMessageId;
   let n = 0;
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { sleep: deps.sleep ?? realSleep });
-  const albumCaption = new Map<string, IncomingMessage>();
+  const albums = albumCaptions<IncomingMessage>();
   for (;;) {
     const batch = (await retry(() => deps.source.fetchBatch(target.resolved, { minId: cursor, limit: s.batchSize }))).filter((m) => m.id > cursor);
     if (batch.length === 0) break;
-    for (const m of batch) if (m.groupedId && m.text.trim() && !albumCaption.has(m.groupedId)) albumCaption.set(m.groupedId, m);
+    albums.add(batch);
     for (const m of batch) {
-      const src = m.groupedId && !m.text.trim() ? albumCaption.get(m.groupedId) ?? m : m;
+      const src = albums.sourceOf(m) ?? m;
       out.write(JSON.stringify(describe(deps.ingest, target.channel, m, src)) + '\n');
       n++;
       if (s.limit && n >= s.limit) return n;
@@ -357,4 +357,3 @@ export function describe(ingest: IngestService, channel: Channel, m: IncomingMes
   };
 }
 
-export { FatalSourceError };

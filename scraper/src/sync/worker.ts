@@ -16,6 +16,7 @@ import type { ProgressSink } from '../progress/progress.js';
 import { defaultOwner } from './channel-run.js';
 import { liveHandlers, resolveTargets, syncTargets, type ChannelTarget, type SyncSettings } from './telegram-sync.js';
 import type { Sleep } from './retry.js';
+import { UserError } from '@waifudex/core/errors';
 
 export interface WorkerDeps {
   db: Db;
@@ -122,6 +123,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
     } catch (err) {
       blockedVersion = version;
       if (err instanceof SessionExpiredError) {
+        // catch: the stored flag only informs the admin page; the expiry is reported below either way
         await deps.markSessionExpired?.().catch(() => undefined);
         reportOnce(SESSION_EXPIRED_MESSAGE);
       } else if (err instanceof FatalSourceError && !(err instanceof TelegramUnreachableError)) {
@@ -129,15 +131,17 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       } else {
         blockedVersion = undefined; // network trouble: try again next time
         const msg = (err as Error).message;
-        reportOnce(err instanceof TelegramUnreachableError || (err as { userFacing?: boolean }).userFacing ? msg : `cannot reach Telegram: ${msg}`);
+        reportOnce(err instanceof TelegramUnreachableError || err instanceof UserError ? msg : `cannot reach Telegram: ${msg}`);
       }
       return null;
     }
   }
 
   async function dropSource() {
+    // catch: dropping a connection that failed: there is nothing left to save
     await unsubscribe?.().catch(() => undefined);
     unsubscribe = null;
+    // catch: dropping a connection that failed: there is nothing left to save
     await source?.close?.().catch(() => undefined);
     source = null;
   }
@@ -160,6 +164,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       if (failed.length) error = failed.map((r) => r.error).join('; ');
     } catch (err) {
       if (err instanceof SessionExpiredError) {
+        // catch: the stored flag only informs the admin page; the expiry is reported below either way
         await deps.markSessionExpired?.().catch(() => undefined);
         blockedVersion = (await deps.sessionVersion?.()) ?? null;
         reportOnce(SESSION_EXPIRED_MESSAGE);
@@ -175,6 +180,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         log.warn('Telegram connection is dead; reconnecting on the next job');
         await dropSource();
       }
+      // catch: the run is over; an unfinished request row must not stop the worker loop
       for (const id of job.requestIds) await finishSyncRequest(deps.db, id, error).catch(() => undefined);
     }
   }

@@ -8,6 +8,7 @@ import { createLogger } from '@waifudex/core/logger';
 import { FakeTelegramClient } from '../testing/fake-telegram-client.js';
 import { GramjsSource, type GramClient } from './gramjs-source.js';
 import { FloodWaitSignal, SessionExpiredError, TelegramUnreachableError } from './source.js';
+import { UserError } from '@waifudex/core/errors';
 
 const logger = createLogger('silent', 'test');
 const opts = { apiId: 1, apiHash: '0'.repeat(32), session: '' };
@@ -34,7 +35,7 @@ describe('connecting to Telegram', () => {
     expect(err).toBeInstanceOf(TelegramUnreachableError);
     expect(err.message).toMatch(/^cannot reach Telegram: connection failed/);
     expect(err.message).not.toContain('\n');
-    expect(err.userFacing).toBe(true);
+    expect(err).toBeInstanceOf(UserError);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(fake.destroyed).toBe(true);
   });

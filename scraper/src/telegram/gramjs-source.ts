@@ -139,6 +139,7 @@ export class GramjsSource implements MessageSource {
   static async connect(opts: TelegramClientOptions, logger: Logger, o: GramjsSourceOptions): Promise<GramjsSource> {
     const client = (o.makeClient ?? createTelegramClient)(opts);
     const give = async (err: unknown): Promise<never> => {
+      // catch: already failing with `err`; disconnecting is best effort
       await withTimeout(client.destroy(), 5000, 'disconnect').catch(() => undefined);
       throw err;
     };
@@ -261,7 +262,7 @@ export class GramjsSource implements MessageSource {
           // file references expire after a while: refetch the message for a fresh one
           this.logger.debug({ message: message.id }, 'file reference expired; refetching the message');
           const fresh = (await this.fetchRaw(channel, [message.id])).get(message.id);
-          if (!fresh) throw new Error(`message ${message.id} is gone`);
+          if (!fresh) throw new Error(`message ${message.id} is gone`, { cause: err });
           raw = fresh;
           continue;
         }
@@ -345,6 +346,7 @@ export class GramjsSource implements MessageSource {
   }
 
   async close(): Promise<void> {
+    // catch: closing: a dead connection has nothing to disconnect
     await withTimeout(this.client.destroy(), 5000, 'disconnect').catch(() => undefined);
   }
 }

@@ -81,6 +81,7 @@ export async function interactiveLogin(o: {
     const accountLabel = me.username ? `@${me.username}` : [me.firstName, me.lastName].filter(Boolean).join(' ') || `user ${me.id.toString()}`;
     return { session: saveSession(client as TelegramClient), accountLabel };
   } finally {
+    // catch: the login result (or its error) is what matters; disconnecting is best effort
     await withTimeout(client.destroy(), 5000, 'disconnect').catch(() => undefined);
   }
 }

@@ -1,9 +1,9 @@
 /** TELEGRAM_PROXY → GramJS ProxyInterface (GramJS speaks SOCKS4/5 and MTProxy, not HTTP CONNECT). */
 import type { ProxyInterface } from 'telegram/network/connection/TCPMTProxy.js';
+import { UserError } from '@waifudex/core/errors';
 
-export class UnsupportedProxyError extends Error {
+export class UnsupportedProxyError extends UserError {
   override name = 'UnsupportedProxyError';
-  readonly userFacing = true;
 }
 
 export function parseProxy(url: string | undefined): ProxyInterface | undefined {

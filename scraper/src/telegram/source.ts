@@ -2,6 +2,7 @@
  * The one narrow interface the sync talks to. GramJS lives behind it (gramjs-source.ts); tests use the
  * fake (fake-source.ts). Everything that crosses it is plain data: no GramJS type leaks out.
  */
+import { UserError } from '@waifudex/core/errors';
 
 /** A caption entity (Bot API names: bold, italic, text_link, text_mention, custom_emoji, …); offsets in UTF-16 units. */
 export interface CaptionEntity {
@@ -102,9 +103,8 @@ export class TransientSourceError extends Error {
 }
 
 /** The run cannot go on (session expired or revoked, channel gone): stop, keep what was committed. */
-export class FatalSourceError extends Error {
+export class FatalSourceError extends UserError {
   override name = 'FatalSourceError';
-  readonly userFacing = true;
 }
 
 /** The stored session is expired or revoked (AUTH_KEY_UNREGISTERED, SESSION_REVOKED, USER_DEACTIVATED, …). */

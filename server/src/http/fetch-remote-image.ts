@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { AppError, BadRequestError } from '@waifudex/core/errors';
+import { UserError, BadRequestError } from '@waifudex/core/errors';
 
 /**
  * True for every address that is not plain public unicast, by ipaddr.js's named ranges: loopback, private,
@@ -44,9 +44,9 @@ export const safeLookup: net.LookupFunction = (hostname, options, callback) => {
   });
 };
 
-const fetchError = (status: number, code: string, message: string) => new AppError(status, code, message);
+const fetchError = (status: number, code: string, message: string) => new UserError(message, { status: status, code: code });
 
-/** GETs an http(s) URL and returns its body, or throws a 4xx/5xx AppError. */
+/** GETs an http(s) URL and returns its body, or throws a 4xx/5xx UserError. */
 export async function fetchRemoteImage(raw: unknown, o: { maxBytes: number; timeoutMs: number; allowPrivate?: boolean }): Promise<Buffer> {
   if (typeof raw !== 'string' || raw.length > 4096) throw new BadRequestError('Send an http(s) URL in "url".', undefined, 'invalid_url');
   let url: URL;
@@ -115,11 +115,11 @@ function getOnce(url: URL, o: { maxBytes: number; allowPrivate?: boolean }, dead
         } else chunks.push(c);
       });
       res.on('end', () => resolve({ kind: 'body', body: Buffer.concat(chunks) }));
-      res.on('error', (err) => reject(err instanceof AppError ? err : fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
+      res.on('error', (err) => reject(err instanceof UserError ? err : fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
       res.on('close', () => !res.complete && reject(fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof AppError) return reject(err);
+      if (err instanceof UserError) return reject(err);
       if (err.code === 'EBLOCKED') return reject(new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url'));
       reject(fetchError(502, 'fetch_failed', 'The image URL could not be fetched.'));
     });

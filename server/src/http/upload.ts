@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import { AppError, BadRequestError } from '@waifudex/core/errors';
+import { UserError, BadRequestError } from '@waifudex/core/errors';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
@@ -24,7 +24,7 @@ export interface UploadOptions {
 function toHttpError(err: any): Error {
   if (err?.name === 'MulterError') {
     return err.code === 'LIMIT_FILE_SIZE'
-      ? new AppError(413, 'too_large', 'The uploaded file is too large.')
+      ? new UserError('The uploaded file is too large.', { status: 413, code: 'too_large' })
       : new BadRequestError(`Upload rejected: ${err.message}`, undefined, 'invalid_upload');
   }
   // busboy's parse errors ("Multipart: Boundary not found", "Unexpected end of form", …)

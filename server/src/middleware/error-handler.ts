@@ -1,7 +1,7 @@
 /** Maps errors to JSON responses: domain errors keep their status, bad images are 4xx, the rest 500. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '@waifudex/core/logger';
-import { AppError, ServiceUnavailableError, TooManyRequestsError } from '@waifudex/core/errors';
+import { UserError, ServiceUnavailableError, TooManyRequestsError } from '@waifudex/core/errors';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 
 const IMAGE_STATUS: Record<string, number> = { too_large: 413, too_many_pixels: 413, unsupported_type: 415, corrupt: 422, too_small: 422 };
@@ -12,7 +12,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(IMAGE_STATUS[err.code] ?? 400).json({ error: { code: err.code, message: err.message } });
       return;
     }
-    if (err instanceof AppError) {
+    if (err instanceof UserError && err.status !== undefined) {
       if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;

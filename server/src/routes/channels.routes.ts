@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '@waifudex/core/er
 import { addChannelBody, channelPatchBody, idParams, parsingBody, templatePreviewBody } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentChannel, presentReparse, presentTemplatePreview } from '../presenters/channel.presenter.js';
+import { listChannelRawCaptions } from '@waifudex/core/repos/raw-captions.repo';
 
 function compileOr400(src: string) {
   try {
@@ -54,10 +55,8 @@ export function channelRoutes(deps: { db: Db; requireAdmin: RequestHandler }): R
     const { template } = parseOr400(templatePreviewBody, req.body, 'body');
     await channelOr404(deps.db, id);
     const compiled = compileOr400(template);
-    const captions = await deps.db.query<{ raw_caption: string }>(
-      'SELECT raw_caption FROM characters WHERE channel_id = $1 ORDER BY id LIMIT 5000', [id],
-    );
-    res.json(presentTemplatePreview(previewTemplate(compiled, captions.rows.map((c) => c.raw_caption))));
+    const captions = await listChannelRawCaptions(deps.db, id, 5000);
+    res.json(presentTemplatePreview(previewTemplate(compiled, captions)));
   });
   // Templates induced from the channel's stored captions, with their coverage.
   r.get('/api/v1/admin/channels/:id/template/proposals', async (req, res) => {

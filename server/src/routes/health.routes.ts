@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
 import type { Health } from '@waifudex/core/api/index';
+import { countCharacters } from '@waifudex/core/repos/raw-captions.repo';
 
 export function healthRoutes(deps: { db: Db; version: string; logger: Logger }): Router {
   const r = Router();
@@ -11,9 +12,9 @@ export function healthRoutes(deps: { db: Db; version: string; logger: Logger }):
     const detailed = Boolean(req.admin);
     res.setHeader('Cache-Control', 'no-store');
     try {
-      const c = await deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters');
+      const characters = await countCharacters(deps.db);
       const body: Health = detailed
-        ? { status: 'ok', version: deps.version, database: deps.db.kind, characters: c.rows[0]!.n, db_ms: Math.round(performance.now() - started) }
+        ? { status: 'ok', version: deps.version, database: deps.db.kind, characters, db_ms: Math.round(performance.now() - started) }
         : { status: 'ok' };
       res.json(body);
     } catch (err) {

@@ -6,7 +6,7 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 let s: TestServer;
-let ids: string[] = [];
+const ids: string[] = [];
 const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-web-'));
 fs.writeFileSync(path.join(webDir, 'index.html'), `<!doctype html><html><head>
     <title>Who is this? · Waifudex</title>

@@ -5,7 +5,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
-import { AppError, NotFoundError } from '@waifudex/core/errors';
+import { UserError, NotFoundError } from '@waifudex/core/errors';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { requestSync } from '@waifudex/core/repos/sync-runs.repo';
 import { syncRequestBody, type syncRequested } from '@waifudex/core/api/index';
@@ -53,7 +53,7 @@ export function syncRoutes(deps: SyncRoutesDeps): Router {
     const channelId = body.channel_id ?? null;
     if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
     const status = await load();
-    if (!status.can_sync.ok) throw new AppError(409, 'cannot_sync', status.can_sync.reason!);
+    if (!status.can_sync.ok) throw new UserError(status.can_sync.reason!, { status: 409, code: 'cannot_sync' });
     const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
     res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } } satisfies z.infer<typeof syncRequested>);
   });

@@ -2,7 +2,6 @@ import type { BotStatus } from '@waifudex/core/api';
 import { api } from './client';
 
 export type BotStatusDto = BotStatus;
-export type BotGroupDto = BotStatus['groups'][number];
 
 /** GET /api/v1/admin/bot */
 export const getBotStatus = () => api<BotStatusDto>('/api/v1/admin/bot');

@@ -4,7 +4,6 @@ import { api } from './client';
 /** A channel that feeds the gallery, a template dry run, a re-parse: the API contract's types. */
 export type ChannelDto = Channel;
 export type TemplatePreviewDto = TemplatePreview;
-export type ParsedFieldsDto = TemplatePreview['samples'][number]['result'];
 export type ReparseResultDto = NonNullable<ParsingSaved['reparsed']>;
 export interface ParsingUpdate { caption_template?: string | null; rarity_emojis?: Record<string, string>; reparse?: boolean }
 

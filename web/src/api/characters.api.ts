@@ -1,4 +1,4 @@
-import type { ArtworkFile, CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
+import type { CharacterDetail, CharacterFacets, CharacterList, CharacterListItem, CharacterPostLinks, CharacterSuggestions } from '@waifudex/core/api';
 import { api } from './client';
 import { takeInlined } from './initial-data';
 
@@ -12,7 +12,6 @@ export type CharacterDetailDto = Omit<CharacterDetail, 'artworks'> & { artworks:
 /** What the gallery shows: the text query and the filters, as in the address bar. */
 export interface GalleryFilters { q: string; anime: string | null; rarity: string | null; channel: string | null; mine?: 'caught' | 'missing' | null }
 export type Facets = CharacterFacets;
-export type FacetValue = Facets['anime'][number];
 export type Suggestions = CharacterSuggestions;
 
 function filterParams(f: GalleryFilters): URLSearchParams {

@@ -1,6 +1,7 @@
 import { ref, watch, type Ref } from 'vue';
 import { errorMessage } from '../api/client';
 import { listAdminCharacters, type AdminCharacterPage } from '../api/admin.api';
+import { latestOnly } from '../lib/latest-only';
 
 export type AdminFilter = 'review' | 'hidden' | 'all';
 
@@ -9,11 +10,11 @@ export function useAdminCharacters(page: Ref<number>, query: Ref<string>, filter
   const data = ref<AdminCharacterPage | null>(null);
   const error = ref<string | null>(null);
   const loading = ref(false);
-  let seq = 0;
+  const latest = latestOnly();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function load() {
-    const mine = ++seq;
+    const mine = latest.begin();
     loading.value = true;
     try {
       const res = await listAdminCharacters({
@@ -23,11 +24,11 @@ export function useAdminCharacters(page: Ref<number>, query: Ref<string>, filter
         needsReview: filter.value === 'review' ? true : undefined,
         hidden: filter.value === 'hidden' ? true : undefined,
       });
-      if (mine === seq) { data.value = res; error.value = null; }
+      if (mine()) { data.value = res; error.value = null; }
     } catch (e) {
-      if (mine === seq) error.value = errorMessage(e);
+      if (mine()) error.value = errorMessage(e);
     } finally {
-      if (mine === seq) loading.value = false;
+      if (mine()) loading.value = false;
     }
   }
   watch(page, load);

@@ -4,6 +4,7 @@ import {
   addChannel, listChannels, previewTemplate, saveParsing, setChannelEnabled,
   type ChannelDto, type ParsingUpdate, type ReparseResultDto, type TemplatePreviewDto,
 } from '../api/channels.api';
+import { latestOnly } from '../lib/latest-only';
 
 const FEATURE = 'Channel management';
 
@@ -71,11 +72,11 @@ export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>
   const preview = ref<TemplatePreviewDto | null>(null);
   const error = ref<string | null>(null);
   const loading = ref(false);
-  let seq = 0;
+  const latest = latestOnly();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function run() {
-    const mine = ++seq;
+    const mine = latest.begin();
     const src = template.value;
     if (!src.trim()) {
       preview.value = null;
@@ -86,11 +87,11 @@ export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>
     loading.value = true;
     try {
       const res = await previewTemplate(channelId.value, src);
-      if (mine === seq) { preview.value = res; error.value = null; }
+      if (mine()) { preview.value = res; error.value = null; }
     } catch (e) {
-      if (mine === seq) { preview.value = null; error.value = errorMessage(e, 'Template preview'); }
+      if (mine()) { preview.value = null; error.value = errorMessage(e, 'Template preview'); }
     } finally {
-      if (mine === seq) loading.value = false;
+      if (mine()) loading.value = false;
     }
   }
 
@@ -99,7 +100,7 @@ export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>
     loading.value = !!template.value.trim();
     timer = setTimeout(() => void run(), PREVIEW_DEBOUNCE_MS);
   }, { immediate: true });
-  onBeforeUnmount(() => { clearTimeout(timer); seq++; });
+  onBeforeUnmount(() => { clearTimeout(timer); latest.cancel(); });
   return { preview, error, loading };
 }
 

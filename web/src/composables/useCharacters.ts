@@ -1,6 +1,7 @@
 import { ref, watch, type Ref } from 'vue';
 import { listCharacters, type CharacterDto, type CharacterPage } from '../api/characters.api';
 import type { GalleryState } from './useGalleryQuery';
+import { latestOnly } from '../lib/latest-only';
 
 /** `next`: the keyset cursor after the last loaded page (infinite scroll stays fast deep into a large gallery). */
 interface Loaded { page: CharacterPage; items: CharacterDto[]; lastPage: number; next: string | null }
@@ -26,7 +27,7 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   const loadingMore = ref(false);
   /** The state key of what is on screen (data may be older than the address while loading). */
   const shownKey = ref<string | null>(null);
-  let seq = 0;
+  const latest = latestOnly();
   let controller: AbortController | null = null;
   const keyOf = (s: GalleryState) => JSON.stringify(s);
 
@@ -41,7 +42,7 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   async function load() {
     const s = state.value;
     const key = keyOf(s);
-    const mine = ++seq;
+    const mine = latest.begin();
     controller?.abort();
     controller = new AbortController();
     const cached = cache.get(key);
@@ -49,34 +50,34 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
     loading.value = !cached;
     try {
       const page = await listCharacters({ ...s, perPage }, controller.signal);
-      if (mine !== seq) return;
+      if (!mine()) return;
       // a cached state that was scrolled further keeps its extra pages
       const v = cached && cached.lastPage > s.page ? { ...cached, page } : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
       remember(key, v);
       show(key, v);
       error.value = null;
     } catch (e) {
-      if (mine === seq) error.value = (e as Error).message;
+      if (mine()) error.value = (e as Error).message;
     } finally {
-      if (mine === seq) loading.value = false;
+      if (mine()) loading.value = false;
     }
   }
 
   async function loadMore() {
     const d = data.value;
     if (!d || loading.value || loadingMore.value || lastPage.value >= d.total_pages) return;
-    const mine = seq;
+    const mine = latest.join();
     const key = keyOf(state.value);
     loadingMore.value = true;
     try {
       const more = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage, cursor: next });
-      if (mine !== seq) return;
+      if (!mine()) return;
       const seen = new Set(items.value.map((c) => c.id));
       const v = { page: d, items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))], lastPage: lastPage.value + 1, next: more.next_cursor };
       remember(key, v);
       show(key, v);
     } catch (e) {
-      if (mine === seq) error.value = (e as Error).message;
+      if (mine()) error.value = (e as Error).message;
     } finally {
       loadingMore.value = false;
     }

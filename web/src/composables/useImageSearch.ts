@@ -2,6 +2,7 @@ import { onBeforeUnmount, ref } from 'vue';
 import { errorMessage } from '../api/client';
 import { CancelledError, searchByImage, searchByUrl, type SearchResultDto } from '../api/search.api';
 import { shrinkForUpload } from '../lib/shrink-image';
+import { latestOnly } from '../lib/latest-only';
 
 export const MAX_SEARCH_BYTES = 25 * 1024 * 1024;
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|tiff|bmp)$/;
@@ -20,7 +21,7 @@ export function useImageSearch() {
   /** Real wait the user had (shrink + upload + answer), in ms. */
   const waitedMs = ref<number | null>(null);
   const upload = ref<UploadStats | null>(null);
-  let seq = 0;
+  const latest = latestOnly();
   let controller: AbortController | null = null;
 
   function setPreview(url: string | null) {
@@ -28,15 +29,15 @@ export function useImageSearch() {
     preview.value = url;
   }
   function fail(message: string) {
-    seq++;
+    latest.cancel();
     controller?.abort();
     result.value = null;
     error.value = message;
     phase.value = 'error';
   }
 
-  async function run(task: (mine: number, signal: AbortSignal) => Promise<SearchResultDto>) {
-    const mine = ++seq;
+  async function run(task: (mine: () => boolean, signal: AbortSignal) => Promise<SearchResultDto>) {
+    const mine = latest.begin();
     controller?.abort();
     const ctrl = (controller = new AbortController());
     const t0 = performance.now();
@@ -46,12 +47,12 @@ export function useImageSearch() {
     waitedMs.value = null;
     try {
       const r = await task(mine, ctrl.signal);
-      if (mine !== seq) return;
+      if (!mine()) return;
       result.value = r;
       waitedMs.value = Math.round(performance.now() - t0);
       phase.value = 'done';
     } catch (e) {
-      if (mine !== seq) return;
+      if (!mine()) return;
       if (e instanceof CancelledError) phase.value = 'idle';
       else fail(errorMessage(e, 'Reverse image search'));
     }
@@ -66,13 +67,13 @@ export function useImageSearch() {
     return run(async (mine, signal) => {
       phase.value = 'preparing';
       const small = await shrinkForUpload(file, name);
-      if (mine !== seq) throw new CancelledError();
+      if (!mine()) throw new CancelledError();
       upload.value = { originalBytes: small.originalBytes, sentBytes: small.blob.size, shrunk: small.shrunk };
       phase.value = 'uploading';
       return searchByImage(small.blob, small.name, {
         signal,
         onProgress: (p) => {
-          if (mine !== seq) return;
+          if (!mine()) return;
           progress.value = p;
           if (p >= 1) phase.value = 'searching';
         },
@@ -93,7 +94,7 @@ export function useImageSearch() {
 
   /** Stops the upload or the wait; the last answer is cleared. */
   function cancel() {
-    seq++;
+    latest.cancel();
     controller?.abort();
     phase.value = 'idle';
     progress.value = 0;
