@@ -105,7 +105,7 @@ if (!Number.isInteger(scaleN) || scaleN < 1000) {
 const only = nAt >= 0 ? args.filter((_, i) => i !== nAt && i !== nAt + 1) : args;
 // Sections that start the app (startTestServer) need the test database server that vitest's global setup
 // starts for a test run: start the same one here, once, and stop it at the end.
-const { default: setupTestDatabase } = await import('../core/dist/testing/global-setup.js');
+const { default: setupTestDatabase } = await import('../core/src/testing/global-setup.js');
 const stopTestDatabase = process.env.WDX_TEST_SERVER_URL ? async () => undefined : await setupTestDatabase();
 console.log(`Waifudex benchmarks — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
 for (const s of sections) {

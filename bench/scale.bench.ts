@@ -22,10 +22,12 @@ import { searchCharacters, type CharacterSearch } from '@waifudex/core/repos/cha
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { candidatePool } from '@waifudex/core/images/candidate-pool';
 import { rng } from '@waifudex/core/images/query-variants';
-import type { PreparedQuery } from '@waifudex/core/images/search-engine';
-import { codeToBitString, serializeFeatures, type ImageFeatures } from '@waifudex/core/images/signatures';
+import type { PreparedQuery } from '@waifudex/core/images/prepare-query';
+import { codeToBitString } from '@waifudex/core/images/perceptual-hash';
+import { serializeFeatures } from '@waifudex/core/images/feature-blob';
+import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { loadSignaturePool, repostOf, syntheticSignature } from './synthetic-signatures.js';
-import { pct, r3 } from './scale-index.bench.js';
+import { pct, r3 } from './percentiles.js';
 
 const SYLLABLES = 'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(' ');
 const RARITIES: [string, string][] = [['Common', '⚪'], ['Rare', '🔵'], ['Epic', '🟣'], ['Legendary', '🟡'], ['Mythic', '🔴']];

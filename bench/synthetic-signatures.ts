@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
-import { computeFeatures, FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from '@waifudex/core/images/signatures';
+import { computeFeatures } from '@waifudex/core/images/compute-features';
+import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from '@waifudex/core/images/feature-types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const GALLERY = path.resolve(here, '../../shared/images/gallery');

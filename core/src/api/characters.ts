@@ -40,7 +40,6 @@ export const characterListItem = z
 export type CharacterListItem = z.infer<typeof characterListItem>;
 
 export const galleryItem = characterListItem.extend({ likes: z.number().int().meta({ description: "Visitors' likes." }) }).meta({ id: 'GalleryItem' });
-export type GalleryItem = z.infer<typeof galleryItem>;
 
 /** Filters shared by the list, its facets and its suggestions. */
 export const characterFilterQuery = z.object({

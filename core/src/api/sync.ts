@@ -59,7 +59,6 @@ export const syncOverview = z.object({
 });
 
 export type SyncOverview = z.infer<typeof syncOverview>;
-export type SyncRunDto = z.infer<typeof run>;
 
 /** Body of POST /api/v1/admin/sync: one channel, or all when absent. */
 export const syncRequestBody = z

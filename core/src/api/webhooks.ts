@@ -54,6 +54,5 @@ export const webhookDelivery = z
     log: z.array(z.object({ attempted_at: timestamp, status_code: z.number().int().nullable(), error: z.string().nullable(), duration_ms: z.number().int() })),
   })
   .meta({ id: 'WebhookDelivery' });
-export type WebhookDelivery = z.infer<typeof webhookDelivery>;
 export const webhookDeliveries = z.object({ items: z.array(webhookDelivery) }).meta({ id: 'WebhookDeliveries' });
 export type WebhookDeliveries = z.infer<typeof webhookDeliveries>;

@@ -30,7 +30,7 @@ const envSchema = z.object({
   IMAGES_DIR: z.string().default('./images'),
   /** Where images are stored: unset or `local` = IMAGES_DIR; `s3://bucket/prefix` = an S3-compatible bucket (S3_* below). */
   IMAGES_STORE: optionalString.pipe(
-    z.string().regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()\/-]*)?)$/, 'must be local or s3://bucket/prefix').optional(),
+    z.string().regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?)$/, 'must be local or s3://bucket/prefix').optional(),
   ),
   /** Endpoint of an S3-compatible service (MinIO, R2, Garage); unset = AWS S3. */
   S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),

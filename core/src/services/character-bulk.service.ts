@@ -57,4 +57,3 @@ export function createCharacterBulkService(deps: { db: Db; trash: TrashService; 
     },
   };
 }
-export type CharacterBulkService = ReturnType<typeof createCharacterBulkService>;

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 
-export { assertImageKey, contentTypeOf, isImageKey, pathsFor, thumbKey, type StoredPaths } from '../storage/image-keys.js';
+export { assertImageKey, contentTypeOf, isImageKey, pathsFor, thumbKey } from '../storage/image-keys.js';
 
 export interface StoredObjectInfo {
   key: string;

@@ -38,13 +38,13 @@ const MAX_LINES = 20_000;
 const MAX_LINE_CHARS = 300;
 
 // "Naruto 2/50", "Naruto 〔2/50〕", "Naruto - (2 / 50)"; NFKC has turned ﹝﹞ into 〔〕.
-const GROUP_COUNT_RE = /^(.*?)[\s\-–—:]*[(\[〔（「【]?\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*[)\]〕）」】]?$/u;
+const GROUP_COUNT_RE = /^(.*?)[\s\-–—:]*[([〔（「【]?\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*[)\]〕）」】]?$/u;
 const COPIES_RE = /\s[×xX✗]\s?(\d{1,6})$/u;
 const BRACKET_RARITY_RE = /⌠\s*([^⌡]{0,20}?)\s*⌡/u;
 const ID_LABEL_RE = /^(?:ID|Id|id)\s*[:：]\s*/u;
-const LEAD_ID_RE = /^#?(\d{1,12})(\s*[:.)\-]\s*|\s+)(?=\S)/u;
+const LEAD_ID_RE = /^#?(\d{1,12})(\s*[:.)-]\s*|\s+)(?=\S)/u;
 const PAREN_RARITY_RE = /^\(([^()]{1,60})\)\s*/u;
-const VARIANT_TAG_RE = /\s*\[[^\[\]]{0,20}\]$/u;
+const VARIANT_TAG_RE = /\s*\[[^[\]]{0,20}\]$/u;
 const HEADER_RE = /\b(?:harem|collection|slaves?|page\s*\d+\s*\/\s*\d+|see all)\b/iu;
 
 interface Classified {

@@ -4,8 +4,6 @@
  */
 import crypto from 'node:crypto';
 
-export const SIGNATURE_HEADER = 'x-waifudex-signature';
-
 export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
   const mac = crypto.createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
   return `t=${unixSeconds},v1=${mac}`;

@@ -1,6 +1,7 @@
 import { api } from './client';
 import type { AdminCharacterDetail, AdminCharacterList, AdminCharacterListItem, CharacterBulkBody, CharacterBulkResult, TrashList } from '@waifudex/core/api';
 
+export type AdminCharacterDto = AdminCharacterListItem;
 export type AdminCharacterPage = AdminCharacterList;
 export type AdminCharacterDetailDto = AdminCharacterDetail;
 export type EditableField = 'name' | 'anime' | 'rarity' | 'rarity_emoji' | 'source_id' | 'variant';

@@ -3,7 +3,6 @@ import { api } from './client';
 import { takeInlined } from './initial-data';
 
 // The API contract's own types (core/src/api, shared with the server): no hand-copied DTOs.
-export type ArtworkDto = ArtworkFile;
 export type CharacterDto = CharacterListItem & { likes?: number };
 export type GallerySort = CharacterList['sort'];
 export type CharacterPage = CharacterList;

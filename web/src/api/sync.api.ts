@@ -4,7 +4,6 @@ import type { SyncOverview } from '@waifudex/core/api';
 export type SyncStatusDto = SyncOverview;
 export type SyncChannelDto = SyncOverview['channels'][number];
 export type SyncRunDto = NonNullable<SyncChannelDto['last_run']>;
-export type SyncHistoryDto = SyncOverview['history'][number];
 
 /** GET /api/v1/admin/sync. */
 export const getSyncStatus = () => api<SyncStatusDto>('/api/v1/admin/sync');
