@@ -29,20 +29,43 @@ function adapterPatterns(except = []) {
     .map((a) => ({ regex: a.regex, message: a.message, allowTypeImports: true }));
 }
 
-const noExpress = { group: ['express', 'express-*', 'multer', 'helmet', 'cors', 'compression'], message: 'core is shared with the scraper: no Express.' };
+const noExpress = {
+  group: ['express', 'express-*', 'multer', 'helmet', 'cors', 'compression'],
+  message: 'core is shared with the scraper: no Express.',
+};
 const browserSafe = [
-  { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'pino', 'sharp', 'pg', 'dotenv'], message: 'core/src/api is imported by the web app: browser-safe code only.' },
-  { regex: '^\\.\\./(?!api/|storage/image-keys\\.js$)', message: 'core/src/api imports nothing outside core/src/api but the pure image-key rules (the web app bundles it).' },
+  {
+    group: ['node:*', 'fs', 'path', 'os', 'crypto', 'pino', 'sharp', 'pg', 'dotenv'],
+    message: 'core/src/api is imported by the web app: browser-safe code only.',
+  },
+  {
+    regex: '^\\.\\./(?!api/|storage/image-keys\\.js$)',
+    message: 'core/src/api imports nothing outside core/src/api but the pure image-key rules (the web app bundles it).',
+  },
 ];
 const webPatterns = [
-  { group: ['@waifudex/core/*', '!@waifudex/core/api', '!@waifudex/core/api/*'], message: 'The web app imports only the browser-safe contract, @waifudex/core/api.' },
-  { group: ['node:*', 'sharp', 'pg', 'express', 'telegram', 'telegram/*'], message: 'The web app runs in the browser.' },
+  {
+    group: ['@waifudex/core/*', '!@waifudex/core/api', '!@waifudex/core/api/*'],
+    message: 'The web app imports only the browser-safe contract, @waifudex/core/api.',
+  },
+  {
+    group: ['node:*', 'sharp', 'pg', 'express', 'telegram', 'telegram/*'],
+    message: 'The web app runs in the browser.',
+  },
 ];
-const serverScraper = { group: ['@waifudex/scraper', '@waifudex/scraper/*', '**/scraper/src/*'], message: 'The server does not import the scraper.' };
-const scraperServer = { group: ['@waifudex/server', '@waifudex/server/*', '**/server/src/*'], message: 'The scraper does not import the server.' };
+const serverScraper = {
+  group: ['@waifudex/scraper', '@waifudex/scraper/*', '**/scraper/src/*'],
+  message: 'The server does not import the scraper.',
+};
+const scraperServer = {
+  group: ['@waifudex/server', '@waifudex/server/*', '**/server/src/*'],
+  message: 'The scraper does not import the server.',
+};
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'images/**', 'data/**', '**/*.d.ts', 'core/src/captions/testdata/**'] },
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', 'images/**', 'data/**', '**/*.d.ts', 'core/src/captions/testdata/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...vue.configs['flat/recommended'],
@@ -62,7 +85,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // The rules below flag idioms the code base uses on purpose (zod-parsed `any` from JSON, GramJS's
       // loose types, `async` handlers without awaits); the type-aware promise rules above are the point.
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -124,14 +150,52 @@ export default tseslint.config(
   },
 
   // Boundaries. Tests, test helpers and benchmarks may build fixtures with any adapter.
-  { files: ['core/src/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), noExpress]) } },
-  { files: ['core/src/images/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/images']), noExpress]) } },
+  {
+    files: ['core/src/**'],
+    ignores: tests,
+    rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), noExpress]) },
+  },
+  {
+    files: ['core/src/images/**'],
+    ignores: tests,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/images']), noExpress]),
+    },
+  },
   // backup and restore stream whole tables with COPY, which the Db interface does not carry
-  { files: ['core/src/repos/backup.repo.ts'], rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/db']), noExpress]) } },
-  { files: ['core/src/db/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/db']), noExpress]) } },
-  { files: ['core/src/api/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted(browserSafe) } },
-  { files: ['server/src/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), serverScraper]) } },
-  { files: ['scraper/src/**'], ignores: [...tests, 'scraper/src/telegram/**'], rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), scraperServer]) } },
-  { files: ['scraper/src/telegram/**'], ignores: tests, rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['scraper/src/telegram']), scraperServer]) } },
+  {
+    files: ['core/src/repos/backup.repo.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/db']), noExpress]) },
+  },
+  {
+    files: ['core/src/db/**'],
+    ignores: tests,
+    rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/db']), noExpress]) },
+  },
+  {
+    files: ['core/src/api/**'],
+    ignores: tests,
+    rules: { '@typescript-eslint/no-restricted-imports': restricted(browserSafe) },
+  },
+  {
+    files: ['server/src/**'],
+    ignores: tests,
+    rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), serverScraper]) },
+  },
+  {
+    files: ['scraper/src/**'],
+    ignores: [...tests, 'scraper/src/telegram/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(), scraperServer]) },
+  },
+  {
+    files: ['scraper/src/telegram/**'],
+    ignores: tests,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restricted([
+        ...adapterPatterns(['scraper/src/telegram']),
+        scraperServer,
+      ]),
+    },
+  },
   { files: ['web/src/**'], rules: { '@typescript-eslint/no-restricted-imports': restricted(webPatterns) } },
 );

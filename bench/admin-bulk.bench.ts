@@ -22,8 +22,11 @@ export async function runAdminBulkBench(): Promise<Record<string, unknown>> {
   const db = await openDatabase({ dataDir: path.join(dir, 'data'), logger });
   try {
     await migrate(db, logger);
-    await db.query(`INSERT INTO characters (name, anime, rarity, name_search, anime_search, raw_caption)
-      SELECT 'Bulk ' || i, 'Old', 'Common', 'bulk ' || i, 'old', 'Name: Bulk ' || i FROM generate_series(1, $1) i`, [N]);
+    await db.query(
+      `INSERT INTO characters (name, anime, rarity, name_search, anime_search, raw_caption)
+      SELECT 'Bulk ' || i, 'Old', 'Common', 'bulk ' || i, 'old', 'Name: Bulk ' || i FROM generate_series(1, $1) i`,
+      [N],
+    );
     await db.query(`INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime)
       SELECT id, 'originals/00/' || id || '.jpg', 'thumbs/00/' || id || '.webp', md5(id::text) || md5(id::text), B'0'::bit(64), 600, 800, 1000, 'image/jpeg' FROM characters`);
     const imagesDir = path.join(dir, 'images');
@@ -48,7 +51,11 @@ export async function runAdminBulkBench(): Promise<Record<string, unknown>> {
     await bulk.run({ action: 'delete', filter });
     out.purge_ms = await time(() => trash.purge(new Date(Date.now() + 31 * 86_400_000)));
     const left = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters')).rows[0]!.n;
-    return { ...out, left_after_purge: left, note: 'each action one request; purge in batches of 200 rows, files removed after each commit' };
+    return {
+      ...out,
+      left_after_purge: left,
+      note: 'each action one request; purge in batches of 200 rows, files removed after each commit',
+    };
   } finally {
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });

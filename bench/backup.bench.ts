@@ -20,11 +20,19 @@ const GALLERY = path.join(repo, '../shared/images/gallery');
 const IMAGES = Number(process.env.BENCH_BACKUP_IMAGES ?? 300);
 
 async function* pictures(n: number): AsyncGenerator<{ bytes: Buffer; caption: string }> {
-  const jpgs = fs.existsSync(GALLERY) ? fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort() : [];
+  const jpgs = fs.existsSync(GALLERY)
+    ? fs
+        .readdirSync(GALLERY)
+        .filter((f) => f.endsWith('.jpg'))
+        .sort()
+    : [];
   for (let i = 0; i < n; i++) {
     if (i < jpgs.length) {
       const f = jpgs[i]!;
-      yield { bytes: fs.readFileSync(path.join(GALLERY, f)), caption: fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8') };
+      yield {
+        bytes: fs.readFileSync(path.join(GALLERY, f)),
+        caption: fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8'),
+      };
     } else {
       yield { bytes: await generateDemoImage(i, `bench${i}`), caption: `Name: Bench ${i}\nAnime: Backups` };
     }
@@ -42,13 +50,24 @@ export async function runBackupBench(): Promise<Record<string, unknown>> {
     const ingest = createIngestService({ db: source, imagesDir: path.join(dir, 'a-images'), logger });
     for await (const p of pictures(IMAGES)) await ingest.ingestImage(p);
     const t0 = performance.now();
-    const manifest = await createBackup({ db: source, imagesDir: path.join(dir, 'a-images'), logger, out: fs.createWriteStream(archive), gzip: true });
+    const manifest = await createBackup({
+      db: source,
+      imagesDir: path.join(dir, 'a-images'),
+      logger,
+      out: fs.createWriteStream(archive),
+      gzip: true,
+    });
     const backupS = (performance.now() - t0) / 1000;
     const mb = fs.statSync(archive).size / 1e6;
     const target = await openDatabase({ dataDir: path.join(dir, 'b'), logger });
     try {
       const t1 = performance.now();
-      await restoreBackup({ db: target, imagesDir: path.join(dir, 'b-images'), logger, input: fs.createReadStream(archive) });
+      await restoreBackup({
+        db: target,
+        imagesDir: path.join(dir, 'b-images'),
+        logger,
+        input: fs.createReadStream(archive),
+      });
       const restoreS = (performance.now() - t1) / 1000;
       return {
         artworks: manifest.counts.artworks,

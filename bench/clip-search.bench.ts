@@ -5,7 +5,8 @@
 import { CosineMatrix } from '@waifudex/core/images/cosine-matrix';
 import { rng } from '@waifudex/core/images/query-variants';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const ms = (x: number) => Math.round(x * 100) / 100;
 
 export function runClipSearchBench(n = 100_000, dims = 512, queries = 30): Record<string, unknown> {

@@ -15,7 +15,8 @@ import { createCollectionService } from '../core/dist/services/collection.servic
 
 const CHARACTERS = 100_000;
 const RUNS = 20;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 async function time(n: number, fn: () => Promise<unknown>): Promise<{ p50_ms: number; p95_ms: number }> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -40,10 +41,17 @@ export async function runCollectionBench(): Promise<Record<string, unknown>> {
          FROM generate_series(1, $1) g`,
       [CHARACTERS],
     );
-    const visitors = (await db.query(`INSERT INTO visitors (username, password_hash) SELECT 'v' || g, 'x' FROM generate_series(1, 200) g RETURNING id`)).rows.map((r) => r.id);
+    const visitors = (
+      await db.query(
+        `INSERT INTO visitors (username, password_hash) SELECT 'v' || g, 'x' FROM generate_series(1, 200) g RETURNING id`,
+      )
+    ).rows.map((r) => r.id);
     const me = visitors[0]!;
     // the visitor caught 5000; 200 visitors liked 100 characters each
-    await db.query(`INSERT INTO collection_items (visitor_id, character_id) SELECT $1, id FROM characters WHERE id % 20 = 0`, [me]);
+    await db.query(
+      `INSERT INTO collection_items (visitor_id, character_id) SELECT $1, id FROM characters WHERE id % 20 = 0`,
+      [me],
+    );
     await db.query(
       `INSERT INTO character_likes (visitor_id, character_id)
        SELECT v.id, c.id FROM visitors v CROSS JOIN generate_series(1, 100) k JOIN characters c ON c.id = (v.id * 7919 + k * 1013) % $1 + 1
@@ -54,19 +62,49 @@ export async function runCollectionBench(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = { characters: CHARACTERS, caught: 5000 };
     out.completion = await time(RUNS, () => completion(db, me));
     // the same gallery page without the visitor's filter or sort, for comparison
-    out.newest_page_baseline = await time(RUNS, () => searchCharacters(db, { text: '', mine: null }, { page: 1, perPage: 24, sort: 'newest' }));
-    out.missing_page = await time(RUNS, () => searchCharacters(db, { text: '', mine: { visitorId: me, caught: false } }, { page: 1, perPage: 24, sort: 'newest' }));
-    out.most_liked_page = await time(RUNS, () => searchCharacters(db, { text: '', mine: null }, { page: 1, perPage: 24, sort: 'liked' }));
-    const harem = Array.from({ length: 40 }, (_, a) => [`⌬ Anime ${a} 〔15/200〕`, ...Array.from({ length: 15 }, (_, k) => `◈⌠🟡⌡ ${a + 500 * k} Name ${a + 500 * k} ×1`)].join('\n')).join('\n');
+    out.newest_page_baseline = await time(RUNS, () =>
+      searchCharacters(db, { text: '', mine: null }, { page: 1, perPage: 24, sort: 'newest' }),
+    );
+    out.missing_page = await time(RUNS, () =>
+      searchCharacters(
+        db,
+        { text: '', mine: { visitorId: me, caught: false } },
+        { page: 1, perPage: 24, sort: 'newest' },
+      ),
+    );
+    out.most_liked_page = await time(RUNS, () =>
+      searchCharacters(db, { text: '', mine: null }, { page: 1, perPage: 24, sort: 'liked' }),
+    );
+    const harem = Array.from({ length: 40 }, (_, a) =>
+      [
+        `⌬ Anime ${a} 〔15/200〕`,
+        ...Array.from({ length: 15 }, (_, k) => `◈⌠🟡⌡ ${a + 500 * k} Name ${a + 500 * k} ×1`),
+      ].join('\n'),
+    ).join('\n');
     const svc = createCollectionService({ db });
     const preview = await svc.previewHarem(me, harem);
-    out.harem_preview_600_lines = { ...(await time(5, () => svc.previewHarem(me, harem))), recognised: preview.recognised.length };
-    const insert = (n: number) => time(1, () => db.query(`INSERT INTO characters (name, name_search) SELECT 'x' || g, 'x' || g FROM generate_series(1, $1) g`, [n]));
+    out.harem_preview_600_lines = {
+      ...(await time(5, () => svc.previewHarem(me, harem))),
+      recognised: preview.recognised.length,
+    };
+    const insert = (n: number) =>
+      time(1, () =>
+        db.query(`INSERT INTO characters (name, name_search) SELECT 'x' || g, 'x' || g FROM generate_series(1, $1) g`, [
+          n,
+        ]),
+      );
     const before = (await insert(10_000)).p50_ms;
-    await db.query(`INSERT INTO webhooks (url, secret, events) VALUES ('https://a.example/h', 's', '{character.created}'), ('https://b.example/h', 's', '{character.created,artwork.added}')`);
+    await db.query(
+      `INSERT INTO webhooks (url, secret, events) VALUES ('https://a.example/h', 's', '{character.created}'), ('https://b.example/h', 's', '{character.created,artwork.added}')`,
+    );
     const after = (await insert(10_000)).p50_ms;
-    out.insert_10k_characters_ms = { no_webhooks: before, two_webhooks: after, deliveries_queued: (await db.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0].n };
-    out.target = 'missing/most-liked pages within 1.5× of the newest page; completion p95 < 1 s and harem preview p95 < 500 ms at 100k';
+    out.insert_10k_characters_ms = {
+      no_webhooks: before,
+      two_webhooks: after,
+      deliveries_queued: (await db.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0].n,
+    };
+    out.target =
+      'missing/most-liked pages within 1.5× of the newest page; completion p95 < 1 s and harem preview p95 < 500 ms at 100k';
     return out;
   } finally {
     await db.close();

@@ -23,10 +23,13 @@ const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const IMPORTS = 120;
 
 // Enough syllables that names are as varied as a real gallery's (a handful would make every query match thousands).
-const SYLLABLES = 'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(' ');
+const SYLLABLES =
+  'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(
+    ' ',
+  );
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 function word(r: () => number, n = 2 + Math.floor(r() * 3)): string {
   let w = '';
@@ -41,7 +44,8 @@ function typo(s: string, r: () => number): string {
   if (k === 1) return s.slice(0, i) + s[i] + s.slice(i);
   return s.slice(0, i - 1) + s[i] + s[i - 1] + s.slice(i + 1);
 }
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -101,16 +105,29 @@ export async function runEmbeddedDbBench(): Promise<Record<string, unknown>> {
   if (fs.existsSync(serverMain)) {
     const port = await freePort();
     const server = spawn(process.execPath, [serverMain], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, IMAGES_DIR: imagesDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ADMIN_PASSWORD: 'bench password 123' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dataDir,
+        IMAGES_DIR: imagesDir,
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ADMIN_PASSWORD: 'bench password 123',
+      },
       stdio: 'ignore',
     });
     try {
       let up = false;
       for (let i = 0; i < 240 && !up; i++) {
         await new Promise((res) => setTimeout(res, 250));
-        up = await fetch(`http://127.0.0.1:${port}/api/health`).then((x) => x.ok, () => false);
+        up = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+          (x) => x.ok,
+          () => false,
+        );
       }
-      const images = await Promise.all(Array.from({ length: IMPORTS }, (_, i) => generateDemoImage(1000 + i, `Bench ${i}`)));
+      const images = await Promise.all(
+        Array.from({ length: IMPORTS }, (_, i) => generateDemoImage(1000 + i, `Bench ${i}`)),
+      );
       const db2 = await openDatabase({ dataDir, logger });
       try {
         const ingest = createIngestService({ db: db2, imagesDir, logger });
@@ -120,7 +137,10 @@ export async function runEmbeddedDbBench(): Promise<Record<string, unknown>> {
           [0, 1].map(async () => {
             while (next < images.length) {
               const i = next++;
-              await ingest.ingestImage({ bytes: images[i]!, caption: `Name: Bench ${i}\nAnime: Bench Series\nRarity: Rare` });
+              await ingest.ingestImage({
+                bytes: images[i]!,
+                caption: `Name: Bench ${i}\nAnime: Bench Series\nRarity: Rare`,
+              });
             }
           }),
         );

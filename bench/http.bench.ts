@@ -29,13 +29,19 @@ const mb = (b: number) => Math.round(b / 1e6);
 export async function runHttpBench(): Promise<Record<string, unknown>> {
   const s = await startTestServer({
     app: { searchRateLimitPerMinute: 10_000 },
-    routers: ({ db, imagesDir }) => [searchRoutes({ search: createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0, backgroundReindex: false }) })],
+    routers: ({ db, imagesDir }) => [
+      searchRoutes({
+        search: createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0, backgroundReindex: false }),
+      }),
+    ],
   });
   try {
     const before = process.memoryUsage().rss;
     let peak = before;
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CLIENT, s.url], { maxBuffer: 1e6 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CLIENT, s.url], {
+      maxBuffer: 1e6,
+    });
     clearInterval(timer);
     await new Promise((r) => setTimeout(r, 500));
     const after = process.memoryUsage().rss;
@@ -44,11 +50,23 @@ export async function runHttpBench(): Promise<Record<string, unknown>> {
       const name = `Character ${i} ${['Asuna', 'Rem', 'Mikasa', 'Robin', 'Zero Two'][i % 5]}`;
       const anime = ['Sword Art Online', 'Re:Zero', 'Attack on Titan', 'One Piece', 'Darling in the Franxx'][i % 5]!;
       await insertCharacter(s.db, {
-        name, anime, rarity: null, rarityEmoji: null, sourceId: null, variant: null, channelId: null, captionFamily: null,
-        parseConfidence: null, rawCaption: '', needsReview: false, nameSearch: normalizeForSearch(name), animeSearch: normalizeForSearch(anime),
+        name,
+        anime,
+        rarity: null,
+        rarityEmoji: null,
+        sourceId: null,
+        variant: null,
+        channelId: null,
+        captionFamily: null,
+        parseConfidence: null,
+        rawCaption: '',
+        needsReview: false,
+        nameSearch: normalizeForSearch(name),
+        animeSearch: normalizeForSearch(anime),
       });
     }
-    const words = 're zero kara hajimeru isekai seikatsu emilia rem ram subaru natsuki roswaal beatrice puck otto garfiel';
+    const words =
+      're zero kara hajimeru isekai seikatsu emilia rem ram subaru natsuki roswaal beatrice puck otto garfiel';
     const textQuery: Record<string, { p50: number; max: number }> = {};
     for (const len of [20, 40, 64]) {
       const q = encodeURIComponent(words.slice(0, len));

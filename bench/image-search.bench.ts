@@ -69,7 +69,10 @@ function flip(c: { hi: number; lo: number }, bits: number, r: () => number) {
 }
 
 /** Search-only latency over synthetic entries (one query = 2 codes: the query and its mirror). */
-export async function benchIndexLatency(sizes = [10_000, 100_000, 1_000_000], queries = 200): Promise<Record<string, unknown>> {
+export async function benchIndexLatency(
+  sizes = [10_000, 100_000, 1_000_000],
+  queries = 200,
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const n of sizes) {
     const r = rng(n);
@@ -100,7 +103,13 @@ export async function benchIndexLatency(sizes = [10_000, 100_000, 1_000_000], qu
       haar.push(performance.now() - t);
     }
     const label = n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
-    out[`hash_search_${label}_ms`] = { mih_p50: ms(pct(mih, 0.5)), mih_p99: ms(pct(mih, 0.99)), flat_p50: ms(pct(flat, 0.5)), flat_p99: ms(pct(flat, 0.99)), flat_over_mih: ms(pct(flat, 0.5) / pct(mih, 0.5)) };
+    out[`hash_search_${label}_ms`] = {
+      mih_p50: ms(pct(mih, 0.5)),
+      mih_p99: ms(pct(mih, 0.99)),
+      flat_p50: ms(pct(flat, 0.5)),
+      flat_p99: ms(pct(flat, 0.99)),
+      flat_over_mih: ms(pct(flat, 0.5) / pct(mih, 0.5)),
+    };
     out[`haar_search_${label}_ms`] = { p50: ms(pct(haar, 0.5)), p99: ms(pct(haar, 0.99)) };
     if (n === sizes[sizes.length - 1]) {
       const m = index.memoryBytes();
@@ -136,7 +145,9 @@ async function syntheticJpeg(w: number, h: number, seed: number): Promise<Buffer
       raw[i + 1] = (y * 255) / h;
       raw[i + 2] = 128 + 127 * Math.sin(d / 20);
     }
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 /** analyzeImage throughput (decode + hashes + thumbnail), with `concurrency` in flight. */
@@ -152,7 +163,11 @@ export async function benchAnalyzeThroughput(n = 120, concurrency = 2): Promise<
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  return { analyze_images_per_s: Math.round(inputs.length / s), analyze_source: source, analyze_concurrency: concurrency };
+  return {
+    analyze_images_per_s: Math.round(inputs.length / s),
+    analyze_source: source,
+    analyze_concurrency: concurrency,
+  };
 }
 
 /**
@@ -174,7 +189,8 @@ export async function benchEndToEnd(indexSize = 300, requests = 30): Promise<Rec
     await migrate(db, logger);
     const ingest = createIngestService({ db, imagesDir: path.join(dir, 'images'), logger });
     let inputs = galleryFiles(indexSize);
-    if (!inputs.length) inputs = await Promise.all(Array.from({ length: 60 }, (_, i) => syntheticJpeg(800, 600, 1000 + i)));
+    if (!inputs.length)
+      inputs = await Promise.all(Array.from({ length: 60 }, (_, i) => syntheticJpeg(800, 600, 1000 + i)));
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -212,7 +228,13 @@ export async function benchEndToEnd(indexSize = 300, requests = 30): Promise<Rec
     return {
       ingest_images_per_s: Math.round(ingestRate * 10) / 10,
       ingest_note: `${inputs.length} images, 2 in flight, embedded PostgreSQL, target ≥ 40/s`,
-      e2e_1mp_upload_ms: { p50: Math.round(pct(times, 0.5)), p99: Math.round(pct(times, 0.99)), index_entries: search.stats().entries, verdict, target_p50: 60 },
+      e2e_1mp_upload_ms: {
+        p50: Math.round(pct(times, 0.5)),
+        p99: Math.round(pct(times, 0.99)),
+        index_entries: search.stats().entries,
+        verdict,
+        target_p50: 60,
+      },
     };
   } finally {
     await db.close().catch(() => undefined);
@@ -234,10 +256,13 @@ export async function benchVariantLatency(indexSize = 400, perVariant = 6): Prom
     const f = computeFeatures((await decodeImage(bytes)).rgb);
     verify.set(index.upsert(String(i), String(i), f), f.verify);
   }
-  const loadVerify: VerifyLoader = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
+  const loadVerify: VerifyLoader = async (slots) =>
+    new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
   const queries: Buffer[] = [];
   const r = rng(7);
-  for (const v of VARIANTS) for (let k = 0; k < perVariant; k++) queries.push(await makeVariant(inputs[Math.floor(r() * inputs.length)]!, v, k + 1));
+  for (const v of VARIANTS)
+    for (let k = 0; k < perVariant; k++)
+      queries.push(await makeVariant(inputs[Math.floor(r() * inputs.length)]!, v, k + 1));
   const times: number[] = [];
   // per stage: decode, query preparation (trim, caption lines, variants' signatures), candidates + verification
   const stages: Record<'decode' | 'prepare' | 'rank', number[]> = { decode: [], prepare: [], rank: [] };

@@ -18,7 +18,7 @@ const FILES = 10_000;
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 const bits = (r: () => number) => Array.from({ length: 64 }, () => (r() < 0.5 ? '0' : '1')).join('');
 /** The same hash with `n` bits flipped (a re-encoded copy). */
@@ -53,7 +53,8 @@ export async function runQualityQueueBench(): Promise<Record<string, unknown>> {
       [ARTWORKS],
     );
     const hashes: string[] = [];
-    for (let i = 0; i < ARTWORKS; i++) hashes.push(i < NEAR_PAIRS * 2 && i % 2 === 1 ? flip(hashes[i - 1]!, 1 + (i % 4), r) : bits(r));
+    for (let i = 0; i < ARTWORKS; i++)
+      hashes.push(i < NEAR_PAIRS * 2 && i % 2 === 1 ? flip(hashes[i - 1]!, 1 + (i % 4), r) : bits(r));
     for (let i = 0; i < ARTWORKS; i += 10_000) {
       await db.query(
         `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id, source_id, name)
@@ -83,7 +84,9 @@ export async function runQualityQueueBench(): Promise<Record<string, unknown>> {
 
     // the file check stats every stored file: 10k real files
     await db.query('DELETE FROM artworks WHERE id > $1', [FILES]);
-    const files = await db.query<{ file_path: string; thumb_path: string }>('SELECT file_path, thumb_path FROM artworks');
+    const files = await db.query<{ file_path: string; thumb_path: string }>(
+      'SELECT file_path, thumb_path FROM artworks',
+    );
     for (const f of files.rows) {
       for (const p of [f.file_path, f.thumb_path]) {
         fs.mkdirSync(path.dirname(path.join(imagesDir, p)), { recursive: true });
@@ -96,7 +99,8 @@ export async function runQualityQueueBench(): Promise<Record<string, unknown>> {
     out.file_check_files = FILES;
     out.file_check_missing = missing.total;
     out.file_check_ms = filesMs;
-    out.target = 'card/review < 1 s and near duplicates < 2 s at 100k artworks (then kept until an artwork changes); the file check < 2 s per 10k files';
+    out.target =
+      'card/review < 1 s and near duplicates < 2 s at 100k artworks (then kept until an artwork changes); the file check < 2 s per 10k files';
   } finally {
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });

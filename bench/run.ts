@@ -114,7 +114,8 @@ for (const s of sections) {
   try {
     const figures = await s.run();
     console.log(`\n## ${s.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    for (const [k, v] of Object.entries(figures))
+      console.log(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   } catch (err) {
     console.log(`\n## ${s.name}: FAILED — ${(err as Error).message}`);
     process.exitCode = 1;

@@ -29,8 +29,17 @@ import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { loadSignaturePool, repostOf, syntheticSignature } from './synthetic-signatures.js';
 import { pct, r3 } from './percentiles.js';
 
-const SYLLABLES = 'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(' ');
-const RARITIES: [string, string][] = [['Common', '⚪'], ['Rare', '🔵'], ['Epic', '🟣'], ['Legendary', '🟡'], ['Mythic', '🔴']];
+const SYLLABLES =
+  'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(
+    ' ',
+  );
+const RARITIES: [string, string][] = [
+  ['Common', '⚪'],
+  ['Rare', '🔵'],
+  ['Epic', '🟣'],
+  ['Legendary', '🟡'],
+  ['Mythic', '🔴'],
+];
 
 function word(r: () => number, n = 2 + Math.floor(r() * 3)): string {
   let w = '';
@@ -45,7 +54,11 @@ function typo(s: string, r: () => number): string {
   return s.slice(0, i - 1) + s[i] + s[i - 1] + s.slice(i + 1);
 }
 
-interface Row { name: string; anime: string; rarity: [string, string] }
+interface Row {
+  name: string;
+  anime: string;
+  rarity: [string, string];
+}
 
 async function copyRows(db: Db, sql: string, rows: () => Generator<string>): Promise<void> {
   const client = await db.pool.connect();
@@ -64,31 +77,47 @@ async function copyRows(db: Db, sql: string, rows: () => Generator<string>): Pro
 async function fill(db: Db, n: number, features: (i: number) => ImageFeatures): Promise<Row[]> {
   const r = rng(n);
   const animes = Array.from({ length: Math.max(50, Math.floor(n / 500)) }, () => `${word(r)} ${word(r, 2)}`);
-  const rows: Row[] = Array.from({ length: n }, () => ({ name: `${word(r)} ${word(r)}`, anime: animes[Math.floor(r() * animes.length)]!, rarity: RARITIES[Math.floor(r() * RARITIES.length)]! }));
+  const rows: Row[] = Array.from({ length: n }, () => ({
+    name: `${word(r)} ${word(r)}`,
+    anime: animes[Math.floor(r() * animes.length)]!,
+    rarity: RARITIES[Math.floor(r() * RARITIES.length)]!,
+  }));
   const t0 = Date.now() * 1000;
   // the trigram indexes are built once after the load (much faster than row by row with fastupdate off)
   const gin = await db.query<{ name: string; def: string }>(
     "SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'characters' AND indexdef ILIKE '%gin%'",
   );
   for (const ix of gin.rows) await db.query(`DROP INDEX ${ix.name}`);
-  await copyRows(db, 'COPY characters (id, name, anime, rarity, rarity_emoji, source_id, name_search, anime_search, created_at) FROM STDIN', function* () {
-    for (const [i, c] of rows.entries()) {
-      const created = new Date((t0 - i * 1_000_003) / 1000).toISOString();
-      yield `${i + 1}\t${c.name}\t${c.anime}\t${c.rarity[0]}\t${c.rarity[1]}\t${i + 1}\t${normalizeForSearch(c.name)}\t${normalizeForSearch(c.anime)}\t${created}\n`;
-    }
-  });
-  await copyRows(db, 'COPY artworks (id, character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime) FROM STDIN', function* () {
-    for (let i = 0; i < n; i++) {
-      const f = features(i);
-      yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${codeToBitString(f.phash)}\t800\t1000\t90000\timage/jpeg\n`;
-    }
-  });
-  await copyRows(db, 'COPY artwork_image_features (artwork_id, algo_version, features, dhash) FROM STDIN', function* () {
-    for (let i = 0; i < n; i++) {
-      const f = features(i);
-      yield `${i + 1}\t${f.version}\t\\\\x${serializeFeatures(f).toString('hex')}\t${codeToBitString(f.dhash)}\n`;
-    }
-  });
+  await copyRows(
+    db,
+    'COPY characters (id, name, anime, rarity, rarity_emoji, source_id, name_search, anime_search, created_at) FROM STDIN',
+    function* () {
+      for (const [i, c] of rows.entries()) {
+        const created = new Date((t0 - i * 1_000_003) / 1000).toISOString();
+        yield `${i + 1}\t${c.name}\t${c.anime}\t${c.rarity[0]}\t${c.rarity[1]}\t${i + 1}\t${normalizeForSearch(c.name)}\t${normalizeForSearch(c.anime)}\t${created}\n`;
+      }
+    },
+  );
+  await copyRows(
+    db,
+    'COPY artworks (id, character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime) FROM STDIN',
+    function* () {
+      for (let i = 0; i < n; i++) {
+        const f = features(i);
+        yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${codeToBitString(f.phash)}\t800\t1000\t90000\timage/jpeg\n`;
+      }
+    },
+  );
+  await copyRows(
+    db,
+    'COPY artwork_image_features (artwork_id, algo_version, features, dhash) FROM STDIN',
+    function* () {
+      for (let i = 0; i < n; i++) {
+        const f = features(i);
+        yield `${i + 1}\t${f.version}\t\\\\x${serializeFeatures(f).toString('hex')}\t${codeToBitString(f.dhash)}\n`;
+      }
+    },
+  );
   await db.transaction(async (tx) => {
     await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query("SET LOCAL maintenance_work_mem = '256MB'");
@@ -102,9 +131,16 @@ async function fill(db: Db, n: number, features: (i: number) => ImageFeatures): 
 }
 
 /** Runs a repo call while recording its statements, so that they can be EXPLAINed as they ran. */
-async function captured<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<{ sql: { text: string; params: unknown[] }[]; result: T }> {
+async function captured<T>(
+  db: Db,
+  fn: (q: Queryable) => Promise<T>,
+): Promise<{ sql: { text: string; params: unknown[] }[]; result: T }> {
   const sql: { text: string; params: unknown[] }[] = [];
-  const result = await db.transaction((tx) => fn({ query: (text: string, params?: unknown[]) => (sql.push({ text, params: params ?? [] }), tx.query(text, params)) } as Queryable));
+  const result = await db.transaction((tx) =>
+    fn({
+      query: (text: string, params?: unknown[]) => (sql.push({ text, params: params ?? [] }), tx.query(text, params)),
+    } as Queryable),
+  );
   return { sql, result };
 }
 
@@ -157,8 +193,9 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
     out.cold_start_s = { value: r3(coldMs / 1000), per_1M: r3(((coldMs / 1000) * 1e6) / n), target: '≤ 30 s at 1M' };
     out.cold_start_event_loop_max_ms = r3(loop.max / 1e6);
     out.browse_during_build_ms = { p50: r3(pct(browse, 0.5)), max: r3(Math.max(...browse)), requests: browse.length };
-    out.index_memory_per_1M_MB = { value: Math.round((mem.total / n) * 1e6 / 1e5) / 10, target: '≤ 300' };
-    out.process_heap_growth_per_1M_MB = Math.round(((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / n) * 1e6 / 1e5) / 10;
+    out.index_memory_per_1M_MB = { value: Math.round(((mem.total / n) * 1e6) / 1e5) / 10, target: '≤ 300' };
+    out.process_heap_growth_per_1M_MB =
+      Math.round((((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / n) * 1e6) / 1e5) / 10;
 
     // --- candidate stage on the index the database built, and how long it holds the event loop
     const r = rng(99);
@@ -176,7 +213,11 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
       await new Promise((res) => setImmediate(res));
     }
     searchLoop.disable();
-    out.candidate_stage_2_variants_ms = { p50: r3(pct(stage, 0.5)), p99: r3(pct(stage, 0.99)), target: '≤ 5 p50, ≤ 15 p99' };
+    out.candidate_stage_2_variants_ms = {
+      p50: r3(pct(stage, 0.5)),
+      p99: r3(pct(stage, 0.99)),
+      target: '≤ 5 p50, ≤ 15 p99',
+    };
     out.search_event_loop_max_ms = { value: r3(searchLoop.max / 1e6), target: '≤ 50' };
     search.stop();
 
@@ -204,7 +245,9 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
         await searchCharacters(db, s, { page: 1, perPage: 24, sort: 'relevance' });
         times.push(performance.now() - t1);
         if (k === 0) {
-          const { sql } = await captured(db, (q) => searchCharacters(q, s, { page: 1, perPage: 24, sort: 'relevance' }));
+          const { sql } = await captured(db, (q) =>
+            searchCharacters(q, s, { page: 1, perPage: 24, sort: 'relevance' }),
+          );
           for (const st of sql.filter((x) => /^\s*SELECT/i.test(x.text))) {
             const plan = await db.transaction(async (tx) => {
               await tx.query('SET LOCAL pg_trgm.word_similarity_threshold = 0.5');
@@ -233,8 +276,13 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
         await tx.query('SET LOCAL enable_bitmapscan = off');
         await tx.query('SET LOCAL enable_indexscan = off');
         // without the search's cost cap: a sequential scan is what it exists to stop
-        const uncapped = (text: string) => (text.includes('statement_timeout') ? 'SET LOCAL statement_timeout = 0' : text);
-        await searchCharacters({ query: (text: string, p?: unknown[]) => tx.query(uncapped(text), p) } as Queryable, s, { page: 1, perPage: 24, sort: 'relevance' });
+        const uncapped = (text: string) =>
+          text.includes('statement_timeout') ? 'SET LOCAL statement_timeout = 0' : text;
+        await searchCharacters(
+          { query: (text: string, p?: unknown[]) => tx.query(uncapped(text), p) } as Queryable,
+          s,
+          { page: 1, perPage: 24, sort: 'relevance' },
+        );
       });
       forced.push(performance.now() - t1);
     }
@@ -260,8 +308,15 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
     };
     const first = await time(() => searchCharacters(db, { text: '' }, { page: 1, perPage, sort: 'newest' }));
     const viaOffset = await time(() => searchCharacters(db, { text: '' }, { page: deep + 1, perPage, sort: 'newest' }));
-    const viaCursor = await time(() => searchCharacters(db, { text: '' }, { page: deep + 1, perPage, sort: 'newest', after }));
-    out.gallery_page_ms = { page_1: r3(first), [`page_${deep + 1}_offset`]: r3(viaOffset), [`page_${deep + 1}_keyset`]: r3(viaCursor), target: 'deep page as fast as page 1' };
+    const viaCursor = await time(() =>
+      searchCharacters(db, { text: '' }, { page: deep + 1, perPage, sort: 'newest', after }),
+    );
+    out.gallery_page_ms = {
+      page_1: r3(first),
+      [`page_${deep + 1}_offset`]: r3(viaOffset),
+      [`page_${deep + 1}_keyset`]: r3(viaCursor),
+      target: 'deep page as fast as page 1',
+    };
     out.ratio_offset_over_keyset = r3(viaOffset / viaCursor);
   } finally {
     await db.close();

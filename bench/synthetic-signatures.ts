@@ -23,9 +23,15 @@ export interface SignaturePool {
 /** Haar signatures of up to `limit` gallery pictures, or low-frequency-skewed random ones without it. */
 export async function loadSignaturePool(limit = 160): Promise<SignaturePool> {
   if (existsSync(GALLERY)) {
-    const files = readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
+    const files = readdirSync(GALLERY)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort();
     const step = Math.max(1, Math.floor(files.length / limit));
-    const pool: SignaturePool = { coefs: [], dc: [], source: `Haar positions resampled from ${Math.min(limit, files.length)} gallery pictures` };
+    const pool: SignaturePool = {
+      coefs: [],
+      dc: [],
+      source: `Haar positions resampled from ${Math.min(limit, files.length)} gallery pictures`,
+    };
     for (let i = 0; i < files.length && pool.coefs.length < limit; i += step) {
       const f = computeFeatures((await decodeImage(readFileSync(path.join(GALLERY, files[i]!)))).rgb);
       pool.coefs.push(f.haarCoefs);
@@ -90,8 +96,15 @@ export function flipBits(c: Code64, bits: number, r: () => number): Code64 {
 }
 
 /** A re-post of an indexed signature: a few code bits flipped, a tenth of the coefficients replaced. */
-export function repostOf(f: ImageFeatures, r: () => number): { phash: Code64; dhash: Code64; haar: { dc: number[]; coefs: Int16Array } } {
+export function repostOf(
+  f: ImageFeatures,
+  r: () => number,
+): { phash: Code64; dhash: Code64; haar: { dc: number[]; coefs: Int16Array } } {
   const coefs = Int16Array.from(f.haarCoefs);
   for (let k = 0; k < 12; k++) coefs[Math.floor(r() * coefs.length)] = randomPosition(r);
-  return { phash: flipBits(f.phash, 4, r), dhash: flipBits(f.dhash, 4, r), haar: { dc: f.haarDc.map((d) => d + (r() - 0.5) * 0.02), coefs } };
+  return {
+    phash: flipBits(f.phash, 4, r),
+    dhash: flipBits(f.dhash, 4, r),
+    haar: { dc: f.haarDc.map((d) => d + (r() - 0.5) * 0.02), coefs },
+  };
 }

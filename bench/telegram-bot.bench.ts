@@ -23,7 +23,8 @@ const GALLERY = path.resolve(here, '../../shared/images/gallery');
 const ARTWORKS = 150;
 const QUERIES = 30;
 
-const pct = (xs: number[], p: number) => Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN);
+const pct = (xs: number[], p: number) =>
+  Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN);
 
 export async function runTelegramBotBench(): Promise<Record<string, unknown>> {
   if (!fs.existsSync(GALLERY)) return { skipped: 'no ../shared/images/gallery' };
@@ -36,25 +37,49 @@ export async function runTelegramBotBench(): Promise<Record<string, unknown>> {
     await migrate(db, logger);
     const imagesDir = path.join(dir, 'images');
     const ingest = createIngestService({ db, imagesDir, logger });
-    const files = fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
+    const files = fs
+      .readdirSync(GALLERY)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort();
     const stored: Array<{ file: string; name: string | null }> = [];
-    for (let i = 0; i < files.length && stored.length < ARTWORKS; i += Math.max(1, Math.floor(files.length / ARTWORKS))) {
+    for (
+      let i = 0;
+      i < files.length && stored.length < ARTWORKS;
+      i += Math.max(1, Math.floor(files.length / ARTWORKS))
+    ) {
       const f = files[i]!;
-      const out = await ingest.ingestImage({ bytes: fs.readFileSync(path.join(GALLERY, f)), caption: fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8') });
+      const out = await ingest.ingestImage({
+        bytes: fs.readFileSync(path.join(GALLERY, f)),
+        caption: fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8'),
+      });
       if (out.status !== 'created') continue;
       const row = await db.query('SELECT name FROM characters WHERE id = $1', [out.characterId]);
       stored.push({ file: f, name: row.rows[0]?.name ?? null });
     }
     const search = createImageSearchService({ db, imagesDir, logger, pollMs: 0, backgroundReindex: false });
     await search.start();
-    const w = createWaifudexBot({ token: api.token, db, search, logger, userPerMinute: 10_000, groupPerMinute: 10_000, maxFileBytes: 20 * 1024 * 1024, apiRoot: api.apiRoot, botInfo: api.botInfo });
+    const w = createWaifudexBot({
+      token: api.token,
+      db,
+      search,
+      logger,
+      userPerMinute: 10_000,
+      groupPerMinute: 10_000,
+      maxFileBytes: 20 * 1024 * 1024,
+      apiRoot: api.apiRoot,
+      botInfo: api.botInfo,
+    });
     const variants: VariantName[] = ['jpeg30', 'screenshot', 'crop10', 'resize40', 'text'];
     const first: number[] = [];
     const repeat: number[] = [];
     let named = 0;
     for (let q = 0; q < QUERIES; q++) {
       const s = stored[(q * 7) % stored.length]!;
-      const bytes = await makeVariant(fs.readFileSync(path.join(GALLERY, s.file)), variants[q % variants.length]!, q + 1);
+      const bytes = await makeVariant(
+        fs.readFileSync(path.join(GALLERY, s.file)),
+        variants[q % variants.length]!,
+        q + 1,
+      );
       const upd = forwardedPhoto(api, bytes);
       let t0 = performance.now();
       await w.bot.handleUpdate(upd);
@@ -64,7 +89,9 @@ export async function runTelegramBotBench(): Promise<Record<string, unknown>> {
       // the same spawn again: Telegram keeps file_unique_id
       const again = forwardedPhoto(api, Buffer.from('unused'));
       const uid = upd.message!.photo!.at(-1)!.file_unique_id;
-      again.message!.photo = again.message!.photo!.map((p, i, all) => (i === all.length - 1 ? { ...p, file_unique_id: uid } : p));
+      again.message!.photo = again.message!.photo!.map((p, i, all) =>
+        i === all.length - 1 ? { ...p, file_unique_id: uid } : p,
+      );
       t0 = performance.now();
       await w.bot.handleUpdate(again);
       repeat.push(performance.now() - t0);

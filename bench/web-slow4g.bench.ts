@@ -19,13 +19,20 @@ import { makePhoneScreenshot } from '../web/e2e/phone-screenshot.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDist = path.join(here, '../web/dist');
 /** Chrome DevTools' "Slow 4G". */
-const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
+const SLOW_4G = {
+  offline: false,
+  latency: 562.5,
+  downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8,
+  uploadThroughput: (750 * 1024 * 0.9) / 8,
+};
 
 /** Bytes of the JS and CSS that index.html loads, raw and compressed. */
 function firstLoadBytes() {
   const html = fs.readFileSync(path.join(webDist, 'index.html'), 'utf8');
   const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
-  let raw = 0, gzip = 0, brotli = 0;
+  let raw = 0,
+    gzip = 0,
+    brotli = 0;
   for (const f of files) {
     const b = fs.readFileSync(path.join(webDist, f));
     raw += b.length;
@@ -41,14 +48,37 @@ export async function runWebSlow4gBench(): Promise<Record<string, unknown>> {
   let search: ReturnType<typeof createImageSearchService> | undefined;
   const s = await startTestServer({
     webDir: webDist,
-    routers: ({ db, imagesDir }) => [searchRoutes({ search: (search = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0 })) })],
+    routers: ({ db, imagesDir }) => [
+      searchRoutes({ search: (search = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0 })) }),
+    ],
   });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
-    for (let i = 0; i < 24; i++) await s.ingest.ingestImage({ bytes: await generateDemoImage(i, `Character ${i}`), caption: `Name: Character ${i}\nAnime: Bench\nID: ${i}` });
+    for (let i = 0; i < 24; i++)
+      await s.ingest.ingestImage({
+        bytes: await generateDemoImage(i, `Character ${i}`),
+        caption: `Name: Character ${i}\nAnime: Bench\nID: ${i}`,
+      });
     await search!.start();
     const screenshot = await makePhoneScreenshot(await generateDemoImage(5, 'Character 5'));
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 3,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -57,17 +87,34 @@ export async function runWebSlow4gBench(): Promise<Record<string, unknown>> {
 
     const t0 = Date.now();
     await page.goto(s.url, { waitUntil: 'commit' });
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')].some((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')].some(
+          (i) => i.complete && i.naturalWidth > 0,
+        ),
+      undefined,
+      { timeout: 60_000 },
+    );
     const galleryMs = Date.now() - t0;
     const waterfall = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      const rows = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => `${new URL(e.name).pathname.replace(/^(.{28}).+$/, '$1…')} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`);
+      const rows = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map(
+        (e) =>
+          `${new URL(e.name).pathname.replace(/^(.{28}).+$/, '$1…')} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`,
+      );
       return [`html →${Math.round(nav.responseEnd)}`, ...rows].join(' | ');
     });
-    const wire = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => /\.(js|css)$/.test(e.name)).reduce((n, e) => n + (e as PerformanceResourceTiming).transferSize, 0));
+    const wire = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => /\.(js|css)$/.test(e.name))
+        .reduce((n, e) => n + (e as PerformanceResourceTiming).transferSize, 0),
+    );
 
     const t1 = Date.now();
-    await page.getByTestId('search-file').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
     await page.getByTestId('search-result').waitFor({ timeout: 120_000 });
     const answerWall = Date.now() - t1;
     const shown = await page.getByTestId('search-took').textContent();

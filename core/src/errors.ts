@@ -44,19 +44,30 @@ export class ForbiddenError extends UserError {
   }
 }
 export class TooManyRequestsError extends UserError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message, { status: 429, code: 'too_many_requests' });
   }
 }
 /** The server is busy (a bounded queue is full); the client may retry after `retryAfterSeconds`. */
 export class ServiceUnavailableError extends UserError {
-  constructor(message: string, readonly retryAfterSeconds: number, code = 'busy') {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code = 'busy',
+  ) {
     super(message, { status: 503, code });
   }
 }
 /** Image search is still loading its index after a start (browse and text search already answer). */
 export class WarmingUpError extends ServiceUnavailableError {
   constructor(retryAfterSeconds = 5) {
-    super('Image search is warming up (loading its index); try again in a few seconds.', retryAfterSeconds, 'warming_up');
+    super(
+      'Image search is warming up (loading its index); try again in a few seconds.',
+      retryAfterSeconds,
+      'warming_up',
+    );
   }
 }

@@ -9,7 +9,20 @@ export function createLogger(level: string = 'info', name = 'waifudex', toStderr
     name,
     level,
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'session', '*.session', 'apiHash', '*.apiHash', 'databaseUrl', '*.databaseUrl', 'req.headers.cookie', 'req.headers.authorization'],
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'session',
+        '*.session',
+        'apiHash',
+        '*.apiHash',
+        'databaseUrl',
+        '*.databaseUrl',
+        'req.headers.cookie',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   };

@@ -59,7 +59,10 @@ function buildWork(): Work {
 }
 
 function writeWork(): Work {
-  const files = fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
+  const files = fs
+    .readdirSync(GALLERY)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const pick = (from: number, n: number) => files.slice(from, from + n);
   const caption = (f: string) => fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8').trim();
   const dirImages = path.join(root, 'input-dir');
@@ -75,13 +78,28 @@ function writeWork(): Work {
     fs.copyFileSync(path.join(GALLERY, f), path.join(exportDir, 'photos', `photo_${i + 1}.jpg`));
     const text = caption(f);
     return {
-      id: i + 1, type: 'message', date: new Date(t * 1000).toISOString().slice(0, 19), date_unixtime: String(t),
-      from: 'Cards', from_id: 'channel1900000001', photo: `photos/photo_${i + 1}.jpg`, width: 512, height: 512,
-      text, text_entities: [{ type: 'plain', text }],
+      id: i + 1,
+      type: 'message',
+      date: new Date(t * 1000).toISOString().slice(0, 19),
+      date_unixtime: String(t),
+      from: 'Cards',
+      from_id: 'channel1900000001',
+      photo: `photos/photo_${i + 1}.jpg`,
+      width: 512,
+      height: 512,
+      text,
+      text_entities: [{ type: 'plain', text }],
     };
   });
-  fs.writeFileSync(path.join(exportDir, 'result.json'), JSON.stringify({ name: 'Cards', type: 'public_channel', id: 1900000001, messages }));
-  const telegram = pick(70, 30).map((f, i) => ({ id: i + 1, text: caption(f), bytes: fs.readFileSync(path.join(GALLERY, f)) }));
+  fs.writeFileSync(
+    path.join(exportDir, 'result.json'),
+    JSON.stringify({ name: 'Cards', type: 'public_channel', id: 1900000001, messages }),
+  );
+  const telegram = pick(70, 30).map((f, i) => ({
+    id: i + 1,
+    text: caption(f),
+    bytes: fs.readFileSync(path.join(GALLERY, f)),
+  }));
   return { dirImages, exportDir, telegram };
 }
 
@@ -102,12 +120,21 @@ async function telegramSync(dataDir: string, imagesDir: string, work: Work): Pro
   const db = await openDatabase({ dataDir, logger });
   try {
     const ingest = createIngestService({ db, imagesDir, logger });
-    const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+    const apply = createSyncApplyService({
+      db,
+      parse: (c, ch, e) => ingest.parse(c, ch, e),
+      normalize: normalizeForSearch,
+    });
     const source = new FakeSource({ peerId: '1900000002', username: 'cardsfeed', title: 'Cards feed' });
     for (const m of work.telegram) source.add({ id: m.id, text: m.text, media: photo(m.id), bytes: m.bytes });
     const deps = { db, ingest, apply, logger, sleep: async () => undefined, source };
     const { targets } = await resolveTargets(deps, ['@cardsfeed']);
-    const r = await syncTelegramChannel(deps, targets[0]!, { batchSize: 5, concurrency: 3, recheckDays: 0, publishIntervalMs: 0 });
+    const r = await syncTelegramChannel(deps, targets[0]!, {
+      batchSize: 5,
+      concurrency: 3,
+      recheckDays: 0,
+      publishIntervalMs: 0,
+    });
     expect(r.status).toBe('ok');
   } finally {
     await db.close();
@@ -121,7 +148,10 @@ async function gallery(db: Db, imagesDir: string): Promise<string[]> {
        FROM artworks a JOIN characters c ON c.id = a.character_id`,
   );
   for (const row of r.rows) {
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(imagesDir, row.file_path))).digest('hex');
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(imagesDir, row.file_path)))
+      .digest('hex');
     expect(sha, row.file_path).toBe(row.sha256);
   }
   return r.rows.map((x) => `${x.sha256} ${x.name} | ${x.anime} | ${x.rarity}`).sort();
@@ -151,7 +181,15 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     const port = await freePort();
     server = spawn(process.execPath, [serverMain], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: conc.data, IMAGES_DIR: conc.images, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ADMIN_PASSWORD: 'correct horse battery staple' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: conc.data,
+        IMAGES_DIR: conc.images,
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ADMIN_PASSWORD: 'correct horse battery staple',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let serverErr = '';
@@ -160,7 +198,10 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     let up = false;
     for (let i = 0; i < 240 && !up; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      up = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+      up = await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }
     expect(up, serverErr).toBe(true);
 
@@ -172,12 +213,17 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
         const [list, me, patch] = await Promise.all([
           fetch(`${base}/api/v1/characters?per_page=24&q=a`),
           fetch(`${base}/api/v1/auth/me`, { headers: { cookie } }),
-          fetch(`${base}/api/v1/admin/characters/1`, { method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: '{"hidden":true}' }),
+          fetch(`${base}/api/v1/admin/characters/1`, {
+            method: 'PATCH',
+            headers: { cookie, 'content-type': 'application/json' },
+            body: '{"hidden":true}',
+          }),
         ]);
         browse.requests += 3;
         if (list.status !== 200) browse.failures.push(`list ${list.status}`);
         if (me.status !== 401) browse.failures.push(`me with a random cookie ${me.status}`);
-        if (patch.status !== 401 && patch.status !== 403) browse.failures.push(`patch with a random cookie ${patch.status}`);
+        if (patch.status !== 401 && patch.status !== 403)
+          browse.failures.push(`patch with a random cookie ${patch.status}`);
         await Promise.all([list.arrayBuffer(), me.arrayBuffer(), patch.arrayBuffer()]);
       }
     })();
@@ -199,14 +245,24 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     const port2 = await freePort();
     const second = spawn(process.execPath, [serverMain], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: conc.data, IMAGES_DIR: conc.images, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port2) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: conc.data,
+        IMAGES_DIR: conc.images,
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port2),
+      },
       stdio: 'ignore',
     });
     try {
       let total: number | null = null;
       for (let i = 0; i < 240 && total === null; i++) {
         await new Promise((r) => setTimeout(r, 250));
-        total = await fetch(`http://127.0.0.1:${port2}/api/v1/characters?per_page=1`).then((r) => (r.ok ? r.json().then((j: { total: number }) => j.total) : null), () => null);
+        total = await fetch(`http://127.0.0.1:${port2}/api/v1/characters?per_page=1`).then(
+          (r) => (r.ok ? r.json().then((j: { total: number }) => j.total) : null),
+          () => null,
+        );
       }
       const first = (await (await fetch(`${base}/api/v1/characters?per_page=1`)).json()) as { total: number };
       expect(total).toBe(first.total);
@@ -217,7 +273,14 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     const clash = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const c = spawn(process.execPath, [serverMain], {
         cwd: root,
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: conc.data, IMAGES_DIR: conc.images, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATA_DIR: conc.data,
+          IMAGES_DIR: conc.images,
+          LOG_LEVEL: 'warn',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -252,44 +315,55 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
     expect(livePostmaster(clusterPaths(seq.data))).toBeNull(); // the last one out stopped it
   });
 
-  it('kill -9 of the importer that started the database, then a re-run: nothing lost, nothing doubled, no orphan file', { timeout: 300_000 }, async () => {
-    const work = buildWork();
-    const k = { data: path.join(root, 'killed', 'data'), images: path.join(root, 'killed', 'images') };
-    const child = spawn(process.execPath, [scraperMain, 'import-dir', work.dirImages], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: k.data, IMAGES_DIR: k.images, LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    const watcher = await (async () => {
-      for (;;) {
-        try {
-          return await openDatabase({ dataDir: k.data, logger });
-        } catch {
-          await new Promise((r) => setTimeout(r, 200));
+  it(
+    'kill -9 of the importer that started the database, then a re-run: nothing lost, nothing doubled, no orphan file',
+    { timeout: 300_000 },
+    async () => {
+      const work = buildWork();
+      const k = { data: path.join(root, 'killed', 'data'), images: path.join(root, 'killed', 'images') };
+      const child = spawn(process.execPath, [scraperMain, 'import-dir', work.dirImages], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: k.data, IMAGES_DIR: k.images, LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
+      const watcher = await (async () => {
+        for (;;) {
+          try {
+            return await openDatabase({ dataDir: k.data, logger });
+          } catch {
+            await new Promise((r) => setTimeout(r, 200));
+          }
         }
+      })();
+      try {
+        let committed = 0;
+        for (let i = 0; i < 1200 && committed < 8; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          committed = await watcher.query('SELECT count(*)::int AS n FROM artworks').then(
+            (r) => r.rows[0].n,
+            () => 0,
+          );
+        }
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('close', r));
+        const atKill = (await watcher.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n;
+        expect(atKill).toBeGreaterThanOrEqual(committed);
+        expect(atKill).toBeLessThan(40); // killed mid-import
+        const again = await cli(k.data, k.images, ['import-dir', work.dirImages]);
+        expect(again.code, again.stderr).toBe(0);
+        const rows = await watcher.query<{ n: number; shas: number }>(
+          'SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS shas FROM artworks',
+        );
+        expect(rows.rows[0]).toEqual({ n: 40, shas: 40 });
+        expect((await gallery(watcher, k.images)).length).toBe(40); // every file matches its row
+        await sweepOrphanFiles(watcher, k.images, 0);
+        const files = fs
+          .readdirSync(path.join(k.images, 'originals'), { recursive: true })
+          .filter((f) => /\.\w+$/.test(String(f)));
+        expect(files.length).toBe(40);
+      } finally {
+        await watcher.close();
       }
-    })();
-    try {
-      let committed = 0;
-      for (let i = 0; i < 1200 && committed < 8; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        committed = await watcher.query('SELECT count(*)::int AS n FROM artworks').then((r) => r.rows[0].n, () => 0);
-      }
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('close', r));
-      const atKill = (await watcher.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n;
-      expect(atKill).toBeGreaterThanOrEqual(committed);
-      expect(atKill).toBeLessThan(40); // killed mid-import
-      const again = await cli(k.data, k.images, ['import-dir', work.dirImages]);
-      expect(again.code, again.stderr).toBe(0);
-      const rows = await watcher.query<{ n: number; shas: number }>('SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS shas FROM artworks');
-      expect(rows.rows[0]).toEqual({ n: 40, shas: 40 });
-      expect((await gallery(watcher, k.images)).length).toBe(40); // every file matches its row
-      await sweepOrphanFiles(watcher, k.images, 0);
-      const files = fs.readdirSync(path.join(k.images, 'originals'), { recursive: true }).filter((f) => /\.\w+$/.test(String(f)));
-      expect(files.length).toBe(40);
-    } finally {
-      await watcher.close();
-    }
-  });
+    },
+  );
 });

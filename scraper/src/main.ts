@@ -22,7 +22,8 @@ import { UserError } from '@waifudex/core/errors';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function available(): string[] {
-  return fs.readdirSync(path.join(here, 'commands'))
+  return fs
+    .readdirSync(path.join(here, 'commands'))
     .filter((f) => /\.command\.(js|ts)$/.test(f))
     .map((f) => f.replace(/\.command\.(js|ts)$/, ''))
     .sort();
@@ -45,9 +46,15 @@ runMain(async () => {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // New artworks get CLIP embeddings when CLIP_MODEL is set (the embed command manages its own).
-  const embedder = config.clipModel && name !== 'embed'
-    ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
-    : null;
+  const embedder =
+    config.clipModel && name !== 'embed'
+      ? createClipEmbedder({
+          model: config.clipModel,
+          cacheDir: path.join(config.dataDir, 'models'),
+          decode: limits,
+          logger,
+        })
+      : null;
   if (config.imageStore.kind === 'local') fs.mkdirSync(config.imagesDir, { recursive: true });
   const images = await openImageStore(config.imageStore);
   const similar = createSimilarArtworksService({ db, logger, embedder, images });
@@ -55,7 +62,9 @@ runMain(async () => {
     // restore first brings the schema to the backup's level and migrates up after copying the rows
     if (name !== 'restore') await migrate(db, logger);
     if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir) && name !== 'migrate-embedded') {
-      logger.warn(`DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`);
+      logger.warn(
+        `DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`,
+      );
     }
     const ctx: CommandContext = {
       config,

@@ -34,8 +34,23 @@ beforeAll(async () => {
     return d;
   };
   const config = loadConfig({ DATA_DIR: tmp('data'), IMAGES_DIR: tmp('images'), REGISTRATION: 'open' });
-  features = await createFeatureRouters({ config, db, logger: testLogger, images: createLocalImageStore(config.imagesDir) });
-  app = buildApp({ db, logger: testLogger, imagesDir: config.imagesDir, webDir: null, version: 'test', auth: createAuthService({ db }), registration: 'open', routers: features.routers, requestLogging: false });
+  features = await createFeatureRouters({
+    config,
+    db,
+    logger: testLogger,
+    images: createLocalImageStore(config.imagesDir),
+  });
+  app = buildApp({
+    db,
+    logger: testLogger,
+    imagesDir: config.imagesDir,
+    webDir: null,
+    version: 'test',
+    auth: createAuthService({ db }),
+    registration: 'open',
+    routers: features.routers,
+    requestLogging: false,
+  });
   server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
@@ -56,7 +71,13 @@ describe('the visitor/admin boundary', () => {
     const unguarded = routes.filter((r) => r.path.startsWith('/api/v1/admin') && !r.guarded);
     expect(unguarded).toEqual([]);
     // the routes this issue added are among them
-    for (const p of ['/api/v1/admin/visitors', '/api/v1/admin/webhooks', '/api/v1/admin/comments', '/api/v1/admin/tokens', '/api/v1/auth/sessions/end-all']) {
+    for (const p of [
+      '/api/v1/admin/visitors',
+      '/api/v1/admin/webhooks',
+      '/api/v1/admin/comments',
+      '/api/v1/admin/tokens',
+      '/api/v1/auth/sessions/end-all',
+    ]) {
       expect(admin.map((r) => r.path)).toContain(p);
     }
   });
@@ -70,7 +91,15 @@ describe('the visitor/admin boundary', () => {
       const body = ['GET', 'HEAD', 'DELETE'].includes(r.method) ? undefined : {};
       for (const [who, call] of [
         ['visitor', () => visitor.call(r.method, p, body)],
-        ['anonymous', () => fetch(`${url}${p}`, { method: r.method, headers: body ? { 'content-type': 'application/json' } : {}, body: body && '{}' })],
+        [
+          'anonymous',
+          () =>
+            fetch(`${url}${p}`, {
+              method: r.method,
+              headers: body ? { 'content-type': 'application/json' } : {},
+              body: body && '{}',
+            }),
+        ],
       ] as const) {
         const res = await call();
         if (res.status !== 401 && res.status !== 403) failures.push(`${who} ${r.method} ${p} → ${res.status}`);

@@ -31,9 +31,17 @@ describe('gallery API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
     await s.auth.setAdminPassword('health-admin', 'correct horse');
-    const login = await get('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'health-admin', password: 'correct horse' }) });
+    const login = await get('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'health-admin', password: 'correct horse' }),
+    });
     const cookie = /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0];
-    expect(await (await get('/api/health', { headers: { cookie } })).json()).toMatchObject({ status: 'ok', characters: 3, version: 'test' });
+    expect(await (await get('/api/health', { headers: { cookie } })).json()).toMatchObject({
+      status: 'ok',
+      characters: 3,
+      version: 'test',
+    });
   });
 
   it('pages newest first within bounds', async () => {
@@ -46,14 +54,18 @@ describe('gallery API', () => {
     expect(p9.items).toEqual([]);
   });
 
-  it.each(['page=0', 'per_page=0', 'per_page=101', 'page=abc', 'page=1.5'])('rejects %s with a JSON 400', async (qs) => {
-    const res = await get(`/api/v1/characters?${qs}`);
-    expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('validation_failed');
-  });
+  it.each(['page=0', 'per_page=0', 'per_page=101', 'page=abc', 'page=1.5'])(
+    'rejects %s with a JSON 400',
+    async (qs) => {
+      const res = await get(`/api/v1/characters?${qs}`);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.code).toBe('validation_failed');
+    },
+  );
 
   it('finds by case-insensitive substring and by trigram similarity, and not otherwise', async () => {
-    const names = async (q: string) => (await (await get(`/api/v1/characters?q=${encodeURIComponent(q)}`)).json()).items.map((c: any) => c.name);
+    const names = async (q: string) =>
+      (await (await get(`/api/v1/characters?q=${encodeURIComponent(q)}`)).json()).items.map((c: any) => c.name);
     expect(await names('ROBIN')).toEqual(['Nico Robin']);
     expect(await names('titan')).toEqual(['Mikasa Ackerman']);
     expect(await names('mikasa akerman')).toEqual(['Mikasa Ackerman']);
@@ -69,7 +81,12 @@ describe('gallery API', () => {
     const { items } = await (await get('/api/v1/characters?q=rem')).json();
     const art = items[0].artwork;
     expect(art.url).toMatch(/^\/images\/originals\/[0-9a-f]{2}\/[0-9a-f]{64}\.jpg$/);
-    const row = (await s.db.query('SELECT sha256, file_path, thumb_path, phash::text AS phash, bytes FROM artworks WHERE id = $1', [art.id])).rows[0];
+    const row = (
+      await s.db.query(
+        'SELECT sha256, file_path, thumb_path, phash::text AS phash, bytes FROM artworks WHERE id = $1',
+        [art.id],
+      )
+    ).rows[0];
     const onDisk = fs.readFileSync(path.join(s.imagesDir, row.file_path));
     expect(crypto.createHash('sha256').update(onDisk).digest('hex')).toBe(row.sha256);
     expect(onDisk.length).toBe(row.bytes);
@@ -108,12 +125,19 @@ describe('admin auth', () => {
     expect(ids[0]).toMatch(/^[0-9a-f]{64}$/);
     const me = await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } });
     expect((await me.json()).username).toBe('admin');
-    const csrf = (await (await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } })).json()).csrf_token;
+    const csrf = (await (await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } })).json())
+      .csrf_token;
     // Logging out changes state: without the CSRF token (a cross-site form) it is refused.
-    const forged = await get('/api/v1/auth/logout', { method: 'POST', headers: { 'content-type': 'text/plain', cookie: `wdx_session=${token}` }, body: 'x' });
+    const forged = await get('/api/v1/auth/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', cookie: `wdx_session=${token}` },
+      body: 'x',
+    });
     expect(forged.status).toBe(403);
     expect((await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } })).status).toBe(200);
-    expect((await post('/api/v1/auth/logout', {}, { cookie: `wdx_session=${token}`, 'x-csrf-token': csrf })).status).toBe(204);
+    expect(
+      (await post('/api/v1/auth/logout', {}, { cookie: `wdx_session=${token}`, 'x-csrf-token': csrf })).status,
+    ).toBe(204);
     expect((await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } })).status).toBe(401);
   });
 
@@ -123,12 +147,15 @@ describe('admin auth', () => {
     await s.db.query("UPDATE sessions SET expires_at = now() - interval '1 second'");
     const me = await get('/api/v1/auth/me', { headers: { cookie: `wdx_session=${token}` } });
     expect(me.status).toBe(401);
-    expect((await s.db.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', [sessionIdOf(token)])).rows[0].n).toBe(0);
+    expect(
+      (await s.db.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', [sessionIdOf(token)])).rows[0].n,
+    ).toBe(0);
   });
 
   it('rate-limits repeated failed logins', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await post('/api/v1/auth/login', { username: 'victim', password: `guess${i}` })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await post('/api/v1/auth/login', { username: 'victim', password: `guess${i}` })).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
   });

@@ -77,7 +77,9 @@ function warnOnUntrustedProxy(logger: Logger): express.RequestHandler {
   return (req, _res, next) => {
     if (!warned && req.headers['x-forwarded-for']) {
       warned = true;
-      logger.warn('requests carry X-Forwarded-For but TRUST_PROXY is off: all visitors share the proxy\'s address and limits; set TRUST_PROXY=1 for one proxy hop');
+      logger.warn(
+        "requests carry X-Forwarded-For but TRUST_PROXY is off: all visitors share the proxy's address and limits; set TRUST_PROXY=1 for one proxy hop",
+      );
     }
     next();
   };
@@ -92,7 +94,15 @@ export function buildApp(deps: AppDeps): express.Express {
   if (!deps.trustProxy) app.use(warnOnUntrustedProxy(deps.logger));
   if (deps.corsOrigins?.length) {
     // Credentials stay off: external clients authenticate with API tokens, never with the admin's cookie.
-    app.use('/api', cors({ origin: deps.corsOrigins, credentials: false, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+    app.use(
+      '/api',
+      cors({
+        origin: deps.corsOrigins,
+        credentials: false,
+        allowedHeaders: ['Authorization', 'Content-Type'],
+        maxAge: 600,
+      }),
+    );
   }
   // gzip for JSON and the app's text assets (images are already compressed and are skipped by type)
   app.use(compression());
@@ -102,7 +112,14 @@ export function buildApp(deps: AppDeps): express.Express {
   const visitorAuth = deps.visitorAuth ?? createVisitorAuthService({ db: deps.db });
   app.use('/api', visitorSessionMiddleware(visitorAuth));
   app.use('/api/v1/search', searchRateLimit({ perMinute: deps.searchRateLimitPerMinute ?? 20, db: deps.db }));
-  app.use(authRoutes({ auth: deps.auth, limiter: deps.loginLimiter, publicUrl: deps.publicUrl, requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }) }));
+  app.use(
+    authRoutes({
+      auth: deps.auth,
+      limiter: deps.loginLimiter,
+      publicUrl: deps.publicUrl,
+      requireSessionAdmin: adminGuard({ publicUrl: deps.publicUrl, allowTokens: false }),
+    }),
+  );
   app.use(healthRoutes({ db: deps.db, version: deps.version, logger: deps.logger }));
   app.use(openApiRoutes({ version: deps.version }));
   app.use(characterRoutes({ db: deps.db }));
@@ -110,7 +127,16 @@ export function buildApp(deps: AppDeps): express.Express {
   const registration = deps.registration ?? 'closed';
   const requireAdmin = adminGuard({ publicUrl: deps.publicUrl });
   const requireVisitor = visitorGuard({ publicUrl: deps.publicUrl });
-  app.use(visitorAuthRoutes({ db: deps.db, visitorAuth, registration, limiter: deps.visitorLoginLimiter, signupsPerHour: deps.signupsPerHour, publicUrl: deps.publicUrl }));
+  app.use(
+    visitorAuthRoutes({
+      db: deps.db,
+      visitorAuth,
+      registration,
+      limiter: deps.visitorLoginLimiter,
+      signupsPerHour: deps.signupsPerHour,
+      publicUrl: deps.publicUrl,
+    }),
+  );
   app.use(meRoutes({ db: deps.db, collection: createCollectionService({ db: deps.db }), requireVisitor }));
   app.use(commentRoutes({ db: deps.db, registration, requireVisitor, requireAdmin }));
   app.use(adminVisitorRoutes({ db: deps.db, visitorAuth, registration, requireAdmin }));
@@ -126,7 +152,15 @@ export function buildApp(deps: AppDeps): express.Express {
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     // Vite names built assets by content hash: they never change under a URL.
-    app.use('/assets', express.static(path.join(deps.webDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+    app.use(
+      '/assets',
+      express.static(path.join(deps.webDir, 'assets'), {
+        immutable: true,
+        maxAge: '365d',
+        index: false,
+        fallthrough: false,
+      }),
+    );
     app.use(express.static(deps.webDir, { index: false, maxAge: '1h' }));
     app.get(/^\/(?!api\/|images\/).*/, (_req, res) => res.sendFile(indexHtml));
   }

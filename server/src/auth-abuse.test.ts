@@ -9,8 +9,13 @@ const PASSWORD = 'correct horse battery';
 let s: TestServer;
 let verifies = 0;
 
-const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const login = (password: string, from: string, username = 'admin') => fetch(`${s.url}/api/v1/auth/login`, json({ username, password }, { 'x-forwarded-for': from }));
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const login = (password: string, from: string, username = 'admin') =>
+  fetch(`${s.url}/api/v1/auth/login`, json({ username, password }, { 'x-forwarded-for': from }));
 
 async function start(app: NonNullable<TestServerOptions['app']> = {}) {
   s = await startTestServer({
@@ -45,14 +50,18 @@ describe('login limits', () => {
   });
 
   it('a concurrent burst from one address checks no more passwords than the budget', async () => {
-    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`guess${i}`, '203.0.113.99').then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => login(`guess${i}`, '203.0.113.99').then((r) => r.status)),
+    );
     expect(statuses.filter((x) => x === 401)).toHaveLength(5);
     expect(statuses.filter((x) => x === 429)).toHaveLength(35);
     expect(verifies).toBe(5);
   });
 
   it('per address across usernames the budget also holds', async () => {
-    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => login('x', '203.0.113.77', `user${i % 12}`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => login('x', '203.0.113.77', `user${i % 12}`).then((r) => r.status)),
+    );
     expect(statuses.filter((x) => x === 401)).toHaveLength(20);
     expect(verifies).toBe(20);
   });
@@ -80,9 +89,17 @@ describe('API tokens and sessions', () => {
   });
   afterAll(() => s?.close());
   const asAdmin = (method: string, p: string, body?: unknown) =>
-    fetch(`${s.url}${p}`, { method, headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${s.url}${p}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   const withToken = (token: string, method: string, p: string, body?: unknown) =>
-    fetch(`${s.url}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${s.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   it('a token reads, never writes, cannot manage tokens, and stops working when revoked', async () => {
     const created = await asAdmin('POST', '/api/v1/admin/tokens', { name: 'my bot' });
@@ -136,7 +153,10 @@ describe('headers, https through the proxy, PUBLIC_URL and CORS', () => {
   });
 
   it('marks the session cookie Secure when the proxy says https', async () => {
-    const res = await fetch(`${s.url}/api/v1/auth/login`, json({ username: 'admin', password: PASSWORD }, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.9' }));
+    const res = await fetch(
+      `${s.url}/api/v1/auth/login`,
+      json({ username: 'admin', password: PASSWORD }, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.9' }),
+    );
     expect(res.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
     const plain = await login(PASSWORD, '192.0.2.10');
     expect(plain.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
@@ -146,7 +166,8 @@ describe('headers, https through the proxy, PUBLIC_URL and CORS', () => {
     const res = await login(PASSWORD, '192.0.2.11');
     const cookie = /wdx_session=[^;]+/.exec(res.headers.get('set-cookie')!)![0];
     const csrf = (await res.json()).csrf_token;
-    const add = (origin: string, ref: string) => fetch(`${s.url}/api/v1/admin/channels`, json({ ref }, { cookie, 'x-csrf-token': csrf, origin }));
+    const add = (origin: string, ref: string) =>
+      fetch(`${s.url}/api/v1/admin/channels`, json({ ref }, { cookie, 'x-csrf-token': csrf, origin }));
     expect((await add('https://gallery.example.org', 'channelone')).status).toBe(201);
     expect((await add(s.url, 'channeltwo')).status).toBe(403);
   });

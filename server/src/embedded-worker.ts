@@ -30,12 +30,18 @@ export function startEmbeddedWorker(logger: Logger, workerMain = WORKER_MAIN, co
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const launch = () => {
-    child = spawn(process.execPath, [workerMain, command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+    child = spawn(process.execPath, [workerMain, command], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: process.env,
+    });
     logger.info({ pid: child.pid, command }, 'embedded sync worker started');
     child.on('exit', (code, signal) => {
       child = null;
       if (stopping) return;
-      logger.warn({ code, signal }, `sync worker exited; restarting in ${RESTART_DELAY_MS / 1000} s (the web app keeps running)`);
+      logger.warn(
+        { code, signal },
+        `sync worker exited; restarting in ${RESTART_DELAY_MS / 1000} s (the web app keeps running)`,
+      );
       timer = setTimeout(launch, RESTART_DELAY_MS);
     });
   };

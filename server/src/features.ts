@@ -33,13 +33,23 @@ export interface Features {
   stop(): Promise<void>;
 }
 
-export async function createFeatureRouters(deps: { config: Config; db: Db; logger: Logger; images: ImageStore }): Promise<Features> {
+export async function createFeatureRouters(deps: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  images: ImageStore;
+}): Promise<Features> {
   const { config, db, logger, images } = deps;
   const stoppers: Array<() => Promise<void>> = [];
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // Optional CLIP stage: off unless CLIP_MODEL is set; the model loads in the background.
   const embedder = config.clipModel
-    ? createClipEmbedder({ model: config.clipModel, cacheDir: path.join(config.dataDir, 'models'), decode: limits, logger })
+    ? createClipEmbedder({
+        model: config.clipModel,
+        cacheDir: path.join(config.dataDir, 'models'),
+        decode: limits,
+        logger,
+      })
     : null;
   const similar = createSimilarArtworksService({ db, logger, embedder, images, preloadIndex: true });
   void similar.start();
@@ -52,21 +62,45 @@ export async function createFeatureRouters(deps: { config: Config; db: Db; logge
   // One bound for every route that decodes images, so their sum stays within the machine.
   const gate = createWorkGate(config.imageWork);
   const requireAdmin = adminGuard({ publicUrl: config.publicUrl });
-  const trash = createTrashService({ db, images, retentionDays: config.trashRetentionDays, onChange: () => search.refresh() });
-  const stopPurge = scheduleJob('trash purge', async () => {
-    const r = await trash.purge();
-    if (r.characters || r.artworks) logger.info(r, 'trash purged');
-  }, logger, 60 * 60_000, 30_000);
+  const trash = createTrashService({
+    db,
+    images,
+    retentionDays: config.trashRetentionDays,
+    onChange: () => search.refresh(),
+  });
+  const stopPurge = scheduleJob(
+    'trash purge',
+    async () => {
+      const r = await trash.purge();
+      if (r.characters || r.artworks) logger.info(r, 'trash purged');
+    },
+    logger,
+    60 * 60_000,
+    30_000,
+  );
   stoppers.push(async () => stopPurge());
   const sessions = createTelegramSessionStore({ db, sessionSecret: config.sessionSecret, dataDir: config.dataDir });
   const login = createTelegramLoginService({ driver: scraperLoginDriver(config), store: sessions });
   stoppers.push(async () => login.cancel());
-  const syncHub = createSyncEventHub({ db, logger, load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }) });
+  const syncHub = createSyncEventHub({
+    db,
+    logger,
+    load: () => loadSyncStatus(db, { cron: config.telegram.apiId ? config.sync.cron : null }),
+  });
   stoppers.push(() => syncHub.close());
   const routers: Router[] = [
     searchRoutes({ search, logger, maxUploadBytes: config.maxUploadBytes, gate }),
     similarRoutes({ similar, maxUploadBytes: config.maxUploadBytes, gate }),
-    adminCharacterRoutes({ db, ingest, images, requireAdmin, maxUploadBytes: config.maxUploadBytes, gate, trash, onChange: () => search.refresh() }),
+    adminCharacterRoutes({
+      db,
+      ingest,
+      images,
+      requireAdmin,
+      maxUploadBytes: config.maxUploadBytes,
+      gate,
+      trash,
+      onChange: () => search.refresh(),
+    }),
     curationRoutes({ db, ingest, images, requireAdmin, onChange: () => search.refresh() }),
     channelRoutes({ db, requireAdmin }),
     syncRoutes({ db, requireAdmin, logger, cron: config.telegram.apiId ? config.sync.cron : null, hub: syncHub }),

@@ -29,7 +29,11 @@ async function objectKeys(): Promise<string[]> {
 }
 async function login(s: TestServer) {
   await s.auth.setAdminPassword('admin', 'correct horse');
-  const res = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse' }) });
+  const res = await fetch(`${s.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
+  });
   return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: (await res.json()).csrf_token as string };
 }
 
@@ -42,7 +46,15 @@ beforeAll(async () => {
       app: { images: store, imageServe: 'redirect', imageOrigins: [origin] },
       routers: ({ db }) => {
         trash = createTrashService({ db, images: store, retentionDays: 30 });
-        return [adminCharacterRoutes({ db, images: store, requireAdmin, trash, ingest: createIngestService({ db, images: store, logger: testLogger }) })];
+        return [
+          adminCharacterRoutes({
+            db,
+            images: store,
+            requireAdmin,
+            trash,
+            ingest: createIngestService({ db, images: store, logger: testLogger }),
+          }),
+        ];
       },
     }),
     startTestServer({ app: { images: store, imageServe: 'proxy' } }),
@@ -58,8 +70,16 @@ describe('images in S3 through the server', () => {
     const { cookie, csrf } = await login(redirect);
     const fd = new FormData();
     fd.append('caption', 'Name: Bucket Girl\nAnime: Object Storage\nID: 77');
-    fd.append('image', new Blob([new Uint8Array(await generateDemoImage(7, 'Bucket Girl'))], { type: 'image/jpeg' }), 'upload.jpg');
-    const up = await fetch(`${redirect.url}/api/v1/admin/characters`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf }, body: fd });
+    fd.append(
+      'image',
+      new Blob([new Uint8Array(await generateDemoImage(7, 'Bucket Girl'))], { type: 'image/jpeg' }),
+      'upload.jpg',
+    );
+    const up = await fetch(`${redirect.url}/api/v1/admin/characters`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf },
+      body: fd,
+    });
     expect(up.status).toBe(201);
     const id = (await up.json()).character.id as string;
     expect(await objectKeys()).toHaveLength(4); // original + 240, 480, 600 px
@@ -82,7 +102,10 @@ describe('images in S3 through the server', () => {
     const csp = (await fetch(`${redirect.url}/api/v1/health`)).headers.get('content-security-policy')!;
     expect(csp).toMatch(new RegExp(`img-src [^;]*${s3.endpoint.replace(/[.:/]/g, '\\$&')}`));
 
-    const del = await fetch(`${redirect.url}/api/v1/admin/characters/${id}`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf } });
+    const del = await fetch(`${redirect.url}/api/v1/admin/characters/${id}`, {
+      method: 'DELETE',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
     expect(del.status).toBe(200);
     expect(await del.json()).toMatchObject({ id, name: 'Bucket Girl' });
     expect((await fetch(`${redirect.url}/api/v1/characters/${id}`)).status).toBe(404);
@@ -121,7 +144,9 @@ describe('images in S3 through the server', () => {
   });
 
   it('a bucket that does not answer gives a 503, not a hang or a 500', { timeout: 30_000 }, async () => {
-    const down = await startTestServer({ app: { images: createS3ImageStore({ ...s3.config('x'), endpoint: 'http://127.0.0.1:9' }), imageServe: 'proxy' } });
+    const down = await startTestServer({
+      app: { images: createS3ImageStore({ ...s3.config('x'), endpoint: 'http://127.0.0.1:9' }), imageServe: 'proxy' },
+    });
     try {
       const r = await fetch(`${down.url}/images/${pathsFor('a'.repeat(64), 'jpg').filePath}`);
       expect(r.status).toBe(503);

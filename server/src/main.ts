@@ -35,16 +35,29 @@ runMain(async () => {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, role: 'server' });
   await migrate(db, logger);
   if (db.kind === 'embedded' && hasUncopiedLegacyGallery(config.dataDir)) {
-    logger.warn(`DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`);
+    logger.warn(
+      `DATA_DIR/pglite holds a gallery from an earlier version that is not in this database: run \`npm run migrate-embedded\` to copy it over`,
+    );
   }
   const auth = createAuthService({ db });
-  await ensureFirstAdmin({ auth, logger, username: config.admin.username, password: config.admin.password, dataDir: config.dataDir });
+  await ensureFirstAdmin({
+    auth,
+    logger,
+    username: config.admin.username,
+    password: config.admin.password,
+    dataDir: config.dataDir,
+  });
   // Files of an ingest whose transaction failed, or of a process killed mid-ingest (here or in the scraper):
   // swept at start and then every hour, in the background, never blocking start.
-  const stopSweep = scheduleJob('orphan file sweep', async () => {
-    const r = await sweepOrphanFiles(db, images);
-    if (r.tempFiles || r.orphans) logger.info(r, 'removed files left by an interrupted or failed ingest');
-  }, logger, 60 * 60_000);
+  const stopSweep = scheduleJob(
+    'orphan file sweep',
+    async () => {
+      const r = await sweepOrphanFiles(db, images);
+      if (r.tempFiles || r.orphans) logger.info(r, 'removed files left by an interrupted or failed ingest');
+    },
+    logger,
+    60 * 60_000,
+  );
   const visitorAuth = createVisitorAuthService({ db });
   const features = await createFeatureRouters({ config, db, logger, images });
   // Deliveries are queued by database triggers (from this process or the sync worker); this process sends them.
@@ -73,10 +86,16 @@ runMain(async () => {
   const server = app.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    logger.info({ port, database: db.location, images: images.location }, `Waifudex is running on http://localhost:${port}`);
+    logger.info(
+      { port, database: db.location, images: images.location },
+      `Waifudex is running on http://localhost:${port}`,
+    );
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
-    const why = err.code === 'EADDRINUSE' ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT' : err.message;
+    const why =
+      err.code === 'EADDRINUSE'
+        ? 'the port is in use (EADDRINUSE); is Waifudex already running? set PORT'
+        : err.message;
     console.error(`error: cannot listen on ${config.host}:${config.port}: ${why}`);
     void Promise.all([webhooks.stop(), features.stop()]).finally(() => db.close().finally(() => process.exit(1)));
   });

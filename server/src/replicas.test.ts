@@ -40,19 +40,29 @@ interface Proc {
 }
 
 function start(main: string, args: string[], env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(process.execPath, [main, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   return { child, output };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs: number, proc?: Proc): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs: number,
+  proc?: Proc,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => null);
     if (v) return v;
-    if (proc && proc.child.exitCode !== null) throw new Error(`${what}: the process exited (${proc.child.exitCode}):\n${proc.output.join('').slice(-2000)}`);
+    if (proc && proc.child.exitCode !== null)
+      throw new Error(`${what}: the process exited (${proc.child.exitCode}):\n${proc.output.join('').slice(-2000)}`);
     if (Date.now() > until) throw new Error(`${what}: timed out\n${proc?.output.join('').slice(-2000) ?? ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -115,7 +125,11 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
   }, 60_000);
 
   async function login(url: string) {
-    const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+    const res = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
     expect(res.status).toBe(200);
     const cookie = /wdx_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
     const me = await (await fetch(`${url}/api/v1/auth/me`, { headers: { cookie } })).json();
@@ -139,15 +153,24 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
     const form = new FormData();
     form.set('image', new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }), 'new.jpg');
     form.set('caption', 'Name: Replica Girl\nAnime: Scale Out');
-    const added = await fetch(`${urlA}/api/v1/admin/characters`, { method: 'POST', body: form, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
+    const added = await fetch(`${urlA}/api/v1/admin/characters`, {
+      method: 'POST',
+      body: form,
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    });
     expect(added.status).toBe(201);
     const t0 = performance.now();
     let n = 0;
-    const found = await waitFor('B finds it', async () => {
-      // a fresh address per poll: this checks the index, not the rate limit
-      const r = await (await searchOn(urlB, bytes, `198.51.101.${++n}`)).json();
-      return r.matches?.[0]?.stage === 'exact' ? r : null;
-    }, 10_000, b);
+    const found = await waitFor(
+      'B finds it',
+      async () => {
+        // a fresh address per poll: this checks the index, not the rate limit
+        const r = await (await searchOn(urlB, bytes, `198.51.101.${++n}`)).json();
+        return r.matches?.[0]?.stage === 'exact' ? r : null;
+      },
+      10_000,
+      b,
+    );
     const ms = performance.now() - t0;
     console.log(`[replicas] artwork added on A found by B after ${Math.round(ms)} ms (${n} searches)`);
     expect(found.matches[0].character.name).toBe('Replica Girl');
@@ -159,7 +182,10 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
     const onB = await fetch(`${urlB}/api/v1/auth/me`, { headers: { cookie: s.cookie } });
     expect(onB.status).toBe(200);
     expect((await onB.json()).csrf_token).toBe(s.csrf);
-    const out = await fetch(`${urlB}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
+    const out = await fetch(`${urlB}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    });
     expect(out.status).toBe(204);
     expect((await fetch(`${urlA}/api/v1/auth/me`, { headers: { cookie: s.cookie } })).status).toBe(401);
   }, 30_000);
@@ -175,16 +201,29 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
 
   it('"sync now" asked on B is picked up by the one worker', async () => {
     // the route refuses a sync that cannot run (409): give it a session and a Telegram channel to sync
-    await db.query(`INSERT INTO telegram_session (id, encrypted, status) VALUES (1, 'not-a-real-session', 'ok') ON CONFLICT (id) DO NOTHING`);
-    await db.query(`INSERT INTO channels (title, username, source) VALUES ('Replica channel', 'replica_channel', 'telegram')`);
+    await db.query(
+      `INSERT INTO telegram_session (id, encrypted, status) VALUES (1, 'not-a-real-session', 'ok') ON CONFLICT (id) DO NOTHING`,
+    );
+    await db.query(
+      `INSERT INTO channels (title, username, source) VALUES ('Replica channel', 'replica_channel', 'telegram')`,
+    );
     const s = await login(urlB);
-    const res = await fetch(`${urlB}/api/v1/admin/sync`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${urlB}/api/v1/admin/sync`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBeLessThan(300);
     // Telegram is not configured here: the worker finishes the request with the reason
-    const done = await waitFor('the worker finishes the request', async () => {
-      const r = await db.query('SELECT picked_at, finished_at, error FROM sync_requests ORDER BY id DESC LIMIT 1');
-      return r.rows[0]?.finished_at ? r.rows[0] : null;
-    }, 30_000, worker);
+    const done = await waitFor(
+      'the worker finishes the request',
+      async () => {
+        const r = await db.query('SELECT picked_at, finished_at, error FROM sync_requests ORDER BY id DESC LIMIT 1');
+        return r.rows[0]?.finished_at ? r.rows[0] : null;
+      },
+      30_000,
+      worker,
+    );
     expect(done.picked_at).not.toBeNull();
     expect(done.error).toBeTruthy();
     expect(worker!.child.exitCode).toBeNull();

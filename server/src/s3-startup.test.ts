@@ -69,30 +69,46 @@ describe.skipIf(!fs.existsSync(main))('server with IMAGES_STORE=s3://', () => {
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('stores an upload in the bucket and serves it by redirect; nothing goes to IMAGES_DIR', { timeout: 60_000 }, async () => {
-    const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }) });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const csrf = (await login.json()).csrf_token as string;
-    const fd = new FormData();
-    fd.append('caption', 'Name: Live Bucket\nID: 9');
-    fd.append('image', new Blob([new Uint8Array(await generateDemoImage(9, 'Live'))], { type: 'image/jpeg' }), 'live.jpg');
-    const up = await fetch(`${url}/api/v1/admin/characters`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf }, body: fd });
-    expect(up.status).toBe(201);
-    const art = (await up.json()).character.artworks[0];
+  it(
+    'stores an upload in the bucket and serves it by redirect; nothing goes to IMAGES_DIR',
+    { timeout: 60_000 },
+    async () => {
+      const login = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const csrf = (await login.json()).csrf_token as string;
+      const fd = new FormData();
+      fd.append('caption', 'Name: Live Bucket\nID: 9');
+      fd.append(
+        'image',
+        new Blob([new Uint8Array(await generateDemoImage(9, 'Live'))], { type: 'image/jpeg' }),
+        'live.jpg',
+      );
+      const up = await fetch(`${url}/api/v1/admin/characters`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf },
+        body: fd,
+      });
+      expect(up.status).toBe(201);
+      const art = (await up.json()).character.artworks[0];
 
-    const r = await fetch(`${url}${art.thumbs[0].url}`, { redirect: 'manual' });
-    expect(r.status).toBe(302);
-    expect(r.headers.get('location')!.startsWith(`${s3.endpoint}/waifudex-test/live/images/thumbs/`)).toBe(true);
-    expect((await fetch(r.headers.get('location')!)).headers.get('content-type')).toBe('image/webp');
-    expect(r.headers.get('content-security-policy')).toContain(`img-src 'self' data: blob: ${s3.endpoint}`);
+      const r = await fetch(`${url}${art.thumbs[0].url}`, { redirect: 'manual' });
+      expect(r.status).toBe(302);
+      expect(r.headers.get('location')!.startsWith(`${s3.endpoint}/waifudex-test/live/images/thumbs/`)).toBe(true);
+      expect((await fetch(r.headers.get('location')!)).headers.get('content-type')).toBe('image/webp');
+      expect(r.headers.get('content-security-policy')).toContain(`img-src 'self' data: blob: ${s3.endpoint}`);
 
-    const bucket = createS3ImageStore(s3.config('live/images'));
-    const keys: string[] = [];
-    for await (const o of bucket.list('originals/')) keys.push(o.key);
-    expect(keys).toEqual([art.url.replace('/images/', '')]);
-    expect(fs.existsSync(path.join(cwd, 'images-unused'))).toBe(false);
-    expect(output).toContain('s3://waifudex-test/live/images');
-    expect(output).not.toContain(SECRET);
-  });
+      const bucket = createS3ImageStore(s3.config('live/images'));
+      const keys: string[] = [];
+      for await (const o of bucket.list('originals/')) keys.push(o.key);
+      expect(keys).toEqual([art.url.replace('/images/', '')]);
+      expect(fs.existsSync(path.join(cwd, 'images-unused'))).toBe(false);
+      expect(output).toContain('s3://waifudex-test/live/images');
+      expect(output).not.toContain(SECRET);
+    },
+  );
 });

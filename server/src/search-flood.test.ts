@@ -23,10 +23,17 @@ beforeAll(async () => {
       return [searchRoutes({ search, gate })];
     },
   });
-  for (let i = 0; i < 12; i++) await s.ingest.ingestImage({ bytes: await generateDemoImage(i, `c${i}`), caption: `Name: Char ${i}\nAnime: Show\nID: ${i}` });
+  for (let i = 0; i < 12; i++)
+    await s.ingest.ingestImage({
+      bytes: await generateDemoImage(i, `c${i}`),
+      caption: `Name: Char ${i}\nAnime: Show\nID: ${i}`,
+    });
   await search.start();
   // A large phone screenshot: decoding and verifying it is the expensive part.
-  query = await sharp(await generateDemoImage(3, 'c3')).resize(2400, 3200).jpeg({ quality: 95 }).toBuffer();
+  query = await sharp(await generateDemoImage(3, 'c3'))
+    .resize(2400, 3200)
+    .jpeg({ quality: 95 })
+    .toBuffer();
 });
 afterAll(async () => {
   search?.stop();
@@ -70,7 +77,11 @@ describe('search flood', () => {
   it('many addresses at once: the queue refuses the excess with 503, and browse stays far faster than under an unbounded flood', async () => {
     async function flood(prefix: string) {
       let done = false;
-      const all = Promise.all(Array.from({ length: 16 }, (_, i) => searchFrom(`${prefix}.${i}`).then(async (r) => (await r.arrayBuffer(), r.status)))).finally(() => (done = true));
+      const all = Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          searchFrom(`${prefix}.${i}`).then(async (r) => (await r.arrayBuffer(), r.status)),
+        ),
+      ).finally(() => (done = true));
       await new Promise((r) => setTimeout(r, 50));
       // Browse for as long as the flood lasts.
       const times: number[] = [];
@@ -82,8 +93,11 @@ describe('search flood', () => {
     const unbounded = await flood('192.0.2');
     current = createWorkGate({ concurrency: 1, queue: 2, maxWaitMs: 3000 });
     const bounded = await flood('198.51.100');
-    const f = (t: number[]) => `n ${t.length}, p50 ${pct(t, 0.5).toFixed(0)} ms, p95 ${pct(t, 0.95).toFixed(0)} ms, p99 ${pct(t, 0.99).toFixed(0)} ms`;
-    console.log(`browse idle ${f(idle)}; 16 searches unbounded ${f(unbounded.times)}; bounded (1 running, 2 waiting) ${f(bounded.times)}; bounded statuses ${bounded.statuses.join(',')}`);
+    const f = (t: number[]) =>
+      `n ${t.length}, p50 ${pct(t, 0.5).toFixed(0)} ms, p95 ${pct(t, 0.95).toFixed(0)} ms, p99 ${pct(t, 0.99).toFixed(0)} ms`;
+    console.log(
+      `browse idle ${f(idle)}; 16 searches unbounded ${f(unbounded.times)}; bounded (1 running, 2 waiting) ${f(bounded.times)}; bounded statuses ${bounded.statuses.join(',')}`,
+    );
     expect(unbounded.statuses.every((x) => x === 200)).toBe(true);
     expect(bounded.statuses.filter((x) => x === 503).length).toBeGreaterThanOrEqual(10);
     expect(bounded.statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(3);

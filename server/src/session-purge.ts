@@ -2,7 +2,11 @@
 import type { Logger } from '@waifudex/core/logger';
 import type { AuthService } from '@waifudex/core/services/auth.service';
 
-export function scheduleSessionPurge(auth: Pick<AuthService, 'purgeExpiredSessions'>, logger: Logger, everyMs = 60 * 60_000): () => void {
+export function scheduleSessionPurge(
+  auth: Pick<AuthService, 'purgeExpiredSessions'>,
+  logger: Logger,
+  everyMs = 60 * 60_000,
+): () => void {
   const run = () =>
     auth.purgeExpiredSessions().then(
       (n) => n && logger.info({ purged: n }, 'expired sessions purged'),

@@ -11,7 +11,12 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 function start(env: Record<string, string>) {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-start-')); // no .env here
-  return spawnSync(process.execPath, [main], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [main], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 requireBuilt(main);

@@ -9,8 +9,14 @@ const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-web-'));
 let s: TestServer;
 beforeAll(async () => {
   fs.mkdirSync(path.join(webDir, 'assets'));
-  fs.writeFileSync(path.join(webDir, 'index.html'), `<!doctype html><title>Waifudex</title><script type="module" src="/assets/index-abc123.js"></script>`);
-  fs.writeFileSync(path.join(webDir, 'assets', 'index-abc123.js'), `export const filler = ${JSON.stringify('waifu '.repeat(4000))};\n`);
+  fs.writeFileSync(
+    path.join(webDir, 'index.html'),
+    `<!doctype html><title>Waifudex</title><script type="module" src="/assets/index-abc123.js"></script>`,
+  );
+  fs.writeFileSync(
+    path.join(webDir, 'assets', 'index-abc123.js'),
+    `export const filler = ${JSON.stringify('waifu '.repeat(4000))};\n`,
+  );
   s = await startTestServer({ webDir });
 });
 afterAll(async () => {

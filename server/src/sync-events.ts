@@ -79,7 +79,10 @@ export function createSyncEventHub(o: SyncEventHubOptions): SyncEventHub {
         poll.unref();
       }
       // the newcomer gets the state now, whether or not it changed for the others
-      void o.load().then((s) => subscribers.has(send) && send(JSON.stringify(s)), () => undefined);
+      void o.load().then(
+        (s) => subscribers.has(send) && send(JSON.stringify(s)),
+        () => undefined,
+      );
       return () => {
         subscribers.delete(send);
         if (subscribers.size === 0) void stop();

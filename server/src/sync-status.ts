@@ -6,7 +6,12 @@
 import { Cron } from 'croner';
 import type { z } from 'zod';
 import type { Queryable } from '@waifudex/core/db/database';
-import { countPendingSyncRequests, listRecentRuns, listSyncOverview, type SyncRun } from '@waifudex/core/repos/sync-runs.repo';
+import {
+  countPendingSyncRequests,
+  listRecentRuns,
+  listSyncOverview,
+  type SyncRun,
+} from '@waifudex/core/repos/sync-runs.repo';
 import { loadTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import type { syncOverview } from '@waifudex/core/api/index';
 
@@ -71,8 +76,18 @@ export async function loadSyncStatus(db: Queryable, o: SyncStatusOptions = {}): 
         : null;
   return {
     telegram_session: session
-      ? { state: session.status, account: session.accountLabel, message: session.statusMessage, updated_at: session.updatedAt }
-      : { state: 'none', account: null, message: 'No Telegram session yet: run `npm run scraper -- login` first', updated_at: null },
+      ? {
+          state: session.status,
+          account: session.accountLabel,
+          message: session.statusMessage,
+          updated_at: session.updatedAt,
+        }
+      : {
+          state: 'none',
+          account: null,
+          message: 'No Telegram session yet: run `npm run scraper -- login` first',
+          updated_at: null,
+        },
     pending_requests: pending,
     can_sync: { ok: reason === null, reason },
     schedule: o.cron ?? null,

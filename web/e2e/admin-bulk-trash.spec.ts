@@ -15,7 +15,10 @@ describe.skipIf(!hasChromium)('admin: bulk edit, delete with undo, phone layout 
   const contexts: BrowserContext[] = [];
 
   async function signIn(size: keyof typeof SIZES, next = '/admin'): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: SIZES[size], ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+    const ctx = await browser.newContext({
+      viewport: SIZES[size],
+      ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.setDefaultTimeout(15_000);
@@ -31,13 +34,21 @@ describe.skipIf(!hasChromium)('admin: bulk edit, delete with undo, phone layout 
     return page;
   }
   const q = async <T = any>(sql: string, p: unknown[] = []) => (await s.db.query(sql, p)).rows as T[];
-  const galleryNames = async () => ((await (await fetch(`${s.url}/api/v1/characters?per_page=100`)).json()).items as { name: string }[]).map((c) => c.name);
+  const galleryNames = async () =>
+    ((await (await fetch(`${s.url}/api/v1/characters?per_page=100`)).json()).items as { name: string }[]).map(
+      (c) => c.name,
+    );
   const toast = (page: Page, re: RegExp) => page.getByTestId('toast').filter({ hasText: re }).first();
   async function search(page: Page, text: string, expectRows: number) {
     await page.getByTestId('admin-search').fill(text);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=admin-row]').length === n && !document.querySelector('.opacity-50'), expectRows);
+    await page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('[data-testid=admin-row]').length === n && !document.querySelector('.opacity-50'),
+      expectRows,
+    );
   }
-  const testid = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+  const testid = (page: Page) =>
+    page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -67,8 +78,13 @@ describe.skipIf(!hasChromium)('admin: bulk edit, delete with undo, phone layout 
     await page.screenshot({ path: `${SHOTS}admin-desktop-bulk-set.png` });
     await page.getByTestId('bulk-apply').click();
     await toast(page, /Set anime “Grand Line” on 2 characters/).waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=admin-row]')].every((r) => r.textContent!.includes('Grand Line')));
-    const rows = await q<{ anime: string; edited_fields: string[] }>('SELECT anime, edited_fields FROM characters WHERE id = ANY($1::bigint[])', [[ids['Nico Robin'], ids.Rem]]);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=admin-row]')].every((r) => r.textContent!.includes('Grand Line')),
+    );
+    const rows = await q<{ anime: string; edited_fields: string[] }>(
+      'SELECT anime, edited_fields FROM characters WHERE id = ANY($1::bigint[])',
+      [[ids['Nico Robin'], ids.Rem]],
+    );
     expect(rows).toEqual([
       { anime: 'Grand Line', edited_fields: expect.arrayContaining(['anime']) },
       { anime: 'Grand Line', edited_fields: expect.arrayContaining(['anime']) },
@@ -96,7 +112,9 @@ describe.skipIf(!hasChromium)('admin: bulk edit, delete with undo, phone layout 
     await page.getByTestId('admin-empty').waitFor();
     expect(await galleryNames()).not.toContain('Mikasa Ackerman');
     await page.screenshot({ path: `${SHOTS}admin-desktop-deleted-undo.png` });
-    await toast(page, /Deleted Mikasa Ackerman/).getByTestId('toast-action').click();
+    await toast(page, /Deleted Mikasa Ackerman/)
+      .getByTestId('toast-action')
+      .click();
     await toast(page, /Restored Mikasa Ackerman/).waitFor();
     await page.getByTestId('admin-row').filter({ hasText: 'Mikasa Ackerman' }).waitFor();
     expect(await galleryNames()).toContain('Mikasa Ackerman');
@@ -137,7 +155,9 @@ describe.skipIf(!hasChromium)('admin: bulk edit, delete with undo, phone layout 
     }
     // tabs: one line, the active one marked
     const tabs = page.getByTestId('admin-tabs');
-    const tops = await tabs.locator(':scope > li:visible').evaluateAll((lis) => lis.map((li) => Math.round(li.getBoundingClientRect().top)));
+    const tops = await tabs
+      .locator(':scope > li:visible')
+      .evaluateAll((lis) => lis.map((li) => Math.round(li.getBoundingClientRect().top)));
     expect(tops.length).toBeGreaterThanOrEqual(4);
     expect(new Set(tops).size).toBe(1);
     await page.screenshot({ path: `${SHOTS}admin-phone-list.png` });

@@ -81,11 +81,15 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
     const page = await open('/admin/login?next=/admin/upload');
     await login(page, 'correct horse battery');
     await page.getByTestId('upload-form').waitFor();
-    await page.getByTestId('upload-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+    await page
+      .getByTestId('upload-file')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
     await page.getByTestId('upload-caption').fill('Name: Zero Two\nAnime: Darling in the Franxx');
     await page.getByTestId('upload-submit').click();
     await page.getByTestId('upload-error').waitFor();
-    await page.getByTestId('upload-file').setInputFiles({ name: 'zero-two.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(40, 'Zero Two') });
+    await page
+      .getByTestId('upload-file')
+      .setInputFiles({ name: 'zero-two.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(40, 'Zero Two') });
     await page.getByTestId('upload-submit').click();
     await page.getByTestId('edit-form').waitFor();
     expect(await page.getByTestId('field-name').inputValue()).toBe('Zero Two');
@@ -93,7 +97,11 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
   });
 
   it('shows the sync panel with last-run counts, requests a sync and follows the run live', async () => {
-    const channel = await upsertChannelByPeer(s.db, { peerId: '1001', title: 'Waifu Catcher Drops', username: 'waifudrops' });
+    const channel = await upsertChannelByPeer(s.db, {
+      peerId: '1001',
+      title: 'Waifu Catcher Drops',
+      username: 'waifudrops',
+    });
     await saveTelegramSessionRow(s.db, 'encrypted', 'test account'); // "Sync now" needs a session and a channel
     const done = await startRun(s.db, channel.id, 'sync');
     await finishRun(s.db, done.id, 'ok', { ...emptyCounts(), scanned: 120, new: 37, updated: 4 }, null);
@@ -108,11 +116,15 @@ describe.skipIf(!hasChromium)('admin journeys (Chromium)', () => {
     await page.getByTestId('sync-live').waitFor();
     const live = await startRun(s.db, channel.id, 'sync');
     await updateRunProgress(s.db, live.id, { ...emptyCounts(), scanned: 5, new: 2 });
-    await page.waitForFunction(() => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'running');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'running',
+    );
     await page.getByTestId('sync-active').waitFor();
     await finishRun(s.db, live.id, 'ok', { ...emptyCounts(), scanned: 9, new: 3 }, null);
     await s.db.query('UPDATE sync_requests SET picked_at = now(), finished_at = now()');
-    await page.waitForFunction(() => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'ok');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=sync-row] [data-testid=sync-run-status]')?.textContent === 'ok',
+    );
     expect(await row.textContent()).toMatch(/ok.*Scanned 9.*New 3/s);
     expect(await page.getByTestId('sync-history-row').count()).toBe(2);
     await page.screenshot({ path: '/tmp/waifudex-admin-sync.png' });

@@ -9,7 +9,12 @@ import { ensureWebBuilt, hasChromium, launchBrowser, signInAsAdmin, webDist } fr
 
 // A channel with its own style, "Anime ^ Name ^ #id": the built-in parser knows no "^" separator and keeps the
 // whole line as a name, so only the channel template gets the fields right.
-const CAPTIONS = ['One Piece ^ Nico Robin ^ #0042', 'Re:Zero ^ Rem ^ #7', 'Fate/stay night ^ Saber ^ #0100', 'just a picture'];
+const CAPTIONS = [
+  'One Piece ^ Nico Robin ^ #0042',
+  'Re:Zero ^ Rem ^ #7',
+  'Fate/stay night ^ Saber ^ #0100',
+  'just a picture',
+];
 const TEMPLATE = '{anime} ^ {name} ^ #{source_id}';
 
 describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
@@ -20,7 +25,9 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
 
   /** The name the public gallery API shows for a character. */
   async function publicCharacter(id: string) {
-    const body = (await (await fetch(`${s.url}/api/v1/characters?per_page=50`)).json()) as { items: Array<{ id: string; name: string | null; anime: string | null; source_id: string | null }> };
+    const body = (await (await fetch(`${s.url}/api/v1/characters?per_page=50`)).json()) as {
+      items: Array<{ id: string; name: string | null; anime: string | null; source_id: string | null }>;
+    };
     return body.items.find((c) => String(c.id) === id);
   }
 
@@ -32,7 +39,12 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
     ]);
     const channel = await ensureLocalChannel(s.db, 'Tilde drops');
     for (const [i, caption] of CAPTIONS.entries()) {
-      const out = await s.ingest.ingestImage({ bytes: await generateDemoImage(50 + i, `c${i}`), caption, channel, messageId: i + 1 });
+      const out = await s.ingest.ingestImage({
+        bytes: await generateDemoImage(50 + i, `c${i}`),
+        caption,
+        channel,
+        messageId: i + 1,
+      });
       if (i === 0) robinId = out.characterId;
     }
     page = await signInAsAdmin(browser, s);
@@ -52,7 +64,9 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
     const editor = page.getByTestId('template-editor');
     await editor.getByTestId('template-input').fill(TEMPLATE);
     await page.waitForFunction(() => document.querySelector('[data-testid=preview-summary]')?.textContent === '3 of 4');
-    expect(await editor.getByTestId('preview-failed').allTextContents()).toEqual([expect.stringContaining('just a picture')]);
+    expect(await editor.getByTestId('preview-failed').allTextContents()).toEqual([
+      expect.stringContaining('just a picture'),
+    ]);
     expect(await editor.getByTestId('sample-name').allTextContents()).toEqual(['Nico Robin', 'Rem', 'Saber']);
 
     // an emoji table row, added and then one removed
@@ -71,7 +85,10 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
     await page.screenshot({ path: '/tmp/waifudex-admin-channels.png', fullPage: true });
 
     expect(await publicCharacter(robinId)).toMatchObject({ name: 'Nico Robin', anime: 'One Piece', source_id: '0042' });
-    const stored = await s.db.query<{ caption_template: string; rarity_emojis: Record<string, string> }>('SELECT caption_template, rarity_emojis FROM channels WHERE title = $1', ['Tilde drops']);
+    const stored = await s.db.query<{ caption_template: string; rarity_emojis: Record<string, string> }>(
+      'SELECT caption_template, rarity_emojis FROM channels WHERE title = $1',
+      ['Tilde drops'],
+    );
     expect(stored.rows[0]).toMatchObject({ caption_template: TEMPLATE, rarity_emojis: { '🟡': 'Legendary' } });
     await page.getByTestId('nav-home').click();
     await page.getByTestId('character-card').first().waitFor();
@@ -109,7 +126,14 @@ describe.skipIf(!hasChromium)('admin channels tab (Chromium)', () => {
     expect(await page.getByTestId('channel-add-error').textContent()).toContain('already followed');
 
     await added.getByTestId('channel-enabled').click();
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=channel-row]')].some((r) => r.textContent?.includes('WaifuDrops') && r.textContent.includes('off')));
-    expect((await s.db.query<{ enabled: boolean }>("SELECT enabled FROM channels WHERE ref = 'https://t.me/WaifuDrops'")).rows[0]?.enabled).toBe(false);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=channel-row]')].some(
+        (r) => r.textContent?.includes('WaifuDrops') && r.textContent.includes('off'),
+      ),
+    );
+    expect(
+      (await s.db.query<{ enabled: boolean }>("SELECT enabled FROM channels WHERE ref = 'https://t.me/WaifuDrops'"))
+        .rows[0]?.enabled,
+    ).toBe(false);
   });
 });

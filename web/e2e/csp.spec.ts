@@ -24,7 +24,9 @@ describe.skipIf(!hasChromium)('Content-Security-Policy (Chromium)', () => {
     const violations: string[] = [];
     await page.exposeFunction('__cspViolation', (v: string) => void violations.push(v));
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => (window as any).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as any).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     page.on('console', (m) => {
       if (/Content[- ]Security[- ]Policy/i.test(m.text())) violations.push(m.text());

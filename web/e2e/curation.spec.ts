@@ -18,7 +18,8 @@ import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.j
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 const PASSWORD = 'correct horse battery';
 const SIZES = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
-const caption = (name: string, anime: string, id: string) => `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
+const caption = (name: string, anime: string, id: string) =>
+  `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
 
 describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
   let s: TestServer;
@@ -28,13 +29,21 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
   const art: Record<string, string> = {};
 
   async function post(key: string, channel: Channel, messageId: number, text: string, bytes?: Buffer) {
-    const out = await s.ingest.ingestImage({ bytes: bytes ?? (await generateDemoImage(500 + messageId, key)), caption: text, channel, messageId });
+    const out = await s.ingest.ingestImage({
+      bytes: bytes ?? (await generateDemoImage(500 + messageId, key)),
+      caption: text,
+      channel,
+      messageId,
+    });
     ids[key] = out.characterId;
     art[key] = out.artworkId;
   }
 
   async function signIn(size: keyof typeof SIZES): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: SIZES[size], ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+    const ctx = await browser.newContext({
+      viewport: SIZES[size],
+      ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    });
     const page = await ctx.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(`${s.url}/admin/login?next=/admin`);
@@ -53,7 +62,10 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
         webDir: webDist,
         routers: ({ db, imagesDir }) => {
           const ingest = createIngestService({ db, imagesDir, logger: testLogger });
-          return [adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest }), curationRoutes({ db, imagesDir, requireAdmin, ingest, fileCheckTtlMs: 0 })];
+          return [
+            adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest }),
+            curationRoutes({ db, imagesDir, requireAdmin, ingest, fileCheckTtlMs: 0 }),
+          ];
         },
       }),
       launchBrowser(),
@@ -69,8 +81,18 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
     await post('Keqing', chB, 6, caption('Keqing', 'Genshin Impact', '44'), await makeVariant(hutao, 'jpeg30'));
     await post('unclear', chB, 7, 'Hyouka - Eru Chitanda');
     await post('Nahida', chA, 8, caption('Nahida', 'Genshin Impact', '9'));
-    await recordGapFailure(s.db, { channelId: chA.id, messageId: 42, reason: 'download', error: 'FILE_REFERENCE_EXPIRED' });
-    await recordSkippedPost(s.db, { channelId: chA.id, messageId: 43, reason: 'bot_event', caption: 'A wild waifu appeared!\nUse /guess <name> to catch her.' });
+    await recordGapFailure(s.db, {
+      channelId: chA.id,
+      messageId: 42,
+      reason: 'download',
+      error: 'FILE_REFERENCE_EXPIRED',
+    });
+    await recordSkippedPost(s.db, {
+      channelId: chA.id,
+      messageId: 43,
+      reason: 'bot_event',
+      caption: 'A wild waifu appeared!\nUse /guess <name> to catch her.',
+    });
     const nahida = await s.db.query('SELECT file_path FROM artworks WHERE id = $1', [art['Nahida']]);
     fs.rmSync(path.join(s.imagesDir, nahida.rows[0].file_path));
     await s.auth.setAdminPassword('admin', PASSWORD);
@@ -89,13 +111,18 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       await page.getByTestId('quality-count-review').click();
       await page.getByTestId('admin-quality').waitFor();
       const entry = page.getByTestId('quality-entry').first();
-      await expect.poll(() => entry.getByTestId('quality-raw-caption').textContent()).toContain('Hyouka - Eru Chitanda');
+      await expect
+        .poll(() => entry.getByTestId('quality-raw-caption').textContent())
+        .toContain('Hyouka - Eru Chitanda');
       expect(await entry.getByTestId('quality-parsed').textContent()).toContain('Name');
       await page.screenshot({ path: `${SHOTS}quality-${size}-review.png`, fullPage: true });
 
       await page.getByTestId('quality-kind-card_conflict').click();
       await expect.poll(() => page.getByTestId('quality-post').count()).toBe(2);
-      expect(await page.getByTestId('quality-parsed').allTextContents()).toEqual([expect.stringContaining('Rem'), expect.stringContaining('Ram')]);
+      expect(await page.getByTestId('quality-parsed').allTextContents()).toEqual([
+        expect.stringContaining('Rem'),
+        expect.stringContaining('Ram'),
+      ]);
       await page.screenshot({ path: `${SHOTS}quality-${size}-card-conflict.png`, fullPage: true });
 
       await page.getByTestId('quality-kind-missing_file').click();
@@ -105,7 +132,9 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       await page.screenshot({ path: `${SHOTS}quality-${size}-sync-gap.png`, fullPage: true });
       await page.getByTestId('quality-kind-skipped_post').click();
       await expect.poll(() => page.getByTestId('quality-skipped-reason').textContent()).toBe('bot event message');
-      expect(await page.getByTestId('quality-skipped-caption').textContent()).toBe('A wild waifu appeared!\nUse /guess <name> to catch her.');
+      expect(await page.getByTestId('quality-skipped-caption').textContent()).toBe(
+        'A wild waifu appeared!\nUse /guess <name> to catch her.',
+      );
       expect(await page.getByTestId('quality-skipped-link').getAttribute('href')).toBe('https://t.me/WaifuSpawns/43');
       expect(await page.getByTestId('quality-dismiss').textContent()).toContain('Dismiss');
       // phone: the entry fits the screen (no sideways scrolling)
@@ -157,7 +186,9 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
       expect(gallery.items[0].artwork_count).toBeGreaterThanOrEqual(3);
 
       await page.getByTestId('merge-undo').click();
-      await expect.poll(() => page.getByTestId('curation-notice').textContent()).toContain('HuTao is a character of its own again');
+      await expect
+        .poll(() => page.getByTestId('curation-notice').textContent())
+        .toContain('HuTao is a character of its own again');
       // Keqing, merged from the queue before, stays an alias
       await expect.poll(() => page.getByTestId('curation-aliases').textContent()).not.toContain('HuTao');
       expect((await fetch(`${s.url}/api/v1/characters/${ids['HuTao']}`)).status).toBe(200);
@@ -166,7 +197,12 @@ describe.skipIf(!hasChromium)('curation journeys (Chromium)', () => {
   }, 180_000);
 
   it('the public character page lists each artwork with its own post, and the gallery card its count', async () => {
-    const ctx = await browser.newContext({ viewport: SIZES.phone, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const ctx = await browser.newContext({
+      viewport: SIZES.phone,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     const page = await ctx.newPage();
     await page.goto(`${s.url}/c/${ids['Hu Tao']}`);
     await expect.poll(() => page.getByTestId('detail-artwork-post').count()).toBeGreaterThanOrEqual(2);

@@ -45,15 +45,30 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
   async function waitForNames(page: Page, names: string[]) {
     await page.waitForFunction((want) => {
       const got = [...document.querySelectorAll('[data-testid=character-name]')].map((e) => e.textContent).sort();
-      return JSON.stringify(got) === JSON.stringify([...want].sort()) && !document.querySelector('[data-testid=gallery-grid][aria-busy=true]');
+      return (
+        JSON.stringify(got) === JSON.stringify([...want].sort()) &&
+        !document.querySelector('[data-testid=gallery-grid][aria-busy=true]')
+      );
     }, names);
   }
   async function axe(page: Page, what: string) {
     // evaluated through the DevTools protocol, which the app's CSP (no inline script) does not block
     await page.evaluate(fs.readFileSync(AXE, 'utf8'));
     const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run: (o: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
-      return r.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${(n as unknown as { failureSummary?: string }).failureSummary ?? ''}`).join(' | ')}`);
+      const r = await (
+        window as unknown as {
+          axe: {
+            run: (o: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }>;
+          };
+        }
+      ).axe.run({ resultTypes: ['violations'] });
+      return r.violations.map(
+        (v) =>
+          `${v.id}: ${v.nodes
+            .slice(0, 3)
+            .map((n) => `${n.target.join(' ')} ${(n as unknown as { failureSummary?: string }).failureSummary ?? ''}`)
+            .join(' | ')}`,
+      );
     });
     expect(violations, what).toEqual([]);
   }
@@ -66,10 +81,20 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     const b = await ensureLocalChannel(s.db, 'Genshin Drops');
     // 26 fillers + 4 named: more than one page of 24
     for (let i = 0; i < 26; i++) {
-      await s.ingest.ingestImage({ bytes: await generateDemoImage(200 + i, `Extra ${i}`), caption: `Name: Villager ${String.fromCharCode(65 + i)}\nAnime: Animal Crossing\n⚪ Rarity: Common\nID: ${500 + i}`, channel: a, messageId: 100 + i });
+      await s.ingest.ingestImage({
+        bytes: await generateDemoImage(200 + i, `Extra ${i}`),
+        caption: `Name: Villager ${String.fromCharCode(65 + i)}\nAnime: Animal Crossing\n⚪ Rarity: Common\nID: ${500 + i}`,
+        channel: a,
+        messageId: 100 + i,
+      });
     }
     for (const [i, [name, anime, emoji, rarity, id]] of NAMED.entries()) {
-      await s.ingest.ingestImage({ bytes: await generateDemoImage(300 + i, name), caption: `🌸 Name: ${name}\n📺 Anime: ${anime}\n${emoji} Rarity: ${rarity}\n🆔 ID: ${id}`, channel: i < 2 ? a : b, messageId: i + 1 });
+      await s.ingest.ingestImage({
+        bytes: await generateDemoImage(300 + i, name),
+        caption: `🌸 Name: ${name}\n📺 Anime: ${anime}\n${emoji} Rarity: ${rarity}\n🆔 ID: ${id}`,
+        channel: i < 2 ? a : b,
+        messageId: i + 1,
+      });
     }
   });
   afterAll(async () => {
@@ -83,7 +108,12 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
       const page = await open(size);
       await page.getByTestId('character-card').first().waitFor();
       expect(await page.title()).toBe('Who is this? · Waifudex');
-      for (const [q, want] of [['necrosma', ['Necrozma']], ['legendary', ['Necrozma', 'Hu Tao']], ['1089', ['Necrozma']], ['hutao', ['Hu Tao']]] as const) {
+      for (const [q, want] of [
+        ['necrosma', ['Necrozma']],
+        ['legendary', ['Necrozma', 'Hu Tao']],
+        ['1089', ['Necrozma']],
+        ['hutao', ['Hu Tao']],
+      ] as const) {
         await page.getByTestId('search-input').fill(q);
         await waitForNames(page, [...want]);
         expect(new URL(page.url()).searchParams.get('q')).toBe(q);
@@ -123,7 +153,11 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     await waitForNames(page, ['Blacephalon', 'Raiden Shogun']);
     await page.getByTestId('sort').selectOption('name');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'name');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=character-name]')].map((e) => e.textContent).join() === 'Blacephalon,Raiden Shogun');
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid=character-name]')].map((e) => e.textContent).join() ===
+        'Blacephalon,Raiden Shogun',
+    );
     const channels = await page.getByTestId('filter-channel').locator('option').allTextContents();
     expect(channels).toEqual(['All', 'Genshin Drops (1)', 'Waifu Spawns (1)']);
     await page.getByTestId('filter-channel').selectOption({ label: 'Genshin Drops (1)' });
@@ -160,7 +194,9 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
       await page.getByTestId('more-from-anime').waitFor();
       // a public channel's post is linked
       const letter = name.slice(-1).charCodeAt(0) - 65;
-      expect(await page.getByTestId('source-post').getAttribute('href')).toBe(`https://t.me/WaifuSpawns/${100 + letter}`);
+      expect(await page.getByTestId('source-post').getAttribute('href')).toBe(
+        `https://t.me/WaifuSpawns/${100 + letter}`,
+      );
       await page.screenshot({ path: `${SHOTS}character-${size}.png` });
       await page.goBack();
       await page.getByTestId('character-card').nth(25).waitFor();
@@ -185,7 +221,10 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     expect(await page.getByTestId('character-card').count()).toBe(2);
     expect(await page.getByTestId('prev-page').getAttribute('href')).toBe('/?q=villager');
     await page.getByTestId('prev-page').click();
-    await page.getByTestId('page-info').filter({ hasText: /^Page 1/ }).waitFor();
+    await page
+      .getByTestId('page-info')
+      .filter({ hasText: /^Page 1/ })
+      .waitFor();
     await page.waitForFunction(() => Math.abs(document.getElementById('gallery')!.getBoundingClientRect().top - 8) < 4);
   });
 

@@ -36,7 +36,11 @@ describe.skipIf(!hasChromium)('gallery journeys (Chromium)', () => {
     await page.getByTestId('character-card').nth(3).waitFor();
     expect(await page.getByTestId('character-card').count()).toBe(4);
     expect(await page.getByTestId('result-count').textContent()).toContain('4 characters');
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
     await page.screenshot({ path: '/tmp/waifudex-gallery.png', fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: '/tmp/waifudex-gallery-mobile.png' });
@@ -84,11 +88,17 @@ describe.skipIf(!hasChromium)('gallery journeys (Chromium)', () => {
 
   it('"Who is this?" shows a clear error while the search route is missing, and for a non-image', async () => {
     const page = await open(s, '/');
-    await page.getByTestId('search-file').setInputFiles({ name: 'robin.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(0, 'Nico Robin') });
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'robin.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(0, 'Nico Robin') });
     await page.getByTestId('search-error').waitFor();
     expect(await page.getByTestId('search-error').textContent()).toContain('not available on this server');
-    await page.getByTestId('search-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
-    await page.waitForFunction(() => document.querySelector('[data-testid=search-error]')?.textContent?.includes('is not an image'));
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=search-error]')?.textContent?.includes('is not an image'),
+    );
   });
 
   it('"Who is this?" shows the verdict, the best match big and the other candidates (stubbed engine)', async () => {
@@ -98,19 +108,37 @@ describe.skipIf(!hasChromium)('gallery journeys (Chromium)', () => {
     const match = (c: any, distance: number, score: number) => ({
       character: { id: c.id, name: c.name, anime: c.anime, rarity: c.rarity, rarity_emoji: c.rarity_emoji },
       artwork: { id: c.artwork.id, url: c.artwork.url, thumb_url: c.artwork.thumb_url },
-      distance, score, stage: 'verified',
+      distance,
+      score,
+      stage: 'verified',
     });
-    await page.route('**/api/v1/search/image', (route) => route.fulfill({
-      json: { verdict: 'match', query: { width: 600, height: 800, sha256: 'f'.repeat(64) }, took_ms: 42,
-        matches: [match(byName('Rem'), 4, 93), match(byName('Asuna Yuuki'), 19, 41), match(byName('Nico Robin'), 22, 30)] },
-    }));
-    await page.getByTestId('search-file').setInputFiles({ name: 'rem.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(2, 'Rem') });
+    await page.route('**/api/v1/search/image', (route) =>
+      route.fulfill({
+        json: {
+          verdict: 'match',
+          query: { width: 600, height: 800, sha256: 'f'.repeat(64) },
+          took_ms: 42,
+          matches: [
+            match(byName('Rem'), 4, 93),
+            match(byName('Asuna Yuuki'), 19, 41),
+            match(byName('Nico Robin'), 22, 30),
+          ],
+        },
+      }),
+    );
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'rem.jpg', mimeType: 'image/jpeg', buffer: await generateDemoImage(2, 'Rem') });
     await page.getByTestId('best-match-name').waitFor();
     expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
     expect(await page.getByTestId('verdict-badge').textContent()).toContain('93%');
     expect(await page.getByTestId('candidate').count()).toBe(2);
     expect(await page.getByTestId('search-took').textContent()).toContain('42 ms');
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=who-panel] img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('[data-testid=who-panel] img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
     await page.screenshot({ path: '/tmp/waifudex-who-is-this.png', fullPage: true });
     await page.getByTestId('best-match-link').click();
     await page.getByTestId('detail-name').waitFor();

@@ -16,7 +16,8 @@ import { createSimilarArtworksService } from '@waifudex/core/services/similar-ar
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`⚠️  ${CHROMIUM} is missing: the browser journeys in web/e2e are SKIPPED (apt-get install chromium)`);
+if (!hasChromium)
+  console.warn(`⚠️  ${CHROMIUM} is missing: the browser journeys in web/e2e are SKIPPED (apt-get install chromium)`);
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const webDist = path.join(repo, 'web/dist');
@@ -41,7 +42,12 @@ export function startAppServer(opts: { sync?: boolean } = {}): Promise<TestServe
   return startTestServer({
     webDir: webDist,
     routers: ({ db, imagesDir }) => [
-      adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) }),
+      adminCharacterRoutes({
+        db,
+        imagesDir,
+        requireAdmin,
+        ingest: createIngestService({ db, imagesDir, logger: testLogger }),
+      }),
       similarRoutes({ similar: createSimilarArtworksService({ db, imagesDir, logger: testLogger, embedder: null }) }),
       ...(opts.sync ? [syncRoutes({ db, requireAdmin })] : []),
     ],
@@ -70,7 +76,11 @@ export async function seed(s: TestServer): Promise<Record<string, string>> {
 }
 
 /** Sets the admin password and signs in through the login page; returns the page on /admin. */
-export async function signInAsAdmin(browser: Browser, s: TestServer, password = 'correct horse battery'): Promise<Page> {
+export async function signInAsAdmin(
+  browser: Browser,
+  s: TestServer,
+  password = 'correct horse battery',
+): Promise<Page> {
   await s.auth.setAdminPassword('admin', password);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await ctx.newPage();

@@ -23,7 +23,11 @@ export async function makePhoneScreenshot(art: Buffer): Promise<Buffer> {
     <text x="170" y="${H - 85}" font-family="sans-serif" font-size="48" fill="#6d7f8f">Message</text>
   </svg>`;
   // the chat wallpaper's fine pattern is what makes real screenshots megabytes as PNG
-  const wallpaper = await sharp({ create: { width: W, height: H, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 40, sigma: 14 } } }).png().toBuffer();
+  const wallpaper = await sharp({
+    create: { width: W, height: H, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 40, sigma: 14 } },
+  })
+    .png()
+    .toBuffer();
   return sharp(wallpaper)
     .composite([{ input: Buffer.from(ui) }, { input: pic, left: 85, top }])
     .png({ compressionLevel: 6 })

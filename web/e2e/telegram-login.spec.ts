@@ -15,7 +15,13 @@ import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.j
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 const PASSWORD = 'correct horse battery';
-const ACCOUNT: FakeAuthAccount = { phone: '+4915112345678', code: '24680', password: 'hunter2', hint: 'the cat', username: 'robin_fan' };
+const ACCOUNT: FakeAuthAccount = {
+  phone: '+4915112345678',
+  code: '24680',
+  password: 'hunter2',
+  hint: 'the cat',
+  username: 'robin_fan',
+};
 
 describe.skipIf(!hasChromium)('Telegram login from the browser against a fake Telegram auth (Chromium)', () => {
   let s: TestServer;
@@ -24,7 +30,10 @@ describe.skipIf(!hasChromium)('Telegram login from the browser against a fake Te
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-tg-e2e-'));
 
   async function signIn(viewport: { width: number; height: number }, phone = false): Promise<Page> {
-    const ctx = await browser.newContext({ viewport, ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+    const ctx = await browser.newContext({
+      viewport,
+      ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.setDefaultTimeout(15_000);
@@ -51,8 +60,22 @@ describe.skipIf(!hasChromium)('Telegram login from the browser against a fake Te
         webDir: webDist,
         routers: ({ db }) => {
           const store = createTelegramSessionStore({ db, dataDir });
-          const driver = createLoginDriver({ apiId: 1, apiHash: 'x', timeoutMs: 2000, makeClient: () => fakeAuthClient(ACCOUNT) });
-          return [syncRoutes({ db, requireAdmin }), telegramRoutes({ db, requireAdmin, store, login: createTelegramLoginService({ driver, store }), configured: true })];
+          const driver = createLoginDriver({
+            apiId: 1,
+            apiHash: 'x',
+            timeoutMs: 2000,
+            makeClient: () => fakeAuthClient(ACCOUNT),
+          });
+          return [
+            syncRoutes({ db, requireAdmin }),
+            telegramRoutes({
+              db,
+              requireAdmin,
+              store,
+              login: createTelegramLoginService({ driver, store }),
+              configured: true,
+            }),
+          ];
         },
       }),
       launchBrowser(),

@@ -10,9 +10,16 @@ import { ensureWebBuilt, hasChromium, launchBrowser, signInAsAdmin, webDist } fr
 // A channel that writes "Series - Name" with titles that look like names, so each caption alone is
 // read name-first; the channel's statistics and the proposed template settle it.
 const POSTS: Array<[string, string]> = [
-  ['Hyouka', 'Eru Chitanda'], ['Hyouka', 'Houtarou Oreki'], ['Hyouka', 'Mayaka Ibara'], ['Dorohedoro', 'Nikaido'],
-  ['Dorohedoro', 'Kaiman'], ['Dorohedoro', 'Ebisu'], ['Nagatoro', 'Hayase Nagatoro'], ['Nagatoro', 'Naoto Hachiouji'],
-  ['Beastars', 'Legoshi'], ['Beastars', 'Haru'],
+  ['Hyouka', 'Eru Chitanda'],
+  ['Hyouka', 'Houtarou Oreki'],
+  ['Hyouka', 'Mayaka Ibara'],
+  ['Dorohedoro', 'Nikaido'],
+  ['Dorohedoro', 'Kaiman'],
+  ['Dorohedoro', 'Ebisu'],
+  ['Nagatoro', 'Hayase Nagatoro'],
+  ['Nagatoro', 'Naoto Hachiouji'],
+  ['Beastars', 'Legoshi'],
+  ['Beastars', 'Haru'],
 ];
 
 describe.skipIf(!hasChromium)('admin: accept a proposed caption template (Chromium)', () => {
@@ -29,7 +36,12 @@ describe.skipIf(!hasChromium)('admin: accept a proposed caption template (Chromi
     ]);
     const channel = await ensureLocalChannel(s.db, 'Series first drops');
     for (const [i, [anime, name]] of POSTS.entries()) {
-      const out = await s.ingest.ingestImage({ bytes: await generateDemoImage(70 + i, `p${i}`), caption: `${anime} - ${name}`, channel, messageId: i + 1 });
+      const out = await s.ingest.ingestImage({
+        bytes: await generateDemoImage(70 + i, `p${i}`),
+        caption: `${anime} - ${name}`,
+        channel,
+        messageId: i + 1,
+      });
       if (i === 0) firstId = out.characterId;
     }
     page = await signInAsAdmin(browser, s);
@@ -56,8 +68,13 @@ describe.skipIf(!hasChromium)('admin: accept a proposed caption template (Chromi
     await editor.getByTestId('reparse-result').waitFor();
     expect(await editor.getByTestId('template-input').inputValue()).toBe('{anime} - {name}');
     const after = await s.db.query<{ name: string; anime: string; caption_template: string }>(
-      'SELECT c.name, c.anime, ch.caption_template FROM characters c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = $1', [firstId],
+      'SELECT c.name, c.anime, ch.caption_template FROM characters c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = $1',
+      [firstId],
     );
-    expect(after.rows[0]).toMatchObject({ name: 'Eru Chitanda', anime: 'Hyouka', caption_template: '{anime} - {name}' });
+    expect(after.rows[0]).toMatchObject({
+      name: 'Eru Chitanda',
+      anime: 'Hyouka',
+      caption_template: '{anime} - {name}',
+    });
   });
 });

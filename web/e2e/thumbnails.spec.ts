@@ -19,7 +19,9 @@ describe.skipIf(!hasChromium)('thumbnails (Chromium)', () => {
     ensureWebBuilt();
     [s, browser] = await Promise.all([startAppServer(), launchBrowser()]);
     await seed(s);
-    const square = await sharp({ create: { width: 1000, height: 1000, channels: 3, background: '#c06' } }).png().toBuffer();
+    const square = await sharp({ create: { width: 1000, height: 1000, channels: 3, background: '#c06' } })
+      .png()
+      .toBuffer();
     squareId = (await s.ingest.ingestImage({ bytes: square, caption: 'Name: Square Art\nAnime: Shapes' })).characterId;
   });
   afterAll(async () => {
@@ -27,19 +29,37 @@ describe.skipIf(!hasChromium)('thumbnails (Chromium)', () => {
     await s?.close();
   });
 
-  it.each([[1, 240], [2, 480], [3, 720]])('a 390 px phone at %i× loads the %i px thumbnails, each once', async (dpr, want) => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: dpr, isMobile: true });
+  it.each([
+    [1, 240],
+    [2, 480],
+    [3, 720],
+  ])('a 390 px phone at %i× loads the %i px thumbnails, each once', async (dpr, want) => {
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: dpr,
+      isMobile: true,
+    });
     try {
       const page = await ctx.newPage();
       const thumbRequests: string[] = [];
-      page.on('request', (r) => { if (r.url().includes('/images/thumbs/')) thumbRequests.push(new URL(r.url()).pathname); });
+      page.on('request', (r) => {
+        if (r.url().includes('/images/thumbs/')) thumbRequests.push(new URL(r.url()).pathname);
+      });
       await page.goto(`${s.url}/`);
-      await page.waitForFunction(() => {
-        const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')];
-        return imgs.length === 5 && imgs.slice(0, 4).every((i) => i.complete && i.naturalWidth > 0);
-      }, undefined, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => {
+          const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid=character-card] img')];
+          return imgs.length === 5 && imgs.slice(0, 4).every((i) => i.complete && i.naturalWidth > 0);
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
       const cards = await page.$$eval('[data-testid=character-card] img', (imgs) =>
-        imgs.slice(0, 4).map((i) => ({ src: new URL((i as HTMLImageElement).currentSrc).pathname, widths: (i as HTMLImageElement).srcset.split(', ').map((c) => Number(c.split(' ')[1]!.slice(0, -1))) })));
+        imgs.slice(0, 4).map((i) => ({
+          src: new URL((i as HTMLImageElement).currentSrc).pathname,
+          widths: (i as HTMLImageElement).srcset.split(', ').map((c) => Number(c.split(' ')[1]!.slice(0, -1))),
+        })),
+      );
       const shown = cards.map((c) => c.src);
       // the card is ~175 CSS px wide: the browser takes the smallest thumbnail covering 175 × dpr (demo art is only 600 px wide)
       for (const c of cards) expect(c.src).toMatch(new RegExp(`-${Math.min(want, Math.max(...c.widths))}\\.webp$`));
@@ -61,11 +81,16 @@ describe.skipIf(!hasChromium)('thumbnails (Chromium)', () => {
       await page.goto(`${s.url}/c/${squareId}`);
       const detail = page.getByTestId('detail-image');
       await detail.waitFor();
-      await page.waitForFunction(() => (document.querySelector('[data-testid=detail-image]') as HTMLImageElement | null)?.complete);
+      await page.waitForFunction(
+        () => (document.querySelector('[data-testid=detail-image]') as HTMLImageElement | null)?.complete,
+      );
       // the page's picture comes from the srcset (720 px thumbnail or the original), not always the original
       expect(await detail.getAttribute('srcset')).toMatch(/-720\.webp 720w, \/images\/originals\/.+ 1000w$/);
       const box = (await detail.boundingBox())!;
-      const nat = await detail.evaluate((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]);
+      const nat = await detail.evaluate((i) => [
+        (i as HTMLImageElement).naturalWidth,
+        (i as HTMLImageElement).naturalHeight,
+      ]);
       expect(nat[0]).toBe(nat[1]);
       expect(await detail.evaluate((i) => getComputedStyle(i).objectFit)).toBe('contain');
       expect(box.width).toBeGreaterThan(0);

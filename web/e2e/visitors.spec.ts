@@ -38,7 +38,15 @@ describe.skipIf(!hasChromium)('visitor accounts on a phone', () => {
       app: { registration: 'invite' },
       routers: ({ db, imagesDir }) => {
         search = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0 });
-        return [searchRoutes({ search }), adminCharacterRoutes({ db, imagesDir, requireAdmin, ingest: createIngestService({ db, imagesDir, logger: testLogger }) })];
+        return [
+          searchRoutes({ search }),
+          adminCharacterRoutes({
+            db,
+            imagesDir,
+            requireAdmin,
+            ingest: createIngestService({ db, imagesDir, logger: testLogger }),
+          }),
+        ];
       },
     });
     await seed(s);
@@ -76,7 +84,9 @@ describe.skipIf(!hasChromium)('visitor accounts on a phone', () => {
     await page.goto(`${s.url}/`);
     await page.getByTestId('character-card').first().waitFor();
     const shot = await makePhoneScreenshot(await generateDemoImage(REM, SEEDS[REM]![0]));
-    await page.getByTestId('search-file').setInputFiles({ name: 'Screenshot.png', mimeType: 'image/png', buffer: shot });
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'Screenshot.png', mimeType: 'image/png', buffer: shot });
     await page.getByTestId('search-result').waitFor();
     expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
     const caught = page.getByTestId('result-marks').getByTestId('caught-button');
@@ -87,14 +97,21 @@ describe.skipIf(!hasChromium)('visitor accounts on a phone', () => {
     await page.screenshot({ path: `${SHOTS}visitor-phone-caught-from-result.png` });
 
     await page.getByTestId('nav-collection').click();
-    await page.getByTestId('completion-total').filter({ hasText: `1/${SEEDS.length}` }).waitFor();
+    await page
+      .getByTestId('completion-total')
+      .filter({ hasText: `1/${SEEDS.length}` })
+      .waitFor();
     const reZero = page.getByTestId('completion-anime').locator('[data-anime="Re:Zero"]');
     expect((await reZero.getByTestId('completion-count').textContent())?.trim()).toBe('1/1');
     await page.screenshot({ path: `${SHOTS}visitor-phone-collection-one.png`, fullPage: true });
   });
 
   it('a pasted /harem message is previewed and marks what it names', async () => {
-    await page.getByTestId('harem-text').fill("Mika's Harem - Page 1/1\n\n⌬ One Piece 〔1/1〕\n◈⌠🟡⌡ 100 Nico Robin ×1\n⌬ Unknown 〔1/9〕\n◈⌠🟡⌡ 999 Nobody Here ×1");
+    await page
+      .getByTestId('harem-text')
+      .fill(
+        "Mika's Harem - Page 1/1\n\n⌬ One Piece 〔1/1〕\n◈⌠🟡⌡ 100 Nico Robin ×1\n⌬ Unknown 〔1/9〕\n◈⌠🟡⌡ 999 Nobody Here ×1",
+      );
     await page.getByTestId('harem-check').click();
     await page.getByTestId('harem-preview').waitFor();
     expect(await page.getByTestId('harem-recognised').textContent()).toBe('1');
@@ -102,7 +119,10 @@ describe.skipIf(!hasChromium)('visitor accounts on a phone', () => {
     await page.screenshot({ path: `${SHOTS}visitor-phone-harem-preview.png`, fullPage: true });
     await page.getByTestId('harem-mark').click();
     await page.getByTestId('collection-note').waitFor();
-    await page.getByTestId('completion-total').filter({ hasText: `2/${SEEDS.length}` }).waitFor();
+    await page
+      .getByTestId('completion-total')
+      .filter({ hasText: `2/${SEEDS.length}` })
+      .waitFor();
   });
 
   it('"missing from my collection" shows the rest; a like counts on the card', async () => {
@@ -126,7 +146,9 @@ describe.skipIf(!hasChromium)('visitor accounts on a phone', () => {
     await adminPage.getByTestId('login-password').fill('admin password 1');
     await adminPage.getByTestId('login-submit').click();
     await adminPage.getByTestId('visitors-panel').waitFor();
-    const saved = adminPage.waitForResponse((r) => r.url().endsWith('/api/v1/admin/visitors/settings') && r.status() === 200);
+    const saved = adminPage.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/admin/visitors/settings') && r.status() === 200,
+    );
     await adminPage.getByTestId('comments-switch').check();
     await saved;
 

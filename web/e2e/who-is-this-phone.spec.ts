@@ -50,13 +50,20 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
   /** Waits for the smooth scroll to the answer to end, then returns where the answer sits. */
   async function answerBox(page: Page) {
     await page.getByTestId('search-result').waitFor();
-    await page.waitForFunction(() => new Promise((r) => {
-      const y = scrollY;
-      setTimeout(() => r(scrollY === y), 150);
-    }), undefined, { polling: 200 });
+    await page.waitForFunction(
+      () =>
+        new Promise((r) => {
+          const y = scrollY;
+          setTimeout(() => r(scrollY === y), 150);
+        }),
+      undefined,
+      { polling: 200 },
+    );
     const name = (await page.getByTestId('best-match-name').or(page.getByTestId('no-match')).boundingBox())!;
     // "Not in the gallery" has nothing to copy
-    const copy = (await page.getByTestId('copy-guess').count()) ? await page.getByTestId('copy-guess').boundingBox() : null;
+    const copy = (await page.getByTestId('copy-guess').count())
+      ? await page.getByTestId('copy-guess').boundingBox()
+      : null;
     return { name, copy, scrollY: await page.evaluate(() => scrollY) };
   }
 
@@ -70,7 +77,10 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       webDir: webDist,
       routers: ({ db, imagesDir }) => {
         svc = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0 });
-        const spy = { ...svc, search: (bytes: Buffer, o?: { telegramPhotoId?: string }) => (received.push(bytes), svc!.search(bytes, o)) };
+        const spy = {
+          ...svc,
+          search: (bytes: Buffer, o?: { telegramPhotoId?: string }) => (received.push(bytes), svc!.search(bytes, o)),
+        };
         const fixtures = Router()
           .get('/test-fixtures/screenshot.png', (_req, res) => void res.type('png').send(screenshot))
           .get('/test-fixtures/notes.txt', (_req, res) => void res.type('text/plain').send('not a picture'));
@@ -95,7 +105,9 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       const page = await open(size);
       await page.screenshot({ path: `${SHOTS}who-${size}-start.png` });
       received.length = 0;
-      await page.getByTestId('search-file').setInputFiles({ name: 'Screenshot_20261201.png', mimeType: 'image/png', buffer: screenshot });
+      await page
+        .getByTestId('search-file')
+        .setInputFiles({ name: 'Screenshot_20261201.png', mimeType: 'image/png', buffer: screenshot });
       const box = await answerBox(page);
       expect(await page.getByTestId('search-result').getAttribute('data-verdict')).toBe('match');
       expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
@@ -109,14 +121,20 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       const sent = await sharp(received[0]!).metadata();
       expect(Math.max(sent.width!, sent.height!)).toBeLessThanOrEqual(1280);
       expect(received[0]!.length).toBeLessThan(screenshot.length / 4);
-      console.log(`[${size}] upload ${screenshot.length} B PNG 1170×2532 → ${received[0]!.length} B ${sent.format} ${sent.width}×${sent.height}; `
-        + `answer name at y=${Math.round(box.name.y)}–${Math.round(box.name.y + box.name.height)}, copy button y=${Math.round(box.copy!.y)}–${Math.round(box.copy!.y + box.copy!.height)} `
-        + `(viewport ${SIZES[size].viewport.height}, scrolled ${box.scrollY}); ${await page.getByTestId('search-took').textContent()}`);
+      console.log(
+        `[${size}] upload ${screenshot.length} B PNG 1170×2532 → ${received[0]!.length} B ${sent.format} ${sent.width}×${sent.height}; ` +
+          `answer name at y=${Math.round(box.name.y)}–${Math.round(box.name.y + box.name.height)}, copy button y=${Math.round(box.copy!.y)}–${Math.round(box.copy!.y + box.copy!.height)} ` +
+          `(viewport ${SIZES[size].viewport.height}, scrolled ${box.scrollY}); ${await page.getByTestId('search-took').textContent()}`,
+      );
 
       await page.getByTestId('copy-guess').click();
       await page.getByTestId('copy-guess').filter({ hasText: 'Copied' }).waitFor();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('/guess Rem');
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=search-result] img')].every((i) => i.complete && i.naturalWidth > 0));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('[data-testid=search-result] img')].every(
+          (i) => i.complete && i.naturalWidth > 0,
+        ),
+      );
       await page.screenshot({ path: `${SHOTS}who-${size}-answer.png` });
       expect((page as Page & { consoleErrors?: string[] }).consoleErrors).toEqual([]);
     });
@@ -168,7 +186,11 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
   it('a picture from outside the gallery gets no match wording, and its guesses carry a %', async () => {
     for (const size of ['phone', 'desktop'] as const) {
       const page = await open(size);
-      await page.getByTestId('search-file').setInputFiles({ name: 'other.png', mimeType: 'image/png', buffer: await makePhoneScreenshot(await generateDemoImage(97, 'someone else')) });
+      await page.getByTestId('search-file').setInputFiles({
+        name: 'other.png',
+        mimeType: 'image/png',
+        buffer: await makePhoneScreenshot(await generateDemoImage(97, 'someone else')),
+      });
       const box = await answerBox(page);
       const verdict = await page.getByTestId('search-result').getAttribute('data-verdict');
       expect(['none', 'probable']).toContain(verdict);
@@ -189,7 +211,9 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     await page.getByTestId('login-password').fill('correct horse');
     await page.getByTestId('login-submit').click();
     await page.getByTestId('guess-form').waitFor();
-    await page.waitForFunction(() => (document.querySelector('[data-testid=guess-command]') as HTMLInputElement).value === '/guess');
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=guess-command]') as HTMLInputElement).value === '/guess',
+    );
     await page.getByTestId('guess-command').fill('/grab');
     await page.getByTestId('guess-form-first').check();
     expect(await page.getByTestId('guess-example').textContent()).toBe('/grab Nico');
@@ -201,7 +225,10 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     await page.getByTestId('guess-command').fill('/no spaces');
     await page.getByTestId('guess-save').click();
     expect(await page.getByTestId('guess-error').textContent()).toContain('must be a slash');
-    expect((await (await fetch(`${s.url}/api/v1/settings`)).json()).guess).toEqual({ command: '/grab', name_form: 'first' });
+    expect((await (await fetch(`${s.url}/api/v1/settings`)).json()).guess).toEqual({
+      command: '/grab',
+      name_form: 'first',
+    });
 
     await page.getByTestId('nav-home').click();
     const nico = await generateDemoImage(0, SEEDS[0]![0]);
@@ -219,12 +246,20 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     await answerBox(page);
     expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
     expect(new URL(page.url()).searchParams.get('url')).toBe(shot);
-    for (const [bad, why] of [[`${s.url}/images/missing.png`, /HTTP 404/], [`${s.url}/test-fixtures/notes.txt`, /not a supported image/]] as const) {
+    for (const [bad, why] of [
+      [`${s.url}/images/missing.png`, /HTTP 404/],
+      [`${s.url}/test-fixtures/notes.txt`, /not a supported image/],
+    ] as const) {
       await page.getByTestId('search-url').fill(bad);
       await page.getByTestId('search-url-submit').click();
       await page.getByTestId('search-error').filter({ hasText: why }).waitFor();
       expect(new URL(page.url()).searchParams.get('url')).toBe(bad);
-      const broken = await page.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=who-panel] img')].filter((i) => i.complete && i.naturalWidth === 0).length);
+      const broken = await page.evaluate(
+        () =>
+          [...document.querySelectorAll<HTMLImageElement>('[data-testid=who-panel] img')].filter(
+            (i) => i.complete && i.naturalWidth === 0,
+          ).length,
+      );
       expect(broken).toBe(0);
     }
     await page.screenshot({ path: `${SHOTS}who-phone-url-error.png` });
@@ -241,7 +276,11 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     // what the OS does on a share: a POST navigation of multipart form data to the share_target action
     await page.evaluate(async () => {
       const blob = await (await fetch('/test-fixtures/screenshot.png')).blob();
-      const form = Object.assign(document.createElement('form'), { method: 'POST', action: '/share', enctype: 'multipart/form-data' });
+      const form = Object.assign(document.createElement('form'), {
+        method: 'POST',
+        action: '/share',
+        enctype: 'multipart/form-data',
+      });
       const input = Object.assign(document.createElement('input'), { type: 'file', name: 'image' });
       const dt = new DataTransfer();
       dt.items.add(new File([blob], 'shared.png', { type: 'image/png' }));
@@ -263,14 +302,18 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
     received.length = 0;
-    await page.getByTestId('search-file').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
     await page.getByTestId('search-loading').waitFor();
     await page.getByTestId('search-cancel').click();
     await page.getByTestId('search-loading').waitFor({ state: 'detached' });
     expect(await page.getByTestId('search-result').count()).toBe(0);
 
     const t0 = Date.now();
-    await page.getByTestId('search-file').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
+    await page
+      .getByTestId('search-file')
+      .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
     await page.locator('[data-testid=search-loading][data-phase=uploading]').waitFor();
     await answerBox(page);
     const wall = Date.now() - t0;
@@ -284,4 +327,9 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
 });
 
 /** Chrome DevTools' "Slow 4G": 562.5 ms RTT, 1.44 Mbit/s down, 675 kbit/s up. */
-const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 };
+const SLOW_4G = {
+  offline: false,
+  latency: 562.5,
+  downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8,
+  uploadThroughput: (750 * 1024 * 0.9) / 8,
+};

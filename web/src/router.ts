@@ -8,17 +8,43 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', name: 'home', component: HomeView, meta: { title: 'Who is this? · Waifudex' } },
-    { path: '/c/:id', name: 'character', component: () => import('./views/CharacterView.vue'), props: true, meta: { title: 'Character · Waifudex' } },
-    { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Your account · Waifudex' } },
-    { path: '/collection', name: 'collection', component: () => import('./views/CollectionView.vue'), meta: { requiresVisitor: true, title: 'My collection · Waifudex' } },
-    { path: '/admin/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'Admin login · Waifudex' } },
+    {
+      path: '/c/:id',
+      name: 'character',
+      component: () => import('./views/CharacterView.vue'),
+      props: true,
+      meta: { title: 'Character · Waifudex' },
+    },
+    {
+      path: '/account',
+      name: 'account',
+      component: () => import('./views/AccountView.vue'),
+      meta: { title: 'Your account · Waifudex' },
+    },
+    {
+      path: '/collection',
+      name: 'collection',
+      component: () => import('./views/CollectionView.vue'),
+      meta: { requiresVisitor: true, title: 'My collection · Waifudex' },
+    },
+    {
+      path: '/admin/login',
+      name: 'login',
+      component: () => import('./views/LoginView.vue'),
+      meta: { title: 'Admin login · Waifudex' },
+    },
     {
       path: '/admin',
       component: () => import('./views/admin/AdminLayout.vue'),
       meta: { requiresAdmin: true, title: 'Admin · Waifudex' },
       children: [
         { path: '', name: 'admin', component: () => import('./views/admin/AdminListView.vue') },
-        { path: 'characters/:id', name: 'admin-character', component: () => import('./views/admin/AdminEditView.vue'), props: true },
+        {
+          path: 'characters/:id',
+          name: 'admin-character',
+          component: () => import('./views/admin/AdminEditView.vue'),
+          props: true,
+        },
         { path: 'quality', name: 'admin-quality', component: () => import('./views/admin/AdminQualityView.vue') },
         { path: 'upload', name: 'admin-upload', component: () => import('./views/admin/AdminUploadView.vue') },
         { path: 'sync', name: 'admin-sync', component: () => import('./views/admin/AdminSyncView.vue') },
@@ -31,19 +57,31 @@ export const router = createRouter({
         { path: 'webhooks', name: 'admin-webhooks', component: () => import('./views/admin/AdminWebhooksView.vue') },
       ],
     },
-    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found · Waifudex' } },
+    {
+      path: '/:pathMatch(.*)*',
+      name: 'not-found',
+      component: () => import('./views/NotFoundView.vue'),
+      meta: { title: 'Not found · Waifudex' },
+    },
   ],
   scrollBehavior,
 });
 
 /** Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top once the new page is in; filters keep the place. */
-function scrollBehavior(to: RouteLocationNormalized, from: RouteLocationNormalized, saved: { left: number; top: number } | null) {
+function scrollBehavior(
+  to: RouteLocationNormalized,
+  from: RouteLocationNormalized,
+  saved: { left: number; top: number } | null,
+) {
   if (saved) return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then(() => saved);
   if (to.path === from.path) {
     if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) {
       const galleryTop = () => (document.getElementById('gallery')?.getBoundingClientRect().top ?? 0) + scrollY - 8;
-      return until(() => !document.querySelector('[data-testid=gallery-grid][aria-busy=true]') && document.documentElement.scrollHeight - innerHeight >= galleryTop())
-        .then(() => ({ el: '#gallery', top: 8 }));
+      return until(
+        () =>
+          !document.querySelector('[data-testid=gallery-grid][aria-busy=true]') &&
+          document.documentElement.scrollHeight - innerHeight >= galleryTop(),
+      ).then(() => ({ el: '#gallery', top: 8 }));
     }
     return false;
   }
@@ -86,9 +124,13 @@ router.beforeEach(async (to) => {
   // public pages never wait for the sessions (one round trip less before the gallery's first request)
   const needsSession = to.matched.some((r) => r.meta.requiresAdmin) || to.name === 'login';
   const needsVisitor = to.matched.some((r) => r.meta.requiresVisitor);
-  await Promise.all([needsSession ? auth.restore() : (void auth.restore(), null), needsVisitor ? visitor.restore() : (void visitor.restore(), null)]);
+  await Promise.all([
+    needsSession ? auth.restore() : (void auth.restore(), null),
+    needsVisitor ? visitor.restore() : (void visitor.restore(), null),
+  ]);
   if (needsVisitor && !visitor.signedIn.value) return { name: 'account', query: { next: to.fullPath } };
-  if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value) return { name: 'login', query: { next: to.fullPath } };
+  if (to.matched.some((r) => r.meta.requiresAdmin) && !auth.loggedIn.value)
+    return { name: 'login', query: { next: to.fullPath } };
   if (to.name === 'login' && auth.loggedIn.value) return { name: 'admin' };
   return true;
 });

@@ -11,8 +11,19 @@ const flag = z
 export const adminCharacterListQuery = pageQuery.extend({ q: textQuery, needs_review: flag, hidden: flag });
 
 /** Text field: trimmed; empty means "no value" (null). */
-const field = (max: number) => text(max).trim().transform((s) => (s === '' ? null : s)).nullable();
-export const CHARACTER_FIELDS = { name: field(200), anime: field(200), rarity: field(60), rarity_emoji: field(32), source_id: field(64), variant: field(120) };
+const field = (max: number) =>
+  text(max)
+    .trim()
+    .transform((s) => (s === '' ? null : s))
+    .nullable();
+export const CHARACTER_FIELDS = {
+  name: field(200),
+  anime: field(200),
+  rarity: field(60),
+  rarity_emoji: field(32),
+  source_id: field(64),
+  variant: field(120),
+};
 
 export const characterPatchBody = z
   .object({ ...CHARACTER_FIELDS, hidden: z.boolean() })
@@ -58,7 +69,9 @@ export const adminArtwork = artwork
   })
   .meta({ id: 'AdminArtwork' });
 
-export const characterAlias = z.object({ id: idSchema, name: z.string(), anime: z.string().nullable() }).meta({ id: 'CharacterAlias' });
+export const characterAlias = z
+  .object({ id: idSchema, name: z.string(), anime: z.string().nullable() })
+  .meta({ id: 'CharacterAlias' });
 
 export const adminCharacterDetail = characterDetail
   .extend({
@@ -70,17 +83,26 @@ export const adminCharacterDetail = characterDetail
     caption_family: z.string().nullable(),
     edited_fields: z.array(z.string()),
     split_off: z.boolean().meta({ description: 'Split off by an admin: new posts never join it.' }),
-    aliases: z.array(characterAlias).meta({ description: 'Names merged into this character; search finds them, new posts with them join it.' }),
+    aliases: z
+      .array(characterAlias)
+      .meta({ description: 'Names merged into this character; search finds them, new posts with them join it.' }),
     deleted_at: timestamp.nullable().meta({ description: 'Set while the character is in the trash.' }),
     artworks: z.array(adminArtwork),
   })
   .meta({ id: 'AdminCharacterDetail' });
 export type AdminCharacterDetail = z.infer<typeof adminCharacterDetail>;
 
-export const characterCreated = z.object({ status: z.enum(['created', 'new_artwork', 'already_stored', 'duplicate_image']), character: adminCharacterDetail });
+export const characterCreated = z.object({
+  status: z.enum(['created', 'new_artwork', 'already_stored', 'duplicate_image']),
+  character: adminCharacterDetail,
+});
 
 export const mergeBody = z
-  .object({ from: idSchema.meta({ description: 'The character merged away: its artworks move here, its name becomes an alias.' }) })
+  .object({
+    from: idSchema.meta({
+      description: 'The character merged away: its artworks move here, its name becomes an alias.',
+    }),
+  })
   .strict()
   .meta({ id: 'MergeBody' });
 /** Most characters one bulk action (or one restore) may touch; narrow the filter for more. */
@@ -107,9 +129,12 @@ export const characterBulkBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if ((b.ids === undefined) === (b.filter === undefined)) ctx.addIssue({ code: 'custom', message: 'give either ids or filter', path: ['ids'] });
-    if (b.action === 'set' && !Object.keys(b.fields ?? {}).length) ctx.addIssue({ code: 'custom', message: 'give anime and/or rarity', path: ['fields'] });
-    if (b.action !== 'set' && b.fields !== undefined) ctx.addIssue({ code: 'custom', message: 'fields go with action "set" only', path: ['fields'] });
+    if ((b.ids === undefined) === (b.filter === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give either ids or filter', path: ['ids'] });
+    if (b.action === 'set' && !Object.keys(b.fields ?? {}).length)
+      ctx.addIssue({ code: 'custom', message: 'give anime and/or rarity', path: ['fields'] });
+    if (b.action !== 'set' && b.fields !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'fields go with action "set" only', path: ['fields'] });
   })
   .meta({ id: 'CharacterBulkAction' });
 export type CharacterBulkBody = z.infer<typeof characterBulkBody>;
@@ -119,7 +144,9 @@ export const characterBulkResult = z
     action: z.enum(BULK_ACTIONS),
     matched: z.number().int(),
     changed: z.number().int(),
-    ids: z.array(idSchema).meta({ description: 'Characters changed (for delete: moved to the trash, what an undo restores).' }),
+    ids: z
+      .array(idSchema)
+      .meta({ description: 'Characters changed (for delete: moved to the trash, what an undo restores).' }),
   })
   .meta({ id: 'CharacterBulkResult' });
 export type CharacterBulkResult = z.infer<typeof characterBulkResult>;
@@ -127,9 +154,19 @@ export type CharacterBulkResult = z.infer<typeof characterBulkResult>;
 export const trashedCharacter = characterListItem
   .extend({ deleted_at: timestamp, purge_at: timestamp, hidden: z.boolean() })
   .meta({ id: 'TrashedCharacter' });
-export const trashList = z.object({ ...pageInfo, retention_days: z.number().int(), items: z.array(trashedCharacter) }).meta({ id: 'TrashList' });
+export const trashList = z
+  .object({ ...pageInfo, retention_days: z.number().int(), items: z.array(trashedCharacter) })
+  .meta({ id: 'TrashList' });
 export type TrashList = z.infer<typeof trashList>;
 
-export const trashRestoreBody = z.object({ ids: z.array(idSchema).min(1).max(BULK_MAX) }).strict().meta({ id: 'TrashRestore' });
+export const trashRestoreBody = z
+  .object({ ids: z.array(idSchema).min(1).max(BULK_MAX) })
+  .strict()
+  .meta({ id: 'TrashRestore' });
 export const trashRestored = z.object({ restored: z.array(idSchema) });
-export const trashDeleted = z.object({ id: idSchema, name: z.string().nullable(), deleted_at: timestamp, purge_at: timestamp });
+export const trashDeleted = z.object({
+  id: idSchema,
+  name: z.string().nullable(),
+  deleted_at: timestamp,
+  purge_at: timestamp,
+});

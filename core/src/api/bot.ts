@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { timestamp } from './common.js';
 
 /** Telegram ids: users positive, groups negative (-100… for supergroups); big ones as strings. */
-const telegramId = z.union([z.string().regex(/^-?\d{1,18}$/), z.number().int().refine(Number.isSafeInteger, 'send large ids as strings')]);
+const telegramId = z.union([
+  z.string().regex(/^-?\d{1,18}$/),
+  z.number().int().refine(Number.isSafeInteger, 'send large ids as strings'),
+]);
 
 export const botSettingsBody = z
   .object({
@@ -31,7 +34,15 @@ export const botStatus = z
       subscriptions: z.number().int(),
       by_kind: z.object({ all: z.number().int(), anime: z.number().int(), rarity: z.number().int() }),
     }),
-    groups: z.array(z.object({ chat_id: z.string(), kind: z.string(), title: z.string(), auto_catcher: z.string().nullable(), since: timestamp.nullable() })),
+    groups: z.array(
+      z.object({
+        chat_id: z.string(),
+        kind: z.string(),
+        title: z.string(),
+        auto_catcher: z.string().nullable(),
+        since: timestamp.nullable(),
+      }),
+    ),
   })
   .meta({ id: 'BotStatus' });
 export type BotStatus = z.infer<typeof botStatus>;

@@ -11,7 +11,9 @@ export const channel = z
     peer_id: z.string().nullable(),
     enabled: z.boolean(),
     caption_template: z.string().nullable(),
-    rarity_emojis: z.record(z.string(), z.string()).meta({ description: 'emoji → rarity name, used when a caption carries the emoji alone.' }),
+    rarity_emojis: z
+      .record(z.string(), z.string())
+      .meta({ description: 'emoji → rarity name, used when a caption carries the emoji alone.' }),
     last_message_id: z.number().int(),
     last_synced_at: timestamp.nullable(),
     source: z.enum(['telegram', 'export', 'local']).or(z.string()),
@@ -53,14 +55,20 @@ export const templatePreview = z
     failed: z.array(z.object({ caption: z.string(), reason: z.string() })),
     samples: z.array(z.object({ caption: z.string(), result: parsedFields })),
   })
-  .meta({ id: 'TemplatePreview', description: 'Dry run of a template over the stored captions (at most 20 failures and 20 samples).' });
+  .meta({
+    id: 'TemplatePreview',
+    description: 'Dry run of a template over the stored captions (at most 20 failures and 20 samples).',
+  });
 export type TemplatePreview = z.infer<typeof templatePreview>;
 
 export const reparseResult = z.object({
   scanned: z.number().int(),
   changed: z.number().int(),
   needs_review: z.number().int(),
-  hidden_not_character: z.number().int().describe('Stored posts whose caption now reads as a bot event or no character: hidden and flagged.'),
+  hidden_not_character: z
+    .number()
+    .int()
+    .describe('Stored posts whose caption now reads as a bot event or no character: hidden and flagged.'),
   conflicts: z.array(z.object({ character_id: idSchema, error: z.string() })),
 });
 export const parsingSaved = z.object({ channel, reparsed: reparseResult.nullable() });
@@ -69,7 +77,10 @@ export type ParsingSaved = z.infer<typeof parsingSaved>;
 export const templateProposals = z
   .object({
     total: z.number().int().meta({ description: 'Stored captions the proposals were measured on.' }),
-    order: z.enum(['name_first', 'series_first']).nullable().meta({ description: 'Order of free-form "A - B" captions the channel settles (null: not enough evidence).' }),
+    order: z
+      .enum(['name_first', 'series_first'])
+      .nullable()
+      .meta({ description: 'Order of free-form "A - B" captions the channel settles (null: not enough evidence).' }),
     order_certainty: z.number(),
     freeform_posts: z.number().int(),
     proposals: z.array(
@@ -79,7 +90,9 @@ export const templateProposals = z
         parsed: z.number().int(),
         total: z.number().int(),
         coverage: z.number().meta({ description: 'parsed / total, 0..1.' }),
-        agreement: z.number().meta({ description: 'Of the parsed posts, the share giving the same name as the built-in parser.' }),
+        agreement: z
+          .number()
+          .meta({ description: 'Of the parsed posts, the share giving the same name as the built-in parser.' }),
         cluster_size: z.number().int(),
         example: z.string(),
       }),

@@ -36,7 +36,12 @@ export const MAX_TEXT_QUERY = 64;
 export const textQuery = text(MAX_TEXT_QUERY).default('');
 
 /** Fields shared by every paged list answer. */
-export const pageInfo = { page: z.number().int(), per_page: z.number().int(), total: z.number().int(), total_pages: z.number().int() };
+export const pageInfo = {
+  page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+  total_pages: z.number().int(),
+};
 
 /** ISO 8601 timestamp. */
 export const timestamp = z.string().meta({ format: 'date-time' });
@@ -50,4 +55,7 @@ export const errorBody = z
       details: z.unknown().optional(),
     }),
   })
-  .meta({ id: 'Error', description: 'Every 4xx/5xx answer has this body. 429 and 503 also send Retry-After (seconds).' });
+  .meta({
+    id: 'Error',
+    description: 'Every 4xx/5xx answer has this body. 429 and 503 also send Retry-After (seconds).',
+  });

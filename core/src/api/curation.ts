@@ -56,7 +56,13 @@ export const qualityPost = z
     url: z.string(),
     is_current: z.boolean(),
     hidden: z.boolean(),
-    character: z.object({ id: idSchema, name: z.string().nullable(), anime: z.string().nullable(), hidden: z.boolean(), artwork_count: z.number().int() }),
+    character: z.object({
+      id: idSchema,
+      name: z.string().nullable(),
+      anime: z.string().nullable(),
+      hidden: z.boolean(),
+      artwork_count: z.number().int(),
+    }),
     raw_caption: z.string(),
     parsed: z.object({
       name: z.string().nullable(),
@@ -74,7 +80,10 @@ export const qualityPost = z
     message_id: z.string().nullable(),
     posted_at: timestamp,
   })
-  .meta({ id: 'QualityPost', description: 'A post as the queue shows it: the raw caption beside what was parsed from it.' });
+  .meta({
+    id: 'QualityPost',
+    description: 'A post as the queue shows it: the raw caption beside what was parsed from it.',
+  });
 
 export const qualityEntry = z
   .object({
@@ -103,7 +112,8 @@ export const qualityEntry = z
         message_id: z.number().int(),
         post_url: z.string().nullable().meta({ description: 'The post on t.me when the channel has a username.' }),
         reason: z.enum(['bot_event', 'not_character']).meta({
-          description: 'bot_event: a spawn, despawn or claim message of a catcher bot; not_character: a rarity legend, announcement or other notice.',
+          description:
+            'bot_event: a spawn, despawn or claim message of a catcher bot; not_character: a rarity legend, announcement or other notice.',
         }),
         caption: z.string(),
         skipped_at: timestamp,
@@ -119,4 +129,7 @@ export const qualityList = z
   .meta({ id: 'QualityList' });
 export type QualityList = z.infer<typeof qualityList>;
 
-export const qualityEntryBody = z.object({ kind: qualityKind, key: text(200).min(1) }).strict().meta({ id: 'QualityEntryRef' });
+export const qualityEntryBody = z
+  .object({ kind: qualityKind, key: text(200).min(1) })
+  .strict()
+  .meta({ id: 'QualityEntryRef' });

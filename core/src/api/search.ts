@@ -5,7 +5,13 @@ import { idSchema, timestamp } from './common.js';
 export const verdict = z.enum(['exact', 'match', 'probable', 'none']).meta({ id: 'Verdict' });
 export const matchStage = z.enum(['exact', 'hash', 'wavelet', 'verified']);
 
-const matchCharacter = z.object({ id: idSchema, name: z.string().nullable(), anime: z.string().nullable(), rarity: z.string().nullable(), rarity_emoji: z.string().nullable() });
+const matchCharacter = z.object({
+  id: idSchema,
+  name: z.string().nullable(),
+  anime: z.string().nullable(),
+  rarity: z.string().nullable(),
+  rarity_emoji: z.string().nullable(),
+});
 const matchArtwork = z.object({ id: idSchema, url: z.string(), thumb_url: z.string() });
 
 /** The matched artwork with its own post: which of the character's artworks it is. */
@@ -20,8 +26,12 @@ const matchedArtwork = matchArtwork.extend({
 
 export const searchMatch = z
   .object({
-    character: matchCharacter.extend({ artwork_count: z.number().int().meta({ description: 'Visible artworks of the character.' }) }),
-    artwork: matchedArtwork.meta({ description: 'The artwork that matched (matches are one per character, its best artwork).' }),
+    character: matchCharacter.extend({
+      artwork_count: z.number().int().meta({ description: 'Visible artworks of the character.' }),
+    }),
+    artwork: matchedArtwork.meta({
+      description: 'The artwork that matched (matches are one per character, its best artwork).',
+    }),
     distance: z.number().meta({ description: 'Smallest pHash Hamming distance (0–64); 0 for exact bytes.' }),
     score: z.number().meta({ description: '0–100 confidence.' }),
     stage: matchStage,
@@ -29,9 +39,17 @@ export const searchMatch = z
     evidence: z
       .object({
         aligned: z.number().meta({ description: 'Alignment agreement 0..1 outside caption rows.' }),
-        colour: z.number().nullable().meta({ description: 'Colour agreement of the worst grid cell 0..1; null for grey pictures.' }),
-        hue_shift: z.number().nullable().meta({ description: "Degrees the query's colours are turned; null for grey pictures." }),
-        tone_misfit: z.number().meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),
+        colour: z
+          .number()
+          .nullable()
+          .meta({ description: 'Colour agreement of the worst grid cell 0..1; null for grey pictures.' }),
+        hue_shift: z
+          .number()
+          .nullable()
+          .meta({ description: "Degrees the query's colours are turned; null for grey pictures." }),
+        tone_misfit: z
+          .number()
+          .meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),
         occluded: z.number().meta({ description: 'Share of the aligned picture hidden by caption lines, 0..1.' }),
       })
       .optional()
@@ -50,10 +68,14 @@ export const searchResult = z
 export type SearchResult = z.infer<typeof searchResult>;
 
 /** JSON body of POST /api/v1/search/image (the alternative to a multipart `image`). */
-export const searchByUrlBody = z.object({ url: z.string().max(4096).meta({ description: 'http(s) URL of a public image.' }) });
+export const searchByUrlBody = z.object({
+  url: z.string().max(4096).meta({ description: 'http(s) URL of a public image.' }),
+});
 
 /** Multipart body of the image uploads. */
-export const imageUpload = z.object({ image: z.string().meta({ format: 'binary', description: 'The picture (JPEG, PNG, WebP, GIF, AVIF).' }) });
+export const imageUpload = z.object({
+  image: z.string().meta({ format: 'binary', description: 'The picture (JPEG, PNG, WebP, GIF, AVIF).' }),
+});
 
 export const similarQuery = z.object({ k: z.coerce.number().int().min(1).max(50).default(8) });
 

@@ -28,16 +28,27 @@ const run = z
       .meta({ description: 'Progress counters.' }),
     errors: z.array(z.object({ messageId: z.number().int().nullable(), error: z.string(), at: timestamp })),
     error: z.string().nullable(),
-    eta_seconds: z.number().int().nullable().meta({ description: 'Running runs: seconds left at the current pace, when the number of messages left is known.' }),
+    eta_seconds: z.number().int().nullable().meta({
+      description: 'Running runs: seconds left at the current pace, when the number of messages left is known.',
+    }),
   })
   .meta({ id: 'SyncRun' });
 
-const historyRun = run.extend({ channel_id: idSchema.nullable(), channel_title: z.string().nullable() }).meta({ id: 'SyncRunHistoryItem' });
+const historyRun = run
+  .extend({ channel_id: idSchema.nullable(), channel_title: z.string().nullable() })
+  .meta({ id: 'SyncRunHistoryItem' });
 
 export const syncOverview = z.object({
-  telegram_session: z.object({ state: z.string(), account: z.string().nullable(), message: z.string().nullable(), updated_at: timestamp.nullable() }),
+  telegram_session: z.object({
+    state: z.string(),
+    account: z.string().nullable(),
+    message: z.string().nullable(),
+    updated_at: timestamp.nullable(),
+  }),
   pending_requests: z.number().int(),
-  can_sync: z.object({ ok: z.boolean(), reason: z.string().nullable() }).meta({ description: 'Whether "sync now" can work, and why not.' }),
+  can_sync: z
+    .object({ ok: z.boolean(), reason: z.string().nullable() })
+    .meta({ description: 'Whether "sync now" can work, and why not.' }),
   schedule: z.string().nullable().meta({ description: 'SYNC_CRON when Telegram is configured.' }),
   next_run_at: timestamp.nullable(),
   history: z.array(historyRun),
@@ -62,8 +73,15 @@ export type SyncOverview = z.infer<typeof syncOverview>;
 
 /** Body of POST /api/v1/admin/sync: one channel, or all when absent. */
 export const syncRequestBody = z
-  .object({ channel_id: z.union([idSchema, z.number().int().positive().max(Number.MAX_SAFE_INTEGER).transform(String)]).nullable().optional() })
+  .object({
+    channel_id: z
+      .union([idSchema, z.number().int().positive().max(Number.MAX_SAFE_INTEGER).transform(String)])
+      .nullable()
+      .optional(),
+  })
   .strict()
   .default({});
 
-export const syncRequested = z.object({ request: z.object({ id: idSchema, channel_id: idSchema.nullable(), requested_at: timestamp }) });
+export const syncRequested = z.object({
+  request: z.object({ id: idSchema, channel_id: idSchema.nullable(), requested_at: timestamp }),
+});

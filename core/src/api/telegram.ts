@@ -8,7 +8,10 @@ export const loginFlow = z
     method: z.enum(['phone', 'qr']),
     step: z.enum(['phone', 'code', 'password', 'qr', 'working', 'done', 'failed', 'cancelled']),
     message: z.string().nullable(),
-    qr_url: z.string().nullable().meta({ description: 'tg://login?token=… to show as a QR code (renewed by Telegram while waiting).' }),
+    qr_url: z
+      .string()
+      .nullable()
+      .meta({ description: 'tg://login?token=… to show as a QR code (renewed by Telegram while waiting).' }),
     qr_expires_at: timestamp.nullable(),
     flood_wait_until: timestamp.nullable(),
     account: z.string().nullable(),
@@ -19,8 +22,15 @@ export type LoginFlow = z.infer<typeof loginFlow>;
 export const telegramStatus = z
   .object({
     configured: z.boolean().meta({ description: 'TELEGRAM_API_ID and TELEGRAM_API_HASH are set.' }),
-    browser_login: z.boolean().meta({ description: 'This server can drive a login (the scraper package is installed).' }),
-    session: z.object({ state: z.enum(['none', 'ok', 'expired']), account: z.string().nullable(), message: z.string().nullable(), updated_at: timestamp.nullable() }),
+    browser_login: z
+      .boolean()
+      .meta({ description: 'This server can drive a login (the scraper package is installed).' }),
+    session: z.object({
+      state: z.enum(['none', 'ok', 'expired']),
+      account: z.string().nullable(),
+      message: z.string().nullable(),
+      updated_at: timestamp.nullable(),
+    }),
     /** A FloodWait the running sync is sleeping through, if any. */
     flood_wait_until: timestamp.nullable(),
     login: loginFlow.nullable(),

@@ -21,20 +21,34 @@ export const webhook = z
   .meta({ id: 'Webhook' });
 export type Webhook = z.infer<typeof webhook>;
 
-const url = text(2000).trim().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+const url = text(2000)
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 export const createWebhookBody = z
   .object({
     url,
     events: z.array(webhookEvent).min(1).max(3),
     description: text(200).trim().default(''),
-    allow_private: z.boolean().default(false).meta({ description: 'Allow a private or loopback target (a receiver on your own network).' }),
+    allow_private: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Allow a private or loopback target (a receiver on your own network).' }),
   })
   .strict();
 export const patchWebhookBody = z
-  .object({ url: url.optional(), events: z.array(webhookEvent).min(1).max(3).optional(), description: text(200).trim().optional(), allow_private: z.boolean().optional(), enabled: z.boolean().optional() })
+  .object({
+    url: url.optional(),
+    events: z.array(webhookEvent).min(1).max(3).optional(),
+    description: text(200).trim().optional(),
+    allow_private: z.boolean().optional(),
+    enabled: z.boolean().optional(),
+  })
   .strict();
 export const createdWebhook = z
-  .object({ secret: z.string().meta({ description: 'HMAC-SHA256 key of the X-Waifudex-Signature header. Shown only now.' }), webhook })
+  .object({
+    secret: z.string().meta({ description: 'HMAC-SHA256 key of the X-Waifudex-Signature header. Shown only now.' }),
+    webhook,
+  })
   .meta({ id: 'CreatedWebhook' });
 export type CreatedWebhook = z.infer<typeof createdWebhook>;
 export const webhookList = z.object({ items: z.array(webhook) }).meta({ id: 'WebhookList' });
@@ -51,7 +65,14 @@ export const webhookDelivery = z
     last_error: z.string().nullable(),
     created_at: timestamp,
     finished_at: timestamp.nullable(),
-    log: z.array(z.object({ attempted_at: timestamp, status_code: z.number().int().nullable(), error: z.string().nullable(), duration_ms: z.number().int() })),
+    log: z.array(
+      z.object({
+        attempted_at: timestamp,
+        status_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        duration_ms: z.number().int(),
+      }),
+    ),
   })
   .meta({ id: 'WebhookDelivery' });
 export const webhookDeliveries = z.object({ items: z.array(webhookDelivery) }).meta({ id: 'WebhookDeliveries' });

@@ -2,9 +2,39 @@
 // Captions are generated here from the documented family shapes so the bench needs no data.
 import { parseCaption } from './parse-caption.js';
 
-const NAMES = ['Muzan Kibutsuji', 'Jean Pierre Polnareff', 'Sung Jin-Woo', 'Rem', '2B', 'Vladilena Milizé', 'C.C.', 'Kakashi Hatake', 'Ai Hoshino', 'Chika Fujiwara'];
-const ANIME = ['Demon Slayer', "Jojo'S Bizarre Adventure", 'Solo Leveling', 'Re:Zero', 'Nier:Automata', '86 Eighty Six', 'Kaguya-sama: Love is War', 'Naruto / Boruto', 'Mob Psycho 100', 'Fate/stay night'];
-const RARITY = ['🟡 Legendary', '⚪ Common', '🟣 Rare', '💮 Special Edition', '🔮 Limited Edition', '🫧 Premium', '💋 Cosplay [L]'];
+const NAMES = [
+  'Muzan Kibutsuji',
+  'Jean Pierre Polnareff',
+  'Sung Jin-Woo',
+  'Rem',
+  '2B',
+  'Vladilena Milizé',
+  'C.C.',
+  'Kakashi Hatake',
+  'Ai Hoshino',
+  'Chika Fujiwara',
+];
+const ANIME = [
+  'Demon Slayer',
+  "Jojo'S Bizarre Adventure",
+  'Solo Leveling',
+  'Re:Zero',
+  'Nier:Automata',
+  '86 Eighty Six',
+  'Kaguya-sama: Love is War',
+  'Naruto / Boruto',
+  'Mob Psycho 100',
+  'Fate/stay night',
+];
+const RARITY = [
+  '🟡 Legendary',
+  '⚪ Common',
+  '🟣 Rare',
+  '💮 Special Edition',
+  '🔮 Limited Edition',
+  '🫧 Premium',
+  '💋 Cosplay [L]',
+];
 
 function generate(n: number): string[] {
   const out: string[] = [];
@@ -13,7 +43,7 @@ function generate(n: number): string[] {
     const anime = ANIME[(i * 7) % ANIME.length]!;
     const rar = RARITY[(i * 3) % RARITY.length]!;
     const [emo, ...words] = rar.split(' ');
-    const id = String(i * 13 % 5000).padStart(2, '0');
+    const id = String((i * 13) % 5000).padStart(2, '0');
     const shapes = [
       `Character Name: ${name}\nAnime Name: ${anime}\nRarity: ${rar}\nID: ${id}\nAdded by Riya`,
       `<strong>Character Name:</strong> ${name}\n<strong>Anime Name:</strong> ${anime.replace("'", '&#x27;')}\n<strong>Rarity:</strong> ${rar}\n<strong>ID:</strong> ${id}\nAdded by <a href="tg://user?id=6123457788">Riya</a>`,

@@ -17,14 +17,22 @@ export type CaseField = 'name' | 'anime' | 'rarity' | 'source_id';
 export const CASE_FIELDS: readonly CaseField[] = ['name', 'anime', 'rarity', 'source_id'];
 
 export function loadCases(path: string): CaptionCase[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as CaptionCase);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as CaptionCase);
 }
 
 const lower = (s: string | null): string | null => (s === null ? null : s.toLowerCase());
 
 /** Fields of `c` that `r` gets wrong. */
 export function wrongFields(c: CaptionCase, r: ParsedCaption): CaseField[] {
-  const got: Record<CaseField, string | null> = { name: r.name, anime: r.anime, rarity: r.rarity, source_id: r.sourceId };
+  const got: Record<CaseField, string | null> = {
+    name: r.name,
+    anime: r.anime,
+    rarity: r.rarity,
+    source_id: r.sourceId,
+  };
   return CASE_FIELDS.filter((f) => {
     const e = c.expected[f];
     const g = got[f];
@@ -39,7 +47,10 @@ export interface CaseReport {
   failures: Array<{ cls: string; caption: string; wrong: string }>;
 }
 
-export function scoreCases(cases: readonly CaptionCase[], parse: (caption: string) => ParsedCaption = (s) => parseCaption(s)): CaseReport {
+export function scoreCases(
+  cases: readonly CaptionCase[],
+  parse: (caption: string) => ParsedCaption = (s) => parseCaption(s),
+): CaseReport {
   const rep: CaseReport = { total: 0, right: 0, byClass: new Map(), failures: [] };
   for (const c of cases) {
     const cls = c.class ?? c.family ?? 'other';
@@ -53,7 +64,11 @@ export function scoreCases(cases: readonly CaptionCase[], parse: (caption: strin
       rep.right++;
     } else {
       const got = { name: r.name, anime: r.anime, rarity: r.rarity, source_id: r.sourceId };
-      rep.failures.push({ cls, caption: c.caption, wrong: bad.map((f) => `${f}=${JSON.stringify(got[f])} (want ${JSON.stringify(c.expected[f])})`).join(', ') });
+      rep.failures.push({
+        cls,
+        caption: c.caption,
+        wrong: bad.map((f) => `${f}=${JSON.stringify(got[f])} (want ${JSON.stringify(c.expected[f])})`).join(', '),
+      });
     }
     rep.byClass.set(cls, k);
   }
@@ -64,7 +79,8 @@ export function formatReport(rep: CaseReport, withFailures = true): string {
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
   const lines = [`${rep.right}/${rep.total} fully right (${pct(rep.right, rep.total)})`];
   for (const [cls, k] of [...rep.byClass].sort()) lines.push(`  ${cls.padEnd(16)} ${k.right}/${k.total}`);
-  if (withFailures) for (const f of rep.failures) lines.push(`  ✗ [${f.cls}] ${JSON.stringify(f.caption).slice(0, 80)} → ${f.wrong}`);
+  if (withFailures)
+    for (const f of rep.failures) lines.push(`  ✗ [${f.cls}] ${JSON.stringify(f.caption).slice(0, 80)} → ${f.wrong}`);
   return lines.join('\n');
 }
 

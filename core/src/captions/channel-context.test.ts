@@ -4,8 +4,12 @@ import { buildChannelContext } from './channel-context.js';
 import { parseCaption } from './parse-caption.js';
 import type { ChannelContext } from './channel-context.js';
 
-const DATA = JSON.parse(readFileSync(new URL('./testdata/characters.json', import.meta.url), 'utf8')) as { series: Record<string, string[]> };
-const PAIRS: Array<{ name: string; anime: string }> = Object.entries(DATA.series).flatMap(([anime, names]) => names.map((name) => ({ name, anime })));
+const DATA = JSON.parse(readFileSync(new URL('./testdata/characters.json', import.meta.url), 'utf8')) as {
+  series: Record<string, string[]>;
+};
+const PAIRS: Array<{ name: string; anime: string }> = Object.entries(DATA.series).flatMap(([anime, names]) =>
+  names.map((name) => ({ name, anime })),
+);
 
 /** A channel-sized group: n posts drawn from the real pairs with a fixed LCG, so every run is the same. */
 function channel(n: number, shape: (p: { name: string; anime: string }, i: number) => string) {
@@ -37,7 +41,9 @@ describe('channel context: which side of a free-form caption is the series', () 
     expect(ctx.certainty).toBeGreaterThanOrEqual(0.5);
     const withCtx = accuracy(seriesFirst, ctx);
     const alone = accuracy(seriesFirst, null);
-    console.log(`[captions] series-first channel of 200: ${(withCtx * 100).toFixed(1)}% with context, ${(alone * 100).toFixed(1)}% alone`);
+    console.log(
+      `[captions] series-first channel of 200: ${(withCtx * 100).toFixed(1)}% with context, ${(alone * 100).toFixed(1)}% alone`,
+    );
     expect(withCtx).toBeGreaterThanOrEqual(0.99);
     expect(withCtx).toBeGreaterThan(alone);
   });
@@ -80,9 +86,18 @@ describe('channel context: which side of a free-form caption is the series', () 
   });
 
   it('without any context decides by name-likeness', () => {
-    expect(parseCaption('Attack on Titan - Eren Yeager')).toMatchObject({ name: 'Eren Yeager', anime: 'Attack on Titan' });
-    expect(parseCaption('Rent-a-Girlfriend - Chizuru Mizuhara')).toMatchObject({ name: 'Chizuru Mizuhara', anime: 'Rent-a-Girlfriend' });
-    expect(parseCaption('Levi Ackerman - Attack on Titan')).toMatchObject({ name: 'Levi Ackerman', anime: 'Attack on Titan' });
+    expect(parseCaption('Attack on Titan - Eren Yeager')).toMatchObject({
+      name: 'Eren Yeager',
+      anime: 'Attack on Titan',
+    });
+    expect(parseCaption('Rent-a-Girlfriend - Chizuru Mizuhara')).toMatchObject({
+      name: 'Chizuru Mizuhara',
+      anime: 'Rent-a-Girlfriend',
+    });
+    expect(parseCaption('Levi Ackerman - Attack on Titan')).toMatchObject({
+      name: 'Levi Ackerman',
+      anime: 'Attack on Titan',
+    });
     expect(parseCaption('Kaguya Shinomiya - Kaguya-sama: Love is War')).toMatchObject({ name: 'Kaguya Shinomiya' });
   });
 });

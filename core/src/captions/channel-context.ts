@@ -23,7 +23,13 @@ export interface ChannelContext {
   names: ReadonlySet<string>;
 }
 
-export const EMPTY_CONTEXT: ChannelContext = { order: null, certainty: 0, pairs: 0, anime: new Set(), names: new Set() };
+export const EMPTY_CONTEXT: ChannelContext = {
+  order: null,
+  certainty: 0,
+  pairs: 0,
+  anime: new Set(),
+  names: new Set(),
+};
 
 function repeatRate(counts: Map<string, number>, total: number): number {
   return total ? 1 - counts.size / total : 0;

@@ -5,9 +5,16 @@ import { proposeTemplates, templateFromExample } from './induce-template.js';
 import { captionText, parseCaption } from './parse-caption.js';
 import { compileTemplate } from './template.js';
 
-const DATA = JSON.parse(readFileSync(new URL('./testdata/characters.json', import.meta.url), 'utf8')) as { series: Record<string, string[]> };
+const DATA = JSON.parse(readFileSync(new URL('./testdata/characters.json', import.meta.url), 'utf8')) as {
+  series: Record<string, string[]>;
+};
 const PAIRS = Object.entries(DATA.series).flatMap(([anime, names]) => names.map((name) => ({ name, anime })));
-const RARITIES = [['🟡', 'Legendary'], ['🟣', 'Rare'], ['🟢', 'Common'], ['💮', 'Special Edition']] as const;
+const RARITIES = [
+  ['🟡', 'Legendary'],
+  ['🟣', 'Rare'],
+  ['🟢', 'Common'],
+  ['💮', 'Special Edition'],
+] as const;
 
 const owo = (p: { name: string; anime: string }, i: number) => {
   const [emoji, rarity] = RARITIES[i % RARITIES.length]!;
@@ -15,7 +22,11 @@ const owo = (p: { name: string; anime: string }, i: number) => {
 };
 const labelled = (p: { name: string; anime: string }, i: number) =>
   `🌸 Name: ${p.name}\n📺 Anime: ${p.anime}\n🆔 ID: ${String(i).padStart(4, '0')}\n\nAdded by Dev`;
-const NOT_CHARACTERS = ['Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary', '📢 New update tomorrow!', '🌸🌸🌸'];
+const NOT_CHARACTERS = [
+  'Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary',
+  '📢 New update tomorrow!',
+  '🌸🌸🌸',
+];
 
 describe('template induction', () => {
   it('proposes the OwO template with its coverage, and the template parses the posts', () => {
@@ -28,7 +39,13 @@ describe('template induction', () => {
     expect(best!.agreement).toBe(1);
     const t = compileTemplate(best!.template);
     const r = parseCaption(owo(PAIRS[0]!, 0), null, { template: t });
-    expect(r).toMatchObject({ family: 'template', name: PAIRS[0]!.name, anime: PAIRS[0]!.anime, rarity: 'Legendary', sourceId: '100' });
+    expect(r).toMatchObject({
+      family: 'template',
+      name: PAIRS[0]!.name,
+      anime: PAIRS[0]!.anime,
+      rarity: 'Legendary',
+      sourceId: '100',
+    });
     // The accepted template does not make the legend a character.
     expect(parseCaption(NOT_CHARACTERS[0]!, null, { template: t }).kind).not.toBe('character');
   });

@@ -58,7 +58,8 @@ function findValue(lines: readonly string[], value: string, taken: readonly Plac
     let at = lower.indexOf(v);
     while (at >= 0) {
       const end = at + v.length;
-      if (!taken.some((p) => p.line === i && at < p.end && end > p.start)) return { line: i, start: at, end, field: 'name' };
+      if (!taken.some((p) => p.line === i && at < p.end && end > p.start))
+        return { line: i, start: at, end, field: 'name' };
       at = lower.indexOf(v, at + 1);
     }
   }
@@ -71,9 +72,15 @@ function findValue(lines: readonly string[], value: string, taken: readonly Plac
  * any value), and lines without a field become {_} between field lines.
  */
 export function templateFromExample(text: string, parsed: ParsedCaption): string | null {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const wanted: Array<[TemplateField, string | null]> = [
-    ['source_id', parsed.sourceId], ['name', parsed.name], ['anime', parsed.anime], ['rarity', parsed.rarity],
+    ['source_id', parsed.sourceId],
+    ['name', parsed.name],
+    ['anime', parsed.anime],
+    ['rarity', parsed.rarity],
   ];
   const placed: Placement[] = [];
   for (const [field, value] of wanted) {
@@ -90,7 +97,10 @@ export function templateFromExample(text: string, parsed: ParsedCaption): string
     // The emoji varies with the rarity, so it is a field too when it sits on the rarity's line.
     const line = lines[rarity.line]!;
     const at = line.indexOf(parsed.rarityEmoji);
-    if (at >= 0 && !placed.some((p) => p.line === rarity.line && at < p.end && at + parsed.rarityEmoji!.length > p.start)) {
+    if (
+      at >= 0 &&
+      !placed.some((p) => p.line === rarity.line && at < p.end && at + parsed.rarityEmoji!.length > p.start)
+    ) {
       placed.push({ line: rarity.line, start: at, end: at + parsed.rarityEmoji.length, field: 'rarity_emoji' });
     }
   }
@@ -153,7 +163,10 @@ export function proposeTemplates(captions: readonly string[], o: InductionOption
   }
   // A layout seen once is not the channel's template (unless the channel has only a handful of posts).
   const minMembers = texts.length >= 5 ? 2 : 1;
-  const ranked = [...clusters.values()].filter((m) => m.length >= minMembers).sort((a, b) => b.length - a.length).slice(0, MAX_CLUSTERS);
+  const ranked = [...clusters.values()]
+    .filter((m) => m.length >= minMembers)
+    .sort((a, b) => b.length - a.length)
+    .slice(0, MAX_CLUSTERS);
   const seen = new Set<string>();
   const proposals: TemplateProposal[] = [];
   for (const members of ranked) {

@@ -3,13 +3,30 @@
 import { GENERIC_LABEL_RE, matchLabel, type LabelHit } from './labels.js';
 import { RARITY_WORDS } from './vocab.js';
 import {
-  COLOUR_EMOJI_RE, EMOJI_PIECE, HAS_LETTER_OR_DIGIT_RE, HAS_LETTER_RE, HAS_PICTO_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, stripTrailingEmoji,
+  COLOUR_EMOJI_RE,
+  EMOJI_PIECE,
+  HAS_LETTER_OR_DIGIT_RE,
+  HAS_LETTER_RE,
+  HAS_PICTO_RE,
+  LEAD_EMOJI_RE,
+  ONLY_EMOJI_RE,
+  stripTrailingEmoji,
   trailingEmoji,
 } from './unicode.js';
 
 export type LineKind =
-  | 'blank' | 'label' | 'weakLabel' | 'emojiLabel' | 'idName' | 'header' | 'noise' | 'event'
-  | 'rarityLike' | 'bareId' | 'hashtags' | 'plain';
+  | 'blank'
+  | 'label'
+  | 'weakLabel'
+  | 'emojiLabel'
+  | 'idName'
+  | 'header'
+  | 'noise'
+  | 'event'
+  | 'rarityLike'
+  | 'bareId'
+  | 'hashtags'
+  | 'plain';
 
 export interface Line {
   index: number;
@@ -26,18 +43,23 @@ export interface Line {
 }
 
 // Header phrases of bot templates (FORMATS §2): matched on the folded, lower-cased line.
-const HEADER_RE = /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
+const HEADER_RE =
+  /check out this|look (?:at|out) this|take a look|new (?:character|card|waifu|husbando)s? added|added (?:a )?new (?:character|card|waifu|husbando)|added character|character (?:details|info|database|unlocked|card)|global character|card drop|you rolled|you grabbed|grabbed a new|congratulations|successfully|['’]s (?:character|waifu|husbando)\b|name changed|\.\.\.\s*!+$/;
 // Headers of claim, quiz and update notices.
-const NOTICE_HEADER_RE = /who is (?:this|that|she|he)\b|guess (?:the|this|who)\b|daily (?:claim|reward|drop)|claimed!|(?:character|rarity|name) (?:updated|renamed|changed)\b|rename notice|rarity (?:map|list|table|guide|chart|info)\b/;
+const NOTICE_HEADER_RE =
+  /who is (?:this|that|she|he)\b|guess (?:the|this|who)\b|daily (?:claim|reward|drop)|claimed!|(?:character|rarity|name) (?:updated|renamed|changed)\b|rename notice|rarity (?:map|list|table|guide|chart|info)\b/;
 // Bot greetings above an unlabelled name line ("Hello everyone! 💖", "🌟 Welcome to Waifu Catcher 🌟").
 const GREETING_RE = /^[^\p{L}]{0,8}(?:hello|hi|hey|hiya|welcome|greetings|good (?:morning|evening|night))\b/u;
 const HEADER_KEYWORD_RE = /\b(?:character|waifu|husbando|card|catcher|grabber|database|collection)s?\b/;
 // Lines that are never data: uploader credits, counters, leaderboards, links, commands, pages.
-const NOISE_RE = /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\d\s*(?:times|coins)\b|\b(?:globally|guessed|catchers|deducted)\b|\byour\s+\/?h?harem\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
+const NOISE_RE =
+  /^(?:added|updated|uploaded|made|auto uploaded|edited)\b.{0,12}\bby\b|^by\s|^(?:art|artist|credit|credits|sauce|source)\b|https?:\/\/|t\.me\/|\bwww\.|^\/\w|^\d{1,3}[.)]\s|\d\s*(?:times|coins)\b|\b(?:globally|guessed|catchers|deducted)\b|\byour\s+\/?h?harem\b|^(?:part|page|pg|p\.)\s*\d+\s*(?:\/|of)\s*\d+$|^\d+\s*\/\s*\d+$|\bevent\s*$/;
 const MENTION_RE = /(?:^|\s)@\w/;
 const CREDIT_SPLIT_RE = /\s(?:\||•|—|–|-)\s/u;
-const TRAILING_CREDIT_RE = /(?:\s+|\s*[|•·—–-]\s*)(?:(?:art|drawn|illustrated|made)\s+)?(?:by|credits?:?|🎨)\s*@\w+\s*$/iu;
-const EMOJI_LABEL_RE = /^([\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\uFE0F\u200D\u20E3\s]{1,16})[:：]\s*(.*)$/u;
+const TRAILING_CREDIT_RE =
+  /(?:\s+|\s*[|•·—–-]\s*)(?:(?:art|drawn|illustrated|made)\s+)?(?:by|credits?:?|🎨)\s*@\w+\s*$/iu;
+const EMOJI_LABEL_RE =
+  /^([\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\uFE0F\u200D\u20E3\s]{1,16})[:：]\s*(.*)$/u;
 const ID_NAME_RE = /^[\p{Extended_Pictographic}\uFE0F\s#「『【[(]{0,8}(\d{1,9})\s*[:：]\s*(\S.*)$/u;
 const ID_VALUE_NAME_RE = /^#?(\d{1,9})\s+(\D.*)$/;
 const BARE_ID_RE = /^(?:🆔\uFE0F?\s*)?[#№]?(\d{1,9})$/u;
@@ -64,7 +86,8 @@ export function bareRarity(text: string): boolean {
   return RARITY_WORDS.has((words[words.length - 1] ?? '').toLowerCase());
 }
 
-const LINE_ORNAMENT_RE = /^[\u2500-\u257F\u2190-\u21FF\u2794-\u27BF\u27F0-\u27FF\u2900-\u297F]+[\s\u2500-\u257F\u2190-\u21FF\u2794-\u27BF]*/u;
+const LINE_ORNAMENT_RE =
+  /^[\u2500-\u257F\u2190-\u21FF\u2794-\u27BF\u27F0-\u27FF\u2900-\u297F]+[\s\u2500-\u257F\u2190-\u21FF\u2794-\u27BF]*/u;
 const TAG_SHAPE_BREAK_RE = /[[(]|\s[-|–—•·]\s/u;
 
 function classify(text: string, index: number, isFirstContent: boolean): Line {
@@ -147,7 +170,8 @@ function classify(text: string, index: number, isFirstContent: boolean): Line {
 
 // "OwO! Check out this character! Jujutsu kaisen 6012: Maki Zenin [🪶] (🟡 RARITY: Legendary)":
 // split the compact one-line form back into its lines before classifying.
-const HEADER_SPLIT_RE = /^([^\p{L}]{0,8}(?:\p{L}{1,12}!*\s+){0,2}(?:check out|look (?:at|out)) this \p{L}+\s*!+)\s*(\S.*)$/iu;
+const HEADER_SPLIT_RE =
+  /^([^\p{L}]{0,8}(?:\p{L}{1,12}!*\s+){0,2}(?:check out|look (?:at|out)) this \p{L}+\s*!+)\s*(\S.*)$/iu;
 const INLINE_RARITY_RE = /\s[(]\s*[^\s\p{L}]{0,8}\s*(?:rarity|category)\s*:/iu;
 const ANIME_THEN_ID_RE = /^(.*?\S)\s+(\d{1,9})\s*:\s*(\S.*)$/;
 

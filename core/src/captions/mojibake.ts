@@ -24,7 +24,8 @@ const MAC_ROMAN = buildTable(MAC_ROMAN_HIGH, false);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 // Quick pre-check: a UTF-8 lead byte rendered in either codec followed by a continuation byte.
-export const SUSPECT_RE = /[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö¬√ƒ≈∆«»…ÀŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰\uF8FF][\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§¶ß®©´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø]/;
+export const SUSPECT_RE =
+  /[ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö¬√ƒ≈∆«»…ÀŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰\uF8FF][\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§¶ß®©´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø]/;
 
 function tryRun(run: string, table: Map<string, number>): string | null {
   const bytes = new Uint8Array(run.length);
@@ -71,7 +72,16 @@ function resolveWord(word: string): string | null {
     options = options.flatMap((o) => alts.map((a) => o + a));
     if (options.length > 64) return null;
   }
-  return options.find((o) => RARITY_WORDS.has([...o].map((c) => SMALL_CAPS[c] ?? c).join('').toLowerCase())) ?? null;
+  return (
+    options.find((o) =>
+      RARITY_WORDS.has(
+        [...o]
+          .map((c) => SMALL_CAPS[c] ?? c)
+          .join('')
+          .toLowerCase(),
+      ),
+    ) ?? null
+  );
 }
 
 function tryLossy(run: string): string | null {
@@ -88,7 +98,8 @@ function tryLossy(run: string): string | null {
     if (out[i] === 0xe1 && out[i + 1] === 0xb4 && !cont(out[i + 2])) {
       fixed.push(0xee, 0x80, 0x80); // U+E000
       i++;
-    } else if (out[i] === 0xca && !cont(out[i + 1])) fixed.push(0xee, 0x80, 0x81); // U+E001
+    } else if (out[i] === 0xca && !cont(out[i + 1]))
+      fixed.push(0xee, 0x80, 0x81); // U+E001
     else fixed.push(out[i]!);
   }
   let decoded: string;

@@ -6,19 +6,23 @@ import type { ChannelContext } from './channel-context.js';
 import { KNOWN_TITLES, titleKey } from './known-titles.js';
 
 const FUNCTION_WORDS = new Set(
-  ('of no the to wa ga wo ni de a an in on at and or kara is are with from for my your i me we you it ' +
-    'this that into ore boku watashi koi ai').split(' '),
+  (
+    'of no the to wa ga wo ni de a an in on at and or kara is are with from for my your i me we you it ' +
+    'this that into ore boku watashi koi ai'
+  ).split(' '),
 );
 // Nouns that end or make up series titles far more often than personal names.
 const TITLE_WORDS = new Set(
-  ('academia academy adventure adventures alchemist slayer titan titans piece online impact story stories chronicle ' +
+  (
+    'academia academy adventure adventures alchemist slayer titan titans piece online impact story stories chronicle ' +
     'chronicles saga legend legends world worlds war wars kingdom academy school club quest fantasy hunter hunters ' +
     'girls boys man men days life love diaries diary tales tale rail kaisen gakuen monogatari senki sekai densetsu ' +
     'shoujo shounen shonen bizarre evangelion geass gate notebook city ' +
     'blade blades sword swords magic magical knight knights clover ball lock ' +
     'leveling punch alliance project arena island islands season revolution ghoul ghouls jutsu kyojin ' +
     'attack family darling classroom elite lovers detective bunny restaurant invasion ' +
-    'apothecary frontier machine machines mobile suit gundam railway records').split(' '),
+    'apothecary frontier machine machines mobile suit gundam railway records'
+  ).split(' '),
 );
 
 /** Positive: looks like a title; negative: looks like a personal name; about 0: no evidence. */
@@ -59,7 +63,11 @@ export function orderByNameLikeness(left: string, right: string, known?: Readonl
 }
 
 /** Which way one caption's two parts go, given the channel (or nothing). */
-export function orderPair(leftRaw: string, rightRaw: string, ctx?: ChannelContext | null): { swap: boolean; certainty: number } {
+export function orderPair(
+  leftRaw: string,
+  rightRaw: string,
+  ctx?: ChannelContext | null,
+): { swap: boolean; certainty: number } {
   if (ctx) {
     const l = titleKey(leftRaw);
     const r = titleKey(rightRaw);

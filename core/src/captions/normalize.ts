@@ -5,9 +5,11 @@ import { SMALL_CAPS } from './vocab.js';
 
 // ZWSP, ZWNJ, word joiner, BOM, Hangul fillers (U+3164 and what NFKC turns it into), soft hyphen,
 // Mongolian vowel separator, bidi marks/isolates, combining grapheme joiner, text-style VS1–15.
-const INVISIBLE_RE = /[\u200B\u200C\u2060\uFEFF\u3164\u115F\u1160\uFFA0\u00AD\u180E\u200E\u200F\u202A-\u202E\u2066-\u2069\u034F\uFE00-\uFE0E]/g;
+const INVISIBLE_RE =
+  /[\u200B\u200C\u2060\uFEFF\u3164\u115F\u1160\uFFA0\u00AD\u180E\u200E\u200F\u202A-\u202E\u2066-\u2069\u034F\uFE00-\uFE0E]/g;
 // ZWJ and VS16 only mean something next to an emoji; elsewhere they are transport noise.
-const STRAY_JOINER_RE = /(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})|(?<![\p{Extended_Pictographic}#*0-9\u20E3])\uFE0F/gu;
+const STRAY_JOINER_RE =
+  /(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F])\u200D|\u200D(?!\p{Extended_Pictographic})|(?<![\p{Extended_Pictographic}#*0-9\u20E3])\uFE0F/gu;
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
@@ -48,7 +50,9 @@ export function normalizeCaptionText(s: string): string {
  */
 export function normalizeForSearch(s: string): string {
   let t = stripInvisibles(s).normalize('NFKC').toLowerCase();
-  t = foldSmallCaps(t).normalize('NFD').replace(/[\u0300-\u036F]/g, '');
+  t = foldSmallCaps(t)
+    .normalize('NFD')
+    .replace(/[\u0300-\u036F]/g, '');
   // Lower-casing can produce small caps (Ɪ → ɪ) and NFKC can undo NFD: fold once more.
   t = foldSmallCaps(stripInvisibles(t).normalize('NFKC').toLowerCase());
   return t.replace(/\s+/gu, ' ').trim();

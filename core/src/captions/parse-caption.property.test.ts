@@ -10,11 +10,42 @@ const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
   // Caption-like soup: labels, delimiters, emoji, digits, newlines, markup.
-  fc.array(
-    fc.constantFrom('Name', 'Anime', 'Rarity', 'ID', ':', ' - ', ' | ', '/', '\n', '(', ')', '[', ']', '🟡', '👘', '🆔️',
-      '𝙍𝘼𝙍𝙄𝙏𝙔', 'ᴀᴅᴅᴇᴅ ʙʏ', '**', '<strong>', '&#x27;', '#tag', '12', '007', 'OwO! Check out this character!', ' ', 'x2', '\u3164', '\u200D'),
-    { maxLength: 60 },
-  ).map((a) => a.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        'Name',
+        'Anime',
+        'Rarity',
+        'ID',
+        ':',
+        ' - ',
+        ' | ',
+        '/',
+        '\n',
+        '(',
+        ')',
+        '[',
+        ']',
+        '🟡',
+        '👘',
+        '🆔️',
+        '𝙍𝘼𝙍𝙄𝙏𝙔',
+        'ᴀᴅᴅᴇᴅ ʙʏ',
+        '**',
+        '<strong>',
+        '&#x27;',
+        '#tag',
+        '12',
+        '007',
+        'OwO! Check out this character!',
+        ' ',
+        'x2',
+        '\u3164',
+        '\u200D',
+      ),
+      { maxLength: 60 },
+    )
+    .map((a) => a.join('')),
 );
 
 describe('parseCaption properties', () => {
@@ -35,10 +66,36 @@ describe('parseCaption properties', () => {
     const KB100 = 100 * 1024;
     const fill = (unit: string): string => unit.repeat(Math.ceil(KB100 / unit.length)).slice(0, KB100);
     const inputs = [
-      fill(':'), fill(' - '), fill('\n'), fill(' | '), fill('/'), fill('('), fill('['), fill('🟡'), fill(' '),
-      fill('Name: '), fill('Name: x\nAnime: y\nRarity: z\nID: 1\n'), fill('1: '), fill('a'), fill('#a '),
-      fill('Name: Rem - '), fill('OwO! Check out this character! '), `${fill('🟡 ')}x`, `${fill('-')}a`, `${fill('.')}!`,
-      `(${fill('𝙍𝘼𝙍𝙄𝙏𝙔: ')}`, fill('&#x27;'), fill('**'), fill('[a](http://x) '), fill('ðŸŸ¡ '), fill('ᴀ'), fill('╔═ '), fill('├─➩ a\n'), fill('💫 a [b] 💫\n'), fill('Name: a ✨ '), `${fill('#1 ')}a - b`,
+      fill(':'),
+      fill(' - '),
+      fill('\n'),
+      fill(' | '),
+      fill('/'),
+      fill('('),
+      fill('['),
+      fill('🟡'),
+      fill(' '),
+      fill('Name: '),
+      fill('Name: x\nAnime: y\nRarity: z\nID: 1\n'),
+      fill('1: '),
+      fill('a'),
+      fill('#a '),
+      fill('Name: Rem - '),
+      fill('OwO! Check out this character! '),
+      `${fill('🟡 ')}x`,
+      `${fill('-')}a`,
+      `${fill('.')}!`,
+      `(${fill('𝙍𝘼𝙍𝙄𝙏𝙔: ')}`,
+      fill('&#x27;'),
+      fill('**'),
+      fill('[a](http://x) '),
+      fill('ðŸŸ¡ '),
+      fill('ᴀ'),
+      fill('╔═ '),
+      fill('├─➩ a\n'),
+      fill('💫 a [b] 💫\n'),
+      fill('Name: a ✨ '),
+      `${fill('#1 ')}a - b`,
     ];
     for (const s of inputs) parseCaption(s); // warm-up (JIT)
     for (const s of inputs) {
@@ -75,17 +132,29 @@ describe('parseCaption properties', () => {
     const lines: string[] = [];
     if (r.name !== null) lines.push(`Character Name: ${r.name}`);
     if (r.anime !== null) lines.push(`Anime Name: ${r.anime}`);
-    if (r.rarity !== null) lines.push(`Rarity: ${r.rarityEmoji && r.rarityEmoji !== r.rarity ? `${r.rarityEmoji} ` : ''}${r.rarity}`);
+    if (r.rarity !== null)
+      lines.push(`Rarity: ${r.rarityEmoji && r.rarityEmoji !== r.rarity ? `${r.rarityEmoji} ` : ''}${r.rarity}`);
     if (r.sourceId !== null) lines.push(`ID: ${r.sourceId}`);
     return lines.join('\n');
   }
   const pick = (r: ParsedCaption) => ({ name: r.name, anime: r.anime, rarity: r.rarity, sourceId: r.sourceId });
 
-  const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéü-:/\'.'), minLength: 1, maxLength: 10 })
+  const word = fc
+    .string({
+      unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéü-:/'."),
+      minLength: 1,
+      maxLength: 10,
+    })
     .filter((w) => /\p{L}/u.test(w));
   const phrase = fc.array(word, { minLength: 1, maxLength: 4 }).map((ws) => ws.join(' '));
   const familyCaption = fc
-    .tuple(phrase, phrase, fc.constantFrom('🟡 Legendary', '⚪ Common', '🔮 Limited Edition', '💋 Cosplay [L]', 'ʟᴇɢᴇɴᴅᴀʀʏ'), fc.integer({ min: 0, max: 99999 }), fc.integer({ min: 0, max: 5 }))
+    .tuple(
+      phrase,
+      phrase,
+      fc.constantFrom('🟡 Legendary', '⚪ Common', '🔮 Limited Edition', '💋 Cosplay [L]', 'ʟᴇɢᴇɴᴅᴀʀʏ'),
+      fc.integer({ min: 0, max: 99999 }),
+      fc.integer({ min: 0, max: 5 }),
+    )
     .map(([name, anime, rar, id, shape]) => {
       const [emo, ...rest] = rar.split(' ');
       const r = rest.join(' ') || rar;
@@ -128,7 +197,13 @@ describe('parseCaption properties', () => {
   });
 
   it('channel statistics, ordered parsing and template induction never throw on arbitrary channels', () => {
-    const texts = fc.array(fc.oneof(anyText, fc.tuple(anyText, anyText).map(([a, b]) => `${a} - ${b}`)), { maxLength: 25 });
+    const texts = fc.array(
+      fc.oneof(
+        anyText,
+        fc.tuple(anyText, anyText).map(([a, b]) => `${a} - ${b}`),
+      ),
+      { maxLength: 25 },
+    );
     fc.assert(
       fc.property(texts, (captions) => {
         const ctx = buildChannelContext(captions, { knownAnime: captions.slice(0, 3) });

@@ -75,7 +75,9 @@ function normalizeFully(plain: string): string {
   let norm = normalizeCaptionText(plain);
   for (
     let i = 0;
-    i < 3 && norm !== plain && (markupCount(norm) > markupCount(plain) || (SUSPECT_RE.test(norm) && !SUSPECT_RE.test(plain)));
+    i < 3 &&
+    norm !== plain &&
+    (markupCount(norm) > markupCount(plain) || (SUSPECT_RE.test(norm) && !SUSPECT_RE.test(plain)));
     i++
   ) {
     plain = norm;

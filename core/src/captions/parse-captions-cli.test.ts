@@ -58,9 +58,18 @@ describe('parse-captions CLI', () => {
 });
 
 describe('parse-captions --channel-context', () => {
-  const channelCaptions = ['Hyouka - Eru Chitanda', 'Hyouka - Houtarou Oreki', 'Hyouka - Mayaka Ibara', 'Toradora - Taiga Aisaka',
-    'Toradora - Ryuuji Takasu', 'Dorohedoro - Nikaido', 'Dorohedoro - Kaiman', 'Hyouka - Satoshi Fukube', 'Toradora - Ami Kawashima',
-    'Dorohedoro - Ebisu'];
+  const channelCaptions = [
+    'Hyouka - Eru Chitanda',
+    'Hyouka - Houtarou Oreki',
+    'Hyouka - Mayaka Ibara',
+    'Toradora - Taiga Aisaka',
+    'Toradora - Ryuuji Takasu',
+    'Dorohedoro - Nikaido',
+    'Dorohedoro - Kaiman',
+    'Hyouka - Satoshi Fukube',
+    'Toradora - Ami Kawashima',
+    'Dorohedoro - Ebisu',
+  ];
 
   it('uses the channel statistics for the order of free-form captions', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
@@ -83,7 +92,10 @@ describe('parse-captions --channel-context', () => {
 
   it('the built CLI exits with one line on a missing context file', () => {
     requireBuilt(built);
-    const r = spawnSync(process.execPath, [built, '--channel-context', '/nonexistent/channel.jsonl'], { input: '', encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [built, '--channel-context', '/nonexistent/channel.jsonl'], {
+      input: '',
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');

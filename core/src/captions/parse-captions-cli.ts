@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
     const eq = a.startsWith('--channel-context=') ? a.slice('--channel-context='.length) : null;
     if (a === '--channel-context' || eq !== null) {
       const file = eq ?? argv[++i];
-      if (!file) fail('--channel-context needs a file of the channel\'s captions (JSON lines)');
+      if (!file) fail("--channel-context needs a file of the channel's captions (JSON lines)");
       try {
         opts.channel = await loadChannelContext(file);
       } catch (err) {

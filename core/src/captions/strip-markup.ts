@@ -9,7 +9,8 @@ export interface StrippedCaption {
 }
 
 // Only Telegram's own tag set is stripped, so text such as "<3" or "a < b" survives.
-const HTML_TAG_RE = /<\/?(?:strong|b|em|i|u|ins|s|strike|del|code|pre|a|blockquote|span|tg-spoiler|tg-emoji|br|p|div)(?:\s[^<>]{0,1000})?\/?>/gi;
+const HTML_TAG_RE =
+  /<\/?(?:strong|b|em|i|u|ins|s|strike|del|code|pre|a|blockquote|span|tg-spoiler|tg-emoji|br|p|div)(?:\s[^<>]{0,1000})?\/?>/gi;
 const HREF_RE = /<a\s[^<>]{0,1000}?href\s*=\s*["']([^"'<>]{1,1000})["']/gi;
 const BR_RE = /<br\s*\/?>/gi;
 const ENTITY_RE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos|nbsp));/g;

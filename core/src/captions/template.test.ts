@@ -20,26 +20,36 @@ describe('compileTemplate', () => {
 
   it('matches a one-line pattern, case- and space-insensitively, keeping colons and hyphens', () => {
     const t = compileTemplate('{name}  -  {anime}');
-    expect(t.match('Jean-Pierre Polnareff - Re:Zero')).toEqual({ ok: true, fields: { name: 'Jean-Pierre Polnareff', anime: 'Re:Zero' } });
+    expect(t.match('Jean-Pierre Polnareff - Re:Zero')).toEqual({
+      ok: true,
+      fields: { name: 'Jean-Pierre Polnareff', anime: 'Re:Zero' },
+    });
   });
 
   it('takes the last occurrence of a closing literal ("({anime})")', () => {
     const t = compileTemplate('{name} ({anime})');
     expect(t.match('Sung Jin-Woo (Solo Leveling (나 혼자만 레벨업))')).toEqual({
-      ok: true, fields: { name: 'Sung Jin-Woo', anime: 'Solo Leveling (나 혼자만 레벨업)' },
+      ok: true,
+      fields: { name: 'Sung Jin-Woo', anime: 'Solo Leveling (나 혼자만 레벨업)' },
     });
   });
 
   it('matches multi-line patterns anywhere in the caption, with {_} skipping text', () => {
     const t = compileTemplate('✦ Card #{source_id} ✦\n{name} of {anime}\nTier: {rarity_emoji} {rarity}\n{_} by {_}');
     const cap = 'Weekly drop!\n✦ CARD #0042 ✦\nRem of Re:Zero\ntier: 🟡 Legendary\nUploaded by Ravi';
-    expect(t.match(cap)).toEqual({ ok: true, fields: { source_id: '0042', name: 'Rem', anime: 'Re:Zero', rarity_emoji: '🟡', rarity: 'Legendary' } });
+    expect(t.match(cap)).toEqual({
+      ok: true,
+      fields: { source_id: '0042', name: 'Rem', anime: 'Re:Zero', rarity_emoji: '🟡', rarity: 'Legendary' },
+    });
   });
 
   it('regex templates use named groups', () => {
     const t = compileTemplate('/^№(?<source_id>\\d+) (?<name>[^/]+?) \\/\\/ (?<anime>.+)$/m');
     expect(t.kind).toBe('regex');
-    expect(t.match('№007 Power // Chainsaw Man')).toEqual({ ok: true, fields: { source_id: '007', name: 'Power', anime: 'Chainsaw Man' } });
+    expect(t.match('№007 Power // Chainsaw Man')).toEqual({
+      ok: true,
+      fields: { source_id: '007', name: 'Power', anime: 'Chainsaw Man' },
+    });
   });
 
   it('explains why a caption failed', () => {
@@ -52,13 +62,22 @@ describe('compileTemplate', () => {
 
 describe('previewTemplate', () => {
   it('counts parsed and failed captions and keeps samples', () => {
-    const caps = ['Rem ✦ Re:Zero', 'Power ✦ Chainsaw Man', 'Nico Robin - One Piece', '', ...Array.from({ length: 30 }, (_, i) => `N${i} ✦ A${i}`)];
+    const caps = [
+      'Rem ✦ Re:Zero',
+      'Power ✦ Chainsaw Man',
+      'Nico Robin - One Piece',
+      '',
+      ...Array.from({ length: 30 }, (_, i) => `N${i} ✦ A${i}`),
+    ];
     const p = previewTemplate('{name} ✦ {anime}', caps);
     expect(p.total).toBe(34);
     expect(p.parsed).toBe(32);
     expect(p.failed.map((f) => f.caption)).toEqual(['Nico Robin - One Piece', '']);
     expect(p.samples).toHaveLength(20);
-    expect(p.samples[0]).toMatchObject({ caption: 'Rem ✦ Re:Zero', result: { name: 'Rem', anime: 'Re:Zero', family: 'template' } });
+    expect(p.samples[0]).toMatchObject({
+      caption: 'Rem ✦ Re:Zero',
+      result: { name: 'Rem', anime: 'Re:Zero', family: 'template' },
+    });
   });
 
   it('throws on an invalid template string', () => {

@@ -7,7 +7,14 @@ import { normalizeCaptionText } from './normalize.js';
 import { parseCaption } from './parse-caption.js';
 import type { CompiledTemplate, ParsedCaption, TemplateField, TemplateMatch } from './types.js';
 
-export const TEMPLATE_FIELDS: readonly TemplateField[] = ['name', 'anime', 'rarity', 'rarity_emoji', 'source_id', 'variant'];
+export const TEMPLATE_FIELDS: readonly TemplateField[] = [
+  'name',
+  'anime',
+  'rarity',
+  'rarity_emoji',
+  'source_id',
+  'variant',
+];
 const FIELD_SET = new Set<string>([...TEMPLATE_FIELDS, '_']);
 /** Regex templates only ever see this much text (a caption is ≤ 2048 chars). */
 const REGEX_INPUT_LIMIT = 4096;
@@ -52,7 +59,8 @@ function parsePattern(src: string): Segment[][] {
     while (i < line.length) {
       const open = line.indexOf('{', i);
       const close = line.indexOf('}', i);
-      if (close !== -1 && (open === -1 || close < open)) throw new Error(`Invalid template: unmatched "}" at "${line.slice(close, close + 20)}"`);
+      if (close !== -1 && (open === -1 || close < open))
+        throw new Error(`Invalid template: unmatched "}" at "${line.slice(close, close + 20)}"`);
       if (open === -1) {
         segs.push({ lit: line.slice(i) });
         break;
@@ -62,14 +70,21 @@ function parsePattern(src: string): Segment[][] {
       if (end === -1) throw new Error(`Invalid template: unclosed "{" in "${line}"`);
       const name = line.slice(open + 1, end).trim();
       if (!FIELD_SET.has(name)) {
-        throw new Error(`Invalid template: unknown field {${name}}; allowed: ${[...FIELD_SET].map((f) => `{${f}}`).join(', ')}`);
+        throw new Error(
+          `Invalid template: unknown field {${name}}; allowed: ${[...FIELD_SET].map((f) => `{${f}}`).join(', ')}`,
+        );
       }
       const prev = segs[segs.length - 1];
-      if (prev && 'field' in prev) throw new Error(`Invalid template: {${prev.field}}{${name}} need literal text between them`);
+      if (prev && 'field' in prev)
+        throw new Error(`Invalid template: {${prev.field}}{${name}} need literal text between them`);
       segs.push({ field: name as TemplateField | '_' });
       i = end + 1;
     }
-    lines.push(segs.map((s) => ('lit' in s ? { lit: fold(s.lit) } : s)).filter((s) => !('lit' in s) || s.lit.trim() !== '' || s.lit === ' '));
+    lines.push(
+      segs
+        .map((s) => ('lit' in s ? { lit: fold(s.lit) } : s))
+        .filter((s) => !('lit' in s) || s.lit.trim() !== '' || s.lit === ' '),
+    );
   }
   return lines;
 }
@@ -116,7 +131,10 @@ function compilePattern(src: string): CompiledTemplate {
     source: src,
     fields,
     match(text: string): TemplateMatch {
-      const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       let reason = 'caption is empty';
       // Template lines match consecutive non-empty caption lines, starting anywhere.
       for (let start = 0; start + tl.length <= lines.length; start++) {
@@ -144,10 +162,14 @@ function compileRegex(src: string): CompiledTemplate {
   } catch (e) {
     throw new Error(`Invalid template: bad regular expression: ${(e as Error).message}`, { cause: e });
   }
-  if (NESTED_QUANTIFIER_RE.test(m[1]!)) throw new Error('Invalid template: nested quantifiers such as (a+)+ can hang the parser');
+  if (NESTED_QUANTIFIER_RE.test(m[1]!))
+    throw new Error('Invalid template: nested quantifiers such as (a+)+ can hang the parser');
   const groups = [...m[1]!.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((g) => g[1]!);
   const unknown = groups.filter((g) => !FIELD_SET.has(g));
-  if (unknown.length) throw new Error(`Invalid template: unknown named group(s) ${unknown.join(', ')}; allowed: ${TEMPLATE_FIELDS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `Invalid template: unknown named group(s) ${unknown.join(', ')}; allowed: ${TEMPLATE_FIELDS.join(', ')}`,
+    );
   const fields = groups.filter((g): g is TemplateField => g !== '_');
   if (!fields.length) throw new Error('Invalid template: the regular expression has no named group such as (?<name>…)');
   return {

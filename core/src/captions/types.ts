@@ -37,8 +37,7 @@ export interface ParsedCaption extends CaptionFields {
 export type TemplateField = 'name' | 'anime' | 'rarity' | 'rarity_emoji' | 'source_id' | 'variant';
 
 export type TemplateMatch =
-  | { ok: true; fields: Partial<Record<TemplateField, string>> }
-  | { ok: false; reason: string };
+  { ok: true; fields: Partial<Record<TemplateField, string>> } | { ok: false; reason: string };
 
 /** Result of compileTemplate: immutable, reusable across captions. */
 export interface CompiledTemplate {

@@ -8,7 +8,8 @@ const EMOJI_ONE_RE = new RegExp(`^[${EMOJI_PIECE}]$`, 'u');
 
 /** Decoration that prefixes lines: emoji plus bullets, arrows, box drawing (├─➩ ╔═ ┣) and ornaments. */
 const DECOR_CHARS =
-  EMOJI_PIECE + '\\u2500-\\u257F\\u2190-\\u21FF\\u2794-\\u27BF•·∙◦▪▫►▸▹➤➢➣➼⟹⟶⟿→⇒⇨➥➔➜❖✦✧✩✪✫✬✭✮✯✰★☆⦿◉○●◆◇♦♢♡♥❥❣✘✗⊹⋆˚*>»«|~_=+\\-–—:;,.!?\\s';
+  EMOJI_PIECE +
+  '\\u2500-\\u257F\\u2190-\\u21FF\\u2794-\\u27BF•·∙◦▪▫►▸▹➤➢➣➼⟹⟶⟿→⇒⇨➥➔➜❖✦✧✩✪✫✬✭✮✯✰★☆⦿◉○●◆◇♦♢♡♥❥❣✘✗⊹⋆˚*>»«|~_=+\\-–—:;,.!?\\s';
 const TRAIL_DECOR_SET = new Set([...'•·∙◦▪▫►▸➤➼✦✧★☆❖♡♥❥❣✘⊹⋆*~|=+-–—:;,']);
 
 export const LEAD_DECOR_RE = new RegExp(`^[${DECOR_CHARS}]+`, 'u');
@@ -61,7 +62,10 @@ export function stripTrailingEmoji(s: string): string {
 }
 
 export function stripTrailDecor(s: string): string {
-  return s.slice(0, trailingRunStart(s, (c) => isSpace(c) || TRAIL_DECOR_SET.has(c) || isEmojiPiece(c)));
+  return s.slice(
+    0,
+    trailingRunStart(s, (c) => isSpace(c) || TRAIL_DECOR_SET.has(c) || isEmojiPiece(c)),
+  );
 }
 
 /** Remove leading and trailing chars of `set` (quotes, closers) without a regex. */

@@ -1,15 +1,26 @@
 // Value cleaners. Each is idempotent (cleaning a cleaned value changes nothing), which the
 // property test relies on.
 import {
-  COLOUR_EMOJI_RE, HAS_LETTER_OR_DIGIT_RE, LEAD_DECOR_RE, LEAD_EMOJI_RE, ONLY_EMOJI_RE, collapseSpaces,
-  isUniformCase, stripTrailDecor, stripTrailingEmoji, titleCase, trailingEmoji, trimSet,
+  COLOUR_EMOJI_RE,
+  HAS_LETTER_OR_DIGIT_RE,
+  LEAD_DECOR_RE,
+  LEAD_EMOJI_RE,
+  ONLY_EMOJI_RE,
+  collapseSpaces,
+  isUniformCase,
+  stripTrailDecor,
+  stripTrailingEmoji,
+  titleCase,
+  trailingEmoji,
+  trimSet,
 } from './unicode.js';
 
 const NULL_WORDS = new Set(['none', 'null', 'n/a', 'na', 'unknown', 'undefined', 'nil', '-', '?', '…', '...']);
 
 // Trailing "[👘]", "[]", "(x3)", "×2", "x2", "(12/140)" and decoration; looped until stable.
 const TRAIL_TAG_RE = /\s*\[[^\p{L}\p{N}[\]]{0,16}\]\s*$/u;
-const TRAIL_COUNT_RE = /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|\[\s*[x×]\s*\d{1,6}\s*\]|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
+const TRAIL_COUNT_RE =
+  /\s*(?:\(\s*[x×]\s*\d{1,6}\s*\)|\[\s*[x×]\s*\d{1,6}\s*\]|[×]\s*\d{1,6}|\bx\d{1,6}|\(\s*\d{1,6}\s*\/\s*\d{1,6}\s*\))\s*$/iu;
 // Update markers bots append to a re-posted name: "Marin Kitagawa (UPDATED)".
 const TRAIL_NOTE_RE = /\s*[([](?:updated|new|edited|added|renamed|changed)[)\]]\s*$/iu;
 // pixiv-style album page after a title/name: "Rem 1/3".
@@ -93,7 +104,9 @@ export function cleanAnime(raw: string | null | undefined): string | null {
   const fast = /[\p{L}\p{N}.!?'’]$/u.test(s) && !/[x×]\s*\d{1,6}$/iu.test(s) && !/^["'“‘`]/u.test(s);
   for (let i = 0; i < 6 && !fast; i++) {
     const before = s;
-    s = stripTrailingEmoji(s).replace(TRAIL_COUNT_RE, '').replace(/\s*[|•·,;]+$/u, '');
+    s = stripTrailingEmoji(s)
+      .replace(TRAIL_COUNT_RE, '')
+      .replace(/\s*[|•·,;]+$/u, '');
     if (unbalancedCloser(s, '(', ')')) s = s.replace(/\s*\)\s*$/, '');
     s = unquote(s);
     if (s === before) break;
@@ -118,7 +131,9 @@ export function cleanRarity(raw: string | null | undefined, prefix = ''): CleanR
     valueEmoji = lead[0].trim().split(/\s+/).pop() ?? null;
     s = s.slice(lead[0].length);
   }
-  s = stripTrailingEmoji(s).replace(/^[\s:•·\-–—|]+/u, '').trim();
+  s = stripTrailingEmoji(s)
+    .replace(/^[\s:•·\-–—|]+/u, '')
+    .trim();
   // "(🐦 RARITY: 🔥 Exotic)": a ZWJ emoji cut in half by the bot's rarity[0]/rarity[2:] slicing.
   let emoji = valueEmoji ?? prefixEmoji;
   if (valueEmoji && prefixEmoji && prefix.includes('(')) emoji = `${prefixEmoji}\u200D${valueEmoji}`;
@@ -138,5 +153,9 @@ export function cleanId(raw: string | null | undefined): string | null {
 
 /** "Rem & Ram" → "Rem, Ram" (multi-character convention). */
 export function joinCharacters(name: string): string {
-  return name.split(/\s+[&+]\s+/).map((p) => p.trim()).filter(Boolean).join(', ');
+  return name
+    .split(/\s+[&+]\s+/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .join(', ');
 }

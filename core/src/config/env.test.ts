@@ -11,7 +11,13 @@ describe('loadConfig', () => {
   });
 
   it('parses lists, numbers and booleans', () => {
-    const c = loadConfig({ PORT: '9000', TELEGRAM_CHANNELS: ' @a, https://t.me/b ,,-100123', LIVE: 'yes', TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'a'.repeat(32) });
+    const c = loadConfig({
+      PORT: '9000',
+      TELEGRAM_CHANNELS: ' @a, https://t.me/b ,,-100123',
+      LIVE: 'yes',
+      TELEGRAM_API_ID: '12345',
+      TELEGRAM_API_HASH: 'a'.repeat(32),
+    });
     expect(c.port).toBe(9000);
     expect(c.telegram.channels).toEqual(['@a', 'https://t.me/b', '-100123']);
     expect(c.sync.live).toBe(true);
@@ -46,26 +52,49 @@ describe('loadConfig', () => {
   });
 
   it('reads the Telegram bot settings and never echoes a bad token', () => {
-    expect(loadConfig({}).bot).toEqual({ token: undefined, webhookUrl: undefined, webhookPort: 8081, userPerMinute: 10, groupPerMinute: 6 });
-    const c = loadConfig({ TELEGRAM_BOT_TOKEN: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', PUBLIC_URL: 'https://dex.example.org/', TELEGRAM_BOT_USER_RATE: '3' });
+    expect(loadConfig({}).bot).toEqual({
+      token: undefined,
+      webhookUrl: undefined,
+      webhookPort: 8081,
+      userPerMinute: 10,
+      groupPerMinute: 6,
+    });
+    const c = loadConfig({
+      TELEGRAM_BOT_TOKEN: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0',
+      PUBLIC_URL: 'https://dex.example.org/',
+      TELEGRAM_BOT_USER_RATE: '3',
+    });
     expect(c.bot).toMatchObject({ token: '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0', userPerMinute: 3 });
     expect(c.publicUrl).toBe('https://dex.example.org');
-    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'secret-but-wrong' })).toThrow(/^Invalid configuration: TELEGRAM_BOT_TOKEN (?!.*secret-but-wrong)/);
-    expect(() => loadConfig({ TELEGRAM_BOT_WEBHOOK_URL: 'http://plain.example.org/hook' })).toThrow(/TELEGRAM_BOT_WEBHOOK_URL/);
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: 'secret-but-wrong' })).toThrow(
+      /^Invalid configuration: TELEGRAM_BOT_TOKEN (?!.*secret-but-wrong)/,
+    );
+    expect(() => loadConfig({ TELEGRAM_BOT_WEBHOOK_URL: 'http://plain.example.org/hook' })).toThrow(
+      /TELEGRAM_BOT_WEBHOOK_URL/,
+    );
     expect(() => loadConfig({ PUBLIC_URL: 'dex.example.org' })).toThrow(/PUBLIC_URL/);
   });
 });
 
 describe('HTTP settings', () => {
   it.each([
-    ['', false], ['false', false], ['0', false], ['1', 1], ['2', 2], ['true', true],
-    ['loopback', 'loopback'], ['127.0.0.1,10.0.0.0/8', '127.0.0.1,10.0.0.0/8'],
+    ['', false],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['true', true],
+    ['loopback', 'loopback'],
+    ['127.0.0.1,10.0.0.0/8', '127.0.0.1,10.0.0.0/8'],
   ] as const)('TRUST_PROXY=%s is Express trust proxy %s', (v, expected) => {
     expect(loadConfig({ TRUST_PROXY: v }).trustProxy).toBe(expected);
   });
 
   it('PUBLIC_URL becomes an origin; CORS_ORIGINS a list; limits have defaults', () => {
-    const c = loadConfig({ PUBLIC_URL: 'https://gallery.example.org/some/path', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    const c = loadConfig({
+      PUBLIC_URL: 'https://gallery.example.org/some/path',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
     expect(c.publicUrl).toBe('https://gallery.example.org');
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.searchRateLimitPerMinute).toBe(20);
@@ -78,7 +107,10 @@ describe('HTTP settings', () => {
 describe('image store settings', () => {
   it('defaults to the local IMAGES_DIR; s3://bucket/prefix selects S3 with the S3_* settings', () => {
     expect(loadConfig({ IMAGES_DIR: '/srv/img' }).imageStore).toEqual({ kind: 'local', dir: '/srv/img' });
-    expect(loadConfig({ IMAGES_STORE: 'local', IMAGES_DIR: '/srv/img' }).imageStore).toEqual({ kind: 'local', dir: '/srv/img' });
+    expect(loadConfig({ IMAGES_STORE: 'local', IMAGES_DIR: '/srv/img' }).imageStore).toEqual({
+      kind: 'local',
+      dir: '/srv/img',
+    });
     const c = loadConfig({
       IMAGES_STORE: 's3://waifu-bucket/site/images/',
       S3_ENDPOINT: 'http://minio:9000',
@@ -89,17 +121,31 @@ describe('image store settings', () => {
     });
     expect(c.imageStore).toEqual({
       kind: 's3',
-      s3: { bucket: 'waifu-bucket', prefix: 'site/images', endpoint: 'http://minio:9000', region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 'very-secret', forcePathStyle: true },
+      s3: {
+        bucket: 'waifu-bucket',
+        prefix: 'site/images',
+        endpoint: 'http://minio:9000',
+        region: 'us-east-1',
+        accessKeyId: 'AKID',
+        secretAccessKey: 'very-secret',
+        forcePathStyle: true,
+      },
       serve: 'proxy',
     });
-    expect(loadConfig({ IMAGES_STORE: 's3://bucket' }).imageStore).toMatchObject({ s3: { bucket: 'bucket', prefix: '', endpoint: undefined, forcePathStyle: false }, serve: 'redirect' });
+    expect(loadConfig({ IMAGES_STORE: 's3://bucket' }).imageStore).toMatchObject({
+      s3: { bucket: 'bucket', prefix: '', endpoint: undefined, forcePathStyle: false },
+      serve: 'redirect',
+    });
   });
 
   it.each([
     [{ IMAGES_STORE: 'gs://bucket' }, /IMAGES_STORE/],
     [{ IMAGES_STORE: 's3://' }, /IMAGES_STORE/],
     [{ IMAGES_STORE: 's3://Bad_Bucket' }, /IMAGES_STORE/],
-    [{ IMAGES_STORE: 's3://bucket', S3_ACCESS_KEY_ID: 'AKID', S3_SECRET_ACCESS_KEY: '' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
+    [
+      { IMAGES_STORE: 's3://bucket', S3_ACCESS_KEY_ID: 'AKID', S3_SECRET_ACCESS_KEY: '' },
+      /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/,
+    ],
     [{ S3_SERVE: 'cdn' }, /S3_SERVE/],
     [{ S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
   ])('refuses %j with one line naming the variable (never the secret)', (env, re) => {

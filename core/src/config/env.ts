@@ -22,7 +22,10 @@ const bool = (def: boolean) =>
 const envSchema = z.object({
   /** Connection string of a real PostgreSQL server; unset → the embedded PostgreSQL in DATA_DIR. */
   DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
   ),
   /** Folder for the embedded database and other local state. */
   DATA_DIR: z.string().default('./data'),
@@ -30,7 +33,13 @@ const envSchema = z.object({
   IMAGES_DIR: z.string().default('./images'),
   /** Where images are stored: unset or `local` = IMAGES_DIR; `s3://bucket/prefix` = an S3-compatible bucket (S3_* below). */
   IMAGES_STORE: optionalString.pipe(
-    z.string().regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?)$/, 'must be local or s3://bucket/prefix').optional(),
+    z
+      .string()
+      .regex(
+        /^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?)$/,
+        'must be local or s3://bucket/prefix',
+      )
+      .optional(),
   ),
   /** Endpoint of an S3-compatible service (MinIO, R2, Garage); unset = AWS S3. */
   S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -55,11 +64,21 @@ const envSchema = z.object({
   MAX_IMAGE_PIXELS: intIn(1, 1_000_000_000, 50_000_000),
   /** Telegram API credentials (my.telegram.org); both or neither. */
   TELEGRAM_API_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a number').optional()),
-  TELEGRAM_API_HASH: optionalString.pipe(z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hex characters').optional()),
+  TELEGRAM_API_HASH: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{32}$/i, 'must be 32 hex characters')
+      .optional(),
+  ),
   /** Channels to follow: usernames, t.me links or numeric ids, comma-separated. */
   TELEGRAM_CHANNELS: z.string().default(''),
   /** Optional proxy for Telegram: socks5://[user:pass@]host:port (GramJS speaks SOCKS4/5 only). */
-  TELEGRAM_PROXY: optionalString.pipe(z.string().regex(/^socks[45]:\/\/.+:\d+/, 'must be socks5://host:port (Telegram clients support SOCKS proxies only)').optional()),
+  TELEGRAM_PROXY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^socks[45]:\/\/.+:\d+/, 'must be socks5://host:port (Telegram clients support SOCKS proxies only)')
+      .optional(),
+  ),
   /** Seconds any one Telegram call (connect, request) may take before it counts as unreachable; downloads get 4×. */
   TELEGRAM_TIMEOUT_SECONDS: intIn(1, 3600, 30),
   /** Secret that encrypts the stored Telegram session; generated into DATA_DIR when unset. */
@@ -101,9 +120,19 @@ const envSchema = z.object({
   /** Image jobs that may wait for a slot; beyond that the server answers 503. */
   IMAGE_WORK_QUEUE: intIn(0, 1000, 8),
   /** Telegram bot token from @BotFather; the `bot` command runs the bot when it is set. */
-  TELEGRAM_BOT_TOKEN: optionalString.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like 123456:ABC… (the token @BotFather gives)').optional()),
+  TELEGRAM_BOT_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{30,}$/, 'must look like 123456:ABC… (the token @BotFather gives)')
+      .optional(),
+  ),
   /** Webhook URL behind the proxy (https://…/telegram-bot); unset → long polling. */
-  TELEGRAM_BOT_WEBHOOK_URL: optionalString.pipe(z.string().regex(/^https:\/\/.+/, 'must start with https:// (Telegram only calls HTTPS webhooks)').optional()),
+  TELEGRAM_BOT_WEBHOOK_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https:\/\/.+/, 'must start with https:// (Telegram only calls HTTPS webhooks)')
+      .optional(),
+  ),
   /** Local port the webhook listener binds to. */
   TELEGRAM_BOT_WEBHOOK_PORT: intIn(1, 65535, 8081),
   /** Picture searches per user per minute. */
@@ -145,7 +174,14 @@ export interface Config {
     timeoutMs: number;
   };
   sessionSecret: string | undefined;
-  sync: { cron: string; batchSize: number; concurrency: number; recheckDays: number; live: boolean; embeddedWorker: boolean };
+  sync: {
+    cron: string;
+    batchSize: number;
+    concurrency: number;
+    recheckDays: number;
+    live: boolean;
+    embeddedWorker: boolean;
+  };
   admin: { username: string; password: string | undefined };
   trashRetentionDays: number;
   clipModel: string | undefined;
@@ -166,8 +202,7 @@ export interface Config {
 }
 
 export type ImageStoreConfig =
-  | { kind: 'local'; dir: string }
-  | { kind: 's3'; s3: S3StoreConfig; serve: 'redirect' | 'proxy' };
+  { kind: 'local'; dir: string } | { kind: 's3'; s3: S3StoreConfig; serve: 'redirect' | 'proxy' };
 
 /** Thrown for a bad environment; the message is one line naming the variable. */
 export class ConfigError extends UserError {
@@ -190,7 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // the worker's scheduler parses it here, so a bad value stops start-up instead of the first sync
     new Cron(e.SYNC_CRON, { paused: true }).stop();
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: SYNC_CRON is not a 5 or 6 field cron expression (${(err as Error).message})`);
+    throw new ConfigError(
+      `Invalid configuration: SYNC_CRON is not a 5 or 6 field cron expression (${(err as Error).message})`,
+    );
   }
   return {
     databaseUrl: e.DATABASE_URL,
@@ -205,7 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     telegram: {
       apiId: e.TELEGRAM_API_ID ? Number(e.TELEGRAM_API_ID) : undefined,
       apiHash: e.TELEGRAM_API_HASH,
-      channels: e.TELEGRAM_CHANNELS.split(',').map((s) => s.trim()).filter(Boolean),
+      channels: e.TELEGRAM_CHANNELS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       proxy: e.TELEGRAM_PROXY,
       timeoutMs: e.TELEGRAM_TIMEOUT_SECONDS * 1000,
     },
@@ -223,7 +262,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clipModel: e.CLIP_MODEL,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     searchRateLimitPerMinute: e.SEARCH_RATE_LIMIT,
     imageWork: { concurrency: e.IMAGE_WORK_CONCURRENCY, queue: e.IMAGE_WORK_QUEUE },
     bot: {

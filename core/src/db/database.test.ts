@@ -21,7 +21,9 @@ describe(`migrations on ${testEngine}`, () => {
     expect(up).toEqual([...all].reverse());
     expect(up.length).toBeGreaterThan(0);
     const tables = await db.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'");
-    expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining(['channels', 'characters', 'artworks', 'admins', 'sessions', 'sync_runs']));
+    expect(tables.rows.map((r) => r.t)).toEqual(
+      expect.arrayContaining(['channels', 'characters', 'artworks', 'admins', 'sessions', 'sync_runs']),
+    );
     const down = await migrate(db, logger, 'down', Infinity);
     expect(down.length).toBe(up.length);
     const left = await db.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'characters'");
@@ -47,8 +49,16 @@ describe('embedded data folder', () => {
     await client.query('INSERT INTO t VALUES (1), (2)');
     // interleaved transactions from two connections stay isolated
     await Promise.all([
-      owner.transaction(async (tx) => { await tx.query('INSERT INTO t VALUES (3)'); await tx.query('INSERT INTO t VALUES (4)'); }),
-      client.transaction(async (tx) => { await tx.query('INSERT INTO t VALUES (5)'); throw new Error('rollback'); }).catch(() => undefined),
+      owner.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES (3)');
+        await tx.query('INSERT INTO t VALUES (4)');
+      }),
+      client
+        .transaction(async (tx) => {
+          await tx.query('INSERT INTO t VALUES (5)');
+          throw new Error('rollback');
+        })
+        .catch(() => undefined),
     ]);
     expect((await owner.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(4);
     await client.close();
@@ -61,7 +71,11 @@ describe('embedded data folder', () => {
   });
 
   it('fails fast with the host and without the password when PostgreSQL is unreachable', async () => {
-    await expect(openDatabase({ databaseUrl: 'postgres://u:s3cret@127.0.0.1:1/x', dataDir: '', logger })).rejects.toThrow(/127\.0\.0\.1:1\/x/);
-    await expect(openDatabase({ databaseUrl: 'postgres://u:s3cret@127.0.0.1:1/x', dataDir: '', logger })).rejects.not.toThrow(/s3cret/);
+    await expect(
+      openDatabase({ databaseUrl: 'postgres://u:s3cret@127.0.0.1:1/x', dataDir: '', logger }),
+    ).rejects.toThrow(/127\.0\.0\.1:1\/x/);
+    await expect(
+      openDatabase({ databaseUrl: 'postgres://u:s3cret@127.0.0.1:1/x', dataDir: '', logger }),
+    ).rejects.not.toThrow(/s3cret/);
   });
 });

@@ -31,8 +31,18 @@ export interface Db extends Queryable {
  */
 export type DbRole = 'server' | 'cli';
 const POOL_SETTINGS: Record<DbRole, pg.PoolConfig> = {
-  server: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
-  cli: { max: 4, connectionTimeoutMillis: 30_000, statement_timeout: 120_000, idle_in_transaction_session_timeout: 120_000 },
+  server: {
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 15_000,
+    idle_in_transaction_session_timeout: 30_000,
+  },
+  cli: {
+    max: 4,
+    connectionTimeoutMillis: 30_000,
+    statement_timeout: 120_000,
+    idle_in_transaction_session_timeout: 120_000,
+  },
 };
 
 // Return int8/numeric as strings (ids stay exact), but parse counts that we cast to int.
@@ -62,7 +72,10 @@ export function wrapPool(pool: pg.Pool, kind: Db['kind'], location: string, onCl
         client.release();
         return result;
       } catch (err) {
-        const broken = await client.query('ROLLBACK').then(() => false, () => true);
+        const broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
         client.release(broken ? (err as Error) : undefined);
         throw err;
       }

@@ -31,23 +31,36 @@ afterAll(async () => {
   }
 });
 
-function load(dataDir: string, tag: string, count: number, holdMs = 0): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', loadScript, dataDir, tag, String(count), ...(holdMs ? [String(holdMs)] : [])], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function load(
+  dataDir: string,
+  tag: string,
+  count: number,
+  holdMs = 0,
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', loadScript, dataDir, tag, String(count), ...(holdMs ? [String(holdMs)] : [])],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out, err })),
+  );
   return { child, done };
 }
 
 async function count(dataDir: string): Promise<Record<string, number>> {
   const db = await openDatabase({ dataDir, logger });
   try {
-    const r = await db.query<{ tag: string; n: number }>('SELECT tag, count(*)::int AS n FROM load_rows GROUP BY tag ORDER BY tag');
+    const r = await db.query<{ tag: string; n: number }>(
+      'SELECT tag, count(*)::int AS n FROM load_rows GROUP BY tag ORDER BY tag',
+    );
     return Object.fromEntries(r.rows.map((x) => [x.tag, x.n]));
   } finally {
     await db.close();
@@ -93,14 +106,19 @@ describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }
     let before = 0;
     for (let i = 0; i < 600 && before < 20; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      before = await watcher.query("SELECT count(*)::int AS n FROM load_rows WHERE tag = 'victim'").then((r) => r.rows[0].n, () => 0);
+      before = await watcher.query("SELECT count(*)::int AS n FROM load_rows WHERE tag = 'victim'").then(
+        (r) => r.rows[0].n,
+        () => 0,
+      );
     }
     victim.child.kill('SIGKILL');
     expect((await victim.done).code).toBeNull();
     const s = await survivor.done;
     expect(s.code, s.err).toBe(0);
     expect(JSON.parse(s.out)).toMatchObject({ wrong: 0, inserted: 400 });
-    const after = await watcher.query<{ tag: string; n: number }>('SELECT tag, count(*)::int AS n FROM load_rows GROUP BY tag');
+    const after = await watcher.query<{ tag: string; n: number }>(
+      'SELECT tag, count(*)::int AS n FROM load_rows GROUP BY tag',
+    );
     const counts = Object.fromEntries(after.rows.map((x) => [x.tag, x.n]));
     expect(counts.survivor).toBe(400);
     expect(counts.victim).toBeGreaterThanOrEqual(before); // every row it committed before the kill is there
@@ -134,18 +152,21 @@ describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }
     }
   });
 
-  it.skipIf(process.getuid?.() !== 0)('run as root with DATA_DIR under a private folder, keeps the cluster where the postgres account can reach it', async () => {
-    const privateHome = freshDir(); // 0700, like /root
-    const dir = path.join(privateHome, 'app', 'data');
-    const paths = clusterPaths(dir);
-    expect(paths.pgdata.startsWith(privateHome)).toBe(false);
-    try {
-      const db = await openDatabase({ dataDir: dir, logger });
-      expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-      await db.close();
-      expect(livePostmaster(paths)).toBeNull();
-    } finally {
-      fs.rmSync(path.dirname(paths.pgdata), { recursive: true, force: true });
-    }
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'run as root with DATA_DIR under a private folder, keeps the cluster where the postgres account can reach it',
+    async () => {
+      const privateHome = freshDir(); // 0700, like /root
+      const dir = path.join(privateHome, 'app', 'data');
+      const paths = clusterPaths(dir);
+      expect(paths.pgdata.startsWith(privateHome)).toBe(false);
+      try {
+        const db = await openDatabase({ dataDir: dir, logger });
+        expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        await db.close();
+        expect(livePostmaster(paths)).toBeNull();
+      } finally {
+        fs.rmSync(path.dirname(paths.pgdata), { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -42,12 +42,22 @@ export interface ClusterOptions {
 
 export function clusterPaths(dataDir: string): ClusterPaths {
   const root = path.resolve(dataDir);
-  const inside = { root, pgdata: path.join(root, 'postgres'), runDir: path.join(root, 'run'), logFile: path.join(root, 'postgres.log') };
+  const inside = {
+    root,
+    pgdata: path.join(root, 'postgres'),
+    runDir: path.join(root, 'run'),
+    logFile: path.join(root, 'postgres.log'),
+  };
   if (process.getuid?.() !== 0 || reachableByOthers(root)) return inside;
   // Run as root with DATA_DIR under a folder the postgres account cannot enter (e.g. /root): the cluster
   // lives in a folder of its own, named after DATA_DIR so that every process finds the same one.
   const own = path.join(ROOT_CLUSTERS, crypto.createHash('sha256').update(root).digest('hex').slice(0, 16));
-  return { root, pgdata: path.join(own, 'postgres'), runDir: path.join(own, 'run'), logFile: path.join(root, 'postgres.log') };
+  return {
+    root,
+    pgdata: path.join(own, 'postgres'),
+    runDir: path.join(own, 'run'),
+    logFile: path.join(root, 'postgres.log'),
+  };
 }
 
 /** Where clusters go when DATA_DIR is out of the postgres account's reach (root only). */
@@ -80,7 +90,9 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
   const paths = clusterPaths(opts.dataDir);
   const socket = path.join(paths.runDir, `.s.PGSQL.${EMBEDDED_PORT}`);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    throw new DatabaseUnavailableError(`DATA_DIR is too long for a Unix socket (${Buffer.byteLength(socket)} > ${MAX_SOCKET_PATH} bytes): ${paths.root}`);
+    throw new DatabaseUnavailableError(
+      `DATA_DIR is too long for a Unix socket (${Buffer.byteLength(socket)} > ${MAX_SOCKET_PATH} bytes): ${paths.root}`,
+    );
   }
   if (await answers(paths)) return { paths, started: false };
   const owner = serviceAccount();
@@ -96,7 +108,10 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
     }
     // Ours gave up because another postmaster still held the cluster and then left (it was shutting
     // down as we arrived, the last user leaving): start again.
-    if (attempt >= 5) throw new DatabaseUnavailableError(`The embedded database in ${paths.pgdata} did not start: ${lastLines(readTail(paths.logFile))}`);
+    if (attempt >= 5)
+      throw new DatabaseUnavailableError(
+        `The embedded database in ${paths.pgdata} did not start: ${lastLines(readTail(paths.logFile))}`,
+      );
     await sleep(100 * attempt);
   }
 }
@@ -154,10 +169,16 @@ function serviceAccount(): Account | undefined {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     try {
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', EMBEDDED_USER], { stdio: 'ignore' });
+      execFileSync(
+        'useradd',
+        ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', EMBEDDED_USER],
+        { stdio: 'ignore' },
+      );
       return { uid: id('-u'), gid: id('-g') };
     } catch (err) {
-      throw new DatabaseUnavailableError(`Running as root, the embedded database needs a "${EMBEDDED_USER}" system account and none could be created: ${(err as Error).message}`);
+      throw new DatabaseUnavailableError(
+        `Running as root, the embedded database needs a "${EMBEDDED_USER}" system account and none could be created: ${(err as Error).message}`,
+      );
     }
   }
 }
@@ -207,7 +228,9 @@ async function initCluster(paths: ClusterPaths, owner: Account | undefined, logg
   }
   if (result.code !== 0) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new DatabaseUnavailableError(`Cannot create the embedded database in ${paths.pgdata}: ${lastLines(result.output)}`);
+    throw new DatabaseUnavailableError(
+      `Cannot create the embedded database in ${paths.pgdata}: ${lastLines(result.output)}`,
+    );
   }
   try {
     fs.renameSync(tmp, paths.pgdata);
@@ -254,7 +277,11 @@ function removeStalePidFiles(paths: ClusterPaths, logger: Logger): void {
 }
 
 /** 'started': ours serves the cluster; 'joined': another process' postmaster does; 'gave-up': neither. */
-async function startPostmaster(paths: ClusterPaths, owner: Account | undefined, opts: ClusterOptions): Promise<'started' | 'joined' | 'gave-up'> {
+async function startPostmaster(
+  paths: ClusterPaths,
+  owner: Account | undefined,
+  opts: ClusterOptions,
+): Promise<'started' | 'joined' | 'gave-up'> {
   const { postgres } = await findPostgresBinaries();
   const settings: Record<string, string> = {
     listen_addresses: '',
@@ -291,7 +318,9 @@ async function startPostmaster(paths: ClusterPaths, owner: Account | undefined, 
     }
     await sleep(50);
   }
-  throw new DatabaseUnavailableError(`The embedded database in ${paths.pgdata} did not answer within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`);
+  throw new DatabaseUnavailableError(
+    `The embedded database in ${paths.pgdata} did not answer within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`,
+  );
 }
 
 async function ensureDatabase(paths: ClusterPaths): Promise<void> {
@@ -319,7 +348,6 @@ function readPid(file: string): number | null {
   }
 }
 
-
 /**
  * Whether a live PID is a postmaster of this cluster (its working folder is the cluster): true, false, or
  * undefined where the OS does not say (no /proc), in which case PostgreSQL's own pid check decides.
@@ -339,9 +367,17 @@ function servesCluster(pid: number, pgdata: string): boolean | undefined {
   }
 }
 
-function run(cmd: string, args: string[], owner: Account | undefined): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  owner: Account | undefined,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, ...(owner ?? {}) });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      ...(owner ?? {}),
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -33,11 +33,15 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<Db> {
       // catch: the connection error below is the one to report
       await pool.end().catch(() => undefined);
       await presence.leave();
-      throw new DatabaseUnavailableError(`Cannot connect to the embedded database in ${paths.root}: ${(err as Error).message}`);
+      throw new DatabaseUnavailableError(
+        `Cannot connect to the embedded database in ${paths.root}: ${(err as Error).message}`,
+      );
     }
     return wrapPool(pool, 'embedded', `embedded:${paths.root}`, () => presence.leave());
   }
-  throw new DatabaseUnavailableError(`Cannot join the embedded database in ${opts.dataDir}: ${(lastError as Error)?.message}`);
+  throw new DatabaseUnavailableError(
+    `Cannot join the embedded database in ${opts.dataDir}: ${(lastError as Error)?.message}`,
+  );
 }
 
 async function waitUntilStopped(paths: ClusterPaths): Promise<void> {

@@ -18,7 +18,11 @@ export interface Presence {
 
 /** Joins the cluster's users; throws when the cluster went away meanwhile (the caller retries). */
 export async function joinCluster(paths: ClusterPaths, logger: Logger): Promise<Presence> {
-  const client = new pg.Client({ ...socketConfig(paths), application_name: 'waifudex-presence', connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    ...socketConfig(paths),
+    application_name: 'waifudex-presence',
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -36,7 +40,9 @@ export async function joinCluster(paths: ClusterPaths, logger: Logger): Promise<
       left = true;
       try {
         await client.query('SELECT pg_advisory_unlock_shared($1::int4, $2::int4)', [...PRESENCE_KEY]);
-        const r = await client.query<{ last: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS last', [...PRESENCE_KEY]);
+        const r = await client.query<{ last: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS last', [
+          ...PRESENCE_KEY,
+        ]);
         if (r.rows[0]?.last) await stopCluster(paths, logger);
         else logger.debug('the embedded database stays up for the other processes using it');
       } catch (err) {

@@ -40,7 +40,17 @@ async function writeEarlierGallery(): Promise<{ names: string[]; phashes: string
     const a = await db.query<{ id: string }>(
       `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime)
        VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9) RETURNING id`,
-      [c.rows[0]!.id, `o/${image.sha256}.png`, `t/${image.sha256}.webp`, image.sha256, image.phash, image.width, image.height, image.bytes, image.mime],
+      [
+        c.rows[0]!.id,
+        `o/${image.sha256}.png`,
+        `t/${image.sha256}.webp`,
+        image.sha256,
+        image.phash,
+        image.width,
+        image.height,
+        image.bytes,
+        image.mime,
+      ],
     );
     await insertArtworkFeatures(db, a.rows[0]!.id, image.features);
   }
@@ -51,25 +61,35 @@ async function writeEarlierGallery(): Promise<{ names: string[]; phashes: string
 }
 
 describe('npm run migrate-embedded', () => {
-  it('copies every character, artwork and signature once, and ids keep counting from there', { timeout: 240_000 }, async () => {
-    const earlier = await writeEarlierGallery();
-    expect(hasUncopiedLegacyGallery(dataDir)).toBe(true);
-    const db = await openDatabase({ dataDir, logger });
-    try {
-      await migrate(db, logger);
-      const report = await copyLegacyGallery(db, dataDir);
-      expect(report.tables).toMatchObject({ characters: 3, artworks: 3, artwork_image_features: 3 });
-      const rows = await db.query<{ name: string; p: string }>('SELECT c.name, a.phash::text AS p FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.id');
-      expect(rows.rows.map((r) => r.name)).toEqual(earlier.names);
-      expect(rows.rows.map((r) => r.p)).toEqual(earlier.phashes);
-      const changes = await db.query<{ n: number }>('SELECT count(DISTINCT artwork_id)::int AS n FROM image_index_changes');
-      expect(changes.rows[0]!.n).toBe(3); // running search indexes hear about the copied artworks
-      const next = await db.query<{ id: string }>("INSERT INTO characters (name, raw_caption) VALUES ('After', '') RETURNING id");
-      expect(Number(next.rows[0]!.id)).toBeGreaterThan(3);
-      expect(hasUncopiedLegacyGallery(dataDir)).toBe(false);
-      await expect(copyLegacyGallery(db, dataDir)).rejects.toThrow(/refusing to mix/);
-    } finally {
-      await db.close();
-    }
-  });
+  it(
+    'copies every character, artwork and signature once, and ids keep counting from there',
+    { timeout: 240_000 },
+    async () => {
+      const earlier = await writeEarlierGallery();
+      expect(hasUncopiedLegacyGallery(dataDir)).toBe(true);
+      const db = await openDatabase({ dataDir, logger });
+      try {
+        await migrate(db, logger);
+        const report = await copyLegacyGallery(db, dataDir);
+        expect(report.tables).toMatchObject({ characters: 3, artworks: 3, artwork_image_features: 3 });
+        const rows = await db.query<{ name: string; p: string }>(
+          'SELECT c.name, a.phash::text AS p FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.id',
+        );
+        expect(rows.rows.map((r) => r.name)).toEqual(earlier.names);
+        expect(rows.rows.map((r) => r.p)).toEqual(earlier.phashes);
+        const changes = await db.query<{ n: number }>(
+          'SELECT count(DISTINCT artwork_id)::int AS n FROM image_index_changes',
+        );
+        expect(changes.rows[0]!.n).toBe(3); // running search indexes hear about the copied artworks
+        const next = await db.query<{ id: string }>(
+          "INSERT INTO characters (name, raw_caption) VALUES ('After', '') RETURNING id",
+        );
+        expect(Number(next.rows[0]!.id)).toBeGreaterThan(3);
+        expect(hasUncopiedLegacyGallery(dataDir)).toBe(false);
+        await expect(copyLegacyGallery(db, dataDir)).rejects.toThrow(/refusing to mix/);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });

@@ -28,16 +28,26 @@ export interface CopyReport {
   tables: Record<string, number>;
 }
 
-export async function copyLegacyGallery(db: Db, dataDir: string, opts: { force?: boolean; onTable?: (t: string, n: number) => void } = {}): Promise<CopyReport> {
+export async function copyLegacyGallery(
+  db: Db,
+  dataDir: string,
+  opts: { force?: boolean; onTable?: (t: string, n: number) => void } = {},
+): Promise<CopyReport> {
   const dir = legacyDir(dataDir);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) throw userError(`No earlier gallery in ${dir}`);
   const existing = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters');
   if (existing.rows[0]!.n > 0 && !opts.force) {
-    throw userError(`The embedded database already has ${existing.rows[0]!.n} characters; refusing to mix galleries (--force copies anyway)`);
+    throw userError(
+      `The embedded database already has ${existing.rows[0]!.n} characters; refusing to mix galleries (--force copies anyway)`,
+    );
   }
   const source = await openPglite(dir);
   try {
-    const srcTables = new Set((await source.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'")).rows.map((r) => r.t));
+    const srcTables = new Set(
+      (await source.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'")).rows.map(
+        (r) => r.t,
+      ),
+    );
     const order = await tablesInForeignKeyOrder(db);
     const report: CopyReport = { tables: {} };
     await db.transaction(async (tx) => {
@@ -46,14 +56,22 @@ export async function copyLegacyGallery(db: Db, dataDir: string, opts: { force?:
         if (SKIP.has(table) || !srcTables.has(table)) continue;
         const cols = await sharedColumns(source, db, table);
         const list = cols.map((c) => `"${c}"`).join(', ');
-        const rows = await source.query<{ j: string }>(`SELECT json_agg(json_build_object(${cols.map((c) => `'${c}', "${c}"`).join(', ')}))::text AS j FROM "${table}"`);
+        const rows = await source.query<{ j: string }>(
+          `SELECT json_agg(json_build_object(${cols.map((c) => `'${c}', "${c}"`).join(', ')}))::text AS j FROM "${table}"`,
+        );
         const json = rows.rows[0]?.j;
         const n = json ? (JSON.parse(json) as unknown[]).length : 0;
-        if (n) await tx.query(`INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(null::"${table}", $1::json) ON CONFLICT DO NOTHING`, [json]);
+        if (n)
+          await tx.query(
+            `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(null::"${table}", $1::json) ON CONFLICT DO NOTHING`,
+            [json],
+          );
         report.tables[table] = n;
         opts.onTable?.(table, n);
         if (!cols.includes('id')) continue;
-        const serial = await tx.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table]);
+        const serial = await tx.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [
+          table,
+        ]);
         const seq = serial.rows[0]?.seq;
         if (seq) await tx.query(`SELECT setval($1, greatest((SELECT coalesce(max(id), 0) FROM "${table}"), 1))`, [seq]);
       }
@@ -84,13 +102,17 @@ async function openPglite(dir: string): Promise<Source> {
     await db.waitReady;
     return { query: (sql) => db.query(sql) as never, close: () => db.close() };
   } catch (err) {
-    throw new DatabaseUnavailableError(`Cannot open the earlier gallery in ${dir} (needs the dev dependency @electric-sql/pglite; run \`npm ci\`): ${(err as Error).message}`);
+    throw new DatabaseUnavailableError(
+      `Cannot open the earlier gallery in ${dir} (needs the dev dependency @electric-sql/pglite; run \`npm ci\`): ${(err as Error).message}`,
+    );
   }
 }
 
 /** Parents before children, so foreign keys hold at every insert. */
 async function tablesInForeignKeyOrder(db: Db): Promise<string[]> {
-  const tables = (await db.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.t);
+  const tables = (
+    await db.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+  ).rows.map((r) => r.t);
   const deps = await db.query<{ child: string; parent: string }>(
     `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent
        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace

@@ -11,7 +11,12 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 const MIGRATION_LOCK = [0x5744_584d, 0]; // "WDXM"
 
 /** Applies pending migrations (or reverts `count` with direction 'down'); returns the names run. */
-export async function migrate(db: Db, logger: Logger, direction: 'up' | 'down' = 'up', count = Infinity): Promise<string[]> {
+export async function migrate(
+  db: Db,
+  logger: Logger,
+  direction: 'up' | 'down' = 'up',
+  count = Infinity,
+): Promise<string[]> {
   const client = await db.pool.connect();
   try {
     // Processes starting together (server, worker, CLI commands) take turns: node-pg-migrate's own lock
@@ -27,7 +32,12 @@ export async function migrate(db: Db, logger: Logger, direction: 'up' | 'down' =
       count,
       checkOrder: true,
       log: (msg: string) => logger.debug(msg),
-      logger: { debug: () => undefined, info: (m: string) => logger.debug(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) },
+      logger: {
+        debug: () => undefined,
+        info: (m: string) => logger.debug(m),
+        warn: (m: string) => logger.warn(m),
+        error: (m: string) => logger.error(m),
+      },
     });
     const names = ran.map((m) => m.name);
     if (names.length) logger.info({ migrations: names, direction }, 'migrations applied');

@@ -27,7 +27,12 @@ function likeEscaped(p: string): string {
 }
 
 function toItem(r: any): AdminCharacterListItem {
-  return { ...toCharacter(r), artwork: toListArtwork(r), channelTitle: r.channel_title ?? null, artworkCount: r.artwork_count ?? 0 };
+  return {
+    ...toCharacter(r),
+    artwork: toListArtwork(r),
+    channelTitle: r.channel_title ?? null,
+    artworkCount: r.artwork_count ?? 0,
+  };
 }
 
 /** The WHERE clause of the admin list's filter (trashed characters are never part of it). */
@@ -57,13 +62,19 @@ export async function listAdminCharacterIds(q: Queryable, o: AdminCharacterFilte
   const params: unknown[] = [];
   const whereSql = adminWhere(o, params);
   params.push(limit + 1);
-  const r = await q.query<{ id: string }>(`SELECT c.id::text FROM characters c ${whereSql} ORDER BY c.id LIMIT $${params.length}`, params);
+  const r = await q.query<{ id: string }>(
+    `SELECT c.id::text FROM characters c ${whereSql} ORDER BY c.id LIMIT $${params.length}`,
+    params,
+  );
   return r.rows.map((x) => x.id);
 }
 
 /** Which of these ids name a character outside the trash. */
 export async function filterLiveCharacterIds(q: Queryable, ids: string[]): Promise<string[]> {
-  const r = await q.query<{ id: string }>('SELECT id::text FROM characters WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id', [ids]);
+  const r = await q.query<{ id: string }>(
+    'SELECT id::text FROM characters WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id',
+    [ids],
+  );
   return r.rows.map((x) => x.id);
 }
 
@@ -71,7 +82,10 @@ export async function filterLiveCharacterIds(q: Queryable, ids: string[]): Promi
  * A page of characters for the admin list, hidden ones included. The search matches the id, the source id,
  * the raw caption and (substring or trigram) name/anime, so emoji and caption fragments find their character.
  */
-export async function listAdminCharacters(q: Queryable, o: AdminCharacterQuery): Promise<{ items: AdminCharacterListItem[]; total: number }> {
+export async function listAdminCharacters(
+  q: Queryable,
+  o: AdminCharacterQuery,
+): Promise<{ items: AdminCharacterListItem[]; total: number }> {
   const params: unknown[] = [];
   const whereSql = adminWhere(o, params);
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM characters c ${whereSql}`, params);

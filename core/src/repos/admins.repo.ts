@@ -20,7 +20,9 @@ export async function countAdmins(q: Queryable): Promise<number> {
 }
 
 export async function findAdminByUsername(q: Queryable, username: string): Promise<Admin | null> {
-  const r = await q.query('SELECT id, username, password_hash FROM admins WHERE lower(username) = lower($1)', [username]);
+  const r = await q.query('SELECT id, username, password_hash FROM admins WHERE lower(username) = lower($1)', [
+    username,
+  ]);
   const row = r.rows[0];
   return row ? { id: row.id, username: row.username, passwordHash: row.password_hash } : null;
 }
@@ -33,12 +35,23 @@ export async function upsertAdmin(q: Queryable, username: string, passwordHash: 
     await q.query('DELETE FROM sessions WHERE admin_id = $1', [existing.id]);
     return existing.id;
   }
-  const r = await q.query<{ id: string }>('INSERT INTO admins (username, password_hash) VALUES ($1, $2) RETURNING id', [username, passwordHash]);
+  const r = await q.query<{ id: string }>('INSERT INTO admins (username, password_hash) VALUES ($1, $2) RETURNING id', [
+    username,
+    passwordHash,
+  ]);
   return r.rows[0]!.id;
 }
 
-export async function insertSession(q: Queryable, s: { id: string; adminId: string; csrfToken: string; expiresAt: Date }): Promise<void> {
-  await q.query('INSERT INTO sessions (id, admin_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [s.id, s.adminId, s.csrfToken, s.expiresAt]);
+export async function insertSession(
+  q: Queryable,
+  s: { id: string; adminId: string; csrfToken: string; expiresAt: Date },
+): Promise<void> {
+  await q.query('INSERT INTO sessions (id, admin_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
+    s.id,
+    s.adminId,
+    s.csrfToken,
+    s.expiresAt,
+  ]);
 }
 
 export async function findSession(q: Queryable, id: string): Promise<SessionRow | null> {
@@ -47,7 +60,15 @@ export async function findSession(q: Queryable, id: string): Promise<SessionRow 
     [id],
   );
   const row = r.rows[0];
-  return row ? { id: row.id, adminId: row.admin_id, username: row.username, csrfToken: row.csrf_token, expiresAt: new Date(row.expires_at) } : null;
+  return row
+    ? {
+        id: row.id,
+        adminId: row.admin_id,
+        username: row.username,
+        csrfToken: row.csrf_token,
+        expiresAt: new Date(row.expires_at),
+      }
+    : null;
 }
 
 export async function extendSession(q: Queryable, id: string, expiresAt: Date): Promise<void> {
@@ -76,10 +97,22 @@ export interface ApiTokenRow {
 }
 
 const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
-const toApiToken = (r: any): ApiTokenRow => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at) });
+const toApiToken = (r: any): ApiTokenRow => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  createdAt: iso(r.created_at)!,
+  lastUsedAt: iso(r.last_used_at),
+});
 
-export async function insertApiToken(q: Queryable, t: { name: string; tokenHash: string; prefix: string; createdBy: string | null }): Promise<ApiTokenRow> {
-  const r = await q.query('INSERT INTO api_tokens (name, token_hash, prefix, created_by) VALUES ($1, $2, $3, $4) RETURNING *', [t.name, t.tokenHash, t.prefix, t.createdBy]);
+export async function insertApiToken(
+  q: Queryable,
+  t: { name: string; tokenHash: string; prefix: string; createdBy: string | null },
+): Promise<ApiTokenRow> {
+  const r = await q.query(
+    'INSERT INTO api_tokens (name, token_hash, prefix, created_by) VALUES ($1, $2, $3, $4) RETURNING *',
+    [t.name, t.tokenHash, t.prefix, t.createdBy],
+  );
   return toApiToken(r.rows[0]);
 }
 

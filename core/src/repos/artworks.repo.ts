@@ -95,7 +95,11 @@ export async function findArtworkBySha(q: Queryable, sha256: string): Promise<Ar
 }
 
 /** The artwork stored from a channel message, or null. */
-export async function findArtworkByMessage(q: Queryable, channelId: string, messageId: number | string): Promise<Artwork | null> {
+export async function findArtworkByMessage(
+  q: Queryable,
+  channelId: string,
+  messageId: number | string,
+): Promise<Artwork | null> {
   const r = await q.query('SELECT * FROM artworks WHERE channel_id = $1 AND message_id = $2', [channelId, messageId]);
   return r.rows[0] ? toArtwork(r.rows[0]) : null;
 }
@@ -137,10 +141,33 @@ export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise
         name, anime, rarity, rarity_emoji, source_id, variant, raw_caption, caption_family, parse_confidence, needs_review)
      VALUES ($1, $2, $3, $4, $5::bit(64), $6, $7, $8, $9, $10, $11, $12, $13, true, coalesce($14, now()), $15::smallint[],
         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
-    [a.characterId, a.filePath, a.thumbPath, a.sha256, a.phash, a.width, a.height, a.bytes, a.mime, a.channelId, a.messageId,
-      a.groupedId, a.telegramPhotoId, a.createdAt ?? null, a.thumbWidths,
-      a.name ?? null, a.anime ?? null, a.rarity ?? null, a.rarityEmoji ?? null, a.sourceId ?? null, a.variant ?? null,
-      a.rawCaption ?? '', a.captionFamily ?? null, a.parseConfidence ?? null, a.needsReview ?? false],
+    [
+      a.characterId,
+      a.filePath,
+      a.thumbPath,
+      a.sha256,
+      a.phash,
+      a.width,
+      a.height,
+      a.bytes,
+      a.mime,
+      a.channelId,
+      a.messageId,
+      a.groupedId,
+      a.telegramPhotoId,
+      a.createdAt ?? null,
+      a.thumbWidths,
+      a.name ?? null,
+      a.anime ?? null,
+      a.rarity ?? null,
+      a.rarityEmoji ?? null,
+      a.sourceId ?? null,
+      a.variant ?? null,
+      a.rawCaption ?? '',
+      a.captionFamily ?? null,
+      a.parseConfidence ?? null,
+      a.needsReview ?? false,
+    ],
   );
   return r.rows[0]!.id;
 }
@@ -150,7 +177,19 @@ export async function setArtworkCaption(q: Queryable, id: string, c: ArtworkCapt
   await q.query(
     `UPDATE artworks SET name = $2, anime = $3, rarity = $4, rarity_emoji = $5, source_id = $6, variant = $7, raw_caption = $8,
         caption_family = $9, parse_confidence = $10, needs_review = $11 WHERE id = $1`,
-    [id, c.name, c.anime, c.rarity, c.rarityEmoji, c.sourceId, c.variant, c.rawCaption, c.captionFamily, c.parseConfidence, c.needsReview],
+    [
+      id,
+      c.name,
+      c.anime,
+      c.rarity,
+      c.rarityEmoji,
+      c.sourceId,
+      c.variant,
+      c.rawCaption,
+      c.captionFamily,
+      c.parseConfidence,
+      c.needsReview,
+    ],
   );
 }
 
@@ -206,7 +245,11 @@ export async function findReferencedPaths(q: Queryable, paths: string[]): Promis
 }
 
 /** Artworks without srcset thumbnails, by id after `after` (the thumbnail backfill's keyset). */
-export async function listArtworksWithoutThumbWidths(q: Queryable, after: string, limit: number): Promise<Pick<Artwork, 'id' | 'filePath' | 'thumbPath' | 'sha256'>[]> {
+export async function listArtworksWithoutThumbWidths(
+  q: Queryable,
+  after: string,
+  limit: number,
+): Promise<Pick<Artwork, 'id' | 'filePath' | 'thumbPath' | 'sha256'>[]> {
   const r = await q.query<{ id: string; file_path: string; thumb_path: string; sha256: string }>(
     `SELECT id::text, file_path, thumb_path, sha256 FROM artworks WHERE cardinality(thumb_widths) = 0 AND id > $1::bigint ORDER BY id LIMIT $2`,
     [after, limit],
@@ -220,8 +263,16 @@ export async function countArtworksWithoutThumbWidths(q: Queryable): Promise<num
 }
 
 /** Records an artwork's srcset thumbnails (and its one-size thumbnail); false when it was done meanwhile. */
-export async function setArtworkThumbWidths(q: Queryable, id: string, thumbPath: string, widths: number[]): Promise<boolean> {
-  const r = await q.query('UPDATE artworks SET thumb_path = $2, thumb_widths = $3::smallint[] WHERE id = $1 AND cardinality(thumb_widths) = 0', [id, thumbPath, widths]);
+export async function setArtworkThumbWidths(
+  q: Queryable,
+  id: string,
+  thumbPath: string,
+  widths: number[],
+): Promise<boolean> {
+  const r = await q.query(
+    'UPDATE artworks SET thumb_path = $2, thumb_widths = $3::smallint[] WHERE id = $1 AND cardinality(thumb_widths) = 0',
+    [id, thumbPath, widths],
+  );
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -237,7 +288,10 @@ export async function reassignArtworks(q: Queryable, ids: string[], fromId: stri
 
 /** Makes one artwork its character's current one. */
 export async function setCurrentArtwork(q: Queryable, artworkId: string): Promise<void> {
-  await q.query('UPDATE artworks SET is_current = false WHERE is_current AND character_id = (SELECT character_id FROM artworks WHERE id = $1)', [artworkId]);
+  await q.query(
+    'UPDATE artworks SET is_current = false WHERE is_current AND character_id = (SELECT character_id FROM artworks WHERE id = $1)',
+    [artworkId],
+  );
   await q.query('UPDATE artworks SET is_current = true WHERE id = $1', [artworkId]);
 }
 
@@ -252,11 +306,15 @@ export async function deleteArtworkRow(q: Queryable, artworkId: string): Promise
     'DELETE FROM artworks WHERE id = $1 RETURNING file_path, thumb_path, sha256, thumb_widths',
     [artworkId],
   );
-  return r.rows.flatMap((x) => [...new Set([x.file_path, x.thumb_path, ...x.thumb_widths.map((w) => thumbKey(x.sha256, w))])]);
+  return r.rows.flatMap((x) => [
+    ...new Set([x.file_path, x.thumb_path, ...x.thumb_widths.map((w) => thumbKey(x.sha256, w))]),
+  ]);
 }
 
 /** How many artworks a character has (hidden included). */
 export async function countArtworks(q: Queryable, characterId: string): Promise<number> {
-  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [characterId]);
+  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [
+    characterId,
+  ]);
   return r.rows[0]!.n;
 }

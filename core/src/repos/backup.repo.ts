@@ -110,8 +110,12 @@ export async function copyTableIn(client: pg.PoolClient, table: BackupTable, dat
     return;
   }
   const stage = ident(`restore_stage_${table.name}`);
-  const staged = table.columns.map((c) => (c.vector ? `${ident(c.name)}::real[] AS ${ident(c.name)}` : ident(c.name))).join(', ');
-  await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${staged} FROM ${ident(table.name)} WITH NO DATA`);
+  const staged = table.columns
+    .map((c) => (c.vector ? `${ident(c.name)}::real[] AS ${ident(c.name)}` : ident(c.name)))
+    .join(', ');
+  await client.query(
+    `CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${staged} FROM ${ident(table.name)} WITH NO DATA`,
+  );
   await pipeline(data, client.query(copyFrom(`COPY ${stage} (${names}) FROM STDIN`)) as Writable);
   const cast = table.columns.map((c) => (c.vector ? `${ident(c.name)}::vector` : ident(c.name))).join(', ');
   await client.query(`INSERT INTO ${ident(table.name)} (${names}) SELECT ${cast} FROM ${stage}`);
@@ -154,7 +158,9 @@ export async function listStoredFiles(q: Queryable): Promise<string[]> {
   const r = await q.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
     'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
   );
-  const keys = new Set(r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]));
+  const keys = new Set(
+    r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]),
+  );
   return [...keys].sort();
 }
 

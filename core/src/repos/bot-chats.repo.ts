@@ -15,11 +15,21 @@ export interface BotChat {
 }
 
 function toChat(r: any): BotChat {
-  return { chatId: r.chat_id, kind: r.kind, title: r.title, autoCatcher: r.auto_catcher, member: r.member, createdAt: isoOrNull(r.created_at) };
+  return {
+    chatId: r.chat_id,
+    kind: r.kind,
+    title: r.title,
+    autoCatcher: r.auto_catcher,
+    member: r.member,
+    createdAt: isoOrNull(r.created_at),
+  };
 }
 
 /** Records a chat (insert or refresh its title and membership). */
-export async function upsertBotChat(q: Queryable, c: { chatId: string | number; kind: BotChat['kind']; title: string; member?: boolean }): Promise<void> {
+export async function upsertBotChat(
+  q: Queryable,
+  c: { chatId: string | number; kind: BotChat['kind']; title: string; member?: boolean },
+): Promise<void> {
   await q.query(
     `INSERT INTO bot_chats (chat_id, kind, title, member) VALUES ($1, $2, $3, $4)
      ON CONFLICT (chat_id) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title, member = EXCLUDED.member, updated_at = now()
@@ -35,8 +45,15 @@ export async function findBotChat(q: Queryable, chatId: string | number): Promis
 }
 
 /** Sets (or clears with null) the catcher bot a group auto-answers. */
-export async function updateBotChatAutoCatcher(q: Queryable, chatId: string | number, catcher: string | null): Promise<void> {
-  await q.query('UPDATE bot_chats SET auto_catcher = $2, updated_at = now() WHERE chat_id = $1', [String(chatId), catcher]);
+export async function updateBotChatAutoCatcher(
+  q: Queryable,
+  chatId: string | number,
+  catcher: string | null,
+): Promise<void> {
+  await q.query('UPDATE bot_chats SET auto_catcher = $2, updated_at = now() WHERE chat_id = $1', [
+    String(chatId),
+    catcher,
+  ]);
 }
 
 /** Marks a chat as left (bot removed, or blocked by the user). */
@@ -46,7 +63,10 @@ export async function updateBotChatMember(q: Queryable, chatId: string | number,
 
 /** Groups the bot is in, newest first (admin status page). */
 export async function listBotGroups(q: Queryable, limit = 200): Promise<BotChat[]> {
-  const r = await q.query(`SELECT * FROM bot_chats WHERE kind IN ('group', 'supergroup') AND member ORDER BY created_at DESC, chat_id LIMIT $1`, [limit]);
+  const r = await q.query(
+    `SELECT * FROM bot_chats WHERE kind IN ('group', 'supergroup') AND member ORDER BY created_at DESC, chat_id LIMIT $1`,
+    [limit],
+  );
   return r.rows.map(toChat);
 }
 

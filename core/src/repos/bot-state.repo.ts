@@ -50,11 +50,17 @@ export async function updateBotSettings(q: Queryable, s: Partial<BotSettings>): 
 
 /** Records that a bot process started (username, polling or webhook). */
 export async function markBotStarted(q: Queryable, username: string, mode: string): Promise<void> {
-  await q.query(`UPDATE bot_state SET bot_username = $1, mode = $2, started_at = now(), heartbeat_at = now(), last_error = NULL WHERE id = 1`, [username, mode]);
+  await q.query(
+    `UPDATE bot_state SET bot_username = $1, mode = $2, started_at = now(), heartbeat_at = now(), last_error = NULL WHERE id = 1`,
+    [username, mode],
+  );
 }
 
 /** Heartbeat with the counters gathered since the last one. */
-export async function recordBotHeartbeat(q: Queryable, add: { answers: number; digests: number; lastError?: string | null }): Promise<void> {
+export async function recordBotHeartbeat(
+  q: Queryable,
+  add: { answers: number; digests: number; lastError?: string | null },
+): Promise<void> {
   await q.query(
     `UPDATE bot_state SET heartbeat_at = now(), answers = answers + $1, digests_sent = digests_sent + $2, last_error = coalesce($3, last_error) WHERE id = 1`,
     [add.answers, add.digests, add.lastError ?? null],
@@ -63,6 +69,9 @@ export async function recordBotHeartbeat(q: Queryable, add: { answers: number; d
 
 /** Sets the digest watermark only if it is still `from` (two bot processes never announce a character twice). */
 export async function advanceDigestWatermark(q: Queryable, from: string | null, to: string): Promise<boolean> {
-  const r = await q.query('UPDATE bot_state SET digest_watermark = $2 WHERE id = 1 AND digest_watermark IS NOT DISTINCT FROM $1', [from, to]);
+  const r = await q.query(
+    'UPDATE bot_state SET digest_watermark = $2 WHERE id = 1 AND digest_watermark IS NOT DISTINCT FROM $1',
+    [from, to],
+  );
   return (r.rowCount ?? 0) > 0;
 }

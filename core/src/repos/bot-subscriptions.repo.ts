@@ -18,7 +18,12 @@ export function subscriptionKey(value: string): string {
 }
 
 /** Adds a subscription; returns false when the chat already had it. */
-export async function insertBotSubscription(q: Queryable, chatId: string | number, kind: SubscriptionKind, value: string): Promise<boolean> {
+export async function insertBotSubscription(
+  q: Queryable,
+  chatId: string | number,
+  kind: SubscriptionKind,
+  value: string,
+): Promise<boolean> {
   const v = kind === 'all' ? '' : value.trim();
   const r = await q.query(
     `INSERT INTO bot_subscriptions (chat_id, kind, value, value_key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
@@ -35,12 +40,17 @@ export async function deleteBotSubscriptions(q: Queryable, chatId: string | numb
 
 /** A chat's subscriptions, oldest first. */
 export async function listBotSubscriptions(q: Queryable, chatId: string | number): Promise<BotSubscription[]> {
-  const r = await q.query('SELECT id::text, chat_id::text, kind, value FROM bot_subscriptions WHERE chat_id = $1 ORDER BY id', [String(chatId)]);
+  const r = await q.query(
+    'SELECT id::text, chat_id::text, kind, value FROM bot_subscriptions WHERE chat_id = $1 ORDER BY id',
+    [String(chatId)],
+  );
   return r.rows.map((x: any) => ({ id: x.id, chatId: x.chat_id, kind: x.kind, value: x.value }));
 }
 
 /** Subscriber counts for the admin status page. */
-export async function countBotSubscriptions(q: Queryable): Promise<{ chats: number; subscriptions: number; byKind: Record<SubscriptionKind, number> }> {
+export async function countBotSubscriptions(
+  q: Queryable,
+): Promise<{ chats: number; subscriptions: number; byKind: Record<SubscriptionKind, number> }> {
   const r = await q.query<{ chats: number; subscriptions: number; all: number; anime: number; rarity: number }>(
     `SELECT count(DISTINCT s.chat_id)::int AS chats, count(*)::int AS subscriptions,
             count(*) FILTER (WHERE s.kind = 'all')::int AS all, count(*) FILTER (WHERE s.kind = 'anime')::int AS anime,
@@ -70,7 +80,12 @@ export async function getMaxCharacterId(q: Queryable): Promise<string> {
  * Visible characters with an id above the watermark, created at least `settleSeconds` ago (so that rows of a
  * transaction still writing a batch are not skipped once a higher id is seen), oldest first.
  */
-export async function listCharactersAfter(q: Queryable, afterId: string, settleSeconds: number, limit: number): Promise<DigestCharacter[]> {
+export async function listCharactersAfter(
+  q: Queryable,
+  afterId: string,
+  settleSeconds: number,
+  limit: number,
+): Promise<DigestCharacter[]> {
   const r = await q.query(
     `SELECT c.id::text, c.name, c.anime, c.rarity, c.rarity_emoji FROM characters c
       WHERE c.id > $1 AND NOT c.hidden AND c.deleted_at IS NULL AND c.created_at <= now() - make_interval(secs => $2)
@@ -78,11 +93,21 @@ export async function listCharactersAfter(q: Queryable, afterId: string, settleS
       ORDER BY c.id LIMIT $3`,
     [afterId, settleSeconds, limit],
   );
-  return r.rows.map((x: any) => ({ id: x.id, name: x.name, anime: x.anime, rarity: x.rarity, rarityEmoji: x.rarity_emoji }));
+  return r.rows.map((x: any) => ({
+    id: x.id,
+    name: x.name,
+    anime: x.anime,
+    rarity: x.rarity,
+    rarityEmoji: x.rarity_emoji,
+  }));
 }
 
 /** Highest id among characters past the watermark that are settled (visible or not), to move the watermark past them. */
-export async function getSettledMaxCharacterId(q: Queryable, afterId: string, settleSeconds: number): Promise<string | null> {
+export async function getSettledMaxCharacterId(
+  q: Queryable,
+  afterId: string,
+  settleSeconds: number,
+): Promise<string | null> {
   const r = await q.query<{ id: string | null }>(
     `SELECT max(id)::text AS id FROM characters WHERE id > $1 AND created_at <= now() - make_interval(secs => $2)`,
     [afterId, settleSeconds],
@@ -101,6 +126,8 @@ export async function listActiveSubscriptions(q: Queryable): Promise<BotSubscrip
 
 /** Whether a sync run is in progress (a digest waits for it, so that one sync gives one digest). */
 export async function isSyncRunning(q: Queryable): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM sync_runs WHERE status = 'running' AND heartbeat_at > now() - interval '5 minutes' LIMIT 1`);
+  const r = await q.query(
+    `SELECT 1 FROM sync_runs WHERE status = 'running' AND heartbeat_at > now() - interval '5 minutes' LIMIT 1`,
+  );
   return (r.rowCount ?? 0) > 0;
 }

@@ -9,7 +9,12 @@ export interface ResolveFailure {
   retryAt: string;
 }
 
-export async function recordResolveFailure(q: Queryable, ref: string, error: string, retryAfterSeconds: number): Promise<void> {
+export async function recordResolveFailure(
+  q: Queryable,
+  ref: string,
+  error: string,
+  retryAfterSeconds: number,
+): Promise<void> {
   await q.query(
     `INSERT INTO channel_resolve_failures (ref, error, retry_at) VALUES (lower($1), $2, now() + make_interval(secs => $3))
      ON CONFLICT (ref) DO UPDATE SET error = EXCLUDED.error, failed_at = now(), retry_at = EXCLUDED.retry_at`,
@@ -21,7 +26,9 @@ export async function recordResolveFailure(q: Queryable, ref: string, error: str
 export async function findPendingResolveFailure(q: Queryable, ref: string): Promise<ResolveFailure | null> {
   const r = await q.query('SELECT * FROM channel_resolve_failures WHERE ref = lower($1) AND retry_at > now()', [ref]);
   const row = r.rows[0];
-  return row ? { ref: row.ref, error: row.error, failedAt: isoOrNull(row.failed_at)!, retryAt: isoOrNull(row.retry_at)! } : null;
+  return row
+    ? { ref: row.ref, error: row.error, failedAt: isoOrNull(row.failed_at)!, retryAt: isoOrNull(row.retry_at)! }
+    : null;
 }
 
 export async function clearResolveFailure(q: Queryable, ref: string): Promise<void> {

@@ -65,7 +65,13 @@ export async function findChannelByPeerId(q: Queryable, peerId: string): Promise
  */
 export async function upsertChannelByPeer(
   q: Queryable,
-  c: { peerId: string; title: string; username?: string | null; accessHash?: string | null; inviteLink?: string | null },
+  c: {
+    peerId: string;
+    title: string;
+    username?: string | null;
+    accessHash?: string | null;
+    inviteLink?: string | null;
+  },
 ): Promise<Channel> {
   const r = await q.query(
     `INSERT INTO channels (peer_id, title, username, access_hash, invite_link) VALUES ($1, $2, $3, $4, $5)
@@ -81,7 +87,9 @@ export async function upsertChannelByPeer(
 
 /** Finds or creates a channel for a local folder import (no Telegram peer), keyed by its title. */
 export async function ensureLocalChannel(q: Queryable, title: string): Promise<Channel> {
-  const found = await q.query("SELECT * FROM channels WHERE source = 'local' AND title = $1 ORDER BY id LIMIT 1", [title]);
+  const found = await q.query("SELECT * FROM channels WHERE source = 'local' AND title = $1 ORDER BY id LIMIT 1", [
+    title,
+  ]);
   if (found.rows[0]) return toChannel(found.rows[0]);
   const r = await q.query("INSERT INTO channels (title, source) VALUES ($1, 'local') RETURNING *", [title]);
   return toChannel(r.rows[0]);
@@ -96,11 +104,20 @@ export async function advanceLastMessageId(q: Queryable, channelId: string, mess
 }
 
 /** Sets or clears a channel's caption template and emoji→rarity table. */
-export async function updateChannelParsing(q: Queryable, id: string, p: { captionTemplate?: string | null; rarityEmojis?: Record<string, string> }): Promise<Channel | null> {
+export async function updateChannelParsing(
+  q: Queryable,
+  id: string,
+  p: { captionTemplate?: string | null; rarityEmojis?: Record<string, string> },
+): Promise<Channel | null> {
   const r = await q.query(
     `UPDATE channels SET caption_template = CASE WHEN $2 THEN $3 ELSE caption_template END,
         rarity_emojis = coalesce($4::jsonb, rarity_emojis), updated_at = now() WHERE id = $1 RETURNING *`,
-    [id, p.captionTemplate !== undefined, p.captionTemplate ?? null, p.rarityEmojis ? JSON.stringify(p.rarityEmojis) : null],
+    [
+      id,
+      p.captionTemplate !== undefined,
+      p.captionTemplate ?? null,
+      p.rarityEmojis ? JSON.stringify(p.rarityEmojis) : null,
+    ],
   );
   return r.rows[0] ? toChannel(r.rows[0]) : null;
 }
@@ -133,12 +150,21 @@ export async function listSyncableChannels(q: Queryable): Promise<Channel[]> {
  */
 export async function rememberResolvedChannel(
   q: Queryable,
-  c: { rowId?: string | null; ref: string | null; peerId: string; accessHash: string | null; title: string; username: string | null; inviteLink?: string | null },
+  c: {
+    rowId?: string | null;
+    ref: string | null;
+    peerId: string;
+    accessHash: string | null;
+    title: string;
+    username: string | null;
+    inviteLink?: string | null;
+  },
 ): Promise<Channel> {
   const byPeer = await findChannelByPeerId(q, c.peerId);
   const targetId = byPeer?.id ?? c.rowId ?? null;
   if (targetId) {
-    if (c.ref) await q.query('UPDATE channels SET ref = NULL WHERE lower(ref) = lower($1) AND id <> $2', [c.ref, targetId]);
+    if (c.ref)
+      await q.query('UPDATE channels SET ref = NULL WHERE lower(ref) = lower($1) AND id <> $2', [c.ref, targetId]);
     const r = await q.query(
       `UPDATE channels SET peer_id = $2, access_hash = coalesce($3, access_hash), title = $4,
           username = coalesce($5, username), ref = coalesce($6, ref), invite_link = coalesce($7, invite_link),
@@ -169,7 +195,10 @@ export async function upsertExportChannel(q: Queryable, c: { peerId: string; tit
 
 /** Records (or clears with null) the channel's last sync problem. */
 export async function setChannelError(q: Queryable, id: string, error: string | null): Promise<void> {
-  await q.query('UPDATE channels SET last_error = $2, updated_at = now() WHERE id = $1 AND last_error IS DISTINCT FROM $2', [id, error]);
+  await q.query(
+    'UPDATE channels SET last_error = $2, updated_at = now() WHERE id = $1 AND last_error IS DISTINCT FROM $2',
+    [id, error],
+  );
 }
 
 /** Adds a channel to follow by its reference (admin panel); the sync resolves it on its next run. */
@@ -180,6 +209,9 @@ export async function insertChannelRef(q: Queryable, ref: string): Promise<Chann
 
 /** Turns syncing of a channel on or off. */
 export async function setChannelEnabled(q: Queryable, id: string, enabled: boolean): Promise<Channel | null> {
-  const r = await q.query('UPDATE channels SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, enabled]);
+  const r = await q.query('UPDATE channels SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING *', [
+    id,
+    enabled,
+  ]);
   return r.rows[0] ? toChannel(r.rows[0]) : null;
 }

@@ -22,7 +22,14 @@ export async function listAliases(q: Queryable, characterId: string): Promise<Ch
  */
 export async function insertAlias(
   q: Queryable,
-  a: { characterId: string; name: string; anime: string | null; nameSearch: string; animeSearch: string; groupKey: string | null },
+  a: {
+    characterId: string;
+    name: string;
+    anime: string | null;
+    nameSearch: string;
+    animeSearch: string;
+    groupKey: string | null;
+  },
 ): Promise<string> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO character_aliases (character_id, name, anime, name_search, anime_search, group_key)
@@ -37,7 +44,10 @@ export async function insertAlias(
 
 /** Moves every alias of `fromId` to `toId`; returns their ids. */
 export async function moveAliases(q: Queryable, fromId: string, toId: string): Promise<string[]> {
-  const r = await q.query<{ id: string }>('UPDATE character_aliases SET character_id = $2 WHERE character_id = $1 RETURNING id::text AS id', [fromId, toId]);
+  const r = await q.query<{ id: string }>(
+    'UPDATE character_aliases SET character_id = $2 WHERE character_id = $1 RETURNING id::text AS id',
+    [fromId, toId],
+  );
   return r.rows.map((x) => x.id);
 }
 
@@ -48,5 +58,6 @@ export async function deleteAliases(q: Queryable, ids: string[]): Promise<void> 
 
 /** Moves aliases by id to a character. */
 export async function reassignAliases(q: Queryable, ids: string[], toId: string): Promise<void> {
-  if (ids.length) await q.query('UPDATE character_aliases SET character_id = $2 WHERE id = ANY($1::bigint[])', [ids, toId]);
+  if (ids.length)
+    await q.query('UPDATE character_aliases SET character_id = $2 WHERE id = ANY($1::bigint[])', [ids, toId]);
 }

@@ -2,7 +2,8 @@
 import type { Queryable } from '../db/database.js';
 import { isoOrNull } from './rows.js';
 
-export type CharacterChangeKind = 'caption_edit' | 'repost' | 'deleted' | 'restored' | 'merge' | 'merge_undone' | 'split';
+export type CharacterChangeKind =
+  'caption_edit' | 'repost' | 'deleted' | 'restored' | 'merge' | 'merge_undone' | 'split';
 
 export interface CharacterChange {
   id: string;
@@ -28,15 +29,18 @@ function toChange(r: any): CharacterChange {
 
 export async function recordCharacterChange(
   q: Queryable,
-  c: { characterId: string; kind: CharacterChangeKind; channelId: string | null; messageId: number | null; changes: CharacterChange['changes'] },
+  c: {
+    characterId: string;
+    kind: CharacterChangeKind;
+    channelId: string | null;
+    messageId: number | null;
+    changes: CharacterChange['changes'];
+  },
 ): Promise<string> {
-  const r = await q.query<{ id: string }>('INSERT INTO character_changes (character_id, kind, channel_id, message_id, changes) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
-    c.characterId,
-    c.kind,
-    c.channelId,
-    c.messageId,
-    JSON.stringify(c.changes),
-  ]);
+  const r = await q.query<{ id: string }>(
+    'INSERT INTO character_changes (character_id, kind, channel_id, message_id, changes) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [c.characterId, c.kind, c.channelId, c.messageId, JSON.stringify(c.changes)],
+  );
   return r.rows[0]!.id;
 }
 
@@ -53,26 +57,33 @@ export async function setChangeDetails(q: Queryable, id: string, changes: Charac
 
 /** Moves change entries of one character to another; returns their ids. */
 export async function moveCharacterChanges(q: Queryable, fromId: string, toId: string): Promise<string[]> {
-  const r = await q.query<{ id: string }>('UPDATE character_changes SET character_id = $2 WHERE character_id = $1 RETURNING id::text AS id', [fromId, toId]);
+  const r = await q.query<{ id: string }>(
+    'UPDATE character_changes SET character_id = $2 WHERE character_id = $1 RETURNING id::text AS id',
+    [fromId, toId],
+  );
   return r.rows.map((x) => x.id);
 }
 
 /** Moves change entries by id to a character. */
 export async function reassignCharacterChanges(q: Queryable, ids: string[], toId: string): Promise<void> {
-  if (ids.length) await q.query('UPDATE character_changes SET character_id = $2 WHERE id = ANY($1::bigint[])', [ids, toId]);
+  if (ids.length)
+    await q.query('UPDATE character_changes SET character_id = $2 WHERE id = ANY($1::bigint[])', [ids, toId]);
 }
 
 /** A character's changes, newest first. */
 export async function listCharacterChanges(q: Queryable, characterId: string, limit = 100): Promise<CharacterChange[]> {
-  const r = await q.query('SELECT * FROM character_changes WHERE character_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [
-    characterId,
-    limit,
-  ]);
+  const r = await q.query(
+    'SELECT * FROM character_changes WHERE character_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
+    [characterId, limit],
+  );
   return r.rows.map(toChange);
 }
 
 /** The kind of a character's latest change, or null. */
 export async function latestChangeKind(q: Queryable, characterId: string): Promise<CharacterChangeKind | null> {
-  const r = await q.query<{ kind: CharacterChangeKind }>('SELECT kind FROM character_changes WHERE character_id = $1 ORDER BY id DESC LIMIT 1', [characterId]);
+  const r = await q.query<{ kind: CharacterChangeKind }>(
+    'SELECT kind FROM character_changes WHERE character_id = $1 ORDER BY id DESC LIMIT 1',
+    [characterId],
+  );
   return r.rows[0]?.kind ?? null;
 }

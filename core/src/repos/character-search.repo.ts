@@ -6,7 +6,13 @@
  */
 import type { Db, Queryable } from '../db/database.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { ARTWORK_COUNT_SELECT, CHARACTER_SELECT, toCharacter, toListArtwork, type CharacterListItem } from './characters.repo.js';
+import {
+  ARTWORK_COUNT_SELECT,
+  CHARACTER_SELECT,
+  toCharacter,
+  toListArtwork,
+  type CharacterListItem,
+} from './characters.repo.js';
 
 export type CharacterSort = 'relevance' | 'newest' | 'name' | 'anime' | 'liked';
 
@@ -91,20 +97,30 @@ function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity
     const whole = textPredicate(t, params.add(idOf(s.text)), params.add(s.text.replace(/ /g, '')));
     const words = s.text.split(' ').filter(Boolean).slice(0, 6);
     // every word matching some field also counts ("legendary rem", "rem re:zero")
-    const each = words.length > 1 ? words.map((w) => textPredicate(params.add(w), params.add(idOf(w)), params.add(w))).join(' AND ') : null;
+    const each =
+      words.length > 1
+        ? words.map((w) => textPredicate(params.add(w), params.add(idOf(w)), params.add(w))).join(' AND ')
+        : null;
     where.push(each ? `(${whole} OR (${each}))` : whole);
   }
   for (const e of s.emojis ?? []) {
     const p = params.add(e);
-    where.push(`(${['c.rarity_emoji', 'c.name', 'c.anime', 'c.variant'].map((col) => `strpos(replace(coalesce(${col}, ''), chr(65039), ''), ${p}) > 0`).join(' OR ')})`);
+    where.push(
+      `(${['c.rarity_emoji', 'c.name', 'c.anime', 'c.variant'].map((col) => `strpos(replace(coalesce(${col}, ''), chr(65039), ''), ${p}) > 0`).join(' OR ')})`,
+    );
   }
   if (s.anime && skip !== 'anime') where.push(`c.anime = ${params.add(s.anime)}`);
   if (s.rarity && skip !== 'rarity') where.push(`c.rarity = ${params.add(s.rarity)}`);
   // a character is in every channel one of its visible artworks was posted in
   if (s.channelId && skip !== 'channel') {
-    where.push(`EXISTS (SELECT 1 FROM artworks x WHERE x.character_id = c.id AND x.channel_id = ${params.add(s.channelId)} AND NOT x.hidden)`);
+    where.push(
+      `EXISTS (SELECT 1 FROM artworks x WHERE x.character_id = c.id AND x.channel_id = ${params.add(s.channelId)} AND NOT x.hidden)`,
+    );
   }
-  if (s.mine) where.push(`${s.mine.caught ? '' : 'NOT '}EXISTS (SELECT 1 FROM collection_items ci WHERE ci.visitor_id = ${params.add(s.mine.visitorId)} AND ci.character_id = c.id)`);
+  if (s.mine)
+    where.push(
+      `${s.mine.caught ? '' : 'NOT '}EXISTS (SELECT 1 FROM collection_items ci WHERE ci.visitor_id = ${params.add(s.mine.visitorId)} AND ci.character_id = c.id)`,
+    );
   return `WHERE ${where.join(' AND ')}`;
 }
 
@@ -152,7 +168,11 @@ export interface CharacterPageOptions {
 /** A gallery card: the character, its current artwork and its like count. */
 export type GalleryItem = CharacterListItem & { likes: number };
 
-export async function searchCharacters(db: Queryable | Db, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
+export async function searchCharacters(
+  db: Queryable | Db,
+  s: CharacterSearch,
+  o: CharacterPageOptions,
+): Promise<CharacterPageResult> {
   return withSearchSettings(db, (q) => searchIn(q, s, o));
 }
 
@@ -181,13 +201,20 @@ async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOption
     params.values,
   );
   const { total, estimate } =
-    windowCount && rows.rows.length ? { total: Number(rows.rows[0].total_count), estimate: false } : await countMatches(q, s);
+    windowCount && rows.rows.length
+      ? { total: Number(rows.rows[0].total_count), estimate: false }
+      : await countMatches(q, s);
   const last = rows.rows[rows.rows.length - 1];
   return {
     total,
     totalIsEstimate: estimate,
     next: keyset && last && rows.rows.length === o.perPage ? { createdUs: last.created_us, id: String(last.id) } : null,
-    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 })),
+    items: rows.rows.map((r) => ({
+      ...toCharacter(r),
+      artwork: toListArtwork(r),
+      likes: r.likes,
+      artworkCount: r.artwork_count ?? 0,
+    })),
   };
 }
 
@@ -204,13 +231,24 @@ async function countMatches(q: Queryable, s: CharacterSearch): Promise<{ total: 
   );
   const n = capped.rows[0]!.n;
   if (n <= EXACT_COUNT_LIMIT) return { total: n, estimate: false };
-  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM characters c ${where}`, params.values);
+  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM characters c ${where}`,
+    params.values,
+  );
   const rows = Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
   return { total: Math.max(n, rows), estimate: true };
 }
 
-export interface FacetValue { value: string; label: string; count: number }
-export interface CharacterFacets { anime: FacetValue[]; rarity: FacetValue[]; channel: FacetValue[] }
+export interface FacetValue {
+  value: string;
+  label: string;
+  count: number;
+}
+export interface CharacterFacets {
+  anime: FacetValue[];
+  rarity: FacetValue[];
+  channel: FacetValue[];
+}
 
 /** Counts per anime, rarity and channel among the matches (each ignoring its own filter), largest first. */
 export async function characterFacets(db: Queryable | Db, s: CharacterSearch, limit = 40): Promise<CharacterFacets> {
@@ -230,9 +268,17 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
   };
   return {
     anime: await run('anime', 'c.anime AS value, c.anime AS label', 'c.anime'),
-    rarity: await run('rarity', `c.rarity AS value, trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity) AS label`, 'c.rarity'),
-    channel: await run('channel', `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`, 'ch.id',
-      'JOIN artworks x ON x.character_id = c.id AND NOT x.hidden JOIN channels ch ON ch.id = x.channel_id'),
+    rarity: await run(
+      'rarity',
+      `c.rarity AS value, trim(coalesce(min(c.rarity_emoji), '') || ' ' || c.rarity) AS label`,
+      'c.rarity',
+    ),
+    channel: await run(
+      'channel',
+      `ch.id AS value, coalesce(nullif(ch.title, ''), ch.username, 'channel ' || ch.id) AS label`,
+      'ch.id',
+      'JOIN artworks x ON x.character_id = c.id AND NOT x.hidden JOIN channels ch ON ch.id = x.channel_id',
+    ),
   };
 }
 
@@ -256,10 +302,17 @@ export async function didYouMean(q: Queryable, text: string): Promise<string | n
   return r.rows[0]?.value ?? null;
 }
 
-export interface Suggestion { value: string; count: number }
+export interface Suggestion {
+  value: string;
+  count: number;
+}
 
 /** Autocomplete: names and anime titles that start with (a word of) `text`, or nearly, with counts. */
-export async function suggestNames(q: Queryable, text: string, limit = 6): Promise<{ names: Suggestion[]; anime: Suggestion[] }> {
+export async function suggestNames(
+  q: Queryable,
+  text: string,
+  limit = 6,
+): Promise<{ names: Suggestion[]; anime: Suggestion[] }> {
   if (text.length < 2) return { names: [], anime: [] };
   const run = async (col: 'name' | 'anime') => {
     const r = await q.query<{ value: string; count: number }>(

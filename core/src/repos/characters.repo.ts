@@ -112,7 +112,17 @@ export function toCharacter(r: any): Character {
 /** Maps the current-artwork columns of a list row (a_id, file_path, …), or null without one. */
 export function toListArtwork(r: any): CharacterListItem['artwork'] {
   return r.a_id
-    ? { id: r.a_id, filePath: r.file_path, thumbPath: r.thumb_path, sha256: r.sha256, thumbWidths: r.thumb_widths ?? [], width: r.width, height: r.height, bytes: r.bytes, mime: r.mime }
+    ? {
+        id: r.a_id,
+        filePath: r.file_path,
+        thumbPath: r.thumb_path,
+        sha256: r.sha256,
+        thumbWidths: r.thumb_widths ?? [],
+        width: r.width,
+        height: r.height,
+        bytes: r.bytes,
+        mime: r.mime,
+      }
     : null;
 }
 
@@ -126,7 +136,11 @@ export async function findCharacterById(q: Queryable, id: string): Promise<Chara
  * The character a catcher bot's card id names in a channel (the character of its latest post with that
  * id: a repost is the same card), or null.
  */
-export async function findCharacterBySource(q: Queryable, channelId: string | null, sourceId: string): Promise<Character | null> {
+export async function findCharacterBySource(
+  q: Queryable,
+  channelId: string | null,
+  sourceId: string,
+): Promise<Character | null> {
   const r = await q.query(
     `SELECT ${SELECT} FROM characters c
       WHERE c.id = (SELECT a.character_id FROM artworks a JOIN characters t ON t.id = a.character_id AND t.deleted_at IS NULL
@@ -191,15 +205,33 @@ export interface NewCharacter extends CharacterFields {
 export async function insertCharacter(q: Queryable, c: NewCharacter): Promise<string> {
   const key = c.splitOff ? null : groupKeyOf(c.nameSearch, c.animeSearch);
   // a character in the trash gives its (name, anime) up to the new one (restored, it stays apart: a merge candidate)
-  if (key) await q.query('UPDATE characters SET group_key = NULL WHERE group_key = $1 AND deleted_at IS NOT NULL', [key]);
+  if (key)
+    await q.query('UPDATE characters SET group_key = NULL WHERE group_key = $1 AND deleted_at IS NOT NULL', [key]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO characters (channel_id, name, anime, rarity, rarity_emoji, source_id, variant, caption_family, parse_confidence,
         raw_caption, needs_review, name_search, anime_search, created_at, updated_at, split_off, group_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), coalesce($14, now()), $15,
        CASE WHEN $17 AND (EXISTS (SELECT 1 FROM characters o WHERE o.group_key = $16)
                           OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.group_key = $16)) THEN NULL ELSE $16::text END) RETURNING id`,
-    [c.channelId, c.name, c.anime, c.rarity, c.rarityEmoji, c.sourceId, c.variant, c.captionFamily, c.parseConfidence,
-      c.rawCaption, c.needsReview, c.nameSearch, c.animeSearch, c.createdAt ?? null, c.splitOff ?? false, key, c.apartIfTaken ?? true],
+    [
+      c.channelId,
+      c.name,
+      c.anime,
+      c.rarity,
+      c.rarityEmoji,
+      c.sourceId,
+      c.variant,
+      c.captionFamily,
+      c.parseConfidence,
+      c.rawCaption,
+      c.needsReview,
+      c.nameSearch,
+      c.animeSearch,
+      c.createdAt ?? null,
+      c.splitOff ?? false,
+      key,
+      c.apartIfTaken ?? true,
+    ],
   );
   return r.rows[0]!.id;
 }
@@ -243,15 +275,36 @@ export async function applyCaption(
         edited_fields = CASE WHEN $14 THEN '{}'::text[] ELSE edited_fields END, updated_at = now(),
         channel_id = CASE WHEN $16 THEN $17::bigint ELSE channel_id END, group_key = ${groupKeySql('$1', '$15')}
       WHERE id = $1`,
-    [id, next.name, next.anime, next.rarity, next.rarityEmoji, next.sourceId, next.variant, u.captionFamily, u.parseConfidence,
-      u.rawCaption, u.needsReview && !keep.has('name'), nameSearch, animeSearch, overrideEdits, groupKeyOf(nameSearch, animeSearch),
-      u.channelId !== undefined, u.channelId ?? null],
+    [
+      id,
+      next.name,
+      next.anime,
+      next.rarity,
+      next.rarityEmoji,
+      next.sourceId,
+      next.variant,
+      u.captionFamily,
+      u.parseConfidence,
+      u.rawCaption,
+      u.needsReview && !keep.has('name'),
+      nameSearch,
+      animeSearch,
+      overrideEdits,
+      groupKeyOf(nameSearch, animeSearch),
+      u.channelId !== undefined,
+      u.channelId ?? null,
+    ],
   );
   return changed;
 }
 
 /** An admin's hand edit: sets the given fields and remembers them as edited. */
-export async function editCharacterFields(q: Queryable, id: string, fields: Partial<CharacterFields>, normalize: (s: string) => string): Promise<Character | null> {
+export async function editCharacterFields(
+  q: Queryable,
+  id: string,
+  fields: Partial<CharacterFields>,
+  normalize: (s: string) => string,
+): Promise<Character | null> {
   const current = await findCharacterById(q, id);
   if (!current) return null;
   const next = { ...current, ...fields };
@@ -262,8 +315,19 @@ export async function editCharacterFields(q: Queryable, id: string, fields: Part
     `UPDATE characters SET name = $2, anime = $3, rarity = $4, rarity_emoji = $5, source_id = $6, variant = $7,
         name_search = $8, anime_search = $9, edited_fields = $10, needs_review = false, updated_at = now(),
         group_key = ${groupKeySql('$1', '$11')} WHERE id = $1`,
-    [id, next.name, next.anime, next.rarity, next.rarityEmoji, next.sourceId, next.variant, nameSearch, animeSearch, [...edited],
-      groupKeyOf(nameSearch, animeSearch)],
+    [
+      id,
+      next.name,
+      next.anime,
+      next.rarity,
+      next.rarityEmoji,
+      next.sourceId,
+      next.variant,
+      nameSearch,
+      animeSearch,
+      [...edited],
+      groupKeyOf(nameSearch, animeSearch),
+    ],
   );
   return findCharacterById(q, id);
 }
@@ -290,10 +354,22 @@ export async function bulkSetFields(
         WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL
           AND (($2 AND anime IS DISTINCT FROM $3) OR ($5 AND rarity IS DISTINCT FROM $6) OR needs_review OR NOT edited_fields @> $7::text[])
         RETURNING id::text`,
-      [slice, keys.includes('anime'), fields.anime ?? null, normalize(fields.anime ?? ''), keys.includes('rarity'), fields.rarity ?? null, keys],
+      [
+        slice,
+        keys.includes('anime'),
+        fields.anime ?? null,
+        normalize(fields.anime ?? ''),
+        keys.includes('rarity'),
+        fields.rarity ?? null,
+        keys,
+      ],
     );
     changed.push(...r.rows.map((x) => x.id));
-    if (keys.includes('anime')) await refreshGroupKeys(q, r.rows.map((x) => x.id));
+    if (keys.includes('anime'))
+      await refreshGroupKeys(
+        q,
+        r.rows.map((x) => x.id),
+      );
   }
   return changed;
 }
@@ -353,22 +429,32 @@ export async function deleteCharacter(q: Queryable, id: string): Promise<string[
     [id],
   );
   await q.query('DELETE FROM characters WHERE id = $1', [id]);
-  return files.rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
+  return files.rows.flatMap((r) => [
+    ...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))]),
+  ]);
 }
 
 /** Locks character rows (in id order, so two merges never deadlock); returns the ids that exist. */
 export async function lockCharacters(q: Queryable, ids: string[]): Promise<Set<string>> {
-  const r = await q.query<{ id: string }>('SELECT id::text AS id FROM characters WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids]);
+  const r = await q.query<{ id: string }>(
+    'SELECT id::text AS id FROM characters WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
+    [ids],
+  );
   return new Set(r.rows.map((x) => x.id));
 }
 
 /** The whole row of a character as JSON (kept in the change log so that a merge can be undone). */
 export async function snapshotCharacterRow(q: Queryable, id: string): Promise<Record<string, unknown> | null> {
-  const r = await q.query<{ row: Record<string, unknown> }>('SELECT to_jsonb(c) AS row FROM characters c WHERE c.id = $1', [id]);
+  const r = await q.query<{ row: Record<string, unknown> }>(
+    'SELECT to_jsonb(c) AS row FROM characters c WHERE c.id = $1',
+    [id],
+  );
   return r.rows[0]?.row ?? null;
 }
 
 /** Puts back a character row saved by snapshotCharacterRow (same id and columns). */
 export async function restoreCharacterRow(q: Queryable, row: Record<string, unknown>): Promise<void> {
-  await q.query('INSERT INTO characters SELECT * FROM jsonb_populate_record(NULL::characters, $1::jsonb)', [JSON.stringify(row)]);
+  await q.query('INSERT INTO characters SELECT * FROM jsonb_populate_record(NULL::characters, $1::jsonb)', [
+    JSON.stringify(row),
+  ]);
 }

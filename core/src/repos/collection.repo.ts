@@ -5,11 +5,19 @@ import { isoOrNull } from './rows.js';
 export type CollectionSource = 'manual' | 'harem' | 'import';
 
 /** Marks one visible character as caught or not; false when there is no visible character of that id. */
-export async function setCaught(q: Queryable, visitorId: string, characterId: string, caught: boolean): Promise<boolean> {
+export async function setCaught(
+  q: Queryable,
+  visitorId: string,
+  characterId: string,
+  caught: boolean,
+): Promise<boolean> {
   const exists = await q.query('SELECT 1 FROM characters WHERE id = $1 AND NOT hidden', [characterId]);
   if (!exists.rows.length) return false;
   if (caught) {
-    await q.query(`INSERT INTO collection_items (visitor_id, character_id, source) VALUES ($1, $2, 'manual') ON CONFLICT DO NOTHING`, [visitorId, characterId]);
+    await q.query(
+      `INSERT INTO collection_items (visitor_id, character_id, source) VALUES ($1, $2, 'manual') ON CONFLICT DO NOTHING`,
+      [visitorId, characterId],
+    );
   } else {
     await q.query('DELETE FROM collection_items WHERE visitor_id = $1 AND character_id = $2', [visitorId, characterId]);
   }
@@ -36,13 +44,18 @@ export async function addCaught(
      ON CONFLICT DO NOTHING RETURNING character_id`,
     [visitorId, characterIds, source, characterIds.map((_, i) => caughtAt[i] ?? null)],
   );
-  const known = await q.query<{ id: string }>('SELECT id FROM characters WHERE id = ANY($1::bigint[]) AND NOT hidden', [characterIds]);
+  const known = await q.query<{ id: string }>('SELECT id FROM characters WHERE id = ANY($1::bigint[]) AND NOT hidden', [
+    characterIds,
+  ]);
   const found = new Set(known.rows.map((row) => row.id));
   return { added: r.rows.length, missing: characterIds.filter((id) => !found.has(id)) };
 }
 
 export async function caughtIds(q: Queryable, visitorId: string): Promise<string[]> {
-  const r = await q.query<{ character_id: string }>('SELECT character_id FROM collection_items WHERE visitor_id = $1 ORDER BY caught_at DESC, character_id', [visitorId]);
+  const r = await q.query<{ character_id: string }>(
+    'SELECT character_id FROM collection_items WHERE visitor_id = $1 ORDER BY caught_at DESC, character_id',
+    [visitorId],
+  );
   return r.rows.map((row) => row.character_id);
 }
 
@@ -62,7 +75,15 @@ export interface Completion {
 
 /** Caught/total over the visible gallery, per anime and per rarity (groups with a catch first, then the largest): one scan. */
 export async function completion(q: Queryable, visitorId: string): Promise<Completion> {
-  const r = await q.query<{ anime: string | null; rarity: string | null; by_anime: number; by_rarity: number; emoji: string | null; caught: number; total: number }>(
+  const r = await q.query<{
+    anime: string | null;
+    rarity: string | null;
+    by_anime: number;
+    by_rarity: number;
+    emoji: string | null;
+    caught: number;
+    total: number;
+  }>(
     `SELECT c.anime, c.rarity, grouping(c.anime) AS by_anime, grouping(c.rarity) AS by_rarity, min(c.rarity_emoji) AS emoji,
             count(ci.character_id)::int AS caught, count(*)::int AS total
        FROM characters c LEFT JOIN collection_items ci ON ci.character_id = c.id AND ci.visitor_id = $1
@@ -70,13 +91,21 @@ export async function completion(q: Queryable, visitorId: string): Promise<Compl
       GROUP BY GROUPING SETS ((c.anime), (c.rarity), ())`,
     [visitorId],
   );
-  const order = (a: CompletionGroup, b: CompletionGroup) => b.caught - a.caught || b.total - a.total || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+  const order = (a: CompletionGroup, b: CompletionGroup) =>
+    b.caught - a.caught || b.total - a.total || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
   const out: Completion = { caught: 0, total: 0, anime: [], rarity: [] };
   for (const row of r.rows) {
     // grouping() is 0 for the column a row is grouped by
     if (row.by_anime === 1 && row.by_rarity === 1) Object.assign(out, { caught: row.caught, total: row.total });
-    else if (row.by_anime === 0 && row.anime !== null) out.anime.push({ value: row.anime, label: row.anime, caught: row.caught, total: row.total });
-    else if (row.by_rarity === 0 && row.rarity !== null) out.rarity.push({ value: row.rarity, label: `${row.emoji ?? ''} ${row.rarity}`.trim(), caught: row.caught, total: row.total });
+    else if (row.by_anime === 0 && row.anime !== null)
+      out.anime.push({ value: row.anime, label: row.anime, caught: row.caught, total: row.total });
+    else if (row.by_rarity === 0 && row.rarity !== null)
+      out.rarity.push({
+        value: row.rarity,
+        label: `${row.emoji ?? ''} ${row.rarity}`.trim(),
+        caught: row.caught,
+        total: row.total,
+      });
   }
   out.anime.sort(order);
   out.rarity.sort(order);
@@ -157,6 +186,9 @@ const toCandidate = (r: any): MatchCandidate => ({
 /** Visible characters by id, for matching an import. */
 export async function charactersById(q: Queryable, ids: string[]): Promise<MatchCandidate[]> {
   if (!ids.length) return [];
-  const r = await q.query(`SELECT id, name, anime, rarity, rarity_emoji, source_id, name_search FROM characters WHERE NOT hidden AND id = ANY($1::bigint[])`, [ids]);
+  const r = await q.query(
+    `SELECT id, name, anime, rarity, rarity_emoji, source_id, name_search FROM characters WHERE NOT hidden AND id = ANY($1::bigint[])`,
+    [ids],
+  );
   return r.rows.map(toCandidate);
 }

@@ -97,7 +97,12 @@ async function ignoreRace(fn: () => Promise<unknown>): Promise<void> {
  * statement serves both storages. Locking the artwork row first keeps one lock order (artwork, then the
  * core-types version counter) against a concurrent delete, which would otherwise deadlock.
  */
-export async function upsertEmbedding(q: Queryable, artworkId: string, model: string, embedding: ArrayLike<number>): Promise<boolean> {
+export async function upsertEmbedding(
+  q: Queryable,
+  artworkId: string,
+  model: string,
+  embedding: ArrayLike<number>,
+): Promise<boolean> {
   const r = await q.query(
     `INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding)
      SELECT a.id, $2, $3, $4::real[] FROM artworks a WHERE a.id = $1 FOR KEY SHARE
@@ -109,7 +114,10 @@ export async function upsertEmbedding(q: Queryable, artworkId: string, model: st
 
 /** The stored embedding of an artwork for a model, or null. */
 export async function getEmbedding(q: Queryable, artworkId: string, model: string): Promise<Float32Array | null> {
-  const r = await q.query<{ v: string }>(`SELECT embedding::text AS v FROM artwork_embeddings WHERE artwork_id = $1 AND model = $2`, [artworkId, model]);
+  const r = await q.query<{ v: string }>(
+    `SELECT embedding::text AS v FROM artwork_embeddings WHERE artwork_id = $1 AND model = $2`,
+    [artworkId, model],
+  );
   return r.rows[0] ? parseVectorLiteral(r.rows[0].v) : null;
 }
 
@@ -121,7 +129,11 @@ export interface CharacterQueryArtwork {
 }
 
 /** The artwork that stands for a visible character (its current one, else its newest visible one). */
-export async function getCharacterQueryArtwork(q: Queryable, characterId: string, model: string): Promise<CharacterQueryArtwork | null> {
+export async function getCharacterQueryArtwork(
+  q: Queryable,
+  characterId: string,
+  model: string,
+): Promise<CharacterQueryArtwork | null> {
   const r = await q.query<{ artwork_id: string; file_path: string; v: string | null }>(
     `SELECT a.id::text AS artwork_id, a.file_path, e.embedding::text AS v
        FROM characters c
@@ -133,7 +145,9 @@ export async function getCharacterQueryArtwork(q: Queryable, characterId: string
     [characterId, model],
   );
   const row = r.rows[0];
-  return row ? { artworkId: row.artwork_id, filePath: row.file_path, embedding: row.v ? parseVectorLiteral(row.v) : null } : null;
+  return row
+    ? { artworkId: row.artwork_id, filePath: row.file_path, embedding: row.v ? parseVectorLiteral(row.v) : null }
+    : null;
 }
 
 /** Sets how many HNSW candidates a search explores (pgvector's hnsw.ef_search, default 40). Use in a transaction. */
@@ -148,7 +162,13 @@ export interface NeighbourRow {
   distance: number;
   filePath: string;
   thumbPath: string;
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
+  character: {
+    id: string;
+    name: string | null;
+    anime: string | null;
+    rarity: string | null;
+    rarity_emoji: string | null;
+  };
 }
 
 /**
@@ -184,7 +204,13 @@ function toNeighbour(row: Record<string, any>): NeighbourRow {
     distance: Number(row.distance),
     filePath: row.file_path,
     thumbPath: row.thumb_path,
-    character: { id: row.character_id, name: row.name, anime: row.anime, rarity: row.rarity, rarity_emoji: row.rarity_emoji },
+    character: {
+      id: row.character_id,
+      name: row.name,
+      anime: row.anime,
+      rarity: row.rarity,
+      rarity_emoji: row.rarity_emoji,
+    },
   };
 }
 
@@ -247,10 +273,17 @@ export interface StoredEmbedding {
 // node-pg hands over as a Buffer. That is ~3× faster to load than parsing the real[] text form.
 type StoredRow = { artwork_id: string; model: string; dims: number; version: string; embedding: Buffer };
 // (the text aliases shadow the columns in ORDER BY, so queries order by e.<column>)
-const STORED_COLUMNS = 'e.artwork_id::text AS artwork_id, e.model, e.dims, e.version::text AS version, array_send(e.embedding) AS embedding';
+const STORED_COLUMNS =
+  'e.artwork_id::text AS artwork_id, e.model, e.dims, e.version::text AS version, array_send(e.embedding) AS embedding';
 
 function decodeRow(row: StoredRow): StoredEmbedding {
-  return { artworkId: row.artwork_id, model: row.model, dims: row.dims, version: row.version, embedding: decodeFloat4Array(row.embedding) };
+  return {
+    artworkId: row.artwork_id,
+    model: row.model,
+    dims: row.dims,
+    version: row.version,
+    embedding: decodeFloat4Array(row.embedding),
+  };
 }
 
 /** PostgreSQL's binary array format for a 1-D real[] without NULLs (the table's CHECK guarantees both). */
@@ -267,7 +300,12 @@ export function decodeFloat4Array(buf: Buffer): Float32Array {
 }
 
 /** How many rows of a model (and size) a full load will read, up to a version. */
-export async function countStoredEmbeddings(q: Queryable, model: string, dims: number, upToVersion: string): Promise<number> {
+export async function countStoredEmbeddings(
+  q: Queryable,
+  model: string,
+  dims: number,
+  upToVersion: string,
+): Promise<number> {
   const r = await q.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM artwork_embeddings WHERE model = $1 AND dims = $2 AND version <= $3`,
     [model, dims, upToVersion],
@@ -301,7 +339,10 @@ export async function loadEmbeddingPage(
 }
 
 /** A page of changes: rows (of any model) stamped in (afterVersion, upToVersion], oldest first. */
-export async function loadEmbeddingChanges(q: Queryable, opts: { afterVersion: string; upToVersion: string; limit: number }): Promise<StoredEmbedding[]> {
+export async function loadEmbeddingChanges(
+  q: Queryable,
+  opts: { afterVersion: string; upToVersion: string; limit: number },
+): Promise<StoredEmbedding[]> {
   // the stamps are chosen first (version index), the vectors read only for those rows
   const r = await q.query<StoredRow>(
     `WITH page AS (
@@ -314,7 +355,11 @@ export async function loadEmbeddingChanges(q: Queryable, opts: { afterVersion: s
 }
 
 /** Artworks whose embedding was deleted in (afterVersion, upToVersion]. */
-export async function listEmbeddingRemovals(q: Queryable, afterVersion: string, upToVersion: string): Promise<string[]> {
+export async function listEmbeddingRemovals(
+  q: Queryable,
+  afterVersion: string,
+  upToVersion: string,
+): Promise<string[]> {
   const r = await q.query<{ id: string }>(
     `SELECT DISTINCT artwork_id::text AS id FROM artwork_embedding_removals WHERE version > $1 AND version <= $2`,
     [afterVersion, upToVersion],

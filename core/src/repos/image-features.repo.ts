@@ -73,7 +73,11 @@ function toEntry(row: RawEntry): IndexEntryRow {
  * Streams every searchable artwork with current-version signatures: pages in id order (a keyset cursor
  * that holds no transaction open between pages) of the compact inline signature column only.
  */
-export async function* iterateIndexEntries(q: Queryable, version: number, pageSize = 2_000): AsyncGenerator<IndexEntryRow[]> {
+export async function* iterateIndexEntries(
+  q: Queryable,
+  version: number,
+  pageSize = 2_000,
+): AsyncGenerator<IndexEntryRow[]> {
   let after = '0';
   for (;;) {
     const rows = await entryQuery(q, `${ENTRY_SQL} AND a.id > $2 ORDER BY a.id LIMIT $3`, [version, after, pageSize]);
@@ -93,7 +97,11 @@ export async function getIndexEntries(q: Queryable, version: number, artworkIds:
 }
 
 /** The verification images of these artworks (read for the top candidates of a search only). */
-export async function getVerifyData(q: Queryable, version: number, artworkIds: string[]): Promise<Map<string, VerifyData>> {
+export async function getVerifyData(
+  q: Queryable,
+  version: number,
+  artworkIds: string[],
+): Promise<Map<string, VerifyData>> {
   const out = new Map<string, VerifyData>();
   if (artworkIds.length === 0) return out;
   const r = await q.query<{ artwork_id: string; features: Buffer }>(
@@ -119,9 +127,22 @@ export interface MatchDetailsRow {
   artworkId: string;
   filePath: string;
   thumbPath: string;
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
+  character: {
+    id: string;
+    name: string | null;
+    anime: string | null;
+    rarity: string | null;
+    rarity_emoji: string | null;
+  };
   /** The matched artwork's own post: is it the character's current one, its card id and rarity there. */
-  post: { isCurrent: boolean; sourceId: string | null; rarity: string | null; rarityEmoji: string | null; channelTitle: string | null; postedAt: string };
+  post: {
+    isCurrent: boolean;
+    sourceId: string | null;
+    rarity: string | null;
+    rarityEmoji: string | null;
+    channelTitle: string | null;
+    postedAt: string;
+  };
   artworkCount: number;
 }
 
@@ -141,7 +162,13 @@ export async function getMatchDetails(q: Queryable, artworkIds: string[]): Promi
       artworkId: row.artwork_id,
       filePath: row.file_path,
       thumbPath: row.thumb_path,
-      character: { id: row.character_id, name: row.name, anime: row.anime, rarity: row.rarity, rarity_emoji: row.rarity_emoji },
+      character: {
+        id: row.character_id,
+        name: row.name,
+        anime: row.anime,
+        rarity: row.rarity,
+        rarity_emoji: row.rarity_emoji,
+      },
       post: {
         isCurrent: row.is_current,
         sourceId: row.a_source_id,

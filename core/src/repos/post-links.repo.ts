@@ -1,7 +1,11 @@
 /** SQL for links to the Telegram posts that an artwork came from. */
 import type { Queryable } from '../db/database.js';
 
-export interface PostLink { artworkId: string; url: string; channel: string }
+export interface PostLink {
+  artworkId: string;
+  url: string;
+  channel: string;
+}
 
 /**
  * `https://t.me/<channel>/<message>` of each visible artwork of a visible character whose channel is
@@ -15,5 +19,9 @@ export async function listPublicPostLinks(q: Queryable, characterId: string): Pr
       ORDER BY a.is_current DESC, a.created_at DESC, a.id DESC`,
     [characterId],
   );
-  return r.rows.map((row) => ({ artworkId: row.artwork_id, url: `https://t.me/${row.username}/${row.message_id}`, channel: row.username }));
+  return r.rows.map((row) => ({
+    artworkId: row.artwork_id,
+    url: `https://t.me/${row.username}/${row.message_id}`,
+    channel: row.username,
+  }));
 }

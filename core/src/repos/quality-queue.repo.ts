@@ -102,7 +102,10 @@ export interface DetectorPage<T> {
  * Visible characters whose caption needs a look (flagged by the parser: low confidence, no name, an
  * unknown layout), newest change first. Key: the character id; an admin's edit clears the flag.
  */
-export async function findReviewEntries(q: Queryable, p: Page): Promise<DetectorPage<{ key: string; artworkId: string }>> {
+export async function findReviewEntries(
+  q: Queryable,
+  p: Page,
+): Promise<DetectorPage<{ key: string; artworkId: string }>> {
   const r = await q.query(
     `SELECT c.id::text AS key, a.id::text AS artwork_id, count(*) OVER () AS total
        FROM characters c JOIN artworks a ON a.character_id = c.id AND a.is_current
@@ -117,7 +120,10 @@ export async function findReviewEntries(q: Queryable, p: Page): Promise<Detector
  * One card id of a channel posted under different names (compared normalised: case and spacing). Key:
  * channel, card id and the names, so that a new name brings a dismissed entry back.
  */
-export async function findCardConflicts(q: Queryable, p: Page): Promise<DetectorPage<{ key: string; artworkIds: string[] }>> {
+export async function findCardConflicts(
+  q: Queryable,
+  p: Page,
+): Promise<DetectorPage<{ key: string; artworkIds: string[] }>> {
   const r = await q.query(
     `WITH g AS (
        SELECT a.channel_id, a.source_id, array_agg(a.id::text ORDER BY a.created_at, a.id) AS ids,
@@ -151,8 +157,15 @@ export async function nearDuplicateStamp(q: Queryable): Promise<string> {
 }
 
 /** The stored files of visible artworks after `afterId`, by id (for the file check; hiding is one of its fixes). */
-export async function listArtworkFiles(q: Queryable, afterId: string, limit: number): Promise<Array<{ id: string; filePath: string; thumbPath: string; bytes: number }>> {
-  const r = await q.query('SELECT id::text AS id, file_path, thumb_path, bytes FROM artworks WHERE id > $1 AND NOT hidden ORDER BY id LIMIT $2', [afterId, limit]);
+export async function listArtworkFiles(
+  q: Queryable,
+  afterId: string,
+  limit: number,
+): Promise<Array<{ id: string; filePath: string; thumbPath: string; bytes: number }>> {
+  const r = await q.query(
+    'SELECT id::text AS id, file_path, thumb_path, bytes FROM artworks WHERE id > $1 AND NOT hidden ORDER BY id LIMIT $2',
+    [afterId, limit],
+  );
   return r.rows.map((x) => ({ id: x.id, filePath: x.file_path, thumbPath: x.thumb_path, bytes: x.bytes }));
 }
 

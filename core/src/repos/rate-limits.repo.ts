@@ -2,7 +2,11 @@
 import type { Queryable } from '../db/database.js';
 
 /** Counts one hit of `key`; a window that ended starts over. Returns the hits so far and the window's end. */
-export async function hitRateLimit(q: Queryable, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
+export async function hitRateLimit(
+  q: Queryable,
+  key: string,
+  windowMs: number,
+): Promise<{ hits: number; resetAt: Date }> {
   const r = await q.query<{ hits: number; reset_at: Date }>(
     `INSERT INTO rate_limit_hits AS h (key, hits, reset_at) VALUES ($1, 1, now() + $2 * interval '1 millisecond')
      ON CONFLICT (key) DO UPDATE SET

@@ -11,7 +11,10 @@ export async function countCharacters(q: Queryable, channelId?: string | null): 
 
 /** Up to `limit` raw captions of one channel, oldest first (a template preview's sample). */
 export async function listChannelRawCaptions(q: Queryable, channelId: string, limit: number): Promise<string[]> {
-  const r = await q.query<{ raw_caption: string }>('SELECT raw_caption FROM characters WHERE channel_id = $1 ORDER BY id LIMIT $2', [channelId, limit]);
+  const r = await q.query<{ raw_caption: string }>(
+    'SELECT raw_caption FROM characters WHERE channel_id = $1 ORDER BY id LIMIT $2',
+    [channelId, limit],
+  );
   return r.rows.map((x) => x.raw_caption);
 }
 
@@ -40,12 +43,20 @@ function scopeFilter(s: CaptionScope, firstParam: number): { sql: string; params
 /** How many captioned posts a re-parse of this scope reads. */
 export async function countArtworkCaptions(q: Queryable, s: CaptionScope): Promise<number> {
   const f = scopeFilter(s, 1);
-  const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM artworks a JOIN characters c ON c.id = a.character_id WHERE ${f.sql}`, f.params);
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM artworks a JOIN characters c ON c.id = a.character_id WHERE ${f.sql}`,
+    f.params,
+  );
   return r.rows[0]!.n;
 }
 
 /** The next `limit` captioned posts after artwork id `after` (keyset order). */
-export async function listArtworkCaptionsAfter(q: Queryable, after: string, limit: number, s: CaptionScope): Promise<ArtworkCaptionRow[]> {
+export async function listArtworkCaptionsAfter(
+  q: Queryable,
+  after: string,
+  limit: number,
+  s: CaptionScope,
+): Promise<ArtworkCaptionRow[]> {
   const f = scopeFilter(s, 2);
   const r = await q.query(
     `SELECT a.id, a.character_id, a.channel_id, a.raw_caption, a.is_current FROM artworks a JOIN characters c ON c.id = a.character_id

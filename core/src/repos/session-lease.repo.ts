@@ -14,7 +14,12 @@ export interface SessionLease {
 export const SESSION_LEASE_SECONDS = 90;
 
 /** Takes the lease (free, stale, or already ours). Returns false when another live holder has it. */
-export async function acquireSessionLease(q: Queryable, owner: string, kind: SessionLeaseKind, ttlSeconds = SESSION_LEASE_SECONDS): Promise<boolean> {
+export async function acquireSessionLease(
+  q: Queryable,
+  owner: string,
+  kind: SessionLeaseKind,
+  ttlSeconds = SESSION_LEASE_SECONDS,
+): Promise<boolean> {
   const r = await q.query(
     `INSERT INTO telegram_session_lease (id, owner, kind) VALUES (true, $1, $2)
      ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, kind = EXCLUDED.kind, heartbeat_at = now()
@@ -37,8 +42,14 @@ export async function releaseSessionLease(q: Queryable, owner: string): Promise<
 }
 
 /** The current live holder, if any. */
-export async function currentSessionLease(q: Queryable, ttlSeconds = SESSION_LEASE_SECONDS): Promise<SessionLease | null> {
-  const r = await q.query('SELECT * FROM telegram_session_lease WHERE heartbeat_at >= now() - make_interval(secs => $1)', [ttlSeconds]);
+export async function currentSessionLease(
+  q: Queryable,
+  ttlSeconds = SESSION_LEASE_SECONDS,
+): Promise<SessionLease | null> {
+  const r = await q.query(
+    'SELECT * FROM telegram_session_lease WHERE heartbeat_at >= now() - make_interval(secs => $1)',
+    [ttlSeconds],
+  );
   const row = r.rows[0];
   return row ? { owner: row.owner, kind: row.kind, heartbeatAt: isoOrNull(row.heartbeat_at)! } : null;
 }

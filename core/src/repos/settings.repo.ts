@@ -4,7 +4,11 @@ import type { Queryable } from '../db/database.js';
 export { guessSettings as guessSettingsSchema, type GuessSettings } from '../api/settings.js';
 import type { GuessSettings } from '../api/settings.js';
 import { guessSettings as guessSettingsSchema } from '../api/settings.js';
-import { visitorSettings as visitorSettingsSchema, type RegistrationMode, type VisitorSettings } from '../api/visitors.js';
+import {
+  visitorSettings as visitorSettingsSchema,
+  type RegistrationMode,
+  type VisitorSettings,
+} from '../api/visitors.js';
 export const DEFAULT_GUESS_SETTINGS: GuessSettings = { command: '/guess', name_form: 'full' };
 
 const GUESS_KEY = 'guess';

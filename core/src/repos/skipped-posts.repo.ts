@@ -25,7 +25,13 @@ export async function recordSkippedPost(
 
 /** The most recent skipped posts, newest first. */
 export async function listSkippedPosts(q: Queryable, limit = 100): Promise<SkippedPost[]> {
-  const r = await q.query<{ channel_id: string; message_id: string; reason: NonCharacterReason; caption: string; skipped_at: Date }>(
+  const r = await q.query<{
+    channel_id: string;
+    message_id: string;
+    reason: NonCharacterReason;
+    caption: string;
+    skipped_at: Date;
+  }>(
     `SELECT channel_id::text, message_id::text, reason, caption, skipped_at FROM skipped_posts
       ORDER BY skipped_at DESC, channel_id, message_id DESC LIMIT $1`,
     [limit],
@@ -52,10 +58,14 @@ export interface SkippedPostEntry {
 }
 
 // A post an edit later turned into a character is in the gallery: it is no longer left out.
-const stillLeftOut = 'NOT EXISTS (SELECT 1 FROM artworks a WHERE a.channel_id = s.channel_id AND a.message_id = s.message_id AND NOT a.hidden)';
+const stillLeftOut =
+  'NOT EXISTS (SELECT 1 FROM artworks a WHERE a.channel_id = s.channel_id AND a.message_id = s.message_id AND NOT a.hidden)';
 
 /** One page of skipped posts, newest first, with the total. Key: channel and message id. */
-export async function findSkippedPosts(q: Queryable, p: { limit: number; offset: number }): Promise<{ total: number; rows: SkippedPostEntry[] }> {
+export async function findSkippedPosts(
+  q: Queryable,
+  p: { limit: number; offset: number },
+): Promise<{ total: number; rows: SkippedPostEntry[] }> {
   // the total is counted apart: a page past the end still reports it
   const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM skipped_posts s WHERE ${stillLeftOut}`);
   const r = await q.query(
@@ -83,6 +93,9 @@ export async function findSkippedPosts(q: Queryable, p: { limit: number; offset:
 
 /** Forgets a skipped post (the admin has seen it); false when there was none. */
 export async function deleteSkippedPost(q: Queryable, channelId: string, messageId: number): Promise<boolean> {
-  const r = await q.query('DELETE FROM skipped_posts WHERE channel_id = $1 AND message_id = $2', [channelId, messageId]);
+  const r = await q.query('DELETE FROM skipped_posts WHERE channel_id = $1 AND message_id = $2', [
+    channelId,
+    messageId,
+  ]);
   return (r.rowCount ?? 0) > 0;
 }

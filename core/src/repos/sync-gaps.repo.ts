@@ -6,7 +6,8 @@
 import type { Queryable } from '../db/database.js';
 import { isoOrNull } from './rows.js';
 
-export type GapReason = 'download' | 'network' | 'flood_wait' | 'file_unavailable' | 'export_file_not_included' | 'export_file_unavailable';
+export type GapReason =
+  'download' | 'network' | 'flood_wait' | 'file_unavailable' | 'export_file_not_included' | 'export_file_unavailable';
 
 export interface SyncGap {
   channelId: string;
@@ -36,7 +37,10 @@ function toGap(r: any): SyncGap {
  * A failed attempt at a message: the gap is created or its attempt count bumped, and it is due again
  * after the backoff (10 min after the first failure, doubling, at most a day). Returns the gap.
  */
-export async function recordGapFailure(q: Queryable, g: { channelId: string; messageId: number; reason: GapReason; error: string }): Promise<SyncGap> {
+export async function recordGapFailure(
+  q: Queryable,
+  g: { channelId: string; messageId: number; reason: GapReason; error: string },
+): Promise<SyncGap> {
   const r = await q.query(
     `INSERT INTO sync_gaps (channel_id, message_id, reason, attempts, last_error, last_attempt_at, next_attempt_at)
      VALUES ($1, $2, $3, 1, $4, now(), now() + least(interval '1 day', interval '10 minutes'))
@@ -53,7 +57,11 @@ export async function recordGapFailure(q: Queryable, g: { channelId: string; mes
 }
 
 /** Gaps known before any attempt (an export that left files out): due at once; existing gaps are kept as they are. */
-export async function addPendingGaps(q: Queryable, channelId: string, gaps: { messageId: number; reason: GapReason }[]): Promise<number> {
+export async function addPendingGaps(
+  q: Queryable,
+  channelId: string,
+  gaps: { messageId: number; reason: GapReason }[],
+): Promise<number> {
   if (gaps.length === 0) return 0;
   const r = await q.query(
     `INSERT INTO sync_gaps (channel_id, message_id, reason)
@@ -88,7 +96,10 @@ export async function listGapMessageIds(q: Queryable, channelId: string): Promis
 /** Closes gaps (stored, nothing storable, or deleted). Returns how many were open. */
 export async function closeGaps(q: Queryable, channelId: string, messageIds: number[]): Promise<number> {
   if (messageIds.length === 0) return 0;
-  const r = await q.query('DELETE FROM sync_gaps WHERE channel_id = $1 AND message_id = ANY($2::bigint[])', [channelId, messageIds]);
+  const r = await q.query('DELETE FROM sync_gaps WHERE channel_id = $1 AND message_id = ANY($2::bigint[])', [
+    channelId,
+    messageIds,
+  ]);
   return r.rowCount ?? 0;
 }
 
@@ -99,6 +110,9 @@ export async function countGaps(q: Queryable, channelId: string): Promise<number
 
 /** Makes a gap due at once (an admin's "retry now"); returns false when there is no such gap. */
 export async function retryGapNow(q: Queryable, channelId: string, messageId: number): Promise<boolean> {
-  const r = await q.query('UPDATE sync_gaps SET next_attempt_at = now() WHERE channel_id = $1 AND message_id = $2', [channelId, messageId]);
+  const r = await q.query('UPDATE sync_gaps SET next_attempt_at = now() WHERE channel_id = $1 AND message_id = $2', [
+    channelId,
+    messageId,
+  ]);
   return (r.rowCount ?? 0) > 0;
 }

@@ -33,22 +33,39 @@ function toStored(r: any): StoredMessage {
 }
 
 /** Visible artworks of a channel posted since `since`, oldest message first. */
-export async function listRecentChannelMessages(q: Queryable, channelId: string, since: Date): Promise<StoredMessage[]> {
-  const r = await q.query(`${SELECT} WHERE a.channel_id = $1 AND a.message_id IS NOT NULL AND NOT a.hidden AND a.created_at >= $2
-    ORDER BY a.message_id`, [channelId, since]);
+export async function listRecentChannelMessages(
+  q: Queryable,
+  channelId: string,
+  since: Date,
+): Promise<StoredMessage[]> {
+  const r = await q.query(
+    `${SELECT} WHERE a.channel_id = $1 AND a.message_id IS NOT NULL AND NOT a.hidden AND a.created_at >= $2
+    ORDER BY a.message_id`,
+    [channelId, since],
+  );
   return r.rows.map(toStored);
 }
 
 /** The stored messages with these ids in a channel. */
-export async function findStoredMessages(q: Queryable, channelId: string, messageIds: number[]): Promise<StoredMessage[]> {
+export async function findStoredMessages(
+  q: Queryable,
+  channelId: string,
+  messageIds: number[],
+): Promise<StoredMessage[]> {
   if (messageIds.length === 0) return [];
-  const r = await q.query(`${SELECT} WHERE a.channel_id = $1 AND a.message_id = ANY($2::bigint[]) ORDER BY a.message_id`, [channelId, messageIds]);
+  const r = await q.query(
+    `${SELECT} WHERE a.channel_id = $1 AND a.message_id = ANY($2::bigint[]) ORDER BY a.message_id`,
+    [channelId, messageIds],
+  );
   return r.rows.map(toStored);
 }
 
 /** The stored messages of an album (same grouped id) in a channel. */
 export async function findStoredAlbum(q: Queryable, channelId: string, groupedId: string): Promise<StoredMessage[]> {
-  const r = await q.query(`${SELECT} WHERE a.channel_id = $1 AND a.grouped_id = $2 ORDER BY a.message_id`, [channelId, groupedId]);
+  const r = await q.query(`${SELECT} WHERE a.channel_id = $1 AND a.grouped_id = $2 ORDER BY a.message_id`, [
+    channelId,
+    groupedId,
+  ]);
   return r.rows.map(toStored);
 }
 
@@ -60,6 +77,9 @@ export async function hideArtwork(q: Queryable, artworkId: string): Promise<bool
 
 /** How many visible artworks a character still has. */
 export async function countVisibleArtworks(q: Queryable, characterId: string): Promise<number> {
-  const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1 AND NOT hidden', [characterId]);
+  const r = await q.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM artworks WHERE character_id = $1 AND NOT hidden',
+    [characterId],
+  );
   return r.rows[0]?.n ?? 0;
 }

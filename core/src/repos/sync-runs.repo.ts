@@ -82,11 +82,17 @@ export async function startRun(q: Queryable, channelId: string | null, kind: str
 }
 
 /** Publishes the current counts (and appends per-message errors). */
-export async function updateRunProgress(q: Queryable, id: string, counts: SyncCounts, newErrors: SyncRunError[] = []): Promise<void> {
-  await q.query(
-    `UPDATE sync_runs SET counts = $2, errors = errors || $3::jsonb, heartbeat_at = now() WHERE id = $1`,
-    [id, JSON.stringify(counts), JSON.stringify(newErrors)],
-  );
+export async function updateRunProgress(
+  q: Queryable,
+  id: string,
+  counts: SyncCounts,
+  newErrors: SyncRunError[] = [],
+): Promise<void> {
+  await q.query(`UPDATE sync_runs SET counts = $2, errors = errors || $3::jsonb, heartbeat_at = now() WHERE id = $1`, [
+    id,
+    JSON.stringify(counts),
+    JSON.stringify(newErrors),
+  ]);
 }
 
 /** Ends a run. */
@@ -149,8 +155,12 @@ export async function listSyncOverview(q: Queryable): Promise<ChannelSyncOvervie
       lastSyncedAt: isoOrNull(row.last_synced_at),
       lastError: row.last_error,
     },
-    lastRun: row.last_run ? toRun({ ...row.last_run, id: String(row.last_run.id), channel_id: String(row.last_run.channel_id) }) : null,
-    running: row.running ? toRun({ ...row.running, id: String(row.running.id), channel_id: String(row.running.channel_id) }) : null,
+    lastRun: row.last_run
+      ? toRun({ ...row.last_run, id: String(row.last_run.id), channel_id: String(row.last_run.channel_id) })
+      : null,
+    running: row.running
+      ? toRun({ ...row.running, id: String(row.running.id), channel_id: String(row.running.channel_id) })
+      : null,
   }));
 }
 
@@ -173,7 +183,10 @@ const LOCK_NAMESPACE = 0x5741_4946; // "WAIF"
 export async function tryLockChannel(db: Db, channelId: string): Promise<ChannelLock | null> {
   const client: pg.PoolClient = await db.pool.connect();
   try {
-    const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', [LOCK_NAMESPACE, Number(channelId)]);
+    const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', [
+      LOCK_NAMESPACE,
+      Number(channelId),
+    ]);
     if (!r.rows[0]?.ok) {
       client.release();
       return null;
@@ -223,13 +236,20 @@ function toRequest(r: any): SyncRequest {
 }
 
 /** Queues a sync of one channel (or all with null). A still-pending identical request is reused. */
-export async function requestSync(q: Queryable, channelId: string | null, requestedBy: string | null): Promise<SyncRequest> {
+export async function requestSync(
+  q: Queryable,
+  channelId: string | null,
+  requestedBy: string | null,
+): Promise<SyncRequest> {
   const pending = await q.query(
     'SELECT * FROM sync_requests WHERE picked_at IS NULL AND channel_id IS NOT DISTINCT FROM $1 ORDER BY id LIMIT 1',
     [channelId],
   );
   if (pending.rows[0]) return toRequest(pending.rows[0]);
-  const r = await q.query('INSERT INTO sync_requests (channel_id, requested_by) VALUES ($1, $2) RETURNING *', [channelId, requestedBy]);
+  const r = await q.query('INSERT INTO sync_requests (channel_id, requested_by) VALUES ($1, $2) RETURNING *', [
+    channelId,
+    requestedBy,
+  ]);
   return toRequest(r.rows[0]);
 }
 
@@ -259,7 +279,10 @@ export async function findSyncRequestById(q: Queryable, id: string): Promise<Syn
 }
 
 /** The latest runs of every channel, newest first, with the channel's title (the run history). */
-export async function listRecentRuns(q: Queryable, limit = 20): Promise<Array<SyncRun & { channelTitle: string | null }>> {
+export async function listRecentRuns(
+  q: Queryable,
+  limit = 20,
+): Promise<Array<SyncRun & { channelTitle: string | null }>> {
   const r = await q.query(
     `SELECT s.*, c.title AS channel_title FROM sync_runs s LEFT JOIN channels c ON c.id = s.channel_id
       ORDER BY s.started_at DESC, s.id DESC LIMIT $1`,

@@ -14,10 +14,20 @@ export async function loadTelegramSessionRow(q: Queryable): Promise<StoredTelegr
   const r = await q.query('SELECT * FROM telegram_session WHERE id = 1');
   const row = r.rows[0];
   if (!row) return null;
-  return { encrypted: row.encrypted, status: row.status, accountLabel: row.account_label, statusMessage: row.status_message, updatedAt: isoOrNull(row.updated_at)! };
+  return {
+    encrypted: row.encrypted,
+    status: row.status,
+    accountLabel: row.account_label,
+    statusMessage: row.status_message,
+    updatedAt: isoOrNull(row.updated_at)!,
+  };
 }
 
-export async function saveTelegramSessionRow(q: Queryable, encrypted: string, accountLabel: string | null): Promise<void> {
+export async function saveTelegramSessionRow(
+  q: Queryable,
+  encrypted: string,
+  accountLabel: string | null,
+): Promise<void> {
   await q.query(
     `INSERT INTO telegram_session (id, encrypted, status, account_label, status_message, updated_at) VALUES (1, $1, 'ok', $2, NULL, now())
      ON CONFLICT (id) DO UPDATE SET encrypted = EXCLUDED.encrypted, status = 'ok', account_label = EXCLUDED.account_label,

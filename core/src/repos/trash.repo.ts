@@ -14,7 +14,10 @@ async function logIndexChanges(q: Queryable, artworkIds: string[]): Promise<void
 }
 
 /** Runs a per-slice change over many ids (inside the caller's transaction) and concatenates what it returns. */
-async function sliced(ids: string[], fn: (slice: string[]) => Promise<{ characterIds: string[]; artworkIds: string[] }>) {
+async function sliced(
+  ids: string[],
+  fn: (slice: string[]) => Promise<{ characterIds: string[]; artworkIds: string[] }>,
+) {
   const all = { characterIds: [] as string[], artworkIds: [] as string[] };
   for (const slice of inSlices(ids)) {
     const r = await fn(slice);
@@ -25,12 +28,18 @@ async function sliced(ids: string[], fn: (slice: string[]) => Promise<{ characte
 }
 
 /** Moves these characters (and their artworks) to the trash; returns the ids that were not there yet. */
-export async function trashCharacters(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
+export async function trashCharacters(
+  q: Queryable,
+  ids: string[],
+): Promise<{ characterIds: string[]; artworkIds: string[] }> {
   return sliced(ids, (slice) => trashSlice(q, slice));
 }
 
 /** Takes these characters out of the trash, with the artworks that were trashed together with them. */
-export async function restoreCharacters(q: Queryable, ids: string[]): Promise<{ characterIds: string[]; artworkIds: string[] }> {
+export async function restoreCharacters(
+  q: Queryable,
+  ids: string[],
+): Promise<{ characterIds: string[]; artworkIds: string[] }> {
   return sliced(ids, (slice) => restoreSlice(q, slice));
 }
 
@@ -65,7 +74,9 @@ async function restoreSlice(q: Queryable, ids: string[]): Promise<{ characterIds
       WHERE c.id = ANY($1::bigint[]) AND a.character_id = c.id AND a.deleted_at = c.deleted_at RETURNING a.id::text`,
     [characterIds],
   );
-  await q.query('UPDATE characters SET deleted_at = NULL, updated_at = now() WHERE id = ANY($1::bigint[])', [characterIds]);
+  await q.query('UPDATE characters SET deleted_at = NULL, updated_at = now() WHERE id = ANY($1::bigint[])', [
+    characterIds,
+  ]);
   const artworkIds = a.rows.map((r) => r.id);
   await logIndexChanges(q, artworkIds);
   return { characterIds, artworkIds };
@@ -77,7 +88,10 @@ export interface TrashedCharacter extends CharacterListItem {
 }
 
 /** Newest-deleted first. */
-export async function listTrash(q: Queryable, o: { page: number; perPage: number }): Promise<{ items: TrashedCharacter[]; total: number }> {
+export async function listTrash(
+  q: Queryable,
+  o: { page: number; perPage: number },
+): Promise<{ items: TrashedCharacter[]; total: number }> {
   const total = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE deleted_at IS NOT NULL');
   const rows = await q.query(
     `SELECT c.*, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
@@ -89,7 +103,12 @@ export async function listTrash(q: Queryable, o: { page: number; perPage: number
   );
   return {
     total: total.rows[0]!.n,
-    items: rows.rows.map((r) => ({ ...toCharacter(r), artwork: toListArtwork(r), artworkCount: r.artwork_count ?? 0, deletedAt: toCharacter(r).deletedAt! })),
+    items: rows.rows.map((r) => ({
+      ...toCharacter(r),
+      artwork: toListArtwork(r),
+      artworkCount: r.artwork_count ?? 0,
+      deletedAt: toCharacter(r).deletedAt!,
+    })),
   };
 }
 
@@ -98,7 +117,11 @@ export async function listTrash(q: Queryable, o: { page: number; perPage: number
  * trashed on their own (their character still live). Returns the files to remove once the transaction
  * has committed.
  */
-export async function purgeTrashBatch(q: Queryable, before: Date, limit: number): Promise<{ characters: number; artworks: number; files: string[] }> {
+export async function purgeTrashBatch(
+  q: Queryable,
+  before: Date,
+  limit: number,
+): Promise<{ characters: number; artworks: number; files: string[] }> {
   const doomed = await q.query<{ id: string }>(
     'SELECT id::text FROM characters WHERE deleted_at < $1 ORDER BY deleted_at, id LIMIT $2 FOR UPDATE SKIP LOCKED',
     [before, limit],
@@ -116,6 +139,8 @@ export async function purgeTrashBatch(q: Queryable, before: Date, limit: number)
   );
   if (ids.length) await q.query('DELETE FROM characters WHERE id = ANY($1::bigint[])', [ids]);
   if (loneIds.length) await q.query('DELETE FROM artworks WHERE id = ANY($1::bigint[])', [loneIds]);
-  const keys = files.rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
+  const keys = files.rows.flatMap((r) => [
+    ...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))]),
+  ]);
   return { characters: ids.length, artworks: files.rows.length, files: keys };
 }

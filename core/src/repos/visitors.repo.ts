@@ -36,13 +36,18 @@ export interface InviteRow {
 }
 
 export async function findVisitorByUsername(q: Queryable, username: string): Promise<Visitor | null> {
-  const r = await q.query('SELECT id, username, password_hash FROM visitors WHERE lower(username) = lower($1)', [username]);
+  const r = await q.query('SELECT id, username, password_hash FROM visitors WHERE lower(username) = lower($1)', [
+    username,
+  ]);
   const row = r.rows[0];
   return row ? { id: row.id, username: row.username, passwordHash: row.password_hash } : null;
 }
 
 /** Inserts a visitor; null when the name is taken (also under a concurrent sign-up of the same name). */
-export async function insertVisitor(q: Queryable, v: { username: string; passwordHash: string; inviteId: string | null }): Promise<string | null> {
+export async function insertVisitor(
+  q: Queryable,
+  v: { username: string; passwordHash: string; inviteId: string | null },
+): Promise<string | null> {
   const r = await q.query<{ id: string }>(
     `INSERT INTO visitors (username, password_hash, invite_id) VALUES ($1, $2, $3)
      ON CONFLICT ((lower(username))) DO NOTHING RETURNING id`,
@@ -59,7 +64,14 @@ export async function listVisitors(q: Queryable): Promise<VisitorListRow[]> {
             (SELECT count(*)::int FROM character_comments cc WHERE cc.visitor_id = v.id) AS comments
        FROM visitors v ORDER BY v.id`,
   );
-  return r.rows.map((row) => ({ id: row.id, username: row.username, createdAt: isoOrNull(row.created_at)!, caught: row.caught, likes: row.likes, comments: row.comments }));
+  return r.rows.map((row) => ({
+    id: row.id,
+    username: row.username,
+    createdAt: isoOrNull(row.created_at)!,
+    caught: row.caught,
+    likes: row.likes,
+    comments: row.comments,
+  }));
 }
 
 /** Deletes a visitor with everything of theirs (sessions, likes, collection, comments). */
@@ -67,8 +79,16 @@ export async function deleteVisitor(q: Queryable, id: string): Promise<boolean> 
   return ((await q.query('DELETE FROM visitors WHERE id = $1', [id])).rowCount ?? 0) > 0;
 }
 
-export async function insertVisitorSession(q: Queryable, s: { id: string; visitorId: string; csrfToken: string; expiresAt: Date }): Promise<void> {
-  await q.query('INSERT INTO visitor_sessions (id, visitor_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [s.id, s.visitorId, s.csrfToken, s.expiresAt]);
+export async function insertVisitorSession(
+  q: Queryable,
+  s: { id: string; visitorId: string; csrfToken: string; expiresAt: Date },
+): Promise<void> {
+  await q.query('INSERT INTO visitor_sessions (id, visitor_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [
+    s.id,
+    s.visitorId,
+    s.csrfToken,
+    s.expiresAt,
+  ]);
 }
 
 export async function findVisitorSession(q: Queryable, id: string): Promise<VisitorSessionRow | null> {
@@ -77,7 +97,15 @@ export async function findVisitorSession(q: Queryable, id: string): Promise<Visi
     [id],
   );
   const row = r.rows[0];
-  return row ? { id: row.id, visitorId: row.visitor_id, username: row.username, csrfToken: row.csrf_token, expiresAt: new Date(row.expires_at) } : null;
+  return row
+    ? {
+        id: row.id,
+        visitorId: row.visitor_id,
+        username: row.username,
+        csrfToken: row.csrf_token,
+        expiresAt: new Date(row.expires_at),
+      }
+    : null;
 }
 
 export async function extendVisitorSession(q: Queryable, id: string, expiresAt: Date): Promise<void> {
@@ -102,8 +130,14 @@ const toInvite = (r: any): InviteRow => ({
   createdAt: isoOrNull(r.created_at)!,
 });
 
-export async function insertInvite(q: Queryable, i: { tokenHash: string; note: string; maxUses: number; expiresAt: Date | null }): Promise<InviteRow> {
-  const r = await q.query('INSERT INTO visitor_invites (token_hash, note, max_uses, expires_at) VALUES ($1, $2, $3, $4) RETURNING *', [i.tokenHash, i.note, i.maxUses, i.expiresAt]);
+export async function insertInvite(
+  q: Queryable,
+  i: { tokenHash: string; note: string; maxUses: number; expiresAt: Date | null },
+): Promise<InviteRow> {
+  const r = await q.query(
+    'INSERT INTO visitor_invites (token_hash, note, max_uses, expires_at) VALUES ($1, $2, $3, $4) RETURNING *',
+    [i.tokenHash, i.note, i.maxUses, i.expiresAt],
+  );
   return toInvite(r.rows[0]);
 }
 
@@ -123,5 +157,8 @@ export async function consumeInvite(q: Queryable, tokenHash: string): Promise<st
 }
 
 export async function revokeInvite(q: Queryable, id: string): Promise<boolean> {
-  return ((await q.query('UPDATE visitor_invites SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  return (
+    ((await q.query('UPDATE visitor_invites SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id]))
+      .rowCount ?? 0) > 0
+  );
 }

@@ -82,10 +82,14 @@ const WITH_COUNTS = `SELECT w.*,
     (SELECT count(*)::int FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'failed') AS failed
   FROM webhooks w`;
 
-export async function insertWebhook(q: Queryable, w: { url: string; secret: string; events: WebhookEvent[]; description: string; allowPrivate: boolean }): Promise<WebhookRow> {
-  const r = await q.query('INSERT INTO webhooks (url, secret, events, description, allow_private) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
-    w.url, w.secret, w.events, w.description, w.allowPrivate,
-  ]);
+export async function insertWebhook(
+  q: Queryable,
+  w: { url: string; secret: string; events: WebhookEvent[]; description: string; allowPrivate: boolean },
+): Promise<WebhookRow> {
+  const r = await q.query(
+    'INSERT INTO webhooks (url, secret, events, description, allow_private) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [w.url, w.secret, w.events, w.description, w.allowPrivate],
+  );
   return (await findWebhook(q, r.rows[0].id))!;
 }
 
@@ -116,8 +120,17 @@ export async function deleteWebhook(q: Queryable, id: string): Promise<boolean> 
 }
 
 /** Queues one delivery by hand (the admin's "send a test"). */
-export async function enqueueDelivery(q: Queryable, webhookId: string, event: string, data: Record<string, unknown>): Promise<DeliveryRow> {
-  const r = await q.query('INSERT INTO webhook_deliveries (webhook_id, event, data) VALUES ($1, $2, $3) RETURNING *', [webhookId, event, JSON.stringify(data)]);
+export async function enqueueDelivery(
+  q: Queryable,
+  webhookId: string,
+  event: string,
+  data: Record<string, unknown>,
+): Promise<DeliveryRow> {
+  const r = await q.query('INSERT INTO webhook_deliveries (webhook_id, event, data) VALUES ($1, $2, $3) RETURNING *', [
+    webhookId,
+    event,
+    JSON.stringify(data),
+  ]);
   await q.query(`SELECT pg_notify('webhook_deliveries', '')`);
   return toDelivery(r.rows[0]);
 }
@@ -138,15 +151,32 @@ export async function claimDueDeliveries(q: Queryable, limit: number, leaseSecon
      RETURNING d.*, w.url, w.secret, w.allow_private`,
     [limit, leaseSeconds],
   );
-  return r.rows.map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret, allowPrivate: row.allow_private }));
+  return r.rows.map((row) => ({
+    ...toDelivery(row),
+    url: row.url,
+    secret: row.secret,
+    allowPrivate: row.allow_private,
+  }));
 }
 
 /** Records one attempt and its outcome: delivered, failed for good, or due again at `retryAt`. */
 export async function finishAttempt(
   q: Queryable,
-  a: { deliveryId: string; statusCode: number | null; error: string | null; durationMs: number; outcome: 'delivered' | 'failed' | 'retry'; retryAt?: Date },
+  a: {
+    deliveryId: string;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+    outcome: 'delivered' | 'failed' | 'retry';
+    retryAt?: Date;
+  },
 ): Promise<void> {
-  await q.query('INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms) VALUES ($1, $2, $3, $4)', [a.deliveryId, a.statusCode, a.error, a.durationMs]);
+  await q.query('INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms) VALUES ($1, $2, $3, $4)', [
+    a.deliveryId,
+    a.statusCode,
+    a.error,
+    a.durationMs,
+  ]);
   await q.query(
     `UPDATE webhook_deliveries SET locked_until = NULL, last_status = $2, last_error = $3,
         status = CASE WHEN $4 = 'retry' THEN 'pending' ELSE $4 END,
@@ -169,15 +199,30 @@ export async function redeliver(q: Queryable, id: string): Promise<DeliveryRow |
 }
 
 /** The newest deliveries of a webhook with their attempts (the admin's delivery log). */
-export async function listDeliveries(q: Queryable, webhookId: string, limit = 50): Promise<(DeliveryRow & { log: AttemptRow[] })[]> {
-  const r = await q.query('SELECT * FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2', [webhookId, limit]);
+export async function listDeliveries(
+  q: Queryable,
+  webhookId: string,
+  limit = 50,
+): Promise<(DeliveryRow & { log: AttemptRow[] })[]> {
+  const r = await q.query('SELECT * FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2', [
+    webhookId,
+    limit,
+  ]);
   const deliveries = r.rows.map(toDelivery);
   if (!deliveries.length) return [];
-  const a = await q.query('SELECT * FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY id', [deliveries.map((d) => d.id)]);
+  const a = await q.query('SELECT * FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY id', [
+    deliveries.map((d) => d.id),
+  ]);
   const log = new Map<string, AttemptRow[]>();
   for (const row of a.rows) {
     const list = log.get(row.delivery_id) ?? [];
-    list.push({ deliveryId: row.delivery_id, attemptedAt: isoOrNull(row.attempted_at)!, statusCode: row.status_code, error: row.error, durationMs: row.duration_ms });
+    list.push({
+      deliveryId: row.delivery_id,
+      attemptedAt: isoOrNull(row.attempted_at)!,
+      statusCode: row.status_code,
+      error: row.error,
+      durationMs: row.duration_ms,
+    });
     log.set(row.delivery_id, list);
   }
   return deliveries.map((d) => ({ ...d, log: log.get(d.id) ?? [] }));
@@ -185,5 +230,12 @@ export async function listDeliveries(q: Queryable, webhookId: string, limit = 50
 
 /** Drops finished deliveries older than `days` (the log would otherwise grow with every import). */
 export async function pruneDeliveries(q: Queryable, days: number): Promise<number> {
-  return (await q.query(`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < now() - make_interval(days => $1)`, [days])).rowCount ?? 0;
+  return (
+    (
+      await q.query(
+        `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < now() - make_interval(days => $1)`,
+        [days],
+      )
+    ).rowCount ?? 0
+  );
 }

@@ -14,7 +14,12 @@ import {
   type Character,
   type CharacterFields,
 } from '../repos/characters.repo.js';
-import { findChannelTitle, listAdminCharacters, type AdminCharacterListItem, type AdminCharacterQuery } from '../repos/admin-queries.repo.js';
+import {
+  findChannelTitle,
+  listAdminCharacters,
+  type AdminCharacterListItem,
+  type AdminCharacterQuery,
+} from '../repos/admin-queries.repo.js';
 import type { IngestService, IngestStatus } from './ingest.service.js';
 import { createTrashService, type TrashService } from './trash.service.js';
 
@@ -45,7 +50,9 @@ export interface NewCharacterUpload {
 
 export interface AdminCharactersService {
   /** Admin list: hidden included, filterable by review state, hidden state and text. */
-  list(q: Omit<AdminCharacterQuery, 'search'> & { q: string }): Promise<{ items: AdminCharacterListItem[]; total: number }>;
+  list(
+    q: Omit<AdminCharacterQuery, 'search'> & { q: string },
+  ): Promise<{ items: AdminCharacterListItem[]; total: number }>;
   /** Public detail; hidden characters (and hidden artworks) do not exist for the public. */
   getPublic(id: string): Promise<CharacterDetail>;
   /** Admin detail: everything, hidden included. */
@@ -99,7 +106,9 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     const character = ID_RE.test(id) ? await findCharacterById(db, id) : null;
     if (!character) throw new NotFoundError(`character ${id} not found`);
     const [artworks, channelTitle, aliases] = await Promise.all([
-      listArtworksOfCharacter(db, id), findChannelTitle(db, character.channelId), listAliases(db, id),
+      listArtworksOfCharacter(db, id),
+      findChannelTitle(db, character.channelId),
+      listAliases(db, id),
     ]);
     return { character, artworks, channelTitle, aliases };
   }
@@ -111,11 +120,15 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     const c = await findCharacterById(db, characterId);
     const who = c?.name ? `${c.name}${c.anime ? ` (${c.anime})` : ''}` : `an unnamed character (#${characterId})`;
     const where = c?.deletedAt ? ' in the trash: restore it from there' : '';
-    throw new UserError(`this image is already stored as ${who}${where}`, { status: 409, code: 'duplicate_image', details: {
-      character_id: characterId,
-      character_name: c?.name ?? null,
-      in_trash: Boolean(c?.deletedAt),
-    } });
+    throw new UserError(`this image is already stored as ${who}${where}`, {
+      status: 409,
+      code: 'duplicate_image',
+      details: {
+        character_id: characterId,
+        character_name: c?.name ?? null,
+        in_trash: Boolean(c?.deletedAt),
+      },
+    });
   }
 
   return {
@@ -149,10 +162,17 @@ export function createAdminCharactersService(deps: AdminCharactersDeps): AdminCh
     },
 
     async create(u) {
-      if (!u.caption.trim() && !u.fields.name) throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
-      const out = await deps.ingest.ingestImage({ bytes: u.bytes, caption: u.caption, fields: u.fields, allowNonCharacter: Boolean(u.fields.name) });
+      if (!u.caption.trim() && !u.fields.name)
+        throw new BadRequestError('give a caption or at least a name', undefined, 'validation_failed');
+      const out = await deps.ingest.ingestImage({
+        bytes: u.bytes,
+        caption: u.caption,
+        fields: u.fields,
+        allowNonCharacter: Boolean(u.fields.name),
+      });
       if (out.status === 'duplicate_image') await duplicate(out.characterId);
-      if (Object.keys(u.fields).length > 0) await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
+      if (Object.keys(u.fields).length > 0)
+        await editCharacterFields(db, out.characterId, u.fields, normalizeForSearch);
       await notify({ characterId: out.characterId, addedArtworkIds: [out.artworkId], fieldsChanged: true });
       return { status: out.status, detail: await load(out.characterId) };
     },

@@ -58,9 +58,24 @@ export function createAuthService(deps: { db: Db; now?: () => number }) {
       const ok = await verify(admin?.passwordHash ?? (await dummyHash), password).catch(() => false);
       if (!admin || !ok) return null;
       const token = generateToken();
-      const session = { id: sessionIdOf(token), adminId: admin.id, csrfToken: generateToken(), expiresAt: new Date(now() + SESSION_TTL_MS) };
+      const session = {
+        id: sessionIdOf(token),
+        adminId: admin.id,
+        csrfToken: generateToken(),
+        expiresAt: new Date(now() + SESSION_TTL_MS),
+      };
       await repo.insertSession(deps.db, session);
-      return { token, session: { sessionId: session.id, adminId: admin.id, username: admin.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt, refreshed: true } };
+      return {
+        token,
+        session: {
+          sessionId: session.id,
+          adminId: admin.id,
+          username: admin.username,
+          csrfToken: session.csrfToken,
+          expiresAt: session.expiresAt,
+          refreshed: true,
+        },
+      };
     },
 
     /** Resolves a cookie token to a live session (sliding expiry) or null; expired ones are deleted. */
@@ -79,7 +94,14 @@ export function createAuthService(deps: { db: Db; now?: () => number }) {
         await repo.extendSession(deps.db, id, s.expiresAt);
         refreshed = true;
       }
-      return { sessionId: id, adminId: s.adminId, username: s.username, csrfToken: s.csrfToken, expiresAt: s.expiresAt, refreshed };
+      return {
+        sessionId: id,
+        adminId: s.adminId,
+        username: s.username,
+        csrfToken: s.csrfToken,
+        expiresAt: s.expiresAt,
+        refreshed,
+      };
     },
 
     logout: (sessionId: string) => repo.deleteSession(deps.db, sessionId),
@@ -93,7 +115,12 @@ export function createAuthService(deps: { db: Db; now?: () => number }) {
     /** Creates a read-only API token; the secret is returned once and only its hash is stored. */
     async createApiToken(name: string, createdBy: string | null): Promise<{ token: string; row: repo.ApiTokenRow }> {
       const token = `wdx_${generateToken()}`;
-      const row = await repo.insertApiToken(deps.db, { name, tokenHash: sessionIdOf(token), prefix: token.slice(0, 8), createdBy });
+      const row = await repo.insertApiToken(deps.db, {
+        name,
+        tokenHash: sessionIdOf(token),
+        prefix: token.slice(0, 8),
+        createdBy,
+      });
       return { token, row };
     },
 

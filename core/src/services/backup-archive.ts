@@ -11,7 +11,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { BadArchiveError, MANIFEST_ENTRY, backupManifestSchema, isStoredPath, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
+import {
+  BadArchiveError,
+  MANIFEST_ENTRY,
+  backupManifestSchema,
+  isStoredPath,
+  fileEntry,
+  tableEntry,
+  type BackupManifest,
+} from './backup-manifest.js';
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 const TABLE_ENTRY = /^db\/[a-z_][a-z0-9_]{0,62}\.tsv$/;
@@ -36,7 +44,8 @@ export async function stageArchive(input: Readable, stageDir: string): Promise<S
     for await (const entry of extract) {
       const { name, type } = entry.header;
       if (type !== 'file') throw new BadArchiveError(`unexpected ${type ?? 'unknown'} entry "${name}"`);
-      if (entries.has(name) || (name === MANIFEST_ENTRY && manifestText !== null)) throw new BadArchiveError(`entry "${name}" appears twice`);
+      if (entries.has(name) || (name === MANIFEST_ENTRY && manifestText !== null))
+        throw new BadArchiveError(`entry "${name}" appears twice`);
       if (name === MANIFEST_ENTRY) {
         manifestText = await readSmall(entry as unknown as AsyncIterable<Buffer>, MAX_MANIFEST_BYTES);
         continue;
@@ -129,8 +138,10 @@ function verify(manifest: BackupManifest, entries: Map<string, StagedEntry>): Ba
   for (const [name, want] of expected) {
     const got = entries.get(name);
     if (!got) throw new BadArchiveError(`${name} is listed in the manifest but missing`);
-    if (got.bytes !== want.bytes || got.sha256 !== want.sha256) throw new BadArchiveError(`${name} does not match its sha256 in the manifest (damaged)`);
+    if (got.bytes !== want.bytes || got.sha256 !== want.sha256)
+      throw new BadArchiveError(`${name} does not match its sha256 in the manifest (damaged)`);
   }
-  for (const name of entries.keys()) if (!expected.has(name)) throw new BadArchiveError(`entry "${name}" is not in the manifest`);
+  for (const name of entries.keys())
+    if (!expected.has(name)) throw new BadArchiveError(`entry "${name}" is not in the manifest`);
   return manifest;
 }

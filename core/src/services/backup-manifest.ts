@@ -35,7 +35,9 @@ export const backupManifestSchema = z.object({
       sha256,
     }),
   ),
-  files: z.array(z.object({ path: z.string().refine(isStoredPath, 'not an image key'), bytes: z.number().int().min(0), sha256 })),
+  files: z.array(
+    z.object({ path: z.string().refine(isStoredPath, 'not an image key'), bytes: z.number().int().min(0), sha256 }),
+  ),
   /** Keys that rows referenced but that were gone from the image store when the backup read them. */
   missingFiles: z.array(z.string()),
   counts: z.object({ characters: z.number().int(), artworks: z.number().int(), channels: z.number().int() }),

@@ -35,7 +35,10 @@ if (!ready) console.warn('[backup-restore.test] SKIPPED: needs ../shared/images/
 
 /** Every 97th gallery picture with its caption: a few series and caption formats. */
 function pictures(n: number): Array<{ file: string; caption: string }> {
-  const jpgs = fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
+  const jpgs = fs
+    .readdirSync(GALLERY)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   return Array.from({ length: n }, (_, i) => jpgs[(i * 97) % jpgs.length]!).map((f) => ({
     file: path.join(GALLERY, f),
     caption: fs.readFileSync(path.join(GALLERY, f.replace(/\.jpg$/, '.txt')), 'utf8'),
@@ -63,21 +66,31 @@ async function storedKeys(db: Db): Promise<string[]> {
   const r = await db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
     'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
   );
-  return [...new Set(r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]))].sort();
+  return [
+    ...new Set(r.rows.flatMap((a) => [a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))])),
+  ].sort();
 }
 
 /** Objects in a store by sha256 of their bytes (keys sorted). */
 async function objectsBySha(store: ImageStore): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   for (const top of ['originals/', 'thumbs/']) {
-    for await (const o of store.list(top)) out.push([o.key, crypto.createHash('sha256').update((await store.get(o.key))!).digest('hex')]);
+    for await (const o of store.list(top))
+      out.push([
+        o.key,
+        crypto
+          .createHash('sha256')
+          .update((await store.get(o.key))!)
+          .digest('hex'),
+      ]);
   }
   return out.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 async function rowCounts(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of await listBackupTables(db)) out[t.name] = Number((await db.query(`SELECT count(*)::int AS n FROM "${t.name}"`)).rows[0].n);
+  for (const t of await listBackupTables(db))
+    out[t.name] = Number((await db.query(`SELECT count(*)::int AS n FROM "${t.name}"`)).rows[0].n);
   return out;
 }
 
@@ -87,13 +100,22 @@ async function gallery(db: Db, imagesDir: string, query: Buffer, text: string) {
   await search.start();
   try {
     const found = await search.search(query);
-    const texts = await searchCharacters(db, { text: normalizeForSearch(text) }, { page: 1, perPage: 5, sort: 'relevance' });
-    const embedding = await db.query(`SELECT artwork_id::text, dims, embedding::text AS e FROM artwork_embeddings ORDER BY 1`);
+    const texts = await searchCharacters(
+      db,
+      { text: normalizeForSearch(text) },
+      { page: 1, perPage: 5, sort: 'relevance' },
+    );
+    const embedding = await db.query(
+      `SELECT artwork_id::text, dims, embedding::text AS e FROM artwork_embeddings ORDER BY 1`,
+    );
     return {
       counts: await rowCounts(db),
       files: filesBySha(imagesDir),
       text: texts.items.map((c) => [c.id, c.name, c.anime]),
-      image: { verdict: found.verdict, top: found.matches.slice(0, 3).map((m) => [m.artwork.id, m.character.name, m.artwork.url]) },
+      image: {
+        verdict: found.verdict,
+        top: found.matches.slice(0, 3).map((m) => [m.artwork.id, m.character.name, m.artwork.url]),
+      },
       embeddings: embedding.rows,
       settings: (await db.query('SELECT key, value FROM app_settings ORDER BY key')).rows,
     };
@@ -111,9 +133,14 @@ const restoreFrom = (db: Db, imagesDir: string, file: string, force = false) =>
 
 /** Adds a 4-dimensional embedding in whichever column type this schema has (pgvector or real[]). */
 async function addEmbedding(db: Db, artworkId: string, values: number[]): Promise<void> {
-  const t = await db.query(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'artwork_embeddings'::regclass AND attname = 'embedding'`);
+  const t = await db.query(
+    `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'artwork_embeddings'::regclass AND attname = 'embedding'`,
+  );
   const cast = t.rows[0].t === 'vector' ? '::vector' : '';
-  await db.query(`INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'test-model', 4, ($2::real[])${cast})`, [artworkId, values]);
+  await db.query(
+    `INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'test-model', 4, ($2::real[])${cast})`,
+    [artworkId, values],
+  );
 }
 
 describe.skipIf(!ready)('backup and restore', () => {
@@ -133,14 +160,22 @@ describe.skipIf(!ready)('backup and restore', () => {
     const pics = pictures(10);
     const ids: string[] = [];
     for (const [i, p] of pics.entries()) {
-      const out = await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption, channel: i % 2 ? channel : null, messageId: i % 2 ? i : null });
+      const out = await ingest.ingestImage({
+        bytes: fs.readFileSync(p.file),
+        caption: p.caption,
+        channel: i % 2 ? channel : null,
+        messageId: i % 2 ? i : null,
+      });
       ids.push(out.artworkId);
     }
     await addEmbedding(db, ids[0]!, [0.5, -0.25, 1, 0]);
     await db.query(`INSERT INTO app_settings (key, value) VALUES ('search.test', '{"a": 1}')`);
     // an edited copy (smaller, recompressed) of a stored picture, as a visitor would search with
     const meta = await sharp(pics[3]!.file).metadata();
-    query = await sharp(pics[3]!.file).resize(Math.round(meta.width! * 0.4)).jpeg({ quality: 35 }).toBuffer();
+    query = await sharp(pics[3]!.file)
+      .resize(Math.round(meta.width! * 0.4))
+      .jpeg({ quality: 35 })
+      .toBuffer();
     before = await gallery(db, imagesDir, query, text);
     expect(before.counts.artworks).toBe(10);
     expect(before.image.top[0]?.[0]).toBe(ids[3]);
@@ -159,7 +194,8 @@ describe.skipIf(!ready)('backup and restore', () => {
     expect(manifest.counts).toMatchObject({ artworks: 10, channels: 1 });
     // every key of every artwork: the original and each srcset width (thumb_path is one of them)
     const keys = await storedKeys(db);
-    const widths = (await db.query<{ n: number }>('SELECT sum(cardinality(thumb_widths))::int AS n FROM artworks')).rows[0]!.n;
+    const widths = (await db.query<{ n: number }>('SELECT sum(cardinality(thumb_widths))::int AS n FROM artworks'))
+      .rows[0]!.n;
     expect(widths).toBeGreaterThan(10); // at least one thumbnail each, several for most (small art gets fewer)
     expect(keys).toHaveLength(10 + widths);
     expect(manifest.files.map((f) => f.path).sort()).toEqual(keys);
@@ -189,7 +225,9 @@ describe.skipIf(!ready)('backup and restore', () => {
       const restored = await gallery(other, otherImages, query, text);
       expect(restored).toEqual(before);
 
-      await expect(restoreFrom(other, otherImages, archive)).rejects.toThrow(/already holds a gallery \(\d+ characters, 10 artworks\).*--force/);
+      await expect(restoreFrom(other, otherImages, archive)).rejects.toThrow(
+        /already holds a gallery \(\d+ characters, 10 artworks\).*--force/,
+      );
       expect(await gallery(other, otherImages, query, text)).toEqual(before);
       await restoreFrom(other, otherImages, archive, true);
       expect(await gallery(other, otherImages, query, text)).toEqual(before);
@@ -232,7 +270,8 @@ describe.skipIf(!ready)('backup and restore', () => {
     try {
       const ingest = createIngestService({ db: busy, imagesDir: busyImages, logger: testLogger });
       const pics = pictures(16);
-      for (const p of pics.slice(0, 4)) await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption });
+      for (const p of pics.slice(0, 4))
+        await ingest.ingestImage({ bytes: fs.readFileSync(p.file), caption: p.caption });
       let adding = true;
       const writer = (async () => {
         for (const p of pics.slice(4)) {
@@ -249,16 +288,20 @@ describe.skipIf(!ready)('backup and restore', () => {
       expect(m.missingFiles).toEqual([]);
       await restoreFrom(target, targetImages, file);
       expect(m.files.map((f) => f.path).sort()).toEqual(await storedKeys(target));
-      const rows = await target.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
-        'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks',
-      );
+      const rows = await target.query<{
+        file_path: string;
+        thumb_path: string;
+        sha256: string;
+        thumb_widths: number[];
+      }>('SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks');
       expect(rows.rows).toHaveLength(m.counts.artworks);
       for (const r of rows.rows) {
         const bytes = fs.readFileSync(path.join(targetImages, r.file_path));
         expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
         expect(fs.existsSync(path.join(targetImages, r.thumb_path))).toBe(true);
         expect(r.thumb_widths.length).toBeGreaterThan(0);
-        for (const w of r.thumb_widths) expect(fs.existsSync(path.join(targetImages, thumbKey(r.sha256, w)))).toBe(true);
+        for (const w of r.thumb_widths)
+          expect(fs.existsSync(path.join(targetImages, thumbKey(r.sha256, w)))).toBe(true);
       }
       expect(filesBySha(targetImages).map(([p]) => p)).toEqual(await storedKeys(target));
     } finally {
@@ -294,7 +337,10 @@ describe.skipIf(!ready)('backup and restore', () => {
     const unfit = await tarOf([...entries].map(([name, body]) => ({ name, body })));
     const cases: Array<[string, RegExp]> = [
       [bad('unfit.tar', unfit), /restoring table artworks failed: .*nothing was changed/],
-      [bad('truncated.tar', bytes.subarray(0, Math.floor(bytes.length / 2))), /no manifest|end of data|unexpected end/i],
+      [
+        bad('truncated.tar', bytes.subarray(0, Math.floor(bytes.length / 2))),
+        /no manifest|end of data|unexpected end/i,
+      ],
       [bad('flipped.tar', flipped), /does not match its sha256/],
       [bad('random.bin', crypto.randomBytes(5000)), /not a usable Waifudex backup/],
       [bad('empty.tar', Buffer.alloc(0)), /empty/],
@@ -307,7 +353,10 @@ describe.skipIf(!ready)('backup and restore', () => {
     try {
       const migrations = await listAppliedMigrations(empty);
       for (const [file, message] of cases) {
-        const err = await restoreFrom(empty, emptyImages, file).then(() => null, (e: Error) => e);
+        const err = await restoreFrom(empty, emptyImages, file).then(
+          () => null,
+          (e: Error) => e,
+        );
         expect(err, file).toBeInstanceOf(Error);
         expect(err!.message, file).toMatch(message);
         expect(err!.message, file).toMatch(/nothing was changed/);
@@ -348,7 +397,13 @@ describe.skipIf(!ready)('backup and restore with the images in S3', () => {
 
   test('backup reads the bucket; restore writes every object back through the store, byte for byte', async () => {
     const file = path.join(work, 's3.tar.gz');
-    const manifest = await createBackup({ db, images: store, logger: testLogger, out: fs.createWriteStream(file), gzip: true });
+    const manifest = await createBackup({
+      db,
+      images: store,
+      logger: testLogger,
+      out: fs.createWriteStream(file),
+      gzip: true,
+    });
     const keys = await storedKeys(db);
     expect(keys.length).toBeGreaterThan(4 * 2); // originals and their srcset widths
     expect(manifest.files.map((f) => f.path).sort()).toEqual(keys);
@@ -371,7 +426,13 @@ describe.skipIf(!ready)('backup and restore with the images in S3', () => {
           { d: db, s: store },
           { d: target, s: into },
         ].map(async ({ d, s }) => {
-          const search = createImageSearchService({ db: d, images: s, logger: testLogger, pollMs: 0, backgroundReindex: false });
+          const search = createImageSearchService({
+            db: d,
+            images: s,
+            logger: testLogger,
+            pollMs: 0,
+            backgroundReindex: false,
+          });
           await search.start();
           try {
             const r = await search.search(fs.readFileSync(pic.file));
@@ -396,7 +457,10 @@ describe.skipIf(!ready)('backup and restore with the images in S3', () => {
     const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as BackupManifest;
     const broken = Buffer.concat([entries.get('db/artworks.tsv')!, Buffer.from('not-a-number\tx\n')]);
     entries.set('db/artworks.tsv', broken);
-    Object.assign(manifest.tables.find((t) => t.name === 'artworks')!, { bytes: broken.length, sha256: crypto.createHash('sha256').update(broken).digest('hex') });
+    Object.assign(
+      manifest.tables.find((t) => t.name === 'artworks')!,
+      { bytes: broken.length, sha256: crypto.createHash('sha256').update(broken).digest('hex') },
+    );
     entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
     const unfit = path.join(work, 'unfit.tar');
     fs.writeFileSync(unfit, await tarOf([...entries].map(([name, body]) => ({ name, body }))));
@@ -404,7 +468,15 @@ describe.skipIf(!ready)('backup and restore with the images in S3', () => {
     const target = await createTestDb();
     const into = fresh('failed');
     try {
-      const err = await restoreBackup({ db: target, images: into, logger: testLogger, input: fs.createReadStream(unfit) }).then(() => null, (e: Error) => e);
+      const err = await restoreBackup({
+        db: target,
+        images: into,
+        logger: testLogger,
+        input: fs.createReadStream(unfit),
+      }).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err?.message).toMatch(/restoring table artworks failed: .*nothing was changed/);
       expect(await objectsBySha(into)).toEqual([]);
       expect((await rowCounts(target)).artworks).toBe(0);

@@ -27,7 +27,14 @@ import {
   listBackupTables,
   listStoredFiles,
 } from '../repos/backup.repo.js';
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_ENTRY, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
+import {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  MANIFEST_ENTRY,
+  fileEntry,
+  tableEntry,
+  type BackupManifest,
+} from './backup-manifest.js';
 import { isProcessAlive } from '../process-alive.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
@@ -72,7 +79,11 @@ export async function createBackup(opts: BackupOptions): Promise<BackupManifest>
       if (entry) files.push(entry);
       else missingFiles.push(rel);
     }
-    if (missingFiles.length) opts.logger.warn({ missing: missingFiles.length, first: missingFiles[0] }, 'backup: files referenced by the gallery are missing from the image store');
+    if (missingFiles.length)
+      opts.logger.warn(
+        { missing: missingFiles.length, first: missingFiles[0] },
+        'backup: files referenced by the gallery are missing from the image store',
+      );
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
@@ -99,7 +110,8 @@ export async function createBackup(opts: BackupOptions): Promise<BackupManifest>
 async function removeDeadScratch(): Promise<void> {
   for (const name of await fsp.readdir(os.tmpdir()).catch(() => [] as string[])) {
     const m = /^waifudex-backup-(\d+)-\w+$/.exec(name);
-    if (m && !isProcessAlive(Number(m[1]))) await fsp.rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (m && !isProcessAlive(Number(m[1])))
+      await fsp.rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -109,7 +121,8 @@ async function dumpSnapshot(db: Db, scratch: string) {
   try {
     await beginSnapshot(client);
     const migrations = await listAppliedMigrations(client);
-    if (!migrations.length) throw new UserError('the database has no Waifudex schema (no migrations applied): nothing to back up');
+    if (!migrations.length)
+      throw new UserError('the database has no Waifudex schema (no migrations applied): nothing to back up');
     const engine = await describeEngine(client);
     const counts = await galleryCounts(client);
     const tables: StagedTable[] = [];
@@ -128,7 +141,14 @@ async function dumpSnapshot(db: Db, scratch: string) {
         }
       };
       await pipeline(copyTableOut(client, t), count, fs.createWriteStream(file));
-      tables.push({ name: t.name, columns: t.columns.map((c) => c.name), file, rows, bytes, sha256: hash.digest('hex') });
+      tables.push({
+        name: t.name,
+        columns: t.columns.map((c) => c.name),
+        file,
+        rows,
+        bytes,
+        sha256: hash.digest('hex'),
+      });
     }
     const files = await listStoredFiles(client);
     await client.query('COMMIT');
@@ -142,7 +162,11 @@ async function dumpSnapshot(db: Db, scratch: string) {
 }
 
 /** Adds one stored file (hashing it on the way); null when the store does not have it. */
-async function addStoredFile(pack: tar.Pack, store: ImageStore, key: string): Promise<BackupManifest['files'][number] | null> {
+async function addStoredFile(
+  pack: tar.Pack,
+  store: ImageStore,
+  key: string,
+): Promise<BackupManifest['files'][number] | null> {
   const obj = await store.open(key);
   if (!obj) return null;
   const hash = crypto.createHash('sha256');

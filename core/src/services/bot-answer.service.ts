@@ -52,10 +52,23 @@ const MAX_OTHERS = 5;
 
 function fromMatch(m: SearchMatch): BotCandidate {
   const c = m.character;
-  return { characterId: c.id, artworkId: m.artwork.id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: m.verdict, score: m.score, guess: null };
+  return {
+    characterId: c.id,
+    artworkId: m.artwork.id,
+    name: c.name,
+    anime: c.anime,
+    rarity: c.rarity,
+    rarityEmoji: c.rarity_emoji,
+    verdict: m.verdict,
+    score: m.score,
+    guess: null,
+  };
 }
 
-export function createBotAnswerService(deps: { db: Queryable; search: Pick<ImageSearchService, 'search'> }): BotAnswerService {
+export function createBotAnswerService(deps: {
+  db: Queryable;
+  search: Pick<ImageSearchService, 'search'>;
+}): BotAnswerService {
   const { db } = deps;
 
   async function candidates(artworkIds: string[]): Promise<BotCandidate[]> {
@@ -65,7 +78,17 @@ export function createBotAnswerService(deps: { db: Queryable; search: Pick<Image
       const d = details.get(id);
       if (!d) continue;
       const c = d.character;
-      out.push({ characterId: c.id, artworkId: id, name: c.name, anime: c.anime, rarity: c.rarity, rarityEmoji: c.rarity_emoji, verdict: 'exact', score: 100, guess: null });
+      out.push({
+        characterId: c.id,
+        artworkId: id,
+        name: c.name,
+        anime: c.anime,
+        rarity: c.rarity,
+        rarityEmoji: c.rarity_emoji,
+        verdict: 'exact',
+        score: 100,
+        guess: null,
+      });
     }
     return withGuesses(out);
   }
@@ -108,7 +131,13 @@ export function createBotAnswerService(deps: { db: Queryable; search: Pick<Image
       const others = (named ? all.slice(1) : all).slice(0, MAX_OTHERS);
       if (named) await withGuesses([named]);
       if (named && fileUniqueId && SURE.has(result.verdict)) await upsertKnownFile(db, fileUniqueId, named.artworkId);
-      return { verdict: named ? result.verdict : 'none', best: named, others, fromMemory: false, tookMs: Math.round(performance.now() - t0) };
+      return {
+        verdict: named ? result.verdict : 'none',
+        best: named,
+        others,
+        fromMemory: false,
+        tookMs: Math.round(performance.now() - t0),
+      };
     },
   };
 }

@@ -6,7 +6,11 @@ import type { Db } from '../db/database.js';
 import { BadRequestError } from '../errors.js';
 import { normalizeForSearch } from '../captions/parse-caption.js';
 import { bulkSetFields, bulkSetHidden } from '../repos/characters.repo.js';
-import { filterLiveCharacterIds, listAdminCharacterIds, type AdminCharacterFilter } from '../repos/admin-queries.repo.js';
+import {
+  filterLiveCharacterIds,
+  listAdminCharacterIds,
+  type AdminCharacterFilter,
+} from '../repos/admin-queries.repo.js';
 import { reparseCaptions } from './reparse.service.js';
 import type { TrashService } from './trash.service.js';
 
@@ -28,7 +32,12 @@ export interface BulkResult {
   ids: string[];
 }
 
-export function createCharacterBulkService(deps: { db: Db; trash: TrashService; maxItems: number; onChange?: () => void | Promise<void> }) {
+export function createCharacterBulkService(deps: {
+  db: Db;
+  trash: TrashService;
+  maxItems: number;
+  onChange?: () => void | Promise<void>;
+}) {
   const { db } = deps;
 
   async function target(r: BulkRequest): Promise<string[]> {
@@ -36,7 +45,11 @@ export function createCharacterBulkService(deps: { db: Db; trash: TrashService; 
     const { q, ...rest } = r.filter!;
     const ids = await listAdminCharacterIds(db, { ...rest, search: normalizeForSearch(q) }, deps.maxItems);
     if (ids.length > deps.maxItems) {
-      throw new BadRequestError(`the filter matches more than ${deps.maxItems} characters: narrow it and repeat`, undefined, 'too_many');
+      throw new BadRequestError(
+        `the filter matches more than ${deps.maxItems} characters: narrow it and repeat`,
+        undefined,
+        'too_many',
+      );
     }
     return ids;
   }
@@ -47,8 +60,10 @@ export function createCharacterBulkService(deps: { db: Db; trash: TrashService; 
       let changed: string[] = [];
       if (ids.length) {
         // all or nothing: the slices of one action share a transaction
-        if (r.action === 'set') changed = await db.transaction((tx) => bulkSetFields(tx, ids, r.fields ?? {}, normalizeForSearch));
-        else if (r.action === 'hide' || r.action === 'show') changed = await db.transaction((tx) => bulkSetHidden(tx, ids, r.action === 'hide'));
+        if (r.action === 'set')
+          changed = await db.transaction((tx) => bulkSetFields(tx, ids, r.fields ?? {}, normalizeForSearch));
+        else if (r.action === 'hide' || r.action === 'show')
+          changed = await db.transaction((tx) => bulkSetHidden(tx, ids, r.action === 'hide'));
         else if (r.action === 'delete') changed = (await deps.trash.trash(ids)).characterIds;
         else changed = (await reparseCaptions(db, { ids })).changedIds;
       }

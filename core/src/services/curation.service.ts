@@ -78,7 +78,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : null);
 /** Copies the parsed caption of a character's (new) current artwork onto it, when it has one. */
 async function followCurrent(tx: Queryable, characterId: string): Promise<void> {
   const current = await ensureCurrentArtwork(tx, characterId);
-  if (current?.rawCaption) await applyCaption(tx, characterId, { ...current, channelId: current.channelId }, normalizeForSearch);
+  if (current?.rawCaption)
+    await applyCaption(tx, characterId, { ...current, channelId: current.channelId }, normalizeForSearch);
 }
 
 export function createCurationService(deps: CurationDeps): CurationService {
@@ -98,13 +99,18 @@ export function createCurationService(deps: CurationDeps): CurationService {
   };
 
   async function merge(intoId: string, fromId: string): Promise<MergeOutcome> {
-    if (intoId === fromId) throw new BadRequestError('a character cannot be merged into itself', undefined, 'merge_self');
+    if (intoId === fromId)
+      throw new BadRequestError('a character cannot be merged into itself', undefined, 'merge_self');
     const out = await db.transaction(async (tx) => {
-      const found = await lockCharacters(tx, [intoId, fromId].filter((id) => ID_RE.test(id)));
+      const found = await lockCharacters(
+        tx,
+        [intoId, fromId].filter((id) => ID_RE.test(id)),
+      );
       for (const id of [intoId, fromId]) if (!found.has(id)) throw new NotFoundError(`character ${id} not found`);
       const into = (await findCharacterById(tx, intoId))!;
       const from = (await findCharacterById(tx, fromId))!;
-      for (const c of [into, from]) if (c.deletedAt) throw new ConflictError(`${c.name ?? `character ${c.id}`} is in the trash: restore it first`);
+      for (const c of [into, from])
+        if (c.deletedAt) throw new ConflictError(`${c.name ?? `character ${c.id}`} is in the trash: restore it first`);
       const row = (await snapshotCharacterRow(tx, fromId))!;
       const fromCurrent = await ensureCurrentArtwork(tx, fromId);
       const moved = await moveArtworks(tx, fromId, intoId);
@@ -118,9 +124,16 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const animeSearch = normalizeForSearch(from.anime ?? '');
       const intoKey = groupKeyOf(normalizeForSearch(into.name ?? ''), normalizeForSearch(into.anime ?? ''));
       if (from.name && groupKeyOf(nameSearch, animeSearch) !== intoKey) {
-        addedAliases.push(await insertAlias(tx, {
-          characterId: intoId, name: from.name, anime: from.anime, nameSearch, animeSearch, groupKey: groupKeyOf(nameSearch, animeSearch),
-        }));
+        addedAliases.push(
+          await insertAlias(tx, {
+            characterId: intoId,
+            name: from.name,
+            anime: from.anime,
+            nameSearch,
+            animeSearch,
+            groupKey: groupKeyOf(nameSearch, animeSearch),
+          }),
+        );
       }
       await ensureCurrentArtwork(tx, intoId);
       const changeId = await recordCharacterChange(tx, {
@@ -165,9 +178,16 @@ export function createCurationService(deps: CurationDeps): CurationService {
       await ensureCurrentArtwork(tx, intoId);
       await reassignAliases(tx, (aliases.from as string[]) ?? [], restoredId);
       await reassignCharacterChanges(tx, (change.changes.changes?.from as string[]) ?? [], restoredId);
-      await setChangeDetails(tx, change.id, { ...change.changes, undone: { from: null, to: new Date().toISOString() } });
+      await setChangeDetails(tx, change.id, {
+        ...change.changes,
+        undone: { from: null, to: new Date().toISOString() },
+      });
       await recordCharacterChange(tx, {
-        characterId: intoId, kind: 'merge_undone', channelId: null, messageId: null, changes: { merged: { from: restoredId, to: null }, artworks: { from: moved, to: null } },
+        characterId: intoId,
+        kind: 'merge_undone',
+        channelId: null,
+        messageId: null,
+        changes: { merged: { from: restoredId, to: null }, artworks: { from: moved, to: null } },
       });
       return { intoId, restoredId, moved };
     });
@@ -181,24 +201,51 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const a = await artworkOrThrow(tx, artworkId);
       await lockCharacters(tx, [a.characterId]);
       const from = (await findCharacterById(tx, a.characterId))!;
-      if (from.deletedAt) throw new ConflictError(`${from.name ?? `character ${from.id}`} is in the trash: restore it first`);
+      if (from.deletedAt)
+        throw new ConflictError(`${from.name ?? `character ${from.id}`} is in the trash: restore it first`);
       if ((await countArtworks(tx, from.id)) < 2) {
-        throw new UserError('this is the character\'s only artwork: there is nothing to split it from', { status: 409, code: 'only_artwork' });
+        throw new UserError("this is the character's only artwork: there is nothing to split it from", {
+          status: 409,
+          code: 'only_artwork',
+        });
       }
       // the post's own caption when it has one (an admin's replacement image has none: it keeps the character's)
       const own = a.rawCaption || a.name ? a : from;
       const characterId = await insertCharacter(tx, {
-        name: own.name, anime: own.anime, rarity: own.rarity, rarityEmoji: own.rarityEmoji, sourceId: own.sourceId, variant: own.variant,
-        captionFamily: own.captionFamily, parseConfidence: own.parseConfidence, rawCaption: own.rawCaption, needsReview: own.needsReview,
-        channelId: a.channelId, nameSearch: normalizeForSearch(own.name ?? ''), animeSearch: normalizeForSearch(own.anime ?? ''),
-        createdAt: new Date(a.createdAt), splitOff: true,
+        name: own.name,
+        anime: own.anime,
+        rarity: own.rarity,
+        rarityEmoji: own.rarityEmoji,
+        sourceId: own.sourceId,
+        variant: own.variant,
+        captionFamily: own.captionFamily,
+        parseConfidence: own.parseConfidence,
+        rawCaption: own.rawCaption,
+        needsReview: own.needsReview,
+        channelId: a.channelId,
+        nameSearch: normalizeForSearch(own.name ?? ''),
+        animeSearch: normalizeForSearch(own.anime ?? ''),
+        createdAt: new Date(a.createdAt),
+        splitOff: true,
       });
       await moveArtworkAsCurrent(tx, a.id, characterId);
       if (a.hidden) await setArtworkHidden(tx, a.id, true);
       if (a.isCurrent) await followCurrent(tx, from.id);
       const changes = { split: { from: from.id, to: characterId }, artwork: { from: a.id, to: a.id } };
-      await recordCharacterChange(tx, { characterId, kind: 'split', channelId: a.channelId, messageId: a.messageId ? Number(a.messageId) : null, changes });
-      await recordCharacterChange(tx, { characterId: from.id, kind: 'split', channelId: a.channelId, messageId: a.messageId ? Number(a.messageId) : null, changes });
+      await recordCharacterChange(tx, {
+        characterId,
+        kind: 'split',
+        channelId: a.channelId,
+        messageId: a.messageId ? Number(a.messageId) : null,
+        changes,
+      });
+      await recordCharacterChange(tx, {
+        characterId: from.id,
+        kind: 'split',
+        channelId: a.channelId,
+        messageId: a.messageId ? Number(a.messageId) : null,
+        changes,
+      });
       return { characterId, fromId: from.id };
     });
     await notify({ characterId: out.fromId, removedArtworkIds: [artworkId] });
@@ -207,7 +254,8 @@ export function createCurationService(deps: CurationDeps): CurationService {
   }
 
   async function reparse(characterId: string) {
-    if (!ID_RE.test(characterId) || !(await findCharacterById(db, characterId))) throw new NotFoundError(`character ${characterId} not found`);
+    if (!ID_RE.test(characterId) || !(await findCharacterById(db, characterId)))
+      throw new NotFoundError(`character ${characterId} not found`);
     const r = await reparseCaptions(db, { ids: [characterId] });
     await notify({ characterId });
     return { scanned: r.scanned, changed: r.changed };
@@ -216,7 +264,10 @@ export function createCurationService(deps: CurationDeps): CurationService {
   async function hide(artworkId: string, hidden: boolean): Promise<string> {
     const a = await artworkOrThrow(db, artworkId);
     await setArtworkHidden(db, a.id, hidden);
-    await notify({ characterId: a.characterId, ...(hidden ? { removedArtworkIds: [a.id] } : { addedArtworkIds: [a.id] }) });
+    await notify({
+      characterId: a.characterId,
+      ...(hidden ? { removedArtworkIds: [a.id] } : { addedArtworkIds: [a.id] }),
+    });
     return a.characterId;
   }
 
@@ -225,7 +276,10 @@ export function createCurationService(deps: CurationDeps): CurationService {
       const a = await artworkOrThrow(tx, artworkId);
       await lockCharacters(tx, [a.characterId]);
       if ((await countArtworks(tx, a.characterId)) < 2) {
-        throw new UserError('this is the character\'s only artwork: delete the character instead', { status: 409, code: 'only_artwork' });
+        throw new UserError("this is the character's only artwork: delete the character instead", {
+          status: 409,
+          code: 'only_artwork',
+        });
       }
       const files = await deleteArtworkRow(tx, a.id);
       if (a.isCurrent) await followCurrent(tx, a.characterId);

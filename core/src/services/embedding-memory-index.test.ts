@@ -3,7 +3,12 @@ import type { Db } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { createTestDb, testLogger } from '../testing/test-db.js';
 import { rng } from '../images/query-variants.js';
-import { embeddingStorageKind, embeddingsVersion, ensureEmbeddingStorage, upsertEmbedding } from '../repos/embeddings.repo.js';
+import {
+  embeddingStorageKind,
+  embeddingsVersion,
+  ensureEmbeddingStorage,
+  upsertEmbedding,
+} from '../repos/embeddings.repo.js';
 import { createEmbeddingMemoryIndex } from './embedding-memory-index.js';
 
 const D = 12;
@@ -28,7 +33,10 @@ describe('in-memory CLIP index over the core-types table', () => {
   /** What a fresh process would load: the reference for the incrementally kept index. */
   async function freshView(limit = 10_000) {
     const fresh = createEmbeddingMemoryIndex({ db, model: MODEL, dims: D, pageSize: 7 });
-    return fresh.nearest(Float32Array.from({ length: D }, (_, i) => (i === 0 ? 1 : 0)), limit);
+    return fresh.nearest(
+      Float32Array.from({ length: D }, (_, i) => (i === 0 ? 1 : 0)),
+      limit,
+    );
   }
 
   beforeAll(async () => {
@@ -59,10 +67,14 @@ describe('in-memory CLIP index over the core-types table', () => {
   test('the table refuses a vector whose size is not dims', async () => {
     const [id] = await newArtworks(1);
     await expect(
-      db.query(`INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'm', 3, '{1,2}')`, [id]),
+      db.query(`INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'm', 3, '{1,2}')`, [
+        id,
+      ]),
     ).rejects.toMatchObject({ code: '23514' });
     await expect(
-      db.query(`INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'm', 2, '{1,NULL}')`, [id]),
+      db.query(`INSERT INTO artwork_embeddings (artwork_id, model, dims, embedding) VALUES ($1, 'm', 2, '{1,NULL}')`, [
+        id,
+      ]),
     ).rejects.toMatchObject({ code: '23514' });
     expect(await upsertEmbedding(db, '999999999', MODEL, vec())).toBe(false); // no such artwork: nothing stored
   });
@@ -90,7 +102,12 @@ describe('in-memory CLIP index over the core-types table', () => {
     await upsertEmbedding(db, first, MODEL, moved); // update
     await db.query('DELETE FROM characters WHERE id = (SELECT character_id FROM artworks WHERE id = $1)', [ids[1]]); // cascade
     await upsertEmbedding(db, ids[2]!, 'other:model', vec()); // switched model
-    await upsertEmbedding(db, ids[3]!, MODEL, Float32Array.from({ length: D + 1 }, () => 1)); // switched size
+    await upsertEmbedding(
+      db,
+      ids[3]!,
+      MODEL,
+      Float32Array.from({ length: D + 1 }, () => 1),
+    ); // switched size
 
     const hits = await index.nearest(moved, 100);
     expect(hits[0]).toMatchObject({ id: first });
@@ -128,7 +145,10 @@ describe('in-memory CLIP index over the core-types table', () => {
     const index = createEmbeddingMemoryIndex({ db, model: MODEL, dims: D });
     await index.refresh();
     const queries: string[] = [];
-    const spy = { ...db, query: (text: string, params?: unknown[]) => (queries.push(text), db.query(text, params)) } as Db;
+    const spy = {
+      ...db,
+      query: (text: string, params?: unknown[]) => (queries.push(text), db.query(text, params)),
+    } as Db;
     const watched = createEmbeddingMemoryIndex({ db: spy, model: MODEL, dims: D });
     await watched.refresh();
     queries.length = 0;

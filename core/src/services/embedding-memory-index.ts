@@ -49,7 +49,7 @@ export function createEmbeddingMemoryIndex(deps: EmbeddingMemoryIndexDeps): Embe
     const started = Date.now();
     const m = new CosineMatrix(dims, 1);
     m.reserve(await countStoredEmbeddings(db, model, dims, upTo));
-    for (let after: string | null = '0'; after !== null; ) {
+    for (let after: string | null = '0'; after !== null;) {
       const page = await loadEmbeddingPage(db, { model, dims, upToVersion: upTo, afterId: after, limit: pageSize });
       for (const r of page.rows) m.set(r.artworkId, r.embedding);
       after = page.lastId;

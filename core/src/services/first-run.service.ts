@@ -9,7 +9,13 @@ import type { AuthService } from './auth.service.js';
  * With no admin yet: uses ADMIN_PASSWORD, or generates one into DATA_DIR/initial-admin-password.txt (0600)
  * and logs where it is; the password itself never goes to the log.
  */
-export async function ensureFirstAdmin(deps: { auth: AuthService; logger: Logger; username: string; password: string | undefined; dataDir: string }): Promise<void> {
+export async function ensureFirstAdmin(deps: {
+  auth: AuthService;
+  logger: Logger;
+  username: string;
+  password: string | undefined;
+  dataDir: string;
+}): Promise<void> {
   if ((await deps.auth.countAdmins()) > 0) return;
   let password = deps.password;
   let where = 'ADMIN_PASSWORD';
@@ -20,7 +26,10 @@ export async function ensureFirstAdmin(deps: { auth: AuthService; logger: Logger
     writePrivateFile(where, `${password}\n`);
   }
   await deps.auth.setAdminPassword(deps.username, password);
-  deps.logger.info({ username: deps.username, passwordFrom: where }, `first-run admin "${deps.username}" created; password in ${where}`);
+  deps.logger.info(
+    { username: deps.username, passwordFrom: where },
+    `first-run admin "${deps.username}" created; password in ${where}`,
+  );
 }
 
 /**

@@ -24,14 +24,23 @@ export function shortestUniqueWord(name: string, otherNames: string[]): string |
 /** Formats the command; `uniqueWord` is used by the shortest_unique form (falls back to the full name). */
 export function formatGuess(s: GuessSettings, name: string, uniqueWord: string | null = null): string {
   const trimmed = name.trim();
-  const word = s.name_form === 'first' ? (nameWords(trimmed)[0] ?? trimmed) : s.name_form === 'shortest_unique' ? (uniqueWord ?? trimmed) : trimmed;
+  const word =
+    s.name_form === 'first'
+      ? (nameWords(trimmed)[0] ?? trimmed)
+      : s.name_form === 'shortest_unique'
+        ? (uniqueWord ?? trimmed)
+        : trimmed;
   return `${s.command} ${word}`;
 }
 
 /** The guess command for a visible character by id; NotFoundError when it is missing, hidden or unnamed. */
-export async function guessCommandFor(db: Queryable, characterId: string): Promise<{ text: string; settings: GuessSettings }> {
+export async function guessCommandFor(
+  db: Queryable,
+  characterId: string,
+): Promise<{ text: string; settings: GuessSettings }> {
   const c = await findCharacterById(db, characterId);
-  if (!c || c.hidden || c.deletedAt || !c.name?.trim()) throw new NotFoundError(`character ${characterId} not found or has no name`);
+  if (!c || c.hidden || c.deletedAt || !c.name?.trim())
+    throw new NotFoundError(`character ${characterId} not found or has no name`);
   const settings = await getGuessSettings(db);
   let unique: string | null = null;
   if (settings.name_form === 'shortest_unique') {

@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 const files = () =>
-  fs.readdirSync(imagesDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(imagesDir, path.join(d.parentPath, d.name))).sort();
+  fs
+    .readdirSync(imagesDir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(imagesDir, path.join(d.parentPath, d.name)))
+    .sort();
 /** Makes every file look as old as a file left by an ingest that failed long before the sweep. */
 const age = (minutes: number) => {
   const t = new Date(Date.now() - minutes * 60_000);
@@ -33,17 +37,30 @@ describe('orphan file sweep', () => {
     const ingest = createIngestService({ db, imagesDir, logger: testLogger });
     const kept = await ingest.ingestImage({ bytes: await generateDemoImage(1, 'Kept'), caption: 'Name: Kept' });
     // the same database, but each transaction rolls back after doing its work (a failed COMMIT, a constraint, a crash)
-    const failing: Db = { ...db, transaction: (fn) => db.transaction(async (tx) => { await fn(tx); throw new Error('commit failed'); }) };
+    const failing: Db = {
+      ...db,
+      transaction: (fn) =>
+        db.transaction(async (tx) => {
+          await fn(tx);
+          throw new Error('commit failed');
+        }),
+    };
     const broken = createIngestService({ db: failing, imagesDir, logger: testLogger });
     for (let i = 0; i < 3; i++) {
-      await expect(broken.ingestImage({ bytes: await generateDemoImage(10 + i, `Lost ${i}`), caption: `Name: Lost ${i}` })).rejects.toThrow('commit failed');
+      await expect(
+        broken.ingestImage({ bytes: await generateDemoImage(10 + i, `Lost ${i}`), caption: `Name: Lost ${i}` }),
+      ).rejects.toThrow('commit failed');
     }
     expect((await db.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n).toBe(1);
     expect(files()).toHaveLength(16); // 4 originals + 4 × 3 srcset thumbnails were written before the transactions
-    const stored = (await db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
-      'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE id = $1',
-      [kept.artworkId],
-    )).rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]).sort();
+    const stored = (
+      await db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+        'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE id = $1',
+        [kept.artworkId],
+      )
+    ).rows
+      .flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])])
+      .sort();
     expect(stored).toHaveLength(4);
 
     // a fresh file may belong to an ingest whose transaction has not committed yet: untouched

@@ -18,7 +18,11 @@ export interface SweepResult {
 const BATCH = 500;
 
 /** Sweeps a store (or, as shorthand, a local images folder). */
-export async function sweepOrphanFiles(db: Db, images: ImageStore | string, minAgeMs = 15 * 60_000): Promise<SweepResult> {
+export async function sweepOrphanFiles(
+  db: Db,
+  images: ImageStore | string,
+  minAgeMs = 15 * 60_000,
+): Promise<SweepResult> {
   const store = typeof images === 'string' ? imageStoreOf({ imagesDir: images }) : images;
   const result: SweepResult = { tempFiles: 0, orphans: 0 };
   const cutoff = Date.now() - minAgeMs;

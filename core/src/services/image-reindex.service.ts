@@ -8,7 +8,11 @@ import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { analyzeImage } from '../images/analyze-image.js';
 import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
-import { countArtworksNeedingFeatures, insertArtworkFeatures, listArtworksNeedingFeatures } from '../repos/image-features.repo.js';
+import {
+  countArtworksNeedingFeatures,
+  insertArtworkFeatures,
+  listArtworksNeedingFeatures,
+} from '../repos/image-features.repo.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
 
@@ -66,12 +70,19 @@ export async function reindexArtworkFeatures(opts: ReindexOptions): Promise<Rein
           try {
             const bytes = await store.get(row.filePath);
             if (!bytes) throw new Error('the original is missing from the image store');
-            const a = await analyzeImage(bytes, { maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: opts.maxPixels, thumbnails: false });
+            const a = await analyzeImage(bytes, {
+              maxBytes: Number.MAX_SAFE_INTEGER,
+              maxPixels: opts.maxPixels,
+              thumbnails: false,
+            });
             await insertArtworkFeatures(db, row.id, a.features);
             features = a.features;
           } catch (err) {
             p.failed++;
-            logger.warn({ artworkId: row.id, file: row.filePath, err: (err as Error).message }, 'could not recompute image signatures');
+            logger.warn(
+              { artworkId: row.id, file: row.filePath, err: (err as Error).message },
+              'could not recompute image signatures',
+            );
           }
           p.done++;
           p.rate = p.done / Math.max(0.001, (Date.now() - started) / 1000);

@@ -19,7 +19,10 @@ async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
   for (let i = 0; i < 14; i++) {
     const c = `rgb(${Math.floor(r() * 255)},${Math.floor(r() * 255)},${Math.floor(r() * 255)})`;
     if (r() < 0.5) shapes.push(`<circle cx="${r() * w}" cy="${r() * h}" r="${20 + r() * 120}" fill="${c}"/>`);
-    else shapes.push(`<rect x="${r() * w}" y="${r() * h}" width="${30 + r() * 200}" height="${30 + r() * 200}" fill="${c}" transform="rotate(${r() * 60} ${w / 2} ${h / 2})"/>`);
+    else
+      shapes.push(
+        `<rect x="${r() * w}" y="${r() * h}" width="${30 + r() * 200}" height="${30 + r() * 200}" fill="${c}" transform="rotate(${r() * 60} ${w / 2} ${h / 2})"/>`,
+      );
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="rgb(${Math.floor(r() * 255)},90,140)"/><stop offset="1" stop-color="rgb(30,${Math.floor(r() * 255)},200)"/></linearGradient></defs><rect width="${w}" height="${h}" fill="url(#g)"/>${shapes.join('')}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
@@ -131,7 +134,9 @@ describe('image search service (database-backed index)', () => {
   });
 
   test('the stored signature column is the index prefix of each features blob', async () => {
-    const r = await db.query<{ features: Buffer; signature: Buffer }>('SELECT features, signature FROM artwork_image_features');
+    const r = await db.query<{ features: Buffer; signature: Buffer }>(
+      'SELECT features, signature FROM artwork_image_features',
+    );
     expect(r.rows.length).toBeGreaterThan(0);
     for (const row of r.rows) {
       const f = deserializeFeatures(row.features);
@@ -154,7 +159,9 @@ describe('image search service (database-backed index)', () => {
       expect(r.verdict).toBe('match');
       expect(r.matches[0]!.artwork.id).toBe(ids[k]);
     }
-    const rows = await db.query('SELECT count(*)::int AS n FROM artwork_image_features WHERE algo_version = $1', [FEATURES_VERSION]);
+    const rows = await db.query('SELECT count(*)::int AS n FROM artwork_image_features WHERE algo_version = $1', [
+      FEATURES_VERSION,
+    ]);
     expect(rows.rows[0].n).toBe(ids.length);
     s.stop();
   });

@@ -32,7 +32,14 @@ import { LRUCache } from 'lru-cache';
 export { ImageRejectedError };
 
 export interface SearchMatch {
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null; artwork_count: number };
+  character: {
+    id: string;
+    name: string | null;
+    anime: string | null;
+    rarity: string | null;
+    rarity_emoji: string | null;
+    artwork_count: number;
+  };
   /** The artwork that matched, with its own post (a character has one artwork per post). */
   artwork: {
     id: string;
@@ -125,7 +132,14 @@ export interface ImageSearchService {
   /** Applies pending changes from the change log now. */
   refresh(): Promise<void>;
   search(bytes: Buffer, opts?: { telegramPhotoId?: string }): Promise<SearchResult>;
-  stats(): { entries: number; memoryBytes: number; head: number; ready: boolean; reindexing: boolean; buildMs: number | null };
+  stats(): {
+    entries: number;
+    memoryBytes: number;
+    head: number;
+    ready: boolean;
+    reindexing: boolean;
+    buildMs: number | null;
+  };
   /** Resolves when the background recomputation of stale signatures started by start() is over. */
   reindexed(): Promise<void>;
   /** Exposed for tests and benchmarks. */
@@ -182,7 +196,10 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     index.compact();
     buildMs = Math.round(performance.now() - t0);
     ready = true;
-    logger.info({ entries: index.count, ms: buildMs, memoryMB: Math.round(index.memoryBytes().total / 1e6) }, 'image search index built');
+    logger.info(
+      { entries: index.count, ms: buildMs, memoryMB: Math.round(index.memoryBytes().total / 1e6) },
+      'image search index built',
+    );
   }
 
   /** The build, started once; a failed build is retried by the next start() or search(). */
@@ -254,15 +271,38 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
     const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
     const ranked = await rankCandidates(index, prepareQuery(decoded.rgb), loadVerify);
-    type Row = { artworkId: string; distance: number; score: number; stage: MatchStage; verdict: Verdict; evidence?: MatchEvidence };
-    const rows: Row[] = exactIds.map((id) => ({ artworkId: id, distance: 0, score: 100, stage: 'exact', verdict: 'exact' }));
+    type Row = {
+      artworkId: string;
+      distance: number;
+      score: number;
+      stage: MatchStage;
+      verdict: Verdict;
+      evidence?: MatchEvidence;
+    };
+    const rows: Row[] = exactIds.map((id) => ({
+      artworkId: id,
+      distance: 0,
+      score: 100,
+      stage: 'exact',
+      verdict: 'exact',
+    }));
     const seen = new Set(exactIds);
     for (const r of ranked) {
       if (seen.has(r.artworkId)) continue;
       seen.add(r.artworkId);
-      rows.push({ artworkId: r.artworkId, distance: r.phashDistance, score: r.score, stage: r.stage, verdict: r.verdict, evidence: evidenceOf(r) });
+      rows.push({
+        artworkId: r.artworkId,
+        distance: r.phashDistance,
+        score: r.score,
+        stage: r.stage,
+        verdict: r.verdict,
+        evidence: evidenceOf(r),
+      });
     }
-    const details = await getMatchDetails(db, rows.slice(0, maxMatches * 2).map((r) => r.artworkId));
+    const details = await getMatchDetails(
+      db,
+      rows.slice(0, maxMatches * 2).map((r) => r.artworkId),
+    );
     const matches: SearchMatch[] = [];
     const characters = new Set<string>();
     for (const r of rows) {
@@ -275,8 +315,15 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       matches.push({
         character: { ...d.character, artwork_count: d.artworkCount },
         artwork: {
-          id: r.artworkId, url: urlFor(d.filePath), thumb_url: urlFor(d.thumbPath), is_current: p.isCurrent, source_id: p.sourceId,
-          rarity: p.rarity, rarity_emoji: p.rarityEmoji, channel_title: p.channelTitle, posted_at: p.postedAt,
+          id: r.artworkId,
+          url: urlFor(d.filePath),
+          thumb_url: urlFor(d.thumbPath),
+          is_current: p.isCurrent,
+          source_id: p.sourceId,
+          rarity: p.rarity,
+          rarity_emoji: p.rarityEmoji,
+          channel_title: p.channelTitle,
+          posted_at: p.postedAt,
         },
         distance: r.distance,
         score: r.score,
@@ -296,7 +343,10 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     if (stale === 0) return;
     reindexing = true;
     const every = Math.max(1, opts.reindexLogEvery ?? 200);
-    logger.warn({ stale, version: FEATURES_VERSION }, 'image search: recomputing stale image signatures in the background');
+    logger.warn(
+      { stale, version: FEATURES_VERSION },
+      'image search: recomputing stale image signatures in the background',
+    );
     const t0 = performance.now();
     const p = await reindexArtworkFeatures({
       db,
@@ -312,7 +362,11 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
           const [e] = await getIndexEntries(db, FEATURES_VERSION, [row.artworkId]);
           if (e) apply([e]);
         }
-        if (prog.done % every === 0) logger.info({ done: prog.done, total: prog.total, failed: prog.failed, perSecond: Math.round(prog.rate * 10) / 10 }, 'image search: reindex progress');
+        if (prog.done % every === 0)
+          logger.info(
+            { done: prog.done, total: prog.total, failed: prog.failed, perSecond: Math.round(prog.rate * 10) / 10 },
+            'image search: reindex progress',
+          );
       },
     });
     logger.info({ ...p, ms: Math.round(performance.now() - t0) }, 'image search: stale signatures recomputed');

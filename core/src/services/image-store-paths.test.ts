@@ -40,7 +40,9 @@ async function keys(store: ImageStore): Promise<string[]> {
   return out.sort();
 }
 async function referencedKeys(): Promise<string[]> {
-  const r = await db.query<{ file_path: string; sha256: string; thumb_widths: number[] }>('SELECT file_path, sha256, thumb_widths FROM artworks');
+  const r = await db.query<{ file_path: string; sha256: string; thumb_widths: number[] }>(
+    'SELECT file_path, sha256, thumb_widths FROM artworks',
+  );
   return r.rows.flatMap((a) => [a.file_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]).sort();
 }
 const fresh = (name: string) => createS3ImageStore(s3.config(`${name}-${crypto.randomBytes(3).toString('hex')}`));
@@ -50,9 +52,15 @@ describe('image files on S3', () => {
   beforeAll(async () => {
     store = fresh('gallery');
     const ingest = createIngestService({ db, images: store, logger: testLogger });
-    for (let i = 0; i < 3; i++) await ingest.ingestImage({ bytes: await generateDemoImage(i, `S3 ${i}`), caption: `Name: S3 Character ${i}\nAnime: Buckets\nID: ${500 + i}` });
+    for (let i = 0; i < 3; i++)
+      await ingest.ingestImage({
+        bytes: await generateDemoImage(i, `S3 ${i}`),
+        caption: `Name: S3 Character ${i}\nAnime: Buckets\nID: ${500 + i}`,
+      });
     // a square picture: its thumbnails stay square
-    const square = await sharp({ create: { width: 900, height: 900, channels: 3, background: '#8a4' } }).png().toBuffer();
+    const square = await sharp({ create: { width: 900, height: 900, channels: 3, background: '#8a4' } })
+      .png()
+      .toBuffer();
     await ingest.ingestImage({ bytes: square, caption: 'Name: Square One' });
   });
 
@@ -89,7 +97,11 @@ describe('image files on S3', () => {
 
   it('the backfill gives older artworks their srcset thumbnails and removes the single old one', async () => {
     // what an earlier version stored: one 320 px thumbnail under the bare hash, no widths
-    const a = (await db.query<{ id: string; sha256: string }>("SELECT a.id::text, a.sha256 FROM artworks a JOIN characters c ON c.id = a.character_id WHERE c.name = 'S3 Character 0'")).rows[0]!;
+    const a = (
+      await db.query<{ id: string; sha256: string }>(
+        "SELECT a.id::text, a.sha256 FROM artworks a JOIN characters c ON c.id = a.character_id WHERE c.name = 'S3 Character 0'",
+      )
+    ).rows[0]!;
     const oldThumb = pathsFor(a.sha256, 'jpg').thumbPath;
     for (const w of [240, 480, 600]) await store.remove([thumbKey(a.sha256, w)]);
     await store.put(oldThumb, Buffer.from('old 320 px thumbnail'), 'image/webp');
@@ -97,11 +109,20 @@ describe('image files on S3', () => {
 
     const p = await backfillThumbnails({ db, images: store, logger: testLogger });
     expect(p).toEqual({ total: 1, done: 1, failed: 0 });
-    const row = (await db.query<{ thumb_widths: number[]; thumb_path: string }>('SELECT thumb_widths, thumb_path FROM artworks WHERE id = $1', [a.id])).rows[0]!;
+    const row = (
+      await db.query<{ thumb_widths: number[]; thumb_path: string }>(
+        'SELECT thumb_widths, thumb_path FROM artworks WHERE id = $1',
+        [a.id],
+      )
+    ).rows[0]!;
     expect(row).toEqual({ thumb_widths: [240, 480, 600], thumb_path: thumbKey(a.sha256, 480) });
     expect(await store.exists(oldThumb)).toBe(false);
     expect(await keys(store)).toEqual(await referencedKeys());
-    expect(await backfillThumbnails({ db, images: store, logger: testLogger })).toEqual({ total: 0, done: 0, failed: 0 });
+    expect(await backfillThumbnails({ db, images: store, logger: testLogger })).toEqual({
+      total: 0,
+      done: 0,
+      failed: 0,
+    });
   });
 
   it('copies the store to a local folder and back, verified by SHA-256, and resumes without copying twice', async () => {
@@ -119,7 +140,12 @@ describe('image files on S3', () => {
     await back.put(all[0]!, Buffer.from('damaged'), 'image/webp');
     fs.writeFileSync(path.join(tmp, 'copy', `${all[1]}.tmp-999999-abcd`), 'partial');
     const up = await copyImageStore({ db, from: local, to: back });
-    expect(up).toMatchObject({ alreadyThere: Math.floor(all.length / 2) - 1, copied: all.length - Math.floor(all.length / 2) + 1, failed: [], missing: [] });
+    expect(up).toMatchObject({
+      alreadyThere: Math.floor(all.length / 2) - 1,
+      copied: all.length - Math.floor(all.length / 2) + 1,
+      failed: [],
+      missing: [],
+    });
     expect(await keys(back)).toEqual(all);
     for (const k of all) expect(sha((await back.get(k))!)).toBe(sha((await store.get(k))!));
     expect(await copyImageStore({ db, from: local, to: back })).toMatchObject({ copied: 0, alreadyThere: all.length });

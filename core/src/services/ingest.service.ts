@@ -12,7 +12,13 @@ import { parseCaption, normalizeForSearch, type ParsedCaption } from '../caption
 import { channelTemplates } from '../captions/channel-templates.js';
 import { nonCharacterReason, NotCharacterPostError } from '../captions/character-post.js';
 import { findArtworkByMessage, findArtworkBySha, insertCurrentArtwork } from '../repos/artworks.repo.js';
-import { applyCaption, findCharacterById, findCharacterForPost, insertCharacter, setCharacterHidden } from '../repos/characters.repo.js';
+import {
+  applyCaption,
+  findCharacterById,
+  findCharacterForPost,
+  insertCharacter,
+  setCharacterHidden,
+} from '../repos/characters.repo.js';
 import { latestChangeKind, recordCharacterChange } from '../repos/character-changes.repo.js';
 import type { CaptionFields } from '../captions/types.js';
 import { NotFoundError } from '../errors.js';
@@ -78,7 +84,10 @@ export function createIngestService(deps: IngestDeps): IngestService {
   );
 
   function parse(caption: string, channel?: Channel | null, entities?: IngestInput['entities']): ParsedCaption {
-    return parseCaption(caption, entities ?? null, { template: templateOf(channel), rarityEmojis: channel?.rarityEmojis ?? null });
+    return parseCaption(caption, entities ?? null, {
+      template: templateOf(channel),
+      rarityEmojis: channel?.rarityEmojis ?? null,
+    });
   }
 
   async function ingestImage(input: IngestInput): Promise<IngestOutcome> {
@@ -99,41 +108,58 @@ export function createIngestService(deps: IngestDeps): IngestService {
     // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
     // 23505), or an admin may merge away the character it joins (foreign key violation 23503): the second
     // attempt then finds where the post belongs now and adds to it.
-    return retryOnUniqueViolation(() => deps.db.transaction(async (tx) => {
-      const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
-      if (again) return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
-      let characterId: string | null = null;
-      let status: IngestStatus = 'created';
-      const nameSearch = normalizeForSearch(parsed.name ?? '');
-      const animeSearch = normalizeForSearch(parsed.anime ?? '');
-      // the same card (channel, card id) or the same (name, anime) from any channel: one character
-      const joined = await findCharacterForPost(tx, { channelId, sourceId: parsed.sourceId, nameSearch, animeSearch });
-      if (joined) {
-        const { character, by } = joined;
-        characterId = character.id;
-        status = 'new_artwork';
-        // joined by name or alias: the character keeps the spelling it has; a repost of a card may rename it
-        const identity = by === 'name' ? { name: character.name, anime: character.anime } : {};
-        await applyCaption(tx, character.id, { ...captionUpdate(input.caption, parsed), channelId, ...identity }, normalizeForSearch);
-        // hidden because its posts were deleted (not by an admin): a new post shows it again
-        if (by === 'name' && character.hidden && (await latestChangeKind(tx, character.id)) === 'deleted') {
-          await setCharacterHidden(tx, character.id, false);
-          await recordCharacterChange(tx, {
-            characterId: character.id, kind: 'restored', channelId, messageId: input.messageId ?? null, changes: { hidden: { from: true, to: false } },
-          });
+    return retryOnUniqueViolation(() =>
+      deps.db.transaction(async (tx) => {
+        const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
+        if (again)
+          return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
+        let characterId: string | null = null;
+        let status: IngestStatus = 'created';
+        const nameSearch = normalizeForSearch(parsed.name ?? '');
+        const animeSearch = normalizeForSearch(parsed.anime ?? '');
+        // the same card (channel, card id) or the same (name, anime) from any channel: one character
+        const joined = await findCharacterForPost(tx, {
+          channelId,
+          sourceId: parsed.sourceId,
+          nameSearch,
+          animeSearch,
+        });
+        if (joined) {
+          const { character, by } = joined;
+          characterId = character.id;
+          status = 'new_artwork';
+          // joined by name or alias: the character keeps the spelling it has; a repost of a card may rename it
+          const identity = by === 'name' ? { name: character.name, anime: character.anime } : {};
+          await applyCaption(
+            tx,
+            character.id,
+            { ...captionUpdate(input.caption, parsed), channelId, ...identity },
+            normalizeForSearch,
+          );
+          // hidden because its posts were deleted (not by an admin): a new post shows it again
+          if (by === 'name' && character.hidden && (await latestChangeKind(tx, character.id)) === 'deleted') {
+            await setCharacterHidden(tx, character.id, false);
+            await recordCharacterChange(tx, {
+              characterId: character.id,
+              kind: 'restored',
+              channelId,
+              messageId: input.messageId ?? null,
+              changes: { hidden: { from: true, to: false } },
+            });
+          }
         }
-      }
-      characterId ??= await insertCharacter(tx, {
-        ...captionUpdate(input.caption, parsed),
-        channelId,
-        nameSearch,
-        animeSearch,
-        createdAt: input.postedAt ?? null,
-        apartIfTaken: false, // a concurrent ingest created it first: the retry joins it
-      });
-      const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
-      return { status, characterId, artworkId, parsed };
-    }));
+        characterId ??= await insertCharacter(tx, {
+          ...captionUpdate(input.caption, parsed),
+          channelId,
+          nameSearch,
+          animeSearch,
+          createdAt: input.postedAt ?? null,
+          apartIfTaken: false, // a concurrent ingest created it first: the retry joins it
+        });
+        const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
+        return { status, characterId, artworkId, parsed };
+      }),
+    );
   }
 
   async function replaceArtwork(characterId: string, bytes: Buffer): Promise<IngestOutcome> {

@@ -28,7 +28,14 @@ import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
 import { findNearPairs } from '../images/near-duplicates.js';
 
-export const QUALITY_KINDS: QualityKind[] = ['review', 'card_conflict', 'near_duplicate', 'missing_file', 'sync_gap', 'skipped_post'];
+export const QUALITY_KINDS: QualityKind[] = [
+  'review',
+  'card_conflict',
+  'near_duplicate',
+  'missing_file',
+  'sync_gap',
+  'skipped_post',
+];
 
 export type FileProblem = 'missing' | 'size_mismatch' | 'thumb_missing';
 
@@ -79,7 +86,10 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
   const store = imageStoreOf(deps);
   const ttl = deps.fileCheckTtlMs ?? 60_000;
   let fileCheck: { at: number; result: Promise<Array<{ artworkId: string; problem: FileProblem }>> } | null = null;
-  let nearPairs: { stamp: string; result: Promise<Array<{ key: string; artworkIds: string[]; distance: number }>> } | null = null;
+  let nearPairs: {
+    stamp: string;
+    result: Promise<Array<{ key: string; artworkIds: string[]; distance: number }>>;
+  } | null = null;
 
   /** Same picture under two characters: pHashes within NEAR_DUPLICATE_DISTANCE bits (exact bytes are refused at ingest). */
   async function computeNearDuplicates() {
@@ -131,31 +141,59 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
     return all.map((p) => ({ ...p, key: `${p.artworkId}:${p.problem}` })).filter((p) => !dismissed.has(p.key));
   }
 
-  async function withPosts(rows: Array<Omit<QualityEntry, 'posts'> & { artworkIds: string[] }>): Promise<QualityEntry[]> {
-    const posts = await loadPosts(db, rows.flatMap((r) => r.artworkIds));
-    return rows.map(({ artworkIds, ...r }) => ({ ...r, posts: artworkIds.map((id) => posts.get(id)).filter((p): p is QualityPost => !!p) }));
+  async function withPosts(
+    rows: Array<Omit<QualityEntry, 'posts'> & { artworkIds: string[] }>,
+  ): Promise<QualityEntry[]> {
+    const posts = await loadPosts(
+      db,
+      rows.flatMap((r) => r.artworkIds),
+    );
+    return rows.map(({ artworkIds, ...r }) => ({
+      ...r,
+      posts: artworkIds.map((id) => posts.get(id)).filter((p): p is QualityPost => !!p),
+    }));
   }
 
-  async function list(kind: QualityKind, page: number, perPage: number): Promise<{ total: number; items: QualityEntry[] }> {
+  async function list(
+    kind: QualityKind,
+    page: number,
+    perPage: number,
+  ): Promise<{ total: number; items: QualityEntry[] }> {
     const p = { limit: perPage, offset: (page - 1) * perPage };
     switch (kind) {
       case 'review': {
         const r = await findReviewEntries(db, p);
-        return { total: r.total, items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: [x.artworkId] }))) };
+        return {
+          total: r.total,
+          items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: [x.artworkId] }))),
+        };
       }
       case 'card_conflict': {
         const r = await findCardConflicts(db, p);
-        return { total: r.total, items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds }))) };
+        return {
+          total: r.total,
+          items: await withPosts(r.rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds }))),
+        };
       }
       case 'near_duplicate': {
         const all = await nearDuplicates();
         const rows = all.slice(p.offset, p.offset + p.limit);
-        return { total: all.length, items: await withPosts(rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds, distance: x.distance }))) };
+        return {
+          total: all.length,
+          items: await withPosts(
+            rows.map((x) => ({ kind, key: x.key, artworkIds: x.artworkIds, distance: x.distance })),
+          ),
+        };
       }
       case 'missing_file': {
         const all = await fileProblems();
         const rows = all.slice(p.offset, p.offset + p.limit);
-        return { total: all.length, items: await withPosts(rows.map((x) => ({ kind, key: x.key, artworkIds: [x.artworkId], problem: x.problem }))) };
+        return {
+          total: all.length,
+          items: await withPosts(
+            rows.map((x) => ({ kind, key: x.key, artworkIds: [x.artworkId], problem: x.problem })),
+          ),
+        };
       }
       case 'sync_gap': {
         const r = await findSyncGaps(db, p);
@@ -187,7 +225,8 @@ export function createQualityQueueService(deps: QualityQueueDeps): QualityQueueS
     }
     if (kind === 'skipped_post') {
       const k = messageKey(key, 'a skipped post');
-      if (!(await deleteSkippedPost(db, k.channelId, k.messageId))) throw new NotFoundError(`skipped post ${key} not found`);
+      if (!(await deleteSkippedPost(db, k.channelId, k.messageId)))
+        throw new NotFoundError(`skipped post ${key} not found`);
       return;
     }
     await dismissEntry(db, kind, key);

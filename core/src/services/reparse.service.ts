@@ -49,7 +49,14 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
   };
   const scope = { channelId: o.channelId, characterIds: o.ids };
   const total = await countArtworkCaptions(db, scope);
-  const result: ReparseResult = { scanned: 0, changed: 0, changedIds: [], needsReview: 0, hiddenNotCharacter: 0, conflicts: [] };
+  const result: ReparseResult = {
+    scanned: 0,
+    changed: 0,
+    changedIds: [],
+    needsReview: 0,
+    hiddenNotCharacter: 0,
+    conflicts: [],
+  };
   let after = '0';
   for (;;) {
     const rows = await listArtworkCaptionsAfter(db, after, o.batchSize ?? 500, scope);
@@ -59,7 +66,9 @@ export async function reparseCaptions(db: Db, o: ReparseOptions = {}): Promise<R
       result.scanned++;
       const ch = row.channelId ? channels.get(row.channelId) : undefined;
       const parsed = parseCaption(row.rawCaption, null, {
-        template: templateOf(ch), rarityEmojis: ch?.rarityEmojis ?? null, channel: await contextOf(row.channelId),
+        template: templateOf(ch),
+        rarityEmojis: ch?.rarityEmojis ?? null,
+        channel: await contextOf(row.channelId),
       });
       if (parsed.needsReview) result.needsReview++;
       const notCharacter = nonCharacterReason(parsed, row.rawCaption) !== null;

@@ -16,7 +16,15 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../db/database.js';
 import { migrate, MIGRATIONS_DIR } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
-import { copyTableIn, deleteRows, galleryCounts, listAppliedMigrations, listBackupTables, resetSequences, type BackupTable } from '../repos/backup.repo.js';
+import {
+  copyTableIn,
+  deleteRows,
+  galleryCounts,
+  listAppliedMigrations,
+  listBackupTables,
+  resetSequences,
+  type BackupTable,
+} from '../repos/backup.repo.js';
 import { BadArchiveError, fileEntry, tableEntry, type BackupManifest } from './backup-manifest.js';
 import { stageArchive, type StagedArchive } from './backup-archive.js';
 import { resolveInside } from '../storage/local-image-store.js';
@@ -65,10 +73,15 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
     const { manifest } = staged;
     const local = listLocalMigrations();
     const unknown = manifest.migrations.find((m, i) => local[i] !== m);
-    if (unknown) throw userError(`the backup was made by a newer or different version (migration ${unknown} is not in this one): upgrade first; nothing was changed`);
+    if (unknown)
+      throw userError(
+        `the backup was made by a newer or different version (migration ${unknown} is not in this one): upgrade first; nothing was changed`,
+      );
     const before = await galleryCounts(db);
     if (!opts.force && (before.characters || before.artworks || before.channels)) {
-      throw userError(`this install already holds a gallery (${before.characters} characters, ${before.artworks} artworks): restore into an empty install, or add --force to replace it; nothing was changed`);
+      throw userError(
+        `this install already holds a gallery (${before.characters} characters, ${before.artworks} artworks): restore into an empty install, or add --force to replace it; nothing was changed`,
+      );
     }
     await migrateTo(db, logger, manifest.migrations);
     const placed: string[] = [];
@@ -82,7 +95,16 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
       throw err;
     }
     const after = await migrate(db, logger, 'up');
-    logger.info({ tables: manifest.tables.length, rows, files: manifest.files.length, migrated: after.length, store: store.location }, 'backup restored');
+    logger.info(
+      {
+        tables: manifest.tables.length,
+        rows,
+        files: manifest.files.length,
+        migrated: after.length,
+        store: store.location,
+      },
+      'backup restored',
+    );
     return {
       createdAt: manifest.createdAt,
       appVersion: manifest.appVersion,
@@ -99,7 +121,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreSummar
 
 /** Where the archive is unpacked: inside a local store's folder (same disk, no second copy elsewhere), else the system temp folder. */
 function stagingOf(store: ImageStore): { root: string; prefix: string } {
-  return store.localDir ? { root: store.localDir, prefix: '.restore-' } : { root: os.tmpdir(), prefix: 'waifudex-restore-' };
+  return store.localDir
+    ? { root: store.localDir, prefix: '.restore-' }
+    : { root: os.tmpdir(), prefix: 'waifudex-restore-' };
 }
 
 /** Staging folders of restores that were killed (their process is gone). */
@@ -112,7 +136,8 @@ async function removeDeadStaging(stage: { root: string; prefix: string }): Promi
 
 /** This version's migrations, oldest first (node-pg-migrate names them by file name without extension). */
 function listLocalMigrations(): string[] {
-  return fs.readdirSync(MIGRATIONS_DIR)
+  return fs
+    .readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{13}_.+\.(sql|js|cjs|mjs|ts)$/.test(f))
     .map((f) => f.replace(/\.[a-z]+$/, ''))
     .sort();
@@ -123,7 +148,9 @@ async function migrateTo(db: Db, logger: Logger, target: string[]): Promise<void
   const applied = await listAppliedMigrations(db);
   const common = applied.findIndex((m, i) => target[i] !== m);
   if (common !== -1 && common < Math.min(applied.length, target.length)) {
-    throw userError(`the database's migrations differ from the backup's at ${applied[common]}: restore into an empty database; nothing was changed`);
+    throw userError(
+      `the database's migrations differ from the backup's at ${applied[common]}: restore into an empty database; nothing was changed`,
+    );
   }
   if (applied.length < target.length) await migrate(db, logger, 'up', target.length - applied.length);
   else if (applied.length > target.length) await migrate(db, logger, 'down', applied.length - target.length);
@@ -142,7 +169,9 @@ async function placeFiles(store: ImageStore, staged: StagedArchive, placed: stri
       if (!existing) placed.push(f.path);
     }
   };
-  const results = await Promise.allSettled(Array.from({ length: store.kind === 'local' ? 1 : PUT_CONCURRENCY }, worker));
+  const results = await Promise.allSettled(
+    Array.from({ length: store.kind === 'local' ? 1 : PUT_CONCURRENCY }, worker),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -182,8 +211,12 @@ async function copyTables(db: Db, staged: StagedArchive, force: boolean): Promis
       plan.push({ table: { name: t.name, columns }, file: staged.entries.get(tableEntry(t.name))!.file });
     }
     const counts = await galleryCounts(client);
-    if (!force && (counts.characters || counts.artworks || counts.channels)) throw userError('a gallery was added while the backup was being restored; nothing was changed');
-    await deleteRows(client, target.map((t) => t.name));
+    if (!force && (counts.characters || counts.artworks || counts.channels))
+      throw userError('a gallery was added while the backup was being restored; nothing was changed');
+    await deleteRows(
+      client,
+      target.map((t) => t.name),
+    );
     const order = new Map(target.map((t, i) => [t.name, i]));
     plan.sort((a, b) => order.get(a.table.name)! - order.get(b.table.name)!);
     for (const p of plan) {
@@ -193,7 +226,10 @@ async function copyTables(db: Db, staged: StagedArchive, force: boolean): Promis
         throw userError(`restoring table ${p.table.name} failed: ${(err as Error).message}; nothing was changed`);
       }
     }
-    await resetSequences(client, target.map((t) => t.name));
+    await resetSequences(
+      client,
+      target.map((t) => t.name),
+    );
     await client.query('COMMIT');
     return manifest.tables.reduce((n, t) => n + t.rows, 0);
   } catch (err) {

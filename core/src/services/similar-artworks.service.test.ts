@@ -9,7 +9,11 @@ import { createClipEmbedder } from '../images/clip-embedder.js';
 import { generateDemoImage } from '../images/demo-images.js';
 import { explainNearest, getEmbedding, countArtworksWithoutEmbedding } from '../repos/embeddings.repo.js';
 import { createIngestService, type IngestService } from './ingest.service.js';
-import { createSimilarArtworksService, withSimilarEmbeddings, type SimilarArtworksService } from './similar-artworks.service.js';
+import {
+  createSimilarArtworksService,
+  withSimilarEmbeddings,
+  type SimilarArtworksService,
+} from './similar-artworks.service.js';
 
 describe('similar artworks over CLIP embeddings (tiny model, migrated database)', () => {
   let db: Db;
@@ -24,10 +28,16 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
 
   beforeAll(async () => {
     db = await createTestDb();
-    hasPgvector = (await db.query(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS ok`)).rows[0].ok;
+    hasPgvector = (await db.query(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS ok`)).rows[0]
+      .ok;
     tiny = createTinyClipModel({ dims: 16 });
     imagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-similar-'));
-    similar = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), imagesDir });
+    similar = createSimilarArtworksService({
+      db,
+      logger: testLogger,
+      embedder: createClipEmbedder({ model: tiny.dir }),
+      imagesDir,
+    });
     ingest = createIngestService({ db, imagesDir, logger: testLogger });
     for (let i = 0; i < 8; i++) {
       const bytes = await generateDemoImage(i, `Girl ${i}`);
@@ -126,7 +136,12 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
   });
 
   test('the background queue is bounded by bytes; what it skips is left for the back-fill', async () => {
-    const bounded = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), maxQueuedBytes: 1 });
+    const bounded = createSimilarArtworksService({
+      db,
+      logger: testLogger,
+      embedder: createClipEmbedder({ model: tiny.dir }),
+      maxQueuedBytes: 1,
+    });
     await bounded.start();
     const a = await ingest.ingestImage({ bytes: await generateDemoImage(41, 'Q1'), caption: 'Name: Q1' });
     const b = await ingest.ingestImage({ bytes: await generateDemoImage(42, 'Q2'), caption: 'Name: Q2' });
@@ -142,8 +157,19 @@ describe('similar artworks over CLIP embeddings (tiny model, migrated database)'
   test('without pgvector, preloadIndex loads the embeddings at start, before any search', async (ctx) => {
     ctx.skip(hasPgvector, 'pgvector searches in PostgreSQL: there is nothing to preload');
     const loads: string[] = [];
-    const watched = { ...db, query: (text: string, params?: unknown[]) => (/array_send/.test(text) && loads.push(text), db.query(text, params)) } as Db;
-    const preloading = createSimilarArtworksService({ db: watched, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), preloadIndex: true });
+    const watched = {
+      ...db,
+      query: (text: string, params?: unknown[]) => (
+        /array_send/.test(text) && loads.push(text),
+        db.query(text, params)
+      ),
+    } as Db;
+    const preloading = createSimilarArtworksService({
+      db: watched,
+      logger: testLogger,
+      embedder: createClipEmbedder({ model: tiny.dir }),
+      preloadIndex: true,
+    });
     expect((await preloading.start()).storage).toBe('memory');
     await expect.poll(() => loads.length).toBeGreaterThan(0);
     await preloading.close();
@@ -177,7 +203,11 @@ describe('similar artworks switched off', () => {
     const tiny = createTinyClipModel();
     fs.rmSync(path.join(tiny.dir, 'onnx'), { recursive: true });
     try {
-      const similar = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }) });
+      const similar = createSimilarArtworksService({
+        db,
+        logger: testLogger,
+        embedder: createClipEmbedder({ model: tiny.dir }),
+      });
       const s = await similar.start();
       expect(s.enabled).toBe(false);
       expect(s.reason).toMatch(/could not be loaded/);

@@ -29,7 +29,13 @@ import { createEmbeddingMemoryIndex, type EmbeddingMemoryIndex } from './embeddi
 import type { IngestService } from './ingest.service.js';
 
 export interface SimilarCandidate {
-  character: { id: string; name: string | null; anime: string | null; rarity: string | null; rarity_emoji: string | null };
+  character: {
+    id: string;
+    name: string | null;
+    anime: string | null;
+    rarity: string | null;
+    rarity_emoji: string | null;
+  };
   artwork: { id: string; url: string; thumb_url: string };
   /** Cosine similarity of the CLIP embeddings, -1…1 (1 = same direction). */
   similarity: number;
@@ -121,14 +127,21 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
         if (storage === 'memory') {
           memory = createEmbeddingMemoryIndex({ db, model: embedder.model, dims, logger });
           if (deps.preloadIndex) {
-            memory.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'could not load CLIP embeddings yet; the first search retries'));
+            memory
+              .refresh()
+              .catch((err: Error) =>
+                logger.warn({ err: err.message }, 'could not load CLIP embeddings yet; the first search retries'),
+              );
           }
         }
         logger.info({ model: embedder.model, dims, storage }, 'CLIP similarity enabled');
         return true;
       } catch (err) {
         failure = (err as Error).message;
-        logger.error({ model: embedder.model, err: failure }, 'CLIP similarity disabled: the model could not be loaded');
+        logger.error(
+          { model: embedder.model, err: failure },
+          'CLIP similarity disabled: the model could not be loaded',
+        );
         return false;
       }
     })();
@@ -142,7 +155,11 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
   }
 
   /** Nearest visible artworks, best first, with headroom for hidden rows and repeated characters. */
-  async function neighbours(embedding: Float32Array, k: number, excludeCharacterId: string | null): Promise<NeighbourRow[]> {
+  async function neighbours(
+    embedding: Float32Array,
+    k: number,
+    excludeCharacterId: string | null,
+  ): Promise<NeighbourRow[]> {
     // headroom for hidden rows, the excluded character and several artworks of one character
     const limit = Math.min(1000, Math.max(40, k * 5));
     if (memory) {
@@ -154,7 +171,11 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     });
   }
 
-  async function search(embedding: Float32Array, k: number, excludeCharacterId: string | null): Promise<SimilarCandidate[]> {
+  async function search(
+    embedding: Float32Array,
+    k: number,
+    excludeCharacterId: string | null,
+  ): Promise<SimilarCandidate[]> {
     const rows = await neighbours(embedding, k, excludeCharacterId);
     const seen = new Set<string>();
     const out: SimilarCandidate[] = [];
@@ -212,11 +233,15 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     queueEmbedding(artworkId, bytes) {
       if (!embedder || failure) return;
       if (pendingBytes > 0 && pendingBytes + bytes.length > maxQueuedBytes) {
-        if (dropped++ === 0) logger.warn({ artworkId }, 'CLIP embedding queue full; skipped artworks wait for `npm run scraper -- embed`');
+        if (dropped++ === 0)
+          logger.warn({ artworkId }, 'CLIP embedding queue full; skipped artworks wait for `npm run scraper -- embed`');
         return;
       }
       if (pendingBytes === 0 && dropped > 0) {
-        logger.info({ dropped }, 'CLIP embedding queue drained; run `npm run scraper -- embed` for the skipped artworks');
+        logger.info(
+          { dropped },
+          'CLIP embedding queue drained; run `npm run scraper -- embed` for the skipped artworks',
+        );
         dropped = 0;
       }
       pendingBytes += bytes.length;

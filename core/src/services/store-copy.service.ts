@@ -83,13 +83,21 @@ export async function missingReferencedKeys(db: Queryable, store: ImageStore): P
   const missing: string[] = [];
   let after = '0';
   for (;;) {
-    const rows = await db.query<{ id: string; file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+    const rows = await db.query<{
+      id: string;
+      file_path: string;
+      thumb_path: string;
+      sha256: string;
+      thumb_widths: number[];
+    }>(
       'SELECT id::text, file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE id > $1::bigint ORDER BY id LIMIT 500',
       [after],
     );
     if (!rows.rows.length) return missing;
     after = rows.rows[rows.rows.length - 1]!.id;
-    const keys = rows.rows.flatMap((a) => [...new Set([a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))])]);
+    const keys = rows.rows.flatMap((a) => [
+      ...new Set([a.file_path, a.thumb_path, ...a.thumb_widths.map((w) => thumbKey(a.sha256, w))]),
+    ]);
     const present = await Promise.all(keys.map((k) => (assertImageKey(k), store.exists(k))));
     keys.forEach((k, i) => present[i] || missing.push(k));
   }

@@ -6,9 +6,21 @@
 import type { Db, Queryable } from '../db/database.js';
 import type { ParsedCaption } from '../captions/types.js';
 import type { Channel } from '../repos/channels.repo.js';
-import { applyCaption, findCharacterById, setCharacterHidden, CHARACTER_FIELD_COLUMNS, type Character, type CharacterFields } from '../repos/characters.repo.js';
+import {
+  applyCaption,
+  findCharacterById,
+  setCharacterHidden,
+  CHARACTER_FIELD_COLUMNS,
+  type Character,
+  type CharacterFields,
+} from '../repos/characters.repo.js';
 import { recordCharacterChange } from '../repos/character-changes.repo.js';
-import { countVisibleArtworks, findStoredMessages, hideArtwork, type StoredMessage } from '../repos/sync-messages.repo.js';
+import {
+  countVisibleArtworks,
+  findStoredMessages,
+  hideArtwork,
+  type StoredMessage,
+} from '../repos/sync-messages.repo.js';
 import { setArtworkCaption } from '../repos/artworks.repo.js';
 
 export type CaptionEntities = Array<{ type: string; offset: number; length: number; url?: string }>;
@@ -26,7 +38,13 @@ export interface SyncApplyService {
    * and the character takes it when that artwork is its current one (older posts only update themselves).
    * Returns the character fields that changed ([] when nothing did) or null when the edit does not apply.
    */
-  applyCaptionEdit(channel: Channel, stored: StoredMessage, caption: string, entities: CaptionEntities | null, opts?: { overrideEdits?: boolean }): Promise<string[] | null>;
+  applyCaptionEdit(
+    channel: Channel,
+    stored: StoredMessage,
+    caption: string,
+    entities: CaptionEntities | null,
+    opts?: { overrideEdits?: boolean },
+  ): Promise<string[] | null>;
   /** Hides the artworks of deleted posts (and characters left without a visible artwork); returns how many were hidden. */
   hideDeletedMessages(channel: Channel, messageIds: number[]): Promise<number>;
   /** Fields of a character before a repost (for recordRepost). */
@@ -113,16 +131,30 @@ export function createSyncApplyService(deps: SyncApplyDeps): SyncApplyService {
     return hidden;
   }
 
-  async function recordRepost(channel: Channel, before: Character, artworkId: string, messageId: number | null): Promise<void> {
+  async function recordRepost(
+    channel: Channel,
+    before: Character,
+    artworkId: string,
+    messageId: number | null,
+  ): Promise<void> {
     await deps.db.transaction(async (tx) => {
       const after = await findCharacterById(tx, before.id);
       if (!after) return;
-      const changes: Record<string, { from: unknown; to: unknown }> = { ...diff(before, after), artwork: { from: null, to: artworkId } };
+      const changes: Record<string, { from: unknown; to: unknown }> = {
+        ...diff(before, after),
+        artwork: { from: null, to: artworkId },
+      };
       if (after.hidden) {
         await setCharacterHidden(tx, after.id, false);
         changes.hidden = { from: true, to: false };
       }
-      await recordCharacterChange(tx, { characterId: before.id, kind: 'repost', channelId: channel.id, messageId, changes });
+      await recordCharacterChange(tx, {
+        characterId: before.id,
+        kind: 'repost',
+        channelId: channel.id,
+        messageId,
+        changes,
+      });
     });
   }
 

@@ -17,7 +17,10 @@ export interface LoginDriverPrompts {
   showQr?(url: string, expires: Date): void;
 }
 
-export type LoginDriver = (o: { method: 'phone' | 'qr'; prompts: LoginDriverPrompts }) => Promise<{ session: string; accountLabel: string }>;
+export type LoginDriver = (o: {
+  method: 'phone' | 'qr';
+  prompts: LoginDriverPrompts;
+}) => Promise<{ session: string; accountLabel: string }>;
 
 export interface LoginFlowState {
   id: string;
@@ -60,7 +63,9 @@ export interface TelegramLoginDeps {
 
 export function createTelegramLoginService(deps: TelegramLoginDeps): TelegramLoginService {
   const now = deps.now ?? Date.now;
-  type Flow = LoginFlowState & { pending: { step: LoginStep; resolve: (v: string) => void; reject: (e: Error) => void } | null };
+  type Flow = LoginFlowState & {
+    pending: { step: LoginStep; resolve: (v: string) => void; reject: (e: Error) => void } | null;
+  };
   let flow: Flow | null = null;
   let seq = 0;
   let waiters: Array<() => void> = [];
@@ -105,12 +110,23 @@ export function createTelegramLoginService(deps: TelegramLoginDeps): TelegramLog
     cancel,
 
     async start(method) {
-      if (!deps.driver) throw new ConflictError('browser login is not available on this server: use `npm run scraper -- login`');
+      if (!deps.driver)
+        throw new ConflictError('browser login is not available on this server: use `npm run scraper -- login`');
       if (flow?.floodWaitUntil && Date.parse(flow.floodWaitUntil) > now()) {
         throw new ConflictError(`Telegram asked to wait until ${flow.floodWaitUntil} before the next login attempt`);
       }
       cancel();
-      const me: Flow = { id: String(++seq), method, step: 'working', message: null, qrUrl: null, qrExpiresAt: null, floodWaitUntil: null, account: null, pending: null };
+      const me: Flow = {
+        id: String(++seq),
+        method,
+        step: 'working',
+        message: null,
+        qrUrl: null,
+        qrExpiresAt: null,
+        floodWaitUntil: null,
+        account: null,
+        pending: null,
+      };
       flow = me;
       touch();
       const ask = (question: string, step: LoginStep) =>
@@ -120,14 +136,22 @@ export function createTelegramLoginService(deps: TelegramLoginDeps): TelegramLog
           me.step = step;
           // after a wrong answer, Telegram's verdict ("Wrong password: try again.") stays the message
           const hint = /hint: (.*)\)/.exec(question)?.[1];
-          if (step === 'password') me.message ??= hint ? `Two-step verification is on. Password hint: ${hint}` : 'Two-step verification is on: enter the password.';
+          if (step === 'password')
+            me.message ??= hint
+              ? `Two-step verification is on. Password hint: ${hint}`
+              : 'Two-step verification is on: enter the password.';
           changed();
         });
       const prompts: LoginDriverPrompts = {
         ask,
         askSecret: ask,
         say(line) {
-          if (flow === me) me.message = line.replace(/^Telegram said (\w+); try again\.$/, (_m, code: string) => `${code === 'PHONE_CODE_INVALID' ? 'Wrong code' : code === 'PASSWORD_HASH_INVALID' ? 'Wrong password' : code}: try again.`);
+          if (flow === me)
+            me.message = line.replace(
+              /^Telegram said (\w+); try again\.$/,
+              (_m, code: string) =>
+                `${code === 'PHONE_CODE_INVALID' ? 'Wrong code' : code === 'PASSWORD_HASH_INVALID' ? 'Wrong password' : code}: try again.`,
+            );
         },
         showQr(url, expires) {
           if (flow !== me) return;
@@ -143,7 +167,13 @@ export function createTelegramLoginService(deps: TelegramLoginDeps): TelegramLog
           if (flow !== me || me.step === 'cancelled') return;
           me.step = 'working';
           await deps.store.save(session, accountLabel);
-          Object.assign(me, { step: 'done', account: accountLabel, message: `Logged in as ${accountLabel}.`, qrUrl: null, pending: null });
+          Object.assign(me, {
+            step: 'done',
+            account: accountLabel,
+            message: `Logged in as ${accountLabel}.`,
+            qrUrl: null,
+            pending: null,
+          });
           clearTimeout(idle);
           changed();
         },
@@ -169,7 +199,8 @@ export function createTelegramLoginService(deps: TelegramLoginDeps): TelegramLog
 
     async answer(id, step, value) {
       if (!flow || flow.id !== id) throw new ConflictError('this login is over: start again');
-      if (!flow.pending || flow.pending.step !== step) throw new ConflictError(`the login does not wait for a ${step} now (it is at "${flow.step}")`);
+      if (!flow.pending || flow.pending.step !== step)
+        throw new ConflictError(`the login does not wait for a ${step} now (it is at "${flow.step}")`);
       const p = flow.pending;
       flow.pending = null;
       flow.step = 'working';

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/database.js';
 import { createTestDb } from '../testing/test-db.js';
-import { createTelegramSessionStore, decryptSession, encryptSession, SESSION_KEY_FILE, sessionKey } from './telegram-session.service.js';
+import {
+  createTelegramSessionStore,
+  decryptSession,
+  encryptSession,
+  SESSION_KEY_FILE,
+  sessionKey,
+} from './telegram-session.service.js';
 
 let db: Db;
 let dataDir: string;
@@ -43,7 +49,10 @@ describe('telegram session at rest', () => {
     expect(raw).not.toContain('plain-session-string');
     expect(await store.load()).toMatchObject({ session: 'plain-session-string', status: 'ok', accountLabel: '@me' });
     await store.markExpired();
-    expect(await store.status()).toMatchObject({ state: 'expired', message: expect.stringContaining('npm run scraper -- login') });
+    expect(await store.status()).toMatchObject({
+      state: 'expired',
+      message: expect.stringContaining('npm run scraper -- login'),
+    });
     await store.save('new-session', '@me');
     expect((await store.status()).state).toBe('ok');
   });

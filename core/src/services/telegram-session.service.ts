@@ -28,7 +28,8 @@ export class SessionDecryptError extends UserError {
 
 /** The 32-byte key: from the secret, else from (or newly into) the key file in dataDir. */
 export function sessionKey(opts: { sessionSecret?: string | undefined; dataDir: string }): Buffer {
-  if (opts.sessionSecret) return crypto.createHash('sha256').update(`waifudex-telegram-session:${opts.sessionSecret}`).digest();
+  if (opts.sessionSecret)
+    return crypto.createHash('sha256').update(`waifudex-telegram-session:${opts.sessionSecret}`).digest();
   const file = path.join(opts.dataDir, SESSION_KEY_FILE);
   try {
     const hex = fs.readFileSync(file, 'utf8').trim();
@@ -57,7 +58,8 @@ export function encryptSession(plain: string, key: Buffer): string {
 
 export function decryptSession(encrypted: string, key: Buffer): string {
   const raw = Buffer.from(encrypted, 'base64');
-  if (raw.length < 29) throw new SessionDecryptError('stored Telegram session is damaged: run `npm run scraper -- login` again');
+  if (raw.length < 29)
+    throw new SessionDecryptError('stored Telegram session is damaged: run `npm run scraper -- login` again');
   try {
     const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
@@ -71,22 +73,41 @@ export function decryptSession(encrypted: string, key: Buffer): string {
 
 export interface TelegramSessionStore {
   /** The plain session string and its status, or null when nobody logged in yet. */
-  load(): Promise<{ session: string; status: StoredTelegramSession['status']; accountLabel: string | null; updatedAt: string } | null>;
+  load(): Promise<{
+    session: string;
+    status: StoredTelegramSession['status'];
+    accountLabel: string | null;
+    updatedAt: string;
+  } | null>;
   save(session: string, accountLabel: string | null): Promise<void>;
   markExpired(message?: string): Promise<void>;
   /** Status without decrypting (for the admin panel). */
-  status(): Promise<{ state: 'none' | 'ok' | 'expired'; accountLabel: string | null; message: string | null; updatedAt: string | null }>;
+  status(): Promise<{
+    state: 'none' | 'ok' | 'expired';
+    accountLabel: string | null;
+    message: string | null;
+    updatedAt: string | null;
+  }>;
   clear(): Promise<void>;
 }
 
-export function createTelegramSessionStore(deps: { db: Queryable; sessionSecret?: string | undefined; dataDir: string }): TelegramSessionStore {
+export function createTelegramSessionStore(deps: {
+  db: Queryable;
+  sessionSecret?: string | undefined;
+  dataDir: string;
+}): TelegramSessionStore {
   let key: Buffer | null = null;
   const keyOf = () => (key ??= sessionKey(deps));
   return {
     async load() {
       const row = await loadTelegramSessionRow(deps.db);
       if (!row) return null;
-      return { session: decryptSession(row.encrypted, keyOf()), status: row.status, accountLabel: row.accountLabel, updatedAt: row.updatedAt };
+      return {
+        session: decryptSession(row.encrypted, keyOf()),
+        status: row.status,
+        accountLabel: row.accountLabel,
+        updatedAt: row.updatedAt,
+      };
     },
     async save(session, accountLabel) {
       await saveTelegramSessionRow(deps.db, encryptSession(session, keyOf()), accountLabel);
@@ -97,7 +118,12 @@ export function createTelegramSessionStore(deps: { db: Queryable; sessionSecret?
     async status() {
       const row = await loadTelegramSessionRow(deps.db);
       if (!row) return { state: 'none', accountLabel: null, message: NO_SESSION_MESSAGE, updatedAt: null };
-      return { state: row.status, accountLabel: row.accountLabel, message: row.statusMessage, updatedAt: row.updatedAt };
+      return {
+        state: row.status,
+        accountLabel: row.accountLabel,
+        message: row.statusMessage,
+        updatedAt: row.updatedAt,
+      };
     },
     async clear() {
       await deleteTelegramSessionRow(deps.db);

@@ -11,10 +11,22 @@ import { proposeChannelTemplates } from './template-induction.service.js';
 
 // A channel that writes "Series - Name", with titles a single caption cannot tell from a name.
 const POSTS: Array<[string, string]> = [
-  ['Hyouka', 'Eru Chitanda'], ['Hyouka', 'Houtarou Oreki'], ['Hyouka', 'Mayaka Ibara'], ['Hyouka', 'Satoshi Fukube'],
-  ['Dorohedoro', 'Nikaido'], ['Dorohedoro', 'Kaiman'], ['Dorohedoro', 'Ebisu'], ['Dorohedoro', 'Noi'],
-  ['Nagatoro', 'Hayase Nagatoro'], ['Nagatoro', 'Naoto Hachiouji'], ['Yuru Camp', 'Rin Shima'], ['Yuru Camp', 'Nadeshiko Kagamihara'],
-  ['Yuru Camp', 'Chiaki Ohgaki'], ['Beastars', 'Legoshi'], ['Beastars', 'Haru'], ['Beastars', 'Louis'],
+  ['Hyouka', 'Eru Chitanda'],
+  ['Hyouka', 'Houtarou Oreki'],
+  ['Hyouka', 'Mayaka Ibara'],
+  ['Hyouka', 'Satoshi Fukube'],
+  ['Dorohedoro', 'Nikaido'],
+  ['Dorohedoro', 'Kaiman'],
+  ['Dorohedoro', 'Ebisu'],
+  ['Dorohedoro', 'Noi'],
+  ['Nagatoro', 'Hayase Nagatoro'],
+  ['Nagatoro', 'Naoto Hachiouji'],
+  ['Yuru Camp', 'Rin Shima'],
+  ['Yuru Camp', 'Nadeshiko Kagamihara'],
+  ['Yuru Camp', 'Chiaki Ohgaki'],
+  ['Beastars', 'Legoshi'],
+  ['Beastars', 'Haru'],
+  ['Beastars', 'Louis'],
 ];
 
 let db: Db;
@@ -26,12 +38,28 @@ async function storePost(caption: string): Promise<string> {
   const p = parseCaption(caption); // as stored before the channel statistics existed
   const fields = captionUpdate(caption, p);
   const characterId = await insertCharacter(db, {
-    ...fields, channelId, nameSearch: normalizeForSearch(p.name ?? ''), animeSearch: normalizeForSearch(p.anime ?? ''),
+    ...fields,
+    channelId,
+    nameSearch: normalizeForSearch(p.name ?? ''),
+    animeSearch: normalizeForSearch(p.anime ?? ''),
   });
   const n = ids.length;
   await insertCurrentArtwork(db, {
-    ...fields, characterId, filePath: `f/${n}`, thumbPath: `t/${n}`, sha256: `sha${n}`, phash: '0'.repeat(64), width: 1, height: 1,
-    bytes: 1, mime: 'image/png', channelId, messageId: n + 1, groupedId: null, telegramPhotoId: null, thumbWidths: [],
+    ...fields,
+    characterId,
+    filePath: `f/${n}`,
+    thumbPath: `t/${n}`,
+    sha256: `sha${n}`,
+    phash: '0'.repeat(64),
+    width: 1,
+    height: 1,
+    bytes: 1,
+    mime: 'image/png',
+    channelId,
+    messageId: n + 1,
+    groupedId: null,
+    telegramPhotoId: null,
+    thumbWidths: [],
   });
   return characterId;
 }

@@ -14,7 +14,8 @@ const KNOWN_ANIME_LIMIT = 20_000;
 /** A channel's post captions, newest first (each artwork keeps its post's). */
 async function channelCaptions(q: Queryable, channelId: string, limit: number): Promise<string[]> {
   const r = await q.query<{ raw_caption: string }>(
-    `SELECT raw_caption FROM artworks WHERE channel_id = $1 AND raw_caption <> '' ORDER BY id DESC LIMIT $2`, [channelId, limit],
+    `SELECT raw_caption FROM artworks WHERE channel_id = $1 AND raw_caption <> '' ORDER BY id DESC LIMIT $2`,
+    [channelId, limit],
   );
   return r.rows.map((x) => x.raw_caption);
 }
@@ -22,14 +23,22 @@ async function channelCaptions(q: Queryable, channelId: string, limit: number): 
 /** Anime titles the gallery holds from other channels: this channel's own may be the swapped ones. */
 async function knownAnimeElsewhere(q: Queryable, channelId: string): Promise<string[]> {
   const r = await q.query<{ anime: string }>(
-    `SELECT DISTINCT anime FROM artworks WHERE anime IS NOT NULL AND channel_id IS DISTINCT FROM $1 LIMIT $2`, [channelId, KNOWN_ANIME_LIMIT],
+    `SELECT DISTINCT anime FROM artworks WHERE anime IS NOT NULL AND channel_id IS DISTINCT FROM $1 LIMIT $2`,
+    [channelId, KNOWN_ANIME_LIMIT],
   );
   return r.rows.map((x) => x.anime);
 }
 
 /** The channel statistics for parsing this channel's captions. */
-export async function loadChannelContext(q: Queryable, channelId: string, limit = INDUCTION_CAPTION_LIMIT): Promise<ChannelContext> {
-  const [captions, known] = await Promise.all([channelCaptions(q, channelId, limit), knownAnimeElsewhere(q, channelId)]);
+export async function loadChannelContext(
+  q: Queryable,
+  channelId: string,
+  limit = INDUCTION_CAPTION_LIMIT,
+): Promise<ChannelContext> {
+  const [captions, known] = await Promise.all([
+    channelCaptions(q, channelId, limit),
+    knownAnimeElsewhere(q, channelId),
+  ]);
   return buildChannelContext(captions, { knownAnime: known });
 }
 
@@ -43,9 +52,16 @@ export interface ChannelTemplateProposals {
   proposals: TemplateProposal[];
 }
 
-export async function proposeChannelTemplates(q: Queryable, channelId: string, o: { limit?: number; max?: number } = {}): Promise<ChannelTemplateProposals> {
+export async function proposeChannelTemplates(
+  q: Queryable,
+  channelId: string,
+  o: { limit?: number; max?: number } = {},
+): Promise<ChannelTemplateProposals> {
   const limit = o.limit ?? INDUCTION_CAPTION_LIMIT;
-  const [captions, known] = await Promise.all([channelCaptions(q, channelId, limit), knownAnimeElsewhere(q, channelId)]);
+  const [captions, known] = await Promise.all([
+    channelCaptions(q, channelId, limit),
+    knownAnimeElsewhere(q, channelId),
+  ]);
   const channel = buildChannelContext(captions, { knownAnime: known });
   return {
     total: captions.length,

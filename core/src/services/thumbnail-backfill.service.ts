@@ -6,7 +6,11 @@
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { makeThumbnails } from '../images/thumbnails.js';
-import { countArtworksWithoutThumbWidths, listArtworksWithoutThumbWidths, setArtworkThumbWidths } from '../repos/artworks.repo.js';
+import {
+  countArtworksWithoutThumbWidths,
+  listArtworksWithoutThumbWidths,
+  setArtworkThumbWidths,
+} from '../repos/artworks.repo.js';
 import type { ImageStore } from './image-store.js';
 import { putThumbnails } from './image-files.js';
 
@@ -36,13 +40,23 @@ export async function backfillThumbnails(opts: {
       try {
         const bytes = await images.get(row.filePath);
         if (!bytes) throw new Error('the original is missing from the image store');
-        const files = await putThumbnails(images, row.sha256, await makeThumbnails(bytes, { maxPixels: opts.maxPixels }));
-        if ((await setArtworkThumbWidths(db, row.id, files.thumbPath, files.thumbWidths)) && row.thumbPath !== files.thumbPath) {
+        const files = await putThumbnails(
+          images,
+          row.sha256,
+          await makeThumbnails(bytes, { maxPixels: opts.maxPixels }),
+        );
+        if (
+          (await setArtworkThumbWidths(db, row.id, files.thumbPath, files.thumbWidths)) &&
+          row.thumbPath !== files.thumbPath
+        ) {
           await images.remove([row.thumbPath]);
         }
       } catch (err) {
         p.failed++;
-        logger.warn({ artworkId: row.id, file: row.filePath, err: (err as Error).message }, 'could not make thumbnails');
+        logger.warn(
+          { artworkId: row.id, file: row.filePath, err: (err as Error).message },
+          'could not make thumbnails',
+        );
       }
       p.done++;
       opts.onRow?.(p);

@@ -5,7 +5,13 @@
  */
 import type { Db } from '../db/database.js';
 import { findReferencedPaths } from '../repos/artworks.repo.js';
-import { listTrash, purgeTrashBatch, restoreCharacters, trashCharacters, type TrashedCharacter } from '../repos/trash.repo.js';
+import {
+  listTrash,
+  purgeTrashBatch,
+  restoreCharacters,
+  trashCharacters,
+  type TrashedCharacter,
+} from '../repos/trash.repo.js';
 import type { ImageStore } from './image-store.js';
 import { imageStoreOf } from './image-files.js';
 
@@ -26,7 +32,10 @@ export interface TrashService {
   trash(ids: string[]): Promise<TrashChange>;
   /** Brings characters back with the artworks trashed together with them. */
   restore(ids: string[]): Promise<TrashChange>;
-  list(o: { page: number; perPage: number }): Promise<{ items: (TrashedCharacter & { purgeAt: string })[]; total: number }>;
+  list(o: {
+    page: number;
+    perPage: number;
+  }): Promise<{ items: (TrashedCharacter & { purgeAt: string })[]; total: number }>;
   /** Deletes for good what was trashed before now − retentionDays. */
   purge(now?: Date): Promise<PurgeResult>;
 }

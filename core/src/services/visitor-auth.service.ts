@@ -29,11 +29,29 @@ export function createVisitorAuthService(deps: { db: Db; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const dummyHash = hashPassword('not-a-password');
 
-  async function startSession(visitorId: string, username: string): Promise<{ token: string; session: VisitorSession }> {
+  async function startSession(
+    visitorId: string,
+    username: string,
+  ): Promise<{ token: string; session: VisitorSession }> {
     const token = generateToken();
-    const s = { id: sessionIdOf(token), visitorId, csrfToken: generateToken(), expiresAt: new Date(now() + SESSION_TTL_MS) };
+    const s = {
+      id: sessionIdOf(token),
+      visitorId,
+      csrfToken: generateToken(),
+      expiresAt: new Date(now() + SESSION_TTL_MS),
+    };
     await repo.insertVisitorSession(deps.db, s);
-    return { token, session: { sessionId: s.id, visitorId, username, csrfToken: s.csrfToken, expiresAt: s.expiresAt, refreshed: true } };
+    return {
+      token,
+      session: {
+        sessionId: s.id,
+        visitorId,
+        username,
+        csrfToken: s.csrfToken,
+        expiresAt: s.expiresAt,
+        refreshed: true,
+      },
+    };
   }
 
   return {
@@ -41,7 +59,12 @@ export function createVisitorAuthService(deps: { db: Db; now?: () => number }) {
      * Creates an account under the mode in force and logs it in. An invite is used up in the same
      * transaction as the account is created, so a failed sign-up (name taken) does not spend it.
      */
-    async signup(mode: RegistrationMode, username: string, password: string, invite?: string): Promise<{ token: string; session: VisitorSession }> {
+    async signup(
+      mode: RegistrationMode,
+      username: string,
+      password: string,
+      invite?: string,
+    ): Promise<{ token: string; session: VisitorSession }> {
       if (mode === 'closed') throw new ForbiddenError('Sign-up is closed on this gallery.');
       if (mode === 'invite' && !invite) throw new ForbiddenError('Sign-up needs an invite link on this gallery.');
       const passwordHash = await hashPassword(password);
@@ -49,7 +72,8 @@ export function createVisitorAuthService(deps: { db: Db; now?: () => number }) {
         let inviteId: string | null = null;
         if (mode === 'invite' || invite) {
           inviteId = invite && INVITE_SHAPE.test(invite) ? await repo.consumeInvite(tx, sessionIdOf(invite)) : null;
-          if (!inviteId && mode === 'invite') throw new ForbiddenError('This invite link is not valid any more (used up, expired or revoked).');
+          if (!inviteId && mode === 'invite')
+            throw new ForbiddenError('This invite link is not valid any more (used up, expired or revoked).');
         }
         const id = await repo.insertVisitor(tx, { username, passwordHash, inviteId });
         if (!id) throw new ConflictError('That username is taken.');
@@ -81,17 +105,33 @@ export function createVisitorAuthService(deps: { db: Db; now?: () => number }) {
         await repo.extendVisitorSession(deps.db, id, s.expiresAt);
         refreshed = true;
       }
-      return { sessionId: id, visitorId: s.visitorId, username: s.username, csrfToken: s.csrfToken, expiresAt: s.expiresAt, refreshed };
+      return {
+        sessionId: id,
+        visitorId: s.visitorId,
+        username: s.username,
+        csrfToken: s.csrfToken,
+        expiresAt: s.expiresAt,
+        refreshed,
+      };
     },
 
     logout: (sessionId: string) => repo.deleteVisitorSession(deps.db, sessionId),
     purgeExpiredSessions: () => repo.deleteExpiredVisitorSessions(deps.db),
 
     /** Creates an invite; the code is returned once, only its hash is stored. */
-    async createInvite(o: { note: string; maxUses: number; expiresInDays: number | null }): Promise<{ code: string; invite: repo.InviteRow }> {
+    async createInvite(o: {
+      note: string;
+      maxUses: number;
+      expiresInDays: number | null;
+    }): Promise<{ code: string; invite: repo.InviteRow }> {
       const code = generateToken();
       const expiresAt = o.expiresInDays ? new Date(now() + o.expiresInDays * 24 * 60 * 60 * 1000) : null;
-      const invite = await repo.insertInvite(deps.db, { tokenHash: sessionIdOf(code), note: o.note, maxUses: o.maxUses, expiresAt });
+      const invite = await repo.insertInvite(deps.db, {
+        tokenHash: sessionIdOf(code),
+        note: o.note,
+        maxUses: o.maxUses,
+        expiresAt,
+      });
       return { code, invite };
     },
   };

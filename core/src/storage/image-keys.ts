@@ -31,7 +31,8 @@ export function pathsFor(sha256: string, ext: string, thumbWidth?: number): Stor
 
 /** Key of the WebP thumbnail of this width. */
 export function thumbKey(sha256: string, width: number): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256) || !Number.isInteger(width) || width < 10 || width > 9999) throw new Error('invalid thumbnail key');
+  if (!/^[0-9a-f]{64}$/.test(sha256) || !Number.isInteger(width) || width < 10 || width > 9999)
+    throw new Error('invalid thumbnail key');
   return `thumbs/${sha256.slice(0, 2)}/${sha256}-${width}.webp`;
 }
 

@@ -28,11 +28,14 @@ async function keysOf(store: ImageStore, prefix: string) {
 }
 
 const stores: Array<[string, () => ImageStore]> = [
-  ['local folder', () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-store-'));
-    dirs.push(d);
-    return createLocalImageStore(d);
-  }],
+  [
+    'local folder',
+    () => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-store-'));
+      dirs.push(d);
+      return createLocalImageStore(d);
+    },
+  ],
   // (s3rver's continuation tokens need DES, which OpenSSL 3 no longer has: S3 paging is left to MinIO's test)
   ['S3 bucket', () => createS3ImageStore(s3.config(`p${crypto.randomBytes(3).toString('hex')}/images`))],
 ];
@@ -64,7 +67,12 @@ describe.each(stores)('image store: %s', (_name, make) => {
     await store.put(ka, Buffer.from('something else'), 'image/jpeg');
     expect((await store.get(ka))!.equals(a)).toBe(true);
 
-    expect(await keysOf(store, 'originals/')).toEqual([{ key: ka, size: a.length }, { key: kb, size: b.length }].sort((x, y) => x.key.localeCompare(y.key)));
+    expect(await keysOf(store, 'originals/')).toEqual(
+      [
+        { key: ka, size: a.length },
+        { key: kb, size: b.length },
+      ].sort((x, y) => x.key.localeCompare(y.key)),
+    );
     expect(await keysOf(store, 'thumbs/')).toEqual([{ key: kt, size: 5 }]);
     for await (const x of store.list('originals/')) expect(Date.now() - x.modifiedAt.getTime()).toBeLessThan(120_000);
 
@@ -112,10 +120,14 @@ describe('S3 store', () => {
     await store.close?.();
   });
 
-  it('fails with an error when the service is unreachable instead of pretending to store', { timeout: 30_000 }, async () => {
-    const store = createS3ImageStore({ ...s3.config('down'), endpoint: 'http://127.0.0.1:9' });
-    await expect(store.put(original(Buffer.from('y')), Buffer.from('y'), 'image/jpeg')).rejects.toThrow();
-    await expect(store.get(original(Buffer.from('y')))).rejects.toThrow();
-    await store.close?.();
-  });
+  it(
+    'fails with an error when the service is unreachable instead of pretending to store',
+    { timeout: 30_000 },
+    async () => {
+      const store = createS3ImageStore({ ...s3.config('down'), endpoint: 'http://127.0.0.1:9' });
+      await expect(store.put(original(Buffer.from('y')), Buffer.from('y'), 'image/jpeg')).rejects.toThrow();
+      await expect(store.get(original(Buffer.from('y')))).rejects.toThrow();
+      await store.close?.();
+    },
+  );
 });

@@ -41,7 +41,10 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
     region: cfg.region,
     endpoint: cfg.endpoint,
     forcePathStyle: cfg.forcePathStyle,
-    credentials: cfg.accessKeyId && cfg.secretAccessKey ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } : undefined,
+    credentials:
+      cfg.accessKeyId && cfg.secretAccessKey
+        ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey }
+        : undefined,
     // Checksums only where S3 demands them: several compatible servers reject the newer default headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -63,7 +66,11 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
   async function open(key: string) {
     try {
       const r = await client.send(new GetObjectCommand({ Bucket, Key: full(key) }));
-      return { body: r.Body as Readable, size: Number(r.ContentLength ?? 0), contentType: r.ContentType || contentTypeOf(key) };
+      return {
+        body: r.Body as Readable,
+        size: Number(r.ContentLength ?? 0),
+        contentType: r.ContentType || contentTypeOf(key),
+      };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -73,7 +80,9 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
   async function* list(prefix: string): AsyncGenerator<StoredObjectInfo> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: full(prefix), ContinuationToken, MaxKeys: cfg.listPageSize }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket, Prefix: full(prefix), ContinuationToken, MaxKeys: cfg.listPageSize }),
+      );
       for (const o of page.Contents ?? []) {
         if (!o.Key?.startsWith(base)) continue;
         yield { key: o.Key.slice(base.length), size: Number(o.Size ?? 0), modifiedAt: o.LastModified ?? new Date(0) };
@@ -89,7 +98,15 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
     async put(key, bytes, contentType) {
       if (await exists(key)) return;
       // A PUT is atomic: the object appears whole or not at all.
-      await client.send(new PutObjectCommand({ Bucket, Key: full(key), Body: bytes, ContentType: contentType, CacheControl: IMMUTABLE_CACHE }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: full(key),
+          Body: bytes,
+          ContentType: contentType,
+          CacheControl: IMMUTABLE_CACHE,
+        }),
+      );
     },
     exists,
     async get(key) {
@@ -105,13 +122,17 @@ export function createS3ImageStore(cfg: S3StoreConfig): ImageStore {
         const Objects = keys.slice(i, i + 1000).map((k) => ({ Key: full(k) }));
         const r = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects, Quiet: true } }));
         const failed = (r.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-        if (failed.length) throw new Error(`could not remove ${failed.length} objects from the store: ${failed[0]!.Code ?? 'error'}`);
+        if (failed.length)
+          throw new Error(`could not remove ${failed.length} objects from the store: ${failed[0]!.Code ?? 'error'}`);
       }
     },
     list,
     async signedUrl(key) {
       const signingDate = new Date(Math.floor(Date.now() / SIGN_BUCKET_MS) * SIGN_BUCKET_MS);
-      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: full(key) }), { expiresIn: SIGNED_URL_TTL_S, signingDate });
+      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: full(key) }), {
+        expiresIn: SIGNED_URL_TTL_S,
+        signingDate,
+      });
     },
     async close() {
       client.destroy();
@@ -123,4 +144,3 @@ function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
-

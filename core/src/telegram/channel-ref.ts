@@ -1,9 +1,7 @@
 /** Parsing of channel references (TELEGRAM_CHANNELS entries, admin input): pure, no GramJS. */
 
 export type ParsedChannelRef =
-  | { kind: 'username'; username: string }
-  | { kind: 'invite'; hash: string }
-  | { kind: 'id'; peerId: string };
+  { kind: 'username'; username: string } | { kind: 'invite'; hash: string } | { kind: 'id'; peerId: string };
 
 /** `@name`, `name`, `https://t.me/name`, `t.me/+HASH`, `t.me/joinchat/HASH`, `t.me/c/1234567890/5`, `-1001234567890`, `1234567890`. */
 export function parseChannelRef(input: string): ParsedChannelRef {

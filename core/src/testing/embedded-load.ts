@@ -21,7 +21,10 @@ let next = 0;
 const work = async () => {
   while (next < count) {
     const i = next++;
-    const r = await db.query<{ i: number; tag: string }>('SELECT $1::int AS i, $2::text AS tag, pg_backend_pid() AS pid', [i, tag]);
+    const r = await db.query<{ i: number; tag: string }>(
+      'SELECT $1::int AS i, $2::text AS tag, pg_backend_pid() AS pid',
+      [i, tag],
+    );
     if (r.rows[0]?.i !== i || r.rows[0]?.tag !== tag) wrong++;
     const ins = await db.query('INSERT INTO load_rows (tag, i) VALUES ($1, $2)', [tag, i]);
     inserted += ins.rowCount ?? 0;

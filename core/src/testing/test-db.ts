@@ -17,7 +17,10 @@ export const testEngine = process.env.TEST_DATABASE_URL ? 'postgres' : 'embedded
 function server(): { url: string; template: string } {
   const url = process.env.WDX_TEST_SERVER_URL;
   const template = process.env.WDX_TEST_TEMPLATE;
-  if (!url || !template) throw new Error('the test database server is not set up: run the tests through vitest (vitest.config.ts globalSetup)');
+  if (!url || !template)
+    throw new Error(
+      'the test database server is not set up: run the tests through vitest (vitest.config.ts globalSetup)',
+    );
   return { url, template };
 }
 

@@ -153,7 +153,15 @@ export function buildTinyClipOnnx(opts: { dims: number; imageSize: number; seed?
   for (let i = 0; i < weight.length; i++) weight[i] = rnd();
 
   const graph = new Pb()
-    .msg(1, node('AveragePool', ['pixel_values'], ['pooled'], [attrInts('kernel_shape', [cell, cell]), attrInts('strides', [cell, cell])]))
+    .msg(
+      1,
+      node(
+        'AveragePool',
+        ['pixel_values'],
+        ['pooled'],
+        [attrInts('kernel_shape', [cell, cell]), attrInts('strides', [cell, cell])],
+      ),
+    )
     .msg(1, node('Flatten', ['pooled'], ['flat'], [attrInt('axis', 1)]))
     .msg(1, node('MatMul', ['flat', 'projection'], ['image_embeds']))
     .str(2, 'tiny_clip_vision')
@@ -198,6 +206,9 @@ export function createTinyClipModel(opts: TinyClipOptions = {}): TinyClipModel {
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   fs.writeFileSync(path.join(dir, 'preprocessor_config.json'), JSON.stringify(preprocessor, null, 2));
-  fs.writeFileSync(path.join(dir, 'onnx', 'vision_model.onnx'), buildTinyClipOnnx({ dims, imageSize, seed: opts.seed }));
+  fs.writeFileSync(
+    path.join(dir, 'onnx', 'vision_model.onnx'),
+    buildTinyClipOnnx({ dims, imageSize, seed: opts.seed }),
+  );
   return { dir, dims, imageSize, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -21,16 +21,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (quoted) {
-      if (c === '"' && s[i + 1] === '"') (cur += '"'), i++;
+      if (c === '"' && s[i + 1] === '"') ((cur += '"'), i++);
       else if (c === '"') quoted = false;
       else cur += c;
     } else if (c === '"' && cur === '') quoted = true;
-    else if (c === ',') row.push(cur), (cur = '');
+    else if (c === ',') (row.push(cur), (cur = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && s[i + 1] === '\n') i++;
       row.push(cur);
       if (row.some((f) => f !== '')) rows.push(row);
-      (row = []), (cur = '');
+      ((row = []), (cur = ''));
     } else cur += c;
   }
   row.push(cur);

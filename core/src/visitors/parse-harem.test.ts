@@ -17,7 +17,11 @@ const NARUTO_AND_HU_TAO = [
 
 describe('harem paste, one fixture per bot family', () => {
   it('plain "<id> <name> ×<n>" under "<anime> <owned>/<total>" (plain text and raw HTML)', () => {
-    const expected = [['7', 'Naruto Uzumaki', 'Naruto', 1], ['123', 'Sakura Haruno', 'Naruto', 3], ['412', 'Vladilena Milize', '86 Eighty Six', 1]];
+    const expected = [
+      ['7', 'Naruto Uzumaki', 'Naruto', 1],
+      ['123', 'Sakura Haruno', 'Naruto', 3],
+      ['412', 'Vladilena Milize', '86 Eighty Six', 1],
+    ];
     expect(brief(read('plain.txt'))).toEqual(expected);
     expect(brief(read('plain.html'))).toEqual(expected);
     expect(parseHarem(read('plain.txt')).family).toBe('plain');
@@ -69,7 +73,13 @@ describe('harem paste, one fixture per bot family', () => {
 
 describe('collection CSV', () => {
   it('round-trips quotes, commas, newlines, and guards formula-looking cells', () => {
-    const csv = toCsv(['a', 'b'], [['Rock "Lee", jr', '=HYPERLINK("x")'], ['line\nbreak', null]]);
+    const csv = toCsv(
+      ['a', 'b'],
+      [
+        ['Rock "Lee", jr', '=HYPERLINK("x")'],
+        ['line\nbreak', null],
+      ],
+    );
     const rows = parseCsv(csv);
     expect(rows[0]).toEqual(['a', 'b']);
     expect(rows[1]!.map(unguard)).toEqual(['Rock "Lee", jr', '=HYPERLINK("x")']);

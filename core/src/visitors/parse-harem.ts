@@ -57,7 +57,8 @@ interface Classified {
 
 /** Bullets and ornaments before the id or name (◈, ✥, 🆔️, ":"), whatever they are. */
 const leadStrip = (s: string) => s.replace(/^[^\p{L}\p{N}#]+/u, '');
-const cleanName = (s: string) => collapseSpaces(stripTrailDecor(leadStrip(stripLeadDecor(s)).replace(VARIANT_TAG_RE, '')));
+const cleanName = (s: string) =>
+  collapseSpaces(stripTrailDecor(leadStrip(stripLeadDecor(s)).replace(VARIANT_TAG_RE, '')));
 const noZeros = (id: string) => id.replace(/^0+(?=\d)/, '');
 
 /** One character line (with an id or a ×N count), or null. */
@@ -77,8 +78,16 @@ function readEntry(line: string): Classified | null {
     const idPart = parts.find((p) => /^#?\d{1,12}$/.test(p));
     const name = cleanName(parts[parts.length - 1] ?? '');
     if (idPart && name && HAS_LETTER_RE.test(name) && parts.length >= 2) {
-      const mid = parts.slice(0, -1).filter((p) => p !== idPart).join(' ');
-      return { kind: 'entry', line, style: 'piped', entry: { line, id: noZeros(idPart.replace('#', '')), name, rarity: mid || null, count } };
+      const mid = parts
+        .slice(0, -1)
+        .filter((p) => p !== idPart)
+        .join(' ');
+      return {
+        kind: 'entry',
+        line,
+        style: 'piped',
+        entry: { line, id: noZeros(idPart.replace('#', '')), name, rarity: mid || null, count },
+      };
     }
   }
   const bracket = BRACKET_RARITY_RE.exec(rest);

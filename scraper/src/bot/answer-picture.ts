@@ -38,7 +38,13 @@ const REJECTED: Record<string, string> = {
  * Answers `pic` (from `target`) in the chat of ctx, as a reply to `target`. `limited` false skips the per-user
  * limit (automatic group answers are limited per group by the caller).
  */
-export async function answerPicture(ctx: Context, target: Message, pic: PictureRef, deps: AnswerPictureDeps, limited = true): Promise<void> {
+export async function answerPicture(
+  ctx: Context,
+  target: Message,
+  pic: PictureRef,
+  deps: AnswerPictureDeps,
+  limited = true,
+): Promise<void> {
   const reply = (html: string, extra: Record<string, unknown> = {}) =>
     ctx.api.sendMessage(target.chat.id, html, {
       parse_mode: 'HTML',
@@ -66,7 +72,12 @@ export async function answerPicture(ctx: Context, target: Message, pic: PictureR
     if (!file.file_path) return void (await reply('Telegram did not hand me this file; please send it again.'));
     let bytes: Buffer;
     try {
-      bytes = await downloadFile({ apiRoot: deps.apiRoot, token: deps.token, filePath: file.file_path, maxBytes: deps.maxFileBytes });
+      bytes = await downloadFile({
+        apiRoot: deps.apiRoot,
+        token: deps.token,
+        filePath: file.file_path,
+        maxBytes: deps.maxFileBytes,
+      });
     } catch (err) {
       if (err instanceof DownloadError && err.reason === 'too_large') return void (await tooLarge());
       deps.logger.warn({ err: (err as Error).message }, 'bot: picture download failed');
@@ -75,12 +86,16 @@ export async function answerPicture(ctx: Context, target: Message, pic: PictureR
     try {
       answer = await deps.answers.answer(bytes, pic.fileUniqueId);
     } catch (err) {
-      if (err instanceof ImageRejectedError) return void (await reply(REJECTED[err.code] ?? 'I cannot read this picture.'));
+      if (err instanceof ImageRejectedError)
+        return void (await reply(REJECTED[err.code] ?? 'I cannot read this picture.'));
       throw err;
     }
   }
   deps.onAnswer();
-  deps.logger.info({ verdict: answer.verdict, ms: answer.tookMs, memory: answer.fromMemory }, 'bot: answered a picture');
+  deps.logger.info(
+    { verdict: answer.verdict, ms: answer.tookMs, memory: answer.fromMemory },
+    'bot: answered a picture',
+  );
   const kb = answerKeyboard(answer, deps.publicUrl);
   await reply(answerHtml(answer), kb ? { reply_markup: kb } : {});
 }

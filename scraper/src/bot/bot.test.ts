@@ -18,7 +18,10 @@ import { startFakeBotApi, type FakeBotApi } from './testing/fake-bot-api.js';
 import * as U from './testing/updates.js';
 
 const galleryDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/images/gallery');
-const manifest = JSON.parse(fs.readFileSync(path.join(galleryDir, '../manifest.json'), 'utf8')) as Array<{ file: string; character: string }>;
+const manifest = JSON.parse(fs.readFileSync(path.join(galleryDir, '../manifest.json'), 'utf8')) as Array<{
+  file: string;
+  character: string;
+}>;
 
 /** Every n-th file, one artwork per character, so that every picture has one right answer. */
 function pickFiles(count: number, offset: number): string[] {
@@ -62,17 +65,27 @@ describe('Telegram bot', () => {
       ...over,
     });
   const lastReply = () => api.sent().at(-1)!.payload;
-  const galleryCounts = async () => (await env.db.query(`SELECT (SELECT count(*) FROM characters)::int AS c, (SELECT count(*) FROM artworks)::int AS a,
-    (SELECT count(*) FROM image_index_changes)::int AS x, (SELECT coalesce(sum(hashtext(coalesce(name, '') || coalesce(anime, ''))), 0)::text AS h FROM characters)`)).rows[0];
+  const galleryCounts = async () =>
+    (
+      await env.db.query(`SELECT (SELECT count(*) FROM characters)::int AS c, (SELECT count(*) FROM artworks)::int AS a,
+    (SELECT count(*) FROM image_index_changes)::int AS x, (SELECT coalesce(sum(hashtext(coalesce(name, '') || coalesce(anime, ''))), 0)::text AS h FROM characters)`)
+    ).rows[0];
 
   beforeAll(async () => {
     env = await createTestEnv();
     for (const f of files) {
       const out = await env.ingest.ingestImage({ bytes: read(f), caption: caption(f) });
-      const row = (await env.db.query('SELECT id::text, name, anime FROM characters WHERE id = $1', [out.characterId])).rows[0];
+      const row = (await env.db.query('SELECT id::text, name, anime FROM characters WHERE id = $1', [out.characterId]))
+        .rows[0];
       chars.set(f, row);
     }
-    search = createImageSearchService({ db: env.db, imagesDir: env.imagesDir, logger: env.logger, pollMs: 0, backgroundReindex: false });
+    search = createImageSearchService({
+      db: env.db,
+      imagesDir: env.imagesDir,
+      logger: env.logger,
+      pollMs: 0,
+      backgroundReindex: false,
+    });
     await search.start();
     api = await startFakeBotApi();
   });
@@ -93,7 +106,10 @@ describe('Telegram bot', () => {
     const cases = [
       { file: files[0]!, update: async (b: Buffer) => U.privatePhoto(api, await makeVariant(b, 'jpeg30')) },
       { file: files[1]!, update: async (b: Buffer) => U.forwardedPhoto(api, await makeVariant(b, 'crop10')) },
-      { file: files[2]!, update: async (b: Buffer) => U.privateDocument(api, await makeVariant(b, 'resize40'), 'image/png', 'spawn.png') },
+      {
+        file: files[2]!,
+        update: async (b: Buffer) => U.privateDocument(api, await makeVariant(b, 'resize40'), 'image/png', 'spawn.png'),
+      },
       { file: files[3]!, update: async (b: Buffer) => U.privatePhoto(api, await makeVariant(b, 'screenshot')) },
     ];
     for (const c of cases) {
@@ -124,13 +140,19 @@ describe('Telegram bot', () => {
     api.calls.length = 0;
     // Telegram gives a forwarded copy a new file_id but the same file_unique_id
     const again = U.privatePhoto(api, bytes);
-    again.message!.photo = again.message!.photo!.map((p, i, all) => (i === all.length - 1 ? { ...p, file_unique_id: uid } : p));
+    again.message!.photo = again.message!.photo!.map((p, i, all) =>
+      i === all.length - 1 ? { ...p, file_unique_id: uid } : p,
+    );
     await w.bot.handleUpdate(again);
     expect(api.calls.map((c) => c.method)).toEqual(['sendMessage']);
     expect(lastReply().text).toContain('✅ Exact match');
     expect(lastReply().text).toContain(chars.get(files[4]!)!.name);
 
-    const stranger = pickFiles(40, 5).find((f) => !files.includes(f) && ![...chars.values()].some((c) => c.name === manifest.find((m) => m.file === f)?.character))!;
+    const stranger = pickFiles(40, 5).find(
+      (f) =>
+        !files.includes(f) &&
+        ![...chars.values()].some((c) => c.name === manifest.find((m) => m.file === f)?.character),
+    )!;
     await w.bot.handleUpdate(U.privatePhoto(api, read(stranger)));
     expect(lastReply().text).toContain('❌ Not in the gallery');
     expect(lastReply().text).not.toContain('/guess');
@@ -140,7 +162,13 @@ describe('Telegram bot', () => {
     const ids = (await env.db.query('SELECT id::text FROM artworks ORDER BY id LIMIT 2')).rows.map((r) => r.id);
     await w.bot.handleUpdate({
       update_id: 9_000_001,
-      callback_query: { id: '4382bfdwdsb323b2d9', from: U.alice, chat_instance: '-123', data: `alt:${ids.join(',')}`, message: { message_id: 77, date: 1, chat: { id: U.alice.id, type: 'private', first_name: 'Alice' } } },
+      callback_query: {
+        id: '4382bfdwdsb323b2d9',
+        from: U.alice,
+        chat_instance: '-123',
+        data: `alt:${ids.join(',')}`,
+        message: { message_id: 77, date: 1, chat: { id: U.alice.id, type: 'private', first_name: 'Alice' } },
+      },
     } as any);
     expect(api.sent('answerCallbackQuery')).toHaveLength(1);
     expect(lastReply().text).toContain('Other candidates');
@@ -149,7 +177,14 @@ describe('Telegram bot', () => {
     await updateGuessSettings(env.db, { command: '/catch', name_form: 'first' });
     try {
       await w.bot.handleUpdate(U.privatePhoto(api, await makeVariant(read(files[0]!), 'jpeg30')));
-      expect(lastReply().text).toContain(`<code>/catch ${chars.get(files[0]!)!.name.split(/[^\p{L}\p{N}]+/u).filter(Boolean)[0]}</code>`);
+      expect(lastReply().text).toContain(
+        `<code>/catch ${
+          chars
+            .get(files[0]!)!
+            .name.split(/[^\p{L}\p{N}]+/u)
+            .filter(Boolean)[0]
+        }</code>`,
+      );
     } finally {
       await updateGuessSettings(env.db, DEFAULT_GUESS_SETTINGS);
     }
@@ -158,7 +193,12 @@ describe('Telegram bot', () => {
   test('groups: /who as a reply, a picture mentioning the bot, and admin-enabled auto answers with a per-group limit', async () => {
     w = makeBot({ groupPerMinute: 1 });
     await w.bot.handleUpdate(U.addedToGroup(api));
-    const spawn = U.groupPhotoMessage(api, await makeVariant(read(files[5]!), 'jpeg30'), U.catcher, 'A wild character appeared! /guess to catch it');
+    const spawn = U.groupPhotoMessage(
+      api,
+      await makeVariant(read(files[5]!), 'jpeg30'),
+      U.catcher,
+      'A wild character appeared! /guess to catch it',
+    );
     await w.bot.handleUpdate(U.groupUpdate(spawn)); // auto answers are off: silence
     expect(api.sent()).toHaveLength(0);
 
@@ -170,7 +210,16 @@ describe('Telegram bot', () => {
     await w.bot.handleUpdate(U.groupCommand('/who'));
     expect(lastReply().text).toBe('Reply /who to a picture.');
 
-    await w.bot.handleUpdate(U.groupUpdate(U.groupPhotoMessage(api, await makeVariant(read(files[6]!), 'crop10'), U.alice, 'who is she @waifudex_test_bot?')));
+    await w.bot.handleUpdate(
+      U.groupUpdate(
+        U.groupPhotoMessage(
+          api,
+          await makeVariant(read(files[6]!), 'crop10'),
+          U.alice,
+          'who is she @waifudex_test_bot?',
+        ),
+      ),
+    );
     expect(lastReply().text).toContain(chars.get(files[6]!)!.name);
 
     api.memberStatus = 'member';
@@ -181,14 +230,20 @@ describe('Telegram bot', () => {
     expect(lastReply().text).toContain('Automatic answers to @WaifuCatcherBot are on');
 
     const n = api.sent().length;
-    await w.bot.handleUpdate(U.groupUpdate(U.groupPhotoMessage(api, await makeVariant(read(files[7]!), 'jpeg30'), U.catcher)));
+    await w.bot.handleUpdate(
+      U.groupUpdate(U.groupPhotoMessage(api, await makeVariant(read(files[7]!), 'jpeg30'), U.catcher)),
+    );
     expect(api.sent()).toHaveLength(n + 1);
     expect(lastReply().text).toContain(chars.get(files[7]!)!.name);
     // a second spawn within the minute is over the group's limit of 1: no answer
-    await w.bot.handleUpdate(U.groupUpdate(U.groupPhotoMessage(api, await makeVariant(read(files[8]!), 'jpeg30'), U.catcher)));
+    await w.bot.handleUpdate(
+      U.groupUpdate(U.groupPhotoMessage(api, await makeVariant(read(files[8]!), 'jpeg30'), U.catcher)),
+    );
     expect(api.sent()).toHaveLength(n + 1);
     // other bots' pictures are not answered
-    await w.bot.handleUpdate(U.groupUpdate(U.groupPhotoMessage(api, read(files[8]!), { ...U.catcher, id: 5, username: 'OtherBot' })));
+    await w.bot.handleUpdate(
+      U.groupUpdate(U.groupPhotoMessage(api, read(files[8]!), { ...U.catcher, id: 5, username: 'OtherBot' })),
+    );
     expect(api.sent()).toHaveLength(n + 1);
   });
 
@@ -228,9 +283,13 @@ describe('Telegram bot', () => {
     const bob = { ...U.alice, id: 444_555_666, first_name: 'Bob', username: 'bob' };
     const carol = { ...U.alice, id: 777_888_999, first_name: 'Carol', username: 'carol' };
     expect(await w.runDigest()).toBe(0); // first round sets the watermark: the existing gallery is not announced
-    const newFiles = pickFiles(60, 11).filter((f) => !files.includes(f) && !chars.has(f)).slice(0, 3);
+    const newFiles = pickFiles(60, 11)
+      .filter((f) => !files.includes(f) && !chars.has(f))
+      .slice(0, 3);
     for (const f of newFiles) await env.ingest.ingestImage({ bytes: read(f), caption: caption(f) });
-    const added = (await env.db.query('SELECT name, anime, rarity FROM characters ORDER BY id DESC LIMIT 3')).rows.reverse();
+    const added = (
+      await env.db.query('SELECT name, anime, rarity FROM characters ORDER BY id DESC LIMIT 3')
+    ).rows.reverse();
     const anime = added[0]!.anime as string;
 
     await w.bot.handleUpdate(U.privateText('/subscribe', U.alice));
@@ -267,8 +326,16 @@ describe('Telegram bot', () => {
     const out = await env.ingest.ingestImage({ bytes: read(f), caption: caption(f) });
     expect(out.status).toBe('created');
     api.calls.length = 0;
-    api.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } });
-    api.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 2', parameters: { retry_after: 2 } });
+    api.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 7',
+      parameters: { retry_after: 7 },
+    });
+    api.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 2',
+      parameters: { retry_after: 2 },
+    });
     expect(await w.runDigest()).toBe(1);
     expect(sleeps.filter((ms) => ms >= 1000)).toEqual([7000, 2000]);
     // the two refused tries, then the digest itself
@@ -279,7 +346,9 @@ describe('Telegram bot', () => {
     await env.ingest.ingestImage({ bytes: read(g), caption: caption(g) });
     api.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     expect(await w.runDigest()).toBe(0);
-    const members = (await env.db.query('SELECT count(*)::int AS n FROM bot_chats WHERE member AND chat_id = $1', [dave.id])).rows[0].n;
+    const members = (
+      await env.db.query('SELECT count(*)::int AS n FROM bot_chats WHERE member AND chat_id = $1', [dave.id])
+    ).rows[0].n;
     expect(members).toBe(0);
   });
 
@@ -297,13 +366,24 @@ describe('Telegram bot', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const running = runBot(w, { db: env.db, logger: env.logger, webhookUrl: 'https://dex.example.org/telegram-bot', webhookPort: port, stopped });
-    for (let i = 0; i < 200 && !api.calls.some((c) => c.method === 'setWebhook'); i++) await new Promise((r) => setTimeout(r, 25));
+    const running = runBot(w, {
+      db: env.db,
+      logger: env.logger,
+      webhookUrl: 'https://dex.example.org/telegram-bot',
+      webhookPort: port,
+      stopped,
+    });
+    for (let i = 0; i < 200 && !api.calls.some((c) => c.method === 'setWebhook'); i++)
+      await new Promise((r) => setTimeout(r, 25));
     const set = api.calls.find((c) => c.method === 'setWebhook')!.payload;
     expect(set).toMatchObject({ url: 'https://dex.example.org/telegram-bot', secret_token: webhookSecret(api.token) });
     const upd = U.privatePhoto(api, await makeVariant(read(files[11]!), 'jpeg30'));
     const post = (secret: string) =>
-      fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(upd) });
+      fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: JSON.stringify(upd),
+      });
     expect((await post('wrong')).status).toBe(401);
     expect(api.sent()).toHaveLength(0);
     expect((await post(set.secret_token)).status).toBe(200);
@@ -314,8 +394,23 @@ describe('Telegram bot', () => {
   });
 
   test('a token Telegram refuses stops the bot with one line that does not contain it', async () => {
-    const bad = createWaifudexBot({ ...({} as WaifudexBotDeps), token: '999:WRONG-token_0123456789abcdefghijklmnop', db: env.db, search, logger: env.logger, userPerMinute: 1, groupPerMinute: 1, maxFileBytes: 1000, apiRoot: api.apiRoot });
-    const err = await runBot(bad, { db: env.db, logger: env.logger, webhookPort: 1, stopped: new Promise(() => undefined) }).catch((e: Error) => e);
+    const bad = createWaifudexBot({
+      ...({} as WaifudexBotDeps),
+      token: '999:WRONG-token_0123456789abcdefghijklmnop',
+      db: env.db,
+      search,
+      logger: env.logger,
+      userPerMinute: 1,
+      groupPerMinute: 1,
+      maxFileBytes: 1000,
+      apiRoot: api.apiRoot,
+    });
+    const err = await runBot(bad, {
+      db: env.db,
+      logger: env.logger,
+      webhookPort: 1,
+      stopped: new Promise(() => undefined),
+    }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^Telegram refused TELEGRAM_BOT_TOKEN \(401\)/);
     expect((err as Error).message).not.toContain('WRONG');

@@ -88,17 +88,28 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
 
   let settings: { value: BotSettings; at: number } | null = null;
   async function currentSettings(): Promise<BotSettings> {
-    if (!settings || now() - settings.at >= (deps.settingsTtlMs ?? 10_000)) settings = { value: await getBotState(deps.db), at: now() };
+    if (!settings || now() - settings.at >= (deps.settingsTtlMs ?? 10_000))
+      settings = { value: await getBotState(deps.db), at: now() };
     return settings.value;
   }
 
-  bot.catch((err) => deps.logger.warn({ err: err.error instanceof Error ? err.error.message : String(err.error), update: err.ctx.update.update_id }, 'bot: update failed'));
+  bot.catch((err) =>
+    deps.logger.warn(
+      { err: err.error instanceof Error ? err.error.message : String(err.error), update: err.ctx.update.update_id },
+      'bot: update failed',
+    ),
+  );
 
   // Membership changes always count, so the admin page lists the right groups.
   bot.on('my_chat_member', async (ctx) => {
     const { chat, new_chat_member: m } = ctx.myChatMember;
     const member = m.status !== 'left' && m.status !== 'kicked';
-    await upsertBotChat(deps.db, { chatId: chat.id, kind: chat.type, title: ('title' in chat ? chat.title : chat.first_name) ?? '', member });
+    await upsertBotChat(deps.db, {
+      chatId: chat.id,
+      kind: chat.type,
+      title: ('title' in chat ? chat.title : chat.first_name) ?? '',
+      member,
+    });
   });
 
   // Admin switch and allow-list.
@@ -118,7 +129,11 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
     }
     if (ctx.chat && ctx.message) {
       const chat = ctx.chat;
-      await upsertBotChat(deps.db, { chatId: chat.id, kind: chat.type, title: 'title' in chat ? (chat.title ?? '') : (chat.first_name ?? '') });
+      await upsertBotChat(deps.db, {
+        chatId: chat.id,
+        kind: chat.type,
+        title: 'title' in chat ? (chat.title ?? '') : (chat.first_name ?? ''),
+      });
     }
     await next();
   });
@@ -130,7 +145,8 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
   bot.chatType('private').on('message', async (ctx) => {
     const pic = pictureOf(ctx.message);
     if (pic) return answerPicture(ctx, ctx.message, pic, pictureDeps);
-    if (ctx.message.document || ctx.message.sticker || ctx.message.video) return void (await ctx.reply('Send the picture as a photo or an image file (JPEG, PNG, WebP).'));
+    if (ctx.message.document || ctx.message.sticker || ctx.message.video)
+      return void (await ctx.reply('Send the picture as a photo or an image file (JPEG, PNG, WebP).'));
     if (!ctx.message.text?.startsWith('/')) await ctx.reply(HELP, { parse_mode: 'HTML' });
   });
 
@@ -169,4 +185,3 @@ export function createWaifudexBot(deps: WaifudexBotDeps): WaifudexBot {
     },
   };
 }
-

@@ -19,7 +19,10 @@ const VERDICT_WORDS: Record<Verdict, string> = {
 
 function detailLine(c: { anime: string | null; rarity: string | null; rarityEmoji: string | null }): string {
   const rarity = c.rarity ? `${c.rarityEmoji ? `${c.rarityEmoji} ` : ''}${c.rarity}` : null;
-  return [c.anime ?? 'unknown anime', rarity].filter(Boolean).map((s) => escapeHtml(s!)).join(' · ');
+  return [c.anime ?? 'unknown anime', rarity]
+    .filter(Boolean)
+    .map((s) => escapeHtml(s!))
+    .join(' · ');
 }
 
 /** The guess command as tap-to-copy monospace. */
@@ -33,7 +36,11 @@ export function answerHtml(a: BotAnswer): string {
   }
   const b = a.best;
   const score = b.verdict === 'exact' ? '' : ` (${Math.round(b.score)}%)`;
-  const lines = [`<b>${escapeHtml(b.name ?? 'Unnamed character')}</b>`, detailLine(b), `${VERDICT_WORDS[a.verdict]}${score}`];
+  const lines = [
+    `<b>${escapeHtml(b.name ?? 'Unnamed character')}</b>`,
+    detailLine(b),
+    `${VERDICT_WORDS[a.verdict]}${score}`,
+  ];
   if (b.guess) lines.push(guessLine(b.guess));
   return lines.join('\n');
 }
@@ -74,7 +81,13 @@ export function answerKeyboard(a: BotAnswer, publicUrl: string | undefined): Inl
 /** The list the "other candidates" button sends. */
 export function candidatesHtml(list: BotCandidate[]): string {
   if (!list.length) return 'No other candidates.';
-  return ['<b>Other candidates</b>', ...list.map((c) => `• <b>${escapeHtml(c.name ?? 'Unnamed')}</b> — ${detailLine(c)}${c.guess ? `\n  ${guessLine(c.guess)}` : ''}`)].join('\n');
+  return [
+    '<b>Other candidates</b>',
+    ...list.map(
+      (c) =>
+        `• <b>${escapeHtml(c.name ?? 'Unnamed')}</b> — ${detailLine(c)}${c.guess ? `\n  ${guessLine(c.guess)}` : ''}`,
+    ),
+  ].join('\n');
 }
 
 /** One digest message, cut to Telegram's length limit with a "… and N more" line. */

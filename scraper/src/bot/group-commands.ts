@@ -27,15 +27,22 @@ export async function isGroupAdmin(ctx: Context): Promise<boolean> {
 function mentionsBot(m: Message, username: string): boolean {
   const text = m.caption ?? '';
   return (m.caption_entities ?? []).some(
-    (e) => e.type === 'mention' && text.slice(e.offset + 1, e.offset + e.length).toLowerCase() === username.toLowerCase(),
+    (e) =>
+      e.type === 'mention' && text.slice(e.offset + 1, e.offset + e.length).toLowerCase() === username.toLowerCase(),
   );
 }
 
-export function registerGroupCommands(bot: Bot, deps: { db: Db; pictureDeps: AnswerPictureDeps; groupLimiter: RateLimiter; groupPerMinute: number }): void {
+export function registerGroupCommands(
+  bot: Bot,
+  deps: { db: Db; pictureDeps: AnswerPictureDeps; groupLimiter: RateLimiter; groupPerMinute: number },
+): void {
   bot.command('who', async (ctx) => {
     const target = ctx.message?.reply_to_message;
     const pic = pictureOf(target);
-    if (!target || !pic) return void (await ctx.reply('Reply /who to a picture.', { reply_parameters: { message_id: ctx.msgId!, allow_sending_without_reply: true } }));
+    if (!target || !pic)
+      return void (await ctx.reply('Reply /who to a picture.', {
+        reply_parameters: { message_id: ctx.msgId!, allow_sending_without_reply: true },
+      }));
     // the reply goes under the picture; reply_to_message lacks its chat only in a type sense
     await answerPicture(ctx, { ...target, chat: target.chat ?? ctx.chat! }, pic, deps.pictureDeps);
   });
@@ -46,16 +53,23 @@ export function registerGroupCommands(bot: Bot, deps: { db: Db; pictureDeps: Ans
     const arg = ctx.match.trim();
     if (!arg) {
       const chat = await findBotChat(deps.db, ctx.chat.id);
-      return void (await ctx.reply(chat?.autoCatcher ? `Automatic answers to @${chat.autoCatcher} are on. /auto off stops them.` : 'Automatic answers are off. Turn them on with /auto @CatcherBot.'));
+      return void (await ctx.reply(
+        chat?.autoCatcher
+          ? `Automatic answers to @${chat.autoCatcher} are on. /auto off stops them.`
+          : 'Automatic answers are off. Turn them on with /auto @CatcherBot.',
+      ));
     }
     if (/^off$/i.test(arg)) {
       await updateBotChatAutoCatcher(deps.db, ctx.chat.id, null);
       return void (await ctx.reply('Automatic answers are off.'));
     }
     const m = /^@?([A-Za-z][A-Za-z0-9_]{3,31})$/.exec(arg);
-    if (!m || !/bot$/i.test(m[1]!)) return void (await ctx.reply('Name the catcher bot: /auto @CatcherBot (a bot username ends in "bot").'));
+    if (!m || !/bot$/i.test(m[1]!))
+      return void (await ctx.reply('Name the catcher bot: /auto @CatcherBot (a bot username ends in "bot").'));
     await updateBotChatAutoCatcher(deps.db, ctx.chat.id, m[1]!.toLowerCase());
-    await ctx.reply(`Automatic answers to @${m[1]} are on (at most ${deps.groupPerMinute} per minute). Telegram shows me another bot’s pictures only in Bot-to-Bot Communication Mode (@BotFather) and as a group admin with group privacy off: if I stay silent, that is why.`);
+    await ctx.reply(
+      `Automatic answers to @${m[1]} are on (at most ${deps.groupPerMinute} per minute). Telegram shows me another bot’s pictures only in Bot-to-Bot Communication Mode (@BotFather) and as a group admin with group privacy off: if I stay silent, that is why.`,
+    );
   });
 
   bot.on(['message:photo', 'message:document'], async (ctx, next) => {

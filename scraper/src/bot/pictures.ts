@@ -18,7 +18,8 @@ export function pictureOf(m: Message | undefined): PictureRef | null {
     return { fileId: p.file_id, fileUniqueId: p.file_unique_id, fileSize: p.file_size };
   }
   const d = m.document;
-  if (d && /^image\//i.test(d.mime_type ?? '')) return { fileId: d.file_id, fileUniqueId: d.file_unique_id, fileSize: d.file_size };
+  if (d && /^image\//i.test(d.mime_type ?? ''))
+    return { fileId: d.file_id, fileUniqueId: d.file_unique_id, fileSize: d.file_size };
   return null;
 }
 
@@ -36,7 +37,13 @@ export class DownloadError extends Error {
  * Downloads a file from the Bot API file endpoint with a byte cap (Telegram's own cap is 20 MB).
  * The URL holds the token, so it never appears in errors or logs.
  */
-export async function downloadFile(opts: { apiRoot: string; token: string; filePath: string; maxBytes: number; timeoutMs?: number }): Promise<Buffer> {
+export async function downloadFile(opts: {
+  apiRoot: string;
+  token: string;
+  filePath: string;
+  maxBytes: number;
+  timeoutMs?: number;
+}): Promise<Buffer> {
   const url = `${opts.apiRoot}/file/bot${opts.token}/${opts.filePath}`;
   let res: Response;
   try {

@@ -35,8 +35,12 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
     await bot.init();
   } catch (err) {
     // one line for the usual start-up problems (grammY's messages never contain the token)
-    const why = err instanceof GrammyError && err.error_code === 401 ? 'Telegram refused TELEGRAM_BOT_TOKEN (401): copy the token @BotFather gave again'
-      : err instanceof HttpError ? 'cannot reach the Telegram Bot API (network)' : null;
+    const why =
+      err instanceof GrammyError && err.error_code === 401
+        ? 'Telegram refused TELEGRAM_BOT_TOKEN (401): copy the token @BotFather gave again'
+        : err instanceof HttpError
+          ? 'cannot reach the Telegram Bot API (network)'
+          : null;
     if (why) throw new UserError(why);
     throw err;
   }
@@ -70,7 +74,10 @@ export async function runBot(w: WaifudexBot, opts: RunBotOptions): Promise<void>
       const handle = webhookCallback(bot, 'http', { secretToken: secret });
       server = http.createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));
       await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(opts.webhookPort, resolve));
-      await bot.api.setWebhook(opts.webhookUrl, { secret_token: secret, allowed_updates: ['message', 'callback_query', 'my_chat_member'] });
+      await bot.api.setWebhook(opts.webhookUrl, {
+        secret_token: secret,
+        allowed_updates: ['message', 'callback_query', 'my_chat_member'],
+      });
       logger.info({ port: opts.webhookPort }, 'bot: webhook listening');
       await opts.stopped;
     } else {

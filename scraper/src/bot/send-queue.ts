@@ -43,12 +43,18 @@ export function createSendQueue(deps: {
       } catch (err) {
         if (err instanceof GrammyError) {
           const retryAfter = err.parameters?.retry_after;
-          if (err.error_code === 429 && retryAfter !== undefined && retryAfter <= maxRetryAfter && attempt < maxAttempts) {
+          if (
+            err.error_code === 429 &&
+            retryAfter !== undefined &&
+            retryAfter <= maxRetryAfter &&
+            attempt < maxAttempts
+          ) {
             deps.logger.warn({ retryAfter, chatId }, 'bot: Telegram asked to slow down');
             await sleep(retryAfter * 1000);
             continue;
           }
-          if (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description))) return 'gone';
+          if (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description)))
+            return 'gone';
           deps.logger.warn({ chatId, code: err.error_code, description: err.description }, 'bot: digest not sent');
           return 'failed';
         }

@@ -1,7 +1,12 @@
 /** /subscribe, /subscriptions and /unsubscribe: digests of new characters (all, one anime or one rarity). */
 import type { Bot } from 'grammy';
 import type { Db } from '@waifudex/core/db/database';
-import { deleteBotSubscriptions, insertBotSubscription, listBotSubscriptions, type SubscriptionKind } from '@waifudex/core/repos/bot-subscriptions.repo';
+import {
+  deleteBotSubscriptions,
+  insertBotSubscription,
+  listBotSubscriptions,
+  type SubscriptionKind,
+} from '@waifudex/core/repos/bot-subscriptions.repo';
 import { escapeHtml } from './format.js';
 import { isGroupAdmin } from './group-commands.js';
 
@@ -23,21 +28,32 @@ function describe(kind: SubscriptionKind, value: string): string {
 
 export function registerSubscriptionCommands(bot: Bot, db: Db): void {
   bot.command('subscribe', async (ctx) => {
-    if (ctx.chat.type !== 'private' && !(await isGroupAdmin(ctx))) return void (await ctx.reply('Only group admins can subscribe the group.'));
+    if (ctx.chat.type !== 'private' && !(await isGroupAdmin(ctx)))
+      return void (await ctx.reply('Only group admins can subscribe the group.'));
     const args = parseSubscribeArgs(ctx.match);
     if (!args) return void (await ctx.reply(USAGE, { parse_mode: 'HTML' }));
-    if ((await listBotSubscriptions(db, ctx.chat.id)).length >= MAX_PER_CHAT) return void (await ctx.reply(`At most ${MAX_PER_CHAT} subscriptions per chat: /unsubscribe first.`));
+    if ((await listBotSubscriptions(db, ctx.chat.id)).length >= MAX_PER_CHAT)
+      return void (await ctx.reply(`At most ${MAX_PER_CHAT} subscriptions per chat: /unsubscribe first.`));
     const added = await insertBotSubscription(db, ctx.chat.id, args.kind, args.value);
-    await ctx.reply(`${added ? 'Subscribed' : 'Already subscribed'}: ${describe(args.kind, args.value)}. You get one message after each sync.`, { parse_mode: 'HTML' });
+    await ctx.reply(
+      `${added ? 'Subscribed' : 'Already subscribed'}: ${describe(args.kind, args.value)}. You get one message after each sync.`,
+      { parse_mode: 'HTML' },
+    );
   });
 
   bot.command('subscriptions', async (ctx) => {
     const subs = await listBotSubscriptions(db, ctx.chat.id);
-    await ctx.reply(subs.length ? ['Your subscriptions:', ...subs.map((s) => `• ${describe(s.kind, s.value)}`)].join('\n') : 'No subscriptions. ' + USAGE, { parse_mode: 'HTML' });
+    await ctx.reply(
+      subs.length
+        ? ['Your subscriptions:', ...subs.map((s) => `• ${describe(s.kind, s.value)}`)].join('\n')
+        : 'No subscriptions. ' + USAGE,
+      { parse_mode: 'HTML' },
+    );
   });
 
   bot.command('unsubscribe', async (ctx) => {
-    if (ctx.chat.type !== 'private' && !(await isGroupAdmin(ctx))) return void (await ctx.reply('Only group admins can unsubscribe the group.'));
+    if (ctx.chat.type !== 'private' && !(await isGroupAdmin(ctx)))
+      return void (await ctx.reply('Only group admins can unsubscribe the group.'));
     const n = await deleteBotSubscriptions(db, ctx.chat.id);
     await ctx.reply(n ? `Unsubscribed (${n} subscription${n === 1 ? '' : 's'} removed).` : 'You had no subscriptions.');
   });

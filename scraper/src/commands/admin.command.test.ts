@@ -13,7 +13,14 @@ const stdin = (text: string) => Readable.from([text]);
 
 beforeAll(async () => {
   env = await createTestEnv();
-  ctx = { config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: process.stderr };
+  ctx = {
+    config: loadConfig({}),
+    db: env.db,
+    logger: env.logger,
+    ingest: env.ingest,
+    images: createLocalImageStore(env.imagesDir),
+    progress: process.stderr,
+  };
 });
 afterAll(() => env?.close());
 

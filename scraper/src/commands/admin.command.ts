@@ -45,7 +45,11 @@ function createPrompt(input: NodeJS.ReadableStream & { isTTY?: boolean }) {
   };
 }
 
-export default async function admin(args: string[], ctx: CommandContext, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<void> {
+export default async function admin(
+  args: string[],
+  ctx: CommandContext,
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Promise<void> {
   const create = args.includes('--create');
   const [sub, username = ctx.config.admin.username] = args.filter((a) => a !== '--create');
   if (sub !== 'set-password') throw userError('usage: npm run admin -- set-password [USERNAME] [--create]');
@@ -59,8 +63,10 @@ export default async function admin(args: string[], ctx: CommandContext, input: 
     }
     const password = await prompt.ask(`new password for ${username}: `, true);
     if (password.length < 8) throw userError('password must have at least 8 characters');
-    if (prompt.tty && (await prompt.ask('repeat it: ', true)) !== password) throw userError('the passwords differ; nothing changed');
-    if (password !== password.trim()) console.error('note: the password begins or ends with white space, which is kept');
+    if (prompt.tty && (await prompt.ask('repeat it: ', true)) !== password)
+      throw userError('the passwords differ; nothing changed');
+    if (password !== password.trim())
+      console.error('note: the password begins or ends with white space, which is kept');
     await auth.setAdminPassword(username, password);
     console.log(`password set for admin "${username}"`);
   } finally {

@@ -33,7 +33,11 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string>, stdin?: Buffer): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { cwd: env.DATA_DIR, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, ...args], {
+      cwd: env.DATA_DIR,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -63,7 +67,11 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     intoToo = env('into-too', dbs[2]!.url);
     source = await openDatabase({ databaseUrl: from.DATABASE_URL, dataDir: from.DATA_DIR!, logger: testLogger });
     const ingest = createIngestService({ db: source, imagesDir: from.IMAGES_DIR!, logger: testLogger });
-    for (let i = 0; i < 4; i++) await ingest.ingestImage({ bytes: await generateDemoImage(i, `cli${i}`), caption: `Name: Cli ${i}\nAnime: Backups` });
+    for (let i = 0; i < 4; i++)
+      await ingest.ingestImage({
+        bytes: await generateDemoImage(i, `cli${i}`),
+        caption: `Name: Cli ${i}\nAnime: Backups`,
+      });
   }, 120_000);
 
   afterAll(async () => {
@@ -77,7 +85,13 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     fs.writeFileSync(`${file}.partial-${DEAD_PID}`, 'half an archive of a killed backup');
     const b = await cli(['backup', '--out', file], from);
     expect(b.code, b.stderr).toBe(0);
-    expect(JSON.parse(b.stdout.toString())).toMatchObject({ archive: file, characters: 4, artworks: 4, files: 16, missingFiles: 0 });
+    expect(JSON.parse(b.stdout.toString())).toMatchObject({
+      archive: file,
+      characters: 4,
+      artworks: 4,
+      files: 16,
+      missingFiles: 0,
+    });
     expect(fs.readdirSync(work).filter((f) => f.startsWith('gallery.tar.gz'))).toEqual(['gallery.tar.gz']);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
@@ -89,7 +103,9 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
 
     const again = await cli(['restore', file], into);
     expect(again.code).toBe(1);
-    expect(again.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: this install already holds a gallery \(4 characters, 4 artworks\)/)]);
+    expect(again.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: this install already holds a gallery \(4 characters, 4 artworks\)/),
+    ]);
   }, 120_000);
 
   it('streams through stdout and stdin; logs stay off stdout', async () => {
@@ -152,7 +168,11 @@ describe.skipIf(!built)('npm run backup / npm run restore', () => {
     });
     try {
       const ingest = createIngestService({ db, images: source, logger: testLogger });
-      for (let i = 0; i < 2; i++) await ingest.ingestImage({ bytes: await generateDemoImage(20 + i, `s3 ${i}`), caption: `Name: Bucket ${i}\nAnime: Backups` });
+      for (let i = 0; i < 2; i++)
+        await ingest.ingestImage({
+          bytes: await generateDemoImage(20 + i, `s3 ${i}`),
+          caption: `Name: Bucket ${i}\nAnime: Backups`,
+        });
       const file = path.join(work, 's3.tar.gz');
       const bk = await cli(['backup', '--out', file], s3env('cli-source', a.url, 's3-from'));
       expect(bk.code, bk.stderr).toBe(0);

@@ -21,12 +21,16 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
   } catch (err) {
     throw userError(`${(err as Error).message}\nusage: npm run backup -- [--out FILE|-]`);
   }
-  const out = values.out ?? `waifudex-backup-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}Z.tar.gz`;
+  const out =
+    values.out ?? `waifudex-backup-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}Z.tar.gz`;
   const base = { db: ctx.db, images: ctx.images, logger: ctx.logger };
   if (out === '-') {
-    if (process.stdout.isTTY) throw userError('refusing to write an archive to a terminal: redirect stdout, or use --out FILE');
+    if (process.stdout.isTTY)
+      throw userError('refusing to write an archive to a terminal: redirect stdout, or use --out FILE');
     const m = await createBackup({ ...base, out: process.stdout, gzip: true });
-    ctx.progress.write(`backup: ${m.counts.characters} characters, ${m.counts.artworks} artworks, ${m.files.length} files\n`);
+    ctx.progress.write(
+      `backup: ${m.counts.characters} characters, ${m.counts.artworks} artworks, ${m.files.length} files\n`,
+    );
     warnMissing(m.missingFiles, ctx);
     return;
   }
@@ -35,23 +39,30 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
   const partial = `${target}.partial-${process.pid}`;
   const started = Date.now();
   try {
-    const m = await createBackup({ ...base, out: fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }), gzip: !/\.tar$/i.test(target) });
+    const m = await createBackup({
+      ...base,
+      out: fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }),
+      gzip: !/\.tar$/i.test(target),
+    });
     await fsp.rename(partial, target);
     const { size } = await fsp.stat(target);
-    console.log(JSON.stringify({
-      archive: target,
-      bytes: size,
-      ...m.counts,
-      files: m.files.length,
-      missingFiles: m.missingFiles.length,
-      migrations: m.migrations.length,
-      seconds: (Date.now() - started) / 1000,
-    }));
+    console.log(
+      JSON.stringify({
+        archive: target,
+        bytes: size,
+        ...m.counts,
+        files: m.files.length,
+        missingFiles: m.missingFiles.length,
+        migrations: m.migrations.length,
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
     warnMissing(m.missingFiles, ctx);
   } catch (err) {
     await fsp.rm(partial, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS') throw userError(`cannot write ${target}: ${(err as Error).message}`);
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS')
+      throw userError(`cannot write ${target}: ${(err as Error).message}`);
     throw err;
   }
 }
@@ -60,7 +71,9 @@ export default async function backup(args: string[], ctx: CommandContext): Promi
 function warnMissing(missing: string[], ctx: CommandContext): void {
   if (!missing.length) return;
   const where = ctx.images.kind === 'local' ? 'IMAGES_DIR' : `the bucket (${ctx.images.location})`;
-  console.error(`warning: ${missing.length} files the gallery references were not in ${where} (first: ${missing[0]}); the archive lists them under missingFiles`);
+  console.error(
+    `warning: ${missing.length} files the gallery references were not in ${where} (first: ${missing[0]}); the archive lists them under missingFiles`,
+  );
   process.exitCode = 1;
 }
 
@@ -70,6 +83,7 @@ async function removeDeadPartials(target: string): Promise<void> {
   const prefix = `${path.basename(target)}.partial-`;
   for (const name of names) {
     const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
-    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) await fsp.rm(path.join(path.dirname(target), name), { force: true });
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid))
+      await fsp.rm(path.join(path.dirname(target), name), { force: true });
   }
 }

@@ -34,7 +34,8 @@ describe('scraper embed (CLIP back-fill)', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     tiny = createTinyClipModel({ dims: 8 });
-    for (let i = 0; i < 5; i++) await env.ingest.ingestImage({ bytes: await generateDemoImage(i + 20, `E${i}`), caption: `Name: E${i}` });
+    for (let i = 0; i < 5; i++)
+      await env.ingest.ingestImage({ bytes: await generateDemoImage(i + 20, `E${i}`), caption: `Name: E${i}` });
   });
   afterAll(async () => {
     await env?.close();

@@ -24,7 +24,9 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (!(limit > 0)) throw userError('--limit must be a positive number');
   if (!embedder && !ctx.config.clipModel) {
-    throw userError('CLIP_MODEL is not set: set it to a transformers.js CLIP folder or a hub id such as Xenova/clip-vit-base-patch32');
+    throw userError(
+      'CLIP_MODEL is not set: set it to a transformers.js CLIP folder or a hub id such as Xenova/clip-vit-base-patch32',
+    );
   }
   const clip =
     embedder ??
@@ -73,7 +75,9 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
     }
     draw();
     progressLine.end();
-    console.log(JSON.stringify({ model: status.model, embedded: done - failed, failed, seconds: (Date.now() - started) / 1000 }));
+    console.log(
+      JSON.stringify({ model: status.model, embedded: done - failed, failed, seconds: (Date.now() - started) / 1000 }),
+    );
     if (failed) process.exitCode = 1;
   } finally {
     await similar.close();

@@ -49,7 +49,15 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
   const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
-  const counts = { created: 0, new_artwork: 0, already_stored: 0, duplicate_image: 0, not_character: 0, rejected: 0, failed: 0 };
+  const counts = {
+    created: 0,
+    new_artwork: 0,
+    already_stored: 0,
+    duplicate_image: 0,
+    not_character: 0,
+    rejected: 0,
+    failed: 0,
+  };
   const started = Date.now();
   let done = 0;
   let lastDraw = 0;
@@ -97,6 +105,13 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   );
   draw(true);
   progressLine.end();
-  console.log(JSON.stringify({ folder: path.resolve(dir), files: files.length, ...counts, seconds: (Date.now() - started) / 1000 }));
+  console.log(
+    JSON.stringify({
+      folder: path.resolve(dir),
+      files: files.length,
+      ...counts,
+      seconds: (Date.now() - started) / 1000,
+    }),
+  );
   if (counts.failed) process.exitCode = 1;
 }

@@ -14,7 +14,8 @@ import { abortOnSignals, parseFlags } from '../sync/cli-args.js';
 import { dryRunDesktopExport, importDesktopExport, readExportChats } from '../export/desktop-export.js';
 import { UserError } from '@waifudex/core/errors';
 
-const USAGE = 'npm run scraper -- import-export PATH/TO/export [--chat NAME|ID]… [--channel-id ID (HTML exports)] [--dry-run] [--rescan]';
+const USAGE =
+  'npm run scraper -- import-export PATH/TO/export [--chat NAME|ID]… [--channel-id ID (HTML exports)] [--dry-run] [--rescan]';
 
 function channelIdOf(v: string): string {
   try {
@@ -29,7 +30,12 @@ function channelIdOf(v: string): string {
 export default async function importExport(args: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseFlags(
     args,
-    { 'dry-run': { type: 'boolean' }, rescan: { type: 'boolean' }, chat: { type: 'string', multiple: true }, 'channel-id': { type: 'string' } },
+    {
+      'dry-run': { type: 'boolean' },
+      rescan: { type: 'boolean' },
+      chat: { type: 'string', multiple: true },
+      'channel-id': { type: 'string' },
+    },
     USAGE,
   );
   const dir = positionals[0];
@@ -44,18 +50,32 @@ export default async function importExport(args: string[], ctx: CommandContext):
     return;
   }
   const ac = abortOnSignals(logger);
-  const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+  const apply = createSyncApplyService({
+    db,
+    parse: (c, ch, e) => ingest.parse(c, ch, e),
+    normalize: normalizeForSearch,
+  });
   for (const exp of exports) {
     if (ac.signal.aborted) break;
-    if (exp.invalid) logger.warn({ chat: exp.channel.name, invalid: exp.invalid }, 'some messages of the export could not be read and are left out');
+    if (exp.invalid)
+      logger.warn(
+        { chat: exp.channel.name, invalid: exp.invalid },
+        'some messages of the export could not be read and are left out',
+      );
     const { channel, result } = await importDesktopExport(
       { db, ingest, apply, logger, progress: createProgress({ stream: ctx.progress, logger }) },
       exp,
       { batchSize: config.sync.batchSize, concurrency: config.sync.concurrency, rescan, signal: ac.signal },
     );
-    logger.info({ channel: channel.id, chat: exp.channel.name, format: exp.format, status: result.status, ...result.counts }, 'export imported');
+    logger.info(
+      { channel: channel.id, chat: exp.channel.name, format: exp.format, status: result.status, ...result.counts },
+      'export imported',
+    );
     if (result.counts.gapsOpen) {
-      logger.info({ channel: channel.id, missing: result.counts.gapsOpen }, 'posts without their file in the export: the next API sync of this channel fetches them by id');
+      logger.info(
+        { channel: channel.id, missing: result.counts.gapsOpen },
+        'posts without their file in the export: the next API sync of this channel fetches them by id',
+      );
     }
     if (result.status !== 'ok') process.exitCode = 1;
   }

@@ -15,12 +15,20 @@ import { UserError } from '@waifudex/core/errors';
 const USAGE = 'npm run scraper -- login [--qr] [--status] [--logout]';
 
 export default async function login(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(args, { status: { type: 'boolean' }, logout: { type: 'boolean' }, qr: { type: 'boolean' } }, USAGE);
+  const { values } = parseFlags(
+    args,
+    { status: { type: 'boolean' }, logout: { type: 'boolean' }, qr: { type: 'boolean' } },
+    USAGE,
+  );
   const { config, db } = ctx;
   const store = sessionStoreFor(config, db);
   if (values.status) {
     const s = await store.status();
-    console.error(s.state === 'ok' ? `Telegram session: logged in as ${s.accountLabel ?? '?'} (since ${s.updatedAt})` : `Telegram session: ${s.state}. ${s.message ?? ''}`);
+    console.error(
+      s.state === 'ok'
+        ? `Telegram session: logged in as ${s.accountLabel ?? '?'} (since ${s.updatedAt})`
+        : `Telegram session: ${s.state}. ${s.message ?? ''}`,
+    );
     return;
   }
   if (values.logout) {
@@ -29,7 +37,9 @@ export default async function login(args: string[], ctx: CommandContext): Promis
     return;
   }
   if (!telegramConfigured(config)) {
-    throw new UserError('TELEGRAM_API_ID and TELEGRAM_API_HASH must be set first (create them at https://my.telegram.org → API development tools)');
+    throw new UserError(
+      'TELEGRAM_API_ID and TELEGRAM_API_HASH must be set first (create them at https://my.telegram.org → API development tools)',
+    );
   }
   if (!process.stdin.isTTY) ctx.logger.warn('stdin is not a terminal: answers are read line by line from it');
 
@@ -62,13 +72,24 @@ export default async function login(args: string[], ctx: CommandContext): Promis
     say: (line: string) => process.stderr.write(`${line}\n`),
     showQr(url: string, expires: Date) {
       process.stderr.write(`\n${encodeQR(url, 'term')}\n`);
-      process.stderr.write(`Scan this in the Telegram app: Settings → Devices → Link Desktop Device (the code renews itself; this one is valid until ${expires.toLocaleTimeString()}).\n`);
+      process.stderr.write(
+        `Scan this in the Telegram app: Settings → Devices → Link Desktop Device (the code renews itself; this one is valid until ${expires.toLocaleTimeString()}).\n`,
+      );
     },
   };
   try {
-    const { session, accountLabel } = await interactiveLogin({ apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, proxy: config.telegram.proxy, timeoutMs: config.telegram.timeoutMs, prompts, method: values.qr ? 'qr' : 'phone' });
+    const { session, accountLabel } = await interactiveLogin({
+      apiId: config.telegram.apiId!,
+      apiHash: config.telegram.apiHash!,
+      proxy: config.telegram.proxy,
+      timeoutMs: config.telegram.timeoutMs,
+      prompts,
+      method: values.qr ? 'qr' : 'phone',
+    });
     await store.save(session, accountLabel);
-    const where = config.sessionSecret ? 'with SESSION_SECRET' : `with the key in ${config.dataDir}/telegram-session.key (mode 0600)`;
+    const where = config.sessionSecret
+      ? 'with SESSION_SECRET'
+      : `with the key in ${config.dataDir}/telegram-session.key (mode 0600)`;
     console.error(`Logged in as ${accountLabel}. The session is stored encrypted in the database (${where}).`);
     console.error('Run `npm run scraper -- sync` or start the worker to fetch the channels.');
   } finally {

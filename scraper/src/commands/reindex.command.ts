@@ -35,7 +35,8 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
   draw(p);
   progressLine.end();
   const thumbsLine = statusLine(ctx.progress);
-  const drawThumbs = (t: BackfillProgress) => thumbsLine.update(`thumbnails ${t.done}/${t.total}${t.failed ? ` · failed ${t.failed}` : ''}`);
+  const drawThumbs = (t: BackfillProgress) =>
+    thumbsLine.update(`thumbnails ${t.done}/${t.total}${t.failed ? ` · failed ${t.failed}` : ''}`);
   const t = await backfillThumbnails({
     db: ctx.db,
     images: ctx.images,
@@ -47,13 +48,15 @@ export default async function reindex(args: string[], ctx: CommandContext): Prom
     drawThumbs(t);
     thumbsLine.end();
   }
-  console.log(JSON.stringify({
-    version: FEATURES_VERSION,
-    reindexed: p.done - p.failed,
-    failed: p.failed,
-    thumbnails: t.done - t.failed,
-    thumbnailsFailed: t.failed,
-    seconds: (Date.now() - started) / 1000,
-  }));
+  console.log(
+    JSON.stringify({
+      version: FEATURES_VERSION,
+      reindexed: p.done - p.failed,
+      failed: p.failed,
+      thumbnails: t.done - t.failed,
+      thumbnailsFailed: t.failed,
+      seconds: (Date.now() - started) / 1000,
+    }),
+  );
   if (p.failed || t.failed) process.exitCode = 1;
 }

@@ -21,6 +21,8 @@ export default async function reparse(args: string[], ctx: CommandContext): Prom
     onProgress: (done, total) => progressLine.update(`re-parsing ${bar(done, total)}`),
   });
   progressLine.end();
-  console.log(JSON.stringify({ ...result, conflicts: result.conflicts.length, seconds: (Date.now() - started) / 1000 }));
+  console.log(
+    JSON.stringify({ ...result, conflicts: result.conflicts.length, seconds: (Date.now() - started) / 1000 }),
+  );
   for (const c of result.conflicts.slice(0, 20)) ctx.logger.warn(c, 'not re-parsed');
 }

@@ -25,8 +25,23 @@ export default async function restore(args: string[], ctx: CommandContext): Prom
   if (!archive || extra.length) throw userError(USAGE);
   const input = archive === '-' ? process.stdin : await openArchive(archive);
   const started = Date.now();
-  const s = await restoreBackup({ db: ctx.db, images: ctx.images, logger: ctx.logger, input, force: parsed.values.force ?? false });
-  console.log(JSON.stringify({ restored: archive, madeAt: s.createdAt, ...s.counts, rows: s.rows, files: s.files, seconds: (Date.now() - started) / 1000 }));
+  const s = await restoreBackup({
+    db: ctx.db,
+    images: ctx.images,
+    logger: ctx.logger,
+    input,
+    force: parsed.values.force ?? false,
+  });
+  console.log(
+    JSON.stringify({
+      restored: archive,
+      madeAt: s.createdAt,
+      ...s.counts,
+      rows: s.rows,
+      files: s.files,
+      seconds: (Date.now() - started) / 1000,
+    }),
+  );
 }
 
 /** Opens the file, turning a missing or unreadable one into one line. */

@@ -63,5 +63,7 @@ export default async function seedDemo(args: string[], ctx: CommandContext): Pro
     if (progressLine.live || i + 1 === samples.length) progressLine.update(`seeding ${bar(i + 1, samples.length)}`);
   }
   progressLine.end();
-  console.log(`demo data: ${JSON.stringify(counts)} (${samples.length} images from ${samples.length && (await fs.stat(SHARED_GALLERY).catch(() => null)) ? 'the shared test gallery' : 'generated pictures'})`);
+  console.log(
+    `demo data: ${JSON.stringify(counts)} (${samples.length} images from ${samples.length && (await fs.stat(SHARED_GALLERY).catch(() => null)) ? 'the shared test gallery' : 'generated pictures'})`,
+  );
 }

@@ -16,7 +16,8 @@ let s3: S3TestServer;
 const prefix = `migrate-${crypto.randomBytes(3).toString('hex')}`;
 beforeAll(async () => {
   [env, s3] = await Promise.all([createTestEnv(), startS3TestServer()]);
-  for (let i = 0; i < 3; i++) await env.ingest.ingestImage({ bytes: await generateDemoImage(40 + i, `M${i}`), caption: `Name: Migrated ${i}` });
+  for (let i = 0; i < 3; i++)
+    await env.ingest.ingestImage({ bytes: await generateDemoImage(40 + i, `M${i}`), caption: `Name: Migrated ${i}` });
 });
 afterAll(async () => {
   await env?.close();
@@ -25,7 +26,10 @@ afterAll(async () => {
 
 const lines: string[] = [];
 const ctx = (): CommandContext => ({
-  config: { ...loadConfig({ IMAGES_DIR: env.imagesDir }), imageStore: { kind: 's3', s3: s3.config(prefix), serve: 'redirect' } },
+  config: {
+    ...loadConfig({ IMAGES_DIR: env.imagesDir }),
+    imageStore: { kind: 's3', s3: s3.config(prefix), serve: 'redirect' },
+  },
   db: env.db,
   logger: env.logger,
   ingest: env.ingest,
@@ -36,18 +40,31 @@ async function run(args: string[]) {
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
     await storageMigrate(args, ctx());
-    return JSON.parse(String(log.mock.calls.at(-1)![0])) as { copied: number; alreadyThere: number; failed: number; missing: number; to: string };
+    return JSON.parse(String(log.mock.calls.at(-1)![0])) as {
+      copied: number;
+      alreadyThere: number;
+      failed: number;
+      missing: number;
+      to: string;
+    };
   } finally {
     log.mockRestore();
   }
 }
-const localCount = () => fs.readdirSync(env.imagesDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
+const localCount = () =>
+  fs.readdirSync(env.imagesDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
 
 describe('storage:migrate', () => {
   it('copies IMAGES_DIR to the bucket, then a second run has nothing to copy', async () => {
     const n = localCount();
     expect(n).toBe(12); // 3 originals + 3 × (240, 480, 600 px)
-    expect(await run(['--from', 'local', '--to', 's3'])).toMatchObject({ copied: n, alreadyThere: 0, failed: 0, missing: 0, to: expect.stringContaining(`s3://waifudex-test/${prefix}`) });
+    expect(await run(['--from', 'local', '--to', 's3'])).toMatchObject({
+      copied: n,
+      alreadyThere: 0,
+      failed: 0,
+      missing: 0,
+      to: expect.stringContaining(`s3://waifudex-test/${prefix}`),
+    });
     expect(await run(['--from', 'local', '--to', 's3'])).toMatchObject({ copied: 0, alreadyThere: n });
     const bucket = createS3ImageStore(s3.config(prefix));
     let inBucket = 0;
@@ -60,15 +77,26 @@ describe('storage:migrate', () => {
     const n = localCount();
     fs.rmSync(env.imagesDir, { recursive: true, force: true });
     fs.mkdirSync(env.imagesDir);
-    expect(await run(['--from', 's3', '--to', 'local'])).toMatchObject({ copied: n, alreadyThere: 0, failed: 0, missing: 0 });
+    expect(await run(['--from', 's3', '--to', 'local'])).toMatchObject({
+      copied: n,
+      alreadyThere: 0,
+      failed: 0,
+      missing: 0,
+    });
     expect(localCount()).toBe(n);
     expect(await verifyFiles(env)).toBe(3);
   });
 
-  it.each([[[]], [['--from', 'local', '--to', 'local']], [['--from', 'ftp', '--to', 's3']], [['--bogus']], [['--from', 'local', '--to', 's3', '--concurrency', '0']]])(
-    'refuses %j with one line and copies nothing',
-    async (args) => {
-      await expect(storageMigrate(args, ctx())).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/usage|concurrency/) });
-    },
-  );
+  it.each([
+    [[]],
+    [['--from', 'local', '--to', 'local']],
+    [['--from', 'ftp', '--to', 's3']],
+    [['--bogus']],
+    [['--from', 'local', '--to', 's3', '--concurrency', '0']],
+  ])('refuses %j with one line and copies nothing', async (args) => {
+    await expect(storageMigrate(args, ctx())).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/usage|concurrency/),
+    });
+  });
 });

@@ -17,19 +17,36 @@ const userError = (message: string) => new UserError(message);
 export default async function storageMigrate(args: string[], ctx: CommandContext): Promise<void> {
   let values: { from?: string; to?: string; s3?: string; concurrency?: string };
   try {
-    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, s3: { type: 'string' }, concurrency: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        s3: { type: 'string' },
+        concurrency: { type: 'string' },
+      },
+    }));
   } catch (err) {
-    throw userError(`${(err as Error).message}\nusage: npm run storage:migrate -- --from local|s3 --to s3|local [--s3 s3://bucket/prefix]`);
+    throw userError(
+      `${(err as Error).message}\nusage: npm run storage:migrate -- --from local|s3 --to s3|local [--s3 s3://bucket/prefix]`,
+    );
   }
   const sides = [values.from, values.to];
   if (!sides.every((s) => s === 'local' || s === 's3') || values.from === values.to) {
-    throw userError('usage: npm run storage:migrate -- --from local --to s3 (or --from s3 --to local) [--s3 s3://bucket/prefix]');
+    throw userError(
+      'usage: npm run storage:migrate -- --from local --to s3 (or --from s3 --to local) [--s3 s3://bucket/prefix]',
+    );
   }
   const concurrency = values.concurrency ? Number(values.concurrency) : 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw userError('--concurrency must be 1 … 16');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+    throw userError('--concurrency must be 1 … 16');
   const s3 = values.s3 ? loadConfig({ ...process.env, IMAGES_STORE: values.s3 }).imageStore : ctx.config.imageStore;
-  if (s3.kind !== 's3') throw userError('IMAGES_STORE is not s3://…: name the bucket with --s3 s3://bucket/prefix (and set S3_ENDPOINT, S3_* as for the server)');
-  if (values.from === 'local' && !fs.existsSync(ctx.config.imagesDir)) throw userError(`IMAGES_DIR ${ctx.config.imagesDir} does not exist`);
+  if (s3.kind !== 's3')
+    throw userError(
+      'IMAGES_STORE is not s3://…: name the bucket with --s3 s3://bucket/prefix (and set S3_ENDPOINT, S3_* as for the server)',
+    );
+  if (values.from === 'local' && !fs.existsSync(ctx.config.imagesDir))
+    throw userError(`IMAGES_DIR ${ctx.config.imagesDir} does not exist`);
   const local = await openImageStore({ kind: 'local', dir: ctx.config.imagesDir });
   const bucket = await openImageStore(s3);
   const [from, to] = values.from === 'local' ? ([local, bucket] as const) : ([bucket, local] as const);
@@ -48,17 +65,20 @@ export default async function storageMigrate(args: string[], ctx: CommandContext
     });
     if (ctx.progress.isTTY) ctx.progress.write('\n');
     for (const f of r.failed.slice(0, 20)) ctx.logger.error({ object: f }, 'could not copy');
-    for (const k of r.missing.slice(0, 20)) ctx.logger.error({ key: k }, 'referenced by the database but not at the destination');
-    console.log(JSON.stringify({
-      from: from.location,
-      to: to.location,
-      copied: r.copied,
-      alreadyThere: r.alreadyThere,
-      failed: r.failed.length,
-      missing: r.missing.length,
-      megabytes: Math.round(r.bytes / 1e5) / 10,
-      seconds: (Date.now() - started) / 1000,
-    }));
+    for (const k of r.missing.slice(0, 20))
+      ctx.logger.error({ key: k }, 'referenced by the database but not at the destination');
+    console.log(
+      JSON.stringify({
+        from: from.location,
+        to: to.location,
+        copied: r.copied,
+        alreadyThere: r.alreadyThere,
+        failed: r.failed.length,
+        missing: r.missing.length,
+        megabytes: Math.round(r.bytes / 1e5) / 10,
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
     if (r.failed.length || r.missing.length) process.exitCode = 1;
   } finally {
     await bucket.close?.();

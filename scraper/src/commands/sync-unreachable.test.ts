@@ -53,7 +53,14 @@ describe('sync against an unreachable Telegram', () => {
     await store.save(await loopbackSession(), '@tester');
     const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
     const t0 = Date.now();
-    const err = await sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent }).catch((e) => e);
+    const err = await sync([], {
+      config,
+      db: env.db,
+      logger: env.logger,
+      ingest: env.ingest,
+      images: createLocalImageStore(env.imagesDir),
+      progress: silent,
+    }).catch((e) => e);
     const took = Date.now() - t0;
     expect(err).toBeInstanceOf(TelegramUnreachableError);
     expect(err.message).toMatch(/^cannot reach Telegram: /);

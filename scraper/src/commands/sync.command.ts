@@ -21,7 +21,11 @@ import { UserError } from '@waifudex/core/errors';
 const USAGE = 'npm run scraper -- sync [--channel @name|t.me link|id] [--dry-run] [--limit N]';
 
 export default async function sync(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(args, { channel: { type: 'string' }, 'dry-run': { type: 'boolean' }, limit: { type: 'string' } }, USAGE);
+  const { values } = parseFlags(
+    args,
+    { channel: { type: 'string' }, 'dry-run': { type: 'boolean' }, limit: { type: 'string' } },
+    USAGE,
+  );
   const { config, db, logger, ingest } = ctx;
   const dryRun = Boolean(values['dry-run']);
   const only = typeof values.channel === 'string' ? values.channel : null;
@@ -31,7 +35,10 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
     source = await openTelegramSource(config, db, logger, { lease: { owner: defaultOwner(), kind: 'sync' } });
   } catch (err) {
     // catch: the stored flag only informs the admin page; the error is reported either way
-    if (err instanceof SessionExpiredError) await sessionStoreFor(config, db).markExpired().catch(() => undefined);
+    if (err instanceof SessionExpiredError)
+      await sessionStoreFor(config, db)
+        .markExpired()
+        .catch(() => undefined);
     // a second connection with the same session would get it revoked: let the running worker do it
     if (err instanceof SessionInUseError && err.holder?.kind === 'worker') {
       if (!dryRun) return queueInWorker(ctx, only, ac.signal);
@@ -43,15 +50,28 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
     const refs = config.telegram.channels;
     const { targets, errors } = await resolveTargets({ db, source, logger }, refs, only, { remember: !dryRun });
     if (targets.length === 0) {
-      throw new UserError(only ? `no syncable channel matches ${only}` : 'no channels to sync: set TELEGRAM_CHANNELS or add channels in the admin panel');
+      throw new UserError(
+        only
+          ? `no syncable channel matches ${only}`
+          : 'no channels to sync: set TELEGRAM_CHANNELS or add channels in the admin panel',
+      );
     }
     if (dryRun) {
       for (const t of targets) {
-        await dryRunChannel({ source, ingest }, t, { batchSize: config.sync.batchSize, ...(values.limit ? { limit: Number(values.limit) } : {}) }, process.stdout);
+        await dryRunChannel(
+          { source, ingest },
+          t,
+          { batchSize: config.sync.batchSize, ...(values.limit ? { limit: Number(values.limit) } : {}) },
+          process.stdout,
+        );
       }
       return;
     }
-    const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+    const apply = createSyncApplyService({
+      db,
+      parse: (c, ch, e) => ingest.parse(c, ch, e),
+      normalize: normalizeForSearch,
+    });
     const progress = createProgress({ stream: ctx.progress, logger });
     const results = await syncTargets({ db, ingest, apply, logger, progress, source }, targets, {
       batchSize: config.sync.batchSize,
@@ -64,7 +84,9 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
   } catch (err) {
     if (err instanceof SessionExpiredError) {
       // catch: the stored flag only informs the admin page; the error is reported either way
-      await sessionStoreFor(config, db).markExpired().catch(() => undefined);
+      await sessionStoreFor(config, db)
+        .markExpired()
+        .catch(() => undefined);
     }
     throw err;
   } finally {
@@ -86,14 +108,23 @@ async function queueInWorker(ctx: CommandContext, only: string | null, signal: A
     })();
     const row =
       (await findChannelByRef(db, only)) ??
-      (ref?.kind === 'id' ? await findChannelByPeerId(db, ref.peerId) : ref?.kind === 'username' ? await findChannelByUsername(db, ref.username) : null);
+      (ref?.kind === 'id'
+        ? await findChannelByPeerId(db, ref.peerId)
+        : ref?.kind === 'username'
+          ? await findChannelByUsername(db, ref.username)
+          : null);
     if (!row) {
-      throw new UserError(`the sync worker is using the Telegram session and ${only} is not a known channel yet: add it to TELEGRAM_CHANNELS or the admin panel`);
+      throw new UserError(
+        `the sync worker is using the Telegram session and ${only} is not a known channel yet: add it to TELEGRAM_CHANNELS or the admin panel`,
+      );
     }
     channelId = row.id;
   }
   const req = await requestSync(db, channelId, 'cli');
-  logger.info({ request: req.id }, 'the sync worker is connected with the Telegram session: queued the sync there; waiting (Ctrl-C stops waiting, the sync goes on)');
+  logger.info(
+    { request: req.id },
+    'the sync worker is connected with the Telegram session: queued the sync there; waiting (Ctrl-C stops waiting, the sync goes on)',
+  );
   for (;;) {
     const r = await findSyncRequestById(db, req.id);
     if (r?.finishedAt) {

@@ -22,7 +22,11 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
   const { config, db, logger, ingest } = ctx;
   const store = sessionStoreFor(config, db);
   const leaseOwner = defaultOwner();
-  const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+  const apply = createSyncApplyService({
+    db,
+    parse: (c, ch, e) => ingest.parse(c, ch, e),
+    normalize: normalizeForSearch,
+  });
   const w = createSyncWorker(
     {
       db,
@@ -47,7 +51,11 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
   );
   // GramJS dispatches updates in promises nobody awaits: one failure there must not end the worker
   // (the server would restart it in a loop, and the crashed run's lock lease would skip the channel)
-  const onRejection = (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection in the Telegram client (ignored)');
+  const onRejection = (err: unknown) =>
+    logger.error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'unhandled rejection in the Telegram client (ignored)',
+    );
   process.on('unhandledRejection', onRejection);
   await w.start();
   logger.info({ live: config.sync.live }, 'sync worker running');

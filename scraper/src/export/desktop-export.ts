@@ -12,7 +12,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { findChannelByPeerId, upsertExportChannel, type Channel } from '@waifudex/core/repos/channels.repo';
-import { IMAGE_DOCUMENT_MIMES, type CaptionEntity, type IncomingMedia, type IncomingMessage, type SkipReason } from '../telegram/source.js';
+import {
+  IMAGE_DOCUMENT_MIMES,
+  type CaptionEntity,
+  type IncomingMedia,
+  type IncomingMessage,
+  type SkipReason,
+} from '../telegram/source.js';
 import { parseTdesktopJson } from './tdesktop-json.js';
 import { readHtmlMessages } from './html-export.js';
 import { addPendingGaps, type GapReason } from '@waifudex/core/repos/sync-gaps.repo';
@@ -96,7 +102,10 @@ const ENTITY_TYPES: Record<string, string> = {
 };
 
 /** `text` (string or array of strings / entity objects) or `text_entities` → plain caption + Bot-API entities (UTF-16 offsets). */
-export function exportText(m: Pick<ExportMessage, 'text' | 'text_entities'>): { text: string; entities: CaptionEntity[] } {
+export function exportText(m: Pick<ExportMessage, 'text' | 'text_entities'>): {
+  text: string;
+  entities: CaptionEntity[];
+} {
   const parts: Array<string | Record<string, unknown>> =
     m.text_entities ?? (typeof m.text === 'string' ? [m.text] : (m.text as Array<string | Record<string, unknown>>));
   let text = '';
@@ -136,7 +145,17 @@ export function exportMedia(m: ExportMessage): { media: IncomingMedia; file: str
   if (m.photo) {
     const missing = placeholder(m.photo);
     if (missing) return { media: { kind: 'skip', reason: missing }, file: null };
-    return { media: { kind: 'photo', photoId: '', sizeType: null, width: numberOr(m.width), height: numberOr(m.height), bytes: numberOr(m.photo_file_size) }, file: m.photo };
+    return {
+      media: {
+        kind: 'photo',
+        photoId: '',
+        sizeType: null,
+        width: numberOr(m.width),
+        height: numberOr(m.height),
+        bytes: numberOr(m.photo_file_size),
+      },
+      file: m.photo,
+    };
   }
   if (m.file || m.media_type) {
     switch (m.media_type) {
@@ -159,14 +178,24 @@ export function exportMedia(m: ExportMessage): { media: IncomingMedia; file: str
     if (m.file && IMAGE_DOCUMENT_MIMES.has(mime)) {
       const missing = placeholder(m.file);
       if (missing) return { media: { kind: 'skip', reason: missing }, file: null };
-      return { media: { kind: 'image_document', documentId: '', mime, fileName: path.basename(m.file), bytes: numberOr(m.file_size) }, file: m.file };
+      return {
+        media: {
+          kind: 'image_document',
+          documentId: '',
+          mime,
+          fileName: path.basename(m.file),
+          bytes: numberOr(m.file_size),
+        },
+        file: m.file,
+      };
     }
     if (mime.startsWith('video/')) return { media: { kind: 'skip', reason: 'video' }, file: null };
     if (mime === 'image/gif') return { media: { kind: 'skip', reason: 'gif' }, file: null };
     return { media: { kind: 'skip', reason: 'document' }, file: null };
   }
   if (m.poll) return { media: { kind: 'skip', reason: 'poll' }, file: null };
-  if (m.media_type || m.location_information || m.contact_information) return { media: { kind: 'skip', reason: 'other_media' }, file: null };
+  if (m.media_type || m.location_information || m.contact_information)
+    return { media: { kind: 'skip', reason: 'other_media' }, file: null };
   return { media: { kind: 'skip', reason: 'no_media' }, file: null };
 }
 
@@ -210,7 +239,9 @@ export function chatFromMessages(
   }
   // the id of an HTML export comes from --channel-id, never from an old export's encoding
   const oldShape =
-    format === 'json' && (raw.some((m) => typeof m.from_id === 'number') || (!raw.some((m) => typeof m.from_id === 'string') && !raw.some((m) => m.date_unixtime != null)));
+    format === 'json' &&
+    (raw.some((m) => typeof m.from_id === 'number') ||
+      (!raw.some((m) => typeof m.from_id === 'string') && !raw.some((m) => m.date_unixtime != null)));
   raw.sort((a, b) => a.id - b.id);
   const messages: IncomingMessage[] = [];
   const files = new Map<number, string>();
@@ -218,11 +249,26 @@ export function chatFromMessages(
     const { text, entities } = exportText(m);
     const { media, file: rel } = exportMedia(m);
     if (rel) files.set(m.id, rel);
-    messages.push({ id: m.id, date: unixOr(m.date_unixtime, m.date) ?? new Date(0), editDate: unixOr(m.edited_unixtime, m.edited), groupedId: null, text, entities, media });
+    messages.push({
+      id: m.id,
+      date: unixOr(m.date_unixtime, m.date) ?? new Date(0),
+      editDate: unixOr(m.edited_unixtime, m.edited),
+      groupedId: null,
+      text,
+      entities,
+      media,
+    });
   }
   groupAlbums(raw, messages);
   const id = bareChatId(chat.id, oldShape);
-  return { dir, format, channel: { id, name: chat.name || `export ${id}`, type: chat.type ?? null }, messages, files, invalid };
+  return {
+    dir,
+    format,
+    channel: { id, name: chat.name || `export ${id}`, type: chat.type ?? null },
+    messages,
+    files,
+    invalid,
+  };
 }
 
 /** Chat types of channels (what the gallery imports from a full-account export unless told otherwise). */
@@ -252,9 +298,13 @@ export function readExportChats(input: string, o: ReadOptions = {}): DesktopExpo
   const htmlDir = isDir ? input : path.dirname(input);
   if (fs.existsSync(path.join(htmlDir, 'messages.html'))) return [readHtmlExport(htmlDir, o)];
   if (isDir && fs.existsSync(path.join(input, 'export_results.html'))) {
-    throw new ExportFormatError(`${input} is a full-account HTML export: HTML names no chat ids, so export it again as JSON ("Machine-readable JSON") or import one chat folder (chats/chat_N) with --channel-id`);
+    throw new ExportFormatError(
+      `${input} is a full-account HTML export: HTML names no chat ids, so export it again as JSON ("Machine-readable JSON") or import one chat folder (chats/chat_N) with --channel-id`,
+    );
   }
-  throw new ExportFormatError(`no result.json or messages.html at ${input} (export the channel from Telegram Desktop: ⋮ → Export chat history)`);
+  throw new ExportFormatError(
+    `no result.json or messages.html at ${input} (export the channel from Telegram Desktop: ⋮ → Export chat history)`,
+  );
 }
 
 /** Reads an export that holds exactly one chat (a single-chat export, or one chosen with `chats`). */
@@ -276,23 +326,39 @@ function readJsonExport(file: string, o: ReadOptions): DesktopExport[] {
   if (single.success) return [chatFromMessages(dir, 'json', single.data, single.data.messages)];
   const account = accountExport.safeParse(json);
   if (!account.success || (!account.data.chats && !account.data.left_chats)) {
-    throw new ExportFormatError(`${file} is not a Telegram Desktop export (expected "id", "name" and "messages", or "chats": {"list": …} at the top)`);
+    throw new ExportFormatError(
+      `${file} is not a Telegram Desktop export (expected "id", "name" and "messages", or "chats": {"list": …} at the top)`,
+    );
   }
   const all = [...(account.data.chats?.list ?? []), ...(account.data.left_chats?.list ?? [])]
     .map((c) => exportChat.safeParse(c))
     .filter((r) => r.success)
     .map((r) => r.data!);
-  const chosen = o.chats?.length ? all.filter((c) => matchesChat(c, o.chats!)) : all.filter((c) => CHANNEL_TYPES.has(c.type ?? ''));
+  const chosen = o.chats?.length
+    ? all.filter((c) => matchesChat(c, o.chats!))
+    : all.filter((c) => CHANNEL_TYPES.has(c.type ?? ''));
   if (o.chats?.length && chosen.length === 0) {
-    throw new ExportFormatError(`no chat named ${o.chats.join(', ')} in ${file}; channels in it: ${all.filter((c) => CHANNEL_TYPES.has(c.type ?? '')).map((c) => c.name).join(', ') || 'none'}`);
+    throw new ExportFormatError(
+      `no chat named ${o.chats.join(', ')} in ${file}; channels in it: ${
+        all
+          .filter((c) => CHANNEL_TYPES.has(c.type ?? ''))
+          .map((c) => c.name)
+          .join(', ') || 'none'
+      }`,
+    );
   }
-  if (chosen.length === 0) throw new ExportFormatError(`${file} holds no channel (export "Public channels" / "Private channels", or name a chat with --chat)`);
+  if (chosen.length === 0)
+    throw new ExportFormatError(
+      `${file} holds no channel (export "Public channels" / "Private channels", or name a chat with --chat)`,
+    );
   return chosen.map((c) => chatFromMessages(dir, 'json', c, c.messages));
 }
 
 function readHtmlExport(dir: string, o: ReadOptions): DesktopExport {
   if (!o.channelId) {
-    throw new ExportFormatError('an HTML export names no channel id: pass --channel-id (the number in the channel\'s t.me/c/<id>/… links, or its -100… id)');
+    throw new ExportFormatError(
+      "an HTML export names no channel id: pass --channel-id (the number in the channel's t.me/c/<id>/… links, or its -100… id)",
+    );
   }
   const page = readHtmlMessages(dir);
   return chatFromMessages(dir, 'html', { id: o.channelId, name: page.title, type: null }, page.messages);
@@ -305,7 +371,8 @@ function readHtmlExport(dir: string, o: ReadOptions): DesktopExport {
  * `date` string (exports before June 2022 have no `date_unixtime`; the second is the same either way).
  */
 function groupAlbums(raw: ExportMessage[], messages: IncomingMessage[]): void {
-  const second = (m: ExportMessage) => (m.date_unixtime != null ? `u${String(m.date_unixtime)}` : m.date != null ? `d${m.date}` : null);
+  const second = (m: ExportMessage) =>
+    m.date_unixtime != null ? `u${String(m.date_unixtime)}` : m.date != null ? `d${m.date}` : null;
   let i = 0;
   while (i < raw.length) {
     let j = i + 1;
@@ -350,7 +417,14 @@ export interface ImportSettings {
 export function missingFileGaps(exp: DesktopExport): { messageId: number; reason: GapReason }[] {
   return exp.messages.flatMap((m) =>
     m.media.kind === 'skip' && MISSING_FILE_SKIPS.has(m.media.reason)
-      ? [{ messageId: m.id, reason: (m.media.reason === 'file_unavailable' ? 'export_file_unavailable' : 'export_file_not_included') as GapReason }]
+      ? [
+          {
+            messageId: m.id,
+            reason: (m.media.reason === 'file_unavailable'
+              ? 'export_file_unavailable'
+              : 'export_file_not_included') as GapReason,
+          },
+        ]
       : [],
   );
 }
@@ -361,7 +435,11 @@ export function missingFileGaps(exp: DesktopExport): { messageId: number; reason
  * sync of the channel fetches them by id even though it starts after the export's last message.
  * With `rescan`, captions edited since the last import are applied to stored posts (hand edits kept).
  */
-export async function importDesktopExport(deps: RunDeps, exp: DesktopExport, s: ImportSettings): Promise<{ channel: Channel; result: RunResult }> {
+export async function importDesktopExport(
+  deps: RunDeps,
+  exp: DesktopExport,
+  s: ImportSettings,
+): Promise<{ channel: Channel; result: RunResult }> {
   const channel = await upsertExportChannel(deps.db, { peerId: exp.channel.id, title: exp.channel.name });
   await addPendingGaps(deps.db, channel.id, missingFileGaps(exp));
   const result = await runChannel(
@@ -413,8 +491,20 @@ export async function dryRunDesktopExport(
 ): Promise<number> {
   const existing = await findChannelByPeerId(deps.db, exp.channel.id);
   const channel: Channel = existing ?? {
-    id: `new:${exp.channel.id}`, peerId: exp.channel.id, accessHash: null, username: null, inviteLink: null, title: exp.channel.name,
-    captionTemplate: null, rarityEmojis: {}, lastMessageId: 0, lastSyncedAt: null, enabled: true, ref: null, source: 'export', lastError: null,
+    id: `new:${exp.channel.id}`,
+    peerId: exp.channel.id,
+    accessHash: null,
+    username: null,
+    inviteLink: null,
+    title: exp.channel.name,
+    captionTemplate: null,
+    rarityEmojis: {},
+    lastMessageId: 0,
+    lastSyncedAt: null,
+    enabled: true,
+    ref: null,
+    source: 'export',
+    lastError: null,
   };
   const from = s.rescan ? 0 : channel.lastMessageId;
   const albums = albumCaptions(exp.messages);
@@ -422,7 +512,9 @@ export async function dryRunDesktopExport(
   for (const m of exp.messages) {
     if (m.id <= from) continue;
     const src = albums.sourceOf(m) ?? m;
-    out.write(JSON.stringify({ ...describeMessage(deps.ingest, channel, m, src), file: exp.files.get(m.id) ?? null }) + '\n');
+    out.write(
+      JSON.stringify({ ...describeMessage(deps.ingest, channel, m, src), file: exp.files.get(m.id) ?? null }) + '\n',
+    );
     n++;
   }
   return n;

@@ -19,7 +19,13 @@ import { FakeSource, photo } from '../telegram/fake-source.js';
 import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
 import { testPng } from '../testing/test-png.js';
 import { settings, syncHelpers } from '../testing/sync-helpers.js';
-import { writeTdesktopExport, type ExportShape, type FixtureChat, type FixturePost, type FixtureTextPart } from '../testing/tdesktop-export-writer.js';
+import {
+  writeTdesktopExport,
+  type ExportShape,
+  type FixtureChat,
+  type FixturePost,
+  type FixtureTextPart,
+} from '../testing/tdesktop-export-writer.js';
 import { syncTelegramChannel } from '../sync/telegram-sync.js';
 import { fixControlEscapes } from './tdesktop-json.js';
 import { readExportChats } from './desktop-export.js';
@@ -56,7 +62,11 @@ const image = (i: number) => fs.readFileSync(path.join(GALLERY, images[i]!));
 
 /** The channel: catcher-bot posts, an album, an image sent as a file, files the export left out, control characters, other media. */
 function channelPosts(): FixturePost[] {
-  const cases = fs.readFileSync(CASES, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { caption: string });
+  const cases = fs
+    .readFileSync(CASES, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { caption: string });
   const posts: FixturePost[] = [{ id: 1, date: 1_600_000_000, text: [], service: 'create_channel' }];
   let id = 2;
   let t = 1_600_000_100;
@@ -69,17 +79,40 @@ function channelPosts(): FixturePost[] {
     add({ text: parts(c.caption), media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } });
   }
   // an album: three photos of the same second, the caption on the first
-  add({ text: parts('Character Name: Album Girl\nAnime Name: Album Show\nRarity: 🟡 Legendary\nID: 7001'), media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } });
+  add({
+    text: parts('Character Name: Album Girl\nAnime Name: Album Show\nRarity: 🟡 Legendary\nID: 7001'),
+    media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 },
+  });
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
   add({ text: [], media: { kind: 'photo', bytes: image(img++), width: 256, height: 256 } }, true);
-  add({ text: parts('Character Name: File Girl\nAnime Name: Sent As File\nID: 7002'), media: { kind: 'file', name: 'hq art.jpg', mime: 'image/jpeg', bytes: image(img++) } });
-  add({ text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'), media: { kind: 'photo', bytes: image(img), width: 256, height: 256 } });
-  add({ text: parts('Character Name: Too Big\nAnime Name: Huge Files\nID: 7004'), media: { kind: 'file_missing', reason: 'FileSize', name: 'huge.png', mime: 'image/png', size: 30_000_000 } });
-  add({ text: parts('Character Name: Not Included\nAnime Name: Defaults\nID: 7005'), media: { kind: 'photo_missing', reason: 'FileType', width: 1280, height: 1280, size: 9_000_000 } });
-  add({ text: parts('Character Name: Unavailable\nAnime Name: Try Later\nID: 7006'), media: { kind: 'photo_missing', reason: 'Unavailable', width: 800, height: 800, size: 200_000 } });
+  add({
+    text: parts('Character Name: File Girl\nAnime Name: Sent As File\nID: 7002'),
+    media: { kind: 'file', name: 'hq art.jpg', mime: 'image/jpeg', bytes: image(img++) },
+  });
+  add({
+    text: parts('Character Name: Vertical\u000bTab\nAnime Name: Control\u0001Show\nID: 7003'),
+    media: { kind: 'photo', bytes: image(img), width: 256, height: 256 },
+  });
+  add({
+    text: parts('Character Name: Too Big\nAnime Name: Huge Files\nID: 7004'),
+    media: { kind: 'file_missing', reason: 'FileSize', name: 'huge.png', mime: 'image/png', size: 30_000_000 },
+  });
+  add({
+    text: parts('Character Name: Not Included\nAnime Name: Defaults\nID: 7005'),
+    media: { kind: 'photo_missing', reason: 'FileType', width: 1280, height: 1280, size: 9_000_000 },
+  });
+  add({
+    text: parts('Character Name: Unavailable\nAnime Name: Try Later\nID: 7006'),
+    media: { kind: 'photo_missing', reason: 'Unavailable', width: 800, height: 800, size: 200_000 },
+  });
   add({ text: [], media: { kind: 'sticker', bytes: Buffer.from('RIFF') } });
   add({ text: [{ type: 'plain', text: 'a clip' }], media: { kind: 'video', bytes: Buffer.from('mp4') } });
-  add({ text: [{ type: 'plain', text: 'Giveaway tonight ' }, { type: 'hashtag', text: '#waifu' }] });
+  add({
+    text: [
+      { type: 'plain', text: 'Giveaway tonight ' },
+      { type: 'hashtag', text: '#waifu' },
+    ],
+  });
   return posts;
 }
 
@@ -90,7 +123,14 @@ let n = 0;
 const newDir = () => path.join(tmp, `export-${++n}`);
 
 const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
-const ctx = (): CommandContext => ({ config: loadConfig({}), db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent });
+const ctx = (): CommandContext => ({
+  config: loadConfig({}),
+  db: env.db,
+  logger: env.logger,
+  ingest: env.ingest,
+  images: createLocalImageStore(env.imagesDir),
+  progress: silent,
+});
 const { q } = syncHelpers(() => env);
 
 /** What the gallery holds: per post, the character fields and the image. */
@@ -105,15 +145,37 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
   beforeAll(async () => {
     env = await createTestEnv();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tdesktop-shapes-'));
-    images = fs.readdirSync(GALLERY).filter((f) => f.endsWith('.jpg')).sort();
+    images = fs
+      .readdirSync(GALLERY)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort();
     chats = [
       { id: CHANNEL_ID, name: 'Waifu Cards', type: 'public_channel', posts: channelPosts() },
-      { id: '5550001', name: 'Alice', type: 'personal_chat', posts: [{ id: 1, date: 1_600_000_500, text: [{ type: 'plain', text: 'hi' }], media: { kind: 'photo', bytes: image(40), width: 10, height: 10 } }] },
+      {
+        id: '5550001',
+        name: 'Alice',
+        type: 'personal_chat',
+        posts: [
+          {
+            id: 1,
+            date: 1_600_000_500,
+            text: [{ type: 'plain', text: 'hi' }],
+            media: { kind: 'photo', bytes: image(40), width: 10, height: 10 },
+          },
+        ],
+      },
       {
         id: '1876543210',
         name: 'Husbando Vault',
         type: 'private_channel',
-        posts: [{ id: 3, date: 1_600_000_900, text: parts('Character Name: Levi\nAnime Name: Attack on Titan\nID: 12'), media: { kind: 'photo', bytes: image(41), width: 256, height: 256 } }],
+        posts: [
+          {
+            id: 3,
+            date: 1_600_000_900,
+            text: parts('Character Name: Levi\nAnime Name: Attack on Titan\nID: 12'),
+            media: { kind: 'photo', bytes: image(41), width: 256, height: 256 },
+          },
+        ],
       },
     ];
     const dir = newDir();
@@ -198,10 +260,25 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
     writeTdesktopExport(dir, 'json', chats);
     await importExport([dir], ctx());
     const src = new FakeSource({ peerId: CHANNEL_ID, username: 'waifucards', title: 'Waifu Cards' });
-    src.add({ id: 21, text: 'Character Name: Too Big\nAnime Name: Huge Files\nID: 7004', media: photo(21), bytes: testPng(21) });
-    src.add({ id: 22, text: 'Character Name: Not Included\nAnime Name: Defaults\nID: 7005', media: photo(22), bytes: testPng(22) });
+    src.add({
+      id: 21,
+      text: 'Character Name: Too Big\nAnime Name: Huge Files\nID: 7004',
+      media: photo(21),
+      bytes: testPng(21),
+    });
+    src.add({
+      id: 22,
+      text: 'Character Name: Not Included\nAnime Name: Defaults\nID: 7005',
+      media: photo(22),
+      bytes: testPng(22),
+    });
     // 23 (unavailable in the export) was deleted since; 27 is new
-    src.add({ id: 27, text: 'Character Name: Newcomer\nAnime Name: After Export\nID: 7007', media: photo(27), bytes: testPng(27) });
+    src.add({
+      id: 27,
+      text: 'Character Name: Newcomer\nAnime Name: After Export\nID: 7007',
+      media: photo(27),
+      bytes: testPng(27),
+    });
     const helpers = syncHelpers(() => env);
     const target = await helpers.target(src, '@waifucards');
     expect(target.channel.lastMessageId).toBe(26); // the export row, resumed after its last id
@@ -219,7 +296,9 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
     const v1 = newDir();
     writeTdesktopExport(v1, 'json', chats);
     await importExport([v1], ctx());
-    const before = await q(`SELECT c.id, c.name, a.message_id::int AS message FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.message_id`);
+    const before = await q(
+      `SELECT c.id, c.name, a.message_id::int AS message FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.message_id`,
+    );
     const a = before.find((r) => r.name === 'File Girl')!;
     const b = before.find((r) => r.name === 'VerticalTab')!;
     await editCharacterFields(env.db, a.id, { name: 'Hand Edited' }, normalizeForSearch);
@@ -234,7 +313,10 @@ describe.skipIf(!available)('Telegram Desktop export shapes', () => {
     const v2 = newDir();
     writeTdesktopExport(v2, 'json', edited);
     await importExport([v2, '--rescan'], ctx());
-    const after = await q(`SELECT c.id, c.name, c.anime, c.edited_fields FROM characters c WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`, [[a.id, b.id]]);
+    const after = await q(
+      `SELECT c.id, c.name, c.anime, c.edited_fields FROM characters c WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`,
+      [[a.id, b.id]],
+    );
     const byId = new Map(after.map((r) => [r.id, r]));
     expect(byId.get(a.id)).toMatchObject({ name: 'Hand Edited', anime: 'Renamed Show' });
     expect(byId.get(b.id)).toMatchObject({ name: 'Corrected Name', anime: 'Fixed Anime' });

@@ -55,7 +55,15 @@ function linkType(a: Element, text: string): { type: string; href?: string } {
   return { type: 'text_link', href };
 }
 
-const TAGS: Record<string, string> = { strong: 'bold', em: 'italic', u: 'underline', s: 'strikethrough', code: 'code', pre: 'pre', blockquote: 'blockquote' };
+const TAGS: Record<string, string> = {
+  strong: 'bold',
+  em: 'italic',
+  u: 'underline',
+  s: 'strikethrough',
+  code: 'code',
+  pre: 'pre',
+  blockquote: 'blockquote',
+};
 
 /** The caption HTML of div.text → text parts (strings and entity objects). Literal newlines are layout; captions break with <br>. */
 export function htmlTextParts(el: Element): Part[] {
@@ -97,12 +105,19 @@ export function htmlTextParts(el: Element): Part[] {
   return merged;
 }
 
-const IMAGE_EXT: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif' };
+const IMAGE_EXT: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+};
 
 /** NoFileDescription → the JSON export's placeholder. */
 function placeholderOf(description: string): string {
   if (/^Unavailable/i.test(description)) return '(File unavailable, please try again later)';
-  if (/^Exceeds maximum size/i.test(description)) return '(File exceeds maximum size. Change data exporting settings to download.)';
+  if (/^Exceeds maximum size/i.test(description))
+    return '(File exceeds maximum size. Change data exporting settings to download.)';
   return '(File not included. Change data exporting settings to download.)';
 }
 
@@ -126,7 +141,11 @@ function mediaOf(wrap: Element | undefined): Record<string, unknown> {
   if (hasClass(media, 'media_file')) {
     const name = href ? path.basename(decodeURI(href)) : title;
     const mime = IMAGE_EXT[path.extname(name).toLowerCase()];
-    return { file: href ? decodeURI(href) : placeholderOf(description), file_name: name, ...(mime ? { mime_type: mime } : {}) };
+    return {
+      file: href ? decodeURI(href) : placeholderOf(description),
+      file_name: name,
+      ...(mime ? { mime_type: mime } : {}),
+    };
   }
   if (hasClass(media, 'media_poll')) return { poll: {} };
   return { media_type: 'other' };
@@ -158,7 +177,13 @@ export function readHtmlMessages(dir: string): { title: string | null; messages:
       const unix = dateEl ? parseHtmlDate(getAttributeValue(dateEl, 'title') ?? '') : null;
       const fromEl = firstChild(body, 'from_name');
       // a "joined" message continues the previous sender's block and has no from_name
-      const from: string | null = fromEl ? textContent(fromEl).replace(/\s+via @\S+$/, '').trim() : hasClass(div, 'joined') ? lastFrom : null;
+      const from: string | null = fromEl
+        ? textContent(fromEl)
+            .replace(/\s+via @\S+$/, '')
+            .trim()
+        : hasClass(div, 'joined')
+          ? lastFrom
+          : null;
       lastFrom = from;
       // forwarded posts nest their media and text in div.forwarded.body
       const holder = firstChild(body, 'forwarded') ?? body;

@@ -6,7 +6,9 @@
 
 /** `\xHH` escapes (preceded by an odd number of backslashes, i.e. not an escaped backslash) → `\u00HH`. */
 export function fixControlEscapes(raw: string): string {
-  return raw.replace(/(\\+)x([0-9A-Fa-f]{2})/g, (all, slashes: string, hex: string) => (slashes.length % 2 === 1 ? `${slashes}u00${hex}` : all));
+  return raw.replace(/(\\+)x([0-9A-Fa-f]{2})/g, (all, slashes: string, hex: string) =>
+    slashes.length % 2 === 1 ? `${slashes}u00${hex}` : all,
+  );
 }
 
 /** Parses Telegram Desktop's result.json text. */

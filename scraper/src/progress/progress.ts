@@ -68,7 +68,12 @@ export function renderLine(label: string, c: SyncCounts, elapsedS: number, width
 }
 
 /** Bar on a TTY, log lines (every intervalMs) otherwise. */
-export function createProgress(opts: { stream: NodeJS.WriteStream; logger: Logger; intervalMs?: number; now?: () => number }): ProgressSink {
+export function createProgress(opts: {
+  stream: NodeJS.WriteStream;
+  logger: Logger;
+  intervalMs?: number;
+  now?: () => number;
+}): ProgressSink {
   const now = opts.now ?? Date.now;
   const tty = Boolean(opts.stream.isTTY);
   const every = opts.intervalMs ?? (tty ? 150 : 5000);
@@ -87,7 +92,10 @@ export function createProgress(opts: { stream: NodeJS.WriteStream; logger: Logge
         const cols = opts.stream.columns || 120;
         opts.stream.write(`\r\x1b[2K${renderLine(label, counts, e).slice(0, cols - 1)}`);
       } else {
-        opts.logger.info({ channel: label, ...counts, rate: e > 0 ? +(counts.scanned / e).toFixed(2) : 0 }, 'sync progress');
+        opts.logger.info(
+          { channel: label, ...counts, rate: e > 0 ? +(counts.scanned / e).toFixed(2) : 0 },
+          'sync progress',
+        );
       }
     },
     finish(label, counts, status) {

@@ -10,7 +10,8 @@ type Captioned = Pick<IncomingMessage, 'groupedId' | 'text'>;
 export function albumCaptions<M extends Captioned>(first: Iterable<M | null | undefined> = []) {
   const byAlbum = new Map<string, M>();
   const add = (messages: Iterable<M | null | undefined>) => {
-    for (const m of messages) if (m?.groupedId && m.text.trim() && !byAlbum.has(m.groupedId)) byAlbum.set(m.groupedId, m);
+    for (const m of messages)
+      if (m?.groupedId && m.text.trim() && !byAlbum.has(m.groupedId)) byAlbum.set(m.groupedId, m);
   };
   add(first);
   return {

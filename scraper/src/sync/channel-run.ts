@@ -20,12 +20,24 @@ import type { Logger } from '@waifudex/core/logger';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { SyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
-import { advanceLastMessageId, findChannelById, setChannelError, type Channel } from '@waifudex/core/repos/channels.repo';
+import {
+  advanceLastMessageId,
+  findChannelById,
+  setChannelError,
+  type Channel,
+} from '@waifudex/core/repos/channels.repo';
 import { findCharacterBySource } from '@waifudex/core/repos/characters.repo';
 import { nonCharacterReason } from '@waifudex/core/captions/character-post';
 import { recordSkippedPost } from '@waifudex/core/repos/skipped-posts.repo';
 import { findStoredAlbum } from '@waifudex/core/repos/sync-messages.repo';
-import { closeGaps, countGaps, listDueGaps, listGapMessageIds, recordGapFailure, type GapReason } from '@waifudex/core/repos/sync-gaps.repo';
+import {
+  closeGaps,
+  countGaps,
+  listDueGaps,
+  listGapMessageIds,
+  recordGapFailure,
+  type GapReason,
+} from '@waifudex/core/repos/sync-gaps.repo';
 import {
   emptyCounts,
   finishRun,
@@ -148,7 +160,12 @@ function unitsOf(messages: IncomingMessage[], keyOf: (m: IncomingMessage) => str
 }
 
 /** Runs one channel. Never throws for per-message problems; returns the outcome (fatal errors included). */
-export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunSource, opts: RunOptions): Promise<RunResult> {
+export async function runChannel(
+  deps: RunDeps,
+  channelIn: Channel,
+  source: RunSource,
+  opts: RunOptions,
+): Promise<RunResult> {
   const sleep = deps.sleep ?? realSleep;
   const progress = deps.progress ?? silentProgress;
   const log = deps.logger.child({ channel: channelIn.id });
@@ -228,7 +245,9 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
       // leave a trailing album for the next fetch (unless the whole batch is that album)
       const lastGroup = batch[batch.length - 1]!.groupedId;
       if (full && lastGroup) {
-        const kept = batch.filter((m, i) => !(m.groupedId === lastGroup && batch.slice(i).every((x) => x.groupedId === lastGroup)));
+        const kept = batch.filter(
+          (m, i) => !(m.groupedId === lastGroup && batch.slice(i).every((x) => x.groupedId === lastGroup)),
+        );
         if (kept.length > 0) batch = kept;
       }
       const outcome = await processBatch(deps, ctx, batch, source, opts, log, { advance: true, gaps });
@@ -260,7 +279,7 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
 
   counts.waitingUntil = null;
   counts.gapsOpen = await countGaps(deps.db, channel.id).catch(() => counts.gapsOpen ?? 0);
-  counts.remaining = fatal || cancelled ? counts.remaining ?? null : 0;
+  counts.remaining = fatal || cancelled ? (counts.remaining ?? null) : 0;
   const status: Exclude<RunStatus, 'locked'> = fatal ? 'failed' : cancelled ? 'cancelled' : 'ok';
   const error = fatal ? errorText(fatal) : cancelled ? 'cancelled (shutting down)' : null;
   try {
@@ -272,7 +291,20 @@ export async function runChannel(deps: RunDeps, channelIn: Channel, source: RunS
   }
   progress.finish(label, counts, status);
   if (fatal) log.error({ err: error }, 'sync stopped');
-  else log.info({ status, scanned: counts.scanned, new: counts.new, updated: counts.updated, hidden: counts.hidden, failed: counts.failed, gapsFilled: counts.gapsFilled ?? 0, gapsOpen: counts.gapsOpen ?? 0 }, 'sync done');
+  else
+    log.info(
+      {
+        status,
+        scanned: counts.scanned,
+        new: counts.new,
+        updated: counts.updated,
+        hidden: counts.hidden,
+        failed: counts.failed,
+        gapsFilled: counts.gapsFilled ?? 0,
+        gapsOpen: counts.gapsOpen ?? 0,
+      },
+      'sync done',
+    );
   return { status, runId: run.id, counts, error, ...(fatal ? { fatal } : {}) };
 }
 
@@ -286,7 +318,14 @@ interface BatchOutcome {
  * The channel's due gaps, fetched again by id and processed like new messages (without moving
  * last_message_id). A deleted message closes its gap; one that still fails is due again after the backoff.
  */
-async function retryGaps(deps: RunDeps, ctx: RunContext, source: RunSource, opts: RunOptions, log: Logger, gaps: Set<number>): Promise<BatchOutcome> {
+async function retryGaps(
+  deps: RunDeps,
+  ctx: RunContext,
+  source: RunSource,
+  opts: RunOptions,
+  log: Logger,
+  gaps: Set<number>,
+): Promise<BatchOutcome> {
   const due = await listDueGaps(deps.db, ctx.channel.id);
   const ids = due.map((g) => g.messageId);
   const found: IncomingMessage[] = [];
@@ -322,7 +361,8 @@ async function processBatch(
   // the album caption (carried by one item) applies to every item
   const albumCaption = new Map<string, { text: string; entities: CaptionEntity[] }>();
   for (const m of batch) {
-    if (m.groupedId && m.text.trim() && !albumCaption.has(m.groupedId)) albumCaption.set(m.groupedId, { text: m.text, entities: m.entities });
+    if (m.groupedId && m.text.trim() && !albumCaption.has(m.groupedId))
+      albumCaption.set(m.groupedId, { text: m.text, entities: m.entities });
   }
   for (const m of batch) {
     if (!m.groupedId || albumCaption.has(m.groupedId)) continue;
@@ -331,7 +371,8 @@ async function processBatch(
     const withCaption = stored.find((s) => s.rawCaption.trim());
     albumCaption.set(m.groupedId, { text: withCaption?.rawCaption ?? '', entities: [] });
   }
-  const captionOf = (m: IncomingMessage) => (m.groupedId && !m.text.trim() ? albumCaption.get(m.groupedId)! : { text: m.text, entities: m.entities });
+  const captionOf = (m: IncomingMessage) =>
+    m.groupedId && !m.text.trim() ? albumCaption.get(m.groupedId)! : { text: m.text, entities: m.entities };
   const sourceIdOf = (m: IncomingMessage) => {
     if (m.media.kind === 'skip') return null;
     const c = captionOf(m);
@@ -385,7 +426,12 @@ async function processBatch(
     if (notCharacter) {
       // Spawn messages and legends are not characters: nothing to download (the ingest applies the same rule).
       ctx.counts.skipped[notCharacter] = (ctx.counts.skipped[notCharacter] ?? 0) + 1;
-      await recordSkippedPost(deps.db, { channelId: channel.id, messageId: m.id, reason: notCharacter, caption: caption.text });
+      await recordSkippedPost(deps.db, {
+        channelId: channel.id,
+        messageId: m.id,
+        reason: notCharacter,
+        caption: caption.text,
+      });
       await fill(m);
       return;
     }
@@ -401,7 +447,12 @@ async function processBatch(
           channel,
           messageId: m.id,
           groupedId: m.groupedId,
-          telegramPhotoId: m.media.kind === 'photo' ? m.media.photoId || null : m.media.kind === 'image_document' ? `doc:${m.media.documentId}` : null,
+          telegramPhotoId:
+            m.media.kind === 'photo'
+              ? m.media.photoId || null
+              : m.media.kind === 'image_document'
+                ? `doc:${m.media.documentId}`
+                : null,
           postedAt: m.date,
         }),
       );
@@ -411,7 +462,8 @@ async function processBatch(
           break;
         case 'new_artwork':
           ctx.counts.new++;
-          if (before && !(await sameAlbum(deps, channel, m, before.id))) await deps.apply.recordRepost(channel, before, outcome.artworkId, m.id);
+          if (before && !(await sameAlbum(deps, channel, m, before.id)))
+            await deps.apply.recordRepost(channel, before, outcome.artworkId, m.id);
           break;
         case 'already_stored':
         case 'duplicate_image':
@@ -430,10 +482,18 @@ async function processBatch(
       }
       ctx.counts.failed++;
       ctx.recordError(m.id, err);
-      const gap = await recordGapFailure(deps.db, { channelId: channel.id, messageId: m.id, reason: gapReason(err), error: errorText(err) });
+      const gap = await recordGapFailure(deps.db, {
+        channelId: channel.id,
+        messageId: m.id,
+        reason: gapReason(err),
+        error: errorText(err),
+      });
       mode.gaps.add(m.id);
       ctx.counts.gapsOpen = mode.gaps.size;
-      log.warn({ message: m.id, err: errorText(err), attempts: gap.attempts, retryAt: gap.nextAttemptAt }, 'message failed repeatedly; kept as a gap for a later run');
+      log.warn(
+        { message: m.id, err: errorText(err), attempts: gap.attempts, retryAt: gap.nextAttemptAt },
+        'message failed repeatedly; kept as a gap for a later run',
+      );
     }
   };
 

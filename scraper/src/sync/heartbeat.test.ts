@@ -51,7 +51,8 @@ describe('worker heartbeat file', () => {
 
   test('run as a script (the HEALTHCHECK), it exits 0 on a fresh file and 1 with one line otherwise', () => {
     const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/sync/heartbeat.js');
-    const run = (env: Record<string, string>) => spawnSync(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
     const missing = run({ DATA_DIR: dir });
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);

@@ -41,7 +41,9 @@ export function heartbeatProblem(file: string, maxAgeMs = HEARTBEAT_MAX_AGE_MS, 
     return `no worker heartbeat at ${file} (is the worker running?)`;
   }
   const age = now - mtimeMs;
-  return age > maxAgeMs ? `worker heartbeat is ${Math.round(age / 1000)} s old (limit ${maxAgeMs / 1000} s): the worker is wedged or cannot reach the database` : null;
+  return age > maxAgeMs
+    ? `worker heartbeat is ${Math.round(age / 1000)} s old (limit ${maxAgeMs / 1000} s): the worker is wedged or cannot reach the database`
+    : null;
 }
 
 // `node scraper/dist/sync/heartbeat.js`: the container health check.

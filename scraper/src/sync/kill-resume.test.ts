@@ -33,7 +33,7 @@ describe('kill and resume', () => {
     }
     const t = await target(src);
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     // crash three times at random points: during a download, or right after a commit (before the resume point moved)
     for (let crash = 0; crash < 3; crash++) {
       const at = 1 + Math.floor(rnd() * N);
@@ -50,20 +50,29 @@ describe('kill and resume', () => {
           },
         };
       } else {
-        src.fail({ op: 'download', messageId: at, times: 1, error: () => new FatalSourceError(`simulated crash at ${at}`) });
+        src.fail({
+          op: 'download',
+          messageId: at,
+          times: 1,
+          error: () => new FatalSourceError(`simulated crash at ${at}`),
+        });
       }
       await syncTelegramChannel({ ...d, ingest }, t, { ...settings, batchSize: 7 });
     }
     const final = await syncTelegramChannel(deps(src), t, { ...settings, batchSize: 7 });
     expect(final.status).toBe('ok');
-    const rows = await q<{ message_id: string; n: number }>('SELECT message_id, count(*)::int AS n FROM artworks GROUP BY message_id');
+    const rows = await q<{ message_id: string; n: number }>(
+      'SELECT message_id, count(*)::int AS n FROM artworks GROUP BY message_id',
+    );
     const expected = Array.from({ length: N }, (_, i) => i + 1).filter((i) => i % 9 !== 0);
     expect(rows.map((r) => Number(r.message_id)).sort((a, b) => a - b)).toEqual(expected);
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(await verifyFiles(env)).toBe(expected.length);
     expect((await findChannelById(env.db, t.channel.id))!.lastMessageId).toBe(N);
     // the album kept one character and its caption on every image
-    const album = await q(`SELECT DISTINCT c.name FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.grouped_id = 777`);
+    const album = await q(
+      `SELECT DISTINCT c.name FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.grouped_id = 777`,
+    );
     expect(album).toEqual([{ name: 'Name 21' }]);
   });
 });

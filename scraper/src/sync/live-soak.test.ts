@@ -32,7 +32,14 @@ function photoPost(id: number, text: string, channel = CHANNEL) {
     date: 1_700_000_000 + id,
     message: text,
     media: new Api.MessageMediaPhoto({
-      photo: new Api.Photo({ id: big(String(5000 + id)), accessHash: big('1'), fileReference: Buffer.from([1]), date: 1, dcId: 2, sizes: [new Api.PhotoSize({ type: 'x', w: 64, h: 64, size: 100 })] }),
+      photo: new Api.Photo({
+        id: big(String(5000 + id)),
+        accessHash: big('1'),
+        fileReference: Buffer.from([1]),
+        date: 1,
+        dcId: 2,
+        sizes: [new Api.PhotoSize({ type: 'x', w: 64, h: 64, size: 100 })],
+      }),
     }),
   });
 }
@@ -43,7 +50,17 @@ process.on('unhandledRejection', (e) => rejections.push(e));
 describe('live mode soak', () => {
   it('survives an hour of simulated updates', async () => {
     const fake = new FakeTelegramClient({
-      channels: [new Api.Channel({ id: big(CHANNEL), accessHash: big('42'), title: 'Fake channel', username: 'fakechan', photo: new Api.ChatPhotoEmpty(), date: 1, broadcast: true })],
+      channels: [
+        new Api.Channel({
+          id: big(CHANNEL),
+          accessHash: big('42'),
+          title: 'Fake channel',
+          username: 'fakechan',
+          photo: new Api.ChatPhotoEmpty(),
+          date: 1,
+          broadcast: true,
+        }),
+      ],
       messages: [photoPost(1, caption(1))],
       bytes: (id) => testPng(id),
     });
@@ -57,10 +74,23 @@ describe('live mode soak', () => {
         sleep: env.sleep,
         connect: async () => {
           connects++;
-          return GramjsSource.connect({ apiId: 1, apiHash: 'x', session: '' }, env.logger, { timeoutMs: 2000, makeClient: () => fake as unknown as GramClient });
+          return GramjsSource.connect({ apiId: 1, apiHash: 'x', session: '' }, env.logger, {
+            timeoutMs: 2000,
+            makeClient: () => fake as unknown as GramClient,
+          });
         },
       },
-      { cron: null, live: true, channels: ['@fakechan'], batchSize: 50, concurrency: 2, recheckDays: 0, pollMs: 1000, syncOnStart: true, liveDebounceMs: 5 },
+      {
+        cron: null,
+        live: true,
+        channels: ['@fakechan'],
+        batchSize: 50,
+        concurrency: 2,
+        recheckDays: 0,
+        pollMs: 1000,
+        syncOnStart: true,
+        liveDebounceMs: 5,
+      },
     );
     await worker.start();
     await worker.idle();
@@ -78,7 +108,7 @@ describe('live mode soak', () => {
         fake.emit(new Api.UpdateNewChannelMessage({ message: m, pts: second, ptsCount: 1 }));
         posted.push(nextId++);
       } else if (kind === 7 && posted.length > 3) {
-        const id = posted[(second / 36) % posted.length | 0]!;
+        const id = posted[((second / 36) % posted.length) | 0]!;
         if (!deleted.has(id)) {
           const v = (edited.get(id) ?? 0) + 1;
           edited.set(id, v);
@@ -91,17 +121,37 @@ describe('live mode soak', () => {
         if (id) {
           deleted.add(id);
           fake.remove(id);
-          fake.emit(new Api.UpdateDeleteChannelMessages({ channelId: big(CHANNEL), messages: [id], pts: second, ptsCount: 1 }));
+          fake.emit(
+            new Api.UpdateDeleteChannelMessages({ channelId: big(CHANNEL), messages: [id], pts: second, ptsCount: 1 }),
+          );
         }
       } else if (kind === 19) {
-        fake.emit(new Api.UpdateNewChannelMessage({ message: photoPost(900_000 + second, 'elsewhere', '777'), pts: second, ptsCount: 1 }));
+        fake.emit(
+          new Api.UpdateNewChannelMessage({
+            message: photoPost(900_000 + second, 'elsewhere', '777'),
+            pts: second,
+            ptsCount: 1,
+          }),
+        );
       } else if (kind === 23) {
-        fake.emit(new Api.UpdateNewChannelMessage({ message: new Api.MessageEmpty({ id: 1, peerId: peer(CHANNEL) }), pts: second, ptsCount: 1 }));
+        fake.emit(
+          new Api.UpdateNewChannelMessage({
+            message: new Api.MessageEmpty({ id: 1, peerId: peer(CHANNEL) }),
+            pts: second,
+            ptsCount: 1,
+          }),
+        );
       } else if (kind === 29 && second % 360 === 29) {
         fake.emit(new UpdateConnectionState(UpdateConnectionState.disconnected));
         fake.emit(new UpdateConnectionState(UpdateConnectionState.connected));
       } else {
-        fake.emit(new Api.UpdateNewChannelMessage({ message: photoPost(800_000 + second, 'other chat', '888'), pts: second, ptsCount: 1 }));
+        fake.emit(
+          new Api.UpdateNewChannelMessage({
+            message: photoPost(800_000 + second, 'other chat', '888'),
+            pts: second,
+            ptsCount: 1,
+          }),
+        );
       }
       if (second % 36 === 35) await new Promise((r) => setTimeout(r, 15)); // let debounced syncs run
     }
@@ -112,7 +162,11 @@ describe('live mode soak', () => {
 
     expect(rejections).toEqual([]);
     expect(connects).toBe(1);
-    const rows = (await env.db.query(`SELECT a.message_id::int AS m, c.name, a.hidden FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.message_id`)).rows;
+    const rows = (
+      await env.db.query(
+        `SELECT a.message_id::int AS m, c.name, a.hidden FROM artworks a JOIN characters c ON c.id = a.character_id ORDER BY a.message_id`,
+      )
+    ).rows;
     // a post deleted before its debounced sync ran is never stored (Telegram no longer returns it)
     expect(rows.map((r) => r.m).filter((m) => !deleted.has(m))).toEqual(posted.filter((m) => !deleted.has(m)));
     for (const r of rows) {

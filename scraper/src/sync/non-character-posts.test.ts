@@ -16,7 +16,8 @@ import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testi
 import { syncTelegramChannel } from './telegram-sync.js';
 import importDir from '../commands/import-dir.command.js';
 
-const SPAWN = '✨ ʟᴏᴏᴋ! ᴀ ᴡᴀɪꜰᴜ ʜᴀꜱ ᴀᴘᴘᴇᴀʀᴇᴅ ✨\n✦ ᴍᴀᴋᴇ ʜᴇʀ ʏᴏᴜʀꜱ — ᴛʏᴘᴇ /ɢʀᴀʙ <ᴡᴀɪꜰᴜ_ɴᴀᴍᴇ>\n\n⏳ ᴛɪᴍᴇ ʟɪᴍɪᴛ: 3 ᴍɪɴᴜᴛᴇꜱ!';
+const SPAWN =
+  '✨ ʟᴏᴏᴋ! ᴀ ᴡᴀɪꜰᴜ ʜᴀꜱ ᴀᴘᴘᴇᴀʀᴇᴅ ✨\n✦ ᴍᴀᴋᴇ ʜᴇʀ ʏᴏᴜʀꜱ — ᴛʏᴘᴇ /ɢʀᴀʙ <ᴡᴀɪꜰᴜ_ɴᴀᴍᴇ>\n\n⏳ ᴛɪᴍᴇ ʟɪᴍɪᴛ: 3 ᴍɪɴᴜᴛᴇꜱ!';
 const SPAWN_MARKDOWN = '**A New 🟣 Rare Character Appeared...**\n**/guess Character Name and add in Your Harem**';
 const DESPAWN = "⏳ Time's up! The character fled.\nRarity: 🟢 Common\nAnime: Haikyuu!!";
 const LEGEND = 'Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary\n4 - 💮 Special Edition';
@@ -63,7 +64,13 @@ describe('posts that are not characters', () => {
     expect(src.calls.filter((c) => c.op === 'download').map((c) => c.arg)).toEqual([1, 7]);
     const skippedRows = await listSkippedPosts(env.db);
     expect(skippedRows.map((s) => [s.messageId, s.reason]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
-      [2, 'bot_event'], [3, 'bot_event'], [4, 'bot_event'], [5, 'not_character'], [6, 'not_character'], [8, 'bot_event'], [9, 'bot_event'],
+      [2, 'bot_event'],
+      [3, 'bot_event'],
+      [4, 'bot_event'],
+      [5, 'not_character'],
+      [6, 'not_character'],
+      [8, 'bot_event'],
+      [9, 'bot_event'],
     ]);
     expect(skippedRows.find((s) => s.messageId === 8)!.caption).toBe(SPAWN); // the album's caption
     expect(await verifyFiles(env)).toBe(2);
@@ -72,11 +79,19 @@ describe('posts that are not characters', () => {
 
   it('ingest refuses an event caption unless a name is given by hand, and writes nothing', async () => {
     await expect(env.ingest.ingestImage({ bytes: testPng(40), caption: LEGEND })).rejects.toMatchObject({
-      status: 400, code: 'not_a_character', details: { reason: 'not_character' },
+      status: 400,
+      code: 'not_a_character',
+      details: { reason: 'not_character' },
     });
-    await expect(env.ingest.ingestImage({ bytes: testPng(41), caption: SPAWN })).rejects.toBeInstanceOf(NotCharacterPostError);
+    await expect(env.ingest.ingestImage({ bytes: testPng(41), caption: SPAWN })).rejects.toBeInstanceOf(
+      NotCharacterPostError,
+    );
     expect((await q('SELECT count(*)::int AS n FROM artworks'))[0].n).toBe(0);
-    expect(fs.existsSync(path.join(env.imagesDir, 'originals')) ? fs.readdirSync(path.join(env.imagesDir, 'originals')).length : 0).toBe(0);
+    expect(
+      fs.existsSync(path.join(env.imagesDir, 'originals'))
+        ? fs.readdirSync(path.join(env.imagesDir, 'originals')).length
+        : 0,
+    ).toBe(0);
     const out = await env.ingest.ingestImage({ bytes: testPng(42), caption: SPAWN, allowNonCharacter: true });
     expect(out.status).toBe('created');
   });
@@ -107,7 +122,11 @@ describe('posts that are not characters', () => {
     const keep = await env.ingest.ingestImage({ bytes: testPng(60), caption: cap('Rem', 'Re:Zero', '5') });
     const legend = await env.ingest.ingestImage({ bytes: testPng(61), caption: LEGEND, allowNonCharacter: true });
     const spawn = await env.ingest.ingestImage({ bytes: testPng(62), caption: SPAWN, allowNonCharacter: true });
-    const named = await env.ingest.ingestImage({ bytes: testPng(63), caption: SPAWN_MARKDOWN, allowNonCharacter: true });
+    const named = await env.ingest.ingestImage({
+      bytes: testPng(63),
+      caption: SPAWN_MARKDOWN,
+      allowNonCharacter: true,
+    });
     await editCharacterFields(env.db, named.characterId, { name: 'Emilia' }, normalizeForSearch);
 
     const dry = await reparseCaptions(env.db, { dryRun: true });

@@ -22,7 +22,13 @@ const fake = () => new FakeTelegramClient() as unknown as GramClient;
 beforeAll(async () => {
   env = await createTestEnv();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'session-lease-'));
-  config = loadConfig({ TELEGRAM_API_ID: '12345', TELEGRAM_API_HASH: 'a'.repeat(32), TELEGRAM_CHANNELS: '@fakechan', DATA_DIR: dataDir, TELEGRAM_TIMEOUT_SECONDS: '2' });
+  config = loadConfig({
+    TELEGRAM_API_ID: '12345',
+    TELEGRAM_API_HASH: 'a'.repeat(32),
+    TELEGRAM_CHANNELS: '@fakechan',
+    DATA_DIR: dataDir,
+    TELEGRAM_TIMEOUT_SECONDS: '2',
+  });
 });
 beforeEach(async () => {
   await resetTestEnv(env);
@@ -38,19 +44,33 @@ afterAll(async () => {
 
 describe('Telegram session lease', () => {
   it('a second connection is refused while the first holds the session, and allowed after it closes', async () => {
-    const worker = await openTelegramSource(config, env.db, env.logger, { lease: { owner: 'w1', kind: 'worker' }, makeClient: fake });
-    const err = await openTelegramSource(config, env.db, env.logger, { lease: { owner: 's1', kind: 'sync' }, makeClient: fake }).catch((e) => e);
+    const worker = await openTelegramSource(config, env.db, env.logger, {
+      lease: { owner: 'w1', kind: 'worker' },
+      makeClient: fake,
+    });
+    const err = await openTelegramSource(config, env.db, env.logger, {
+      lease: { owner: 's1', kind: 'sync' },
+      makeClient: fake,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(SessionInUseError);
     expect(err.holder).toMatchObject({ owner: 'w1', kind: 'worker' });
     await worker.close!();
     expect(await currentSessionLease(env.db)).toBeNull();
-    const second = await openTelegramSource(config, env.db, env.logger, { lease: { owner: 's1', kind: 'sync' }, makeClient: fake });
+    const second = await openTelegramSource(config, env.db, env.logger, {
+      lease: { owner: 's1', kind: 'sync' },
+      makeClient: fake,
+    });
     await second.close!();
   });
 
   it('a failed connect releases the lease', async () => {
     const unreachable = () => new FakeTelegramClient({ unreachable: true }) as unknown as GramClient;
-    await expect(openTelegramSource(config, env.db, env.logger, { lease: { owner: 'w1', kind: 'worker' }, makeClient: unreachable })).rejects.toThrow(/cannot reach Telegram/);
+    await expect(
+      openTelegramSource(config, env.db, env.logger, {
+        lease: { owner: 'w1', kind: 'worker' },
+        makeClient: unreachable,
+      }),
+    ).rejects.toThrow(/cannot reach Telegram/);
     expect(await currentSessionLease(env.db)).toBeNull();
   });
 
@@ -65,7 +85,14 @@ describe('Telegram session lease', () => {
     expect(await acquireSessionLease(env.db, 'the-worker', 'worker')).toBe(true);
     const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
     let done = false;
-    const run = sync([], { config, db: env.db, logger: env.logger, ingest: env.ingest, images: createLocalImageStore(env.imagesDir), progress: silent }).then(() => (done = true));
+    const run = sync([], {
+      config,
+      db: env.db,
+      logger: env.logger,
+      ingest: env.ingest,
+      images: createLocalImageStore(env.imagesDir),
+      progress: silent,
+    }).then(() => (done = true));
     // the worker picks the request up and finishes it
     let claimed: Awaited<ReturnType<typeof claimSyncRequests>> = [];
     for (let i = 0; i < 100 && claimed.length === 0; i++) {

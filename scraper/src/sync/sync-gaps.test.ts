@@ -26,7 +26,8 @@ const makeDue = () => q(`UPDATE sync_gaps SET next_attempt_at = now() - interval
 
 function channelOf(n: number) {
   const src = new FakeSource();
-  for (let i = 1; i <= n; i++) src.add({ id: i, text: cap(`Name ${i}`, 'Anime', String(100 + i)), media: photo(i), bytes: testPng(i) });
+  for (let i = 1; i <= n; i++)
+    src.add({ id: i, text: cap(`Name ${i}`, 'Anime', String(100 + i)), media: photo(i), bytes: testPng(i) });
   return src;
 }
 
@@ -96,6 +97,8 @@ describe('sync gaps', () => {
     const r2 = await syncTelegramChannel(deps(src), t, settings);
     expect(r2.counts.gapsFilled).toBe(2);
     expect(r2.counts.gapsOpen).toBe(0);
-    expect((await q(`SELECT message_id::int AS m FROM artworks ORDER BY message_id`)).map((s) => s.m)).toEqual([1, 2, 3]);
+    expect((await q(`SELECT message_id::int AS m FROM artworks ORDER BY message_id`)).map((s) => s.m)).toEqual([
+      1, 2, 3,
+    ]);
   });
 });

@@ -36,13 +36,19 @@ describe('sync: lock, dry run, live', () => {
     const src = new FakeSource();
     src.add({ id: 1, text: cap('Muzan Kibutsuji', 'Demon Slayer', '07'), media: photo(1), bytes: testPng(1) });
     src.add({ id: 2, media: skipped('sticker') });
-    const { targets } = await resolveTargets({ db: env.db, source: src, logger: env.logger }, ['@fakechan'], null, { remember: false });
+    const { targets } = await resolveTargets({ db: env.db, source: src, logger: env.logger }, ['@fakechan'], null, {
+      remember: false,
+    });
     const lines: string[] = [];
     const out = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;
     const n = await dryRunChannel({ source: src, ingest: env.ingest }, targets[0]!, { batchSize: 10 }, out);
     expect(n).toBe(2);
     const first = JSON.parse(lines[0]!);
-    expect(first).toMatchObject({ message_id: 1, media: 'photo', parsed: { name: 'Muzan Kibutsuji', anime: 'Demon Slayer', sourceId: '07' } });
+    expect(first).toMatchObject({
+      message_id: 1,
+      media: 'photo',
+      parsed: { name: 'Muzan Kibutsuji', anime: 'Demon Slayer', sourceId: '07' },
+    });
     expect(JSON.parse(lines[1]!)).toMatchObject({ message_id: 2, skip_reason: 'sticker' });
     for (const table of ['channels', 'characters', 'artworks', 'sync_runs']) {
       expect((await q(`SELECT count(*)::int AS n FROM ${table}`))[0].n).toBe(0);
@@ -55,7 +61,10 @@ describe('sync: lock, dry run, live', () => {
     const t = await target(src);
     await syncTelegramChannel(deps(src), t, settings);
     const requested: string[] = [];
-    const unsubscribe = await src.subscribe([t.resolved], liveHandlers(deps(src), [t], (id) => requested.push(id)));
+    const unsubscribe = await src.subscribe(
+      [t.resolved],
+      liveHandlers(deps(src), [t], (id) => requested.push(id)),
+    );
     await src.emitNew({ id: 2, text: cap('Aloy', 'Genshin', '08'), media: photo(2), bytes: testPng(2) });
     expect(requested).toEqual([t.channel.id]);
     await src.emitEdit(1, cap('Muzan Kibutsuji', 'Demon Slayer', '07'));
@@ -65,4 +74,3 @@ describe('sync: lock, dry run, live', () => {
     await unsubscribe();
   });
 });
-

@@ -2,7 +2,12 @@
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
-import { createTelegramSessionStore, NO_SESSION_MESSAGE, SESSION_EXPIRED_MESSAGE, type TelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
+import {
+  createTelegramSessionStore,
+  NO_SESSION_MESSAGE,
+  SESSION_EXPIRED_MESSAGE,
+  type TelegramSessionStore,
+} from '@waifudex/core/services/telegram-session.service';
 import {
   acquireSessionLease,
   currentSessionLease,
@@ -47,21 +52,38 @@ export interface OpenOptions {
 }
 
 /** Connects with the stored session; marks it expired (once) when Telegram rejects it. */
-export async function openTelegramSource(config: Config, db: Db, logger: Logger, o: OpenOptions = {}): Promise<MessageSource> {
+export async function openTelegramSource(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  o: OpenOptions = {},
+): Promise<MessageSource> {
   if (!telegramConfigured(config)) {
-    throw new TelegramNotReadyError('TELEGRAM_API_ID and TELEGRAM_API_HASH are not set (get them at https://my.telegram.org)');
+    throw new TelegramNotReadyError(
+      'TELEGRAM_API_ID and TELEGRAM_API_HASH are not set (get them at https://my.telegram.org)',
+    );
   }
   const store = sessionStoreFor(config, db);
   const stored = await store.load();
   if (!stored) throw new TelegramNotReadyError(NO_SESSION_MESSAGE);
   if (stored.status === 'expired') throw new SessionExpiredError(SESSION_EXPIRED_MESSAGE);
   const lease = o.lease;
-  if (lease && !(await acquireSessionLease(db, lease.owner, lease.kind))) throw new SessionInUseError(await currentSessionLease(db));
+  if (lease && !(await acquireSessionLease(db, lease.owner, lease.kind)))
+    throw new SessionInUseError(await currentSessionLease(db));
   try {
     const source = await GramjsSource.connect(
-      { apiId: config.telegram.apiId!, apiHash: config.telegram.apiHash!, session: stored.session, proxy: config.telegram.proxy },
+      {
+        apiId: config.telegram.apiId!,
+        apiHash: config.telegram.apiHash!,
+        session: stored.session,
+        proxy: config.telegram.proxy,
+      },
       logger,
-      { timeoutMs: config.telegram.timeoutMs, maxDownloadBytes: config.maxUploadBytes, ...(o.makeClient ? { makeClient: o.makeClient } : {}) },
+      {
+        timeoutMs: config.telegram.timeoutMs,
+        maxDownloadBytes: config.maxUploadBytes,
+        ...(o.makeClient ? { makeClient: o.makeClient } : {}),
+      },
     );
     if (lease) holdLease(source, db, lease.owner, logger);
     return source;

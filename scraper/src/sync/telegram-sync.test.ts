@@ -33,7 +33,13 @@ describe('telegram sync with a fake source', () => {
     src.add({ id: 2, text: 'just text', media: skipped('no_media') });
     // album: caption on the middle item, spanning a batch boundary (batch size 5: ids 1-5 then 6-…)
     src.add({ id: 4, groupedId: '900', media: photo(4), bytes: img() });
-    src.add({ id: 5, groupedId: '900', text: cap('Kaguya Shinomiya', 'Kaguya Sama', '58', 'Rare'), media: photo(5), bytes: img() });
+    src.add({
+      id: 5,
+      groupedId: '900',
+      text: cap('Kaguya Shinomiya', 'Kaguya Sama', '58', 'Rare'),
+      media: photo(5),
+      bytes: img(),
+    });
     src.add({ id: 6, groupedId: '900', media: photo(6), bytes: img() });
     src.add({ id: 7, text: cap('Aloy', 'Genshin Impact', '1122'), media: imageDocument(7), bytes: img() });
     src.add({ id: 8, media: skipped('video') });
@@ -50,14 +56,19 @@ describe('telegram sync with a fake source', () => {
     expect(r.counts.skipped).toEqual({ no_media: 1, video: 2, gif: 1, sticker: 1 });
     expect((await findChannelById(env.db, t.channel.id))!.lastMessageId).toBe(12);
 
-    const albums = await q(`SELECT a.message_id::int AS m, c.name, c.source_id, c.id FROM artworks a JOIN characters c ON c.id = a.character_id
+    const albums =
+      await q(`SELECT a.message_id::int AS m, c.name, c.source_id, c.id FROM artworks a JOIN characters c ON c.id = a.character_id
       WHERE a.grouped_id = 900 ORDER BY a.message_id`);
     expect(albums.map((a) => a.m)).toEqual([4, 5, 6]);
     expect(new Set(albums.map((a) => a.name))).toEqual(new Set(['Kaguya Shinomiya']));
     expect(new Set(albums.map((a) => a.id)).size).toBe(1); // same character id → one character, three artworks
-    const doc = await q(`SELECT a.mime, c.name FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 7`);
+    const doc = await q(
+      `SELECT a.mime, c.name FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 7`,
+    );
     expect(doc[0]).toMatchObject({ mime: 'image/png', name: 'Aloy' });
-    const noId = await q(`SELECT c.source_id, c.raw_caption FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 12`);
+    const noId = await q(
+      `SELECT c.source_id, c.raw_caption FROM artworks a JOIN characters c ON c.id = a.character_id WHERE a.message_id = 12`,
+    );
     expect(noId[0].raw_caption).toBe('Nezuko Kamado (no id here)');
     // album siblings are not reposts
     expect(await q(`SELECT * FROM character_changes`)).toHaveLength(0);
@@ -77,7 +88,8 @@ describe('telegram sync with a fake source', () => {
 
   it('sleeps exactly the FloodWait seconds, retries network errors with backoff, records a message that keeps failing', async () => {
     const src = new FakeSource();
-    for (let i = 1; i <= 6; i++) src.add({ id: i, text: cap(`Name ${i}`, 'Anime', String(100 + i)), media: photo(i), bytes: testPng(i) });
+    for (let i = 1; i <= 6; i++)
+      src.add({ id: i, text: cap(`Name ${i}`, 'Anime', String(100 + i)), media: photo(i), bytes: testPng(i) });
     src.floodWait('fetch', 17, 1);
     src.floodWait('download', 3, 1, 2);
     src.networkError('download', 2, 3);
@@ -122,7 +134,12 @@ describe('telegram sync with a fake source', () => {
     expect(r.counts).toMatchObject({ new: 1, updated: 1, hidden: 2 });
 
     const [m] = await q(`SELECT name, anime, rarity, hidden FROM characters WHERE id = $1`, [muzan.id]);
-    expect(m).toMatchObject({ name: 'Muzan Kibutsuji (admin)', anime: 'Kimetsu no Yaiba', rarity: 'Rare', hidden: false });
+    expect(m).toMatchObject({
+      name: 'Muzan Kibutsuji (admin)',
+      anime: 'Kimetsu no Yaiba',
+      rarity: 'Rare',
+      hidden: false,
+    });
     const changes = await listCharacterChanges(env.db, muzan.id);
     expect(changes[0]).toMatchObject({ kind: 'caption_edit', messageId: 1 });
     expect(Object.keys(changes[0]!.changes).sort()).toEqual(['anime', 'rarity']);
@@ -130,20 +147,26 @@ describe('telegram sync with a fake source', () => {
     const aloy = await q(`SELECT c.id, c.hidden, c.anime FROM characters c WHERE source_id = '08'`);
     expect(aloy).toHaveLength(1);
     expect(aloy[0]).toMatchObject({ hidden: false, anime: 'Genshin Impact' });
-    const aloyArt = await q(`SELECT message_id::int AS m, is_current, hidden FROM artworks WHERE character_id = $1 ORDER BY message_id`, [aloy[0].id]);
+    const aloyArt = await q(
+      `SELECT message_id::int AS m, is_current, hidden FROM artworks WHERE character_id = $1 ORDER BY message_id`,
+      [aloy[0].id],
+    );
     expect(aloyArt).toEqual([
       { m: 2, is_current: false, hidden: true },
       { m: 4, is_current: true, hidden: false },
     ]);
     expect((await listCharacterChanges(env.db, aloy[0].id)).map((c) => c.kind)).toEqual(['repost']);
 
-    const [albedo] = await q(`SELECT c.hidden, a.hidden AS art_hidden FROM characters c JOIN artworks a ON a.character_id = c.id WHERE c.source_id = '09'`);
+    const [albedo] = await q(
+      `SELECT c.hidden, a.hidden AS art_hidden FROM characters c JOIN artworks a ON a.character_id = c.id WHERE c.source_id = '09'`,
+    );
     expect(albedo).toEqual({ hidden: true, art_hidden: true }); // hidden, never destroyed
   });
 
   it('stops on an expired session without losing committed messages', async () => {
     const src = new FakeSource();
-    for (let i = 1; i <= 4; i++) src.add({ id: i, text: cap(`N${i}`, 'A', String(i)), media: photo(i), bytes: testPng(i) });
+    for (let i = 1; i <= 4; i++)
+      src.add({ id: i, text: cap(`N${i}`, 'A', String(i)), media: photo(i), bytes: testPng(i) });
     src.fail({ op: 'download', messageId: 3, times: 1, error: () => new SessionExpiredError('AUTH_KEY_UNREGISTERED') });
     const t = await target(src);
     const r = await syncTelegramChannel(deps(src), t, { ...settings, concurrency: 1 });
@@ -154,5 +177,4 @@ describe('telegram sync with a fake source', () => {
     expect(r2.status).toBe('ok');
     expect((await q('SELECT count(*)::int AS n FROM artworks'))[0].n).toBe(4);
   });
-
 });

@@ -17,15 +17,27 @@ import {
   setChannelError,
   type Channel,
 } from '@waifudex/core/repos/channels.repo';
-import { findStoredAlbum, findStoredMessages, listRecentChannelMessages, type StoredMessage } from '@waifudex/core/repos/sync-messages.repo';
+import {
+  findStoredAlbum,
+  findStoredMessages,
+  listRecentChannelMessages,
+  type StoredMessage,
+} from '@waifudex/core/repos/sync-messages.repo';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
-import { clearResolveFailure, findPendingResolveFailure, recordResolveFailure } from '@waifudex/core/repos/channel-resolve-failures.repo';
+import {
+  clearResolveFailure,
+  findPendingResolveFailure,
+  recordResolveFailure,
+} from '@waifudex/core/repos/channel-resolve-failures.repo';
 import {
   ChannelUnavailableError,
   FloodWaitSignal,
   SessionExpiredError,
   TelegramUnreachableError,
-  type IncomingMessage, type MessageSource, type ResolvedChannel } from '../telegram/source.js';
+  type IncomingMessage,
+  type MessageSource,
+  type ResolvedChannel,
+} from '../telegram/source.js';
 import { albumCaptions } from './album-captions.js';
 import { runChannel, type RunContext, type RunDeps, type RunOptions, type RunResult } from './channel-run.js';
 import { withRetry, realSleep } from './retry.js';
@@ -85,7 +97,8 @@ export async function resolveTargets(
       maxAttempts: 3,
       // username lookups are rate-limited hard (waits of hours): a long wait is remembered, not slept
       maxFloodWaitSeconds: RESOLVE_MAX_FLOOD_WAIT_SECONDS,
-      onFloodWait: (seconds) => deps.logger.warn({ ref, seconds }, `Telegram asked to wait ${seconds} s before resolving ${ref} (FloodWait)`),
+      onFloodWait: (seconds) =>
+        deps.logger.warn({ ref, seconds }, `Telegram asked to wait ${seconds} s before resolving ${ref} (FloodWait)`),
     });
 
   const known = async (ref: string): Promise<Channel | null> => {
@@ -105,7 +118,8 @@ export async function resolveTargets(
     try {
       const stored = row ? toResolved(row) : null;
       if (row && stored) {
-        if (!row.ref && refs.includes(ref) && opts.remember !== false) await rememberResolvedChannel(deps.db, { rowId: row.id, ref, ...stored });
+        if (!row.ref && refs.includes(ref) && opts.remember !== false)
+          await rememberResolvedChannel(deps.db, { rowId: row.id, ref, ...stored });
         targets.set(row.id, { channel: (await findChannelById(deps.db, row.id)) ?? row, resolved: stored });
         return;
       }
@@ -121,8 +135,14 @@ export async function resolveTargets(
       try {
         resolved = await retry(ref, () => deps.source.resolveChannel(ref));
       } catch (err) {
-        const retryAfter = err instanceof FloodWaitSignal ? err.seconds : err instanceof ChannelUnavailableError && isIdRef(ref) ? UNRESOLVED_ID_RETRY_SECONDS : null;
-        if (retryAfter != null && remember) await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
+        const retryAfter =
+          err instanceof FloodWaitSignal
+            ? err.seconds
+            : err instanceof ChannelUnavailableError && isIdRef(ref)
+              ? UNRESOLVED_ID_RETRY_SECONDS
+              : null;
+        if (retryAfter != null && remember)
+          await recordResolveFailure(deps.db, ref, (err as Error).message, retryAfter);
         throw err;
       }
       // catch: the channel resolved; a stale failure row only delays a later retry
@@ -130,20 +150,35 @@ export async function resolveTargets(
       if (opts.remember === false) {
         // dry run: nothing is written, the channel is described in memory only
         const channel: Channel = row ?? {
-          id: `new:${resolved.peerId}`, peerId: resolved.peerId, accessHash: resolved.accessHash, username: resolved.username, inviteLink: null,
-          title: resolved.title, captionTemplate: null, rarityEmojis: {}, lastMessageId: 0, lastSyncedAt: null, enabled: true, ref, source: 'telegram', lastError: null,
+          id: `new:${resolved.peerId}`,
+          peerId: resolved.peerId,
+          accessHash: resolved.accessHash,
+          username: resolved.username,
+          inviteLink: null,
+          title: resolved.title,
+          captionTemplate: null,
+          rarityEmojis: {},
+          lastMessageId: 0,
+          lastSyncedAt: null,
+          enabled: true,
+          ref,
+          source: 'telegram',
+          lastError: null,
         };
         targets.set(channel.id, { channel, resolved });
         return;
       }
       const channel = await rememberResolvedChannel(deps.db, {
         rowId: row?.id ?? null,
-        ref: refs.includes(ref) ? ref : row?.ref ?? null,
+        ref: refs.includes(ref) ? ref : (row?.ref ?? null),
         ...resolved,
         inviteLink: /\/(\+|joinchat\/)/.test(ref) ? ref : null,
       });
       deps.logger.info({ ref, channel: channel.id, title: channel.title }, 'channel resolved and remembered');
-      targets.set(channel.id, { channel, resolved: { ...resolved, accessHash: resolved.accessHash ?? channel.accessHash } });
+      targets.set(channel.id, {
+        channel,
+        resolved: { ...resolved, accessHash: resolved.accessHash ?? channel.accessHash },
+      });
     } catch (err) {
       if (err instanceof SessionExpiredError || err instanceof TelegramUnreachableError) throw err;
       const msg = (err as Error).message;
@@ -174,7 +209,12 @@ export async function resolveTargets(
 }
 
 /** Syncs one resolved channel: new messages, then the edit/delete recheck over the last `recheckDays` days. */
-export async function syncTelegramChannel(deps: SyncServiceDeps, target: ChannelTarget, s: SyncSettings, kind: RunOptions['kind'] = 'sync'): Promise<RunResult> {
+export async function syncTelegramChannel(
+  deps: SyncServiceDeps,
+  target: ChannelTarget,
+  s: SyncSettings,
+  kind: RunOptions['kind'] = 'sync',
+): Promise<RunResult> {
   const { source } = deps;
   const { resolved } = target;
   return runChannel(
@@ -185,7 +225,8 @@ export async function syncTelegramChannel(deps: SyncServiceDeps, target: Channel
       download: (m) => source.download(resolved, m),
       ...(source.latestMessageId ? { latestMessageId: () => source.latestMessageId!(resolved) } : {}),
       getMessages: (ids) => source.getMessages(resolved, ids),
-      afterNewMessages: s.recheckDays > 0 && kind === 'sync' ? (ctx) => recheck(deps, ctx, resolved, s.recheckDays) : undefined,
+      afterNewMessages:
+        s.recheckDays > 0 && kind === 'sync' ? (ctx) => recheck(deps, ctx, resolved, s.recheckDays) : undefined,
     },
     {
       kind,
@@ -210,7 +251,9 @@ export async function applyMessageUpdates(
   stored: StoredMessage[],
   fetched: Map<number, IncomingMessage | null>,
 ): Promise<{ updated: number; hidden: number }> {
-  const deleted = stored.filter((s) => fetched.has(s.messageId) && fetched.get(s.messageId) === null).map((s) => s.messageId);
+  const deleted = stored
+    .filter((s) => fetched.has(s.messageId) && fetched.get(s.messageId) === null)
+    .map((s) => s.messageId);
   const hidden = deleted.length ? await deps.apply.hideDeletedMessages(channel, deleted) : 0;
   const albums = albumCaptions(fetched.values());
   let updated = 0;
@@ -243,7 +286,11 @@ async function recheck(deps: SyncServiceDeps, ctx: RunContext, resolved: Resolve
 }
 
 /** Syncs every target in turn; stops early on an expired session or a dead connection (rethrown). */
-export async function syncTargets(deps: SyncServiceDeps, targets: ChannelTarget[], s: SyncSettings): Promise<RunResult[]> {
+export async function syncTargets(
+  deps: SyncServiceDeps,
+  targets: ChannelTarget[],
+  s: SyncSettings,
+): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const t of targets) {
     if (s.signal?.aborted) break;
@@ -328,7 +375,9 @@ export async function dryRunChannel(
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { sleep: deps.sleep ?? realSleep });
   const albums = albumCaptions<IncomingMessage>();
   for (;;) {
-    const batch = (await retry(() => deps.source.fetchBatch(target.resolved, { minId: cursor, limit: s.batchSize }))).filter((m) => m.id > cursor);
+    const batch = (
+      await retry(() => deps.source.fetchBatch(target.resolved, { minId: cursor, limit: s.batchSize }))
+    ).filter((m) => m.id > cursor);
     if (batch.length === 0) break;
     albums.add(batch);
     for (const m of batch) {
@@ -343,7 +392,12 @@ export async function dryRunChannel(
 }
 
 /** One dry-run line. */
-export function describe(ingest: IngestService, channel: Channel, m: IncomingMessage, captionSource: IncomingMessage = m) {
+export function describe(
+  ingest: IngestService,
+  channel: Channel,
+  m: IncomingMessage,
+  captionSource: IncomingMessage = m,
+) {
   const store = m.media.kind !== 'skip';
   return {
     channel: channel.username ? `@${channel.username}` : channel.title,
@@ -356,4 +410,3 @@ export function describe(ingest: IngestService, channel: Channel, m: IncomingMes
     ...(store ? { parsed: ingest.parse(captionSource.text, channel, captionSource.entities) } : {}),
   };
 }
-

@@ -11,8 +11,22 @@ import { FakeTelegramClient } from '../testing/fake-telegram-client.js';
 import { GramjsSource, type GramClient } from '../telegram/gramjs-source.js';
 
 const gramChannel = () =>
-  new Api.Channel({ id: helpers.returnBigInt('1001'), accessHash: helpers.returnBigInt('42'), title: 'Fake channel', username: 'fakechan', photo: new Api.ChatPhotoEmpty(), date: 1, broadcast: true });
-const textPost = (id: number) => new Api.Message({ id, peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt('1001') }), date: 1_700_000_000 + id, message: `post ${id}` });
+  new Api.Channel({
+    id: helpers.returnBigInt('1001'),
+    accessHash: helpers.returnBigInt('42'),
+    title: 'Fake channel',
+    username: 'fakechan',
+    photo: new Api.ChatPhotoEmpty(),
+    date: 1,
+    broadcast: true,
+  });
+const textPost = (id: number) =>
+  new Api.Message({
+    id,
+    peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt('1001') }),
+    date: 1_700_000_000 + id,
+    message: `post ${id}`,
+  });
 
 let env: TestEnv;
 let worker: SyncWorker | null = null;
@@ -30,7 +44,16 @@ afterAll(async () => {
   await env.close();
 });
 
-const settings = { cron: null, live: false, channels: ['@fakechan'], batchSize: 10, concurrency: 2, recheckDays: 0, pollMs: 20, syncOnStart: false };
+const settings = {
+  cron: null,
+  live: false,
+  channels: ['@fakechan'],
+  batchSize: 10,
+  concurrency: 2,
+  recheckDays: 0,
+  pollMs: 20,
+  syncOnStart: false,
+};
 
 async function waitFor(check: () => Promise<boolean>, ms = 15_000) {
   const end = Date.now() + ms;
@@ -40,13 +63,26 @@ async function waitFor(check: () => Promise<boolean>, ms = 15_000) {
   }
   throw new Error('timed out');
 }
-const finished = async () => (await env.db.query('SELECT count(*)::int AS n FROM sync_requests WHERE finished_at IS NOT NULL')).rows[0].n as number;
+const finished = async () =>
+  (await env.db.query('SELECT count(*)::int AS n FROM sync_requests WHERE finished_at IS NOT NULL')).rows[0]
+    .n as number;
 
 describe('sync worker', () => {
   it('picks up "sync now" requests from the admin panel', async () => {
     const src = new FakeSource();
-    for (let i = 1; i <= 3; i++) src.add({ id: i, text: `Character Name: N${i}\nAnime Name: A\nID: ${i}`, media: photo(i), bytes: testPng(i) });
-    worker = createSyncWorker({ db: env.db, ingest: env.ingest, apply: env.apply, logger: env.logger, sleep: env.sleep, connect: async () => src }, settings);
+    for (let i = 1; i <= 3; i++)
+      src.add({ id: i, text: `Character Name: N${i}\nAnime Name: A\nID: ${i}`, media: photo(i), bytes: testPng(i) });
+    worker = createSyncWorker(
+      {
+        db: env.db,
+        ingest: env.ingest,
+        apply: env.apply,
+        logger: env.logger,
+        sleep: env.sleep,
+        connect: async () => src,
+      },
+      settings,
+    );
     await worker.start();
     await requestSync(env.db, null, 'admin');
     await waitFor(async () => (await finished()) === 1);
@@ -110,9 +146,16 @@ describe('sync worker', () => {
         sleep: env.sleep,
         connect: async () => {
           // the first connection drops right after the session check (GramJS's reconnect failing)
-          const fake = new FakeTelegramClient({ channels: [gramChannel()], messages: [textPost(1), textPost(2)], ...(clients.length === 0 ? { loseAfter: 1 } : {}) });
+          const fake = new FakeTelegramClient({
+            channels: [gramChannel()],
+            messages: [textPost(1), textPost(2)],
+            ...(clients.length === 0 ? { loseAfter: 1 } : {}),
+          });
           clients.push(fake);
-          return GramjsSource.connect({ apiId: 1, apiHash: 'x', session: '' }, env.logger, { timeoutMs: 100, makeClient: () => fake as unknown as GramClient });
+          return GramjsSource.connect({ apiId: 1, apiHash: 'x', session: '' }, env.logger, {
+            timeoutMs: 100,
+            makeClient: () => fake as unknown as GramClient,
+          });
         },
       },
       settings,

@@ -11,7 +11,12 @@ import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { SyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { SESSION_EXPIRED_MESSAGE } from '@waifudex/core/services/telegram-session.service';
 import { claimSyncRequests, finishSyncRequest } from '@waifudex/core/repos/sync-runs.repo';
-import { FatalSourceError, SessionExpiredError, TelegramUnreachableError, type MessageSource } from '../telegram/source.js';
+import {
+  FatalSourceError,
+  SessionExpiredError,
+  TelegramUnreachableError,
+  type MessageSource,
+} from '../telegram/source.js';
 import type { ProgressSink } from '../progress/progress.js';
 import { defaultOwner } from './channel-run.js';
 import { liveHandlers, resolveTargets, syncTargets, type ChannelTarget, type SyncSettings } from './telegram-sync.js';
@@ -131,7 +136,9 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       } else {
         blockedVersion = undefined; // network trouble: try again next time
         const msg = (err as Error).message;
-        reportOnce(err instanceof TelegramUnreachableError || err instanceof UserError ? msg : `cannot reach Telegram: ${msg}`);
+        reportOnce(
+          err instanceof TelegramUnreachableError || err instanceof UserError ? msg : `cannot reach Telegram: ${msg}`,
+        );
       }
       return null;
     }
@@ -154,7 +161,10 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
         error = lastProblem || 'Telegram is not available';
         return;
       }
-      const { targets } = await resolveTargets({ db: deps.db, source: src, logger: log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }, s.channels);
+      const { targets } = await resolveTargets(
+        { db: deps.db, source: src, logger: log, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+        s.channels,
+      );
       const chosen = job.channelId ? targets.filter((t) => t.channel.id === job.channelId) : targets;
       if (job.channelId && chosen.length === 0) error = `channel ${job.channelId} is not a syncable Telegram channel`;
       if (s.live && !unsubscribe && src.subscribe) await subscribeLive(src, targets);
@@ -176,7 +186,7 @@ export function createSyncWorker(deps: WorkerDeps, s: WorkerSettings): SyncWorke
       }
     } finally {
       // a client that timed out or disconnected never recovers: the next job builds a new one
-      if (source && (source.isAlive?.() === false)) {
+      if (source && source.isAlive?.() === false) {
         log.warn('Telegram connection is dead; reconnecting on the next job');
         await dropSource();
       }

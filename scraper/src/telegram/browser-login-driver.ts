@@ -6,6 +6,12 @@
 import type { LoginDriver } from '@waifudex/core/services/telegram-login.service';
 import { interactiveLogin, type LoginClient } from './login.js';
 
-export function createLoginDriver(o: { apiId: number; apiHash: string; proxy?: string | undefined; timeoutMs: number; makeClient?: () => LoginClient }): LoginDriver {
+export function createLoginDriver(o: {
+  apiId: number;
+  apiHash: string;
+  proxy?: string | undefined;
+  timeoutMs: number;
+  makeClient?: () => LoginClient;
+}): LoginDriver {
   return ({ method, prompts }) => interactiveLogin({ ...o, method, prompts });
 }

@@ -70,15 +70,27 @@ export class FakeSource implements MessageSource {
     return this;
   }
   floodWait(op: FakeOp, seconds: number, times = 1, messageId?: number): this {
-    return this.fail({ op, times, error: () => new FloodWaitSignal(seconds), ...(messageId != null ? { messageId } : {}) });
+    return this.fail({
+      op,
+      times,
+      error: () => new FloodWaitSignal(seconds),
+      ...(messageId != null ? { messageId } : {}),
+    });
   }
   networkError(op: FakeOp, times = 1, messageId?: number): this {
-    return this.fail({ op, times, error: () => new TransientSourceError('network error: ECONNRESET'), ...(messageId != null ? { messageId } : {}) });
+    return this.fail({
+      op,
+      times,
+      error: () => new TransientSourceError('network error: ECONNRESET'),
+      ...(messageId != null ? { messageId } : {}),
+    });
   }
 
   private maybeFail(op: FakeOp, messageId?: number): void {
     this.calls.push({ op, arg: messageId });
-    const f = this.failures.find((x) => x.op === op && x.times > 0 && (x.messageId === undefined || x.messageId === messageId));
+    const f = this.failures.find(
+      (x) => x.op === op && x.times > 0 && (x.messageId === undefined || x.messageId === messageId),
+    );
     if (!f) return;
     f.times--;
     throw f.error();
@@ -155,7 +167,14 @@ export class FakeSource implements MessageSource {
 }
 
 /** Convenience media constructors. */
-export const photo = (id: number | string): IncomingMedia => ({ kind: 'photo', photoId: String(id), sizeType: 'y', width: 800, height: 600, bytes: null });
+export const photo = (id: number | string): IncomingMedia => ({
+  kind: 'photo',
+  photoId: String(id),
+  sizeType: 'y',
+  width: 800,
+  height: 600,
+  bytes: null,
+});
 export const imageDocument = (id: number | string, mime = 'image/png', fileName = 'art.png'): IncomingMedia => ({
   kind: 'image_document',
   documentId: String(id),
@@ -163,4 +182,7 @@ export const imageDocument = (id: number | string, mime = 'image/png', fileName 
   fileName,
   bytes: null,
 });
-export const skipped = (reason: Extract<IncomingMedia, { kind: 'skip' }>['reason']): IncomingMedia => ({ kind: 'skip', reason });
+export const skipped = (reason: Extract<IncomingMedia, { kind: 'skip' }>['reason']): IncomingMedia => ({
+  kind: 'skip',
+  reason,
+});

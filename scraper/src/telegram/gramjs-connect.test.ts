@@ -17,14 +17,22 @@ const connectWith = (fake: FakeTelegramClient, timeoutMs = 150) =>
   GramjsSource.connect(opts, logger, { timeoutMs, makeClient: () => fake as unknown as GramClient });
 
 function msg(id: number) {
-  return new Api.Message({ id, peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt('1234') }), date: 1_700_000_000, message: '' });
+  return new Api.Message({
+    id,
+    peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt('1234') }),
+    date: 1_700_000_000,
+    message: '',
+  });
 }
 
 describe('connecting to Telegram', () => {
   it('GramJS itself hangs on checkAuthorization after a failed connect (what the source must not rely on)', async () => {
     const fake = new FakeTelegramClient({ unreachable: true });
     expect(await fake.connect()).toBe(false);
-    const settled = await Promise.race([fake.checkAuthorization().then(() => 'settled'), new Promise((r) => setTimeout(() => r('pending'), 100))]);
+    const settled = await Promise.race([
+      fake.checkAuthorization().then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('pending'), 100)),
+    ]);
     expect(settled).toBe('pending');
   });
 
@@ -104,7 +112,12 @@ describe('a connection lost mid-session', () => {
     const [m] = await src.getMessages(channel, [1]);
     fake.loseConnection();
     const t0 = Date.now();
-    const err = await src.download(channel, { ...m!, media: { kind: 'photo', photoId: '1', sizeType: 'x', width: 1, height: 1, bytes: 10 } }).catch((e) => e);
+    const err = await src
+      .download(channel, {
+        ...m!,
+        media: { kind: 'photo', photoId: '1', sizeType: 'x', width: 1, height: 1, bytes: 10 },
+      })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(TelegramUnreachableError);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
   });
@@ -122,7 +135,15 @@ describe('a connection lost mid-session', () => {
     const src = new GramjsSource(fake as unknown as GramClient, logger, { timeoutMs: 100, maxDownloadBytes: 1000 });
     await fake.connect();
     const err = await src
-      .download(channel, { id: 1, date: new Date(), editDate: null, groupedId: null, text: '', entities: [], media: { kind: 'image_document', documentId: '1', mime: 'image/png', fileName: null, bytes: 5000 } })
+      .download(channel, {
+        id: 1,
+        date: new Date(),
+        editDate: null,
+        groupedId: null,
+        text: '',
+        entities: [],
+        media: { kind: 'image_document', documentId: '1', mime: 'image/png', fileName: null, bytes: 5000 },
+      })
       .catch((e) => e);
     expect(err.name).toBe('MediaTooLargeError');
     expect(fake.invoked).toEqual([]);

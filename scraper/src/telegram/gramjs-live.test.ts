@@ -19,15 +19,27 @@ const channel = { peerId: '1234567890', accessHash: '999', title: 'T', username:
 const other = '555';
 
 function offlineClient(): TelegramClient {
-  const client = new TelegramClient(new StringSession(''), 1, '0'.repeat(32), { connectionRetries: 1, autoReconnect: false, baseLogger: new GramLogger(LogLevel.NONE) });
+  const client = new TelegramClient(new StringSession(''), 1, '0'.repeat(32), {
+    connectionRetries: 1,
+    autoReconnect: false,
+    baseLogger: new GramLogger(LogLevel.NONE),
+  });
   client.invoke = (async (req: { className: string }) => {
-    throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'USERNAME_INVALID' }), req as never);
+    throw errors.RPCMessageToError(
+      new Api.RpcError({ errorCode: 400, errorMessage: 'USERNAME_INVALID' }),
+      req as never,
+    );
   }) as never;
   return client;
 }
 
 const post = (id: number, peer: string, text = '') =>
-  new Api.Message({ id, peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt(peer) }), date: 1_700_000_000 + id, message: text });
+  new Api.Message({
+    id,
+    peerId: new Api.PeerChannel({ channelId: helpers.returnBigInt(peer) }),
+    date: 1_700_000_000 + id,
+    message: text,
+  });
 
 const rejections: unknown[] = [];
 const onRejection = (e: unknown) => rejections.push(e);
@@ -58,10 +70,27 @@ describe('live updates over GramJS', () => {
       onEdit: (peer, m: IncomingMessage) => void got.push({ kind: 'edit', peer, id: m.id, text: m.text }),
       onDelete: (peer, ids) => void got.push({ kind: 'delete', peer, id: ids[0]! }),
     });
-    _handleUpdate(client, new Api.UpdateNewChannelMessage({ message: post(7, channel.peerId, 'hello'), pts: 1, ptsCount: 1 }));
-    _handleUpdate(client, new Api.UpdateNewChannelMessage({ message: post(8, other, 'not ours'), pts: 2, ptsCount: 1 }));
-    _handleUpdate(client, new Api.UpdateEditChannelMessage({ message: post(7, channel.peerId, 'edited'), pts: 3, ptsCount: 1 }));
-    _handleUpdate(client, new Api.UpdateDeleteChannelMessages({ channelId: helpers.returnBigInt(channel.peerId), messages: [6], pts: 4, ptsCount: 1 }));
+    _handleUpdate(
+      client,
+      new Api.UpdateNewChannelMessage({ message: post(7, channel.peerId, 'hello'), pts: 1, ptsCount: 1 }),
+    );
+    _handleUpdate(
+      client,
+      new Api.UpdateNewChannelMessage({ message: post(8, other, 'not ours'), pts: 2, ptsCount: 1 }),
+    );
+    _handleUpdate(
+      client,
+      new Api.UpdateEditChannelMessage({ message: post(7, channel.peerId, 'edited'), pts: 3, ptsCount: 1 }),
+    );
+    _handleUpdate(
+      client,
+      new Api.UpdateDeleteChannelMessages({
+        channelId: helpers.returnBigInt(channel.peerId),
+        messages: [6],
+        pts: 4,
+        ptsCount: 1,
+      }),
+    );
     await until(() => got.length >= 3);
     await new Promise((r) => setTimeout(r, 30));
     expect(got).toEqual([
@@ -97,7 +126,12 @@ describe('live updates over GramJS', () => {
     const client = offlineClient();
     const src = new GramjsSource(client as unknown as GramClient, logger, { timeoutMs: 500 });
     let catchUps = 0;
-    await src.subscribe([channel], { onNew: () => undefined, onEdit: () => undefined, onDelete: () => undefined, onReconnect: () => void catchUps++ });
+    await src.subscribe([channel], {
+      onNew: () => undefined,
+      onEdit: () => undefined,
+      onDelete: () => undefined,
+      onReconnect: () => void catchUps++,
+    });
     _handleUpdate(client, new UpdateConnectionState(UpdateConnectionState.disconnected) as never);
     _handleUpdate(client, new UpdateConnectionState(UpdateConnectionState.connected) as never);
     await until(() => catchUps === 1);

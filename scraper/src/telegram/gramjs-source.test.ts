@@ -24,7 +24,10 @@ function photoMessage(id: number, text = '') {
         fileReference: Buffer.from([id]),
         date: 1,
         dcId: 2,
-        sizes: [new Api.PhotoSize({ type: 'x', w: 800, h: 800, size: 100 }), new Api.PhotoSizeProgressive({ type: 'y', w: 1280, h: 1280, sizes: [10, 200] })],
+        sizes: [
+          new Api.PhotoSize({ type: 'x', w: 800, h: 800, size: 100 }),
+          new Api.PhotoSizeProgressive({ type: 'y', w: 1280, h: 1280, sizes: [10, 200] }),
+        ],
       }),
     }),
   });
@@ -90,16 +93,31 @@ describe('GramjsSource over a stubbed client', () => {
     const src = new GramjsSource(client as any, createLogger('silent'));
     const got = await src.getMessages(channel, [1, 2, 3]);
     expect(got.map((m) => m?.id ?? null)).toEqual([1, null, 3]);
-    const flood = new GramjsSource(stubClient({ history: [], failGetMessages: new errors.FloodWaitError({ request: req, capture: 30 }) }).client as any, createLogger('silent'));
+    const flood = new GramjsSource(
+      stubClient({ history: [], failGetMessages: new errors.FloodWaitError({ request: req, capture: 30 }) })
+        .client as any,
+      createLogger('silent'),
+    );
     await expect(flood.fetchBatch(channel, { minId: 0, limit: 10 })).rejects.toBeInstanceOf(FloodWaitSignal);
-    const revoked = new GramjsSource(stubClient({ history: [], failGetMessages: new errors.RPCError('SESSION_REVOKED', req, 401) }).client as any, createLogger('silent'));
+    const revoked = new GramjsSource(
+      stubClient({ history: [], failGetMessages: new errors.RPCError('SESSION_REVOKED', req, 401) }).client as any,
+      createLogger('silent'),
+    );
     await expect(revoked.getMessages(channel, [1])).rejects.toBeInstanceOf(SessionExpiredError);
   });
 });
 
 describe('progress line', () => {
   it('shows counts, rate, ETA and FloodWait', () => {
-    const c = { ...emptyCounts(), scanned: 50, downloaded: 40, new: 38, skipped: { video: 2 }, remaining: 150, waitingUntil: '2026-01-01T10:00:30.000Z' };
+    const c = {
+      ...emptyCounts(),
+      scanned: 50,
+      downloaded: 40,
+      new: 38,
+      skipped: { video: 2 },
+      remaining: 150,
+      waitingUntil: '2026-01-01T10:00:30.000Z',
+    };
     const line = renderLine('@chan', c, 10);
     expect(line).toContain('50/200');
     expect(line).toContain('5.0 msg/s');

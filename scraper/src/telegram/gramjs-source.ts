@@ -68,7 +68,12 @@ function isFileReferenceError(err: unknown): boolean {
 export function channelToResolved(ch: Api.Channel): ResolvedChannel {
   // a channel with only collectible (fragment) usernames has `usernames` and no `username`
   const username = ch.username ?? ch.usernames?.find((u) => u.active)?.username ?? null;
-  return { peerId: ch.id.toString(), accessHash: ch.accessHash ? ch.accessHash.toString() : null, title: ch.title, username };
+  return {
+    peerId: ch.id.toString(),
+    accessHash: ch.accessHash ? ch.accessHash.toString() : null,
+    title: ch.title,
+    username,
+  };
 }
 
 /** The Bot-API style marked id (-100…) GramJS's event filters resolve without a request. */
@@ -79,7 +84,14 @@ export function markedChannelId(peerId: string): string {
 /** The TelegramClient methods the source uses (tests pass a fake with GramJS's exact behaviour). */
 export type GramClient = Pick<
   TelegramClient,
-  'connect' | 'invoke' | 'getMessages' | 'downloadMedia' | 'iterDialogs' | 'addEventHandler' | 'removeEventHandler' | 'destroy'
+  | 'connect'
+  | 'invoke'
+  | 'getMessages'
+  | 'downloadMedia'
+  | 'iterDialogs'
+  | 'addEventHandler'
+  | 'removeEventHandler'
+  | 'destroy'
 >;
 
 export interface GramjsSourceOptions {
@@ -93,7 +105,10 @@ export interface GramjsSourceOptions {
 
 /** GramJS's own "you are not connected" errors: the client will not recover by itself. */
 function isDisconnectedError(err: unknown): boolean {
-  return err instanceof Error && /^Cannot send requests while disconnected|^Not connected|^Connection closed/.test(err.message);
+  return (
+    err instanceof Error &&
+    /^Cannot send requests while disconnected|^Not connected|^Connection closed/.test(err.message)
+  );
 }
 
 /** A connect/auth-check failure as the error to report (only real auth errors expire the session). */
@@ -105,11 +120,11 @@ export function connectFailure(err: unknown): unknown {
   return new TelegramUnreachableError(t instanceof Error ? t.message : String(t));
 }
 
-
-
-
 function inputPeer(c: ResolvedChannel): Api.InputPeerChannel {
-  return new Api.InputPeerChannel({ channelId: helpers.returnBigInt(c.peerId), accessHash: helpers.returnBigInt(c.accessHash ?? '0') });
+  return new Api.InputPeerChannel({
+    channelId: helpers.returnBigInt(c.peerId),
+    accessHash: helpers.returnBigInt(c.accessHash ?? '0'),
+  });
 }
 
 /** GramJS MessageSource over a connected, authorised client. */
@@ -149,7 +164,12 @@ export class GramjsSource implements MessageSource {
     } catch (err) {
       return give(connectFailure(err));
     }
-    if (!ok) return give(new TelegramUnreachableError(`connection failed${opts.proxy ? ' (through TELEGRAM_PROXY)' : ''}; check the network`));
+    if (!ok)
+      return give(
+        new TelegramUnreachableError(
+          `connection failed${opts.proxy ? ' (through TELEGRAM_PROXY)' : ''}; check the network`,
+        ),
+      );
     try {
       await withTimeout(client.invoke(new Api.updates.GetState()), o.timeoutMs, 'the session check');
     } catch (err) {
@@ -179,17 +199,25 @@ export class GramjsSource implements MessageSource {
   async resolveChannel(ref: string): Promise<ResolvedChannel> {
     const parsed = parseChannelRef(ref);
     if (parsed.kind === 'username') {
-      const r = await this.call('resolve username', () => this.client.invoke(new Api.contacts.ResolveUsername({ username: parsed.username })));
+      const r = await this.call('resolve username', () =>
+        this.client.invoke(new Api.contacts.ResolveUsername({ username: parsed.username })),
+      );
       // the response may list other chats (e.g. a linked discussion group): take the peer that was resolved
       const id = r.peer instanceof Api.PeerChannel ? r.peer.channelId.toString() : null;
-      const ch = id ? r.chats.find((c): c is Api.Channel => c instanceof Api.Channel && c.id.toString() === id) : undefined;
+      const ch = id
+        ? r.chats.find((c): c is Api.Channel => c instanceof Api.Channel && c.id.toString() === id)
+        : undefined;
       if (!ch) throw new ChannelUnavailableError(`@${parsed.username} is not a channel`);
       return channelToResolved(ch);
     }
     if (parsed.kind === 'invite') {
-      const r = await this.call('check invite', () => this.client.invoke(new Api.messages.CheckChatInvite({ hash: parsed.hash })));
+      const r = await this.call('check invite', () =>
+        this.client.invoke(new Api.messages.CheckChatInvite({ hash: parsed.hash })),
+      );
       if (r instanceof Api.ChatInviteAlready && r.chat instanceof Api.Channel) return channelToResolved(r.chat);
-      throw new ChannelUnavailableError(`the logged-in account is not a member of the channel behind ${ref}: join it in Telegram first`);
+      throw new ChannelUnavailableError(
+        `the logged-in account is not a member of the channel behind ${ref}: join it in Telegram first`,
+      );
     }
     // numeric id (or a t.me/c/ link): only resolvable through the account's dialogs (it must be a member anyway)
     const found = await this.call(
@@ -208,7 +236,9 @@ export class GramjsSource implements MessageSource {
   }
 
   async fetchBatch(channel: ResolvedChannel, opts: { minId: number; limit: number }): Promise<IncomingMessage[]> {
-    const list = await this.call('get history', () => this.client.getMessages(inputPeer(channel), { minId: opts.minId, limit: opts.limit, reverse: true }));
+    const list = await this.call('get history', () =>
+      this.client.getMessages(inputPeer(channel), { minId: opts.minId, limit: opts.limit, reverse: true }),
+    );
     this.raw.clear();
     const out: IncomingMessage[] = [];
     for (const m of list) {
@@ -241,7 +271,9 @@ export class GramjsSource implements MessageSource {
     const declared = message.media.kind === 'skip' ? null : message.media.bytes;
     if (declared != null && declared > this.maxDownloadBytes) {
       // GramJS buffers the whole file in memory: refuse before the first byte
-      throw new MediaTooLargeError(`message ${message.id}: ${declared} bytes is over the ${this.maxDownloadBytes} byte limit`);
+      throw new MediaTooLargeError(
+        `message ${message.id}: ${declared} bytes is over the ${this.maxDownloadBytes} byte limit`,
+      );
     }
     const key = `${channel.peerId}:${message.id}`;
     let raw = this.raw.get(key) ?? (await this.fetchRaw(channel, [message.id])).get(message.id);
@@ -252,9 +284,16 @@ export class GramjsSource implements MessageSource {
         // thumb by type letter: GramJS matches strings against every size kind (PhotoSizeProgressive
         // included, which an instance would not match), and never picks a video size of the photo
         const target = raw;
-        const r = await this.call('download', () => this.client.downloadMedia(target, thumb ? { thumb: thumb as unknown as number } : {}), this.timeoutMs * 4);
+        const r = await this.call(
+          'download',
+          () => this.client.downloadMedia(target, thumb ? { thumb: thumb as unknown as number } : {}),
+          this.timeoutMs * 4,
+        );
         if (!r || typeof r === 'string' || r.length === 0) throw new Error(`message ${message.id}: empty download`);
-        if (r.length > this.maxDownloadBytes) throw new MediaTooLargeError(`message ${message.id}: ${r.length} bytes is over the ${this.maxDownloadBytes} byte limit`);
+        if (r.length > this.maxDownloadBytes)
+          throw new MediaTooLargeError(
+            `message ${message.id}: ${r.length} bytes is over the ${this.maxDownloadBytes} byte limit`,
+          );
         this.raw.delete(key);
         return r;
       } catch (err) {
@@ -295,13 +334,15 @@ export class GramjsSource implements MessageSource {
         .then(fn)
         .catch((err) => this.logger.warn({ err: (err as Error).message }, `live ${what} handler failed`));
     };
-    const guard = <E>(what: string, fn: (e: E) => void) => (e: E) => {
-      try {
-        fn(e);
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, `live ${what} update could not be read`);
-      }
-    };
+    const guard =
+      <E>(what: string, fn: (e: E) => void) =>
+      (e: E) => {
+        try {
+          fn(e);
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message }, `live ${what} update could not be read`);
+        }
+      };
     const onNew = guard<NewMessageEvent>('new', (e) => {
       const peer = peerOf(e.message);
       if (!peer || !ids.has(peer)) return;

@@ -36,7 +36,13 @@ function loginClient(o: { unreachable?: boolean } = {}) {
 
 describe('login', () => {
   it('an unreachable Telegram is one clear error, not a prompt that never comes', async () => {
-    const err = await interactiveLogin({ apiId: 1, apiHash: 'x', timeoutMs: 200, prompts: prompts([]), makeClient: () => loginClient({ unreachable: true }) }).catch((e) => e);
+    const err = await interactiveLogin({
+      apiId: 1,
+      apiHash: 'x',
+      timeoutMs: 200,
+      prompts: prompts([]),
+      makeClient: () => loginClient({ unreachable: true }),
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(TelegramUnreachableError);
     expect(err.message).toMatch(/^cannot reach Telegram: connection failed/);
   });
@@ -44,7 +50,14 @@ describe('login', () => {
   it('QR login shows the login token as a tg://login URL and a terminal QR code', async () => {
     const log: string[] = [];
     const client = loginClient();
-    const r = await interactiveLogin({ apiId: 1, apiHash: 'x', timeoutMs: 500, prompts: prompts(log), method: 'qr', makeClient: () => client });
+    const r = await interactiveLogin({
+      apiId: 1,
+      apiHash: 'x',
+      timeoutMs: 500,
+      prompts: prompts(log),
+      method: 'qr',
+      makeClient: () => client,
+    });
     expect(r.accountLabel).toBe('@tester');
     expect(log).toEqual(['QR tg://login?token=-_8B']);
     expect(qrLoginUrl(Buffer.from([0xfb, 0xff, 0x01]))).toBe('tg://login?token=-_8B');

@@ -20,7 +20,10 @@ export interface LoginPrompts {
   showQr?(url: string, expires: Date): void;
 }
 
-export type LoginClient = Pick<TelegramClient, 'connect' | 'signInUser' | 'signInUserWithQrCode' | 'getMe' | 'destroy' | 'session'>;
+export type LoginClient = Pick<
+  TelegramClient,
+  'connect' | 'signInUser' | 'signInUserWithQrCode' | 'getMe' | 'destroy' | 'session'
+>;
 
 const RETRYABLE = new Set(['PHONE_CODE_INVALID', 'PASSWORD_HASH_INVALID', 'PHONE_NUMBER_INVALID', 'PHONE_CODE_EMPTY']);
 
@@ -38,11 +41,14 @@ export async function interactiveLogin(o: {
   method?: 'phone' | 'qr';
   makeClient?: () => LoginClient;
 }): Promise<{ session: string; accountLabel: string }> {
-  const client = o.makeClient ? o.makeClient() : (createTelegramClient({ apiId: o.apiId, apiHash: o.apiHash, session: '', proxy: o.proxy }) as LoginClient);
+  const client = o.makeClient
+    ? o.makeClient()
+    : (createTelegramClient({ apiId: o.apiId, apiHash: o.apiHash, session: '', proxy: o.proxy }) as LoginClient);
   let failures = 0;
   /** Why the sign-in stopped: GramJS itself only throws AUTH_USER_CANCEL then. */
   let fatal: unknown = null;
-  const password = async (hint?: string) => o.prompts.askSecret(`2FA password${hint ? ` (hint: ${hint})` : ''}: `, 'password');
+  const password = async (hint?: string) =>
+    o.prompts.askSecret(`2FA password${hint ? ` (hint: ${hint})` : ''}: `, 'password');
   const onError = async (err: Error) => {
     const name = rpcErrorName(err);
     if (RETRYABLE.has(name) && ++failures < 3) {
@@ -62,23 +68,31 @@ export async function interactiveLogin(o: {
     if (!ok) throw new TelegramUnreachableError('connection failed; check the network');
     const credentials = { apiId: o.apiId, apiHash: o.apiHash };
     // a new session is never authorised: go straight to the sign-in flow
-    const signIn = o.method === 'qr'
-      ? client.signInUserWithQrCode(credentials, {
-        qrCode: async ({ token, expires }) => o.prompts.showQr?.(qrLoginUrl(token), new Date(expires * 1000)),
-        password,
-        onError,
-      })
-      : client.signInUser(credentials, {
-        phoneNumber: async () => (await o.prompts.ask('Phone number (international format, e.g. +4915112345678): ', 'phone')).replace(/[\s()-]/g, ''),
-        phoneCode: async (viaApp?: boolean) => (await o.prompts.ask(`Login code (sent ${viaApp ? 'in the Telegram app' : 'by SMS'}): `, 'code')).trim(),
-        password,
-        onError,
-      });
+    const signIn =
+      o.method === 'qr'
+        ? client.signInUserWithQrCode(credentials, {
+            qrCode: async ({ token, expires }) => o.prompts.showQr?.(qrLoginUrl(token), new Date(expires * 1000)),
+            password,
+            onError,
+          })
+        : client.signInUser(credentials, {
+            phoneNumber: async () =>
+              (await o.prompts.ask('Phone number (international format, e.g. +4915112345678): ', 'phone')).replace(
+                /[\s()-]/g,
+                '',
+              ),
+            phoneCode: async (viaApp?: boolean) =>
+              (await o.prompts.ask(`Login code (sent ${viaApp ? 'in the Telegram app' : 'by SMS'}): `, 'code')).trim(),
+            password,
+            onError,
+          });
     await signIn.catch((err: unknown) => {
       throw fatal ?? err;
     });
     const me = (await withTimeout(client.getMe(), o.timeoutMs, 'getMe')) as Api.User;
-    const accountLabel = me.username ? `@${me.username}` : [me.firstName, me.lastName].filter(Boolean).join(' ') || `user ${me.id.toString()}`;
+    const accountLabel = me.username
+      ? `@${me.username}`
+      : [me.firstName, me.lastName].filter(Boolean).join(' ') || `user ${me.id.toString()}`;
     return { session: saveSession(client as TelegramClient), accountLabel };
   } finally {
     // catch: the login result (or its error) is what matters; disconnecting is best effort

@@ -15,7 +15,6 @@ import {
   type SkipReason,
 } from './source.js';
 
-
 const ENTITY_NAMES: Record<string, string> = {
   MessageEntityBold: 'bold',
   MessageEntityItalic: 'italic',
@@ -44,7 +43,11 @@ const ENTITY_NAMES: Record<string, string> = {
 export function mapEntities(entities: Api.TypeMessageEntity[] | undefined | null): CaptionEntity[] {
   if (!entities) return [];
   return entities.map((e) => {
-    const out: CaptionEntity = { type: ENTITY_NAMES[e.className] ?? snake(e.className.replace(/^(Input)?MessageEntity/, '')), offset: e.offset, length: e.length };
+    const out: CaptionEntity = {
+      type: ENTITY_NAMES[e.className] ?? snake(e.className.replace(/^(Input)?MessageEntity/, '')),
+      offset: e.offset,
+      length: e.length,
+    };
     if (e instanceof Api.MessageEntityTextUrl) out.url = e.url;
     if (e instanceof Api.MessageEntityMentionName) out.url = `tg://user?id=${e.userId.toString()}`;
     if (e instanceof Api.MessageEntityCustomEmoji) out.url = `tg://emoji?id=${e.documentId.toString()}`;
@@ -68,7 +71,8 @@ function sizeBytes(s: Api.TypePhotoSize): number {
 export function largestPhotoSize(photo: Api.Photo): { type: string; w: number; h: number; bytes: number } | null {
   let best: { type: string; w: number; h: number; bytes: number; area: number } | null = null;
   for (const s of photo.sizes ?? []) {
-    if (!(s instanceof Api.PhotoSize || s instanceof Api.PhotoSizeProgressive || s instanceof Api.PhotoCachedSize)) continue;
+    if (!(s instanceof Api.PhotoSize || s instanceof Api.PhotoSizeProgressive || s instanceof Api.PhotoCachedSize))
+      continue;
     const cand = { type: s.type, w: s.w, h: s.h, bytes: sizeBytes(s), area: s.w * s.h };
     if (!best || cand.area > best.area || (cand.area === best.area && cand.bytes > best.bytes)) best = cand;
   }
@@ -92,7 +96,13 @@ export function classifyDocument(doc: Api.Document): IncomingMedia {
   if (mime.startsWith('audio/')) return { kind: 'skip', reason: 'audio' };
   if (IMAGE_DOCUMENT_MIMES.has(mime)) {
     const name = has(Api.DocumentAttributeFilename);
-    return { kind: 'image_document', documentId: doc.id.toString(), mime, fileName: name?.fileName ?? null, bytes: doc.size == null ? null : Number(doc.size.toString()) };
+    return {
+      kind: 'image_document',
+      documentId: doc.id.toString(),
+      mime,
+      fileName: name?.fileName ?? null,
+      bytes: doc.size == null ? null : Number(doc.size.toString()),
+    };
   }
   return { kind: 'skip', reason: 'document' };
 }
@@ -104,7 +114,14 @@ export function mapMedia(media: Api.TypeMessageMedia | undefined | null): Incomi
     if (!(media.photo instanceof Api.Photo)) return { kind: 'skip', reason: 'other_media' }; // PhotoEmpty / self-destructed
     const size = largestPhotoSize(media.photo);
     if (!size) return { kind: 'skip', reason: 'other_media' };
-    return { kind: 'photo', photoId: media.photo.id.toString(), sizeType: size.type, width: size.w, height: size.h, bytes: size.bytes };
+    return {
+      kind: 'photo',
+      photoId: media.photo.id.toString(),
+      sizeType: size.type,
+      width: size.w,
+      height: size.h,
+      bytes: size.bytes,
+    };
   }
   if (media instanceof Api.MessageMediaDocument) {
     if (!(media.document instanceof Api.Document)) return { kind: 'skip', reason: 'other_media' };
@@ -131,7 +148,15 @@ export function mapMessage(m: Api.TypeMessage): IncomingMessage {
     };
   }
   const date = m instanceof Api.MessageService ? new Date(m.date * 1000) : new Date(0);
-  return { id: m.id, date, editDate: null, groupedId: null, text: '', entities: [], media: { kind: 'skip', reason: 'service' as SkipReason } };
+  return {
+    id: m.id,
+    date,
+    editDate: null,
+    groupedId: null,
+    text: '',
+    entities: [],
+    media: { kind: 'skip', reason: 'service' as SkipReason },
+  };
 }
 
 /** Whether a message is gone (getMessages returns undefined or MessageEmpty for deleted ids). */
@@ -161,7 +186,16 @@ const CHANNEL_ERRORS = new Set([
   'INVITE_HASH_INVALID',
   'PEER_ID_INVALID',
 ]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
 
 /** The RPC error name of a GramJS error ('' for non-RPC errors). */
 export function rpcErrorName(err: unknown): string {
@@ -173,23 +207,41 @@ export function rpcErrorName(err: unknown): string {
  * ChannelUnavailableError, TransientSourceError); anything else is returned unchanged.
  */
 export function translateError(err: unknown): unknown {
-  if (err instanceof errors.FloodWaitError || err instanceof errors.SlowModeWaitError || err instanceof errors.FloodTestPhoneWaitError) {
+  if (
+    err instanceof errors.FloodWaitError ||
+    err instanceof errors.SlowModeWaitError ||
+    err instanceof errors.FloodTestPhoneWaitError
+  ) {
     return new FloodWaitSignal(err.seconds);
   }
   if (err instanceof errors.RPCError) {
     const name = err.errorMessage;
     const flood = /^FLOOD_(?:PREMIUM_)?WAIT_(\d+)$/.exec(name);
     if (flood) return new FloodWaitSignal(Number(flood[1]));
-    if (SESSION_ERRORS.has(name) || err.code === 401) return new SessionExpiredError(`${name || 'UNAUTHORIZED'}: Telegram session expired or revoked: run \`npm run scraper -- login\` again`);
-    if (CHANNEL_ERRORS.has(name)) return new ChannelUnavailableError(`channel cannot be read (${name}); is the logged-in account a member?`);
-    if ((err.code ?? 0) >= 500 || err.code === -503 || name === 'TIMEOUT' || name === 'RPC_CALL_FAIL' || /^INTERDC_\d+_CALL/.test(name)) {
+    if (SESSION_ERRORS.has(name) || err.code === 401)
+      return new SessionExpiredError(
+        `${name || 'UNAUTHORIZED'}: Telegram session expired or revoked: run \`npm run scraper -- login\` again`,
+      );
+    if (CHANNEL_ERRORS.has(name))
+      return new ChannelUnavailableError(`channel cannot be read (${name}); is the logged-in account a member?`);
+    if (
+      (err.code ?? 0) >= 500 ||
+      err.code === -503 ||
+      name === 'TIMEOUT' ||
+      name === 'RPC_CALL_FAIL' ||
+      /^INTERDC_\d+_CALL/.test(name)
+    ) {
       return new TransientSourceError(`Telegram server error: ${name || err.message}`);
     }
     return err;
   }
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    if ((code && NETWORK_CODES.has(code)) || /^(TIMEOUT|Not connected|Connection closed|socket hang up|Request was unsuccessful)/i.test(err.message) || /timed? ?out/i.test(err.message)) {
+    if (
+      (code && NETWORK_CODES.has(code)) ||
+      /^(TIMEOUT|Not connected|Connection closed|socket hang up|Request was unsuccessful)/i.test(err.message) ||
+      /timed? ?out/i.test(err.message)
+    ) {
       return new TransientSourceError(`network error: ${err.message}`);
     }
   }

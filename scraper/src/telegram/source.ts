@@ -34,7 +34,14 @@ export type SkipReason =
   | 'file_unavailable';
 
 export type IncomingMedia =
-  | { kind: 'photo'; photoId: string; /** type letter of the largest size (downloaded) */ sizeType: string | null; width: number | null; height: number | null; bytes: number | null }
+  | {
+      kind: 'photo';
+      photoId: string;
+      /** type letter of the largest size (downloaded) */ sizeType: string | null;
+      width: number | null;
+      height: number | null;
+      bytes: number | null;
+    }
   | { kind: 'image_document'; documentId: string; mime: string; fileName: string | null; bytes: number | null }
   | { kind: 'skip'; reason: SkipReason };
 

@@ -57,7 +57,11 @@ export function fakeAuthClient(account: FakeAuthAccount, log: string[] = []): Lo
     },
     async getMe() {
       if (!authorized) throw rpc('AUTH_KEY_UNREGISTERED', 401);
-      return new Api.User({ id: helpers.returnBigInt('77'), username: account.username ?? 'fake_user', firstName: 'Fake' });
+      return new Api.User({
+        id: helpers.returnBigInt('77'),
+        username: account.username ?? 'fake_user',
+        firstName: 'Fake',
+      });
     },
     async signInUser(_c: unknown, p: AuthParams) {
       for (;;) {

@@ -100,22 +100,41 @@ export class FakeTelegramClient {
     const e = list?.[0];
     if (e) {
       if (!e.sticky) list.shift();
-      throw errors.RPCMessageToError(new Api.RpcError({ errorCode: e.code, errorMessage: e.message }), new Api.help.GetConfig());
+      throw errors.RPCMessageToError(
+        new Api.RpcError({ errorCode: e.code, errorMessage: e.message }),
+        new Api.help.GetConfig(),
+      );
     }
   }
 
   async invoke(req: { className: string }): Promise<unknown> {
     await this.gate(req.className);
-    if (req instanceof Api.updates.GetState) return new Api.updates.State({ pts: 1, qts: 0, date: 1_700_000_000, seq: 1, unreadCount: 0 });
+    if (req instanceof Api.updates.GetState)
+      return new Api.updates.State({ pts: 1, qts: 0, date: 1_700_000_000, seq: 1, unreadCount: 0 });
     if (req instanceof Api.contacts.ResolveUsername) {
-      const ch = (this.o.channels ?? []).find((c) => c.username?.toLowerCase() === req.username.toLowerCase() || c.usernames?.some((u) => u.username.toLowerCase() === req.username.toLowerCase()));
-      if (!ch) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'USERNAME_NOT_OCCUPIED' }), req as never);
-      return new Api.contacts.ResolvedPeer({ peer: new Api.PeerChannel({ channelId: ch.id }), chats: this.o.channels ?? [], users: [] });
+      const ch = (this.o.channels ?? []).find(
+        (c) =>
+          c.username?.toLowerCase() === req.username.toLowerCase() ||
+          c.usernames?.some((u) => u.username.toLowerCase() === req.username.toLowerCase()),
+      );
+      if (!ch)
+        throw errors.RPCMessageToError(
+          new Api.RpcError({ errorCode: 400, errorMessage: 'USERNAME_NOT_OCCUPIED' }),
+          req as never,
+        );
+      return new Api.contacts.ResolvedPeer({
+        peer: new Api.PeerChannel({ channelId: ch.id }),
+        chats: this.o.channels ?? [],
+        users: [],
+      });
     }
     throw new Error(`FakeTelegramClient: no answer for ${req.className}`);
   }
 
-  async getMessages(_peer: unknown, params: { ids?: number[]; minId?: number; limit?: number; reverse?: boolean }): Promise<Api.Message[]> {
+  async getMessages(
+    _peer: unknown,
+    params: { ids?: number[]; minId?: number; limit?: number; reverse?: boolean },
+  ): Promise<Api.Message[]> {
     await this.gate('messages.GetHistory');
     const all = this.o.messages ?? [];
     if (params.ids) return params.ids.map((id) => all.find((m) => m.id === id)) as Api.Message[];

@@ -18,7 +18,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type FixtureTextPart = { type: 'plain' | 'bold' | 'italic' | 'underline' | 'strikethrough' | 'code' | 'text_link' | 'link' | 'hashtag' | 'mention'; text: string; href?: string };
+export type FixtureTextPart = {
+  type:
+    'plain' | 'bold' | 'italic' | 'underline' | 'strikethrough' | 'code' | 'text_link' | 'link' | 'hashtag' | 'mention';
+  text: string;
+  href?: string;
+};
 export type MissingReason = 'FileType' | 'FileSize' | 'Unavailable';
 
 export type FixtureMedia =
@@ -83,7 +88,9 @@ const indent = (n: number) => ' '.repeat(n);
 
 /** SerializeObject: pairs with an empty value are left out; one space of indentation per nesting level. */
 function jsonObject(depth: number, pairs: [string, Json | undefined][]): Json {
-  const body = pairs.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `\n${indent(depth + 1)}${jsonString(k)}: ${v}`);
+  const body = pairs
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `\n${indent(depth + 1)}${jsonString(k)}: ${v}`);
   return `{${body.join(',')}\n${indent(depth)}}`;
 }
 function jsonArray(depth: number, values: Json[]): Json {
@@ -103,7 +110,9 @@ function isoLocal(unix: number, off: number): string {
 /** FormatDateTime(date, hasTimeZone, sep…): dd.MM.yyyy HH:mm:ss[ UTC+hh:mm]. */
 function formatDateTime(unix: number, off: number, zone: boolean, dateSep = '.', timeSep = ':', sep = ' '): string {
   const d = local(unix, off);
-  const tz = zone ? `${sep}UTC${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}` : '';
+  const tz = zone
+    ? `${sep}UTC${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`
+    : '';
   return `${pad(d.getUTCDate())}${dateSep}${pad(d.getUTCMonth() + 1)}${dateSep}${d.getUTCFullYear()}${sep}${pad(d.getUTCHours())}${timeSep}${pad(d.getUTCMinutes())}${timeSep}${pad(d.getUTCSeconds())}${tz}`;
 }
 
@@ -158,7 +167,14 @@ function jsonText(depth: number, parts: FixtureTextPart[], toObjects: boolean): 
   );
 }
 
-function jsonMessage(depth: number, chat: FixtureChat, p: FixturePost, files: Map<number, string>, shape: ExportShape, off: number): Json {
+function jsonMessage(
+  depth: number,
+  chat: FixtureChat,
+  p: FixturePost,
+  files: Map<number, string>,
+  shape: ExportShape,
+  off: number,
+): Json {
   const modern = shape === 'json' || shape === 'json-account';
   const old2020 = shape === 'json-2020';
   const v: [string, Json | undefined][] = [
@@ -173,7 +189,12 @@ function jsonMessage(depth: number, chat: FixtureChat, p: FixturePost, files: Ma
   }
   const fromId = old2020 ? String(2n ** 33n + BigInt(chat.id)) : jsonString(`channel${chat.id}`);
   if (p.service) {
-    v.push(['actor', jsonString(chat.name)], ['actor_id', fromId], ['action', jsonString(p.service)], ['title', jsonString(chat.name)]);
+    v.push(
+      ['actor', jsonString(chat.name)],
+      ['actor_id', fromId],
+      ['action', jsonString(p.service)],
+      ['title', jsonString(chat.name)],
+    );
   } else {
     v.push(['from', jsonString(chat.name)], ['from_id', fromId]);
     const m = p.media;
@@ -188,7 +209,10 @@ function jsonMessage(depth: number, chat: FixtureChat, p: FixturePost, files: Ma
       v.push(['file_size', String(m.kind === 'file_missing' ? m.size : m.bytes.length)]);
       if (m.kind === 'sticker') v.push(['media_type', jsonString('sticker')], ['sticker_emoji', jsonString('😀')]);
       if (m.kind === 'video') v.push(['media_type', jsonString('video_file')]);
-      v.push(['mime_type', jsonString(m.kind === 'sticker' ? 'image/webp' : m.kind === 'video' ? 'video/mp4' : m.mime)]);
+      v.push([
+        'mime_type',
+        jsonString(m.kind === 'sticker' ? 'image/webp' : m.kind === 'video' ? 'video/mp4' : m.mime),
+      ]);
     }
   }
   v.push(['text', jsonText(depth + 1, p.text, false)]);
@@ -196,14 +220,27 @@ function jsonMessage(depth: number, chat: FixtureChat, p: FixturePost, files: Ma
   return jsonObject(depth, v);
 }
 
-function chatJson(depth: number, root: string, folder: string, chat: FixtureChat, shape: ExportShape, off: number): Json {
+function chatJson(
+  depth: number,
+  root: string,
+  folder: string,
+  chat: FixtureChat,
+  shape: ExportShape,
+  off: number,
+): Json {
   const files = placeMedia(root, folder, chat, off);
   const id = shape === 'json-2020' ? String(2n ** 33n + BigInt(chat.id)) : chat.id;
   return jsonObject(depth, [
     ['name', jsonString(chat.name)],
     ['type', jsonString(chat.type)],
     ['id', id],
-    ['messages', jsonArray(depth + 1, chat.posts.map((p) => jsonMessage(depth + 2, chat, p, files, shape, off)))],
+    [
+      'messages',
+      jsonArray(
+        depth + 1,
+        chat.posts.map((p) => jsonMessage(depth + 2, chat, p, files, shape, off)),
+      ),
+    ],
   ]);
 }
 
@@ -286,9 +323,13 @@ function formatText(parts: FixtureTextPart[]): string {
     .join('');
 }
 
-const fileSize = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`);
+const fileSize = (n: number) =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 
-function genericMedia(h: Html, o: { classes: string; link?: string; title: string; description?: string; status: string }) {
+function genericMedia(
+  h: Html,
+  o: { classes: string; link?: string; title: string; description?: string; status: string },
+) {
   h.div('media_wrap clearfix');
   if (o.link) h.push('a', { class: `media clearfix pull_left block_link ${o.classes}`, href: o.link });
   else h.div(`media clearfix pull_left ${o.classes}`);
@@ -312,11 +353,21 @@ function htmlMedia(h: Html, root: string, p: FixturePost, files: Map<number, str
     h.push('img', { class: 'photo', src: thumb, style: 'width: 260px; height: 260px' }, { empty: true });
     h.pop().pop();
   } else if (m.kind === 'photo_missing') {
-    genericMedia(h, { classes: 'media_photo', title: 'Photo', description: NO_FILE_DESCRIPTION[m.reason], status: `${m.width}x${m.height}, ${fileSize(m.size)}` });
+    genericMedia(h, {
+      classes: 'media_photo',
+      title: 'Photo',
+      description: NO_FILE_DESCRIPTION[m.reason],
+      status: `${m.width}x${m.height}, ${fileSize(m.size)}`,
+    });
   } else if (m.kind === 'file') {
     genericMedia(h, { classes: 'media_file', link: files.get(p.id)!, title: m.name, status: fileSize(m.bytes.length) });
   } else if (m.kind === 'file_missing') {
-    genericMedia(h, { classes: 'media_file', title: m.name, description: NO_FILE_DESCRIPTION[m.reason], status: fileSize(m.size) });
+    genericMedia(h, {
+      classes: 'media_file',
+      title: m.name,
+      description: NO_FILE_DESCRIPTION[m.reason],
+      status: fileSize(m.size),
+    });
   } else if (m.kind === 'sticker') {
     h.div('media_wrap clearfix');
     h.push('a', { class: 'sticker_wrap clearfix pull_left', href: files.get(p.id)! });
@@ -344,24 +395,56 @@ function writeHtml(root: string, chat: FixtureChat, off: number, pageSize: numbe
     h.push('link', { href: 'css/style.css', rel: 'stylesheet' }, { empty: true });
     h.push('script', { src: 'js/script.js', type: 'text/javascript' }).pop();
     h.pop().push('body', { onload: 'CheckLocation();' }).div('page_wrap');
-    h.div('page_header').div('content').div('text bold').raw(htmlString(`${chat.name} `)).pop().pop().pop();
+    h.div('page_header')
+      .div('content')
+      .div('text bold')
+      .raw(htmlString(`${chat.name} `))
+      .pop()
+      .pop()
+      .pop();
     h.div('page_body chat_page').div('history');
-    if (index > 0) h.push('a', { class: 'pagination block_link', href: index === 1 ? 'messages.html' : `messages${index}.html` }).raw('Previous messages').pop();
+    if (index > 0)
+      h.push('a', { class: 'pagination block_link', href: index === 1 ? 'messages.html' : `messages${index}.html` })
+        .raw('Previous messages')
+        .pop();
     for (const p of posts) {
-      if (!previous || local(previous.date, off).toISOString().slice(0, 10) !== local(p.date, off).toISOString().slice(0, 10)) {
-        h.push('div', { class: 'message service', id: `message-${++dateId}` }).div('body details').raw(formatDateTime(p.date, off, false).slice(0, 10)).pop().pop();
+      if (
+        !previous ||
+        local(previous.date, off).toISOString().slice(0, 10) !== local(p.date, off).toISOString().slice(0, 10)
+      ) {
+        h.push('div', { class: 'message service', id: `message-${++dateId}` })
+          .div('body details')
+          .raw(formatDateTime(p.date, off, false).slice(0, 10))
+          .pop()
+          .pop();
       }
       if (p.service) {
-        h.push('div', { class: 'message service', id: `message${p.id}` }).div('body details').raw(htmlString(`Channel «${chat.name}» created`)).pop().pop();
+        h.push('div', { class: 'message service', id: `message${p.id}` })
+          .div('body details')
+          .raw(htmlString(`Channel «${chat.name}» created`))
+          .pop()
+          .pop();
         previous = null;
         continue;
       }
       // messageNeedsWrap: a new block unless the same sender posted within 15 minutes
       const wrap: boolean = !previous || previous.service !== undefined || p.date - previous.date >= 900;
-      h.push('div', { class: wrap ? 'message default clearfix' : 'message default clearfix joined', id: `message${p.id}` });
-      if (wrap) h.div('pull_left userpic_wrap').push('div', { class: 'userpic userpic2', style: 'width: 42px; height: 42px' }).push('div', { class: 'initials', style: 'line-height: 42px' }).raw(htmlString(chat.name[0] ?? '')).pop().pop().pop();
+      h.push('div', {
+        class: wrap ? 'message default clearfix' : 'message default clearfix joined',
+        id: `message${p.id}`,
+      });
+      if (wrap)
+        h.div('pull_left userpic_wrap')
+          .push('div', { class: 'userpic userpic2', style: 'width: 42px; height: 42px' })
+          .push('div', { class: 'initials', style: 'line-height: 42px' })
+          .raw(htmlString(chat.name[0] ?? ''))
+          .pop()
+          .pop()
+          .pop();
       h.div('body');
-      h.push('div', { class: 'pull_right date details', title: formatDateTime(p.date, off, true) }).raw(formatDateTime(p.date, off, false).slice(11, 16)).pop();
+      h.push('div', { class: 'pull_right date details', title: formatDateTime(p.date, off, true) })
+        .raw(formatDateTime(p.date, off, false).slice(11, 16))
+        .pop();
       if (wrap) h.div('from_name').raw(htmlString(chat.name)).pop();
       htmlMedia(h, root, p, files);
       const text = formatText(p.text);
@@ -369,7 +452,10 @@ function writeHtml(root: string, chat: FixtureChat, off: number, pageSize: numbe
       h.pop().pop();
       previous = p;
     }
-    if (index < pages.length - 1) h.push('a', { class: 'pagination block_link', href: `messages${index + 2}.html` }).raw('Next messages').pop();
+    if (index < pages.length - 1)
+      h.push('a', { class: 'pagination block_link', href: `messages${index + 2}.html` })
+        .raw('Next messages')
+        .pop();
     h.pop().pop().pop().pop().pop();
     fs.writeFileSync(path.join(root, index === 0 ? 'messages.html' : `messages${index + 1}.html`), h.out);
   });
@@ -387,10 +473,18 @@ export function writeTdesktopExport(dir: string, shape: ExportShape, chats: Fixt
     return;
   }
   const digits = String(chats.length - 1).length;
-  const list = chats.map((c, i) => chatJson(3, dir, `chats/chat_${String(i + 1).padStart(digits, '0')}/`, c, 'json', off));
+  const list = chats.map((c, i) =>
+    chatJson(3, dir, `chats/chat_${String(i + 1).padStart(digits, '0')}/`, c, 'json', off),
+  );
   const body = jsonObject(0, [
-    ['about', jsonString('Here is the data you requested. Remember: Telegram is ad free, it doesn\'t sell your data.')],
-    ['chats', jsonObject(1, [['about', jsonString('This page lists all chats from this export.')], ['list', jsonArray(2, list)]])],
+    ['about', jsonString("Here is the data you requested. Remember: Telegram is ad free, it doesn't sell your data.")],
+    [
+      'chats',
+      jsonObject(1, [
+        ['about', jsonString('This page lists all chats from this export.')],
+        ['list', jsonArray(2, list)],
+      ]),
+    ],
   ]);
   fs.writeFileSync(path.join(dir, 'result.json'), body);
 }

@@ -27,7 +27,11 @@ export async function createTestEnv(): Promise<TestEnv> {
   const db = await createTestDb(); // PGlite, or CI's real PostgreSQL via TEST_DATABASE_URL
   const imagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waifudex-sync-'));
   const ingest = createIngestService({ db, imagesDir, logger });
-  const apply = createSyncApplyService({ db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+  const apply = createSyncApplyService({
+    db,
+    parse: (c, ch, e) => ingest.parse(c, ch, e),
+    normalize: normalizeForSearch,
+  });
   const sleeps: number[] = [];
   return {
     db,
@@ -48,7 +52,8 @@ export async function createTestEnv(): Promise<TestEnv> {
 
 /** Empties the gallery and sync tables (one database per test file is much faster than one per test). */
 export async function resetTestEnv(env: TestEnv): Promise<void> {
-  await env.db.query(`TRUNCATE channels, characters, artworks, sync_runs, sync_requests, character_changes, telegram_session,
+  await env.db
+    .query(`TRUNCATE channels, characters, artworks, sync_runs, sync_requests, character_changes, telegram_session,
     artwork_image_features, image_index_changes RESTART IDENTITY CASCADE`);
   env.sleeps.length = 0;
   fs.rmSync(env.imagesDir, { recursive: true, force: true });

@@ -19,7 +19,18 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
-import { baseImage, contextFiles, copyParts, envPairs, execForm, lineage, nodeMajor, parseDockerfile, repo, type Stage } from '../testing/dockerfile.js';
+import {
+  baseImage,
+  contextFiles,
+  copyParts,
+  envPairs,
+  execForm,
+  lineage,
+  nodeMajor,
+  parseDockerfile,
+  repo,
+  type Stage,
+} from '../testing/dockerfile.js';
 
 // a whole npm ci + build per Dockerfile: 10+ minutes on a loaded 2-core box
 const SLOW_TIMEOUT = 20 * 60_000;
@@ -27,7 +38,9 @@ const SLOW_TIMEOUT = 20 * 60_000;
 function sh(cmd: string, cwd: string, env: NodeJS.ProcessEnv): void {
   const r = spawnSync('sh', ['-c', cmd], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
-    throw new Error(`\`${cmd}\` failed in ${cwd} (exit ${r.status ?? r.signal}):\n${(r.stdout + r.stderr).slice(-4000)}`);
+    throw new Error(
+      `\`${cmd}\` failed in ${cwd} (exit ${r.status ?? r.signal}):\n${(r.stdout + r.stderr).slice(-4000)}`,
+    );
   }
 }
 
@@ -182,7 +195,8 @@ async function health(server: Started, port: number): Promise<Response> {
   const url = `http://127.0.0.1:${port}/api/health`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (server.proc.exitCode !== null) throw new Error(`server exited with ${server.proc.exitCode}:\n${server.output().slice(-4000)}`);
+    if (server.proc.exitCode !== null)
+      throw new Error(`server exited with ${server.proc.exitCode}:\n${server.output().slice(-4000)}`);
     const res = await fetch(url).catch(() => undefined);
     if (res) return res;
     if (Date.now() > deadline) throw new Error(`no answer on ${url}:\n${server.output().slice(-4000)}`);
@@ -228,7 +242,9 @@ describe('Dockerfile commands replayed on the host', () => {
     return [...(ep.length ? execForm(ep.at(-1)!.rest) : []), ...execForm(instr('CMD').at(-1)!.rest)];
   };
   const healthCmd = (stages: Stage[], target: string): string[] => {
-    const hc = lineage(stages, target).flatMap((st) => st.instructions.filter((i) => i.op === 'HEALTHCHECK')).at(-1)!;
+    const hc = lineage(stages, target)
+      .flatMap((st) => st.instructions.filter((i) => i.op === 'HEALTHCHECK'))
+      .at(-1)!;
     return execForm(hc.rest.replace(/^.*?\bCMD\s+/, ''));
   };
   const measure = (label: string, app: string) => {
@@ -238,7 +254,9 @@ describe('Dockerfile commands replayed on the host', () => {
   };
 
   beforeAll(() => {
-    console.warn(`[docker-commands] replaying on Node ${process.version} (the images run Node ${nodeMajor(baseImage(parseDockerfile('Dockerfile.server'), 'runtime'))})`);
+    console.warn(
+      `[docker-commands] replaying on Node ${process.version} (the images run Node ${nodeMajor(baseImage(parseDockerfile('Dockerfile.server'), 'runtime'))})`,
+    );
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-docker-commands-'));
     // run as root, the embedded PostgreSQL runs as the postgres account: let it reach the replayed
     // node_modules and the temp DATA_DIRs (so its clusters stay inside them and go with them)
@@ -260,111 +278,158 @@ describe('Dockerfile commands replayed on the host', () => {
     if (work) spawnSync('rm', ['-rf', work]); // ~2 GB of node_modules copies; rm is faster than fs.rmSync
   }, SLOW_TIMEOUT);
 
-  it('Dockerfile.server runtime (lean): serves /api/health, passes HEALTHCHECK, has no CLIP runtime and says so in one line', async () => {
-    const t0 = Date.now();
-    const stages = parseDockerfile('Dockerfile.server');
-    const rt = replay(stages, 'runtime');
-    console.warn(`[docker-commands] Dockerfile.server replayed in ${Math.round((Date.now() - t0) / 1000)} s`);
-    const app = appOf(rt);
-    expect(fs.readdirSync(app).sort()).toEqual(['core', 'migrations', 'node_modules', 'package.json', 'server', 'web']);
-    expect(fs.existsSync(path.join(app, 'web/dist/index.html'))).toBe(true);
-    // no dev dependencies, no scraper-only ones, no CLIP runtime
-    for (const pkg of ['vitest', 'vite', 'typescript', 'telegram', '@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web']) {
-      expect(has(app, pkg), pkg).toBe(false);
-    }
-    for (const pkg of ['express', 'sharp', 'pg', 'node-pg-migrate']) expect(has(app, pkg), pkg).toBe(true);
-    measure('server runtime', app);
+  it(
+    'Dockerfile.server runtime (lean): serves /api/health, passes HEALTHCHECK, has no CLIP runtime and says so in one line',
+    async () => {
+      const t0 = Date.now();
+      const stages = parseDockerfile('Dockerfile.server');
+      const rt = replay(stages, 'runtime');
+      console.warn(`[docker-commands] Dockerfile.server replayed in ${Math.round((Date.now() - t0) / 1000)} s`);
+      const app = appOf(rt);
+      expect(fs.readdirSync(app).sort()).toEqual([
+        'core',
+        'migrations',
+        'node_modules',
+        'package.json',
+        'server',
+        'web',
+      ]);
+      expect(fs.existsSync(path.join(app, 'web/dist/index.html'))).toBe(true);
+      // no dev dependencies, no scraper-only ones, no CLIP runtime
+      for (const pkg of [
+        'vitest',
+        'vite',
+        'typescript',
+        'telegram',
+        '@huggingface/transformers',
+        'onnxruntime-node',
+        'onnxruntime-web',
+      ]) {
+        expect(has(app, pkg), pkg).toBe(false);
+      }
+      for (const pkg of ['express', 'sharp', 'pg', 'node-pg-migrate']) expect(has(app, pkg), pkg).toBe(true);
+      measure('server runtime', app);
 
-    const port = await freePort();
-    const env = containerEnv(rt, 'server', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir });
-    const server = start(imageCmd(stages, 'runtime'), app, env);
-    running.push(server);
-    const res = await health(server, port);
-    expect(res.status, server.output().slice(-4000)).toBe(200);
-    expect(((await res.json()) as { status: string }).status).toBe('ok');
-    const home = await fetch(`http://127.0.0.1:${port}/`);
-    expect(home.status).toBe(200);
-    expect(home.headers.get('content-type')).toMatch(/text\/html/);
-    // CLIP_MODEL is set but the runtime is absent: one clear line, and the rest keeps working
-    await server.waitFor(/CLIP runtime is not installed/, 60_000);
-    const clipLines = server.output().split('\n').filter((l) => l.includes('CLIP runtime is not installed'));
-    expect(clipLines).toHaveLength(1);
-    expect(clipLines[0]).toMatch(/runtime-clip/);
+      const port = await freePort();
+      const env = containerEnv(rt, 'server', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir });
+      const server = start(imageCmd(stages, 'runtime'), app, env);
+      running.push(server);
+      const res = await health(server, port);
+      expect(res.status, server.output().slice(-4000)).toBe(200);
+      expect(((await res.json()) as { status: string }).status).toBe('ok');
+      const home = await fetch(`http://127.0.0.1:${port}/`);
+      expect(home.status).toBe(200);
+      expect(home.headers.get('content-type')).toMatch(/text\/html/);
+      // CLIP_MODEL is set but the runtime is absent: one clear line, and the rest keeps working
+      await server.waitFor(/CLIP runtime is not installed/, 60_000);
+      const clipLines = server
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('CLIP runtime is not installed'));
+      expect(clipLines).toHaveLength(1);
+      expect(clipLines[0]).toMatch(/runtime-clip/);
 
-    // the image's own HEALTHCHECK command, with the image's environment
-    const hcCmd = healthCmd(stages, 'runtime');
-    const h = spawnSync(hcCmd[0]!, hcCmd.slice(1), { cwd: app, env, encoding: 'utf8', timeout: 20_000 });
-    expect(h.status, h.stderr).toBe(0);
-    expect(await server.stop(), server.output().slice(-2000)).toBe(0);
-  }, SLOW_TIMEOUT);
+      // the image's own HEALTHCHECK command, with the image's environment
+      const hcCmd = healthCmd(stages, 'runtime');
+      const h = spawnSync(hcCmd[0]!, hcCmd.slice(1), { cwd: app, env, encoding: 'utf8', timeout: 20_000 });
+      expect(h.status, h.stderr).toBe(0);
+      expect(await server.stop(), server.output().slice(-2000)).toBe(0);
+    },
+    SLOW_TIMEOUT,
+  );
 
-  it('Dockerfile.server runtime-clip: carries the CLIP runtime and loads CLIP_MODEL', async () => {
-    const stages = parseDockerfile('Dockerfile.server');
-    const rt = replay(stages, 'runtime-clip');
-    const app = appOf(rt);
-    for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'express']) expect(has(app, pkg), pkg).toBe(true);
-    for (const pkg of ['vitest', 'telegram']) expect(has(app, pkg), pkg).toBe(false);
-    measure('server runtime-clip', app);
-    const port = await freePort();
-    const server = start(imageCmd(stages, 'runtime-clip'), app, containerEnv(rt, 'server-clip', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir }));
-    running.push(server);
-    expect((await health(server, port)).status).toBe(200);
-    await server.waitFor(/CLIP model loaded/);
-    expect(await server.stop(), server.output().slice(-2000)).toBe(0);
-  }, SLOW_TIMEOUT);
+  it(
+    'Dockerfile.server runtime-clip: carries the CLIP runtime and loads CLIP_MODEL',
+    async () => {
+      const stages = parseDockerfile('Dockerfile.server');
+      const rt = replay(stages, 'runtime-clip');
+      const app = appOf(rt);
+      for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'express'])
+        expect(has(app, pkg), pkg).toBe(true);
+      for (const pkg of ['vitest', 'telegram']) expect(has(app, pkg), pkg).toBe(false);
+      measure('server runtime-clip', app);
+      const port = await freePort();
+      const server = start(
+        imageCmd(stages, 'runtime-clip'),
+        app,
+        containerEnv(rt, 'server-clip', { PORT: String(port), HOST: '127.0.0.1', CLIP_MODEL: tinyClip!.dir }),
+      );
+      running.push(server);
+      expect((await health(server, port)).status).toBe(200);
+      await server.waitFor(/CLIP model loaded/);
+      expect(await server.stop(), server.output().slice(-2000)).toBe(0);
+    },
+    SLOW_TIMEOUT,
+  );
 
-  it('Dockerfile.scraper runtime (lean): knows its commands, and its HEALTHCHECK follows the worker\'s heartbeat', async () => {
-    const t0 = Date.now();
-    const stages = parseDockerfile('Dockerfile.scraper');
-    const rt = replay(stages, 'runtime');
-    console.warn(`[docker-commands] Dockerfile.scraper replayed in ${Math.round((Date.now() - t0) / 1000)} s`);
-    const app = appOf(rt);
-    expect(fs.readdirSync(app).sort()).toEqual(['core', 'migrations', 'node_modules', 'package.json', 'scraper']);
-    for (const pkg of ['vitest', 'express', '@huggingface/transformers', 'onnxruntime-node']) expect(has(app, pkg), pkg).toBe(false);
-    for (const pkg of ['telegram', 'croner', 'sharp']) expect(has(app, pkg), pkg).toBe(true);
-    measure('scraper runtime', app);
+  it(
+    "Dockerfile.scraper runtime (lean): knows its commands, and its HEALTHCHECK follows the worker's heartbeat",
+    async () => {
+      const t0 = Date.now();
+      const stages = parseDockerfile('Dockerfile.scraper');
+      const rt = replay(stages, 'runtime');
+      console.warn(`[docker-commands] Dockerfile.scraper replayed in ${Math.round((Date.now() - t0) / 1000)} s`);
+      const app = appOf(rt);
+      expect(fs.readdirSync(app).sort()).toEqual(['core', 'migrations', 'node_modules', 'package.json', 'scraper']);
+      for (const pkg of ['vitest', 'express', '@huggingface/transformers', 'onnxruntime-node'])
+        expect(has(app, pkg), pkg).toBe(false);
+      for (const pkg of ['telegram', 'croner', 'sharp']) expect(has(app, pkg), pkg).toBe(true);
+      measure('scraper runtime', app);
 
-    const cmd = imageCmd(stages, 'runtime');
-    const env = containerEnv(rt, 'scraper');
-    const help = spawnSync(cmd[0]!, [...cmd.slice(1, -1), 'help'], { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
-    expect(help.status, help.stdout + help.stderr).toBe(0);
-    const listed = /commands:\s*(.*)/.exec(help.stdout)?.[1]?.split(/,\s*/) ?? [];
-    // the default command and the documented interactive login
-    expect(listed).toEqual(expect.arrayContaining([cmd.at(-1), 'login']));
+      const cmd = imageCmd(stages, 'runtime');
+      const env = containerEnv(rt, 'scraper');
+      const help = spawnSync(cmd[0]!, [...cmd.slice(1, -1), 'help'], {
+        cwd: app,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(help.status, help.stdout + help.stderr).toBe(0);
+      const listed = /commands:\s*(.*)/.exec(help.stdout)?.[1]?.split(/,\s*/) ?? [];
+      // the default command and the documented interactive login
+      expect(listed).toEqual(expect.arrayContaining([cmd.at(-1), 'login']));
 
-    // before the worker runs, the check fails with one line; while it runs (no Telegram configured:
-    // it waits, polling the database), the check passes
-    const hcCmd = healthCmd(stages, 'runtime');
-    const check = () => spawnSync(hcCmd[0]!, hcCmd.slice(1), { cwd: app, env, encoding: 'utf8', timeout: 20_000 });
-    const before = check();
-    expect(before.status).toBe(1);
-    expect(before.stderr.trim().split('\n')).toHaveLength(1);
-    expect(before.stderr).toMatch(/no worker heartbeat/);
-    const worker = start(cmd, app, env);
-    running.push(worker);
-    const beat = path.join(env.DATA_DIR!, 'worker.heartbeat');
-    const deadline = Date.now() + 120_000;
-    while (!fs.existsSync(beat)) {
-      if (worker.proc.exitCode !== null) throw new Error(`worker exited with ${worker.proc.exitCode}:\n${worker.output().slice(-4000)}`);
-      if (Date.now() > deadline) throw new Error(`no heartbeat within 120 s:\n${worker.output().slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    const during = check();
-    expect(during.status, during.stderr).toBe(0);
-    expect(await worker.stop(), worker.output().slice(-2000)).toBe(0);
-    // a heartbeat older than the limit fails the check again
-    const old = new Date(Date.now() - 10 * 60_000);
-    fs.utimesSync(beat, old, old);
-    const stale = check();
-    expect(stale.status).toBe(1);
-    expect(stale.stderr).toMatch(/worker heartbeat is \d+ s old/);
-  }, SLOW_TIMEOUT);
+      // before the worker runs, the check fails with one line; while it runs (no Telegram configured:
+      // it waits, polling the database), the check passes
+      const hcCmd = healthCmd(stages, 'runtime');
+      const check = () => spawnSync(hcCmd[0]!, hcCmd.slice(1), { cwd: app, env, encoding: 'utf8', timeout: 20_000 });
+      const before = check();
+      expect(before.status).toBe(1);
+      expect(before.stderr.trim().split('\n')).toHaveLength(1);
+      expect(before.stderr).toMatch(/no worker heartbeat/);
+      const worker = start(cmd, app, env);
+      running.push(worker);
+      const beat = path.join(env.DATA_DIR!, 'worker.heartbeat');
+      const deadline = Date.now() + 120_000;
+      while (!fs.existsSync(beat)) {
+        if (worker.proc.exitCode !== null)
+          throw new Error(`worker exited with ${worker.proc.exitCode}:\n${worker.output().slice(-4000)}`);
+        if (Date.now() > deadline) throw new Error(`no heartbeat within 120 s:\n${worker.output().slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const during = check();
+      expect(during.status, during.stderr).toBe(0);
+      expect(await worker.stop(), worker.output().slice(-2000)).toBe(0);
+      // a heartbeat older than the limit fails the check again
+      const old = new Date(Date.now() - 10 * 60_000);
+      fs.utimesSync(beat, old, old);
+      const stale = check();
+      expect(stale.status).toBe(1);
+      expect(stale.stderr).toMatch(/worker heartbeat is \d+ s old/);
+    },
+    SLOW_TIMEOUT,
+  );
 
-  it('Dockerfile.scraper runtime-clip: carries the CLIP runtime', () => {
-    const stages = parseDockerfile('Dockerfile.scraper');
-    const app = appOf(replay(stages, 'runtime-clip'));
-    for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'telegram']) expect(has(app, pkg), pkg).toBe(true);
-    expect(has(app, 'express')).toBe(false);
-    measure('scraper runtime-clip', app);
-  }, SLOW_TIMEOUT);
+  it(
+    'Dockerfile.scraper runtime-clip: carries the CLIP runtime',
+    () => {
+      const stages = parseDockerfile('Dockerfile.scraper');
+      const app = appOf(replay(stages, 'runtime-clip'));
+      for (const pkg of ['@huggingface/transformers', 'onnxruntime-node', 'telegram'])
+        expect(has(app, pkg), pkg).toBe(true);
+      expect(has(app, 'express')).toBe(false);
+      measure('scraper runtime-clip', app);
+    },
+    SLOW_TIMEOUT,
+  );
 });

@@ -6,7 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseImage, contextFiles, copyParts, envPairs, execForm, IMAGES, lineage, nodeMajor, parseDockerfile, repo, type Stage } from '../testing/dockerfile.js';
+import {
+  baseImage,
+  contextFiles,
+  copyParts,
+  envPairs,
+  execForm,
+  IMAGES,
+  lineage,
+  nodeMajor,
+  parseDockerfile,
+  repo,
+  type Stage,
+} from '../testing/dockerfile.js';
 
 /** Lowest Node major the root package.json's `engines` range admits, e.g. `^20.19.0 || …` → 20. */
 function enginesFloor(): number {
@@ -34,7 +46,10 @@ describe.each(IMAGES)('$dockerfile', ({ dockerfile, entry }) => {
     expect(names.size).toBe(stages.length);
     stages.forEach((s, i) => {
       for (const c of ops('COPY', s).filter((c) => c.flags.from)) {
-        expect(stages.slice(0, i).map((x) => x.name), `${dockerfile}:${c.line}`).toContain(c.flags.from);
+        expect(
+          stages.slice(0, i).map((x) => x.name),
+          `${dockerfile}:${c.line}`,
+        ).toContain(c.flags.from);
       }
     });
   });
@@ -53,7 +68,9 @@ describe.each(IMAGES)('$dockerfile', ({ dockerfile, entry }) => {
   });
 
   it('DL4003/DL4004: at most one CMD, ENTRYPOINT and HEALTHCHECK per stage', () => {
-    for (const s of stages) for (const op of ['CMD', 'ENTRYPOINT', 'HEALTHCHECK']) expect(ops(op, s).length, `${s.name} ${op}`).toBeLessThanOrEqual(1);
+    for (const s of stages)
+      for (const op of ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'])
+        expect(ops(op, s).length, `${s.name} ${op}`).toBeLessThanOrEqual(1);
   });
 
   it('copies only files the repository has from the build context, and npm ci sees every workspace manifest', () => {
@@ -65,7 +82,11 @@ describe.each(IMAGES)('$dockerfile', ({ dockerfile, entry }) => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { workspaces: string[] };
     const manifests = ['package.json', 'package-lock.json', ...pkg.workspaces.map((w) => `${w}/package.json`)];
     for (const s of stages.filter((s) => ops('RUN', s).some((r) => /\bnpm ci\b/.test(r.rest)))) {
-      const copied = lineage(stages, s.name).flatMap((st) => ops('COPY', st).filter((c) => !c.flags.from).flatMap((c) => copyParts(c).srcs));
+      const copied = lineage(stages, s.name).flatMap((st) =>
+        ops('COPY', st)
+          .filter((c) => !c.flags.from)
+          .flatMap((c) => copyParts(c).srcs),
+      );
       expect(copied, s.name).toEqual(expect.arrayContaining(manifests));
     }
   });
@@ -95,7 +116,10 @@ describe.each(IMAGES)('$dockerfile', ({ dockerfile, entry }) => {
       const hcCmd = execForm(hc!.rest.replace(/^.*?\bCMD\s+/, ''));
       expect(hcCmd[0], name).toBe('node');
       const script = hcCmd.slice(1).find((a) => a.endsWith('.js'));
-      if (script) expect(fs.existsSync(path.join(repo, script.replace('/dist/', '/src/').replace(/\.js$/, '.ts'))), script).toBe(true);
+      if (script)
+        expect(fs.existsSync(path.join(repo, script.replace('/dist/', '/src/').replace(/\.js$/, '.ts'))), script).toBe(
+          true,
+        );
     }
   });
 });

@@ -41,8 +41,10 @@ describe('.env.example and docs/operations.md', () => {
     expect(() => loadConfig(example)).not.toThrow();
   });
 
-  it('every variable in it, and every one the proxy\'s render script reads, is documented', () => {
-    const proxyVars = [...read('deploy/nginx/40-waifudex-config.sh').matchAll(/^: "\$\{([A-Z][A-Z0-9_]*):=/gm)].map((m) => m[1]!);
+  it("every variable in it, and every one the proxy's render script reads, is documented", () => {
+    const proxyVars = [...read('deploy/nginx/40-waifudex-config.sh').matchAll(/^: "\$\{([A-Z][A-Z0-9_]*):=/gm)].map(
+      (m) => m[1]!,
+    );
     expect(proxyVars).toEqual(expect.arrayContaining(['SERVER_NAME', 'WAIFUDEX_UPSTREAM', 'RELOAD_INTERVAL']));
     const undocumented = [...Object.keys(example), ...proxyVars].filter((k) => !docs.includes(`\`${k}\``));
     expect(undocumented).toEqual([]);

@@ -29,13 +29,21 @@ function freePort(): Promise<number> {
   });
 }
 
-function get(port: number, urlPath: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string }> {
+function get(
+  port: number,
+  urlPath: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers: { host: 'waifudex.test', ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: urlPath, method, headers: { host: 'waifudex.test', ...headers }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -81,18 +89,37 @@ describe.skipIf(!hasNginx)('deploy/nginx: balancing several servers (scale profi
     fs.mkdirSync(path.join(work, 'tmp'), { mode: 0o777 });
     fs.chmodSync(path.join(work, 'tmp'), 0o777);
     const conf = path.join(work, 'nginx.conf');
-    fs.writeFileSync(conf, [
-      'pid nginx.pid;', 'worker_processes 1;', 'events { worker_connections 64; }',
-      'http {', '  include /etc/nginx/mime.types;', '  access_log off;',
-      '  client_body_temp_path tmp/body; proxy_temp_path tmp/proxy; fastcgi_temp_path tmp/fastcgi;',
-      '  uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;', `  include ${path.join(work, 'conf.d')}/*.conf;`, '}',
-    ].join('\n'));
-    const check = spawnSync('nginx', ['-t', '-p', work, '-c', conf, '-e', path.join(work, 'error.log')], { encoding: 'utf8' });
+    fs.writeFileSync(
+      conf,
+      [
+        'pid nginx.pid;',
+        'worker_processes 1;',
+        'events { worker_connections 64; }',
+        'http {',
+        '  include /etc/nginx/mime.types;',
+        '  access_log off;',
+        '  client_body_temp_path tmp/body; proxy_temp_path tmp/proxy; fastcgi_temp_path tmp/fastcgi;',
+        '  uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;',
+        `  include ${path.join(work, 'conf.d')}/*.conf;`,
+        '}',
+      ].join('\n'),
+    );
+    const check = spawnSync('nginx', ['-t', '-p', work, '-c', conf, '-e', path.join(work, 'error.log')], {
+      encoding: 'utf8',
+    });
     expect(check.status, check.stderr).toBe(0);
-    nginx = spawn('nginx', ['-p', work, '-c', conf, '-e', path.join(work, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
+    nginx = spawn('nginx', ['-p', work, '-c', conf, '-e', path.join(work, 'error.log'), '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 20_000;
-    while (!(await get(port, '/api/health').then(() => true, () => false))) {
-      if (nginx.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${fs.readFileSync(path.join(work, 'error.log'), 'utf8')}`);
+    while (
+      !(await get(port, '/api/health').then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (nginx.exitCode !== null || Date.now() > deadline)
+        throw new Error(`nginx did not start: ${fs.readFileSync(path.join(work, 'error.log'), 'utf8')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }, 60_000);

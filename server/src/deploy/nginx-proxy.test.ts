@@ -24,7 +24,9 @@ const script = path.join(nginxDir, '40-waifudex-config.sh');
 const hasNginx = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).status === 0;
 const hasOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
 if (!hasNginx || !hasOpenssl) {
-  console.warn('[nginx-proxy] nginx or openssl is not on PATH: skipping the proxy config tests (CI installs nginx: apt-get install nginx)');
+  console.warn(
+    '[nginx-proxy] nginx or openssl is not on PATH: skipping the proxy config tests (CI installs nginx: apt-get install nginx)',
+  );
 }
 
 const HOST = 'waifudex.test';
@@ -48,12 +50,24 @@ interface Reply {
 }
 
 /** One request, no automatic decompression or redirects; HTTPS trusts only `ca` and checks HOST. */
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: Buffer } = {}): Promise<Reply> {
+function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer; ca?: Buffer } = {},
+): Promise<Reply> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? 'GET', headers: { host: HOST, ...opts.headers }, ca: opts.ca, servername: HOST, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: opts.method ?? 'GET',
+        headers: { host: HOST, ...opts.headers },
+        ca: opts.ca,
+        servername: HOST,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -91,9 +105,11 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
     RELOAD_INTERVAL: '0',
     ...extra,
   });
-  const render = (extra: Record<string, string> = {}) => spawnSync('sh', [script], { env: env(extra), encoding: 'utf8' });
+  const render = (extra: Record<string, string> = {}) =>
+    spawnSync('sh', [script], { env: env(extra), encoding: 'utf8' });
   const mainConf = () => path.join(work, 'nginx.conf');
-  const nginxTest = () => spawnSync('nginx', ['-t', '-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log')], { encoding: 'utf8' });
+  const nginxTest = () =>
+    spawnSync('nginx', ['-t', '-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log')], { encoding: 'utf8' });
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-nginx-'));
@@ -108,11 +124,21 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
           res.writeHead(200, { 'content-type': 'image/webp', 'cache-control': 'public, max-age=3600' });
           res.end(Buffer.alloc(4096, 7));
         } else if (req.url!.startsWith('/assets/')) {
-          res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' });
+          res.writeHead(200, {
+            'content-type': 'application/javascript; charset=utf-8',
+            'cache-control': 'public, max-age=3600',
+          });
           res.end(bundle);
         } else {
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=0' });
-          res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyBytes: Buffer.concat(chunks).length }));
+          res.end(
+            JSON.stringify({
+              method: req.method,
+              url: req.url,
+              headers: req.headers,
+              bodyBytes: Buffer.concat(chunks).length,
+            }),
+          );
         }
       });
     });
@@ -157,7 +183,7 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
     expect(badLimit.stderr.trim().split('\n')).toEqual([expect.stringMatching(/MAX_UPLOAD_BYTES must be a number/)]);
   });
 
-  it('without a certificate: plain HTTP that passes nginx -t and still serves certbot\'s challenge', () => {
+  it("without a certificate: plain HTTP that passes nginx -t and still serves certbot's challenge", () => {
     const r = render();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/no certificate .* serving plain HTTP/);
@@ -170,11 +196,30 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
     expect(t.stderr).toMatch(/test is successful/);
   });
 
-  it('with certbot\'s files: HTTPS that passes nginx -t', () => {
+  it("with certbot's files: HTTPS that passes nginx -t", () => {
     const live = path.join(work, 'letsencrypt/live', HOST);
     fs.mkdirSync(live, { recursive: true });
-    const o = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`, '-addext', `subjectAltName=DNS:${HOST}`,
-      '-keyout', path.join(live, 'privkey.pem'), '-out', path.join(live, 'fullchain.pem')], { encoding: 'utf8' });
+    const o = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${HOST}`,
+        '-addext',
+        `subjectAltName=DNS:${HOST}`,
+        '-keyout',
+        path.join(live, 'privkey.pem'),
+        '-out',
+        path.join(live, 'fullchain.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(o.status, o.stderr).toBe(0);
     ca = fs.readFileSync(path.join(live, 'fullchain.pem'));
     const r = render();
@@ -195,19 +240,25 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
       fs.mkdirSync(path.join(work, 'acme/.well-known/acme-challenge'), { recursive: true });
       fs.writeFileSync(path.join(work, 'acme/.well-known/acme-challenge/token-123'), 'token-123.thumbprint');
       spawnSync('chmod', ['-R', 'a+rX', path.join(work, 'acme')]);
-      nginx = spawn('nginx', ['-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      nginx = spawn('nginx', ['-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log'), '-g', 'daemon off;'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       nginx.stderr!.on('data', (d: Buffer) => (nginxLog += d.toString()));
       const deadline = Date.now() + 20_000;
       for (;;) {
-        if (nginx.exitCode !== null) throw new Error(`nginx exited: ${nginxLog}${fs.readFileSync(path.join(work, 'error.log'), 'utf8')}`);
-        const ok = await request(`${base()}/api/ping`, { ca }).then(() => true, () => false);
+        if (nginx.exitCode !== null)
+          throw new Error(`nginx exited: ${nginxLog}${fs.readFileSync(path.join(work, 'error.log'), 'utf8')}`);
+        const ok = await request(`${base()}/api/ping`, { ca }).then(
+          () => true,
+          () => false,
+        );
         if (ok) break;
         if (Date.now() > deadline) throw new Error(`nginx did not answer: ${nginxLog}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     });
 
-    it('redirects HTTP to HTTPS, except certbot\'s challenge', async () => {
+    it("redirects HTTP to HTTPS, except certbot's challenge", async () => {
       const r = await request(`http://127.0.0.1:${httpPort}/character/42?x=1`);
       expect(r.status).toBe(301);
       expect(r.headers.location).toBe(`https://${HOST}/character/42?x=1`);
@@ -217,7 +268,10 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
     });
 
     it('sets X-Forwarded-* itself: a client-sent X-Forwarded-For does not survive (one trusted hop)', async () => {
-      const r = await request(`${base()}/api/echo`, { ca, headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'http' } });
+      const r = await request(`${base()}/api/echo`, {
+        ca,
+        headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'http' },
+      });
       expect(r.status).toBe(200);
       const seen = JSON.parse(r.body.toString()) as { headers: Record<string, string> };
       expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
@@ -244,14 +298,26 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
       expect(api.headers['cache-control']).toBe('public, max-age=0');
     });
 
-    it('passes a body within MAX_UPLOAD_BYTES and refuses a bigger one with the app\'s JSON 413', async () => {
-      const ok = await request(`${base()}/api/v1/search/image`, { ca, method: 'POST', body: Buffer.alloc(LIMIT - 1024, 1), headers: { 'content-type': 'application/octet-stream' } });
+    it("passes a body within MAX_UPLOAD_BYTES and refuses a bigger one with the app's JSON 413", async () => {
+      const ok = await request(`${base()}/api/v1/search/image`, {
+        ca,
+        method: 'POST',
+        body: Buffer.alloc(LIMIT - 1024, 1),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(ok.status).toBe(200);
       expect((JSON.parse(ok.body.toString()) as { bodyBytes: number }).bodyBytes).toBe(LIMIT - 1024);
-      const big = await request(`${base()}/api/v1/search/image`, { ca, method: 'POST', body: Buffer.alloc(LIMIT + 1, 1), headers: { 'content-type': 'application/octet-stream' } });
+      const big = await request(`${base()}/api/v1/search/image`, {
+        ca,
+        method: 'POST',
+        body: Buffer.alloc(LIMIT + 1, 1),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(big.status).toBe(413);
       expect(big.headers['content-type']).toMatch(/application\/json/);
-      expect(JSON.parse(big.body.toString())).toEqual({ error: { code: 'too_large', message: 'The uploaded file is too large.' } });
+      expect(JSON.parse(big.body.toString())).toEqual({
+        error: { code: 'too_large', message: 'The uploaded file is too large.' },
+      });
     });
   });
 });

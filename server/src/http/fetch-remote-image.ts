@@ -44,11 +44,16 @@ export const safeLookup: net.LookupFunction = (hostname, options, callback) => {
   });
 };
 
-const fetchError = (status: number, code: string, message: string) => new UserError(message, { status: status, code: code });
+const fetchError = (status: number, code: string, message: string) =>
+  new UserError(message, { status: status, code: code });
 
 /** GETs an http(s) URL and returns its body, or throws a 4xx/5xx UserError. */
-export async function fetchRemoteImage(raw: unknown, o: { maxBytes: number; timeoutMs: number; allowPrivate?: boolean }): Promise<Buffer> {
-  if (typeof raw !== 'string' || raw.length > 4096) throw new BadRequestError('Send an http(s) URL in "url".', undefined, 'invalid_url');
+export async function fetchRemoteImage(
+  raw: unknown,
+  o: { maxBytes: number; timeoutMs: number; allowPrivate?: boolean },
+): Promise<Buffer> {
+  if (typeof raw !== 'string' || raw.length > 4096)
+    throw new BadRequestError('Send an http(s) URL in "url".', undefined, 'invalid_url');
   let url: URL;
   try {
     url = new URL(raw);
@@ -57,8 +62,13 @@ export async function fetchRemoteImage(raw: unknown, o: { maxBytes: number; time
   }
   const deadline = Date.now() + o.timeoutMs;
   for (let hop = 0; hop <= 3; hop++) {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadRequestError('Only http and https URLs are accepted.', undefined, 'invalid_url');
-    if (!o.allowPrivate && net.isIP(url.hostname.replace(/^\[|\]$/g, '')) && isBlockedAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new BadRequestError('Only http and https URLs are accepted.', undefined, 'invalid_url');
+    if (
+      !o.allowPrivate &&
+      net.isIP(url.hostname.replace(/^\[|\]$/g, '')) &&
+      isBlockedAddress(url.hostname.replace(/^\[|\]$/g, ''))
+    ) {
       throw new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url');
     }
     const res = await getOnce(url, o, deadline);
@@ -81,46 +91,63 @@ function getOnce(url: URL, o: { maxBytes: number; allowPrivate?: boolean }, dead
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     // `timeout` of http.get is an idle timeout that every received byte restarts; this one does not restart.
-    const timer = setTimeout(() => {
-      reject(fetchError(504, 'fetch_timeout', 'The image URL did not answer in time.'));
-      req.destroy();
-    }, Math.max(1, deadline - Date.now()));
-    const done = <T>(f: (v: T) => void) => (v: T) => {
-      clearTimeout(timer);
-      f(v);
-    };
+    const timer = setTimeout(
+      () => {
+        reject(fetchError(504, 'fetch_timeout', 'The image URL did not answer in time.'));
+        req.destroy();
+      },
+      Math.max(1, deadline - Date.now()),
+    );
+    const done =
+      <T>(f: (v: T) => void) =>
+      (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
     resolve = done(resolve);
     reject = done(reject);
-    const req = lib.get(url, { lookup: o.allowPrivate ? undefined : safeLookup, headers: { accept: 'image/*', 'user-agent': 'Waifudex' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume();
-        return resolve({ kind: 'redirect', location: res.headers.location });
-      }
-      if (status < 200 || status >= 300) {
-        res.resume();
-        return reject(fetchError(502, 'fetch_failed', `The image URL answered HTTP ${status}.`));
-      }
-      if (Number(res.headers['content-length'] ?? 0) > o.maxBytes) {
-        res.destroy();
-        return reject(fetchError(413, 'too_large', `The image is larger than ${o.maxBytes} bytes.`));
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      res.on('data', (c: Buffer) => {
-        total += c.length;
-        if (total > o.maxBytes) {
+    const req = lib.get(
+      url,
+      { lookup: o.allowPrivate ? undefined : safeLookup, headers: { accept: 'image/*', 'user-agent': 'Waifudex' } },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume();
+          return resolve({ kind: 'redirect', location: res.headers.location });
+        }
+        if (status < 200 || status >= 300) {
+          res.resume();
+          return reject(fetchError(502, 'fetch_failed', `The image URL answered HTTP ${status}.`));
+        }
+        if (Number(res.headers['content-length'] ?? 0) > o.maxBytes) {
           res.destroy();
-          reject(fetchError(413, 'too_large', `The image is larger than ${o.maxBytes} bytes.`));
-        } else chunks.push(c);
-      });
-      res.on('end', () => resolve({ kind: 'body', body: Buffer.concat(chunks) }));
-      res.on('error', (err) => reject(err instanceof UserError ? err : fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
-      res.on('close', () => !res.complete && reject(fetchError(502, 'fetch_failed', 'The image download was interrupted.')));
-    });
+          return reject(fetchError(413, 'too_large', `The image is larger than ${o.maxBytes} bytes.`));
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (total > o.maxBytes) {
+            res.destroy();
+            reject(fetchError(413, 'too_large', `The image is larger than ${o.maxBytes} bytes.`));
+          } else chunks.push(c);
+        });
+        res.on('end', () => resolve({ kind: 'body', body: Buffer.concat(chunks) }));
+        res.on('error', (err) =>
+          reject(
+            err instanceof UserError ? err : fetchError(502, 'fetch_failed', 'The image download was interrupted.'),
+          ),
+        );
+        res.on(
+          'close',
+          () => !res.complete && reject(fetchError(502, 'fetch_failed', 'The image download was interrupted.')),
+        );
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof UserError) return reject(err);
-      if (err.code === 'EBLOCKED') return reject(new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url'));
+      if (err.code === 'EBLOCKED')
+        return reject(new BadRequestError('Local and private addresses are not fetched.', undefined, 'invalid_url'));
       reject(fetchError(502, 'fetch_failed', 'The image URL could not be fetched.'));
     });
   });

@@ -52,7 +52,11 @@ describe('image uploads', () => {
   });
 
   it('cut short → 400 and no file left', async () => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=B' }, body: '--B\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\nabc' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=B' },
+      body: '--B\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\nabc',
+    });
     expect(res.status).toBe(400);
     await settle();
     expect(fs.readdirSync(tmpDir)).toEqual([]);

@@ -28,15 +28,26 @@ function toHttpError(err: any): Error {
       : new BadRequestError(`Upload rejected: ${err.message}`, undefined, 'invalid_upload');
   }
   // busboy's parse errors ("Multipart: Boundary not found", "Unexpected end of form", …)
-  return new BadRequestError(`The multipart body cannot be read: ${String(err?.message ?? err)}`, undefined, 'invalid_upload');
+  return new BadRequestError(
+    `The multipart body cannot be read: ${String(err?.message ?? err)}`,
+    undefined,
+    'invalid_upload',
+  );
 }
 
 /** Middleware accepting the multipart file field `image` (other content types pass through untouched). */
 export function imageUpload(opts: UploadOptions = {}): RequestHandler {
   const dir = opts.tmpDir ?? path.join(os.tmpdir(), 'waifudex-uploads');
   const parse = multer({
-    storage: multer.diskStorage({ destination: (_req, _file, cb) => fs.mkdir(dir, { recursive: true }, (e) => cb(e ?? null, dir)) }),
-    limits: { fileSize: opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES, files: 1, fields: opts.fields ?? 10, fieldSize: opts.fieldSize ?? 16 * 1024 },
+    storage: multer.diskStorage({
+      destination: (_req, _file, cb) => fs.mkdir(dir, { recursive: true }, (e) => cb(e ?? null, dir)),
+    }),
+    limits: {
+      fileSize: opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      files: 1,
+      fields: opts.fields ?? 10,
+      fieldSize: opts.fieldSize ?? 16 * 1024,
+    },
   }).single('image');
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();

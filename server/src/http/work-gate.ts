@@ -24,7 +24,11 @@ export function createWorkGate(opts: WorkGateOptions): WorkGate {
   const maxWaitMs = opts.maxWaitMs ?? 5000;
   let running = 0;
   const waiting: Array<{ go: () => void; timer: NodeJS.Timeout }> = [];
-  const busy = () => new ServiceUnavailableError(`The server is busy with other ${opts.what ?? 'image searches'}; try again in a moment.`, 2);
+  const busy = () =>
+    new ServiceUnavailableError(
+      `The server is busy with other ${opts.what ?? 'image searches'}; try again in a moment.`,
+      2,
+    );
 
   function acquire(): Promise<void> {
     if (running < opts.concurrency) {

@@ -30,7 +30,13 @@ function readSessionToken(req: Request): string | null {
 
 /** Sets the session cookie (HttpOnly, SameSite=Lax; Secure when the request came over https, directly or through the trusted proxy). */
 export function setSessionCookie(req: Request, res: Response, token: string, expiresAt: Date): void {
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', expires: expiresAt });
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/',
+    expires: expiresAt,
+  });
 }
 
 export function clearSessionCookie(req: Request, res: Response): void {

@@ -5,7 +5,12 @@
  */
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Queryable } from '@waifudex/core/db/database';
-import { hitRateLimit, purgeExpiredRateLimits, resetRateLimit, undoRateLimitHit } from '@waifudex/core/repos/rate-limits.repo';
+import {
+  hitRateLimit,
+  purgeExpiredRateLimits,
+  resetRateLimit,
+  undoRateLimitHit,
+} from '@waifudex/core/repos/rate-limits.repo';
 
 const PURGE_EVERY_MS = 10 * 60_000;
 

@@ -14,7 +14,8 @@ const MAX_BUCKETS = 50_000;
 function addressKey(address: string): string {
   try {
     const ip = ipaddr.process(address);
-    if (ip.kind() === 'ipv6') return `${(ip as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
+    if (ip.kind() === 'ipv6')
+      return `${(ip as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
     return ip.toString();
   } catch {
     return address;
@@ -66,7 +67,10 @@ export function createLoginLimiter(opts: LoginLimiterOptions = {}) {
 
   function refuse(b: Bucket, who: string): never {
     const seconds = Math.max(1, Math.ceil((b.resetAt - now()) / 1000));
-    throw new TooManyRequestsError(`Too many failed logins ${who}. Try again in ${minutes(seconds)} minute(s).`, seconds);
+    throw new TooManyRequestsError(
+      `Too many failed logins ${who}. Try again in ${minutes(seconds)} minute(s).`,
+      seconds,
+    );
   }
 
   function sweep() {

@@ -17,11 +17,17 @@ export function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     serializers: {
-      req: (req) => ({ id: req.id, method: req.method, path: String((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0] }),
+      req: (req) => ({
+        id: req.id,
+        method: req.method,
+        path: String((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0],
+      }),
       res: (res) => ({ status: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: (req, res, ms) => `${req.method} ${String(req.url ?? '').split('?')[0]} ${res.statusCode} ${Math.round(ms)}ms`,
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    customSuccessMessage: (req, res, ms) =>
+      `${req.method} ${String(req.url ?? '').split('?')[0]} ${res.statusCode} ${Math.round(ms)}ms`,
     customErrorMessage: (req, res) => `${req.method} ${String(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     autoLogging: { ignore: (req) => req.url === '/api/health' },
   }) as unknown as RequestHandler;

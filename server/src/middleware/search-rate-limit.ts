@@ -20,7 +20,9 @@ export function searchRateLimit(opts: { perMinute: number; db?: Queryable }): Re
     // IPv6 clients are counted per /56, as one household or host usually holds a whole prefix.
     keyGenerator: (req) => (req.apiToken ? `token:${req.apiToken.id}` : ipKeyGenerator(req.ip ?? '', 56)),
     handler: (req, _res, next) => {
-      const reset = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 60_000;
+      const reset =
+        (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ??
+        Date.now() + 60_000;
       const seconds = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
       next(new TooManyRequestsError(`Too many searches; try again in ${seconds} s.`, seconds));
     },

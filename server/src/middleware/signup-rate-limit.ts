@@ -11,9 +11,16 @@ export function signupRateLimit(opts: { perHour: number }): RequestHandler {
     legacyHeaders: false,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? '', 56),
     handler: (req, _res, next) => {
-      const reset = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 3600_000;
+      const reset =
+        (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ??
+        Date.now() + 3600_000;
       const seconds = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
-      next(new TooManyRequestsError(`Too many sign-ups from your address; try again in ${Math.ceil(seconds / 60)} minute(s).`, seconds));
+      next(
+        new TooManyRequestsError(
+          `Too many sign-ups from your address; try again in ${Math.ceil(seconds / 60)} minute(s).`,
+          seconds,
+        ),
+      );
     },
   });
 }

@@ -7,5 +7,9 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what 
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-  throw new BadRequestError(`invalid ${what}: ${issues.map((i) => `${i.field || what} ${i.message}`).join('; ')}`, issues, 'validation_failed');
+  throw new BadRequestError(
+    `invalid ${what}: ${issues.map((i) => `${i.field || what} ${i.message}`).join('; ')}`,
+    issues,
+    'validation_failed',
+  );
 }

@@ -26,7 +26,13 @@ function readToken(req: Request): string | null {
 }
 
 export function setVisitorCookie(req: Request, res: Response, token: string, expiresAt: Date): void {
-  res.cookie(VISITOR_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', expires: expiresAt });
+  res.cookie(VISITOR_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/',
+    expires: expiresAt,
+  });
 }
 
 export function clearVisitorCookie(req: Request, res: Response): void {

@@ -25,12 +25,15 @@ const ERROR_TEXT: Record<number, string> = {
 
 /** Converts one schema; its named sub-schemas are collected into `components`. */
 function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
-  const raw = JSON.stringify(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }));
+  const raw = JSON.stringify(
+    z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }),
+  );
   const out = JSON.parse(raw.replace(/"#\/\$defs\/([^"]+)"/g, (_m, n) => `"#/components/schemas/${n}"`)) as Json;
   const { $schema: _s, $defs, ...rest } = out;
   for (const [name, def] of Object.entries(($defs ?? {}) as Json)) {
     // Request (input) and response (output) views of one schema could differ (defaults, transforms): keep the first, flag a clash.
-    if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(def)) throw new Error(`schema ${name} differs between uses (${io})`);
+    if (components[name] && JSON.stringify(components[name]) !== JSON.stringify(def))
+      throw new Error(`schema ${name} differs between uses (${io})`);
     components[name] = def;
   }
   return rest;
@@ -38,12 +41,21 @@ function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): J
 
 function parameters(op: Operation, components: Json): Json[] {
   const list: Json[] = [];
-  for (const [where, schema] of [['path', op.params], ['query', op.query]] as const) {
+  for (const [where, schema] of [
+    ['path', op.params],
+    ['query', op.query],
+  ] as const) {
     if (!schema) continue;
     const js = convert(schema, 'input', components);
     const required = new Set<string>(js.required ?? []);
     for (const [name, s] of Object.entries((js.properties ?? {}) as Json)) {
-      list.push({ name, in: where, required: where === 'path' || required.has(name), schema: s, ...(s.description ? { description: s.description } : {}) });
+      list.push({
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: s,
+        ...(s.description ? { description: s.description } : {}),
+      });
     }
   }
   return list;
@@ -52,7 +64,9 @@ function parameters(op: Operation, components: Json): Json[] {
 function operation(op: Operation, components: Json): Json {
   const responses: Json = {};
   for (const [status, schema] of Object.entries(op.ok)) {
-    responses[status] = schema ? { description: 'OK', content: { 'application/json': { schema: convert(schema, 'output', components) } } } : { description: 'Done' };
+    responses[status] = schema
+      ? { description: 'OK', content: { 'application/json': { schema: convert(schema, 'output', components) } } }
+      : { description: 'Done' };
   }
   for (const status of [400, ...(op.access === 'public' ? [] : [401, 403]), ...(op.errors ?? [])]) {
     responses[status] = { $ref: `#/components/responses/E${status}` };
@@ -60,7 +74,14 @@ function operation(op: Operation, components: Json): Json {
   const content: Json = {};
   if (op.json) content['application/json'] = { schema: convert(op.json, 'input', components) };
   if (op.multipart) content['multipart/form-data'] = { schema: convert(op.multipart, 'input', components) };
-  const security = op.access === 'public' ? undefined : op.access === 'admin' ? [{ session: [] }, { apiToken: [] }] : op.access === 'visitor' ? [{ visitorSession: [] }] : [{ session: [] }];
+  const security =
+    op.access === 'public'
+      ? undefined
+      : op.access === 'admin'
+        ? [{ session: [] }, { apiToken: [] }]
+        : op.access === 'visitor'
+          ? [{ visitorSession: [] }]
+          : [{ session: [] }];
   return {
     summary: op.summary,
     operationId: `${op.method}${op.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
@@ -79,7 +100,10 @@ export function buildOpenApi(version: string): Json {
   for (const op of operations) (paths[op.path] ??= {})[op.method] = operation(op, components);
   convert(errorBody, 'output', components); // registers the named Error schema
   const errorResponses = Object.fromEntries(
-    Object.entries(ERROR_TEXT).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    Object.entries(ERROR_TEXT).map(([status, description]) => [
+      `E${status}`,
+      { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
   );
   const sortedSchemas = Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)));
   return {
@@ -96,15 +120,35 @@ export function buildOpenApi(version: string): Json {
         'X-Waifudex-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook secret>.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'gallery' }, { name: 'search' }, { name: 'auth' }, { name: 'visitors' }, { name: 'admin' }, { name: 'curation' }, { name: 'webhooks' }, { name: 'tokens' }, { name: 'meta' }],
+    tags: [
+      { name: 'gallery' },
+      { name: 'search' },
+      { name: 'auth' },
+      { name: 'visitors' },
+      { name: 'admin' },
+      { name: 'curation' },
+      { name: 'webhooks' },
+      { name: 'tokens' },
+      { name: 'meta' },
+    ],
     paths,
     components: {
       schemas: sortedSchemas,
       responses: errorResponses,
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'wdx_session', description: 'Admin session from POST /api/v1/auth/login.' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'wdx_session',
+          description: 'Admin session from POST /api/v1/auth/login.',
+        },
         apiToken: { type: 'http', scheme: 'bearer', description: 'Read-only API token created in the admin panel.' },
-        visitorSession: { type: 'apiKey', in: 'cookie', name: 'wdx_visitor', description: 'Visitor session from POST /api/v1/visitor/signup or /login; writes need X-CSRF-Token too.' },
+        visitorSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'wdx_visitor',
+          description: 'Visitor session from POST /api/v1/visitor/signup or /login; writes need X-CSRF-Token too.',
+        },
       },
     },
   };

@@ -19,7 +19,8 @@ describe('OpenAPI document', () => {
   it('documents one error shape, and every operation answers it', () => {
     const doc = JSON.parse(serializeOpenApi());
     expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
-    for (const op of operations) expect(doc.paths[op.path][op.method].responses['400']).toEqual({ $ref: '#/components/responses/E400' });
+    for (const op of operations)
+      expect(doc.paths[op.path][op.method].responses['400']).toEqual({ $ref: '#/components/responses/E400' });
     expect(doc.components.schemas.Channel.properties).toHaveProperty('caption_template');
     expect(JSON.stringify(doc)).not.toMatch(/accessHash|access_hash/);
   });

@@ -21,7 +21,10 @@ describe('served contract', () => {
   });
 
   it('the public list answer has exactly the documented fields', async () => {
-    await s.ingest.ingestImage({ bytes: await (await import('@waifudex/core/images/demo-images')).generateDemoImage(1, 'x'), caption: 'Name: Rem\nAnime: Re:Zero' });
+    await s.ingest.ingestImage({
+      bytes: await (await import('@waifudex/core/images/demo-images')).generateDemoImage(1, 'x'),
+      caption: 'Name: Rem\nAnime: Re:Zero',
+    });
     const body = await (await fetch(`${s.url}/api/v1/characters`)).json();
     const { characterList } = await import('@waifudex/core/api/index');
     expect(characterList.strict().safeParse(body).success).toBe(true);

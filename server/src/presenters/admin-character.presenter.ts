@@ -3,7 +3,12 @@ import type { AdminCharacterListItem } from '@waifudex/core/repos/admin-queries.
 import type { Artwork } from '@waifudex/core/repos/artworks.repo';
 import type { TrashedCharacter } from '@waifudex/core/repos/trash.repo';
 import type { CharacterDetail } from '@waifudex/core/services/admin-characters.service';
-import type { AdminCharacterDetail, AdminCharacterListItem as AdminListItemDto, CharacterDetail as CharacterDetailDto, TrashList } from '@waifudex/core/api/index';
+import type {
+  AdminCharacterDetail,
+  AdminCharacterListItem as AdminListItemDto,
+  CharacterDetail as CharacterDetailDto,
+  TrashList,
+} from '@waifudex/core/api/index';
 import { presentArtworkFile, presentCharacterListItem } from './character.presenter.js';
 
 /** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */

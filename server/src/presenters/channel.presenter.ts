@@ -2,7 +2,11 @@
 import type { Channel } from '@waifudex/core/repos/channels.repo';
 import type { TemplatePreview } from '@waifudex/core/captions/template';
 import type { ReparseResult } from '@waifudex/core/services/reparse.service';
-import type { Channel as ChannelDto, TemplatePreview as TemplatePreviewDto, reparseResult } from '@waifudex/core/api/index';
+import type {
+  Channel as ChannelDto,
+  TemplatePreview as TemplatePreviewDto,
+  reparseResult,
+} from '@waifudex/core/api/index';
 import type { z } from 'zod';
 
 export function presentChannel(c: Channel): ChannelDto {
@@ -30,13 +34,26 @@ export function presentTemplatePreview(p: TemplatePreview): TemplatePreviewDto {
     samples: p.samples.map(({ caption, result: r }) => ({
       caption,
       result: {
-        name: r.name, anime: r.anime, rarity: r.rarity, rarity_emoji: r.rarityEmoji, source_id: r.sourceId, variant: r.variant,
-        family: r.family, confidence: r.confidence, needs_review: r.needsReview,
+        name: r.name,
+        anime: r.anime,
+        rarity: r.rarity,
+        rarity_emoji: r.rarityEmoji,
+        source_id: r.sourceId,
+        variant: r.variant,
+        family: r.family,
+        confidence: r.confidence,
+        needs_review: r.needsReview,
       },
     })),
   };
 }
 
 export function presentReparse(r: ReparseResult): z.infer<typeof reparseResult> {
-  return { scanned: r.scanned, changed: r.changed, needs_review: r.needsReview, hidden_not_character: r.hiddenNotCharacter, conflicts: r.conflicts.map((c) => ({ character_id: c.characterId, error: c.error })) };
+  return {
+    scanned: r.scanned,
+    changed: r.changed,
+    needs_review: r.needsReview,
+    hidden_not_character: r.hiddenNotCharacter,
+    conflicts: r.conflicts.map((c) => ({ character_id: c.characterId, error: c.error })),
+  };
 }

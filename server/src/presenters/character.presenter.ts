@@ -1,7 +1,12 @@
 /** API shapes of characters; rows never leave the server as they are. */
 import type { CharacterListItem } from '@waifudex/core/repos/characters.repo';
 import type { ArtworkFileRow } from '@waifudex/core/repos/characters.repo';
-import { imageUrl, thumbnailUrls, type ArtworkFile, type CharacterListItem as CharacterListItemDto } from '@waifudex/core/api/index';
+import {
+  imageUrl,
+  thumbnailUrls,
+  type ArtworkFile,
+  type CharacterListItem as CharacterListItemDto,
+} from '@waifudex/core/api/index';
 
 export function presentCharacterListItem(c: CharacterListItem): CharacterListItemDto {
   return {

@@ -10,7 +10,13 @@ function presentPost(p: QualityPost): QualityEntryDto['posts'][number] {
     url: imageUrl(p.filePath),
     is_current: p.isCurrent,
     hidden: p.hidden,
-    character: { id: p.characterId, name: p.characterName, anime: p.characterAnime, hidden: p.characterHidden, artwork_count: p.artworkCount },
+    character: {
+      id: p.characterId,
+      name: p.characterName,
+      anime: p.characterAnime,
+      hidden: p.characterHidden,
+      artwork_count: p.artworkCount,
+    },
     raw_caption: p.rawCaption,
     parsed: {
       name: p.name,

@@ -6,18 +6,39 @@ import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { ImageStore } from '@waifudex/core/services/image-store';
-import { createAdminCharactersService, DEFAULT_TRASH_RETENTION_DAYS, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
+import {
+  createAdminCharactersService,
+  DEFAULT_TRASH_RETENTION_DAYS,
+  type AdminCharactersDeps,
+} from '@waifudex/core/services/admin-characters.service';
 import { createTrashService, type TrashService } from '@waifudex/core/services/trash.service';
 import { createCharacterBulkService } from '@waifudex/core/services/character-bulk.service';
 import { BadRequestError } from '@waifudex/core/errors';
 import { likeCount } from '@waifudex/core/repos/likes.repo';
 import {
-  adminCharacterListQuery, characterBulkBody, characterCreateForm, characterPatchBody, idParams, pageQuery, trashRestoreBody, BULK_MAX, CHARACTER_FIELDS,
-  type AdminCharacterList, type CharacterBulkResult, type TrashList, type trashDeleted, type trashRestored,
+  adminCharacterListQuery,
+  characterBulkBody,
+  characterCreateForm,
+  characterPatchBody,
+  idParams,
+  pageQuery,
+  trashRestoreBody,
+  BULK_MAX,
+  CHARACTER_FIELDS,
+  type AdminCharacterList,
+  type CharacterBulkResult,
+  type TrashList,
+  type trashDeleted,
+  type trashRestored,
 } from '@waifudex/core/api/index';
 import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
-import { presentAdminCharacterDetail, presentAdminListItem, presentCharacterDetail, presentTrashItem } from '../presenters/admin-character.presenter.js';
+import {
+  presentAdminCharacterDetail,
+  presentAdminListItem,
+  presentCharacterDetail,
+  presentTrashItem,
+} from '../presenters/admin-character.presenter.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, imageUpload, readUpload, uploadedFile } from '../http/upload.js';
 import { createWorkGate, type WorkGate } from '../http/work-gate.js';
 
@@ -25,9 +46,17 @@ export { DEFAULT_MAX_UPLOAD_BYTES };
 
 /** snake_case API fields → the repo's camelCase fields, dropping what was not given. */
 function toFields(b: Partial<Record<keyof typeof CHARACTER_FIELDS, string | null>>, dropNull: boolean) {
-  const map = { name: 'name', anime: 'anime', rarity: 'rarity', rarity_emoji: 'rarityEmoji', source_id: 'sourceId', variant: 'variant' } as const;
+  const map = {
+    name: 'name',
+    anime: 'anime',
+    rarity: 'rarity',
+    rarity_emoji: 'rarityEmoji',
+    source_id: 'sourceId',
+    variant: 'variant',
+  } as const;
   const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(b)) if (k in map && v !== undefined && !(dropNull && v === null)) out[map[k as keyof typeof map]] = v;
+  for (const [k, v] of Object.entries(b))
+    if (k in map && v !== undefined && !(dropNull && v === null)) out[map[k as keyof typeof map]] = v;
   return out;
 }
 
@@ -55,10 +84,18 @@ export interface AdminCharacterRoutesDeps {
 }
 
 export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
-  const trash = deps.trash ?? createTrashService({ db: deps.db, images: deps.images, imagesDir: deps.imagesDir, retentionDays: DEFAULT_TRASH_RETENTION_DAYS });
+  const trash =
+    deps.trash ??
+    createTrashService({
+      db: deps.db,
+      images: deps.images,
+      imagesDir: deps.imagesDir,
+      retentionDays: DEFAULT_TRASH_RETENTION_DAYS,
+    });
   const svc = createAdminCharactersService({ ...deps, trash });
   // a bulk change or a restore touches many characters: in-memory indexes reload what changed
-  const touched = () => deps.onChange?.({ characterId: '0', addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: true });
+  const touched = () =>
+    deps.onChange?.({ characterId: '0', addedArtworkIds: [], removedArtworkIds: [], fieldsChanged: true });
   const bulk = createCharacterBulkService({ db: deps.db, trash, maxItems: BULK_MAX, onChange: touched });
   const upload = imageUpload({ maxBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, fields: 20 });
   const gate = deps.gate ?? createWorkGate({ concurrency: 2, queue: 8 });
@@ -73,7 +110,13 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
   r.get('/api/v1/admin/characters', admin, async (req, res) => {
     const { page, per_page, q, needs_review, hidden } = parseOr400(adminCharacterListQuery, req.query, 'query');
     const { items, total } = await svc.list({ page, perPage: per_page, q, needsReview: needs_review, hidden });
-    res.json({ page, per_page, total, total_pages: Math.ceil(total / per_page), items: items.map(presentAdminListItem) } satisfies AdminCharacterList);
+    res.json({
+      page,
+      per_page,
+      total,
+      total_pages: Math.ceil(total / per_page),
+      items: items.map(presentAdminListItem),
+    } satisfies AdminCharacterList);
   });
 
   r.get('/api/v1/admin/characters/:id', admin, async (req, res) => {
@@ -90,20 +133,38 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
   r.delete('/api/v1/admin/characters/:id', admin, async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
     const { character, purgeAt } = await svc.remove(id);
-    res.json({ id, name: character.name, deleted_at: character.deletedAt!, purge_at: purgeAt } satisfies z.infer<typeof trashDeleted>);
+    res.json({ id, name: character.name, deleted_at: character.deletedAt!, purge_at: purgeAt } satisfies z.infer<
+      typeof trashDeleted
+    >);
   });
 
   r.post('/api/v1/admin/characters/bulk', admin, async (req, res) => {
     const body = parseOr400(characterBulkBody, req.body ?? {}, 'body');
-    const filter = body.filter && { q: body.filter.q, needsReview: body.filter.needs_review, hidden: body.filter.hidden };
+    const filter = body.filter && {
+      q: body.filter.q,
+      needsReview: body.filter.needs_review,
+      hidden: body.filter.hidden,
+    };
     const out = await bulk.run({ action: body.action, fields: body.fields, ids: body.ids, filter });
-    res.json({ action: out.action, matched: out.matched, changed: out.ids.length, ids: out.ids } satisfies CharacterBulkResult);
+    res.json({
+      action: out.action,
+      matched: out.matched,
+      changed: out.ids.length,
+      ids: out.ids,
+    } satisfies CharacterBulkResult);
   });
 
   r.get('/api/v1/admin/trash', admin, async (req, res) => {
     const { page, per_page } = parseOr400(pageQuery, req.query, 'query');
     const { items, total } = await trash.list({ page, perPage: per_page });
-    const body: TrashList = { page, per_page, total, total_pages: Math.ceil(total / per_page), retention_days: trash.retentionDays, items: items.map(presentTrashItem) };
+    const body: TrashList = {
+      page,
+      per_page,
+      total,
+      total_pages: Math.ceil(total / per_page),
+      retention_days: trash.retentionDays,
+      items: items.map(presentTrashItem),
+    };
     res.json(body);
   });
 
@@ -118,8 +179,12 @@ export function adminCharacterRoutes(deps: AdminCharacterRoutesDeps): Router {
     // Fields are checked before the image is stored, so a refused form leaves no file behind.
     const body = parseOr400(characterCreateForm, req.body ?? {}, 'form');
     const file = fileOf(req);
-    const out = await gate.run(async () => svc.create({ bytes: await readUpload(file), caption: body.caption ?? '', fields: toFields(body, true) }));
-    res.status(out.status === 'created' ? 201 : 200).json({ status: out.status, character: presentAdminCharacterDetail(out.detail) });
+    const out = await gate.run(async () =>
+      svc.create({ bytes: await readUpload(file), caption: body.caption ?? '', fields: toFields(body, true) }),
+    );
+    res
+      .status(out.status === 'created' ? 201 : 200)
+      .json({ status: out.status, character: presentAdminCharacterDetail(out.detail) });
   });
 
   r.post('/api/v1/admin/characters/:id/artwork', admin, upload, async (req, res) => {

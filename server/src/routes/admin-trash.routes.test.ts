@@ -28,16 +28,25 @@ function call(method: string, p: string, body?: unknown, opts: { csrf?: boolean 
   if (body !== undefined) headers['content-type'] = 'application/json';
   return fetch(`${s.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
-const caption = (name: string, anime: string, id: number) => `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
+const caption = (name: string, anime: string, id: number) =>
+  `🌸 Name: ${name}\n📺 Anime: ${anime}\n🟡 Rarity: Legendary\n🆔 ID: ${id}`;
 /** Every stored key of the character's artworks: the original, thumb_path and each srcset width. */
 const filesOf = async (id: string) =>
-  (await s.db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
-    'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = $1',
-    [id],
-  )).rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
+  (
+    await s.db.query<{ file_path: string; thumb_path: string; sha256: string; thumb_widths: number[] }>(
+      'SELECT file_path, thumb_path, sha256, thumb_widths FROM artworks WHERE character_id = $1',
+      [id],
+    )
+  ).rows.flatMap((r) => [...new Set([r.file_path, r.thumb_path, ...r.thumb_widths.map((w) => thumbKey(r.sha256, w))])]);
 const exists = (rel: string) => fs.existsSync(path.join(s.imagesDir, rel));
-const galleryNames = async () => ((await (await fetch(`${s.url}/api/v1/characters?per_page=100`)).json()).items as { name: string }[]).map((c) => c.name).sort();
-const adminNames = async (qs = '') => ((await (await call('GET', `/api/v1/admin/characters?per_page=100${qs}`)).json()).items as { name: string }[]).map((c) => c.name).sort();
+const galleryNames = async () =>
+  ((await (await fetch(`${s.url}/api/v1/characters?per_page=100`)).json()).items as { name: string }[])
+    .map((c) => c.name)
+    .sort();
+const adminNames = async (qs = '') =>
+  ((await (await call('GET', `/api/v1/admin/characters?per_page=100${qs}`)).json()).items as { name: string }[])
+    .map((c) => c.name)
+    .sort();
 const searchFinds = async (name: string) => {
   await search.refresh();
   const r = await search.search(pictures[name]!);
@@ -49,7 +58,16 @@ beforeAll(async () => {
     routers: ({ db, imagesDir }) => {
       search = createImageSearchService({ db, imagesDir, logger: testLogger, pollMs: 0, backgroundReindex: false });
       trash = createTrashService({ db, imagesDir, retentionDays: 30, onChange: () => search.refresh() });
-      return [adminCharacterRoutes({ db, imagesDir, requireAdmin, trash, ingest: createIngestService({ db, imagesDir, logger: testLogger }), onChange: () => search.refresh() })];
+      return [
+        adminCharacterRoutes({
+          db,
+          imagesDir,
+          requireAdmin,
+          trash,
+          ingest: createIngestService({ db, imagesDir, logger: testLogger }),
+          onChange: () => search.refresh(),
+        }),
+      ];
     },
   });
   const seeds: Array<[string, string]> = [
@@ -61,7 +79,9 @@ beforeAll(async () => {
   ];
   for (const [i, [name, anime]] of seeds.entries()) {
     pictures[name] = await generateDemoImage(i, name);
-    ids[name] = (await s.ingest.ingestImage({ bytes: pictures[name]!, caption: caption(name, anime, 200 + i) })).characterId;
+    ids[name] = (
+      await s.ingest.ingestImage({ bytes: pictures[name]!, caption: caption(name, anime, 200 + i) })
+    ).characterId;
   }
   await search.start();
   await s.auth.setAdminPassword('admin', 'correct horse');
@@ -137,15 +157,18 @@ describe('delete to the trash, undo, purge', () => {
     // the same database, but every transaction rolls back after its work (as if COMMIT failed)
     const failing: Db = {
       ...s.db,
-      transaction: (fn) => s.db.transaction(async (tx) => {
-        await fn(tx);
-        throw new Error('commit failed');
-      }),
+      transaction: (fn) =>
+        s.db.transaction(async (tx) => {
+          await fn(tx);
+          throw new Error('commit failed');
+        }),
     };
     const broken = createTrashService({ db: failing, imagesDir: s.imagesDir, retentionDays: 30 });
     await expect(broken.purge(new Date(Date.now() + 31 * DAY))).rejects.toThrow('commit failed');
     files.forEach((f) => expect(exists(f)).toBe(true));
-    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(1);
+    expect((await s.db.query('SELECT count(*)::int AS n FROM artworks WHERE character_id = $1', [id])).rows[0].n).toBe(
+      1,
+    );
     await call('POST', '/api/v1/admin/trash/restore', { ids: [id] });
   });
 
@@ -154,13 +177,21 @@ describe('delete to the trash, undo, purge', () => {
       const fd = new FormData();
       fd.append('caption', 'Name: Again');
       fd.append('image', new Blob([new Uint8Array(pictures['Nico Robin']!)], { type: 'image/jpeg' }), 'x.jpg');
-      return fetch(`${s.url}/api/v1/admin/characters`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf }, body: fd });
+      return fetch(`${s.url}/api/v1/admin/characters`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf },
+        body: fd,
+      });
     };
     let res = await upload();
     expect(res.status).toBe(409);
     let err = (await res.json()).error;
     expect(err.message).toBe('this image is already stored as Nico Robin (One Piece)');
-    expect(err.details).toMatchObject({ character_id: ids['Nico Robin'], character_name: 'Nico Robin', in_trash: false });
+    expect(err.details).toMatchObject({
+      character_id: ids['Nico Robin'],
+      character_name: 'Nico Robin',
+      in_trash: false,
+    });
     await call('DELETE', `/api/v1/admin/characters/${ids['Nico Robin']}`);
     res = await upload();
     err = (await res.json()).error;
@@ -171,7 +202,11 @@ describe('delete to the trash, undo, purge', () => {
 
 describe('bulk actions', () => {
   it('set anime on listed ids, remembered as a hand edit', async () => {
-    const res = await call('POST', '/api/v1/admin/characters/bulk', { action: 'set', fields: { anime: 'ワンピース One Piece' }, ids: [ids['Nico Robin'], ids.Nami] });
+    const res = await call('POST', '/api/v1/admin/characters/bulk', {
+      action: 'set',
+      fields: { anime: 'ワンピース One Piece' },
+      ids: [ids['Nico Robin'], ids.Nami],
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ action: 'set', matched: 2, changed: 2 });
     const d = await (await call('GET', `/api/v1/admin/characters/${ids.Nami}`)).json();
@@ -186,7 +221,11 @@ describe('bulk actions', () => {
     expect(await res.json()).toMatchObject({ matched: 2, changed: 2 });
     expect(await galleryNames()).toEqual(['Mikasa Ackerman', 'Rem']);
     expect(await adminNames('&hidden=true')).toEqual(['Nami', 'Nico Robin']);
-    expect(await (await call('POST', '/api/v1/admin/characters/bulk', { action: 'show', filter: { q: '', hidden: true } })).json()).toMatchObject({ matched: 2, changed: 2 });
+    expect(
+      await (
+        await call('POST', '/api/v1/admin/characters/bulk', { action: 'show', filter: { q: '', hidden: true } })
+      ).json(),
+    ).toMatchObject({ matched: 2, changed: 2 });
     expect(await galleryNames()).toEqual(['Mikasa Ackerman', 'Nami', 'Nico Robin', 'Rem']);
   });
 
@@ -196,7 +235,9 @@ describe('bulk actions', () => {
     expect(out).toMatchObject({ action: 'delete', matched: 2, changed: 2 });
     expect(await galleryNames()).toEqual(['Mikasa Ackerman', 'Rem']);
     expect(await searchFinds('Nami')).toBe(false);
-    expect(await (await call('POST', '/api/v1/admin/trash/restore', { ids: out.ids })).json()).toEqual({ restored: [...out.ids].sort() });
+    expect(await (await call('POST', '/api/v1/admin/trash/restore', { ids: out.ids })).json()).toEqual({
+      restored: [...out.ids].sort(),
+    });
     expect(await galleryNames()).toEqual(['Mikasa Ackerman', 'Nami', 'Nico Robin', 'Rem']);
     expect(await searchFinds('Nami')).toBe(true);
   });
@@ -206,7 +247,9 @@ describe('bulk actions', () => {
     const res = await call('POST', '/api/v1/admin/characters/bulk', { action: 'reparse', ids: [ids.Rem, ids.Nami] });
     expect(await res.json()).toMatchObject({ matched: 2, changed: 1, ids: [ids.Rem] });
     expect((await (await call('GET', `/api/v1/admin/characters/${ids.Rem}`)).json()).rarity).toBe('Legendary');
-    expect((await (await call('GET', `/api/v1/admin/characters/${ids.Nami}`)).json()).anime).toBe('ワンピース One Piece');
+    expect((await (await call('GET', `/api/v1/admin/characters/${ids.Nami}`)).json()).anime).toBe(
+      'ワンピース One Piece',
+    );
   });
 
   it.each([
@@ -219,15 +262,22 @@ describe('bulk actions', () => {
     ['too many ids', { action: 'hide', ids: Array.from({ length: 10_001 }, (_, i) => String(i + 1)) }],
     ['an unknown field', { action: 'set', fields: { name: 'x' }, ids: ['1'] }],
   ])('refuses %s with a 400 and changes nothing', async (_what, body) => {
-    const before = (await s.db.query('SELECT count(*)::int AS n FROM characters WHERE hidden OR deleted_at IS NOT NULL')).rows[0].n;
+    const before = (
+      await s.db.query('SELECT count(*)::int AS n FROM characters WHERE hidden OR deleted_at IS NOT NULL')
+    ).rows[0].n;
     const res = await call('POST', '/api/v1/admin/characters/bulk', body);
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toBeTruthy();
-    expect((await s.db.query('SELECT count(*)::int AS n FROM characters WHERE hidden OR deleted_at IS NOT NULL')).rows[0].n).toBe(before);
+    expect(
+      (await s.db.query('SELECT count(*)::int AS n FROM characters WHERE hidden OR deleted_at IS NOT NULL')).rows[0].n,
+    ).toBe(before);
   });
 
   it('admin writes need the session and the CSRF token', async () => {
-    expect((await call('POST', '/api/v1/admin/characters/bulk', { action: 'delete', filter: { q: '' } }, { csrf: false })).status).toBe(403);
+    expect(
+      (await call('POST', '/api/v1/admin/characters/bulk', { action: 'delete', filter: { q: '' } }, { csrf: false }))
+        .status,
+    ).toBe(403);
     expect((await fetch(`${s.url}/api/v1/admin/trash`)).status).toBe(401);
     expect((await call('POST', '/api/v1/admin/trash/restore', { ids: ['1'] }, { csrf: false })).status).toBe(403);
     expect((await galleryNames()).length).toBe(4);

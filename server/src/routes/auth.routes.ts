@@ -3,7 +3,17 @@ import { Router, type RequestHandler } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthService, ValidSession } from '@waifudex/core/services/auth.service';
 import { NotFoundError, UnauthorizedError } from '@waifudex/core/errors';
-import { createTokenBody, endedSessions, idParams, loginBody, type CreatedToken, type SessionInfo, type SessionState, type TokenList, type ApiToken } from '@waifudex/core/api/index';
+import {
+  createTokenBody,
+  endedSessions,
+  idParams,
+  loginBody,
+  type CreatedToken,
+  type SessionInfo,
+  type SessionState,
+  type TokenList,
+  type ApiToken,
+} from '@waifudex/core/api/index';
 import type { ApiTokenRow } from '@waifudex/core/repos/admins.repo';
 import { parseOr400 } from '../middleware/validate.js';
 import { checkCsrf, clearSessionCookie, setSessionCookie } from '../middleware/auth.js';
@@ -12,7 +22,14 @@ import { createLoginLimiter, type LoginLimiter } from '../middleware/login-limit
 const presentSession = (s: Pick<ValidSession, 'username' | 'csrfToken' | 'expiresAt'>) =>
   ({ username: s.username, csrf_token: s.csrfToken, expires_at: s.expiresAt.toISOString() }) satisfies SessionInfo;
 
-const presentToken = (t: ApiTokenRow) => ({ id: t.id, name: t.name, prefix: t.prefix, created_at: t.createdAt, last_used_at: t.lastUsedAt }) satisfies ApiToken;
+const presentToken = (t: ApiTokenRow) =>
+  ({
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    created_at: t.createdAt,
+    last_used_at: t.lastUsedAt,
+  }) satisfies ApiToken;
 
 export interface AuthRoutesDeps {
   auth: AuthService;
@@ -47,7 +64,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   // The web app asks this on every load: an anonymous visit is a normal answer, not a 401 in the console.
   r.get('/api/v1/auth/session', (req, res) => {
     const a = req.admin;
-    res.json({ session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null } satisfies SessionState);
+    res.json({
+      session: a ? { username: a.username, csrf_token: a.csrfToken, expires_at: a.expiresAt.toISOString() } : null,
+    } satisfies SessionState);
   });
   // Logout changes state, so it needs the CSRF token too: otherwise any site could log the admin out.
   r.post('/api/v1/auth/logout', async (req, res) => {

@@ -16,7 +16,12 @@ import { parseOr400 } from '../middleware/validate.js';
 const ALIVE_MS = 2 * 60_000;
 
 async function status(db: Db, configured: boolean): Promise<z.infer<typeof botStatus>> {
-  const [state, chats, subs, groups] = await Promise.all([getBotState(db), countBotChats(db), countBotSubscriptions(db), listBotGroups(db)]);
+  const [state, chats, subs, groups] = await Promise.all([
+    getBotState(db),
+    countBotChats(db),
+    countBotSubscriptions(db),
+    listBotGroups(db),
+  ]);
   const alive = state.heartbeatAt !== null && Date.now() - Date.parse(state.heartbeatAt) < ALIVE_MS;
   return {
     configured,
@@ -31,7 +36,13 @@ async function status(db: Db, configured: boolean): Promise<z.infer<typeof botSt
     settings: { enabled: state.enabled, allow_list: state.allowList },
     chats: { private: chats.private, groups: chats.groups },
     subscribers: { chats: subs.chats, subscriptions: subs.subscriptions, by_kind: subs.byKind },
-    groups: groups.map((g) => ({ chat_id: g.chatId, kind: g.kind, title: g.title, auto_catcher: g.autoCatcher, since: g.createdAt })),
+    groups: groups.map((g) => ({
+      chat_id: g.chatId,
+      kind: g.kind,
+      title: g.title,
+      auto_catcher: g.autoCatcher,
+      since: g.createdAt,
+    })),
   };
 }
 

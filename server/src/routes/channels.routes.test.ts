@@ -14,23 +14,46 @@ let channelId: string;
 const ids: string[] = [];
 
 // A channel whose own style ("Name ~ Anime ~ #id") no built-in family knows.
-const captions = ['Nico Robin ~ One Piece ~ #0042', 'Rem ~ Re:Zero ~ #7', 'Saber ~ Fate/stay night ~ #0100', 'just a picture'];
+const captions = [
+  'Nico Robin ~ One Piece ~ #0042',
+  'Rem ~ Re:Zero ~ #7',
+  'Saber ~ Fate/stay night ~ #0100',
+  'just a picture',
+];
 
 beforeAll(async () => {
   s = await startTestServer({ routers: ({ db }) => [channelRoutes({ db, requireAdmin })] });
   const channel = await ensureLocalChannel(s.db, 'tilde channel');
   channelId = channel.id;
   for (const [i, caption] of captions.entries()) {
-    ids.push((await s.ingest.ingestImage({ bytes: await generateDemoImage(40 + i, `c${i}`), caption, channel, messageId: i + 1 })).characterId);
+    ids.push(
+      (
+        await s.ingest.ingestImage({
+          bytes: await generateDemoImage(40 + i, `c${i}`),
+          caption,
+          channel,
+          messageId: i + 1,
+        })
+      ).characterId,
+    );
   }
   await s.auth.setAdminPassword('admin', 'correct horse');
-  const login = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse' }) });
+  const login = await fetch(`${s.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
+  });
   const body = await login.json();
-  headers = { 'content-type': 'application/json', cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0], 'x-csrf-token': body.csrf_token };
+  headers = {
+    'content-type': 'application/json',
+    cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0],
+    'x-csrf-token': body.csrf_token,
+  };
 });
 afterAll(async () => s?.close());
 
-const call = (method: string, path: string, body?: unknown, h = headers) => fetch(`${s.url}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+const call = (method: string, path: string, body?: unknown, h = headers) =>
+  fetch(`${s.url}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
 
 describe('channels to follow', () => {
   it('adds a channel by reference once, rejects nonsense, and can disable it', async () => {
@@ -51,13 +74,26 @@ describe('channels to follow', () => {
 
 describe('channel caption templates', () => {
   it('requires an admin session and the CSRF token', async () => {
-    expect((await call('POST', `/api/v1/admin/channels/${channelId}/template/preview`, { template: '{name}' }, { 'content-type': 'application/json' })).status).toBe(401);
+    expect(
+      (
+        await call(
+          'POST',
+          `/api/v1/admin/channels/${channelId}/template/preview`,
+          { template: '{name}' },
+          { 'content-type': 'application/json' },
+        )
+      ).status,
+    ).toBe(401);
     const { 'x-csrf-token': _, ...noCsrf } = headers;
-    expect((await call('PUT', `/api/v1/admin/channels/${channelId}/parsing`, { caption_template: '{name}' }, noCsrf)).status).toBe(403);
+    expect(
+      (await call('PUT', `/api/v1/admin/channels/${channelId}/parsing`, { caption_template: '{name}' }, noCsrf)).status,
+    ).toBe(403);
   });
 
   it('previews a template against the stored captions of the channel', async () => {
-    const res = await call('POST', `/api/v1/admin/channels/${channelId}/template/preview`, { template: '{name} ~ {anime} ~ #{source_id}' });
+    const res = await call('POST', `/api/v1/admin/channels/${channelId}/template/preview`, {
+      template: '{name} ~ {anime} ~ #{source_id}',
+    });
     expect(res.status).toBe(200);
     const p = await res.json();
     expect(p).toMatchObject({ total: 4, parsed: 3 });
@@ -68,17 +104,29 @@ describe('channel caption templates', () => {
     const res = await call('PUT', `/api/v1/admin/channels/${channelId}/parsing`, { caption_template: '/(unclosed/' });
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('invalid_template');
-    expect((await s.db.query('SELECT caption_template FROM channels WHERE id = $1', [channelId])).rows[0].caption_template).toBeNull();
-    expect((await call('POST', '/api/v1/admin/channels/999/template/preview', { template: '{name}' })).status).toBe(404);
+    expect(
+      (await s.db.query('SELECT caption_template FROM channels WHERE id = $1', [channelId])).rows[0].caption_template,
+    ).toBeNull();
+    expect((await call('POST', '/api/v1/admin/channels/999/template/preview', { template: '{name}' })).status).toBe(
+      404,
+    );
   });
 
   it('saves the template and re-parses the channel, keeping a hand-edited name', async () => {
     await editCharacterFields(s.db, ids[1]!, { name: 'Rem (maid)' }, normalizeForSearch);
-    const res = await call('PUT', `/api/v1/admin/channels/${channelId}/parsing`, { caption_template: '{name} ~ {anime} ~ #{source_id}', reparse: true });
+    const res = await call('PUT', `/api/v1/admin/channels/${channelId}/parsing`, {
+      caption_template: '{name} ~ {anime} ~ #{source_id}',
+      reparse: true,
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).reparsed).toMatchObject({ scanned: 4 });
     const robin = await findCharacterById(s.db, ids[0]!);
-    expect(robin).toMatchObject({ name: 'Nico Robin', anime: 'One Piece', sourceId: '0042', captionFamily: 'template' });
+    expect(robin).toMatchObject({
+      name: 'Nico Robin',
+      anime: 'One Piece',
+      sourceId: '0042',
+      captionFamily: 'template',
+    });
     const rem = await findCharacterById(s.db, ids[1]!);
     expect(rem).toMatchObject({ name: 'Rem (maid)', anime: 'Re:Zero', sourceId: '7' });
     const plain = await findCharacterById(s.db, ids[3]!);

@@ -1,7 +1,14 @@
 /** Admin: channels, their caption template and emoji→rarity table, template preview and proposals, bulk re-parse. */
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
-import { findChannelById, findChannelByRef, insertChannelRef, listChannels, setChannelEnabled, updateChannelParsing } from '@waifudex/core/repos/channels.repo';
+import {
+  findChannelById,
+  findChannelByRef,
+  insertChannelRef,
+  listChannels,
+  setChannelEnabled,
+  updateChannelParsing,
+} from '@waifudex/core/repos/channels.repo';
 import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { compileTemplate, previewTemplate } from '@waifudex/core/captions/template';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
@@ -69,7 +76,10 @@ export function channelRoutes(deps: { db: Db; requireAdmin: RequestHandler }): R
     const body = parseOr400(parsingBody, req.body, 'body');
     await channelOr404(deps.db, id);
     if (body.caption_template) compileOr400(body.caption_template);
-    const channel = await updateChannelParsing(deps.db, id, { captionTemplate: body.caption_template, rarityEmojis: body.rarity_emojis });
+    const channel = await updateChannelParsing(deps.db, id, {
+      captionTemplate: body.caption_template,
+      rarityEmojis: body.rarity_emojis,
+    });
     const reparsed = body.reparse ? await reparseCaptions(deps.db, { channelId: id }) : null;
     res.json({ channel: presentChannel(channel!), reparsed: reparsed && presentReparse(reparsed) });
   });

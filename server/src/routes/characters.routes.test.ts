@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from '../testing/test-server.js';
 let s: TestServer;
 let chan: { a: string; b: string };
 const get = async (p: string) => (await fetch(`${s.url}${p}`)).json();
-const names = async (q: string, extra = '') => (await get(`/api/v1/characters?q=${encodeURIComponent(q)}${extra}`)).items.map((c: { name: string }) => c.name);
+const names = async (q: string, extra = '') =>
+  (await get(`/api/v1/characters?q=${encodeURIComponent(q)}${extra}`)).items.map((c: { name: string }) => c.name);
 
 const SEEDS: Array<[name: string, anime: string, emoji: string, rarity: string, id: string, channel: 'a' | 'b']> = [
   ['Necrozma', 'Pokémon', '🟡', 'Legendary', '1089', 'a'],
@@ -65,16 +66,22 @@ describe('gallery search finds what people type', () => {
   });
 
   it('filters by anime, rarity and channel, sorts, and counts each facet', async () => {
-    expect((await names('', '&anime=Pok%C3%A9mon&sort=name'))).toEqual(['Blacephalon', 'Necrozma']);
-    expect((await names('', '&rarity=Common&sort=name'))).toEqual(['Nico Olvia', 'Nico Robin']);
-    expect((await names('', `&channel=${chan.b}&sort=name`))).toEqual(['Hu Tao', 'Nico Olvia', 'Raiden Shogun']);
+    expect(await names('', '&anime=Pok%C3%A9mon&sort=name')).toEqual(['Blacephalon', 'Necrozma']);
+    expect(await names('', '&rarity=Common&sort=name')).toEqual(['Nico Olvia', 'Nico Robin']);
+    expect(await names('', `&channel=${chan.b}&sort=name`)).toEqual(['Hu Tao', 'Nico Olvia', 'Raiden Shogun']);
     expect((await names('', '&sort=anime')).slice(0, 2)).toEqual(['Hu Tao', 'Raiden Shogun']);
     expect((await names('', '&sort=newest'))[0]).toBe('Nico Olvia');
     const f = await get('/api/v1/characters/facets?rarity=Legendary');
-    expect(f.anime).toEqual([{ value: 'Genshin Impact', label: 'Genshin Impact', count: 1 }, { value: 'Pokémon', label: 'Pokémon', count: 1 }]);
+    expect(f.anime).toEqual([
+      { value: 'Genshin Impact', label: 'Genshin Impact', count: 1 },
+      { value: 'Pokémon', label: 'Pokémon', count: 1 },
+    ]);
     expect(f.rarity[0]).toEqual({ value: 'Common', label: '⚪ Common', count: 2 }); // its own filter is ignored
     expect(f.rarity).toHaveLength(3);
-    expect(f.channel.map((c: { label: string; count: number }) => [c.label, c.count]).sort()).toEqual([['Genshin Drops', 1], ['Waifu Spawns', 1]]);
+    expect(f.channel.map((c: { label: string; count: number }) => [c.label, c.count]).sort()).toEqual([
+      ['Genshin Drops', 1],
+      ['Waifu Spawns', 1],
+    ]);
     for (const bad of ['sort=random', 'channel=abc', 'anime=']) {
       const res = await fetch(`${s.url}/api/v1/characters?${bad}`);
       expect(res.status).toBe(400);
@@ -96,7 +103,11 @@ describe('source posts', () => {
     const list = await get('/api/v1/characters?per_page=50');
     const id = (n: string) => list.items.find((c: { name: string }) => c.name === n).id;
     expect((await get(`/api/v1/characters/${id('Necrozma')}/posts`)).items).toEqual([
-      { artwork_id: list.items.find((c: { name: string }) => c.name === 'Necrozma').artwork.id, url: 'https://t.me/WaifuSpawns/1', channel: 'WaifuSpawns' },
+      {
+        artwork_id: list.items.find((c: { name: string }) => c.name === 'Necrozma').artwork.id,
+        url: 'https://t.me/WaifuSpawns/1',
+        channel: 'WaifuSpawns',
+      },
     ]);
     expect((await get(`/api/v1/characters/${id('Hu Tao')}/posts`)).items).toEqual([]);
     expect((await fetch(`${s.url}/api/v1/characters/x1/posts`)).status).toBe(400);

@@ -3,10 +3,25 @@ import { Router, type Request } from 'express';
 import { UnauthorizedError } from '@waifudex/core/errors';
 import type { Db } from '@waifudex/core/db/database';
 import { listPublicPostLinks } from '@waifudex/core/repos/post-links.repo';
-import { characterFacets, didYouMean, searchCharacters, suggestNames, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
+import {
+  characterFacets,
+  didYouMean,
+  searchCharacters,
+  suggestNames,
+  type CharacterSearch,
+} from '@waifudex/core/repos/character-search.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { z } from 'zod';
-import { characterFilterQuery, characterListQuery, characterSuggestQuery, idParams, type CharacterFacets, type CharacterList, type CharacterPostLinks, type CharacterSuggestions } from '@waifudex/core/api/index';
+import {
+  characterFilterQuery,
+  characterListQuery,
+  characterSuggestQuery,
+  idParams,
+  type CharacterFacets,
+  type CharacterList,
+  type CharacterPostLinks,
+  type CharacterSuggestions,
+} from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { presentCharacterListItem } from '../presenters/character.presenter.js';
 import { createWorkGate, type WorkGate } from '../http/work-gate.js';
@@ -58,7 +73,8 @@ export async function listCharacterPage(
 
 export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Router {
   // Fuzzy (trigram) matching costs grow with the query and the gallery; a few run at once, the rest wait or get 503.
-  const gate = deps.textSearchGate ?? createWorkGate({ concurrency: 2, queue: 16, maxWaitMs: 3000, what: 'text searches' });
+  const gate =
+    deps.textSearchGate ?? createWorkGate({ concurrency: 2, queue: 16, maxWaitMs: 3000, what: 'text searches' });
   const fuzzy = <T>(search: CharacterSearch, fn: () => Promise<T>) => (search.text ? gate.run(fn) : fn());
   const r = Router();
   r.get('/api/v1/characters', async (req, res) => {
@@ -72,12 +88,22 @@ export function characterRoutes(deps: { db: Db; textSearchGate?: WorkGate }): Ro
   r.get('/api/v1/characters/suggest', async (req, res) => {
     const { q } = parseOr400(characterSuggestQuery, req.query, 'query');
     const text = normalizeForSearch(splitEmojis(q).text);
-    res.json((await (text ? gate.run(() => suggestNames(deps.db, text)) : suggestNames(deps.db, text))) satisfies CharacterSuggestions);
+    res.json(
+      (await (text
+        ? gate.run(() => suggestNames(deps.db, text))
+        : suggestNames(deps.db, text))) satisfies CharacterSuggestions,
+    );
   });
   // links to the source posts in public channels (the detail page shows them)
   r.get('/api/v1/characters/:id/posts', async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
-    res.json({ items: (await listPublicPostLinks(deps.db, id)).map((p) => ({ artwork_id: p.artworkId, url: p.url, channel: p.channel })) } satisfies CharacterPostLinks);
+    res.json({
+      items: (await listPublicPostLinks(deps.db, id)).map((p) => ({
+        artwork_id: p.artworkId,
+        url: p.url,
+        channel: p.channel,
+      })),
+    } satisfies CharacterPostLinks);
   });
   return r;
 }

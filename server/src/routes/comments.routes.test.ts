@@ -45,17 +45,33 @@ describe('comments', () => {
   });
 
   it('refuses empty, too long or NUL text and unknown characters with a 4xx', async () => {
-    for (const body of [{ body: '' }, { body: '   ' }, { body: 'x'.repeat(1001) }, { body: 'a\u0000b' }, { text: 'x' }, {}]) {
+    for (const body of [
+      { body: '' },
+      { body: '   ' },
+      { body: 'x'.repeat(1001) },
+      { body: 'a\u0000b' },
+      { text: 'x' },
+      {},
+    ]) {
       expect((await v.call('POST', `/api/v1/characters/${id}/comments`, body)).status).toBe(400);
     }
     expect((await v.call('POST', '/api/v1/characters/999999/comments', { body: 'hi' })).status).toBe(404);
-    expect((await fetch(`${s.url}/api/v1/characters/${id}/comments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":"hi"}' })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${s.url}/api/v1/characters/${id}/comments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"body":"hi"}',
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('are rate-limited per visitor (five per ten minutes), and go with their author', async () => {
     const b = await signUp(s.url, 'bob');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await b.call('POST', `/api/v1/characters/${id}/comments`, { body: `comment ${i}` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await b.call('POST', `/api/v1/characters/${id}/comments`, { body: `comment ${i}` })).status);
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
     expect((await v.call('POST', `/api/v1/characters/${id}/comments`, { body: 'alice still may' })).status).toBe(201);
     await b.json('PUT', `/api/v1/me/likes/${id}`);

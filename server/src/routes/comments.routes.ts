@@ -7,12 +7,25 @@ import type { Db } from '@waifudex/core/db/database';
 import { ForbiddenError, NotFoundError, TooManyRequestsError } from '@waifudex/core/errors';
 import { getVisitorSettings } from '@waifudex/core/repos/settings.repo';
 import * as repo from '@waifudex/core/repos/comments.repo';
-import { commentBody, commentQueueQuery, idParams, type Comment, type CommentList, type RegistrationMode } from '@waifudex/core/api/index';
+import {
+  commentBody,
+  commentQueueQuery,
+  idParams,
+  type Comment,
+  type CommentList,
+  type RegistrationMode,
+} from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { visitorOf } from '../middleware/visitor-auth.js';
 
 const present = (c: repo.CommentRow): Comment => ({
-  id: c.id, character_id: c.characterId, character_name: c.characterName, username: c.username, body: c.body, status: c.status, created_at: c.createdAt,
+  id: c.id,
+  character_id: c.characterId,
+  character_name: c.characterName,
+  username: c.username,
+  body: c.body,
+  status: c.status,
+  created_at: c.createdAt,
 });
 
 /** Per visitor: this many comments per window. */
@@ -21,14 +34,22 @@ const LIMITS = [
   { count: 30, windowMs: 24 * 60 * 60_000 },
 ];
 
-export function commentRoutes(deps: { db: Db; registration: RegistrationMode; requireVisitor: RequestHandler; requireAdmin: RequestHandler }): Router {
+export function commentRoutes(deps: {
+  db: Db;
+  registration: RegistrationMode;
+  requireVisitor: RequestHandler;
+  requireAdmin: RequestHandler;
+}): Router {
   const { db } = deps;
   const enabled = async () => (await getVisitorSettings(db, deps.registration)).comments;
   const r = Router();
   r.get('/api/v1/characters/:id/comments', async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
     const on = await enabled();
-    res.json({ enabled: on, items: on ? (await repo.listApprovedComments(db, id)).map(present) : [] } satisfies CommentList);
+    res.json({
+      enabled: on,
+      items: on ? (await repo.listApprovedComments(db, id)).map(present) : [],
+    } satisfies CommentList);
   });
   r.post('/api/v1/characters/:id/comments', deps.requireVisitor, async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');
@@ -37,7 +58,10 @@ export function commentRoutes(deps: { db: Db; registration: RegistrationMode; re
     const v = visitorOf(req);
     for (const l of LIMITS) {
       if ((await repo.countCommentsSince(db, v.visitorId, new Date(Date.now() - l.windowMs))) >= l.count) {
-        throw new TooManyRequestsError(`At most ${l.count} comments per ${l.windowMs >= 3600_000 ? `${l.windowMs / 3600_000} h` : `${l.windowMs / 60_000} min`}; try again later.`, Math.ceil(l.windowMs / 1000));
+        throw new TooManyRequestsError(
+          `At most ${l.count} comments per ${l.windowMs >= 3600_000 ? `${l.windowMs / 3600_000} h` : `${l.windowMs / 60_000} min`}; try again later.`,
+          Math.ceil(l.windowMs / 1000),
+        );
       }
     }
     const c = await repo.insertComment(db, { characterId: id, visitorId: v.visitorId, body });
@@ -47,7 +71,10 @@ export function commentRoutes(deps: { db: Db; registration: RegistrationMode; re
 
   r.get('/api/v1/admin/comments', deps.requireAdmin, async (req, res) => {
     const { status } = parseOr400(commentQueueQuery, req.query, 'query');
-    res.json({ enabled: await enabled(), items: (await repo.listCommentsByStatus(db, status)).map(present) } satisfies CommentList);
+    res.json({
+      enabled: await enabled(),
+      items: (await repo.listCommentsByStatus(db, status)).map(present),
+    } satisfies CommentList);
   });
   r.post('/api/v1/admin/comments/:id/approve', deps.requireAdmin, async (req, res) => {
     const { id } = parseOr400(idParams, req.params, 'path');

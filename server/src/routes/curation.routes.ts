@@ -3,12 +3,22 @@ import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { IngestService } from '@waifudex/core/services/ingest.service';
 import type { ImageStore } from '@waifudex/core/services/image-store';
-import { createAdminCharactersService, type AdminCharactersDeps } from '@waifudex/core/services/admin-characters.service';
+import {
+  createAdminCharactersService,
+  type AdminCharactersDeps,
+} from '@waifudex/core/services/admin-characters.service';
 import { createCurationService } from '@waifudex/core/services/curation.service';
 import { createQualityQueueService } from '@waifudex/core/services/quality-queue.service';
 import {
-  artworkPatchBody, idParams, mergeBody, qualityEntryBody, qualityListQuery,
-  type MergeResult, type MergeUndone, type QualityCounts, type QualityList,
+  artworkPatchBody,
+  idParams,
+  mergeBody,
+  qualityEntryBody,
+  qualityListQuery,
+  type MergeResult,
+  type MergeUndone,
+  type QualityCounts,
+  type QualityList,
 } from '@waifudex/core/api/index';
 import { BadRequestError } from '@waifudex/core/errors';
 import { parseOr400 } from '../middleware/validate.js';
@@ -31,7 +41,12 @@ export interface CurationRoutesDeps {
 export function curationRoutes(deps: CurationRoutesDeps): Router {
   const characters = createAdminCharactersService(deps);
   const curation = createCurationService(deps);
-  const queue = createQualityQueueService({ db: deps.db, images: deps.images, imagesDir: deps.imagesDir, fileCheckTtlMs: deps.fileCheckTtlMs });
+  const queue = createQualityQueueService({
+    db: deps.db,
+    images: deps.images,
+    imagesDir: deps.imagesDir,
+    fileCheckTtlMs: deps.fileCheckTtlMs,
+  });
   const admin = deps.requireAdmin;
   const detail = async (id: string) => presentAdminCharacterDetail(await characters.getAdmin(id));
   const r = Router();
@@ -40,7 +55,11 @@ export function curationRoutes(deps: CurationRoutesDeps): Router {
     const { id } = parseOr400(idParams, req.params, 'path');
     const { from } = parseOr400(mergeBody, req.body ?? {}, 'body');
     const out = await curation.merge(id, from);
-    res.json({ character: await detail(id), change_id: out.changeId, moved_artwork_ids: out.movedArtworkIds } satisfies MergeResult);
+    res.json({
+      character: await detail(id),
+      change_id: out.changeId,
+      moved_artwork_ids: out.movedArtworkIds,
+    } satisfies MergeResult);
   });
 
   r.post('/api/v1/admin/merges/:id/undo', admin, async (req, res) => {
@@ -79,7 +98,15 @@ export function curationRoutes(deps: CurationRoutesDeps): Router {
   r.get('/api/v1/admin/quality', admin, async (req, res) => {
     const { kind, page, per_page } = parseOr400(qualityListQuery, req.query, 'query');
     const [{ total, items }, counts] = await Promise.all([queue.list(kind, page, per_page), queue.counts()]);
-    res.json({ page, per_page, total, total_pages: Math.ceil(total / per_page), kind, counts, items: items.map(presentQualityEntry) } satisfies QualityList);
+    res.json({
+      page,
+      per_page,
+      total,
+      total_pages: Math.ceil(total / per_page),
+      kind,
+      counts,
+      items: items.map(presentQualityEntry),
+    } satisfies QualityList);
   });
 
   r.post('/api/v1/admin/quality/dismiss', admin, async (req, res) => {
@@ -90,7 +117,8 @@ export function curationRoutes(deps: CurationRoutesDeps): Router {
 
   r.post('/api/v1/admin/quality/retry', admin, async (req, res) => {
     const { kind, key } = parseOr400(qualityEntryBody, req.body ?? {}, 'body');
-    if (kind !== 'sync_gap') throw new BadRequestError('only a sync gap can be retried', undefined, 'validation_failed');
+    if (kind !== 'sync_gap')
+      throw new BadRequestError('only a sync gap can be retried', undefined, 'validation_failed');
     await queue.retryGap(key);
     res.status(204).end();
   });

@@ -8,7 +8,13 @@ import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 let s: TestServer;
 const N = EXACT_COUNT_LIMIT + 60;
-type Page = { items: { id: string }[]; total: number; total_is_estimate: boolean; next_cursor: string | null; total_pages: number };
+type Page = {
+  items: { id: string }[];
+  total: number;
+  total_is_estimate: boolean;
+  next_cursor: string | null;
+  total_pages: number;
+};
 const get = async (p: string): Promise<Page> => {
   const res = await fetch(`${s.url}${p}`);
   expect(res.status).toBe(200);
@@ -23,7 +29,7 @@ beforeAll(async () => {
      SELECT 'Char ' || g, 'Series ' || (g % 50), 'char ' || g, 'series ' || (g % 50), g % 9 = 0,
             timestamptz '2026-01-01' + (g / 7) * interval '1.000001 second'
        FROM generate_series(1, $1::int) g`,
-    [Math.ceil(N * 9 / 8)],
+    [Math.ceil((N * 9) / 8)],
   );
   await s.db.query('ANALYZE characters');
 });
@@ -39,7 +45,8 @@ test('the cursor walks the newest-first order like page numbers do, without repe
     expect(cursor).toMatch(/^\d+_\d+$/);
   }
   const byOffset: string[] = [];
-  for (let page = 1; page <= 5; page++) byOffset.push(...(await get(`/api/v1/characters?per_page=50&page=${page}`)).items.map((c) => c.id));
+  for (let page = 1; page <= 5; page++)
+    byOffset.push(...(await get(`/api/v1/characters?per_page=50&page=${page}`)).items.map((c) => c.id));
   expect(byCursor).toEqual(byOffset);
   expect(new Set(byCursor).size).toBe(250);
   const hidden = await s.db.query<{ id: string }>('SELECT id::text FROM characters WHERE hidden');
@@ -50,7 +57,8 @@ test('the cursor walks the newest-first order like page numbers do, without repe
 test('past the exact-count limit the total is an estimate; a filtered search counts exactly', async () => {
   const all = await get('/api/v1/characters?per_page=24');
   expect(all.total_is_estimate).toBe(true);
-  const visible = (await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE NOT hidden')).rows[0]!.n;
+  const visible = (await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE NOT hidden'))
+    .rows[0]!.n;
   expect(all.total).toBeGreaterThan(EXACT_COUNT_LIMIT);
   expect(Math.abs(all.total - visible) / visible).toBeLessThan(0.2);
   const few = await get(`/api/v1/characters?q=${encodeURIComponent('char 1234')}`);

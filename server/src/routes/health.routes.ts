@@ -14,12 +14,20 @@ export function healthRoutes(deps: { db: Db; version: string; logger: Logger }):
     try {
       const characters = await countCharacters(deps.db);
       const body: Health = detailed
-        ? { status: 'ok', version: deps.version, database: deps.db.kind, characters, db_ms: Math.round(performance.now() - started) }
+        ? {
+            status: 'ok',
+            version: deps.version,
+            database: deps.db.kind,
+            characters,
+            db_ms: Math.round(performance.now() - started),
+          }
         : { status: 'ok' };
       res.json(body);
     } catch (err) {
       deps.logger.warn({ err }, 'health check: database unavailable');
-      const body: Health = detailed ? { status: 'unavailable', database: deps.db.kind, error: (err as Error).message } : { status: 'unavailable' };
+      const body: Health = detailed
+        ? { status: 'unavailable', database: deps.db.kind, error: (err as Error).message }
+        : { status: 'unavailable' };
       res.status(503).json(body);
     }
   });

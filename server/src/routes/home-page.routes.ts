@@ -17,7 +17,11 @@ const PRELOADED = 4;
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 // JSON inside <script> must not close the element: escape '<' (and the line separators JS once disliked)
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 export function homePageRoutes(deps: { db: Db; webDir: string | null }): Router {
   const r = Router();
@@ -27,7 +31,10 @@ export function homePageRoutes(deps: { db: Db; webDir: string | null }): Router 
     const html = await fs.promises.readFile(indexHtml, 'utf8');
     let page;
     try {
-      page = await listCharacterPage(deps.db, characterListQuery.parse(Object.fromEntries(new URL(INITIAL_GALLERY_URL, 'http://x').searchParams)));
+      page = await listCharacterPage(
+        deps.db,
+        characterListQuery.parse(Object.fromEntries(new URL(INITIAL_GALLERY_URL, 'http://x').searchParams)),
+      );
     } catch {
       return next(); // the plain page still works: the app asks the API itself
     }

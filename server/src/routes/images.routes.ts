@@ -15,9 +15,13 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function imageRoutes(deps: { store: ImageStore; serve?: 'redirect' | 'proxy'; logger: Logger }): Router {
   const router = express.Router();
-  const notFound = (res: Response) => void res.status(404).json({ error: { code: 'not_found', message: 'no such image' } });
+  const notFound = (res: Response) =>
+    void res.status(404).json({ error: { code: 'not_found', message: 'no such image' } });
   if (deps.store.localDir) {
-    router.use('/images', express.static(deps.store.localDir, { immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' }));
+    router.use(
+      '/images',
+      express.static(deps.store.localDir, { immutable: true, maxAge: '365d', index: false, dotfiles: 'deny' }),
+    );
     router.use('/images', (_req, res) => notFound(res));
     return router;
   }
@@ -33,10 +37,16 @@ export function imageRoutes(deps: { store: ImageStore; serve?: 'redirect' | 'pro
       }
       // the name is the content's hash: a cached copy is always current
       const etag = `"${key.slice(key.lastIndexOf('/') + 1)}"`;
-      if (req.headers['if-none-match'] === etag) return void res.status(304).set({ ETag: etag, 'Cache-Control': IMMUTABLE }).end();
+      if (req.headers['if-none-match'] === etag)
+        return void res.status(304).set({ ETag: etag, 'Cache-Control': IMMUTABLE }).end();
       const o = await deps.store.open(key);
       if (!o) return notFound(res);
-      res.set({ 'Content-Type': o.contentType, 'Content-Length': String(o.size), 'Cache-Control': IMMUTABLE, ETag: etag });
+      res.set({
+        'Content-Type': o.contentType,
+        'Content-Length': String(o.size),
+        'Cache-Control': IMMUTABLE,
+        ETag: etag,
+      });
       if (req.method === 'HEAD') {
         o.body.destroy();
         return void res.end();
@@ -45,7 +55,10 @@ export function imageRoutes(deps: { store: ImageStore; serve?: 'redirect' | 'pro
     } catch (err) {
       deps.logger.warn({ key, err: (err as Error).message }, 'image store request failed');
       if (res.headersSent) return void res.destroy();
-      res.set('Retry-After', '5').status(503).json({ error: { code: 'storage_unavailable', message: 'the image store did not answer; try again' } });
+      res
+        .set('Retry-After', '5')
+        .status(503)
+        .json({ error: { code: 'storage_unavailable', message: 'the image store did not answer; try again' } });
     }
   });
   router.use('/images', (_req, res) => notFound(res));

@@ -6,8 +6,18 @@ import { likedIds, setLike } from '@waifudex/core/repos/likes.repo';
 import { addCaught, caughtIds, completion, setCaught } from '@waifudex/core/repos/collection.repo';
 import type { CollectionService } from '@waifudex/core/services/collection.service';
 import {
-  exportQuery, haremPreviewBody, idParams, importBody, markManyBody,
-  type CaughtState, type Completion, type HaremPreview, type ImportResult, type LikeState, type MarkedMany, type MyMarks,
+  exportQuery,
+  haremPreviewBody,
+  idParams,
+  importBody,
+  markManyBody,
+  type CaughtState,
+  type Completion,
+  type HaremPreview,
+  type ImportResult,
+  type LikeState,
+  type MarkedMany,
+  type MyMarks,
 } from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { visitorOf } from '../middleware/visitor-auth.js';
@@ -20,7 +30,10 @@ export function meRoutes(deps: { db: Db; collection: CollectionService; requireV
     const v = visitorOf(req);
     res.json({ liked: await likedIds(db, v.visitorId), caught: await caughtIds(db, v.visitorId) } satisfies MyMarks);
   });
-  for (const [method, liked] of [['put', true], ['delete', false]] as const) {
+  for (const [method, liked] of [
+    ['put', true],
+    ['delete', false],
+  ] as const) {
     r[method]('/api/v1/me/likes/:id', async (req, res) => {
       const { id } = parseOr400(idParams, req.params, 'path');
       const likes = await setLike(db, visitorOf(req).visitorId, id, liked);
@@ -55,7 +68,9 @@ export function meRoutes(deps: { db: Db; collection: CollectionService; requireV
   });
   r.post('/api/v1/me/collection/import', async (req, res) => {
     const body = parseOr400(importBody, req.body, 'body');
-    res.json((await deps.collection.importCollection(visitorOf(req).visitorId, body.format, body.data)) satisfies ImportResult);
+    res.json(
+      (await deps.collection.importCollection(visitorOf(req).visitorId, body.format, body.data)) satisfies ImportResult,
+    );
   });
   return r;
 }

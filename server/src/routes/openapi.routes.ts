@@ -8,8 +8,14 @@ function docsPage(doc: Record<string, any>): string {
   const rows: string[] = [];
   for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(ops)) {
-      const params = (op.parameters ?? []).map((p: any) => `<code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''})`).join(', ');
-      const body = op.requestBody ? Object.keys(op.requestBody.content).map((t) => `<code>${esc(t)}</code>`).join(' or ') : '';
+      const params = (op.parameters ?? [])
+        .map((p: any) => `<code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''})`)
+        .join(', ');
+      const body = op.requestBody
+        ? Object.keys(op.requestBody.content)
+            .map((t) => `<code>${esc(t)}</code>`)
+            .join(' or ')
+        : '';
       const auth = op.security ? op.security.map((s: any) => Object.keys(s)[0]).join(' or ') : 'none';
       rows.push(
         `<tr><td><code>${esc(method.toUpperCase())}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary)}</td>` +

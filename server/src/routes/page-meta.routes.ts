@@ -11,20 +11,32 @@ import { findCharacterById } from '@waifudex/core/repos/characters.repo';
 import { listArtworksOfCharacter } from '@waifudex/core/repos/artworks.repo';
 import { imageUrl } from '@waifudex/core/api/index';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** index.html with its title and og: tags replaced (the built file carries the site-wide ones). */
-export function withPageMeta(html: string, m: { title: string; description: string; image: string | null; url: string }): string {
+export function withPageMeta(
+  html: string,
+  m: { title: string; description: string; image: string | null; url: string },
+): string {
   const tags = [
     `<meta property="og:title" content="${escapeHtml(m.title)}" />`,
     `<meta property="og:description" content="${escapeHtml(m.description)}" />`,
     `<meta property="og:url" content="${escapeHtml(m.url)}" />`,
-    ...(m.image ? [`<meta property="og:image" content="${escapeHtml(m.image)}" />`, '<meta name="twitter:card" content="summary_large_image" />'] : []),
+    ...(m.image
+      ? [
+          `<meta property="og:image" content="${escapeHtml(m.image)}" />`,
+          '<meta name="twitter:card" content="summary_large_image" />',
+        ]
+      : []),
   ].join('\n    ');
   return html
     .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(m.title)}</title>`)
-    .replace(/\s*<meta property="og:(?:title|description|url|image)"[^>]*>/g, '')
-    .replace(/\s*<meta name="description"[^>]*>/, `\n    <meta name="description" content="${escapeHtml(m.description)}" />`)
+    .replace(/\s*<meta\s+property="og:(?:title|description|url|image)"[^>]*>/g, '')
+    .replace(
+      /\s*<meta\s+name="description"[^>]*>/,
+      `\n    <meta name="description" content="${escapeHtml(m.description)}" />`,
+    )
     .replace('</head>', `    ${tags}\n  </head>`);
 }
 
@@ -39,12 +51,17 @@ export function pageMetaRoutes(deps: { db: Db; webDir: string | null }): Router 
     const origin = `${req.protocol}://${req.get('host')}`;
     const name = c.name ?? 'Unnamed character';
     res.type('html').setHeader('Cache-Control', 'no-cache');
-    res.send(withPageMeta(await fs.promises.readFile(indexHtml, 'utf8'), {
-      title: `${name}${c.anime ? ` · ${c.anime}` : ''} · Waifudex`,
-      description: [c.anime, [c.rarityEmoji, c.rarity].filter(Boolean).join(' '), c.sourceId ? `id ${c.sourceId}` : null].filter(Boolean).join(' · ') || 'A character in the Waifudex gallery',
-      image: art ? `${origin}${imageUrl(art.filePath)}` : null,
-      url: `${origin}${req.originalUrl}`,
-    }));
+    res.send(
+      withPageMeta(await fs.promises.readFile(indexHtml, 'utf8'), {
+        title: `${name}${c.anime ? ` · ${c.anime}` : ''} · Waifudex`,
+        description:
+          [c.anime, [c.rarityEmoji, c.rarity].filter(Boolean).join(' '), c.sourceId ? `id ${c.sourceId}` : null]
+            .filter(Boolean)
+            .join(' · ') || 'A character in the Waifudex gallery',
+        image: art ? `${origin}${imageUrl(art.filePath)}` : null,
+        url: `${origin}${req.originalUrl}`,
+      }),
+    );
   });
   return r;
 }

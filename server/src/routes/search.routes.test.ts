@@ -23,7 +23,9 @@ let origin: http.Server;
 let originUrl: string;
 
 beforeAll(async () => {
-  s = await startTestServer({ routers: () => [searchRoutes({ search: fake, maxUploadBytes: 1024 * 1024, fetchTimeoutMs: 2000 })] });
+  s = await startTestServer({
+    routers: () => [searchRoutes({ search: fake, maxUploadBytes: 1024 * 1024, fetchTimeoutMs: 2000 })],
+  });
   base = `${s.url}/api/v1/search/image`;
   jpeg = await generateDemoImage(3, 'query');
   // a local "remote" host: an image, a redirect loop, and a redirect to a loopback address
@@ -45,7 +47,8 @@ const upload = (bytes: Buffer, field = 'image') => {
   form.append(field, new Blob([new Uint8Array(bytes)]), 'x.bin');
   return fetch(base, { method: 'POST', body: form });
 };
-const json = (body: string, url = base) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const json = (body: string, url = base) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 describe('POST /api/v1/search/image', () => {
   test('accepts a multipart image', async () => {
@@ -79,7 +82,20 @@ describe('POST /api/v1/search/image', () => {
   });
 
   test('classifies addresses', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '192.168.1.1', '172.20.0.1', '169.254.169.254', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '0.0.0.0']) expect(isBlockedAddress(a), a).toBe(true);
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '192.168.1.1',
+      '172.20.0.1',
+      '169.254.169.254',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '0.0.0.0',
+    ])
+      expect(isBlockedAddress(a), a).toBe(true);
     for (const a of ['1.1.1.1', '151.101.1.69', '2606:4700::1111']) expect(isBlockedAddress(a), a).toBe(false);
   });
 });
@@ -87,7 +103,11 @@ describe('POST /api/v1/search/image', () => {
 describe('search by URL (loopback allowed for this test only)', () => {
   let url: string;
   beforeAll(async () => {
-    const s2 = await startTestServer({ routers: () => [searchRoutes({ search: fake, maxUploadBytes: 1024 * 1024, fetchTimeoutMs: 2000, allowPrivateUrls: true })] });
+    const s2 = await startTestServer({
+      routers: () => [
+        searchRoutes({ search: fake, maxUploadBytes: 1024 * 1024, fetchTimeoutMs: 2000, allowPrivateUrls: true }),
+      ],
+    });
     url = `${s2.url}/api/v1/search/image`;
     afterAll(() => s2.close());
   });

@@ -35,8 +35,15 @@ export function searchRoutes(deps: SearchRoutesDeps): express.Router {
   router.post('/api/v1/search/image', imageUpload({ maxBytes }), async (req, res) => {
     const file = uploadedFile(req);
     const url = req.body && typeof req.body === 'object' ? (req.body as { url?: unknown }).url : undefined;
-    if (!file && url === undefined) throw new BadRequestError('Send the picture as multipart field "image" or JSON {"url": "…"}.', undefined, 'missing_image');
-    const bytes = file ? null : await fetchRemoteImage(url, { maxBytes, timeoutMs, allowPrivate: deps.allowPrivateUrls });
+    if (!file && url === undefined)
+      throw new BadRequestError(
+        'Send the picture as multipart field "image" or JSON {"url": "…"}.',
+        undefined,
+        'missing_image',
+      );
+    const bytes = file
+      ? null
+      : await fetchRemoteImage(url, { maxBytes, timeoutMs, allowPrivate: deps.allowPrivateUrls });
     const result = await gate.run(async () => deps.search.search(bytes ?? (await readUpload(file!))));
     res.json(result satisfies SearchResult);
   });

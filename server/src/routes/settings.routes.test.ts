@@ -10,17 +10,32 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   s = await startTestServer();
   for (const [i, name] of ['Nico Robin', 'Nico Olvia', 'Hu Tao', 'Zoë Nico'].entries()) {
-    ids[name] = (await s.ingest.ingestImage({ bytes: await generateDemoImage(60 + i, name), caption: `Name: ${name}\nAnime: Test\nID: ${i}` })).characterId;
+    ids[name] = (
+      await s.ingest.ingestImage({
+        bytes: await generateDemoImage(60 + i, name),
+        caption: `Name: ${name}\nAnime: Test\nID: ${i}`,
+      })
+    ).characterId;
   }
   await s.auth.setAdminPassword('admin', 'correct horse');
-  const login = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse' }) });
+  const login = await fetch(`${s.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
+  });
   const body = await login.json();
-  admin = { 'content-type': 'application/json', cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0], 'x-csrf-token': body.csrf_token };
+  admin = {
+    'content-type': 'application/json',
+    cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0],
+    'x-csrf-token': body.csrf_token,
+  };
 });
 afterAll(async () => s?.close());
 
-const put = (body: unknown, headers = admin) => fetch(`${s.url}/api/v1/admin/settings/guess`, { method: 'PUT', headers, body: JSON.stringify(body) });
-const guess = async (name: string) => (await (await fetch(`${s.url}/api/v1/characters/${ids[name]}/guess`)).json()).text;
+const put = (body: unknown, headers = admin) =>
+  fetch(`${s.url}/api/v1/admin/settings/guess`, { method: 'PUT', headers, body: JSON.stringify(body) });
+const guess = async (name: string) =>
+  (await (await fetch(`${s.url}/api/v1/characters/${ids[name]}/guess`)).json()).text;
 
 describe('guess command formatting', () => {
   it('spells the full name, the first word, or the shortest word no other name has', () => {
@@ -35,14 +50,18 @@ describe('guess command formatting', () => {
 
 describe('guess settings API', () => {
   it('defaults to /guess with the full name, publicly readable', async () => {
-    expect(await (await fetch(`${s.url}/api/v1/settings`)).json()).toEqual({ guess: { command: '/guess', name_form: 'full' } });
+    expect(await (await fetch(`${s.url}/api/v1/settings`)).json()).toEqual({
+      guess: { command: '/guess', name_form: 'full' },
+    });
     expect(await guess('Nico Robin')).toBe('/guess Nico Robin');
   });
 
   it('lets an admin switch the command and the name form; the public answer follows', async () => {
     const res = await put({ command: '/grab', name_form: 'shortest_unique' });
     expect(res.status).toBe(200);
-    expect(await (await fetch(`${s.url}/api/v1/settings`)).json()).toEqual({ guess: { command: '/grab', name_form: 'shortest_unique' } });
+    expect(await (await fetch(`${s.url}/api/v1/settings`)).json()).toEqual({
+      guess: { command: '/grab', name_form: 'shortest_unique' },
+    });
     expect(await guess('Nico Robin')).toBe('/grab Robin');
     expect(await guess('Hu Tao')).toBe('/grab Hu');
     expect(await guess('Zoë Nico')).toBe('/grab Zoë');
@@ -52,7 +71,13 @@ describe('guess settings API', () => {
 
   it('refuses bad input and anonymous writes without changing anything', async () => {
     const before = await (await fetch(`${s.url}/api/v1/settings`)).json();
-    for (const bad of [{ command: 'guess', name_form: 'full' }, { command: '/gu ess', name_form: 'full' }, { command: '/guess', name_form: 'nick' }, { command: '/guess' }, { command: '/guess', name_form: 'full', extra: 1 }]) {
+    for (const bad of [
+      { command: 'guess', name_form: 'full' },
+      { command: '/gu ess', name_form: 'full' },
+      { command: '/guess', name_form: 'nick' },
+      { command: '/guess' },
+      { command: '/guess', name_form: 'full', extra: 1 },
+    ]) {
       const res = await put(bad);
       expect(res.status).toBe(400);
       expect((await res.json()).error.code).toBe('validation_failed');

@@ -11,8 +11,6 @@ import { getGuessSettings, guessSettingsSchema, updateGuessSettings } from '@wai
 import { guessCommandFor } from '@waifudex/core/services/guess-command';
 import { parseOr400 } from '../middleware/validate.js';
 
-
-
 export function settingsRoutes(deps: { db: Db; requireAdmin: RequestHandler }): Router {
   const r = Router();
   r.get('/api/v1/settings', async (_req, res) => {

@@ -4,11 +4,22 @@ import { testLogger } from '@waifudex/core/testing/test-db';
 import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
-import { createSimilarArtworksService, type SimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
+import {
+  createSimilarArtworksService,
+  type SimilarArtworksService,
+} from '@waifudex/core/services/similar-artworks.service';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { similarRoutes } from './similar.routes.js';
 
-type Body = { enabled: boolean; items: Array<{ character: { id: string; name: string }; artwork: { id: string; url: string; thumb_url: string }; similarity: number; label: string }> };
+type Body = {
+  enabled: boolean;
+  items: Array<{
+    character: { id: string; name: string };
+    artwork: { id: string; url: string; thumb_url: string };
+    similarity: number;
+    label: string;
+  }>;
+};
 
 const upload = (url: string, bytes: Buffer, field = 'image') => {
   const form = new FormData();
@@ -27,7 +38,12 @@ describe('similar routes with a CLIP model (tiny)', () => {
     tiny = createTinyClipModel({ dims: 24 });
     ts = await startTestServer({
       routers: ({ db, imagesDir }) => {
-        similar = createSimilarArtworksService({ db, logger: testLogger, embedder: createClipEmbedder({ model: tiny.dir }), imagesDir });
+        similar = createSimilarArtworksService({
+          db,
+          logger: testLogger,
+          embedder: createClipEmbedder({ model: tiny.dir }),
+          imagesDir,
+        });
         return [similarRoutes({ similar, maxUploadBytes: 1024 * 1024 })];
       },
     });
@@ -67,7 +83,11 @@ describe('similar routes with a CLIP model (tiny)', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Body;
     expect(body.enabled).toBe(true);
-    expect(body.items[0]).toMatchObject({ label: 'similar', artwork: { id: ids[2]!.artworkId }, character: { name: 'Hero 2' } });
+    expect(body.items[0]).toMatchObject({
+      label: 'similar',
+      artwork: { id: ids[2]!.artworkId },
+      character: { name: 'Hero 2' },
+    });
     expect(body.items.length).toBe(2);
   });
 
@@ -93,7 +113,9 @@ describe('similar routes without CLIP_MODEL', () => {
   let ts: TestServer;
   beforeAll(async () => {
     ts = await startTestServer({
-      routers: ({ db }) => [similarRoutes({ similar: createSimilarArtworksService({ db, logger: testLogger, embedder: null }) })],
+      routers: ({ db }) => [
+        similarRoutes({ similar: createSimilarArtworksService({ db, logger: testLogger, embedder: null }) }),
+      ],
     });
   });
   afterAll(async () => ts?.close());

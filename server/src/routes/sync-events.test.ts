@@ -15,7 +15,14 @@ import { FakeSource, photo } from '../../../scraper/src/telegram/fake-source.js'
 import { testPng } from '../../../scraper/src/testing/test-png.js';
 
 const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = { username: 'admin', sessionId: 's', adminId: '1', csrfToken: 't', expiresAt: new Date(), refreshed: false };
+  req.admin = {
+    username: 'admin',
+    sessionId: 's',
+    adminId: '1',
+    csrfToken: 't',
+    expiresAt: new Date(),
+    refreshed: false,
+  };
   next();
 };
 
@@ -77,7 +84,12 @@ describe('sync control', () => {
     let st = (await (await fetch(`${s.url}/api/v1/admin/sync`)).json()) as SyncStatus;
     expect(st.can_sync).toEqual({ ok: false, reason: expect.stringMatching(/No Telegram session/) });
     expect(Date.parse(st.next_run_at!)).toBeGreaterThan(Date.now());
-    const post = () => fetch(`${s.url}/api/v1/admin/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const post = () =>
+      fetch(`${s.url}/api/v1/admin/sync`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
     let res = await post();
     expect(res.status).toBe(409);
     expect((await res.json()).error).toMatchObject({ code: 'cannot_sync', message: expect.stringMatching(/log in/) });
@@ -91,19 +103,38 @@ describe('sync control', () => {
 
   it('streams live progress of a sync run by the worker: counts, skipped by reason, FloodWait, then the finished run in the history', async () => {
     const src = new FakeSource();
-    for (let i = 1; i <= 6; i++) src.add({ id: i, text: `Character Name: N${i}\nAnime Name: A\nID: ${i}`, media: photo(i), bytes: testPng(i) });
+    for (let i = 1; i <= 6; i++)
+      src.add({ id: i, text: `Character Name: N${i}\nAnime Name: A\nID: ${i}`, media: photo(i), bytes: testPng(i) });
     src.add({ id: 7, text: 'a sticker', media: { kind: 'skip', reason: 'sticker' } });
     src.floodWait('fetch', 2, 1);
     const ingest = s.ingest;
-    const apply = createSyncApplyService({ db: s.db, parse: (c, ch, e) => ingest.parse(c, ch, e), normalize: normalizeForSearch });
+    const apply = createSyncApplyService({
+      db: s.db,
+      parse: (c, ch, e) => ingest.parse(c, ch, e),
+      normalize: normalizeForSearch,
+    });
     // FloodWaits sleep for real (briefly), so the stream can show the wait
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 600)));
     const worker = createSyncWorker(
       { db: s.db, ingest, apply, logger: testLogger, sleep, connect: async () => src },
-      { cron: null, live: false, channels: ['@fakechan'], batchSize: 3, concurrency: 1, recheckDays: 0, pollMs: 50, syncOnStart: true, publishIntervalMs: 0 },
+      {
+        cron: null,
+        live: false,
+        channels: ['@fakechan'],
+        batchSize: 3,
+        concurrency: 1,
+        recheckDays: 0,
+        pollMs: 50,
+        syncOnStart: true,
+        publishIntervalMs: 0,
+      },
     );
     try {
-      const events = await readEvents((st) => st.history[0]?.status === 'ok' && !st.channels.some((c) => c.running), 30_000, () => worker.start());
+      const events = await readEvents(
+        (st) => st.history[0]?.status === 'ok' && !st.channels.some((c) => c.running),
+        30_000,
+        () => worker.start(),
+      );
       const running = events.flatMap((e) => e.channels.map((c) => c.running).filter((r) => r !== null));
       expect(running.length).toBeGreaterThan(1);
       expect(running.some((r) => r!.counts.waitingUntil)).toBe(true);
@@ -111,7 +142,11 @@ describe('sync control', () => {
       const scanned = running.map((r) => r!.counts.scanned);
       expect(scanned).toEqual([...scanned].sort((a, b) => a - b));
       const last = events.at(-1)!;
-      expect(last.history[0]).toMatchObject({ status: 'ok', channel_title: 'Fake channel', counts: { scanned: 7, new: 6, skipped: { sticker: 1 } } });
+      expect(last.history[0]).toMatchObject({
+        status: 'ok',
+        channel_title: 'Fake channel',
+        counts: { scanned: 7, new: 6, skipped: { sticker: 1 } },
+      });
       expect(last.history[0]!.counts.floodWaitSeconds).toBe(2);
       expect(last.can_sync.ok).toBe(true);
     } finally {

@@ -1,13 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestHandler } from 'express';
 import { upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
-import { claimSyncRequests, finishRun, startRun, updateRunProgress, emptyCounts } from '@waifudex/core/repos/sync-runs.repo';
+import {
+  claimSyncRequests,
+  finishRun,
+  startRun,
+  updateRunProgress,
+  emptyCounts,
+} from '@waifudex/core/repos/sync-runs.repo';
 import { saveTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { syncRoutes } from './sync.routes.js';
 
 const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = { username: 'admin', sessionId: 's', adminId: '1', csrfToken: 't', expiresAt: new Date(), refreshed: false };
+  req.admin = {
+    username: 'admin',
+    sessionId: 's',
+    adminId: '1',
+    csrfToken: 't',
+    expiresAt: new Date(),
+    refreshed: false,
+  };
   next();
 };
 
@@ -20,14 +33,20 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 const call = (method: string, body?: unknown) =>
-  fetch(`${s.url}/api/v1/admin/sync`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${s.url}/api/v1/admin/sync`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe('admin sync routes', () => {
   it('lists channels with their last and running runs', async () => {
     const done = await startRun(s.db, channelId, 'sync');
     await finishRun(s.db, done.id, 'ok', { ...emptyCounts(), scanned: 10, new: 7, skipped: { video: 3 } }, null);
     const running = await startRun(s.db, channelId, 'sync');
-    await updateRunProgress(s.db, running.id, { ...emptyCounts(), scanned: 4, downloaded: 2 }, [{ messageId: 9, error: 'boom', at: new Date().toISOString() }]);
+    await updateRunProgress(s.db, running.id, { ...emptyCounts(), scanned: 4, downloaded: 2 }, [
+      { messageId: 9, error: 'boom', at: new Date().toISOString() },
+    ]);
     const res = await call('GET');
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -35,7 +54,12 @@ describe('admin sync routes', () => {
     expect(body.channels).toHaveLength(1);
     const c = body.channels[0];
     expect(c).toMatchObject({ id: channelId, title: 'Waifu Cards', username: 'waifucards', last_message_id: 0 });
-    expect(c.running).toMatchObject({ id: running.id, status: 'running', counts: { scanned: 4, downloaded: 2 }, errors: [{ messageId: 9, error: 'boom' }] });
+    expect(c.running).toMatchObject({
+      id: running.id,
+      status: 'running',
+      counts: { scanned: 4, downloaded: 2 },
+      errors: [{ messageId: 9, error: 'boom' }],
+    });
     expect(c.last_run.id).toBe(running.id);
     await finishRun(s.db, running.id, 'ok', emptyCounts(), null);
     const after = (await (await call('GET')).json()).channels[0];

@@ -38,7 +38,11 @@ export function syncRoutes(deps: SyncRoutesDeps): Router {
 
   r.get('/api/v1/admin/sync/events', deps.requireAdmin, (req, res) => {
     // no-transform: the compression middleware would buffer the stream
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 3000\n\n');
     const unsubscribe = hub.subscribe((json) => res.write(`event: status\ndata: ${json}\n\n`));
     const ping = setInterval(() => res.write(': ping\n\n'), deps.pingMs ?? 15_000);
@@ -55,7 +59,9 @@ export function syncRoutes(deps: SyncRoutesDeps): Router {
     const status = await load();
     if (!status.can_sync.ok) throw new UserError(status.can_sync.reason!, { status: 409, code: 'cannot_sync' });
     const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
-    res.status(202).json({ request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt } } satisfies z.infer<typeof syncRequested>);
+    res.status(202).json({
+      request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt },
+    } satisfies z.infer<typeof syncRequested>);
   });
   return r;
 }

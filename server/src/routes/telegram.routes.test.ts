@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { createTelegramSessionStore, type TelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
+import {
+  createTelegramSessionStore,
+  type TelegramSessionStore,
+} from '@waifudex/core/services/telegram-session.service';
 import { createTelegramLoginService, type LoginDriver } from '@waifudex/core/services/telegram-login.service';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { telegramRoutes } from './telegram.routes.js';
@@ -12,7 +15,14 @@ import { createLoginDriver } from '../../../scraper/src/telegram/browser-login-d
 import { fakeAuthClient, type FakeAuthAccount } from '../../../scraper/src/testing/fake-telegram-auth.js';
 
 const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = { username: 'admin', sessionId: 's', adminId: '1', csrfToken: 't', expiresAt: new Date(), refreshed: false };
+  req.admin = {
+    username: 'admin',
+    sessionId: 's',
+    adminId: '1',
+    csrfToken: 't',
+    expiresAt: new Date(),
+    refreshed: false,
+  };
   next();
 };
 
@@ -24,7 +34,12 @@ beforeAll(async () => {
   s = await startTestServer({
     routers: ({ db }) => {
       store = createTelegramSessionStore({ db, dataDir });
-      const driver: LoginDriver = createLoginDriver({ apiId: 1, apiHash: 'x', timeoutMs: 2000, makeClient: () => fakeAuthClient(account) });
+      const driver: LoginDriver = createLoginDriver({
+        apiId: 1,
+        apiHash: 'x',
+        timeoutMs: 2000,
+        makeClient: () => fakeAuthClient(account),
+      });
       const login = createTelegramLoginService({ driver, store, waitMs: 5000 });
       return [telegramRoutes({ db, requireAdmin: passThrough, store, login, configured: true })];
     },
@@ -40,7 +55,11 @@ afterAll(async () => {
 });
 
 const post = async (p: string, body: unknown) => {
-  const res = await fetch(`${s.url}/api/v1/admin/telegram${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${s.url}/api/v1/admin/telegram${p}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 };
 const status = async () => (await fetch(`${s.url}/api/v1/admin/telegram`)).json();
@@ -63,7 +82,11 @@ describe('Telegram login from the browser', () => {
     expect(r.body).toMatchObject({ step: 'done', account: '@robin_fan' });
 
     const st = await status();
-    expect(st).toMatchObject({ configured: true, browser_login: true, session: { state: 'ok', account: '@robin_fan' } });
+    expect(st).toMatchObject({
+      configured: true,
+      browser_login: true,
+      session: { state: 'ok', account: '@robin_fan' },
+    });
     const row = (await s.db.query('SELECT encrypted FROM telegram_session')).rows[0];
     expect(row.encrypted).not.toContain('fake-session');
     expect((await store.load())!.session).toBe('1fake-session-4915112345678');
@@ -76,7 +99,8 @@ describe('Telegram login from the browser', () => {
     let r = await post('/login', { method: 'qr' });
     expect(r.body).toMatchObject({ step: 'qr', qr_url: expect.stringMatching(/^tg:\/\/login\?token=/) });
     const first = r.body.qr_url;
-    for (let i = 0; i < 50 && (await status()).login.step !== 'password'; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 50 && (await status()).login.step !== 'password'; i++)
+      await new Promise((res) => setTimeout(res, 50));
     const st = await status();
     expect(st.login.step).toBe('password');
     expect(st.login.qr_url).not.toBe(first);
@@ -90,7 +114,9 @@ describe('Telegram login from the browser', () => {
     const start = await post('/login', { method: 'phone' });
     expect((await post('/login/answer', { id: start.body.id, step: 'code', value: '1' })).status).toBe(409); // it waits for the phone
     expect((await post('/login/answer', { id: start.body.id, step: 'phone', value: '' })).status).toBe(400);
-    expect((await post('/login/answer', { id: start.body.id, step: 'phone', value: 'x'.repeat(300) })).status).toBe(400);
+    expect((await post('/login/answer', { id: start.body.id, step: 'phone', value: 'x'.repeat(300) })).status).toBe(
+      400,
+    );
     expect((await post('/login/answer', { id: 'other', step: 'phone', value: '1' })).status).toBe(409);
     expect((await fetch(`${s.url}/api/v1/admin/telegram/login`, { method: 'DELETE' })).status).toBe(204);
     expect((await status()).login.step).toBe('cancelled');

@@ -9,7 +9,13 @@ import type { Db } from '@waifudex/core/db/database';
 import { listSyncOverview } from '@waifudex/core/repos/sync-runs.repo';
 import type { TelegramSessionStore } from '@waifudex/core/services/telegram-session.service';
 import type { LoginFlowState, TelegramLoginService } from '@waifudex/core/services/telegram-login.service';
-import { loginAnswerBody, loginStartBody, type LoginFlow, type TelegramStatus, type telegramLoggedOut } from '@waifudex/core/api/index';
+import {
+  loginAnswerBody,
+  loginStartBody,
+  type LoginFlow,
+  type TelegramStatus,
+  type telegramLoggedOut,
+} from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 
 export interface TelegramRoutesDeps {
@@ -39,7 +45,9 @@ export function telegramRoutes(deps: TelegramRoutesDeps): Router {
 
   r.get('/api/v1/admin/telegram', admin, noStore, async (_req, res) => {
     const [s, overview] = await Promise.all([deps.store.status(), listSyncOverview(deps.db)]);
-    const waits = overview.map((o) => o.running?.counts.waitingUntil).filter((w): w is string => Boolean(w) && Date.parse(w!) > Date.now());
+    const waits = overview
+      .map((o) => o.running?.counts.waitingUntil)
+      .filter((w): w is string => Boolean(w) && Date.parse(w!) > Date.now());
     const flow = deps.login.state();
     res.json({
       configured: deps.configured,

@@ -8,7 +8,11 @@ import { channelRoutes } from './channels.routes.js';
 let s: TestServer;
 let headers: Record<string, string>;
 let channelId: string;
-const CAPTIONS = ['🌸 Name: Rem\n📺 Anime: Re:Zero\n🆔 ID: 0007', '🌸 Name: Nico Robin\n📺 Anime: One Piece\n🆔 ID: 0042', 'just a picture'];
+const CAPTIONS = [
+  '🌸 Name: Rem\n📺 Anime: Re:Zero\n🆔 ID: 0007',
+  '🌸 Name: Nico Robin\n📺 Anime: One Piece\n🆔 ID: 0042',
+  'just a picture',
+];
 
 beforeAll(async () => {
   s = await startTestServer({ routers: ({ db }) => [channelRoutes({ db, requireAdmin })] });
@@ -18,7 +22,11 @@ beforeAll(async () => {
     await s.ingest.ingestImage({ bytes: await generateDemoImage(90 + i, `t${i}`), caption, channel, messageId: i + 1 });
   }
   await s.auth.setAdminPassword('admin', 'correct horse');
-  const login = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse' }) });
+  const login = await fetch(`${s.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
+  });
   headers = { cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0] };
 });
 afterAll(async () => s?.close());
@@ -30,7 +38,10 @@ describe('GET /api/v1/admin/channels/:id/template/proposals', () => {
     const body = await res.json();
     expect(body).toMatchObject({ total: 3, order: null, freeform_posts: expect.any(Number) });
     expect(body.proposals[0]).toMatchObject({
-      template: '🌸 Name: {name}\n📺 Anime: {anime}\n🆔 ID: {source_id}', parsed: 2, total: 3, cluster_size: 2,
+      template: '🌸 Name: {name}\n📺 Anime: {anime}\n🆔 ID: {source_id}',
+      parsed: 2,
+      total: 3,
+      cluster_size: 2,
     });
     expect(body.proposals[0].coverage).toBeCloseTo(2 / 3, 3);
   });

@@ -4,7 +4,11 @@ import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { adminClient, client, signUp, type Client } from '../testing/visitor-client.js';
 
 const signup = (s: TestServer, body: Record<string, unknown>) =>
-  fetch(`${s.url}/api/v1/visitor/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'visitor password 1', ...body }) });
+  fetch(`${s.url}/api/v1/visitor/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ password: 'visitor password 1', ...body }),
+  });
 
 describe('registration modes', () => {
   let s: TestServer;
@@ -14,10 +18,14 @@ describe('registration modes', () => {
     admin = await adminClient(s.url, s.auth.setAdminPassword);
   });
   afterAll(() => s?.close());
-  const setMode = (registration: string) => admin.json('PUT', '/api/v1/admin/visitors/settings', { registration, comments: false });
+  const setMode = (registration: string) =>
+    admin.json('PUT', '/api/v1/admin/visitors/settings', { registration, comments: false });
 
   it('closed by default: sign-up is refused and nothing is stored', async () => {
-    expect(await (await fetch(`${s.url}/api/v1/visitor/config`)).json()).toMatchObject({ registration: 'closed', comments: false });
+    expect(await (await fetch(`${s.url}/api/v1/visitor/config`)).json()).toMatchObject({
+      registration: 'closed',
+      comments: false,
+    });
     const res = await signup(s, { username: 'alice' });
     expect(res.status).toBe(403);
     expect((await s.db.query('SELECT count(*)::int AS n FROM visitors')).rows[0].n).toBe(0);
@@ -50,7 +58,9 @@ describe('registration modes', () => {
 
   it('two sign-ups racing for the last use of an invite: exactly one gets it', async () => {
     const { code } = await admin.json('POST', '/api/v1/admin/visitors/invites', { max_uses: 1 });
-    const results = await Promise.all(['race1', 'race2', 'race3'].map((u) => signup(s, { username: u, invite: code }).then((r) => r.status)));
+    const results = await Promise.all(
+      ['race1', 'race2', 'race3'].map((u) => signup(s, { username: u, invite: code }).then((r) => r.status)),
+    );
     expect(results.sort()).toEqual([201, 403, 403]);
   });
 
@@ -61,7 +71,10 @@ describe('registration modes', () => {
     expect((await signup(s, { username: 'x' })).status).toBe(400);
     expect((await signup(s, { username: '<script>' })).status).toBe(400);
     expect((await signup(s, { username: 'dave', password: 'short' })).status).toBe(400);
-    expect((await admin.call('PUT', '/api/v1/admin/visitors/settings', { registration: 'sometimes', comments: false })).status).toBe(400);
+    expect(
+      (await admin.call('PUT', '/api/v1/admin/visitors/settings', { registration: 'sometimes', comments: false }))
+        .status,
+    ).toBe(400);
     await setMode('closed');
     expect((await signup(s, { username: 'erin' })).status).toBe(403);
   });
@@ -89,7 +102,9 @@ describe('visitor sessions', () => {
 
   it('the cookie is HttpOnly and SameSite=Lax (Secure over https), and only its hash is stored', async () => {
     const res = await fetch(`${s.url}/api/v1/visitor/signup`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ username: 'gina', password: 'visitor password 1' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ username: 'gina', password: 'visitor password 1' }),
     });
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^wdx_visitor=[a-z2-7]{32};/);
@@ -109,7 +124,9 @@ describe('visitor sessions', () => {
     v.csrf = 'wrong';
     expect((await v.call('PUT', `/api/v1/me/likes/${id}`)).status).toBe(403);
     v.csrf = csrf;
-    expect((await v.call('PUT', `/api/v1/me/likes/${id}`, undefined, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await v.call('PUT', `/api/v1/me/likes/${id}`, undefined, { origin: 'https://evil.example' })).status).toBe(
+      403,
+    );
     expect((await v.call('PUT', `/api/v1/me/likes/${id}`)).status).toBe(200);
     expect((await v.json('GET', '/api/v1/visitor/session')).session.username).toBe('hank');
     const cookie = v.cookie;
@@ -122,7 +139,11 @@ describe('visitor sessions', () => {
   it('logs in again with the password; wrong passwords from one address hit the limit (429)', async () => {
     await signUp(s.url, 'ivy');
     const login = (password: string, from = '203.0.113.5') =>
-      fetch(`${s.url}/api/v1/visitor/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ username: 'ivy', password }) });
+      fetch(`${s.url}/api/v1/visitor/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+        body: JSON.stringify({ username: 'ivy', password }),
+      });
     expect((await login('visitor password 1')).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await login('wrong')).status).toBe(401);
     expect((await login('visitor password 1')).status).toBe(429);

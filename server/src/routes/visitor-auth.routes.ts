@@ -5,14 +5,26 @@ import type { Db } from '@waifudex/core/db/database';
 import type { VisitorAuthService, VisitorSession } from '@waifudex/core/services/visitor-auth.service';
 import { UnauthorizedError } from '@waifudex/core/errors';
 import { getVisitorSettings } from '@waifudex/core/repos/settings.repo';
-import { MAX_COMMENT_LENGTH, signupBody, visitorLoginBody, type RegistrationMode, type VisitorConfig, type VisitorSession as VisitorSessionDto, type VisitorSessionState } from '@waifudex/core/api/index';
+import {
+  MAX_COMMENT_LENGTH,
+  signupBody,
+  visitorLoginBody,
+  type RegistrationMode,
+  type VisitorConfig,
+  type VisitorSession as VisitorSessionDto,
+  type VisitorSessionState,
+} from '@waifudex/core/api/index';
 import { parseOr400 } from '../middleware/validate.js';
 import { checkCsrf } from '../middleware/auth.js';
 import { createLoginLimiter, type LoginLimiter } from '../middleware/login-limiter.js';
 import { clearVisitorCookie, setVisitorCookie } from '../middleware/visitor-auth.js';
 import { signupRateLimit } from '../middleware/signup-rate-limit.js';
 
-const present = (s: Pick<VisitorSession, 'username' | 'csrfToken' | 'expiresAt'>): VisitorSessionDto => ({ username: s.username, csrf_token: s.csrfToken, expires_at: s.expiresAt.toISOString() });
+const present = (s: Pick<VisitorSession, 'username' | 'csrfToken' | 'expiresAt'>): VisitorSessionDto => ({
+  username: s.username,
+  csrf_token: s.csrfToken,
+  expires_at: s.expiresAt.toISOString(),
+});
 
 export interface VisitorAuthRoutesDeps {
   db: Db;

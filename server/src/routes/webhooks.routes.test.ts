@@ -12,7 +12,10 @@ import { addCharacter, adminClient, type Client } from '../testing/visitor-clien
 import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.js';
 import { verifySignature } from '../webhooks/sign.js';
 
-interface Received { headers: http.IncomingHttpHeaders; body: string }
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 let s: TestServer;
 let admin: Client;
@@ -50,7 +53,16 @@ afterAll(async () => {
 });
 
 function sender(o: Partial<Parameters<typeof createWebhookSender>[0]> = {}) {
-  const x = createWebhookSender({ db: s.db, logger: testLogger, publicUrl: 'https://gallery.example.org', backoffMs: () => 50, pollMs: 60, maxAttempts: 3, timeoutMs: 3000, ...o });
+  const x = createWebhookSender({
+    db: s.db,
+    logger: testLogger,
+    publicUrl: 'https://gallery.example.org',
+    backoffMs: () => 50,
+    pollMs: 60,
+    maxAttempts: 3,
+    timeoutMs: 3000,
+    ...o,
+  });
   senders.push(x);
   return x;
 }
@@ -84,26 +96,45 @@ describe('webhooks', () => {
     const list = await admin.json('GET', '/api/v1/admin/webhooks');
     expect(JSON.stringify(list)).not.toContain(secret);
     expect(list.items[0]).toMatchObject({ id: webhook.id, allow_private: true, enabled: true });
-    expect((await admin.call('PATCH', `/api/v1/admin/webhooks/${webhook.id}`, { allow_private: false })).status).toBe(400);
+    expect((await admin.call('PATCH', `/api/v1/admin/webhooks/${webhook.id}`, { allow_private: false })).status).toBe(
+      400,
+    );
   });
 
   it('POSTs signed JSON for character.created, artwork.added and sync.finished, whoever made them', async () => {
-    const { secret, webhook } = await (await register({ url: receiverUrl, events: ['character.created', 'artwork.added', 'sync.finished'], allow_private: true })).json();
+    const { secret, webhook } = await (
+      await register({
+        url: receiverUrl,
+        events: ['character.created', 'artwork.added', 'sync.finished'],
+        allow_private: true,
+      })
+    ).json();
     // written straight to the database, as the sync worker or a CLI import does: the triggers queue the events
-    const id = await addCharacter(s.db, { name: 'Hu Tao', anime: 'Genshin Impact', rarity: 'Legendary', sourceId: '2001' });
+    const id = await addCharacter(s.db, {
+      name: 'Hu Tao',
+      anime: 'Genshin Impact',
+      rarity: 'Legendary',
+      sourceId: '2001',
+    });
     await s.db.query(
       `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime)
        VALUES ($1, 'ab/hu tao.jpg', 'ab/hu tao.thumb.webp', 'f00', B'${'0'.repeat(64)}', 800, 1200, 12345, 'image/jpeg')`,
       [id],
     );
-    const [run] = (await s.db.query(`INSERT INTO sync_runs (status) VALUES ('running') RETURNING id`)).rows.map((r) => r.id);
-    await s.db.query(`UPDATE sync_runs SET status = 'ok', finished_at = now(), counts = '{"new": 1}' WHERE id = $1`, [run]);
+    const [run] = (await s.db.query(`INSERT INTO sync_runs (status) VALUES ('running') RETURNING id`)).rows.map(
+      (r) => r.id,
+    );
+    await s.db.query(`UPDATE sync_runs SET status = 'ok', finished_at = now(), counts = '{"new": 1}' WHERE id = $1`, [
+      run,
+    ]);
     await s.db.query(`UPDATE sync_runs SET counts = '{"new": 2}' WHERE id = $1`, [run]); // no second event
     // rolled back: never sent
-    await s.db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO characters (name) VALUES ('Ghost')`);
-      await tx.query('SELECT 1/0');
-    }).catch(() => undefined);
+    await s.db
+      .transaction(async (tx) => {
+        await tx.query(`INSERT INTO characters (name) VALUES ('Ghost')`);
+        await tx.query('SELECT 1/0');
+      })
+      .catch(() => undefined);
 
     sender().start();
     await until(async () => received.length >= 3);
@@ -111,7 +142,10 @@ describe('webhooks', () => {
     expect(received).toHaveLength(3);
     // sent in parallel: put them in event order
     const ORDER = ['character.created', 'artwork.added', 'sync.finished'];
-    received.sort((a, b) => ORDER.indexOf(String(a.headers['x-waifudex-event'])) - ORDER.indexOf(String(b.headers['x-waifudex-event'])));
+    received.sort(
+      (a, b) =>
+        ORDER.indexOf(String(a.headers['x-waifudex-event'])) - ORDER.indexOf(String(b.headers['x-waifudex-event'])),
+    );
     const now = Math.floor(Date.now() / 1000);
     for (const r of received) {
       expect(r.headers['content-type']).toBe('application/json');
@@ -122,18 +156,38 @@ describe('webhooks', () => {
     }
     const bodies = received.map((r) => JSON.parse(r.body));
     expect(bodies.map((b) => b.event)).toEqual(['character.created', 'artwork.added', 'sync.finished']);
-    expect(received.map((r) => r.headers['x-waifudex-event'])).toEqual(['character.created', 'artwork.added', 'sync.finished']);
-    expect(bodies[0].data).toMatchObject({ id, name: 'Hu Tao', anime: 'Genshin Impact', source_id: '2001', page_url: `https://gallery.example.org/c/${id}` });
-    expect(bodies[1].data).toMatchObject({ character_id: id, url: 'https://gallery.example.org/images/ab/hu%20tao.jpg', width: 800 });
+    expect(received.map((r) => r.headers['x-waifudex-event'])).toEqual([
+      'character.created',
+      'artwork.added',
+      'sync.finished',
+    ]);
+    expect(bodies[0].data).toMatchObject({
+      id,
+      name: 'Hu Tao',
+      anime: 'Genshin Impact',
+      source_id: '2001',
+      page_url: `https://gallery.example.org/c/${id}`,
+    });
+    expect(bodies[1].data).toMatchObject({
+      character_id: id,
+      url: 'https://gallery.example.org/images/ab/hu%20tao.jpg',
+      width: 800,
+    });
     expect(bodies[1].data).not.toHaveProperty('file_path');
     expect(bodies[2].data).toMatchObject({ run_id: run, status: 'ok', counts: { new: 1 } });
     expect(String(received[0]!.headers['x-waifudex-delivery'])).toBe(bodies[0].id);
     const log = await deliveries(webhook.id);
-    expect(log.map((d: any) => [d.event, d.status, d.attempts])).toEqual([['sync.finished', 'delivered', 1], ['artwork.added', 'delivered', 1], ['character.created', 'delivered', 1]]);
+    expect(log.map((d: any) => [d.event, d.status, d.attempts])).toEqual([
+      ['sync.finished', 'delivered', 1],
+      ['artwork.added', 'delivered', 1],
+      ['character.created', 'delivered', 1],
+    ]);
   });
 
   it('retries with backoff until the receiver takes it; gives up after the attempt budget; the admin redelivers', async () => {
-    const { webhook } = await (await register({ url: receiverUrl, events: ['character.created'], allow_private: true })).json();
+    const { webhook } = await (
+      await register({ url: receiverUrl, events: ['character.created'], allow_private: true })
+    ).json();
     answers = [500, 503];
     sender().start();
     await addCharacter(s.db, { name: 'Rem' });
@@ -160,7 +214,13 @@ describe('webhooks', () => {
 
   it('a host name that resolves to a private address is refused at connect time, nothing reaches the receiver', async () => {
     const port = (receiver.address() as AddressInfo).port;
-    const w = await insertWebhook(s.db, { url: `http://localhost:${port}/hook`, secret: 'whsec_x', events: ['character.created'], description: '', allowPrivate: false });
+    const w = await insertWebhook(s.db, {
+      url: `http://localhost:${port}/hook`,
+      secret: 'whsec_x',
+      events: ['character.created'],
+      description: '',
+      allowPrivate: false,
+    });
     sender({ maxAttempts: 1 }).start();
     await addCharacter(s.db, { name: 'Emilia' });
     const [d] = await until(async () => {
@@ -172,11 +232,15 @@ describe('webhooks', () => {
   });
 
   it('survives a restart: queued while no sender runs, and a delivery held by a crashed sender, are both sent', async () => {
-    const { webhook } = await (await register({ url: receiverUrl, events: ['character.created'], allow_private: true })).json();
+    const { webhook } = await (
+      await register({ url: receiverUrl, events: ['character.created'], allow_private: true })
+    ).json();
     await addCharacter(s.db, { name: 'Queued While Down' });
     await addCharacter(s.db, { name: 'Held By A Crash' });
     // a sender died mid-send: attempt counted, lease still running out
-    await s.db.query(`UPDATE webhook_deliveries SET attempts = 1, locked_until = now() + interval '1 second' WHERE data->>'name' = 'Held By A Crash'`);
+    await s.db.query(
+      `UPDATE webhook_deliveries SET attempts = 1, locked_until = now() + interval '1 second' WHERE data->>'name' = 'Held By A Crash'`,
+    );
     sender().start();
     await until(async () => received.length >= 2, 15_000);
     expect(received.map((r) => JSON.parse(r.body).data.name).sort()).toEqual(['Held By A Crash', 'Queued While Down']);
@@ -184,8 +248,10 @@ describe('webhooks', () => {
     expect(log.every((d: any) => d.status === 'delivered')).toBe(true);
   });
 
-  it('the admin\'s test delivery and a disabled webhook', async () => {
-    const { webhook } = await (await register({ url: receiverUrl, events: ['character.created'], allow_private: true })).json();
+  it("the admin's test delivery and a disabled webhook", async () => {
+    const { webhook } = await (
+      await register({ url: receiverUrl, events: ['character.created'], allow_private: true })
+    ).json();
     sender().start();
     expect((await admin.call('POST', `/api/v1/admin/webhooks/${webhook.id}/test`)).status).toBe(202);
     await until(async () => received.length === 1);

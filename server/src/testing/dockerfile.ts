@@ -88,17 +88,18 @@ export function envPairs(ins: Instruction): Record<string, string> {
 }
 
 export function contextFiles(): string[] {
-  const r = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' });
+  const r = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`git ls-files failed: ${r.stderr}`);
   return r.stdout.split('\0').filter((f) => f && fs.existsSync(path.join(repo, f)));
 }
-
 
 export const IMAGES = [
   { dockerfile: 'Dockerfile.server', entry: 'server/src/main.ts', workspace: 'server' },
   { dockerfile: 'Dockerfile.scraper', entry: 'scraper/src/main.ts', workspace: 'scraper' },
 ] as const;
-
 
 /** A stage and the stages it is built FROM, oldest first. */
 export function lineage(stages: Stage[], name: string): Stage[] {

@@ -49,7 +49,10 @@ export async function signUp(baseUrl: string, username: string, extra: { invite?
 }
 
 /** An admin session (the admin is created with this password first). */
-export async function adminClient(baseUrl: string, setPassword: (u: string, p: string) => Promise<void>): Promise<Client> {
+export async function adminClient(
+  baseUrl: string,
+  setPassword: (u: string, p: string) => Promise<void>,
+): Promise<Client> {
   await setPassword('admin', 'admin password 1');
   const a = client(baseUrl, 'wdx_session');
   const res = await a.call('POST', '/api/v1/auth/login', { username: 'admin', password: 'admin password 1' });
@@ -59,9 +62,30 @@ export async function adminClient(baseUrl: string, setPassword: (u: string, p: s
 }
 
 /** A visible character without artwork; returns its id. */
-export function addCharacter(db: Db, c: { name: string; anime?: string | null; rarity?: string | null; rarityEmoji?: string | null; sourceId?: string | null; channelId?: string | null }) {
+export function addCharacter(
+  db: Db,
+  c: {
+    name: string;
+    anime?: string | null;
+    rarity?: string | null;
+    rarityEmoji?: string | null;
+    sourceId?: string | null;
+    channelId?: string | null;
+  },
+) {
   return insertCharacter(db, {
-    channelId: c.channelId ?? null, name: c.name, anime: c.anime ?? null, rarity: c.rarity ?? null, rarityEmoji: c.rarityEmoji ?? null, sourceId: c.sourceId ?? null,
-    variant: null, captionFamily: null, parseConfidence: 1, rawCaption: '', needsReview: false, nameSearch: normalizeForSearch(c.name), animeSearch: normalizeForSearch(c.anime ?? ''),
+    channelId: c.channelId ?? null,
+    name: c.name,
+    anime: c.anime ?? null,
+    rarity: c.rarity ?? null,
+    rarityEmoji: c.rarityEmoji ?? null,
+    sourceId: c.sourceId ?? null,
+    variant: null,
+    captionFamily: null,
+    parseConfidence: 1,
+    rawCaption: '',
+    needsReview: false,
+    nameSearch: normalizeForSearch(c.name),
+    animeSearch: normalizeForSearch(c.anime ?? ''),
   });
 }

@@ -49,33 +49,60 @@ describe.skipIf(!fs.existsSync(scraperMain))('webhooks for changes made by anoth
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an import-dir run of the scraper CLI queues character.created and artwork.added, and the sender delivers them', { timeout: 120_000 }, async () => {
-    const port = (receiver.address() as AddressInfo).port;
-    await insertWebhook(db, { url: `http://127.0.0.1:${port}/in`, secret: 'whsec_cross', events: ['character.created', 'artwork.added'], description: '', allowPrivate: true });
-    const images = path.join(dir, 'in');
-    fs.mkdirSync(images);
-    fs.writeFileSync(path.join(images, 'rem.png'), await generateDemoImage(2, 'Rem'));
-    fs.writeFileSync(path.join(images, 'rem.txt'), '🌸 Name: Rem\n📺 Anime: Re:Zero\n🟡 Rarity: Legendary\n🆔 ID: 102');
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [scraperMain, 'import-dir', images], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, DATA_DIR: path.join(dir, 'data'), IMAGES_DIR: path.join(dir, 'images'), LOG_LEVEL: 'warn' },
-        stdio: 'ignore',
+  it(
+    'an import-dir run of the scraper CLI queues character.created and artwork.added, and the sender delivers them',
+    { timeout: 120_000 },
+    async () => {
+      const port = (receiver.address() as AddressInfo).port;
+      await insertWebhook(db, {
+        url: `http://127.0.0.1:${port}/in`,
+        secret: 'whsec_cross',
+        events: ['character.created', 'artwork.added'],
+        description: '',
+        allowPrivate: true,
       });
-      child.on('close', resolve);
-    });
-    expect(code).toBe(0);
-    const sender = createWebhookSender({ db, logger: testLogger, pollMs: 100 });
-    sender.start();
-    try {
-      for (let i = 0; i < 200 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      await sender.stop();
-    }
-    const events = received.map((r) => JSON.parse(r.body)).sort((a, b) => a.event.localeCompare(b.event));
-    expect(events.map((e) => e.event)).toEqual(['artwork.added', 'character.created']);
-    expect(events[1].data).toMatchObject({ name: 'Rem', anime: 'Re:Zero', source_id: '102' });
-    expect(events[0].data.url).toMatch(/^\/images\//);
-    for (const r of received) expect(verifySignature('whsec_cross', r.body, String(r.headers['x-waifudex-signature']), Math.floor(Date.now() / 1000))).toBe(true);
-  });
+      const images = path.join(dir, 'in');
+      fs.mkdirSync(images);
+      fs.writeFileSync(path.join(images, 'rem.png'), await generateDemoImage(2, 'Rem'));
+      fs.writeFileSync(
+        path.join(images, 'rem.txt'),
+        '🌸 Name: Rem\n📺 Anime: Re:Zero\n🟡 Rarity: Legendary\n🆔 ID: 102',
+      );
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [scraperMain, 'import-dir', images], {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATABASE_URL: url,
+            DATA_DIR: path.join(dir, 'data'),
+            IMAGES_DIR: path.join(dir, 'images'),
+            LOG_LEVEL: 'warn',
+          },
+          stdio: 'ignore',
+        });
+        child.on('close', resolve);
+      });
+      expect(code).toBe(0);
+      const sender = createWebhookSender({ db, logger: testLogger, pollMs: 100 });
+      sender.start();
+      try {
+        for (let i = 0; i < 200 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        await sender.stop();
+      }
+      const events = received.map((r) => JSON.parse(r.body)).sort((a, b) => a.event.localeCompare(b.event));
+      expect(events.map((e) => e.event)).toEqual(['artwork.added', 'character.created']);
+      expect(events[1].data).toMatchObject({ name: 'Rem', anime: 'Re:Zero', source_id: '102' });
+      expect(events[0].data.url).toMatch(/^\/images\//);
+      for (const r of received)
+        expect(
+          verifySignature(
+            'whsec_cross',
+            r.body,
+            String(r.headers['x-waifudex-signature']),
+            Math.floor(Date.now() / 1000),
+          ),
+        ).toBe(true);
+    },
+  );
 });

@@ -18,15 +18,26 @@ export function isBlockedLiteral(url: URL): boolean {
   return net.isIP(host) !== 0 && isBlockedAddress(host);
 }
 
-export function postJson(rawUrl: string, body: string, headers: Record<string, string>, o: { timeoutMs: number; allowPrivate: boolean }): Promise<PostOutcome> {
+export function postJson(
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  o: { timeoutMs: number; allowPrivate: boolean },
+): Promise<PostOutcome> {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     return Promise.resolve({ ok: false, status: null, error: 'invalid URL' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve({ ok: false, status: null, error: 'only http and https URLs' });
-  if (!o.allowPrivate && isBlockedLiteral(url)) return Promise.resolve({ ok: false, status: null, error: 'private or loopback address refused (allow it explicitly for this webhook)' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return Promise.resolve({ ok: false, status: null, error: 'only http and https URLs' });
+  if (!o.allowPrivate && isBlockedLiteral(url))
+    return Promise.resolve({
+      ok: false,
+      status: null,
+      error: 'private or loopback address refused (allow it explicitly for this webhook)',
+    });
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
@@ -53,7 +64,8 @@ export function postJson(rawUrl: string, body: string, headers: Record<string, s
         });
         const finish = () => {
           if (status >= 200 && status < 300) done({ ok: true, status });
-          else if (status >= 300 && status < 400) done({ ok: false, status, error: `HTTP ${status}: redirects are not followed` });
+          else if (status >= 300 && status < 400)
+            done({ ok: false, status, error: `HTTP ${status}: redirects are not followed` });
           else done({ ok: false, status, error: `HTTP ${status}` });
         };
         res.on('end', finish);
@@ -66,7 +78,14 @@ export function postJson(rawUrl: string, body: string, headers: Record<string, s
       req.destroy();
     }, o.timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      done({ ok: false, status: null, error: err.code === 'EBLOCKED' ? 'private or loopback address refused (allow it explicitly for this webhook)' : `connection failed (${err.code ?? err.message})` });
+      done({
+        ok: false,
+        status: null,
+        error:
+          err.code === 'EBLOCKED'
+            ? 'private or loopback address refused (allow it explicitly for this webhook)'
+            : `connection failed (${err.code ?? err.message})`,
+      });
     });
     req.end(body);
   });

@@ -10,7 +10,13 @@ export function signatureHeader(secret: string, body: string, unixSeconds: numbe
 }
 
 /** What a receiver does: true when the header matches the body and is at most `toleranceSeconds` old. */
-export function verifySignature(secret: string, body: string, header: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const t = /(?:^|,)t=(\d+)/.exec(header)?.[1];
   const v1 = /(?:^|,)v1=([0-9a-f]{64})/.exec(header)?.[1];
   if (!t || !v1 || Math.abs(nowSeconds - Number(t)) > toleranceSeconds) return false;

@@ -9,7 +9,12 @@ import type { Logger } from '@waifudex/core/logger';
 import { listen, type Listener } from '@waifudex/core/db/listen';
 import { imageUrl } from '@waifudex/core/api/image-url';
 import { VERSION } from '@waifudex/core/version';
-import { claimDueDeliveries, finishAttempt, pruneDeliveries, type DueDelivery } from '@waifudex/core/repos/webhooks.repo';
+import {
+  claimDueDeliveries,
+  finishAttempt,
+  pruneDeliveries,
+  type DueDelivery,
+} from '@waifudex/core/repos/webhooks.repo';
 import { postJson, type PostOutcome } from './post-json.js';
 import { signatureHeader } from './sign.js';
 
@@ -40,12 +45,16 @@ export function defaultBackoffMs(failures: number): number {
 /** The JSON body: delivery id, event, and the trigger's data with stored paths turned into URLs. */
 export function deliveryBody(d: Pick<DueDelivery, 'id' | 'event' | 'data' | 'createdAt'>, publicUrl = ''): string {
   const data: Record<string, unknown> = { ...d.data };
-  for (const [key, urlKey] of [['file_path', 'url'], ['thumb_path', 'thumb_url']] as const) {
+  for (const [key, urlKey] of [
+    ['file_path', 'url'],
+    ['thumb_path', 'thumb_url'],
+  ] as const) {
     if (typeof data[key] === 'string') data[urlKey] = publicUrl + imageUrl(data[key] as string);
     delete data[key];
   }
   if (d.event === 'character.created' && typeof data.id === 'string') data.page_url = `${publicUrl}/c/${data.id}`;
-  if (d.event === 'artwork.added' && typeof data.character_id === 'string') data.page_url = `${publicUrl}/c/${data.character_id}`;
+  if (d.event === 'artwork.added' && typeof data.character_id === 'string')
+    data.page_url = `${publicUrl}/c/${data.character_id}`;
   return JSON.stringify({ id: d.id, event: d.event, created_at: d.createdAt, data });
 }
 
@@ -67,27 +76,45 @@ export function createWebhookSender(o: WebhookSenderOptions) {
     const body = deliveryBody(d, o.publicUrl ?? '');
     let outcome: PostOutcome;
     try {
-      outcome = await post(d.url, body, {
-        'user-agent': `Waifudex-Webhooks/${VERSION}`,
-        'x-waifudex-event': d.event,
-        'x-waifudex-delivery': d.id,
-        'x-waifudex-signature': signatureHeader(d.secret, body, Math.floor(Date.now() / 1000)),
-      }, { timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: d.allowPrivate });
+      outcome = await post(
+        d.url,
+        body,
+        {
+          'user-agent': `Waifudex-Webhooks/${VERSION}`,
+          'x-waifudex-event': d.event,
+          'x-waifudex-delivery': d.id,
+          'x-waifudex-signature': signatureHeader(d.secret, body, Math.floor(Date.now() / 1000)),
+        },
+        { timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: d.allowPrivate },
+      );
     } catch (err) {
       outcome = { ok: false, status: null, error: (err as Error).message };
     }
     const durationMs = Date.now() - started;
     if (outcome.ok) {
-      await finishAttempt(o.db, { deliveryId: d.id, statusCode: outcome.status, error: null, durationMs, outcome: 'delivered' });
+      await finishAttempt(o.db, {
+        deliveryId: d.id,
+        statusCode: outcome.status,
+        error: null,
+        durationMs,
+        outcome: 'delivered',
+      });
       return;
     }
     const last = d.attempts >= maxAttempts;
     await finishAttempt(o.db, {
-      deliveryId: d.id, statusCode: outcome.status, error: outcome.error.slice(0, 500), durationMs,
-      outcome: last ? 'failed' : 'retry', retryAt: last ? undefined : new Date(Date.now() + backoff(d.attempts)),
+      deliveryId: d.id,
+      statusCode: outcome.status,
+      error: outcome.error.slice(0, 500),
+      durationMs,
+      outcome: last ? 'failed' : 'retry',
+      retryAt: last ? undefined : new Date(Date.now() + backoff(d.attempts)),
     });
     // the id only: webhook URLs often carry a token of the receiver (Discord, Slack …)
-    o.logger.debug({ delivery: d.id, webhook: d.webhookId, attempt: d.attempts, error: outcome.error }, last ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry');
+    o.logger.debug(
+      { delivery: d.id, webhook: d.webhookId, attempt: d.attempts, error: outcome.error },
+      last ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry',
+    );
   }
 
   /** Sends everything due now; returns how many deliveries were attempted. */
@@ -96,7 +123,11 @@ export function createWebhookSender(o: WebhookSenderOptions) {
     for (;;) {
       const batch = await claimDueDeliveries(o.db, concurrency, lease);
       if (!batch.length) break;
-      await Promise.all(batch.map((d) => sendOne(d).catch((err) => o.logger.warn({ err, delivery: d.id }, 'recording a webhook attempt failed'))));
+      await Promise.all(
+        batch.map((d) =>
+          sendOne(d).catch((err) => o.logger.warn({ err, delivery: d.id }, 'recording a webhook attempt failed')),
+        ),
+      );
       total += batch.length;
       if (stopped) break;
     }

@@ -1,5 +1,12 @@
 import { api } from './client';
-import type { AdminCharacterDetail, AdminCharacterList, AdminCharacterListItem, CharacterBulkBody, CharacterBulkResult, TrashList } from '@waifudex/core/api';
+import type {
+  AdminCharacterDetail,
+  AdminCharacterList,
+  AdminCharacterListItem,
+  CharacterBulkBody,
+  CharacterBulkResult,
+  TrashList,
+} from '@waifudex/core/api';
 
 export type AdminCharacterDto = AdminCharacterListItem;
 export type AdminCharacterPage = AdminCharacterList;
@@ -7,7 +14,13 @@ export type AdminCharacterDetailDto = AdminCharacterDetail;
 export type EditableField = 'name' | 'anime' | 'rarity' | 'rarity_emoji' | 'source_id' | 'variant';
 export type CharacterPatch = Partial<Record<EditableField, string | null>> & { hidden?: boolean };
 
-export interface AdminListQuery { page: number; perPage: number; q: string; needsReview?: boolean; hidden?: boolean }
+export interface AdminListQuery {
+  page: number;
+  perPage: number;
+  q: string;
+  needsReview?: boolean;
+  hidden?: boolean;
+}
 
 export function listAdminCharacters(p: AdminListQuery): Promise<AdminCharacterPage> {
   const qs = new URLSearchParams({ page: String(p.page), per_page: String(p.perPage) });
@@ -27,7 +40,8 @@ export const deleteCharacter = (id: string) =>
 export type BulkRequest = CharacterBulkBody;
 export const bulkCharacters = (body: BulkRequest) =>
   api<CharacterBulkResult>('/api/v1/admin/characters/bulk', { method: 'POST', body: JSON.stringify(body) });
-export const listTrash = (page: number, perPage = 30) => api<TrashList>(`/api/v1/admin/trash?page=${page}&per_page=${perPage}`);
+export const listTrash = (page: number, perPage = 30) =>
+  api<TrashList>(`/api/v1/admin/trash?page=${page}&per_page=${perPage}`);
 export const restoreCharacters = (ids: string[]) =>
   api<{ restored: string[] }>('/api/v1/admin/trash/restore', { method: 'POST', body: JSON.stringify({ ids }) });
 
@@ -41,5 +55,8 @@ export function createCharacter(file: File, fields: Partial<Record<EditableField
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) if (v) fd.append(k, v);
   fd.append('image', file, file.name);
-  return api<{ status: string; character: AdminCharacterDetailDto }>('/api/v1/admin/characters', { method: 'POST', body: fd });
+  return api<{ status: string; character: AdminCharacterDetailDto }>('/api/v1/admin/characters', {
+    method: 'POST',
+    body: fd,
+  });
 }

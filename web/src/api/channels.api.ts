@@ -5,7 +5,11 @@ import { api } from './client';
 export type ChannelDto = Channel;
 export type TemplatePreviewDto = TemplatePreview;
 export type ReparseResultDto = NonNullable<ParsingSaved['reparsed']>;
-export interface ParsingUpdate { caption_template?: string | null; rarity_emojis?: Record<string, string>; reparse?: boolean }
+export interface ParsingUpdate {
+  caption_template?: string | null;
+  rarity_emojis?: Record<string, string>;
+  reparse?: boolean;
+}
 
 const base = '/api/v1/admin/channels';
 const one = (id: string) => `${base}/${encodeURIComponent(id)}`;
@@ -18,4 +22,7 @@ export const setChannelEnabled = async (id: string, enabled: boolean) =>
 export const previewTemplate = (id: string, template: string) =>
   api<TemplatePreviewDto>(`${one(id)}/template/preview`, { method: 'POST', body: JSON.stringify({ template }) });
 export const saveParsing = (id: string, body: ParsingUpdate) =>
-  api<{ channel: ChannelDto; reparsed: ReparseResultDto | null }>(`${one(id)}/parsing`, { method: 'PUT', body: JSON.stringify(body) });
+  api<{ channel: ChannelDto; reparsed: ReparseResultDto | null }>(`${one(id)}/parsing`, {
+    method: 'PUT',
+    body: JSON.stringify(body),
+  });

@@ -1,15 +1,24 @@
 /** fetch wrapper: JSON in/out, errors as ApiError with the server's message. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
 
 let csrfToken: string | null = null;
-export const setCsrfToken = (t: string | null) => { csrfToken = t; };
+export const setCsrfToken = (t: string | null) => {
+  csrfToken = t;
+};
 // A visitor session has its own CSRF token; its routes are the visitor's own (/me, /visitor, comments).
 let visitorCsrfToken: string | null = null;
-export const setVisitorCsrfToken = (t: string | null) => { visitorCsrfToken = t; };
+export const setVisitorCsrfToken = (t: string | null) => {
+  visitorCsrfToken = t;
+};
 const isVisitorPath = (path: string) => /^\/api\/v1\/(?:me\/|visitor\/|characters\/\d+\/comments$)/.test(path);
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -25,7 +34,13 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
   if (res.status === 204 || (res.status === 202 && res.headers.get('content-length') === '0')) return undefined as T;
   const body = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, body?.error?.code ?? 'error', body?.error?.message ?? `${res.status} ${res.statusText}`, body?.error?.details);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      body?.error?.code ?? 'error',
+      body?.error?.message ?? `${res.status} ${res.statusText}`,
+      body?.error?.details,
+    );
   return body as T;
 }
 

@@ -31,9 +31,17 @@ export function searchByImage(file: Blob, filename = 'image', opts: UploadOption
     xhr.onload = () => {
       const body = xhr.response as { error?: { code?: string; message?: string; details?: unknown } } | null;
       if (xhr.status >= 200 && xhr.status < 300 && body) return resolve(body as SearchResultDto);
-      reject(new ApiError(xhr.status, body?.error?.code ?? 'error', body?.error?.message ?? `${xhr.status} ${xhr.statusText}`, body?.error?.details));
+      reject(
+        new ApiError(
+          xhr.status,
+          body?.error?.code ?? 'error',
+          body?.error?.message ?? `${xhr.status} ${xhr.statusText}`,
+          body?.error?.details,
+        ),
+      );
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.'));
+    xhr.onerror = () =>
+      reject(new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.'));
     xhr.onabort = () => reject(new CancelledError());
     if (opts.signal?.aborted) return reject(new CancelledError());
     opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
@@ -42,7 +50,9 @@ export function searchByImage(file: Blob, filename = 'image', opts: UploadOption
 }
 
 export const searchByUrl = (url: string, signal?: AbortSignal) =>
-  api<SearchResultDto>('/api/v1/search/image', { method: 'POST', body: JSON.stringify({ url }), signal }).catch((e: unknown) => {
-    if (signal?.aborted) throw new CancelledError();
-    throw e;
-  });
+  api<SearchResultDto>('/api/v1/search/image', { method: 'POST', body: JSON.stringify({ url }), signal }).catch(
+    (e: unknown) => {
+      if (signal?.aborted) throw new CancelledError();
+      throw e;
+    },
+  );

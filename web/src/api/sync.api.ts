@@ -9,10 +9,16 @@ export type SyncRunDto = NonNullable<SyncChannelDto['last_run']>;
 export const getSyncStatus = () => api<SyncStatusDto>('/api/v1/admin/sync');
 
 export const startSync = (channelId?: string) =>
-  api<unknown>('/api/v1/admin/sync', { method: 'POST', body: JSON.stringify(channelId ? { channel_id: channelId } : {}) });
+  api<unknown>('/api/v1/admin/sync', {
+    method: 'POST',
+    body: JSON.stringify(channelId ? { channel_id: channelId } : {}),
+  });
 
 /** Live state over Server-Sent Events; `onState` gets every snapshot. Returns the close function. */
-export function watchSyncStatus(onState: (s: SyncStatusDto) => void, onConnection: (live: boolean) => void): () => void {
+export function watchSyncStatus(
+  onState: (s: SyncStatusDto) => void,
+  onConnection: (live: boolean) => void,
+): () => void {
   const es = new EventSource('/api/v1/admin/sync/events');
   es.addEventListener('status', (e) => onState(JSON.parse((e as MessageEvent<string>).data) as SyncStatusDto));
   es.onopen = () => onConnection(true);

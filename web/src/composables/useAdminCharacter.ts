@@ -30,13 +30,32 @@ export function useAdminCharacter(id: Ref<string>) {
   }
 
   const load = () => act(() => adminApi.getAdminCharacter(id.value));
-  watch(id, () => { data.value = null; void load(); }, { immediate: true });
+  watch(
+    id,
+    () => {
+      data.value = null;
+      void load();
+    },
+    { immediate: true },
+  );
 
   return {
-    data, error, notice, busy, reload: load,
+    data,
+    error,
+    notice,
+    busy,
+    reload: load,
     save: (patch: CharacterPatch) => act(() => adminApi.patchCharacter(id.value, patch), 'Saved.'),
-    setHidden: (hidden: boolean) => act(() => adminApi.patchCharacter(id.value, { hidden }), hidden ? 'Hidden from the gallery.' : 'Visible in the gallery again.'),
-    replaceArtwork: (file: File) => act(() => adminApi.replaceArtwork(id.value, file), 'Artwork replaced; the old one stays in the history.'),
-    remove: () => act(async () => { await undoDelete.remove([id.value], data.value?.name ?? null); }),
+    setHidden: (hidden: boolean) =>
+      act(
+        () => adminApi.patchCharacter(id.value, { hidden }),
+        hidden ? 'Hidden from the gallery.' : 'Visible in the gallery again.',
+      ),
+    replaceArtwork: (file: File) =>
+      act(() => adminApi.replaceArtwork(id.value, file), 'Artwork replaced; the old one stays in the history.'),
+    remove: () =>
+      act(async () => {
+        await undoDelete.remove([id.value], data.value?.name ?? null);
+      }),
   };
 }

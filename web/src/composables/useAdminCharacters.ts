@@ -24,7 +24,10 @@ export function useAdminCharacters(page: Ref<number>, query: Ref<string>, filter
         needsReview: filter.value === 'review' ? true : undefined,
         hidden: filter.value === 'hidden' ? true : undefined,
       });
-      if (mine()) { data.value = res; error.value = null; }
+      if (mine()) {
+        data.value = res;
+        error.value = null;
+      }
     } catch (e) {
       if (mine()) error.value = errorMessage(e);
     } finally {
@@ -32,10 +35,16 @@ export function useAdminCharacters(page: Ref<number>, query: Ref<string>, filter
     }
   }
   watch(page, load);
-  watch(filter, () => { if (page.value !== 1) page.value = 1; else void load(); });
+  watch(filter, () => {
+    if (page.value !== 1) page.value = 1;
+    else void load();
+  });
   watch(query, () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { if (page.value !== 1) page.value = 1; else void load(); }, 250);
+    timer = setTimeout(() => {
+      if (page.value !== 1) page.value = 1;
+      else void load();
+    }, 250);
   });
   void load();
   return { data, error, loading, reload: load };

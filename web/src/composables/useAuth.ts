@@ -11,8 +11,14 @@ export function useAuth() {
   function restore(): Promise<void> {
     restoring ??= authApi
       .session()
-      .then((s) => { username.value = s?.username ?? null; setCsrfToken(s?.csrf_token ?? null); })
-      .catch(() => { username.value = null; setCsrfToken(null); });
+      .then((s) => {
+        username.value = s?.username ?? null;
+        setCsrfToken(s?.csrf_token ?? null);
+      })
+      .catch(() => {
+        username.value = null;
+        setCsrfToken(null);
+      });
     return restoring;
   }
   async function login(user: string, password: string) {

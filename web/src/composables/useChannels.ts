@@ -1,8 +1,15 @@
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
 import { ApiError, errorMessage } from '../api/client';
 import {
-  addChannel, listChannels, previewTemplate, saveParsing, setChannelEnabled,
-  type ChannelDto, type ParsingUpdate, type ReparseResultDto, type TemplatePreviewDto,
+  addChannel,
+  listChannels,
+  previewTemplate,
+  saveParsing,
+  setChannelEnabled,
+  type ChannelDto,
+  type ParsingUpdate,
+  type ReparseResultDto,
+  type TemplatePreviewDto,
 } from '../api/channels.api';
 import { latestOnly } from '../lib/latest-only';
 
@@ -40,7 +47,8 @@ export function useChannels() {
       channels.value = [...(channels.value ?? []), ch];
       return true;
     } catch (e) {
-      addError.value = e instanceof ApiError && e.status === 409 ? `Already followed: ${e.message}` : errorMessage(e, FEATURE);
+      addError.value =
+        e instanceof ApiError && e.status === 409 ? `Already followed: ${e.message}` : errorMessage(e, FEATURE);
       return false;
     } finally {
       adding.value = false;
@@ -87,20 +95,33 @@ export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>
     loading.value = true;
     try {
       const res = await previewTemplate(channelId.value, src);
-      if (mine()) { preview.value = res; error.value = null; }
+      if (mine()) {
+        preview.value = res;
+        error.value = null;
+      }
     } catch (e) {
-      if (mine()) { preview.value = null; error.value = errorMessage(e, 'Template preview'); }
+      if (mine()) {
+        preview.value = null;
+        error.value = errorMessage(e, 'Template preview');
+      }
     } finally {
       if (mine()) loading.value = false;
     }
   }
 
-  watch([channelId, template], () => {
+  watch(
+    [channelId, template],
+    () => {
+      clearTimeout(timer);
+      loading.value = !!template.value.trim();
+      timer = setTimeout(() => void run(), PREVIEW_DEBOUNCE_MS);
+    },
+    { immediate: true },
+  );
+  onBeforeUnmount(() => {
     clearTimeout(timer);
-    loading.value = !!template.value.trim();
-    timer = setTimeout(() => void run(), PREVIEW_DEBOUNCE_MS);
-  }, { immediate: true });
-  onBeforeUnmount(() => { clearTimeout(timer); latest.cancel(); });
+    latest.cancel();
+  });
   return { preview, error, loading };
 }
 

@@ -14,7 +14,8 @@ export function useCharacter(id: Ref<string>) {
       data.value = await getCharacter(id.value);
     } catch (e) {
       data.value = null;
-      error.value = e instanceof ApiError && e.status === 404 ? 'This character does not exist (or was removed).' : errorMessage(e);
+      error.value =
+        e instanceof ApiError && e.status === 404 ? 'This character does not exist (or was removed).' : errorMessage(e);
     } finally {
       loading.value = false;
     }

@@ -4,7 +4,12 @@ import type { GalleryState } from './useGalleryQuery';
 import { latestOnly } from '../lib/latest-only';
 
 /** `next`: the keyset cursor after the last loaded page (infinite scroll stays fast deep into a large gallery). */
-interface Loaded { page: CharacterPage; items: CharacterDto[]; lastPage: number; next: string | null }
+interface Loaded {
+  page: CharacterPage;
+  items: CharacterDto[];
+  lastPage: number;
+  next: string | null;
+}
 // The last few gallery states, so that Back renders at once and the browser can restore the scroll position.
 const cache = new Map<string, Loaded>();
 const remember = (key: string, v: Loaded) => {
@@ -52,7 +57,10 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
       const page = await listCharacters({ ...s, perPage }, controller.signal);
       if (!mine()) return;
       // a cached state that was scrolled further keeps its extra pages
-      const v = cached && cached.lastPage > s.page ? { ...cached, page } : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
+      const v =
+        cached && cached.lastPage > s.page
+          ? { ...cached, page }
+          : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
       remember(key, v);
       show(key, v);
       error.value = null;
@@ -73,7 +81,12 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
       const more = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage, cursor: next });
       if (!mine()) return;
       const seen = new Set(items.value.map((c) => c.id));
-      const v = { page: d, items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))], lastPage: lastPage.value + 1, next: more.next_cursor };
+      const v = {
+        page: d,
+        items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))],
+        lastPage: lastPage.value + 1,
+        next: more.next_cursor,
+      };
       remember(key, v);
       show(key, v);
     } catch (e) {
@@ -83,6 +96,21 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
     }
   }
 
-  watch(() => keyOf(state.value), () => void load(), { immediate: true });
-  return { data, items, lastPage, error, loading, loadingMore, shownKey, reload: load, loadMore, currentKey: () => keyOf(state.value) };
+  watch(
+    () => keyOf(state.value),
+    () => void load(),
+    { immediate: true },
+  );
+  return {
+    data,
+    items,
+    lastPage,
+    error,
+    loading,
+    loadingMore,
+    shownKey,
+    reload: load,
+    loadMore,
+    currentKey: () => keyOf(state.value),
+  };
 }

@@ -6,14 +6,18 @@ import type { GalleryState } from './useGalleryQuery';
 export function useFacets(state: Ref<GalleryState>) {
   const facets = ref<Facets | null>(null);
   let controller: AbortController | null = null;
-  watch(() => JSON.stringify([state.value.q, state.value.anime, state.value.rarity, state.value.channel, state.value.mine]), async () => {
-    controller?.abort();
-    controller = new AbortController();
-    try {
-      facets.value = await getFacets(state.value, controller.signal);
-    } catch {
-      // counts are a help; the gallery works without them
-    }
-  }, { immediate: true });
+  watch(
+    () => JSON.stringify([state.value.q, state.value.anime, state.value.rarity, state.value.channel, state.value.mine]),
+    async () => {
+      controller?.abort();
+      controller = new AbortController();
+      try {
+        facets.value = await getFacets(state.value, controller.signal);
+      } catch {
+        // counts are a help; the gallery works without them
+      }
+    },
+    { immediate: true },
+  );
   return { facets };
 }

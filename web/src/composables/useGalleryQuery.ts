@@ -5,7 +5,10 @@ import type { GalleryFilters, GallerySort } from '../api/characters.api';
 const SORTS: GallerySort[] = ['relevance', 'newest', 'name', 'anime', 'liked'];
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v : null);
 
-export interface GalleryState extends GalleryFilters { sort: GallerySort | null; page: number }
+export interface GalleryState extends GalleryFilters {
+  sort: GallerySort | null;
+  page: number;
+}
 
 /** Reads the gallery state from a route query. */
 export function readGalleryState(query: LocationQuery): GalleryState {

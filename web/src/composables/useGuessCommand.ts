@@ -8,10 +8,17 @@ let loading: Promise<void> | null = null;
 
 /** Loads the admin's guess setting (public, never fails the page: the default stays on error). */
 export function loadGuessSettings(): Promise<void> {
-  loading ??= getSettings().then((s) => { settings.value = s.guess; }, () => undefined);
+  loading ??= getSettings().then(
+    (s) => {
+      settings.value = s.guess;
+    },
+    () => undefined,
+  );
   return loading;
 }
-export const setGuessSettings = (s: GuessSettingsDto) => { settings.value = s; };
+export const setGuessSettings = (s: GuessSettingsDto) => {
+  settings.value = s;
+};
 
 /** The full and first-word forms are spelt here at once; the shortest unique word needs the whole gallery, so the server spells it. */
 function localGuess(s: GuessSettingsDto, name: string): string | null {
@@ -25,17 +32,24 @@ function localGuess(s: GuessSettingsDto, name: string): string | null {
 export function useGuessCommand(who: Ref<{ id: string; name: string | null } | null>) {
   const text = ref<string | null>(null);
   const latest = latestOnly();
-  watch([who, settings], async () => {
-    const mine = latest.begin();
-    const c = who.value;
-    text.value = null;
-    if (!c?.name?.trim()) return;
-    await loadGuessSettings();
-    if (!mine()) return;
-    const local = localGuess(settings.value, c.name);
-    if (local) return void (text.value = local);
-    const fromServer = await getGuessText(c.id).then((r) => r.text, () => `${settings.value.command} ${c.name!.trim()}`);
-    if (mine()) text.value = fromServer;
-  }, { immediate: true });
+  watch(
+    [who, settings],
+    async () => {
+      const mine = latest.begin();
+      const c = who.value;
+      text.value = null;
+      if (!c?.name?.trim()) return;
+      await loadGuessSettings();
+      if (!mine()) return;
+      const local = localGuess(settings.value, c.name);
+      if (local) return void (text.value = local);
+      const fromServer = await getGuessText(c.id).then(
+        (r) => r.text,
+        () => `${settings.value.command} ${c.name!.trim()}`,
+      );
+      if (mine()) text.value = fromServer;
+    },
+    { immediate: true },
+  );
   return { text, settings };
 }

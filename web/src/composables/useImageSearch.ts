@@ -9,7 +9,11 @@ const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|tiff|bmp)$/;
 
 export type SearchPhase = 'idle' | 'preparing' | 'uploading' | 'searching' | 'done' | 'error';
 /** What the last upload put on the wire; shown small under the answer, and read by the browser tests. */
-export interface UploadStats { originalBytes: number; sentBytes: number; shrunk: boolean }
+export interface UploadStats {
+  originalBytes: number;
+  sentBytes: number;
+  shrunk: boolean;
+}
 
 /** "Who is this?": shrinks and sends a file (or a URL) to the reverse image search and keeps the verdict. */
 export function useImageSearch() {
@@ -61,8 +65,10 @@ export function useImageSearch() {
   /** Checks what the browser can check (type, size), shrinks, then uploads; the server checks the content. */
   function searchFile(file: File | Blob) {
     const name = file instanceof File && file.name ? file.name : 'pasted-image.png';
-    if (file.type && !IMAGE_TYPES.test(file.type)) return fail(`“${name}” is not an image (${file.type}). Use a JPEG, PNG, WebP, GIF or AVIF picture.`);
-    if (file.size > MAX_SEARCH_BYTES) return fail(`“${name}” is too large (${(file.size / 1048576).toFixed(1)} MB, the limit is 25 MB).`);
+    if (file.type && !IMAGE_TYPES.test(file.type))
+      return fail(`“${name}” is not an image (${file.type}). Use a JPEG, PNG, WebP, GIF or AVIF picture.`);
+    if (file.size > MAX_SEARCH_BYTES)
+      return fail(`“${name}” is too large (${(file.size / 1048576).toFixed(1)} MB, the limit is 25 MB).`);
     setPreview(URL.createObjectURL(file));
     return run(async (mine, signal) => {
       phase.value = 'preparing';
@@ -107,6 +113,9 @@ export function useImageSearch() {
     error.value = null;
   }
 
-  onBeforeUnmount(() => { cancel(); setPreview(null); });
+  onBeforeUnmount(() => {
+    cancel();
+    setPreview(null);
+  });
   return { result, error, phase, progress, preview, waitedMs, upload, searchFile, searchUrl, cancel, reset };
 }

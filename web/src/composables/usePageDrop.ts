@@ -4,7 +4,9 @@ const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('
 
 /** Stops a file dropped anywhere on the page from replacing the app (the browser would open it). */
 export function installDropGuard(): void {
-  const stop = (e: DragEvent) => { if (hasFiles(e)) e.preventDefault(); };
+  const stop = (e: DragEvent) => {
+    if (hasFiles(e)) e.preventDefault();
+  };
   window.addEventListener('dragover', stop);
   window.addEventListener('drop', stop);
 }
@@ -13,14 +15,26 @@ export function installDropGuard(): void {
 export function usePageDrop(handlers: { file: (f: File) => void; url: (u: string) => void }) {
   const dragging = ref(false);
   let depth = 0;
-  const enter = (e: DragEvent) => { if (hasFiles(e)) { depth++; dragging.value = true; } };
-  const leave = () => { depth = Math.max(0, depth - 1); if (!depth) dragging.value = false; };
-  const over = (e: DragEvent) => { if (hasFiles(e) || e.dataTransfer?.types.includes('text/uri-list')) e.preventDefault(); };
+  const enter = (e: DragEvent) => {
+    if (hasFiles(e)) {
+      depth++;
+      dragging.value = true;
+    }
+  };
+  const leave = () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) dragging.value = false;
+  };
+  const over = (e: DragEvent) => {
+    if (hasFiles(e) || e.dataTransfer?.types.includes('text/uri-list')) e.preventDefault();
+  };
   function drop(e: DragEvent) {
     depth = 0;
     dragging.value = false;
     const file = [...(e.dataTransfer?.files ?? [])][0];
-    const text = (e.dataTransfer?.getData('text/uri-list') || e.dataTransfer?.getData('text/plain') || '').split('\n')[0]?.trim();
+    const text = (e.dataTransfer?.getData('text/uri-list') || e.dataTransfer?.getData('text/plain') || '')
+      .split('\n')[0]
+      ?.trim();
     if (!file && !(text && /^https?:\/\//i.test(text))) return;
     e.preventDefault();
     if (file) handlers.file(file);

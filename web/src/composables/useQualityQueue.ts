@@ -13,9 +13,12 @@ export const QUALITY_LABELS: Record<QualityKind, string> = {
 };
 
 export const QUALITY_HELP: Record<QualityKind, string> = {
-  review: 'Captions the parser was unsure about. Compare the raw caption with what was read from it, then edit, re-parse, hide or delete.',
-  card_conflict: 'One bot card id posted under different names in a channel. Merge the characters, split a post out, or mark it as fine.',
-  near_duplicate: 'The same picture (re-encoded or resized) stored under two characters. Merge them, or hide or delete one copy.',
+  review:
+    'Captions the parser was unsure about. Compare the raw caption with what was read from it, then edit, re-parse, hide or delete.',
+  card_conflict:
+    'One bot card id posted under different names in a channel. Merge the characters, split a post out, or mark it as fine.',
+  near_duplicate:
+    'The same picture (re-encoded or resized) stored under two characters. Merge them, or hide or delete one copy.',
   missing_file: 'Artworks whose original or thumbnail is missing on disk or has the wrong size. Delete or hide them.',
   sync_gap: 'Telegram messages the sync skipped and keeps retrying, with the reason. Retry now or give up on them.',
   skipped_post:

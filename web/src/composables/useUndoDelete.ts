@@ -13,7 +13,9 @@ export function useUndoDelete(onChange?: () => void | Promise<void>) {
         run: async () => {
           try {
             const r = await restoreCharacters(ids);
-            toasts.show(`Restored ${r.restored.length === 1 && ids.length === 1 ? what : `${r.restored.length} characters`}`);
+            toasts.show(
+              `Restored ${r.restored.length === 1 && ids.length === 1 ? what : `${r.restored.length} characters`}`,
+            );
             await onChange?.();
           } catch (e) {
             toasts.show(errorMessage(e), { kind: 'danger' });
@@ -26,7 +28,10 @@ export function useUndoDelete(onChange?: () => void | Promise<void>) {
   return {
     /** One id: DELETE; several: the bulk endpoint. Throws on failure (the caller shows the error). */
     async remove(ids: string[], name: string | null = null) {
-      const moved = ids.length === 1 ? [(await deleteCharacter(ids[0]!)).id] : (await bulkCharacters({ action: 'delete', ids })).ids;
+      const moved =
+        ids.length === 1
+          ? [(await deleteCharacter(ids[0]!)).id]
+          : (await bulkCharacters({ action: 'delete', ids })).ids;
       offerUndo(moved, moved.length === 1 ? (name ?? `character #${moved[0]}`) : `${moved.length} characters`);
       await onChange?.();
       return moved;

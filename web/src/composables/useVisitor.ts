@@ -54,5 +54,18 @@ export function useVisitor() {
     if (r.caught) caught.add(id);
     else caught.delete(id);
   }
-  return { username, signedIn: computed(() => username.value !== null), liked, caught, likeCounts, restore, signup, login, logout, toggleLike, toggleCaught, reloadMarks: loadMarks };
+  return {
+    username,
+    signedIn: computed(() => username.value !== null),
+    liked,
+    caught,
+    likeCounts,
+    restore,
+    signup,
+    login,
+    logout,
+    toggleLike,
+    toggleCaught,
+    reloadMarks: loadMarks,
+  };
 }

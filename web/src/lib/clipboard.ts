@@ -27,7 +27,8 @@ export async function copyText(text: string): Promise<boolean> {
 }
 
 /** True when the browser can read images from the clipboard on a button press (Clipboard API read()). */
-export const canReadClipboard = () => typeof navigator !== 'undefined' && !!navigator.clipboard?.read && window.isSecureContext;
+export const canReadClipboard = () =>
+  typeof navigator !== 'undefined' && !!navigator.clipboard?.read && window.isSecureContext;
 
 /** The first image on the clipboard; throws an Error with a message for the user when there is none. */
 export async function readClipboardImage(): Promise<Blob> {

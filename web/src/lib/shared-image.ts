@@ -11,5 +11,6 @@ export async function takeSharedImage(): Promise<File | null> {
 
 /** Registers the service worker that receives shares (best effort: the app works without it). */
 export function registerShareTarget(): void {
-  if ('serviceWorker' in navigator && window.isSecureContext) void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  if ('serviceWorker' in navigator && window.isSecureContext)
+    void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
 }

@@ -31,7 +31,8 @@ function makeCanvas(w: number, h: number): OffscreenCanvas | HTMLCanvasElement {
   return c;
 }
 
-const rename = (name: string, type: string) => `${name.replace(/\.[a-z0-9]{1,5}$/i, '') || 'image'}.${type === 'image/webp' ? 'webp' : 'jpg'}`;
+const rename = (name: string, type: string) =>
+  `${name.replace(/\.[a-z0-9]{1,5}$/i, '') || 'image'}.${type === 'image/webp' ? 'webp' : 'jpg'}`;
 
 /**
  * Longest side ≤ MAX_SIDE, WebP (JPEG where the browser cannot encode WebP) at q 0.9 on white (JPEG has
@@ -39,7 +40,14 @@ const rename = (name: string, type: string) => `${name.replace(/\.[a-z0-9]{1,5}$
  * server then gives the real reason), or when the re-encoded copy is not smaller.
  */
 export async function shrinkForUpload(file: Blob, name: string): Promise<ShrunkImage> {
-  const keep = (width: number | null = null, height: number | null = null): ShrunkImage => ({ blob: file, name, originalBytes: file.size, shrunk: false, width, height });
+  const keep = (width: number | null = null, height: number | null = null): ShrunkImage => ({
+    blob: file,
+    name,
+    originalBytes: file.size,
+    shrunk: false,
+    width,
+    height,
+  });
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);

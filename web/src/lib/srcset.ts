@@ -16,8 +16,10 @@ export function srcsetOf(a: Pick<ArtworkFile, 'thumbs' | 'url' | 'width'>, withO
  * Rendered width of a gallery card per Bootstrap breakpoint (row-cols-2 / sm-3 / md-4 / lg-6 in .container).
  * The server's preload hints must use the very same string (GALLERY_CARD_SIZES in core/src/api/image-url.ts; a test compares them).
  */
-export const CARD_SIZES = '(min-width: 1400px) 216px, (min-width: 1200px) 186px, (min-width: 992px) 156px, (min-width: 576px) 176px, 50vw';
+export const CARD_SIZES =
+  '(min-width: 1400px) 216px, (min-width: 1200px) 186px, (min-width: 992px) 156px, (min-width: 576px) 176px, 50vw';
 /** The character page's picture (col-md-7 of .container). */
-export const DETAIL_SIZES = '(min-width: 1400px) 760px, (min-width: 1200px) 655px, (min-width: 992px) 550px, (min-width: 768px) 410px, 100vw';
+export const DETAIL_SIZES =
+  '(min-width: 1400px) 760px, (min-width: 1200px) 655px, (min-width: 992px) 550px, (min-width: 768px) 410px, 100vw';
 /** A small artwork thumbnail (row-cols-4 inside col-md-5). */
 export const MINI_SIZES = '(min-width: 768px) 120px, 25vw';

@@ -7,5 +7,14 @@ export interface Candidate extends CaptionFields {
 }
 
 export function emptyCandidate(family: string, confidence: number): Candidate {
-  return { name: null, anime: null, rarity: null, rarityEmoji: null, sourceId: null, variant: null, family, confidence };
+  return {
+    name: null,
+    anime: null,
+    rarity: null,
+    rarityEmoji: null,
+    sourceId: null,
+    variant: null,
+    family,
+    confidence,
+  };
 }

@@ -20,8 +20,27 @@ const NUMBERED_RE = /^\d{1,2}\s*[-.):–—]\s*/u;
 // What every event caption holds somewhere: one cheap scan of the whole text before the line regexes.
 // Stems every event caption holds somewhere (word tails, so "Appeared" and "appeared" both match;
 // all-caps stems too): a few native substring scans before any line regex runs.
-const EVENT_STEMS = ['/', 'ppear', 'pawn', 'ummon', 'ran away', 'fled', 'scape', "'s up", '’s up', 'lready', 'issed', 'obody',
-  'PPEAR', 'PAWN', 'UMMON', 'RAN AWAY', 'FLED', 'LREADY', 'ISSED'];
+const EVENT_STEMS = [
+  '/',
+  'ppear',
+  'pawn',
+  'ummon',
+  'ran away',
+  'fled',
+  'scape',
+  "'s up",
+  '’s up',
+  'lready',
+  'issed',
+  'obody',
+  'PPEAR',
+  'PAWN',
+  'UMMON',
+  'RAN AWAY',
+  'FLED',
+  'LREADY',
+  'ISSED',
+];
 
 /** `text`: the normalised caption the lines come from (screened once before any regex runs). */
 export function isEventMessage(lines: readonly Line[], text?: string): boolean {

@@ -27,19 +27,24 @@ function joinNames(name: string): string {
 }
 // Words that make a line a sentence (announcement, promo, note) rather than a name.
 const SENTENCE_WORDS = new Set(
-  ('is are was were be been will would can could should please dont don\'t do does did join use for with your you ' +
+  (
+    "is are was were be been will would can could should please dont don't do does did join use for with your you " +
     'our we i my me this that here now started starts ends begin resume resumes tomorrow today maintenance ' +
     'update updates welcome follow subscribe channel group bot hours days drop drops total repost reposting ' +
     'giveaway announcement notice original thanks thank check click link free top collectors leaderboard ' +
     'ranking stats good night morning happy everyone guys hello merry birthday has have appeared guess catch ' +
-    'grab character characters').split(' '),
+    'grab character characters'
+  ).split(' '),
 );
 
 export function isNameLike(s: string): boolean {
   if (s.length > 80 || !/\p{L}/u.test(s)) return false;
   // ". " ends a sentence, but "Monkey D. Luffy" has an initial.
   if (/@\w|https?:|\p{Ll}{3}\.\s|[!?:]\s*$|\p{Ll}{3}\.$/u.test(s)) return false;
-  const words = s.toLowerCase().split(/[\s,]+/).filter(Boolean);
+  const words = s
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   if (words.length > 7) return false;
   return !words.some((w) => SENTENCE_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
@@ -60,7 +65,10 @@ export function splitFreeform(text: string): FreeformSplit | null {
   if (from && isNameLike(from.name)) return { ...from, sep: 'from' };
   for (const sep of SEPARATORS) {
     if (!text.includes(sep)) continue;
-    const parts = text.split(sep).map((p) => p.trim()).filter((p) => /[\p{L}\p{N}]/u.test(p) && !CREDIT_RE.test(p));
+    const parts = text
+      .split(sep)
+      .map((p) => p.trim())
+      .filter((p) => /[\p{L}\p{N}]/u.test(p) && !CREDIT_RE.test(p));
     if (!parts.length) return { name: null, anime: null, sep };
     // "Rem (Re:Zero) - by @artist": the credit is gone, the rest may still have a shape.
     if (parts.length === 1 && parts[0] !== text) {
@@ -97,7 +105,8 @@ export function splitFreeform(text: string): FreeformSplit | null {
   if (q) return { name: cleanName(q[1]).value, anime: cleanAnime(q[2]), sep: '「」' };
   // Last resort: one spaced emoji between two name-like halves ("Hinata Hyuga 🌸 Naruto").
   const e = EMOJI_SEP_RE.exec(bare);
-  if (e && isNameLike(e[1]!) && isNameLike(e[2]!)) return { name: cleanName(e[1]).value, anime: cleanAnime(e[2]), sep: 'emoji' };
+  if (e && isNameLike(e[1]!) && isNameLike(e[2]!))
+    return { name: cleanName(e[1]).value, anime: cleanAnime(e[2]), sep: 'emoji' };
   return null;
 }
 
@@ -121,14 +130,19 @@ export function freeformPair(lines: readonly Line[]): [string, string] | null {
 
 // Words of promos and notices: a line carrying one is never the series side of a swapped pair.
 const PROMO_WORDS = new Set(
-  ('join please dont don\'t subscribe follow click link channel group bot maintenance update updates welcome giveaway ' +
+  (
+    "join please dont don't subscribe follow click link channel group bot maintenance update updates welcome giveaway " +
     'announcement notice thanks thank hello everyone guys today tomorrow drop drops started starts ends begin resume ' +
-    'resumes hours repost reposting leaderboard ranking stats total guess appeared use').split(' '),
+    'resumes hours repost reposting leaderboard ranking stats total guess appeared use'
+  ).split(' '),
 );
 
 function titleOk(s: string): boolean {
   if (s.length > 120 || /@\w|https?:/u.test(s)) return false;
-  return !s.toLowerCase().split(/\s+/).some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
+  return !s
+    .toLowerCase()
+    .split(/\s+/)
+    .some((w) => PROMO_WORDS.has(w.replace(/[^\p{L}']/gu, '')));
 }
 
 /**

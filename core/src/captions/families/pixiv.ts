@@ -16,11 +16,20 @@ export function extractPixiv(lines: readonly Line[], urls: readonly string[]): C
   const pixivUrl = urls.some((u) => /pixiv\.net|pximg\.net/i.test(u));
   const ta = TITLE_AUTHOR_RE.exec(first.text);
   const nsfwTitle = /^#NSFW\s+\S/i.test(first.text) && tagLines.length > 0;
-  if (!idm && !pixivUrl && !nsfwTitle && !(ta && tagLines.length && lines.filter((l) => l.kind === 'plain').length === 1)) return null;
+  if (
+    !idm &&
+    !pixivUrl &&
+    !nsfwTitle &&
+    !(ta && tagLines.length && lines.filter((l) => l.kind === 'plain').length === 1)
+  )
+    return null;
   const c = emptyCandidate('pixiv', 0.35);
   c.sourceId = idm ? idm[1]! : null;
   // "%title% / id=… / %author% %p%": the title is the artwork's, the author an artist.
-  const title = (ta ? ta[1]! : first.text).replace(/^#NSFW\s+/i, '').replace(/\s+\d{1,3}\/\d{1,3}$/, '').trim();
+  const title = (ta ? ta[1]! : first.text)
+    .replace(/^#NSFW\s+/i, '')
+    .replace(/\s+\d{1,3}\/\d{1,3}$/, '')
+    .trim();
   const tags = extractHashtags(tagLines.map((l) => l.text).join(' '));
   const pick = pixivPick(tags, title);
   c.name = cleanName(pick.name).value;

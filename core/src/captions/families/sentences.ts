@@ -3,9 +3,11 @@ import type { Line } from '../lines.js';
 import { cleanAnime, cleanName } from '../values.js';
 import { emptyCandidate, type Candidate } from './candidate.js';
 
-const UPLOADED_RE = /\b(?:uploaded|added)\s+(?:a\s+)?new\s+(?:waifu|husbando|character|card)\s*[:\-–]?\s+(\S.{0,200})$/iu;
+const UPLOADED_RE =
+  /\b(?:uploaded|added)\s+(?:a\s+)?new\s+(?:waifu|husbando|character|card)\s*[:\-–]?\s+(\S.{0,200})$/iu;
 // Log lines: "… changed event for Character X", "… updated image of Character X", "… deleted Character X".
-const FOR_CHARACTER_RE = /\b(?:for|of|deleted|removed|updated|edited|changed|renamed|added)\s+(?:the\s+)?(?:character|waifu|husbando|card)\s+(?!name\b)(\S.{0,200})$/iu;
+const FOR_CHARACTER_RE =
+  /\b(?:for|of|deleted|removed|updated|edited|changed|renamed|added)\s+(?:the\s+)?(?:character|waifu|husbando|card)\s+(?!name\b)(\S.{0,200})$/iu;
 const FROM_RE = /^(\S.{0,80}?)\s+from\s+(\S.{0,200})$/iu;
 
 export function extractSentence(lines: readonly Line[]): Candidate | null {

@@ -116,7 +116,8 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
         c.family = 'grabber_id_colon';
         // Unlabelled grabber variant: "<id>: <name>\n<anime>\n<rarity>".
         const third = lines.slice(next.index + 1).find((l) => l.kind !== 'blank');
-        if (c.rarity === null && third && isPlain(third) && bareRarity(third.text)) c.rarity = cleanRarity(third.text).rarity;
+        if (c.rarity === null && third && isPlain(third) && bareRarity(third.text))
+          c.rarity = cleanRarity(third.text).rarity;
       } else c.family = 'id_colon';
     } else c.family = 'id_colon';
   }
@@ -128,7 +129,9 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
     // A name wrapped in emoji on the first line ("✨ Kurumi Tokisaki ✨") comes before the plain lines.
     const firstContent = lines.find((l) => l.kind !== 'blank');
     const cand =
-      (firstContent?.kind === 'event' && (!firstField || firstContent.index < firstField.index) ? firstContent : undefined) ??
+      (firstContent?.kind === 'event' && (!firstField || firstContent.index < firstField.index)
+        ? firstContent
+        : undefined) ??
       lines.find((l) => isPlain(l) && (!firstField || l.index < firstField.index)) ??
       lines.find(isPlain);
     if (cand) {
@@ -147,7 +150,8 @@ export function extractStructured(lines: readonly Line[]): Candidate | null {
       const next =
         lines.find((l) => isPlain(l) && l.index > cand.index && (!firstField || l.index < firstField.index)) ??
         lines.find((l) => isPlain(l) && l.index > cand.index && LEAD_EMOJI_RE.test(l.text));
-      if (c.anime === null && next && !labelLines.some((l) => l.label!.field === 'anime')) c.anime = cleanAnime(next.text);
+      if (c.anime === null && next && !labelLines.some((l) => l.label!.field === 'anime'))
+        c.anime = cleanAnime(next.text);
     }
   }
   if (c.rarity === null) {

@@ -12,10 +12,12 @@ export function extractHashtags(text: string): string[] {
 
 // Tags that describe the picture, not a character or series.
 const GENERIC_TAGS = new Set(
-  ('waifu husbando anime animegirl animeboy anime_girl anime_boy animeart anime_art art fanart fan_art manga ' +
+  (
+    'waifu husbando anime animegirl animeboy anime_girl anime_boy animeart anime_art art fanart fan_art manga ' +
     'illustration drawing digitalart digital_art cute kawaii girl boy 1girl 2girls 3girls 1boy 2boys solo ' +
     'multiple_girls smile nsfw sfw wallpaper pfp icon cosplay otaku animes art_of_the_day original oc ' +
-    '女の子 男の子 オリジナル イラスト 落書き 創作 風景 可愛い 美少女 ファンアート 漫画 アニメ').split(' '),
+    '女の子 男の子 オリジナル イラスト 落書き 創作 風景 可愛い 美少女 ファンアート 漫画 アニメ'
+  ).split(' '),
 );
 
 export function isGenericTag(tag: string): boolean {
@@ -28,7 +30,11 @@ const LATIN_TAG_RE = /^[\p{Script=Latin}\d_'’.-]+$/u;
 export function humaniseTag(tag: string): string {
   if (!LATIN_TAG_RE.test(tag)) return tag.replace(/_/g, ' ').trim();
   if (tag.includes('_')) {
-    return tag.split('_').filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+    return tag
+      .split('_')
+      .filter(Boolean)
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' ');
   }
   // "DARLINGintheFRANXX": capital runs make CamelCase splitting guesswork, keep it verbatim.
   if (/\p{Lu}{3}/u.test(tag)) return tag;
@@ -49,16 +55,28 @@ function isNamelikeTag(tag: string): boolean {
 
 // Danbooru copyright qualifiers whose display form has punctuation the channel bot removed.
 const QUALIFIERS: Record<string, string> = {
-  re_zero: 'Re:Zero', fate_grand_order: 'Fate/Grand Order', fate_stay_night: 'Fate/stay night',
-  nier_automata: 'NieR:Automata', honkai_star_rail: 'Honkai: Star Rail', steins_gate: 'Steins;Gate',
-  kaguya_sama_wa_kokurasetai: 'Kaguya-sama wa Kokurasetai', oshi_no_ko: 'Oshi no Ko',
-  chainsaw_man: 'Chainsaw Man', genshin_impact: 'Genshin Impact', blue_archive: 'Blue Archive',
+  re_zero: 'Re:Zero',
+  fate_grand_order: 'Fate/Grand Order',
+  fate_stay_night: 'Fate/stay night',
+  nier_automata: 'NieR:Automata',
+  honkai_star_rail: 'Honkai: Star Rail',
+  steins_gate: 'Steins;Gate',
+  kaguya_sama_wa_kokurasetai: 'Kaguya-sama wa Kokurasetai',
+  oshi_no_ko: 'Oshi no Ko',
+  chainsaw_man: 'Chainsaw Man',
+  genshin_impact: 'Genshin Impact',
+  blue_archive: 'Blue Archive',
 };
 
 /** Danbooru "Characters:" hashtags → names joined with ", " and the shared series qualifier. */
-export function danbooruCharacters(value: string, otherTags: readonly string[]): { name: string | null; anime: string | null } {
+export function danbooruCharacters(
+  value: string,
+  otherTags: readonly string[],
+): { name: string | null; anime: string | null } {
   // "#ram_re_zero #rem_re_zero", or the same tags without "#".
-  const raw = value.includes('#') ? extractHashtags(value) : value.split(/[\s,]+/).filter((t) => /^[\p{L}\d_'().:-]+$/u.test(t));
+  const raw = value.includes('#')
+    ? extractHashtags(value)
+    : value.split(/[\s,]+/).filter((t) => /^[\p{L}\d_'().:-]+$/u.test(t));
   const tags = raw.filter((t) => !isGenericTag(t)).map((t) => t.toLowerCase());
   if (!tags.length) return { name: null, anime: null };
   const toks = tags.map((t) => t.split('_').filter(Boolean));
@@ -102,7 +120,10 @@ function display(group: readonly string[]): string {
 }
 
 /** pixiv: series tag first, then character; a title equal to a tag marks that tag as the name. */
-export function pixivPick(tags: readonly string[], title: string | null): { name: string | null; anime: string | null } {
+export function pixivPick(
+  tags: readonly string[],
+  title: string | null,
+): { name: string | null; anime: string | null } {
   const groups = groupTags(tags.filter((t) => !isGenericTag(t)));
   if (!groups.length) return { name: null, anime: null };
   const t = title?.toLowerCase().replace(/\s+/g, '') ?? '';

@@ -29,7 +29,10 @@ export interface FakeBotApi {
   downloads: string[];
   addFile(f: FakeFile): void;
   /** The next call of `method` fails with this Bot API error. */
-  failNext(method: string, error: { error_code: number; description: string; parameters?: { retry_after?: number } }): void;
+  failNext(
+    method: string,
+    error: { error_code: number; description: string; parameters?: { retry_after?: number } },
+  ): void;
   /** getChatMember answers this status. */
   memberStatus: string;
   pushUpdate(u: Update): void;
@@ -53,7 +56,10 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     allows_users_to_create_topics: false,
   } as UserFromGetMe;
   const files = new Map<string, FakeFile & { path: string }>();
-  const failures = new Map<string, Array<{ error_code: number; description: string; parameters?: { retry_after?: number } }>>();
+  const failures = new Map<
+    string,
+    Array<{ error_code: number; description: string; parameters?: { retry_after?: number } }>
+  >();
   const updates: Update[] = [];
   const calls: ApiCall[] = [];
   const downloads: string[] = [];
@@ -67,10 +73,20 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
       case 'getFile': {
         const f = files.get(p.file_id);
         if (!f) throw { error_code: 400, description: 'Bad Request: invalid file_id' };
-        return { file_id: f.fileId, file_unique_id: f.fileUniqueId, file_size: f.fileSize ?? f.bytes.length, file_path: f.path };
+        return {
+          file_id: f.fileId,
+          file_unique_id: f.fileUniqueId,
+          file_size: f.fileSize ?? f.bytes.length,
+          file_path: f.path,
+        };
       }
       case 'sendMessage':
-        return { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(p.chat_id), type: Number(p.chat_id) > 0 ? 'private' : 'supergroup' }, text: p.text };
+        return {
+          message_id: ++messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(p.chat_id), type: Number(p.chat_id) > 0 ? 'private' : 'supergroup' },
+          text: p.text,
+        };
       case 'getChatMember':
         return { status: state.memberStatus, user: { id: Number(p.user_id), is_bot: false, first_name: 'U' } };
       case 'getUpdates': {
@@ -92,10 +108,13 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
         const f = [...files.values()].find((x) => x.path === fileMatch[2]);
         if (fileMatch[1] !== token || !f) return void res.writeHead(404).end();
         downloads.push(f.path);
-        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': f.bytes.length }).end(f.bytes);
+        return void res
+          .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': f.bytes.length })
+          .end(f.bytes);
       }
       const m = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
-      const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const send = (status: number, body: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (!m || m[1] !== token) return send(401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const method = m[2]!;
       const raw = Buffer.concat(chunks).toString('utf8');
@@ -138,9 +157,10 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     },
     pushUpdate: (u) => void updates.push(u),
     sent: (method = 'sendMessage') => calls.filter((c) => c.method === method),
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
