@@ -1,6 +1,6 @@
 /**
  * Two real server processes (server/dist/main.js on two ports) and a sync worker on one database and one
- * images folder, as the compose `scale` profile runs them: an artwork added through replica A is found by
+ * S3 image store (s3rver), as the compose `scale` profile runs them (with MinIO): an artwork added through replica A is found by
  * image search on replica B within about a second (NOTIFY + change log); a session made on A works on B
  * and ends on both; the search budget of one client is shared; a "sync now" asked on B is picked up by
  * the worker.
@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createTestDatabase } from '@waifudex/core/testing/test-db';
+import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
+import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
 
 const serverMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../scraper/dist/main.js', import.meta.url));
@@ -90,8 +92,10 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
   let urlA: string;
   let urlB: string;
   let db: pg.Pool;
+  let s3: S3TestServer;
 
   beforeAll(async () => {
+    s3 = await startS3TestServer();
     ({ url: dbUrl, drop } = await createTestDatabase());
     db = new pg.Pool({ connectionString: dbUrl, max: 2 });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-replicas-'));
@@ -106,6 +110,12 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
       ADMIN_PASSWORD: PASSWORD,
       TRUST_PROXY: '1',
       SEARCH_RATE_LIMIT: '4',
+      IMAGES_STORE: 's3://waifudex-test/replicas',
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const [pa, pb] = [await freePort(), await freePort()];
     urlA = `http://127.0.0.1:${pa}`;
@@ -121,6 +131,7 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
     await Promise.all([stop(a), stop(b), stop(worker)]);
     await db?.end();
     await drop?.();
+    await s3?.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -174,6 +185,14 @@ describe.skipIf(!built)('two server replicas and a worker on one database', () =
     const ms = performance.now() - t0;
     console.log(`[replicas] artwork added on A found by B after ${Math.round(ms)} ms (${n} searches)`);
     expect(found.matches[0].character.name).toBe('Replica Girl');
+    // the files went to the shared bucket, not to a replica's disk, and B serves them from there
+    const keys: string[] = [];
+    for await (const o of createS3ImageStore(s3.config('replicas')).list('originals/')) keys.push(o.key);
+    expect(keys).toHaveLength(1);
+    expect(fs.existsSync(path.join(work, 'images', 'originals'))).toBe(false);
+    const thumb = await fetch(`${urlB}${found.matches[0].artwork.thumb_url}`, { redirect: 'manual' });
+    expect(thumb.status).toBe(302);
+    expect(thumb.headers.get('location')!.startsWith(`${s3.endpoint}/waifudex-test/replicas/thumbs/`)).toBe(true);
     expect(ms).toBeLessThan(3000); // about 1 s even on a loaded box; the poll fallback would take 30 s
   }, 60_000);
 
