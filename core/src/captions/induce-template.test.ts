@@ -73,4 +73,8 @@ describe('template induction', () => {
     expect(proposeTemplates([])).toEqual([]);
     expect(proposeTemplates(NOT_CHARACTERS)).toEqual([]);
   });
+
+  it('never proposes a template that parses none of the posts (found by the property test)', () => {
+    for (const p of proposeTemplates([' - [\n - ⼀'])) expect(p.parsed).toBeGreaterThan(0);
+  });
 });

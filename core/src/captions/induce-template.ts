@@ -192,6 +192,8 @@ export function proposeTemplates(captions: readonly string[], o: InductionOption
         const base = parses[i]!.name;
         if (r.name && base && r.name.toLowerCase() === base.toLowerCase()) agree++;
       }
+      // a template that reads none of the posts, not even its own example, is no proposal
+      if (parsed === 0) continue;
       proposals.push({
         template,
         fields: compiled.fields.slice(),
