@@ -13,6 +13,7 @@ import { migrate } from '@waifudex/core/db/migrate';
 import { hasUncopiedLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import { runMain } from '@waifudex/core/run-main';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
+import { createImagePool } from '@waifudex/core/images/image-pool';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { openImageStore } from '@waifudex/core/storage/open-image-store';
@@ -58,6 +59,7 @@ runMain(async () => {
   if (config.imageStore.kind === 'local') fs.mkdirSync(config.imagesDir, { recursive: true });
   const images = await openImageStore(config.imageStore);
   const similar = createSimilarArtworksService({ db, logger, embedder, images });
+  const imagePool = createImagePool({ threads: config.imageThreads });
   try {
     // restore first brings the schema to the backup's level and migrates up after copying the rows
     if (name !== 'restore') await migrate(db, logger);
@@ -70,7 +72,7 @@ runMain(async () => {
       config,
       db,
       logger,
-      ingest: withSimilarEmbeddings(createIngestService({ db, images, logger, ...limits }), similar),
+      ingest: withSimilarEmbeddings(createIngestService({ db, images, logger, imagePool, ...limits }), similar),
       images,
       progress: process.stderr,
     };
@@ -78,6 +80,7 @@ runMain(async () => {
     await mod.default(args, ctx);
   } finally {
     await similar.close(); // finishes queued embeddings
+    await imagePool.close();
     await db.close();
     await images.close?.();
     // a Telegram client that could not connect may keep retrying a socket in the background: the

@@ -8,6 +8,7 @@ import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
 import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
+import { createImagePool } from '@waifudex/core/images/image-pool';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { similarRoutes } from './routes/similar.routes.js';
 import { adminGuard } from './middleware/auth.js';
@@ -54,7 +55,10 @@ export async function createFeatureRouters(deps: {
   const similar = createSimilarArtworksService({ db, logger, embedder, images, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());
-  const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, ...limits }), similar);
+  // uploads and curation decode, hash and thumbnail on worker threads: browse requests never wait behind them
+  const imagePool = createImagePool({ threads: config.imageThreads });
+  stoppers.push(() => imagePool.close());
+  const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, imagePool, ...limits }), similar);
   const search = createImageSearchService({ db, images, logger, decode: limits });
   // the index loads while the server already serves browse and text search (image search: 503 warming_up)
   void search.start().catch((err) => logger.error({ err }, 'image search index could not be built; searches retry it'));

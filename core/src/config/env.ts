@@ -119,6 +119,11 @@ const envSchema = z.object({
   IMAGE_WORK_CONCURRENCY: intIn(1, 64, 2),
   /** Image jobs that may wait for a slot; beyond that the server answers 503. */
   IMAGE_WORK_QUEUE: intIn(0, 1000, 8),
+  /** Worker threads that decode, hash and thumbnail stored images; unset = one per core, 0 = on the main thread. */
+  IMAGE_THREADS: z.preprocess(
+    (v) => (v === '' || v === undefined ? undefined : Number(v)),
+    z.number().int().min(0).max(64).optional(),
+  ),
   /** Telegram bot token from @BotFather; the `bot` command runs the bot when it is set. */
   TELEGRAM_BOT_TOKEN: optionalString.pipe(
     z
@@ -191,6 +196,8 @@ export interface Config {
   corsOrigins: string[];
   searchRateLimitPerMinute: number;
   imageWork: { concurrency: number; queue: number };
+  /** Image-pool worker threads (undefined: one per core; 0: none). */
+  imageThreads: number | undefined;
   bot: {
     token: string | undefined;
     webhookUrl: string | undefined;
@@ -267,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     searchRateLimitPerMinute: e.SEARCH_RATE_LIMIT,
     imageWork: { concurrency: e.IMAGE_WORK_CONCURRENCY, queue: e.IMAGE_WORK_QUEUE },
+    imageThreads: e.IMAGE_THREADS,
     bot: {
       token: e.TELEGRAM_BOT_TOKEN,
       webhookUrl: e.TELEGRAM_BOT_WEBHOOK_URL,

@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
-import { analyzeImage } from '../images/analyze-image.js';
+import { sharedImagePool, type ImagePool } from '../images/image-pool.js';
 import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
 import {
   countArtworksNeedingFeatures,
@@ -41,6 +41,8 @@ export interface ReindexOptions {
   /** Stop early (checked between rows). */
   signal?: AbortSignal;
   batchSize?: number;
+  /** Where the files are decoded and hashed (default: the process's shared worker pool). */
+  imagePool?: ImagePool;
 }
 
 export async function countStaleArtworks(db: Queryable, version = FEATURES_VERSION): Promise<number> {
@@ -53,6 +55,7 @@ export async function reindexArtworkFeatures(opts: ReindexOptions): Promise<Rein
   const store = imageStoreOf(opts);
   const version = opts.version ?? FEATURES_VERSION;
   const concurrency = Math.max(1, Math.min(4, opts.concurrency ?? 2));
+  const pool = opts.imagePool ?? sharedImagePool();
   const total = await countArtworksNeedingFeatures(db, version);
   const started = Date.now();
   const p: ReindexProgress = { total, done: 0, failed: 0, rate: 0 };
@@ -70,7 +73,7 @@ export async function reindexArtworkFeatures(opts: ReindexOptions): Promise<Rein
           try {
             const bytes = await store.get(row.filePath);
             if (!bytes) throw new Error('the original is missing from the image store');
-            const a = await analyzeImage(bytes, {
+            const a = await pool.analyze(bytes, {
               maxBytes: Number.MAX_SAFE_INTEGER,
               maxPixels: opts.maxPixels,
               thumbnails: false,

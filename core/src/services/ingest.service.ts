@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
 import type { Logger } from '../logger.js';
-import { analyzeImage, type AnalyzedImage } from '../images/analyze-image.js';
+import type { AnalyzedImage } from '../images/analyze-image.js';
+import { sharedImagePool, type ImagePool } from '../images/image-pool.js';
 import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 import { parseCaption, normalizeForSearch, type ParsedCaption } from '../captions/parse-caption.js';
 import { channelTemplates } from '../captions/channel-templates.js';
@@ -74,11 +75,15 @@ export interface IngestDeps {
   logger: Logger;
   maxBytes?: number;
   maxPixels?: number;
+  /** Where images are decoded, hashed and thumbnailed (default: the process's shared worker pool). */
+  imagePool?: ImagePool;
 }
 
 /** Creates the ingest service. */
 export function createIngestService(deps: IngestDeps): IngestService {
   const store = imageStoreOf(deps);
+  const pool = deps.imagePool ?? sharedImagePool();
+  const analyze = (bytes: Buffer) => pool.analyze(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
   const templateOf = channelTemplates((channel, err) =>
     deps.logger.warn({ channel: channel.id, err: err.message }, 'ignoring an invalid caption template'),
   );
@@ -102,7 +107,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
     // Known bytes are answered from the hash alone, so re-imports skip decoding.
     const dup = await findArtworkBySha(deps.db, sha256Hex(input.bytes));
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
-    const image = await analyzeImage(input.bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
+    const image = await analyze(input.bytes);
     const paths = await putImageFiles(store, image, input.bytes);
 
     // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
@@ -163,7 +168,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
   }
 
   async function replaceArtwork(characterId: string, bytes: Buffer): Promise<IngestOutcome> {
-    const image = await analyzeImage(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels });
+    const image = await analyze(bytes);
     const dup = await findArtworkBySha(deps.db, image.sha256);
     if (dup) return { status: 'duplicate_image', characterId: dup.characterId, artworkId: dup.id, parsed: null };
     const paths = await putImageFiles(store, image, bytes);
