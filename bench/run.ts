@@ -51,6 +51,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'ingest',
+    run: async () => {
+      const mod = await import('./ingest.bench.js');
+      return mod.runIngestBench();
+    },
+  },
+  {
     name: 'data-quality queue',
     run: async () => {
       const mod = await import('./quality-queue.bench.js');

@@ -31,6 +31,9 @@ export function defaultImageThreads(): number {
 /** Idle workers stop after this long (a worker costs ~30–40 MB); the next image starts one again. */
 const IDLE_MS = 60_000;
 
+/** How much lower the workers' priority is than the serving thread's. */
+const NICE = 5;
+
 export function createImagePool(opts: { threads?: number } = {}): ImagePool {
   const threads = opts.threads ?? defaultImageThreads();
   let closed = false;
@@ -52,6 +55,8 @@ export function createImagePool(opts: { threads?: number } = {}): ImagePool {
     minThreads: 0,
     maxThreads: threads,
     idleTimeout: IDLE_MS,
+    // below the event loop's priority: on a busy box the serving thread gets a core first (Linux: per thread)
+    niceIncrement: NICE,
   });
   // piscina's own close() drops tasks still queued while a worker starts: close() waits for these itself
   const inFlight = new Set<Promise<unknown>>();

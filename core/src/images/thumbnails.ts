@@ -28,7 +28,9 @@ export async function makeThumbnails(original: Buffer, opts: { maxPixels?: numbe
       const { data, info } = await base
         .clone()
         .resize(w, w * MAX_TALL, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 78, effort: 4 })
+        // effort 2: a third less CPU per ingested image than libwebp's default 4, for ~2.5 % more bytes
+        // (measured on the shared gallery: 22 vs 35 ms, 28.8 vs 28.1 KB for the three sizes)
+        .webp({ quality: 78, effort: 2 })
         .toBuffer({ resolveWithObject: true });
       return { width: info.width, height: info.height, bytes: data };
     }),
