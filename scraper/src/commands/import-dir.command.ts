@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
+import { defaultImageThreads } from '@waifudex/core/images/image-pool';
 import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
@@ -48,7 +49,9 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
-  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
+  // two files per image-pool thread by default: one being analysed while the other's files and rows are written
+  const byThreads = 2 * (ctx.config.imageThreads ?? defaultImageThreads()) || 2;
+  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? byThreads) || byThreads));
   const counts = {
     created: 0,
     new_artwork: 0,
