@@ -35,6 +35,9 @@ describe('loadConfig', () => {
     [{ SYNC_CRON: 'every hour' }, 'SYNC_CRON'],
     [{ SYNC_CRON: '61 * * * *' }, 'SYNC_CRON'],
     [{ SYNC_BATCH_SIZE: '500' }, 'SYNC_BATCH_SIZE'],
+    [{ IMAGE_THREADS: 'all' }, 'IMAGE_THREADS'],
+    [{ IMAGE_THREADS: '-1' }, 'IMAGE_THREADS'],
+    [{ IMAGE_THREADS: '1.5' }, 'IMAGE_THREADS'],
   ])('rejects %j with one line naming %s', (env, name) => {
     let err: unknown;
     try {
@@ -99,6 +102,11 @@ describe('HTTP settings', () => {
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.searchRateLimitPerMinute).toBe(20);
     expect(c.imageWork).toEqual({ concurrency: 2, queue: 8 });
+    // unset: the image pool picks one thread per core; 0 keeps the work on the main thread
+    expect(c.imageThreads).toBeUndefined();
+    expect(loadConfig({ IMAGE_THREADS: '' }).imageThreads).toBeUndefined();
+    expect(loadConfig({ IMAGE_THREADS: '0' }).imageThreads).toBe(0);
+    expect(loadConfig({ IMAGE_THREADS: '3' }).imageThreads).toBe(3);
     expect(loadConfig({}).corsOrigins).toEqual([]);
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://x' })).toThrow(/PUBLIC_URL/);
   });
