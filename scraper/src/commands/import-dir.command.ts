@@ -49,9 +49,9 @@ export default async function importDir(args: string[], ctx: CommandContext): Pr
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
   const files = await listImages(path.resolve(dir), values.recursive ?? false);
-  // two files per image-pool thread by default: one being analysed while the other's files and rows are written
-  const byThreads = 2 * (ctx.config.imageThreads ?? defaultImageThreads()) || 2;
-  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? byThreads) || byThreads));
+  // two files per core by default (the image pool's threads): one analysed while the other's files and rows are written
+  const perCore = 2 * defaultImageThreads();
+  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? perCore) || perCore));
   const counts = {
     created: 0,
     new_artwork: 0,
