@@ -47,6 +47,10 @@ export const searchMatch = z
           .number()
           .nullable()
           .meta({ description: "Degrees the query's colours are turned; null for grey pictures." }),
+        cell_turn: z.number().nullable().meta({
+          description:
+            "Largest turn of one region's colours against the picture-wide turn, degrees (a recolour reads ≥ 20); null for grey pictures.",
+        }),
         tone_misfit: z
           .number()
           .meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),

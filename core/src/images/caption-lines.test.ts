@@ -11,9 +11,11 @@ import { prepareQuery } from './prepare-query.js';
 import { greyOf } from './pixels.js';
 
 /** The picture at 300 × 400 with an outlined tag (white, black outline) of `size` px whose baseline is at y. */
-async function tagged(text: string, x: number, y: number, size: number): Promise<Buffer> {
+async function tagged(text: string, x: number, y: number, size: number, ...more: [string, number, number][]): Promise<Buffer> {
   const base = await sharp(await generateDemoImage(4, '')).resize(300, 400).png().toBuffer();
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="400"><text x="${x}" y="${y}" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="#fff" stroke="#000" stroke-width="1.5">${text}</text></svg>`;
+  const line = (t: string, tx: number, ty: number) =>
+    `<text x="${tx}" y="${ty}" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="#fff" stroke="#000" stroke-width="1.5">${t}</text>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="400">${[line(text, x, y), ...more.map((m) => line(...m))].join('')}</svg>`;
   return sharp(base).composite([{ input: Buffer.from(svg), left: 0, top: 0 }]).jpeg({ quality: 80 }).toBuffer();
 }
 
@@ -61,5 +63,20 @@ describe('caption bands', () => {
     expect(variant?.hidden?.some((x) => x === 1)).toBe(true);
     expect(variant!.captionShare).toBeGreaterThan(0.02);
     expect(variant!.captionShare).toBeLessThan(0.2);
+  });
+
+  test('with a band further in (a dense drawing can read as one), the edge caption alone is also painted out', async () => {
+    const { rgb } = await decodeImage(await tagged('@anime_arts_channel', 10, 395, 22, ['Who is this? /guess', 10, 190]));
+    const bands = captionBands(greyOf(rgb))!;
+    expect(bands).toHaveLength(2);
+    const painted = prepareQuery(rgb).variants.filter((v) => v.name === 'uncaptioned' && v.hidden);
+    expect(painted).toHaveLength(2);
+    const [all, edge] = painted as [(typeof painted)[0], (typeof painted)[0]];
+    // the edge-only variant hides nothing in the upper ¾ of the picture and reports the smaller share
+    const { width: vw, height: vh } = edge.verify;
+    expect(edge.hidden!.slice(0, Math.floor(vh * 0.75) * vw).some((x) => x === 1)).toBe(false);
+    expect(all.hidden!.slice(0, Math.floor(vh * 0.75) * vw).some((x) => x === 1)).toBe(true);
+    expect(edge.captionShare!).toBeLessThan(all.captionShare!);
+    expect(edge.captionShare!).toBeGreaterThan(0.02);
   });
 });

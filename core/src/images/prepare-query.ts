@@ -62,27 +62,53 @@ function painted(rgb: Rgb, dense: CaptionBand[]): QueryVariant {
   return { ...v, hidden, captionShare: shareOf(rgb, bands) };
 }
 
+/** b reads as the caption line next to `line`: about as tall (the same font) and within 1½ of its height. */
+function nextLine(line: CaptionBand, b: CaptionBand): boolean {
+  const h = line.y1 - line.y0 + 1;
+  const gap = b.y0 > line.y1 ? b.y0 - line.y1 : line.y0 - b.y1;
+  return gap <= 1.5 * h && b.y1 - b.y0 + 1 >= h / 2 && b.y1 - b.y0 + 1 <= 2 * h;
+}
+
 /**
- * A caption band at the top or bottom edge cut off with the rows beyond it, its margin the band's
- * height (ascenders and descenders left in a painted band's rows keep the trim from cutting them): the
- * rest is a crop of the picture. Null when no band is at an edge.
+ * The caption bands at the top or bottom edge: the band at an edge (with the band's height as margin:
+ * ascenders and descenders), then the next caption lines inwards, and the rows they leave between them.
  */
-function cutOff(rgb: Rgb, dense: CaptionBand[]): QueryVariant | null {
+function edgeBands(rgb: Rgb, dense: CaptionBand[]): { bands: CaptionBand[]; top: number; bottom: number } {
   const { width: w, height: h } = rgb;
-  const bands = dense.map((b) => withMargins(b, w, h, b.y1 - b.y0 + 1));
   const near = Math.max(2, Math.round(EDGE_BAND * h));
   let top = 0;
   let bottom = h;
-  for (const b of bands) {
-    if (b.y0 <= near) top = Math.max(top, b.y1 + 1);
-    else if (b.y1 >= h - 1 - near) bottom = Math.min(bottom, b.y0);
+  const bands: CaptionBand[] = [];
+  const sorted = [...dense].sort((a, b) => a.y0 - b.y0);
+  for (let i = 0, last: CaptionBand | null = null; i < sorted.length; i++) {
+    const b = sorted[i]!;
+    const m = withMargins(b, w, h, b.y1 - b.y0 + 1);
+    if (last ? !nextLine(last, b) : m.y0 > near) break;
+    top = m.y1 + 1;
+    bands.push((last = b));
   }
-  if ((top === 0 && bottom === h) || bottom - top < 0.5 * h) return null;
-  const inner = bands.filter((b) => b.y0 >= top && b.y1 < bottom);
-  if (inner.length) return null;
+  for (let i = sorted.length - 1, last: CaptionBand | null = null; i >= 0 && !bands.includes(sorted[i]!); i--) {
+    const b = sorted[i]!;
+    const m = withMargins(b, w, h, b.y1 - b.y0 + 1);
+    if (last ? !nextLine(last, b) : m.y1 < h - 1 - near) break;
+    bottom = m.y0;
+    bands.push((last = b));
+  }
+  return { bands, top, bottom };
+}
+
+/**
+ * The edge bands cut off with the rows beyond them: the rest is a crop of the picture (ascenders left
+ * in a painted band's rows kept the trim from cutting a bottom caption on a white background). Bands
+ * further in are left as they are (the painted variants cover them). Null when no band is at an edge.
+ */
+function cutOff(rgb: Rgb, edge: ReturnType<typeof edgeBands>): QueryVariant | null {
+  const { width: w, height: h } = rgb;
+  const { bands, top, bottom } = edge;
+  if (!bands.length || bottom - top < 0.5 * h) return null;
   const { img } = trimRgb(cropRgb(rgb, 0, top, w, bottom - top));
-  // the occluded share as the painted variant reports it (the larger margin is a safety margin)
-  return { ...variantOf('uncaptioned', img, haarSignature(img)), captionShare: shareOf(rgb, dense.map((b) => withMargins(b, w, h, 2))) };
+  // the occluded share as the painted variant reports it for the bands cut (the larger margin is a safety margin)
+  return { ...variantOf('uncaptioned', img, haarSignature(img)), captionShare: shareOf(rgb, bands.map((b) => withMargins(b, w, h, 2))) };
 }
 
 function shareOf(rgb: Rgb, bands: CaptionBand[]): number {
@@ -101,7 +127,13 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   const bands = captionBands(greyOf(rgb));
   if (bands) {
     variants.push(painted(rgb, bands));
-    const cut = cutOff(rgb, bands);
+    const edge = edgeBands(rgb, bands);
+    // a dense drawing (a small icon's eyes) can read as a band too: painting it hides the face and
+    // inflates the occluded share, so with bands further in, the edge captions alone are painted as
+    // well (the frame kept whole: a cut picture whose trim left margins on the other sides would fit
+    // neither inside nor around its original)
+    if (edge.bands.length && edge.bands.length < bands.length) variants.push(painted(rgb, edge.bands));
+    const cut = cutOff(rgb, edge);
     if (cut) variants.push(cut);
   }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);

@@ -22,6 +22,11 @@ function keep(list: Hyp[], role: 0 | 1, f: number, x: number, y: number, score: 
   if (list.length > k) list.pop();
 }
 
+/** Coarse placements refined: the best few, plus other scales' best within reach of the top (at most COARSE_MAX). */
+const COARSE_KEEP = 4;
+const COARSE_REACH = 0.15;
+const COARSE_MAX = 8;
+
 const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
 // 1.0 too: a caption or sticker past the drawing on a plain background widens the trimmed query on one axis only
 const FIT_AROUND = [1.0, 0.9, 0.8, 0.7, 0.6];
@@ -108,6 +113,7 @@ export class QueryVerifier {
     const c0 = cp.level(0);
     const c0Cache = cp.cache(0);
     const hyps: Hyp[] = [];
+    const scaleBest: Hyp[] = [];
     for (const role of [0, 1] as const) {
       const small = role === 0 ? this.levels[0]! : c0;
       const big = role === 0 ? c0 : this.levels[0]!;
@@ -116,9 +122,23 @@ export class QueryVerifier {
         const [w, h] = placedSize(small, big, f);
         if (w > big.width || h > big.height) continue;
         const { v, st } = cache.get(w, h);
+        const atScale: Hyp[] = [];
         for (let y = 0; y + h <= big.height; y++)
-          for (let x = 0; x + w <= big.width; x++) keep(hyps, role, f, x, y, nccAt(v, st, big, x, y), 4);
+          for (let x = 0; x + w <= big.width; x++) {
+            const sc = nccAt(v, st, big, x, y);
+            keep(hyps, role, f, x, y, sc, COARSE_KEEP);
+            keep(atScale, role, f, x, y, sc, 1);
+          }
+        if (atScale[0]) scaleBest.push(atScale[0]);
       }
+    }
+    // at 16 px a whole-pixel step is 6 % of the picture: on a small, high-contrast icon the right scale
+    // can score below a wrong placement at another scale, so each scale's best within reach is kept too
+    const top = hyps[0]?.score ?? -1;
+    scaleBest.sort((a, b) => b.score - a.score);
+    for (const hb of scaleBest) {
+      if (hyps.length >= COARSE_MAX || hb.score < top - COARSE_REACH) break;
+      if (!hyps.some((o) => o.role === hb.role && o.f === hb.f)) hyps.push(hb);
     }
     this.coarseMemo.set(cp, hyps);
     return hyps.slice();
@@ -199,7 +219,7 @@ export class QueryVerifier {
  */
 const SMALL_QUERY = 0.8;
 
-const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity };
+const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN };
 
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;

@@ -7,13 +7,13 @@ import sharp from 'sharp';
 import { decodeImage } from './analyze-image.js';
 import { generateDemoImage } from './demo-images.js';
 import { makeLookalike, makeVariant } from './query-variants.js';
-import { labChroma } from './region-agreement.js';
+import { labChroma, regionAgreement } from './region-agreement.js';
 import { SearchIndex } from './search-index.js';
 import { prepareQuery } from './prepare-query.js';
 import { rankCandidates, type RankedCandidate, type VerifyLoader } from './rank-candidates.js';
 import { computeFeatures } from './compute-features.js';
 import { type ImageFeatures } from './feature-types.js';
-import { regionsAgree } from './verdict-calibration.js';
+import { regionsAgree, THRESHOLDS } from './verdict-calibration.js';
 
 let original: Buffer;
 let donor: Buffer;
@@ -47,6 +47,8 @@ describe('region agreement', () => {
     const top = await topFor(await makeVariant(original, 'hue'));
     expect(Math.abs(top.evidence.hueShift)).toBeGreaterThan(10);
     expect(Math.abs(top.evidence.hueShift)).toBeLessThan(35);
+    // every cell turns with the picture: none on its own
+    expect(top.evidence.cellTurn).toBeLessThan(THRESHOLDS.maxCellTurn);
     expect(regionsAgree(top.evidence)).toBe(true);
     expect(top.verdict).toBe('match');
   });
@@ -76,6 +78,30 @@ describe('region agreement', () => {
     const top = await topFor(q!);
     expect(top.evidence.toneMisfit).toBeGreaterThan(0.5);
     expect(top.verdict).not.toBe('match');
+  });
+
+  test('one region turned on its own by 40°: its cell turn gives it away where the misfit stays low', () => {
+    // a textured grey picture with saturated colour; the copy has its top-left quarter's colours turned
+    const w = 64, h = 64, cw = 32, ch = 32;
+    const grey = { width: w, height: h, data: Float32Array.from({ length: w * h }, (_, i) => 110 + 40 * Math.sin(i % w) * Math.cos(Math.floor(i / w) / 3)) };
+    const chroma = (turn: number) => {
+      const data = new Int8Array(2 * cw * ch);
+      for (let v = 0; v < ch; v++)
+        for (let u = 0; u < cw; u++) {
+          const hue = (u * 3 + v * 2) / 20 + (u < cw / 4 && v < ch / 4 ? (turn * Math.PI) / 180 : 0);
+          data[v * cw + u] = Math.round(30 * Math.cos(hue));
+          data[cw * ch + v * cw + u] = Math.round(30 * Math.sin(hue));
+        }
+      return { width: cw, height: ch, data };
+    };
+    const at = { x: 0, y: 0, sx: 1, sy: 1, bigWidth: w, bigHeight: h };
+    const same = regionAgreement(grey, grey, grey, chroma(0), chroma(0), at);
+    expect(same.cellTurn).toBeLessThan(2);
+    const turned = regionAgreement(grey, grey, grey, chroma(40), chroma(0), at);
+    expect(Math.abs(turned.hueShift)).toBeLessThan(THRESHOLDS.maxHueShift);
+    expect(turned.colourMisfit).toBeLessThan(THRESHOLDS.maxColourMisfit);
+    expect(turned.cellTurn).toBeGreaterThan(THRESHOLDS.maxCellTurn);
+    expect(regionsAgree({ ...turned, toneMisfit: 0, occluded: 0 })).toBe(false);
   });
 
   test('CIELAB chroma of a grey picture is neutral', () => {

@@ -18,6 +18,9 @@ export interface RegionEvidence {
   /** Worst cell's tone misfit after the picture-wide linear fit, relative to the picture's variance, in
    * excess of the median cell's. */
   toneMisfit: number;
+  /** Largest turn of a colourful cell's own colours against the picture-wide turn, degrees (0..180); NaN
+   * when both are grey. A recoloured region turns on its own; a filter or re-encode turns every cell alike. */
+  cellTurn: number;
 }
 
 export interface RegionAgreement extends RegionEvidence {
@@ -41,6 +44,8 @@ const TONE_GRID = 6;
 const GRID = 4;
 /** Chroma floor per pixel (CIELAB a*b* units squared): near-grey cells and thin coloured lines (where blur and JPEG chroma subsampling dominate) read as agreeing; a recoloured region is saturated. */
 const CHROMA_FLOOR = 150;
+/** A cell's own turn is measured where its colours are this strong (mean |z_query|·|z_artwork|, a*b* units²: chroma ≥ 5). */
+const TURN_CHROMA = 25;
 /** Cells with fewer kept pixels than this share carry no evidence. */
 const MIN_CELL_KEPT = 0.4;
 
@@ -124,10 +129,10 @@ export function regionAgreement(
   cells.sort((x, y) => x - y);
   const toneMisfit = cells.length ? cells[cells.length - 1]! - cells[cells.length >> 1]! : 0;
 
-  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN };
+  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN, cellTurn: NaN };
   const keep = new Uint8Array(n);
   for (let i = 0; i < n; i++) keep[i] = occ[i] ? 0 : 1;
-  return { occluded: occluded / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, keep };
+  return { occluded: occluded / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, cellTurn: colour.cellTurn, keep };
 }
 
 function box3(v: VImg): Float32Array {
@@ -213,7 +218,7 @@ function colourCells(
   occ: Uint8Array,
   at: Placement,
   radius: number,
-): { hueShift: number; misfit: number } {
+): { hueShift: number; misfit: number; cellTurn: number } {
   const sn = sc.width * sc.height;
   const sLab = labChroma(small, sc);
   const bLab = labChroma(big, bc);
@@ -262,29 +267,47 @@ function colourCells(
     m++;
   }
   // both nearly grey: no colour evidence
-  if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN };
+  if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN, cellTurn: NaN };
   const theta = Math.atan2(im, re);
   const cr = Math.cos(theta), ci = Math.sin(theta);
+  // a window's misfit: Σ|z_s·e^{iθ} − z_b|² / Σ(|z_s|² + |z_b|² + floor); its own turn against θ
+  const windowFit = (u0: number, u1: number, v0: number, v1: number) => {
+    let num = 0, den = 0, cnt = 0, cre = 0, cim = 0, mag = 0;
+    for (let v = v0; v < v1; v++)
+      for (let u = u0; u < u1; u++) {
+        const i = v * sc.width + u;
+        if (!keep[i]) continue;
+        const xr = zs[2 * i]! * cr - zs[2 * i + 1]! * ci;
+        const xi = zs[2 * i]! * ci + zs[2 * i + 1]! * cr;
+        const pr = zb[2 * i]!, pq = zb[2 * i + 1]!;
+        num += (xr - pr) ** 2 + (xi - pq) ** 2;
+        den += xr * xr + xi * xi + pr * pr + pq * pq + CHROMA_FLOOR;
+        cre += xr * pr + xi * pq;
+        cim += xr * pq - xi * pr;
+        mag += Math.sqrt((xr * xr + xi * xi) * (pr * pr + pq * pq));
+        cnt++;
+      }
+    return { ok: cnt > 0 && cnt >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0), misfit: num / Math.max(1e-9, den), cnt, cre, cim, mag };
+  };
+  // misfit: windows of a quarter of each side stepped by half a window, so that a recoloured region
+  // straddling two cells of a fixed grid still fills one window
   let worst = 0;
+  const ww = sc.width / GRID, wh = sc.height / GRID;
+  for (let oy = 0; oy + wh <= sc.height + 1e-6; oy += wh / 2)
+    for (let ox = 0; ox + ww <= sc.width + 1e-6; ox += ww / 2) {
+      const f = windowFit(Math.floor(ox), Math.min(sc.width, Math.floor(ox + ww)), Math.floor(oy), Math.min(sc.height, Math.floor(oy + wh)));
+      if (f.ok) worst = Math.max(worst, f.misfit);
+    }
+  // turn: per grid cell with colour (mean |z_s|·|z_b| ≥ TURN_CHROMA) that turns coherently (|Σ| ≥ ½ Σ|·|):
+  // unlike the misfit, not diluted by the floor where a recolour is pale
+  let cellTurn = 0;
   for (let gy = 0; gy < GRID; gy++)
     for (let gx = 0; gx < GRID; gx++) {
-      const u0 = Math.floor((gx * sc.width) / GRID), u1 = Math.floor(((gx + 1) * sc.width) / GRID);
-      const v0 = Math.floor((gy * sc.height) / GRID), v1 = Math.floor(((gy + 1) * sc.height) / GRID);
-      let num = 0, den = 0, cnt = 0;
-      for (let v = v0; v < v1; v++)
-        for (let u = u0; u < u1; u++) {
-          const i = v * sc.width + u;
-          if (!keep[i]) continue;
-          const xr = zs[2 * i]! * cr - zs[2 * i + 1]! * ci;
-          const xi = zs[2 * i]! * ci + zs[2 * i + 1]! * cr;
-          const dr = xr - zb[2 * i]!, di = xi - zb[2 * i + 1]!;
-          num += dr * dr + di * di;
-          den += zs[2 * i]! ** 2 + zs[2 * i + 1]! ** 2 + zb[2 * i]! ** 2 + zb[2 * i + 1]! ** 2 + CHROMA_FLOOR;
-          cnt++;
-        }
-      if (cnt >= MIN_CELL_KEPT * (u1 - u0) * (v1 - v0) && cnt > 0) worst = Math.max(worst, num / den);
+      const f = windowFit(Math.floor((gx * sc.width) / GRID), Math.floor(((gx + 1) * sc.width) / GRID), Math.floor((gy * sc.height) / GRID), Math.floor(((gy + 1) * sc.height) / GRID));
+      if (!f.ok || f.mag < TURN_CHROMA * f.cnt || Math.hypot(f.cre, f.cim) < 0.5 * f.mag) continue;
+      cellTurn = Math.max(cellTurn, Math.abs((Math.atan2(f.cim, f.cre) * 180) / Math.PI));
     }
-  return { hueShift: (theta * 180) / Math.PI, misfit: worst };
+  return { hueShift: (theta * 180) / Math.PI, misfit: worst, cellTurn };
 }
 
 /** In-place box mean of an interleaved complex plane over the kept pixels within `radius`. */

@@ -156,7 +156,7 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
         const d = await decodeImage(bytes);
         const ranked = await rankCandidates(index, prepareQuery(d.rgb), loadVerify);
         const top = ranked[0];
-        return { top, second: ranked.find((x) => x.characterId !== top?.characterId), ranked, seed: seedTop(phashPlane(greyOf(d.rgb))) };
+        return { top, second: ranked.find((x) => x.characterId !== top?.characterId), ranked, seed: seedTop(phashPlane(greyOf(d.rgb))), size: [d.rgb.width, d.rgb.height] };
       };
       const r = rng(20240605 + split);
       const jobs: { kind: Kind; trap?: string; expected: string | null; make: () => Promise<Buffer | null> }[] = [];
@@ -185,12 +185,12 @@ describe.skipIf(!present)('reverse image search accuracy (shared gallery)', () =
         const seed = split * 1000 + k;
         jobs.push({ kind: 'trap', trap: kind, expected: null, make: () => makeLookalike(bytesOf.get(m.file)!, kind, seed, donor && bytesOf.get(donor.file)) });
       }
-      const res = await pool(jobs, 2, async (j) => {
+      const res = await pool(jobs, 2, async (j, i) => {
         const q = await j.make();
         if (!q) return null;
-        const { top, second, ranked, seed } = await query(q);
+        const { top, second, ranked, seed, size } = await query(q);
         const o: Outcome = { split, kind: j.kind, trap: j.trap, expected: j.expected, top, second, seedOk: j.expected ? seed.d <= 5 && seed.character === j.expected : seed.d <= 5 };
-        if (DUMP) appendFileSync(DUMP, JSON.stringify({ split, kind: j.kind, trap: j.trap, expected: j.expected, top: evidenceOf(top), candidates: ranked.slice(0, 8).map(evidenceOf) }) + '\n');
+        if (DUMP) appendFileSync(DUMP, JSON.stringify({ split, job: i, size, kind: j.kind, trap: j.trap, expected: j.expected, top: evidenceOf(top), candidates: ranked.slice(0, 8).map(evidenceOf) }) + '\n');
         return o;
       });
       // a trap slot whose picture had too little colour is filled by the next source (bounded above)

@@ -35,20 +35,29 @@ export const THRESHOLDS = {
   maxOccluded: 0.4,
   /** The colours may turn by at most this (degrees in CIELAB a*b*: re-encodes, hue filters of ±20–25°). */
   maxHueShift: 30,
-  /** Worst 4 × 4 cell's colour misfit after that turn at most (a recoloured region reads ≥ 0.25 at 60°). */
+  /** Worst colour window's misfit after that turn at most (¼ of each side, stepped by half a window; a
+   * recoloured region reads ≥ 0.25 at 60°). */
   maxColourMisfit: 0.2,
+  /** A colourful cell may turn on its own against the picture-wide turn by at most this (degrees): a filter or
+   * re-encode turns every cell alike (true matches ≤ 9°), a recolour turns its region alone (also when pale). */
+  maxCellTurn: 20,
+  probableCellTurn: 30,
   /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed face). */
   maxToneMisfit: 0.6,
 };
 
 /** The region checks that separate another character drawn from the same template. */
 export function regionsAgree(e: RegionEvidence): boolean {
-  const colourOk = Number.isNaN(e.colourMisfit) || (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.maxColourMisfit);
+  const colourOk =
+    Number.isNaN(e.colourMisfit) ||
+    (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.maxColourMisfit && !(e.cellTurn > THRESHOLDS.maxCellTurn));
   return colourOk && e.occluded <= THRESHOLDS.maxOccluded && e.toneMisfit <= THRESHOLDS.maxToneMisfit;
 }
 
 function regionsNearlyAgree(e: RegionEvidence): boolean {
-  const colourOk = Number.isNaN(e.colourMisfit) || (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.probableColourMisfit);
+  const colourOk =
+    Number.isNaN(e.colourMisfit) ||
+    (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.probableColourMisfit && !(e.cellTurn > THRESHOLDS.probableCellTurn));
   return colourOk && e.occluded <= THRESHOLDS.probableOccluded && e.toneMisfit <= THRESHOLDS.probableToneMisfit;
 }
 

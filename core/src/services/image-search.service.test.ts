@@ -11,6 +11,8 @@ import { rng } from '../images/query-variants.js';
 import { deserializeFeatures, serializeFeatures, signatureLength } from '../images/feature-blob.js';
 import { FEATURES_VERSION } from '../images/feature-types.js';
 import { WarmingUpError } from '../errors.js';
+import { searchResult } from '../api/search.js';
+import { makeVariant } from '../images/query-variants.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */
 async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
@@ -81,6 +83,33 @@ describe('image search service (database-backed index)', () => {
     expect(unknown.verdict === 'none' || unknown.verdict === 'probable').toBe(true);
 
     await expect(search.search(Buffer.from('not an image'))).rejects.toBeInstanceOf(ImageRejectedError);
+    search.stop();
+  });
+
+  test('the evidence behind a verdict: occluded share of a caption, colour agreement, hue turn, in the API shape', async () => {
+    const search = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0 });
+    await search.start();
+    // a caption stamped over a small re-post, and a hue-filtered one
+    const small = await sharp(images[2]!).resize(200).jpeg({ quality: 90 }).toBuffer();
+    const captioned = await search.search(await makeVariant(small, 'text', 3));
+    expect(() => searchResult.parse(captioned)).not.toThrow();
+    expect(captioned.matches[0]!.artwork.id).toBe(ids[2]);
+    const e = captioned.matches[0]!.evidence!;
+    expect(e.occluded).toBeGreaterThan(0.02);
+    expect(e.occluded).toBeLessThan(0.4);
+    expect(e.colour).toBeGreaterThan(0.8);
+    expect(e.aligned).toBeGreaterThan(0.8);
+
+    const hue = await search.search(await makeVariant(images[9]!, 'hue'));
+    expect(() => searchResult.parse(hue)).not.toThrow();
+    expect(hue.verdict).toBe('match');
+    expect(hue.matches[0]!.artwork.id).toBe(ids[9]);
+    const h = hue.matches[0]!.evidence!;
+    // the 25° hue filter turns every colour by about as much (CIELAB a*b*), and the colours agree after it
+    expect(Math.abs(h.hue_shift!)).toBeGreaterThan(10);
+    expect(Math.abs(h.hue_shift!)).toBeLessThan(35);
+    expect(h.colour).toBeGreaterThan(0.8);
+    expect(h.occluded).toBe(0);
     search.stop();
   });
 

@@ -70,6 +70,8 @@ export interface MatchEvidence {
   colour: number | null;
   /** How far the query's colours are turned against the artwork's, degrees; null for grey pictures. */
   hue_shift: number | null;
+  /** Largest turn of one region's colours against the picture-wide turn, degrees; null for grey pictures. */
+  cell_turn: number | null;
   /** Tone misfit of the worst grid cell (0 = same drawing; a changed face reads ≥ 0.5). */
   tone_misfit: number;
   /** Share of the aligned picture hidden by caption lines and left out, 0..1. */
@@ -85,6 +87,7 @@ function evidenceOf(r: RankedCandidate): MatchEvidence {
     aligned: round3(Math.max(0, (r.ncc + r.grad) / 2)),
     colour: Number.isFinite(e.colourMisfit) ? round3(Math.max(0, 1 - e.colourMisfit)) : null,
     hue_shift: finite(e.hueShift),
+    cell_turn: finite(e.cellTurn),
     tone_misfit: Number.isFinite(e.toneMisfit) ? round3(e.toneMisfit) : 99,
     occluded: round3(e.occluded),
   };
