@@ -31,8 +31,14 @@ export interface CharacterSearch {
 /** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
 const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.5;
-/** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
+/** pg_trgm's default word threshold, for a query of several words matched at once. */
 const WORD_SIMILARITY = 0.6;
+/**
+ * Typo-tolerant matches are looked for when the exact ones (substrings, rarity words, card numbers)
+ * are fewer than this: the trigram similarity scan is what costs at a million characters, and a query
+ * with a page of exact matches ranks them first anyway.
+ */
+export const FUZZY_BELOW = 24;
 /** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
 export const TEXT_SEARCH_TIMEOUT_MS = 2000;
 /** "Did you mean": the best name or anime at least this similar. */
@@ -57,12 +63,29 @@ class Params {
  * index scans. `<%` runs at FUZZY_WORD_SIMILARITY (see withSearchSettings); the stricter 0.6 for short
  * words is a recheck on what the index returned.
  */
-function textPredicate(p: string, id: string, nospace: string, rarities: string): string {
+function textPredicate(p: string, id: string, nospace: string, rarities: string, fuzzy: 'none' | 'long' | 'spaced'): string {
+  const near = {
+    none: '',
+    // one longer word: typo-tolerant at FUZZY_WORD_SIMILARITY
+    long: `OR ${p} <% c.search_doc`,
+    // several words at once: the stricter similarity, checked on what the index returned
+    spaced: `OR (${p} <% c.search_doc AND word_similarity(${p}, c.search_doc) >= ${WORD_SIMILARITY})`,
+  }[fuzzy];
   return `(c.search_doc LIKE '%' || ${like(p)} || '%'
     OR (length(${nospace}::text) >= 3 AND c.search_doc LIKE '%' || ${like(nospace)} || '%')
-    OR (${p} <% c.search_doc AND (word_similarity(${p}, c.search_doc) >= ${WORD_SIMILARITY} OR (length(${p}::text) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
     OR c.rarity = ANY(${rarities}::text[])
-    OR (${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id}))`;
+    OR (${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id})
+    ${near})`;
+}
+
+/**
+ * How a word (or the whole query) is matched by similarity: not at all below FUZZY_MIN_LENGTH (a short
+ * word is matched as a substring; one typo in it never reaches the 0.6 similarity asked of it, and its
+ * few trigrams made the index return a tenth of the gallery to check), nor when `fuzzy` is off.
+ */
+function fuzziness(p: string, fuzzy: boolean): 'none' | 'long' | 'spaced' {
+  if (!fuzzy || p.length < FUZZY_MIN_LENGTH) return 'none';
+  return p.includes(' ') ? 'spaced' : 'long';
 }
 
 /**
@@ -91,12 +114,15 @@ interface TextQuery {
   text: string;
   words: string[];
   rarities: string[];
+  /** Typo-tolerant (trigram similarity) matches too, or substrings, rarities and card numbers only. */
+  fuzzy: boolean;
 }
 
 async function textQuery(q: Queryable, s: CharacterSearch): Promise<TextQuery | null> {
   if (!s.text) return null;
   // every word matching some field also counts ("legendary rem", "rem re:zero")
-  return { text: s.text, words: s.text.split(' ').filter(Boolean).slice(0, 6), rarities: await rarityValues(q) };
+  const words = s.text.split(' ').filter(Boolean).slice(0, 6);
+  return { text: s.text, words, rarities: await rarityValues(q), fuzzy: false };
 }
 
 const wholePredicate = (t: TextQuery, params: Params) =>
@@ -105,9 +131,16 @@ const wholePredicate = (t: TextQuery, params: Params) =>
     params.add(idOf(t.text)),
     params.add(t.text.replace(/ /g, '')),
     params.add(raritiesNamed(t.text, t.rarities)),
+    fuzziness(t.text, t.fuzzy),
   );
 const wordPredicate = (w: string, t: TextQuery, params: Params) =>
-  textPredicate(params.add(w), params.add(idOf(w)), params.add(''), params.add(raritiesNamed(w, t.rarities)));
+  textPredicate(
+    params.add(w),
+    params.add(idOf(w)),
+    params.add(''),
+    params.add(raritiesNamed(w, t.rarities)),
+    fuzziness(w, t.fuzzy),
+  );
 
 /**
  * The word a multi-word search starts from (by index; the others filter its matches): a card number,
@@ -291,20 +324,39 @@ function textCandidates(
 
 /** A page of a text search: its candidates ranked and cut to the page, reading only their sort columns. */
 async function textPage(q: Queryable, s: CharacterSearch, text: TextQuery, o: CharacterPageOptions): Promise<PageIds> {
-  const params = new Params();
-  const candidates = textCandidates(s, text, params, sortColumns(o.sort), likesJoin(o.sort));
-  const order = orderBy(s, o.sort, params);
-  const r = await q.query<{ id: string; n: number }>(
-    `SELECT c.id::text, count(*) OVER ()::int AS n FROM (${candidates}) c
-      ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)}`,
-    params.values,
-  );
-  const ids = r.rows.map((row) => row.id);
-  const matched = r.rows[0]?.n ?? (o.page === 1 ? 0 : undefined);
+  const page = async (t: TextQuery) => {
+    const params = new Params();
+    const candidates = textCandidates(s, t, params, sortColumns(o.sort), likesJoin(o.sort));
+    const order = orderBy(s, o.sort, params);
+    const r = await q.query<{ id: string; n: number }>(
+      `SELECT c.id::text, count(*) OVER ()::int AS n FROM (${candidates}) c
+        ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)}`,
+      params.values,
+    );
+    return { ids: r.rows.map((row) => row.id), matched: r.rows[0]?.n };
+  };
+  let t = text;
+  let { ids, matched } = await page(t);
+  if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, t);
+  if ((matched ?? 0) < FUZZY_BELOW) {
+    t = { ...text, fuzzy: true };
+    ({ ids, matched } = await page(t));
+  }
+  matched ??= o.page === 1 ? 0 : undefined;
   if (matched !== undefined && matched <= RANKED_MATCH_LIMIT) return { ids, total: matched, estimate: false, next: null };
   // more matches than are ranked: the planner's estimate, not a count of every one
-  const { total, estimate } = await countMatches(q, s, text, matched ?? 0, RANKED_MATCH_LIMIT);
+  const { total, estimate } = await countMatches(q, s, t, matched ?? 0, RANKED_MATCH_LIMIT);
   return { ids, total, estimate, next: null };
+}
+
+/** How many candidates a search has (up to RANKED_MATCH_LIMIT + 1 per arm). */
+async function countCandidates(q: Queryable, s: CharacterSearch, t: TextQuery): Promise<number> {
+  const params = new Params();
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (${textCandidates(s, t, params, 'c.id')}) m`,
+    params.values,
+  );
+  return r.rows[0]!.n;
 }
 
 /**
@@ -325,7 +377,7 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
   const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
   // only index columns per skipped row (its creation time in µs is read for the last row alone)
   const r = await q.query<{ id: string }>(
-    `SELECT c.id::text FROM characters c ${likesJoin(o.sort)} ${where}${after} ${order}
+    `SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after} ${order}
       LIMIT ${params.add(o.perPage)} OFFSET ${offset}`,
     params.values,
   );
@@ -339,7 +391,7 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
     );
     next = { createdUs: at.rows[0]!.us, id: last.id };
   }
-  return { ids: r.rows.map((row) => row.id), total, estimate, next };
+  return { ids: r.rows.map((row) => String(row.id)), total, estimate, next };
 }
 
 /** The gallery cards of `ids`, in that order. */
@@ -408,7 +460,9 @@ export async function characterFacets(db: Queryable | Db, s: CharacterSearch, li
 }
 
 async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promise<CharacterFacets> {
-  const text = await textQuery(q, s);
+  let text = await textQuery(q, s);
+  // the same matches as the search's pages: typo-tolerant ones only when exact ones are few
+  if (text && (await countCandidates(q, s, text)) < FUZZY_BELOW) text = { ...text, fuzzy: true };
   const run = async (skip: 'anime' | 'rarity' | 'channel', select: string, group: string, join = '') => {
     const params = new Params();
     // with text, the counts are over the search's candidates (all of them unless it is a broad query)
