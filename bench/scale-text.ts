@@ -193,19 +193,19 @@ export async function textSearchFigures(
     for (let k = 0; k < perKind; k++) {
       const s = toSearch(make(rows[Math.floor(r() * n)]!));
       const t1 = performance.now();
-      const res = await searchCharacters(db, s, { page: 1, perPage: 24, sort: 'relevance' }).catch(
-        (err: Error) => err,
-      );
+      const res = await searchCharacters(db, s, { page: 1, perPage: 24, sort: 'relevance' }).catch((err: Error) => err);
       times.push(performance.now() - t1);
       if (res instanceof Error) refused.push(`${kind} ${JSON.stringify(s.text)}: ${res.message}`);
       if (k === 0) {
         const sql = await captured(db, (q) => searchCharacters(q, s, { page: 1, perPage: 24, sort: 'relevance' }));
         for (const st of sql.filter((x) => /^\s*(SELECT|WITH)/i.test(x.text))) {
-          const plan = await db.transaction(async (tx) => {
-            for (const set of sql.filter((x) => /^\s*SET LOCAL/i.test(x.text))) await tx.query(set.text);
-            const format = opts.explain ? '(ANALYZE, BUFFERS, FORMAT JSON)' : '(FORMAT JSON)';
-            return (await tx.query(`EXPLAIN ${format} ${st.text}`, st.params)).rows[0]['QUERY PLAN'][0];
-          }).catch(() => null);
+          const plan = await db
+            .transaction(async (tx) => {
+              for (const set of sql.filter((x) => /^\s*SET LOCAL/i.test(x.text))) await tx.query(set.text);
+              const format = opts.explain ? '(ANALYZE, BUFFERS, FORMAT JSON)' : '(FORMAT JSON)';
+              return (await tx.query(`EXPLAIN ${format} ${st.text}`, st.params)).rows[0]['QUERY PLAN'][0];
+            })
+            .catch(() => null);
           if (!plan) continue;
           if (seqScans(plan.Plan).length) seq.add(kind);
           if (opts.explain) plans[`${kind} ${JSON.stringify(s.text)}`] = `${r3(plan['Execution Time'])} ms`;
@@ -245,12 +245,13 @@ export async function textSearchFigures(
       await tx.query('SET LOCAL enable_bitmapscan = off');
       await tx.query('SET LOCAL enable_indexscan = off');
       // without the search's cost cap: a sequential scan is what it exists to stop
-      const uncapped = (text: string) => (text.includes('statement_timeout') ? 'SET LOCAL statement_timeout = 0' : text);
-      await searchCharacters(
-        { query: (text: string, p?: unknown[]) => tx.query(uncapped(text), p) } as Queryable,
-        s,
-        { page: 1, perPage: 24, sort: 'relevance' },
-      );
+      const uncapped = (text: string) =>
+        text.includes('statement_timeout') ? 'SET LOCAL statement_timeout = 0' : text;
+      await searchCharacters({ query: (text: string, p?: unknown[]) => tx.query(uncapped(text), p) } as Queryable, s, {
+        page: 1,
+        perPage: 24,
+        sort: 'relevance',
+      });
     });
     forced.push(performance.now() - t1);
   }
@@ -321,7 +322,7 @@ export async function runTextSearchBench(n = 200_000): Promise<Record<string, un
       'COPY artworks (id, character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime) FROM STDIN',
       function* () {
         for (let i = 0; i < n; i++)
-          yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${"0".repeat(64)}\t800\t1000\t90000\timage/jpeg\n`;
+          yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${'0'.repeat(64)}\t800\t1000\t90000\timage/jpeg\n`;
       },
     );
     await fillAliases(db, rows);

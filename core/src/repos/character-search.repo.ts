@@ -34,11 +34,11 @@ const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for a query of several words matched at once. */
 const WORD_SIMILARITY = 0.6;
 /**
- * Typo-tolerant matches are looked for when the exact ones (substrings, rarity words, card numbers)
- * are fewer than this: the trigram similarity scan is what costs at a million characters, and a query
- * with a page of exact matches ranks them first anyway.
+ * Typo-tolerant matches are looked for when the exact ones (substrings, rarity words, card numbers) are
+ * fewer than this, i.e. when nothing matched as typed: the trigram similarity scan is what costs at a
+ * million characters (it checks every name sharing half the trigrams), and exact matches rank first.
  */
-export const FUZZY_BELOW = 24;
+const FUZZY_BELOW = 1;
 /** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
 export const TEXT_SEARCH_TIMEOUT_MS = 2000;
 /** "Did you mean": the best name or anime at least this similar. */
@@ -63,7 +63,13 @@ class Params {
  * index scans. `<%` runs at FUZZY_WORD_SIMILARITY (see withSearchSettings); the stricter 0.6 for short
  * words is a recheck on what the index returned.
  */
-function textPredicate(p: string, id: string, nospace: string, rarities: string, fuzzy: 'none' | 'long' | 'spaced'): string {
+function textPredicate(
+  p: string,
+  id: string,
+  nospace: string,
+  rarities: string,
+  fuzzy: 'none' | 'long' | 'spaced',
+): string {
   const near = {
     none: '',
     // one longer word: typo-tolerant at FUZZY_WORD_SIMILARITY
@@ -305,7 +311,9 @@ function textCandidates(
 ): string {
   const filters = buildWhere(s, params, null, skip);
   const cap = RANKED_MATCH_LIMIT + 1;
-  const arms = [`(SELECT ${cols} FROM characters c ${join} ${filters} AND ${wholePredicate(text, params)} LIMIT ${cap})`];
+  const arms = [
+    `(SELECT ${cols} FROM characters c ${join} ${filters} AND ${wholePredicate(text, params)} LIMIT ${cap})`,
+  ];
   if (text.words.length > 1) {
     const lead = leadWord(text);
     const others = text.words.filter((w, i) => i !== text.words.indexOf(lead));
@@ -343,7 +351,8 @@ async function textPage(q: Queryable, s: CharacterSearch, text: TextQuery, o: Ch
     ({ ids, matched } = await page(t));
   }
   matched ??= o.page === 1 ? 0 : undefined;
-  if (matched !== undefined && matched <= RANKED_MATCH_LIMIT) return { ids, total: matched, estimate: false, next: null };
+  if (matched !== undefined && matched <= RANKED_MATCH_LIMIT)
+    return { ids, total: matched, estimate: false, next: null };
   // more matches than are ranked: the planner's estimate, not a count of every one
   const { total, estimate } = await countMatches(q, s, t, matched ?? 0, RANKED_MATCH_LIMIT);
   return { ids, total, estimate, next: null };
@@ -408,7 +417,9 @@ async function pageItems(q: Queryable, ids: string[]): Promise<GalleryItem[]> {
   const byId = new Map(rows.rows.map((r) => [String(r.id), r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
-    return r ? [{ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 }] : [];
+    return r
+      ? [{ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 }]
+      : [];
   });
 }
 

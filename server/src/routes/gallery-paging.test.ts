@@ -75,7 +75,9 @@ test('past the exact-count limit the total is an estimate; a narrow search count
   expect(broad.total_is_estimate).toBe(true);
   expect(broad.total).toBeGreaterThan(RANKED_MATCH_LIMIT);
   expect(broad.items.length).toBe(24);
-  expect(broad.items[0]!.id).toBe((await s.db.query(`SELECT id::text FROM characters WHERE name = 'Char 1234'`)).rows[0].id);
+  expect(broad.items[0]!.id).toBe(
+    (await s.db.query(`SELECT id::text FROM characters WHERE name = 'Char 1234'`)).rows[0].id,
+  );
 });
 
 test('a malformed cursor is a 400 that changes nothing', async () => {
