@@ -135,7 +135,8 @@ const wholePredicate = (t: TextQuery, params: Params) =>
   textPredicate(
     params.add(t.text),
     params.add(idOf(t.text)),
-    params.add(t.text.replace(/ /g, '')),
+    // the space-free form only when it differs (one index scan less for a single word)
+    params.add(t.text.includes(' ') ? t.text.replace(/ /g, '') : ''),
     params.add(raritiesNamed(t.text, t.rarities)),
     fuzziness(t.text, t.fuzzy),
   );
