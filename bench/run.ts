@@ -72,6 +72,14 @@ const sections: Section[] = [
     },
   },
   {
+    // characters and artworks only (no image index): quicker to fill than the scale section
+    name: 'text search and paging',
+    run: async () => {
+      const mod = await import('./scale-text.js');
+      return mod.runTextSearchBench(nAt >= 0 ? scaleN : undefined);
+    },
+  },
+  {
     name: 'http abuse',
     run: async () => {
       const mod = await import('./http.bench.js');

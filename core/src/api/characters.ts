@@ -86,7 +86,8 @@ export const characterList = z
     sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']),
     suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
     total_is_estimate: z.boolean().meta({
-      description: 'true: `total` is an estimate ("about N"); counts beyond 10,000 are not counted row by row.',
+      description:
+        'true: `total` is an estimate ("about N"): browsing counts up to 10,000, a text search ranks up to 1,000 matches (its pages stop there).',
     }),
     next_cursor: z.string().nullable().meta({
       description:

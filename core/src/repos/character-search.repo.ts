@@ -31,8 +31,14 @@ export interface CharacterSearch {
 /** Typo tolerance for one longer word (several words are each matched on their own): necrosma → necrozma is 0.56, blacefalon → blacephalon 0.53. */
 const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.5;
-/** pg_trgm's default word threshold, for words shorter than FUZZY_MIN_LENGTH. */
+/** pg_trgm's default word threshold, for a query of several words matched at once. */
 const WORD_SIMILARITY = 0.6;
+/**
+ * Typo-tolerant matches are looked for when the exact ones (substrings, rarity words, card numbers) are
+ * fewer than this, i.e. when nothing matched as typed: the trigram similarity scan is what costs at a
+ * million characters (it checks every name sharing half the trigrams), and exact matches rank first.
+ */
+const FUZZY_BELOW = 1;
 /** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
 export const TEXT_SEARCH_TIMEOUT_MS = 2000;
 /** "Did you mean": the best name or anime at least this similar. */
@@ -51,21 +57,105 @@ class Params {
 }
 
 /**
- * One word (or the whole query) against every searchable field of `c`. Every branch is served by an
- * index (trigram GIN on the fields, their space-free forms and the rarity words; a btree on the card
- * number), so the OR stays a bitmap OR instead of a scan. `<%` runs at FUZZY_WORD_SIMILARITY (see
- * withSearchSettings); the stricter 0.6 for short words is a recheck on what the index returned.
+ * One word (or the whole query) against every searchable field of `c`. The name, anime, their space-free
+ * form and the aliases are one search document (migration search-document) behind one trigram index;
+ * the rarity words have an array index and the card number a btree, so the OR stays a bitmap OR of three
+ * index scans. `<%` runs at FUZZY_WORD_SIMILARITY (see withSearchSettings); the stricter 0.6 for short
+ * words is a recheck on what the index returned.
  */
-function textPredicate(p: string, id: string, nospace: string): string {
-  return `(c.name_search LIKE '%' || ${like(p)} || '%' OR c.anime_search LIKE '%' || ${like(p)} || '%'
-    OR (${p} <% c.name_search AND (word_similarity(${p}, c.name_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
-    OR (${p} <% c.anime_search AND (word_similarity(${p}, c.anime_search) >= ${WORD_SIMILARITY} OR (length(${p}) >= ${FUZZY_MIN_LENGTH} AND strpos(${p}, ' ') = 0)))
-    OR (length(${nospace}) >= 3 AND replace(c.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%')
-    OR (' ' || lower(coalesce(c.rarity, '')) || ' ') LIKE '% ' || ${like(p)} || ' %'
-    OR (${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id})
-    OR EXISTS (SELECT 1 FROM character_aliases al WHERE al.character_id = c.id AND (al.name_search LIKE '%' || ${like(p)} || '%'
-      OR (${p} <% al.name_search AND word_similarity(${p}, al.name_search) >= ${WORD_SIMILARITY})
-      OR (length(${nospace}) >= 3 AND replace(al.name_search, ' ', '') LIKE '%' || ${like(nospace)} || '%'))))`;
+function textPredicate(
+  p: string,
+  id: string,
+  nospace: string,
+  rarities: string,
+  fuzzy: 'none' | 'long' | 'spaced',
+): string {
+  const near = {
+    none: '',
+    // one longer word: typo-tolerant at FUZZY_WORD_SIMILARITY
+    long: `OR ${p} <% c.search_doc`,
+    // several words at once: the stricter similarity, checked on what the index returned
+    spaced: `OR (${p} <% c.search_doc AND word_similarity(${p}, c.search_doc) >= ${WORD_SIMILARITY})`,
+  }[fuzzy];
+  return `(c.search_doc LIKE '%' || ${like(p)} || '%'
+    OR (length(${nospace}::text) >= 3 AND c.search_doc LIKE '%' || ${like(nospace)} || '%')
+    OR c.rarity = ANY(${rarities}::text[])
+    OR (${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id})
+    ${near})`;
+}
+
+/**
+ * How a word (or the whole query) is matched by similarity: not at all below FUZZY_MIN_LENGTH (a short
+ * word is matched as a substring; one typo in it never reaches the 0.6 similarity asked of it, and its
+ * few trigrams made the index return a tenth of the gallery to check), nor when `fuzzy` is off.
+ */
+function fuzziness(p: string, fuzzy: boolean): 'none' | 'long' | 'spaced' {
+  if (!fuzzy || p.length < FUZZY_MIN_LENGTH) return 'none';
+  return p.includes(' ') ? 'spaced' : 'long';
+}
+
+/**
+ * The rarity values of the visible characters (a handful), by a skip scan of the rarity index: a word
+ * that names one ("legendary") matches by `rarity = ANY(…)`, which the planner estimates from the
+ * column's statistics, so that a broad rarity word is never the word a search starts from.
+ */
+async function rarityValues(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ rarity: string }>(
+    `WITH RECURSIVE r AS (
+       (SELECT rarity FROM characters WHERE NOT hidden AND deleted_at IS NULL AND rarity IS NOT NULL ORDER BY rarity LIMIT 1)
+       UNION ALL
+       SELECT (SELECT c.rarity FROM characters c WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.rarity > r.rarity ORDER BY c.rarity LIMIT 1)
+         FROM r WHERE r.rarity IS NOT NULL)
+     SELECT rarity FROM r WHERE rarity IS NOT NULL LIMIT 500`,
+  );
+  return r.rows.map((row) => row.rarity);
+}
+
+/** The rarity values a word names as one of their words ("rare" → "Rare", "Super Rare"). */
+const raritiesNamed = (word: string, rarities: string[]) =>
+  rarities.filter((r) => r.toLowerCase().split(' ').includes(word));
+
+/** The text of a search with what its predicates need: its words and the rarity values of the gallery. */
+interface TextQuery {
+  text: string;
+  words: string[];
+  rarities: string[];
+  /** Typo-tolerant (trigram similarity) matches too, or substrings, rarities and card numbers only. */
+  fuzzy: boolean;
+}
+
+async function textQuery(q: Queryable, s: CharacterSearch): Promise<TextQuery | null> {
+  if (!s.text) return null;
+  // every word matching some field also counts ("legendary rem", "rem re:zero")
+  const words = s.text.split(' ').filter(Boolean).slice(0, 6);
+  return { text: s.text, words, rarities: await rarityValues(q), fuzzy: false };
+}
+
+const wholePredicate = (t: TextQuery, params: Params) =>
+  textPredicate(
+    params.add(t.text),
+    params.add(idOf(t.text)),
+    // the space-free form only when it differs (one index scan less for a single word)
+    params.add(t.text.includes(' ') ? t.text.replace(/ /g, '') : ''),
+    params.add(raritiesNamed(t.text, t.rarities)),
+    fuzziness(t.text, t.fuzzy),
+  );
+const wordPredicate = (w: string, t: TextQuery, params: Params) =>
+  textPredicate(
+    params.add(w),
+    params.add(idOf(w)),
+    params.add(''),
+    params.add(raritiesNamed(w, t.rarities)),
+    fuzziness(w, t.fuzzy),
+  );
+
+/**
+ * The word a multi-word search starts from (by index; the others filter its matches): a card number,
+ * else the longest word that names no rarity (a rarity word matches a fifth of the gallery).
+ */
+function leadWord(t: TextQuery): string {
+  const score = (w: string) => (idOf(w) ? 1000 : 0) + (raritiesNamed(w, t.rarities).length ? 0 : 100) + w.length;
+  return [...t.words].sort((a, b) => score(b) - score(a))[0]!;
 }
 
 /**
@@ -89,18 +179,20 @@ async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => P
   }
 }
 
-/** WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter). */
-function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity' | 'channel'): string {
+/**
+ * WHERE clause for a search; `skip` leaves one filter out (facet counts ignore their own filter); `text`
+ * null leaves the text out (the candidate arms of textCandidates add their own).
+ */
+function buildWhere(
+  s: CharacterSearch,
+  params: Params,
+  text: TextQuery | null,
+  skip?: 'anime' | 'rarity' | 'channel',
+): string {
   const where = ['NOT c.hidden', 'c.deleted_at IS NULL'];
-  if (s.text) {
-    const t = params.add(s.text);
-    const whole = textPredicate(t, params.add(idOf(s.text)), params.add(s.text.replace(/ /g, '')));
-    const words = s.text.split(' ').filter(Boolean).slice(0, 6);
-    // every word matching some field also counts ("legendary rem", "rem re:zero")
-    const each =
-      words.length > 1
-        ? words.map((w) => textPredicate(params.add(w), params.add(idOf(w)), params.add(w))).join(' AND ')
-        : null;
+  if (text) {
+    const whole = wholePredicate(text, params);
+    const each = text.words.length > 1 ? text.words.map((w) => wordPredicate(w, text, params)).join(' AND ') : null;
     where.push(each ? `(${whole} OR (${each}))` : whole);
   }
   for (const e of s.emojis ?? []) {
@@ -124,15 +216,16 @@ function buildWhere(s: CharacterSearch, params: Params, skip?: 'anime' | 'rarity
   return `WHERE ${where.join(' AND ')}`;
 }
 
-function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params): string {
+/** ORDER BY for `sort` over rows aliased `c` (created_at, id, name_search, anime_search, source_id; `likes` its like count). */
+function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes = 'c.likes'): string {
   const newest = 'c.created_at DESC, c.id DESC';
   if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
   if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
-  if (sort === 'liked') return `ORDER BY coalesce(lc.likes, 0) DESC, ${newest}`;
+  if (sort === 'liked') return `ORDER BY ${likes} DESC, ${newest}`;
   if (sort === 'newest' || !s.text) return `ORDER BY ${newest}`;
   const t = params.add(s.text);
   const id = params.add(idOf(s.text));
-  return `ORDER BY (CASE WHEN ${id} <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
+  return `ORDER BY (CASE WHEN ${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
     + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END
     + greatest(word_similarity(${t}, c.name_search), word_similarity(${t}, c.anime_search),
                similarity(replace(${t}, ' ', ''), replace(c.name_search, ' ', '')))) DESC, ${newest}`;
@@ -176,61 +269,184 @@ export async function searchCharacters(
   return withSearchSettings(db, (q) => searchIn(q, s, o));
 }
 
+/**
+ * A text search ranks at most this many matches (the first the indexes return). A query matching more
+ * ("legendary", "ka") is too broad for its ranking to mean much: its total is the planner's estimate and
+ * its pages stop here, so that no query costs more than a few milliseconds of ranking.
+ */
+export const RANKED_MATCH_LIMIT = 1000;
+
 async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
+  const text = await textQuery(q, s);
+  const { ids, total, estimate, next } = text ? await textPage(q, s, text, o) : await browsePage(q, s, o);
+  return { items: await pageItems(q, ids), total, totalIsEstimate: estimate, next };
+}
+
+interface PageIds {
+  ids: string[];
+  total: number;
+  estimate: boolean;
+  next: GalleryCursor | null;
+}
+
+/** The sort columns of `c` that orderBy needs (likes only for that sort: it is a join). */
+const sortColumns = (sort: CharacterSort) =>
+  `c.id, c.created_at, c.name_search, c.anime_search, c.source_id${sort === 'liked' ? ', coalesce(lc.likes, 0) AS likes' : ''}`;
+const likesJoin = (sort: CharacterSort) =>
+  sort === 'liked' ? 'LEFT JOIN character_like_counts lc ON lc.character_id = c.id' : '';
+
+/**
+ * The matches of a text search as a union of index-driven arms, each stopping at RANKED_MATCH_LIMIT + 1:
+ * the whole query against every field; for several words, the matches of the lead word (by index) that
+ * every other word matches too (a filter on those rows only: an AND of two bitmap ORs would read every
+ * character of a rarity); and the exact name or card number, so that it is ranked even among the first
+ * matches of a broad query. `cols` are the columns of `c` each arm returns.
+ */
+function textCandidates(
+  s: CharacterSearch,
+  text: TextQuery,
+  params: Params,
+  cols: string,
+  join = '',
+  skip?: 'anime' | 'rarity' | 'channel',
+): string {
+  const filters = buildWhere(s, params, null, skip);
+  const cap = RANKED_MATCH_LIMIT + 1;
+  const arms = [
+    `(SELECT ${cols} FROM characters c ${join} ${filters} AND ${wholePredicate(text, params)} LIMIT ${cap})`,
+  ];
+  if (text.words.length > 1) {
+    const lead = leadWord(text);
+    const others = text.words.filter((w, i) => i !== text.words.indexOf(lead));
+    const outer = cols.replace(/\b(?:c|lc)\.(\w+)/g, 'c.$1').replace(/coalesce\(c\.likes, 0\) AS likes/, 'c.likes');
+    // OFFSET 0 keeps the lead word's index scan apart from the other words' filter
+    const likes = cols.includes('lc.likes') ? ', coalesce(lc.likes, 0) AS likes' : '';
+    arms.push(`(SELECT ${outer} FROM (SELECT c.*${likes} FROM characters c ${join} ${filters}
+        AND ${wordPredicate(lead, text, params)} OFFSET 0) c
+      WHERE ${others.map((w) => wordPredicate(w, text, params)).join(' AND ')} LIMIT ${cap})`);
+  }
+  const id = idOf(text.text);
+  arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters} AND (c.name_search = ${params.add(text.text)}
+      ${id ? `OR coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(id)}` : ''}))`);
+  return arms.join(' UNION ');
+}
+
+/** A page of a text search: its candidates ranked and cut to the page, reading only their sort columns. */
+async function textPage(q: Queryable, s: CharacterSearch, text: TextQuery, o: CharacterPageOptions): Promise<PageIds> {
+  const page = async (t: TextQuery) => {
+    const params = new Params();
+    const candidates = textCandidates(s, t, params, sortColumns(o.sort), likesJoin(o.sort));
+    const order = orderBy(s, o.sort, params);
+    const r = await q.query<{ id: string; n: number }>(
+      `SELECT c.id::text, count(*) OVER ()::int AS n FROM (${candidates}) c
+        ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)}`,
+      params.values,
+    );
+    return { ids: r.rows.map((row) => row.id), matched: r.rows[0]?.n };
+  };
+  let t = text;
+  let { ids, matched } = await page(t);
+  if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, t);
+  if ((matched ?? 0) < FUZZY_BELOW) {
+    t = { ...text, fuzzy: true };
+    ({ ids, matched } = await page(t));
+  }
+  matched ??= o.page === 1 ? 0 : undefined;
+  if (matched !== undefined && matched <= RANKED_MATCH_LIMIT)
+    return { ids, total: matched, estimate: false, next: null };
+  // more matches than are ranked: the planner's estimate, not a count of every one
+  const { total, estimate } = await countMatches(q, s, t, matched ?? 0, RANKED_MATCH_LIMIT);
+  return { ids, total, estimate, next: null };
+}
+
+/** How many candidates a search has (up to RANKED_MATCH_LIMIT + 1 per arm). */
+async function countCandidates(q: Queryable, s: CharacterSearch, t: TextQuery): Promise<number> {
   const params = new Params();
-  const where = buildWhere(s, params);
-  const keyset = o.sort === 'newest' || (!s.text && o.sort === 'relevance');
-  const order = orderBy(s, o.sort, params);
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (${textCandidates(s, t, params, 'c.id')}) m`,
+    params.values,
+  );
+  return r.rows[0]!.n;
+}
+
+/**
+ * A page of the gallery without text: ids only, by the index of the order, then the page's details. A
+ * numbered page skips its rows inside the visible-characters index (no join, no count per skipped row);
+ * the keyset cursor (newest order) seeks straight to the page instead.
+ */
+async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOptions): Promise<PageIds> {
+  const params = new Params();
+  const where = buildWhere(s, params, null);
+  const keyset = o.sort === 'newest' || o.sort === 'relevance';
+  const order = orderBy(s, o.sort, params, 'coalesce(lc.likes, 0)');
   // keyset: a row comparison on the (created_at DESC, id DESC) index, so page 10,000 costs what page 1 does
   const after =
     keyset && o.after
       ? ` AND (c.created_at, c.id) < (timestamptz 'epoch' + ${params.add(o.after.createdUs)}::bigint * interval '1 microsecond', ${params.add(o.after.id)}::bigint)`
       : '';
-  const limit = params.add(o.perPage);
   const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
-  // A text search reads all its matches for the relevance order anyway: the window count is free there.
-  // Browsing reads one page by index, so its total is a capped count (or an estimate) of its own.
-  const windowCount = Boolean(s.text) && !after;
-  const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, (extract(epoch FROM c.created_at) * 1000000)::bigint::text AS created_us,
-            a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height, a.bytes, a.mime,
-            coalesce(lc.likes, 0) AS likes, ${ARTWORK_COUNT_SELECT}${windowCount ? ', count(*) OVER () AS total_count' : ''}
-       FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
-       LEFT JOIN character_like_counts lc ON lc.character_id = c.id
-       ${where}${after} ${order} LIMIT ${limit} OFFSET ${offset}`,
+  // only index columns per skipped row (its creation time in µs is read for the last row alone)
+  const r = await q.query<{ id: string }>(
+    `SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after} ${order}
+      LIMIT ${params.add(o.perPage)} OFFSET ${offset}`,
     params.values,
   );
-  const { total, estimate } =
-    windowCount && rows.rows.length
-      ? { total: Number(rows.rows[0].total_count), estimate: false }
-      : await countMatches(q, s);
-  const last = rows.rows[rows.rows.length - 1];
-  return {
-    total,
-    totalIsEstimate: estimate,
-    next: keyset && last && rows.rows.length === o.perPage ? { createdUs: last.created_us, id: String(last.id) } : null,
-    items: rows.rows.map((r) => ({
-      ...toCharacter(r),
-      artwork: toListArtwork(r),
-      likes: r.likes,
-      artworkCount: r.artwork_count ?? 0,
-    })),
-  };
+  const { total, estimate } = await countMatches(q, s, null);
+  const last = r.rows[r.rows.length - 1];
+  let next: GalleryCursor | null = null;
+  if (keyset && last && r.rows.length === o.perPage) {
+    const at = await q.query<{ us: string }>(
+      'SELECT (extract(epoch FROM created_at) * 1000000)::bigint::text AS us FROM characters WHERE id = $1',
+      [last.id],
+    );
+    next = { createdUs: at.rows[0]!.us, id: last.id };
+  }
+  return { ids: r.rows.map((row) => String(row.id)), total, estimate, next };
+}
+
+/** The gallery cards of `ids`, in that order. */
+async function pageItems(q: Queryable, ids: string[]): Promise<GalleryItem[]> {
+  if (!ids.length) return [];
+  const rows = await q.query(
+    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height,
+            a.bytes, a.mime, coalesce(lc.likes, 0) AS likes, ${ARTWORK_COUNT_SELECT}
+       FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
+       LEFT JOIN character_like_counts lc ON lc.character_id = c.id
+      WHERE c.id = ANY($1::bigint[])`,
+    [ids],
+  );
+  const byId = new Map(rows.rows.map((r) => [String(r.id), r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    return r
+      ? [{ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 }]
+      : [];
+  });
 }
 
 /**
  * The number of matches, counted up to EXACT_COUNT_LIMIT; beyond, the planner's row estimate (a count of
  * a million rows would cost more than the page itself).
  */
-async function countMatches(q: Queryable, s: CharacterSearch): Promise<{ total: number; estimate: boolean }> {
+async function countMatches(
+  q: Queryable,
+  s: CharacterSearch,
+  text: TextQuery | null,
+  /** Matches known to exist already: above the count limit the count is skipped. */
+  atLeast = 0,
+  limit = EXACT_COUNT_LIMIT,
+): Promise<{ total: number; estimate: boolean }> {
   const params = new Params();
-  const where = buildWhere(s, params);
-  const capped = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM characters c ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) x`,
-    params.values,
-  );
-  const n = capped.rows[0]!.n;
-  if (n <= EXACT_COUNT_LIMIT) return { total: n, estimate: false };
+  const where = buildWhere(s, params, text);
+  let n = atLeast;
+  if (atLeast <= limit) {
+    const capped = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM characters c ${where} LIMIT ${limit + 1}) x`,
+      params.values,
+    );
+    n = capped.rows[0]!.n;
+    if (n <= limit) return { total: n, estimate: false };
+  }
   const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
     `EXPLAIN (FORMAT JSON) SELECT 1 FROM characters c ${where}`,
     params.values,
@@ -256,11 +472,17 @@ export async function characterFacets(db: Queryable | Db, s: CharacterSearch, li
 }
 
 async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promise<CharacterFacets> {
+  let text = await textQuery(q, s);
+  // the same matches as the search's pages: typo-tolerant ones only when exact ones are few
+  if (text && (await countCandidates(q, s, text)) < FUZZY_BELOW) text = { ...text, fuzzy: true };
   const run = async (skip: 'anime' | 'rarity' | 'channel', select: string, group: string, join = '') => {
     const params = new Params();
-    const where = buildWhere(s, params, skip);
+    // with text, the counts are over the search's candidates (all of them unless it is a broad query)
+    const from = text
+      ? `(${textCandidates(s, text, params, 'c.id', '', skip)}) m JOIN characters c ON c.id = m.id ${join} WHERE true`
+      : `characters c ${join} ${buildWhere(s, params, null, skip)}`;
     const r = await q.query<{ value: string; label: string; count: number }>(
-      `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM characters c ${join} ${where} AND ${group} IS NOT NULL
+      `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM ${from} AND ${group} IS NOT NULL
         GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`,
       params.values,
     );

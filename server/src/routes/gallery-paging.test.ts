@@ -3,7 +3,7 @@
  * on created_at included) and agrees with page numbers; totals past the exact-count limit are estimates.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { EXACT_COUNT_LIMIT } from '@waifudex/core/repos/character-search.repo';
+import { EXACT_COUNT_LIMIT, RANKED_MATCH_LIMIT } from '@waifudex/core/repos/character-search.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 let s: TestServer;
@@ -54,21 +54,30 @@ test('the cursor walks the newest-first order like page numbers do, without repe
   expect(byCursor.some((id) => hiddenIds.has(id))).toBe(false);
 });
 
-test('past the exact-count limit the total is an estimate; a filtered search counts exactly', async () => {
+test('past the exact-count limit the total is an estimate; a narrow search counts exactly, a broad one estimates', async () => {
   const all = await get('/api/v1/characters?per_page=24');
   expect(all.total_is_estimate).toBe(true);
   const visible = (await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM characters WHERE NOT hidden'))
     .rows[0]!.n;
   expect(all.total).toBeGreaterThan(EXACT_COUNT_LIMIT);
   expect(Math.abs(all.total - visible) / visible).toBeLessThan(0.2);
-  const few = await get(`/api/v1/characters?q=${encodeURIComponent('char 1234')}`);
+  const few = await get(`/api/v1/characters?q=${encodeURIComponent('char 12345')}`);
   expect(few.total_is_estimate).toBe(false);
-  expect(few.total).toBeLessThan(EXACT_COUNT_LIMIT);
+  expect(few.total).toBeGreaterThan(24);
+  expect(few.total).toBeLessThanOrEqual(RANKED_MATCH_LIMIT);
   // the exact count: the last page holds what the total says is left
-  const lastPage = await get(`/api/v1/characters?q=${encodeURIComponent('char 1234')}&page=${few.total_pages}`);
+  const lastPage = await get(`/api/v1/characters?q=${encodeURIComponent('char 12345')}&page=${few.total_pages}`);
   expect(lastPage.items.length).toBe(few.total - (few.total_pages - 1) * 24);
   // relevance order with a text query pages by number only
   expect(few.next_cursor).toBeNull();
+  // "char 1" is in every "char 1…": more matches than are ranked, so an estimate, with the exact name first
+  const broad = await get(`/api/v1/characters?q=${encodeURIComponent('char 1')}`);
+  expect(broad.total_is_estimate).toBe(true);
+  expect(broad.total).toBeGreaterThan(RANKED_MATCH_LIMIT);
+  expect(broad.items.length).toBe(24);
+  expect(broad.items[0]!.id).toBe(
+    (await s.db.query(`SELECT id::text FROM characters WHERE name = 'Char 1'`)).rows[0].id,
+  );
 });
 
 test('a malformed cursor is a 400 that changes nothing', async () => {

@@ -1,0 +1,99 @@
+/**
+ * The search document follows its character and aliases (triggers), and the search's cost guards keep
+ * the answers: exact matches without typo-tolerant extras, typos when nothing matches as typed, a
+ * rarity word among other words, and deep numbered pages equal to the keyset walk.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/database.js';
+import { createTestDb } from '../testing/test-db.js';
+import { normalizeForSearch } from '../captions/normalize.js';
+import { RANKED_MATCH_LIMIT, searchCharacters } from './character-search.repo.js';
+
+let db: Db;
+const add = async (name: string, anime: string, rarity: string | null = null) =>
+  (
+    await db.query<{ id: string }>(
+      `INSERT INTO characters (name, anime, rarity, name_search, anime_search) VALUES ($1, $2, $3, $4, $5) RETURNING id::text`,
+      [name, anime, rarity, normalizeForSearch(name), normalizeForSearch(anime)],
+    )
+  ).rows[0]!.id;
+const names = async (text: string) =>
+  (
+    await searchCharacters(db, { text: normalizeForSearch(text) }, { page: 1, perPage: 50, sort: 'relevance' })
+  ).items.map((c) => c.name);
+const doc = async (id: string) =>
+  (await db.query<{ d: string }>('SELECT search_doc AS d FROM characters WHERE id = $1', [id])).rows[0]!.d;
+
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(async () => db?.close());
+
+describe('search document', () => {
+  it('holds name, anime, the space-free name and every alias, and follows edits and alias moves', async () => {
+    const a = await add('Hu Tao', 'Genshin Impact');
+    const b = await add('Zhongli', 'Genshin Impact');
+    expect(await doc(a)).toBe('hu tao\ngenshin impact\nhutao');
+    await db.query(`INSERT INTO character_aliases (character_id, name, name_search) VALUES ($1, '胡桃', '胡桃')`, [a]);
+    expect(await names('胡桃')).toEqual(['Hu Tao']);
+    await db.query(`UPDATE character_aliases SET character_id = $1 WHERE name = '胡桃'`, [b]);
+    expect(await doc(a)).not.toContain('胡桃');
+    expect(await names('胡桃')).toEqual(['Zhongli']);
+    await db.query(`DELETE FROM character_aliases WHERE name = '胡桃'`);
+    expect(await names('胡桃')).toEqual([]);
+    await db.query(`UPDATE characters SET name = 'Hu Tao II', name_search = 'hu tao ii' WHERE id = $1`, [a]);
+    expect(await doc(a)).toBe('hu tao ii\ngenshin impact\nhutaoii');
+    // hidden characters leave the search (the trigram index covers only the visible ones)
+    await db.query('UPDATE characters SET hidden = true WHERE id = $1', [a]);
+    expect(await names('hu tao')).toEqual([]);
+  });
+});
+
+describe('what the cost guards keep', () => {
+  beforeAll(async () => {
+    await add('Necrozma', 'Pokemon', 'Legendary');
+    await add('Necrozmara', 'Digimon', 'Common');
+    await add('Kyogre', 'Pokemon', 'Legendary');
+    await add('Kyogre', 'Pokemon Ranger', 'Common');
+  });
+
+  it('an exact match comes without typo-tolerant neighbours; a typo finds the name', async () => {
+    expect(await names('necrozma')).toEqual(['Necrozma', 'Necrozmara']); // substrings, best first
+    expect(await names('necrosma')).toContain('Necrozma');
+    expect(await names('nekrozmq')).toEqual([]);
+  });
+
+  it('a rarity word filters the other words’ matches', async () => {
+    expect(await names('legendary kyogre')).toEqual(['Kyogre']);
+    expect(await names('common kyogre')).toEqual(['Kyogre']);
+    expect((await names('legendary')).sort()).toEqual(['Kyogre', 'Necrozma']);
+  });
+
+  it('ranks the exact name first even when a query has more matches than are ranked', async () => {
+    await db.query(
+      `INSERT INTO characters (name, anime, name_search, anime_search)
+       SELECT 'Mob ' || g, 'Crowd', 'mob ' || g, 'crowd' FROM generate_series(1, $1::int) g`,
+      [RANKED_MATCH_LIMIT + 200],
+    );
+    // stored after the others: not among the first matches the index returns
+    await add('Mob', 'Crowd');
+    const broad = await searchCharacters(db, { text: 'mob' }, { page: 1, perPage: 24, sort: 'relevance' });
+    expect(broad.items[0]!.name).toBe('Mob');
+    expect(broad.totalIsEstimate).toBe(true);
+    expect(broad.total).toBeGreaterThan(RANKED_MATCH_LIMIT);
+    expect(broad.items).toHaveLength(24);
+  });
+
+  it('a numbered deep page is the page the keyset walk reaches', async () => {
+    let after = null;
+    let walked: string[] = [];
+    for (let page = 1; page <= 30; page++) {
+      const p = await searchCharacters(db, { text: '' }, { page, perPage: 40, sort: 'newest', after });
+      walked = p.items.map((c) => c.id);
+      after = p.next;
+    }
+    const jumped = await searchCharacters(db, { text: '' }, { page: 30, perPage: 40, sort: 'newest' });
+    expect(jumped.items.map((c) => c.id)).toEqual(walked);
+    expect(walked).toHaveLength(40);
+  });
+});
