@@ -7,6 +7,8 @@
  * growable tail per list; `freeze()` concatenates every tail into one packed arena (gaps stay valid across
  * the seam) and can drop values at the same time (dead slots).
  */
+/** A cursor's value once its list is read: above every slot. */
+const CURSOR_END = 0x7fffffff;
 export class PostingLists {
   private data = new Uint8Array(0);
   private readonly start: Uint32Array;
@@ -175,6 +177,115 @@ export class PostingLists {
       }
     }
     return nt;
+  }
+
+  /**
+   * Puts cursor `c` at the list's first value. A cursor is three parallel arrays: the byte position after
+   * its next value, that value (CURSOR_END once the list is read), and the part it is in (0 arena, 1 tail).
+   */
+  startCursor(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
+    if (this.pendN) this.foldPending();
+    pos[c] = this.start[list]!;
+    val[c] = -1;
+    part[c] = 0;
+    this.advance(list, c, pos, val, part);
+  }
+
+  /** Decodes the cursor's next value (the slow path: a multi-byte gap or the end of a part). */
+  private advance(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
+    let i = pos[c]!;
+    for (let p = part[c]!; p < 2; p++, i = 0) {
+      const buf = p === 0 ? this.data : this.tails[list];
+      const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+      if (!buf || i >= to) continue;
+      let b = buf[i++]!;
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+      pos[c] = i;
+      val[c]! += gap;
+      part[c] = p;
+      return;
+    }
+    val[c] = CURSOR_END;
+    part[c] = 2;
+  }
+
+  /**
+   * Decodes the list's values below `end` from cursor `c` into `out` (ascending), leaving the cursor on
+   * the first value at or past `end`; returns how many. Scanning a long list window by window keeps the
+   * caller's writes inside one cache-sized range of slots.
+   */
+  decodeBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, out: Uint32Array): number {
+    let v = val[c]!;
+    if (v >= end) return 0;
+    let n = 0;
+    const p = part[c]!;
+    const buf = p === 0 ? this.data : this.tails[list]!;
+    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+    let i = pos[c]!;
+    while (v < end) {
+      out[n++] = v;
+      const b = i < to ? buf[i]! : 0x80;
+      if (b < 0x80) ((v += b), i++);
+      else {
+        // a long gap or the end of the part
+        pos[c] = i;
+        val[c] = v;
+        this.advance(list, c, pos, val, part);
+        if (part[c] !== p) return n + this.decodeBelow(list, c, pos, val, part, end, out.subarray(n));
+        v = val[c]!;
+        i = pos[c]!;
+      }
+    }
+    pos[c] = i;
+    val[c] = v;
+    return n;
+  }
+
+  /** decodeBelow() that adds `w` to scores[v] for each value v instead of listing it (one query scores the list). */
+  addBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, scores: Float32Array, w: number): void {
+    let v = val[c]!;
+    if (v >= end) return;
+    const p = part[c]!;
+    const buf = p === 0 ? this.data : this.tails[list]!;
+    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+    let i = pos[c]!;
+    while (v < end) {
+      scores[v]! += w;
+      const b = i < to ? buf[i]! : 0x80;
+      if (b < 0x80) ((v += b), i++);
+      else {
+        pos[c] = i;
+        val[c] = v;
+        this.advance(list, c, pos, val, part);
+        if (part[c] !== p) return this.addBelow(list, c, pos, val, part, end, scores, w);
+        v = val[c]!;
+        i = pos[c]!;
+      }
+    }
+    pos[c] = i;
+    val[c] = v;
+  }
+
+  /** Every value of the list into `out` (at least count(list) long); returns how many. */
+  decodeAll(list: number, out: Uint32Array): number {
+    if (this.pendN) this.foldPending();
+    let v = -1;
+    let n = 0;
+    for (let p = 0; p < 2; p++) {
+      const buf = p === 0 ? this.data : this.tails[list];
+      if (!buf) break;
+      const from = p === 0 ? this.start[list]! : 0;
+      const to = p === 0 ? from + this.len[list]! : this.tailLen[list]!;
+      for (let i = from; i < to; ) {
+        let b = buf[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+        out[n++] = v;
+      }
+    }
+    return n;
   }
 
   /**
