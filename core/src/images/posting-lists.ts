@@ -127,7 +127,7 @@ export class PostingLists {
 
   /** Empties a list (its bytes are reclaimed by the next freeze). */
   clear(list: number): void {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     this.len[list] = 0;
     this.last[list] = -1;
     this.counts[list] = 0;
@@ -138,7 +138,7 @@ export class PostingLists {
 
   /** Calls fn with every value of the list, ascending. */
   forEach(list: number, fn: (value: number) => void): void {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     let v = -1;
     const scan = (buf: Uint8Array, from: number, to: number) => {
       for (let i = from; i < to; ) {
@@ -159,7 +159,7 @@ export class PostingLists {
    * was 0 before (so that callers visit and reset only those). Returns the new touched count.
    */
   addWeight(list: number, w: number, scores: Float32Array, touched: Uint32Array, nTouched: number): number {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     let v = -1;
     let nt = nTouched;
     for (let part = 0; part < 2; part++) {
@@ -184,7 +184,7 @@ export class PostingLists {
    * its next value, that value (CURSOR_END once the list is read), and the part it is in (0 arena, 1 tail).
    */
   startCursor(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     pos[c] = this.start[list]!;
     val[c] = -1;
     part[c] = 0;
@@ -269,7 +269,7 @@ export class PostingLists {
 
   /** Every value of the list into `out` (at least count(list) long); returns how many. */
   decodeAll(list: number, out: Uint32Array): number {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     let v = -1;
     let n = 0;
     for (let p = 0; p < 2; p++) {
@@ -293,8 +293,27 @@ export class PostingLists {
    * follow), which re-encodes every list; without, the bytes are copied as they are.
    */
   freeze(keep?: (value: number) => boolean): void {
-    if (this.pendN) this.foldPending();
+    // the bulk log goes straight into the arena (sorted by list, stable); dropping values reads it packed
+    if (keep && this.pendN) this.freeze();
+    const n = this.pendN;
+    const at = new Uint32Array(n ? this.size + 1 : 0);
+    const order = new Uint32Array(n);
     let total = 0;
+    if (n) {
+      for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
+      for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
+      const fill = at.slice(0, this.size);
+      for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
+      for (let l = 0; l < this.size; l++) {
+        let prev = this.beforePend[l]!;
+        for (let j = at[l]!; j < at[l + 1]!; j++) {
+          const v = this.pendV[order[j]!]!;
+          const gap = v - prev;
+          prev = v;
+          total += gap < 0x80 ? 1 : gap < 0x4000 ? 2 : gap < 0x200000 ? 3 : gap < 0x10000000 ? 4 : 5;
+        }
+      }
+    }
     for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
     const out = new Uint8Array(total);
     let o = 0;
@@ -318,6 +337,17 @@ export class PostingLists {
         }
         const t = this.tails[l];
         if (t) (flush(), out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
+        if (n && at[l + 1]! > at[l]!) {
+          flush();
+          let prev = this.beforePend[l]!;
+          for (let j = at[l]!; j < at[l + 1]!; j++) {
+            const v = this.pendV[order[j]!]!;
+            let gap = v - prev;
+            prev = v;
+            while (gap >= 0x80) ((out[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
+            out[o++] = gap;
+          }
+        }
       } else {
         let prev = -1;
         let n = 0;
@@ -341,45 +371,12 @@ export class PostingLists {
     this.tailLen.fill(0);
     this.tailBytes = 0;
     this.tailLists = 0;
-  }
-
-  /** Turns the bulk log into one exact-size tail per list (the values follow what the list held). */
-  private foldPending(): void {
-    const n = this.pendN;
-    const at = new Uint32Array(this.size + 1);
-    for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
-    for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
-    const fill = at.slice(0, this.size);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
-    const scratch = new Uint8Array(5 * Math.max(1, n));
-    for (let l = 0; l < this.size; l++) {
-      const from = at[l]!;
-      const to = at[l + 1]!;
-      if (from === to) continue;
-      let prev = this.beforePend[l]!;
-      let o = 0;
-      for (let j = from; j < to; j++) {
-        const v = this.pendV[order[j]!]!;
-        let gap = v - prev;
-        prev = v;
-        while (gap >= 0x80) ((scratch[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
-        scratch[o++] = gap;
-      }
-      const old = this.tails[l];
-      const oldLen = this.tailLen[l]!;
-      const t = new Uint8Array(oldLen + o);
-      if (old) (t.set(old.subarray(0, oldLen)), (this.tailBytes -= old.length));
-      else this.tailLists++;
-      t.set(scratch.subarray(0, o), oldLen);
-      this.tails[l] = t;
-      this.tailLen[l] = t.length;
-      this.tailBytes += t.length;
+    if (n) {
+      this.pendL = new Uint32Array(0);
+      this.pendV = new Uint32Array(0);
+      this.pendN = 0;
+      this.beforePend.fill(-2);
     }
-    this.pendL = new Uint32Array(0);
-    this.pendV = new Uint32Array(0);
-    this.pendN = 0;
-    this.beforePend.fill(-2);
   }
 
   /** Bytes held: the arena, the tails and the per-list bookkeeping. */

@@ -37,6 +37,16 @@ const FREEZE_MIN_BYTES = 8 << 20;
 /** Slots scored per window of a Haar query: 32k float scores (128 KB) per query signature stay in L2. */
 const WINDOW = 32768;
 
+/** A SearchIndex as structured-cloneable data (see exportState). */
+export interface SearchIndexState {
+  plain: object;
+  haar: object;
+  mih: object[] | null;
+  aIds: object;
+  cIds: object;
+  lookup: object;
+}
+
 export interface CodeHit {
   slot: number;
   distance: number;
@@ -575,8 +585,49 @@ export class SearchIndex {
     return this.exactHaar(slot, q, this.haarScores(q, slot));
   }
 
+  /**
+   * The index as plain data for postMessage (a build in a worker thread), with the buffers to transfer
+   * rather than copy. The query scratch is left out.
+   */
+  exportState(): { state: SearchIndexState; transfer: ArrayBuffer[] } {
+    const { memo: _memo, scratch: _scratch, batch: _batch, haar, mih, aIds, cIds, lookup, ...plain } = this;
+    const state: SearchIndexState = {
+      plain,
+      haar: { ...haar },
+      mih: mih?.map((t) => ({ ...t })) ?? null,
+      aIds: { ...aIds },
+      cIds: { ...cIds },
+      lookup: { ...lookup, ids: undefined },
+    };
+    const buffers = new Set<ArrayBuffer>();
+    const walk = (x: unknown) => {
+      if (ArrayBuffer.isView(x)) {
+        if (x.buffer instanceof ArrayBuffer) buffers.add(x.buffer);
+      } else if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object' && !(x instanceof Map)) Object.values(x).forEach(walk);
+    };
+    walk(state);
+    return { state, transfer: [...buffers] };
+  }
+
+  /** Takes over an index exported by exportState() (this one's contents are dropped). */
+  adopt(s: SearchIndexState): void {
+    const revive = <T extends object>(proto: T, fields: object): T => Object.assign(Object.create(proto) as T, fields);
+    const aIds = revive(IdColumn.prototype, s.aIds);
+    Object.assign(this, s.plain, {
+      haar: revive(PostingLists.prototype, s.haar),
+      mih: s.mih?.map((t) => revive(PostingLists.prototype, t)) ?? null,
+      aIds,
+      cIds: revive(IdColumn.prototype, s.cIds),
+      lookup: revive(SlotLookup.prototype, { ...s.lookup, ids: aIds }),
+      memo: new WeakMap(),
+      scratch: [],
+      batch: null,
+    });
+  }
+
   /** Bytes held by the index: typed arrays, posting lists, bitsets, ids (not the per-query scores). */
-  memoryBytes(): { total: number; perEntry: number; parts: Record<string, number> } {
+  memoryBytes(): { total: number; perEntry: number; parts: Record<string, number>; queryScratch: number } {
     const parts: Record<string, number> = {
       codes: this.codes.byteLength,
       dc_alive: this.dc.byteLength + this.alive.byteLength,
@@ -586,7 +637,9 @@ export class SearchIndex {
       mih: (this.mih ?? []).reduce((a, t) => a + t.bytes(), 0),
     };
     const total = Object.values(parts).reduce((a, b) => a + b, 0);
-    return { total, perEntry: this.size ? total / this.size : 0, parts };
+    // the score arrays of the last query, kept for the next one (one per query variant)
+    const queryScratch = this.scratch.reduce((a, x) => a + x.byteLength, 0);
+    return { total, perEntry: this.size ? total / this.size : 0, parts, queryScratch };
   }
 }
 
