@@ -4,15 +4,17 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CopyBinaryRows } from './copy-binary-rows.js';
-import { deserializeSignature } from './feature-blob.js';
+import { rawSignature, readSignatureInto } from './feature-blob.js';
 import { SearchIndex } from './search-index.js';
 import type { BuildReply, BuildRequest } from './index-build.js';
 
 const port = parentPort!;
 const index = new SearchIndex();
 index.beginBulk();
+const sig = rawSignature();
 const rows = new CopyBinaryRows((id, characterId, bytes) => {
-  index.upsert(String(id), String(characterId), deserializeSignature(bytes));
+  readSignatureInto(bytes, sig);
+  index.upsertRaw(String(id), String(characterId), sig);
 });
 const reply = (m: BuildReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 

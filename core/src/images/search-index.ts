@@ -16,6 +16,7 @@
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
  */
 import { PostingLists } from './posting-lists.js';
+import { rawSignature, type RawSignature } from './feature-blob.js';
 import { IdColumn, SlotLookup } from './slot-ids.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
 import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
@@ -99,6 +100,7 @@ export class SearchIndex {
   private scratch: Float32Array[] = [];
   private readonly windowBuf = new Uint32Array(WINDOW);
   private mihBuf = new Uint32Array(1024);
+  private readonly rawScratch = rawSignature();
   private batch: {
     coefs: Int16Array[];
     dc: (readonly number[])[];
@@ -160,6 +162,20 @@ export class SearchIndex {
 
   /** Adds or replaces an artwork's signatures. */
   upsert(artworkId: string, characterId: string, f: IndexSignature): number {
+    const raw = this.rawScratch;
+    raw.version = f.version;
+    for (let k = 0; k < CODES; k++) {
+      const c = (k === 0 ? f.phash : k === 1 ? f.dhash : f.cropHashes[k - 2]) ?? f.phash;
+      raw.codes[k * 2] = c.hi;
+      raw.codes[k * 2 + 1] = c.lo;
+    }
+    for (let c = 0; c < 3; c++) raw.dc[c] = f.haarDc[c]!;
+    raw.coefs.set(f.haarCoefs);
+    return this.upsertRaw(artworkId, characterId, raw);
+  }
+
+  /** upsert() from flat arrays (readSignatureInto): the bulk load allocates nothing per row. */
+  upsertRaw(artworkId: string, characterId: string, f: RawSignature): number {
     if (f.version !== FEATURES_VERSION) throw new Error(`features version ${f.version} is not ${FEATURES_VERSION}`);
     this.remove(artworkId);
     const slot = this.slots++;
@@ -167,16 +183,13 @@ export class SearchIndex {
     this.aIds.set(slot, artworkId);
     this.cIds.set(slot, characterId);
     this.lookup.add(slot, artworkId);
-    for (let k = 0; k < CODES; k++) {
-      const c = (k === 0 ? f.phash : k === 1 ? f.dhash : f.cropHashes[k - 2]) ?? f.phash;
-      this.codes[(slot * CODES + k) * 2] = c.hi;
-      this.codes[(slot * CODES + k) * 2 + 1] = c.lo;
-    }
-    for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.haarDc[c]! * DC_SCALE);
+    this.codes.set(f.codes, slot * CODES * 2);
+    for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.dc[c]! * DC_SCALE);
+    const row = slot * this.stopStride;
     for (let c = 0; c < 3; c++) {
       for (let k = 0; k < HAAR_COEFS; k++) {
-        const key = haarKey(c, f.haarCoefs[c * HAAR_COEFS + k]!);
-        if (this.isStop[key]) this.stopRows[slot * this.stopStride + (this.stopIdx[key]! >> 3)]! |= 1 << (this.stopIdx[key]! & 7);
+        const key = haarKey(c, f.coefs[c * HAAR_COEFS + k]!);
+        if (this.isStop[key]) this.stopRows[row + (this.stopIdx[key]! >> 3)]! |= 1 << (this.stopIdx[key]! & 7);
         else this.haar.append(key, slot);
       }
     }

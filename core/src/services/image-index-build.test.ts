@@ -12,7 +12,13 @@ import { startIndexBuild } from '../images/index-build.js';
 import { SearchIndex } from '../images/search-index.js';
 import { rng } from '../images/query-variants.js';
 import { codeToBitString } from '../images/perceptual-hash.js';
-import { signatureLength } from '../images/feature-blob.js';
+import {
+  deserializeSignature,
+  rawSignature,
+  readSignatureInto,
+  serializeFeatures,
+  signatureLength,
+} from '../images/feature-blob.js';
 import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '../images/feature-types.js';
 
 const N = 400;
@@ -95,6 +101,21 @@ describe('index build in a worker thread from a binary COPY stream', () => {
       expect(got.map((g) => g.slice(0, 2))).toEqual(paged.map((p) => p.slice(0, 2)));
       expect(new Set(got.map((g) => g[2]))).toEqual(new Set([signatureLength(7)]));
     }
+  });
+
+  test('a signature read into flat arrays is the signature deserialised (fewer crop codes repeat the pHash)', () => {
+    const raw = rawSignature();
+    for (const crops of [7, 3, 0]) {
+      const f = { ...all[5]!, cropHashes: all[5]!.cropHashes.slice(0, crops) };
+      const sig = deserializeSignature(serializeFeatures(f));
+      readSignatureInto(serializeFeatures(f), raw);
+      const codes = [sig.phash, sig.dhash, ...Array.from({ length: 7 }, (_, k) => sig.cropHashes[k] ?? sig.phash)];
+      expect([...raw.codes]).toEqual(codes.flatMap((c) => [c.hi, c.lo]));
+      expect([...raw.dc]).toEqual(sig.haarDc);
+      expect(raw.coefs).toEqual(sig.haarCoefs);
+      expect(raw.version).toBe(sig.version);
+    }
+    expect(() => readSignatureInto(new Uint8Array(40), raw)).toThrow(/not an image-features blob/);
   });
 
   test('the index the worker builds answers as the in-thread build does', async () => {
