@@ -7,10 +7,11 @@
  *   pHash-domain codes), exact up to Hamming radius 7 (pigeonhole with one flipped bit per table).
  * - iqdb-style Haar signatures: quantised DC averages and an inverted index of (channel, sign, position)
  *   buckets. Posting lists are gap-encoded varints (posting-lists.ts). Past 20k entries the most common
- *   buckets (> 5 % of the entries, iqdb's "stop words") become bitsets over the slots: they are skipped
- *   when gathering candidates, as iqdb does, and read back bit by bit for the exact distance of a candidate.
+ *   buckets (> 5 % of the entries, iqdb's "stop words") become bits of a per-slot stop row: they are
+ *   skipped when gathering candidates, as iqdb does, and read from the candidate's row for its exact distance.
  * - No per-artwork coefficient copy: the exact distance of a slot is its matched weight in the query's
- *   score array (kept per query signature while the query lives) plus its stop-bucket bits.
+ *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits.
+ * - exportState()/adopt() move a built index between threads (index-build.ts) without copying.
  * - The grey verification images are not here: callers load them for the top candidates (VerifyLoader).
  * - Slots are never reused (posting lists stay ascending); a removed slot is dead until its postings are
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
