@@ -32,6 +32,7 @@ async function candidateStage(
   const hash: number[] = [];
   const wavelet: number[] = [];
   const both: number[] = [];
+  const bothCpu: number[] = [];
   let found = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   for (let k = -5; k < queries; k++) {
@@ -55,8 +56,12 @@ async function candidateStage(
     );
     if (measured) wavelet.push(performance.now() - s);
     s = performance.now();
+    const c0 = process.cpuUsage();
     const pool = candidatePool(index, q, 24, 64);
     if (measured) both.push(performance.now() - s);
+    // CPU time as well: on a box shared with other work the wall time includes waiting for a core
+    const c1 = process.cpuUsage(c0);
+    if (measured) bothCpu.push((c1.user + c1.system) / 1000);
     if (measured && pool.some((c) => index.artworkId(c.slot) === String(i + 1))) found++;
     await new Promise((res) => setImmediate(res));
   }
@@ -119,8 +124,12 @@ export async function measureImageIndex(
   const heap1 = process.memoryUsage();
   const mem = search.index.memoryBytes();
   out.cold_start_s = { value: r3(coldMs / 1000), per_1M: r3(((coldMs / 1000) * 1e6) / n), target: '≤ 30 s at 1M' };
-  // process CPU (main thread + build worker) against wall time: above 1 means the build used a second core
-  out.cold_start_cpu_over_wall = r3((cpu.user + cpu.system) / 1000 / coldMs);
+  // process CPU (main thread + build worker): over wall time above 1 means the build used a second core;
+  // far below 1, the box's other work held the cores
+  out.cold_start_cpu_s = {
+    value: r3((cpu.user + cpu.system) / 1e6),
+    over_wall: r3((cpu.user + cpu.system) / 1000 / coldMs),
+  };
   out.cold_start_event_loop_max_ms = { value: r3(loop.max / 1e6), p99: r3(loop.percentile(99) / 1e6), target: '≤ 50' };
   out.browse_during_build_ms = { p50: r3(pct(browse, 0.5)), max: r3(Math.max(...browse)), requests: browse.length };
   out.index_memory_per_1M_MB = { value: perMillion(mem.total, n), target: '≤ 300' };
@@ -135,9 +144,16 @@ export async function measureImageIndex(
   // --- candidate stage on the index the database built, and how long it holds the event loop
   const two = await candidateStage(search.index, n, featuresOf, r, 60, 2);
   out.candidate_stage_2_variants_ms = { ...two.both, target: '≤ 5 p50, ≤ 15 p99', found: two.found };
+  out.candidate_stage_2_variants_cpu_ms = two.bothCpu;
   out.candidate_stage_2_variants_parts_ms = { hash: two.hash, wavelet: two.wavelet };
   const six = await candidateStage(search.index, n, featuresOf, r, 20, 6);
-  out.candidate_stage_6_variants_ms = { ...six.both, hash: six.hash, wavelet: six.wavelet, found: six.found };
+  out.candidate_stage_6_variants_ms = {
+    ...six.both,
+    cpu: six.bothCpu,
+    hash: six.hash,
+    wavelet: six.wavelet,
+    found: six.found,
+  };
   out.query_scratch_MB = Math.round(search.index.memoryBytes().queryScratch / 1e5) / 10;
   out.search_event_loop_max_ms = { value: Math.max(two.loopMax, six.loopMax), target: '≤ 50' };
   search.stop();
