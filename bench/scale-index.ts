@@ -71,6 +71,7 @@ async function candidateStage(
     hash: f(hash),
     wavelet: f(wavelet),
     both: f(both),
+    bothCpu: f(bothCpu),
     found: `${found}/${queries}`,
     loopMax: r3(loop.max / 1e6),
   };
