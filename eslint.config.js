@@ -162,9 +162,10 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/images']), noExpress]),
     },
   },
-  // backup and restore stream whole tables with COPY, which the Db interface does not carry
+  // backup and restore stream whole tables with COPY, which the Db interface does not carry (so does the
+  // image index build)
   {
-    files: ['core/src/repos/backup.repo.ts'],
+    files: ['core/src/repos/backup.repo.ts', 'core/src/repos/image-index-copy.repo.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': restricted([...adapterPatterns(['core/src/db']), noExpress]) },
   },
   {

@@ -89,7 +89,6 @@ export async function benchIndexLatency(
     const mih: number[] = [];
     const flat: number[] = [];
     const haar: number[] = [];
-    const scratch = new Float32Array(index.slotCount);
     for (const f of sample) {
       const q = [flip(f.phash, 4, r), flip(f.cropHashes[1]!, 4, r)];
       let t = performance.now();
@@ -99,7 +98,7 @@ export async function benchIndexLatency(
       index.nearestFlat(q, 20);
       flat.push(performance.now() - t);
       t = performance.now();
-      index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 16, scratch);
+      index.nearestHaar({ dc: f.haarDc, coefs: f.haarCoefs }, 16);
       haar.push(performance.now() - t);
     }
     const label = n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;

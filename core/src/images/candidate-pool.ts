@@ -11,36 +11,41 @@ export interface PooledCandidate {
   pd: number;
   dd: number;
   hd: number;
+  /** Haar distance per query variant (the verifier picks its variants by them). */
+  hdv: Float64Array;
   order: number;
   pre: number;
 }
 
 /** The `screenTop` candidates with the lowest blend of the three global distances, best first. */
 export function candidatePool(index: SearchIndex, q: PreparedQuery, perSource: number, screenTop: number): PooledCandidate[] {
-  const cand = new Map<number, { pd: number; dd: number; hd: number; order: number }>();
-  let order = 0;
-  const note = (slot: number) => {
-    let c = cand.get(slot);
-    if (!c) cand.set(slot, (c = { pd: 65, dd: 65, hd: 9, order: order++ }));
-    return c;
-  };
+  const cand = new Map<number, number>(); // slot -> order of discovery
   // pHash-domain codes of all variants at once
   for (const h of index.nearestCodes(
     q.variants.map((v) => v.phash),
     perSource,
   ))
-    note(h.slot);
-  for (const v of q.variants) for (const h of index.nearestHaar(v.haar, perSource)) note(h.slot);
-  for (const [slot, c] of cand) {
-    for (const v of q.variants) {
-      c.pd = Math.min(c.pd, index.phashDomainDistance(slot, v.phash));
-      c.dd = Math.min(c.dd, index.dhashDistance(slot, v.dhash));
-      c.hd = Math.min(c.hd, index.haarDistanceTo(slot, v.haar));
-    }
+    if (!cand.has(h.slot)) cand.set(h.slot, cand.size);
+  // the Haar signatures of all variants in one pass; their scores serve the distances below
+  for (const hits of index.nearestHaarMany(
+    q.variants.map((v) => v.haar),
+    perSource,
+  ))
+    for (const h of hits) if (!cand.has(h.slot)) cand.set(h.slot, cand.size);
+  const out: PooledCandidate[] = [];
+  for (const [slot, order] of cand) {
+    let pd = 65;
+    let dd = 65;
+    let hd = 9;
+    const hdv = new Float64Array(q.variants.length);
+    q.variants.forEach((v, i) => {
+      pd = Math.min(pd, index.phashDomainDistance(slot, v.phash));
+      dd = Math.min(dd, index.dhashDistance(slot, v.dhash));
+      hdv[i] = index.batchHaarDistance(slot, i);
+      hd = Math.min(hd, hdv[i]!);
+    });
+    // pre-rank: a blend of the three global distances
+    out.push({ slot, pd, dd, hd, hdv, order, pre: pd / 32 + dd / 32 + hd * 1.5 });
   }
-  // pre-rank: a blend of the three global distances
-  return [...cand.entries()]
-    .map(([slot, c]) => ({ slot, ...c, pre: c.pd / 32 + c.dd / 32 + c.hd * 1.5 }))
-    .sort((a, b) => a.pre - b.pre)
-    .slice(0, screenTop);
+  return out.sort((a, b) => a.pre - b.pre).slice(0, screenTop);
 }

@@ -71,6 +71,38 @@ function readSignature(b: Buffer): { sig: IndexSignature; end: number } {
   return { sig: { version, phash, dhash, cropHashes, haarDc, haarCoefs }, end: o };
 }
 
+/** The index part of a signature as flat arrays (readSignatureInto fills one per row, no objects). */
+export interface RawSignature {
+  version: number;
+  /** hi, lo of the pHash, dHash and 7 crop codes (missing crops repeat the pHash). */
+  codes: Uint32Array;
+  dc: Float64Array;
+  coefs: Int16Array;
+}
+
+export function rawSignature(): RawSignature {
+  return { version: 0, codes: new Uint32Array(18), dc: new Float64Array(3), coefs: new Int16Array(3 * HAAR_COEFS) };
+}
+
+/** deserializeSignature() into reused arrays: the index build reads a million rows this way. */
+export function readSignatureInto(buf: Uint8Array, out: RawSignature): void {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.length < signatureLength(0) || buf[0] !== BLOB_MAGIC) throw new Error('not an image-features blob');
+  const nc = buf[18]!;
+  if (buf.length < signatureLength(nc)) throw new Error(`image-features blob is truncated (${buf.length} bytes)`);
+  out.version = buf[1]!;
+  const c = out.codes;
+  for (let i = 0; i < 4; i++) c[i] = v.getUint32(2 + 4 * i);
+  for (let k = 0; k < 7; k++) {
+    const o = 19 + 8 * k;
+    c[4 + 2 * k] = k < nc ? v.getUint32(o) : c[0]!;
+    c[5 + 2 * k] = k < nc ? v.getUint32(o + 4) : c[1]!;
+  }
+  let o = 19 + 8 * nc;
+  for (let i = 0; i < 3; i++, o += 4) out.dc[i] = v.getFloat32(o, true);
+  for (let i = 0; i < out.coefs.length; i++, o += 2) out.coefs[i] = v.getInt16(o, true);
+}
+
 export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const { sig, end } = readSignature(b);

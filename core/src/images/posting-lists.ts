@@ -7,6 +7,8 @@
  * growable tail per list; `freeze()` concatenates every tail into one packed arena (gaps stay valid across
  * the seam) and can drop values at the same time (dead slots).
  */
+/** A cursor's value once its list is read: above every slot. */
+const CURSOR_END = 0x7fffffff;
 export class PostingLists {
   private data = new Uint8Array(0);
   private readonly start: Uint32Array;
@@ -125,7 +127,7 @@ export class PostingLists {
 
   /** Empties a list (its bytes are reclaimed by the next freeze). */
   clear(list: number): void {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     this.len[list] = 0;
     this.last[list] = -1;
     this.counts[list] = 0;
@@ -136,7 +138,7 @@ export class PostingLists {
 
   /** Calls fn with every value of the list, ascending. */
   forEach(list: number, fn: (value: number) => void): void {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     let v = -1;
     const scan = (buf: Uint8Array, from: number, to: number) => {
       for (let i = from; i < to; ) {
@@ -157,7 +159,7 @@ export class PostingLists {
    * was 0 before (so that callers visit and reset only those). Returns the new touched count.
    */
   addWeight(list: number, w: number, scores: Float32Array, touched: Uint32Array, nTouched: number): number {
-    if (this.pendN) this.foldPending();
+    if (this.pendN) this.freeze();
     let v = -1;
     let nt = nTouched;
     for (let part = 0; part < 2; part++) {
@@ -178,12 +180,140 @@ export class PostingLists {
   }
 
   /**
+   * Puts cursor `c` at the list's first value. A cursor is three parallel arrays: the byte position after
+   * its next value, that value (CURSOR_END once the list is read), and the part it is in (0 arena, 1 tail).
+   */
+  startCursor(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
+    if (this.pendN) this.freeze();
+    pos[c] = this.start[list]!;
+    val[c] = -1;
+    part[c] = 0;
+    this.advance(list, c, pos, val, part);
+  }
+
+  /** Decodes the cursor's next value (the slow path: a multi-byte gap or the end of a part). */
+  private advance(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
+    let i = pos[c]!;
+    for (let p = part[c]!; p < 2; p++, i = 0) {
+      const buf = p === 0 ? this.data : this.tails[list];
+      const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+      if (!buf || i >= to) continue;
+      let b = buf[i++]!;
+      let gap = b & 0x7f;
+      for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+      pos[c] = i;
+      val[c]! += gap;
+      part[c] = p;
+      return;
+    }
+    val[c] = CURSOR_END;
+    part[c] = 2;
+  }
+
+  /**
+   * Decodes the list's values below `end` from cursor `c` into `out` (ascending), leaving the cursor on
+   * the first value at or past `end`; returns how many. Scanning a long list window by window keeps the
+   * caller's writes inside one cache-sized range of slots.
+   */
+  decodeBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, out: Uint32Array): number {
+    let v = val[c]!;
+    if (v >= end) return 0;
+    let n = 0;
+    const p = part[c]!;
+    const buf = p === 0 ? this.data : this.tails[list]!;
+    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+    let i = pos[c]!;
+    while (v < end) {
+      out[n++] = v;
+      const b = i < to ? buf[i]! : 0x80;
+      if (b < 0x80) ((v += b), i++);
+      else {
+        // a long gap or the end of the part
+        pos[c] = i;
+        val[c] = v;
+        this.advance(list, c, pos, val, part);
+        if (part[c] !== p) return n + this.decodeBelow(list, c, pos, val, part, end, out.subarray(n));
+        v = val[c]!;
+        i = pos[c]!;
+      }
+    }
+    pos[c] = i;
+    val[c] = v;
+    return n;
+  }
+
+  /** decodeBelow() that adds `w` to scores[v] for each value v instead of listing it (one query scores the list). */
+  addBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, scores: Float32Array, w: number): void {
+    let v = val[c]!;
+    if (v >= end) return;
+    const p = part[c]!;
+    const buf = p === 0 ? this.data : this.tails[list]!;
+    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
+    let i = pos[c]!;
+    while (v < end) {
+      scores[v]! += w;
+      const b = i < to ? buf[i]! : 0x80;
+      if (b < 0x80) ((v += b), i++);
+      else {
+        pos[c] = i;
+        val[c] = v;
+        this.advance(list, c, pos, val, part);
+        if (part[c] !== p) return this.addBelow(list, c, pos, val, part, end, scores, w);
+        v = val[c]!;
+        i = pos[c]!;
+      }
+    }
+    pos[c] = i;
+    val[c] = v;
+  }
+
+  /** Every value of the list into `out` (at least count(list) long); returns how many. */
+  decodeAll(list: number, out: Uint32Array): number {
+    if (this.pendN) this.freeze();
+    let v = -1;
+    let n = 0;
+    for (let p = 0; p < 2; p++) {
+      const buf = p === 0 ? this.data : this.tails[list];
+      if (!buf) break;
+      const from = p === 0 ? this.start[list]! : 0;
+      const to = p === 0 ? from + this.len[list]! : this.tailLen[list]!;
+      for (let i = from; i < to; ) {
+        let b = buf[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+        out[n++] = v;
+      }
+    }
+    return n;
+  }
+
+  /**
    * Folds every tail into one packed arena. With `keep`, values it rejects are dropped (and the counts
    * follow), which re-encodes every list; without, the bytes are copied as they are.
    */
   freeze(keep?: (value: number) => boolean): void {
-    if (this.pendN) this.foldPending();
+    // the bulk log goes straight into the arena (sorted by list, stable); dropping values reads it packed
+    if (keep && this.pendN) this.freeze();
+    const n = this.pendN;
+    const at = new Uint32Array(n ? this.size + 1 : 0);
+    const order = new Uint32Array(n);
     let total = 0;
+    if (n) {
+      for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
+      for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
+      const fill = at.slice(0, this.size);
+      for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
+      for (let l = 0; l < this.size; l++) {
+        let prev = this.beforePend[l]!;
+        for (let j = at[l]!; j < at[l + 1]!; j++) {
+          const v = this.pendV[order[j]!]!;
+          const gap = v - prev;
+          prev = v;
+          total += gap < 0x80 ? 1 : gap < 0x4000 ? 2 : gap < 0x200000 ? 3 : gap < 0x10000000 ? 4 : 5;
+        }
+      }
+    }
     for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
     const out = new Uint8Array(total);
     let o = 0;
@@ -207,6 +337,17 @@ export class PostingLists {
         }
         const t = this.tails[l];
         if (t) (flush(), out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
+        if (n && at[l + 1]! > at[l]!) {
+          flush();
+          let prev = this.beforePend[l]!;
+          for (let j = at[l]!; j < at[l + 1]!; j++) {
+            const v = this.pendV[order[j]!]!;
+            let gap = v - prev;
+            prev = v;
+            while (gap >= 0x80) ((out[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
+            out[o++] = gap;
+          }
+        }
       } else {
         let prev = -1;
         let n = 0;
@@ -230,45 +371,12 @@ export class PostingLists {
     this.tailLen.fill(0);
     this.tailBytes = 0;
     this.tailLists = 0;
-  }
-
-  /** Turns the bulk log into one exact-size tail per list (the values follow what the list held). */
-  private foldPending(): void {
-    const n = this.pendN;
-    const at = new Uint32Array(this.size + 1);
-    for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
-    for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
-    const fill = at.slice(0, this.size);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
-    const scratch = new Uint8Array(5 * Math.max(1, n));
-    for (let l = 0; l < this.size; l++) {
-      const from = at[l]!;
-      const to = at[l + 1]!;
-      if (from === to) continue;
-      let prev = this.beforePend[l]!;
-      let o = 0;
-      for (let j = from; j < to; j++) {
-        const v = this.pendV[order[j]!]!;
-        let gap = v - prev;
-        prev = v;
-        while (gap >= 0x80) ((scratch[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
-        scratch[o++] = gap;
-      }
-      const old = this.tails[l];
-      const oldLen = this.tailLen[l]!;
-      const t = new Uint8Array(oldLen + o);
-      if (old) (t.set(old.subarray(0, oldLen)), (this.tailBytes -= old.length));
-      else this.tailLists++;
-      t.set(scratch.subarray(0, o), oldLen);
-      this.tails[l] = t;
-      this.tailLen[l] = t.length;
-      this.tailBytes += t.length;
+    if (n) {
+      this.pendL = new Uint32Array(0);
+      this.pendV = new Uint32Array(0);
+      this.pendN = 0;
+      this.beforePend.fill(-2);
     }
-    this.pendL = new Uint32Array(0);
-    this.pendV = new Uint32Array(0);
-    this.pendN = 0;
-    this.beforePend.fill(-2);
   }
 
   /** Bytes held: the arena, the tails and the per-list bookkeeping. */

@@ -2,7 +2,7 @@
  * The search pipeline after query preparation: candidate pool → coarse screening → alignment
  * verification of the best screened candidates → calibrated verdicts; best first.
  */
-import { candidatePool } from './candidate-pool.js';
+import { candidatePool, type PooledCandidate } from './candidate-pool.js';
 import type { VerifyData } from './feature-types.js';
 import type { PreparedQuery } from './prepare-query.js';
 import { CandidatePyramid, QueryVerifier } from './query-verifier.js';
@@ -65,9 +65,9 @@ export async function rankCandidates(
   // (the caption-free variants always: a caption moves the global signatures of a small picture far
   // enough that its own variant may not be among the closest two)
   const uncaptioned = q.variants.flatMap((v, i) => (v.name === 'uncaptioned' ? [i] : []));
-  const closest = (slot: number) => {
+  const closest = (p: PooledCandidate) => {
     const near = q.variants
-      .map((v, i) => ({ i, d: index.haarDistanceTo(slot, v.haar) + index.phashDomainDistance(slot, v.phash) / 32 }))
+      .map((v, i) => ({ i, d: p.hdv[i]! + index.phashDomainDistance(p.slot, v.phash) / 32 }))
       .sort((a, b) => a.d - b.d)
       .slice(0, 2);
     for (const i of uncaptioned) if (!near.some((o) => o.i === i)) near.push({ i, d: NaN });
@@ -87,7 +87,7 @@ export async function rankCandidates(
     let variants: number[] = [];
     if (vi) {
       const cv = pyramidOf(p.slot, vi);
-      const cs = closest(p.slot).map((o) => ({ i: o.i, c: verifiers[o.i]!.coarse(cv) }));
+      const cs = closest(p).map((o) => ({ i: o.i, c: verifiers[o.i]!.coarse(cv) }));
       cs.sort((a, b) => b.c - a.c);
       coarse = cs[0]?.c ?? -1;
       variants = cs.filter((o) => o.c >= coarse - VARIANT_COARSE_SLACK).map((o) => o.i);

@@ -82,7 +82,6 @@ describe(`search index at ${N} entries`, () => {
 
   test('pruned Haar buckets still rank a near copy first, with its exact distance', () => {
     const r = rng(11);
-    const scratch = new Float32Array(N);
     for (let q = 0; q < 6; q++) {
       const exhaustive = q < 2;
       const target = Math.floor(r() * N);
@@ -91,7 +90,7 @@ describe(`search index at ${N} entries`, () => {
       const coefs = Int16Array.from(f.haarCoefs);
       for (let k = 0; k < 12; k++) coefs[Math.floor(r() * coefs.length)] = (1 + Math.floor(r() * 16000)) * (r() < 0.5 ? -1 : 1);
       const sig = { dc: f.haarDc.map((d) => d + (r() - 0.5) * 0.02), coefs };
-      const hits = index.nearestHaar(sig, 8, scratch);
+      const hits = index.nearestHaar(sig, 8);
       expect(hits[0]!.slot).toBe(target);
       expect(hits[0]!.distance).toBeCloseTo(index.haarDistanceTo(target, sig), 6);
       if (!exhaustive) continue;

@@ -7,15 +7,17 @@
  *   pHash-domain codes), exact up to Hamming radius 7 (pigeonhole with one flipped bit per table).
  * - iqdb-style Haar signatures: quantised DC averages and an inverted index of (channel, sign, position)
  *   buckets. Posting lists are gap-encoded varints (posting-lists.ts). Past 20k entries the most common
- *   buckets (> 5 % of the entries, iqdb's "stop words") become bitsets over the slots: they are skipped
- *   when gathering candidates, as iqdb does, and read back bit by bit for the exact distance of a candidate.
+ *   buckets (> 5 % of the entries, iqdb's "stop words") become bits of a per-slot stop row: they are
+ *   skipped when gathering candidates, as iqdb does, and read from the candidate's row for its exact distance.
  * - No per-artwork coefficient copy: the exact distance of a slot is its matched weight in the query's
- *   score array (kept per query signature while the query lives) plus its stop-bucket bits.
+ *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits.
+ * - exportState()/adopt() move a built index between threads (index-build.ts) without copying.
  * - The grey verification images are not here: callers load them for the top candidates (VerifyLoader).
  * - Slots are never reused (posting lists stay ascending); a removed slot is dead until its postings are
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
  */
 import { PostingLists } from './posting-lists.js';
+import { rawSignature, type RawSignature } from './feature-blob.js';
 import { IdColumn, SlotLookup } from './slot-ids.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
 import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
@@ -34,6 +36,18 @@ const STOP_MIN_COUNT = 1000;
 const DC_SCALE = 16384;
 /** Tails are folded into the packed arena when they outgrow it (amortised linear) or this many bytes. */
 const FREEZE_MIN_BYTES = 8 << 20;
+/** Slots scored per window of a Haar query: 32k float scores (128 KB) per query signature stay in L2. */
+const WINDOW = 32768;
+
+/** A SearchIndex as structured-cloneable data (see exportState). */
+export interface SearchIndexState {
+  plain: object;
+  haar: object;
+  mih: object[] | null;
+  aIds: object;
+  cIds: object;
+  lookup: object;
+}
 
 export interface CodeHit {
   slot: number;
@@ -66,9 +80,13 @@ export class SearchIndex {
   private alive = new Uint8Array(0);
   private dc = new Int16Array(0); // slot * 3
   private haar = new PostingLists(BUCKETS);
-  private stopBits: (Uint8Array | undefined)[] = new Array(BUCKETS);
+  // stop buckets as one row of bits per slot (bit stopIdx[b] of row slot): a candidate's exact distance
+  // reads one row instead of one bitset per bucket
+  private stopRows = new Uint8Array(0); // slot * stopStride
+  private stopStride = 0;
+  private readonly stopIdx = new Int32Array(BUCKETS);
   private isStop = new Uint8Array(BUCKETS);
-  private bulk = false; // the same as stopBits[b] !== undefined, without a holey-array lookup
+  private bulk = false;
   private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
   private plannedAt = 0;
@@ -77,8 +95,22 @@ export class SearchIndex {
   private readonly aIds = new IdColumn();
   private readonly cIds = new IdColumn();
   private readonly lookup = new SlotLookup(this.aIds);
-  // scores of the query signatures in use, dropped with them (rank-candidates asks distances per slot)
+  // scores of other query signatures (haarDistanceTo outside a batch), dropped with them
   private memo = new WeakMap<Int16Array, HaarScores>();
+  // per query of the last nearestHaarMany() call: its score array, and what its exact distance needs
+  private scratch: Float32Array[] = [];
+  private readonly windowBuf = new Uint32Array(WINDOW);
+  private mihBuf = new Uint32Array(1024);
+  private readonly rawScratch = rawSignature();
+  private batch: {
+    coefs: Int16Array[];
+    dc: (readonly number[])[];
+    maxW: number[];
+    stopKeys: number[][];
+    stopW: number[][];
+    slots: number;
+    epoch: number;
+  } | null = null;
 
   constructor(initialCapacity = 1024) {
     this.grow(initialCapacity);
@@ -118,13 +150,9 @@ export class SearchIndex {
     alive.set(this.alive.subarray(0, alive.length));
     const dc = new Int16Array(cap * 3);
     dc.set(this.dc.subarray(0, dc.length));
-    for (let b = 0; b < BUCKETS; b++) {
-      const bits = this.isStop[b] ? this.stopBits[b] : undefined;
-      if (!bits) continue;
-      const g = new Uint8Array((cap + 7) >> 3);
-      g.set(bits.subarray(0, g.length));
-      this.stopBits[b] = g;
-    }
+    const rows = new Uint8Array(cap * this.stopStride);
+    rows.set(this.stopRows.subarray(0, rows.length));
+    this.stopRows = rows;
     this.aIds.grow(cap);
     this.cIds.grow(cap);
     this.codes = codes;
@@ -135,6 +163,20 @@ export class SearchIndex {
 
   /** Adds or replaces an artwork's signatures. */
   upsert(artworkId: string, characterId: string, f: IndexSignature): number {
+    const raw = this.rawScratch;
+    raw.version = f.version;
+    for (let k = 0; k < CODES; k++) {
+      const c = (k === 0 ? f.phash : k === 1 ? f.dhash : f.cropHashes[k - 2]) ?? f.phash;
+      raw.codes[k * 2] = c.hi;
+      raw.codes[k * 2 + 1] = c.lo;
+    }
+    for (let c = 0; c < 3; c++) raw.dc[c] = f.haarDc[c]!;
+    raw.coefs.set(f.haarCoefs);
+    return this.upsertRaw(artworkId, characterId, raw);
+  }
+
+  /** upsert() from flat arrays (readSignatureInto): the bulk load allocates nothing per row. */
+  upsertRaw(artworkId: string, characterId: string, f: RawSignature): number {
     if (f.version !== FEATURES_VERSION) throw new Error(`features version ${f.version} is not ${FEATURES_VERSION}`);
     this.remove(artworkId);
     const slot = this.slots++;
@@ -142,16 +184,13 @@ export class SearchIndex {
     this.aIds.set(slot, artworkId);
     this.cIds.set(slot, characterId);
     this.lookup.add(slot, artworkId);
-    for (let k = 0; k < CODES; k++) {
-      const c = (k === 0 ? f.phash : k === 1 ? f.dhash : f.cropHashes[k - 2]) ?? f.phash;
-      this.codes[(slot * CODES + k) * 2] = c.hi;
-      this.codes[(slot * CODES + k) * 2 + 1] = c.lo;
-    }
-    for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.haarDc[c]! * DC_SCALE);
+    this.codes.set(f.codes, slot * CODES * 2);
+    for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.dc[c]! * DC_SCALE);
+    const row = slot * this.stopStride;
     for (let c = 0; c < 3; c++) {
       for (let k = 0; k < HAAR_COEFS; k++) {
-        const key = haarKey(c, f.haarCoefs[c * HAAR_COEFS + k]!);
-        if (this.isStop[key]) this.stopBits[key]![slot >> 3]! |= 1 << (slot & 7);
+        const key = haarKey(c, f.coefs[c * HAAR_COEFS + k]!);
+        if (this.isStop[key]) this.stopRows[row + (this.stopIdx[key]! >> 3)]! |= 1 << (this.stopIdx[key]! & 7);
         else this.haar.append(key, slot);
       }
     }
@@ -209,21 +248,28 @@ export class SearchIndex {
     if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
   }
 
-  /** Turns the buckets that hold more than STOP_SHARE of the entries into bitsets over the slots. */
+  /** Turns the buckets that hold more than STOP_SHARE of the entries into bits of the per-slot stop rows. */
   private plan() {
     const threshold = Math.max(STOP_MIN_COUNT, STOP_SHARE * this.size);
-    let changed = false;
-    for (let b = 0; b < BUCKETS; b++) {
-      if (this.isStop[b] || this.haar.count(b) <= threshold) continue;
-      const bits = new Uint8Array((this.cap + 7) >> 3);
-      this.haar.forEach(b, (s) => {
-        if (this.alive[s]) bits[s >> 3]! |= 1 << (s & 7);
-      });
-      this.haar.clear(b);
-      this.stopBits[b] = bits;
-      this.isStop[b] = 1;
-      this.stopBuckets++;
-      changed = true;
+    const fresh: number[] = [];
+    for (let b = 0; b < BUCKETS; b++) if (!this.isStop[b] && this.haar.count(b) > threshold) fresh.push(b);
+    const changed = fresh.length > 0;
+    if (changed) {
+      // wider rows: the old bits move over, the new buckets' slots are set from their lists
+      const stride = (this.stopBuckets + fresh.length + 7) >> 3;
+      const rows = new Uint8Array(this.cap * stride);
+      if (this.stopStride) for (let s = 0; s < this.slots; s++) rows.set(this.stopRows.subarray(s * this.stopStride, (s + 1) * this.stopStride), s * stride);
+      for (const b of fresh) {
+        const si = this.stopBuckets++;
+        this.haar.forEach(b, (s) => {
+          if (this.alive[s]) rows[s * stride + (si >> 3)]! |= 1 << (si & 7);
+        });
+        this.haar.clear(b);
+        this.stopIdx[b] = si;
+        this.isStop[b] = 1;
+      }
+      this.stopRows = rows;
+      this.stopStride = stride;
     }
     this.plannedAt = this.size;
     if (changed) this.epoch++;
@@ -319,20 +365,37 @@ export class SearchIndex {
   }
 
   private nearestMih(queries: Code64[], k: number, radius: number): CodeHit[] {
+    // only slots within the radius are kept (a probed list is mostly farther slots)
     const best = new Map<number, number>();
+    const codes = this.codes;
+    const alive = this.alive;
     for (const q of queries) {
       const keys = [q.hi >>> 16, q.hi & 0xffff, q.lo >>> 16, q.lo & 0xffff];
-      const visit = (slot: number) => {
-        if (!this.alive[slot]) return;
-        const d = this.phashDomainDistance(slot, q);
-        if (d > radius) return;
-        const prev = best.get(slot);
-        if (prev === undefined || d < prev) best.set(slot, d);
-      };
+      const qh = q.hi;
+      const ql = q.lo;
       for (let t = 0; t < 4; t++) {
         const table = this.mih![t]!;
-        const key = keys[t]!;
-        for (let flip = -1; flip < 16; flip++) table.forEach(flip < 0 ? key : key ^ (1 << flip), visit);
+        for (let flip = -1; flip < 16; flip++) {
+          const key = flip < 0 ? keys[t]! : keys[t]! ^ (1 << flip);
+          const count = table.count(key);
+          if (count === 0) continue;
+          if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
+          const buf = this.mihBuf;
+          const n = table.decodeAll(key, buf);
+          for (let i = 0; i < n; i++) {
+            const slot = buf[i]!;
+            if (!alive[slot]) continue;
+            let d = 65;
+            for (let j = 0; j < PHASH_DOMAIN.length; j++) {
+              const o = (slot * CODES + PHASH_DOMAIN[j]!) * 2;
+              const e = popcount32(codes[o]! ^ qh) + popcount32(codes[o + 1]! ^ ql);
+              if (e < d) d = e;
+            }
+            if (d > radius) continue;
+            const prev = best.get(slot);
+            if (prev === undefined || d < prev) best.set(slot, d);
+          }
+        }
       }
     }
     const top = new TopK(k);
@@ -376,7 +439,7 @@ export class SearchIndex {
         const w = HAAR_WEIGHTS[HAAR_BIN[Math.abs(v)]!]![c]!;
         const key = haarKey(c, v);
         maxW += w;
-        if (this.isStop[key]) (stopKeys.push(key), stopW.push(w));
+        if (this.isStop[key]) (stopKeys.push(this.stopIdx[key]!), stopW.push(w));
         else (scored.push(key), weights.push(w), (total += this.haar.count(key)));
       }
     }
@@ -393,53 +456,204 @@ export class SearchIndex {
     let s = 0;
     for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(q.dc[c]! - this.dc[slot * 3 + c]! / DC_SCALE);
     let matched = m.scores[slot]!;
-    const byte = slot >> 3;
-    const bit = 1 << (slot & 7);
-    for (let i = 0; i < m.stopKeys.length; i++) if (this.stopBits[m.stopKeys[i]!]![byte]! & bit) matched += m.stopW[i]!;
+    const row = slot * this.stopStride;
+    for (let i = 0; i < m.stopKeys.length; i++) {
+      const si = m.stopKeys[i]!;
+      if (this.stopRows[row + (si >> 3)]! & (1 << (si & 7))) matched += m.stopW[i]!;
+    }
     return (s + m.maxW - matched) / m.maxW;
   }
 
   /**
-   * iqdb-style candidate scoring: matched-coefficient weights over the non-stop buckets, then the exact
-   * normalised distance (DC difference included) of the best; returns the best `k` (0 = identical).
+   * iqdb-style candidate scoring of several query signatures at once (the variants of one query): the
+   * matched weight of every slot over the queries' non-stop buckets, then the exact normalised distance
+   * (DC difference included) of the best; per query its best `k` (0 = identical).
+   *
+   * The union of the queries' buckets is decoded once, window by window of WINDOW slots, so that the
+   * score writes stay in a cache-sized range; the best of a window are picked while it is hot. The score
+   * arrays are kept between calls (cleared window by window on the next one), and batchHaarDistance()
+   * reads them until the next call.
    */
-  nearestHaar(q: HaarQuery, k: number, _scratch?: Float32Array): CodeHit[] {
-    // scores that cover every slot (a memo from before the newest upserts would miss them)
-    const m = this.haarScores(q, this.slots - 1);
-    const pre = new TopK(Math.max(k * 4, 64));
-    for (let i = 0; i < m.nTouched; i++) {
-      const s = m.touched[i]!;
-      if (!this.alive[s]) continue;
-      const neg = -m.scores[s]!;
-      if (neg < pre.worst()) pre.push(s, neg);
+  nearestHaarMany(queries: readonly HaarQuery[], k: number): CodeHit[][] {
+    const nq = queries.length;
+    const slots = this.slots;
+    // the queries' non-stop buckets, each with the (query, weight) pairs that score it
+    const pairs: { key: number; qi: number; w: number }[] = [];
+    const maxW: number[] = [];
+    const stopKeys: number[][] = [];
+    const stopW: number[][] = [];
+    for (let qi = 0; qi < nq; qi++) {
+      const q = queries[qi]!;
+      let mw = 0;
+      const sk: number[] = [];
+      const sw: number[] = [];
+      for (let c = 0; c < 3; c++) {
+        for (let kk = 0; kk < HAAR_COEFS; kk++) {
+          const v = q.coefs[c * HAAR_COEFS + kk]!;
+          const w = HAAR_WEIGHTS[HAAR_BIN[Math.abs(v)]!]![c]!;
+          const key = haarKey(c, v);
+          mw += w;
+          if (this.isStop[key]) (sk.push(this.stopIdx[key]!), sw.push(w));
+          else if (this.haar.count(key) > 0) pairs.push({ key, qi, w });
+        }
+      }
+      maxW.push(mw);
+      stopKeys.push(sk);
+      stopW.push(sw);
     }
-    // a small index may not fill the pre-selection with slots that share a bucket
-    for (let s = 0; s < this.slots && pre.length < pre.k; s++) if (this.alive[s] && m.scores[s] === 0) pre.push(s, 0);
-    const out = new TopK(k);
-    for (const h of pre.sorted()) {
-      const d = this.exactHaar(h.slot, q, m);
-      if (d < out.worst()) out.push(h.slot, d);
+    pairs.sort((a, b) => a.key - b.key || a.qi - b.qi);
+    const keys: number[] = [];
+    const firstPair: number[] = [];
+    for (let i = 0; i < pairs.length; i++) if (i === 0 || pairs[i]!.key !== pairs[i - 1]!.key) (keys.push(pairs[i]!.key), firstPair.push(i));
+    firstPair.push(pairs.length);
+    const nk = keys.length;
+    const pos = new Uint32Array(nk);
+    const val = new Int32Array(nk);
+    const part = new Uint8Array(nk);
+    for (let i = 0; i < nk; i++) this.haar.startCursor(keys[i]!, i, pos, val, part);
+    const scores = this.scoreArrays(nq, slots);
+    const buf = this.windowBuf;
+    const preK = Math.max(k * 4, 64);
+    const pre = queries.map(() => new TopK(preK));
+    const alive = this.alive;
+    for (let w0 = 0; w0 < slots; w0 += WINDOW) {
+      const w1 = Math.min(slots, w0 + WINDOW);
+      for (let qi = 0; qi < nq; qi++) scores[qi]!.fill(0, w0, w1);
+      for (let i = 0; i < nk; i++) {
+        if (firstPair[i + 1]! - firstPair[i]! === 1) {
+          this.haar.addBelow(keys[i]!, i, pos, val, part, w1, scores[pairs[firstPair[i]!]!.qi]!, pairs[firstPair[i]!]!.w);
+          continue;
+        }
+        const n = this.haar.decodeBelow(keys[i]!, i, pos, val, part, w1, buf);
+        if (n === 0) continue;
+        for (let j = firstPair[i]!; j < firstPair[i + 1]!; j++) {
+          const sc = scores[pairs[j]!.qi]!;
+          const w = pairs[j]!.w;
+          for (let m = 0; m < n; m++) sc[buf[m]!]! += w;
+        }
+      }
+      for (let qi = 0; qi < nq; qi++) {
+        const sc = scores[qi]!;
+        const top = pre[qi]!;
+        let worst = -top.worst(); // the score to beat (−Infinity → +Infinity while filling: take any > 0)
+        if (worst === -Infinity) worst = 0;
+        for (let s = w0; s < w1; s++) {
+          const x = sc[s]!;
+          if (x > worst && alive[s]) {
+            top.push(s, -x);
+            const t = top.worst();
+            worst = t === Infinity ? 0 : -t;
+          }
+        }
+      }
     }
-    return out.sorted();
+    this.batch = { coefs: queries.map((q) => q.coefs), dc: queries.map((q) => q.dc), maxW, stopKeys, stopW, slots, epoch: this.epoch };
+    return pre.map((top, qi) => {
+      // a small index may not fill the pre-selection with slots that share a bucket
+      for (let s = 0; s < slots && top.length < top.k; s++) if (alive[s] && scores[qi]![s] === 0) top.push(s, 0);
+      const out = new TopK(k);
+      for (const h of top.sorted()) {
+        const d = this.batchHaarDistance(h.slot, qi);
+        if (d < out.worst()) out.push(h.slot, d);
+      }
+      return out.sorted();
+    });
+  }
+
+  /** One slot's exact distance to query `qi` of the last nearestHaarMany() call. */
+  batchHaarDistance(slot: number, qi: number): number {
+    const b = this.batch!;
+    let s = 0;
+    const dc = b.dc[qi]!;
+    for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(dc[c]! - this.dc[slot * 3 + c]! / DC_SCALE);
+    let matched = this.scratch[qi]![slot]!;
+    const row = slot * this.stopStride;
+    const sk = b.stopKeys[qi]!;
+    const sw = b.stopW[qi]!;
+    for (let i = 0; i < sk.length; i++) {
+      const si = sk[i]!;
+      if (this.stopRows[row + (si >> 3)]! & (1 << (si & 7))) matched += sw[i]!;
+    }
+    return (s + b.maxW[qi]! - matched) / b.maxW[qi]!;
+  }
+
+  /** `n` score arrays covering `slots`, reused from call to call. */
+  private scoreArrays(n: number, slots: number): Float32Array[] {
+    this.batch = null;
+    const size = Math.max(16, this.cap);
+    for (let i = 0; i < n; i++) if (!this.scratch[i] || this.scratch[i]!.length < slots) this.scratch[i] = new Float32Array(size);
+    return this.scratch;
+  }
+
+  nearestHaar(q: HaarQuery, k: number): CodeHit[] {
+    return this.nearestHaarMany([q], k)[0]!;
   }
 
   /** Exact normalised Haar distance between a query signature and a slot. */
   haarDistanceTo(slot: number, q: HaarQuery): number {
+    const b = this.batch;
+    if (b && b.epoch === this.epoch && slot < b.slots) {
+      const qi = b.coefs.indexOf(q.coefs);
+      if (qi >= 0) return this.batchHaarDistance(slot, qi);
+    }
     return this.exactHaar(slot, q, this.haarScores(q, slot));
   }
 
+  /**
+   * The index as plain data for postMessage (a build in a worker thread), with the buffers to transfer
+   * rather than copy. The query scratch is left out.
+   */
+  exportState(): { state: SearchIndexState; transfer: ArrayBuffer[] } {
+    const { memo: _memo, scratch: _scratch, batch: _batch, haar, mih, aIds, cIds, lookup, ...plain } = this;
+    const state: SearchIndexState = {
+      plain,
+      haar: { ...haar },
+      mih: mih?.map((t) => ({ ...t })) ?? null,
+      aIds: { ...aIds },
+      cIds: { ...cIds },
+      lookup: { ...lookup, ids: undefined },
+    };
+    const buffers = new Set<ArrayBuffer>();
+    const walk = (x: unknown) => {
+      if (ArrayBuffer.isView(x)) {
+        if (x.buffer instanceof ArrayBuffer) buffers.add(x.buffer);
+      } else if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object' && !(x instanceof Map)) Object.values(x).forEach(walk);
+    };
+    walk(state);
+    return { state, transfer: [...buffers] };
+  }
+
+  /** Takes over an index exported by exportState() (this one's contents are dropped). */
+  adopt(s: SearchIndexState): void {
+    const revive = <T extends object>(proto: T, fields: object): T => Object.assign(Object.create(proto) as T, fields);
+    const aIds = revive(IdColumn.prototype, s.aIds);
+    Object.assign(this, s.plain, {
+      haar: revive(PostingLists.prototype, s.haar),
+      mih: s.mih?.map((t) => revive(PostingLists.prototype, t)) ?? null,
+      aIds,
+      cIds: revive(IdColumn.prototype, s.cIds),
+      lookup: revive(SlotLookup.prototype, { ...s.lookup, ids: aIds }),
+      memo: new WeakMap(),
+      scratch: [],
+      batch: null,
+    });
+  }
+
   /** Bytes held by the index: typed arrays, posting lists, bitsets, ids (not the per-query scores). */
-  memoryBytes(): { total: number; perEntry: number; parts: Record<string, number> } {
+  memoryBytes(): { total: number; perEntry: number; parts: Record<string, number>; queryScratch: number } {
     const parts: Record<string, number> = {
       codes: this.codes.byteLength,
       dc_alive: this.dc.byteLength + this.alive.byteLength,
       ids: this.aIds.bytes() + this.cIds.bytes() + this.lookup.bytes(),
       haar_postings: this.haar.bytes(),
-      haar_stop_bitsets: this.stopBuckets * ((this.cap + 7) >> 3),
+      haar_stop_bitsets: this.stopRows.byteLength,
       mih: (this.mih ?? []).reduce((a, t) => a + t.bytes(), 0),
     };
     const total = Object.values(parts).reduce((a, b) => a + b, 0);
-    return { total, perEntry: this.size ? total / this.size : 0, parts };
+    // the score arrays of the last query, kept for the next one (one per query variant)
+    const queryScratch = this.scratch.reduce((a, x) => a + x.byteLength, 0);
+    return { total, perEntry: this.size ? total / this.size : 0, parts, queryScratch };
   }
 }
 

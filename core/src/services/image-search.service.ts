@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
+import { startIndexBuild } from '../images/index-build.js';
 import { prepareQuery } from '../images/prepare-query.js';
 import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
 import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
@@ -26,6 +27,7 @@ import {
   listIndexChangesSince,
   type IndexEntryRow,
 } from '../repos/image-features.repo.js';
+import { copyIndexEntries } from '../repos/image-index-copy.repo.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
 import { LRUCache } from 'lru-cache';
 
@@ -188,15 +190,27 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
 
   async function build() {
     const t0 = performance.now();
-    // the head first: changes made while the pages stream in are applied by the first refresh
+    // the head first: changes made while the rows stream in are applied by the first refresh
     head = await getIndexChangeHead(db);
-    let pages = 0;
-    index.beginBulk();
-    for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
-      await applyYielding(page);
-      if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
+    if ('pool' in db) {
+      // a worker thread builds from one binary COPY stream; this thread only forwards the bytes
+      const feed = startIndexBuild();
+      try {
+        await copyIndexEntries(db, FEATURES_VERSION, (chunk) => feed.write(chunk));
+        index.adopt((await feed.end()).state);
+      } catch (err) {
+        feed.abort();
+        throw err;
+      }
+    } else {
+      let pages = 0;
+      index.beginBulk();
+      for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
+        await applyYielding(page);
+        if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
+      }
+      index.compact();
     }
-    index.compact();
     buildMs = Math.round(performance.now() - t0);
     ready = true;
     logger.info(
