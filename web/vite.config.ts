@@ -22,7 +22,6 @@ export default defineConfig({
             here('../server/src/routes/home-shell.ts'),
           ],
           // :class="`text-bg-${kind}`" (toasts); Bootstrap's dark theme attribute; vue-router's link classes
-          variables: true,
           keyframes: true,
           safelist: { standard: [/^text-bg-/, /^router-link-/], greedy: [/data-bs-theme/] },
         }),
