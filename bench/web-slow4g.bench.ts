@@ -87,6 +87,15 @@ export async function runWebSlow4gBench(): Promise<Record<string, unknown>> {
 
     // a running server is warm: its first request (cold connections, JIT) is not the visitor's network
     for (const u of ['/', '/api/v1/characters?page=1&per_page=24']) await (await fetch(`${s.url}${u}`)).text();
+    // in the page: the first frame in which a card's picture is decoded (the server's or the app's card)
+    // in the page: when a card's picture was first painted (Element Timing: the cards' <img elementtiming="card">,
+    // the server's first-paint markup and the app's); a string, as tsx would wrap a named function in a helper
+    await page.addInitScript({
+      content: `new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          if (e.identifier === 'card' && !window.__cardShown) window.__cardShown = e.renderTime || e.loadTime;
+      }).observe({ type: 'element', buffered: true });`,
+    });
     const t0 = Date.now();
     await page.goto(s.url, { waitUntil: 'commit' });
     // the first card's picture decoded: the server's first paint (inlined small thumbnail) or the app's card
@@ -112,6 +121,7 @@ export async function runWebSlow4gBench(): Promise<Record<string, unknown>> {
       { timeout: 60_000, polling: 'raf' },
     );
     const sharpMs = Date.now() - t0;
+    const inPageMs = Math.round(await page.evaluate(() => (window as unknown as { __cardShown: number }).__cardShown));
     const paints = await page.evaluate(() =>
       performance
         .getEntriesByType('paint')
@@ -177,7 +187,7 @@ export async function runWebSlow4gBench(): Promise<Record<string, unknown>> {
     return {
       first_load_js_css: `${load.files} files, ${(load.raw / 1024).toFixed(0)} KB raw, ${(load.gzip / 1024).toFixed(0)} KB gzip, ${(load.brotli / 1024).toFixed(0)} KB brotli (target ≤ 120 KB compressed); on the wire here ${(wire / 1024).toFixed(0)} KB`,
       html_bytes_on_the_wire: `${(htmlBytes / 1024).toFixed(1)} KB (first screen, CSS and the first small thumbnails inlined)`,
-      gallery_visible_ms: `${galleryMs} to the first card's picture (slow 4G, cold cache; target ≤ 1000); ${paints}`,
+      gallery_visible_ms: `${inPageMs} from navigation start until a card's picture is painted (slow 4G, cold cache; target ≤ 1000); ${galleryMs} as the test driver sees it; ${paints}`,
       gallery_sharp_ms: `${sharpMs} until the app has mounted and every card on the first screen shows its srcset picture`,
       gallery_waterfall_ms: waterfall,
       who_is_this_answer_ms: `${answer.total} from picking the file to the answer (target ≤ 3000): shrink ${answer.shrink}, upload + search + answer ${answer.request}; ${answerWall} as the test driver sees it (includes handing the 2 MB file to the browser); verdict ${verdict}, "${named?.trim()}"; page says "${shown}"`,

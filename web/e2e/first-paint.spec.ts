@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import type { TestServer } from '../../server/src/testing/test-server.js';
+import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { ensureWebBuilt, hasChromium, launchBrowser, seed, startAppServer } from './helpers.js';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
@@ -31,6 +32,9 @@ const BOXES = [
   '#app li:nth-child(2) article.card',
   '#app li:nth-child(3) article.card',
   '#app li:nth-child(4) article.card',
+  '#app li:nth-child(5) article.card',
+  '#app li:nth-child(7) article.card',
+  '#app li:nth-child(7) article.card h3',
   '#app li:nth-child(1) article.card img',
   '#app li:nth-child(1) article.card h3',
 ];
@@ -55,6 +59,12 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
   beforeAll(async () => {
     ensureWebBuilt();
     [s, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+    // three older characters: cards past the fourth (a desktop row and more) come without a picture first
+    for (let i = 0; i < 3; i++)
+      await s.ingest.ingestImage({
+        bytes: await generateDemoImage(40 + i, `Older ${i}`),
+        caption: `Name: Older ${i}\nAnime: Extra`,
+      });
     await seed(s);
   });
   afterAll(async () => {
@@ -81,8 +91,10 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
         { inline: true, decoded: true },
       ]);
       expect(await plain.locator('#app h3').allTextContents()).toEqual(
-        ['Asuna Yuuki', 'Rem', 'Mikasa Ackerman', 'Nico Robin'], // newest first
+        ['Asuna Yuuki', 'Rem', 'Mikasa Ackerman', 'Nico Robin', 'Older 2', 'Older 1', 'Older 0'], // newest first
       );
+      // pictures for the first four cards only (the ones preloaded), the others an empty box of the same size
+      expect(await plain.locator('#app article.card img').count()).toBe(4);
       await plain.screenshot({ path: `${SHOTS}first-paint-${size}-html-only.png` });
       const before = await boxes(plain);
 
@@ -106,7 +118,7 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
       const under = await page.$$eval('[data-testid=character-card] img', (imgs) =>
         imgs.map((i) => (i as HTMLElement).style.backgroundImage.startsWith('url("data:image/webp')),
       );
-      expect(under).toEqual([true, true, false, false]);
+      expect(under).toEqual([true, true, false, false, false, false, false]);
       await page.waitForTimeout(300);
       const after = await boxes(page);
       await page.screenshot({ path: `${SHOTS}first-paint-${size}-app.png` });
@@ -141,7 +153,7 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
       await page.route(/\/assets\/.*\.js$/, (r) => r.abort());
       await page.goto(`${s.url}/`);
       expect(await page.evaluate(() => document.documentElement.getAttribute('data-bs-theme'))).toBe('dark');
-      expect(await page.locator('#app article.card').count()).toBe(4);
+      expect(await page.locator('#app article.card').count()).toBe(7);
     } finally {
       await ctx.close();
     }

@@ -13,18 +13,22 @@ const esc = (s: string) =>
 
 type Item = CharacterList['items'][number] & { likes?: number };
 
-/** One card; `inlineThumb` (a data: URI) stands in for the srcset until the app mounts. */
-function card(c: Item, inlineThumb: string | undefined, eager: boolean): string {
+/**
+ * One card; `inlineThumb` (a data: URI) stands in for the srcset until the app mounts. Only the first
+ * cards get a picture (`withPicture`): the others keep the same 3:4 box empty, so that pictures below the
+ * fold don't take bandwidth from the app's JS (the app's lazy cards load them once it has mounted).
+ */
+function card(c: Item, inlineThumb: string | undefined, withPicture: boolean): string {
   const a = c.artwork;
   const fit = a && a.width && a.height && a.width / a.height > 0.9 ? ' thumb-contain' : '';
   let img = '<div class="card-img-top thumb bg-secondary-subtle"></div>';
-  if (a) {
+  if (a && withPicture) {
     const size = a.width && a.height ? ` width="${a.width}" height="${a.height}"` : '';
     const srcset = thumbSrcset(a.thumbs);
     const src = inlineThumb
-      ? `src="${inlineThumb}" data-inline-thumb="${esc(c.id)}"`
+      ? `src="${inlineThumb}" decoding="sync" elementtiming="card" data-inline-thumb="${esc(c.id)}"`
       : `src="${esc(a.thumb_url)}"${srcset ? ` srcset="${esc(srcset)}" sizes="${esc(GALLERY_CARD_SIZES)}"` : ''}`;
-    img = `<img ${src} alt="" class="card-img-top thumb${fit}" loading="${eager ? 'eager' : 'lazy'}"${size}>`;
+    img = `<img ${src} alt="" class="card-img-top thumb${fit}"${size}>`;
   }
   const badges = [
     c.rarity || c.rarity_emoji
@@ -77,12 +81,19 @@ const GALLERY_HEAD =
   '<input id="gallery-search" type="search" class="form-control" placeholder="Name, anime, rarity, id or emoji…" autocomplete="off"></div></div></div>' +
   `<div class="row g-2 mb-3">${select('f-anime', 'Anime', 'All')}${select('f-rarity', 'Rarity', 'All')}${select('f-sort', 'Sort', 'Newest')}</div>`;
 
-/** The markup that goes inside #app; `inlineThumbs` maps character ids to data: URIs of their smallest thumbnail. */
-export function renderHomeShell(page: CharacterList, inlineThumbs: ReadonlyMap<string, string>, eager: number): string {
+/**
+ * The markup that goes inside #app; `inlineThumbs` maps character ids to data: URIs of their smallest
+ * thumbnail; the first `withPictures` cards show their picture (the ones the page preloads).
+ */
+export function renderHomeShell(
+  page: CharacterList,
+  inlineThumbs: ReadonlyMap<string, string>,
+  withPictures: number,
+): string {
   // An empty gallery shows the app's own "how to fill it" text: leave that to the app.
   if (!page.items.length) return '';
   const total = page.total_is_estimate ? `about ${page.total.toLocaleString('en')}` : String(page.total);
-  const cards = page.items.map((c, i) => card(c as Item, inlineThumbs.get(c.id), i < eager)).join('');
+  const cards = page.items.map((c, i) => card(c as Item, inlineThumbs.get(c.id), i < withPictures)).join('');
   return (
     `${HEADER}<main id="main" class="container pb-5" tabindex="-1"><div>${WHO_IS_THIS}` +
     `<section id="gallery" aria-labelledby="gallery-title" class="gallery">${GALLERY_HEAD}` +
