@@ -26,9 +26,9 @@ function card(c: Item, inlineThumb: string | undefined, withPicture: boolean): s
     const size = a.width && a.height ? ` width="${a.width}" height="${a.height}"` : '';
     const srcset = thumbSrcset(a.thumbs);
     const src = inlineThumb
-      ? `src="${inlineThumb}" decoding="sync" elementtiming="card" data-inline-thumb="${esc(c.id)}"`
+      ? `src="${inlineThumb}" decoding="sync" data-inline-thumb="${esc(c.id)}"`
       : `src="${esc(a.thumb_url)}"${srcset ? ` srcset="${esc(srcset)}" sizes="${esc(GALLERY_CARD_SIZES)}"` : ''}`;
-    img = `<img ${src} alt="" class="card-img-top thumb${fit}"${size}>`;
+    img = `<img ${src} alt="" elementtiming="card" class="card-img-top thumb${fit}"${size}>`;
   }
   const badges = [
     c.rarity || c.rarity_emoji
