@@ -15,7 +15,7 @@ export default defineConfig({
   test: {
     // One PostgreSQL per run, a template migrated once, one database per test file.
     globalSetup: ['core/src/testing/global-setup.ts'],
-    include: ['{core,server,scraper}/src/**/*.test.ts', 'web/e2e/**/*.spec.ts'],
+    include: ['{core,server,scraper,web}/src/**/*.test.ts', 'web/e2e/**/*.spec.ts'],
     exclude: slow ? configDefaults.exclude : [...configDefaults.exclude, ...SLOW_TESTS],
     testTimeout: 60_000,
     hookTimeout: 120_000,

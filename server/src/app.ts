@@ -145,10 +145,11 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/api', apiNotFound);
 
   // Stored images are content-addressed, so they never change under a URL.
-  app.use(imageRoutes({ store: imageStoreOf(deps), serve: deps.imageServe, logger: deps.logger }));
+  const images = imageStoreOf(deps);
+  app.use(imageRoutes({ store: images, serve: deps.imageServe, logger: deps.logger }));
 
   app.use(pageMetaRoutes({ db: deps.db, webDir: deps.webDir }));
-  app.use(homePageRoutes({ db: deps.db, webDir: deps.webDir }));
+  app.use(homePageRoutes({ db: deps.db, webDir: deps.webDir, images }));
   if (deps.webDir && fs.existsSync(path.join(deps.webDir, 'index.html'))) {
     const indexHtml = path.join(deps.webDir, 'index.html');
     // Vite names built assets by content hash: they never change under a URL.

@@ -116,10 +116,10 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       expect(await page.getByTestId('answer-announcement').textContent()).toMatch(/^Rem: match, \d+%/);
       expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('best-match-name');
 
-      // on the wire: one picture, ≤ 1280 px on its longest side and far smaller than the 2 MB original
+      // on the wire: one picture, ≤ 1024 px on its longest side and far smaller than the 2 MB original
       expect(received).toHaveLength(1);
       const sent = await sharp(received[0]!).metadata();
-      expect(Math.max(sent.width!, sent.height!)).toBeLessThanOrEqual(1280);
+      expect(Math.max(sent.width!, sent.height!)).toBeLessThanOrEqual(1024);
       expect(received[0]!.length).toBeLessThan(screenshot.length / 4);
       console.log(
         `[${size}] upload ${screenshot.length} B PNG 1170×2532 → ${received[0]!.length} B ${sent.format} ${sent.width}×${sent.height}; ` +

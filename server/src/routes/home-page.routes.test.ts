@@ -1,5 +1,6 @@
 /** The home page carries the first gallery page and preload hints for its first thumbnails. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,14 @@ import { INITIAL_GALLERY_URL } from './home-page.routes.js';
 const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-home-'));
 fs.writeFileSync(
   path.join(webDir, 'index.html'),
-  '<!doctype html><html><head><title>Waifudex</title></head><body><div id="app"></div></body></html>',
+  '<!doctype html><html><head><title>Waifudex</title><script src="/theme.js"></script>' +
+    '<script type="module" crossorigin src="/assets/app.js"></script>' +
+    '<link rel="stylesheet" crossorigin href="/assets/app.css"></head><body><div id="app"></div></body></html>',
 );
+fs.mkdirSync(path.join(webDir, 'assets'));
+fs.writeFileSync(path.join(webDir, 'assets/app.css'), '.card{color:red}');
+fs.writeFileSync(path.join(webDir, 'assets/app.js'), 'console.log(1)');
+fs.writeFileSync(path.join(webDir, 'theme.js'), 'document.documentElement.dataset.x = "1";');
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({ webDir });
@@ -60,9 +67,47 @@ describe('GET /', () => {
     );
   });
 
+  it('paints the first screen from the HTML: escaped cards, the first two thumbnails inlined as the stored bytes', async () => {
+    const html = await (await fetch(`${s.url}/`)).text();
+    const app = /<div id="app">([\s\S]*)<\/div><\/body>/.exec(html)![1]!;
+    const api = await (await fetch(`${s.url}${INITIAL_GALLERY_URL}`)).json();
+    const names = [...app.matchAll(/<h3 [^>]*>([^<]*)<\/h3>/g)].map((m) => m[1]);
+    expect(names).toEqual(
+      api.items.map((c: any) => c.name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')),
+    );
+    const inlined = [...app.matchAll(/src="data:image\/webp;base64,([^"]+)"[^>]* data-inline-thumb="(\d+)"/g)];
+    expect(inlined.map((m) => m[2])).toEqual(api.items.slice(0, 2).map((c: any) => c.id));
+    for (const [i, m] of inlined.entries()) {
+      const stored = await (await fetch(`${s.url}${api.items[i].artwork.thumbs[0].url}`)).arrayBuffer();
+      expect(Buffer.from(m[1]!, 'base64').equals(Buffer.from(stored))).toBe(true);
+    }
+    // the next two load their srcset as the app's cards do; the rest wait for the app, in a box of the same size
+    expect(app.match(/srcset="/g)).toHaveLength(2);
+    expect(app.match(/<div class="card-img-top thumb bg-secondary-subtle"><\/div>/g)).toHaveLength(
+      api.items.length - 4,
+    );
+  });
+
+  it('inlines the stylesheet and the theme script, each allowed by its own hash and nothing else', async () => {
+    const res = await fetch(`${s.url}/`);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy')!;
+    const hash = (x: string) => `'sha256-${crypto.createHash('sha256').update(x).digest('base64')}'`;
+    expect(html).toContain('<style>.card{color:red}</style>');
+    expect(html).toContain('<script>document.documentElement.dataset.x = "1";</script>');
+    expect(html).toContain('<script type="module" crossorigin src="/assets/app.js"></script>'); // the app stays a file
+    expect(csp).toContain(`script-src 'self' ${hash('document.documentElement.dataset.x = "1";')};`);
+    expect(csp).toContain(`style-src 'self' ${hash('.card{color:red}')};`);
+    expect(csp).not.toContain('unsafe-inline');
+    // any other page keeps the plain policy
+    const plain = (await fetch(`${s.url}/account`)).headers.get('content-security-policy');
+    expect(plain).toContain("script-src 'self';");
+  });
+
   it('a filtered address gets the plain page (its data would differ)', async () => {
     const html = await (await fetch(`${s.url}/?q=home`)).text();
     expect(html).not.toContain('initial-data');
     expect(html).not.toContain('rel="preload"');
+    expect(html).toContain('<div id="app"></div>');
   });
 });

@@ -18,3 +18,14 @@ export function takeInlined<T>(url: string): T | undefined {
   delete inlined[url];
   return v;
 }
+
+// Smallest thumbnails the server inlined (data: URIs) into its first-paint markup, by character id:
+// a card shows one under its srcset image until that has loaded, so nothing blanks when the app mounts.
+const inlinedThumbs = new Map<string, string>();
+
+export function keepInlinedThumbs(root: HTMLElement | null): void {
+  for (const img of root?.querySelectorAll<HTMLImageElement>('img[data-inline-thumb]') ?? [])
+    if (img.src.startsWith('data:image/')) inlinedThumbs.set(img.dataset.inlineThumb!, img.src);
+}
+
+export const inlinedThumb = (characterId: string): string | undefined => inlinedThumbs.get(characterId);

@@ -1,38 +1,24 @@
-import { ref, watch, type Ref } from 'vue';
-import { errorMessage } from '../api/client';
+import { watch, type Ref } from 'vue';
 import { listAdminCharacters, type AdminCharacterPage } from '../api/admin.api';
-import { latestOnly } from '../lib/latest-only';
+import { useRequest } from './useRequest';
 
 export type AdminFilter = 'review' | 'hidden' | 'all';
 
 /** The admin list: reloads on page/filter change, debounces the text query. */
 export function useAdminCharacters(page: Ref<number>, query: Ref<string>, filter: Ref<AdminFilter>, perPage = 30) {
-  const data = ref<AdminCharacterPage | null>(null);
-  const error = ref<string | null>(null);
-  const loading = ref(false);
-  const latest = latestOnly();
+  const { data, error, loading, run } = useRequest<AdminCharacterPage>();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function load() {
-    const mine = latest.begin();
-    loading.value = true;
-    try {
-      const res = await listAdminCharacters({
+    await run(() =>
+      listAdminCharacters({
         page: page.value,
         perPage,
         q: query.value.trim(),
         needsReview: filter.value === 'review' ? true : undefined,
         hidden: filter.value === 'hidden' ? true : undefined,
-      });
-      if (mine()) {
-        data.value = res;
-        error.value = null;
-      }
-    } catch (e) {
-      if (mine()) error.value = errorMessage(e);
-    } finally {
-      if (mine()) loading.value = false;
-    }
+      }),
+    );
   }
   watch(page, load);
   watch(filter, () => {

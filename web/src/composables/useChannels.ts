@@ -11,7 +11,7 @@ import {
   type ReparseResultDto,
   type TemplatePreviewDto,
 } from '../api/channels.api';
-import { latestOnly } from '../lib/latest-only';
+import { useRequest } from './useRequest';
 
 const FEATURE = 'Channel management';
 
@@ -77,36 +77,19 @@ const PREVIEW_DEBOUNCE_MS = 400;
 
 /** Live dry run of a template over a channel's stored captions: debounced, latest answer wins. */
 export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>) {
-  const preview = ref<TemplatePreviewDto | null>(null);
-  const error = ref<string | null>(null);
-  const loading = ref(false);
-  const latest = latestOnly();
+  const request = useRequest<TemplatePreviewDto>({
+    clearOnError: true,
+    message: (e) => errorMessage(e, 'Template preview'),
+  });
+  const { data: preview, error, loading } = request;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  async function run() {
-    const mine = latest.begin();
+  function run() {
     const src = template.value;
-    if (!src.trim()) {
-      preview.value = null;
-      error.value = null;
-      loading.value = false;
-      return;
-    }
-    loading.value = true;
-    try {
-      const res = await previewTemplate(channelId.value, src);
-      if (mine()) {
-        preview.value = res;
-        error.value = null;
-      }
-    } catch (e) {
-      if (mine()) {
-        preview.value = null;
-        error.value = errorMessage(e, 'Template preview');
-      }
-    } finally {
-      if (mine()) loading.value = false;
-    }
+    if (src.trim()) return void request.run(() => previewTemplate(channelId.value, src));
+    request.cancel();
+    preview.value = null;
+    error.value = null;
   }
 
   watch(
@@ -114,14 +97,11 @@ export function useTemplatePreview(channelId: Ref<string>, template: Ref<string>
     () => {
       clearTimeout(timer);
       loading.value = !!template.value.trim();
-      timer = setTimeout(() => void run(), PREVIEW_DEBOUNCE_MS);
+      timer = setTimeout(run, PREVIEW_DEBOUNCE_MS);
     },
     { immediate: true },
   );
-  onBeforeUnmount(() => {
-    clearTimeout(timer);
-    latest.cancel();
-  });
+  onBeforeUnmount(() => clearTimeout(timer));
   return { preview, error, loading };
 }
 

@@ -1,7 +1,7 @@
 import { ref, watch, type Ref } from 'vue';
 import { listCharacters, type CharacterDto, type CharacterPage } from '../api/characters.api';
 import type { GalleryState } from './useGalleryQuery';
-import { latestOnly } from '../lib/latest-only';
+import { useRequest } from './useRequest';
 
 /** `next`: the keyset cursor after the last loaded page (infinite scroll stays fast deep into a large gallery). */
 interface Loaded {
@@ -27,13 +27,11 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   const items = ref<CharacterDto[]>([]);
   const lastPage = ref(1);
   let next: string | null = null;
-  const error = ref<string | null>(null);
-  const loading = ref(false);
+  const request = useRequest<CharacterPage>({ message: (e) => (e as Error).message });
+  const { error, loading } = request;
   const loadingMore = ref(false);
   /** The state key of what is on screen (data may be older than the address while loading). */
   const shownKey = ref<string | null>(null);
-  const latest = latestOnly();
-  let controller: AbortController | null = null;
   const keyOf = (s: GalleryState) => JSON.stringify(s);
 
   function show(key: string, v: Loaded) {
@@ -47,53 +45,45 @@ export function useCharacters(state: Ref<GalleryState>, perPage = 24) {
   async function load() {
     const s = state.value;
     const key = keyOf(s);
-    const mine = latest.begin();
-    controller?.abort();
-    controller = new AbortController();
     const cached = cache.get(key);
     if (cached) show(key, cached);
-    loading.value = !cached;
-    try {
-      const page = await listCharacters({ ...s, perPage }, controller.signal);
-      if (!mine()) return;
-      // a cached state that was scrolled further keeps its extra pages
-      const v =
-        cached && cached.lastPage > s.page
-          ? { ...cached, page }
-          : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
-      remember(key, v);
-      show(key, v);
-      error.value = null;
-    } catch (e) {
-      if (mine()) error.value = (e as Error).message;
-    } finally {
-      if (mine()) loading.value = false;
-    }
+    const answer = request.run(
+      (signal) => listCharacters({ ...s, perPage }, signal),
+      (page) => {
+        // a cached state that was scrolled further keeps its extra pages
+        const v =
+          cached && cached.lastPage > s.page
+            ? { ...cached, page }
+            : { page, items: page.items, lastPage: s.page, next: page.next_cursor };
+        remember(key, v);
+        show(key, v);
+      },
+    );
+    // a remembered state is on screen already: no "loading" dimming while it refreshes
+    if (cached) loading.value = false;
+    await answer;
   }
 
   async function loadMore() {
     const d = data.value;
     if (!d || loading.value || loadingMore.value || lastPage.value >= d.total_pages) return;
-    const mine = latest.join();
     const key = keyOf(state.value);
     loadingMore.value = true;
-    try {
-      const more = await listCharacters({ ...state.value, page: lastPage.value + 1, perPage, cursor: next });
-      if (!mine()) return;
-      const seen = new Set(items.value.map((c) => c.id));
-      const v = {
-        page: d,
-        items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))],
-        lastPage: lastPage.value + 1,
-        next: more.next_cursor,
-      };
-      remember(key, v);
-      show(key, v);
-    } catch (e) {
-      if (mine()) error.value = (e as Error).message;
-    } finally {
-      loadingMore.value = false;
-    }
+    await request.join(
+      () => listCharacters({ ...state.value, page: lastPage.value + 1, perPage, cursor: next }),
+      (more) => {
+        const seen = new Set(items.value.map((c) => c.id));
+        const v = {
+          page: d,
+          items: [...items.value, ...more.items.filter((c) => !seen.has(c.id))],
+          lastPage: lastPage.value + 1,
+          next: more.next_cursor,
+        };
+        remember(key, v);
+        show(key, v);
+      },
+    );
+    loadingMore.value = false;
   }
 
   watch(

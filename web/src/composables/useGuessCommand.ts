@@ -1,6 +1,6 @@
 import { ref, watch, type Ref } from 'vue';
 import { getGuessText, getSettings, type GuessSettingsDto } from '../api/settings.api';
-import { latestOnly } from '../lib/latest-only';
+import { useRequest } from './useRequest';
 
 // Read once per page load; the admin settings view updates it after saving.
 const settings = ref<GuessSettingsDto>({ command: '/guess', name_form: 'full' });
@@ -30,24 +30,24 @@ function localGuess(s: GuessSettingsDto, name: string): string | null {
 
 /** The command a player copies for the character in `who` (id + name), e.g. "/guess Nico Robin"; null while unknown. */
 export function useGuessCommand(who: Ref<{ id: string; name: string | null } | null>) {
-  const text = ref<string | null>(null);
-  const latest = latestOnly();
+  const { data: text, run, cancel } = useRequest<string>();
   watch(
     [who, settings],
-    async () => {
-      const mine = latest.begin();
+    () => {
       const c = who.value;
       text.value = null;
-      if (!c?.name?.trim()) return;
-      await loadGuessSettings();
-      if (!mine()) return;
-      const local = localGuess(settings.value, c.name);
-      if (local) return void (text.value = local);
-      const fromServer = await getGuessText(c.id).then(
-        (r) => r.text,
-        () => `${settings.value.command} ${c.name!.trim()}`,
-      );
-      if (mine()) text.value = fromServer;
+      if (!c?.name?.trim()) return cancel();
+      const name = c.name.trim();
+      void run(async () => {
+        await loadGuessSettings();
+        return (
+          localGuess(settings.value, name) ??
+          (await getGuessText(c.id).then(
+            (r) => r.text,
+            () => `${settings.value.command} ${name}`,
+          ))
+        );
+      });
     },
     { immediate: true },
   );

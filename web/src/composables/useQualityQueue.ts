@@ -1,6 +1,7 @@
 import { ref, watch, type Ref } from 'vue';
 import { errorMessage } from '../api/client';
 import { listQuality, type QualityKind, type QualityList } from '../api/curation.api';
+import { useRequest } from './useRequest';
 
 /** The queue's kinds, in the order the admin works through them. */
 export const QUALITY_LABELS: Record<QualityKind, string> = {
@@ -33,24 +34,25 @@ export const SKIPPED_REASONS: Record<'bot_event' | 'not_character', string> = {
 
 /** One kind of the data-quality queue, paged; `run` performs a fix and reloads. */
 export function useQualityQueue(kind: Ref<QualityKind>, page: Ref<number>) {
-  const data = ref<QualityList | null>(null);
-  const error = ref<string | null>(null);
+  const {
+    data,
+    error,
+    run: request,
+  } = useRequest<QualityList>({
+    message: (e) => errorMessage(e, 'The data-quality queue'),
+  });
   const notice = ref<string | null>(null);
   const busy = ref(false);
-  let seq = 0;
 
   async function load() {
-    const mine = ++seq;
-    try {
-      const d = await listQuality(kind.value, page.value);
-      if (mine !== seq) return;
-      // past the last page after a fix: show the last one
-      if (d.items.length === 0 && page.value > 1 && d.total_pages > 0) page.value = d.total_pages;
-      else data.value = d;
-      error.value = null;
-    } catch (e) {
-      if (mine === seq) error.value = errorMessage(e, 'The data-quality queue');
-    }
+    await request(
+      () => listQuality(kind.value, page.value),
+      (d) => {
+        // past the last page after a fix: show the last one
+        if (d.items.length === 0 && page.value > 1 && d.total_pages > 0) page.value = d.total_pages;
+        else data.value = d;
+      },
+    );
   }
 
   async function run(task: () => Promise<unknown>, done: string): Promise<boolean> {
