@@ -17,11 +17,11 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createTestDatabase } from '@waifudex/core/testing/test-db';
 import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
 
 const serverMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../scraper/dist/main.js', import.meta.url));
-const built = fs.existsSync(serverMain) && fs.existsSync(workerMain);
-if (!built) console.warn('[replicas.test] SKIPPED: needs `npm run build`');
+requireBuilt(serverMain, workerMain);
 
 const PASSWORD = 'replica horse battery';
 
@@ -82,7 +82,7 @@ function stop(p: Proc | undefined): Promise<void> {
   });
 }
 
-describe.skipIf(!built)('two server replicas and a worker on one database', () => {
+describe('two server replicas and a worker on one database', () => {
   let dbUrl: string;
   let drop: () => Promise<void>;
   let work: string;

@@ -13,12 +13,15 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createTestDatabase } from '@waifudex/core/testing/test-db';
 import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 // s3rver does not check signatures, so a distinct secret works and can be looked for in the logs
 const SECRET = 'never-logged-secret-4711';
 
-describe.skipIf(!fs.existsSync(main))('server with IMAGES_STORE=s3://', () => {
+requireBuilt(main);
+
+describe('server with IMAGES_STORE=s3://', () => {
   let s3: S3TestServer;
   let drop: () => Promise<void>;
   let child: ChildProcess;

@@ -17,10 +17,10 @@ import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { startS3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
 import type { ImageStore } from '@waifudex/core/services/image-store';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-const built = fs.existsSync(main);
-if (!built) console.warn('[backup.command.test] SKIPPED: needs `npm run build`');
+requireBuilt(main);
 
 /** A pid that no process can have (above Linux's largest pid_max). */
 const DEAD_PID = 4_194_305;
@@ -48,7 +48,7 @@ function cli(args: string[], env: Record<string, string>, stdin?: Buffer): Promi
   });
 }
 
-describe.skipIf(!built)('npm run backup / npm run restore', () => {
+describe('npm run backup / npm run restore', () => {
   const dbs: Array<{ url: string; drop: () => Promise<void> }> = [];
   let source: Db;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-backup-cli-'));
