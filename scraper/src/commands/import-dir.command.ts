@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
 
@@ -38,17 +38,12 @@ async function readCaption(imagePath: string): Promise<string> {
 }
 
 export default async function importDir(args: string[], ctx: CommandContext): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { recursive: { type: 'boolean', short: 'r' }, concurrency: { type: 'string' } },
-  });
-  const dir = positionals[0];
-  if (!dir) throw new UserError('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]');
+  const { opts, args: positionals } = parseCommandLine('import-dir', args);
+  const [dir] = positionals;
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
-  const files = await listImages(path.resolve(dir), values.recursive ?? false);
-  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? 2) || 2));
+  const files = await listImages(path.resolve(dir), opts.recursive ?? false);
+  const concurrency = opts.concurrency;
   const counts = {
     created: 0,
     new_artwork: 0,
