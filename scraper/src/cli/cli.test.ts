@@ -4,58 +4,35 @@
  * (DATABASE_URL points at a listener that counts connections; a real command does connect to it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
+import { runCli, startConnectionCounter, type ConnectionCounter } from '@waifudex/core/testing/cli-run';
 import { commands, type CommandName } from './commands.js';
 import { parseCommandLine, UsageError } from './parse.js';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+requireBuilt(main);
 const names = Object.keys(commands) as CommandName[];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('scraper command line', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-cli-'));
   const dataDir = path.join(work, 'data');
-  let connections = 0;
-  let listener: net.Server;
-  let databaseUrl = '';
+  let db: ConnectionCounter;
+  const connections = () => db.connections();
 
-  const cli = (args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [main, ...args], {
-        cwd: work, // no .env here
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  // no .env in `work`; DATA_DIR stays empty unless an embedded database were started
+  const cli = (args: string[]) =>
+    runCli(main, args, { cwd: work, env: { DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
 
   beforeAll(async () => {
-    if (!fs.existsSync(main)) throw new Error('scraper/dist/main.js is missing: run `npm run build` first');
     fs.mkdirSync(dataDir);
-    listener = net.createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    databaseUrl = `postgres://u:p@127.0.0.1:${(listener.address() as net.AddressInfo).port}/waifudex`;
+    db = await startConnectionCounter();
   });
   afterAll(async () => {
-    await new Promise((resolve) => listener.close(resolve));
+    await db.close();
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -66,7 +43,7 @@ describe('scraper command line', () => {
       expect(r.stdout).toMatch(/^Usage: npm run scraper -- <command> \[options\]/);
       for (const name of names) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
-    expect(connections).toBe(0);
+    expect(connections()).toBe(0);
   }, 60_000);
 
   it('every command has --help (and `help <command>`), exit code 0', async () => {
@@ -78,7 +55,7 @@ describe('scraper command line', () => {
     }
     const viaHelp = await cli(['help', 'storage-migrate']);
     expect(viaHelp.stdout).toMatch(/--from <store>.*\(choices: "local", "s3"\)/);
-    expect(connections).toBe(0);
+    expect(connections()).toBe(0);
     expect(fs.readdirSync(dataDir)).toEqual([]); // no embedded database started either
   }, 120_000);
 
@@ -115,7 +92,7 @@ describe('scraper command line', () => {
       expect(lines).toHaveLength(2); // no stack trace
       expect(lines[0]).toMatch(error);
       expect(lines[1]).toMatch(new RegExp(`^usage: npm run scraper -- ${usageOf} `));
-      expect(connections).toBe(0);
+      expect(connections()).toBe(0);
     },
     60_000,
   );
@@ -124,8 +101,7 @@ describe('scraper command line', () => {
     const r = await cli(['reindex']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Cannot reach PostgreSQL/);
-    expect(connections).toBeGreaterThan(0);
-    connections = 0;
+    expect(connections()).toBeGreaterThan(0);
   }, 60_000);
 });
 
