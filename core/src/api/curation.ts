@@ -1,6 +1,6 @@
 /** Admin curation: merge and split characters, single artworks, and the data-quality queue. */
 import { z } from 'zod';
-import { idSchema, pageInfo, pageQuery, text, timestamp } from './common.js';
+import { idSchema, pagedList, pageQuery, text, timestamp } from './common.js';
 import { adminCharacterDetail } from './admin-characters.js';
 
 export const mergeResult = z
@@ -124,9 +124,9 @@ export const qualityEntry = z
   .meta({ id: 'QualityEntry' });
 export type QualityEntry = z.infer<typeof qualityEntry>;
 
-export const qualityList = z
-  .object({ ...pageInfo, kind: qualityKind, counts: qualityCounts, items: z.array(qualityEntry) })
-  .meta({ id: 'QualityList' });
+export const qualityList = pagedList(qualityEntry, { kind: qualityKind, counts: qualityCounts }).meta({
+  id: 'QualityList',
+});
 export type QualityList = z.infer<typeof qualityList>;
 
 export const qualityEntryBody = z
