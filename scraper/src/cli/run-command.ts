@@ -3,14 +3,13 @@
  * the same services the server uses, and hands them to commands/<name>.command.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig, loadDotEnv } from '@waifudex/core/config/env';
 import { createLogger } from '@waifudex/core/logger';
 import { openDatabase } from '@waifudex/core/db/database';
 import { migrate } from '@waifudex/core/db/migrate';
 import { hasUncopiedLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
-import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
+import { clipEmbedderFor } from '@waifudex/core/images/clip-embedder';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { openImageStore } from '@waifudex/core/storage/open-image-store';
 import type { Command, CommandContext } from '../context.js';
@@ -25,15 +24,7 @@ export async function runCommand(name: CommandName, args: string[]): Promise<voi
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // New artworks get CLIP embeddings when CLIP_MODEL is set (the embed command manages its own).
-  const embedder =
-    config.clipModel && name !== 'embed'
-      ? createClipEmbedder({
-          model: config.clipModel,
-          cacheDir: path.join(config.dataDir, 'models'),
-          decode: limits,
-          logger,
-        })
-      : null;
+  const embedder = name === 'embed' ? null : clipEmbedderFor(config, logger);
   if (config.imageStore.kind === 'local') fs.mkdirSync(config.imagesDir, { recursive: true });
   const images = await openImageStore(config.imageStore);
   const similar = createSimilarArtworksService({ db, logger, embedder, images });
