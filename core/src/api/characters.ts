@@ -1,6 +1,6 @@
 /** Public gallery: character list, detail and artwork files. */
 import { z } from 'zod';
-import { idSchema, pagedList, pageQuery, text, textQuery, timestamp } from './common.js';
+import { captionFields, idSchema, pagedList, pageQuery, text, textQuery, timestamp } from './common.js';
 
 export const artworkFile = z
   .object({
@@ -21,15 +21,7 @@ export const artworkFile = z
   .meta({ id: 'ArtworkFile' });
 export type ArtworkFile = z.infer<typeof artworkFile>;
 
-const characterFields = {
-  id: idSchema,
-  name: z.string().nullable(),
-  anime: z.string().nullable(),
-  rarity: z.string().nullable(),
-  rarity_emoji: z.string().nullable(),
-  source_id: z.string().nullable(),
-  variant: z.string().nullable(),
-};
+const characterFields = { id: idSchema, ...captionFields };
 
 export const characterListItem = z
   .object({

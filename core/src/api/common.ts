@@ -54,6 +54,16 @@ export function pagedList<Item extends z.ZodType, Extra extends z.ZodRawShape = 
   return z.object({ ...pageInfo, ...(extra ?? ({} as Extra)), items: z.array(item) });
 }
 
+/** The fields a caption gives a character, as every answer that shows them names them. */
+export const captionFields = {
+  name: z.string().nullable(),
+  anime: z.string().nullable(),
+  rarity: z.string().nullable(),
+  rarity_emoji: z.string().nullable(),
+  source_id: z.string().nullable(),
+  variant: z.string().nullable(),
+};
+
 /** ISO 8601 timestamp. */
 export const timestamp = z.string().meta({ format: 'date-time' });
 

@@ -1,6 +1,6 @@
 /** Admin curation: merge and split characters, single artworks, and the data-quality queue. */
 import { z } from 'zod';
-import { idSchema, pagedList, pageQuery, text, timestamp } from './common.js';
+import { captionFields, idSchema, pagedList, pageQuery, text, timestamp } from './common.js';
 import { adminCharacterDetail } from './admin-characters.js';
 
 export const mergeResult = z
@@ -65,12 +65,7 @@ export const qualityPost = z
     }),
     raw_caption: z.string(),
     parsed: z.object({
-      name: z.string().nullable(),
-      anime: z.string().nullable(),
-      rarity: z.string().nullable(),
-      rarity_emoji: z.string().nullable(),
-      source_id: z.string().nullable(),
-      variant: z.string().nullable(),
+      ...captionFields,
       caption_family: z.string().nullable(),
       parse_confidence: z.number().nullable(),
       needs_review: z.boolean(),
