@@ -16,7 +16,7 @@ import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createTestDatabase } from '@waifudex/core/testing/test-db';
 import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
-import { freePort } from '@waifudex/core/testing/free-port';
+import { freePort } from './testing/free-port.js';
 
 const serverMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../scraper/dist/main.js', import.meta.url));

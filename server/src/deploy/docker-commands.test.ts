@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
-import { freePort } from '@waifudex/core/testing/free-port';
+import { freePort } from '../testing/free-port.js';
 import {
   baseImage,
   contextFiles,

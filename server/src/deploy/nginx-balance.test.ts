@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from '@waifudex/core/testing/free-port';
+import { freePort } from '../testing/free-port.js';
 import { createNginxWork, hasNginx, type NginxWork } from '../testing/nginx.js';
 
 if (!hasNginx) console.warn('[nginx-balance] nginx is not on PATH: skipping (CI installs it: apt-get install nginx)');

@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { freePort } from '@waifudex/core/testing/free-port';
+import { freePort } from '../testing/free-port.js';
 import { createNginxWork, hasNginx, type NginxWork } from '../testing/nginx.js';
 
 const hasOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
