@@ -374,7 +374,10 @@ describe('Dockerfile commands replayed on the host', () => {
         timeout: 60_000,
       });
       expect(help.status, help.stdout + help.stderr).toBe(0);
-      const listed = /commands:\s*(.*)/.exec(help.stdout)?.[1]?.split(/,\s*/) ?? [];
+      // commander's help: one `  <name> [args]  summary` line per command under `Commands:`
+      const listed = [...(help.stdout.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][\w-]*)/gm)].map(
+        (m) => m[1],
+      );
       // the default command and the documented interactive login
       expect(listed).toEqual(expect.arrayContaining([cmd.at(-1), 'login']));
 
