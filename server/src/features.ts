@@ -1,5 +1,4 @@
 /** Wires the feature services and their routers for main.ts (tests wire the same routers directly). */
-import path from 'node:path';
 import type { Router } from 'express';
 import type { Config } from '@waifudex/core/config/env';
 import type { Db } from '@waifudex/core/db/database';
@@ -7,7 +6,7 @@ import type { Logger } from '@waifudex/core/logger';
 import type { ImageStore } from '@waifudex/core/services/image-store';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createImageSearchService } from '@waifudex/core/services/image-search.service';
-import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
+import { clipEmbedderFor } from '@waifudex/core/images/clip-embedder';
 import { createImagePool } from '@waifudex/core/images/image-pool';
 import { createSimilarArtworksService, withSimilarEmbeddings } from '@waifudex/core/services/similar-artworks.service';
 import { similarRoutes } from './routes/similar.routes.js';
@@ -44,14 +43,7 @@ export async function createFeatureRouters(deps: {
   const stoppers: Array<() => Promise<void>> = [];
   const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels };
   // Optional CLIP stage: off unless CLIP_MODEL is set; the model loads in the background.
-  const embedder = config.clipModel
-    ? createClipEmbedder({
-        model: config.clipModel,
-        cacheDir: path.join(config.dataDir, 'models'),
-        decode: limits,
-        logger,
-      })
-    : null;
+  const embedder = clipEmbedderFor(config, logger);
   const similar = createSimilarArtworksService({ db, logger, embedder, images, preloadIndex: true });
   void similar.start();
   stoppers.push(() => similar.close());

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,23 +17,13 @@ import { createTestDatabase } from '@waifudex/core/testing/test-db';
 import { startS3TestServer, type S3TestServer } from '@waifudex/core/testing/s3-test-server';
 import { createS3ImageStore } from '@waifudex/core/storage/s3-image-store';
 import { requireBuilt } from '@waifudex/core/testing/require-build';
+import { freePort } from './testing/free-port.js';
 
 const serverMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../scraper/dist/main.js', import.meta.url));
 requireBuilt(serverMain, workerMain);
 
 const PASSWORD = 'replica horse battery';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   child: ChildProcess;

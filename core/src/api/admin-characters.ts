@@ -1,6 +1,6 @@
 /** Admin character management: list with review state, edit, upload. */
 import { z } from 'zod';
-import { idSchema, pageInfo, pageQuery, text, textQuery, timestamp } from './common.js';
+import { idSchema, pagedList, pageQuery, text, textQuery, timestamp } from './common.js';
 import { artwork, characterDetail, characterListItem } from './characters.js';
 
 const flag = z
@@ -53,7 +53,7 @@ export const adminCharacterListItem = characterListItem
   .meta({ id: 'AdminCharacterListItem' });
 export type AdminCharacterListItem = z.infer<typeof adminCharacterListItem>;
 
-export const adminCharacterList = z.object({ ...pageInfo, items: z.array(adminCharacterListItem) });
+export const adminCharacterList = pagedList(adminCharacterListItem);
 export type AdminCharacterList = z.infer<typeof adminCharacterList>;
 
 export const adminArtwork = artwork
@@ -154,9 +154,7 @@ export type CharacterBulkResult = z.infer<typeof characterBulkResult>;
 export const trashedCharacter = characterListItem
   .extend({ deleted_at: timestamp, purge_at: timestamp, hidden: z.boolean() })
   .meta({ id: 'TrashedCharacter' });
-export const trashList = z
-  .object({ ...pageInfo, retention_days: z.number().int(), items: z.array(trashedCharacter) })
-  .meta({ id: 'TrashList' });
+export const trashList = pagedList(trashedCharacter, { retention_days: z.number().int() }).meta({ id: 'TrashList' });
 export type TrashList = z.infer<typeof trashList>;
 
 export const trashRestoreBody = z

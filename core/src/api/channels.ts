@@ -1,6 +1,6 @@
 /** Admin channels: the sources of the gallery, their caption template and emoji→rarity table. */
 import { z } from 'zod';
-import { idSchema, text, timestamp } from './common.js';
+import { captionFields, idSchema, text, timestamp } from './common.js';
 
 export const channel = z
   .object({
@@ -36,12 +36,7 @@ export const parsingBody = z.object({
 
 export const parsedFields = z
   .object({
-    name: z.string().nullable(),
-    anime: z.string().nullable(),
-    rarity: z.string().nullable(),
-    rarity_emoji: z.string().nullable(),
-    source_id: z.string().nullable(),
-    variant: z.string().nullable(),
+    ...captionFields,
     family: z.string(),
     confidence: z.number(),
     needs_review: z.boolean(),

@@ -1,6 +1,6 @@
 /** Public gallery: character list, detail and artwork files. */
 import { z } from 'zod';
-import { idSchema, pageInfo, pageQuery, text, textQuery, timestamp } from './common.js';
+import { captionFields, idSchema, pagedList, pageQuery, text, textQuery, timestamp } from './common.js';
 
 export const artworkFile = z
   .object({
@@ -21,15 +21,7 @@ export const artworkFile = z
   .meta({ id: 'ArtworkFile' });
 export type ArtworkFile = z.infer<typeof artworkFile>;
 
-const characterFields = {
-  id: idSchema,
-  name: z.string().nullable(),
-  anime: z.string().nullable(),
-  rarity: z.string().nullable(),
-  rarity_emoji: z.string().nullable(),
-  source_id: z.string().nullable(),
-  variant: z.string().nullable(),
-};
+const characterFields = { id: idSchema, ...captionFields };
 
 export const characterListItem = z
   .object({
@@ -80,22 +72,17 @@ export const characterListQuery = characterFilterQuery.extend({
 });
 export const characterSuggestQuery = z.object({ q: text(100).default('') });
 
-export const characterList = z
-  .object({
-    ...pageInfo,
-    sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']),
-    suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
-    total_is_estimate: z.boolean().meta({
-      description:
-        'true: `total` is an estimate ("about N"): browsing counts up to 10,000, a text search ranks up to 1,000 matches (its pages stop there).',
-    }),
-    next_cursor: z.string().nullable().meta({
-      description:
-        'Pass as `cursor` for the next page (newest-first order); null on the last page and for other sorts.',
-    }),
-    items: z.array(galleryItem),
-  })
-  .meta({ id: 'CharacterList' });
+export const characterList = pagedList(galleryItem, {
+  sort: z.enum(['relevance', 'newest', 'name', 'anime', 'liked']),
+  suggestion: z.string().nullable().meta({ description: '"Did you mean …" when nothing matched what was typed.' }),
+  total_is_estimate: z.boolean().meta({
+    description:
+      'true: `total` is an estimate ("about N"): browsing counts up to 10,000, a text search ranks up to 1,000 matches (its pages stop there).',
+  }),
+  next_cursor: z.string().nullable().meta({
+    description: 'Pass as `cursor` for the next page (newest-first order); null on the last page and for other sorts.',
+  }),
+}).meta({ id: 'CharacterList' });
 export type CharacterList = z.infer<typeof characterList>;
 
 /** What is specific to the post an artwork came from. */

@@ -36,11 +36,32 @@ export const MAX_TEXT_QUERY = 64;
 export const textQuery = text(MAX_TEXT_QUERY).default('');
 
 /** Fields shared by every paged list answer. */
-export const pageInfo = {
+const pageInfo = {
   page: z.number().int(),
   per_page: z.number().int(),
   total: z.number().int(),
   total_pages: z.number().int(),
+};
+
+/**
+ * A paged list answer: the page fields, then what this list adds (its filter, counts…), then `items`.
+ * The one way to declare one, so that every list pages alike.
+ */
+export function pagedList<Item extends z.ZodType, Extra extends z.ZodRawShape = Record<never, never>>(
+  item: Item,
+  extra?: Extra,
+) {
+  return z.object({ ...pageInfo, ...(extra ?? ({} as Extra)), items: z.array(item) });
+}
+
+/** The fields a caption gives a character, as every answer that shows them names them. */
+export const captionFields = {
+  name: z.string().nullable(),
+  anime: z.string().nullable(),
+  rarity: z.string().nullable(),
+  rarity_emoji: z.string().nullable(),
+  source_id: z.string().nullable(),
+  variant: z.string().nullable(),
 };
 
 /** ISO 8601 timestamp. */

@@ -1,6 +1,6 @@
 /** Admin curation: merge and split characters, single artworks, and the data-quality queue. */
 import { z } from 'zod';
-import { idSchema, pageInfo, pageQuery, text, timestamp } from './common.js';
+import { captionFields, idSchema, pagedList, pageQuery, text, timestamp } from './common.js';
 import { adminCharacterDetail } from './admin-characters.js';
 
 export const mergeResult = z
@@ -65,12 +65,7 @@ export const qualityPost = z
     }),
     raw_caption: z.string(),
     parsed: z.object({
-      name: z.string().nullable(),
-      anime: z.string().nullable(),
-      rarity: z.string().nullable(),
-      rarity_emoji: z.string().nullable(),
-      source_id: z.string().nullable(),
-      variant: z.string().nullable(),
+      ...captionFields,
       caption_family: z.string().nullable(),
       parse_confidence: z.number().nullable(),
       needs_review: z.boolean(),
@@ -124,9 +119,9 @@ export const qualityEntry = z
   .meta({ id: 'QualityEntry' });
 export type QualityEntry = z.infer<typeof qualityEntry>;
 
-export const qualityList = z
-  .object({ ...pageInfo, kind: qualityKind, counts: qualityCounts, items: z.array(qualityEntry) })
-  .meta({ id: 'QualityList' });
+export const qualityList = pagedList(qualityEntry, { kind: qualityKind, counts: qualityCounts }).meta({
+  id: 'QualityList',
+});
 export type QualityList = z.infer<typeof qualityList>;
 
 export const qualityEntryBody = z

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
+import type { Config } from '../config/env.js';
 import { decodeImage, type DecodeOptions } from './analyze-image.js';
 import { UserError } from '../errors.js';
 
@@ -55,6 +56,23 @@ export function resolveClipSource(model: string): { kind: 'folder'; dir: string 
   if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) return { kind: 'folder', dir };
   if (HUB_ID.test(model) && !model.includes('..') && !model.includes('--')) return { kind: 'hub', id: model };
   throw new ClipModelError(`CLIP_MODEL "${model}" is neither an existing folder nor a hub id like Xenova/clip-vit-base-patch32`);
+}
+
+/**
+ * The embedder CLIP_MODEL names, as the server and the CLI run it (the model cached in DATA_DIR/models,
+ * images decoded within the upload limits), or null when CLIP_MODEL is not set.
+ */
+export function clipEmbedderFor(
+  config: Pick<Config, 'clipModel' | 'dataDir' | 'maxUploadBytes' | 'maxImagePixels'>,
+  logger: Logger,
+): ImageEmbedder | null {
+  if (!config.clipModel) return null;
+  return createClipEmbedder({
+    model: config.clipModel,
+    cacheDir: path.join(config.dataDir, 'models'),
+    decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxImagePixels },
+    logger,
+  });
 }
 
 /** Creates an embedder; nothing is loaded until load() or the first embed(). */

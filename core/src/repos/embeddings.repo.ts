@@ -1,8 +1,9 @@
 /**
  * CLIP embeddings, stored one of two ways (told apart by the column's type, see embeddingStorageKind):
- * - `pgvector` (migration 1767000300000_clip-embeddings.sql): the column is an untyped `vector`; every
- *   size D has a partial HNSW index on `embedding::vector(D)` WHERE dims = D, so nearest-neighbour
- *   queries inline D (a validated integer) to match the index expression and predicate exactly.
+ * - `pgvector` (migration 1767000300000_clip-embeddings.sql): the column is an untyped `vector`; each
+ *   common size D has a partial HNSW index on `embedding::vector(D)` WHERE dims = D (512 and 768 there,
+ *   1024/1152/1280 in 1768830000000), so nearest-neighbour queries inline D (a validated integer) to match
+ *   the index expression and predicate exactly. Another size is searched by a scan of its rows.
  * - `memory` (migration 1768000100000_clip-embeddings-core-types.sql, PostgreSQL without pgvector): the
  *   column is `real[]`, rows carry a commit-ordered `version`, deletions are logged; each process keeps
  *   the rows in memory and searches them there (services/embedding-memory-index.ts).
@@ -37,7 +38,14 @@ function checkDims(dims: number): number {
 }
 
 export type EmbeddingStorageKind = 'pgvector' | 'memory';
-export type EmbeddingStorage = { ok: true; kind: EmbeddingStorageKind } | { ok: false; reason: string };
+export type EmbeddingStorage =
+  | {
+      ok: true;
+      kind: EmbeddingStorageKind;
+      /** pgvector only: whether a migration made the HNSW index of this size (else searches scan its rows). */
+      indexed: boolean;
+    }
+  | { ok: false; reason: string };
 
 const KIND_OF_TYPE: Record<string, EmbeddingStorageKind> = { vector: 'pgvector', _float4: 'memory' };
 
@@ -60,35 +68,21 @@ export async function embeddingStorageKind(q: Queryable): Promise<EmbeddingStora
 }
 
 /**
- * Tells which storage is in use and, for pgvector, makes sure the HNSW index for `dims` exists (the
- * migration creates 512 and 768). The migrations always create the table (pgvector or core types),
- * so a missing table means they have not run.
+ * Tells which storage is in use and, for pgvector, whether the HNSW index for `dims` exists. Read-only:
+ * the table and its indexes come from the migrations alone (the pgvector one, the core-types fallback,
+ * and the HNSW sizes), so a missing table means they have not run.
  */
-export async function ensureEmbeddingStorage(q: Queryable, dims: number): Promise<EmbeddingStorage> {
+export async function findEmbeddingStorage(q: Queryable, dims: number): Promise<EmbeddingStorage> {
   const d = checkDims(dims);
   const type = await embeddingColumnType(q);
   if (type === null) return { ok: false, reason: 'the artwork_embeddings table is missing: run the migrations' };
   const kind = KIND_OF_TYPE[type];
   if (!kind) return { ok: false, reason: `artwork_embeddings.embedding has an unsupported type ${type}` };
-  if (kind === 'pgvector') {
-    await ignoreRace(() =>
-      q.query(
-        `CREATE INDEX IF NOT EXISTS artwork_embeddings_hnsw_${d} ON artwork_embeddings
-           USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WHERE dims = ${d}`,
-      ),
-    );
-  }
-  return { ok: true, kind };
-}
-
-/** Two processes creating the same object at once: the loser's error is harmless. */
-async function ignoreRace(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== '42P07' && code !== '23505' && code !== '42710') throw err;
-  }
+  if (kind === 'memory') return { ok: true, kind, indexed: false };
+  const r = await q.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+    `artwork_embeddings_hnsw_${d}`,
+  ]);
+  return { ok: true, kind, indexed: r.rows[0]?.found === true };
 }
 
 /**

@@ -6,7 +6,7 @@ import { rng } from '../images/query-variants.js';
 import {
   embeddingStorageKind,
   embeddingsVersion,
-  ensureEmbeddingStorage,
+  findEmbeddingStorage,
   upsertEmbedding,
 } from '../repos/embeddings.repo.js';
 import { createEmbeddingMemoryIndex } from './embedding-memory-index.js';
@@ -57,7 +57,7 @@ describe('in-memory CLIP index over the core-types table', () => {
 
   test('the migrated table is real[] and is reported as in-memory storage, pgvector installed or not', async () => {
     expect(await embeddingStorageKind(db)).toBe('memory');
-    expect(await ensureEmbeddingStorage(db, D)).toEqual({ ok: true, kind: 'memory' });
+    expect(await findEmbeddingStorage(db, D)).toEqual({ ok: true, kind: 'memory', indexed: false });
     const cols = await db.query(
       `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'artwork_embeddings'::regclass AND attname = 'embedding'`,
     );

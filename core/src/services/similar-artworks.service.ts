@@ -16,7 +16,7 @@ import { imageStoreOf } from './image-files.js';
 import type { ImageEmbedder } from '../images/clip-embedder.js';
 import { NotFoundError } from '../errors.js';
 import {
-  ensureEmbeddingStorage,
+  findEmbeddingStorage,
   getCharacterQueryArtwork,
   nearestArtworks,
   neighbourDetails,
@@ -117,13 +117,19 @@ export function createSimilarArtworksService(deps: SimilarArtworksDeps): Similar
     starting ??= (async () => {
       try {
         const dims = await embedder.load();
-        const found = await ensureEmbeddingStorage(db, dims);
+        const found = await findEmbeddingStorage(db, dims);
         if (!found.ok) {
           failure = found.reason;
           logger.warn({ model: embedder.model, reason: found.reason }, 'CLIP similarity disabled');
           return false;
         }
         storage = found.kind;
+        if (storage === 'pgvector' && !found.indexed) {
+          logger.warn(
+            { model: embedder.model, dims },
+            'no HNSW index for this embedding size (the migrations index 512, 768, 1024, 1152 and 1280): similar-artwork searches scan every row of this size',
+          );
+        }
         if (storage === 'memory') {
           memory = createEmbeddingMemoryIndex({ db, model: embedder.model, dims, logger });
           if (deps.preloadIndex) {

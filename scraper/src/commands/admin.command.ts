@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { createAuthService } from '@waifudex/core/services/auth.service';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const userError = (message: string) => new UserError(message);
 
@@ -50,9 +51,9 @@ export default async function admin(
   ctx: CommandContext,
   input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
 ): Promise<void> {
-  const create = args.includes('--create');
-  const [sub, username = ctx.config.admin.username] = args.filter((a) => a !== '--create');
-  if (sub !== 'set-password') throw userError('usage: npm run admin -- set-password [USERNAME] [--create]');
+  const { opts, args: positionals } = parseCommandLine('admin', args);
+  const create = opts.create ?? false;
+  const username = positionals[1] ?? ctx.config.admin.username;
   const auth = createAuthService({ db: ctx.db });
   const prompt = createPrompt(input);
   try {

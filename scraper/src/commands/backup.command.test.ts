@@ -118,17 +118,17 @@ describe('npm run backup / npm run restore', () => {
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ restored: '-', characters: 4 });
   }, 120_000);
 
-  it('bad arguments and bad archives end with one line and exit code 1', async () => {
+  it('bad archives end with one line and exit code 1; usage mistakes with exit code 2', async () => {
     const junk = path.join(work, 'junk.tar.gz');
     fs.writeFileSync(junk, 'this is not an archive');
-    for (const [args, message] of [
-      [['restore'], /^error: usage: npm run restore/],
-      [['restore', path.join(work, 'missing.tar')], /^error: cannot read .*missing\.tar/],
-      [['restore', junk], /^error: not a usable Waifudex backup: .*nothing was changed$/],
-      [['backup', '--bogus'], /^error: Unknown option '--bogus'/],
+    for (const [args, code, message] of [
+      [['restore'], 2, /^error: missing required argument 'archive'/],
+      [['restore', path.join(work, 'missing.tar')], 1, /^error: cannot read .*missing\.tar/],
+      [['restore', junk], 1, /^error: not a usable Waifudex backup: .*nothing was changed$/],
+      [['backup', '--bogus'], 2, /^error: unknown option '--bogus'/],
     ] as const) {
       const r = await cli([...args], intoToo);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr.trim().split('\n')[0], args.join(' ')).toMatch(message);
     }
   }, 120_000);

@@ -6,23 +6,18 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createBackup } from '@waifudex/core/services/backup.service';
 import { isProcessAlive } from '@waifudex/core/process-alive';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const userError = (message: string) => new UserError(message);
 
 export default async function backup(args: string[], ctx: CommandContext): Promise<void> {
-  let values: { out?: string | undefined };
-  try {
-    ({ values } = parseArgs({ args, options: { out: { type: 'string', short: 'o' } } }));
-  } catch (err) {
-    throw userError(`${(err as Error).message}\nusage: npm run backup -- [--out FILE|-]`);
-  }
+  const { opts } = parseCommandLine('backup', args);
   const out =
-    values.out ?? `waifudex-backup-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}Z.tar.gz`;
+    opts.out ?? `waifudex-backup-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}Z.tar.gz`;
   const base = { db: ctx.db, images: ctx.images, logger: ctx.logger };
   if (out === '-') {
     if (process.stdout.isTTY)

@@ -7,8 +7,10 @@ import { createWaifudexBot } from '../bot/create-bot.js';
 import { runBot } from '../bot/run-bot.js';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
-export default async function botCommand(_args: string[], ctx: CommandContext): Promise<void> {
+export default async function botCommand(args: string[], ctx: CommandContext): Promise<void> {
+  parseCommandLine('bot', args);
   const { config, db, logger } = ctx;
   if (!config.bot.token) {
     throw new UserError('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');

@@ -6,13 +6,13 @@
  * with withSimilarEmbeddings; this command covers older rows, a model change and dropped queue items.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createClipEmbedder, type ImageEmbedder } from '@waifudex/core/images/clip-embedder';
 import { countArtworksWithoutEmbedding, listArtworksWithoutEmbedding } from '@waifudex/core/repos/embeddings.repo';
 import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 function userError(message: string): Error {
   return new UserError(message);
@@ -20,9 +20,8 @@ function userError(message: string): Error {
 
 /** `embedder` is for tests; normally built from CLIP_MODEL. */
 export default async function embed(args: string[], ctx: CommandContext, embedder?: ImageEmbedder): Promise<void> {
-  const { values } = parseArgs({ args, options: { all: { type: 'boolean' }, limit: { type: 'string' } } });
-  const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  if (!(limit > 0)) throw userError('--limit must be a positive number');
+  const { opts } = parseCommandLine('embed', args);
+  const limit = opts.limit ?? Infinity;
   if (!embedder && !ctx.config.clipModel) {
     throw userError(
       'CLIP_MODEL is not set: set it to a transformers.js CLIP folder or a hub id such as Xenova/clip-vit-base-patch32',
@@ -41,7 +40,7 @@ export default async function embed(args: string[], ctx: CommandContext, embedde
     const status = await similar.start();
     if (!status.enabled) throw userError(`CLIP similarity is unavailable: ${status.reason}`);
     const model = status.model!;
-    const all = values.all === true;
+    const all = opts.all === true;
     const total = Math.min(limit, await countArtworksWithoutEmbedding(ctx.db, model, all));
     const started = Date.now();
     let done = 0;

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ImageRejectedError } from '@waifudex/core/images/analyze-image';
 import { defaultImageThreads } from '@waifudex/core/images/image-pool';
 import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|avif|tiff?)$/i;
 
@@ -39,19 +39,13 @@ async function readCaption(imagePath: string): Promise<string> {
 }
 
 export default async function importDir(args: string[], ctx: CommandContext): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { recursive: { type: 'boolean', short: 'r' }, concurrency: { type: 'string' } },
-  });
-  const dir = positionals[0];
-  if (!dir) throw new UserError('usage: npm run scraper -- import-dir DIR [--recursive] [--concurrency N]');
+  const { opts, args: positionals } = parseCommandLine('import-dir', args);
+  const [dir] = positionals;
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) throw new UserError(`not a folder: ${dir}`);
-  const files = await listImages(path.resolve(dir), values.recursive ?? false);
+  const files = await listImages(path.resolve(dir), opts.recursive ?? false);
   // two files per core by default (the image pool's threads): one analysed while the other's files and rows are written
-  const perCore = 2 * defaultImageThreads();
-  const concurrency = Math.max(1, Math.min(8, Number(values.concurrency ?? perCore) || perCore));
+  const concurrency = opts.concurrency ?? Math.min(8, 2 * defaultImageThreads() || 2);
   const counts = {
     created: 0,
     new_artwork: 0,

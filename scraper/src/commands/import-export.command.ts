@@ -7,45 +7,19 @@
  */
 import type { CommandContext } from '../context.js';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
-import { parseChannelRef } from '@waifudex/core/telegram/channel-ref';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { createProgress } from '../progress/progress.js';
-import { abortOnSignals, parseFlags } from '../sync/cli-args.js';
+import { abortOnSignals } from '../sync/cli-args.js';
+import { parseCommandLine } from '../cli/parse.js';
 import { dryRunDesktopExport, importDesktopExport, readExportChats } from '../export/desktop-export.js';
-import { UserError } from '@waifudex/core/errors';
-
-const USAGE =
-  'npm run scraper -- import-export PATH/TO/export [--chat NAME|ID]… [--channel-id ID (HTML exports)] [--dry-run] [--rescan]';
-
-function channelIdOf(v: string): string {
-  try {
-    const p = parseChannelRef(v);
-    if (p.kind === 'id') return p.peerId;
-  } catch {
-    /* below */
-  }
-  throw new UserError(`--channel-id must be the channel's numeric id, its -100… id or a t.me/c/<id>/… link, not ${v}`);
-}
 
 export default async function importExport(args: string[], ctx: CommandContext): Promise<void> {
-  const { values, positionals } = parseFlags(
-    args,
-    {
-      'dry-run': { type: 'boolean' },
-      rescan: { type: 'boolean' },
-      chat: { type: 'string', multiple: true },
-      'channel-id': { type: 'string' },
-    },
-    USAGE,
-  );
-  const dir = positionals[0];
-  if (!dir) throw new UserError(`missing the export folder\nusage: ${USAGE}`);
+  const { opts, args: positionals } = parseCommandLine('import-export', args);
+  const [dir] = positionals;
   const { config, db, logger, ingest } = ctx;
-  const chats = (values.chat as unknown as string[] | undefined) ?? [];
-  const channelId = typeof values['channel-id'] === 'string' ? channelIdOf(values['channel-id']) : null;
-  const exports = readExportChats(dir, { chats, channelId });
-  const rescan = Boolean(values.rescan);
-  if (values['dry-run']) {
+  const exports = readExportChats(dir, { chats: opts.chat, channelId: opts.channelId ?? null });
+  const rescan = Boolean(opts.rescan);
+  if (opts.dryRun) {
     for (const exp of exports) await dryRunDesktopExport({ db, ingest }, exp, process.stdout, { rescan });
     return;
   }

@@ -6,20 +6,14 @@
 import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import type { CommandContext } from '../context.js';
-import { parseFlags } from '../sync/cli-args.js';
+import { parseCommandLine } from '../cli/parse.js';
 import { sessionStoreFor, telegramConfigured } from '../sync/telegram-connect.js';
 import { interactiveLogin } from '../telegram/login.js';
 import { encodeQR } from 'qr';
 import { UserError } from '@waifudex/core/errors';
 
-const USAGE = 'npm run scraper -- login [--qr] [--status] [--logout]';
-
 export default async function login(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(
-    args,
-    { status: { type: 'boolean' }, logout: { type: 'boolean' }, qr: { type: 'boolean' } },
-    USAGE,
-  );
+  const { opts: values } = parseCommandLine('login', args);
   const { config, db } = ctx;
   const store = sessionStoreFor(config, db);
   if (values.status) {

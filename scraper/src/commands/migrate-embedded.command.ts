@@ -2,13 +2,13 @@
  * `npm run migrate-embedded [-- --force]`: copies a gallery from an earlier version (PGlite, in
  * DATA_DIR/pglite) into the embedded PostgreSQL once. Images stay where they are (IMAGES_DIR).
  */
-import { parseArgs } from 'node:util';
 import { copyLegacyGallery } from '@waifudex/core/db/legacy-pglite';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 export default async function migrateEmbedded(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
+  const { opts: values } = parseCommandLine('migrate-embedded', args);
   if (ctx.db.kind !== 'embedded') {
     throw new UserError('migrate-embedded copies into the embedded database; unset DATABASE_URL');
   }

@@ -5,15 +5,15 @@
  * Resumable and idempotent; the change-log trigger updates every running search index. (A starting
  * search service does the same in the background; this command is the foreground, faster way.)
  */
-import { parseArgs } from 'node:util';
 import { FEATURES_VERSION } from '@waifudex/core/images/feature-types';
 import { reindexArtworkFeatures, type ReindexProgress } from '@waifudex/core/services/image-reindex.service';
 import { backfillThumbnails, type BackfillProgress } from '@waifudex/core/services/thumbnail-backfill.service';
 import type { CommandContext } from '../context.js';
 import { statusLine } from '../progress/progress.js';
+import { parseCommandLine } from '../cli/parse.js';
 
 export default async function reindex(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseArgs({ args, options: { all: { type: 'boolean' } } });
+  const { opts: values } = parseCommandLine('reindex', args);
   const started = Date.now();
   const progressLine = statusLine(ctx.progress);
   const draw = (p: ReindexProgress) => {

@@ -2,22 +2,19 @@
  * `npm run reparse [-- --channel ID] [--override-edits] [--dry-run]`: re-parses stored raw captions with the
  * current parser and channel templates, keeping hand-edited fields unless --override-edits.
  */
-import { parseArgs } from 'node:util';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
+import { parseCommandLine } from '../cli/parse.js';
 
 export default async function reparse(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { channel: { type: 'string' }, 'override-edits': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-  });
+  const { opts } = parseCommandLine('reparse', args);
   const started = Date.now();
   const progressLine = statusLine(ctx.progress);
   const result = await reparseCaptions(ctx.db, {
-    channelId: values.channel ?? null,
-    overrideEdits: values['override-edits'] ?? false,
-    dryRun: values['dry-run'] ?? false,
+    channelId: opts.channel ?? null,
+    overrideEdits: opts.overrideEdits ?? false,
+    dryRun: opts.dryRun ?? false,
     onProgress: (done, total) => progressLine.update(`re-parsing ${bar(done, total)}`),
   });
   progressLine.end();

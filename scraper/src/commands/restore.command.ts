@@ -6,23 +6,16 @@
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { restoreBackup } from '@waifudex/core/services/restore.service';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const userError = (message: string) => new UserError(message);
-const USAGE = 'usage: npm run restore -- ARCHIVE|- [--force]';
 
 export default async function restore(args: string[], ctx: CommandContext): Promise<void> {
-  let parsed: { values: { force?: boolean | undefined }; positionals: string[] };
-  try {
-    parsed = parseArgs({ args, options: { force: { type: 'boolean' } }, allowPositionals: true });
-  } catch (err) {
-    throw userError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const [archive, ...extra] = parsed.positionals;
-  if (!archive || extra.length) throw userError(USAGE);
+  const { opts, args: positionals } = parseCommandLine('restore', args);
+  const [archive] = positionals;
   const input = archive === '-' ? process.stdin : await openArchive(archive);
   const started = Date.now();
   const s = await restoreBackup({
@@ -30,7 +23,7 @@ export default async function restore(args: string[], ctx: CommandContext): Prom
     images: ctx.images,
     logger: ctx.logger,
     input,
-    force: parsed.values.force ?? false,
+    force: opts.force ?? false,
   });
   console.log(
     JSON.stringify({

@@ -9,6 +9,7 @@ import { ensureLocalChannel } from '@waifudex/core/repos/channels.repo';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import type { CommandContext } from '../context.js';
 import { bar, statusLine } from '../progress/progress.js';
+import { parseCommandLine } from '../cli/parse.js';
 
 const SHARED_GALLERY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/images/gallery');
 
@@ -45,7 +46,7 @@ async function sharedSamples(limit: number): Promise<Array<{ bytes: Buffer; capt
 }
 
 export default async function seedDemo(args: string[], ctx: CommandContext): Promise<void> {
-  const limit = Number(args[0] ?? 36) || 36;
+  const [limit] = parseCommandLine('seed-demo', args).args;
   const samples =
     (await sharedSamples(limit)) ??
     (await Promise.all(

@@ -4,42 +4,21 @@
  * bucket is IMAGES_STORE when that is s3://…, else `--s3 s3://bucket/prefix` with the S3_* settings.
  * Afterwards set IMAGES_STORE to the destination and restart; the source is left as it was.
  */
-import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import { loadConfig } from '@waifudex/core/config/env';
 import { openImageStore } from '@waifudex/core/storage/open-image-store';
 import { copyImageStore } from '@waifudex/core/services/store-copy.service';
 import type { CommandContext } from '../context.js';
 import { UserError } from '@waifudex/core/errors';
+import { parseCommandLine } from '../cli/parse.js';
 
 const userError = (message: string) => new UserError(message);
 
 export default async function storageMigrate(args: string[], ctx: CommandContext): Promise<void> {
-  let values: { from?: string; to?: string; s3?: string; concurrency?: string };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        s3: { type: 'string' },
-        concurrency: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw userError(
-      `${(err as Error).message}\nusage: npm run storage:migrate -- --from local|s3 --to s3|local [--s3 s3://bucket/prefix]`,
-    );
-  }
-  const sides = [values.from, values.to];
-  if (!sides.every((s) => s === 'local' || s === 's3') || values.from === values.to) {
-    throw userError(
-      'usage: npm run storage:migrate -- --from local --to s3 (or --from s3 --to local) [--s3 s3://bucket/prefix]',
-    );
-  }
-  const concurrency = values.concurrency ? Number(values.concurrency) : 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
-    throw userError('--concurrency must be 1 … 16');
+  const { opts: values } = parseCommandLine('storage-migrate', args);
+  if (values.from === values.to)
+    throw userError('--from and --to must differ: --from local --to s3, or --from s3 --to local');
+  const { concurrency } = values;
   const s3 = values.s3 ? loadConfig({ ...process.env, IMAGES_STORE: values.s3 }).imageStore : ctx.config.imageStore;
   if (s3.kind !== 's3')
     throw userError(

@@ -8,7 +8,8 @@ import type { CommandContext } from '../context.js';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { createProgress } from '../progress/progress.js';
-import { abortOnSignals, parseFlags } from '../sync/cli-args.js';
+import { abortOnSignals } from '../sync/cli-args.js';
+import { parseCommandLine } from '../cli/parse.js';
 import { openTelegramSource, SessionInUseError, sessionStoreFor } from '../sync/telegram-connect.js';
 import { defaultOwner } from '../sync/channel-run.js';
 import { findChannelByPeerId, findChannelByRef, findChannelByUsername } from '@waifudex/core/repos/channels.repo';
@@ -18,17 +19,11 @@ import { dryRunChannel, resolveTargets, syncTargets } from '../sync/telegram-syn
 import { SessionExpiredError } from '../telegram/source.js';
 import { UserError } from '@waifudex/core/errors';
 
-const USAGE = 'npm run scraper -- sync [--channel @name|t.me link|id] [--dry-run] [--limit N]';
-
 export default async function sync(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(
-    args,
-    { channel: { type: 'string' }, 'dry-run': { type: 'boolean' }, limit: { type: 'string' } },
-    USAGE,
-  );
+  const { opts } = parseCommandLine('sync', args);
   const { config, db, logger, ingest } = ctx;
-  const dryRun = Boolean(values['dry-run']);
-  const only = typeof values.channel === 'string' ? values.channel : null;
+  const dryRun = Boolean(opts.dryRun);
+  const only = opts.channel ?? null;
   const ac = abortOnSignals(logger);
   let source;
   try {
@@ -61,7 +56,7 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
         await dryRunChannel(
           { source, ingest },
           t,
-          { batchSize: config.sync.batchSize, ...(values.limit ? { limit: Number(values.limit) } : {}) },
+          { batchSize: config.sync.batchSize, ...(opts.limit ? { limit: opts.limit } : {}) },
           process.stdout,
         );
       }

@@ -9,16 +9,14 @@ import type { CommandContext } from '../context.js';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { createProgress } from '../progress/progress.js';
-import { parseFlags } from '../sync/cli-args.js';
+import { parseCommandLine } from '../cli/parse.js';
 import { openTelegramSource, sessionStoreFor } from '../sync/telegram-connect.js';
 import { createSyncWorker } from '../sync/worker.js';
 import { createHeartbeat, HEARTBEAT_FILE } from '../sync/heartbeat.js';
 import { defaultOwner } from '../sync/channel-run.js';
 
-const USAGE = 'npm run scraper -- worker [--no-initial-sync]';
-
 export default async function worker(args: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parseFlags(args, { 'no-initial-sync': { type: 'boolean' } }, USAGE);
+  const { opts } = parseCommandLine('worker', args);
   const { config, db, logger, ingest } = ctx;
   const store = sessionStoreFor(config, db);
   const leaseOwner = defaultOwner();
@@ -46,7 +44,7 @@ export default async function worker(args: string[], ctx: CommandContext): Promi
       batchSize: config.sync.batchSize,
       concurrency: config.sync.concurrency,
       recheckDays: config.sync.recheckDays,
-      syncOnStart: !values['no-initial-sync'],
+      syncOnStart: opts.initialSync,
     },
   );
   // GramJS dispatches updates in promises nobody awaits: one failure there must not end the worker

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { editCharacterFields } from '@waifudex/core/repos/characters.repo';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { NotCharacterPostError } from '@waifudex/core/captions/character-post';
@@ -11,8 +11,8 @@ import { reparseCaptions } from '@waifudex/core/services/reparse.service';
 import { listSkippedPosts } from '@waifudex/core/repos/skipped-posts.repo';
 import { FakeSource, photo } from '../telegram/fake-source.js';
 import { testPng } from '../testing/test-png.js';
-import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
-import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
+import { cap, settings, useSyncTestEnv } from '../testing/sync-helpers.js';
+import { verifyFiles, type TestEnv } from '../testing/test-env.js';
 import { syncTelegramChannel } from './telegram-sync.js';
 import importDir from '../commands/import-dir.command.js';
 
@@ -24,16 +24,7 @@ const LEGEND = 'Rarity Map:\n1 - ⚪ Common\n2 - 🟣 Rare\n3 - 🟡 Legendary\n
 const ANNOUNCEMENT = '📢 New update tomorrow!';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-beforeEach(async () => {
-  await resetTestEnv(env);
-});
-afterAll(async () => {
-  await env.close();
-});
-const { target, deps, q } = syncHelpers(() => env);
+const { target, deps, q } = useSyncTestEnv((e) => (env = e));
 
 describe('posts that are not characters', () => {
   it('sync skips spawn, despawn, legend and announcement posts by reason, without downloading them', async () => {

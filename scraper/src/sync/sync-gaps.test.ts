@@ -1,27 +1,17 @@
 /** A message that keeps failing is a gap: progress moves past it, later runs fetch it again by id. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { findRunById } from '@waifudex/core/repos/sync-runs.repo';
 import { listGaps } from '@waifudex/core/repos/sync-gaps.repo';
 import { FakeSource, photo } from '../telegram/fake-source.js';
 import { FloodWaitSignal } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
-import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
-import { createTestEnv, resetTestEnv, type TestEnv } from '../testing/test-env.js';
+import { cap, settings, useSyncTestEnv } from '../testing/sync-helpers.js';
+import { type TestEnv } from '../testing/test-env.js';
 import { syncTelegramChannel } from './telegram-sync.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-beforeEach(async () => {
-  await resetTestEnv(env);
-});
-afterAll(async () => {
-  await env.close();
-});
-
-const { target, deps, q } = syncHelpers(() => env);
+const { target, deps, q } = useSyncTestEnv((e) => (env = e));
 const makeDue = () => q(`UPDATE sync_gaps SET next_attempt_at = now() - interval '1 second'`);
 
 function channelOf(n: number) {

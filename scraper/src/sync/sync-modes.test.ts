@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tryLockChannel } from '@waifudex/core/repos/sync-runs.repo';
 import { FakeSource, photo, skipped } from '../telegram/fake-source.js';
 import { testPng } from '../testing/test-png.js';
-import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
-import { createTestEnv, resetTestEnv, type TestEnv } from '../testing/test-env.js';
+import { cap, settings, useSyncTestEnv } from '../testing/sync-helpers.js';
+import { type TestEnv } from '../testing/test-env.js';
 import { dryRunChannel, liveHandlers, resolveTargets, syncTelegramChannel } from './telegram-sync.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-beforeEach(async () => {
-  await resetTestEnv(env);
-});
-afterAll(async () => {
-  await env.close();
-});
-
-const { target, deps, q } = syncHelpers(() => env);
+const { target, deps, q } = useSyncTestEnv((e) => (env = e));
 
 describe('sync: lock, dry run, live', () => {
   it('runs one sync per channel at a time', async () => {

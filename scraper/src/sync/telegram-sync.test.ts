@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findChannelById } from '@waifudex/core/repos/channels.repo';
 import { editCharacterFields } from '@waifudex/core/repos/characters.repo';
 import { findRunById } from '@waifudex/core/repos/sync-runs.repo';
@@ -7,22 +7,12 @@ import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { FakeSource, imageDocument, photo, skipped } from '../telegram/fake-source.js';
 import { SessionExpiredError } from '../telegram/source.js';
 import { testPng } from '../testing/test-png.js';
-import { cap, settings, syncHelpers } from '../testing/sync-helpers.js';
-import { createTestEnv, resetTestEnv, verifyFiles, type TestEnv } from '../testing/test-env.js';
+import { cap, settings, useSyncTestEnv } from '../testing/sync-helpers.js';
+import { verifyFiles, type TestEnv } from '../testing/test-env.js';
 import { syncTelegramChannel } from './telegram-sync.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await createTestEnv();
-});
-beforeEach(async () => {
-  await resetTestEnv(env);
-});
-afterAll(async () => {
-  await env.close();
-});
-
-const { target, deps, q } = syncHelpers(() => env);
+const { target, deps, q } = useSyncTestEnv((e) => (env = e));
 
 describe('telegram sync with a fake source', () => {
   it('stores photos and image documents in batches, propagates album captions, skips other media by reason', async () => {

@@ -1,8 +1,8 @@
-/** Shared pieces of the sync tests: a catcher-bot caption, run settings, and helpers bound to a test env. */
-import { expect } from 'vitest';
+/** Shared pieces of the sync tests: a catcher-bot caption, run settings, their hooks, and helpers bound to a test env. */
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { FakeSource } from '../telegram/fake-source.js';
 import { resolveTargets, type ChannelTarget } from '../sync/telegram-sync.js';
-import type { TestEnv } from './test-env.js';
+import { createTestEnv, resetTestEnv, type TestEnv } from './test-env.js';
 
 /** A shekhar-style catcher-bot caption. */
 export const cap = (name: string, anime: string, id: string, rarity = 'Legendary') =>
@@ -27,4 +27,23 @@ export function syncHelpers(getEnv: () => TestEnv) {
       return (await getEnv().db.query(sql, p)).rows as T[];
     },
   };
+}
+
+/**
+ * The hooks of a sync test file: one test env for the file (handed to `set`, so that the file keeps a
+ * plain `env` variable), emptied before each test and closed after the last; returns the helpers over it.
+ */
+export function useSyncTestEnv(set: (env: TestEnv) => void) {
+  let env: TestEnv | undefined;
+  beforeAll(async () => {
+    env = await createTestEnv();
+    set(env);
+  });
+  beforeEach(async () => {
+    await resetTestEnv(env!);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return syncHelpers(() => env!);
 }

@@ -15,10 +15,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
+import { freePort } from '../testing/free-port.js';
 import {
   baseImage,
   contextFiles,
@@ -132,17 +132,6 @@ function makeReplayer(work: string, context: string, npmEnv: NodeJS.ProcessEnv) 
     cache.set(k, built);
     return built;
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Bytes under a folder, hard links counted once (what the image layer holds). */
@@ -385,7 +374,10 @@ describe('Dockerfile commands replayed on the host', () => {
         timeout: 60_000,
       });
       expect(help.status, help.stdout + help.stderr).toBe(0);
-      const listed = /commands:\s*(.*)/.exec(help.stdout)?.[1]?.split(/,\s*/) ?? [];
+      // commander's help: one `  <name> [args]  summary` line per command under `Commands:`
+      const listed = [...(help.stdout.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][\w-]*)/gm)].map(
+        (m) => m[1],
+      );
       // the default command and the documented interactive login
       expect(listed).toEqual(expect.arrayContaining([cmd.at(-1), 'login']));
 

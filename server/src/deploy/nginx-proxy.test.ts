@@ -8,20 +8,15 @@
  * over MAX_UPLOAD_BYTES with the app's JSON error, and set X-Forwarded-* itself (one trusted hop).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { freePort } from '../testing/free-port.js';
+import { createNginxWork, hasNginx, type NginxWork } from '../testing/nginx.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nginxDir = path.join(repo, 'deploy/nginx');
-const script = path.join(nginxDir, '40-waifudex-config.sh');
-const hasNginx = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).status === 0;
 const hasOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
 if (!hasNginx || !hasOpenssl) {
   console.warn(
@@ -31,17 +26,6 @@ if (!hasNginx || !hasOpenssl) {
 
 const HOST = 'waifudex.test';
 const LIMIT = 256 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Reply {
   status: number;
@@ -81,39 +65,31 @@ function request(
 }
 
 describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile config', () => {
+  let nginx: NginxWork;
   let work = '';
   let upstream: http.Server;
   let upstreamPort = 0;
   let httpPort = 0;
   let httpsPort = 0;
-  let nginx: ChildProcess | undefined;
-  let nginxLog = '';
   let ca: Buffer;
   const bundle = `/* app bundle */\n${'export const greeting = "hello, gallery";\n'.repeat(400)}`;
 
-  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    SERVER_NAME: HOST,
-    MAX_UPLOAD_BYTES: String(LIMIT),
-    WAIFUDEX_UPSTREAM: `127.0.0.1:${upstreamPort}`,
-    LISTEN_HTTP: String(httpPort),
-    LISTEN_HTTPS: String(httpsPort),
-    TLS_CERT_DIR: path.join(work, 'letsencrypt/live', HOST),
-    ACME_WEBROOT: path.join(work, 'acme'),
-    WAIFUDEX_NGINX_DIR: nginxDir,
-    NGINX_CONF_OUT: path.join(work, 'conf.d'),
-    RELOAD_INTERVAL: '0',
-    ...extra,
-  });
   const render = (extra: Record<string, string> = {}) =>
-    spawnSync('sh', [script], { env: env(extra), encoding: 'utf8' });
-  const mainConf = () => path.join(work, 'nginx.conf');
-  const nginxTest = () =>
-    spawnSync('nginx', ['-t', '-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log')], { encoding: 'utf8' });
+    nginx.render({
+      SERVER_NAME: HOST,
+      MAX_UPLOAD_BYTES: String(LIMIT),
+      WAIFUDEX_UPSTREAM: `127.0.0.1:${upstreamPort}`,
+      LISTEN_HTTP: String(httpPort),
+      LISTEN_HTTPS: String(httpsPort),
+      TLS_CERT_DIR: path.join(work, 'letsencrypt/live', HOST),
+      ACME_WEBROOT: path.join(work, 'acme'),
+      ...extra,
+    });
+  const nginxTest = () => nginx.test();
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-nginx-'));
-    fs.chmodSync(work, 0o755); // nginx workers (nobody when run as root) read and buffer below it
+    nginx = createNginxWork('wdx-nginx-');
+    work = nginx.dir;
     [upstreamPort, httpPort, httpsPort] = await Promise.all([freePort(), freePort(), freePort()]);
     // The stand-in upstream: echoes the request line and headers; serves an image and a bundle.
     upstream = http.createServer((req, res) => {
@@ -143,32 +119,11 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
       });
     });
     await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
-    fs.writeFileSync(
-      mainConf(),
-      [
-        'pid nginx.pid;',
-        'worker_processes 1;',
-        'events { worker_connections 64; }',
-        'http {',
-        '  include /etc/nginx/mime.types;',
-        '  access_log off;',
-        '  client_body_temp_path tmp/body; proxy_temp_path tmp/proxy; fastcgi_temp_path tmp/fastcgi;',
-        '  uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;',
-        `  include ${path.join(work, 'conf.d')}/*.conf;`,
-        '}',
-      ].join('\n'),
-    );
-    fs.mkdirSync(path.join(work, 'tmp'), { recursive: true, mode: 0o777 });
-    fs.chmodSync(path.join(work, 'tmp'), 0o777);
   });
 
   afterAll(async () => {
-    if (nginx && nginx.exitCode === null) {
-      nginx.kill('SIGTERM');
-      await new Promise((r) => nginx!.once('exit', r));
-    }
+    await nginx?.close();
     await new Promise((r) => upstream?.close(r));
-    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('the render script refuses a missing SERVER_NAME or a bad MAX_UPLOAD_BYTES with one line', () => {
@@ -240,22 +195,12 @@ describe.skipIf(!hasNginx || !hasOpenssl)('deploy/nginx: the proxy profile confi
       fs.mkdirSync(path.join(work, 'acme/.well-known/acme-challenge'), { recursive: true });
       fs.writeFileSync(path.join(work, 'acme/.well-known/acme-challenge/token-123'), 'token-123.thumbprint');
       spawnSync('chmod', ['-R', 'a+rX', path.join(work, 'acme')]);
-      nginx = spawn('nginx', ['-p', work, '-c', mainConf(), '-e', path.join(work, 'error.log'), '-g', 'daemon off;'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      nginx.stderr!.on('data', (d: Buffer) => (nginxLog += d.toString()));
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        if (nginx.exitCode !== null)
-          throw new Error(`nginx exited: ${nginxLog}${fs.readFileSync(path.join(work, 'error.log'), 'utf8')}`);
-        const ok = await request(`${base()}/api/ping`, { ca }).then(
+      await nginx.start(() =>
+        request(`${base()}/api/ping`, { ca }).then(
           () => true,
           () => false,
-        );
-        if (ok) break;
-        if (Date.now() > deadline) throw new Error(`nginx did not answer: ${nginxLog}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        ),
+      );
     });
 
     it("redirects HTTP to HTTPS, except certbot's challenge", async () => {

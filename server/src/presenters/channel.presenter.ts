@@ -4,6 +4,7 @@ import type { TemplatePreview } from '@waifudex/core/captions/template';
 import type { ReparseResult } from '@waifudex/core/services/reparse.service';
 import type {
   Channel as ChannelDto,
+  ParsingSaved,
   TemplatePreview as TemplatePreviewDto,
   reparseResult,
 } from '@waifudex/core/api/index';
@@ -56,4 +57,9 @@ export function presentReparse(r: ReparseResult): z.infer<typeof reparseResult> 
     hidden_not_character: r.hiddenNotCharacter,
     conflicts: r.conflicts.map((c) => ({ character_id: c.characterId, error: c.error })),
   };
+}
+
+/** The answer to saving a channel's parsing settings: the channel, and the re-parse when one ran. */
+export function presentParsingSaved(s: { channel: Channel; reparsed: ReparseResult | null }): ParsingSaved {
+  return { channel: presentChannel(s.channel), reparsed: s.reparsed && presentReparse(s.reparsed) };
 }

@@ -5,14 +5,11 @@
 import { Router, type RequestHandler } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import type { Logger } from '@waifudex/core/logger';
-import { UserError, NotFoundError } from '@waifudex/core/errors';
-import { findChannelById } from '@waifudex/core/repos/channels.repo';
-import { requestSync } from '@waifudex/core/repos/sync-runs.repo';
-import { syncRequestBody, type syncRequested } from '@waifudex/core/api/index';
+import { createSyncAdminService } from '@waifudex/core/services/sync-admin.service';
+import { syncRequestBody } from '@waifudex/core/api/index';
 import { createLogger } from '@waifudex/core/logger';
-import type { z } from 'zod';
 import { parseOr400 } from '../middleware/validate.js';
-import { loadSyncStatus } from '../sync-status.js';
+import { presentSyncRequested, presentSyncStatus } from '../presenters/sync.presenter.js';
 import { createSyncEventHub, type SyncEventHub } from '../sync-events.js';
 
 export interface SyncRoutesDeps {
@@ -29,7 +26,8 @@ export interface SyncRoutesDeps {
 
 export function syncRoutes(deps: SyncRoutesDeps): Router {
   const r = Router();
-  const load = () => loadSyncStatus(deps.db, { cron: deps.cron });
+  const sync = createSyncAdminService({ db: deps.db, cron: deps.cron });
+  const load = async () => presentSyncStatus(await sync.status());
   const hub = deps.hub ?? createSyncEventHub({ db: deps.db, logger: deps.logger ?? createLogger('silent'), load });
 
   r.get('/api/v1/admin/sync', deps.requireAdmin, async (_req, res) => {
@@ -54,14 +52,8 @@ export function syncRoutes(deps: SyncRoutesDeps): Router {
 
   r.post('/api/v1/admin/sync', deps.requireAdmin, async (req, res) => {
     const body = parseOr400(syncRequestBody, req.body ?? {}, 'body');
-    const channelId = body.channel_id ?? null;
-    if (channelId && !(await findChannelById(deps.db, channelId))) throw new NotFoundError(`no channel ${channelId}`);
-    const status = await load();
-    if (!status.can_sync.ok) throw new UserError(status.can_sync.reason!, { status: 409, code: 'cannot_sync' });
-    const request = await requestSync(deps.db, channelId, req.admin?.username ?? null);
-    res.status(202).json({
-      request: { id: request.id, channel_id: request.channelId, requested_at: request.requestedAt },
-    } satisfies z.infer<typeof syncRequested>);
+    const request = await sync.requestSync(body.channel_id ?? null, req.admin?.username ?? null);
+    res.status(202).json(presentSyncRequested(request));
   });
   return r;
 }
