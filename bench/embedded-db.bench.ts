@@ -16,33 +16,16 @@ import { searchCharacters } from '../core/dist/repos/character-search.repo.js';
 import { normalizeForSearch } from '../core/dist/captions/parse-caption.js';
 import { createIngestService } from '../core/dist/services/ingest.service.js';
 import { generateDemoImage } from '../core/dist/images/demo-images.js';
+import { typo, word } from './synthetic-names.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHARACTERS = 100_000;
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const IMPORTS = 120;
 
-// Enough syllables that names are as varied as a real gallery's (a handful would make every query match thousands).
-const SYLLABLES =
-  'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(
-    ' ',
-  );
 function rng(seed: number) {
   let s = seed >>> 0;
   return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
-function word(r: () => number, n = 2 + Math.floor(r() * 3)): string {
-  let w = '';
-  for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(r() * SYLLABLES.length)];
-  return w[0]!.toUpperCase() + w.slice(1);
-}
-/** One typo: a dropped, doubled or swapped letter. */
-function typo(s: string, r: () => number): string {
-  const i = 1 + Math.floor(r() * (s.length - 2));
-  const k = Math.floor(r() * 3);
-  if (k === 0) return s.slice(0, i) + s.slice(i + 1);
-  if (k === 1) return s.slice(0, i) + s[i] + s.slice(i);
-  return s.slice(0, i - 1) + s[i] + s[i - 1] + s.slice(i + 1);
 }
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;

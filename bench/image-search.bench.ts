@@ -13,12 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchIndex } from '@waifudex/core/images/search-index';
-import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '@waifudex/core/images/feature-types';
+import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { analyzeImage } from '@waifudex/core/images/analyze-image';
 import { makeVariant, rng, VARIANTS } from '@waifudex/core/images/query-variants';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
-import { CROP_HASH_COUNT, computeFeatures } from '@waifudex/core/images/compute-features';
+import { computeFeatures } from '@waifudex/core/images/compute-features';
 import { prepareQuery } from '@waifudex/core/images/prepare-query';
+import { syntheticFeatures } from '../core/src/testing/synthetic-features.js';
 import { rankCandidates, type VerifyLoader } from '@waifudex/core/images/rank-candidates';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,34 +30,6 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
 }
 const ms = (x: number) => Math.round(x * 1000) / 1000;
-
-function syntheticFeatures(r: () => number): ImageFeatures {
-  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
-  const coefs = new Int16Array(3 * HAAR_COEFS);
-  for (let c = 0; c < 3; c++) {
-    const used = new Set<number>();
-    for (let k = 0; k < HAAR_COEFS; k++) {
-      // skew towards low frequencies like real signatures (most energy in the top-left of the Haar plane)
-      let p: number;
-      do {
-        const row = Math.floor(128 * r() ** 3);
-        const col = Math.floor(128 * r() ** 3);
-        p = row * 128 + col;
-      } while (p === 0 || used.has(p));
-      used.add(p);
-      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
-    }
-  }
-  return {
-    version: FEATURES_VERSION,
-    phash: code(),
-    dhash: code(),
-    cropHashes: Array.from({ length: CROP_HASH_COUNT }, code),
-    haarDc: [r(), r() - 0.5, r() - 0.5],
-    haarCoefs: coefs,
-    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
-  };
-}
 
 function flip(c: { hi: number; lo: number }, bits: number, r: () => number) {
   let { hi, lo } = c;

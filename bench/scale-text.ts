@@ -18,11 +18,8 @@ import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { searchCharacters, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { rng } from '@waifudex/core/images/query-variants';
 import { pct, r3 } from './percentiles.js';
+import { typo, word } from './synthetic-names.js';
 
-const SYLLABLES =
-  'ka ri mo na shi ro yu ki ha to mi su ne ra ko ai lu ze fa do be chi ga hi ju ke ma no pa qui sa te u vi wa xe yo zu bri cla dre fro gla kre pli sta tho vel mar nor cas len dar ion ess ath'.split(
-    ' ',
-  );
 const RARITIES: [string, string][] = [
   ['Common', '⚪'],
   ['Rare', '🔵'],
@@ -30,19 +27,6 @@ const RARITIES: [string, string][] = [
   ['Legendary', '🟡'],
   ['Mythic', '🔴'],
 ];
-
-function word(r: () => number, n = 2 + Math.floor(r() * 3)): string {
-  let w = '';
-  for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(r() * SYLLABLES.length)];
-  return w[0]!.toUpperCase() + w.slice(1);
-}
-function typo(s: string, r: () => number): string {
-  const i = 1 + Math.floor(r() * (s.length - 2));
-  const k = Math.floor(r() * 3);
-  if (k === 0) return s.slice(0, i) + s.slice(i + 1);
-  if (k === 1) return s.slice(0, i) + s[i] + s.slice(i);
-  return s.slice(0, i - 1) + s[i] + s[i - 1] + s.slice(i + 1);
-}
 
 export interface SyntheticCharacter {
   name: string;

@@ -4,38 +4,14 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { rng } from './query-variants.js';
+import { syntheticFeatures } from '../testing/synthetic-features.js';
 import { SearchIndex } from './search-index.js';
-import { FEATURES_VERSION, HAAR_COEFS, type Code64, type ImageFeatures } from './feature-types.js';
+import type { Code64, ImageFeatures } from './feature-types.js';
 import { haarDistance } from './haar-signature.js';
 
 const N = 51_000;
 let index: SearchIndex;
 const features: ImageFeatures[] = [];
-
-function syntheticFeatures(r: () => number): ImageFeatures {
-  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
-  const coefs = new Int16Array(3 * HAAR_COEFS);
-  for (let c = 0; c < 3; c++) {
-    const used = new Set<number>();
-    for (let k = 0; k < HAAR_COEFS; k++) {
-      // skewed towards low frequencies like real signatures, so that some buckets are crowded (pruned)
-      let p: number;
-      do p = Math.floor(128 * r() ** 3) * 128 + Math.floor(128 * r() ** 3);
-      while (p === 0 || used.has(p));
-      used.add(p);
-      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
-    }
-  }
-  return {
-    version: FEATURES_VERSION,
-    phash: code(),
-    dhash: code(),
-    cropHashes: Array.from({ length: 7 }, code),
-    haarDc: [r(), r() - 0.5, r() - 0.5],
-    haarCoefs: coefs,
-    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
-  };
-}
 
 function flip(c: Code64, bits: number, r: () => number): Code64 {
   let { hi, lo } = c;

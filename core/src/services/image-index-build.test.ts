@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Db } from '../db/database.js';
 import { createTestDb } from '../testing/test-db.js';
+import { syntheticFeatures as features } from '../testing/synthetic-features.js';
 import { insertArtworkFeatures, iterateIndexEntries } from '../repos/image-features.repo.js';
 import { copyIndexEntries } from '../repos/image-index-copy.repo.js';
 import { CopyBinaryRows } from '../images/copy-binary-rows.js';
@@ -19,33 +20,9 @@ import {
   serializeFeatures,
   signatureLength,
 } from '../images/feature-blob.js';
-import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '../images/feature-types.js';
+import { FEATURES_VERSION, type ImageFeatures } from '../images/feature-types.js';
 
 const N = 400;
-
-function features(r: () => number, version = FEATURES_VERSION): ImageFeatures {
-  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
-  const coefs = new Int16Array(3 * HAAR_COEFS);
-  for (let c = 0; c < 3; c++) {
-    const used = new Set<number>();
-    for (let k = 0; k < HAAR_COEFS; k++) {
-      let p: number;
-      do p = Math.floor(128 * r() ** 3) * 128 + Math.floor(128 * r() ** 3);
-      while (p === 0 || used.has(p));
-      used.add(p);
-      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
-    }
-  }
-  return {
-    version,
-    phash: code(),
-    dhash: code(),
-    cropHashes: Array.from({ length: 7 }, code),
-    haarDc: [r(), r() - 0.5, r() - 0.5],
-    haarCoefs: coefs,
-    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
-  };
-}
 
 async function copyBytes(db: Db): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

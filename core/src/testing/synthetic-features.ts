@@ -1,0 +1,31 @@
+/**
+ * Random image features shaped like real ones, for index tests and benches that need many entries without
+ * decoding pictures: Haar coefficients skewed towards low frequencies (most energy sits in the top-left of the
+ * Haar plane), so that some buckets are crowded and pruned as with real signatures.
+ */
+import { CROP_HASH_COUNT } from '../images/compute-features.js';
+import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '../images/feature-types.js';
+
+export function syntheticFeatures(r: () => number, version = FEATURES_VERSION): ImageFeatures {
+  const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
+  const coefs = new Int16Array(3 * HAAR_COEFS);
+  for (let c = 0; c < 3; c++) {
+    const used = new Set<number>();
+    for (let k = 0; k < HAAR_COEFS; k++) {
+      let p: number;
+      do p = Math.floor(128 * r() ** 3) * 128 + Math.floor(128 * r() ** 3);
+      while (p === 0 || used.has(p));
+      used.add(p);
+      coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
+    }
+  }
+  return {
+    version,
+    phash: code(),
+    dhash: code(),
+    cropHashes: Array.from({ length: CROP_HASH_COUNT }, code),
+    haarDc: [r(), r() - 0.5, r() - 0.5],
+    haarCoefs: coefs,
+    verify: { width: 4, height: 4, data: new Uint8Array(16), chroma: { width: 2, height: 2, data: new Int8Array(8) } },
+  };
+}
