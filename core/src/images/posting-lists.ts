@@ -160,7 +160,7 @@ export class PostingLists {
    */
   addWeight(list: number, w: number, scores: Float32Array, touched: Uint32Array, nTouched: number): number {
     if (this.pendN) this.freeze();
-    // the varint walk is decodeAll's, inlined: this is the query's hot loop, and a callback per value costs ~2×
+    // the varint walk is decodeAll's, inlined: this is the query's hot loop, where a callback per value would cost a call per posting
     let v = -1;
     let nt = nTouched;
     for (let part = 0; part < 2; part++) {
