@@ -73,7 +73,10 @@ function scrollBehavior(
   from: RouteLocationNormalized,
   saved: { left: number; top: number } | null,
 ) {
-  if (saved) return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then(() => saved);
+  if (saved)
+    return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then((go) =>
+      go ? saved : false,
+    );
   if (to.path === from.path) {
     if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) {
       const galleryTop = () => (document.getElementById('gallery')?.getBoundingClientRect().top ?? 0) + scrollY - 8;
@@ -81,17 +84,34 @@ function scrollBehavior(
         () =>
           !document.querySelector('[data-testid=gallery-grid][aria-busy=true]') &&
           document.documentElement.scrollHeight - innerHeight >= galleryTop(),
-      ).then(() => ({ el: '#gallery', top: 8 }));
+      ).then((go) => (go ? { el: '#gallery', top: 8 } : false));
     }
     return false;
   }
   return { top: 0 };
 }
-/** Resolves when `ok()` holds, checked every frame, or after 2 s. */
-function until(ok: () => boolean): Promise<void> {
+/**
+ * Resolves true when `ok()` holds (checked every frame), false once the visitor scrolls, taps or types
+ * themselves (their place wins), and true after 10 s at the latest: on a slow phone the pages that make the
+ * gallery tall enough can take seconds to come back.
+ */
+function until(ok: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const check = () => (ok() || performance.now() - t0 > 2000 ? resolve() : requestAnimationFrame(check));
+    const events = ['wheel', 'touchstart', 'keydown'] as const;
+    let over = false;
+    const moved = () => done(false);
+    const done = (v: boolean) => {
+      over = true;
+      for (const e of events) removeEventListener(e, moved);
+      resolve(v);
+    };
+    for (const e of events) addEventListener(e, moved, { once: true, passive: true });
+    const check = () => {
+      if (over) return;
+      if (ok() || performance.now() - t0 > 10_000) done(true);
+      else requestAnimationFrame(check);
+    };
     requestAnimationFrame(check);
   });
 }
