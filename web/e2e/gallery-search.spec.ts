@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { ensureLocalChannel, upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import type { TestServer } from '../../server/src/testing/test-server.js';
-import { ensureWebBuilt, hasChromium, launchBrowser, startAppServer } from './helpers.js';
+import { ensureWebBuilt, hasChromium, launchBrowser, mapLimit, startAppServer } from './helpers.js';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -80,22 +80,27 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     const a = await upsertChannelByPeer(s.db, { peerId: '1001', title: 'Waifu Spawns', username: 'WaifuSpawns' });
     const b = await ensureLocalChannel(s.db, 'Genshin Drops');
     // 26 fillers + 4 named: more than one page of 24
-    for (let i = 0; i < 26; i++) {
-      await s.ingest.ingestImage({
-        bytes: await generateDemoImage(200 + i, `Extra ${i}`),
-        caption: `Name: Villager ${String.fromCharCode(65 + i)}\nAnime: Animal Crossing\n⚪ Rarity: Common\nID: ${500 + i}`,
-        channel: a,
-        messageId: 100 + i,
-      });
-    }
-    for (const [i, [name, anime, emoji, rarity, id]] of NAMED.entries()) {
-      await s.ingest.ingestImage({
-        bytes: await generateDemoImage(300 + i, name),
-        caption: `🌸 Name: ${name}\n📺 Anime: ${anime}\n${emoji} Rarity: ${rarity}\n🆔 ID: ${id}`,
-        channel: i < 2 ? a : b,
-        messageId: i + 1,
-      });
-    }
+    const fillers = Array.from(
+      { length: 26 },
+      (_, i) => async () =>
+        s.ingest.ingestImage({
+          bytes: await generateDemoImage(200 + i, `Extra ${i}`),
+          caption: `Name: Villager ${String.fromCharCode(65 + i)}\nAnime: Animal Crossing\n⚪ Rarity: Common\nID: ${500 + i}`,
+          channel: a,
+          messageId: 100 + i,
+        }),
+    );
+    const named = NAMED.map(
+      ([name, anime, emoji, rarity, id], i) =>
+        async () =>
+          s.ingest.ingestImage({
+            bytes: await generateDemoImage(300 + i, name),
+            caption: `🌸 Name: ${name}\n📺 Anime: ${anime}\n${emoji} Rarity: ${rarity}\n🆔 ID: ${id}`,
+            channel: i < 2 ? a : b,
+            messageId: i + 1,
+          }),
+    );
+    await mapLimit([...fillers, ...named], 4, (ingest) => ingest());
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);

@@ -62,6 +62,28 @@ export const SEEDS: Array<[name: string, anime: string, rarity: string]> = [
 ];
 const EMOJI: Record<string, string> = { Legendary: '🟡', Rare: '🟣', Common: '⚪' };
 
+/**
+ * Runs `fn` over `items` with at most `limit` at once, results in input order: set-ups that ingest tens
+ * of pictures decode them in parallel instead of waiting on each one.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
 /** Ingests the seed characters; returns their ids by name. */
 export async function seed(s: TestServer): Promise<Record<string, string>> {
   const ids: Record<string, string> = {};
