@@ -244,8 +244,12 @@ describe('webhooks', () => {
     sender().start();
     await until(async () => received.length >= 2, 15_000);
     expect(received.map((r) => JSON.parse(r.body).data.name).sort()).toEqual(['Held By A Crash', 'Queued While Down']);
-    const log = await deliveries(webhook.id);
-    expect(log.every((d: any) => d.status === 'delivered')).toBe(true);
+    // the receiver answers before the sender records the delivery: wait for both rows, then check them
+    const log = await until(async () => {
+      const list = await deliveries(webhook.id);
+      return list.length === 2 && list.every((d: any) => d.status !== 'pending') && list;
+    });
+    expect(log.map((d: any) => d.status)).toEqual(['delivered', 'delivered']);
   });
 
   it("the admin's test delivery and a disabled webhook", async () => {
