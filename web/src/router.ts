@@ -73,10 +73,14 @@ function scrollBehavior(
   from: RouteLocationNormalized,
   saved: { left: number; top: number } | null,
 ) {
-  if (saved)
-    return until(() => document.documentElement.scrollHeight - innerHeight >= saved.top).then((go) =>
+  if (saved) {
+    // the gallery must be the one on screen, with its pages in: the page that was left can still be in the DOM
+    const galleryIn = () =>
+      to.name !== 'home' || !!document.querySelector('[data-testid=gallery-grid]:not([aria-busy=true])');
+    return until(() => galleryIn() && document.documentElement.scrollHeight - innerHeight >= saved.top).then((go) =>
       go ? saved : false,
     );
+  }
   if (to.path === from.path) {
     if (to.name === 'home' && (to.query.page ?? '1') !== (from.query.page ?? '1')) {
       const galleryTop = () => (document.getElementById('gallery')?.getBoundingClientRect().top ?? 0) + scrollY - 8;
