@@ -51,6 +51,21 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
       );
     }, names);
   }
+  /** Starts recording the page's scroll positions (the window survives in-app navigation). */
+  async function watchScroll(page: Page) {
+    await page.evaluate(() => {
+      const w = window as unknown as { scrolls: number[] };
+      w.scrolls = [];
+      addEventListener('scroll', () => w.scrolls.push(scrollY));
+    });
+  }
+  /** Waits until the place is restored, and checks it jumped there: no animation from the top (it would land late). */
+  async function restoredTo(page: Page, want: number) {
+    await page.waitForFunction((w) => Math.abs(scrollY - w) < 40, want);
+    const seen = await page.evaluate(() => (window as unknown as { scrolls: number[] }).scrolls);
+    expect(seen.filter((y) => y > 40 && Math.abs(y - want) >= 40)).toEqual([]);
+  }
+
   async function axe(page: Page, what: string) {
     // evaluated through the DevTools protocol, which the app's CSP (no inline script) does not block
     await page.evaluate(fs.readFileSync(AXE, 'utf8'));
@@ -203,9 +218,10 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
         `https://t.me/WaifuSpawns/${100 + letter}`,
       );
       await page.screenshot({ path: `${SHOTS}character-${size}.png` });
+      await watchScroll(page);
       await page.goBack();
       await page.getByTestId('character-card').nth(25).waitFor();
-      await page.waitForFunction((want) => Math.abs(scrollY - want) < 40, y);
+      await restoredTo(page, y);
       expect(await page.getByTestId('search-input').inputValue()).toBe('villager');
       // the in-page Back link does the same
       const again = page.getByTestId('character-link').nth(20);
@@ -213,9 +229,10 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
       const y2 = await page.evaluate(() => scrollY);
       await again.click();
       await page.getByTestId('detail-name').waitFor();
+      await watchScroll(page);
       await page.getByTestId('back-link').click();
       await page.getByTestId('character-card').nth(25).waitFor();
-      await page.waitForFunction((want) => Math.abs(scrollY - want) < 40, y2);
+      await restoredTo(page, y2);
       expect(new URL(page.url()).search).toBe('?q=villager');
     });
   }

@@ -67,7 +67,11 @@ export const router = createRouter({
   scrollBehavior,
 });
 
-/** Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top once the new page is in; filters keep the place. */
+/**
+ * Back/forward restore the position once the page is tall enough; gallery paging goes to the grid's top once the
+ * new page is in; filters keep the place. Restoring and opening a page jump at once, as the browser itself does
+ * (the stylesheet's smooth scrolling would animate from the top and land late).
+ */
 function scrollBehavior(
   to: RouteLocationNormalized,
   from: RouteLocationNormalized,
@@ -78,7 +82,7 @@ function scrollBehavior(
     const galleryIn = () =>
       to.name !== 'home' || !!document.querySelector('[data-testid=gallery-grid]:not([aria-busy=true])');
     return until(() => galleryIn() && document.documentElement.scrollHeight - innerHeight >= saved.top).then((go) =>
-      go ? saved : false,
+      go ? { ...saved, behavior: 'instant' as const } : false,
     );
   }
   if (to.path === from.path) {
@@ -92,7 +96,7 @@ function scrollBehavior(
     }
     return false;
   }
-  return { top: 0 };
+  return { top: 0, behavior: 'instant' as const };
 }
 /**
  * Resolves true when `ok()` holds (checked every frame), false once the visitor scrolls, taps or types
