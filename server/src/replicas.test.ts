@@ -166,18 +166,25 @@ describe('two server replicas and a worker on one database', () => {
     expect(added.status).toBe(201);
     const t0 = performance.now();
     let n = 0;
+    let asked = t0;
     const found = await waitFor(
       'B finds it',
       async () => {
         // a fresh address per poll: this checks the index, not the rate limit
+        const sent = performance.now();
         const r = await (await searchOn(urlB, bytes, `198.51.101.${++n}`)).json();
-        return r.matches?.[0]?.stage === 'exact' ? r : null;
+        if (r.matches?.[0]?.stage !== 'exact') return null;
+        asked = sent;
+        return r;
       },
       10_000,
       b,
     );
-    const ms = performance.now() - t0;
-    console.log(`[replicas] artwork added on A found by B after ${Math.round(ms)} ms (${n} searches)`);
+    // until the search that found it was sent: the time B's search itself takes on a loaded box is not the index's
+    const ms = asked - t0;
+    console.log(
+      `[replicas] artwork added on A: the search that found it on B was sent ${Math.round(ms)} ms later (${n} searches)`,
+    );
     expect(found.matches[0].character.name).toBe('Replica Girl');
     // the files went to the shared bucket, not to a replica's disk, and B serves them from there
     const keys: string[] = [];
@@ -187,7 +194,7 @@ describe('two server replicas and a worker on one database', () => {
     const thumb = await fetch(`${urlB}${found.matches[0].artwork.thumb_url}`, { redirect: 'manual' });
     expect(thumb.status).toBe(302);
     expect(thumb.headers.get('location')!.startsWith(`${s3.endpoint}/waifudex-test/replicas/thumbs/`)).toBe(true);
-    expect(ms).toBeLessThan(3000); // about 1 s even on a loaded box; the poll fallback would take 30 s
+    expect(ms).toBeLessThan(3000); // about 1 s: the change was notified; the poll fallback runs every 30 s
   }, 60_000);
 
   it('a session made on A works on B, and logging out on B ends it on A', async () => {
