@@ -62,7 +62,7 @@ const WHO_IS_THIS =
   '<section class="hero p-3 p-md-4 shadow-sm mb-4" aria-labelledby="who-title"><h1 id="who-title" class="h3 mb-1">Who is this?</h1>' +
   '<p class="text-body-secondary small mb-3"><span class="only-touch">Pick a screenshot or paste one, and get the name to guess.</span>' +
   '<span class="only-mouse">Drop a picture anywhere on the page, paste it (Ctrl+V), pick a file, or give its address.</span></p>' +
-  '<div class="d-flex gap-2 align-items-stretch"><button type="button" class="drop-zone flex-grow-1 p-3 text-center">' +
+  '<div class="d-flex gap-2 align-items-stretch"><button type="button" class="drop-zone flex-grow-1 p-3 text-center" data-early-pick>' +
   '<span class="d-block fw-semibold"><span aria-hidden="true">🖼️ </span><span class="only-touch">Pick a picture</span>' +
   '<span class="only-mouse">Drop a picture here</span></span>' +
   '<span class="d-block small text-body-secondary only-mouse">or click to choose a file</span>' +
