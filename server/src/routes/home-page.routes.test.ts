@@ -133,6 +133,62 @@ describe('GET /', () => {
     expect(body).toMatch(/<\/script><\/body>\s*<\/html>\s*$/);
   });
 
+  it('sends the head while the database is still busy, the first screen once it answers', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // another connection holds the characters table, as a slow database would
+    const tx = s.db.transaction(async (q) => {
+      await q.query('LOCK TABLE characters IN ACCESS EXCLUSIVE MODE');
+      locked();
+      await held;
+    });
+    await isLocked;
+    let reader!: ReadableStreamDefaultReader<string>;
+    try {
+      const res = await fetch(`${s.url}/`);
+      reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let early = '';
+      while (!early.includes('<body>')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        early += value;
+      }
+      expect(early).toContain('<style>');
+      expect(early).not.toContain('<div id="app">');
+    } finally {
+      release();
+      await tx;
+    }
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += value;
+    }
+    expect(rest).toContain('id="initial-data"');
+    expect(rest).toContain('<article class="card');
+  });
+
+  it('the head goes out before the database answers; if it then fails, the page ends as the plain one', async () => {
+    await s.db.query('ALTER TABLE characters RENAME TO characters_away');
+    try {
+      const res = await fetch(`${s.url}/`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('<style>');
+      expect(html).toContain('<div id="app"></div>');
+      expect(html).not.toContain('initial-data');
+      expect(html).toMatch(
+        /<script type="module" crossorigin src="\/assets\/app.js"><\/script><\/body>\s*<\/html>\s*$/,
+      );
+    } finally {
+      await s.db.query('ALTER TABLE characters_away RENAME TO characters');
+    }
+    expect(await (await fetch(`${s.url}/`)).text()).toContain('initial-data');
+  });
+
   it('a filtered address gets the plain page (its data would differ)', async () => {
     const html = await (await fetch(`${s.url}/?q=home`)).text();
     expect(html).not.toContain('initial-data');
