@@ -145,7 +145,7 @@ export default tseslint.config(
     rules: { 'no-misleading-character-class': 'off' },
   },
   {
-    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'web/vite.config.ts'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'web/vite.config.ts', 'web/critical-css.ts'],
     ...tseslint.configs.disableTypeChecked,
   },
 

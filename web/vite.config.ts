@@ -2,11 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import purgeCss from '@fullhuman/postcss-purgecss';
+import { criticalCss } from './critical-css';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // what the server's first-paint markup needs, inlined into the home page (the rest comes later)
+    criticalCss([here('index.html'), here('public/theme.js'), here('../server/src/routes/home-shell.ts')]),
+  ],
   css: {
     postcss: {
       // Bootstrap ships every component (230 KB); only the classes the app names are kept, so the whole

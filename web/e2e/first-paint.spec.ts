@@ -1,8 +1,9 @@
 /**
  * The home page's first paint comes from the HTML alone (server/src/routes/home-shell.ts), and the app
  * takes over without anything moving: the same boxes with JavaScript off (the server's markup) and on
- * (the app's), no layout shift while it mounts, the inlined small thumbnails showing at once, and the
- * CSP still strict (inline CSS and script allowed by hash only).
+ * (the app's), no layout shift while it mounts, the inlined placeholders showing at once, the inlined
+ * critical CSS enough for the first screen before the whole stylesheet arrives, and the CSP still strict
+ * (inline CSS and script allowed by hash only).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
@@ -79,22 +80,19 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
       const plain = await noJs.newPage();
       await plain.goto(`${s.url}/`);
       await plain.waitForFunction(() => document.querySelectorAll('#app article.card img').length > 0);
-      // the first cards' pictures are in the HTML: decoded with no image request at all
+      // the first six cards' placeholders are in the HTML: decoded with no image request at all
       const firstImgs = await plain.$$eval('#app article.card img', (imgs) =>
-        imgs.slice(0, 2).map((i) => ({
+        imgs.map((i) => ({
           inline: (i as HTMLImageElement).src.startsWith('data:image/webp;base64,'),
           decoded: (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
         })),
       );
-      expect(firstImgs).toEqual([
-        { inline: true, decoded: true },
-        { inline: true, decoded: true },
-      ]);
+      expect(firstImgs).toEqual(Array(6).fill({ inline: true, decoded: true }));
       expect(await plain.locator('#app h3').allTextContents()).toEqual(
         ['Asuna Yuuki', 'Rem', 'Mikasa Ackerman', 'Nico Robin', 'Older 2', 'Older 1', 'Older 0'], // newest first
       );
-      // pictures for the first four cards only (the ones preloaded), the others an empty box of the same size
-      expect(await plain.locator('#app article.card img').count()).toBe(4);
+      // pictures for the first six cards only, the others an empty box of the same size
+      expect(await plain.locator('#app article.card img').count()).toBe(6);
       await plain.screenshot({ path: `${SHOTS}first-paint-${size}-html-only.png` });
       const before = await boxes(plain);
 
@@ -118,7 +116,7 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
       const under = await page.$$eval('[data-testid=character-card] img', (imgs) =>
         imgs.map((i) => (i as HTMLElement).style.backgroundImage.startsWith('url("data:image/webp')),
       );
-      expect(under).toEqual([true, true, false, false, false, false, false]);
+      expect(under).toEqual([true, true, true, true, true, true, false]);
       await page.waitForTimeout(300);
       const after = await boxes(page);
       await page.screenshot({ path: `${SHOTS}first-paint-${size}-app.png` });
@@ -136,15 +134,59 @@ describe.skipIf(!hasChromium)('first paint from the HTML (Chromium)', () => {
     const csp = res.headers.get('content-security-policy')!;
     const html = await res.text();
     expect(html).toContain('<style>');
-    expect(html).not.toMatch(/<link rel="stylesheet"/);
+    // the whole stylesheet only after the first screen (the head has the part the first screen needs)
+    expect(html.indexOf('<link rel="stylesheet"')).toBeGreaterThan(html.indexOf('<div id="app">'));
     expect(html).not.toContain('<script src="/theme.js">');
-    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/);
+    expect(csp).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){2};/); // the theme and the early picker
     expect(csp).toMatch(/style-src 'self' 'sha256-[A-Za-z0-9+/=]+';/);
     expect(csp).not.toContain('unsafe-inline');
     // other pages keep the plain built page
     const other = await (await fetch(`${s.url}/account`)).text();
     expect(other).toMatch(/<link rel="stylesheet"/);
   });
+
+  it.each(Object.keys(SIZES))(
+    '%s: the inlined critical CSS lays out the first screen as the whole stylesheet does',
+    async (size) => {
+      const whole = await browser.newContext({ ...SIZES[size], javaScriptEnabled: false });
+      const critical = await browser.newContext({ ...SIZES[size], javaScriptEnabled: false });
+      try {
+        const a = await whole.newPage();
+        await a.goto(`${s.url}/`, { waitUntil: 'load' });
+        expect(await a.evaluate(() => document.styleSheets.length)).toBe(2);
+        const b = await critical.newPage();
+        await b.route(/\/assets\/.*\.css$/, (r) => r.abort());
+        await b.goto(`${s.url}/`, { waitUntil: 'load' });
+        // only the inline one has rules (the link failed)
+        expect(
+          await b.evaluate(
+            () =>
+              [...document.styleSheets].filter((x) => {
+                try {
+                  return x.cssRules.length > 0;
+                } catch {
+                  return false;
+                }
+              }).length,
+          ),
+        ).toBe(1);
+        await b.screenshot({ path: `${SHOTS}first-paint-${size}-critical-css.png` });
+        expect(await boxes(b)).toEqual(await boxes(a));
+        // and the same colours (the theme, the hero's gradient, the buttons)
+        const look = (p: Page) =>
+          p.$$eval('body, nav.navbar, section.hero, .drop-zone, .btn-outline-primary, #app article.card', (els) =>
+            els.map((e) => {
+              const c = getComputedStyle(e);
+              return `${c.color} ${c.backgroundColor} ${c.backgroundImage} ${c.borderColor} ${c.boxShadow}`;
+            }),
+          );
+        expect(await look(b)).toEqual(await look(a));
+      } finally {
+        await whole.close();
+        await critical.close();
+      }
+    },
+  );
 
   it('a dark-mode phone gets the dark theme before the app runs', async () => {
     const ctx = await browser.newContext({ ...SIZES.phone, colorScheme: 'dark' });

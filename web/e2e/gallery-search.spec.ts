@@ -137,6 +137,7 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
         await page.getByTestId('search-input').fill(q);
         await waitForNames(page, [...want]);
         expect(new URL(page.url()).searchParams.get('q')).toBe(q);
+        expect(await page.title()).toBe(`“${q}” · Gallery · Waifudex`);
       }
       await page.screenshot({ path: `${SHOTS}gallery-${size}-search.png` });
       await page.getByTestId('search-input').fill('hootao');
@@ -171,6 +172,7 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     expect(options).toEqual(['All', '⚪ Common (26)', '🟡 Legendary (2)', '🟣 Rare (2)']);
     await page.getByTestId('filter-rarity').selectOption('Rare');
     await waitForNames(page, ['Blacephalon', 'Raiden Shogun']);
+    expect(await page.title()).toBe('Rare · Gallery · Waifudex');
     await page.getByTestId('sort').selectOption('name');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'name');
     await page.waitForFunction(
@@ -189,6 +191,7 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     await page.waitForFunction(() => !new URL(location.href).searchParams.has('sort'));
     await waitForNames(page, ['Blacephalon', 'Raiden Shogun']);
     expect(await page.getByTestId('filter-rarity').inputValue()).toBe('Rare');
+    expect(await page.title()).toBe('Rare · Gallery · Waifudex');
     await page.goForward();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'name');
     expect(await page.getByTestId('sort').inputValue()).toBe('name');

@@ -140,6 +140,39 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     });
   }
 
+  it('phone: a screenshot picked on the first screen before the app has loaded is answered once it runs', async () => {
+    const ctx = await browser.newContext({ ...SIZES.phone });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    // the app's script is held back, as on a slow link where the first screen is up seconds before it
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/assets\/index-[\w-]+\.js$/, async (r) => {
+      await held;
+      await r.continue();
+    });
+    await page.goto(`${s.url}/`, { waitUntil: 'commit' });
+    await page.locator('#app .drop-zone').waitFor();
+    received.length = 0;
+    const chooser = page.waitForEvent('filechooser');
+    await page.locator('#app .drop-zone').tap();
+    await (await chooser).setFiles({ name: 'early.png', mimeType: 'image/png', buffer: screenshot });
+    await page.locator('#app .drop-zone', { hasText: 'Getting ready' }).waitFor();
+    expect(await page.getByTestId('who-panel').count()).toBe(0); // the app is not running yet
+    release();
+    await answerBox(page);
+    expect(await page.getByTestId('best-match-name').textContent()).toBe('Rem');
+    expect(received).toHaveLength(1);
+    expect(received[0]!.length).toBeLessThan(screenshot.length / 4); // shrunk like any other pick
+    // the app's own button opens the app's picker only (the early one is not opened as well)
+    let choosers = 0;
+    page.on('filechooser', () => choosers++);
+    await page.getByTestId('drop-zone').tap();
+    await page.waitForTimeout(500);
+    expect(choosers).toBe(1);
+  });
+
   it('phone: the Paste button and Ctrl+V search the clipboard picture; a drop outside the box neither navigates nor is lost', async () => {
     const page = await open('phone');
     await page.evaluate(async () => {

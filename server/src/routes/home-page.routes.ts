@@ -1,12 +1,13 @@
 /**
  * GET / (the gallery with no filter), built so a phone on slow 4G paints it from this one response
  * (issue 12, page speed; every further round trip costs ~0.6 s there):
- * - the first screen as static markup inside #app (home-shell.ts), with the first cards' smallest
- *   thumbnails inlined as data: URIs; the app replaces it when it mounts;
- * - the app's stylesheet (small since the build drops unused Bootstrap) and the dark-mode script inlined,
- *   each allowed by its hash in the Content-Security-Policy, so nothing blocks the first paint;
- * - the first gallery page as JSON (the app's first request) and preload hints for the thumbnails the
- *   cards' srcset will pick.
+ * - the head first, sent before the database is asked: the stylesheet rules of the first screen (the
+ *   build's critical.css) and the dark-mode script inlined, each allowed by its hash in the
+ *   Content-Security-Policy, so nothing blocks the first paint;
+ * - the first screen as static markup inside #app (home-shell.ts), with tiny placeholders of the first
+ *   cards' pictures inlined as data: URIs; the app replaces it when it mounts;
+ * - after it, the first gallery page as JSON (the app's first request), preload hints for the thumbnails
+ *   the cards' srcset will pick, the whole stylesheet and the app's script.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { Router, type Response } from 'express';
 import type { Db } from '@waifudex/core/db/database';
 import { characterListQuery, GALLERY_CARD_SIZES, thumbSrcset, type CharacterList } from '@waifudex/core/api/index';
 import { isImageKey, type ImageStore } from '@waifudex/core/services/image-store';
+import { makePlaceholder } from '@waifudex/core/images/placeholder';
 import { listCharacterPage } from './characters.routes.js';
 import { renderHomeShell } from './home-shell.js';
 
@@ -22,10 +24,10 @@ import { renderHomeShell } from './home-shell.js';
 export const INITIAL_GALLERY_URL = '/api/v1/characters?page=1&per_page=24';
 /** Cards above the fold on a phone (2 columns) and most of the first row on a desktop. */
 const PRELOADED = 4;
-/** Cards whose smallest thumbnail comes inside the HTML: one phone row. */
-const INLINED = 2;
-/** …as long as they stay this small together (one large picture must not slow the page for everyone). */
-const INLINE_BUDGET = 24 * 1024;
+/** Cards whose placeholder comes inside the HTML: a phone's first screen and a desktop's first row. */
+const PLACEHOLDERS = 6;
+/** A placeholder is a few hundred bytes; an odd one larger than this is left out. */
+const PLACEHOLDER_BYTES = 1024;
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 // JSON inside <script> must not close the element: escape '<' (and the line separators JS once disliked)
@@ -37,13 +39,22 @@ const scriptJson = (v: unknown) =>
 const sha256 = (s: string) => `'sha256-${crypto.createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 
 interface BuiltPage {
-  /** index.html with the stylesheet link and the theme script replaced by inline copies. */
-  html: string;
+  /** index.html up to #app: the critical (or whole) stylesheet and the theme script inline; sent at once. */
+  head: string;
+  /** After #app: the whole stylesheet's link (when only the critical part is inline) and the app's script. */
+  tail: string;
   scriptHashes: string[];
   styleHashes: string[];
 }
 
-/** Reads the built index.html and the files it names once per build (keyed by the file's mtime). */
+const APP = '<div id="app"></div>';
+
+/**
+ * Reads the built index.html and the files it names once per build (keyed by the file's mtime). With the
+ * build's critical.css (web/critical-css.ts) only that is inlined and the whole stylesheet is linked after
+ * #app, with the app's script after it (a script waits for the stylesheets before it, so the app never
+ * mounts unstyled); the first screen then needs ~5 KB of CSS instead of ~13 KB.
+ */
 function builtPage(webDir: string): () => Promise<BuiltPage | null> {
   let cached: { mtimeMs: number; page: BuiltPage } | null = null;
   const indexHtml = path.join(webDir, 'index.html');
@@ -52,27 +63,46 @@ function builtPage(webDir: string): () => Promise<BuiltPage | null> {
     if (!st) return null;
     if (cached?.mtimeMs === st.mtimeMs) return cached.page;
     let html = await fs.promises.readFile(indexHtml, 'utf8');
+    if (!html.includes(APP)) return null;
     const scriptHashes: string[] = [];
     const styleHashes: string[] = [];
+    const late: string[] = [];
     // a file that is missing or odd stays a link: the page is then only slower
     const read = (href: string) =>
       /^\/[\w./-]+$/.test(href) && !href.includes('..')
         ? fs.promises.readFile(path.join(webDir, href), 'utf8').catch(() => null)
         : Promise.resolve(null);
-    for (const m of [...html.matchAll(/<link rel="stylesheet"(?: crossorigin)? href="([^"]+)">/g)]) {
-      const css = await read(m[1]!);
-      if (css === null || css.includes('</style')) continue;
-      html = html.replace(m[0], () => `<style>${css}</style>`);
-      styleHashes.push(sha256(css));
-    }
+    const inlineStyle = (css: string) => (styleHashes.push(sha256(css)), `<style>${css}</style>`);
+    const critical = await read('/critical.css');
+    const sheets = [...html.matchAll(/<link rel="stylesheet"(?: crossorigin)? href="([^"]+)">/g)];
+    if (critical !== null && !critical.includes('</style') && sheets.length === 1) {
+      html = html.replace(sheets[0]![0], () => inlineStyle(critical));
+      late.push(sheets[0]![0]);
+    } else
+      for (const m of sheets) {
+        const css = await read(m[1]!);
+        if (css !== null && !css.includes('</style')) html = html.replace(m[0], () => inlineStyle(css));
+      }
     for (const m of [...html.matchAll(/<script src="(\/[\w.-]+\.js)"><\/script>/g)]) {
       const js = await read(m[1]!);
       if (js === null || js.includes('</script')) continue;
       html = html.replace(m[0], () => `<script>${js}</script>`);
       scriptHashes.push(sha256(js));
     }
-    cached = { mtimeMs: st.mtimeMs, page: { html, scriptHashes, styleHashes } };
-    return cached.page;
+    // the app's script after the first screen: its download must not share the slow link with the HTML
+    for (const m of [...html.matchAll(/\s*<script type="module"[^>]*><\/script>/g)]) {
+      html = html.replace(m[0], '');
+      late.push(m[0].trim());
+    }
+    const [head, tail] = html.split(APP) as [string, string];
+    const page = {
+      head,
+      tail: late.length ? tail.replace('</body>', () => `${late.join('')}</body>`) : tail,
+      scriptHashes,
+      styleHashes,
+    };
+    cached = { mtimeMs: st.mtimeMs, page };
+    return page;
   };
 }
 
@@ -88,70 +118,70 @@ function allowInline(res: Response, page: BuiltPage) {
   );
 }
 
-/** data: URIs of the first cards' smallest thumbnails, within the budget; content-addressed, so cached for good. */
-function inlineThumbs(store: ImageStore | undefined) {
-  const cache = new Map<string, string | null>();
-  const uriOf = async (url: string) => {
+/**
+ * data: URIs of tiny blurred placeholders (core/src/images/placeholder.ts) of the first cards' smallest
+ * thumbnails, made once per thumbnail: thumbnails are content-addressed, so a placeholder never goes stale.
+ */
+function placeholders(store: ImageStore | undefined) {
+  const cache = new Map<string, Promise<string | null>>();
+  const make = async (key: string) => {
+    const bytes = isImageKey(key) && key.endsWith('.webp') ? await store!.get(key).catch(() => null) : null;
+    const tiny = bytes ? await makePlaceholder(bytes).catch(() => null) : null;
+    return tiny && tiny.length <= PLACEHOLDER_BYTES ? `data:image/webp;base64,${tiny.toString('base64')}` : null;
+  };
+  const uriOf = (url: string) => {
     const key = decodeURIComponent(url.replace(/^\/images\//, ''));
     if (!cache.has(key)) {
-      const bytes = isImageKey(key) && key.endsWith('.webp') ? await store!.get(key).catch(() => null) : null;
       if (cache.size > 256) cache.clear();
-      cache.set(
-        key,
-        bytes && bytes.length <= INLINE_BUDGET ? `data:image/webp;base64,${bytes.toString('base64')}` : null,
-      );
+      cache.set(key, make(key));
     }
     return cache.get(key)!;
   };
   return async (page: CharacterList): Promise<Map<string, string>> => {
-    const out = new Map<string, string>();
-    if (!store) return out;
-    let used = 0;
-    for (const c of page.items.slice(0, INLINED)) {
-      const smallest = c.artwork?.thumbs[0];
-      const uri = smallest ? await uriOf(smallest.url) : null;
-      if (!uri || used + uri.length > INLINE_BUDGET * 1.4) break;
-      used += uri.length;
-      out.set(c.id, uri);
-    }
-    return out;
+    if (!store) return new Map();
+    const cards = page.items.slice(0, PLACEHOLDERS);
+    const uris = await Promise.all(
+      cards.map((c) => (c.artwork?.thumbs[0] ? uriOf(c.artwork.thumbs[0].url) : Promise.resolve(null))),
+    );
+    return new Map(cards.flatMap((c, i) => (uris[i] ? [[c.id, uris[i]] as const] : [])));
   };
 }
 
 export function homePageRoutes(deps: { db: Db; webDir: string | null; images?: ImageStore }): Router {
   const r = Router();
   const built = deps.webDir ? builtPage(deps.webDir) : null;
-  const thumbsOf = inlineThumbs(deps.images);
+  const placeholdersOf = placeholders(deps.images);
   r.get('/', async (req, res, next) => {
     if (!built || Object.keys(req.query).length) return next();
     const page = await built();
     if (!page) return next();
-    let gallery;
+    allowInline(res, page);
+    res.type('html').setHeader('Cache-Control', 'no-cache');
+    // the head (stylesheet, theme) goes out while the database answers: on a slow link it is on its way
+    res.write(page.head);
+    res.flush();
+    let app = APP;
     try {
-      gallery = await listCharacterPage(
+      const gallery = await listCharacterPage(
         deps.db,
         characterListQuery.parse(Object.fromEntries(new URL(INITIAL_GALLERY_URL, 'http://x').searchParams)),
       );
+      const preloads = gallery.items
+        .slice(0, PRELOADED)
+        .flatMap((c) => (c.artwork ? [c.artwork] : []))
+        .map((a) => {
+          const srcset = thumbSrcset(a.thumbs);
+          const responsive = srcset ? ` imagesrcset="${attr(srcset)}" imagesizes="${attr(GALLERY_CARD_SIZES)}"` : '';
+          return `<link rel="preload" as="image" href="${attr(a.thumb_url)}"${responsive} fetchpriority="high" />`;
+        });
+      const shell = renderHomeShell(gallery, await placeholdersOf(gallery), PRELOADED);
+      // the first gallery page after the first screen: the app reads it when it runs, the paint needs none of it
+      const data = `<script type="application/json" id="initial-data">${scriptJson({ [INITIAL_GALLERY_URL]: gallery })}</script>`;
+      app = `${preloads.join('')}<div id="app">${shell}</div>${data}`;
     } catch {
-      return next(); // the plain page still works: the app asks the API itself
+      // the plain page still works: the app asks the API itself
     }
-    const inlined = await thumbsOf(gallery);
-    const preloads = gallery.items
-      .slice(0, PRELOADED)
-      .flatMap((c) => (c.artwork ? [c.artwork] : []))
-      .map((a) => {
-        const srcset = thumbSrcset(a.thumbs);
-        const responsive = srcset ? ` imagesrcset="${attr(srcset)}" imagesizes="${attr(GALLERY_CARD_SIZES)}"` : '';
-        return `<link rel="preload" as="image" href="${attr(a.thumb_url)}"${responsive} fetchpriority="high" />`;
-      });
-    const data = `<script type="application/json" id="initial-data">${scriptJson({ [INITIAL_GALLERY_URL]: gallery })}</script>`;
-    allowInline(res, page);
-    res.type('html').setHeader('Cache-Control', 'no-cache');
-    res.send(
-      page.html
-        .replace('</head>', () => `  ${[...preloads, data].join('\n    ')}\n  </head>`)
-        .replace('<div id="app"></div>', () => `<div id="app">${renderHomeShell(gallery, inlined, PRELOADED)}</div>`),
-    );
+    res.end(app + page.tail);
   });
   return r;
 }

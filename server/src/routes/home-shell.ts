@@ -14,15 +14,16 @@ const esc = (s: string) =>
 type Item = CharacterList['items'][number] & { likes?: number };
 
 /**
- * One card; `inlineThumb` (a data: URI) stands in for the srcset until the app mounts. Only the first
- * cards get a picture (`withPicture`): the others keep the same 3:4 box empty, so that pictures below the
- * fold don't take bandwidth from the app's JS (the app's lazy cards load them once it has mounted).
+ * One card; `inlineThumb` (a data: URI of a tiny placeholder) stands in for the srcset until the app
+ * mounts. Cards without one get their picture only when `withPicture`: the others keep the same 3:4 box
+ * empty, so that pictures below the fold don't take bandwidth from the app's JS (the app's lazy cards load
+ * them once it has mounted).
  */
 function card(c: Item, inlineThumb: string | undefined, withPicture: boolean): string {
   const a = c.artwork;
   const fit = a && a.width && a.height && a.width / a.height > 0.9 ? ' thumb-contain' : '';
   let img = '<div class="card-img-top thumb bg-secondary-subtle"></div>';
-  if (a && withPicture) {
+  if (a && (inlineThumb || withPicture)) {
     const size = a.width && a.height ? ` width="${a.width}" height="${a.height}"` : '';
     const srcset = thumbSrcset(a.thumbs);
     const src = inlineThumb
@@ -61,7 +62,7 @@ const WHO_IS_THIS =
   '<section class="hero p-3 p-md-4 shadow-sm mb-4" aria-labelledby="who-title"><h1 id="who-title" class="h3 mb-1">Who is this?</h1>' +
   '<p class="text-body-secondary small mb-3"><span class="only-touch">Pick a screenshot or paste one, and get the name to guess.</span>' +
   '<span class="only-mouse">Drop a picture anywhere on the page, paste it (Ctrl+V), pick a file, or give its address.</span></p>' +
-  '<div class="d-flex gap-2 align-items-stretch"><button type="button" class="drop-zone flex-grow-1 p-3 text-center">' +
+  '<div class="d-flex gap-2 align-items-stretch"><button type="button" class="drop-zone flex-grow-1 p-3 text-center" data-early-pick>' +
   '<span class="d-block fw-semibold"><span aria-hidden="true">🖼️ </span><span class="only-touch">Pick a picture</span>' +
   '<span class="only-mouse">Drop a picture here</span></span>' +
   '<span class="d-block small text-body-secondary only-mouse">or click to choose a file</span>' +
@@ -82,8 +83,8 @@ const GALLERY_HEAD =
   `<div class="row g-2 mb-3">${select('f-anime', 'Anime', 'All')}${select('f-rarity', 'Rarity', 'All')}${select('f-sort', 'Sort', 'Newest')}</div>`;
 
 /**
- * The markup that goes inside #app; `inlineThumbs` maps character ids to data: URIs of their smallest
- * thumbnail; the first `withPictures` cards show their picture (the ones the page preloads).
+ * The markup that goes inside #app; `inlineThumbs` maps character ids to data: URIs of their placeholder;
+ * of the others, the first `withPictures` cards show their picture (the ones the page preloads).
  */
 export function renderHomeShell(
   page: CharacterList,
