@@ -645,11 +645,9 @@ export class SearchIndex {
       for (let qi = 0; qi < nq; qi++) {
         const { sc, hit } = this.win[qi]!;
         const h = nHit[qi]!;
-        // ascending slots, so that ties go to the lower slot
-        const hs = hit.subarray(0, h).sort();
         const pk = picks[qi]!;
         for (let i = 0; i < h; i++) {
-          const o = hs[i]!;
+          const o = hit[i]!;
           const x = sc[o]!;
           sc[o] = 0;
           if (alive[w0 + o]) pk.offer(w0 + o, x);
@@ -855,41 +853,42 @@ class StopWeights {
 }
 
 /**
- * The `m` best (slot, weight) offers, slots offered in ascending order: ties go to the earlier offer. A
- * buffer of 4m is cut back to its m best whenever it fills, raising the bar for later offers.
+ * The `m` best (slot, weight) offers, in any order; at equal weight the lower slot wins. A buffer of 4m
+ * is cut back to its m best whenever it fills, raising the bar for later offers.
  */
 class Picks {
   private readonly slots: Uint32Array;
   private readonly weights: Float64Array;
   private readonly sel: Float64Array;
   private n = 0;
-  private bar = 0; // once cut, an offer must beat the m-th best weight (an equal one came later: it loses)
+  private bar = 0; // the m-th best weight at the last cut: anything below it is out
   constructor(private readonly m: number) {
     this.slots = new Uint32Array(4 * m);
     this.weights = new Float64Array(4 * m);
     this.sel = new Float64Array(4 * m);
   }
   offer(slot: number, w: number): void {
-    if (w <= this.bar) return;
+    if (w < this.bar) return;
     this.slots[this.n] = slot;
     this.weights[this.n++] = w;
     if (this.n === this.slots.length) this.cut();
   }
-  /** Keeps the m best (at the m-th weight, the earliest offers). */
+  /** Keeps the m best (at the m-th weight, the lowest slots). */
   private cut(): void {
     const n = this.n;
     this.sel.set(this.weights.subarray(0, n));
     const cut = kthLargest(this.sel, n, this.m);
-    let above = 0;
-    for (let i = 0; i < n; i++) if (this.weights[i]! > cut) above++;
-    let ties = this.m - above;
+    const tied: number[] = [];
     let o = 0;
     for (let i = 0; i < n; i++) {
       const w = this.weights[i]!;
-      if (w > cut || (w === cut && ties-- > 0)) ((this.slots[o] = this.slots[i]!), (this.weights[o++] = w));
+      if (w > cut) ((this.slots[o] = this.slots[i]!), (this.weights[o++] = w));
+      else if (w === cut) tied.push(this.slots[i]!);
     }
+    tied.sort((a, b) => a - b);
+    for (let i = 0; o < this.m && i < tied.length; i++) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut));
     this.n = o;
-    this.bar = Math.max(this.bar, cut);
+    this.bar = cut;
   }
   /** The m best, by weight then slot. */
   best(): { slots: Uint32Array; weights: Float64Array } {

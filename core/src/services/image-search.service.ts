@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
+import type { ImagePool } from '../images/image-pool.js';
 import { startIndexBuild } from '../images/index-build.js';
 import { prepareQuery } from '../images/prepare-query.js';
 import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
@@ -125,6 +126,8 @@ export interface ImageSearchServiceOptions {
   reindexLogEvery?: number;
   /** Verification images of recent candidates kept in memory (default 2,000, ~10 MB). */
   verifyCacheEntries?: number;
+  /** Where the background reindex decodes the originals (the server's pool; default: the process's shared one). */
+  imagePool?: ImagePool;
 }
 
 export interface ImageSearchService {
@@ -373,6 +376,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       maxPixels: opts.decode?.maxPixels,
       concurrency: 1,
       signal: reindexAbort.signal,
+      imagePool: opts.imagePool,
       onRow: async (row, prog) => {
         if (row.features) {
           // the row is searchable now (hidden/deleted artworks are filtered by the query)
