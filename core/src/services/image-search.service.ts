@@ -290,7 +290,11 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const decoded = await decodeImage(bytes, opts.decode);
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
     const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
-    const ranked = await rankCandidates(index, prepareQuery(decoded.rgb), loadVerify);
+    const prepared = prepareQuery(decoded.rgb);
+    // a turn of the event loop between the query's preparation and the candidate stage: each is a
+    // synchronous stretch of main-thread work, and other requests get in between
+    await new Promise((res) => setImmediate(res));
+    const ranked = await rankCandidates(index, prepared, loadVerify);
     type Row = {
       artworkId: string;
       distance: number;
