@@ -51,7 +51,7 @@ export async function createFeatureRouters(deps: {
   const imagePool = createImagePool({ threads: config.imageThreads });
   stoppers.push(() => imagePool.close());
   const ingest = withSimilarEmbeddings(createIngestService({ db, images, logger, imagePool, ...limits }), similar);
-  const search = createImageSearchService({ db, images, logger, decode: limits });
+  const search = createImageSearchService({ db, images, logger, decode: limits, imagePool });
   // the index loads while the server already serves browse and text search (image search: 503 warming_up)
   void search.start().catch((err) => logger.error({ err }, 'image search index could not be built; searches retry it'));
   stoppers.push(async () => search.stop());

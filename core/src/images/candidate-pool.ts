@@ -32,6 +32,7 @@ export function candidatePool(index: SearchIndex, q: PreparedQuery, perSource: n
     perSource,
   ))
     for (const h of hits) if (!cand.has(h.slot)) cand.set(h.slot, cand.size);
+  index.prepareDistances(cand.keys());
   const out: PooledCandidate[] = [];
   for (const [slot, order] of cand) {
     let pd = 65;

@@ -6,20 +6,30 @@
  * Values are appended in increasing order only (the index never reuses a slot). New values go to a small
  * growable tail per list; `freeze()` concatenates every tail into one packed arena (gaps stay valid across
  * the seam) and can drop values at the same time (dead slots).
+ *
+ * Lists marked with `setProbed()` get a skip table (every SKIP-th value and its byte position), so that
+ * `probeSorted()`/`has()` answer "is slot s in the list?" for a few slots without decoding the whole list.
  */
-/** A cursor's value once its list is read: above every slot. */
-const CURSOR_END = 0x7fffffff;
+/** Values per skip-table entry: 8 bytes per 64 values (~0.12 byte per value) for ≤ 64 decoded per probe. */
+const SKIP = 64;
+
+/** A list's values appended since the last freeze, encoded after `base` (the list's last packed value). */
+interface Tail {
+  bytes: Uint8Array;
+  n: number;
+  base: number;
+}
+
 export class PostingLists {
   private data = new Uint8Array(0);
   private readonly start: Uint32Array;
   private readonly len: Uint32Array;
   private readonly last: Int32Array;
   private readonly counts: Uint32Array;
-  private tails: (Uint8Array | undefined)[];
-  private readonly tailLen: Uint32Array;
-  /** Bytes and lists currently in tails (what `freeze()` would fold in). */
+  // few lists have a tail at any time (a frozen index has none): a map, not a slot per list
+  private tails = new Map<number, Tail>();
+  /** Bytes currently in tails (what `freeze()` would fold in). */
   tailBytes = 0;
-  tailLists = 0;
   /**
    * Bulk mode: appends go to one flat log instead of growing a small array per list (millions of them
    * while an index loads); the log is folded into the lists before anything reads them.
@@ -28,16 +38,21 @@ export class PostingLists {
   private pendL = new Uint32Array(0);
   private pendV = new Uint32Array(0);
   private pendN = 0;
-  private beforePend: Int32Array; // per list: its last value before the log's entries (-2: none in the log)
+  // per list: its last value before the log's entries (-2: none in the log); only while a log exists
+  private beforePend: Int32Array | null = null;
+  // skip tables of the probed lists: entries skipAt[l] .. skipAt[l + 1] - 1 of skipVal/skipPos hold the
+  // value of every SKIP-th packed value and the byte position after it
+  private probed: Uint8Array | null = null;
+  private skipAt = new Uint32Array(0);
+  private skipVal = new Uint32Array(0);
+  private skipPos = new Uint32Array(0);
+  private skipsStale = false;
 
   constructor(readonly size: number) {
     this.start = new Uint32Array(size);
     this.len = new Uint32Array(size);
     this.last = new Int32Array(size).fill(-1);
     this.counts = new Uint32Array(size);
-    this.tails = new Array(size);
-    this.tailLen = new Uint32Array(size);
-    this.beforePend = new Int32Array(size).fill(-2);
   }
 
   /**
@@ -95,7 +110,8 @@ export class PostingLists {
     this.last[list] = value;
     this.counts[list]!++;
     if (this.bulk) {
-      if (this.beforePend[list] === -2) this.beforePend[list] = prev;
+      const before = (this.beforePend ??= new Int32Array(this.size).fill(-2));
+      if (before[list] === -2) before[list] = prev;
       if (this.pendN === this.pendL.length) {
         const cap = Math.max(1024, this.pendL.length * 2);
         const l = new Uint32Array(cap);
@@ -108,21 +124,26 @@ export class PostingLists {
       this.pendV[this.pendN++] = value;
       return;
     }
-    let t = this.tails[list];
-    let n = this.tailLen[list]!;
-    if (!t) ((t = this.tails[list] = new Uint8Array(8)), this.tailLists++, (this.tailBytes += 8));
-    else if (n + 5 > t.length) {
-      const g = new Uint8Array(Math.ceil(t.length * 1.5) + 8);
-      g.set(t.subarray(0, n));
-      this.tailBytes += g.length - t.length;
-      this.tails[list] = t = g;
+    if (this.pendN) this.freeze();
+    let t = this.tails.get(list);
+    if (!t) {
+      t = { bytes: new Uint8Array(8), n: 0, base: prev };
+      this.tails.set(list, t);
+      this.tailBytes += 8;
+    } else if (t.n + 5 > t.bytes.length) {
+      const g = new Uint8Array(Math.ceil(t.bytes.length * 1.5) + 8);
+      g.set(t.bytes.subarray(0, t.n));
+      this.tailBytes += g.length - t.bytes.length;
+      t.bytes = g;
     }
+    const b = t.bytes;
+    let n = t.n;
     while (gap >= 0x80) {
-      t[n++] = (gap & 0x7f) | 0x80;
+      b[n++] = (gap & 0x7f) | 0x80;
       gap >>>= 7;
     }
-    t[n++] = gap;
-    this.tailLen[list] = n;
+    b[n++] = gap;
+    t.n = n;
   }
 
   /** Empties a list (its bytes are reclaimed by the next freeze). */
@@ -131,9 +152,9 @@ export class PostingLists {
     this.len[list] = 0;
     this.last[list] = -1;
     this.counts[list] = 0;
-    const t = this.tails[list];
-    if (t) ((this.tailBytes -= t.length), (this.tails[list] = undefined), this.tailLists--);
-    this.tailLen[list] = 0;
+    const t = this.tails.get(list);
+    if (t) ((this.tailBytes -= t.bytes.length), this.tails.delete(list));
+    if (this.probed?.[list]) this.skipsStale = true;
   }
 
   /** Calls fn with every value of the list, ascending. */
@@ -150,8 +171,8 @@ export class PostingLists {
       }
     };
     scan(this.data, this.start[list]!, this.start[list]! + this.len[list]!);
-    const t = this.tails[list];
-    if (t) scan(t, 0, this.tailLen[list]!);
+    const t = this.tails.get(list);
+    if (t) ((v = t.base), scan(t.bytes, 0, t.n));
   }
 
   /**
@@ -163,11 +184,13 @@ export class PostingLists {
     // the varint walk is decodeAll's, inlined: this is the query's hot loop, where a callback per value would cost a call per posting
     let v = -1;
     let nt = nTouched;
+    const t = this.tails.get(list);
     for (let part = 0; part < 2; part++) {
-      const buf = part === 0 ? this.data : this.tails[list];
+      const buf = part === 0 ? this.data : t?.bytes;
       if (!buf) break;
       const from = part === 0 ? this.start[list]! : 0;
-      const to = part === 0 ? from + this.len[list]! : this.tailLen[list]!;
+      const to = part === 0 ? from + this.len[list]! : t!.n;
+      if (part === 1) v = t!.base;
       for (let i = from; i < to; ) {
         let b = buf[i++]!;
         let gap = b & 0x7f;
@@ -180,106 +203,26 @@ export class PostingLists {
     return nt;
   }
 
-  /**
-   * Puts cursor `c` at the list's first value. A cursor is three parallel arrays: the byte position after
-   * its next value, that value (CURSOR_END once the list is read), and the part it is in (0 arena, 1 tail).
-   */
-  startCursor(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
-    if (this.pendN) this.freeze();
-    pos[c] = this.start[list]!;
-    val[c] = -1;
-    part[c] = 0;
-    this.advance(list, c, pos, val, part);
-  }
-
-  /** Decodes the cursor's next value (the slow path: a multi-byte gap or the end of a part). */
-  private advance(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array): void {
-    let i = pos[c]!;
-    for (let p = part[c]!; p < 2; p++, i = 0) {
-      const buf = p === 0 ? this.data : this.tails[list];
-      const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
-      if (!buf || i >= to) continue;
-      let b = buf[i++]!;
-      let gap = b & 0x7f;
-      for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
-      pos[c] = i;
-      val[c]! += gap;
-      part[c] = p;
-      return;
-    }
-    val[c] = CURSOR_END;
-    part[c] = 2;
-  }
-
-  /**
-   * Decodes the list's values below `end` from cursor `c` into `out` (ascending), leaving the cursor on
-   * the first value at or past `end`; returns how many. Scanning a long list window by window keeps the
-   * caller's writes inside one cache-sized range of slots.
-   */
-  decodeBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, out: Uint32Array): number {
-    let v = val[c]!;
-    if (v >= end) return 0;
-    let n = 0;
-    const p = part[c]!;
-    const buf = p === 0 ? this.data : this.tails[list]!;
-    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
-    let i = pos[c]!;
-    while (v < end) {
-      out[n++] = v;
-      const b = i < to ? buf[i]! : 0x80;
-      if (b < 0x80) ((v += b), i++);
-      else {
-        // a long gap or the end of the part
-        pos[c] = i;
-        val[c] = v;
-        this.advance(list, c, pos, val, part);
-        if (part[c] !== p) return n + this.decodeBelow(list, c, pos, val, part, end, out.subarray(n));
-        v = val[c]!;
-        i = pos[c]!;
-      }
-    }
-    pos[c] = i;
-    val[c] = v;
-    return n;
-  }
-
-  /** decodeBelow() that adds `w` to scores[v] for each value v instead of listing it (one query scores the list). */
-  addBelow(list: number, c: number, pos: Uint32Array, val: Int32Array, part: Uint8Array, end: number, scores: Float32Array, w: number): void {
-    let v = val[c]!;
-    if (v >= end) return;
-    const p = part[c]!;
-    const buf = p === 0 ? this.data : this.tails[list]!;
-    const to = p === 0 ? this.start[list]! + this.len[list]! : this.tailLen[list]!;
-    let i = pos[c]!;
-    while (v < end) {
-      scores[v]! += w;
-      const b = i < to ? buf[i]! : 0x80;
-      if (b < 0x80) ((v += b), i++);
-      else {
-        pos[c] = i;
-        val[c] = v;
-        this.advance(list, c, pos, val, part);
-        if (part[c] !== p) return this.addBelow(list, c, pos, val, part, end, scores, w);
-        v = val[c]!;
-        i = pos[c]!;
-      }
-    }
-    pos[c] = i;
-    val[c] = v;
-  }
-
   /** Every value of the list into `out` (at least count(list) long); returns how many. */
   decodeAll(list: number, out: Uint32Array): number {
     if (this.pendN) this.freeze();
     let v = -1;
     let n = 0;
+    const t = this.tails.get(list);
     for (let p = 0; p < 2; p++) {
-      const buf = p === 0 ? this.data : this.tails[list];
+      const buf = p === 0 ? this.data : t?.bytes;
       if (!buf) break;
       const from = p === 0 ? this.start[list]! : 0;
-      const to = p === 0 ? from + this.len[list]! : this.tailLen[list]!;
+      const to = p === 0 ? from + this.len[list]! : t!.n;
+      if (p === 1) v = t!.base;
       for (let i = from; i < to; ) {
         let b = buf[i++]!;
+        // one-byte gaps (the crowded lists) skip the varint loop
+        if (b < 0x80) {
+          v += b;
+          out[n++] = v;
+          continue;
+        }
         let gap = b & 0x7f;
         for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
         v += gap;
@@ -289,6 +232,130 @@ export class PostingLists {
     return n;
   }
 
+  // --- membership of a few slots (probed lists) ------------------------------------------------------
+
+  /** Gives the lists flagged in `lists` (1 = probed) skip tables, and the others none. */
+  setProbed(lists: Uint8Array): void {
+    this.probed = lists.slice();
+    // a bulk load builds them once, when its log is folded in
+    if (this.bulk) this.skipsStale = true;
+    else this.buildSkips();
+  }
+
+  private buildSkips(): void {
+    if (this.pendN) this.freeze();
+    this.skipsStale = false;
+    const probed = this.probed;
+    if (!probed) return;
+    const at = new Uint32Array(this.size + 1);
+    let total = 0;
+    for (let l = 0; l < this.size; l++) {
+      at[l] = total;
+      // the packed part only: a tail is read in full by a probe
+      if (probed[l] && this.len[l]! > 0) total += Math.ceil(this.packedCount(l) / SKIP);
+    }
+    at[this.size] = total;
+    const val = new Uint32Array(total);
+    const pos = new Uint32Array(total);
+    const buf = this.data;
+    for (let l = 0; l < this.size; l++) {
+      if (at[l + 1] === at[l]) continue;
+      let e = at[l]!;
+      let v = -1;
+      let k = 0;
+      for (let i = this.start[l]!, to = i + this.len[l]!; i < to; k++) {
+        let b = buf[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+        if (k % SKIP === 0) ((val[e] = v), (pos[e++] = i));
+      }
+    }
+    this.skipAt = at;
+    this.skipVal = val;
+    this.skipPos = pos;
+  }
+
+  /** Values of the list in the packed arena (count minus the tail's). */
+  private packedCount(list: number): number {
+    const t = this.tails.get(list);
+    if (!t) return this.counts[list]!;
+    let n = 0;
+    for (let i = 0; i < t.n; i++) if (t.bytes[i]! < 0x80) n++;
+    return this.counts[list]! - n;
+  }
+
+  /**
+   * For the ascending `slots[0..n)`, adds `w` to acc[i] when slots[i] is in the list: a walk over the
+   * skip table and at most SKIP values per probed slot (a probed list needs setProbed()).
+   */
+  probeSorted(list: number, slots: Uint32Array, n: number, acc: Float64Array, w: number): void {
+    if (this.pendN || this.skipsStale) this.buildSkips();
+    const s0 = this.skipAt[list]!;
+    const s1 = this.skipAt[list + 1]!;
+    const buf = this.data;
+    const end = this.start[list]! + this.len[list]!;
+    let c = 0;
+    if (s1 > s0) {
+      let j = s0;
+      let v = this.skipVal[j]!;
+      let i = this.skipPos[j]!;
+      for (; c < n; c++) {
+        const s = slots[c]!;
+        if (s > this.last[list]!) break;
+        if (s < v) continue;
+        // the last skip entry at or below s (galloping from the current one, then bisecting); jump to it
+        // unless the walk is already past its start
+        if (j + 1 < s1 && this.skipVal[j + 1]! <= s) {
+          let lo = j + 1;
+          let step = 1;
+          while (lo + step < s1 && this.skipVal[lo + step]! <= s) ((lo += step), (step *= 2));
+          let hi = Math.min(lo + step, s1);
+          while (hi - lo > 1) {
+            const mid = (lo + hi) >> 1;
+            if (this.skipVal[mid]! <= s) lo = mid;
+            else hi = mid;
+          }
+          j = lo;
+          if (this.skipVal[j]! > v) ((v = this.skipVal[j]!), (i = this.skipPos[j]!));
+        }
+        while (v < s && i < end) {
+          let b = buf[i++]!;
+          let gap = b & 0x7f;
+          for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+          v += gap;
+        }
+        if (v === s) acc[c]! += w;
+        else if (v < s) break; // the packed part is read: the rest can only be in the tail
+      }
+    }
+    const t = this.tails.get(list);
+    if (!t || c >= n) return;
+    let v = t.base;
+    let i = 0;
+    for (; c < n; c++) {
+      const s = slots[c]!;
+      while (v < s && i < t.n) {
+        let b = t.bytes[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = t.bytes[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+      }
+      if (v === s) acc[c]! += w;
+      else if (v < s) return;
+    }
+  }
+
+  /** Whether `slot` is in a probed list. */
+  has(list: number, slot: number): boolean {
+    const one = this.one;
+    one.slot[0] = slot;
+    one.acc[0] = 0;
+    this.probeSorted(list, one.slot, 1, one.acc, 1);
+    return one.acc[0] === 1;
+  }
+  private readonly one = { slot: new Uint32Array(1), acc: new Float64Array(1) };
+
   /**
    * Folds every tail into one packed arena. With `keep`, values it rejects are dropped (and the counts
    * follow), which re-encodes every list; without, the bytes are copied as they are.
@@ -297,16 +364,17 @@ export class PostingLists {
     // the bulk log goes straight into the arena (sorted by list, stable); dropping values reads it packed
     if (keep && this.pendN) this.freeze();
     const n = this.pendN;
+    const before = this.beforePend;
     const at = new Uint32Array(n ? this.size + 1 : 0);
     const order = new Uint32Array(n);
     let total = 0;
-    if (n) {
+    if (n && before) {
       for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
       for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
       const fill = at.slice(0, this.size);
       for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
       for (let l = 0; l < this.size; l++) {
-        let prev = this.beforePend[l]!;
+        let prev = before[l]!;
         for (let j = at[l]!; j < at[l + 1]!; j++) {
           const v = this.pendV[order[j]!]!;
           const gap = v - prev;
@@ -315,7 +383,8 @@ export class PostingLists {
         }
       }
     }
-    for (let l = 0; l < this.size; l++) total += this.len[l]! + this.tailLen[l]!;
+    for (let l = 0; l < this.size; l++) total += this.len[l]!;
+    for (const t of this.tails.values()) total += t.n;
     const out = new Uint8Array(total);
     let o = 0;
     // without `keep`, runs of packed lists without a tail are copied in one piece
@@ -336,11 +405,11 @@ export class PostingLists {
           runTo += ln;
           o += ln;
         }
-        const t = this.tails[l];
-        if (t) (flush(), out.set(t.subarray(0, this.tailLen[l]!), o), (o += this.tailLen[l]!));
-        if (n && at[l + 1]! > at[l]!) {
+        const t = this.tails.get(l);
+        if (t) (flush(), out.set(t.bytes.subarray(0, t.n), o), (o += t.n));
+        if (n && before && at[l + 1]! > at[l]!) {
           flush();
-          let prev = this.beforePend[l]!;
+          let prev = before[l]!;
           for (let j = at[l]!; j < at[l + 1]!; j++) {
             const v = this.pendV[order[j]!]!;
             let gap = v - prev;
@@ -368,20 +437,27 @@ export class PostingLists {
     }
     flush();
     this.data = o === total ? out : out.slice(0, o);
-    this.tails = new Array(this.size);
-    this.tailLen.fill(0);
+    this.tails = new Map();
     this.tailBytes = 0;
-    this.tailLists = 0;
     if (n) {
       this.pendL = new Uint32Array(0);
       this.pendV = new Uint32Array(0);
       this.pendN = 0;
-      this.beforePend.fill(-2);
+      this.beforePend = null;
+    }
+    // byte positions moved: the skip tables follow (a bulk load builds them once, when it ends)
+    if (this.probed) {
+      if (this.bulk) this.skipsStale = true;
+      else this.buildSkips();
     }
   }
 
-  /** Bytes held: the arena, the tails and the per-list bookkeeping. */
+  /** Bytes held: the arena, the tails, the skip tables and the per-list bookkeeping. */
   bytes(): number {
-    return this.data.byteLength + this.tailBytes + this.tailLists * 96 + this.pendL.byteLength * 2 + this.size * (4 * 6 + 8);
+    let tails = this.tailBytes;
+    tails += this.tails.size * 64; // a tail's object and map entry
+    const skips = this.skipAt.byteLength + this.skipVal.byteLength + this.skipPos.byteLength + (this.probed?.byteLength ?? 0);
+    const log = this.pendL.byteLength * 2 + (this.beforePend?.byteLength ?? 0);
+    return this.data.byteLength + tails + skips + log + this.size * 4 * 4;
   }
 }

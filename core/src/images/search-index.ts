@@ -36,8 +36,20 @@ const STOP_MIN_COUNT = 1000;
 const DC_SCALE = 16384;
 /** Tails are folded into the packed arena when they outgrow it (amortised linear) or this many bytes. */
 const FREEZE_MIN_BYTES = 8 << 20;
+/**
+ * Probed buckets: planned with the stop buckets, for the others holding > PROBE_SHARE of the entries
+ * (≈ 2 % of the buckets with ¾ of the remaining postings). A query scans none of their lists.
+ */
+const PROBE_SHARE = 0.01;
+const PROBE_MIN_COUNT = 256;
 /** Slots scored per window of a Haar query: 32k float scores (128 KB) per query signature stay in L2. */
 const WINDOW = 32768;
+/**
+ * A planned index ranks per query signature: by weight over the rare buckets, its best PRESELECT; by
+ * distance without the probed buckets (stop bits and DC added), their best RESCORE; exact distance.
+ */
+const PRESELECT = 512;
+const RESCORE = 96;
 
 /** A SearchIndex as structured-cloneable data (see exportState). */
 export interface SearchIndexState {
@@ -86,6 +98,7 @@ export class SearchIndex {
   private stopStride = 0;
   private readonly stopIdx = new Int32Array(BUCKETS);
   private isStop = new Uint8Array(BUCKETS);
+  private isProbed = new Uint8Array(BUCKETS);
   private bulk = false;
   private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
@@ -98,16 +111,25 @@ export class SearchIndex {
   // scores of other query signatures (haarDistanceTo outside a batch), dropped with them
   private memo = new WeakMap<Int16Array, HaarScores>();
   // per query of the last nearestHaarMany() call: its score array, and what its exact distance needs
-  private scratch: Float32Array[] = [];
-  private readonly windowBuf = new Uint32Array(WINDOW);
+  // per query signature of a batch: the window's scores and the window slots hit
+  private win: { sc: Float32Array; hit: Uint32Array }[] = [];
+  // the scanned lists of the last nearestHaarMany() call, decoded
+  private flat = new Uint32Array(1024);
   private mihBuf = new Uint32Array(1024);
   private readonly rawScratch = rawSignature();
   private batch: {
     coefs: Int16Array[];
     dc: (readonly number[])[];
     maxW: number[];
-    stopKeys: number[][];
-    stopW: number[][];
+    stops: StopWeights[];
+    probeKeys: number[][];
+    probeW: number[][];
+    /** Per query its scanned lists (indexes into from/listW). */
+    scanLists: number[][];
+    from: Uint32Array;
+    listW: Float64Array;
+    /** Exact distances known per query: slot → distance. */
+    exact: Map<number, number>[];
     slots: number;
     epoch: number;
   } | null = null;
@@ -226,9 +248,10 @@ export class SearchIndex {
    */
   compact(): void {
     if (this.size >= STOP_MIN_SIZE) this.plan();
-    this.freeze();
+    // out of bulk mode first: the freeze then builds the skip tables of the probed lists
     this.bulk = this.haar.bulk = false;
     for (const t of this.mih ?? []) t.bulk = false;
+    this.freeze();
     // no growth slack left in the per-slot arrays either
     if (this.cap > this.slots + 16) this.resize(this.slots + 16);
   }
@@ -248,7 +271,10 @@ export class SearchIndex {
     if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
   }
 
-  /** Turns the buckets that hold more than STOP_SHARE of the entries into bits of the per-slot stop rows. */
+  /**
+   * Turns the buckets that hold more than STOP_SHARE of the entries into bits of the per-slot stop rows,
+   * and marks those above PROBE_SHARE as probed.
+   */
   private plan() {
     const threshold = Math.max(STOP_MIN_COUNT, STOP_SHARE * this.size);
     const fresh: number[] = [];
@@ -271,6 +297,9 @@ export class SearchIndex {
       this.stopRows = rows;
       this.stopStride = stride;
     }
+    const probeAt = Math.max(PROBE_MIN_COUNT, PROBE_SHARE * this.size);
+    for (let b = 0; b < BUCKETS; b++) this.isProbed[b] = !this.isStop[b] && this.haar.count(b) > probeAt ? 1 : 0;
+    this.haar.setProbed(this.isProbed);
     this.plannedAt = this.size;
     if (changed) this.epoch++;
   }
@@ -465,28 +494,37 @@ export class SearchIndex {
   }
 
   /**
-   * iqdb-style candidate scoring of several query signatures at once (the variants of one query): the
-   * matched weight of every slot over the queries' non-stop buckets, then the exact normalised distance
-   * (DC difference included) of the best; per query its best `k` (0 = identical).
+   * iqdb-style candidate scoring of several query signatures at once (the variants of one query); per
+   * query its best `k` by exact normalised distance (DC difference included; 0 = identical).
    *
-   * The union of the queries' buckets is decoded once, window by window of WINDOW slots, so that the
-   * score writes stay in a cache-sized range; the best of a window are picked while it is hot. The score
-   * arrays are kept between calls (cleared window by window on the next one), and batchHaarDistance()
-   * reads them until the next call.
+   * A small index scores every slot exactly: the matched weight over the queries' buckets, its best by
+   * weight, then their exact distance. A planned index (STOP_MIN_SIZE entries on) weighs slots over the
+   * queries' rare buckets only: the stop buckets (bits of the stop rows) and the probed ones (skip
+   * tables) hold most postings but say little about which slot it is. The PRESELECT best by that weight
+   * get the stop bits and DC term added, and the RESCORE best of those a probe of each probed bucket.
+   *
+   * The scanned lists are decoded once (a bucket shared by queries too) and scored window by window of
+   * WINDOW slots, so that the score writes stay in a cache-sized array instead of missing all over an
+   * N-sized one; the best of a window are taken and its scores cleared while they are hot. The decoded
+   * lists stay until the next call, for the exact distance of any other slot (batchHaarDistance).
    */
   nearestHaarMany(queries: readonly HaarQuery[], k: number): CodeHit[][] {
     const nq = queries.length;
-    const slots = this.slots;
-    // the queries' non-stop buckets, each with the (query, weight) pairs that score it
-    const pairs: { key: number; qi: number; w: number }[] = [];
+    // per key: the queries that have it (a key fixes channel and position, hence its weight)
+    const keyQueries = new Map<number, number[]>();
+    const keyWeight = new Map<number, number>();
     const maxW: number[] = [];
     const stopKeys: number[][] = [];
     const stopW: number[][] = [];
+    const probeKeys: number[][] = [];
+    const probeW: number[][] = [];
     for (let qi = 0; qi < nq; qi++) {
       const q = queries[qi]!;
       let mw = 0;
       const sk: number[] = [];
       const sw: number[] = [];
+      const pk: number[] = [];
+      const pw: number[] = [];
       for (let c = 0; c < 3; c++) {
         for (let kk = 0; kk < HAAR_COEFS; kk++) {
           const v = q.coefs[c * HAAR_COEFS + kk]!;
@@ -494,95 +532,218 @@ export class SearchIndex {
           const key = haarKey(c, v);
           mw += w;
           if (this.isStop[key]) (sk.push(this.stopIdx[key]!), sw.push(w));
-          else if (this.haar.count(key) > 0) pairs.push({ key, qi, w });
+          else if (this.haar.count(key) === 0) continue;
+          else if (this.isProbed[key]) (pk.push(key), pw.push(w));
+          else {
+            const l = keyQueries.get(key);
+            if (!l) (keyQueries.set(key, [qi]), keyWeight.set(key, w));
+            else if (l.at(-1) !== qi) l.push(qi);
+          }
         }
       }
       maxW.push(mw);
       stopKeys.push(sk);
       stopW.push(sw);
+      probeKeys.push(pk);
+      probeW.push(pw);
     }
-    pairs.sort((a, b) => a.key - b.key || a.qi - b.qi);
-    const keys: number[] = [];
-    const firstPair: number[] = [];
-    for (let i = 0; i < pairs.length; i++) if (i === 0 || pairs[i]!.key !== pairs[i - 1]!.key) (keys.push(pairs[i]!.key), firstPair.push(i));
-    firstPair.push(pairs.length);
-    const nk = keys.length;
-    const pos = new Uint32Array(nk);
-    const val = new Int32Array(nk);
-    const part = new Uint8Array(nk);
-    for (let i = 0; i < nk; i++) this.haar.startCursor(keys[i]!, i, pos, val, part);
-    const scores = this.scoreArrays(nq, slots);
-    const buf = this.windowBuf;
-    const preK = Math.max(k * 4, 64);
-    const pre = queries.map(() => new TopK(preK));
-    const alive = this.alive;
-    for (let w0 = 0; w0 < slots; w0 += WINDOW) {
-      const w1 = Math.min(slots, w0 + WINDOW);
-      for (let qi = 0; qi < nq; qi++) scores[qi]!.fill(0, w0, w1);
-      for (let i = 0; i < nk; i++) {
-        if (firstPair[i + 1]! - firstPair[i]! === 1) {
-          this.haar.addBelow(keys[i]!, i, pos, val, part, w1, scores[pairs[firstPair[i]!]!.qi]!, pairs[firstPair[i]!]!.w);
-          continue;
-        }
-        const n = this.haar.decodeBelow(keys[i]!, i, pos, val, part, w1, buf);
-        if (n === 0) continue;
-        for (let j = firstPair[i]!; j < firstPair[i + 1]!; j++) {
-          const sc = scores[pairs[j]!.qi]!;
-          const w = pairs[j]!.w;
-          for (let m = 0; m < n; m++) sc[buf[m]!]! += w;
-        }
-      }
-      for (let qi = 0; qi < nq; qi++) {
-        const sc = scores[qi]!;
-        const top = pre[qi]!;
-        let worst = -top.worst(); // the score to beat (−Infinity → +Infinity while filling: take any > 0)
-        if (worst === -Infinity) worst = 0;
-        for (let s = w0; s < w1; s++) {
-          const x = sc[s]!;
-          if (x > worst && alive[s]) {
-            top.push(s, -x);
-            const t = top.worst();
-            worst = t === Infinity ? 0 : -t;
-          }
-        }
-      }
+    // the scanned lists, decoded into one array (list j: flat[from[j] .. from[j + 1]))
+    const keys = [...keyQueries.keys()].sort((a, b) => a - b);
+    const nl = keys.length;
+    let total = 0;
+    for (const key of keys) total += this.haar.count(key);
+    if (this.flat.length < total) this.flat = new Uint32Array(Math.ceil(total * 1.25));
+    const flat = this.flat;
+    const from = new Uint32Array(nl + 1);
+    const listW = new Float64Array(nl);
+    const scanLists: number[][] = queries.map(() => []);
+    for (let j = 0; j < nl; j++) {
+      from[j + 1] = from[j]! + this.haar.decodeAll(keys[j]!, flat.subarray(from[j]!));
+      listW[j] = keyWeight.get(keys[j]!)!;
+      for (const qi of keyQueries.get(keys[j]!)!) scanLists[qi]!.push(j);
     }
-    this.batch = { coefs: queries.map((q) => q.coefs), dc: queries.map((q) => q.dc), maxW, stopKeys, stopW, slots, epoch: this.epoch };
-    return pre.map((top, qi) => {
-      // a small index may not fill the pre-selection with slots that share a bucket
-      for (let s = 0; s < slots && top.length < top.k; s++) if (alive[s] && scores[qi]![s] === 0) top.push(s, 0);
+    const stops = stopKeys.map((sk, qi) => new StopWeights(sk, stopW[qi]!));
+    const exact = queries.map(() => new Map<number, number>());
+    this.batch = {
+      dc: queries.map((q) => q.dc),
+      coefs: queries.map((q) => q.coefs),
+      maxW,
+      stops,
+      probeKeys,
+      probeW,
+      scanLists,
+      from,
+      listW,
+      exact,
+      slots: this.slots,
+      epoch: this.epoch,
+    };
+    const planned = this.plannedAt > 0;
+    const m = planned ? Math.max(k * 16, PRESELECT) : Math.max(k * 4, 64);
+    const lq = keys.map((key) => keyQueries.get(key)!);
+    const best = this.windowedBest(nq, from, listW, lq, m);
+    return queries.map((_, qi) => {
+      const { slots: pre, weights } = best[qi]!;
+      let order: Uint32Array;
+      if (planned) order = this.rescore(qi, pre, weights, Math.max(k * 4, RESCORE));
+      else {
+        order = pre;
+        for (let i = 0; i < pre.length; i++) exact[qi]!.set(pre[i]!, this.distanceFromMatched(pre[i]!, qi, weights[i]!));
+      }
       const out = new TopK(k);
-      for (const h of top.sorted()) {
-        const d = this.batchHaarDistance(h.slot, qi);
-        if (d < out.worst()) out.push(h.slot, d);
+      for (let i = 0; i < order.length; i++) {
+        const d = exact[qi]!.get(order[i]!)!;
+        if (d < out.worst()) out.push(order[i]!, d);
       }
       return out.sorted();
     });
   }
 
+  /**
+   * Per query its `m` live slots of highest weight over its scanned lists (ties: the lower slot), best
+   * first, with their weights; a small index may not fill them with slots that share a bucket, and slots
+   * of weight 0 follow in slot order. `lq[j]`: the queries that scan list j.
+   */
+  private windowedBest(
+    nq: number,
+    from: Uint32Array,
+    listW: Float64Array,
+    lq: number[][],
+    m: number,
+  ): { slots: Uint32Array; weights: Float64Array }[] {
+    const nl = lq.length;
+    const flat = this.flat;
+    const alive = this.alive;
+    const slots = this.slots;
+    const ptr = from.slice(0, nl);
+    while (this.win.length < nq) this.win.push({ sc: new Float32Array(WINDOW), hit: new Uint32Array(WINDOW) });
+    const picks = Array.from({ length: nq }, () => new Picks(m));
+    const nHit = new Int32Array(nq);
+    for (let w0 = 0; w0 < slots; w0 += WINDOW) {
+      const w1 = Math.min(slots, w0 + WINDOW);
+      nHit.fill(0);
+      for (let j = 0; j < nl; j++) {
+        const p0 = ptr[j]!;
+        const end = from[j + 1]!;
+        if (p0 >= end || flat[p0]! >= w1) continue;
+        const w = listW[j]!;
+        let p = p0;
+        for (const qi of lq[j]!) {
+          const { sc, hit } = this.win[qi]!;
+          let h = nHit[qi]!;
+          for (p = p0; p < end; p++) {
+            const s = flat[p]!;
+            if (s >= w1) break;
+            const o = s - w0;
+            if (sc[o] === 0) hit[h++] = o;
+            sc[o]! += w;
+          }
+          nHit[qi] = h;
+        }
+        ptr[j] = p;
+      }
+      for (let qi = 0; qi < nq; qi++) {
+        const { sc, hit } = this.win[qi]!;
+        const h = nHit[qi]!;
+        const pk = picks[qi]!;
+        for (let i = 0; i < h; i++) {
+          const o = hit[i]!;
+          const x = sc[o]!;
+          sc[o] = 0;
+          if (alive[w0 + o]) pk.offer(w0 + o, x);
+        }
+      }
+    }
+    return picks.map((pk) => {
+      const out = pk.best();
+      if (out.slots.length >= m) return out;
+      // slots sharing no bucket with the query, in slot order
+      const have = new Set(out.slots);
+      const s2: number[] = [...out.slots];
+      for (let s = 0; s < slots && s2.length < m; s++) if (alive[s] && !have.has(s)) s2.push(s);
+      const w2 = new Float64Array(s2.length);
+      w2.set(out.weights);
+      return { slots: Uint32Array.from(s2), weights: w2 };
+    });
+  }
+
+  /**
+   * The `m` of `pre` nearest to query `qi` without their probed buckets (their scanned weights given),
+   * with their exact distance, nearest first.
+   */
+  private rescore(qi: number, pre: Uint32Array, weights: Float64Array, m: number): Uint32Array {
+    const rough = new Float64Array(pre.length);
+    for (let i = 0; i < pre.length; i++) rough[i] = this.distanceFromMatched(pre[i]!, qi, weights[i]!);
+    const order = Array.from(pre.keys())
+      .sort((x, y) => rough[x]! - rough[y]! || pre[x]! - pre[y]!)
+      .slice(0, m);
+    const best = Uint32Array.from(order, (i) => pre[i]!);
+    this.probeExact(qi, best, Float64Array.from(order, (i) => weights[i]!));
+    const exact = this.batch!.exact[qi]!;
+    return best.sort((x, y) => exact.get(x)! - exact.get(y)! || x - y);
+  }
+
+  /** A slot's weight over the scanned lists of query `qi` of the current batch (binary search in each). */
+  private scannedWeight(slot: number, qi: number): number {
+    const b = this.batch!;
+    const flat = this.flat;
+    let w = 0;
+    for (const j of b.scanLists[qi]!) {
+      let lo = b.from[j]!;
+      let hi = b.from[j + 1]!;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (flat[mid]! < slot) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < b.from[j + 1]! && flat[lo] === slot) w += b.listW[j]!;
+    }
+    return w;
+  }
+
+  /** Exact distances of `slots` to query `qi` of the current batch, into its memo (`scanned`: their scanned weights, if known). */
+  private probeExact(qi: number, slots: Uint32Array, scanned?: Float64Array): void {
+    const b = this.batch!;
+    const idx = Array.from(slots.keys()).sort((x, y) => slots[x]! - slots[y]!);
+    const sorted = Uint32Array.from(idx, (i) => slots[i]!);
+    const acc = Float64Array.from(idx, (i) => (scanned ? scanned[i]! : this.scannedWeight(slots[i]!, qi)));
+    const pk = b.probeKeys[qi]!;
+    const pw = b.probeW[qi]!;
+    for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
+    for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
+  }
+
+  /**
+   * Computes the exact distances of `slots` to every query of the last nearestHaarMany() call at once
+   * (one merged probe per bucket instead of one per slot), for batchHaarDistance() to read.
+   */
+  prepareDistances(slots: Iterable<number>): void {
+    const b = this.batch;
+    if (!b) return;
+    const all = [...slots];
+    for (let qi = 0; qi < b.exact.length; qi++) {
+      const missing = all.filter((s) => !b.exact[qi]!.has(s));
+      if (missing.length) this.probeExact(qi, Uint32Array.from(missing));
+    }
+  }
+
   /** One slot's exact distance to query `qi` of the last nearestHaarMany() call. */
   batchHaarDistance(slot: number, qi: number): number {
+    const b = this.batch!;
+    const known = b.exact[qi]!.get(slot);
+    if (known !== undefined) return known;
+    this.probeExact(qi, Uint32Array.of(slot));
+    return b.exact[qi]!.get(slot)!;
+  }
+
+  /** The normalised distance of a slot from its matched weight over the scanned and probed buckets. */
+  private distanceFromMatched(slot: number, qi: number, matched: number): number {
     const b = this.batch!;
     let s = 0;
     const dc = b.dc[qi]!;
     for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(dc[c]! - this.dc[slot * 3 + c]! / DC_SCALE);
-    let matched = this.scratch[qi]![slot]!;
-    const row = slot * this.stopStride;
-    const sk = b.stopKeys[qi]!;
-    const sw = b.stopW[qi]!;
-    for (let i = 0; i < sk.length; i++) {
-      const si = sk[i]!;
-      if (this.stopRows[row + (si >> 3)]! & (1 << (si & 7))) matched += sw[i]!;
-    }
+    matched += b.stops[qi]!.matched(this.stopRows, slot * this.stopStride);
     return (s + b.maxW[qi]! - matched) / b.maxW[qi]!;
-  }
-
-  /** `n` score arrays covering `slots`, reused from call to call. */
-  private scoreArrays(n: number, slots: number): Float32Array[] {
-    this.batch = null;
-    const size = Math.max(16, this.cap);
-    for (let i = 0; i < n; i++) if (!this.scratch[i] || this.scratch[i]!.length < slots) this.scratch[i] = new Float32Array(size);
-    return this.scratch;
   }
 
   nearestHaar(q: HaarQuery, k: number): CodeHit[] {
@@ -604,7 +765,7 @@ export class SearchIndex {
    * rather than copy. The query scratch is left out.
    */
   exportState(): { state: SearchIndexState; transfer: ArrayBuffer[] } {
-    const { memo: _memo, scratch: _scratch, batch: _batch, haar, mih, aIds, cIds, lookup, ...plain } = this;
+    const { memo: _memo, win: _win, flat: _flat, batch: _batch, haar, mih, aIds, cIds, lookup, ...plain } = this;
     const state: SearchIndexState = {
       plain,
       haar: { ...haar },
@@ -635,7 +796,8 @@ export class SearchIndex {
       cIds: revive(IdColumn.prototype, s.cIds),
       lookup: revive(SlotLookup.prototype, { ...s.lookup, ids: aIds }),
       memo: new WeakMap(),
-      scratch: [],
+      win: [],
+      flat: new Uint32Array(1024),
       batch: null,
     });
   }
@@ -652,9 +814,115 @@ export class SearchIndex {
     };
     const total = Object.values(parts).reduce((a, b) => a + b, 0);
     // the score arrays of the last query, kept for the next one (one per query variant)
-    const queryScratch = this.scratch.reduce((a, x) => a + x.byteLength, 0);
+    const queryScratch = this.win.reduce((a, x) => a + x.sc.byteLength + x.hit.byteLength, this.flat.byteLength);
     return { total, perEntry: this.size ? total / this.size : 0, parts, queryScratch };
   }
+}
+
+/**
+ * A query's weights over the stop buckets, per byte of a stop row: the matched weight of a row is one
+ * table lookup per byte the query has bits in, instead of one bit test per stop bucket.
+ */
+class StopWeights {
+  private readonly bytes: Int32Array;
+  private readonly tables: Float64Array;
+  constructor(stopIdx: readonly number[], weights: readonly number[]) {
+    const byByte = new Map<number, [number, number][]>();
+    stopIdx.forEach((si, i) => {
+      const l = byByte.get(si >> 3) ?? [];
+      l.push([si & 7, weights[i]!]);
+      byByte.set(si >> 3, l);
+    });
+    this.bytes = Int32Array.from(byByte.keys());
+    this.tables = new Float64Array(this.bytes.length * 256);
+    [...byByte.values()].forEach((bits, j) => {
+      const bitW = new Float64Array(8);
+      for (const [bit, w] of bits) bitW[bit]! += w;
+      const t = this.tables.subarray(j * 256, (j + 1) * 256);
+      // each byte value's weight from the value without its lowest bit
+      for (let v = 1; v < 256; v++) t[v] = t[v & (v - 1)]! + bitW[31 - Math.clz32(v & -v)]!;
+    });
+  }
+  matched(rows: Uint8Array, row: number): number {
+    let m = 0;
+    const bytes = this.bytes;
+    const tables = this.tables;
+    for (let j = 0; j < bytes.length; j++) m += tables[j * 256 + rows[row + bytes[j]!]!]!;
+    return m;
+  }
+}
+
+/**
+ * The `m` best (slot, weight) offers, in any order; at equal weight the lower slot wins. A buffer of 4m
+ * is cut back to its m best whenever it fills, raising the bar for later offers.
+ */
+class Picks {
+  private readonly slots: Uint32Array;
+  private readonly weights: Float64Array;
+  private readonly sel: Float64Array;
+  private n = 0;
+  private bar = 0; // the m-th best weight at the last cut: anything below it is out
+  constructor(private readonly m: number) {
+    this.slots = new Uint32Array(4 * m);
+    this.weights = new Float64Array(4 * m);
+    this.sel = new Float64Array(4 * m);
+  }
+  offer(slot: number, w: number): void {
+    if (w < this.bar) return;
+    this.slots[this.n] = slot;
+    this.weights[this.n++] = w;
+    if (this.n === this.slots.length) this.cut();
+  }
+  /** Keeps the m best (at the m-th weight, the lowest slots). */
+  private cut(): void {
+    const n = this.n;
+    this.sel.set(this.weights.subarray(0, n));
+    const cut = kthLargest(this.sel, n, this.m);
+    const tied: number[] = [];
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const w = this.weights[i]!;
+      if (w > cut) ((this.slots[o] = this.slots[i]!), (this.weights[o++] = w));
+      else if (w === cut) tied.push(this.slots[i]!);
+    }
+    tied.sort((a, b) => a - b);
+    for (let i = 0; o < this.m && i < tied.length; i++) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut));
+    this.n = o;
+    this.bar = cut;
+  }
+  /** The m best, by weight then slot. */
+  best(): { slots: Uint32Array; weights: Float64Array } {
+    if (this.n > this.m) this.cut();
+    const idx = Array.from({ length: this.n }, (_, i) => i).sort(
+      (a, b) => this.weights[b]! - this.weights[a]! || this.slots[a]! - this.slots[b]!,
+    );
+    return { slots: Uint32Array.from(idx, (i) => this.slots[i]!), weights: Float64Array.from(idx, (i) => this.weights[i]!) };
+  }
+}
+
+/** The k-th largest of xs[0..n) (1 ≤ k ≤ n), by quickselect; reorders xs. */
+function kthLargest(xs: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const want = k - 1;
+  while (lo < hi) {
+    const pivot = xs[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]! > pivot) i++;
+      while (xs[j]! < pivot) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i++] = xs[j]!;
+        xs[j--] = t;
+      }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else return xs[want]!;
+  }
+  return xs[want]!;
 }
 
 /** Bounded "k smallest" collector. */

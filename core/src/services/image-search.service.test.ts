@@ -11,6 +11,7 @@ import { rng } from '../images/query-variants.js';
 import { deserializeFeatures, serializeFeatures, signatureLength } from '../images/feature-blob.js';
 import { FEATURES_VERSION } from '../images/feature-types.js';
 import { WarmingUpError } from '../errors.js';
+import { createImagePool } from '../images/image-pool.js';
 import { searchResult } from '../api/search.js';
 import { makeVariant } from '../images/query-variants.js';
 
@@ -178,10 +179,21 @@ describe('image search service (database-backed index)', () => {
     // a row left by an older engine, and one whose signatures were never stored
     await db.query('UPDATE artwork_image_features SET algo_version = algo_version - 1 WHERE artwork_id = $1', [ids[2]]);
     await db.query('DELETE FROM artwork_image_features WHERE artwork_id = $1', [ids[9]]);
-    const s = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, reindexLogEvery: 1 });
+    // the caller's image pool does the decoding (a server passes its own: no second pool of workers)
+    const pool = createImagePool({ threads: 1 });
+    const s = createImageSearchService({
+      db,
+      imagesDir: dir,
+      logger: testLogger,
+      pollMs: 0,
+      reindexLogEvery: 1,
+      imagePool: pool,
+    });
     await s.start();
     await s.reindexed();
     expect(s.stats().reindexing).toBe(false);
+    expect(pool.stats().completed).toBe(2);
+    await pool.close();
     for (const k of [2, 9]) {
       const edited = await sharp(images[k]!).resize(240).jpeg({ quality: 40 }).toBuffer();
       const r = await s.search(edited);

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import { SearchIndex } from '../images/search-index.js';
+import type { ImagePool } from '../images/image-pool.js';
 import { startIndexBuild } from '../images/index-build.js';
 import { prepareQuery } from '../images/prepare-query.js';
 import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
@@ -125,6 +126,8 @@ export interface ImageSearchServiceOptions {
   reindexLogEvery?: number;
   /** Verification images of recent candidates kept in memory (default 2,000, ~10 MB). */
   verifyCacheEntries?: number;
+  /** Where the background reindex decodes the originals (the server's pool; default: the process's shared one). */
+  imagePool?: ImagePool;
 }
 
 export interface ImageSearchService {
@@ -287,7 +290,11 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const decoded = await decodeImage(bytes, opts.decode);
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
     const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
-    const ranked = await rankCandidates(index, prepareQuery(decoded.rgb), loadVerify);
+    const prepared = prepareQuery(decoded.rgb);
+    // a turn of the event loop between the query's preparation and the candidate stage: each is a
+    // synchronous stretch of main-thread work, and other requests get in between
+    await new Promise((res) => setImmediate(res));
+    const ranked = await rankCandidates(index, prepared, loadVerify);
     type Row = {
       artworkId: string;
       distance: number;
@@ -373,6 +380,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       maxPixels: opts.decode?.maxPixels,
       concurrency: 1,
       signal: reindexAbort.signal,
+      imagePool: opts.imagePool,
       onRow: async (row, prog) => {
         if (row.features) {
           // the row is searchable now (hidden/deleted artworks are filtered by the query)
