@@ -372,9 +372,11 @@ function wordCandidates(
   const arms = [wordArm(whole, params, cols, join, filters)];
   if (t.words.length > 1) {
     // the lead: a card number, else the word with the fewest entries that names no rarity, else a rarity
-    const plain = t.words.map((w, i) => i).filter((i) => !idOf(t.words[i]!) && !raritiesNamed(t.words[i]!, t.rarities).length);
+    const plain = t.words
+      .map((w, i) => i)
+      .filter((i) => !idOf(t.words[i]!) && !raritiesNamed(t.words[i]!, t.rarities).length);
     const byId = t.words.findIndex((w) => idOf(w));
-    const lead = byId >= 0 ? byId : plain.sort((a, b) => t.counts[a]! - t.counts[b]!)[0] ?? 0;
+    const lead = byId >= 0 ? byId : (plain.sort((a, b) => t.counts[a]! - t.counts[b]!)[0] ?? 0);
     // another word with few entries (all of them read) filters in the index; a broad one on the rows found
     const others = t.words.flatMap((o, i) => {
       if (i === lead) return [];
@@ -393,7 +395,9 @@ function wordCandidates(
   } else {
     const rarities = raritiesNamed(t.text, t.rarities);
     if (rarities.length)
-      arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters} AND c.rarity = ANY(${params.add(rarities)}::text[]) LIMIT ${cap})`);
+      arms.push(
+        `(SELECT ${cols} FROM characters c ${join} ${filters} AND c.rarity = ANY(${params.add(rarities)}::text[]) LIMIT ${cap})`,
+      );
   }
   const id = idOf(t.text);
   arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters} AND (c.name_search = ${params.add(t.text)}
@@ -420,8 +424,9 @@ function nearCandidates(
   const text = params.add(t.text);
   return typed
     .map(
-      (w) => `(SELECT ${cols} FROM (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(w))}
-          LIMIT ${NEAR_SCAN_LIMIT}) w JOIN characters c ON c.id = w.character_id ${join} ${filters}
+      (w) => `(SELECT ${cols} FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
+            WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${NEAR_SCAN_LIMIT}) x) w
+          JOIN characters c ON c.id = w.character_id ${join} ${filters}
         AND word_similarity(${text}, c.search_doc) >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`,
     )
     .join(' UNION ');
@@ -444,7 +449,10 @@ const MATCH_TIERS: CandidateArms[] = [
   wordCandidates,
   nearCandidates,
   (s, t, ...rest) => textCandidates(s, { ...t, fuzzy: false }, ...rest),
-  (s, t, ...rest) => (t.words.some((w) => w.length >= FUZZY_MIN_LENGTH) || t.text.length >= FUZZY_MIN_LENGTH ? textCandidates(s, { ...t, fuzzy: true }, ...rest) : null),
+  (s, t, ...rest) =>
+    t.words.some((w) => w.length >= FUZZY_MIN_LENGTH) || t.text.length >= FUZZY_MIN_LENGTH
+      ? textCandidates(s, { ...t, fuzzy: true }, ...rest)
+      : null,
 ];
 
 /**
