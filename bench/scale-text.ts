@@ -107,8 +107,8 @@ export async function fillSearchDocs(db: Db): Promise<void> {
     await tx.query("SET LOCAL statement_timeout = 0; SET LOCAL session_replication_role = 'replica'");
     await tx.query('UPDATE characters SET search_doc = character_search_doc(id, name_search, anime_search)');
     await tx.query('TRUNCATE character_search_words');
-    await tx.query(`INSERT INTO character_search_words (word, character_id)
-      SELECT DISTINCT w, c.id FROM characters c, unnest(character_search_words_of(c.search_doc)) w
+    await tx.query(`INSERT INTO character_search_words (word, character_id, in_name)
+      SELECT w.word, c.id, w.in_name FROM characters c, character_search_words_of(c.search_doc) w
        WHERE NOT c.hidden AND c.deleted_at IS NULL ORDER BY 1, 2`);
   });
 }

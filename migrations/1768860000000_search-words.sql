@@ -18,24 +18,25 @@
 -- Up Migration
 LOCK TABLE characters IN SHARE ROW EXCLUSIVE MODE;
 
--- every line of the document and every word of a line, cut to what a btree entry can hold
-CREATE FUNCTION character_search_words_of(p_doc text) RETURNS text[]
+-- every line of the document and every word of a line, cut to what a btree entry can hold; in_name: not
+-- only from the anime title (the document's second line), so that a name outranks a title with the word
+CREATE FUNCTION character_search_words_of(p_doc text) RETURNS TABLE (word text, in_name boolean)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT left(x, 200)), '{}')
-    FROM unnest(string_to_array(p_doc, E'\n')) line, unnest(array_prepend(line, string_to_array(line, ' '))) x
+  SELECT left(x, 200), bool_or(l.n <> 2)
+    FROM unnest(string_to_array(p_doc, E'\n')) WITH ORDINALITY l(line, n),
+         unnest(array_prepend(l.line, string_to_array(l.line, ' '))) x
    WHERE x <> ''
+   GROUP BY 1
 $$;
 
 CREATE TABLE character_search_words (
   word text COLLATE "C" NOT NULL,
-  character_id bigint NOT NULL
+  character_id bigint NOT NULL,
+  in_name boolean NOT NULL
 );
--- character_search_words_of, written out: a set-returning join is several times faster than a call per row
-INSERT INTO character_search_words (word, character_id)
-  SELECT DISTINCT left(x, 200), c.id
-    FROM characters c, unnest(string_to_array(c.search_doc, E'\n')) line,
-         unnest(array_prepend(line, string_to_array(line, ' '))) x
-   WHERE NOT c.hidden AND c.deleted_at IS NULL AND x <> ''
+INSERT INTO character_search_words (word, character_id, in_name)
+  SELECT w.word, c.id, w.in_name FROM characters c, character_search_words_of(c.search_doc) w
+   WHERE NOT c.hidden AND c.deleted_at IS NULL
    ORDER BY 1, 2;
 -- indexes after the backfill: one sorted build instead of millions of inserts
 ALTER TABLE character_search_words ADD PRIMARY KEY (word, character_id);
@@ -46,15 +47,18 @@ ALTER TABLE character_search_words
   ADD FOREIGN KEY (character_id) REFERENCES characters (id) ON DELETE CASCADE NOT VALID;
 
 CREATE FUNCTION characters_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  want text[] := CASE WHEN NOT NEW.hidden AND NEW.deleted_at IS NULL
-                      THEN character_search_words_of(NEW.search_doc) ELSE '{}' END;
 BEGIN
   IF TG_OP = 'UPDATE' THEN
-    DELETE FROM character_search_words WHERE character_id = NEW.id AND word <> ALL (want);
+    DELETE FROM character_search_words x WHERE x.character_id = NEW.id
+       AND (NEW.hidden OR NEW.deleted_at IS NOT NULL
+            OR x.word NOT IN (SELECT w.word FROM character_search_words_of(NEW.search_doc) w));
   END IF;
-  INSERT INTO character_search_words (word, character_id)
-    SELECT w, NEW.id FROM unnest(want) w ON CONFLICT DO NOTHING;
+  IF NOT NEW.hidden AND NEW.deleted_at IS NULL THEN
+    INSERT INTO character_search_words (word, character_id, in_name)
+      SELECT w.word, NEW.id, w.in_name FROM character_search_words_of(NEW.search_doc) w
+      ON CONFLICT (word, character_id) DO UPDATE SET in_name = EXCLUDED.in_name
+        WHERE character_search_words.in_name IS DISTINCT FROM EXCLUDED.in_name;
+  END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER characters_search_words_insert AFTER INSERT ON characters

@@ -53,10 +53,11 @@ describe('search document', () => {
 const wordIndexDrift = async () =>
   (
     await db.query<{ n: number }>(
-      `WITH want AS (SELECT unnest(character_search_words_of(search_doc)) AS word, id AS character_id
-                       FROM characters WHERE NOT hidden AND deleted_at IS NULL)
-       SELECT count(*)::int AS n FROM ((SELECT * FROM want EXCEPT SELECT word, character_id FROM character_search_words)
-         UNION ALL (SELECT word, character_id FROM character_search_words EXCEPT SELECT * FROM want)) d`,
+      `WITH want AS (SELECT w.word, c.id AS character_id, w.in_name FROM characters c, character_search_words_of(c.search_doc) w
+                      WHERE NOT c.hidden AND c.deleted_at IS NULL),
+            have AS (SELECT word, character_id, in_name FROM character_search_words)
+       SELECT count(*)::int AS n FROM ((SELECT * FROM want EXCEPT SELECT * FROM have)
+         UNION ALL (SELECT * FROM have EXCEPT SELECT * FROM want)) d`,
     )
   ).rows[0]!.n;
 

@@ -364,12 +364,24 @@ function wordCandidates(
   cols: string,
   join = '',
   skip?: 'anime' | 'rarity' | 'channel',
+  /** Rows of (id, score) ranked in the index arms instead of `cols` (relevance order, no filters): see scoredPage. */
+  scored = false,
 ): string {
   const filters = buildWhere(s, params, null, skip);
   const cap = RANKED_MATCH_LIMIT + 1;
   const whole = [prefixOf(t.text)];
   if (t.text.includes(' ')) whole.push(prefixOf(t.text.replace(/ /g, '')));
-  const arms = [wordArm(whole, params, cols, join, filters)];
+  // scored: the best entry of each character, read from the word index alone (it holds visible characters
+  // only): the query itself as a word, name or title first, then shorter entries; a name before a title
+  const score = (n: number) => (scored ? `c.id, ${n}::float8 AS score` : cols);
+  const arms = scored
+    ? [
+        `(SELECT character_id AS id, max(CASE WHEN r.word = ${params.add(t.text)} THEN 1.5 ELSE 1 - length(r.word) / 1000.0 END
+            + CASE WHEN r.in_name THEN 0.3 ELSE 0 END)::float8 AS score
+          FROM (${whole.map((p) => `(SELECT character_id, word, in_name FROM character_search_words WHERE word LIKE ${params.add(p)} LIMIT ${WORD_SCAN_LIMIT})`).join(' UNION ALL ')}) r
+          GROUP BY character_id ORDER BY 2 DESC LIMIT ${cap})`,
+      ]
+    : [wordArm(whole, params, cols, join, filters)];
   if (t.words.length > 1) {
     // the lead: a card number, else the word with the fewest entries that names no rarity, else a rarity
     const plain = t.words
@@ -386,23 +398,25 @@ function wordCandidates(
     const w = t.words[lead]!;
     const and = `AND ${others.join(' AND ')}`;
     if (idOf(w))
-      arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters}
+      arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
         AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(idOf(w))} ${and} LIMIT ${cap})`);
     else if (!plain.includes(lead))
-      arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters}
+      arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
         AND c.rarity = ANY(${params.add(raritiesNamed(w, t.rarities))}::text[]) ${and} LIMIT ${cap})`);
-    else arms.push(wordArm([prefixOf(w)], params, cols, join, filters, and));
+    else arms.push(wordArm([prefixOf(w)], params, score(0.5), join, filters, and));
   } else {
     const rarities = raritiesNamed(t.text, t.rarities);
     if (rarities.length)
       arms.push(
-        `(SELECT ${cols} FROM characters c ${join} ${filters} AND c.rarity = ANY(${params.add(rarities)}::text[]) LIMIT ${cap})`,
+        `(SELECT ${score(0)} FROM characters c ${join} ${filters} AND c.rarity = ANY(${params.add(rarities)}::text[]) LIMIT ${cap})`,
       );
   }
   const id = idOf(t.text);
-  arms.push(`(SELECT ${cols} FROM characters c ${join} ${filters} AND (c.name_search = ${params.add(t.text)}
-      ${id ? `OR coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(id)}` : ''}))`);
-  return arms.join(' UNION ');
+  arms.push(`(SELECT ${score(2)} FROM characters c ${join} ${filters} AND c.name_search = ${params.add(t.text)})`);
+  if (id)
+    arms.push(`(SELECT ${score(4)} FROM characters c ${join} ${filters}
+      AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(id)})`);
+  return arms.join(scored ? ' UNION ALL ' : ' UNION ');
 }
 
 /**
@@ -510,7 +524,22 @@ async function textPage(
   let items: GalleryItem[] = [];
   let matched: number | undefined;
   let tier: CandidateArms = MATCH_TIERS[0]!;
+  const plain = !s.emojis?.length && !s.anime && !s.rarity && !s.channelId && !s.mine;
   for (const [i, arms] of MATCH_TIERS.entries()) {
+    if (i === 0 && plain && o.sort === 'relevance') {
+      // the common case: ranked inside the word index, only the page's characters are read
+      const params = new Params();
+      const sql = `WITH m AS (SELECT id, max(score) AS score FROM (${wordCandidates(s, text, params, '', '', undefined, true)}) x GROUP BY id),
+        page AS (SELECT id, count(*) OVER ()::int AS n, row_number() OVER (ORDER BY score DESC, id DESC) AS pos
+          FROM m ORDER BY score DESC, id DESC LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
+        ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
+      const rows = (await q.query(sql, params.values)).rows;
+      items = rows.map(toGalleryItem);
+      matched = rows[0]?.n;
+      if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, text, arms);
+      if (matched) break;
+      continue;
+    }
     const params = new Params();
     const candidates = arms(s, text, params, sortColumns(o.sort), likesJoin(o.sort));
     if (!candidates) continue;
