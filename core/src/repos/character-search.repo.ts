@@ -33,8 +33,12 @@ const FUZZY_MIN_LENGTH = 6;
 const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for a query of several words matched at once. */
 const WORD_SIMILARITY = 0.6;
-/** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
-export const TEXT_SEARCH_TIMEOUT_MS = 2000;
+/**
+ * Longest a text search statement may run: a safety net, since the word-index statements are bounded by
+ * their plans (at most WORD_SCAN_LIMIT index entries per range, a few thousand rows) and the trigram
+ * fallbacks by FALLBACK_TIMEOUT_MS; past it the search answers 503 (see the scale bench for the figures).
+ */
+export const TEXT_SEARCH_TIMEOUT_MS = 500;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
@@ -421,8 +425,9 @@ function wordCandidates(
 
 /**
  * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "esslunachi pkaa"):
- * the characters of each word that does match as typed (the first NEAR_SCAN_LIMIT entries) whose search
- * document is at least WORD_SIMILARITY similar to the whole query. Null when no word matches as typed.
+ * the characters of each word that does match as typed (the first NEAR_SCAN_LIMIT entries) whose name or
+ * title is at least WORD_SIMILARITY similar to the whole query (two short strings per row, not the whole
+ * document: this is most of the tier's cost). Null when no word matches as typed.
  */
 function nearCandidates(
   s: CharacterSearch,
@@ -441,7 +446,8 @@ function nearCandidates(
       (w) => `(SELECT ${cols} FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
             WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${NEAR_SCAN_LIMIT}) x) w
           JOIN characters c ON c.id = w.character_id ${join} ${filters}
-        AND word_similarity(${text}, c.search_doc) >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`,
+        AND (word_similarity(${text}, c.name_search) >= ${WORD_SIMILARITY}
+             OR word_similarity(${text}, c.anime_search) >= ${WORD_SIMILARITY}) LIMIT ${RANKED_MATCH_LIMIT + 1})`,
     )
     .join(' UNION ');
 }
@@ -506,8 +512,9 @@ function textCandidates(
 }
 
 /**
- * The longest a fallback tier's statement (the search document's trigram index: substrings inside words,
- * typos) may run: past it the tier counts as matching nothing, so that no search costs more than about this.
+ * The longest the fallback tiers of one search (the search document's trigram index: substrings inside
+ * words, typos) may run together: past it a tier counts as matching nothing, so that no search costs much
+ * more than this.
  */
 export const FALLBACK_TIMEOUT_MS = 100;
 
@@ -525,6 +532,7 @@ async function textPage(
   let matched: number | undefined;
   let tier: CandidateArms = MATCH_TIERS[0]!;
   const plain = !s.emojis?.length && !s.anime && !s.rarity && !s.channelId && !s.mine;
+  const budget = { ms: FALLBACK_TIMEOUT_MS };
   for (const [i, arms] of MATCH_TIERS.entries()) {
     if (i === 0 && plain && o.sort === 'relevance') {
       // the common case: ranked inside the word index, only the page's characters are read
@@ -548,7 +556,7 @@ async function textPage(
     const sql = `WITH page AS (SELECT c.id, count(*) OVER ()::int AS n, row_number() OVER (${order}) AS pos
         FROM (${candidates}) c ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
       ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
-    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values);
+    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values, budget);
     items = rows.map(toGalleryItem);
     matched = rows[0]?.n;
     // a page past the last one: how many there are
@@ -566,11 +574,18 @@ async function textPage(
   return { ...result, total, totalIsEstimate: estimate };
 }
 
-/** A fallback tier's statement under FALLBACK_TIMEOUT_MS: no rows when it runs past it. */
-async function capped(q: Queryable, sql: string, params: unknown[]): Promise<any[]> {
-  await q.query(`SAVEPOINT fallback; SET LOCAL statement_timeout = ${FALLBACK_TIMEOUT_MS}`);
+/** A fallback tier's statement within what is left of `budget` (ms, spent here): no rows when it runs past it. */
+async function capped(
+  q: Queryable,
+  sql: string,
+  params: unknown[],
+  budget = { ms: FALLBACK_TIMEOUT_MS },
+): Promise<any[]> {
+  if (budget.ms < 1) return [];
+  const started = performance.now();
+  await q.query(`SAVEPOINT fallback; SET LOCAL statement_timeout = ${Math.ceil(budget.ms)}`);
   try {
-    const r = await q.query(sql, params);
+    const r = await q.query(sql, params).finally(() => (budget.ms -= performance.now() - started));
     await q.query(`RELEASE SAVEPOINT fallback; SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
     return r.rows;
   } catch (err) {
@@ -607,12 +622,13 @@ async function countCandidates(q: Queryable, s: CharacterSearch, t: TextQuery, a
 
 /** The first tier of MATCH_TIERS with any match for this search (null when none has). */
 async function matchingTier(q: Queryable, s: CharacterSearch, t: TextQuery): Promise<CandidateArms | null> {
+  const budget = { ms: FALLBACK_TIMEOUT_MS };
   for (const [i, arms] of MATCH_TIERS.entries()) {
     const params = new Params();
     const candidates = arms(s, t, params, 'c.id');
     if (!candidates) continue;
     const sql = `SELECT 1 FROM (${candidates}) m LIMIT 1`;
-    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values);
+    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values, budget);
     if (rows.length) return arms;
   }
   return null;
