@@ -799,25 +799,51 @@ export interface Suggestion {
   count: number;
 }
 
-/** Autocomplete: names and anime titles that start with (a word of) `text`, or nearly, with counts. */
+/** The most word-index entries autocomplete reads for one prefix (a broad one is cut, not scanned). */
+const SUGGEST_SCAN_LIMIT = 2_000;
+
+/**
+ * Autocomplete: names and anime titles that start with (a word of) `text`, from the word index, with
+ * counts; when none does, the nearly matching ones (trigram similarity, under the fallback cap). A title's
+ * count is its number of characters (its entries in the word index); a name's is among what was read.
+ */
 export async function suggestNames(
-  q: Queryable,
+  db: Queryable | Db,
   text: string,
   limit = 6,
 ): Promise<{ names: Suggestion[]; anime: Suggestion[] }> {
   if (text.length < 2) return { names: [], anime: [] };
-  const run = async (col: 'name' | 'anime') => {
+  const prefix = prefixOf(text);
+  const nospace = prefixOf(text.replace(/ /g, ''));
+  const typed = async (q: Queryable, col: 'name' | 'anime') => {
     const r = await q.query<{ value: string; count: number }>(
-      `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
-        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL
-          AND (c.${col}_search LIKE ${like('$1')} || '%' OR c.${col}_search LIKE '% ' || ${like('$1')} || '%'
-               OR replace(c.${col}_search, ' ', '') LIKE ${like("replace($1, ' ', '')")} || '%' OR $1 <% c.${col}_search)
-        GROUP BY c.${col}
-        ORDER BY bool_or(c.${col}_search LIKE ${like('$1')} || '%') DESC, max(word_similarity($1, c.${col}_search)) DESC, count DESC, c.${col}
-        LIMIT $2`,
-      [text, limit],
+      `WITH hits AS (SELECT DISTINCT character_id AS id FROM (
+           (SELECT character_id FROM character_search_words WHERE word LIKE $1 LIMIT ${SUGGEST_SCAN_LIMIT})
+           UNION ALL (SELECT character_id FROM character_search_words WHERE word LIKE $2 LIMIT ${SUGGEST_SCAN_LIMIT})) x),
+         found AS (SELECT c.${col} AS value, min(c.${col}_search) AS key, count(*)::int AS count,
+                          bool_or(c.${col}_search LIKE $1) AS starts
+             FROM hits h JOIN characters c ON c.id = h.id
+            WHERE c.${col} IS NOT NULL AND (c.${col}_search LIKE $1 OR c.${col}_search LIKE '% ' || $1
+                  OR replace(c.${col}_search, ' ', '') LIKE $2)
+            GROUP BY c.${col})
+       SELECT value, ${col === 'anime' ? '(SELECT count(*)::int FROM character_search_words x WHERE x.word = f.key)' : 'count'} AS count
+         FROM found f ORDER BY starts DESC, 2 DESC, value LIMIT $3`,
+      [prefix, nospace, limit],
     );
     return r.rows;
   };
-  return { names: await run('name'), anime: await run('anime') };
+  const near = async (q: Queryable, col: 'name' | 'anime') =>
+    (await capped(
+      q,
+      `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL AND $1 <% c.${col}_search
+        GROUP BY c.${col} ORDER BY max(word_similarity($1, c.${col}_search)) DESC, count DESC, c.${col} LIMIT $2`,
+      [text, limit],
+    )) as Suggestion[];
+  return withSearchSettings(db, async (q) => {
+    const names = await typed(q, 'name');
+    const anime = await typed(q, 'anime');
+    if (names.length || anime.length) return { names, anime };
+    return { names: await near(q, 'name'), anime: await near(q, 'anime') };
+  });
 }
