@@ -38,7 +38,7 @@ const WORD_SIMILARITY = 0.6;
  * their plans (at most WORD_SCAN_LIMIT index entries per range, a few thousand rows) and the trigram
  * fallbacks by FALLBACK_TIMEOUT_MS; past it the search answers 503 (see the scale bench for the figures).
  */
-export const TEXT_SEARCH_TIMEOUT_MS = 500;
+export const TEXT_SEARCH_TIMEOUT_MS = 1000;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
