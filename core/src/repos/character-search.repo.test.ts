@@ -49,6 +49,64 @@ describe('search document', () => {
   });
 });
 
+/** Rows of the word index that differ from what the search documents of the visible characters say. */
+const wordIndexDrift = async () =>
+  (
+    await db.query<{ n: number }>(
+      `WITH want AS (SELECT w.word, c.id AS character_id, w.in_name FROM characters c, character_search_words_of(c.search_doc) w
+                      WHERE NOT c.hidden AND c.deleted_at IS NULL),
+            have AS (SELECT word, character_id, in_name FROM character_search_words)
+       SELECT count(*)::int AS n FROM ((SELECT * FROM want EXCEPT SELECT * FROM have)
+         UNION ALL (SELECT * FROM have EXCEPT SELECT * FROM want)) d`,
+    )
+  ).rows[0]!.n;
+
+describe('word index', () => {
+  it('follows inserts, edits, aliases and their moves (what a merge does), hiding, the trash and deletes', async () => {
+    const a = await add('Kamori Shina', 'Velpa Vicas');
+    const b = await add('Doru Kamo', 'Velpa Vicas');
+    const words = async (id: string) =>
+      (
+        await db.query<{ word: string }>(
+          'SELECT word FROM character_search_words WHERE character_id = $1 ORDER BY word',
+          [id],
+        )
+      ).rows.map((r) => r.word);
+    expect(await words(a)).toEqual(['kamori', 'kamori shina', 'kamorishina', 'shina', 'velpa', 'velpa vicas', 'vicas']);
+    expect(await names('kamo')).toEqual(['Doru Kamo', 'Kamori Shina']); // a whole word first
+    expect(await names('velpa vi')).toEqual(['Doru Kamo', 'Kamori Shina'].sort());
+    await db.query(`UPDATE characters SET name = 'Kamora Shina', name_search = 'kamora shina' WHERE id = $1`, [a]);
+    expect(await words(a)).not.toContain('kamori');
+    expect(await names('kamora')).toEqual(['Kamora Shina']);
+    await db.query(`INSERT INTO character_aliases (character_id, name, name_search) VALUES ($1, 'Mei Ra', 'mei ra')`, [
+      a,
+    ]);
+    expect(await names('mei ra')).toEqual(['Kamora Shina']);
+    await db.query(`UPDATE character_aliases SET character_id = $1 WHERE name = 'Mei Ra'`, [b]);
+    expect(await names('mei ra')).toEqual(['Doru Kamo']);
+    await db.query('UPDATE characters SET hidden = true WHERE id = $1', [a]);
+    expect(await words(a)).toEqual([]);
+    await db.query('UPDATE characters SET hidden = false WHERE id = $1', [a]);
+    expect(await names('kamora shina')).toEqual(['Kamora Shina']);
+    await db.query('UPDATE characters SET deleted_at = now() WHERE id = $1', [b]);
+    expect(await names('doru')).toEqual([]);
+    await db.query('UPDATE characters SET deleted_at = NULL WHERE id = $1', [b]);
+    expect(await names('doru')).toEqual(['Doru Kamo']);
+    expect(await wordIndexDrift()).toBe(0);
+    await db.query('DELETE FROM characters WHERE id = ANY($1::bigint[])', [[a, b]]);
+    expect(await words(a)).toEqual([]);
+    expect(await words(b)).toEqual([]);
+  });
+
+  it('a multi-word query with one word off finds the name by its other words; a word inside a word still matches', async () => {
+    await add('Raiden Shogun', 'Genshin Impact');
+    expect(await names('raiden shgun')).toEqual(['Raiden Shogun']);
+    expect(await names('shogun raidn')).toEqual(['Raiden Shogun']);
+    expect(await names('aiden')).toEqual(['Raiden Shogun']); // not a word start: the substring fallback
+    expect(await names('raiden zzzzzz qqqqq')).toEqual([]);
+  });
+});
+
 describe('what the cost guards keep', () => {
   beforeAll(async () => {
     await add('Necrozma', 'Pokemon', 'Legendary');

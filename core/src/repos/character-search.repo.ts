@@ -34,13 +34,11 @@ const FUZZY_WORD_SIMILARITY = 0.5;
 /** pg_trgm's default word threshold, for a query of several words matched at once. */
 const WORD_SIMILARITY = 0.6;
 /**
- * Typo-tolerant matches are looked for when the exact ones (substrings, rarity words, card numbers) are
- * fewer than this, i.e. when nothing matched as typed: the trigram similarity scan is what costs at a
- * million characters (it checks every name sharing half the trigrams), and exact matches rank first.
+ * Longest a text search statement may run: a safety net, since the word-index statements are bounded by
+ * their plans (at most WORD_SCAN_LIMIT index entries per range, a few thousand rows) and the trigram
+ * fallbacks by FALLBACK_TIMEOUT_MS; past it the search answers 503 (see the scale bench for the figures).
  */
-const FUZZY_BELOW = 1;
-/** Longest a text search statement may run (typical ones take milliseconds; see the scale bench). */
-export const TEXT_SEARCH_TIMEOUT_MS = 2000;
+export const TEXT_SEARCH_TIMEOUT_MS = 1000;
 /** "Did you mean": the best name or anime at least this similar. */
 const SUGGEST_SIMILARITY = 0.3;
 
@@ -99,17 +97,12 @@ function fuzziness(p: string, fuzzy: boolean): 'none' | 'long' | 'spaced' {
  * that names one ("legendary") matches by `rarity = ANY(…)`, which the planner estimates from the
  * column's statistics, so that a broad rarity word is never the word a search starts from.
  */
-async function rarityValues(q: Queryable): Promise<string[]> {
-  const r = await q.query<{ rarity: string }>(
-    `WITH RECURSIVE r AS (
+const RARITY_VALUES = `array(WITH RECURSIVE r AS (
        (SELECT rarity FROM characters WHERE NOT hidden AND deleted_at IS NULL AND rarity IS NOT NULL ORDER BY rarity LIMIT 1)
        UNION ALL
        SELECT (SELECT c.rarity FROM characters c WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.rarity > r.rarity ORDER BY c.rarity LIMIT 1)
          FROM r WHERE r.rarity IS NOT NULL)
-     SELECT rarity FROM r WHERE rarity IS NOT NULL LIMIT 500`,
-  );
-  return r.rows.map((row) => row.rarity);
-}
+     SELECT rarity FROM r WHERE rarity IS NOT NULL LIMIT 500)`;
 
 /** The rarity values a word names as one of their words ("rare" → "Rare", "Super Rare"). */
 const raritiesNamed = (word: string, rarities: string[]) =>
@@ -122,13 +115,38 @@ interface TextQuery {
   rarities: string[];
   /** Typo-tolerant (trigram similarity) matches too, or substrings, rarities and card numbers only. */
   fuzzy: boolean;
+  /** Per word, how many entries of the word index start with it (counted up to WORD_SCAN_LIMIT + 1). */
+  counts: number[];
 }
+
+/**
+ * The most entries of the word index one arm reads (a broad prefix such as "ka" starts 30,000 at a million
+ * characters): the arm ranks what it read and keeps the best RANKED_MATCH_LIMIT + 1.
+ */
+const WORD_SCAN_LIMIT = 20_000;
+/** The most characters a near-miss arm checks by similarity (see nearCandidates). */
+const NEAR_SCAN_LIMIT = 5_000;
+/** A word as the pattern of its prefix range in the word index (C collation: LIKE 'x%' is a btree range). */
+const prefixOf = (w: string) => `${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 async function textQuery(q: Queryable, s: CharacterSearch): Promise<TextQuery | null> {
   if (!s.text) return null;
   // every word matching some field also counts ("legendary rem", "rem re:zero")
   const words = s.text.split(' ').filter(Boolean).slice(0, 6);
-  return { text: s.text, words, rarities: await rarityValues(q), fuzzy: false };
+  const params = new Params();
+  // one capped index-only count per word, in one statement: the rarest word leads a multi-word search
+  const counts = await q.query<Record<string, number> & { rarities: string[] }>(
+    `SELECT ${RARITY_VALUES} AS rarities, ${words
+      .map(
+        (w, i) =>
+          `(SELECT count(*)::int FROM (SELECT 1 FROM character_search_words WHERE word LIKE ${params.add(prefixOf(w))}
+             LIMIT ${WORD_SCAN_LIMIT + 1}) x) AS n${i}`,
+      )
+      .join(', ')}`,
+    params.values,
+  );
+  const row = counts.rows[0]!;
+  return { text: s.text, words, rarities: row.rarities, fuzzy: false, counts: words.map((_, i) => row[`n${i}`]!) };
 }
 
 const wholePredicate = (t: TextQuery, params: Params) =>
@@ -164,9 +182,11 @@ function leadWord(t: TextQuery): string {
  */
 async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const run = async (tx: Queryable) => {
-    await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}`);
-    // the cost cap: a pathological query fails fast instead of holding a connection for seconds
-    await tx.query(`SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
+    // the cost cap: a pathological query fails fast instead of holding a connection for seconds (one round
+    // trip for both: on a busy box every statement also waits for a core)
+    await tx.query(
+      `SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}; SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`,
+    );
     return fn(tx);
   };
   try {
@@ -217,7 +237,7 @@ function buildWhere(
 }
 
 /** ORDER BY for `sort` over rows aliased `c` (created_at, id, name_search, anime_search, source_id; `likes` its like count). */
-function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes = 'c.likes'): string {
+function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes = 'c.likes', typed = false): string {
   const newest = 'c.created_at DESC, c.id DESC';
   if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
   if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
@@ -225,8 +245,16 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes 
   if (sort === 'newest' || !s.text) return `ORDER BY ${newest}`;
   const t = params.add(s.text);
   const id = params.add(idOf(s.text));
-  return `ORDER BY (CASE WHEN ${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
-    + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END
+  const card = `CASE WHEN ${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
+    + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END`;
+  // matches as typed: the name or title that is the query, then one that has it as a whole word, then one
+  // that starts with it, shorter names first (comparisons only: a thousand candidates rank in a millisecond)
+  if (typed)
+    return `ORDER BY (${card} + CASE WHEN c.anime_search = ${t} THEN 0.6 ELSE 0 END
+      + CASE WHEN strpos(' ' || c.name_search || ' ', ' ' || ${t} || ' ') > 0 THEN 0.5
+             WHEN strpos(' ' || c.anime_search || ' ', ' ' || ${t} || ' ') > 0 THEN 0.3 ELSE 0 END
+      + CASE WHEN starts_with(c.name_search, ${t}) THEN 0.2 ELSE 0 END) DESC, length(c.name_search), ${newest}`;
+  return `ORDER BY (${card}
     + greatest(word_similarity(${t}, c.name_search), word_similarity(${t}, c.anime_search),
                similarity(replace(${t}, ' ', ''), replace(c.name_search, ' ', '')))) DESC, ${newest}`;
 }
@@ -278,7 +306,8 @@ export const RANKED_MATCH_LIMIT = 1000;
 
 async function searchIn(q: Queryable, s: CharacterSearch, o: CharacterPageOptions): Promise<CharacterPageResult> {
   const text = await textQuery(q, s);
-  const { ids, total, estimate, next } = text ? await textPage(q, s, text, o) : await browsePage(q, s, o);
+  if (text) return textPage(q, s, text, o);
+  const { ids, total, estimate, next } = await browsePage(q, s, o);
   return { items: await pageItems(q, ids), total, totalIsEstimate: estimate, next };
 }
 
@@ -294,6 +323,157 @@ const sortColumns = (sort: CharacterSort) =>
   `c.id, c.created_at, c.name_search, c.anime_search, c.source_id${sort === 'liked' ? ', coalesce(lc.likes, 0) AS likes' : ''}`;
 const likesJoin = (sort: CharacterSort) =>
   sort === 'liked' ? 'LEFT JOIN character_like_counts lc ON lc.character_id = c.id' : '';
+
+/** Whether the character's search document has a word starting with `p` (a filter on rows already found). */
+const hasWordStarting = (p: string) => `strpos(translate(E'\\n' || c.search_doc, ' ', E'\\n'), E'\\n' || ${p}) > 0`;
+
+/** One word of a multi-word search as a filter: a word of the document starts with it, or a rarity or card number it names. */
+function wordFilter(w: string, t: TextQuery, params: Params): string {
+  const id = idOf(w);
+  const rarities = raritiesNamed(w, t.rarities);
+  return `(${hasWordStarting(params.add(w))}${rarities.length ? ` OR c.rarity = ANY(${params.add(rarities)}::text[])` : ''}${
+    id ? ` OR coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(id)}` : ''
+  })`;
+}
+
+/**
+ * The characters with an entry of the word index starting with one of `patterns`, shortest entry first
+ * (the exact word or name before longer ones), at most RANKED_MATCH_LIMIT + 1 of the first
+ * WORD_SCAN_LIMIT entries: the ranking happens in the index arm, before the characters are joined.
+ */
+function wordArm(patterns: string[], params: Params, cols: string, join: string, filters: string, extra = ''): string {
+  const cap = RANKED_MATCH_LIMIT + 1;
+  const ranges = patterns
+    .map(
+      (p) =>
+        `(SELECT character_id, word FROM character_search_words WHERE word LIKE ${params.add(p)} LIMIT ${WORD_SCAN_LIMIT})`,
+    )
+    .join(' UNION ALL ');
+  // each character once (its name and its words both start with a prefix), more than kept: filters follow
+  return `(SELECT ${cols} FROM (SELECT character_id FROM (${ranges}) r GROUP BY character_id
+        ORDER BY min(length(r.word)) LIMIT ${cap * 4}) w
+      JOIN characters c ON c.id = w.character_id ${join} ${filters} ${extra} LIMIT ${cap})`;
+}
+
+/**
+ * The matches as typed, from the word index: the whole query as the start of a word, name, title or alias
+ * (also without its spaces: "hu tao" finds "Hutao"); for several words, the rarest word's matches that the
+ * other words match too (each the start of a word of the document, or a rarity or card number); the
+ * rarity a word names; the card number; and the exact name, ranked first even among a broad query's matches.
+ */
+function wordCandidates(
+  s: CharacterSearch,
+  t: TextQuery,
+  params: Params,
+  cols: string,
+  join = '',
+  skip?: 'anime' | 'rarity' | 'channel',
+  /** Rows of (id, score) ranked in the index arms instead of `cols` (relevance order, no filters): see scoredPage. */
+  scored = false,
+): string {
+  const filters = buildWhere(s, params, null, skip);
+  const cap = RANKED_MATCH_LIMIT + 1;
+  const whole = [prefixOf(t.text)];
+  if (t.text.includes(' ')) whole.push(prefixOf(t.text.replace(/ /g, '')));
+  // scored: the best entry of each character, read from the word index alone (it holds visible characters
+  // only): the query itself as a word, name or title first, then shorter entries; a name before a title
+  const score = (n: number) => (scored ? `c.id, ${n}::float8 AS score` : cols);
+  const arms = scored
+    ? [
+        `(SELECT character_id AS id, max(CASE WHEN r.word = ${params.add(t.text)} THEN 1.5 ELSE 1 - length(r.word) / 1000.0 END
+            + CASE WHEN r.in_name THEN 0.3 ELSE 0 END)::float8 AS score
+          FROM (${whole.map((p) => `(SELECT character_id, word, in_name FROM character_search_words WHERE word LIKE ${params.add(p)} LIMIT ${WORD_SCAN_LIMIT})`).join(' UNION ALL ')}) r
+          GROUP BY character_id ORDER BY 2 DESC LIMIT ${cap})`,
+      ]
+    : [wordArm(whole, params, cols, join, filters)];
+  if (t.words.length > 1) {
+    // the lead: a card number, else the word with the fewest entries that names no rarity, else a rarity
+    const plain = t.words
+      .map((w, i) => i)
+      .filter((i) => !idOf(t.words[i]!) && !raritiesNamed(t.words[i]!, t.rarities).length);
+    const byId = t.words.findIndex((w) => idOf(w));
+    const lead = byId >= 0 ? byId : (plain.sort((a, b) => t.counts[a]! - t.counts[b]!)[0] ?? 0);
+    // another word with few entries (all of them read) filters in the index; a broad one on the rows found
+    const others = t.words.flatMap((o, i) => {
+      if (i === lead) return [];
+      if (!plain.includes(i) || t.counts[i]! > WORD_SCAN_LIMIT) return [wordFilter(o, t, params)];
+      return [`c.id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`];
+    });
+    const w = t.words[lead]!;
+    const and = `AND ${others.join(' AND ')}`;
+    if (idOf(w))
+      arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
+        AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(idOf(w))} ${and} LIMIT ${cap})`);
+    else if (!plain.includes(lead))
+      arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
+        AND c.rarity = ANY(${params.add(raritiesNamed(w, t.rarities))}::text[]) ${and} LIMIT ${cap})`);
+    else arms.push(wordArm([prefixOf(w)], params, score(0.5), join, filters, and));
+  } else {
+    const rarities = raritiesNamed(t.text, t.rarities);
+    if (rarities.length)
+      arms.push(
+        `(SELECT ${score(0)} FROM characters c ${join} ${filters} AND c.rarity = ANY(${params.add(rarities)}::text[]) LIMIT ${cap})`,
+      );
+  }
+  const id = idOf(t.text);
+  arms.push(`(SELECT ${score(2)} FROM characters c ${join} ${filters} AND c.name_search = ${params.add(t.text)})`);
+  if (id)
+    arms.push(`(SELECT ${score(4)} FROM characters c ${join} ${filters}
+      AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(id)})`);
+  return arms.join(scored ? ' UNION ALL ' : ' UNION ');
+}
+
+/**
+ * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "esslunachi pkaa"):
+ * the characters of each word that does match as typed (the first NEAR_SCAN_LIMIT entries) whose name or
+ * title is at least WORD_SIMILARITY similar to the whole query (two short strings per row, not the whole
+ * document: this is most of the tier's cost). Null when no word matches as typed.
+ */
+function nearCandidates(
+  s: CharacterSearch,
+  t: TextQuery,
+  params: Params,
+  cols: string,
+  join = '',
+  skip?: 'anime' | 'rarity' | 'channel',
+): string | null {
+  const typed = t.words.filter((w, i) => t.counts[i]! > 0);
+  if (t.words.length < 2 || !typed.length) return null;
+  const filters = buildWhere(s, params, null, skip);
+  const text = params.add(t.text);
+  return typed
+    .map(
+      (w) => `(SELECT ${cols} FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
+            WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${NEAR_SCAN_LIMIT}) x) w
+          JOIN characters c ON c.id = w.character_id ${join} ${filters}
+        AND (word_similarity(${text}, c.name_search) >= ${WORD_SIMILARITY}
+             OR word_similarity(${text}, c.anime_search) >= ${WORD_SIMILARITY}) LIMIT ${RANKED_MATCH_LIMIT + 1})`,
+    )
+    .join(' UNION ');
+}
+
+/**
+ * The ways a search is matched, cheapest and strictest first; a search uses the first that matches
+ * anything: words as typed (word index), near misses of a multi-word query, then the search document's
+ * trigram index: substrings inside words, and typos in longer words.
+ */
+type CandidateArms = (
+  s: CharacterSearch,
+  t: TextQuery,
+  params: Params,
+  cols: string,
+  join?: string,
+  skip?: 'anime' | 'rarity' | 'channel',
+) => string | null;
+const MATCH_TIERS: CandidateArms[] = [
+  wordCandidates,
+  nearCandidates,
+  (s, t, ...rest) => textCandidates(s, { ...t, fuzzy: false }, ...rest),
+  (s, t, ...rest) =>
+    t.words.some((w) => w.length >= FUZZY_MIN_LENGTH) || t.text.length >= FUZZY_MIN_LENGTH
+      ? textCandidates(s, { ...t, fuzzy: true }, ...rest)
+      : null,
+];
 
 /**
  * The matches of a text search as a union of index-driven arms, each stopping at RANKED_MATCH_LIMIT + 1:
@@ -331,42 +511,127 @@ function textCandidates(
   return arms.join(' UNION ');
 }
 
-/** A page of a text search: its candidates ranked and cut to the page, reading only their sort columns. */
-async function textPage(q: Queryable, s: CharacterSearch, text: TextQuery, o: CharacterPageOptions): Promise<PageIds> {
-  const page = async (t: TextQuery) => {
+/**
+ * The longest the fallback tiers of one search (the search document's trigram index: substrings inside
+ * words, typos) may run together: past it a tier counts as matching nothing, so that no search costs much
+ * more than this.
+ */
+export const FALLBACK_TIMEOUT_MS = 100;
+
+/**
+ * A page of a text search: the candidates of the first tier that matches anything, ranked and cut to the
+ * page, with the page's cards, in one statement per tier.
+ */
+async function textPage(
+  q: Queryable,
+  s: CharacterSearch,
+  text: TextQuery,
+  o: CharacterPageOptions,
+): Promise<CharacterPageResult> {
+  let items: GalleryItem[] = [];
+  let matched: number | undefined;
+  let tier: CandidateArms = MATCH_TIERS[0]!;
+  const plain = !s.emojis?.length && !s.anime && !s.rarity && !s.channelId && !s.mine;
+  const budget = { ms: FALLBACK_TIMEOUT_MS };
+  for (const [i, arms] of MATCH_TIERS.entries()) {
+    if (i === 0 && plain && o.sort === 'relevance') {
+      // the common case: ranked inside the word index, only the page's characters are read
+      const params = new Params();
+      const sql = `WITH m AS (SELECT id, max(score) AS score FROM (${wordCandidates(s, text, params, '', '', undefined, true)}) x GROUP BY id),
+        page AS (SELECT id, count(*) OVER ()::int AS n, row_number() OVER (ORDER BY score DESC, id DESC) AS pos
+          FROM m ORDER BY score DESC, id DESC LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
+        ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
+      const rows = (await q.query(sql, params.values)).rows;
+      items = rows.map(toGalleryItem);
+      matched = rows[0]?.n;
+      if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, text, arms);
+      if (matched) break;
+      continue;
+    }
     const params = new Params();
-    const candidates = textCandidates(s, t, params, sortColumns(o.sort), likesJoin(o.sort));
-    const order = orderBy(s, o.sort, params);
-    const r = await q.query<{ id: string; n: number }>(
-      `SELECT c.id::text, count(*) OVER ()::int AS n FROM (${candidates}) c
-        ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)}`,
-      params.values,
-    );
-    return { ids: r.rows.map((row) => row.id), matched: r.rows[0]?.n };
-  };
-  let t = text;
-  let { ids, matched } = await page(t);
-  if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, t);
-  if ((matched ?? 0) < FUZZY_BELOW) {
-    t = { ...text, fuzzy: true };
-    ({ ids, matched } = await page(t));
+    const candidates = arms(s, text, params, sortColumns(o.sort), likesJoin(o.sort));
+    if (!candidates) continue;
+    tier = arms;
+    const order = orderBy(s, o.sort, params, 'c.likes', arms === wordCandidates);
+    const sql = `WITH page AS (SELECT c.id, count(*) OVER ()::int AS n, row_number() OVER (${order}) AS pos
+        FROM (${candidates}) c ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
+      ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
+    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values, budget);
+    items = rows.map(toGalleryItem);
+    matched = rows[0]?.n;
+    // a page past the last one: how many there are
+    if (matched === undefined && o.page > 1) matched = await countCandidates(q, s, text, arms);
+    if (matched) break;
   }
-  matched ??= o.page === 1 ? 0 : undefined;
-  if (matched !== undefined && matched <= RANKED_MATCH_LIMIT)
-    return { ids, total: matched, estimate: false, next: null };
+  matched ??= 0;
+  const result = { items, total: matched, totalIsEstimate: false, next: null };
+  if (matched <= RANKED_MATCH_LIMIT) return result;
   // more matches than are ranked: the planner's estimate, not a count of every one
-  const { total, estimate } = await countMatches(q, s, t, matched ?? 0, RANKED_MATCH_LIMIT);
-  return { ids, total, estimate, next: null };
+  const words = tier === wordCandidates ? await wordEstimate(q, text) : null;
+  if (words !== null) return { ...result, total: Math.max(matched, words), totalIsEstimate: true };
+  const fuzzy = tier === MATCH_TIERS[MATCH_TIERS.length - 1];
+  const { total, estimate } = await countMatches(q, s, { ...text, fuzzy }, matched, RANKED_MATCH_LIMIT);
+  return { ...result, total, totalIsEstimate: estimate };
 }
 
-/** How many candidates a search has (up to RANKED_MATCH_LIMIT + 1 per arm). */
-async function countCandidates(q: Queryable, s: CharacterSearch, t: TextQuery): Promise<number> {
-  const params = new Params();
-  const r = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (${textCandidates(s, t, params, 'c.id')}) m`,
-    params.values,
+/** A fallback tier's statement within what is left of `budget` (ms, spent here): no rows when it runs past it. */
+async function capped(
+  q: Queryable,
+  sql: string,
+  params: unknown[],
+  budget = { ms: FALLBACK_TIMEOUT_MS },
+): Promise<any[]> {
+  if (budget.ms < 1) return [];
+  const started = performance.now();
+  await q.query(`SAVEPOINT fallback; SET LOCAL statement_timeout = ${Math.ceil(budget.ms)}`);
+  try {
+    const r = await q.query(sql, params).finally(() => (budget.ms -= performance.now() - started));
+    await q.query(`RELEASE SAVEPOINT fallback; SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`);
+    return r.rows;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '57014') throw err;
+    // rolling back to the savepoint also restores the search's own timeout
+    await q.query('ROLLBACK TO SAVEPOINT fallback');
+    return [];
+  }
+}
+
+/**
+ * About how many characters match a search as typed: the planner's estimate of the entries of its rarest
+ * word (an AND has at most that many), or null when every word names a rarity or a card number.
+ */
+async function wordEstimate(q: Queryable, t: TextQuery): Promise<number | null> {
+  const plain = t.words.filter((w) => !idOf(w) && !raritiesNamed(w, t.rarities).length);
+  if (!plain.length) return null;
+  const rarest = plain.reduce((a, b) => (t.counts[t.words.indexOf(b)]! < t.counts[t.words.indexOf(a)]! ? b : a));
+  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+    'EXPLAIN (FORMAT JSON) SELECT 1 FROM character_search_words WHERE word LIKE $1',
+    [prefixOf(t.words.length > 1 ? rarest : t.text)],
   );
+  return Math.round(plan.rows[0]!['QUERY PLAN'][0].Plan['Plan Rows']);
+}
+
+/** How many candidates a search has in one tier (up to RANKED_MATCH_LIMIT + 1 per arm). */
+async function countCandidates(q: Queryable, s: CharacterSearch, t: TextQuery, arms: CandidateArms): Promise<number> {
+  const params = new Params();
+  const candidates = arms(s, t, params, 'c.id');
+  if (!candidates) return 0;
+  const r = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${candidates}) m`, params.values);
   return r.rows[0]!.n;
+}
+
+/** The first tier of MATCH_TIERS with any match for this search (null when none has). */
+async function matchingTier(q: Queryable, s: CharacterSearch, t: TextQuery): Promise<CandidateArms | null> {
+  const budget = { ms: FALLBACK_TIMEOUT_MS };
+  for (const [i, arms] of MATCH_TIERS.entries()) {
+    const params = new Params();
+    const candidates = arms(s, t, params, 'c.id');
+    if (!candidates) continue;
+    const sql = `SELECT 1 FROM (${candidates}) m LIMIT 1`;
+    const rows = i < 2 ? (await q.query(sql, params.values)).rows : await capped(q, sql, params.values, budget);
+    if (rows.length) return arms;
+  }
+  return null;
 }
 
 /**
@@ -404,24 +669,26 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
   return { ids: r.rows.map((row) => String(row.id)), total, estimate, next };
 }
 
+/** The columns of a gallery card (`c` a character; ITEMS_FROM joins its current artwork and likes). */
+const ITEMS_SELECT = `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width,
+    a.height, a.bytes, a.mime, coalesce(lc.likes, 0) AS likes, ${ARTWORK_COUNT_SELECT}`;
+const ITEMS_FROM = `JOIN characters c ON c.id = p.id LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
+    LEFT JOIN character_like_counts lc ON lc.character_id = c.id`;
+const toGalleryItem = (r: any): GalleryItem => ({
+  ...toCharacter(r),
+  artwork: toListArtwork(r),
+  likes: r.likes,
+  artworkCount: r.artwork_count ?? 0,
+});
+
 /** The gallery cards of `ids`, in that order. */
 async function pageItems(q: Queryable, ids: string[]): Promise<GalleryItem[]> {
   if (!ids.length) return [];
   const rows = await q.query(
-    `SELECT ${CHARACTER_SELECT}, a.id AS a_id, a.file_path, a.thumb_path, a.sha256, a.thumb_widths, a.width, a.height,
-            a.bytes, a.mime, coalesce(lc.likes, 0) AS likes, ${ARTWORK_COUNT_SELECT}
-       FROM characters c LEFT JOIN artworks a ON a.character_id = c.id AND a.is_current
-       LEFT JOIN character_like_counts lc ON lc.character_id = c.id
-      WHERE c.id = ANY($1::bigint[])`,
+    `${ITEMS_SELECT} FROM unnest($1::bigint[]) WITH ORDINALITY p(id, pos) ${ITEMS_FROM} ORDER BY p.pos`,
     [ids],
   );
-  const byId = new Map(rows.rows.map((r) => [String(r.id), r]));
-  return ids.flatMap((id) => {
-    const r = byId.get(id);
-    return r
-      ? [{ ...toCharacter(r), artwork: toListArtwork(r), likes: r.likes, artworkCount: r.artwork_count ?? 0 }]
-      : [];
-  });
+  return rows.rows.map(toGalleryItem);
 }
 
 /**
@@ -472,21 +739,22 @@ export async function characterFacets(db: Queryable | Db, s: CharacterSearch, li
 }
 
 async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promise<CharacterFacets> {
-  let text = await textQuery(q, s);
-  // the same matches as the search's pages: typo-tolerant ones only when exact ones are few
-  if (text && (await countCandidates(q, s, text)) < FUZZY_BELOW) text = { ...text, fuzzy: true };
+  const text = await textQuery(q, s);
+  // the same matches as the search's pages: the first tier that matches anything
+  const arms = text ? await matchingTier(q, s, text) : null;
+  if (text && !arms) return { anime: [], rarity: [], channel: [] };
+  const fallback = arms !== null && MATCH_TIERS.indexOf(arms) >= 2;
   const run = async (skip: 'anime' | 'rarity' | 'channel', select: string, group: string, join = '') => {
     const params = new Params();
     // with text, the counts are over the search's candidates (all of them unless it is a broad query)
-    const from = text
-      ? `(${textCandidates(s, text, params, 'c.id', '', skip)}) m JOIN characters c ON c.id = m.id ${join} WHERE true`
-      : `characters c ${join} ${buildWhere(s, params, null, skip)}`;
-    const r = await q.query<{ value: string; label: string; count: number }>(
-      `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM ${from} AND ${group} IS NOT NULL
-        GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`,
-      params.values,
-    );
-    return r.rows.map((row) => ({ value: String(row.value), label: row.label, count: row.count }));
+    const from =
+      text && arms
+        ? `(${arms(s, text, params, 'c.id', '', skip) ?? 'SELECT NULL::bigint AS id WHERE false'}) m JOIN characters c ON c.id = m.id ${join} WHERE true`
+        : `characters c ${join} ${buildWhere(s, params, null, skip)}`;
+    const sql = `SELECT ${select}, count(DISTINCT c.id)::int AS count FROM ${from} AND ${group} IS NOT NULL
+        GROUP BY ${group} ORDER BY count DESC, 2 LIMIT ${params.add(limit)}`;
+    const rows = fallback ? await capped(q, sql, params.values) : (await q.query(sql, params.values)).rows;
+    return rows.map((row) => ({ value: String(row.value), label: row.label, count: row.count }));
   };
   return {
     anime: await run('anime', 'c.anime AS value, c.anime AS label', 'c.anime'),
@@ -505,10 +773,16 @@ async function facetsIn(q: Queryable, s: CharacterSearch, limit: number): Promis
 }
 
 /** "Did you mean": the visible name or anime most similar to `text`, or null (candidates from the trigram indexes). */
-export async function didYouMean(q: Queryable, text: string): Promise<string | null> {
+export async function didYouMean(db: Queryable | Db, text: string): Promise<string | null> {
   if (text.length < 3) return null;
-  const r = await q.query<{ value: string }>(
-    `SELECT value FROM (
+  // pg_trgm's default thresholds here (not the search's), under the fallback cap
+  const run = async (q: Queryable) =>
+    ((await capped(q, SUGGEST_SQL, [text, SUGGEST_SIMILARITY]))[0]?.value as string | undefined) ?? null;
+  return 'transaction' in db ? db.transaction(run) : run(db);
+}
+
+/** The trigram candidates of "did you mean" (capped like a fallback tier: a slow guess is no guess). */
+const SUGGEST_SQL = `SELECT value FROM (
        SELECT c.name AS value, greatest(similarity($1, c.name_search), word_similarity($1, c.name_search),
                                         similarity(replace($1, ' ', ''), replace(c.name_search, ' ', ''))) AS s
          FROM characters c
@@ -518,36 +792,58 @@ export async function didYouMean(q: Queryable, text: string): Promise<string | n
        SELECT c.anime, greatest(similarity($1, c.anime_search), word_similarity($1, c.anime_search))
          FROM characters c
         WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.anime IS NOT NULL AND ($1 % c.anime_search OR $1 <% c.anime_search)
-     ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`,
-    [text, SUGGEST_SIMILARITY],
-  );
-  return r.rows[0]?.value ?? null;
-}
+     ) x WHERE s >= $2 ORDER BY s DESC, length(value), value LIMIT 1`;
 
 export interface Suggestion {
   value: string;
   count: number;
 }
 
-/** Autocomplete: names and anime titles that start with (a word of) `text`, or nearly, with counts. */
+/** The most word-index entries autocomplete reads for one prefix (a broad one is cut, not scanned). */
+const SUGGEST_SCAN_LIMIT = 2_000;
+
+/**
+ * Autocomplete: names and anime titles that start with (a word of) `text`, from the word index, with
+ * counts; when none does, the nearly matching ones (trigram similarity, under the fallback cap). A title's
+ * count is its number of characters (its entries in the word index); a name's is among what was read.
+ */
 export async function suggestNames(
-  q: Queryable,
+  db: Queryable | Db,
   text: string,
   limit = 6,
 ): Promise<{ names: Suggestion[]; anime: Suggestion[] }> {
   if (text.length < 2) return { names: [], anime: [] };
-  const run = async (col: 'name' | 'anime') => {
+  const prefix = prefixOf(text);
+  const nospace = prefixOf(text.replace(/ /g, ''));
+  const typed = async (q: Queryable, col: 'name' | 'anime') => {
     const r = await q.query<{ value: string; count: number }>(
-      `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
-        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL
-          AND (c.${col}_search LIKE ${like('$1')} || '%' OR c.${col}_search LIKE '% ' || ${like('$1')} || '%'
-               OR replace(c.${col}_search, ' ', '') LIKE ${like("replace($1, ' ', '')")} || '%' OR $1 <% c.${col}_search)
-        GROUP BY c.${col}
-        ORDER BY bool_or(c.${col}_search LIKE ${like('$1')} || '%') DESC, max(word_similarity($1, c.${col}_search)) DESC, count DESC, c.${col}
-        LIMIT $2`,
-      [text, limit],
+      `WITH hits AS (SELECT DISTINCT character_id AS id FROM (
+           (SELECT character_id FROM character_search_words WHERE word LIKE $1 LIMIT ${SUGGEST_SCAN_LIMIT})
+           UNION ALL (SELECT character_id FROM character_search_words WHERE word LIKE $2 LIMIT ${SUGGEST_SCAN_LIMIT})) x),
+         found AS (SELECT c.${col} AS value, min(c.${col}_search) AS key, count(*)::int AS count,
+                          bool_or(c.${col}_search LIKE $1) AS starts
+             FROM hits h JOIN characters c ON c.id = h.id
+            WHERE c.${col} IS NOT NULL AND (c.${col}_search LIKE $1 OR c.${col}_search LIKE '% ' || $1
+                  OR replace(c.${col}_search, ' ', '') LIKE $2)
+            GROUP BY c.${col})
+       SELECT value, ${col === 'anime' ? '(SELECT count(*)::int FROM character_search_words x WHERE x.word = f.key)' : 'count'} AS count
+         FROM found f ORDER BY starts DESC, 2 DESC, value LIMIT $3`,
+      [prefix, nospace, limit],
     );
     return r.rows;
   };
-  return { names: await run('name'), anime: await run('anime') };
+  const near = async (q: Queryable, col: 'name' | 'anime') =>
+    (await capped(
+      q,
+      `SELECT c.${col} AS value, count(*)::int AS count FROM characters c
+        WHERE NOT c.hidden AND c.deleted_at IS NULL AND c.${col} IS NOT NULL AND $1 <% c.${col}_search
+        GROUP BY c.${col} ORDER BY max(word_similarity($1, c.${col}_search)) DESC, count DESC, c.${col} LIMIT $2`,
+      [text, limit],
+    )) as Suggestion[];
+  return withSearchSettings(db, async (q) => {
+    const names = await typed(q, 'name');
+    const anime = await typed(q, 'anime');
+    if (names.length || anime.length) return { names, anime };
+    return { names: await near(q, 'name'), anime: await near(q, 'anime') };
+  });
 }
