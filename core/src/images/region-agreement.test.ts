@@ -93,12 +93,16 @@ describe('region agreement', () => {
     expect(top.verdict).not.toBe('match');
   });
 
-  test('a sticker over a corner is a flat cover: left out and reported, and the answer is a question', async () => {
+  test('a sticker at a corner is a flat cover: left out and reported, the answer a question; further in it is not', async () => {
     const sticker = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150"><rect width="150" height="150" rx="30" fill="#e0409a"/></svg>`);
     const top = await topFor(await sharp(textured).composite([{ input: sticker, left: 250, top: 0 }]).jpeg({ quality: 85 }).toBuffer(), 'textured');
     expect(top.evidence.covered).toBeGreaterThan(0.08);
     expect(top.evidence.occluded).toBeGreaterThanOrEqual(top.evidence.covered);
     expect(top.verdict).toBe('probable');
+    // the same patch further in is not excused: it could be another character's plainer face
+    const inner = await topFor(await sharp(textured).composite([{ input: sticker, left: 125, top: 125 }]).jpeg({ quality: 85 }).toBuffer(), 'textured');
+    expect(inner.evidence.covered).toBe(0);
+    expect(inner.verdict).toBe('none');
     // a plain re-post has no cover, and is a match
     const plain = await topFor(await makeVariant(textured, 'jpeg30'), 'textured');
     expect(plain.evidence.covered).toBe(0);
