@@ -64,6 +64,12 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
   let seeds = 0;
   for (let i = 0; i < n; i++) if (qs[i]! < FLAT_STD && os[i]! >= DETAIL_STD) (seed[i] = 1), seeds++;
   if (seeds < MIN_SHARE * n) return null;
+  // the query's background (median grey of its outermost pixels): a flat region of that grey is the
+  // picture's own plain surround seen against a slightly misaligned outline, not something pasted on
+  const rim: number[] = [];
+  for (let x = 0; x < w; x++) rim.push(query[x]!, query[n - w + x]!);
+  for (let y = 1; y < h - 1; y++) rim.push(query[y * w]!, query[y * w + w - 1]!);
+  const background = rim.sort((a, b) => a - b)[rim.length >> 1]!;
   // each flat region from its seeds; kept only when it reaches the picture's border (a sticker, a UI
   // patch pasted at a corner or edge): a flat region further in that disagrees is another character's
   // plainer face as much as a cover (a face swap's donor fur over the original's eyes read covered 0.2)
@@ -73,7 +79,7 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
   let covered = 0;
   for (let s0 = 0; s0 < n; s0++) {
     if (!seed[s0] || cover[s0]) continue;
-    let top = 0, size = 0, border = false;
+    let top = 0, size = 0, border = false, sum = 0;
     cover[s0] = 1;
     stack[top++] = s0;
     const visit = (i: number, j: number) => {
@@ -85,6 +91,7 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
     while (top > 0) {
       const i = stack[--top]!;
       region[size++] = i;
+      sum += query[i]!;
       const x = i % w;
       if (x === 0 || x === w - 1 || i < w || i >= n - w) border = true;
       if (x > 0) visit(i, i - 1);
@@ -93,7 +100,7 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
       if (i < n - w) visit(i, i + w);
     }
     // (a dropped region stays marked visited through `seed`, cleared here, and `cover`, reset below)
-    if (border) covered += size;
+    if (border && Math.abs(sum / size - background) > SAME_GREY) covered += size;
     else for (let k = 0; k < size; k++) (cover[region[k]!] = 2), (seed[region[k]!] = 0);
   }
   if (covered < MIN_SHARE * n) return null;

@@ -28,7 +28,7 @@ export const VARIANTS: VariantName[] = ['jpeg30', 'resize40', 'crop10', 'crop_as
  * - zoom: the central 70 % × 75 %, JPEG q70;
  * - tiny: a thumbnail of 32–48 px on its long side, JPEG q60.
  */
-export type HardVariantName = 'combo_hard' | 'blur' | 'sticker' | 'zoom' | 'tiny';
+type HardVariantName = 'combo_hard' | 'blur' | 'sticker' | 'zoom' | 'tiny';
 export const HARD_VARIANTS: HardVariantName[] = ['combo_hard', 'blur', 'sticker', 'zoom', 'tiny'];
 
 /** Deterministic PRNG (mulberry32). */
