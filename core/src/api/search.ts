@@ -54,7 +54,13 @@ export const searchMatch = z
         tone_misfit: z
           .number()
           .meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),
-        occluded: z.number().meta({ description: 'Share of the aligned picture hidden by caption lines, 0..1.' }),
+        occluded: z.number().meta({
+          description: 'Share of the aligned picture hidden by caption lines or a flat cover (a sticker), 0..1.',
+        }),
+        covered: z.number().meta({
+          description:
+            'The part of `occluded` under a flat cover (a sticker); a match has none, with one the verdict is at most probable.',
+        }),
       })
       .optional()
       .meta({ description: 'What the verdict rests on; absent for exact bytes.' }),

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { decodeImage } from './analyze-image.js';
-import { captionBands, paintOutBands } from './caption-lines.js';
+import { captionBands, paintOutBands, textLike } from './caption-lines.js';
 import { generateDemoImage } from './demo-images.js';
 import { prepareQuery } from './prepare-query.js';
 import { greyOf } from './pixels.js';
@@ -78,5 +78,25 @@ describe('caption bands', () => {
     expect(all.hidden!.slice(0, Math.floor(vh * 0.75) * vw).some((x) => x === 1)).toBe(true);
     expect(edge.captionShare!).toBeLessThan(all.captionShare!);
     expect(edge.captionShare!).toBeGreaterThan(0.02);
+  });
+
+  test('a dense band drawn in the picture’s own colours further in is not painted out; an edge caption still is', async () => {
+    // 2 px stripes of a brown line colour (grey ≈ 73) on a coloured light fill: as dense as glyph
+    // strokes, but not in text colours (near-black ink or a colourless near-white fill)
+    const stripes = Array.from({ length: 45 }, (_, i) => `<rect x="${60 + 4 * i}" y="176" width="2" height="14" fill="#6e3c28"/>`).join('');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="400"><rect x="60" y="176" width="180" height="14" fill="#fac878"/>${stripes}</svg>`;
+    const base = await sharp(await tagged('@anime_arts_channel', 10, 395, 22)).composite([{ input: Buffer.from(svg), left: 0, top: 0 }]).png().toBuffer();
+    const { rgb } = await decodeImage(base);
+    const grey = greyOf(rgb);
+    const bands = captionBands(grey)!;
+    expect(bands).toHaveLength(2);
+    const [drawn, caption] = [...bands].sort((a, b) => a.y0 - b.y0) as [(typeof bands)[0], (typeof bands)[0]];
+    expect(textLike(rgb, grey, drawn)).toBe(false);
+    expect(textLike(rgb, grey, caption)).toBe(true);
+    const painted = prepareQuery(rgb).variants.filter((v) => v.name === 'uncaptioned' && v.hidden);
+    expect(painted).toHaveLength(1);
+    const { width: vw, height: vh } = painted[0]!.verify;
+    expect(painted[0]!.hidden!.slice(0, Math.floor(vh * 0.75) * vw).some((x) => x === 1)).toBe(false);
+    expect(painted[0]!.hidden!.some((x) => x === 1)).toBe(true);
   });
 });

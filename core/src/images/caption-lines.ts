@@ -84,6 +84,38 @@ export function captionBands(grey: Plane): CaptionBand[] | null {
   return bands.length > 0 && covered <= MAX_SHARE * h ? bands : null;
 }
 
+/** Text strokes reach near-black (an outline, black letters) at this grey level on their dark side … */
+const TEXT_DARK = 55;
+/** … or a near-white, colourless fill on their light side (grey level, and max − min of R, G, B). */
+const TEXT_LIGHT = 225;
+const TEXT_LIGHT_CHROMA = 6;
+
+/**
+ * Whether a band's sharp transitions are drawn in text colours: a caption is set in one ink, near-black
+ * or a colourless near-white, along the whole line (median over its transitions). Dense drawing that
+ * reads as a band (eyes, hair, a patterned card) has line art of the drawing's own, softer colours on
+ * one side and the picture's colours on the other: on the gallery originals such bands' dark sides sit
+ * at grey 63–87 and their light sides are coloured; captions of the text variant read ≤ 46 (p95).
+ */
+export function textLike(img: Rgb, grey: Plane, b: CaptionBand): boolean {
+  const { width: w, data } = grey;
+  const dark: number[] = [];
+  const light: number[] = [];
+  const chroma: number[] = [];
+  for (let y = b.y0; y <= b.y1; y++)
+    for (let x = b.x0; x < b.x1; x++) {
+      const o = y * w + x;
+      const p = data[o]!, q = data[o + 1]!;
+      if (Math.abs(p - q) < EDGE) continue;
+      const li = p > q ? o : o + 1;
+      dark.push(Math.min(p, q));
+      light.push(Math.max(p, q));
+      chroma.push(Math.max(img.r[li]!, img.g[li]!, img.b[li]!) - Math.min(img.r[li]!, img.g[li]!, img.b[li]!));
+    }
+  const median = (xs: number[]) => xs.sort((u, v) => u - v)[xs.length >> 1] ?? NaN;
+  return median(dark) <= TEXT_DARK || (median(light) >= TEXT_LIGHT && median(chroma) <= TEXT_LIGHT_CHROMA);
+}
+
 /**
  * A band with margins: `rows` more rows on each side (outlines; ascenders and descenders, which reach
  * about the band's height again), and half the band's height of columns (glyph ends a window's border cut).

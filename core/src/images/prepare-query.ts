@@ -8,7 +8,7 @@ import { dhashPlane, phashPlane } from './perceptual-hash.js';
 import { cropRgb, greyOf, mirrorPlane, mirrorRgb } from './pixels.js';
 import { looseRegionBox, trimRgb } from './trim.js';
 import { verifyData } from './verify-data.js';
-import { captionBands, paintOutBands, withMargins, type CaptionBand } from './caption-lines.js';
+import { captionBands, paintOutBands, textLike, withMargins, type CaptionBand } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
 
 export interface QueryVariant {
@@ -124,10 +124,14 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
   // running past the drawing on a plain background would otherwise widen the trimmed box). Not
   // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
-  const bands = captionBands(greyOf(rgb));
-  if (bands) {
-    variants.push(painted(rgb, bands));
-    const edge = edgeBands(rgb, bands);
+  const grey = greyOf(rgb);
+  const found = captionBands(grey);
+  if (found) {
+    const edge = edgeBands(rgb, found);
+    // a band further in is painted out only when drawn in text colours: dense drawing (eyes, a detailed
+    // face) read as a band would otherwise be left out of every check, and a face swapped under it with it
+    const bands = found.filter((b) => edge.bands.includes(b) || textLike(rgb, grey, b));
+    if (bands.length) variants.push(painted(rgb, bands));
     // a dense drawing (a small icon's eyes) can read as a band too: painting it hides the face and
     // inflates the occluded share, so with bands further in, the edge captions alone are painted as
     // well (the frame kept whole: a cut picture whose trim left margins on the other sides would fit

@@ -14,9 +14,22 @@ export type VariantName =
   | 'screenshot'
   | 'text'
   | 'hue'
-  | 'combo';
+  | 'combo'
+  | HardVariantName;
 
 export const VARIANTS: VariantName[] = ['jpeg30', 'resize40', 'crop10', 'crop_asym', 'mirror', 'letterbox', 'screenshot', 'text', 'hue', 'combo'];
+
+/**
+ * Stronger edits than users' usual re-posts, without a bar: the ambiguous true queries on which the
+ * precision of `probable` is measured (with the look-alike traps as its ambiguous negatives).
+ * - combo_hard: 8 % crop per side, downscaled to a quarter, two caption lines, JPEG q30;
+ * - blur: Gaussian blur of 0.8 % of the long side, JPEG q40;
+ * - sticker: an opaque sticker over a fifth to a third of the picture at a corner, JPEG q80;
+ * - zoom: the central 70 % × 75 %, JPEG q70;
+ * - tiny: a thumbnail of 32–48 px on its long side, JPEG q60.
+ */
+type HardVariantName = 'combo_hard' | 'blur' | 'sticker' | 'zoom' | 'tiny';
+export const HARD_VARIANTS: HardVariantName[] = ['combo_hard', 'blur', 'sticker', 'zoom', 'tiny'];
 
 /** Deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -148,6 +161,41 @@ export async function makeVariant(src: Buffer, name: VariantName, seed = 1): Pro
         .composite([{ input: captionSvg(nw, nh, ['@waifu_repost'], Math.round(nw * 0.04), nh - Math.round(size * 0.3), size), left: 0, top: 0 }])
         .jpeg({ quality: 45 })
         .toBuffer();
+    }
+    case 'combo_hard': {
+      const dx = Math.round(w * 0.08);
+      const dy = Math.round(h * 0.08);
+      const nw = Math.max(16, Math.round((w - 2 * dx) * 0.25));
+      const nh = Math.max(16, Math.round((h - 2 * dy) * 0.25));
+      const small = await img.extract({ left: dx, top: dy, width: w - 2 * dx, height: h - 2 * dy }).resize(nw, nh).png().toBuffer();
+      const size = Math.max(9, Math.round(nh * 0.06));
+      return sharp(small)
+        .composite([{ input: captionSvg(nw, nh, CAPTIONS, Math.round(nw * 0.03), nh - Math.round(size * 1.3), size), left: 0, top: 0 }])
+        .jpeg({ quality: 30 })
+        .toBuffer();
+    }
+    case 'blur':
+      return img.blur(Math.max(0.5, 0.008 * Math.max(w, h))).jpeg({ quality: 40 }).toBuffer();
+    case 'sticker': {
+      const side = Math.sqrt(0.2 + r() * 0.13);
+      const sw = Math.round(w * side);
+      const sh = Math.round(h * side);
+      const colour = `hsl(${Math.floor(r() * 360)},80%,${40 + Math.floor(r() * 30)}%)`;
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${sw}" height="${sh}"><rect width="${sw}" height="${sh}" rx="${Math.round(sw / 5)}" fill="${colour}" stroke="#fff" stroke-width="${Math.max(2, sw / 30)}"/></svg>`;
+      return img
+        .composite([{ input: Buffer.from(svg), left: r() < 0.5 ? 0 : w - sw, top: r() < 0.5 ? 0 : h - sh }])
+        .jpeg({ quality: 80 })
+        .toBuffer();
+    }
+    case 'tiny': {
+      // (the short side kept at 16 px at least: the smallest picture accepted)
+      const s = Math.max((32 + Math.floor(r() * 17)) / Math.max(w, h), 16 / Math.min(w, h));
+      return img.resize(Math.round(w * s), Math.round(h * s)).jpeg({ quality: 60 }).toBuffer();
+    }
+    case 'zoom': {
+      const cw = Math.round(w * 0.7);
+      const chh = Math.round(h * 0.75);
+      return img.extract({ left: Math.round((w - cw) / 2), top: Math.round((h - chh) / 2), width: cw, height: chh }).jpeg({ quality: 70 }).toBuffer();
     }
   }
 }

@@ -206,7 +206,7 @@ export class QueryVerifier {
         for (let u = 0; u < small.width; u++) hidden[v * small.width + u] = qh[y * qw + Math.max(0, Math.min(qw - 1, Math.floor(r.x + (u + 0.5) * r.sx)))]!;
       }
     }
-    const { keep: kept, ...region } = regionAgreement(small, r.window, b.big, smallChroma, bigChroma, { x: r.x, y: r.y, sx: r.sx, sy: r.sy, bigWidth: b.big.width, bigHeight: b.big.height }, hidden, this.qDensity < SMALL_QUERY ? 2 : 1);
+    const { keep: kept, ...region } = regionAgreement(small, r.window, b.big, smallChroma, bigChroma, { x: r.x, y: r.y, sx: r.sx, sy: r.sy, bigWidth: b.big.width, bigHeight: b.big.height }, hidden, this.qDensity < SMALL_QUERY ? 2 : 1, b.role === 0);
     // intensity and gradient agreement over the pixels outside caption lines only
     const ncc = region.occluded > 0 ? maskedNcc(small.data, r.window.data, kept) : Math.max(bestScore(hyps), r.ncc);
     return { ncc, grad: gradientNcc(small, r.window, 0, 0, kept), region: { ...region, occluded: Math.max(region.occluded, this.qCaptionShare) } };
@@ -219,7 +219,7 @@ export class QueryVerifier {
  */
 const SMALL_QUERY = 0.8;
 
-const NO_REGION: RegionEvidence = { occluded: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN };
+const NO_REGION: RegionEvidence = { occluded: 0, covered: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN };
 
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { decodeImage } from './analyze-image.js';
 import { generateDemoImage } from './demo-images.js';
-import { makeLookalike, makeVariant } from './query-variants.js';
+import { makeLookalike, makeVariant, rng } from './query-variants.js';
 import { labChroma, regionAgreement } from './region-agreement.js';
 import { SearchIndex } from './search-index.js';
 import { prepareQuery } from './prepare-query.js';
@@ -17,12 +17,23 @@ import { regionsAgree, THRESHOLDS } from './verdict-calibration.js';
 
 let original: Buffer;
 let donor: Buffer;
+let textured: Buffer;
+
+/** Line art over the whole picture (the demo pictures are smooth gradients: no detail a sticker could hide). */
+function lineArt(seed: number): Promise<Buffer> {
+  const r = rng(seed);
+  const strokes = Array.from({ length: 160 }, () => {
+    const [x, y] = [r() * 400, r() * 400];
+    return `<line x1="${x}" y1="${y}" x2="${x + (r() - 0.5) * 120}" y2="${y + (r() - 0.5) * 120}" stroke="hsl(${Math.floor(r() * 360)},60%,${20 + Math.floor(r() * 50)}%)" stroke-width="${1 + Math.floor(r() * 4)}"/>`;
+  }).join('');
+  return sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><rect width="400" height="400" fill="#f3ead8"/>${strokes}</svg>`)).png().toBuffer();
+}
 let index: SearchIndex;
 let loadVerify: VerifyLoader;
 
-async function topFor(query: Buffer): Promise<RankedCandidate> {
+async function topFor(query: Buffer, id = 'original'): Promise<RankedCandidate> {
   const ranked = await rankCandidates(index, prepareQuery((await decodeImage(query)).rgb), loadVerify);
-  const top = ranked.find((r) => r.artworkId === 'original');
+  const top = ranked.find((r) => r.artworkId === id);
   expect(top, 'the original is among the verified candidates').toBeDefined();
   return top!;
 }
@@ -30,11 +41,13 @@ async function topFor(query: Buffer): Promise<RankedCandidate> {
 beforeAll(async () => {
   original = await generateDemoImage(3, 'Aiko');
   donor = await generateDemoImage(11, 'Mina');
+  textured = await lineArt(9);
   index = new SearchIndex();
   const verify = new Map<number, ImageFeatures['verify']>();
   for (const [id, bytes] of [
     ['original', original],
     ['other', await generateDemoImage(7, 'Rin')],
+    ['textured', textured],
   ] as const) {
     const f = computeFeatures((await decodeImage(bytes)).rgb);
     verify.set(index.upsert(id, id, f), f.verify);
@@ -78,6 +91,22 @@ describe('region agreement', () => {
     const top = await topFor(q!);
     expect(top.evidence.toneMisfit).toBeGreaterThan(0.5);
     expect(top.verdict).not.toBe('match');
+  });
+
+  test('a sticker at a corner is a flat cover: left out and reported, the answer a question; further in it is not', async () => {
+    const sticker = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150"><rect width="150" height="150" rx="30" fill="#e0409a"/></svg>`);
+    const top = await topFor(await sharp(textured).composite([{ input: sticker, left: 250, top: 0 }]).jpeg({ quality: 85 }).toBuffer(), 'textured');
+    expect(top.evidence.covered).toBeGreaterThan(0.08);
+    expect(top.evidence.occluded).toBeGreaterThanOrEqual(top.evidence.covered);
+    expect(top.verdict).toBe('probable');
+    // the same patch further in is not excused: it could be another character's plainer face
+    const inner = await topFor(await sharp(textured).composite([{ input: sticker, left: 125, top: 125 }]).jpeg({ quality: 85 }).toBuffer(), 'textured');
+    expect(inner.evidence.covered).toBe(0);
+    expect(inner.verdict).toBe('none');
+    // a plain re-post has no cover, and is a match
+    const plain = await topFor(await makeVariant(textured, 'jpeg30'), 'textured');
+    expect(plain.evidence.covered).toBe(0);
+    expect(plain.verdict).toBe('match');
   });
 
   test('one region turned on its own by 40°: its cell turn gives it away where the misfit stays low', () => {

@@ -7,10 +7,13 @@
  */
 import { resizePlane } from './resize.js';
 import type { Chroma, VImg } from './verify-images.js';
+import { flatCover } from './flat-cover.js';
 
 export interface RegionEvidence {
-  /** Share of the aligned picture left out as caption/overlay lines (0..1). */
+  /** Share of the aligned picture left out as caption/overlay lines or flat covers (0..1). */
   occluded: number;
+  /** The part of `occluded` under a flat cover (a sticker: the query flat where the original has detail). */
+  covered: number;
   /** Rotation of the query's colours against the candidate's, degrees (−180..180); NaN when both are grey. */
   hueShift: number;
   /** Worst cell's colour misfit after that rotation: 0 = same colours, ≈ 1 = unrelated; NaN when both are grey. */
@@ -64,6 +67,8 @@ export function regionAgreement(
   hidden?: Uint8Array,
   /** Chroma pixels each side of the box both colour planes are smoothed with before the comparison. */
   colourRadius = 1,
+  /** Which side is the query: `small` (it sits inside the original) or `win` (the original inside it). */
+  queryIsSmall = true,
 ): RegionAgreement {
   const w = small.width;
   const h = small.height;
@@ -83,14 +88,16 @@ export function regionAgreement(
     const slope = va > 1e-6 ? (sab - (sa * sb) / m) / va : 0;
     return { slope, off: sb / Math.max(1, m) - (slope * sa) / Math.max(1, m) };
   };
-  let f = fit((i) => !hidden?.[i]);
+  // flat covers (stickers) over the query: out of the fit, and left out below like caption pixels
+  const cover = flatCover(queryIsSmall ? small.data : win.data, queryIsSmall ? win.data : small.data, w, h);
+  let f = fit((i) => !hidden?.[i] && !cover?.[i]);
   const res = new Float32Array(n);
   const residuals = () => {
     for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
   };
   residuals();
   const cut = Float32Array.from(res).sort()[Math.floor(n * 0.85)] ?? Infinity;
-  f = fit((i) => res[i]! <= cut && !hidden?.[i]);
+  f = fit((i) => res[i]! <= cut && !hidden?.[i] && !cover?.[i]);
   residuals();
 
   // occluded pixels: those the query's own text detection painted out, dilated by one pixel
@@ -103,6 +110,8 @@ export function regionAgreement(
         if (!hidden[v * w + u]) continue;
         for (let y = Math.max(0, v - 1); y <= Math.min(h - 1, v + 1); y++) occ.fill(1, y * w + Math.max(0, u - 1), y * w + Math.min(w, u + 2));
       }
+  let covered = 0;
+  if (cover) for (let i = 0; i < n; i++) if (cover[i] && !occ[i]) (occ[i] = 1), covered++;
   let occluded = 0;
   for (let i = 0; i < n; i++) occluded += occ[i]!;
 
@@ -132,7 +141,7 @@ export function regionAgreement(
   const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN, cellTurn: NaN };
   const keep = new Uint8Array(n);
   for (let i = 0; i < n; i++) keep[i] = occ[i] ? 0 : 1;
-  return { occluded: occluded / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, cellTurn: colour.cellTurn, keep };
+  return { occluded: occluded / n, covered: covered / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, cellTurn: colour.cellTurn, keep };
 }
 
 function box3(v: VImg): Float32Array {

@@ -24,11 +24,12 @@ export const THRESHOLDS = {
   /** Also a match (with the same margin and region checks): Haar distance ≤ and intensity NCC ≥. */
   globalHaar: 0.4,
   globalNcc: 0.7,
-  /** probable: alignment score at or above, with the region checks relaxed to the limits below (a
-   * likely match that one check doubts; shown as a question). */
+  /** probable: a likely match on thin evidence, shown as a question: the alignment at or above this
+   * (under `matchVerify`), or no clear margin, or more hidden (occluded up to `probableOccluded`, a flat
+   * cover such as a sticker). The identity checks (colour, cell turn, tone) hold at the limits of a match:
+   * a region that disagrees is another character, not a doubt (relaxing them let face swaps through as
+   * `probable`: 2 of 3 answers wrong on development splits 600–603). */
   probableVerify: 1.3,
-  probableColourMisfit: 0.3,
-  probableToneMisfit: 0.9,
   probableOccluded: 0.5,
   /** Region checks of a match. Caption rows may hide at most this share of the aligned picture's rows
    * (a caption line over ~25 % of a small icon covers up to ~35 % of its rows once dilated). */
@@ -41,24 +42,25 @@ export const THRESHOLDS = {
   /** A colourful cell may turn on its own against the picture-wide turn by at most this (degrees): a filter or
    * re-encode turns every cell alike (true matches ≤ 9°), a recolour turns its region alone (also when pale). */
   maxCellTurn: 20,
-  probableCellTurn: 30,
   /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed face). */
   maxToneMisfit: 0.6,
+  /** Share under a flat cover (a sticker) a match may have: none. What a sticker hides is unknown, so a
+   * query with one is at most `probable`. */
+  maxCovered: 0,
 };
 
-/** The region checks that separate another character drawn from the same template. */
-export function regionsAgree(e: RegionEvidence): boolean {
+/** The identity checks: colour, its per-cell turn and tone agree region by region (what separates
+ * another character drawn from the same template). */
+function identityAgrees(e: RegionEvidence): boolean {
   const colourOk =
     Number.isNaN(e.colourMisfit) ||
     (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.maxColourMisfit && !(e.cellTurn > THRESHOLDS.maxCellTurn));
-  return colourOk && e.occluded <= THRESHOLDS.maxOccluded && e.toneMisfit <= THRESHOLDS.maxToneMisfit;
+  return colourOk && e.toneMisfit <= THRESHOLDS.maxToneMisfit;
 }
 
-function regionsNearlyAgree(e: RegionEvidence): boolean {
-  const colourOk =
-    Number.isNaN(e.colourMisfit) ||
-    (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.probableColourMisfit && !(e.cellTurn > THRESHOLDS.probableCellTurn));
-  return colourOk && e.occluded <= THRESHOLDS.probableOccluded && e.toneMisfit <= THRESHOLDS.probableToneMisfit;
+/** The region checks of a match: identity, and little enough hidden to stand on. */
+export function regionsAgree(e: RegionEvidence): boolean {
+  return identityAgrees(e) && e.occluded <= THRESHOLDS.maxOccluded && e.covered <= THRESHOLDS.maxCovered;
 }
 
 /**
@@ -78,7 +80,7 @@ export function calibrateVerdicts(out: RankedCandidate[]): void {
     } else if (regions && distinct && c.haarDistance <= THRESHOLDS.globalHaar && c.ncc >= THRESHOLDS.globalNcc) {
       c.verdict = 'match';
       c.stage = 'wavelet';
-    } else if (s >= THRESHOLDS.probableVerify && regionsNearlyAgree(c.evidence)) c.verdict = 'probable';
+    } else if (s >= THRESHOLDS.probableVerify && identityAgrees(c.evidence) && c.evidence.occluded <= THRESHOLDS.probableOccluded) c.verdict = 'probable';
   }
   const rank = (v: Verdict) => (v === 'match' ? 2 : v === 'probable' ? 1 : 0);
   out.sort((a, b) => rank(b.verdict) - rank(a.verdict) || b.ncc + b.grad - (a.ncc + a.grad) || a.haarDistance - b.haarDistance);

@@ -77,8 +77,10 @@ export interface MatchEvidence {
   cell_turn: number | null;
   /** Tone misfit of the worst grid cell (0 = same drawing; a changed face reads ≥ 0.5). */
   tone_misfit: number;
-  /** Share of the aligned picture hidden by caption lines and left out, 0..1. */
+  /** Share of the aligned picture hidden by caption lines or a flat cover and left out, 0..1. */
   occluded: number;
+  /** The part of `occluded` under a flat cover (a sticker: the query flat where the artwork has detail). */
+  covered: number;
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -93,6 +95,7 @@ function evidenceOf(r: RankedCandidate): MatchEvidence {
     cell_turn: finite(e.cellTurn),
     tone_misfit: Number.isFinite(e.toneMisfit) ? round3(e.toneMisfit) : 99,
     occluded: round3(e.occluded),
+    covered: round3(e.covered),
   };
 }
 
