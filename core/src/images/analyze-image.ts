@@ -139,7 +139,7 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
 export async function analyzeImage(bytes: Buffer, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
   const d = await decodeImage(bytes, opts);
   // sharp works on its own threads while the signatures are computed here
-  const thumbs = opts.thumbnails === false ? Promise.resolve([]) : makeThumbnails(bytes, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+  const thumbs = opts.thumbnails === false ? Promise.resolve([]) : makeThumbnails(bytes, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, width: d.width });
   const features = computeFeatures(d.rgb);
   const thumbnails = await thumbs.catch((err: unknown) => {
     throw classifySharpError(err);

@@ -1,7 +1,7 @@
 /** Computes the stored per-artwork signatures (hashes, crop hashes, Haar, verification data). */
-import { FEATURES_VERSION, type ImageFeatures, type Plane, type Rgb } from './feature-types.js';
+import { FEATURES_VERSION, type Code64, type ImageFeatures, type Plane, type Rgb } from './feature-types.js';
 import { haarSignature } from './haar-signature.js';
-import { dhashPlane, phashPlane } from './perceptual-hash.js';
+import { dhashPlane, phashPlane, phashRegion } from './perceptual-hash.js';
 import { greyOf } from './pixels.js';
 import { trimRgb } from './trim.js';
 import { verifyData } from './verify-data.js';
@@ -18,24 +18,18 @@ const CORNERS: [number, number][] = [
 /** How many crop hashes each artwork stores: the centre crops, then the corner crops. */
 export const CROP_HASH_COUNT = CROP_FRACTIONS.length + CORNERS.length;
 
-function cornerCropPlane(p: Plane, keep: number, ax: number, ay: number): Plane {
+/** The window of a corner crop: `keep` of each side, anchored at corner (ax, ay). */
+function cornerCropHash(p: Plane, keep: number, ax: number, ay: number): Code64 {
   const w = Math.max(1, Math.round(p.width * keep));
   const h = Math.max(1, Math.round(p.height * keep));
-  const x = ax ? p.width - w : 0;
-  const y = ay ? p.height - h : 0;
-  const out = new Float32Array(w * h);
-  for (let row = 0; row < h; row++) out.set(p.data.subarray((y + row) * p.width + x, (y + row) * p.width + x + w), row * w);
-  return { width: w, height: h, data: out };
+  return phashRegion(p, ax ? p.width - w : 0, ay ? p.height - h : 0, w, h);
 }
 
-function centreCropPlane(p: Plane, f: number): Plane {
+/** The window of a centre crop cutting fraction f from each side. */
+function centreCropHash(p: Plane, f: number): Code64 {
   const x = Math.round(p.width * f);
   const y = Math.round(p.height * f);
-  const w = Math.max(1, p.width - 2 * x);
-  const h = Math.max(1, p.height - 2 * y);
-  const out = new Float32Array(w * h);
-  for (let row = 0; row < h; row++) out.set(p.data.subarray((y + row) * p.width + x, (y + row) * p.width + x + w), row * w);
-  return { width: w, height: h, data: out };
+  return phashRegion(p, x, y, Math.max(1, p.width - 2 * x), Math.max(1, p.height - 2 * y));
 }
 
 /** Signatures of an already normalised (trimmed) image. */
@@ -47,8 +41,8 @@ export function featuresOfNormalised(img: Rgb): ImageFeatures {
     phash: phashPlane(grey),
     dhash: dhashPlane(grey),
     cropHashes: [
-      ...CROP_FRACTIONS.map((f) => phashPlane(centreCropPlane(grey, f))),
-      ...CORNERS.map(([cx, cy]) => phashPlane(cornerCropPlane(grey, CORNER_KEEP, cx, cy))),
+      ...CROP_FRACTIONS.map((f) => centreCropHash(grey, f)),
+      ...CORNERS.map(([cx, cy]) => cornerCropHash(grey, CORNER_KEEP, cx, cy)),
     ],
     haarDc: haar.dc,
     haarCoefs: haar.coefs,

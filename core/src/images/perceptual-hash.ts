@@ -1,6 +1,6 @@
 /** 64-bit DCT pHash and dHash of grey planes, their bit-string form and Hamming distance. */
 import type { Code64, Plane } from './feature-types.js';
-import { resizePlane } from './resize.js';
+import { resizeRegion } from './resize.js';
 
 const DCT32: Float32Array = (() => {
   // rows 0..7 of the 32-point DCT-II basis
@@ -19,7 +19,12 @@ function bitsToCode(bits: ArrayLike<number>): Code64 {
 
 /** DCT pHash (imagehash-style) of a grey plane. */
 export function phashPlane(p: Plane): Code64 {
-  const s = resizePlane(p.data, p.width, p.height, 32, 32);
+  return phashRegion(p, 0, 0, p.width, p.height);
+}
+
+/** pHash of the w×h window at (x, y) of a grey plane: the same as phashPlane of a copy of it. */
+export function phashRegion(p: Plane, x: number, y: number, w: number, h: number): Code64 {
+  const s = resizeRegion(p.data, p.width, x, y, w, h, 32, 32);
   // rows: tmp[k][x] for k<8
   const tmp = new Float32Array(8 * 32);
   for (let k = 0; k < 8; k++) {
@@ -47,7 +52,7 @@ export function phashPlane(p: Plane): Code64 {
 
 /** Horizontal-gradient dHash of a grey plane. */
 export function dhashPlane(p: Plane): Code64 {
-  const s = resizePlane(p.data, p.width, p.height, 9, 8);
+  const s = resizeRegion(p.data, p.width, 0, 0, p.width, p.height, 9, 8);
   const bits = new Uint8Array(64);
   for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) bits[y * 8 + x] = s[y * 9 + x + 1]! > s[y * 9 + x]! ? 1 : 0;
   return bitsToCode(bits);

@@ -61,17 +61,38 @@ function computeAxisWeights(src: number, dst: number): AxisWeights {
   return { start, count, w, stride };
 }
 
+// the horizontal pass's scratch rows, reused across calls (fully overwritten each time)
+let scratch = new Float32Array(0);
+
 /** Resizes a plane (area average when shrinking, bilinear when growing). */
 export function resizePlane(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  return resizeRegion(src, sw, 0, 0, sw, sh, dw, dh);
+}
+
+/**
+ * Resizes the sw×sh window at (x0, y0) of a plane `stride` wide, exactly as resizePlane would resize a
+ * copy of that window (a crop costs no copy).
+ */
+export function resizeRegion(
+  src: Float32Array,
+  stride: number,
+  x0: number,
+  y0: number,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+): Float32Array {
   const xw = axisWeights(sw, dw);
   const yw = axisWeights(sh, dh);
-  const tmp = new Float32Array(dw * sh);
+  if (scratch.length < dw * sh) scratch = new Float32Array(dw * sh);
+  const tmp = scratch;
   const xs = xw.start;
   const xc = xw.count;
   const xwt = xw.w;
   const xstride = xw.stride;
   for (let y = 0; y < sh; y++) {
-    const row = y * sw;
+    const row = (y0 + y) * stride + x0;
     const trow = y * dw;
     for (let x = 0; x < dw; x++) {
       const s = row + xs[x]!;
@@ -83,14 +104,18 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
     }
   }
   const out = new Float32Array(dw * dh);
+  const ys = yw.start;
+  const yc = yw.count;
+  const ywt = yw.w;
+  const ystride = yw.stride;
   for (let y = 0; y < dh; y++) {
-    const s = yw.start[y]!;
-    const c = yw.count[y]!;
-    const o = y * yw.stride;
+    const s = ys[y]!;
+    const c = yc[y]!;
+    const o = y * ystride;
+    const drow = y * dw;
     for (let k = 0; k < c; k++) {
-      const wgt = yw.w[o + k]!;
+      const wgt = ywt[o + k]!;
       const srow = (s + k) * dw;
-      const drow = y * dw;
       for (let x = 0; x < dw; x++) out[drow + x]! += tmp[srow + x]! * wgt;
     }
   }
