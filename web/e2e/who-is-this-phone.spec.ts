@@ -303,16 +303,19 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     const page = await open('phone');
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+    // Cancel on an uplink slower still (the ~18 KB upload takes ~9 s): the click lands during the upload
+    // however busy the machine is, instead of racing an upload that takes a second
+    await cdp.send('Network.emulateNetworkConditions', { ...SLOW_4G, uploadThroughput: 2048 });
     received.length = 0;
     await page
       .getByTestId('search-file')
       .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
-    await page.getByTestId('search-loading').waitFor();
+    await page.locator('[data-testid=search-loading][data-phase=uploading]').waitFor();
     await page.getByTestId('search-cancel').click();
     await page.getByTestId('search-loading').waitFor({ state: 'detached' });
     expect(await page.getByTestId('search-result').count()).toBe(0);
 
+    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
     const t0 = Date.now();
     await page
       .getByTestId('search-file')
