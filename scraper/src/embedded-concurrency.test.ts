@@ -21,9 +21,10 @@ import { createSyncApplyService } from '@waifudex/core/services/sync-apply.servi
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
 import { requireBuilt } from '@waifudex/core/testing/require-build';
-import { throwawayClusterEnv, useThrowawayClusters } from '@waifudex/core/testing/throwaway-clusters';
+import { useThrowawayClusters } from '@waifudex/core/testing/throwaway-clusters';
 import { FakeSource, photo } from './telegram/fake-source.js';
 import { resolveTargets, syncTelegramChannel } from './sync/telegram-sync.js';
+import { throwawayClusterEnv } from './testing/throwaway-cluster-env.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const serverMain = path.join(repo, 'server/dist/main.js');
