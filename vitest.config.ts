@@ -1,4 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const coreSrc = fileURLToPath(new URL('./core/src/', import.meta.url));
@@ -6,6 +8,58 @@ const coreSrc = fileURLToPath(new URL('./core/src/', import.meta.url));
 // (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1.
 const SLOW_TESTS = ['server/src/deploy/docker-commands.test.ts', 'core/src/images/search-accuracy.test.ts'];
 const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
+
+/**
+ * The slowest files, in seconds on an idle 2-core box (they mostly wait on child processes, PostgreSQL and
+ * Chromium). Update when a file joins or leaves the top of a run's durations.
+ */
+const SLOW_FILES: Record<string, number> = {
+  'scraper/src/embedded-concurrency.test.ts': 40,
+  'web/e2e/who-is-this-phone.spec.ts': 36,
+  'web/e2e/gallery-search.spec.ts': 28,
+  'core/src/db/legacy-pglite.test.ts': 26,
+  'core/src/db/embedded-cluster.test.ts': 24,
+  'core/src/services/backup-restore.test.ts': 19,
+  'server/src/deploy/docker-compose.test.ts': 18,
+  'core/src/images/image-pool.test.ts': 17,
+  'scraper/src/commands/backup.command.test.ts': 17,
+  'web/e2e/curation.spec.ts': 15,
+  'core/src/images/search-index.test.ts': 14,
+  'web/e2e/gallery.spec.ts': 13,
+  'core/src/db/database.test.ts': 10,
+  'core/src/services/image-search.service.test.ts': 9,
+  'web/e2e/admin-bulk-trash.spec.ts': 9,
+  'web/e2e/admin.spec.ts': 8,
+  'web/e2e/visitors.spec.ts': 8,
+  'server/src/visitor-bad-input.test.ts': 8,
+  'core/src/captions/parse-caption.property.test.ts': 8,
+  'scraper/src/sync/live-soak.test.ts': 8,
+  'scraper/src/export/export-shapes.test.ts': 7,
+  'web/e2e/telegram-login.spec.ts': 7,
+  'server/src/routes/curation.routes.test.ts': 7,
+  'web/e2e/first-paint.spec.ts': 7,
+  'scraper/src/cli/cli.test.ts': 6,
+};
+
+/**
+ * Slowest files first, so that a run does not end on one long file while the other workers idle. vitest
+ * orders by the durations it recorded in an earlier run (node_modules/.vite); without them (a fresh clone,
+ * CI) it orders by file size, which starts some of the slowest files last: SLOW_FILES stands in for them.
+ */
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    const recorded = (f: TestSpecification) =>
+      this.ctx.cache.getFileTestResults(`${f.project.name}:${path.relative(this.ctx.config.root, f.moduleId)}`);
+    if (ordered.every(recorded)) return ordered;
+    const seconds = (f: TestSpecification) =>
+      SLOW_FILES[path.relative(this.ctx.config.root, f.moduleId)] ?? (recorded(f)?.duration ?? 0) / 1000;
+    return ordered
+      .map((f, i) => ({ f, i, s: seconds(f) }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
+      .map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -26,6 +80,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    sequence: { sequencer: SlowestFirst },
     // One file more than the two cores: the slowest files mostly wait on child processes, Chromium and
     // PostgreSQL (a 2-worker run kept the cores about 60% busy), so a third keeps them fed.
     maxWorkers: 3,

@@ -21,8 +21,10 @@ import { createSyncApplyService } from '@waifudex/core/services/sync-apply.servi
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { sweepOrphanFiles } from '@waifudex/core/services/image-orphans.service';
 import { requireBuilt } from '@waifudex/core/testing/require-build';
+import { useThrowawayClusters } from '@waifudex/core/testing/throwaway-clusters';
 import { FakeSource, photo } from './telegram/fake-source.js';
 import { resolveTargets, syncTelegramChannel } from './sync/telegram-sync.js';
+import { throwawayClusterEnv } from './testing/throwaway-cluster-env.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const serverMain = path.join(repo, 'server/dist/main.js');
@@ -32,6 +34,10 @@ requireBuilt(serverMain, scraperMain);
 const ready = fs.existsSync(GALLERY);
 if (!ready) console.warn('[embedded-concurrency.test] SKIPPED: needs ../shared/images/gallery');
 
+// Only clients are killed here, never PostgreSQL: the clusters (started here or by the built processes)
+// need not wait for the disk.
+useThrowawayClusters();
+const fast = throwawayClusterEnv();
 const logger = createLogger('silent');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-conc-'));
 fs.chmodSync(root, 0o755); // reachable by the postgres account when the tests run as root
@@ -107,7 +113,7 @@ function cli(dataDir: string, imagesDir: string, args: string[]): Promise<{ code
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [scraperMain, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, IMAGES_DIR: imagesDir, LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', ...fast, DATA_DIR: dataDir, IMAGES_DIR: imagesDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -183,6 +189,7 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
+        ...fast,
         DATA_DIR: conc.data,
         IMAGES_DIR: conc.images,
         LOG_LEVEL: 'warn',
@@ -247,6 +254,7 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
+        ...fast,
         DATA_DIR: conc.data,
         IMAGES_DIR: conc.images,
         LOG_LEVEL: 'warn',
@@ -275,6 +283,7 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
         cwd: root,
         env: {
           PATH: process.env.PATH ?? '',
+          ...fast,
           DATA_DIR: conc.data,
           IMAGES_DIR: conc.images,
           LOG_LEVEL: 'warn',
@@ -323,7 +332,7 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
       const k = { data: path.join(root, 'killed', 'data'), images: path.join(root, 'killed', 'images') };
       const child = spawn(process.execPath, [scraperMain, 'import-dir', work.dirImages], {
         cwd: root,
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: k.data, IMAGES_DIR: k.images, LOG_LEVEL: 'warn' },
+        env: { PATH: process.env.PATH ?? '', ...fast, DATA_DIR: k.data, IMAGES_DIR: k.images, LOG_LEVEL: 'warn' },
         stdio: 'ignore',
       });
       const watcher = await (async () => {

@@ -66,9 +66,11 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
     expect(seen.filter((y) => y > 40 && Math.abs(y - want) >= 40)).toEqual([]);
   }
 
+  const axeSource = fs.readFileSync(AXE, 'utf8');
   async function axe(page: Page, what: string) {
-    // evaluated through the DevTools protocol, which the app's CSP (no inline script) does not block
-    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+    // evaluated through the DevTools protocol, which the app's CSP (no inline script) does not block; once
+    // per document (the app's own navigations keep it)
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
     const violations = await page.evaluate(async () => {
       const r = await (
         window as unknown as {
@@ -254,24 +256,38 @@ describe.skipIf(!hasChromium)('gallery search and navigation (Chromium, phone an
   });
 
   it('axe-core finds no violations on the home page, a search with no result, a character page and the login page, in light and dark', async () => {
-    for (const size of ['phone', 'desktop'] as const) {
+    /** Checks the page as it stands in both schemes: the theme follows the system's live (web/public/theme.js). */
+    async function inBothSchemes(page: Page, what: string, then?: () => Promise<unknown>) {
       for (const colorScheme of ['light', 'dark'] as const) {
-        const page = await open(size);
         await page.emulateMedia({ colorScheme });
-        await page.getByTestId('character-card').first().waitFor();
-        await axe(page, `home ${size} ${colorScheme}`);
-        await page.getByTestId('search-input').fill('hootao');
-        await page.getByTestId('did-you-mean').waitFor();
-        await axe(page, `no result ${size} ${colorScheme}`);
-        await page.getByTestId('search-input').fill('');
-        await page.getByTestId('character-link').first().click();
-        await page.getByTestId('detail-name').waitFor();
-        await axe(page, `character ${size} ${colorScheme}`);
-        if (colorScheme === 'dark') await page.screenshot({ path: `${SHOTS}character-${size}-dark.png` });
-        await page.goto(`${s.url}/admin/login`);
-        await page.getByTestId('login-username').waitFor();
-        await axe(page, `login ${size} ${colorScheme}`);
+        // and the colours have finished their transitions into it
+        await page.waitForFunction(
+          (want) =>
+            document.documentElement.dataset.bsTheme === want &&
+            !document.getAnimations().some((a) => a instanceof CSSTransition),
+          colorScheme,
+        );
+        await axe(page, `${what} ${colorScheme}`);
       }
+      await then?.();
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+    for (const size of ['phone', 'desktop'] as const) {
+      const page = await open(size);
+      await page.getByTestId('character-card').first().waitFor();
+      await inBothSchemes(page, `home ${size}`);
+      await page.getByTestId('search-input').fill('hootao');
+      await page.getByTestId('did-you-mean').waitFor();
+      await inBothSchemes(page, `no result ${size}`);
+      await page.getByTestId('search-input').fill('');
+      await page.getByTestId('character-link').first().click();
+      await page.getByTestId('detail-name').waitFor();
+      await inBothSchemes(page, `character ${size}`, () =>
+        page.screenshot({ path: `${SHOTS}character-${size}-dark.png` }),
+      );
+      await page.goto(`${s.url}/admin/login`);
+      await page.getByTestId('login-username').waitFor();
+      await inBothSchemes(page, `login ${size}`);
     }
   });
 

@@ -22,13 +22,11 @@ export async function makePhoneScreenshot(art: Buffer): Promise<Buffer> {
     <rect y="${H - 200}" width="${W}" height="200" fill="#17212b"/>
     <text x="170" y="${H - 85}" font-family="sans-serif" font-size="48" fill="#6d7f8f">Message</text>
   </svg>`;
-  // the chat wallpaper's fine pattern is what makes real screenshots megabytes as PNG
-  const wallpaper = await sharp({
+  // the chat wallpaper's fine pattern is what makes real screenshots megabytes as PNG (composited in the
+  // same pipeline: no PNG round trip of the wallpaper alone)
+  return sharp({
     create: { width: W, height: H, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 40, sigma: 14 } },
   })
-    .png()
-    .toBuffer();
-  return sharp(wallpaper)
     .composite([{ input: Buffer.from(ui) }, { input: pic, left: 85, top }])
     .png({ compressionLevel: 6 })
     .toBuffer();

@@ -28,6 +28,8 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
   let search: ImageSearchService;
   let browser: Browser;
   let screenshot: Buffer;
+  /** A screenshot of a character from outside the gallery. */
+  let stranger: Buffer;
   /** Every picture the search route received, as bytes on the wire. */
   const received: Buffer[] = [];
   const contexts: BrowserContext[] = [];
@@ -88,10 +90,13 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
       },
     });
     search = svc!;
-    await seed(s);
-    await search.start();
-    screenshot = await makePhoneScreenshot(await generateDemoImage(REM, SEEDS[REM]![0]));
-    browser = await launchBrowser();
+    // the gallery, the browser and the screenshots are independent: made at the same time
+    [, browser, screenshot, stranger] = await Promise.all([
+      seed(s).then(() => search.start()),
+      launchBrowser(),
+      generateDemoImage(REM, SEEDS[REM]![0]).then(makePhoneScreenshot),
+      generateDemoImage(97, 'someone else').then(makePhoneScreenshot),
+    ]);
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
@@ -219,11 +224,9 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
   it('a picture from outside the gallery gets no match wording, and its guesses carry a %', async () => {
     for (const size of ['phone', 'desktop'] as const) {
       const page = await open(size);
-      await page.getByTestId('search-file').setInputFiles({
-        name: 'other.png',
-        mimeType: 'image/png',
-        buffer: await makePhoneScreenshot(await generateDemoImage(97, 'someone else')),
-      });
+      await page
+        .getByTestId('search-file')
+        .setInputFiles({ name: 'other.png', mimeType: 'image/png', buffer: stranger });
       const box = await answerBox(page);
       const verdict = await page.getByTestId('search-result').getAttribute('data-verdict');
       expect(['none', 'probable']).toContain(verdict);
@@ -333,16 +336,19 @@ describe.skipIf(!hasChromium)('who is this? on a phone and a desktop (real engin
     const page = await open('phone');
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+    // Cancel on an uplink slower still (the ~18 KB upload takes ~9 s): the click lands during the upload
+    // however busy the machine is, instead of racing an upload that takes a second
+    await cdp.send('Network.emulateNetworkConditions', { ...SLOW_4G, uploadThroughput: 2048 });
     received.length = 0;
     await page
       .getByTestId('search-file')
       .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: screenshot });
-    await page.getByTestId('search-loading').waitFor();
+    await page.locator('[data-testid=search-loading][data-phase=uploading]').waitFor();
     await page.getByTestId('search-cancel').click();
     await page.getByTestId('search-loading').waitFor({ state: 'detached' });
     expect(await page.getByTestId('search-result').count()).toBe(0);
 
+    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
     const t0 = Date.now();
     await page
       .getByTestId('search-file')

@@ -5,9 +5,12 @@ import path from 'node:path';
 import { openDatabase, type Db } from './database.js';
 import { migrate } from './migrate.js';
 import { createLogger } from '../logger.js';
+import { useThrowawayClusters } from '../testing/throwaway-clusters.js';
 import { createTestDb, testEngine } from '../testing/test-db.js';
 import { clusterPaths, livePostmaster } from './embedded-cluster.js';
 
+// Its clusters only ever stop cleanly: no need to wait for the disk.
+useThrowawayClusters();
 const logger = createLogger('silent');
 
 describe(`migrations on ${testEngine}`, () => {

@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from './database.js';
 import { clusterPaths, livePostmaster } from './embedded-cluster.js';
 import { createLogger } from '../logger.js';
+import { useThrowawayClusters } from '../testing/throwaway-clusters.js';
 
+// No disk waits for the clusters started here and by the load processes, except in the test that kills
+// the postmaster itself (a throwaway cluster may lose its last commits then).
+useThrowawayClusters();
 const logger = createLogger('silent');
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const loadScript = fileURLToPath(new URL('../testing/embedded-load.ts', import.meta.url));
@@ -39,7 +43,7 @@ function load(
 ): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', loadScript, dataDir, tag, String(count), ...(holdMs ? [String(holdMs)] : [])],
+    ['--import', 'tsx', loadScript, '--throwaway', dataDir, tag, String(count), ...(holdMs ? [String(holdMs)] : [])],
     {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +132,8 @@ describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }
 
   it('starts over a pid file left by a crash whose PID now belongs to another program', async () => {
     const dir = freshDir();
-    const db = await openDatabase({ dataDir: dir, logger });
+    useThrowawayClusters(false); // the postmaster is killed below: the row must be on disk by then
+    const db = await openDatabase({ dataDir: dir, logger }).finally(() => useThrowawayClusters());
     await db.query('CREATE TABLE kept (v int)');
     await db.query('INSERT INTO kept VALUES (42)');
     const paths = clusterPaths(dir);

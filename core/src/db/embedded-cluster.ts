@@ -36,9 +36,25 @@ export interface ClusterPaths {
 export interface ClusterOptions {
   dataDir: string;
   logger: Logger;
-  /** Extra `-c name=value` settings (tests turn fsync off). */
+  /** Extra `-c name=value` settings. */
   settings?: Record<string, string>;
+  /** A throwaway cluster, for tests only (see setThrowawayClusters); off unless that turned it on. */
+  throwaway?: boolean;
 }
+
+let throwawayByDefault = false;
+
+/**
+ * Tests only: the clusters this process creates or starts from now on are throwaway. initdb skips its final
+ * fsync and the server never waits for the disk (fsync, synchronous_commit, full_page_writes off): a killed
+ * client loses nothing, but a killed postmaster can lose its last commits and a machine crash can lose
+ * everything. Never called by the app; tests that kill PostgreSQL itself keep it off.
+ */
+export function setThrowawayClusters(on: boolean): void {
+  throwawayByDefault = on;
+}
+
+const THROWAWAY_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
 
 export function clusterPaths(dataDir: string): ClusterPaths {
   const root = path.resolve(dataDir);
@@ -95,13 +111,17 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
     );
   }
   if (await answers(paths)) return { paths, started: false };
+  const throwaway = opts.throwaway ?? throwawayByDefault;
   const owner = serviceAccount();
   prepareFolders(paths, owner);
-  if (!fs.existsSync(path.join(paths.pgdata, 'PG_VERSION'))) await initCluster(paths, owner, opts.logger);
+  if (!fs.existsSync(path.join(paths.pgdata, 'PG_VERSION'))) await initCluster(paths, owner, opts.logger, throwaway);
   for (let attempt = 1; ; attempt++) {
     removeStalePidFiles(paths, opts.logger);
     if (await answers(paths)) return { paths, started: false }; // another process started it meanwhile
-    const outcome = await startPostmaster(paths, owner, opts);
+    const outcome = await startPostmaster(paths, owner, {
+      ...opts,
+      settings: throwaway ? { ...THROWAWAY_SETTINGS, ...opts.settings } : opts.settings,
+    });
     if (outcome !== 'gave-up') {
       await ensureDatabase(paths);
       return { paths, started: outcome === 'started' };
@@ -210,7 +230,12 @@ function prepareFolders(paths: ClusterPaths, owner: Account | undefined): void {
  * initdb into a fresh sibling folder, then rename it into place: two processes creating the cluster at
  * once both succeed, one rename wins, and a crash mid-initdb leaves no half-made cluster behind.
  */
-async function initCluster(paths: ClusterPaths, owner: Account | undefined, logger: Logger): Promise<void> {
+async function initCluster(
+  paths: ClusterPaths,
+  owner: Account | undefined,
+  logger: Logger,
+  throwaway: boolean,
+): Promise<void> {
   const { initdb } = await findPostgresBinaries();
   const tmp = `${paths.pgdata}.init-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp, { mode: 0o700 });
@@ -220,7 +245,7 @@ async function initCluster(paths: ClusterPaths, owner: Account | undefined, logg
   // into current glibc, the others are fallbacks for systems without it.
   let result = { code: -1 as number | null, output: '' };
   for (const locale of ['C.UTF-8', 'en_US.UTF-8', 'C']) {
-    result = await run(initdb, initdbArgs(tmp, locale), owner);
+    result = await run(initdb, [...initdbArgs(tmp, locale), ...(throwaway ? ['--no-sync'] : [])], owner);
     if (result.code === 0 || !/locale/i.test(result.output)) break;
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { mode: 0o700 });

@@ -12,10 +12,13 @@ import { openDatabase, wrapPool } from './database.js';
 import { migrate } from './migrate.js';
 import { copyLegacyGallery, hasUncopiedLegacyGallery } from './legacy-pglite.js';
 import { createLogger } from '../logger.js';
+import { useThrowawayClusters } from '../testing/throwaway-clusters.js';
 import { analyzeImage } from '../images/analyze-image.js';
 import { generateDemoImage } from '../images/demo-images.js';
 import { insertArtworkFeatures } from '../repos/image-features.repo.js';
 
+// Its clusters only ever stop cleanly: no need to wait for the disk.
+useThrowawayClusters();
 const logger = createLogger('silent');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-legacy-'));
 fs.chmodSync(dir, 0o755);

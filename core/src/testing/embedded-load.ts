@@ -1,13 +1,20 @@
 /**
  * A separate process that uses the embedded database the way Waifudex processes do (a real pool), for
- * the multi-process tests: `node --import tsx embedded-load.ts DATA_DIR TAG COUNT [HOLD_MS]`.
+ * the multi-process tests: `node --import tsx embedded-load.ts [--throwaway] DATA_DIR TAG COUNT [HOLD_MS]`.
  * Every query checks that its answer is its own (the bug class of a shared backend session), then
- * inserts one row. Prints `{"tag","wrong","inserted"}` on stdout.
+ * inserts one row. Prints `{"tag","wrong","inserted"}` on stdout. `--throwaway`: a cluster it starts is a
+ * throwaway one (throwaway-clusters.ts).
  */
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../logger.js';
+import { useThrowawayClusters } from './throwaway-clusters.js';
 
-const [dataDir, tag, countArg, holdArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args[0] === '--throwaway') {
+  args.shift();
+  useThrowawayClusters();
+}
+const [dataDir, tag, countArg, holdArg] = args;
 const count = Number(countArg);
 const db = await openDatabase({ dataDir: dataDir!, logger: createLogger('silent', 'load') });
 try {

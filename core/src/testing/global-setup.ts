@@ -24,7 +24,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     const { paths } = await ensureClusterRunning({
       dataDir: dir,
       logger,
-      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
+      throwaway: true,
+      settings: { max_connections: '300' },
     });
     serverUrl = socketUrl(paths, 'postgres');
     stopServer = async () => {

@@ -6,16 +6,21 @@
 import { CROP_HASH_COUNT } from '../images/compute-features.js';
 import { FEATURES_VERSION, HAAR_COEFS, type ImageFeatures } from '../images/feature-types.js';
 
+// Positions taken in the current channel: stamped with a channel counter instead of a fresh Set per channel
+// (the index tests draw tens of thousands of signatures).
+const usedAt = new Uint32Array(128 * 128);
+let channelStamp = 0;
+
 export function syntheticFeatures(r: () => number, version = FEATURES_VERSION): ImageFeatures {
   const code = () => ({ hi: (r() * 2 ** 32) >>> 0, lo: (r() * 2 ** 32) >>> 0 });
   const coefs = new Int16Array(3 * HAAR_COEFS);
   for (let c = 0; c < 3; c++) {
-    const used = new Set<number>();
+    const stamp = ++channelStamp;
     for (let k = 0; k < HAAR_COEFS; k++) {
       let p: number;
       do p = Math.floor(128 * r() ** 3) * 128 + Math.floor(128 * r() ** 3);
-      while (p === 0 || used.has(p));
-      used.add(p);
+      while (p === 0 || usedAt[p] === stamp);
+      usedAt[p] = stamp;
       coefs[c * HAAR_COEFS + k] = r() < 0.5 ? -p : p;
     }
   }
