@@ -27,19 +27,32 @@ export async function findAdminByUsername(q: Queryable, username: string): Promi
   return row ? { id: row.id, username: row.username, passwordHash: row.password_hash } : null;
 }
 
-/** Creates the admin or replaces its password; returns its id. */
+/**
+ * Creates the admin or replaces its password (ending its sessions); returns its id. One statement, so two
+ * processes doing it at once cannot both insert.
+ */
 export async function upsertAdmin(q: Queryable, username: string, passwordHash: string): Promise<string> {
-  const existing = await findAdminByUsername(q, username);
-  if (existing) {
-    await q.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [existing.id, passwordHash]);
-    await q.query('DELETE FROM sessions WHERE admin_id = $1', [existing.id]);
-    return existing.id;
-  }
-  const r = await q.query<{ id: string }>('INSERT INTO admins (username, password_hash) VALUES ($1, $2) RETURNING id', [
-    username,
-    passwordHash,
-  ]);
-  return r.rows[0]!.id;
+  const r = await q.query<{ id: string }>(
+    `INSERT INTO admins (username, password_hash) VALUES ($1, $2)
+     ON CONFLICT ((lower(username))) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id`,
+    [username, passwordHash],
+  );
+  const id = r.rows[0]!.id;
+  await q.query('DELETE FROM sessions WHERE admin_id = $1', [id]);
+  return id;
+}
+
+/** Creates the admin unless one of that name exists (another process may be creating it at the same moment); its id, or null. */
+export async function insertAdminIfAbsent(
+  q: Queryable,
+  username: string,
+  passwordHash: string,
+): Promise<string | null> {
+  const r = await q.query<{ id: string }>(
+    'INSERT INTO admins (username, password_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
+    [username, passwordHash],
+  );
+  return r.rows[0]?.id ?? null;
 }
 
 export async function insertSession(

@@ -143,6 +143,12 @@ export function createAuthService(deps: { db: Db; now?: () => number }) {
       await repo.upsertAdmin(deps.db, username, await hashPassword(password));
     },
 
+    /** Creates the admin unless it exists; false when it did (e.g. another replica created it first). */
+    async createAdminIfAbsent(username: string, password: string): Promise<boolean> {
+      if (password.length < 8) throw new Error('password must have at least 8 characters');
+      return (await repo.insertAdminIfAbsent(deps.db, username, await hashPassword(password))) !== null;
+    },
+
     countAdmins: () => repo.countAdmins(deps.db),
   };
 }

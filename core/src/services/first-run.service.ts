@@ -17,15 +17,15 @@ export async function ensureFirstAdmin(deps: {
   dataDir: string;
 }): Promise<void> {
   if ((await deps.auth.countAdmins()) > 0) return;
-  let password = deps.password;
+  const password = deps.password ?? crypto.randomBytes(12).toString('base64url');
+  // replicas starting together all see no admin: one creates it, the others leave it (and its password file) alone
+  if (!(await deps.auth.createAdminIfAbsent(deps.username, password))) return;
   let where = 'ADMIN_PASSWORD';
-  if (!password) {
-    password = crypto.randomBytes(12).toString('base64url');
+  if (!deps.password) {
     fs.mkdirSync(deps.dataDir, { recursive: true });
     where = path.join(deps.dataDir, 'initial-admin-password.txt');
     writePrivateFile(where, `${password}\n`);
   }
-  await deps.auth.setAdminPassword(deps.username, password);
   deps.logger.info(
     { username: deps.username, passwordFrom: where },
     `first-run admin "${deps.username}" created; password in ${where}`,
