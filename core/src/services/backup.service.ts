@@ -154,6 +154,7 @@ async function dumpSnapshot(db: Db, scratch: string) {
     await client.query('COMMIT');
     return { migrations, engine, counts, tables, files };
   } catch (err) {
+    // catch: `err` is what failed; a connection that broke has rolled back already
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {

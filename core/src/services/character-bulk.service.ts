@@ -67,6 +67,7 @@ export function createCharacterBulkService(deps: {
         else if (r.action === 'delete') changed = (await deps.trash.trash(ids)).characterIds;
         else changed = (await reparseCaptions(db, { ids })).changedIds;
       }
+      // catch: the change is committed; a listener logs its own failures
       if (changed.length) await Promise.resolve(deps.onChange?.()).catch(() => undefined);
       return { action: r.action, matched: ids.length, ids: changed };
     },

@@ -233,6 +233,7 @@ async function copyTables(db: Db, staged: StagedArchive, force: boolean): Promis
     await client.query('COMMIT');
     return manifest.tables.reduce((n, t) => n + t.rows, 0);
   } catch (err) {
+    // catch: `err` is what failed; a connection that broke has rolled back already
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {

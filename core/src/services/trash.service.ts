@@ -46,7 +46,7 @@ export interface TrashDeps {
   images?: ImageStore;
   imagesDir?: string;
   retentionDays: number;
-  /** Told after each change (e.g. to refresh this process's in-memory image index at once). */
+  /** Told after each change (e.g. to refresh this process's in-memory image index at once). It logs its own failures. */
   onChange?: (c: TrashChange) => void | Promise<void>;
   /** Rows per purge transaction (default 200): short transactions, bounded memory. */
   purgeBatch?: number;
@@ -58,6 +58,7 @@ export function createTrashService(deps: TrashDeps): TrashService {
   const { db } = deps;
   const store = imageStoreOf(deps);
   const changed = async (c: TrashChange) => {
+    // catch: the change is committed; a listener logs its own failures (see TrashDeps.onChange)
     if (c.characterIds.length) await Promise.resolve(deps.onChange?.(c)).catch(() => undefined);
     return c;
   };

@@ -29,8 +29,8 @@ export default async function sync(args: string[], ctx: CommandContext): Promise
   try {
     source = await openTelegramSource(config, db, logger, { lease: { owner: defaultOwner(), kind: 'sync' } });
   } catch (err) {
-    // catch: the stored flag only informs the admin page; the error is reported either way
     if (err instanceof SessionExpiredError)
+      // catch: the stored flag only informs the admin page; the error is reported either way
       await sessionStoreFor(config, db)
         .markExpired()
         .catch(() => undefined);

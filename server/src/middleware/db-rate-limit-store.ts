@@ -30,6 +30,7 @@ export class DbRateLimitStore implements Store {
   async increment(key: string): Promise<IncrementResponse> {
     if (Date.now() >= this.nextPurge) {
       this.nextPurge = Date.now() + PURGE_EVERY_MS;
+      // catch: a failed purge runs again in ten minutes; expired counters only take space meanwhile
       void purgeExpiredRateLimits(this.db).catch(() => undefined);
     }
     const r = await hitRateLimit(this.db, `${this.prefix}:${key}`, this.windowMs);

@@ -133,7 +133,7 @@ export function createWebhookSender(o: WebhookSenderOptions) {
     }
     if (Date.now() - lastPrune > 24 * 3600_000) {
       lastPrune = Date.now();
-      await pruneDeliveries(o.db, 30).catch(() => undefined);
+      await pruneDeliveries(o.db, 30).catch((err) => o.logger.warn({ err }, 'pruning old webhook deliveries failed'));
     }
     return total;
   }

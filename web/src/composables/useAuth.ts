@@ -28,6 +28,7 @@ export function useAuth() {
     restoring = Promise.resolve();
   }
   async function logout() {
+    // catch: signed out here either way; an unreachable server lets the session expire by itself
     await authApi.logout().catch(() => undefined);
     username.value = null;
     setCsrfToken(null);

@@ -40,6 +40,7 @@ export function useVisitor() {
     restoring = Promise.resolve();
   }
   async function logout() {
+    // catch: signed out here either way; an unreachable server lets the session expire by itself
     await visitorsApi.logout().catch(() => undefined);
     await signedIn(null);
   }
