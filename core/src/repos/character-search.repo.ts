@@ -649,14 +649,18 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
     keyset && o.after
       ? ` AND (c.created_at, c.id) < (timestamptz 'epoch' + ${params.add(o.after.createdUs)}::bigint * interval '1 microsecond', ${params.add(o.after.id)}::bigint)`
       : '';
-  const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
+  const unfiltered = !s.emojis?.length && !s.anime && !s.rarity && !s.channelId && !s.mine;
+  const skip = (o.page - 1) * o.perPage;
+  // a numbered page of the whole gallery: a seek to its minute by the per-minute counts (see timeJump)
+  const jump = keyset && !after && unfiltered && skip > 0 ? timeJump(params, skip) : null;
+  const offset = after ? '0' : (jump?.offset ?? params.add(skip));
   // only index columns per skipped row (its creation time in µs is read for the last row alone)
   const r = await q.query<{ id: string }>(
-    `SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after} ${order}
+    `${jump?.with ?? ''} SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after}${jump?.and ?? ''} ${order}
       LIMIT ${params.add(o.perPage)} OFFSET ${offset}`,
     params.values,
   );
-  const { total, estimate } = await countMatches(q, s, null);
+  const { total, estimate } = unfiltered ? await galleryTotal(q) : await countMatches(q, s, null);
   const last = r.rows[r.rows.length - 1];
   let next: GalleryCursor | null = null;
   if (keyset && last && r.rows.length === o.perPage) {
@@ -667,6 +671,33 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
     next = { createdUs: at.rows[0]!.us, id: last.id };
   }
   return { ids: r.rows.map((row) => String(row.id)), total, estimate, next };
+}
+
+/**
+ * The seek of a numbered page in the newest-first order of the whole gallery (migration
+ * gallery-position-counts): the hour holding the `skip`-th visible character by the running sum of the
+ * hour counts, then its minute by the minute counts of that hour; the page starts that many rows into the
+ * minute. One statement, so that the counts and the rows are read from one snapshot (they commit together).
+ */
+function timeJump(params: Params, skip: number): { with: string; and: string; offset: string } {
+  const n = params.add(skip);
+  return {
+    with: `WITH hours AS (SELECT bucket, n, sum(n) OVER (ORDER BY bucket DESC) AS upto FROM gallery_time_counts WHERE level = 2),
+      hour AS (SELECT bucket, upto - n AS before FROM hours WHERE upto > ${n}::bigint ORDER BY bucket DESC LIMIT 1),
+      minutes AS (SELECT g.bucket, g.n, h.before + sum(g.n) OVER (ORDER BY g.bucket DESC) AS upto
+                    FROM hour h JOIN gallery_time_counts g ON g.level = 1 AND g.bucket >= h.bucket * 60 AND g.bucket < h.bucket * 60 + 60),
+      minute AS (SELECT bucket, upto - n AS before FROM minutes WHERE upto > ${n}::bigint ORDER BY bucket DESC LIMIT 1)`,
+    and: ` AND c.created_at < (SELECT to_timestamp((bucket + 1) * 60.0) FROM minute)`,
+    offset: `(SELECT ${n}::bigint - before FROM minute)`,
+  };
+}
+
+/** The number of visible characters, exact, from the per-hour counts (a few thousand rows at most). */
+async function galleryTotal(q: Queryable): Promise<{ total: number; estimate: boolean }> {
+  const r = await q.query<{ n: string }>(
+    'SELECT coalesce(sum(n), 0)::bigint::text AS n FROM gallery_time_counts WHERE level = 2',
+  );
+  return { total: Number(r.rows[0]!.n), estimate: false };
 }
 
 /** The columns of a gallery card (`c` a character; ITEMS_FROM joins its current artwork and likes). */
