@@ -75,6 +75,9 @@ describe('word index', () => {
     expect(await words(a)).toEqual(['kamori', 'kamori shina', 'kamorishina', 'shina', 'velpa', 'velpa vicas', 'vicas']);
     expect(await names('kamo')).toEqual(['Doru Kamo', 'Kamori Shina']); // a whole word first
     expect(await names('velpa vi')).toEqual(['Doru Kamo', 'Kamori Shina'].sort());
+    // words of the name and of the title, read from the word index alone
+    expect(await names('vicas doru')).toEqual(['Doru Kamo']);
+    expect(await names('kamo velpa')).toEqual(['Doru Kamo', 'Kamori Shina']);
     await db.query(`UPDATE characters SET name = 'Kamora Shina', name_search = 'kamora shina' WHERE id = $1`, [a]);
     expect(await words(a)).not.toContain('kamori');
     expect(await names('kamora')).toEqual(['Kamora Shina']);

@@ -121,9 +121,10 @@ interface TextQuery {
 
 /**
  * The most entries of the word index one arm reads (a broad prefix such as "ka" starts 30,000 at a million
- * characters): the arm ranks what it read and keeps the best RANKED_MATCH_LIMIT + 1.
+ * characters): the arm ranks what it read and keeps the best RANKED_MATCH_LIMIT + 1. A range is read in
+ * word order, so the query itself as a word (the best rank) comes first; what is cut are longer words.
  */
-const WORD_SCAN_LIMIT = 20_000;
+const WORD_SCAN_LIMIT = 5_000;
 /** The most characters a near-miss arm checks by similarity (see nearCandidates). */
 const NEAR_SCAN_LIMIT = 5_000;
 /** A word as the pattern of its prefix range in the word index (C collation: LIKE 'x%' is a btree range). */
@@ -237,7 +238,13 @@ function buildWhere(
 }
 
 /** ORDER BY for `sort` over rows aliased `c` (created_at, id, name_search, anime_search, source_id; `likes` its like count). */
-function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes = 'c.likes', typed = false): string {
+function orderBy(
+  s: CharacterSearch,
+  sort: CharacterSort,
+  params: Params,
+  likes = 'c.likes',
+  typed: boolean | 'near' = false,
+): string {
   const newest = 'c.created_at DESC, c.id DESC';
   if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
   if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
@@ -247,6 +254,8 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes 
   const id = params.add(idOf(s.text));
   const card = `CASE WHEN ${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
     + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END`;
+  // near misses: by the similarity their arm computed (see nearCandidates)
+  if (typed === 'near') return `ORDER BY (${card}) DESC, c.near DESC, ${newest}`;
   // matches as typed: the name or title that is the query, then one that has it as a whole word, then one
   // that starts with it, shorter names first (comparisons only: a thousand candidates rank in a millisecond)
   if (typed)
@@ -393,15 +402,36 @@ function wordCandidates(
       .filter((i) => !idOf(t.words[i]!) && !raritiesNamed(t.words[i]!, t.rarities).length);
     const byId = t.words.findIndex((w) => idOf(w));
     const lead = byId >= 0 ? byId : (plain.sort((a, b) => t.counts[a]! - t.counts[b]!)[0] ?? 0);
-    // another word with few entries (all of them read) filters in the index; a broad one on the rows found
-    const others = t.words.flatMap((o, i) => {
-      if (i === lead) return [];
-      if (!plain.includes(i) || t.counts[i]! > WORD_SCAN_LIMIT) return [wordFilter(o, t, params)];
-      return [`c.id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`];
-    });
     const w = t.words[lead]!;
+    // ranked in the index: every word plain and few enough to be read whole, so no character is joined
+    // (the word index holds the visible characters only)
+    const inIndex =
+      scored && plain.includes(lead) && t.words.every((o, i) => plain.includes(i) && t.counts[i]! <= WORD_SCAN_LIMIT);
+    // another word with few entries (all of them read) filters in the index; a broad one on the rows found
+    const others = inIndex
+      ? []
+      : t.words.flatMap((o, i) => {
+          if (i === lead) return [];
+          if (!plain.includes(i) || t.counts[i]! > WORD_SCAN_LIMIT) return [wordFilter(o, t, params)];
+          return [
+            `c.id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`,
+          ];
+        });
     const and = `AND ${others.join(' AND ')}`;
-    if (idOf(w))
+    if (inIndex)
+      arms.push(`(SELECT character_id AS id, 0.5::float8 AS score FROM (SELECT character_id FROM character_search_words
+          WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${WORD_SCAN_LIMIT}) r
+        WHERE ${t.words
+          .flatMap((o, i) =>
+            i === lead
+              ? []
+              : [
+                  `character_id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`,
+                ],
+          )
+          .join(' AND ')}
+        GROUP BY character_id LIMIT ${cap})`);
+    else if (idOf(w))
       arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
         AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(idOf(w))} ${and} LIMIT ${cap})`);
     else if (!plain.includes(lead))
@@ -425,9 +455,12 @@ function wordCandidates(
 
 /**
  * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "esslunachi pkaa"):
- * the characters of each word that does match as typed (the first NEAR_SCAN_LIMIT entries) whose name or
- * title is at least WORD_SIMILARITY similar to the whole query (two short strings per row, not the whole
- * document: this is most of the tier's cost). Null when no word matches as typed.
+ * the characters that have one of its words as a whole word (the first NEAR_SCAN_LIMIT entries of each: a
+ * prefix range, "viro%", holds five times as many) whose name or title is at least
+ * WORD_SIMILARITY similar to the whole query. The similarity is most of the tier's cost: `<%` (at the
+ * search's FUZZY_WORD_SIMILARITY, below WORD_SIMILARITY) checks a row ten times faster than
+ * word_similarity() computes it, so that the value is computed for the rows that pass only, once, and
+ * returned as `near` for the ranking (see orderBy). Null when no word matches as typed.
  */
 function nearCandidates(
   s: CharacterSearch,
@@ -437,18 +470,19 @@ function nearCandidates(
   join = '',
   skip?: 'anime' | 'rarity' | 'channel',
 ): string | null {
-  const typed = t.words.filter((w, i) => t.counts[i]! > 0);
+  const typed = t.words.map((w, i) => i).filter((i) => t.counts[i]! > 0);
   if (t.words.length < 2 || !typed.length) return null;
   const filters = buildWhere(s, params, null, skip);
   const text = params.add(t.text);
   return typed
-    .map(
-      (w) => `(SELECT ${cols} FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
-            WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${NEAR_SCAN_LIMIT}) x) w
-          JOIN characters c ON c.id = w.character_id ${join} ${filters}
-        AND (word_similarity(${text}, c.name_search) >= ${WORD_SIMILARITY}
-             OR word_similarity(${text}, c.anime_search) >= ${WORD_SIMILARITY}) LIMIT ${RANKED_MATCH_LIMIT + 1})`,
-    )
+    .map((i) => {
+      return `(SELECT ${cols}, z.near FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
+            WHERE word = ${params.add(t.words[i])} LIMIT ${NEAR_SCAN_LIMIT}) x) w
+          JOIN characters c ON c.id = w.character_id ${join}
+          CROSS JOIN LATERAL (SELECT CASE WHEN ${text} <% c.name_search OR ${text} <% c.anime_search
+            THEN greatest(word_similarity(${text}, c.name_search), word_similarity(${text}, c.anime_search)) ELSE 0 END AS near) z
+        ${filters} AND z.near >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`;
+    })
     .join(' UNION ');
 }
 
@@ -552,7 +586,13 @@ async function textPage(
     const candidates = arms(s, text, params, sortColumns(o.sort), likesJoin(o.sort));
     if (!candidates) continue;
     tier = arms;
-    const order = orderBy(s, o.sort, params, 'c.likes', arms === wordCandidates);
+    const order = orderBy(
+      s,
+      o.sort,
+      params,
+      'c.likes',
+      arms === wordCandidates ? true : arms === nearCandidates ? 'near' : false,
+    );
     const sql = `WITH page AS (SELECT c.id, count(*) OVER ()::int AS n, row_number() OVER (${order}) AS pos
         FROM (${candidates}) c ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
       ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
@@ -604,6 +644,9 @@ async function wordEstimate(q: Queryable, t: TextQuery): Promise<number | null> 
   const plain = t.words.filter((w) => !idOf(w) && !raritiesNamed(w, t.rarities).length);
   if (!plain.length) return null;
   const rarest = plain.reduce((a, b) => (t.counts[t.words.indexOf(b)]! < t.counts[t.words.indexOf(a)]! ? b : a));
+  // a single word's entries were counted already (up to WORD_SCAN_LIMIT): no planner round trip
+  const counted = t.counts[t.words.indexOf(rarest)]!;
+  if (t.words.length === 1 && counted <= WORD_SCAN_LIMIT) return counted;
   const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
     'EXPLAIN (FORMAT JSON) SELECT 1 FROM character_search_words WHERE word LIKE $1',
     [prefixOf(t.words.length > 1 ? rarest : t.text)],
