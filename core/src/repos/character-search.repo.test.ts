@@ -158,3 +158,25 @@ describe('what the cost guards keep', () => {
     expect(walked).toHaveLength(40);
   });
 });
+
+describe('the search settings', () => {
+  it('a text search sets its cost cap and trigram threshold for the rest of its transaction, without a statement of their own', async () => {
+    const seen: string[] = [];
+    const settings = await db.transaction(async (tx) => {
+      const q = { query: (text: string, params?: unknown[]) => (seen.push(text), tx.query(text, params)) };
+      await searchCharacters(q as typeof tx, { text: 'kyogre' }, { page: 1, perPage: 24, sort: 'relevance' });
+      return (
+        await tx.query<{ timeout: string; trgm: string }>(
+          `SELECT current_setting('statement_timeout') AS timeout, current_setting('pg_trgm.word_similarity_threshold') AS trgm`,
+        )
+      ).rows[0]!;
+    });
+    expect(settings).toEqual({ timeout: '1s', trgm: '0.5' });
+    expect(seen.filter((t) => /^\s*SET /i.test(t))).toEqual([]);
+    // outside the search's transaction the server's own settings hold
+    const after = await db.query<{ trgm: string }>(
+      `SELECT current_setting('pg_trgm.word_similarity_threshold', true) AS trgm`,
+    );
+    expect(after.rows[0]!.trgm).not.toBe('0.5');
+  });
+});

@@ -137,7 +137,7 @@ async function textQuery(q: Queryable, s: CharacterSearch): Promise<TextQuery | 
   const params = new Params();
   // one capped index-only count per word, in one statement: the rarest word leads a multi-word search
   const counts = await q.query<Record<string, number> & { rarities: string[] }>(
-    `SELECT ${RARITY_VALUES} AS rarities, ${words
+    `SELECT ${SETTINGS_SELECT}, ${RARITY_VALUES} AS rarities, ${words
       .map(
         (w, i) =>
           `(SELECT count(*)::int FROM (SELECT 1 FROM character_search_words WHERE word LIKE ${params.add(prefixOf(w))}
@@ -178,16 +178,25 @@ function leadWord(t: TextQuery): string {
 }
 
 /**
- * Runs the search's statements with pg_trgm's word threshold at the fuzzy level, in one transaction
- * (SET LOCAL), so that `<%` can use the trigram indexes for typo-tolerant matches.
+ * The search's settings for the rest of its transaction, as columns of its first statement (textQuery):
+ * pg_trgm's word threshold at the fuzzy level, so that `<%` can use the trigram indexes for typo-tolerant
+ * matches, and the cost cap, so that a pathological query fails fast instead of holding a connection for
+ * seconds. No round trip of their own: on a busy box every statement also waits for a core.
  */
-async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+const SETTINGS_SELECT = `set_config('pg_trgm.word_similarity_threshold', '${FUZZY_WORD_SIMILARITY}', true) AS trgm,
+  set_config('statement_timeout', '${TEXT_SEARCH_TIMEOUT_MS}', true) AS timeout`;
+
+/**
+ * Runs the search's statements with its settings (see SETTINGS_SELECT) in one transaction; `settled`: the
+ * first statement of `fn` is textQuery's, which sets them.
+ */
+async function withSearchSettings<T>(
+  q: Queryable | Db,
+  fn: (tx: Queryable) => Promise<T>,
+  settled = false,
+): Promise<T> {
   const run = async (tx: Queryable) => {
-    // the cost cap: a pathological query fails fast instead of holding a connection for seconds (one round
-    // trip for both: on a busy box every statement also waits for a core)
-    await tx.query(
-      `SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}; SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`,
-    );
+    if (!settled) await tx.query(`SELECT ${SETTINGS_SELECT}`);
     return fn(tx);
   };
   try {
@@ -303,7 +312,7 @@ export async function searchCharacters(
   s: CharacterSearch,
   o: CharacterPageOptions,
 ): Promise<CharacterPageResult> {
-  return withSearchSettings(db, (q) => searchIn(q, s, o));
+  return withSearchSettings(db, (q) => searchIn(q, s, o), Boolean(s.text));
 }
 
 /**
