@@ -76,7 +76,7 @@ const sections: Section[] = [
     name: 'text search and paging',
     run: async () => {
       const mod = await import('./scale-text.js');
-      return mod.runTextSearchBench(nAt >= 0 ? scaleN : undefined);
+      return mod.runTextSearchBench(nAt >= 0 ? scaleN : undefined, keepDb);
     },
   },
   {
@@ -117,7 +117,15 @@ if (!Number.isInteger(scaleN) || scaleN < 1000) {
   console.error('error: --n wants a whole number ≥ 1000');
   process.exit(2);
 }
-const only = nAt >= 0 ? args.filter((_, i) => i !== nAt && i !== nAt + 1) : args;
+// `--db DIR`: the text search section keeps its filled database there and reuses it
+const dbAt = args.indexOf('--db');
+const keepDb = dbAt >= 0 ? args[dbAt + 1] : undefined;
+if (dbAt >= 0 && !keepDb) {
+  console.error('error: --db wants a directory');
+  process.exit(2);
+}
+const flagged = [nAt, dbAt].filter((i) => i >= 0).flatMap((i) => [i, i + 1]);
+const only = args.filter((_, i) => !flagged.includes(i));
 // Sections that start the app (startTestServer) need the test database server that vitest's global setup
 // starts for a test run: start the same one here, once, and stop it at the end.
 const { default: setupTestDatabase } = await import('../core/src/testing/global-setup.js');

@@ -75,6 +75,9 @@ describe('word index', () => {
     expect(await words(a)).toEqual(['kamori', 'kamori shina', 'kamorishina', 'shina', 'velpa', 'velpa vicas', 'vicas']);
     expect(await names('kamo')).toEqual(['Doru Kamo', 'Kamori Shina']); // a whole word first
     expect(await names('velpa vi')).toEqual(['Doru Kamo', 'Kamori Shina'].sort());
+    // words of the name and of the title, read from the word index alone
+    expect(await names('vicas doru')).toEqual(['Doru Kamo']);
+    expect(await names('kamo velpa')).toEqual(['Doru Kamo', 'Kamori Shina']);
     await db.query(`UPDATE characters SET name = 'Kamora Shina', name_search = 'kamora shina' WHERE id = $1`, [a]);
     expect(await words(a)).not.toContain('kamori');
     expect(await names('kamora')).toEqual(['Kamora Shina']);
@@ -153,5 +156,27 @@ describe('what the cost guards keep', () => {
     const jumped = await searchCharacters(db, { text: '' }, { page: 30, perPage: 40, sort: 'newest' });
     expect(jumped.items.map((c) => c.id)).toEqual(walked);
     expect(walked).toHaveLength(40);
+  });
+});
+
+describe('the search settings', () => {
+  it('a text search sets its cost cap and trigram threshold for the rest of its transaction, without a statement of their own', async () => {
+    const seen: string[] = [];
+    const settings = await db.transaction(async (tx) => {
+      const q = { query: (text: string, params?: unknown[]) => (seen.push(text), tx.query(text, params)) };
+      await searchCharacters(q as typeof tx, { text: 'kyogre' }, { page: 1, perPage: 24, sort: 'relevance' });
+      return (
+        await tx.query<{ timeout: string; trgm: string }>(
+          `SELECT current_setting('statement_timeout') AS timeout, current_setting('pg_trgm.word_similarity_threshold') AS trgm`,
+        )
+      ).rows[0]!;
+    });
+    expect(settings).toEqual({ timeout: '1s', trgm: '0.5' });
+    expect(seen.filter((t) => /^\s*SET /i.test(t))).toEqual([]);
+    // outside the search's transaction the server's own settings hold
+    const after = await db.query<{ trgm: string }>(
+      `SELECT current_setting('pg_trgm.word_similarity_threshold', true) AS trgm`,
+    );
+    expect(after.rows[0]!.trgm).not.toBe('0.5');
   });
 });

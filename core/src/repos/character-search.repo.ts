@@ -121,9 +121,10 @@ interface TextQuery {
 
 /**
  * The most entries of the word index one arm reads (a broad prefix such as "ka" starts 30,000 at a million
- * characters): the arm ranks what it read and keeps the best RANKED_MATCH_LIMIT + 1.
+ * characters): the arm ranks what it read and keeps the best RANKED_MATCH_LIMIT + 1. A range is read in
+ * word order, so the query itself as a word (the best rank) comes first; what is cut are longer words.
  */
-const WORD_SCAN_LIMIT = 20_000;
+const WORD_SCAN_LIMIT = 5_000;
 /** The most characters a near-miss arm checks by similarity (see nearCandidates). */
 const NEAR_SCAN_LIMIT = 5_000;
 /** A word as the pattern of its prefix range in the word index (C collation: LIKE 'x%' is a btree range). */
@@ -136,7 +137,7 @@ async function textQuery(q: Queryable, s: CharacterSearch): Promise<TextQuery | 
   const params = new Params();
   // one capped index-only count per word, in one statement: the rarest word leads a multi-word search
   const counts = await q.query<Record<string, number> & { rarities: string[] }>(
-    `SELECT ${RARITY_VALUES} AS rarities, ${words
+    `SELECT ${SETTINGS_SELECT}, ${RARITY_VALUES} AS rarities, ${words
       .map(
         (w, i) =>
           `(SELECT count(*)::int FROM (SELECT 1 FROM character_search_words WHERE word LIKE ${params.add(prefixOf(w))}
@@ -177,16 +178,25 @@ function leadWord(t: TextQuery): string {
 }
 
 /**
- * Runs the search's statements with pg_trgm's word threshold at the fuzzy level, in one transaction
- * (SET LOCAL), so that `<%` can use the trigram indexes for typo-tolerant matches.
+ * The search's settings for the rest of its transaction, as columns of its first statement (textQuery):
+ * pg_trgm's word threshold at the fuzzy level, so that `<%` can use the trigram indexes for typo-tolerant
+ * matches, and the cost cap, so that a pathological query fails fast instead of holding a connection for
+ * seconds. No round trip of their own: on a busy box every statement also waits for a core.
  */
-async function withSearchSettings<T>(q: Queryable | Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+const SETTINGS_SELECT = `set_config('pg_trgm.word_similarity_threshold', '${FUZZY_WORD_SIMILARITY}', true) AS trgm,
+  set_config('statement_timeout', '${TEXT_SEARCH_TIMEOUT_MS}', true) AS timeout`;
+
+/**
+ * Runs the search's statements with its settings (see SETTINGS_SELECT) in one transaction; `settled`: the
+ * first statement of `fn` is textQuery's, which sets them.
+ */
+async function withSearchSettings<T>(
+  q: Queryable | Db,
+  fn: (tx: Queryable) => Promise<T>,
+  settled = false,
+): Promise<T> {
   const run = async (tx: Queryable) => {
-    // the cost cap: a pathological query fails fast instead of holding a connection for seconds (one round
-    // trip for both: on a busy box every statement also waits for a core)
-    await tx.query(
-      `SET LOCAL pg_trgm.word_similarity_threshold = ${FUZZY_WORD_SIMILARITY}; SET LOCAL statement_timeout = ${TEXT_SEARCH_TIMEOUT_MS}`,
-    );
+    if (!settled) await tx.query(`SELECT ${SETTINGS_SELECT}`);
     return fn(tx);
   };
   try {
@@ -237,7 +247,13 @@ function buildWhere(
 }
 
 /** ORDER BY for `sort` over rows aliased `c` (created_at, id, name_search, anime_search, source_id; `likes` its like count). */
-function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes = 'c.likes', typed = false): string {
+function orderBy(
+  s: CharacterSearch,
+  sort: CharacterSort,
+  params: Params,
+  likes = 'c.likes',
+  typed: boolean | 'near' = false,
+): string {
   const newest = 'c.created_at DESC, c.id DESC';
   if (sort === 'name') return `ORDER BY c.name_search = '', c.name_search, ${newest}`;
   if (sort === 'anime') return `ORDER BY c.anime_search = '', c.anime_search, c.name_search, ${newest}`;
@@ -247,6 +263,8 @@ function orderBy(s: CharacterSearch, sort: CharacterSort, params: Params, likes 
   const id = params.add(idOf(s.text));
   const card = `CASE WHEN ${id}::text <> '' AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${id} THEN 3 ELSE 0 END
     + CASE WHEN c.name_search = ${t} THEN 1 ELSE 0 END`;
+  // near misses: by the similarity their arm computed (see nearCandidates)
+  if (typed === 'near') return `ORDER BY (${card}) DESC, c.near DESC, ${newest}`;
   // matches as typed: the name or title that is the query, then one that has it as a whole word, then one
   // that starts with it, shorter names first (comparisons only: a thousand candidates rank in a millisecond)
   if (typed)
@@ -294,7 +312,7 @@ export async function searchCharacters(
   s: CharacterSearch,
   o: CharacterPageOptions,
 ): Promise<CharacterPageResult> {
-  return withSearchSettings(db, (q) => searchIn(q, s, o));
+  return withSearchSettings(db, (q) => searchIn(q, s, o), Boolean(s.text));
 }
 
 /**
@@ -393,15 +411,36 @@ function wordCandidates(
       .filter((i) => !idOf(t.words[i]!) && !raritiesNamed(t.words[i]!, t.rarities).length);
     const byId = t.words.findIndex((w) => idOf(w));
     const lead = byId >= 0 ? byId : (plain.sort((a, b) => t.counts[a]! - t.counts[b]!)[0] ?? 0);
-    // another word with few entries (all of them read) filters in the index; a broad one on the rows found
-    const others = t.words.flatMap((o, i) => {
-      if (i === lead) return [];
-      if (!plain.includes(i) || t.counts[i]! > WORD_SCAN_LIMIT) return [wordFilter(o, t, params)];
-      return [`c.id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`];
-    });
     const w = t.words[lead]!;
+    // ranked in the index: every word plain and few enough to be read whole, so no character is joined
+    // (the word index holds the visible characters only)
+    const inIndex =
+      scored && plain.includes(lead) && t.words.every((o, i) => plain.includes(i) && t.counts[i]! <= WORD_SCAN_LIMIT);
+    // another word with few entries (all of them read) filters in the index; a broad one on the rows found
+    const others = inIndex
+      ? []
+      : t.words.flatMap((o, i) => {
+          if (i === lead) return [];
+          if (!plain.includes(i) || t.counts[i]! > WORD_SCAN_LIMIT) return [wordFilter(o, t, params)];
+          return [
+            `c.id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`,
+          ];
+        });
     const and = `AND ${others.join(' AND ')}`;
-    if (idOf(w))
+    if (inIndex)
+      arms.push(`(SELECT character_id AS id, 0.5::float8 AS score FROM (SELECT character_id FROM character_search_words
+          WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${WORD_SCAN_LIMIT}) r
+        WHERE ${t.words
+          .flatMap((o, i) =>
+            i === lead
+              ? []
+              : [
+                  `character_id IN (SELECT character_id FROM character_search_words WHERE word LIKE ${params.add(prefixOf(o))})`,
+                ],
+          )
+          .join(' AND ')}
+        GROUP BY character_id LIMIT ${cap})`);
+    else if (idOf(w))
       arms.push(`(SELECT ${score(0.5)} FROM characters c ${join} ${filters}
         AND coalesce(nullif(ltrim(c.source_id, '#0'), ''), '0') = ${params.add(idOf(w))} ${and} LIMIT ${cap})`);
     else if (!plain.includes(lead))
@@ -425,9 +464,12 @@ function wordCandidates(
 
 /**
  * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "esslunachi pkaa"):
- * the characters of each word that does match as typed (the first NEAR_SCAN_LIMIT entries) whose name or
- * title is at least WORD_SIMILARITY similar to the whole query (two short strings per row, not the whole
- * document: this is most of the tier's cost). Null when no word matches as typed.
+ * the characters that have one of its words as a whole word (the first NEAR_SCAN_LIMIT entries of each: a
+ * prefix range, "viro%", holds five times as many) whose name or title is at least
+ * WORD_SIMILARITY similar to the whole query. The similarity is most of the tier's cost: `<%` (at the
+ * search's FUZZY_WORD_SIMILARITY, below WORD_SIMILARITY) checks a row ten times faster than
+ * word_similarity() computes it, so that the value is computed for the rows that pass only, once, and
+ * returned as `near` for the ranking (see orderBy). Null when no word matches as typed.
  */
 function nearCandidates(
   s: CharacterSearch,
@@ -437,18 +479,19 @@ function nearCandidates(
   join = '',
   skip?: 'anime' | 'rarity' | 'channel',
 ): string | null {
-  const typed = t.words.filter((w, i) => t.counts[i]! > 0);
+  const typed = t.words.map((w, i) => i).filter((i) => t.counts[i]! > 0);
   if (t.words.length < 2 || !typed.length) return null;
   const filters = buildWhere(s, params, null, skip);
   const text = params.add(t.text);
   return typed
-    .map(
-      (w) => `(SELECT ${cols} FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
-            WHERE word LIKE ${params.add(prefixOf(w))} LIMIT ${NEAR_SCAN_LIMIT}) x) w
-          JOIN characters c ON c.id = w.character_id ${join} ${filters}
-        AND (word_similarity(${text}, c.name_search) >= ${WORD_SIMILARITY}
-             OR word_similarity(${text}, c.anime_search) >= ${WORD_SIMILARITY}) LIMIT ${RANKED_MATCH_LIMIT + 1})`,
-    )
+    .map((i) => {
+      return `(SELECT ${cols}, z.near FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
+            WHERE word = ${params.add(t.words[i])} LIMIT ${NEAR_SCAN_LIMIT}) x) w
+          JOIN characters c ON c.id = w.character_id ${join}
+          CROSS JOIN LATERAL (SELECT CASE WHEN ${text} <% c.name_search OR ${text} <% c.anime_search
+            THEN greatest(word_similarity(${text}, c.name_search), word_similarity(${text}, c.anime_search)) ELSE 0 END AS near) z
+        ${filters} AND z.near >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`;
+    })
     .join(' UNION ');
 }
 
@@ -552,7 +595,13 @@ async function textPage(
     const candidates = arms(s, text, params, sortColumns(o.sort), likesJoin(o.sort));
     if (!candidates) continue;
     tier = arms;
-    const order = orderBy(s, o.sort, params, 'c.likes', arms === wordCandidates);
+    const order = orderBy(
+      s,
+      o.sort,
+      params,
+      'c.likes',
+      arms === wordCandidates ? true : arms === nearCandidates ? 'near' : false,
+    );
     const sql = `WITH page AS (SELECT c.id, count(*) OVER ()::int AS n, row_number() OVER (${order}) AS pos
         FROM (${candidates}) c ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
       ${ITEMS_SELECT}, p.n FROM page p ${ITEMS_FROM} ORDER BY p.pos`;
@@ -604,6 +653,9 @@ async function wordEstimate(q: Queryable, t: TextQuery): Promise<number | null> 
   const plain = t.words.filter((w) => !idOf(w) && !raritiesNamed(w, t.rarities).length);
   if (!plain.length) return null;
   const rarest = plain.reduce((a, b) => (t.counts[t.words.indexOf(b)]! < t.counts[t.words.indexOf(a)]! ? b : a));
+  // a single word's entries were counted already (up to WORD_SCAN_LIMIT): no planner round trip
+  const counted = t.counts[t.words.indexOf(rarest)]!;
+  if (t.words.length === 1 && counted <= WORD_SCAN_LIMIT) return counted;
   const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
     'EXPLAIN (FORMAT JSON) SELECT 1 FROM character_search_words WHERE word LIKE $1',
     [prefixOf(t.words.length > 1 ? rarest : t.text)],
@@ -649,14 +701,18 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
     keyset && o.after
       ? ` AND (c.created_at, c.id) < (timestamptz 'epoch' + ${params.add(o.after.createdUs)}::bigint * interval '1 microsecond', ${params.add(o.after.id)}::bigint)`
       : '';
-  const offset = after ? '0' : params.add((o.page - 1) * o.perPage);
+  const unfiltered = !s.emojis?.length && !s.anime && !s.rarity && !s.channelId && !s.mine;
+  const skip = (o.page - 1) * o.perPage;
+  // a numbered page of the whole gallery: a seek to its minute by the per-minute counts (see timeJump)
+  const jump = keyset && !after && unfiltered && skip > 0 ? timeJump(params, skip) : null;
+  const offset = after ? '0' : (jump?.offset ?? params.add(skip));
   // only index columns per skipped row (its creation time in µs is read for the last row alone)
   const r = await q.query<{ id: string }>(
-    `SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after} ${order}
+    `${jump?.with ?? ''} SELECT c.id FROM characters c ${likesJoin(o.sort)} ${where}${after}${jump?.and ?? ''} ${order}
       LIMIT ${params.add(o.perPage)} OFFSET ${offset}`,
     params.values,
   );
-  const { total, estimate } = await countMatches(q, s, null);
+  const { total, estimate } = unfiltered ? await galleryTotal(q) : await countMatches(q, s, null);
   const last = r.rows[r.rows.length - 1];
   let next: GalleryCursor | null = null;
   if (keyset && last && r.rows.length === o.perPage) {
@@ -667,6 +723,33 @@ async function browsePage(q: Queryable, s: CharacterSearch, o: CharacterPageOpti
     next = { createdUs: at.rows[0]!.us, id: last.id };
   }
   return { ids: r.rows.map((row) => String(row.id)), total, estimate, next };
+}
+
+/**
+ * The seek of a numbered page in the newest-first order of the whole gallery (migration
+ * gallery-position-counts): the hour holding the `skip`-th visible character by the running sum of the
+ * hour counts, then its minute by the minute counts of that hour; the page starts that many rows into the
+ * minute. One statement, so that the counts and the rows are read from one snapshot (they commit together).
+ */
+function timeJump(params: Params, skip: number): { with: string; and: string; offset: string } {
+  const n = params.add(skip);
+  return {
+    with: `WITH hours AS (SELECT bucket, n, sum(n) OVER (ORDER BY bucket DESC) AS upto FROM gallery_time_counts WHERE level = 2),
+      hour AS (SELECT bucket, upto - n AS before FROM hours WHERE upto > ${n}::bigint ORDER BY bucket DESC LIMIT 1),
+      minutes AS (SELECT g.bucket, g.n, h.before + sum(g.n) OVER (ORDER BY g.bucket DESC) AS upto
+                    FROM hour h JOIN gallery_time_counts g ON g.level = 1 AND g.bucket >= h.bucket * 60 AND g.bucket < h.bucket * 60 + 60),
+      minute AS (SELECT bucket, upto - n AS before FROM minutes WHERE upto > ${n}::bigint ORDER BY bucket DESC LIMIT 1)`,
+    and: ` AND c.created_at < (SELECT to_timestamp((bucket + 1) * 60.0) FROM minute)`,
+    offset: `(SELECT ${n}::bigint - before FROM minute)`,
+  };
+}
+
+/** The number of visible characters, exact, from the per-hour counts (a few thousand rows at most). */
+async function galleryTotal(q: Queryable): Promise<{ total: number; estimate: boolean }> {
+  const r = await q.query<{ n: string }>(
+    'SELECT coalesce(sum(n), 0)::bigint::text AS n FROM gallery_time_counts WHERE level = 2',
+  );
+  return { total: Number(r.rows[0]!.n), estimate: false };
 }
 
 /** The columns of a gallery card (`c` a character; ITEMS_FROM joins its current artwork and likes). */
