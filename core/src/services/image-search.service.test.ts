@@ -91,8 +91,8 @@ describe('image search service (database-backed index)', () => {
     await search.search(crop, { timings });
     expect(timings.stages.map((t) => t.name)).toEqual([
       'decode',
-      'exact',
       'prepare',
+      'exact',
       'yield',
       'candidates',
       'verify-load',

@@ -301,10 +301,13 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     const decoded = await decodeImage(bytes, opts.decode);
     timings?.lap('decode');
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
-    const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
-    timings?.lap('exact');
+    // the exact-bytes lookup runs in the database while the query variants are prepared here
+    const exact = findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
+    exact.catch(() => undefined); // (awaited below, which throws its error; this only covers a throw in between)
     const prepared = prepareQuery(decoded.rgb);
     timings?.lap('prepare');
+    const exactIds = await exact;
+    timings?.lap('exact');
     // a turn of the event loop between the query's preparation and the candidate stage: each is a
     // synchronous stretch of main-thread work, and other requests get in between
     await new Promise((res) => setImmediate(res));
