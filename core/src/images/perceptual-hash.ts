@@ -24,7 +24,11 @@ export function phashPlane(p: Plane): Code64 {
 
 /** pHash of the w×h window at (x, y) of a grey plane: the same as phashPlane of a copy of it. */
 export function phashRegion(p: Plane, x: number, y: number, w: number, h: number): Code64 {
-  const s = resizeRegion(p.data, p.width, x, y, w, h, 32, 32);
+  return phashOf32(resizeRegion(p.data, p.width, x, y, w, h, 32, 32));
+}
+
+/** pHash of a plane already resized to 32×32. */
+function phashOf32(s: Float32Array): Code64 {
   // rows: tmp[k][x] for k<8
   const tmp = new Float32Array(8 * 32);
   for (let k = 0; k < 8; k++) {
@@ -52,10 +56,39 @@ export function phashRegion(p: Plane, x: number, y: number, w: number, h: number
 
 /** Horizontal-gradient dHash of a grey plane. */
 export function dhashPlane(p: Plane): Code64 {
-  const s = resizeRegion(p.data, p.width, 0, 0, p.width, p.height, 9, 8);
+  return dhashOf9x8(resizeRegion(p.data, p.width, 0, 0, p.width, p.height, 9, 8));
+}
+
+function dhashOf9x8(s: Float32Array): Code64 {
   const bits = new Uint8Array(64);
   for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) bits[y * 8 + x] = s[y * 9 + x + 1]! > s[y * 9 + x]! ? 1 : 0;
   return bitsToCode(bits);
+}
+
+/**
+ * pHash and dHash of a grey plane and of its mirror image, from one resize each: resizing commutes with
+ * mirroring (the resize weights are symmetric; bit for bit, which a test checks), so the mirror's
+ * small grids are the plane's own, reversed row by row.
+ */
+export function hashesWithMirror(p: Plane): { plain: HashPair; mirror: HashPair } {
+  const s32 = resizeRegion(p.data, p.width, 0, 0, p.width, p.height, 32, 32);
+  const s98 = resizeRegion(p.data, p.width, 0, 0, p.width, p.height, 9, 8);
+  return {
+    plain: { phash: phashOf32(s32), dhash: dhashOf9x8(s98) },
+    mirror: { phash: phashOf32(mirrorRows(s32, 32)), dhash: dhashOf9x8(mirrorRows(s98, 9)) },
+  };
+}
+
+interface HashPair {
+  phash: Code64;
+  dhash: Code64;
+}
+
+/** A copy of a row-major array `width` wide with every row reversed (a left–right mirror image). */
+export function mirrorRows<T extends Float32Array | Uint8Array | Int8Array>(data: T, width: number): T {
+  const out = data.slice() as T;
+  for (let o = 0; o < out.length; o += width) out.subarray(o, o + width).reverse();
+  return out;
 }
 
 export function codeToBitString(c: Code64): string {

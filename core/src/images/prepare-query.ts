@@ -2,12 +2,12 @@
  * Query preparation: the trimmed image, its mirror, and (when the trim cut a lot or the image looks
  * like a screenshot) the untrimmed image and a looser picture region, each as signatures + verify data.
  */
-import type { Code64, Plane, Rgb } from './feature-types.js';
+import type { Code64, Plane, Rgb, VerifyData } from './feature-types.js';
 import { haarSignature, haarSignaturePair } from './haar-signature.js';
-import { dhashPlane, phashPlane } from './perceptual-hash.js';
-import { cropRgb, greyOf, mirrorPlane, mirrorRgb } from './pixels.js';
+import { dhashPlane, hashesWithMirror, phashPlane } from './perceptual-hash.js';
+import { cropRgb, greyOf } from './pixels.js';
 import { looseRegionBox, trimRgb } from './trim.js';
-import { verifyData } from './verify-data.js';
+import { mirrorVerifyData, verifyData } from './verify-data.js';
 import { captionBands, paintOutBands, textLike, withMargins, type CaptionBand } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
 
@@ -31,17 +31,24 @@ export interface PreparedQuery {
 }
 
 function variantOf(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar'], grey: Plane = greyOf(img)): QueryVariant {
-  const vd = verifyData(img, grey);
-  const density = Math.min(1, Math.max(img.width, img.height) / Math.max(vd.width, vd.height));
-  return { name, phash: phashPlane(grey), dhash: dhashPlane(grey), haar, verify: toV(vd), chroma: vd.chroma, density };
+  return variantFrom(name, img, haar, verifyData(img, grey), { phash: phashPlane(grey), dhash: dhashPlane(grey) });
 }
 
-/** An image and its mirror image as query variants (one Haar transform for both). */
-function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb): QueryVariant[] {
+function variantFrom(name: QueryVariant['name'], img: Rgb, haar: QueryVariant['haar'], vd: VerifyData, hashes: { phash: Code64; dhash: Code64 }): QueryVariant {
+  const density = Math.min(1, Math.max(img.width, img.height) / Math.max(vd.width, vd.height));
+  return { name, ...hashes, haar, verify: toV(vd), chroma: vd.chroma, density };
+}
+
+/**
+ * An image and its mirror image as query variants. Every signature of the mirror comes from the image's
+ * own work: one Haar transform for both, and the small resized grids (hashes, verification data)
+ * reversed row by row, which is what resizing the mirror image gives.
+ */
+function withMirror(name: 'trim' | 'raw' | 'region', img: Rgb, grey: Plane = greyOf(img)): QueryVariant[] {
   const haar = haarSignaturePair(img);
-  const grey = greyOf(img);
-  // grey is per pixel: the mirror's grey is the grey mirrored
-  return [variantOf(name, img, haar.plain, grey), variantOf(`${name}-mirror`, mirrorRgb(img), haar.mirror, mirrorPlane(grey))];
+  const hashes = hashesWithMirror(grey);
+  const vd = verifyData(img, grey);
+  return [variantFrom(name, img, haar.plain, vd, hashes.plain), variantFrom(`${name}-mirror`, img, haar.mirror, mirrorVerifyData(vd), hashes.mirror)];
 }
 
 /** A band this close to the top or bottom edge is also cut off with the rows beyond it. */
@@ -120,11 +127,12 @@ function shareOf(rgb: Rgb, bands: CaptionBand[]): number {
 /** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
 export function prepareQuery(rgb: Rgb): PreparedQuery {
   const { img: trimmed, box } = trimRgb(rgb);
-  const variants: QueryVariant[] = withMirror('trim', trimmed);
+  const grey = greyOf(rgb);
+  // (an image the trim left whole is its own trimmed image: one grey plane for both)
+  const variants: QueryVariant[] = withMirror('trim', trimmed, trimmed === rgb ? grey : greyOf(trimmed));
   // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
   // running past the drawing on a plain background would otherwise widen the trimmed box). Not
   // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
-  const grey = greyOf(rgb);
   const found = captionBands(grey);
   if (found) {
     const edge = edgeBands(rgb, found);
@@ -143,7 +151,7 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
   if (cut > 0.1) {
     // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
-    variants.push(...withMirror('raw', rgb));
+    variants.push(...withMirror('raw', rgb, grey));
   }
   // a looser picture-region guess for screenshots (screen-shaped images, long side ≥ 1.5 × short side)
   // whose picture partly blends into the chat background; not for ordinary pictures, where a sub-region

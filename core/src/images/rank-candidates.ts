@@ -10,6 +10,7 @@ import type { SearchIndex } from './search-index.js';
 import { calibrateVerdicts, regionsAgree, THRESHOLDS, type MatchStage, type Verdict } from './verdict-calibration.js';
 import { toV } from './verify-images.js';
 import type { RegionEvidence } from './region-agreement.js';
+import type { StageClock } from './stage-timings.js';
 
 export interface RankedCandidate {
   slot: number;
@@ -38,6 +39,8 @@ export interface EngineOptions {
   verifyTop?: number;
   /** Candidates screened by the coarse alignment level at most. */
   screenTop?: number;
+  /** Laps the stages: candidates, verify-load, screen, verify. */
+  timings?: StageClock;
 }
 
 /** A second query variant is fully verified only if its coarse alignment is within this of the best. */
@@ -57,8 +60,11 @@ export async function rankCandidates(
   const verifyTop = opts.verifyTop ?? 24;
   const screenTop = opts.screenTop ?? 64;
   if (index.count === 0) return [];
+  const timings = opts.timings;
   const pool = candidatePool(index, q, perSource, screenTop);
+  timings?.lap('candidates');
   const verifies = await loadVerify(pool.map((p) => p.slot));
+  timings?.lap('verify-load');
   const verifiers = q.variants.map((v) => new QueryVerifier(v.verify, v.chroma, v.hidden, v.density, v.captionShare));
   // cheap screening of the whole pool by the coarsest alignment level, then full verification of the
   // best screened candidates plus the best few by global signatures
@@ -100,6 +106,7 @@ export async function rankCandidates(
     chosen.add(p.slot);
   }
   const pre = screened.filter((p) => chosen.has(p.slot)).sort((a, b) => b.coarse - a.coarse);
+  timings?.lap('screen');
   const out: RankedCandidate[] = [];
   let bestVerified = -2;
   let verified = 0;
@@ -141,5 +148,6 @@ export async function rankCandidates(
     });
   }
   calibrateVerdicts(out);
+  timings?.lap('verify');
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import { VERIFY_SIDE, type Plane, type Rgb, type VerifyData } from './feature-types.js';
 import { resizePlane } from './resize.js';
+import { mirrorRows } from './perceptual-hash.js';
 
 export function verifyImage(p: Plane, side = VERIFY_SIDE): { width: number; height: number; data: Uint8Array } {
   const scale = side / Math.max(p.width, p.height);
@@ -35,4 +36,17 @@ export function verifyData(img: Rgb, grey: Plane): VerifyData {
   const v = verifyImage(grey);
   const chroma = chromaImage(img, Math.max(2, Math.round(v.width / 2)), Math.max(2, Math.round(v.height / 2)));
   return { ...v, chroma };
+}
+
+/**
+ * The verification data of the mirror image, from the image's own: grey and both chroma planes reversed
+ * row by row (resizing commutes with mirroring, see hashesWithMirror).
+ */
+export function mirrorVerifyData(v: VerifyData): VerifyData {
+  const c = v.chroma;
+  const n = c.width * c.height;
+  const chroma = new Int8Array(2 * n);
+  chroma.set(mirrorRows(c.data.subarray(0, n), c.width));
+  chroma.set(mirrorRows(c.data.subarray(n), c.width), n);
+  return { width: v.width, height: v.height, data: mirrorRows(v.data, v.width), chroma: { ...c, data: chroma } };
 }

@@ -14,6 +14,7 @@ import { WarmingUpError } from '../errors.js';
 import { createImagePool } from '../images/image-pool.js';
 import { searchResult } from '../api/search.js';
 import { makeVariant } from '../images/query-variants.js';
+import { StageTimings } from '../images/stage-timings.js';
 
 /** A distinct synthetic "artwork": random coloured shapes on a gradient. */
 async function artwork(seed: number, w = 480, h = 640): Promise<Buffer> {
@@ -84,6 +85,22 @@ describe('image search service (database-backed index)', () => {
     expect(unknown.verdict === 'none' || unknown.verdict === 'probable').toBe(true);
 
     await expect(search.search(Buffer.from('not an image'))).rejects.toBeInstanceOf(ImageRejectedError);
+
+    // every stage of a search is timed, in order, when asked (the Server-Timing header shows them)
+    const timings = new StageTimings();
+    await search.search(crop, { timings });
+    expect(timings.stages.map((t) => t.name)).toEqual([
+      'decode',
+      'prepare',
+      'exact',
+      'yield',
+      'candidates',
+      'verify-load',
+      'screen',
+      'verify',
+      'details',
+    ]);
+    expect(timings.stages.every((t) => t.ms >= 0 && t.cpuMs >= 0)).toBe(true);
     search.stop();
   });
 

@@ -17,6 +17,7 @@ import { prepareQuery } from '../images/prepare-query.js';
 import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
 import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
 import { FEATURES_VERSION, type VerifyData } from '../images/feature-types.js';
+import type { StageClock } from '../images/stage-timings.js';
 import { WarmingUpError } from '../errors.js';
 import {
   findExactArtworks,
@@ -133,6 +134,12 @@ export interface ImageSearchServiceOptions {
   imagePool?: ImagePool;
 }
 
+export interface SearchOptions {
+  telegramPhotoId?: string;
+  /** Laps each stage (decode, exact, prepare, candidates, verify, details) into it. */
+  timings?: StageClock;
+}
+
 export interface ImageSearchService {
   /**
    * Builds the index from the database and starts polling for changes; resolves when searches can be
@@ -142,7 +149,7 @@ export interface ImageSearchService {
   stop(): void;
   /** Applies pending changes from the change log now. */
   refresh(): Promise<void>;
-  search(bytes: Buffer, opts?: { telegramPhotoId?: string }): Promise<SearchResult>;
+  search(bytes: Buffer, opts?: SearchOptions): Promise<SearchResult>;
   stats(): {
     entries: number;
     memoryBytes: number;
@@ -284,20 +291,28 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     return out;
   };
 
-  async function search(bytes: Buffer, sopts: { telegramPhotoId?: string } = {}): Promise<SearchResult> {
+  async function search(bytes: Buffer, sopts: SearchOptions = {}): Promise<SearchResult> {
+    const timings = sopts.timings;
     const t0 = performance.now();
     if (!ready) {
       ensureBuild().catch((err) => logger.warn({ err }, 'image search index build failed'));
       throw new WarmingUpError();
     }
     const decoded = await decodeImage(bytes, opts.decode);
+    timings?.lap('decode');
     const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
-    const exactIds = await findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
+    // the exact-bytes lookup runs in the database while the query variants are prepared here
+    const exact = findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
+    exact.catch(() => undefined); // (awaited below, which throws its error; this only covers a throw in between)
     const prepared = prepareQuery(decoded.rgb);
+    timings?.lap('prepare');
+    const exactIds = await exact;
+    timings?.lap('exact');
     // a turn of the event loop between the query's preparation and the candidate stage: each is a
     // synchronous stretch of main-thread work, and other requests get in between
     await new Promise((res) => setImmediate(res));
-    const ranked = await rankCandidates(index, prepared, loadVerify);
+    timings?.lap('yield');
+    const ranked = await rankCandidates(index, prepared, loadVerify, { timings });
     type Row = {
       artworkId: string;
       distance: number;
@@ -330,6 +345,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       db,
       rows.slice(0, maxMatches * 2).map((r) => r.artworkId),
     );
+    timings?.lap('details');
     const matches: SearchMatch[] = [];
     const characters = new Set<string>();
     for (const r of rows) {

@@ -7,6 +7,7 @@ import type { ImageSearchService, SearchResult } from '@waifudex/core/services/i
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { searchRoutes } from './search.routes.js';
 import { isBlockedAddress } from '../http/fetch-remote-image.js';
+import { parseServerTiming } from '@waifudex/core/images/stage-timings';
 
 // The route only validates transport; decoding errors come from the real decoder.
 const fake = {
@@ -55,6 +56,10 @@ describe('POST /api/v1/search/image', () => {
     const res = await upload(jpeg);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ verdict: 'none', query: { width: 600, height: 800 } });
+    // where the request's time went, for dev tools and the bench
+    const stages = parseServerTiming(res.headers.get('server-timing'));
+    expect(stages.map((t) => t.name)).toEqual(['upload', 'queue', 'read', 'json']);
+    expect(stages.every((t) => Number.isFinite(t.ms) && Number.isFinite(t.cpuMs))).toBe(true);
   });
 
   test('bad input answers 4xx JSON errors', async () => {

@@ -1,0 +1,55 @@
+/**
+ * Time per stage of one image-search request (upload, decode, query variants, candidates, verification,
+ * JSON…), sent as a `Server-Timing` header: browser dev tools show it, and the bench reads it to print
+ * where a whole upload's time goes. Wall time per stage, plus the process's CPU time (all threads:
+ * sharp's included), which stays meaningful on a loaded box when requests run one at a time.
+ */
+export interface StageTime {
+  name: string;
+  /** Wall-clock milliseconds since the previous lap. */
+  ms: number;
+  /** CPU milliseconds of the whole process over the same span. */
+  cpuMs: number;
+}
+
+/** What the timed code sees: one call at the end of each stage. */
+export interface StageClock {
+  /** Ends the current stage under `name` (stages of the same name add up). */
+  lap(name: string): void;
+}
+
+export class StageTimings implements StageClock {
+  readonly stages: StageTime[] = [];
+  private wall = performance.now();
+  private cpu = process.cpuUsage();
+
+  lap(name: string): void {
+    const wall = performance.now();
+    const cpu = process.cpuUsage(this.cpu);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const seen = this.stages.find((s) => s.name === name);
+    if (seen) {
+      seen.ms += wall - this.wall;
+      seen.cpuMs += cpuMs;
+    } else this.stages.push({ name, ms: wall - this.wall, cpuMs });
+    this.wall = wall;
+    this.cpu = process.cpuUsage();
+  }
+
+  /** The `Server-Timing` header value: `decode;dur=8.1;cpu=7.9, prepare;dur=…` (unknown params are allowed). */
+  header(): string {
+    const r = (x: number) => Math.round(x * 10) / 10;
+    return this.stages.map((s) => `${s.name};dur=${r(s.ms)};cpu=${r(s.cpuMs)}`).join(', ');
+  }
+}
+
+/** Parses a `Server-Timing` header written by StageTimings.header() (the bench and tests read it back). */
+export function parseServerTiming(header: string | null): StageTime[] {
+  if (!header) return [];
+  return header.split(',').flatMap((part) => {
+    const [name, ...params] = part.trim().split(';');
+    if (!name) return [];
+    const param = (k: string) => Number(params.find((p) => p.startsWith(`${k}=`))?.slice(k.length + 1) ?? NaN);
+    return [{ name, ms: param('dur'), cpuMs: param('cpu') }];
+  });
+}
