@@ -335,6 +335,10 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
         env: { PATH: process.env.PATH ?? '', ...fast, DATA_DIR: k.data, IMAGES_DIR: k.images, LOG_LEVEL: 'warn' },
         stdio: 'ignore',
       });
+      // listened to from the start: a child that ended before the kill has already sent its 'close'
+      const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+      let exitedEarly = false;
+      void closed.then(() => (exitedEarly = true));
       const watcher = await (async () => {
         for (;;) {
           try {
@@ -353,8 +357,10 @@ describe.skipIf(!ready)('embedded database: server, two importers and a sync at 
             () => 0,
           );
         }
+        const beforeKill = exitedEarly;
         child.kill('SIGKILL');
-        await new Promise((r) => child.once('close', r));
+        await closed;
+        expect(beforeKill, 'the importer finished before it could be killed mid-import').toBe(false);
         const atKill = (await watcher.query('SELECT count(*)::int AS n FROM artworks')).rows[0].n;
         expect(atKill).toBeGreaterThanOrEqual(committed);
         expect(atKill).toBeLessThan(40); // killed mid-import

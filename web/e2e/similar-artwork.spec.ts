@@ -6,19 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { generateDemoImage } from '@waifudex/core/images/demo-images';
-import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
-import {
-  createSimilarArtworksService,
-  type SimilarArtworksService,
-} from '@waifudex/core/services/similar-artworks.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
-import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
-import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
+import { startSimilarServer, type SimilarServer } from '../../server/src/testing/similar-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
-import { similarRoutes } from '../../server/src/routes/similar.routes.js';
 import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
@@ -28,49 +20,35 @@ const SIZES = {
 } as const;
 
 describe.skipIf(!hasChromium)('similar artwork on a character page (CLIP on)', () => {
-  let tiny: TinyClipModel;
-  let s: TestServer;
-  let similar!: SimilarArtworksService;
+  let s: SimilarServer;
   let browser: Browser;
-  const ids: string[] = [];
+  let ids: string[] = [];
 
   beforeAll(async () => {
     ensureWebBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
-    tiny = createTinyClipModel({ dims: 24 });
-    s = await startTestServer({
+    s = await startSimilarServer({
       webDir: webDist,
-      routers: ({ db, imagesDir }) => {
-        similar = createSimilarArtworksService({
+      routers: ({ db, imagesDir }) => [
+        adminCharacterRoutes({
           db,
-          logger: testLogger,
-          embedder: createClipEmbedder({ model: tiny.dir }),
           imagesDir,
-        });
-        return [
-          adminCharacterRoutes({
-            db,
-            imagesDir,
-            requireAdmin,
-            ingest: createIngestService({ db, imagesDir, logger: testLogger }),
-          }),
-          similarRoutes({ similar }),
-        ];
-      },
+          requireAdmin,
+          ingest: createIngestService({ db, imagesDir, logger: testLogger }),
+        }),
+      ],
+      pictures: Array.from({ length: 5 }, (_, i) => ({
+        seed: i + 20,
+        name: `Look ${i}`,
+        caption: `Name: Look ${i}\nAnime: Look ${i} Show`,
+      })),
     });
-    for (let i = 0; i < 5; i++) {
-      const bytes = await generateDemoImage(i + 20, `Look ${i}`);
-      const out = await s.ingest.ingestImage({ bytes, caption: `Name: Look ${i}\nAnime: Look ${i} Show` });
-      await similar.embedArtwork(out.artworkId, bytes);
-      ids.push(out.characterId);
-    }
+    ids = s.artworks.map((a) => a.characterId);
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await similar?.close();
     await s?.close();
-    tiny?.remove();
   });
 
   for (const size of ['phone', 'desktop'] as const)

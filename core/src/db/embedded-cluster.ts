@@ -40,18 +40,35 @@ export interface ClusterOptions {
   settings?: Record<string, string>;
   /** A throwaway cluster, for tests only (see setThrowawayClusters); off unless that turned it on. */
   throwaway?: boolean;
+  /** Tests only: the pristine cluster a new throwaway cluster is copied from (see createClusterTemplate). */
+  template?: string;
 }
 
 let throwawayByDefault = false;
+let throwawayTemplate: string | undefined;
 
 /**
  * Tests only: the clusters this process creates or starts from now on are throwaway. initdb skips its final
  * fsync and the server never waits for the disk (fsync, synchronous_commit, full_page_writes off): a killed
  * client loses nothing, but a killed postmaster can lose its last commits and a machine crash can lose
- * everything. Never called by the app; tests that kill PostgreSQL itself keep it off.
+ * everything. With a `template` (createClusterTemplate), a new cluster is a copy of it instead of an initdb
+ * run (a second or two of CPU each). Never called by the app; tests that kill PostgreSQL itself keep it off.
  */
-export function setThrowawayClusters(on: boolean): void {
+export function setThrowawayClusters(on: boolean, opts: { template?: string } = {}): void {
   throwawayByDefault = on;
+  throwawayTemplate = on ? opts.template : undefined;
+}
+
+/**
+ * Tests only: initdb a pristine throwaway cluster (never started) into DATA_DIR `dir`, once per test run;
+ * returns its folder, the `template` of setThrowawayClusters.
+ */
+export async function createClusterTemplate(dir: string, logger: Logger): Promise<string> {
+  const paths = clusterPaths(dir);
+  const owner = serviceAccount();
+  prepareFolders(paths, owner);
+  await initCluster(paths, owner, logger, true, undefined);
+  return paths.pgdata;
 }
 
 const THROWAWAY_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
@@ -112,9 +129,11 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
   }
   if (await answers(paths)) return { paths, started: false };
   const throwaway = opts.throwaway ?? throwawayByDefault;
+  const template = throwaway ? (opts.template ?? throwawayTemplate) : undefined;
   const owner = serviceAccount();
   prepareFolders(paths, owner);
-  if (!fs.existsSync(path.join(paths.pgdata, 'PG_VERSION'))) await initCluster(paths, owner, opts.logger, throwaway);
+  if (!fs.existsSync(path.join(paths.pgdata, 'PG_VERSION')))
+    await initCluster(paths, owner, opts.logger, throwaway, template);
   for (let attempt = 1; ; attempt++) {
     removeStalePidFiles(paths, opts.logger);
     if (await answers(paths)) return { paths, started: false }; // another process started it meanwhile
@@ -227,29 +246,39 @@ function prepareFolders(paths: ClusterPaths, owner: Account | undefined): void {
 }
 
 /**
- * initdb into a fresh sibling folder, then rename it into place: two processes creating the cluster at
- * once both succeed, one rename wins, and a crash mid-initdb leaves no half-made cluster behind.
+ * initdb (or, for a throwaway cluster with a template, a copy) into a fresh sibling folder, then rename it
+ * into place: two processes creating the cluster at once both succeed, one rename wins, and a crash
+ * mid-initdb leaves no half-made cluster behind.
  */
 async function initCluster(
   paths: ClusterPaths,
   owner: Account | undefined,
   logger: Logger,
   throwaway: boolean,
+  template: string | undefined,
 ): Promise<void> {
   const { initdb } = await findPostgresBinaries();
   const tmp = `${paths.pgdata}.init-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp, { mode: 0o700 });
-  if (owner) fs.chownSync(tmp, owner.uid, owner.gid);
-  logger.info({ pgdata: paths.pgdata }, 'creating the embedded database (first start)');
-  // Unicode-aware character classes (pg_trgm on non-Latin names) need a UTF-8 ctype; C.UTF-8 is built
-  // into current glibc, the others are fallbacks for systems without it.
-  let result = { code: -1 as number | null, output: '' };
-  for (const locale of ['C.UTF-8', 'en_US.UTF-8', 'C']) {
-    result = await run(initdb, [...initdbArgs(tmp, locale), ...(throwaway ? ['--no-sync'] : [])], owner);
-    if (result.code === 0 || !/locale/i.test(result.output)) break;
+  const fresh = () => {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { mode: 0o700 });
     if (owner) fs.chownSync(tmp, owner.uid, owner.gid);
+  };
+  fresh();
+  logger.info({ pgdata: paths.pgdata }, 'creating the embedded database (first start)');
+  let result = { code: -1 as number | null, output: '' };
+  if (template && ownedBy(template, owner)) {
+    // cp -a keeps the owner and modes (PostgreSQL refuses a data folder others can read)
+    result = await run('cp', ['-a', `${template}/.`, tmp], undefined);
+    if (result.code !== 0) fresh();
+  }
+  // Unicode-aware character classes (pg_trgm on non-Latin names) need a UTF-8 ctype; C.UTF-8 is built
+  // into current glibc, the others are fallbacks for systems without it.
+  for (const locale of ['C.UTF-8', 'en_US.UTF-8', 'C']) {
+    if (result.code === 0) break;
+    result = await run(initdb, [...initdbArgs(tmp, locale), ...(throwaway ? ['--no-sync'] : [])], owner);
+    if (result.code === 0 || !/locale/i.test(result.output)) break;
+    fresh();
   }
   if (result.code !== 0) {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -269,6 +298,16 @@ async function initCluster(
   for (const name of fs.readdirSync(home)) {
     const m = /^postgres\.init-(\d+)-\d+$/.exec(name);
     if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(home, name), { recursive: true, force: true });
+  }
+}
+
+/** Whether `template` is a cluster that belongs to the account the new one will belong to. */
+function ownedBy(template: string, owner: Account | undefined): boolean {
+  try {
+    const uid = fs.statSync(path.join(template, 'PG_VERSION')).uid;
+    return uid === (owner?.uid ?? process.getuid?.());
+  } catch {
+    return false;
   }
 }
 

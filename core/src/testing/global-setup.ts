@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureClusterRunning, socketUrl, stopCluster } from '../db/embedded-cluster.js';
+import { createClusterTemplate, ensureClusterRunning, socketUrl, stopCluster } from '../db/embedded-cluster.js';
 import { openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
@@ -17,6 +17,11 @@ import { withDatabase } from './test-db-url.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-db');
+  // One initdb per run: the embedded clusters of the run (this one, and those the tests start on their
+  // own DATA_DIR with throwaway clusters, throwaway-clusters.ts) are copies of this pristine one.
+  const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-test-pgtpl-'));
+  const clusterTemplate = await createClusterTemplate(templateDir, logger);
+  process.env.WDX_TEST_CLUSTER_TEMPLATE = clusterTemplate;
   let serverUrl = process.env.TEST_DATABASE_URL;
   let stopServer = async () => undefined as void;
   if (!serverUrl) {
@@ -25,6 +30,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       dataDir: dir,
       logger,
       throwaway: true,
+      template: clusterTemplate,
       settings: { max_connections: '300' },
     });
     serverUrl = socketUrl(paths, 'postgres');
@@ -43,6 +49,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => undefined);
     await stopServer();
+    fs.rmSync(templateDir, { recursive: true, force: true });
   };
 }
 

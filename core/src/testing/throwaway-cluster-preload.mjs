@@ -3,4 +3,4 @@
 // because those processes run the built code without tsx; the import resolves to that same built module.
 import { setThrowawayClusters } from '@waifudex/core/db/embedded-cluster';
 
-setThrowawayClusters(true);
+setThrowawayClusters(true, { template: process.env.WDX_TEST_CLUSTER_TEMPLATE });

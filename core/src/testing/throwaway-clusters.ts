@@ -7,7 +7,10 @@
  */
 import { setThrowawayClusters } from '../db/embedded-cluster.js';
 
-/** Clusters this test process starts from now on are throwaway. */
+/**
+ * Clusters this test process starts from now on are throwaway; new ones are copies of the run's pristine
+ * cluster (global-setup.ts) instead of an initdb each.
+ */
 export function useThrowawayClusters(on = true): void {
-  setThrowawayClusters(on);
+  setThrowawayClusters(on, { template: process.env.WDX_TEST_CLUSTER_TEMPLATE });
 }

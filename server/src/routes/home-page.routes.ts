@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '@waifudex/core/db/database';
 import { characterListQuery, GALLERY_CARD_SIZES, thumbSrcset, type CharacterList } from '@waifudex/core/api/index';
 import { isImageKey, type ImageStore } from '@waifudex/core/services/image-store';
@@ -28,6 +29,8 @@ const PRELOADED = 4;
 const PLACEHOLDERS = 6;
 /** A placeholder is a few hundred bytes; an odd one larger than this is left out. */
 const PLACEHOLDER_BYTES = 1024;
+/** Placeholders kept in memory: the first cards of the pages people open, a few hundred bytes each. */
+const PLACEHOLDER_CACHE = 256;
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 // JSON inside <script> must not close the element: escape '<' (and the line separators JS once disliked)
@@ -123,7 +126,8 @@ function allowInline(res: Response, page: BuiltPage) {
  * thumbnails, made once per thumbnail: thumbnails are content-addressed, so a placeholder never goes stale.
  */
 function placeholders(store: ImageStore | undefined) {
-  const cache = new Map<string, Promise<string | null>>();
+  // the pending promise is cached, so that requests arriving together make the placeholder once
+  const cache = new LRUCache<string, Promise<string | null>>({ max: PLACEHOLDER_CACHE });
   const make = async (key: string) => {
     const bytes = isImageKey(key) && key.endsWith('.webp') ? await store!.get(key).catch(() => null) : null;
     const tiny = bytes ? await makePlaceholder(bytes).catch(() => null) : null;
@@ -131,11 +135,9 @@ function placeholders(store: ImageStore | undefined) {
   };
   const uriOf = (url: string) => {
     const key = decodeURIComponent(url.replace(/^\/images\//, ''));
-    if (!cache.has(key)) {
-      if (cache.size > 256) cache.clear();
-      cache.set(key, make(key));
-    }
-    return cache.get(key)!;
+    let uri = cache.get(key);
+    if (!uri) cache.set(key, (uri = make(key)));
+    return uri;
   };
   return async (page: CharacterList): Promise<Map<string, string>> => {
     if (!store) return new Map();

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { testLogger } from '@waifudex/core/testing/test-db';
-import { createTinyClipModel, type TinyClipModel } from '@waifudex/core/testing/tiny-clip-model';
-import { createClipEmbedder } from '@waifudex/core/images/clip-embedder';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
-import {
-  createSimilarArtworksService,
-  type SimilarArtworksService,
-} from '@waifudex/core/services/similar-artworks.service';
+import { createSimilarArtworksService } from '@waifudex/core/services/similar-artworks.service';
+import { startSimilarServer, type SimilarServer } from '../testing/similar-server.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { similarRoutes } from './similar.routes.js';
 
@@ -28,38 +24,19 @@ const upload = (url: string, bytes: Buffer, field = 'image') => {
 };
 
 describe('similar routes with a CLIP model (tiny)', () => {
-  let tiny: TinyClipModel;
-  let ts: TestServer;
-  let similar!: SimilarArtworksService;
-  const ids: { characterId: string; artworkId: string }[] = [];
-  const images: Buffer[] = [];
+  let ts: SimilarServer;
+  let ids: { characterId: string; artworkId: string }[] = [];
+  let images: Buffer[] = [];
 
   beforeAll(async () => {
-    tiny = createTinyClipModel({ dims: 24 });
-    ts = await startTestServer({
-      routers: ({ db, imagesDir }) => {
-        similar = createSimilarArtworksService({
-          db,
-          logger: testLogger,
-          embedder: createClipEmbedder({ model: tiny.dir }),
-          imagesDir,
-        });
-        return [similarRoutes({ similar, maxUploadBytes: 1024 * 1024 })];
-      },
+    ts = await startSimilarServer({
+      maxUploadBytes: 1024 * 1024,
+      pictures: Array.from({ length: 5 }, (_, i) => ({ seed: i + 10, name: `Hero ${i}`, caption: `Name: Hero ${i}` })),
     });
-    for (let i = 0; i < 5; i++) {
-      const bytes = await generateDemoImage(i + 10, `Hero ${i}`);
-      images.push(bytes);
-      const out = await ts.ingest.ingestImage({ bytes, caption: `Name: Hero ${i}` });
-      ids.push(out);
-      await similar.embedArtwork(out.artworkId, bytes);
-    }
+    ids = ts.artworks;
+    images = ts.artworks.map((a) => a.bytes);
   });
-  afterAll(async () => {
-    await similar?.close();
-    await ts?.close();
-    tiny?.remove();
-  });
+  afterAll(async () => ts?.close());
 
   test('GET /characters/:id/similar lists other characters, labelled similar', async () => {
     const res = await fetch(`${ts.url}/api/v1/characters/${ids[0]!.characterId}/similar?k=3`);
