@@ -19,18 +19,20 @@ const MIN_CHROMA = 8;
  */
 export function unturnedShare(za: Float32Array, zb: Float32Array, keep: Uint8Array, theta: number): number {
   if ((Math.abs(theta) * 180) / Math.PI < MIN_TURN) return 0;
+  const cos = Math.cos(theta), sin = Math.sin(theta);
+  const min2 = MIN_CHROMA * MIN_CHROMA;
   let kept = 0, all = 0;
   for (let i = 0; i < keep.length; i++) {
     if (!keep[i]) continue;
     const ar = za[2 * i]!, ai = za[2 * i + 1]!, br = zb[2 * i]!, bi = zb[2 * i + 1]!;
-    const ma = Math.hypot(ar, ai), mb = Math.hypot(br, bi);
-    if (ma < MIN_CHROMA || mb < MIN_CHROMA) continue;
-    // this pixel's turn: arg(conj(z_a)·z_b); nearer to 0 than to θ?
-    const turn = Math.atan2(ar * bi - ai * br, ar * br + ai * bi);
-    const off = Math.atan2(Math.sin(turn - theta), Math.cos(turn - theta));
-    const w = ma * mb;
+    const ma2 = ar * ar + ai * ai, mb2 = br * br + bi * bi;
+    if (ma2 < min2 || mb2 < min2) continue;
+    // this pixel's turn u = conj(z_a)·z_b (|u| = its weight): nearer to none than to θ when
+    // cos(arg u) > cos(arg u − θ), i.e. Re u > Re(u·e^{−iθ})
+    const ur = ar * br + ai * bi, ui = ar * bi - ai * br;
+    const w = Math.sqrt(ma2 * mb2);
     all += w;
-    if (Math.abs(turn) < Math.abs(off)) kept += w;
+    if (ur > ur * cos + ui * sin) kept += w;
   }
   return all > 0 ? kept / all : 0;
 }
