@@ -54,6 +54,14 @@ export const searchMatch = z
         tone_misfit: z
           .number()
           .meta({ description: 'Tone misfit of the worst grid cell (a changed face reads ≥ 0.5).' }),
+        structure_misfit: z.number().nullable().meta({
+          description:
+            'Structure misfit of the worst compact block of cells in excess of the typical cell (another face drawn on the same template reads ≥ 0.5, a re-post ≤ 0.2); null with too little detail.',
+        }),
+        unturned: z.number().meta({
+          description:
+            'Share of the colour that kept its hue while the picture as a whole turned (a hue filter turns every colour; a recolour leaves the rest as it was), 0..1.',
+        }),
         occluded: z.number().meta({
           description: 'Share of the aligned picture hidden by caption lines or a flat cover (a sticker), 0..1.',
         }),

@@ -219,7 +219,7 @@ export class QueryVerifier {
  */
 const SMALL_QUERY = 0.8;
 
-const NO_REGION: RegionEvidence = { occluded: 0, covered: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN };
+const NO_REGION: RegionEvidence = { occluded: 0, covered: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN, structureMisfit: NaN, unturned: 0 };
 
 function maskedNcc(a: Float32Array, b: Float32Array, keep: Uint8Array): number {
   let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;

@@ -118,7 +118,7 @@ export async function rankCandidates(
     const vi = verifies.get(p.slot);
     let ncc = -1;
     let grad = -1;
-    let evidence: RegionEvidence = { occluded: 0, covered: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN };
+    let evidence: RegionEvidence = { occluded: 0, covered: 0, hueShift: NaN, colourMisfit: NaN, toneMisfit: Infinity, cellTurn: NaN, structureMisfit: NaN, unturned: 0 };
     if (vi) {
       const cv = pyramidOf(p.slot, vi);
       // verify with the variants kept by the screening (of the two closest by global signatures)

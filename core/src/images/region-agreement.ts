@@ -8,6 +8,8 @@
 import { resizePlane } from './resize.js';
 import type { Chroma, VImg } from './verify-images.js';
 import { flatCover } from './flat-cover.js';
+import { structureMisfit } from './local-structure.js';
+import { unturnedShare } from './colour-unturned.js';
 
 export interface RegionEvidence {
   /** Share of the aligned picture left out as caption/overlay lines or flat covers (0..1). */
@@ -24,6 +26,12 @@ export interface RegionEvidence {
   /** Largest turn of a colourful cell's own colours against the picture-wide turn, degrees (0..180); NaN
    * when both are grey. A recoloured region turns on its own; a filter or re-encode turns every cell alike. */
   cellTurn: number;
+  /** Worst compact block's structure misfit (local-structure.ts): another face over the same template
+   * reads ≥ 0.5, re-posts ≤ 0.2; NaN with too little detail. */
+  structureMisfit: number;
+  /** Share of the colour that kept its hue while the picture turned (colour-unturned.ts): a filter turns
+   * every colour, a recolour leaves the rest as it was. */
+  unturned: number;
 }
 
 export interface RegionAgreement extends RegionEvidence {
@@ -138,10 +146,20 @@ export function regionAgreement(
   cells.sort((x, y) => x - y);
   const toneMisfit = cells.length ? cells[cells.length - 1]! - cells[cells.length >> 1]! : 0;
 
-  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN, cellTurn: NaN };
+  const colour = smallChroma && bigChroma ? colourCells(small, smallChroma, big, bigChroma, occ, at, colourRadius) : { hueShift: NaN, misfit: NaN, cellTurn: NaN, unturned: 0 };
   const keep = new Uint8Array(n);
   for (let i = 0; i < n; i++) keep[i] = occ[i] ? 0 : 1;
-  return { occluded: occluded / n, covered: covered / n, hueShift: colour.hueShift, colourMisfit: colour.misfit, toneMisfit, cellTurn: colour.cellTurn, keep };
+  return {
+    occluded: occluded / n,
+    covered: covered / n,
+    hueShift: colour.hueShift,
+    colourMisfit: colour.misfit,
+    toneMisfit,
+    cellTurn: colour.cellTurn,
+    structureMisfit: structureMisfit(a, b, occ, w, h),
+    unturned: colour.unturned,
+    keep,
+  };
 }
 
 function box3(v: VImg): Float32Array {
@@ -227,7 +245,7 @@ function colourCells(
   occ: Uint8Array,
   at: Placement,
   radius: number,
-): { hueShift: number; misfit: number; cellTurn: number } {
+): { hueShift: number; misfit: number; cellTurn: number; unturned: number } {
   const sn = sc.width * sc.height;
   const sLab = labChroma(small, sc);
   const bLab = labChroma(big, bc);
@@ -276,7 +294,7 @@ function colourCells(
     m++;
   }
   // both nearly grey: no colour evidence
-  if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN, cellTurn: NaN };
+  if (m === 0 || (ss / m < 16 && bb / m < 16)) return { hueShift: NaN, misfit: NaN, cellTurn: NaN, unturned: 0 };
   const theta = Math.atan2(im, re);
   const cr = Math.cos(theta), ci = Math.sin(theta);
   // a window's misfit: Σ|z_s·e^{iθ} − z_b|² / Σ(|z_s|² + |z_b|² + floor); its own turn against θ
@@ -316,7 +334,7 @@ function colourCells(
       if (!f.ok || f.mag < TURN_CHROMA * f.cnt || Math.hypot(f.cre, f.cim) < 0.5 * f.mag) continue;
       cellTurn = Math.max(cellTurn, Math.abs((Math.atan2(f.cim, f.cre) * 180) / Math.PI));
     }
-  return { hueShift: (theta * 180) / Math.PI, misfit: worst, cellTurn };
+  return { hueShift: (theta * 180) / Math.PI, misfit: worst, cellTurn, unturned: unturnedShare(zs, zb, keep, theta) };
 }
 
 /** In-place box mean of an interleaved complex plane over the kept pixels within `radius`. */

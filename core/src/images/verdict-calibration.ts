@@ -42,8 +42,15 @@ export const THRESHOLDS = {
   /** A colourful cell may turn on its own against the picture-wide turn by at most this (degrees): a filter or
    * re-encode turns every cell alike (true matches ≤ 9°), a recolour turns its region alone (also when pale). */
   maxCellTurn: 20,
-  /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed face). */
-  maxToneMisfit: 0.6,
+  /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed region's
+   * lightness; degraded small re-posts read up to ~1.3, face swaps are left to `maxStructureMisfit`). */
+  maxToneMisfit: 1.0,
+  /** Worst compact block's structure misfit at most (another face on the same template: ≥ 0.5 where the
+   * colours agree; re-posts ≤ 0.2). */
+  maxStructureMisfit: 0.3,
+  /** Share of the colour that kept its hue (turned by < ¼ of the picture's turn) while the picture turned by
+   * ≥ 12°, at most (hue filters ≤ 0.025, pale mouse villagers; a recolour that turned most of a villager 0.083). */
+  maxUnturned: 0.05,
   /** Share under a flat cover (a sticker) a match may have: none. What a sticker hides is unknown, so a
    * query with one is at most `probable`. */
   maxCovered: 0,
@@ -51,36 +58,42 @@ export const THRESHOLDS = {
 
 /** The identity checks: colour, its per-cell turn and tone agree region by region (what separates
  * another character drawn from the same template). */
-function identityAgrees(e: RegionEvidence): boolean {
+export type Thresholds = typeof THRESHOLDS;
+
+function identityAgrees(e: RegionEvidence, t: Thresholds): boolean {
   const colourOk =
     Number.isNaN(e.colourMisfit) ||
-    (Math.abs(e.hueShift) <= THRESHOLDS.maxHueShift && e.colourMisfit <= THRESHOLDS.maxColourMisfit && !(e.cellTurn > THRESHOLDS.maxCellTurn));
-  return colourOk && e.toneMisfit <= THRESHOLDS.maxToneMisfit;
+    (Math.abs(e.hueShift) <= t.maxHueShift &&
+      e.colourMisfit <= t.maxColourMisfit &&
+      !(e.cellTurn > t.maxCellTurn) &&
+      e.unturned <= t.maxUnturned);
+  // (a structure misfit of NaN: too little detail to tell, the tone check stands alone)
+  return colourOk && e.toneMisfit <= t.maxToneMisfit && !(e.structureMisfit > t.maxStructureMisfit);
 }
 
 /** The region checks of a match: identity, and little enough hidden to stand on. */
-export function regionsAgree(e: RegionEvidence): boolean {
-  return identityAgrees(e) && e.occluded <= THRESHOLDS.maxOccluded && e.covered <= THRESHOLDS.maxCovered;
+export function regionsAgree(e: RegionEvidence, t: Thresholds = THRESHOLDS): boolean {
+  return identityAgrees(e, t) && e.occluded <= t.maxOccluded && e.covered <= t.maxCovered;
 }
 
 /**
  * Assigns each verified candidate its calibrated verdict (and the stage that decided a match), then
  * orders them: matches, then probables, then the rest; stronger alignment first.
  */
-export function calibrateVerdicts(out: RankedCandidate[]): void {
+export function calibrateVerdicts(out: RankedCandidate[], t: Thresholds = THRESHOLDS): void {
   for (const c of out) {
     const s = c.ncc + c.grad;
     let other = -2;
     for (const o of out) if (o.characterId !== c.characterId && o.ncc + o.grad > other) other = o.ncc + o.grad;
-    const distinct = s - other >= THRESHOLDS.matchMargin || s >= THRESHOLDS.certainVerify;
-    const regions = regionsAgree(c.evidence);
-    if (regions && distinct && s >= THRESHOLDS.matchVerify) {
+    const distinct = s - other >= t.matchMargin || s >= t.certainVerify;
+    const regions = regionsAgree(c.evidence, t);
+    if (regions && distinct && s >= t.matchVerify) {
       c.verdict = 'match';
       c.stage = 'verified';
-    } else if (regions && distinct && c.haarDistance <= THRESHOLDS.globalHaar && c.ncc >= THRESHOLDS.globalNcc) {
+    } else if (regions && distinct && c.haarDistance <= t.globalHaar && c.ncc >= t.globalNcc) {
       c.verdict = 'match';
       c.stage = 'wavelet';
-    } else if (s >= THRESHOLDS.probableVerify && identityAgrees(c.evidence) && c.evidence.occluded <= THRESHOLDS.probableOccluded) c.verdict = 'probable';
+    } else if (s >= t.probableVerify && identityAgrees(c.evidence, t) && c.evidence.occluded <= t.probableOccluded) c.verdict = 'probable';
   }
   const rank = (v: Verdict) => (v === 'match' ? 2 : v === 'probable' ? 1 : 0);
   out.sort((a, b) => rank(b.verdict) - rank(a.verdict) || b.ncc + b.grad - (a.ncc + a.grad) || a.haarDistance - b.haarDistance);

@@ -128,6 +128,9 @@ describe('image search service (database-backed index)', () => {
     expect(Math.abs(h.hue_shift!)).toBeLessThan(35);
     expect(h.colour).toBeGreaterThan(0.8);
     expect(h.occluded).toBe(0);
+    // … every colour, none left as it was, and no region drawn differently
+    expect(h.unturned).toBeLessThanOrEqual(0.03);
+    expect(h.structure_misfit).toBeLessThan(0.3);
     search.stop();
   });
 

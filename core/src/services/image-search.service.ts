@@ -78,6 +78,10 @@ export interface MatchEvidence {
   cell_turn: number | null;
   /** Tone misfit of the worst grid cell (0 = same drawing; a changed face reads ≥ 0.5). */
   tone_misfit: number;
+  /** Worst compact block's structure misfit (another face on the same template ≥ 0.5); null with too little detail. */
+  structure_misfit: number | null;
+  /** Share of the colour that kept its hue while the picture turned (a recolour, not a filter), 0..1. */
+  unturned: number;
   /** Share of the aligned picture hidden by caption lines or a flat cover and left out, 0..1. */
   occluded: number;
   /** The part of `occluded` under a flat cover (a sticker: the query flat where the artwork has detail). */
@@ -95,6 +99,8 @@ function evidenceOf(r: RankedCandidate): MatchEvidence {
     hue_shift: finite(e.hueShift),
     cell_turn: finite(e.cellTurn),
     tone_misfit: Number.isFinite(e.toneMisfit) ? round3(e.toneMisfit) : 99,
+    structure_misfit: finite(e.structureMisfit),
+    unturned: round3(e.unturned),
     occluded: round3(e.occluded),
     covered: round3(e.covered),
   };
