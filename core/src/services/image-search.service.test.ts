@@ -163,6 +163,30 @@ describe('image search service (database-backed index)', () => {
     w.stop();
   });
 
+  test('the index lives in a worker thread: one that ends fails its searches with 503, and the next search rebuilds it', async () => {
+    const s = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, backgroundReindex: false });
+    await s.start();
+    const first = s.indexWorker()!;
+    expect(first.stats).toMatchObject({ count: ids.length });
+    // a search in flight when the thread goes (terminated here, as a crash would end it) answers 503, not a hang
+    const inFlight = s.search(images[4]!);
+    await first.close();
+    await expect(inFlight).rejects.toBeInstanceOf(WarmingUpError);
+    expect(s.stats().ready).toBe(false);
+    // the next search says "warming up" and starts the rebuild; then searches answer from a new worker
+    await expect(s.search(images[4]!)).rejects.toBeInstanceOf(WarmingUpError);
+    await s.start();
+    expect(s.indexWorker()).not.toBe(first);
+    expect(s.stats()).toMatchObject({ ready: true, entries: ids.length });
+    expect((await s.search(images[4]!)).matches[0]!.artwork.id).toBe(ids[4]);
+    // bad input is still a clear rejection from the worker, with its code
+    await expect(s.search(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'unsupported_type' });
+    s.stop();
+    // a stopped service neither answers nor rebuilds
+    await expect(s.search(images[4]!)).rejects.toBeInstanceOf(WarmingUpError);
+    expect(s.indexWorker()).toBeNull();
+  });
+
   test('the stored signature column is the index prefix of each features blob', async () => {
     const r = await db.query<{ features: Buffer; signature: Buffer }>(
       'SELECT features, signature FROM artwork_image_features',
