@@ -30,7 +30,15 @@ export function watchLoop(): { stop(): LoopStalls } {
   let prevT = performance.now();
   let prevU = performance.eventLoopUtilization();
   let prevS = threadSchedstat();
-  const s = { max_ms: 0, busy_max_ms: 0, cpu_max_ms: 0, runqueue_max_ms: 0, over_50ms: 0, busy_over_50ms: 0, cpu_over_50ms: 0 };
+  const s = {
+    max_ms: 0,
+    busy_max_ms: 0,
+    cpu_max_ms: 0,
+    runqueue_max_ms: 0,
+    over_50ms: 0,
+    busy_over_50ms: 0,
+    cpu_over_50ms: 0,
+  };
   const tick = () => {
     const t = performance.now();
     const u = performance.eventLoopUtilization();

@@ -104,7 +104,12 @@ async function inThreadStage(n: number, featuresOf: (i: number) => ImageFeatures
     }
     await new Promise((res) => setImmediate(res));
   }
-  return { wall: f(wall), cpu: cpu.length ? f(cpu) : null, runqueue: wait.length ? f(wait) : null, stalls: watch!.stop() };
+  return {
+    wall: f(wall),
+    cpu: cpu.length ? f(cpu) : null,
+    runqueue: wait.length ? f(wait) : null,
+    stalls: watch!.stop(),
+  };
 }
 
 /** Whole searches of real pictures through the service (decode, variants, candidates, verification in the worker). */

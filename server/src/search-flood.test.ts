@@ -95,7 +95,7 @@ describe('search flood', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 
-  it('many addresses at once: the queue refuses the excess with 503, and the serving thread does none of the searches\' work', async () => {
+  it("many addresses at once: the queue refuses the excess with 503, and the serving thread does none of the searches' work", async () => {
     async function flood(prefix: string) {
       let done = false;
       const all = Promise.all(

@@ -110,7 +110,9 @@ describe('index build in a worker thread from a binary COPY stream', () => {
       expect(built.count).toBe(local.count);
       expect(built.memory.total).toBe(local.memoryBytes().total);
       expect(w.stats).toEqual(built);
-      const variantsOf = (f: ImageFeatures) => [{ phash: f.phash, dhash: f.dhash, haar: { dc: f.haarDc, coefs: f.haarCoefs } }];
+      const variantsOf = (f: ImageFeatures) => [
+        { phash: f.phash, dhash: f.dhash, haar: { dc: f.haarDc, coefs: f.haarCoefs } },
+      ];
       for (let i = 0; i < 30; i++) {
         const variants = variantsOf(all[(i * 13) % N]!);
         const got = await w.probe(variants, 5, 10);
@@ -120,7 +122,9 @@ describe('index build in a worker thread from a binary COPY stream', () => {
       }
       // new entries and removals, in message order
       const fresh = features(rng(999));
-      expect((await w.upsert([{ artworkId: String(N + 1), characterId: '1', features: fresh }])).count).toBe(local.count + 1);
+      expect((await w.upsert([{ artworkId: String(N + 1), characterId: '1', features: fresh }])).count).toBe(
+        local.count + 1,
+      );
       expect((await w.probe(variantsOf(fresh), 1, 1)).artworkIds).toEqual([String(N + 1)]);
       const gone = await w.remove([String(N + 1)]);
       expect(gone.count).toBe(local.count);

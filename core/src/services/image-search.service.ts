@@ -13,7 +13,13 @@ import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
 import { ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import type { ImagePool } from '../images/image-pool.js';
-import { IndexWorkerGoneError, startIndexWorker, type IndexRow, type IndexWorker, type VerifyByIds } from '../images/index-worker.js';
+import {
+  IndexWorkerGoneError,
+  startIndexWorker,
+  type IndexRow,
+  type IndexWorker,
+  type VerifyByIds,
+} from '../images/index-worker.js';
 import type { RankedCandidate } from '../images/rank-candidates.js';
 import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
 import { FEATURES_VERSION, type VerifyData } from '../images/feature-types.js';
@@ -181,8 +187,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   const reindexAbort = new AbortController();
 
   /** Adds or replaces rows in the index (in slices: one message each). */
-  async function apply(entries: IndexRow[]) {
-    const w = worker;
+  async function apply(entries: IndexRow[], w = worker) {
     if (!w) return; // no index (stopped, or a dead worker): the next build reads the database anyway
     for (const e of entries) verifyCache.delete(e.artworkId);
     for (let i = 0; i < entries.length; i += APPLY_SLICE) await w.upsert(entries.slice(i, i + APPLY_SLICE));
@@ -222,6 +227,8 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     });
     buildMs = Math.round(performance.now() - t0);
     ready = true;
+    // a rebuild: changes notified while it ran were skipped, the change log has them
+    if (listener || timer) void refresh();
     logger.info(
       { entries, ms: buildMs, memoryMB: Math.round((w.stats?.memory.total ?? 0) / 1e6) },
       'image search index built',
@@ -241,6 +248,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
 
   async function refreshOnce() {
     for (;;) {
+      // no index (a rebuild under way): the head stays where it is, the rebuild's own catch-up reads on
+      const w = worker;
+      if (!w) return;
       const latest = await getIndexChangeHead(db);
       if (latest <= head) return;
       const { head: newHead, artworkIds, truncated } = await listIndexChangesSince(db, head);
@@ -248,8 +258,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       const present = new Set(entries.map((e) => e.artworkId));
       const gone = artworkIds.filter((id) => !present.has(id));
       for (const id of gone) verifyCache.delete(id);
-      if (gone.length) await worker?.remove(gone);
-      await apply(entries);
+      if (gone.length) await w.remove(gone);
+      await apply(entries, w);
+      if (worker !== w) return;
       head = newHead;
       if (!truncated) return;
     }
