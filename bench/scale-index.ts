@@ -1,9 +1,10 @@
 /**
  * The image-index part of `npm run bench -- scale` (issue 14), on the database that scale.bench.ts
- * filled: the cold start (a worker thread builds the index from one binary COPY stream while browse
- * queries answer) with the event loop's longest stall, the index memory, and the candidate stage (hash,
- * wavelet, both) for two and six query variants with the event loop's longest stall during searches
- * (and, by loop-watch.ts, how much of each stall was the process's own work).
+ * filled: the cold start (the index's worker thread builds it from one binary COPY stream while browse
+ * queries answer) with the event loop's longest stall, the index memory, the candidate stage (hash,
+ * wavelet, both) for two and six query variants in that worker, whole searches of real pictures through
+ * the service, and the same candidate stage on this thread as searches ran before, each with the event
+ * loop's longest stall and, by loop-watch.ts, how much of it was this thread's own CPU time.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -193,14 +194,18 @@ export async function measureImageIndex(
     over_wall: r3((cpu.user + cpu.system) / 1000 / coldMs),
   };
   out.cold_start_event_loop_max_ms = { value: r3(loop.max / 1e6), p99: r3(loop.percentile(99) / 1e6), target: '≤ 50' };
-  out.cold_start_event_loop_stalls = { ...buildStalls, target: 'busy_max ≤ 50' };
+  out.cold_start_event_loop_stalls = { ...buildStalls, target: 'cpu_max ≤ 50' };
   out.browse_during_build_ms = { p50: r3(pct(browse, 0.5)), max: r3(Math.max(...browse)), requests: browse.length };
   out.index_memory_per_1M_MB = { value: perMillion(mem.total, n), target: '≤ 300' };
   out.index_memory_parts_per_1M_MB = Object.fromEntries(
     Object.entries(mem.parts).map(([k, v]) => [k, perMillion(v, n)]),
   );
-  // the index is in the worker's heap: the process's resident growth holds it, this thread's heap not
-  out.process_rss_growth_per_1M_MB = perMillion(heap1.rss - heap0.rss, n);
+  // the index is in the worker's heap: the process's resident growth holds it (and the worker's own
+  // isolate, ~50 MB, and what the allocator kept of the build's buffers), this thread's heap not
+  out.process_rss_growth_MB = {
+    value: Math.round((heap1.rss - heap0.rss) / 1e6),
+    per_1M: perMillion(heap1.rss - heap0.rss, n),
+  };
 
   // --- candidate stage in the index's worker, and how long this thread's event loop stalls meanwhile
   const two = await candidateStage(worker, n, featuresOf, r, 60, 2);
@@ -225,12 +230,12 @@ export async function measureImageIndex(
     cpu_max_ms: most('cpu_max_ms'),
     runqueue_max_ms: most('runqueue_max_ms'),
     max_ms: most('max_ms'),
-    target: 'busy_max ≤ 50',
+    target: 'cpu_max ≤ 50 (busy_max also counts preemption while busy)',
   };
   // whole searches of real pictures (the index holds synthetic signatures: the verdicts mean nothing,
   // the work per search is real)
   const whole = await wholeSearches(search, 30);
-  if (whole) out.whole_search_ms = { ...whole.wall, event_loop: whole.stalls, target: 'event loop busy_max ≤ 50' };
+  if (whole) out.whole_search_ms = { ...whole.wall, event_loop: whole.stalls, target: 'event loop cpu_max ≤ 50' };
   search.stop();
   // before the index moved to a worker: the candidate stage on this thread
   const local = await inThreadStage(n, featuresOf, r, 60);
