@@ -168,6 +168,16 @@ describe('image search service (database-backed index)', () => {
     await s.start();
     const first = s.indexWorker()!;
     expect(first.stats).toMatchObject({ count: ids.length });
+    // searches at once interleave in the worker (each waits there for its verification images): each
+    // answers as it does alone
+    const edited = await Promise.all(
+      [2, 5, 8].map((i) => sharp(images[i]!).resize(260).jpeg({ quality: 50 }).toBuffer()),
+    );
+    const shape = (r: Awaited<ReturnType<typeof s.search>>) => r.matches.map((m) => [m.artwork.id, m.score, m.verdict]);
+    const alone: unknown[] = [];
+    for (const b of edited) alone.push(shape(await s.search(b)));
+    expect((await Promise.all(edited.map((b) => s.search(b)))).map(shape)).toEqual(alone);
+    expect(alone.map((x) => (x as string[][])[0]![0])).toEqual([ids[2], ids[5], ids[8]]);
     // a search in flight when the thread goes (terminated here, as a crash would end it) answers 503, not a hang
     const inFlight = s.search(images[4]!);
     await first.close();
