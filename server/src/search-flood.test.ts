@@ -7,6 +7,7 @@ import { createImageSearchService, type ImageSearchService } from '@waifudex/cor
 import { startTestServer, type TestServer } from './testing/test-server.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { createWorkGate, type WorkGate } from './http/work-gate.js';
+import { threadSchedstat } from '@waifudex/core/images/thread-cpu';
 
 let s: TestServer;
 let search: ImageSearchService;
@@ -39,6 +40,26 @@ afterAll(async () => {
   search?.stop();
   await s?.close();
 });
+
+/**
+ * The longest the serving thread ran without a break while `during` lasted (ms of its own CPU time between
+ * two 1 ms ticks, so that a loaded box's waits for a core do not count), or null off Linux.
+ */
+async function longestRun<T>(during: () => Promise<T>): Promise<{ value: T; cpuMax: number | null }> {
+  let prev = threadSchedstat();
+  let cpuMax = 0;
+  const tick = () => {
+    const now = threadSchedstat();
+    if (now && prev) cpuMax = Math.max(cpuMax, now.cpu - prev.cpu);
+    prev = now;
+  };
+  const timer = setInterval(tick, 1);
+  try {
+    return { value: await during(), cpuMax: prev ? cpuMax : null };
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 function searchFrom(address: string) {
   const form = new FormData();
@@ -74,7 +95,7 @@ describe('search flood', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 
-  it('many addresses at once: the queue refuses the excess with 503, and browse stays far faster than under an unbounded flood', async () => {
+  it("many addresses at once: the queue refuses the excess with 503, and the serving thread does none of the searches' work", async () => {
     async function flood(prefix: string) {
       let done = false;
       const all = Promise.all(
@@ -89,25 +110,22 @@ describe('search flood', () => {
       return { times: times.sort((a, b) => a - b), statuses: await all };
     }
     const idle = await browseTimes(30);
-    // Measured twice at most: one tail reading can be another test file's CPU burst (a real regression fails both).
-    let unbounded: Awaited<ReturnType<typeof flood>> | undefined, bounded: typeof unbounded;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      current = createWorkGate({ concurrency: 64, queue: 0 });
-      unbounded = await flood(`192.0.${2 + attempt}`);
-      current = createWorkGate({ concurrency: 1, queue: 2, maxWaitMs: 3000 });
-      bounded = await flood(`198.51.${100 + attempt}`);
-      if (pct(bounded.times, 0.95) < pct(unbounded.times, 0.95) / 2) break;
-    }
+    current = createWorkGate({ concurrency: 64, queue: 0 });
+    const { value: unbounded, cpuMax } = await longestRun(() => flood('192.0.2'));
+    current = createWorkGate({ concurrency: 1, queue: 2, maxWaitMs: 3000 });
+    const bounded = await flood('198.51.100');
     const f = (t: number[]) =>
       `n ${t.length}, p50 ${pct(t, 0.5).toFixed(0)} ms, p95 ${pct(t, 0.95).toFixed(0)} ms, p99 ${pct(t, 0.99).toFixed(0)} ms`;
-    if (!unbounded || !bounded) throw new Error('not measured');
     console.log(
-      `browse idle ${f(idle)}; 16 searches unbounded ${f(unbounded.times)}; bounded (1 running, 2 waiting) ${f(bounded.times)}; bounded statuses ${bounded.statuses.join(',')}`,
+      `browse idle ${f(idle)}; 16 searches unbounded ${f(unbounded.times)} (longest run of the serving thread ${cpuMax?.toFixed(1)} ms CPU); bounded (1 running, 2 waiting) ${f(bounded.times)}; bounded statuses ${bounded.statuses.join(',')}`,
     );
     expect(unbounded.statuses.every((x) => x === 200)).toBe(true);
     expect(bounded.statuses.filter((x) => x === 503).length).toBeGreaterThanOrEqual(10);
     expect(bounded.statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(3);
-    // Relative, so a loaded machine does not make it flaky: absolute figures belong to `npm run bench`.
-    expect(pct(bounded.times, 0.95)).toBeLessThan(pct(unbounded.times, 0.95) / 2);
+    // Decoding, query variants, candidates and verification run in the index's worker thread, so browse
+    // no longer queues behind searches (the bounded gate is about memory and fairness now): with 16
+    // searches at once the serving thread, this test's own client included, never runs 50 ms without a
+    // break (the issue's event-loop bound, as CPU time, so a loaded box's waits for a core do not count).
+    if (cpuMax !== null) expect(cpuMax).toBeLessThan(50);
   });
 });

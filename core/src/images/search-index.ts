@@ -11,7 +11,7 @@
  *   skipped when gathering candidates, as iqdb does, and read from the candidate's row for its exact distance.
  * - No per-artwork coefficient copy: the exact distance of a slot is its matched weight in the query's
  *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits.
- * - exportState()/adopt() move a built index between threads (index-build.ts) without copying.
+ * - It lives in a worker thread (index-worker.ts), which builds it, keeps it current and searches it.
  * - The grey verification images are not here: callers load them for the top candidates (VerifyLoader).
  * - Slots are never reused (posting lists stay ascending); a removed slot is dead until its postings are
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
@@ -50,16 +50,6 @@ const WINDOW = 32768;
  */
 const PRESELECT = 512;
 const RESCORE = 96;
-
-/** A SearchIndex as structured-cloneable data (see exportState). */
-export interface SearchIndexState {
-  plain: object;
-  haar: object;
-  mih: object[] | null;
-  aIds: object;
-  cIds: object;
-  lookup: object;
-}
 
 export interface CodeHit {
   slot: number;
@@ -758,48 +748,6 @@ export class SearchIndex {
       if (qi >= 0) return this.batchHaarDistance(slot, qi);
     }
     return this.exactHaar(slot, q, this.haarScores(q, slot));
-  }
-
-  /**
-   * The index as plain data for postMessage (a build in a worker thread), with the buffers to transfer
-   * rather than copy. The query scratch is left out.
-   */
-  exportState(): { state: SearchIndexState; transfer: ArrayBuffer[] } {
-    const { memo: _memo, win: _win, flat: _flat, batch: _batch, haar, mih, aIds, cIds, lookup, ...plain } = this;
-    const state: SearchIndexState = {
-      plain,
-      haar: { ...haar },
-      mih: mih?.map((t) => ({ ...t })) ?? null,
-      aIds: { ...aIds },
-      cIds: { ...cIds },
-      lookup: { ...lookup, ids: undefined },
-    };
-    const buffers = new Set<ArrayBuffer>();
-    const walk = (x: unknown) => {
-      if (ArrayBuffer.isView(x)) {
-        if (x.buffer instanceof ArrayBuffer) buffers.add(x.buffer);
-      } else if (Array.isArray(x)) x.forEach(walk);
-      else if (x && typeof x === 'object' && !(x instanceof Map)) Object.values(x).forEach(walk);
-    };
-    walk(state);
-    return { state, transfer: [...buffers] };
-  }
-
-  /** Takes over an index exported by exportState() (this one's contents are dropped). */
-  adopt(s: SearchIndexState): void {
-    const revive = <T extends object>(proto: T, fields: object): T => Object.assign(Object.create(proto) as T, fields);
-    const aIds = revive(IdColumn.prototype, s.aIds);
-    Object.assign(this, s.plain, {
-      haar: revive(PostingLists.prototype, s.haar),
-      mih: s.mih?.map((t) => revive(PostingLists.prototype, t)) ?? null,
-      aIds,
-      cIds: revive(IdColumn.prototype, s.cIds),
-      lookup: revive(SlotLookup.prototype, { ...s.lookup, ids: aIds }),
-      memo: new WeakMap(),
-      win: [],
-      flat: new Uint32Array(1024),
-      batch: null,
-    });
   }
 
   /** Bytes held by the index: typed arrays, posting lists, bitsets, ids (not the per-query scores). */

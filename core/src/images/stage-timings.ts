@@ -16,6 +16,11 @@ export interface StageTime {
 export interface StageClock {
   /** Ends the current stage under `name` (stages of the same name add up). */
   lap(name: string): void;
+  /**
+   * Ends the current stage with stages timed elsewhere (the index worker's); what they leave of it (the
+   * hand-over between threads) is lapped as `rest`.
+   */
+  merge(stages: readonly StageTime[], rest: string): void;
 }
 
 export class StageTimings implements StageClock {
@@ -24,16 +29,30 @@ export class StageTimings implements StageClock {
   private cpu = process.cpuUsage();
 
   lap(name: string): void {
+    this.merge([], name);
+  }
+
+  merge(stages: readonly StageTime[], rest: string): void {
     const wall = performance.now();
     const cpu = process.cpuUsage(this.cpu);
-    const cpuMs = (cpu.user + cpu.system) / 1000;
-    const seen = this.stages.find((s) => s.name === name);
-    if (seen) {
-      seen.ms += wall - this.wall;
-      seen.cpuMs += cpuMs;
-    } else this.stages.push({ name, ms: wall - this.wall, cpuMs });
+    let ms = wall - this.wall;
+    let cpuMs = (cpu.user + cpu.system) / 1000;
+    for (const s of stages) {
+      this.add(s.name, s.ms, s.cpuMs);
+      ms -= s.ms;
+      cpuMs -= s.cpuMs;
+    }
+    this.add(rest, Math.max(0, ms), Math.max(0, cpuMs));
     this.wall = wall;
     this.cpu = process.cpuUsage();
+  }
+
+  private add(name: string, ms: number, cpuMs: number): void {
+    const seen = this.stages.find((s) => s.name === name);
+    if (seen) {
+      seen.ms += ms;
+      seen.cpuMs += cpuMs;
+    } else this.stages.push({ name, ms, cpuMs });
   }
 
   /** The `Server-Timing` header value: `decode;dur=8.1;cpu=7.9, prepare;dur=…` (unknown params are allowed). */

@@ -1,6 +1,7 @@
 /**
- * The index build off the main thread: one binary COPY stream of the signatures, read by a worker thread
- * that hands the finished index back; checked against the paged in-thread load of the same rows.
+ * The index off the main thread: one binary COPY stream of the signatures, read by the worker thread that
+ * then holds the index and answers its candidate stage; checked against the paged in-thread load of the
+ * same rows.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Db } from '../db/database.js';
@@ -9,8 +10,9 @@ import { syntheticFeatures as features } from '../testing/synthetic-features.js'
 import { insertArtworkFeatures, iterateIndexEntries } from '../repos/image-features.repo.js';
 import { copyIndexEntries } from '../repos/image-index-copy.repo.js';
 import { CopyBinaryRows } from '../images/copy-binary-rows.js';
-import { startIndexBuild } from '../images/index-build.js';
+import { IndexWorkerGoneError, startIndexWorker } from '../images/index-worker.js';
 import { SearchIndex } from '../images/search-index.js';
+import { candidatePool } from '../images/candidate-pool.js';
 import { rng } from '../images/query-variants.js';
 import { codeToBitString } from '../images/perceptual-hash.js';
 import {
@@ -95,42 +97,54 @@ describe('index build in a worker thread from a binary COPY stream', () => {
     expect(() => readSignatureInto(new Uint8Array(40), raw)).toThrow(/not an image-features blob/);
   });
 
-  test('the index the worker builds answers as the in-thread build does', async () => {
-    const feed = startIndexBuild();
-    await copyIndexEntries(db, FEATURES_VERSION, (c) => feed.write(c));
-    const { state, rows } = await feed.end();
-    const built = new SearchIndex();
-    built.adopt(state);
-    const local = new SearchIndex();
-    local.beginBulk();
-    for await (const page of iterateIndexEntries(db, FEATURES_VERSION))
-      for (const e of page) local.upsert(e.artworkId, e.characterId, e.features);
-    local.compact();
-    expect(rows).toBe(local.count);
-    expect(built.count).toBe(local.count);
-    expect(built.memoryBytes().total).toBe(local.memoryBytes().total);
-    for (let i = 0; i < 30; i++) {
-      const f = all[(i * 13) % N]!;
-      const sig = { dc: f.haarDc, coefs: f.haarCoefs };
-      const [a, b] = [built.nearestHaar(sig, 5), local.nearestHaar(sig, 5)];
-      expect(a).toEqual(b);
-      expect(built.nearestCodes([f.phash], 5)).toEqual(local.nearestCodes([f.phash], 5));
-      expect(a.map((h) => built.artworkId(h.slot))).toEqual(b.map((h) => local.artworkId(h.slot)));
+  test('the index the worker builds answers as the in-thread build does, and takes changes', async () => {
+    const w = startIndexWorker(async () => new Map());
+    try {
+      await copyIndexEntries(db, FEATURES_VERSION, (c) => w.write(c));
+      const built = await w.end();
+      const local = new SearchIndex();
+      local.beginBulk();
+      for await (const page of iterateIndexEntries(db, FEATURES_VERSION))
+        for (const e of page) local.upsert(e.artworkId, e.characterId, e.features);
+      local.compact();
+      expect(built.count).toBe(local.count);
+      expect(built.memory.total).toBe(local.memoryBytes().total);
+      expect(w.stats).toEqual(built);
+      const variantsOf = (f: ImageFeatures) => [
+        { phash: f.phash, dhash: f.dhash, haar: { dc: f.haarDc, coefs: f.haarCoefs } },
+      ];
+      for (let i = 0; i < 30; i++) {
+        const variants = variantsOf(all[(i * 13) % N]!);
+        const got = await w.probe(variants, 5, 10);
+        const want = candidatePool(local, { variants } as never, 5, 10).map((c) => local.artworkId(c.slot));
+        expect(got.artworkIds).toEqual(want);
+        expect(got.both).toBeGreaterThan(0);
+      }
+      // new entries and removals, in message order
+      const fresh = features(rng(999));
+      expect((await w.upsert([{ artworkId: String(N + 1), characterId: '1', features: fresh }])).count).toBe(
+        local.count + 1,
+      );
+      expect((await w.probe(variantsOf(fresh), 1, 1)).artworkIds).toEqual([String(N + 1)]);
+      const gone = await w.remove([String(N + 1)]);
+      expect(gone.count).toBe(local.count);
+      expect((await w.probe(variantsOf(fresh), 1, 1)).artworkIds).not.toContain(String(N + 1));
+    } finally {
+      await w.close();
     }
-    // and it takes new entries like any other
-    const fresh = features(rng(999));
-    const slot = built.upsert(String(N + 1), '1', fresh);
-    expect(built.nearestCodes([fresh.phash], 1)[0]).toEqual({ slot, distance: 0 });
-    expect(built.artworkId(slot)).toBe(String(N + 1));
+    // a stopped worker refuses work at once instead of hanging
+    await expect(w.probe([], 1, 1)).rejects.toBeInstanceOf(IndexWorkerGoneError);
+    expect(await w.exited).toBeNull();
   });
 
   test('a stream cut short or not COPY at all fails the build with a message, without hanging', async () => {
     const bytes = await copyBytes(db);
-    const cut = startIndexBuild();
+    const cut = startIndexWorker(async () => new Map());
     await cut.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
     await expect(cut.end()).rejects.toThrow(/ended before its trailer/);
-    const junk = startIndexBuild();
+    const junk = startIndexWorker(async () => new Map());
     await junk.write(new TextEncoder().encode('1\t2\t\\x57\n'.repeat(100)));
     await expect(junk.end()).rejects.toThrow(/not a binary COPY stream/);
+    await Promise.all([cut.close(), junk.close()]);
   });
 });

@@ -92,12 +92,13 @@ describe('image search service (database-backed index)', () => {
     expect(timings.stages.map((t) => t.name)).toEqual([
       'decode',
       'prepare',
-      'exact',
       'yield',
       'candidates',
       'verify-load',
       'screen',
       'verify',
+      'handover',
+      'exact',
       'details',
     ]);
     expect(timings.stages.every((t) => t.ms >= 0 && t.cpuMs >= 0)).toBe(true);
@@ -181,6 +182,40 @@ describe('image search service (database-backed index)', () => {
     expect(w.stats().buildMs).not.toBeNull();
     expect((await w.search(images[1]!)).matches[0]!.artwork.id).toBe(ids[1]);
     w.stop();
+  });
+
+  test('the index lives in a worker thread: one that ends fails its searches with 503, and the next search rebuilds it', async () => {
+    const s = createImageSearchService({ db, imagesDir: dir, logger: testLogger, pollMs: 0, backgroundReindex: false });
+    await s.start();
+    const first = s.indexWorker()!;
+    expect(first.stats).toMatchObject({ count: ids.length });
+    // searches at once interleave in the worker (each waits there for its verification images): each
+    // answers as it does alone
+    const edited = await Promise.all(
+      [2, 5, 8].map((i) => sharp(images[i]!).resize(260).jpeg({ quality: 50 }).toBuffer()),
+    );
+    const shape = (r: Awaited<ReturnType<typeof s.search>>) => r.matches.map((m) => [m.artwork.id, m.score, m.verdict]);
+    const alone: unknown[] = [];
+    for (const b of edited) alone.push(shape(await s.search(b)));
+    expect((await Promise.all(edited.map((b) => s.search(b)))).map(shape)).toEqual(alone);
+    expect(alone.map((x) => (x as string[][])[0]![0])).toEqual([ids[2], ids[5], ids[8]]);
+    // a search in flight when the thread goes (terminated here, as a crash would end it) answers 503, not a hang
+    const inFlight = s.search(images[4]!);
+    await first.close();
+    await expect(inFlight).rejects.toBeInstanceOf(WarmingUpError);
+    expect(s.stats().ready).toBe(false);
+    // the next search says "warming up" and starts the rebuild; then searches answer from a new worker
+    await expect(s.search(images[4]!)).rejects.toBeInstanceOf(WarmingUpError);
+    await s.start();
+    expect(s.indexWorker()).not.toBe(first);
+    expect(s.stats()).toMatchObject({ ready: true, entries: ids.length });
+    expect((await s.search(images[4]!)).matches[0]!.artwork.id).toBe(ids[4]);
+    // bad input is still a clear rejection from the worker, with its code
+    await expect(s.search(Buffer.from('not an image'))).rejects.toMatchObject({ code: 'unsupported_type' });
+    s.stop();
+    // a stopped service neither answers nor rebuilds
+    await expect(s.search(images[4]!)).rejects.toBeInstanceOf(WarmingUpError);
+    expect(s.indexWorker()).toBeNull();
   });
 
   test('the stored signature column is the index prefix of each features blob', async () => {

@@ -3,18 +3,25 @@
  * from the trigger-fed change log whenever a NOTIFY says it grew (any process, any replica; a slow poll
  * is the safety net), and the search
  * cascade exact bytes → hash/wavelet candidates → alignment verification → calibrated verdict.
+ * The index and every CPU-heavy step of a search live in a worker thread (index-worker.ts); this
+ * thread does the database work. A worker that dies is rebuilt by the next search (503 until then).
  */
 import type { ImageStore } from './image-store.js';
+import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
 import { listen, type Listener } from '../db/listen.js';
 import type { Logger } from '../logger.js';
 import { imageUrl } from '../api/image-url.js';
-import { decodeImage, ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
-import { SearchIndex } from '../images/search-index.js';
+import { ImageRejectedError, type DecodeOptions } from '../images/analyze-image.js';
 import type { ImagePool } from '../images/image-pool.js';
-import { startIndexBuild } from '../images/index-build.js';
-import { prepareQuery } from '../images/prepare-query.js';
-import { rankCandidates, type RankedCandidate, type VerifyLoader } from '../images/rank-candidates.js';
+import {
+  IndexWorkerGoneError,
+  startIndexWorker,
+  type IndexRow,
+  type IndexWorker,
+  type VerifyByIds,
+} from '../images/index-worker.js';
+import type { RankedCandidate } from '../images/rank-candidates.js';
 import { type MatchStage, type Verdict } from '../images/verdict-calibration.js';
 import { FEATURES_VERSION, type VerifyData } from '../images/feature-types.js';
 import type { StageClock } from '../images/stage-timings.js';
@@ -27,7 +34,6 @@ import {
   getVerifyData,
   iterateIndexEntries,
   listIndexChangesSince,
-  type IndexEntryRow,
 } from '../repos/image-features.repo.js';
 import { copyIndexEntries } from '../repos/image-index-copy.repo.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
@@ -166,12 +172,12 @@ export interface ImageSearchService {
   };
   /** Resolves when the background recomputation of stale signatures started by start() is over. */
   reindexed(): Promise<void>;
-  /** Exposed for tests and benchmarks. */
-  readonly index: SearchIndex;
+  /** The worker that holds the index, once built (exposed for tests and benchmarks). */
+  indexWorker(): IndexWorker | null;
 }
 
-/** Index entries added between two turns of the event loop (~a few ms of work). */
-const APPLY_SLICE = 250;
+/** Index entries per message to the worker. */
+const APPLY_SLICE = 500;
 
 export function createImageSearchService(opts: ImageSearchServiceOptions): ImageSearchService {
   const { db, logger } = opts;
@@ -179,7 +185,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   const maxMatches = opts.maxMatches ?? 10;
   const pollMs = opts.pollMs ?? 30_000;
   let listener: Listener | null = null;
-  const index = new SearchIndex();
+  // the worker holding the index, set when its build is done
+  let worker: IndexWorker | null = null;
+  let stopped = false;
   // verification images (~5 KB each) stay in the database; the ones of recent top candidates are cached
   const verifyCache = new LRUCache<string, VerifyData>({ max: opts.verifyCacheEntries ?? 2_000 });
   let head = 0;
@@ -192,48 +200,51 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   let reindexing = false;
   const reindexAbort = new AbortController();
 
-  function apply(entries: IndexEntryRow[]) {
-    for (const e of entries) {
-      index.upsert(e.artworkId, e.characterId, e.features);
-      verifyCache.delete(e.artworkId);
-    }
-  }
-
-  /** apply() in slices with a turn of the event loop between them, so that requests keep flowing. */
-  async function applyYielding(entries: IndexEntryRow[]) {
-    for (let i = 0; i < entries.length; i += APPLY_SLICE) {
-      apply(entries.slice(i, i + APPLY_SLICE));
-      await new Promise((res) => setImmediate(res));
-    }
+  /** Adds or replaces rows in the index (in slices: one message each). */
+  async function apply(entries: IndexRow[], w = worker) {
+    if (!w) return; // no index (stopped, or a dead worker): the next build reads the database anyway
+    for (const e of entries) verifyCache.delete(e.artworkId);
+    for (let i = 0; i < entries.length; i += APPLY_SLICE) await w.upsert(entries.slice(i, i + APPLY_SLICE));
   }
 
   async function build() {
     const t0 = performance.now();
-    // the head first: changes made while the rows stream in are applied by the first refresh
-    head = await getIndexChangeHead(db);
-    if ('pool' in db) {
-      // a worker thread builds from one binary COPY stream; this thread only forwards the bytes
-      const feed = startIndexBuild();
-      try {
-        await copyIndexEntries(db, FEATURES_VERSION, (chunk) => feed.write(chunk));
-        index.adopt((await feed.end()).state);
-      } catch (err) {
-        feed.abort();
-        throw err;
+    const w = startIndexWorker(verifyByIds);
+    let entries: number;
+    try {
+      // the head first: changes made while the rows stream in are applied by the first refresh
+      head = await getIndexChangeHead(db);
+      if ('pool' in db) {
+        // one binary COPY stream; this thread only forwards the bytes
+        await copyIndexEntries(db, FEATURES_VERSION, (chunk) => w.write(chunk));
+      } else {
+        let pages = 0;
+        for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
+          await w.load(page);
+          if (++pages % 20 === 0) logger.debug({ pages }, 'image search index loading');
+        }
       }
-    } else {
-      let pages = 0;
-      index.beginBulk();
-      for await (const page of iterateIndexEntries(db, FEATURES_VERSION)) {
-        await applyYielding(page);
-        if (++pages % 20 === 0) logger.debug({ entries: index.count }, 'image search index loading');
-      }
-      index.compact();
+      entries = (await w.end()).count;
+    } catch (err) {
+      void w.close();
+      throw err;
     }
+    if (stopped) return void w.close();
+    worker = w;
+    void w.exited.then((err) => {
+      if (worker !== w) return;
+      // the index is gone with its thread: searches say "warming up" and the next one rebuilds it
+      worker = null;
+      ready = false;
+      startPromise = null;
+      logger.error({ err }, 'image search index worker ended; the next search rebuilds the index');
+    });
     buildMs = Math.round(performance.now() - t0);
     ready = true;
+    // a rebuild: changes notified while it ran were skipped, the change log has them
+    if (listener || timer) void refresh();
     logger.info(
-      { entries: index.count, ms: buildMs, memoryMB: Math.round(index.memoryBytes().total / 1e6) },
+      { entries, ms: buildMs, memoryMB: Math.round((w.stats?.memory.total ?? 0) / 1e6) },
       'image search index built',
     );
   }
@@ -251,18 +262,19 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
 
   async function refreshOnce() {
     for (;;) {
+      // no index (a rebuild under way): the head stays where it is, the rebuild's own catch-up reads on
+      const w = worker;
+      if (!w) return;
       const latest = await getIndexChangeHead(db);
       if (latest <= head) return;
       const { head: newHead, artworkIds, truncated } = await listIndexChangesSince(db, head);
       const entries = await getIndexEntries(db, FEATURES_VERSION, artworkIds);
       const present = new Set(entries.map((e) => e.artworkId));
-      for (const id of artworkIds) {
-        if (!present.has(id)) {
-          index.remove(id);
-          verifyCache.delete(id);
-        }
-      }
-      await applyYielding(entries);
+      const gone = artworkIds.filter((id) => !present.has(id));
+      for (const id of gone) verifyCache.delete(id);
+      if (gone.length) await w.remove(gone);
+      await apply(entries, w);
+      if (worker !== w) return;
       head = newHead;
       if (!truncated) return;
     }
@@ -277,21 +289,19 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     return refreshing;
   }
 
-  const loadVerify: VerifyLoader = async (slots) => {
-    const out = new Map<number, VerifyData>();
+  // the worker's searches ask for the verification images of their top candidates
+  const verifyByIds: VerifyByIds = async (ids) => {
+    const out = new Map<string, VerifyData>();
     const missing: string[] = [];
-    const slotOf = new Map<string, number>();
-    for (const s of slots) {
-      const id = index.artworkId(s);
+    for (const id of ids) {
       const v = verifyCache.get(id);
-      if (v) out.set(s, v);
-      else (missing.push(id), slotOf.set(id, s));
+      if (v) out.set(id, v);
+      else missing.push(id);
     }
     if (missing.length) {
       for (const [id, v] of await getVerifyData(db, FEATURES_VERSION, missing)) {
         verifyCache.set(id, v);
-        const s = slotOf.get(id);
-        if (s !== undefined) out.set(s, v);
+        out.set(id, v);
       }
     }
     return out;
@@ -300,25 +310,22 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   async function search(bytes: Buffer, sopts: SearchOptions = {}): Promise<SearchResult> {
     const timings = sopts.timings;
     const t0 = performance.now();
-    if (!ready) {
-      ensureBuild().catch((err) => logger.warn({ err }, 'image search index build failed'));
+    const w = worker;
+    if (!ready || !w) {
+      if (!stopped) ensureBuild().catch((err) => logger.warn({ err }, 'image search index build failed'));
       throw new WarmingUpError();
     }
-    const decoded = await decodeImage(bytes, opts.decode);
-    timings?.lap('decode');
-    const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
-    // the exact-bytes lookup runs in the database while the query variants are prepared here
-    const exact = findExactArtworks(db, decoded.sha256, sopts.telegramPhotoId);
-    exact.catch(() => undefined); // (awaited below, which throws its error; this only covers a throw in between)
-    const prepared = prepareQuery(decoded.rgb);
-    timings?.lap('prepare');
+    // the exact-bytes lookup runs in the database while the worker decodes and ranks
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const exact = findExactArtworks(db, sha256, sopts.telegramPhotoId);
+    exact.catch(() => undefined); // (awaited below, which throws its error; this only covers a rejected upload)
+    // decode, query variants, candidates and verification, all in the index's thread
+    const { query, ranked, stages } = await w.search(bytes, opts.decode).catch((err: unknown) => {
+      throw err instanceof IndexWorkerGoneError ? new WarmingUpError() : err;
+    });
+    timings?.merge(stages, 'handover');
     const exactIds = await exact;
     timings?.lap('exact');
-    // a turn of the event loop between the query's preparation and the candidate stage: each is a
-    // synchronous stretch of main-thread work, and other requests get in between
-    await new Promise((res) => setImmediate(res));
-    timings?.lap('yield');
-    const ranked = await rankCandidates(index, prepared, loadVerify, { timings });
     type Row = {
       artworkId: string;
       distance: number;
@@ -410,7 +417,7 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
         if (row.features) {
           // the row is searchable now (hidden/deleted artworks are filtered by the query)
           const [e] = await getIndexEntries(db, FEATURES_VERSION, [row.artworkId]);
-          if (e) apply([e]);
+          if (e) await apply([e]);
         }
         if (prog.done % every === 0)
           logger.info(
@@ -423,8 +430,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
   }
 
   return {
-    index,
+    indexWorker: () => worker,
     async start() {
+      stopped = false;
       await ensureBuild();
       if ((opts.backgroundReindex ?? true) && !reindexPromise) {
         reindexPromise = backgroundReindex()
@@ -438,6 +446,11 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       }
     },
     stop() {
+      stopped = true;
+      ready = false;
+      void worker?.close();
+      worker = null;
+      startPromise = null;
       reindexAbort.abort();
       void listener?.close();
       listener = null;
@@ -446,7 +459,14 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
     },
     refresh,
     search,
-    stats: () => ({ entries: index.count, memoryBytes: index.memoryBytes().total, head, ready, reindexing, buildMs }),
+    stats: () => ({
+      entries: worker?.stats?.count ?? 0,
+      memoryBytes: worker?.stats?.memory.total ?? 0,
+      head,
+      ready,
+      reindexing,
+      buildMs,
+    }),
     reindexed: () => reindexPromise ?? Promise.resolve(),
   };
 }
