@@ -5,26 +5,12 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import sharp from 'sharp';
-import { decodeImage } from './analyze-image.js';
-import { computeFeatures } from './compute-features.js';
-import { type ImageFeatures } from './feature-types.js';
-import { prepareQuery } from './prepare-query.js';
-import { rankCandidates, type RankedCandidate, type VerifyLoader } from './rank-candidates.js';
+import type { RankedCandidate } from './rank-candidates.js';
+import { lineArt, verifiedPictures } from '../testing/verified-pictures.js';
 import { rng } from './query-variants.js';
-import { SearchIndex } from './search-index.js';
 import { structureMisfit } from './local-structure.js';
 import { unturnedShare } from './colour-unturned.js';
 import { THRESHOLDS } from './verdict-calibration.js';
-
-/** Line art in many colours over the whole picture. */
-function lineArt(seed: number): Promise<Buffer> {
-  const r = rng(seed);
-  const strokes = Array.from({ length: 160 }, () => {
-    const [x, y] = [r() * 400, r() * 400];
-    return `<line x1="${x}" y1="${y}" x2="${x + (r() - 0.5) * 120}" y2="${y + (r() - 0.5) * 120}" stroke="hsl(${Math.floor(r() * 360)},60%,${20 + Math.floor(r() * 50)}%)" stroke-width="${1 + Math.floor(r() * 4)}"/>`;
-  }).join('');
-  return sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><rect width="400" height="400" fill="#f3ead8"/>${strokes}</svg>`)).png().toBuffer();
-}
 
 /** A villager-like head: a body colour over most of it, ears and eyes in other colours, black line art. */
 function head(body: string): Promise<Buffer> {
@@ -39,30 +25,16 @@ function head(body: string): Promise<Buffer> {
 
 let art: Buffer;
 let cat: Buffer;
-let index: SearchIndex;
-let loadVerify: VerifyLoader;
-
-async function candidateFor(query: Buffer, id: string): Promise<RankedCandidate> {
-  const ranked = await rankCandidates(index, prepareQuery((await decodeImage(query)).rgb), loadVerify);
-  const c = ranked.find((r) => r.artworkId === id);
-  expect(c, 'the original is among the verified candidates').toBeDefined();
-  return c!;
-}
+let candidateFor: (query: Buffer, id: string) => Promise<RankedCandidate>;
 
 beforeAll(async () => {
   art = await lineArt(9);
   cat = await head('#2f49d8');
-  index = new SearchIndex();
-  const verify = new Map<number, ImageFeatures['verify']>();
-  for (const [id, bytes] of [
+  ({ candidateFor } = await verifiedPictures([
     ['art', art],
     ['cat', cat],
     ['other', await lineArt(21)],
-  ] as const) {
-    const f = computeFeatures((await decodeImage(bytes)).rgb);
-    verify.set(index.upsert(id, id, f), f.verify);
-  }
-  loadVerify = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
+  ]));
 });
 
 describe('structure of one compact region', () => {

@@ -4,55 +4,29 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import sharp from 'sharp';
-import { decodeImage } from './analyze-image.js';
 import { generateDemoImage } from './demo-images.js';
-import { makeLookalike, makeVariant, rng } from './query-variants.js';
+import { makeLookalike, makeVariant } from './query-variants.js';
 import { labChroma, regionAgreement } from './region-agreement.js';
-import { SearchIndex } from './search-index.js';
-import { prepareQuery } from './prepare-query.js';
-import { rankCandidates, type RankedCandidate, type VerifyLoader } from './rank-candidates.js';
-import { computeFeatures } from './compute-features.js';
-import { type ImageFeatures } from './feature-types.js';
+import type { RankedCandidate } from './rank-candidates.js';
+import { lineArt, verifiedPictures } from '../testing/verified-pictures.js';
 import { regionsAgree, THRESHOLDS } from './verdict-calibration.js';
 
 let original: Buffer;
 let donor: Buffer;
 let textured: Buffer;
 
-/** Line art over the whole picture (the demo pictures are smooth gradients: no detail a sticker could hide). */
-function lineArt(seed: number): Promise<Buffer> {
-  const r = rng(seed);
-  const strokes = Array.from({ length: 160 }, () => {
-    const [x, y] = [r() * 400, r() * 400];
-    return `<line x1="${x}" y1="${y}" x2="${x + (r() - 0.5) * 120}" y2="${y + (r() - 0.5) * 120}" stroke="hsl(${Math.floor(r() * 360)},60%,${20 + Math.floor(r() * 50)}%)" stroke-width="${1 + Math.floor(r() * 4)}"/>`;
-  }).join('');
-  return sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><rect width="400" height="400" fill="#f3ead8"/>${strokes}</svg>`)).png().toBuffer();
-}
-let index: SearchIndex;
-let loadVerify: VerifyLoader;
-
-async function topFor(query: Buffer, id = 'original'): Promise<RankedCandidate> {
-  const ranked = await rankCandidates(index, prepareQuery((await decodeImage(query)).rgb), loadVerify);
-  const top = ranked.find((r) => r.artworkId === id);
-  expect(top, 'the original is among the verified candidates').toBeDefined();
-  return top!;
-}
+let candidateFor: (query: Buffer, id: string) => Promise<RankedCandidate>;
+const topFor = (query: Buffer, id = 'original') => candidateFor(query, id);
 
 beforeAll(async () => {
   original = await generateDemoImage(3, 'Aiko');
   donor = await generateDemoImage(11, 'Mina');
   textured = await lineArt(9);
-  index = new SearchIndex();
-  const verify = new Map<number, ImageFeatures['verify']>();
-  for (const [id, bytes] of [
+  ({ candidateFor } = await verifiedPictures([
     ['original', original],
     ['other', await generateDemoImage(7, 'Rin')],
     ['textured', textured],
-  ] as const) {
-    const f = computeFeatures((await decodeImage(bytes)).rgb);
-    verify.set(index.upsert(id, id, f), f.verify);
-  }
-  loadVerify = async (slots) => new Map(slots.flatMap((s) => (verify.has(s) ? [[s, verify.get(s)!] as const] : [])));
+  ]));
 });
 
 describe('region agreement', () => {
