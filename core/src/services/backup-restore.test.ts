@@ -118,6 +118,8 @@ async function gallery(db: Db, imagesDir: string, query: Buffer, text: string) {
       },
       embeddings: embedding.rows,
       settings: (await db.query('SELECT key, value FROM app_settings ORDER BY key')).rows,
+      // not in the archive: rebuilt by the triggers while the characters are copied in
+      galleryCounts: (await db.query('SELECT level, bucket::text, n FROM gallery_time_counts ORDER BY 1, 2')).rows,
     };
   } finally {
     search.stop();
