@@ -10,7 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from './database.js';
-import { clusterPaths, livePostmaster } from './embedded-cluster.js';
+import pg from 'pg';
+import {
+  clusterPaths,
+  EMBEDDED_DATABASE,
+  ensureClusterRunning,
+  livePostmaster,
+  socketConfig,
+  stopCluster,
+} from './embedded-cluster.js';
 import { createLogger } from '../logger.js';
 import { useThrowawayClusters } from '../testing/throwaway-clusters.js';
 
@@ -83,6 +91,24 @@ describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }
     expect(livePostmaster(clusterPaths(dir))).toBeNull(); // nothing left running
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('postgres.init-'))).toEqual([]);
     expect(await count(dir)).toEqual({ a: 300, b: 300, c: 300 });
+  });
+
+  it('a process that joins while the one that started the cluster is still creating its database waits for it', async () => {
+    // the moment between the first process's start and its CREATE DATABASE, held open: the cluster
+    // answers, the app's database is not there yet
+    const dir = freshDir();
+    const { paths } = await ensureClusterRunning({ dataDir: dir, logger });
+    const admin = new pg.Client(socketConfig(paths, 'postgres'));
+    await admin.connect();
+    await admin.query(`DROP DATABASE ${EMBEDDED_DATABASE}`);
+    await admin.end();
+    const started = Date.now();
+    const db = await openDatabase({ dataDir: dir, logger });
+    expect((await db.query('SELECT current_database() AS d')).rows[0].d).toBe(EMBEDDED_DATABASE);
+    await db.close();
+    // it joined at once (it used to wait a minute per attempt for a healthy cluster to stop)
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await stopCluster(paths, logger);
   });
 
   it('keeps the data folder private to its owner', async () => {

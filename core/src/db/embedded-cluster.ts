@@ -127,7 +127,8 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
       `DATA_DIR is too long for a Unix socket (${Buffer.byteLength(socket)} > ${MAX_SOCKET_PATH} bytes): ${paths.root}`,
     );
   }
-  if (await answers(paths)) return { paths, started: false };
+  // a joiner makes sure of the database too: the process that started the cluster may still be creating it
+  if (await answers(paths)) return joined(paths);
   const throwaway = opts.throwaway ?? throwawayByDefault;
   const template = throwaway ? (opts.template ?? throwawayTemplate) : undefined;
   const owner = serviceAccount();
@@ -136,7 +137,7 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
     await initCluster(paths, owner, opts.logger, throwaway, template);
   for (let attempt = 1; ; attempt++) {
     removeStalePidFiles(paths, opts.logger);
-    if (await answers(paths)) return { paths, started: false }; // another process started it meanwhile
+    if (await answers(paths)) return joined(paths); // another process started it meanwhile
     const outcome = await startPostmaster(paths, owner, {
       ...opts,
       settings: throwaway ? { ...THROWAWAY_SETTINGS, ...opts.settings } : opts.settings,
@@ -153,6 +154,16 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
       );
     await sleep(100 * attempt);
   }
+}
+
+async function joined(paths: ClusterPaths): Promise<{ paths: ClusterPaths; started: false }> {
+  await ensureDatabase(paths);
+  return { paths, started: false };
+}
+
+/** Whether the cluster accepts connections to the app's database now. */
+export function clusterAnswers(paths: ClusterPaths): Promise<boolean> {
+  return answers(paths, EMBEDDED_DATABASE);
 }
 
 /** Fast shutdown (clients are disconnected, a checkpoint is written); waits until the postmaster exits. */

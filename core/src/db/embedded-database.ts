@@ -1,7 +1,13 @@
 /** Opens a pool on the embedded cluster in DATA_DIR (starting it when no process runs it yet). */
 import pg from 'pg';
 import type { Logger } from '../logger.js';
-import { ensureClusterRunning, livePostmaster, socketConfig, type ClusterPaths } from './embedded-cluster.js';
+import {
+  clusterAnswers,
+  ensureClusterRunning,
+  livePostmaster,
+  socketConfig,
+  type ClusterPaths,
+} from './embedded-cluster.js';
 import { joinCluster, type Presence } from './embedded-presence.js';
 import { wrapPool, type Db } from './database.js';
 import { DatabaseUnavailableError } from './errors.js';
@@ -20,9 +26,9 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<Db> {
     try {
       presence = await joinCluster(paths, opts.logger);
     } catch (err) {
-      // The cluster was stopping as we arrived: wait for it to go, then start it again.
+      // The cluster was stopping as we arrived: wait for it to go (or to answer again), then start or join it.
       lastError = err;
-      await waitUntilStopped(paths);
+      await waitUntilSettled(paths);
       continue;
     }
     if (started) opts.logger.info({ dataDir: paths.root }, 'embedded database started');
@@ -44,7 +50,8 @@ export async function openEmbedded(opts: EmbeddedOptions): Promise<Db> {
   );
 }
 
-async function waitUntilStopped(paths: ClusterPaths): Promise<void> {
+async function waitUntilSettled(paths: ClusterPaths): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (livePostmaster(paths) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (livePostmaster(paths) && !(await clusterAnswers(paths)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
 }
