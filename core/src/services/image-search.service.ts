@@ -7,7 +7,6 @@
  * thread does the database work. A worker that dies is rebuilt by the next search (503 until then).
  */
 import type { ImageStore } from './image-store.js';
-import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/database.js';
 import { listen, type Listener } from '../db/listen.js';
 import type { Logger } from '../logger.js';
@@ -315,16 +314,13 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
       if (!stopped) ensureBuild().catch((err) => logger.warn({ err }, 'image search index build failed'));
       throw new WarmingUpError();
     }
-    // the exact-bytes lookup runs in the database while the worker decodes and ranks
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const exact = findExactArtworks(db, sha256, sopts.telegramPhotoId);
-    exact.catch(() => undefined); // (awaited below, which throws its error; this only covers a rejected upload)
-    // decode, query variants, candidates and verification, all in the index's thread
+    // decode, query variants, candidates and verification, all in the index's thread (which also hashes
+    // the bytes: this thread stays free of per-upload CPU work)
     const { query, ranked, stages } = await w.search(bytes, opts.decode).catch((err: unknown) => {
       throw err instanceof IndexWorkerGoneError ? new WarmingUpError() : err;
     });
     timings?.merge(stages, 'handover');
-    const exactIds = await exact;
+    const exactIds = await findExactArtworks(db, query.sha256, sopts.telegramPhotoId);
     timings?.lap('exact');
     type Row = {
       artworkId: string;
