@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { testLogger } from '@waifudex/core/testing/test-db';
+import type { Db } from '@waifudex/core/db/database';
 import { startTestServer, type TestServer } from '../../server/src/testing/test-server.js';
 import { requireAdmin } from '../../server/src/middleware/auth.js';
 import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
@@ -46,17 +47,22 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** The admin character routes as main.ts mounts them, on a test server's database and images folder. */
+export function adminCharactersRouter({ db, imagesDir }: { db: Db; imagesDir: string }) {
+  return adminCharacterRoutes({
+    db,
+    imagesDir,
+    requireAdmin,
+    ingest: createIngestService({ db, imagesDir, logger: testLogger }),
+  });
+}
+
 /** The app as main.ts serves it, with the admin character and similar-artwork (CLIP off) routes, and optionally the sync routes, mounted. */
 export function startAppServer(opts: { sync?: boolean } = {}): Promise<TestServer> {
   return startTestServer({
     webDir: webDist,
     routers: ({ db, imagesDir }) => [
-      adminCharacterRoutes({
-        db,
-        imagesDir,
-        requireAdmin,
-        ingest: createIngestService({ db, imagesDir, logger: testLogger }),
-      }),
+      adminCharactersRouter({ db, imagesDir }),
       similarRoutes({ similar: createSimilarArtworksService({ db, imagesDir, logger: testLogger, embedder: null }) }),
       ...(opts.sync ? [syncRoutes({ db, requireAdmin })] : []),
     ],

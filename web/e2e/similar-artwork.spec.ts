@@ -6,12 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { createIngestService } from '@waifudex/core/services/ingest.service';
-import { testLogger } from '@waifudex/core/testing/test-db';
 import { startSimilarServer, type SimilarServer } from '../../server/src/testing/similar-server.js';
-import { requireAdmin } from '../../server/src/middleware/auth.js';
-import { adminCharacterRoutes } from '../../server/src/routes/admin-characters.routes.js';
-import { ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
+import { adminCharactersRouter, ensureWebBuilt, hasChromium, launchBrowser, webDist } from './helpers.js';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 const SIZES = {
@@ -29,14 +25,7 @@ describe.skipIf(!hasChromium)('similar artwork on a character page (CLIP on)', (
     fs.mkdirSync(SHOTS, { recursive: true });
     s = await startSimilarServer({
       webDir: webDist,
-      routers: ({ db, imagesDir }) => [
-        adminCharacterRoutes({
-          db,
-          imagesDir,
-          requireAdmin,
-          ingest: createIngestService({ db, imagesDir, logger: testLogger }),
-        }),
-      ],
+      routers: (deps) => [adminCharactersRouter(deps)],
       pictures: Array.from({ length: 5 }, (_, i) => ({
         seed: i + 20,
         name: `Look ${i}`,
