@@ -6,7 +6,7 @@
  * flight), rows to add or drop, searches as the upload's bytes; and it answers the worker's requests for
  * verification images. A worker that dies rejects what was pending and reports its end through `exited`.
  */
-import { Worker } from 'node:worker_threads';
+import { spawnThread } from './spawn-thread.js';
 import type { SearchIndex } from './search-index.js';
 import { ImageRejectedError, type DecodeOptions, type ImageRejectionCode } from './analyze-image.js';
 import type { RankedCandidate } from './rank-candidates.js';
@@ -67,18 +67,6 @@ export type ToMain =
 const BATCH_BYTES = 1 << 20;
 const IN_FLIGHT = 4;
 
-function spawn(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running the TypeScript sources (tests, tsx): the worker registers tsx before loading its module
-    const url = new URL('./index-worker.thread.ts', here).href;
-    return new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url)}))`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./index-worker.thread.js', here));
-}
-
 export interface IndexWorker {
   /** Build: hands over binary COPY bytes; resolves when the feed may go on (backpressure). */
   write(chunk: Uint8Array): Promise<void>;
@@ -104,7 +92,7 @@ export interface IndexWorker {
 export class IndexWorkerGoneError extends Error {}
 
 export function startIndexWorker(verify: VerifyByIds): IndexWorker {
-  const worker = spawn();
+  const worker = spawnThread(new URL('./index-worker.thread.js', import.meta.url));
   // an idle worker keeps no process alive; one with work pending does
   worker.unref();
   let nextId = 0;

@@ -10,6 +10,7 @@ import type { Chroma, VImg } from './verify-images.js';
 import { flatCover } from './flat-cover.js';
 import { structureMisfit } from './local-structure.js';
 import { unturnedShare } from './colour-unturned.js';
+import { kthSmallest } from './order-statistic.js';
 
 export interface RegionEvidence {
   /** Share of the aligned picture left out as caption/overlay lines or flat covers (0..1). */
@@ -104,7 +105,7 @@ export function regionAgreement(
     for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
   };
   residuals();
-  const cut = Float32Array.from(res).sort()[Math.floor(n * 0.85)] ?? Infinity;
+  const cut = n > 0 ? kthSmallest(Float32Array.from(res), Math.floor(n * 0.85)) : Infinity;
   f = fit((i) => res[i]! <= cut && !hidden?.[i] && !cover?.[i]);
   residuals();
 
