@@ -36,9 +36,10 @@ export interface ClosableVerifyHelper extends VerifyHelper {
 export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerifyHelper {
   let current: { worker: Worker; waits: Map<string, (v: unknown) => void> } | null = null;
   let nextId = 0;
+  let closed = false;
 
   function thread() {
-    if (current) return current;
+    if (current || closed) return current;
     const worker = spawnThread(new URL('./verify-helper.thread.js', import.meta.url));
     // never keeps a process alive: the searches that wait for it do
     worker.unref();
@@ -67,12 +68,13 @@ export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerif
     begin(variants, candidates) {
       const t = thread();
       const id = nextId++;
+      // closed: every call answers null at once (the caller does the work)
       const post = (m: ToHelper) => {
-        if (current === t) t.worker.postMessage(m);
+        if (t && current === t) t.worker.postMessage(m);
       };
       const ask = <T>(m: ToHelper, reply: string) =>
         new Promise<T | null>((resolve) => {
-          if (current !== t) return resolve(null);
+          if (!t || current !== t) return resolve(null);
           t.waits.set(`${id}:${reply}`, resolve as (v: unknown) => void);
           t.worker.postMessage(m);
         });
@@ -95,6 +97,7 @@ export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerif
       return search;
     },
     async close() {
+      closed = true;
       const t = current;
       current = null;
       await t?.worker.terminate();
