@@ -86,7 +86,7 @@ export async function rankCandidates(
       return near.map((o) => o.i);
     };
     const orders = pool.map((p) => (verifies.has(p.slot) ? closest(p) : []));
-    const { scores: coarseOf, local } = await runScreen(work, orders, helper);
+    const { scores: coarseOf, local, helperMs: screenHelperMs } = await runScreen(work, orders, helper);
     const screened = pool.map((p, k) => {
       // the variants worth a full verification: the closer two by global signatures, the second one
       // only when its coarse alignment is nearly as good as the first's (mirror vs plain is usually clear)
@@ -102,10 +102,10 @@ export async function rankCandidates(
       chosen.add(p.slot);
     }
     const pre = screened.filter((p) => chosen.has(p.slot)).sort((a, b) => b.coarse - a.coarse);
-    timings?.lap('screen');
+    timings?.lap('screen', screenHelperMs);
     // the helper verifies with the coarse placements this thread found (it found the others itself)
     const adopt = pre.flatMap((p) => (local.has(p.k) ? coarseOf[p.k]!.filter((s) => p.variants.includes(s.i)).map((s) => [p.k, s] as [number, CoarseScore]) : []));
-    const outcomes = await runVerify(work, pre, adopt, helper);
+    const { outcomes, helperMs: verifyHelperMs } = await runVerify(work, pre, adopt, helper);
     // early exit: a near-certain verified match among the first candidates ends the search
     // (at that strength the verdict no longer depends on the other candidates' scores)
     let bestVerified = -2;
@@ -130,11 +130,11 @@ export async function rankCandidates(
         verdict: 'none',
       });
     }
+    calibrateVerdicts(out);
+    timings?.lap('verify', verifyHelperMs);
   } finally {
     helper?.end();
   }
-  calibrateVerdicts(out);
-  timings?.lap('verify');
   return out;
 }
 
@@ -149,13 +149,14 @@ async function runScreen(work: VerifyWork, orders: readonly number[][], helper: 
   const local = new Set<number>();
   for (let k = queue.take(); k >= 0; k = queue.take()) (scores[k] = work.screen(k, orders[k]!)), local.add(k);
   // (every unit done here: the helper took none, its answer is not waited for)
-  for (const [k, s] of (local.size < orders.length && (await theirs)) || []) {
+  const part = local.size < orders.length ? await theirs : null;
+  for (const [k, s] of part?.results ?? []) {
     scores[k] = s;
     for (const x of s) work.adopt(k, x);
   }
   // what the helper took but did not answer (it failed) is done here
   for (let k = 0; k < orders.length; k++) if (!scores[k]) (scores[k] = work.screen(k, orders[k]!)), local.add(k);
-  return { scores, local };
+  return { scores, local, helperMs: part?.cpuMs };
 }
 
 /**
@@ -167,7 +168,7 @@ async function runVerify(
   items: readonly { k: number; variants: number[] }[],
   adopt: readonly [number, CoarseScore][],
   helper: HelperSearch | undefined,
-): Promise<Map<number, VerifyOutcome>> {
+): Promise<{ outcomes: Map<number, VerifyOutcome>; helperMs?: number }> {
   const queue = WorkQueue.create(items.length, { after: EARLY_EXIT_AFTER, atLeast: THRESHOLDS.certainVerify });
   const theirs = items.length ? helper?.verify(queue, items, adopt) : undefined;
   const out = new Map<number, VerifyOutcome>();
@@ -178,6 +179,7 @@ async function runVerify(
   }
   let mine = true;
   for (let j = 0; j < queue.end; j++) mine &&= out.has(j);
-  for (const [j, o] of (!mine && (await theirs)) || []) out.set(j, o);
-  return out;
+  const part = mine ? null : await theirs;
+  for (const [j, o] of part?.results ?? []) out.set(j, o);
+  return { outcomes: out, helperMs: part?.cpuMs };
 }

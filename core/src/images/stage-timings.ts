@@ -16,14 +16,16 @@ export interface StageTime {
   cpuMs: number;
   /** CPU milliseconds of the thread that lapped the stage (Linux; absent elsewhere). */
   threadMs?: number;
+  /** CPU milliseconds a helper thread spent on the stage alongside it (the verify helper, Linux). */
+  helperMs?: number;
 }
 
 const threadCpu = () => threadSchedstat()?.cpu ?? NaN;
 
 /** What the timed code sees: one call at the end of each stage. */
 export interface StageClock {
-  /** Ends the current stage under `name` (stages of the same name add up). */
-  lap(name: string): void;
+  /** Ends the current stage under `name` (stages of the same name add up), with a helper thread's CPU in it. */
+  lap(name: string, helperMs?: number): void;
   /**
    * Ends the current stage with stages timed elsewhere (the index worker's); what they leave of it (the
    * hand-over between threads) is lapped as `rest`.
@@ -37,8 +39,10 @@ export class StageTimings implements StageClock {
   private cpu = process.cpuUsage();
   private thread = threadCpu();
 
-  lap(name: string): void {
+  lap(name: string, helperMs?: number): void {
     this.merge([], name);
+    const s = this.stages.find((x) => x.name === name)!;
+    if (helperMs !== undefined && Number.isFinite(helperMs)) s.helperMs = (s.helperMs ?? 0) + helperMs;
   }
 
   merge(stages: readonly StageTime[], rest: string): void {
@@ -49,6 +53,7 @@ export class StageTimings implements StageClock {
     let cpuMs = (cpu.user + cpu.system) / 1000;
     for (const s of stages) {
       this.add(s.name, s.ms, s.cpuMs, s.threadMs);
+      if (s.helperMs !== undefined) this.stages.find((x) => x.name === s.name)!.helperMs = s.helperMs;
       ms -= s.ms;
       cpuMs -= s.cpuMs;
     }
@@ -68,11 +73,16 @@ export class StageTimings implements StageClock {
     } else this.stages.push({ name, ms, cpuMs, ...(Number.isFinite(threadMs) ? { threadMs } : {}) });
   }
 
-  /** The `Server-Timing` header value: `decode;dur=8.1;cpu=7.9;thread=0.4, prepare;dur=…` (unknown params are allowed). */
+  /** The `Server-Timing` header value: `verify;dur=30;cpu=58;thread=29;helper=28, …` (unknown params are allowed). */
   header(): string {
     const r = (x: number) => Math.round(x * 10) / 10;
     return this.stages
-      .map((s) => `${s.name};dur=${r(s.ms)};cpu=${r(s.cpuMs)}${s.threadMs === undefined ? '' : `;thread=${r(s.threadMs)}`}`)
+      .map(
+        (s) =>
+          `${s.name};dur=${r(s.ms)};cpu=${r(s.cpuMs)}` +
+          (s.threadMs === undefined ? '' : `;thread=${r(s.threadMs)}`) +
+          (s.helperMs === undefined ? '' : `;helper=${r(s.helperMs)}`),
+      )
       .join(', ');
   }
 }
@@ -84,7 +94,15 @@ export function parseServerTiming(header: string | null): StageTime[] {
     const [name, ...params] = part.trim().split(';');
     if (!name) return [];
     const param = (k: string) => Number(params.find((p) => p.startsWith(`${k}=`))?.slice(k.length + 1) ?? NaN);
-    const threadMs = param('thread');
-    return [{ name, ms: param('dur'), cpuMs: param('cpu'), ...(Number.isNaN(threadMs) ? {} : { threadMs }) }];
+    const [threadMs, helperMs] = [param('thread'), param('helper')];
+    return [
+      {
+        name,
+        ms: param('dur'),
+        cpuMs: param('cpu'),
+        ...(Number.isNaN(threadMs) ? {} : { threadMs }),
+        ...(Number.isNaN(helperMs) ? {} : { helperMs }),
+      },
+    ];
   });
 }

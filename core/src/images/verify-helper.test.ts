@@ -37,19 +37,20 @@ afterAll(() => helper?.close());
 
 /** A helper that counts the units its thread did. */
 function counting(h: VerifyHelper) {
-  const done = { screen: 0, verify: 0 };
+  const done = { screen: 0, verify: 0, replies: 0 };
   const wrapped: VerifyHelper = {
     begin(variants, candidates) {
       const s = h.begin(variants, candidates);
       return {
         screen: async (queue, orders) => {
           const r = await s.screen(queue, orders);
-          done.screen += r?.size ?? 0;
+          if (r) done.replies++;
+          done.screen += r?.results.size ?? 0;
           return r;
         },
         verify: async (queue, items, adopt) => {
           const r = await s.verify(queue, items, adopt);
-          done.verify += r?.size ?? 0;
+          done.verify += r?.results.size ?? 0;
           return r;
         },
         end: () => s.end(),
@@ -63,8 +64,12 @@ describe('verification shared with a helper thread', () => {
   test('every query ranks its candidates exactly as one thread does, and the helper did part of the work', { timeout: 180_000 }, async () => {
     const alone: RankedCandidate[][] = [];
     for (const { q } of queries) alone.push(await rankCandidates(fixture.index, q, fixture.loadVerify));
-    // the first search starts the thread
-    await rankCandidates(fixture.index, queries[0]!.q, fixture.loadVerify, { helper });
+    // the first search starts the thread, which answers once it has loaded
+    const warm = counting(helper);
+    for (let i = 0; i < 600 && !warm.done.replies; i++) {
+      await rankCandidates(fixture.index, queries[0]!.q, fixture.loadVerify, { helper: warm.wrapped });
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const { wrapped, done } = counting(helper);
     for (const [i, { name, q }] of queries.entries()) {
       const shared = await rankCandidates(fixture.index, q, fixture.loadVerify, { helper: wrapped });

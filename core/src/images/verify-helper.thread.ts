@@ -6,6 +6,9 @@
 import { parentPort } from 'node:worker_threads';
 import { VerifyWork, WorkQueue } from './verify-work.js';
 import type { FromHelper, ToHelper } from './verify-helper.js';
+import { threadSchedstat } from './thread-cpu.js';
+
+const threadCpu = () => threadSchedstat()?.cpu ?? NaN;
 
 const port = parentPort!;
 /** Searches at once whose data are kept (the index worker ends each; a lost end is evicted). */
@@ -24,6 +27,7 @@ port.on('message', (m: ToHelper) => {
     const work = searches.get(m.id);
     if (!work) throw new Error(`no data for search ${m.id}`);
     let reply: FromHelper;
+    const t0 = threadCpu();
     if (m.type === 'screen') {
       const queue = new WorkQueue(m.queue, m.n);
       const results: [number, ReturnType<VerifyWork['screen']>][] = [];
@@ -31,7 +35,7 @@ port.on('message', (m: ToHelper) => {
         results.push([k, work.screen(k, m.orders[k]!)]);
         queue.finish(k);
       }
-      reply = { type: 'screened', id: m.id, results };
+      reply = { type: 'screened', id: m.id, results, cpuMs: threadCpu() - t0 };
     } else {
       for (const [k, s] of m.adopt) work.adopt(k, s);
       const queue = new WorkQueue(m.queue, m.n, m.stop);
@@ -41,7 +45,7 @@ port.on('message', (m: ToHelper) => {
         results.push([j, o]);
         queue.finish(j, o.ncc + o.grad);
       }
-      reply = { type: 'verified', id: m.id, results };
+      reply = { type: 'verified', id: m.id, results, cpuMs: threadCpu() - t0 };
     }
     port.postMessage(reply);
   } catch (err) {

@@ -8,7 +8,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { VerifyData } from './feature-types.js';
 import { spawnThread } from './spawn-thread.js';
-import type { CoarseScore, HelperSearch, VerifyHelper, VerifyOutcome, VerifyVariant, WorkQueue } from './verify-work.js';
+import type { CoarseScore, HelperPart, HelperSearch, VerifyHelper, VerifyOutcome, VerifyVariant, WorkQueue } from './verify-work.js';
 
 export type ToHelper =
   | { type: 'begin'; id: number; variants: VerifyVariant[]; candidates: (VerifyData | undefined)[] }
@@ -25,8 +25,8 @@ export type ToHelper =
   | { type: 'end'; id: number };
 
 export type FromHelper =
-  | { type: 'screened'; id: number; results: [number, CoarseScore[]][] }
-  | { type: 'verified'; id: number; results: [number, VerifyOutcome][] }
+  | { type: 'screened'; id: number; results: [number, CoarseScore[]][]; cpuMs: number }
+  | { type: 'verified'; id: number; results: [number, VerifyOutcome][]; cpuMs: number }
   | { type: 'failed'; id: number; call: 'screened' | 'verified'; error: string };
 
 export interface ClosableVerifyHelper extends VerifyHelper {
@@ -59,7 +59,7 @@ export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerif
       const resolve = t.waits.get(key);
       t.waits.delete(key);
       if (m.type === 'failed') onError?.(new Error(`verify helper: ${m.error}`));
-      resolve?.(m.type === 'failed' ? null : new Map(m.results as [number, unknown][]));
+      resolve?.(m.type === 'failed' ? null : { results: new Map(m.results as [number, unknown][]), cpuMs: m.cpuMs });
     });
     return (current = t);
   }
@@ -86,9 +86,9 @@ export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerif
       });
       const search: HelperSearch = {
         screen: (queue: WorkQueue, orders) =>
-          ask<Map<number, CoarseScore[]>>({ type: 'screen', id, queue: queue.buffer, n: queue.n, orders }, 'screened'),
+          ask<HelperPart<CoarseScore[]>>({ type: 'screen', id, queue: queue.buffer, n: queue.n, orders }, 'screened'),
         verify: (queue: WorkQueue, items, adopt) =>
-          ask<Map<number, VerifyOutcome>>(
+          ask<HelperPart<VerifyOutcome>>(
             { type: 'verify', id, queue: queue.buffer, n: queue.n, stop: queue.stop, items, adopt },
             'verified',
           ),

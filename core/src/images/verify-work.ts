@@ -147,16 +147,22 @@ export class WorkQueue {
   }
 }
 
+/** What the helper did of a queue: the units' results, and its thread's CPU ms for them (NaN off Linux). */
+export interface HelperPart<T> {
+  results: Map<number, T>;
+  cpuMs: number;
+}
+
 /** A verify helper's part in one search (verify-helper.ts); every call resolves, null when it did nothing. */
 export interface HelperSearch {
   /** Screens units of `queue` alongside the caller (unit k: candidate k with the variants `orders[k]`). */
-  screen(queue: WorkQueue, orders: readonly (readonly number[])[]): Promise<Map<number, CoarseScore[]> | null>;
+  screen(queue: WorkQueue, orders: readonly (readonly number[])[]): Promise<HelperPart<CoarseScore[]> | null>;
   /** Verifies units of `queue` (unit j: `items[j]`), with the coarse placements the caller found. */
   verify(
     queue: WorkQueue,
     items: readonly { k: number; variants: readonly number[] }[],
     adopt: readonly [number, CoarseScore][],
-  ): Promise<Map<number, VerifyOutcome> | null>;
+  ): Promise<HelperPart<VerifyOutcome> | null>;
   /** The search is over: the helper drops its data. */
   end(): void;
 }
