@@ -12,15 +12,18 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { SearchIndex } from '@waifudex/core/images/search-index';
 import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { analyzeImage } from '@waifudex/core/images/analyze-image';
 import { makeVariant, rng, VARIANTS } from '@waifudex/core/images/query-variants';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
 import { computeFeatures } from '@waifudex/core/images/compute-features';
-import { prepareQuery } from '@waifudex/core/images/prepare-query';
+import { prepareQuery, type PreparedQuery } from '@waifudex/core/images/prepare-query';
 import { syntheticFeatures } from '../core/src/testing/synthetic-features.js';
-import { rankCandidates, type VerifyLoader } from '@waifudex/core/images/rank-candidates';
+import { rankCandidates, type RankedCandidate, type VerifyLoader } from '@waifudex/core/images/rank-candidates';
+import { startVerifyHelper } from '@waifudex/core/images/verify-helper';
+import { threadSchedstat } from '@waifudex/core/images/thread-cpu';
 import { parseServerTiming, type StageTime } from '@waifudex/core/images/stage-timings';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -349,23 +352,48 @@ export async function benchVariantLatency(indexSize = 400, perVariant = 6): Prom
   const times: number[] = [];
   // per stage: decode, query preparation (trim, caption lines, variants' signatures), candidates + verification
   const stages: Record<'decode' | 'prepare' | 'rank', number[]> = { decode: [], prepare: [], rank: [] };
+  const prepared: PreparedQuery[] = [];
+  const alone: RankedCandidate[][] = [];
+  const rankCpu = { alone: [] as number[], shared: [] as number[] };
+  const cpuNow = () => threadSchedstat()?.cpu ?? NaN;
   for (const q of queries) {
     const t0 = performance.now();
     const d = await decodeImage(q);
     const t1 = performance.now();
     const pq = prepareQuery(d.rgb);
     const t2 = performance.now();
-    await rankCandidates(index, pq, loadVerify);
+    const c0 = cpuNow();
+    alone.push(await rankCandidates(index, pq, loadVerify));
+    rankCpu.alone.push(cpuNow() - c0);
     const t3 = performance.now();
+    prepared.push(pq);
     times.push(t3 - t0);
     stages.decode.push(t1 - t0);
     stages.prepare.push(t2 - t1);
     stages.rank.push(t3 - t2);
   }
+  // the same queries with the verify helper (as the index worker runs them): the same answers, and this
+  // thread's CPU for the ranking (the helper's first answers wait for its start: a warm-up query first)
+  const helper = startVerifyHelper();
+  await rankCandidates(index, prepared[0]!, loadVerify, { helper });
+  let identical = 0;
+  for (const [i, pq] of prepared.entries()) {
+    const c0 = cpuNow();
+    const shared = await rankCandidates(index, pq, loadVerify, { helper });
+    rankCpu.shared.push(cpuNow() - c0);
+    if (isDeepStrictEqual(shared, alone[i])) identical++;
+  }
+  await helper.close();
   const p = (xs: number[]) => ({ p50: Math.round(pct(xs, 0.5)), p99: Math.round(pct(xs, 0.99)) });
+  const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
     variant_search_ms: { ...p(times), queries: times.length, index_entries: index.count, target_p50: 120 },
     variant_stage_ms: { decode: p(stages.decode), prepare: p(stages.prepare), rank: p(stages.rank) },
+    variant_rank_thread_cpu_ms: {
+      one_thread_p50: r1(pct(rankCpu.alone, 0.5)),
+      with_verify_helper_p50: r1(pct(rankCpu.shared, 0.5)),
+      answers_identical: `${identical} of ${prepared.length}`,
+    },
   };
 }
 
