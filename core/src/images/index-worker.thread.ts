@@ -33,7 +33,10 @@ let copied = false;
 
 // a second thread takes half of each search's verification (on a box with a core to spare); it is
 // started with the first search
-const helper = availableParallelism() > 1 ? startVerifyHelper() : undefined;
+const helper =
+  availableParallelism() > 1
+    ? startVerifyHelper((err) => port.postMessage({ type: 'warn', message: `verify helper: ${err.message}` } satisfies ToMain))
+    : undefined;
 
 const stats = (): IndexStats => ({ count: index.count, memory: index.memoryBytes() });
 const send = (m: ToMain) => port.postMessage(m);

@@ -61,7 +61,8 @@ export type WorkerRequest = { id: number } & (
 export type ToWorker = WorkerRequest | { type: 'verified'; vid: number; rows: [string, VerifyData][]; error?: string };
 export type ToMain =
   | { type: 'reply'; id: number; value?: unknown; error?: string; rejected?: { code: ImageRejectionCode; message: string } }
-  | { type: 'verify'; vid: number; artworkIds: string[] };
+  | { type: 'verify'; vid: number; artworkIds: string[] }
+  | { type: 'warn'; message: string };
 
 /** Bytes per COPY message to the worker, and messages in flight before the feed waits. */
 const BATCH_BYTES = 1 << 20;
@@ -91,7 +92,8 @@ export interface IndexWorker {
 /** The worker is gone (it died, or was stopped): what was pending with it is lost, nothing else. */
 export class IndexWorkerGoneError extends Error {}
 
-export function startIndexWorker(verify: VerifyByIds): IndexWorker {
+/** `onWarn`: what the worker reports without failing (its verify helper failed: it verifies alone). */
+export function startIndexWorker(verify: VerifyByIds, onWarn?: (message: string) => void): IndexWorker {
   const worker = spawnThread(new URL('./index-worker.thread.js', import.meta.url));
   // an idle worker keeps no process alive; one with work pending does
   worker.unref();
@@ -118,6 +120,7 @@ export function startIndexWorker(verify: VerifyByIds): IndexWorker {
     settleExit(closing ? null : failure);
   });
   worker.on('message', (m: ToMain) => {
+    if (m.type === 'warn') return onWarn?.(m.message);
     if (m.type === 'verify') {
       const answer = (rows: [string, VerifyData][], error?: string) =>
         worker.postMessage({ type: 'verified', vid: m.vid, rows, error } satisfies ToWorker);
