@@ -47,6 +47,20 @@ function localStd(d: Float32Array, w: number, h: number): Float32Array {
   return out;
 }
 
+// a query inside its candidates is the same picture for every candidate: its texture is measured once
+const FLATNESS = new WeakMap<Float32Array, { w: number; qs: Float32Array; flat: number }>();
+
+/** The query's local std and how many of its pixels are flat. */
+function flatness(query: Float32Array, w: number, h: number): { qs: Float32Array; flat: number } {
+  const seen = FLATNESS.get(query);
+  if (seen && seen.w === w) return seen;
+  const qs = localStd(query, w, h);
+  let flat = 0;
+  for (let i = 0; i < w * h; i++) if (qs[i]! < FLAT_STD) flat++;
+  FLATNESS.set(query, { w, qs, flat });
+  return { qs, flat };
+}
+
 /**
  * Pixels (w × h, one frame) under a flat cover: seeds where `query` is flat and `original` detailed,
  * spread over the query's flat pixels of the seed's grey where the original differs (the part of a
@@ -55,9 +69,7 @@ function localStd(d: Float32Array, w: number, h: number): Float32Array {
  */
 export function flatCover(query: Float32Array, original: Float32Array, w: number, h: number): Uint8Array | null {
   const n = w * h;
-  const qs = localStd(query, w, h);
-  let flat = 0;
-  for (let i = 0; i < n; i++) if (qs[i]! < FLAT_STD) flat++;
+  const { qs, flat } = flatness(query, w, h);
   if (flat < MIN_SHARE * n) return null;
   const os = localStd(original, w, h);
   const seed = new Uint8Array(n);

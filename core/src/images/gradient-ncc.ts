@@ -1,6 +1,9 @@
 /** Detail check at an alignment: gradient NCC. */
 import type { VImg } from './verify-images.js';
 
+// `small` is a query variant or a candidate, the same picture for many pairs: smoothed once
+const SMOOTHED = new WeakMap<Float32Array, VImg>();
+
 /** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
 export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, keep?: Uint8Array): number {
   // 2×2 box-smoothed copies: tolerate the half-pixel misalignment left by integer placements
@@ -15,7 +18,8 @@ export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, 
       }
     return { width: w, height: h, data: out };
   };
-  const small = smooth(small0, 0, 0, small0.width, small0.height);
+  let small = SMOOTHED.get(small0.data);
+  if (small?.width !== small0.width) SMOOTHED.set(small0.data, (small = smooth(small0, 0, 0, small0.width, small0.height)));
   const big = smooth(big0, x00, y00, small0.width, small0.height);
   const x0 = 0;
   const y0 = 0;

@@ -5,6 +5,7 @@
  * the serving thread. Verification images come from the serving thread on request (its database pool
  * and cache). Messages are handled in arrival order; a search yields while it waits for them.
  */
+import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { CopyBinaryRows } from './copy-binary-rows.js';
 import { rawSignature, readSignatureInto } from './feature-blob.js';
@@ -16,6 +17,7 @@ import { StageTimings } from './stage-timings.js';
 import { candidatePool } from './candidate-pool.js';
 import type { VerifyData } from './feature-types.js';
 import { threadSchedstat } from './thread-cpu.js';
+import { startVerifyHelper } from './verify-helper.js';
 import type { IndexStats, ProbeTimes, ToMain, ToWorker, WorkerRequest } from './index-worker.js';
 
 const port = parentPort!;
@@ -28,6 +30,13 @@ const copy = new CopyBinaryRows((id, characterId, bytes) => {
   index.upsertRaw(String(id), String(characterId), sig);
 });
 let copied = false;
+
+// a second thread takes half of each search's verification (on a box with a core to spare); it is
+// started with the first search
+const helper =
+  availableParallelism() > 1
+    ? startVerifyHelper((err) => port.postMessage({ type: 'warn', message: `verify helper: ${err.message}` } satisfies ToMain))
+    : undefined;
 
 const stats = (): IndexStats => ({ count: index.count, memory: index.memoryBytes() });
 const send = (m: ToMain) => port.postMessage(m);
@@ -84,7 +93,7 @@ async function handle(m: WorkerRequest): Promise<unknown> {
       // images, upserts) get in between
       await new Promise((res) => setImmediate(res));
       timings.lap('yield');
-      const ranked = await rankCandidates(index, prepared, loadVerify, { timings });
+      const ranked = await rankCandidates(index, prepared, loadVerify, { timings, helper });
       const query = { width: decoded.width, height: decoded.height, sha256: decoded.sha256 };
       return { query, ranked, stages: timings.stages };
     }

@@ -6,7 +6,7 @@
  * flight), rows to add or drop, searches as the upload's bytes; and it answers the worker's requests for
  * verification images. A worker that dies rejects what was pending and reports its end through `exited`.
  */
-import { Worker } from 'node:worker_threads';
+import { spawnThread } from './spawn-thread.js';
 import type { SearchIndex } from './search-index.js';
 import { ImageRejectedError, type DecodeOptions, type ImageRejectionCode } from './analyze-image.js';
 import type { RankedCandidate } from './rank-candidates.js';
@@ -61,23 +61,12 @@ export type WorkerRequest = { id: number } & (
 export type ToWorker = WorkerRequest | { type: 'verified'; vid: number; rows: [string, VerifyData][]; error?: string };
 export type ToMain =
   | { type: 'reply'; id: number; value?: unknown; error?: string; rejected?: { code: ImageRejectionCode; message: string } }
-  | { type: 'verify'; vid: number; artworkIds: string[] };
+  | { type: 'verify'; vid: number; artworkIds: string[] }
+  | { type: 'warn'; message: string };
 
 /** Bytes per COPY message to the worker, and messages in flight before the feed waits. */
 const BATCH_BYTES = 1 << 20;
 const IN_FLIGHT = 4;
-
-function spawn(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // running the TypeScript sources (tests, tsx): the worker registers tsx before loading its module
-    const url = new URL('./index-worker.thread.ts', here).href;
-    return new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url)}))`, {
-      eval: true,
-    });
-  }
-  return new Worker(new URL('./index-worker.thread.js', here));
-}
 
 export interface IndexWorker {
   /** Build: hands over binary COPY bytes; resolves when the feed may go on (backpressure). */
@@ -103,8 +92,9 @@ export interface IndexWorker {
 /** The worker is gone (it died, or was stopped): what was pending with it is lost, nothing else. */
 export class IndexWorkerGoneError extends Error {}
 
-export function startIndexWorker(verify: VerifyByIds): IndexWorker {
-  const worker = spawn();
+/** `onWarn`: what the worker reports without failing (its verify helper failed: it verifies alone). */
+export function startIndexWorker(verify: VerifyByIds, onWarn?: (message: string) => void): IndexWorker {
+  const worker = spawnThread(new URL('./index-worker.thread.js', import.meta.url));
   // an idle worker keeps no process alive; one with work pending does
   worker.unref();
   let nextId = 0;
@@ -130,6 +120,7 @@ export function startIndexWorker(verify: VerifyByIds): IndexWorker {
     settleExit(closing ? null : failure);
   });
   worker.on('message', (m: ToMain) => {
+    if (m.type === 'warn') return onWarn?.(m.message);
     if (m.type === 'verify') {
       const answer = (rows: [string, VerifyData][], error?: string) =>
         worker.postMessage({ type: 'verified', vid: m.vid, rows, error } satisfies ToWorker);

@@ -31,13 +31,15 @@ const FIT_INSIDE = [1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62];
 // 1.0 too: a caption or sticker past the drawing on a plain background widens the trimmed query on one axis only
 const FIT_AROUND = [1.0, 0.9, 0.8, 0.7, 0.6];
 
-interface Hyp {
+/** A placement hypothesis (exported: the coarse ones cross to the thread that verifies the candidate). */
+export interface CoarsePlacement {
   role: 0 | 1; // 0: query inside candidate, 1: candidate inside query
   f: number;
   x: number;
   y: number;
   score: number;
 }
+type Hyp = CoarsePlacement;
 
 class ResizeCache {
   private m = new Map<number, { v: VImg; st: Stats }>();
@@ -106,7 +108,7 @@ export class QueryVerifier {
   }
 
   /** The 4 best placements at the coarsest level (exhaustive), computed once per candidate pyramid. */
-  private coarseMemo = new WeakMap<CandidatePyramid, Hyp[]>();
+  private coarseMemo = new WeakMap<CandidatePyramid, readonly Hyp[]>();
   private coarseHyps(cp: CandidatePyramid): Hyp[] {
     const memo = this.coarseMemo.get(cp);
     if (memo) return memo.slice();
@@ -142,6 +144,16 @@ export class QueryVerifier {
     }
     this.coarseMemo.set(cp, hyps);
     return hyps.slice();
+  }
+
+  /** The coarse placements found for a candidate (after coarse()), to hand to another thread. */
+  coarsePlacements(cp: CandidatePyramid): readonly CoarsePlacement[] | undefined {
+    return this.coarseMemo.get(cp);
+  }
+
+  /** Coarse placements another thread found for the same candidate: what coarseHyps() would compute. */
+  adoptCoarse(cp: CandidatePyramid, placements: readonly CoarsePlacement[]): void {
+    this.coarseMemo.set(cp, placements);
   }
 
   /** Best NCC at the coarsest level only (screening). */

@@ -3,6 +3,18 @@ import { nccFlat, warpWindow, WarpNcc } from './ncc.js';
 import { resizePlane } from './resize.js';
 import type { VImg } from './verify-images.js';
 
+// `small` is a query variant or a candidate, the same picture for many placements: halved once
+const HALVED = new WeakMap<Float32Array, { width: number; sub: VImg; warp: WarpNcc }>();
+function halfOnce(small: VImg): { sub: VImg; warp: WarpNcc } {
+  const seen = HALVED.get(small.data);
+  if (seen?.width === small.width) return seen;
+  const sub: VImg = { width: Math.max(2, small.width >> 1), height: Math.max(2, small.height >> 1), data: new Float32Array(0) };
+  sub.data = resizePlane(small.data, small.width, small.height, sub.width, sub.height);
+  const entry = { width: small.width, sub, warp: new WarpNcc(sub) };
+  HALVED.set(small.data, entry);
+  return entry;
+}
+
 /**
  * Coordinate ascent on (x, y, sx, sy) from an integer placement: steps of ½ then ¼ pixel for the offsets
  * and 2 % then 1 % then ½ % for the scales. The window must stay (almost) inside `big`.
@@ -10,13 +22,11 @@ import type { VImg } from './verify-images.js';
 export function refineAlignment(small: VImg, big: VImg, x: number, y: number, sx: number, sy: number) {
   const win = new Float32Array(small.width * small.height);
   // the search runs on every other pixel of `small` (a quarter of the work); the final window is full
-  const sub: VImg = { width: Math.max(2, small.width >> 1), height: Math.max(2, small.height >> 1), data: new Float32Array(0) };
-  sub.data = resizePlane(small.data, small.width, small.height, sub.width, sub.height);
+  const { sub, warp } = halfOnce(small);
   const fx = small.width / sub.width;
   const fy = small.height / sub.height;
   const fits = (px: number, py: number, qx: number, qy: number) =>
     px >= -1 && py >= -1 && px + small.width * qx <= big.width + 1 && py + small.height * qy <= big.height + 1;
-  const warp = new WarpNcc(sub);
   // coordinate ascent revisits placements (a step back, an unchanged neighbour): each is computed once
   const seen: number[] = []; // px, py, qx, qy, score
   const evalAt = (px: number, py: number, qx: number, qy: number) => {

@@ -10,6 +10,7 @@ import type { Chroma, VImg } from './verify-images.js';
 import { flatCover } from './flat-cover.js';
 import { structureMisfit } from './local-structure.js';
 import { unturnedShare } from './colour-unturned.js';
+import { kthSmallest } from './order-statistic.js';
 
 export interface RegionEvidence {
   /** Share of the aligned picture left out as caption/overlay lines or flat covers (0..1). */
@@ -83,7 +84,7 @@ export function regionAgreement(
   const n = w * h;
   // compared one scale coarser (3 × 3 box): blur, JPEG and sub-pixel misalignment of a re-post then
   // leave edges alone, while a recoloured region or another face spans whole cells
-  const a = box3(small);
+  const a = box3Once(small);
   const b = box3(win);
   // picture-wide linear fit (tone curve, contrast), refitted without the worst 15 %
   const fit = (keep: (i: number) => boolean) => {
@@ -104,7 +105,7 @@ export function regionAgreement(
     for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
   };
   residuals();
-  const cut = Float32Array.from(res).sort()[Math.floor(n * 0.85)] ?? Infinity;
+  const cut = n > 0 ? kthSmallest(Float32Array.from(res), Math.floor(n * 0.85)) : Infinity;
   f = fit((i) => res[i]! <= cut && !hidden?.[i] && !cover?.[i]);
   residuals();
 
@@ -160,6 +161,16 @@ export function regionAgreement(
     unturned: colour.unturned,
     keep,
   };
+}
+
+// `small` is a query variant or a candidate, the same picture for many pairs: smoothed once
+const BOX3 = new WeakMap<Float32Array, { w: number; out: Float32Array }>();
+function box3Once(v: VImg): Float32Array {
+  const seen = BOX3.get(v.data);
+  if (seen && seen.w === v.width) return seen.out;
+  const out = box3(v);
+  BOX3.set(v.data, { w: v.width, out });
+  return out;
 }
 
 function box3(v: VImg): Float32Array {

@@ -208,7 +208,9 @@ export function createImageSearchService(opts: ImageSearchServiceOptions): Image
 
   async function build() {
     const t0 = performance.now();
-    const w = startIndexWorker(verifyByIds);
+    const w = startIndexWorker(verifyByIds, (message) =>
+      logger.warn({ message }, 'image search: the index worker verifies alone for now'),
+    );
     let entries: number;
     try {
       // the head first: changes made while the rows stream in are applied by the first refresh
