@@ -110,7 +110,7 @@ export async function fillSearchDocs(db: Db): Promise<void> {
     await tx.query(`INSERT INTO character_search_words (word, character_id, in_name)
       SELECT w.word, c.id, w.in_name FROM characters c, character_search_words_of(c.search_doc) w
        WHERE NOT c.hidden AND c.deleted_at IS NULL ORDER BY 1, 2`);
-    await tx.query('SELECT gallery_time_counts_rebuild()');
+    await tx.query('SELECT gallery_time_counts_rebuild(), search_anime_titles_rebuild()');
   });
 }
 
@@ -382,5 +382,5 @@ async function fillTextDb(db: Db, rows: SyntheticCharacter[], n: number): Promis
   await fillSearchDocs(db);
   await rebuild();
   await db.query(`SELECT setval('characters_id_seq', $1), setval('artworks_id_seq', $1)`, [n]);
-  await settle(db, ['characters', 'artworks', 'character_aliases', 'character_search_words']);
+  await settle(db, ['characters', 'artworks', 'character_aliases', 'character_search_words', 'search_anime_titles']);
 }
