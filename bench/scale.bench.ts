@@ -59,7 +59,7 @@ async function fill(db: Db, n: number, features: (i: number) => ImageFeatures): 
   await fillSearchDocs(db);
   await rebuildGin();
   await db.query(`SELECT setval('characters_id_seq', $1), setval('artworks_id_seq', $1)`, [n]);
-  await settle(db, ['characters', 'character_aliases', 'character_search_words']);
+  await settle(db, ['characters', 'character_aliases', 'character_search_words', 'search_anime_titles']);
   await db.query('ANALYZE artworks');
   await db.query('ANALYZE artwork_image_features');
 }

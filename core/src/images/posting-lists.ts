@@ -25,6 +25,8 @@ export class PostingLists {
   private readonly start: Uint32Array;
   private readonly len: Uint32Array;
   private readonly last: Int32Array;
+  // per list: its last value outside the bulk log (packed or in its tail), where the log's gaps start
+  private readonly folded: Int32Array;
   private readonly counts: Uint32Array;
   // few lists have a tail at any time (a frozen index has none): a map, not a slot per list
   private tails = new Map<number, Tail>();
@@ -38,8 +40,6 @@ export class PostingLists {
   private pendL = new Uint32Array(0);
   private pendV = new Uint32Array(0);
   private pendN = 0;
-  // per list: its last value before the log's entries (-2: none in the log); only while a log exists
-  private beforePend: Int32Array | null = null;
   // skip tables of the probed lists: entries skipAt[l] .. skipAt[l + 1] - 1 of skipVal/skipPos hold the
   // value of every SKIP-th packed value and the byte position after it
   private probed: Uint8Array | null = null;
@@ -52,6 +52,7 @@ export class PostingLists {
     this.start = new Uint32Array(size);
     this.len = new Uint32Array(size);
     this.last = new Int32Array(size).fill(-1);
+    this.folded = new Int32Array(size).fill(-1);
     this.counts = new Uint32Array(size);
   }
 
@@ -82,7 +83,7 @@ export class PostingLists {
         data[o++] = gap;
       }
       p.len[l] = o - p.start[l]!;
-      p.last[l] = prev;
+      p.last[l] = p.folded[l] = prev;
       p.counts[l] = at[l + 1]! - at[l]!;
     }
     p.data = data.slice(0, o);
@@ -110,8 +111,6 @@ export class PostingLists {
     this.last[list] = value;
     this.counts[list]!++;
     if (this.bulk) {
-      const before = (this.beforePend ??= new Int32Array(this.size).fill(-2));
-      if (before[list] === -2) before[list] = prev;
       if (this.pendN === this.pendL.length) {
         const cap = Math.max(1024, this.pendL.length * 2);
         const l = new Uint32Array(cap);
@@ -125,6 +124,7 @@ export class PostingLists {
       return;
     }
     if (this.pendN) this.freeze();
+    this.folded[list] = value;
     let t = this.tails.get(list);
     if (!t) {
       t = { bytes: new Uint8Array(8), n: 0, base: prev };
@@ -151,6 +151,7 @@ export class PostingLists {
     if (this.pendN) this.freeze();
     this.len[list] = 0;
     this.last[list] = -1;
+    this.folded[list] = -1;
     this.counts[list] = 0;
     const t = this.tails.get(list);
     if (t) ((this.tailBytes -= t.bytes.length), this.tails.delete(list));
@@ -364,19 +365,23 @@ export class PostingLists {
     // the bulk log goes straight into the arena (sorted by list, stable); dropping values reads it packed
     if (keep && this.pendN) this.freeze();
     const n = this.pendN;
-    const before = this.beforePend;
+    const before = this.folded;
     const at = new Uint32Array(n ? this.size + 1 : 0);
-    const order = new Uint32Array(n);
+    // the log's values grouped by list (a counting sort, stable: ascending within each list), scattered
+    // straight into place: one random write per posting, then sequential reads only
+    const sorted = new Uint32Array(n);
     let total = 0;
-    if (n && before) {
-      for (let i = 0; i < n; i++) at[this.pendL[i]! + 1]!++;
+    if (n) {
+      const lists = this.pendL;
+      const values = this.pendV;
+      for (let i = 0; i < n; i++) at[lists[i]! + 1]!++;
       for (let l = 0; l < this.size; l++) at[l + 1]! += at[l]!;
       const fill = at.slice(0, this.size);
-      for (let i = 0; i < n; i++) order[fill[this.pendL[i]!]!++] = i;
+      for (let i = 0; i < n; i++) sorted[fill[lists[i]!]!++] = values[i]!;
       for (let l = 0; l < this.size; l++) {
         let prev = before[l]!;
-        for (let j = at[l]!; j < at[l + 1]!; j++) {
-          const v = this.pendV[order[j]!]!;
+        for (let j = at[l]!, to = at[l + 1]!; j < to; j++) {
+          const v = sorted[j]!;
           const gap = v - prev;
           prev = v;
           total += gap < 0x80 ? 1 : gap < 0x4000 ? 2 : gap < 0x200000 ? 3 : gap < 0x10000000 ? 4 : 5;
@@ -407,16 +412,17 @@ export class PostingLists {
         }
         const t = this.tails.get(l);
         if (t) (flush(), out.set(t.bytes.subarray(0, t.n), o), (o += t.n));
-        if (n && before && at[l + 1]! > at[l]!) {
+        if (n && at[l + 1]! > at[l]!) {
           flush();
           let prev = before[l]!;
-          for (let j = at[l]!; j < at[l + 1]!; j++) {
-            const v = this.pendV[order[j]!]!;
+          for (let j = at[l]!, to = at[l + 1]!; j < to; j++) {
+            const v = sorted[j]!;
             let gap = v - prev;
             prev = v;
             while (gap >= 0x80) ((out[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
             out[o++] = gap;
           }
+          this.folded[l] = prev;
         }
       } else {
         let prev = -1;
@@ -430,7 +436,7 @@ export class PostingLists {
           out[o++] = gap;
         });
         this.counts[l] = n;
-        this.last[l] = prev;
+        this.last[l] = this.folded[l] = prev;
       }
       this.start[l] = from;
       this.len[l] = o - from;
@@ -443,7 +449,6 @@ export class PostingLists {
       this.pendL = new Uint32Array(0);
       this.pendV = new Uint32Array(0);
       this.pendN = 0;
-      this.beforePend = null;
     }
     // byte positions moved: the skip tables follow (a bulk load builds them once, when it ends)
     if (this.probed) {
@@ -457,7 +462,7 @@ export class PostingLists {
     let tails = this.tailBytes;
     tails += this.tails.size * 64; // a tail's object and map entry
     const skips = this.skipAt.byteLength + this.skipVal.byteLength + this.skipPos.byteLength + (this.probed?.byteLength ?? 0);
-    const log = this.pendL.byteLength * 2 + (this.beforePend?.byteLength ?? 0);
-    return this.data.byteLength + tails + skips + log + this.size * 4 * 4;
+    const log = this.pendL.byteLength * 2;
+    return this.data.byteLength + tails + skips + log + this.size * 5 * 4;
   }
 }

@@ -71,6 +71,8 @@ export class SlotLookup {
     if (e !== undefined) return e;
     if (!this.ids.numeric || !DECIMAL.test(id)) return undefined;
     const v = Number(id);
+    // above the ascending prefix (every row of a build from the database, a new upload): no search
+    if (this.sortedUpTo === 0 || v > this.ids.num(this.sortedUpTo - 1)) return undefined;
     let lo = 0;
     let hi = this.sortedUpTo - 1;
     while (lo <= hi) {

@@ -11,8 +11,8 @@ import { thumbKey } from '../storage/image-keys.js';
 
 /**
  * Tables whose rows are not part of a backup: the migration log (the restore runs the migrations
- * instead), logs and indexes that triggers rebuild while the rows are copied in (the search's word index
- * and the gallery's position counts among them), and short-lived locks, leases, rate-limit
+ * instead), logs and indexes that triggers rebuild while the rows are copied in (the search's word index and
+ * anime titles, and the gallery's position counts among them), and short-lived locks, leases, rate-limit
  * counters and sign-in sessions (a restored install starts with none; admins sign in again).
  */
 export const SKIPPED_TABLES = new Set([
@@ -26,6 +26,7 @@ export const SKIPPED_TABLES = new Set([
   'rate_limit_hits',
   'character_search_words',
   'gallery_time_counts',
+  'search_anime_titles',
 ]);
 
 /** Columns a trigger sets on insert, so their stored values mean nothing in another database. */

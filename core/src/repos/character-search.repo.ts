@@ -127,6 +127,14 @@ interface TextQuery {
 const WORD_SCAN_LIMIT = 5_000;
 /** The most characters a near-miss arm checks by similarity (see nearCandidates). */
 const NEAR_SCAN_LIMIT = 5_000;
+/** The most anime titles whose characters a near-miss search returns (the most similar first). */
+const NEAR_TITLE_LIMIT = 20;
+/**
+ * How similar a title must be to the whole query, with or without spaces, to be a near miss: the fuzzy
+ * level of one longer word (FUZZY_WORD_SIMILARITY), here for the whole title, since a typo in a short
+ * word ("stami nrovel" for "stamin rovel") leaves few trigrams of it in common.
+ */
+const TITLE_SIMILARITY = FUZZY_WORD_SIMILARITY;
 /** A word as the pattern of its prefix range in the word index (C collation: LIKE 'x%' is a btree range). */
 const prefixOf = (w: string) => `${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
@@ -463,13 +471,42 @@ function wordCandidates(
 }
 
 /**
- * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "esslunachi pkaa"):
- * the characters that have one of its words as a whole word (the first NEAR_SCAN_LIMIT entries of each: a
- * prefix range, "viro%", holds five times as many) whose name or title is at least
- * WORD_SIMILARITY similar to the whole query. The similarity is most of the tier's cost: `<%` (at the
- * search's FUZZY_WORD_SIMILARITY, below WORD_SIMILARITY) checks a row ten times faster than
- * word_similarity() computes it, so that the value is computed for the rows that pass only, once, and
- * returned as `near` for the ranking (see orderBy). Null when no word matches as typed.
+ * The anime titles at least TITLE_SIMILARITY similar to the whole query (with its spaces, or both without),
+ * read nearest first from the distinct titles (migration search-anime-titles: a few thousand short rows
+ * behind their own trigram indexes), with their characters from the word index (a title is one of its
+ * entries). `text` is the query's parameter. Null when the query is too short to be typo-tolerant.
+ */
+function nearTitles(
+  t: TextQuery,
+  params: Params,
+  text: string,
+  cols: string,
+  join: string,
+  filters: string,
+): string | null {
+  const nospace = t.text.replace(/ /g, '');
+  if (nospace.length < FUZZY_MIN_LENGTH) return null;
+  const bare = params.add(nospace);
+  // the nearest titles by each form (ordered index scans), kept when similar enough as a whole
+  return `(SELECT ${cols}, a.near FROM (SELECT anime_search, near FROM (SELECT anime_search,
+          greatest(similarity(${text}, anime_search), similarity(${bare}, replace(anime_search, ' ', ''))) AS near
+        FROM ((SELECT anime_search FROM search_anime_titles ORDER BY ${text} <-> anime_search LIMIT ${NEAR_TITLE_LIMIT})
+              UNION (SELECT anime_search FROM search_anime_titles
+                      ORDER BY ${bare} <-> replace(anime_search, ' ', '') LIMIT ${NEAR_TITLE_LIMIT})) n) x
+       WHERE near >= ${TITLE_SIMILARITY} ORDER BY near DESC, anime_search LIMIT ${NEAR_TITLE_LIMIT}) a
+      JOIN character_search_words w ON w.word = left(a.anime_search, 200) COLLATE "C"
+      JOIN characters c ON c.id = w.character_id ${join}
+    ${filters} AND c.anime_search = a.anime_search ORDER BY a.near DESC LIMIT ${RANKED_MATCH_LIMIT + 1})`;
+}
+
+/**
+ * Near misses of a multi-word search that matched nothing as typed ("kamori shna", "stami nrovel"): the
+ * nearest anime titles (nearTitles), and the characters with one of its words as a whole word of their
+ * name or alias (the first NEAR_SCAN_LIMIT such entries: a prefix range, "viro%", holds five times as
+ * many) whose name is at least WORD_SIMILARITY similar to the whole query. `<%` (at the search's
+ * FUZZY_WORD_SIMILARITY, below WORD_SIMILARITY) checks a row ten times faster than word_similarity()
+ * computes it, so that the value is computed for the rows that pass only, once, and returned as `near`
+ * for the ranking (see orderBy). Null for a single word (see nearTitleCandidates).
  */
 function nearCandidates(
   s: CharacterSearch,
@@ -479,26 +516,44 @@ function nearCandidates(
   join = '',
   skip?: 'anime' | 'rarity' | 'channel',
 ): string | null {
-  const typed = t.words.map((w, i) => i).filter((i) => t.counts[i]! > 0);
-  if (t.words.length < 2 || !typed.length) return null;
+  if (t.words.length < 2) return null;
   const filters = buildWhere(s, params, null, skip);
   const text = params.add(t.text);
-  return typed
-    .map((i) => {
-      return `(SELECT ${cols}, z.near FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
-            WHERE word = ${params.add(t.words[i])} LIMIT ${NEAR_SCAN_LIMIT}) x) w
-          JOIN characters c ON c.id = w.character_id ${join}
-          CROSS JOIN LATERAL (SELECT CASE WHEN ${text} <% c.name_search OR ${text} <% c.anime_search
-            THEN greatest(word_similarity(${text}, c.name_search), word_similarity(${text}, c.anime_search)) ELSE 0 END AS near) z
-        ${filters} AND z.near >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`;
-    })
-    .join(' UNION ');
+  const arms = [nearTitles(t, params, text, cols, join, filters) ?? ''];
+  for (const [i, w] of t.words.entries()) {
+    if (!t.counts[i]) continue;
+    arms.push(`(SELECT ${cols}, z.near FROM (SELECT DISTINCT character_id FROM (SELECT character_id FROM character_search_words
+          WHERE word = ${params.add(w)} AND in_name LIMIT ${NEAR_SCAN_LIMIT}) x) w
+        JOIN characters c ON c.id = w.character_id ${join}
+        CROSS JOIN LATERAL (SELECT CASE WHEN ${text} <% c.name_search
+          THEN word_similarity(${text}, c.name_search) ELSE 0 END AS near) z
+      ${filters} AND z.near >= ${WORD_SIMILARITY} LIMIT ${RANKED_MATCH_LIMIT + 1})`);
+  }
+  const sql = arms.filter(Boolean);
+  return sql.length ? sql.join(' UNION ') : null;
+}
+
+/**
+ * The nearest anime titles of a single word ("staminrovel"), after its substrings inside words (a piece
+ * of a name is not a typo of a title) and before typos of every field by the search document.
+ */
+function nearTitleCandidates(
+  s: CharacterSearch,
+  t: TextQuery,
+  params: Params,
+  cols: string,
+  join = '',
+  skip?: 'anime' | 'rarity' | 'channel',
+): string | null {
+  if (t.words.length > 1) return null;
+  return nearTitles(t, params, params.add(t.text), cols, join, buildWhere(s, params, null, skip));
 }
 
 /**
  * The ways a search is matched, cheapest and strictest first; a search uses the first that matches
- * anything: words as typed (word index), near misses of a multi-word query, then the search document's
- * trigram index: substrings inside words, and typos in longer words.
+ * anything: words as typed (word index), near misses of a multi-word query (anime titles and names), then
+ * substrings inside words (the search document's trigram index), the nearest anime titles of one word,
+ * and typos in longer words (the search document's trigram index).
  */
 type CandidateArms = (
   s: CharacterSearch,
@@ -512,6 +567,7 @@ const MATCH_TIERS: CandidateArms[] = [
   wordCandidates,
   nearCandidates,
   (s, t, ...rest) => textCandidates(s, { ...t, fuzzy: false }, ...rest),
+  nearTitleCandidates,
   (s, t, ...rest) =>
     t.words.some((w) => w.length >= FUZZY_MIN_LENGTH) || t.text.length >= FUZZY_MIN_LENGTH
       ? textCandidates(s, { ...t, fuzzy: true }, ...rest)
@@ -600,7 +656,7 @@ async function textPage(
       o.sort,
       params,
       'c.likes',
-      arms === wordCandidates ? true : arms === nearCandidates ? 'near' : false,
+      arms === wordCandidates ? true : arms === nearCandidates || arms === nearTitleCandidates ? 'near' : false,
     );
     const sql = `WITH page AS (SELECT c.id, count(*) OVER ()::int AS n, row_number() OVER (${order}) AS pos
         FROM (${candidates}) c ${order} LIMIT ${params.add(o.perPage)} OFFSET ${params.add((o.page - 1) * o.perPage)})
