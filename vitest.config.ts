@@ -4,9 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const coreSrc = fileURLToPath(new URL('./core/src/', import.meta.url));
-// Minutes-long runs kept out of the developer's `npm test`; `npm run test:docker` / `npm run test:accuracy`
-// (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1.
-const SLOW_TESTS = ['server/src/deploy/docker-commands.test.ts', 'core/src/images/search-accuracy.test.ts'];
+// Minutes-long runs kept out of the developer's `npm test`; `npm run test:docker` / `npm run test:accuracy` /
+// `npm run test:stress` (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1. A `*.stress.test.ts` is the
+// heavier version of a load test whose plain version stays in `npm test`.
+const SLOW_TESTS = [
+  'server/src/deploy/docker-commands.test.ts',
+  'core/src/images/search-accuracy.test.ts',
+  '**/*.stress.test.ts',
+];
 const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
 
 /**
