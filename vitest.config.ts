@@ -21,8 +21,8 @@ const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
 const SLOW_FILES: Record<string, number> = {
   'web/e2e/who-is-this-phone.spec.ts': 42,
   'web/e2e/gallery-search.spec.ts': 39,
-  'scraper/src/embedded-concurrency.test.ts': 31,
   'core/src/images/search-index.test.ts': 22,
+  'scraper/src/embedded-concurrency.test.ts': 21,
   'core/src/services/image-search.service.test.ts': 15,
   'scraper/src/commands/backup.command.test.ts': 14,
   'core/src/db/legacy-pglite.test.ts': 14,
