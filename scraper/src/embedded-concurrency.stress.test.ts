@@ -7,112 +7,82 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '@waifudex/core/db/database';
 import { clusterPaths, livePostmaster } from '@waifudex/core/db/embedded-cluster';
 import { createLogger } from '@waifudex/core/logger';
-import { requireBuilt } from '@waifudex/core/testing/require-build';
-import { useThrowawayClusters } from '@waifudex/core/testing/throwaway-clusters';
 import {
   cli,
   concurrentLoad,
   freePort,
   gallery,
   hasGallery,
-  scraperMain,
-  serverMain,
+  loadTestFolder,
   spawnServer,
+  stopServer,
   telegramSync,
   writeWork,
 } from './testing/embedded-work.js';
 
-requireBuilt(serverMain, scraperMain);
-if (!hasGallery) console.warn('[embedded-concurrency.stress.test] SKIPPED: needs ../shared/images/gallery');
-
-// Only clients are killed here, never PostgreSQL: the clusters need not wait for the disk.
-useThrowawayClusters();
+const root = loadTestFolder('embedded-concurrency.stress.test', ['concurrent', 'sequential']);
 const logger = createLogger('silent');
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-conc-stress-'));
-fs.chmodSync(root, 0o755); // reachable by the postgres account when the tests run as root
 
-afterAll(() => {
-  for (const name of ['concurrent', 'sequential']) {
-    const pid = livePostmaster(clusterPaths(path.join(root, name, 'data')));
-    if (pid) process.kill(pid, 'SIGQUIT');
-  }
-  fs.rmSync(root, { recursive: true, force: true });
+describe.skipIf(!hasGallery)('embedded database: concurrent writers against a sequential run', () => {
+  let server: ChildProcess | undefined;
+  afterAll(() => stopServer(server));
+
+  it('loses nothing, mixes up nothing, and ends where a sequential run ends', { timeout: 300_000 }, async () => {
+    const work = writeWork(root);
+    const conc = { data: path.join(root, 'concurrent', 'data'), images: path.join(root, 'concurrent', 'images') };
+    const load = await concurrentLoad(root, conc, work);
+    server = load.server;
+
+    // A second server on the same DATA_DIR becomes another client of the same database; on a port that
+    // is taken it stops with one clear line.
+    const port2 = await freePort();
+    const second = spawnServer(root, conc, port2);
+    second.stderr!.resume();
+    try {
+      let total: number | null = null;
+      for (let i = 0; i < 240 && total === null; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        total = await fetch(`http://127.0.0.1:${port2}/api/v1/characters?per_page=1`).then(
+          (r) => (r.ok ? r.json().then((j: { total: number }) => j.total) : null),
+          () => null,
+        );
+      }
+      const first = (await (await fetch(`${load.base}/api/v1/characters?per_page=1`)).json()) as { total: number };
+      expect(total).toBe(first.total);
+    } finally {
+      await stopServer(second);
+    }
+    const clash = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawnServer(root, conc, load.port, {}, 'pipe');
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.stderr!.on('data', (d) => (out += d));
+      c.on('close', (code) => resolve({ code, out }));
+    });
+    expect(clash.code).toBe(1);
+    expect(clash.out).toMatch(/EADDRINUSE|in use/);
+    expect((await fetch(`${load.base}/api/health`)).status).toBe(200); // the first server is unharmed
+
+    const seq = { data: path.join(root, 'sequential', 'data'), images: path.join(root, 'sequential', 'images') };
+    expect((await cli(root, seq.data, seq.images, ['import-dir', work.dirImages])).code).toBe(0);
+    expect((await cli(root, seq.data, seq.images, ['import-export', work.exportDir])).code).toBe(0);
+    await telegramSync(seq.data, seq.images, work);
+
+    const dbC = await openDatabase({ dataDir: conc.data, logger });
+    const dbS = await openDatabase({ dataDir: seq.data, logger });
+    try {
+      const concurrent = await gallery(dbC, conc.images);
+      const sequential = await gallery(dbS, seq.images);
+      expect(concurrent.length).toBe(100);
+      expect(concurrent).toEqual(sequential);
+    } finally {
+      await dbC.close();
+      await dbS.close();
+    }
+    expect(livePostmaster(clusterPaths(seq.data))).toBeNull(); // the last one out stopped it
+  });
 });
-
-describe.skipIf(!hasGallery)(
-  'embedded database: server, two importers and a sync at once, against a sequential run',
-  () => {
-    let server: ChildProcess | undefined;
-    afterAll(async () => {
-      if (server && server.exitCode === null) {
-        server.kill('SIGTERM');
-        await new Promise((r) => server!.once('exit', r));
-      }
-    });
-
-    it('loses nothing, mixes up nothing, and ends where a sequential run ends', { timeout: 300_000 }, async () => {
-      const work = writeWork(root);
-      const conc = { data: path.join(root, 'concurrent', 'data'), images: path.join(root, 'concurrent', 'images') };
-      const load = await concurrentLoad(root, conc, work);
-      server = load.server;
-      for (const r of load.importers) expect(r.code, r.stderr).toBe(0);
-      expect(load.browse.failures).toEqual([]);
-      expect(load.browse.requests).toBeGreaterThan(0);
-
-      // A second server on the same DATA_DIR becomes another client of the same database; on a port that
-      // is taken it stops with one clear line.
-      const port2 = await freePort();
-      const second = spawnServer(root, conc, port2);
-      second.stderr!.resume();
-      try {
-        let total: number | null = null;
-        for (let i = 0; i < 240 && total === null; i++) {
-          await new Promise((r) => setTimeout(r, 250));
-          total = await fetch(`http://127.0.0.1:${port2}/api/v1/characters?per_page=1`).then(
-            (r) => (r.ok ? r.json().then((j: { total: number }) => j.total) : null),
-            () => null,
-          );
-        }
-        const first = (await (await fetch(`${load.base}/api/v1/characters?per_page=1`)).json()) as { total: number };
-        expect(total).toBe(first.total);
-      } finally {
-        second.kill('SIGTERM');
-        await new Promise((r) => second.once('exit', r));
-      }
-      const clash = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const c = spawnServer(root, conc, load.port, {}, 'pipe');
-        let out = '';
-        c.stdout!.on('data', (d) => (out += d));
-        c.stderr!.on('data', (d) => (out += d));
-        c.on('close', (code) => resolve({ code, out }));
-      });
-      expect(clash.code).toBe(1);
-      expect(clash.out).toMatch(/EADDRINUSE|in use/);
-      expect((await fetch(`${load.base}/api/health`)).status).toBe(200); // the first server is unharmed
-
-      const seq = { data: path.join(root, 'sequential', 'data'), images: path.join(root, 'sequential', 'images') };
-      expect((await cli(root, seq.data, seq.images, ['import-dir', work.dirImages])).code).toBe(0);
-      expect((await cli(root, seq.data, seq.images, ['import-export', work.exportDir])).code).toBe(0);
-      await telegramSync(seq.data, seq.images, work);
-
-      const dbC = await openDatabase({ dataDir: conc.data, logger });
-      const dbS = await openDatabase({ dataDir: seq.data, logger });
-      try {
-        const concurrent = await gallery(dbC, conc.images);
-        const sequential = await gallery(dbS, seq.images);
-        expect(concurrent.length).toBe(100);
-        expect(concurrent).toEqual(sequential);
-      } finally {
-        await dbC.close();
-        await dbS.close();
-      }
-      expect(livePostmaster(clusterPaths(seq.data))).toBeNull(); // the last one out stopped it
-    });
-  },
-);

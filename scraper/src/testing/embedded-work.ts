@@ -8,24 +8,57 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { openDatabase, type Db } from '@waifudex/core/db/database';
 import { createLogger } from '@waifudex/core/logger';
 import { createIngestService } from '@waifudex/core/services/ingest.service';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
+import { clusterPaths, livePostmaster } from '@waifudex/core/db/embedded-cluster';
+import { requireBuilt } from '@waifudex/core/testing/require-build';
+import { useThrowawayClusters } from '@waifudex/core/testing/throwaway-clusters';
 import { FakeSource, photo } from '../telegram/fake-source.js';
 import { resolveTargets, syncTelegramChannel } from '../sync/telegram-sync.js';
 import { throwawayClusterEnv } from './throwaway-cluster-env.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-export const serverMain = path.join(repo, 'server/dist/main.js');
 export const scraperMain = path.join(repo, 'scraper/dist/main.js');
+const serverMain = path.join(repo, 'server/dist/main.js');
 const GALLERY = path.join(repo, '../shared/images/gallery');
 export const hasGallery = fs.existsSync(GALLERY);
 const logger = createLogger('silent');
+
+/**
+ * Set-up of a load-test file: the built server and CLI must be there, the clusters it starts are throwaway
+ * (only clients are killed in these tests, never PostgreSQL, so no disk waits), and its folder is reachable
+ * by the postgres account when the tests run as root. At the end the clusters still up under
+ * `<folder>/<name>/data` are stopped and the folder removed. Returns the folder.
+ */
+export function loadTestFolder(file: string, clusters: string[]): string {
+  requireBuilt(serverMain, scraperMain);
+  if (!hasGallery) console.warn(`[${file}] SKIPPED: needs ../shared/images/gallery`);
+  useThrowawayClusters();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wdx-conc-'));
+  fs.chmodSync(root, 0o755);
+  afterAll(() => {
+    for (const name of clusters) {
+      const pid = livePostmaster(clusterPaths(path.join(root, name, 'data')));
+      if (pid) process.kill(pid, 'SIGQUIT');
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  return root;
+}
+
+/** Stops a spawned server that is still running and waits for its exit. */
+export async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (!server || server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+}
 
 /** Environment of a spawned built server or CLI: only PATH, throwaway clusters, and `extra`. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -172,19 +205,14 @@ export function spawnServer(
 /**
  * The load the embedded database really gets: the built server answering browse and admin requests (with
  * never-issued session cookies) while two CLI importers (import-dir, import-export) and a Telegram sync
- * write the work at once, all on one DATA_DIR. Resolves when the writers are done; the server keeps running.
+ * write the work at once, all on one DATA_DIR. Resolves when the writers are done, every one with success
+ * and every request with its expected answer; the server keeps running.
  */
 export async function concurrentLoad(
   root: string,
   dirs: { data: string; images: string },
   work: Work,
-): Promise<{
-  server: ChildProcess;
-  base: string;
-  port: number;
-  importers: Array<{ code: number | null; stderr: string }>;
-  browse: { requests: number; failures: string[] };
-}> {
+): Promise<{ server: ChildProcess; base: string; port: number }> {
   const port = await freePort();
   const server = spawnServer(root, dirs, port, { ADMIN_PASSWORD: 'correct horse battery staple' });
   let serverErr = '';
@@ -230,5 +258,9 @@ export async function concurrentLoad(
     writersDone = true;
   });
   await browser;
-  return { server, base, port, importers: [a, b], browse };
+  expect(a.code, a.stderr).toBe(0);
+  expect(b.code, b.stderr).toBe(0);
+  expect(browse.failures).toEqual([]);
+  expect(browse.requests).toBeGreaterThan(0);
+  return { server, base, port };
 }
