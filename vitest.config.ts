@@ -4,9 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const coreSrc = fileURLToPath(new URL('./core/src/', import.meta.url));
-// Minutes-long runs kept out of the developer's `npm test`; `npm run test:docker` / `npm run test:accuracy`
-// (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1.
-const SLOW_TESTS = ['server/src/deploy/docker-commands.test.ts', 'core/src/images/search-accuracy.test.ts'];
+// Minutes-long runs kept out of the developer's `npm test`; `npm run test:docker` / `npm run test:accuracy` /
+// `npm run test:stress` (and .ci/run) run them by setting WAIFUDEX_SLOW_TESTS=1. A `*.stress.test.ts` is the
+// heavier version of a load test whose plain version stays in `npm test`.
+const SLOW_TESTS = [
+  'server/src/deploy/docker-commands.test.ts',
+  'core/src/images/search-accuracy.test.ts',
+  '**/*.stress.test.ts',
+];
 const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
 
 /**
@@ -16,8 +21,8 @@ const slow = process.env.WAIFUDEX_SLOW_TESTS === '1';
 const SLOW_FILES: Record<string, number> = {
   'web/e2e/who-is-this-phone.spec.ts': 42,
   'web/e2e/gallery-search.spec.ts': 39,
-  'scraper/src/embedded-concurrency.test.ts': 31,
   'core/src/images/search-index.test.ts': 22,
+  'scraper/src/embedded-concurrency.test.ts': 21,
   'core/src/services/image-search.service.test.ts': 15,
   'scraper/src/commands/backup.command.test.ts': 14,
   'core/src/db/legacy-pglite.test.ts': 14,
