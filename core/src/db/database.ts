@@ -33,6 +33,9 @@ export type DbRole = 'server' | 'cli';
 const POOL_SETTINGS: Record<DbRole, pg.PoolConfig> = {
   server: {
     max: 10,
+    // Kept open past the idle timeout: a new backend's first search costs ~4× a warm one (catalog and
+    // plan caches), and bursty traffic would otherwise pay it after every quiet half-minute.
+    min: 2,
     connectionTimeoutMillis: 5_000,
     statement_timeout: 15_000,
     idle_in_transaction_session_timeout: 30_000,
