@@ -111,6 +111,33 @@ describe('embedded PostgreSQL shared by several processes', { timeout: 240_000 }
     await stopCluster(paths, logger);
   });
 
+  it('a process that arrives as the last one out stops the cluster starts it again', async () => {
+    // the moment between a joiner finding the cluster up and its database check, held open: CREATE
+    // DATABASE waits (up to 5 s) while another session is connected to its template, and the cluster is
+    // stopped meanwhile, as the last process leaving does
+    const dir = freshDir();
+    const { paths } = await ensureClusterRunning({ dataDir: dir, logger });
+    const admin = new pg.Client(socketConfig(paths, 'postgres'));
+    await admin.connect();
+    await admin.query(`DROP DATABASE ${EMBEDDED_DATABASE}`);
+    const holder = new pg.Client(socketConfig(paths, 'template1'));
+    for (const c of [admin, holder]) c.on('error', () => undefined); // both are ended by the shutdown
+    await holder.connect();
+    const opening = openDatabase({ dataDir: dir, logger });
+    let creating = false;
+    for (let i = 0; i < 200 && !creating; i++) {
+      const r = await admin.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%'");
+      creating = r.rowCount! > 0;
+      if (!creating) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(creating).toBe(true);
+    await stopCluster(paths, logger);
+    const db = await opening;
+    expect((await db.query('SELECT current_database() AS d')).rows[0].d).toBe(EMBEDDED_DATABASE);
+    await db.close();
+    expect(livePostmaster(paths)).toBeNull();
+  });
+
   it('keeps the data folder private to its owner', async () => {
     const dir = freshDir();
     const db = await openDatabase({ dataDir: dir, logger });

@@ -128,7 +128,10 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
     );
   }
   // a joiner makes sure of the database too: the process that started the cluster may still be creating it
-  if (await answers(paths)) return joined(paths);
+  if (await answers(paths)) {
+    const j = await joined(paths);
+    if (j) return j;
+  }
   const throwaway = opts.throwaway ?? throwawayByDefault;
   const template = throwaway ? (opts.template ?? throwawayTemplate) : undefined;
   const owner = serviceAccount();
@@ -137,7 +140,11 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
     await initCluster(paths, owner, opts.logger, throwaway, template);
   for (let attempt = 1; ; attempt++) {
     removeStalePidFiles(paths, opts.logger);
-    if (await answers(paths)) return joined(paths); // another process started it meanwhile
+    if (await answers(paths)) {
+      const j = await joined(paths); // another process started it meanwhile
+      if (j) return j;
+      continue;
+    }
     const outcome = await startPostmaster(paths, owner, {
       ...opts,
       settings: throwaway ? { ...THROWAWAY_SETTINGS, ...opts.settings } : opts.settings,
@@ -156,9 +163,18 @@ export async function ensureClusterRunning(opts: ClusterOptions): Promise<{ path
   }
 }
 
-async function joined(paths: ClusterPaths): Promise<{ paths: ClusterPaths; started: false }> {
-  await ensureDatabase(paths);
-  return { paths, started: false };
+/**
+ * Joins a running cluster once the app's database is there; null when the cluster stopped meanwhile (the
+ * last process using it left as this one arrived): the caller starts it again.
+ */
+async function joined(paths: ClusterPaths): Promise<{ paths: ClusterPaths; started: false } | null> {
+  try {
+    await ensureDatabase(paths);
+    return { paths, started: false };
+  } catch (err) {
+    if (await answers(paths)) throw err;
+    return null;
+  }
 }
 
 /** Whether the cluster accepts connections to the app's database now. */
