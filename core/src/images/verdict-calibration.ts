@@ -48,9 +48,11 @@ export const THRESHOLDS = {
   /** Worst compact block's structure misfit at most (another face on the same template: ≥ 0.5 where the
    * colours agree; re-posts ≤ 0.2). */
   maxStructureMisfit: 0.3,
-  /** Share of the colour that kept its hue (turned by < ¼ of the picture's turn) while the picture turned by
-   * ≥ 12°, at most (hue filters ≤ 0.025, pale mouse villagers; a recolour that turned most of a villager 0.083). */
-  maxUnturned: 0.05,
+  /** Share of the colour that kept its hue (turned by < 1/10 of the picture's turn) while the picture turned by
+   * ≥ 6° (≥ 12° for an enlarged small query), at most (colour-unturned.ts: hue filters ≤ 0.009 over 251
+   * gallery pictures; partial recolours and face swaps of another colour 0.26–0.62, the synthetic azure body of
+   * local-identity.test.ts 0.049). */
+  maxUnturned: 0.03,
   /** Share under a flat cover (a sticker) a match may have: none. What a sticker hides is unknown, so a
    * query with one is at most `probable`. */
   maxCovered: 0,
