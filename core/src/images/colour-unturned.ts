@@ -12,7 +12,7 @@
  * Below this picture-wide turn (degrees) nothing is measured: near 0° "kept" and "turned" are one. Re-posts
  * without a filter turn ≤ 3.1° (jpeg30) on the development splits, while a recolour of part of a picture
  * pulls the picture-wide turn part of the way: a face swap whose pasted region was ~20° off read 9.6° (a
- * false match before; unturned 0.38), as did a bird recolour. Hue filters turning 5–7° kept ≤ 3.4 %.
+ * false match before; unturned 0.26), as did a bird recolour. Hue filters turning 5–7° kept ≤ 3.4 % (at ¼).
  */
 export const MIN_TURN = 6;
 /**

@@ -43,8 +43,9 @@ export const THRESHOLDS = {
    * re-encode turns every cell alike (true matches ≤ 9°), a recolour turns its region alone (also when pale). */
   maxCellTurn: 20,
   /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed region's
-   * lightness; degraded small re-posts read up to ~1.3, face swaps are left to `maxStructureMisfit`). */
-  maxToneMisfit: 1.0,
+   * lightness; degraded small re-posts read up to ~1.33, face swaps are left to `maxStructureMisfit`; on
+   * 1657 development negatives no negative that passes the other checks is held back by tone at any limit). */
+  maxToneMisfit: 1.5,
   /** Worst compact block's structure misfit at most (another face on the same template: ≥ 0.5 where the
    * colours agree; re-posts ≤ 0.2). */
   maxStructureMisfit: 0.3,
