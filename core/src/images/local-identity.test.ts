@@ -9,7 +9,7 @@ import type { RankedCandidate } from './rank-candidates.js';
 import { lineArt, verifiedPictures } from '../testing/verified-pictures.js';
 import { rng } from './query-variants.js';
 import { structureMisfit } from './local-structure.js';
-import { unturnedShare } from './colour-unturned.js';
+import { MIN_TURN, MIN_TURN_ENLARGED, unturnedShare } from './colour-unturned.js';
 import { THRESHOLDS } from './verdict-calibration.js';
 
 /** A villager-like head: a body colour over most of it, ears and eyes in other colours, black line art. */
@@ -23,16 +23,28 @@ function head(body: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
+/** Two colour regions of about the same size: a blue head over an orange body. */
+function duo(body: string): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320"><rect width="320" height="320" fill="#fff"/>
+    <rect x="70" y="170" width="180" height="130" rx="30" fill="${body}" stroke="#111" stroke-width="6"/>
+    <circle cx="160" cy="105" r="85" fill="#2f49d8" stroke="#111" stroke-width="6"/>
+    <circle cx="130" cy="95" r="10" fill="#111"/><circle cx="190" cy="95" r="10" fill="#111"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
 let art: Buffer;
 let cat: Buffer;
+let pair: Buffer;
 let candidateFor: (query: Buffer, id: string) => Promise<RankedCandidate>;
 
 beforeAll(async () => {
   art = await lineArt(9);
   cat = await head('#2f49d8');
+  pair = await duo('#e0702c');
   ({ candidateFor } = await verifiedPictures([
     ['art', art],
     ['cat', cat],
+    ['pair', pair],
     ['other', await lineArt(21)],
   ]));
 });
@@ -89,7 +101,23 @@ describe('colours left unturned', () => {
     }
   });
 
-  test('the share on planes: nothing is measured below a 12° turn; weights follow the chroma', () => {
+  test('a recolour that turns the picture only a little (6–12°) is told from a weak hue filter too', async () => {
+    const filtered = await candidateFor(await sharp(pair).modulate({ hue: 8 }).jpeg({ quality: 85 }).toBuffer(), 'pair');
+    expect(Math.abs(filtered.evidence.hueShift)).toBeGreaterThan(MIN_TURN);
+    expect(filtered.evidence.unturned).toBeLessThanOrEqual(THRESHOLDS.maxUnturned);
+    expect(filtered.verdict).toBe('match');
+    // the orange body turned towards yellow, the head untouched: the picture turns by less than 12°,
+    // and no region turns far enough on its own for the cell-turn check
+    const recoloured = await candidateFor(await sharp(await duo('#e0a02c')).jpeg({ quality: 85 }).toBuffer(), 'pair');
+    expect(Math.abs(recoloured.evidence.hueShift)).toBeGreaterThan(MIN_TURN);
+    expect(Math.abs(recoloured.evidence.hueShift)).toBeLessThan(MIN_TURN_ENLARGED);
+    expect(recoloured.evidence.cellTurn).toBeLessThan(THRESHOLDS.maxCellTurn);
+    expect(recoloured.evidence.colourMisfit).toBeLessThan(THRESHOLDS.maxColourMisfit);
+    expect(recoloured.evidence.unturned).toBeGreaterThan(THRESHOLDS.maxUnturned);
+    expect(recoloured.verdict).not.toBe('match');
+  });
+
+  test('the share on planes: nothing is measured below a 6° turn (12° for an enlarged small query); weights follow the chroma', () => {
     const n = 4;
     const keep = new Uint8Array(n).fill(1);
     const turn = (z: number[], deg: number) => {
@@ -103,6 +131,8 @@ describe('colours left unturned', () => {
     const zb = turn([...za], 25);
     zb[6] = 0, zb[7] = -30;
     expect(unturnedShare(za, zb, keep, theta)).toBeCloseTo(0.25, 5);
-    expect(unturnedShare(za, zb, keep, (8 * Math.PI) / 180)).toBe(0);
+    expect(unturnedShare(za, zb, keep, (5 * Math.PI) / 180)).toBe(0);
+    expect(unturnedShare(za, zb, keep, (8 * Math.PI) / 180)).toBeCloseTo(0.25, 5);
+    expect(unturnedShare(za, zb, keep, (8 * Math.PI) / 180, MIN_TURN_ENLARGED)).toBe(0);
   });
 });

@@ -16,6 +16,14 @@ function halfOnce(small: VImg): { sub: VImg; warp: WarpNcc } {
 }
 
 /**
+ * How far (share of the big side) the window may reach past the big image, whose border is then repeated:
+ * a crop of an icon on a plain background can keep margin rows (JPEG ringing kept them from being flat)
+ * that the original's own trim removed. A 10 % crop of a 128 px villager kept 7 such rows (3.6 px of the
+ * 64 px frame), and the old 1 px limit pinned its alignment off by them (colour misfit 0.22, a miss).
+ */
+const OUTSIDE = 0.06;
+
+/**
  * Coordinate ascent on (x, y, sx, sy) from an integer placement: steps of ½ then ¼ pixel for the offsets
  * and 2 % then 1 % then ½ % for the scales. The window must stay (almost) inside `big`.
  */
@@ -25,8 +33,10 @@ export function refineAlignment(small: VImg, big: VImg, x: number, y: number, sx
   const { sub, warp } = halfOnce(small);
   const fx = small.width / sub.width;
   const fy = small.height / sub.height;
+  const ox = Math.max(1, OUTSIDE * big.width);
+  const oy = Math.max(1, OUTSIDE * big.height);
   const fits = (px: number, py: number, qx: number, qy: number) =>
-    px >= -1 && py >= -1 && px + small.width * qx <= big.width + 1 && py + small.height * qy <= big.height + 1;
+    px >= -ox && py >= -oy && px + small.width * qx <= big.width + ox && py + small.height * qy <= big.height + oy;
   // coordinate ascent revisits placements (a step back, an unchanged neighbour): each is computed once
   const seen: number[] = []; // px, py, qx, qy, score
   const evalAt = (px: number, py: number, qx: number, qy: number) => {

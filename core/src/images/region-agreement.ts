@@ -9,7 +9,7 @@ import { resizePlane } from './resize.js';
 import type { Chroma, VImg } from './verify-images.js';
 import { flatCover } from './flat-cover.js';
 import { structureMisfit } from './local-structure.js';
-import { unturnedShare } from './colour-unturned.js';
+import { MIN_TURN, MIN_TURN_ENLARGED, unturnedShare } from './colour-unturned.js';
 import { kthSmallest } from './order-statistic.js';
 
 export interface RegionEvidence {
@@ -345,7 +345,7 @@ function colourCells(
       if (!f.ok || f.mag < TURN_CHROMA * f.cnt || Math.hypot(f.cre, f.cim) < 0.5 * f.mag) continue;
       cellTurn = Math.max(cellTurn, Math.abs((Math.atan2(f.cim, f.cre) * 180) / Math.PI));
     }
-  return { hueShift: (theta * 180) / Math.PI, misfit: worst, cellTurn, unturned: unturnedShare(zs, zb, keep, theta) };
+  return { hueShift: (theta * 180) / Math.PI, misfit: worst, cellTurn, unturned: unturnedShare(zs, zb, keep, theta, radius > 1 ? MIN_TURN_ENLARGED : MIN_TURN) }; // (radius 2: an enlarged small query)
 }
 
 /** In-place box mean of an interleaved complex plane over the kept pixels within `radius`. */

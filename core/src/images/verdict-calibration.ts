@@ -43,14 +43,17 @@ export const THRESHOLDS = {
    * re-encode turns every cell alike (true matches ≤ 9°), a recolour turns its region alone (also when pale). */
   maxCellTurn: 20,
   /** Worst 6 × 6 cell's tone misfit (relative to the picture's variance) at most (a changed region's
-   * lightness; degraded small re-posts read up to ~1.3, face swaps are left to `maxStructureMisfit`). */
-  maxToneMisfit: 1.0,
+   * lightness; degraded small re-posts read up to ~1.33, face swaps are left to `maxStructureMisfit`; on
+   * 1657 development negatives no negative that passes the other checks is held back by tone at any limit). */
+  maxToneMisfit: 1.5,
   /** Worst compact block's structure misfit at most (another face on the same template: ≥ 0.5 where the
    * colours agree; re-posts ≤ 0.2). */
   maxStructureMisfit: 0.3,
-  /** Share of the colour that kept its hue (turned by < ¼ of the picture's turn) while the picture turned by
-   * ≥ 12°, at most (hue filters ≤ 0.025, pale mouse villagers; a recolour that turned most of a villager 0.083). */
-  maxUnturned: 0.05,
+  /** Share of the colour that kept its hue (turned by < 1/10 of the picture's turn) while the picture turned by
+   * ≥ 6° (≥ 12° for an enlarged small query), at most (colour-unturned.ts: hue filters ≤ 0.009 over 251
+   * gallery pictures; partial recolours and face swaps of another colour 0.26–0.62, the synthetic azure body of
+   * local-identity.test.ts 0.049). */
+  maxUnturned: 0.03,
   /** Share under a flat cover (a sticker) a match may have: none. What a sticker hides is unknown, so a
    * query with one is at most `probable`. */
   maxCovered: 0,
