@@ -80,6 +80,24 @@ describe('structure of one compact region', () => {
     expect(structureMisfit(a, b, occ, w, h)).toBeLessThan(0.01);
     expect(structureMisfit(new Float32Array(w * h).fill(128), new Float32Array(w * h).fill(90), new Uint8Array(w * h), w, h)).toBeNaN();
   });
+
+  test("detail the query adds over the original's plain background is an overlay; detail it loses is not excused", () => {
+    const w = 64, h = 64;
+    const r = rng(5);
+    // a drawing in the middle, plain white around it (a Pokémon on white)
+    const original = new Float32Array(w * h).fill(250);
+    for (let y = 16; y < 48; y++) for (let x = 16; x < 48; x++) original[y * w + x] = 60 + 120 * r();
+    const occ = new Uint8Array(w * h);
+    // the query: the same drawing, a chat bubble's rounded corner drawn over the top-left background
+    const query = Float32Array.from(original);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) if (Math.hypot(16 - x, 16 - y) < 15 && r() < 0.5) query[y * w + x] = 90;
+    expect(structureMisfit(query, original, occ, w, h, true)).toBeLessThan(0.05);
+    expect(structureMisfit(original, query, occ, w, h, false)).toBeLessThan(0.05);
+    // the other way round (the query is plain where the original has detail): no excuse
+    const lost = Float32Array.from(original);
+    for (let y = 16; y < 32; y++) for (let x = 16; x < 32; x++) lost[y * w + x] = 250;
+    expect(structureMisfit(lost, original, occ, w, h, true)).toBeGreaterThan(0.8);
+  });
 });
 
 describe('colours left unturned', () => {

@@ -22,9 +22,9 @@ const MIN_BLOCK_CELLS = 3;
 /**
  * Structure misfit of `a` against `b` (same size, the aligned frame), pixels with `occ` set left out.
  * 0 = every region agrees as well as the typical one; ≈ 1 = a block of cells is unrelated. NaN when
- * fewer than four cells carry evidence.
+ * fewer than four cells carry evidence. `queryIsA`: which side is the query.
  */
-export function structureMisfit(a: Float32Array, b: Float32Array, occ: Uint8Array, w: number, h: number): number {
+export function structureMisfit(a: Float32Array, b: Float32Array, occ: Uint8Array, w: number, h: number, queryIsA = true): number {
   const cells = new Float64Array(GRID * GRID).fill(NaN);
   const valid: number[] = [];
   for (let gy = 0; gy < GRID; gy++)
@@ -42,6 +42,10 @@ export function structureMisfit(a: Float32Array, b: Float32Array, occ: Uint8Arra
       if (m === 0 || m < MIN_CELL_KEPT * (u1 - u0) * (v1 - v0)) continue;
       const va = saa / m - (sa / m) ** 2, vb = sbb / m - (sb / m) ** 2;
       if (Math.max(va, vb) < MIN_DETAIL) continue;
+      // detail the query adds over the original's plain background is an overlay (a chat bubble's
+      // corner, a sticker, a watermark), not another drawing of the same template: another character's
+      // face or pattern sits where the original has detail too
+      if ((queryIsA ? vb : va) < MIN_DETAIL) continue;
       const cov = sab / m - (sa / m) * (sb / m);
       // a side without contrast counts as unrelated (its variance floored at 1 grey level²)
       const d = 1 - cov / Math.sqrt(Math.max(va, 1) * Math.max(vb, 1));

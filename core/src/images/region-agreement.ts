@@ -157,7 +157,7 @@ export function regionAgreement(
     colourMisfit: colour.misfit,
     toneMisfit,
     cellTurn: colour.cellTurn,
-    structureMisfit: structureMisfit(a, b, occ, w, h),
+    structureMisfit: structureMisfit(a, b, occ, w, h, queryIsSmall),
     unturned: colour.unturned,
     keep,
   };
