@@ -44,14 +44,47 @@ const FREEZE_MIN_BYTES = 8 << 20;
  */
 const PROBE_SHARE = 0.01;
 const PROBE_MIN_COUNT = 256;
-/** Slots scored per window of a Haar query: 32k float scores (128 KB) per query signature stay in L2. */
-const WINDOW = 32768;
+/** Slots scored per window of a Haar query: 8k float scores and hits (64 KB) per query signature, so that a query of several variants stays in L2. */
+const WINDOW = 8192;
 /**
  * A planned index ranks per query signature: by weight over the rare buckets, its best PRESELECT; by
  * distance without the probed buckets (stop bits and DC added), their best RESCORE; exact distance.
  */
 const PRESELECT = 512;
 const RESCORE = 96;
+
+/**
+ * What candidate queries cost, part by part (benchmarks set SearchIndex.work to collect it): CPU-side
+ * milliseconds and the postings, slots and probes behind them, summed over the queries.
+ */
+export class QueryWork {
+  readonly ms = { hash: 0, haar_plan: 0, haar_scan: 0, haar_rescore: 0, haar_probe: 0, pool_distances: 0 };
+  readonly counts = {
+    queries: 0,
+    query_codes: 0,
+    hash_lists: 0,
+    hash_postings: 0,
+    hash_codes_compared: 0,
+    haar_signatures: 0,
+    haar_stop_keys: 0,
+    haar_probed_keys: 0,
+    haar_scanned_keys: 0,
+    haar_scanned_lists: 0,
+    haar_postings_decoded: 0,
+    haar_postings_scored: 0,
+    haar_slots_touched: 0,
+    haar_offers: 0,
+    haar_rescored: 0,
+    haar_probed_slots: 0,
+  };
+  /** Postings scored per channel (Y, I, Q) of the scanned lists. */
+  readonly postingsPerChannel = [0, 0, 0];
+  /** Process CPU time (ms): on a shared box, wall time is mostly waiting for a core. */
+  now(): number {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+}
 
 export interface CodeHit {
   slot: number;
@@ -113,6 +146,8 @@ export class SearchIndex {
   private flat = new Uint32Array(1024);
   private mihBuf = new Uint32Array(1024);
   private readonly rawScratch = rawSignature();
+  /** Collects the cost of every query part while set (benchmarks). */
+  work: QueryWork | null = null;
   private batch: {
     coefs: Int16Array[];
     dc: (readonly number[])[];
@@ -369,8 +404,10 @@ export class SearchIndex {
    * `maxDistance` (MIH, when enabled) or over everything (flat scan).
    */
   nearestCodes(queries: Code64[], k: number, maxDistance = 64, forceFlat = false): CodeHit[] {
-    if (this.mih && !forceFlat) return this.nearestMih(queries, k, Math.min(maxDistance, 7));
-    return this.nearestFlat(queries, k, maxDistance);
+    const t = this.work ? this.work.now() : 0;
+    const out = this.mih && !forceFlat ? this.nearestMih(queries, k, Math.min(maxDistance, 7)) : this.nearestFlat(queries, k, maxDistance);
+    if (this.work) ((this.work.ms.hash += this.work.now() - t), (this.work.counts.queries++), (this.work.counts.query_codes += queries.length));
+    return out;
   }
 
   nearestFlat(queries: Code64[], k: number, maxDistance = 64): CodeHit[] {
@@ -413,6 +450,7 @@ export class SearchIndex {
     const sub = this.pcodes16;
     const alive = this.alive;
     const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
+    let compared = 0;
     for (let t = 0; t < 4; t++) {
       const table = this.mih![t]!;
       // key -> the queries probing it
@@ -434,11 +472,13 @@ export class SearchIndex {
         if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
         const buf = this.mihBuf;
         const n = table.decodeAll(key, buf);
+        if (this.work) ((this.work.counts.hash_lists += 1), (this.work.counts.hash_postings += n));
         for (let i = 0; i < n; i++) {
           const slot = buf[i]!;
           const s16 = slot * PD_WORDS * 2 + at;
           for (let j = 0; j < PD; j++) {
             if (sub[s16 + j * 2] !== key) continue;
+            compared += qis.length;
             const hi = codes[slot * PD_WORDS + j]!;
             const lo = codes[slot * PD_WORDS + PD + j]!;
             for (const qi of qis) {
@@ -451,6 +491,7 @@ export class SearchIndex {
         }
       }
     }
+    if (this.work) this.work.counts.hash_codes_compared += compared;
     // nearest first, ties by slot (as the flat scan finds them)
     return [...best]
       .sort((x, y) => x[1] - y[1] || x[0] - y[0])
@@ -535,6 +576,8 @@ export class SearchIndex {
    * lists stay until the next call, for the exact distance of any other slot (batchHaarDistance).
    */
   nearestHaarMany(queries: readonly HaarQuery[], k: number): CodeHit[][] {
+    const work = this.work;
+    let t0 = work ? work.now() : 0;
     const nq = queries.length;
     // per key: the queries that have it (a key fixes channel and position, hence its weight)
     const keyQueries = new Map<number, number[]>();
@@ -607,8 +650,32 @@ export class SearchIndex {
     const planned = this.plannedAt > 0;
     const m = planned ? Math.max(k * 16, PRESELECT) : Math.max(k * 4, 64);
     const lq = keys.map((key) => keyQueries.get(key)!);
+    if (work) {
+      const c = work.counts;
+      c.haar_signatures += nq;
+      c.haar_stop_keys += stopKeys.reduce((a, x) => a + x.length, 0);
+      c.haar_probed_keys += probeKeys.reduce((a, x) => a + x.length, 0);
+      c.haar_scanned_keys += lq.reduce((a, x) => a + x.length, 0);
+      c.haar_scanned_lists += nl;
+      c.haar_postings_decoded += from[nl]!;
+      for (let j = 0; j < nl; j++) {
+        const n = (from[j + 1]! - from[j]!) * lq[j]!.length;
+        c.haar_postings_scored += n;
+        work.postingsPerChannel[keys[j]! >> 15]! += n;
+      }
+      const t = work.now();
+      work.ms.haar_plan += t - t0;
+      t0 = t;
+    }
     const best = this.windowedBest(nq, from, listW, lq, m, !planned);
-    return queries.map((_, qi) => {
+    if (work) {
+      const t = work.now();
+      work.ms.haar_scan += t - t0;
+      t0 = t;
+      // the probes of the rescored best count apart
+      work.ms.haar_rescore += work.ms.haar_probe;
+    }
+    const hits = queries.map((_, qi) => {
       const { slots: pre, weights } = best[qi]!;
       let order: Uint32Array;
       if (planned) order = this.rescore(qi, pre, weights, Math.max(k * 4, RESCORE));
@@ -623,6 +690,8 @@ export class SearchIndex {
       }
       return out.sorted();
     });
+    if (work) work.ms.haar_rescore += work.now() - t0 - work.ms.haar_probe;
+    return hits;
   }
 
   /**
@@ -673,12 +742,14 @@ export class SearchIndex {
         const { sc, hit } = this.win[qi]!;
         const h = nHit[qi]!;
         const pk = picks[qi]!;
+        let offers = 0;
         for (let i = 0; i < h; i++) {
           const o = hit[i]!;
           const x = sc[o]!;
           sc[o] = 0;
-          if (pk.beats(w0 + o, x) && alive[w0 + o]) pk.offer(w0 + o, x);
+          if (pk.beats(w0 + o, x) && alive[w0 + o]) (pk.offer(w0 + o, x), offers++);
         }
+        if (this.work) ((this.work.counts.haar_slots_touched += h), (this.work.counts.haar_offers += offers));
       }
     }
     return picks.map((pk) => {
@@ -717,6 +788,7 @@ export class SearchIndex {
       for (let i = 0; pick.length < m; i++) pick.push(tied[i]!);
     }
     const best = Uint32Array.from(pick, (i) => pre[i]!);
+    if (this.work) this.work.counts.haar_rescored += n;
     this.probeExact(qi, best, Float64Array.from(pick, (i) => weights[i]!));
     const exact = this.batch!.exact[qi]!;
     return best.sort((x, y) => exact.get(x)! - exact.get(y)! || x - y);
@@ -742,6 +814,7 @@ export class SearchIndex {
 
   /** Exact distances of `slots` to query `qi` of the current batch, into its memo (`scanned`: their scanned weights, if known). */
   private probeExact(qi: number, slots: Uint32Array, scanned?: Float64Array): void {
+    const t0 = this.work ? this.work.now() : 0;
     const b = this.batch!;
     const idx = Array.from(slots.keys()).sort((x, y) => slots[x]! - slots[y]!);
     const sorted = Uint32Array.from(idx, (i) => slots[i]!);
@@ -750,6 +823,7 @@ export class SearchIndex {
     const pw = b.probeW[qi]!;
     for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
+    if (this.work) ((this.work.ms.haar_probe += this.work.now() - t0), (this.work.counts.haar_probed_slots += slots.length));
   }
 
   /**
