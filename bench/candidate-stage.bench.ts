@@ -138,7 +138,10 @@ export async function runCandidateStageBench(maxN = 1_000_000): Promise<Record<s
   const files = readdirSync(GALLERY)
     .filter((x) => x.endsWith('.jpg'))
     .sort();
-  const picked = Array.from({ length: Math.min(REAL, files.length) }, (_, i) => files[Math.floor((i * files.length) / REAL)]!);
+  const picked = Array.from(
+    { length: Math.min(REAL, files.length) },
+    (_, i) => files[Math.floor((i * files.length) / REAL)]!,
+  );
   const { features: real, queries } = await realQueries(picked);
   const pool = await loadSignaturePool(160);
   const variants = queries.reduce((a, q) => a + q.prepared.variants.length, 0) / queries.length;
@@ -150,7 +153,8 @@ export async function runCandidateStageBench(maxN = 1_000_000): Promise<Record<s
     const every = Math.floor(n / real.length);
     const slots: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (i % every === every - 1 && slots.length < real.length) slots.push(index.upsert(`r${slots.length}`, `r${slots.length}`, real[slots.length]!));
+      if (i % every === every - 1 && slots.length < real.length)
+        slots.push(index.upsert(`r${slots.length}`, `r${slots.length}`, real[slots.length]!));
       else index.upsert(String(i + 1), String(i + 1), syntheticSignature(rng(i * 7919 + 1), pool));
     }
     index.compact();
