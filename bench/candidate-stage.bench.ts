@@ -153,8 +153,9 @@ export async function runCandidateStageBench(maxN = 1_000_000): Promise<Record<s
     const every = Math.floor(n / real.length);
     const slots: number[] = [];
     for (let i = 0; i < n; i++) {
+      // numeric ids for all, as the database's: one string id switches the id columns to strings
       if (i % every === every - 1 && slots.length < real.length)
-        slots.push(index.upsert(`r${slots.length}`, `r${slots.length}`, real[slots.length]!));
+        slots.push(index.upsert(String(i + 1), String(i + 1), real[slots.length]!));
       else index.upsert(String(i + 1), String(i + 1), syntheticSignature(rng(i * 7919 + 1), pool));
     }
     index.compact();
