@@ -5,15 +5,13 @@
  * artworks (query-variants.ts). Per size (200k and `--n`, default 1M), with their targets:
  * - CPU per query, p50/p99, of the whole stage and of its hash and wavelet parts;
  * - the per-part breakdown (SearchIndex.work) and the postings, slots and probes behind it;
- * - allocation per query, and how often the re-posted artwork is in the pool;
+ * - how often the re-posted artwork is in the pool;
  * - the hash stage against a flat scan of the same index, in the same run.
  * CPU is the process's (µs resolution; thread-cpu.ts's scheduler counters move in ticks): on a shared
  * box the wall time is mostly waiting for a core.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { candidatePool } from '@waifudex/core/images/candidate-pool';
 import { computeFeatures } from '@waifudex/core/images/compute-features';
 import { decodeImage } from '@waifudex/core/images/analyze-image';
@@ -103,17 +101,6 @@ function parts(index: SearchIndex, queries: RealQuery[]) {
   };
 }
 
-/** Heap growth per query over a few queries after a collection (the young generation holds them all). */
-function allocationKB(index: SearchIndex, queries: RealQuery[]): number {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const some = queries.slice(0, 10);
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (const q of some) candidatePool(index, q.prepared, PER_SOURCE, SCREEN_TOP);
-  return Math.round((process.memoryUsage().heapUsed - before) / some.length / 1024);
-}
-
 /** The hash stage by multi-index hashing and by a flat scan of every slot, same queries. */
 function hashVsFlat(index: SearchIndex, queries: RealQuery[]) {
   const some = queries.slice(0, 12);
@@ -166,7 +153,6 @@ export async function runCandidateStageBench(maxN = 1_000_000): Promise<Record<s
     const p = parts(index, queries);
     out[`${at}_breakdown_cpu_ms_per_query`] = p.ms;
     out[`${at}_work_per_query`] = p.work;
-    out[`${at}_allocated_KB_per_query`] = allocationKB(index, queries);
     out[`${at}_reposted_artwork_in_pool`] = m.inPool;
     out[`${at}_hash_vs_flat_scan`] = hashVsFlat(index, queries);
     out[`${at}_index_MB_per_1M`] = Math.round((index.memoryBytes().total / n) * 10) / 10;
