@@ -72,6 +72,13 @@ const sections: Section[] = [
     },
   },
   {
+    name: 'candidate stage',
+    run: async () => {
+      const mod = await import('./candidate-stage.bench.js');
+      return mod.runCandidateStageBench(scaleN);
+    },
+  },
+  {
     // characters and artworks only (no image index): quicker to fill than the scale section
     name: 'text search and paging',
     run: async () => {

@@ -10,8 +10,8 @@
  * Lists marked with `setProbed()` get a skip table (every SKIP-th value and its byte position), so that
  * `probeSorted()`/`has()` answer "is slot s in the list?" for a few slots without decoding the whole list.
  */
-/** Values per skip-table entry: 8 bytes per 64 values (~0.12 byte per value) for ≤ 64 decoded per probe. */
-const SKIP = 64;
+/** Values per skip-table entry: 8 bytes per 32 values (~0.25 byte per value) for ≤ 32 decoded per probe. */
+const SKIP = 32;
 
 /** A list's values appended since the last freeze, encoded after `base` (the list's last packed value). */
 interface Tail {

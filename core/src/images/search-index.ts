@@ -25,7 +25,9 @@ import { popcount32 } from './perceptual-hash.js';
 
 /** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
 const CODES = 9;
-const PHASH_DOMAIN = [0, 2, 3, 4, 5, 6, 7, 8] as const;
+/** The pHash-domain codes (phash and the crops) per slot: their 8 high words, then their 8 low words. */
+const PD = 8;
+const PD_WORDS = 2 * PD;
 const BUCKETS = 3 * 32768;
 const MIH_MIN_SIZE = 50_000;
 /** Stop-word buckets: planned from this many entries on, for buckets holding > STOP_SHARE of them. */
@@ -42,14 +44,47 @@ const FREEZE_MIN_BYTES = 8 << 20;
  */
 const PROBE_SHARE = 0.01;
 const PROBE_MIN_COUNT = 256;
-/** Slots scored per window of a Haar query: 32k float scores (128 KB) per query signature stay in L2. */
-const WINDOW = 32768;
+/** Slots scored per window of a Haar query: 8k float scores and hits (64 KB) per query signature, so that a query of several variants stays in L2. */
+const WINDOW = 8192;
 /**
  * A planned index ranks per query signature: by weight over the rare buckets, its best PRESELECT; by
  * distance without the probed buckets (stop bits and DC added), their best RESCORE; exact distance.
  */
 const PRESELECT = 512;
 const RESCORE = 96;
+
+/**
+ * What candidate queries cost, part by part (benchmarks set SearchIndex.work to collect it): CPU-side
+ * milliseconds and the postings, slots and probes behind them, summed over the queries.
+ */
+export class QueryWork {
+  readonly ms = { hash: 0, haar_plan: 0, haar_scan: 0, haar_rescore: 0, haar_probe: 0, pool_distances: 0 };
+  readonly counts = {
+    queries: 0,
+    query_codes: 0,
+    hash_lists: 0,
+    hash_postings: 0,
+    hash_codes_compared: 0,
+    haar_signatures: 0,
+    haar_stop_keys: 0,
+    haar_probed_keys: 0,
+    haar_scanned_keys: 0,
+    haar_scanned_lists: 0,
+    haar_postings_decoded: 0,
+    haar_postings_scored: 0,
+    haar_slots_touched: 0,
+    haar_offers: 0,
+    haar_rescored: 0,
+    haar_probed_slots: 0,
+  };
+  /** Postings scored per channel (Y, I, Q) of the scanned lists. */
+  readonly postingsPerChannel = [0, 0, 0];
+  /** Process CPU time (ms): on a shared box, wall time is mostly waiting for a core. */
+  now(): number {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+}
 
 export interface CodeHit {
   slot: number;
@@ -78,7 +113,11 @@ export class SearchIndex {
   private slots = 0;
   private size = 0;
   private dead = 0;
-  private codes = new Uint32Array(0); // slot * CODES * 2
+  // pHash-domain codes, slot * PD_WORDS: a multi-index probe reads one table's 16-bit substring of all 8
+  // codes from one 32-byte run (a Uint16 view), and the full distance only of those that equal its key
+  private pcodes = new Uint32Array(0);
+  private pcodes16 = new Uint16Array(0);
+  private dcodes = new Uint32Array(0); // dHash, slot * 2
   private alive = new Uint8Array(0);
   private dc = new Int16Array(0); // slot * 3
   private haar = new PostingLists(BUCKETS);
@@ -107,6 +146,8 @@ export class SearchIndex {
   private flat = new Uint32Array(1024);
   private mihBuf = new Uint32Array(1024);
   private readonly rawScratch = rawSignature();
+  /** Collects the cost of every query part while set (benchmarks). */
+  work: QueryWork | null = null;
   private batch: {
     coefs: Int16Array[];
     dc: (readonly number[])[];
@@ -156,8 +197,10 @@ export class SearchIndex {
 
   /** Reallocates the per-slot arrays for `cap` slots (≥ the slots in use). */
   private resize(cap: number) {
-    const codes = new Uint32Array(cap * CODES * 2);
-    codes.set(this.codes.subarray(0, codes.length));
+    const pcodes = new Uint32Array(cap * PD_WORDS);
+    pcodes.set(this.pcodes.subarray(0, pcodes.length));
+    const dcodes = new Uint32Array(cap * 2);
+    dcodes.set(this.dcodes.subarray(0, dcodes.length));
     const alive = new Uint8Array(cap);
     alive.set(this.alive.subarray(0, alive.length));
     const dc = new Int16Array(cap * 3);
@@ -167,7 +210,9 @@ export class SearchIndex {
     this.stopRows = rows;
     this.aIds.grow(cap);
     this.cIds.grow(cap);
-    this.codes = codes;
+    this.pcodes = pcodes;
+    this.pcodes16 = new Uint16Array(pcodes.buffer);
+    this.dcodes = dcodes;
     this.alive = alive;
     this.dc = dc;
     this.cap = cap;
@@ -196,7 +241,7 @@ export class SearchIndex {
     this.aIds.set(slot, artworkId);
     this.cIds.set(slot, characterId);
     this.lookup.add(slot, artworkId);
-    this.codes.set(f.codes, slot * CODES * 2);
+    this.setCodes(slot, f.codes);
     for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.dc[c]! * DC_SCALE);
     const row = slot * this.stopStride;
     for (let c = 0; c < 3; c++) {
@@ -213,6 +258,18 @@ export class SearchIndex {
     if (this.size >= STOP_MIN_SIZE && this.size >= 2 * this.plannedAt) this.plan();
     this.maybeFreeze();
     return slot;
+  }
+
+  /** A slot's codes from the flat layout of RawSignature (code k at k * 2: phash, dhash, crops). */
+  private setCodes(slot: number, codes: Uint32Array): void {
+    const o = slot * PD_WORDS;
+    for (let j = 0; j < PD; j++) {
+      const k = j === 0 ? 0 : j + 1;
+      this.pcodes[o + j] = codes[k * 2]!;
+      this.pcodes[o + PD + j] = codes[k * 2 + 1]!;
+    }
+    this.dcodes[slot * 2] = codes[2]!;
+    this.dcodes[slot * 2 + 1] = codes[3]!;
   }
 
   remove(artworkId: string): boolean {
@@ -298,9 +355,9 @@ export class SearchIndex {
 
   private buildMih() {
     // in bulk (one packed arena per table), then incrementally by mihAdd
-    const keys = new Array<number>(PHASH_DOMAIN.length);
+    const keys = new Array<number>(PD);
     this.mih = [0, 1, 2, 3].map((t) => {
-      const lists = new Uint32Array(this.size * PHASH_DOMAIN.length);
+      const lists = new Uint32Array(this.size * PD);
       const values = new Uint32Array(lists.length);
       let n = 0;
       for (let s = 0; s < this.slots; s++) {
@@ -317,9 +374,8 @@ export class SearchIndex {
   /** The distinct 16-bit substrings `t` of a slot's pHash-domain codes, into `keys`; returns their count. */
   private mihKeys(slot: number, t: number, keys: number[]): number {
     let n = 0;
-    for (let j = 0; j < PHASH_DOMAIN.length; j++) {
-      const k = PHASH_DOMAIN[j]!;
-      const word = this.codes[(slot * CODES + k) * 2 + (t >> 1)]!;
+    for (let j = 0; j < PD; j++) {
+      const word = this.pcodes[slot * PD_WORDS + (t >> 1) * PD + j]!;
       const key = t & 1 ? word & 0xffff : word >>> 16;
       // several codes of one picture often share a substring: one posting per slot and key
       let dup = false;
@@ -348,13 +404,15 @@ export class SearchIndex {
    * `maxDistance` (MIH, when enabled) or over everything (flat scan).
    */
   nearestCodes(queries: Code64[], k: number, maxDistance = 64, forceFlat = false): CodeHit[] {
-    if (this.mih && !forceFlat) return this.nearestMih(queries, k, Math.min(maxDistance, 7));
-    return this.nearestFlat(queries, k, maxDistance);
+    const t = this.work ? this.work.now() : 0;
+    const out = this.mih && !forceFlat ? this.nearestMih(queries, k, Math.min(maxDistance, 7)) : this.nearestFlat(queries, k, maxDistance);
+    if (this.work) ((this.work.ms.hash += this.work.now() - t), (this.work.counts.queries++), (this.work.counts.query_codes += queries.length));
+    return out;
   }
 
   nearestFlat(queries: Code64[], k: number, maxDistance = 64): CodeHit[] {
     const n = this.slots;
-    const codes = this.codes;
+    const codes = this.pcodes;
     const alive = this.alive;
     const top = new TopK(k);
     const qn = queries.length;
@@ -364,17 +422,12 @@ export class SearchIndex {
     for (let s = 0; s < n; s++) {
       if (!alive[s]) continue;
       let best = 65;
-      const base = s * CODES * 2;
+      const base = s * PD_WORDS;
       for (let qi = 0; qi < qn; qi++) {
         const h = qh[qi]!;
         const l = ql[qi]!;
-        // phash (0) and crops (2..8)
-        let o = base;
-        let d = popcount32(codes[o]! ^ h) + popcount32(codes[o + 1]! ^ l);
-        if (d < best) best = d;
-        for (let kk = 2; kk < CODES; kk++) {
-          o = base + kk * 2;
-          d = popcount32(codes[o]! ^ h) + popcount32(codes[o + 1]! ^ l);
+        for (let j = 0; j < PD; j++) {
+          const d = popcount32(codes[base + j]! ^ h) + popcount32(codes[base + PD + j]! ^ l);
           if (d < best) best = d;
         }
       }
@@ -383,55 +436,79 @@ export class SearchIndex {
     return top.sorted();
   }
 
+  /**
+   * Each distinct (table, key) list of the queries' probes is read once: a slot is in list (t, key)
+   * because one of its codes has substring t equal to key, and only those codes get their full distance
+   * to the queries probing that list. That is exact: a code within the radius of a query has, by the
+   * pigeonhole, a substring t within one bit of the query's, so it is one of those codes in the list
+   * whose key is that substring.
+   */
   private nearestMih(queries: Code64[], k: number, radius: number): CodeHit[] {
     // only slots within the radius are kept (a probed list is mostly farther slots)
     const best = new Map<number, number>();
-    const codes = this.codes;
+    const codes = this.pcodes;
+    const sub = this.pcodes16;
     const alive = this.alive;
-    for (const q of queries) {
-      const keys = [q.hi >>> 16, q.hi & 0xffff, q.lo >>> 16, q.lo & 0xffff];
-      const qh = q.hi;
-      const ql = q.lo;
-      for (let t = 0; t < 4; t++) {
-        const table = this.mih![t]!;
+    const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
+    let compared = 0;
+    for (let t = 0; t < 4; t++) {
+      const table = this.mih![t]!;
+      // key -> the queries probing it
+      const probes = new Map<number, number[]>();
+      qs.forEach((q, qi) => {
+        const key = t === 0 ? q.hi >>> 16 : t === 1 ? q.hi & 0xffff : t === 2 ? q.lo >>> 16 : q.lo & 0xffff;
         for (let flip = -1; flip < 16; flip++) {
-          const key = flip < 0 ? keys[t]! : keys[t]! ^ (1 << flip);
-          const count = table.count(key);
-          if (count === 0) continue;
-          if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
-          const buf = this.mihBuf;
-          const n = table.decodeAll(key, buf);
-          for (let i = 0; i < n; i++) {
-            const slot = buf[i]!;
-            if (!alive[slot]) continue;
-            let d = 65;
-            for (let j = 0; j < PHASH_DOMAIN.length; j++) {
-              const o = (slot * CODES + PHASH_DOMAIN[j]!) * 2;
-              const e = popcount32(codes[o]! ^ qh) + popcount32(codes[o + 1]! ^ ql);
-              if (e < d) d = e;
+          const kf = flip < 0 ? key : key ^ (1 << flip);
+          const l = probes.get(kf);
+          if (!l) probes.set(kf, [qi]);
+          else l.push(qi);
+        }
+      });
+      // the substring's Uint16 within a slot's run: high words first, little-endian halves
+      const at = (t >> 1) * PD * 2 + (t & 1 ? 0 : 1);
+      for (const [key, qis] of probes) {
+        const count = table.count(key);
+        if (count === 0) continue;
+        if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
+        const buf = this.mihBuf;
+        const n = table.decodeAll(key, buf);
+        if (this.work) ((this.work.counts.hash_lists += 1), (this.work.counts.hash_postings += n));
+        for (let i = 0; i < n; i++) {
+          const slot = buf[i]!;
+          const s16 = slot * PD_WORDS * 2 + at;
+          for (let j = 0; j < PD; j++) {
+            if (sub[s16 + j * 2] !== key) continue;
+            compared += qis.length;
+            const hi = codes[slot * PD_WORDS + j]!;
+            const lo = codes[slot * PD_WORDS + PD + j]!;
+            for (const qi of qis) {
+              const d = popcount32(hi ^ qs[qi]!.hi) + popcount32(lo ^ qs[qi]!.lo);
+              if (d > radius || !alive[slot]) continue;
+              const prev = best.get(slot);
+              if (prev === undefined || d < prev) best.set(slot, d);
             }
-            if (d > radius) continue;
-            const prev = best.get(slot);
-            if (prev === undefined || d < prev) best.set(slot, d);
           }
         }
       }
     }
-    const top = new TopK(k);
-    for (const [slot, d] of best) if (d < top.worst()) top.push(slot, d);
-    return top.sorted();
+    if (this.work) this.work.counts.hash_codes_compared += compared;
+    // nearest first, ties by slot (as the flat scan finds them)
+    return [...best]
+      .sort((x, y) => x[1] - y[1] || x[0] - y[0])
+      .slice(0, k)
+      .map(([slot, distance]) => ({ slot, distance }));
   }
 
   dhashDistance(slot: number, q: Code64): number {
-    const o = (slot * CODES + 1) * 2;
-    return popcount32(this.codes[o]! ^ q.hi) + popcount32(this.codes[o + 1]! ^ q.lo);
+    const o = slot * 2;
+    return popcount32(this.dcodes[o]! ^ q.hi) + popcount32(this.dcodes[o + 1]! ^ q.lo);
   }
 
   phashDomainDistance(slot: number, q: Code64): number {
     let best = 64;
-    for (const kk of PHASH_DOMAIN) {
-      const o = (slot * CODES + kk) * 2;
-      const d = popcount32(this.codes[o]! ^ q.hi) + popcount32(this.codes[o + 1]! ^ q.lo);
+    const o = slot * PD_WORDS;
+    for (let j = 0; j < PD; j++) {
+      const d = popcount32(this.pcodes[o + j]! ^ q.hi) + popcount32(this.pcodes[o + PD + j]! ^ q.lo);
       if (d < best) best = d;
     }
     return best;
@@ -499,6 +576,8 @@ export class SearchIndex {
    * lists stay until the next call, for the exact distance of any other slot (batchHaarDistance).
    */
   nearestHaarMany(queries: readonly HaarQuery[], k: number): CodeHit[][] {
+    const work = this.work;
+    let t0 = work ? work.now() : 0;
     const nq = queries.length;
     // per key: the queries that have it (a key fixes channel and position, hence its weight)
     const keyQueries = new Map<number, number[]>();
@@ -571,8 +650,32 @@ export class SearchIndex {
     const planned = this.plannedAt > 0;
     const m = planned ? Math.max(k * 16, PRESELECT) : Math.max(k * 4, 64);
     const lq = keys.map((key) => keyQueries.get(key)!);
-    const best = this.windowedBest(nq, from, listW, lq, m);
-    return queries.map((_, qi) => {
+    if (work) {
+      const c = work.counts;
+      c.haar_signatures += nq;
+      c.haar_stop_keys += stopKeys.reduce((a, x) => a + x.length, 0);
+      c.haar_probed_keys += probeKeys.reduce((a, x) => a + x.length, 0);
+      c.haar_scanned_keys += lq.reduce((a, x) => a + x.length, 0);
+      c.haar_scanned_lists += nl;
+      c.haar_postings_decoded += from[nl]!;
+      for (let j = 0; j < nl; j++) {
+        const n = (from[j + 1]! - from[j]!) * lq[j]!.length;
+        c.haar_postings_scored += n;
+        work.postingsPerChannel[keys[j]! >> 15]! += n;
+      }
+      const t = work.now();
+      work.ms.haar_plan += t - t0;
+      t0 = t;
+    }
+    const best = this.windowedBest(nq, from, listW, lq, m, !planned);
+    if (work) {
+      const t = work.now();
+      work.ms.haar_scan += t - t0;
+      t0 = t;
+      // the probes of the rescored best count apart
+      work.ms.haar_rescore += work.ms.haar_probe;
+    }
+    const hits = queries.map((_, qi) => {
       const { slots: pre, weights } = best[qi]!;
       let order: Uint32Array;
       if (planned) order = this.rescore(qi, pre, weights, Math.max(k * 4, RESCORE));
@@ -587,12 +690,14 @@ export class SearchIndex {
       }
       return out.sorted();
     });
+    if (work) work.ms.haar_rescore += work.now() - t0 - work.ms.haar_probe;
+    return hits;
   }
 
   /**
    * Per query its `m` live slots of highest weight over its scanned lists (ties: the lower slot), best
-   * first, with their weights; a small index may not fill them with slots that share a bucket, and slots
-   * of weight 0 follow in slot order. `lq[j]`: the queries that scan list j.
+   * first (`sorted`; else in any order), with their weights; a small index may not fill them with slots
+   * that share a bucket, and slots of weight 0 follow in slot order. `lq[j]`: the queries that scan list j.
    */
   private windowedBest(
     nq: number,
@@ -600,6 +705,7 @@ export class SearchIndex {
     listW: Float64Array,
     lq: number[][],
     m: number,
+    sorted: boolean,
   ): { slots: Uint32Array; weights: Float64Array }[] {
     const nl = lq.length;
     const flat = this.flat;
@@ -636,16 +742,18 @@ export class SearchIndex {
         const { sc, hit } = this.win[qi]!;
         const h = nHit[qi]!;
         const pk = picks[qi]!;
+        let offers = 0;
         for (let i = 0; i < h; i++) {
           const o = hit[i]!;
           const x = sc[o]!;
           sc[o] = 0;
-          if (alive[w0 + o]) pk.offer(w0 + o, x);
+          if (pk.beats(w0 + o, x) && alive[w0 + o]) (pk.offer(w0 + o, x), offers++);
         }
+        if (this.work) ((this.work.counts.haar_slots_touched += h), (this.work.counts.haar_offers += offers));
       }
     }
     return picks.map((pk) => {
-      const out = pk.best();
+      const out = pk.best(sorted);
       if (out.slots.length >= m) return out;
       // slots sharing no bucket with the query, in slot order
       const have = new Set(out.slots);
@@ -662,13 +770,26 @@ export class SearchIndex {
    * with their exact distance, nearest first.
    */
   private rescore(qi: number, pre: Uint32Array, weights: Float64Array, m: number): Uint32Array {
-    const rough = new Float64Array(pre.length);
-    for (let i = 0; i < pre.length; i++) rough[i] = this.distanceFromMatched(pre[i]!, qi, weights[i]!);
-    const order = Array.from(pre.keys())
-      .sort((x, y) => rough[x]! - rough[y]! || pre[x]! - pre[y]!)
-      .slice(0, m);
-    const best = Uint32Array.from(order, (i) => pre[i]!);
-    this.probeExact(qi, best, Float64Array.from(order, (i) => weights[i]!));
+    const n = pre.length;
+    const rough = new Float64Array(n);
+    for (let i = 0; i < n; i++) rough[i] = -this.distanceFromMatched(pre[i]!, qi, weights[i]!);
+    // the m nearest (at the m-th distance, the lowest slots) by selection: their order does not matter here
+    let pick: number[];
+    if (n <= m) pick = Array.from({ length: n }, (_, i) => i);
+    else {
+      const cut = kthLargest(rough.slice(), n, m);
+      pick = [];
+      const tied: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (rough[i]! > cut) pick.push(i);
+        else if (rough[i] === cut) tied.push(i);
+      }
+      tied.sort((x, y) => pre[x]! - pre[y]!);
+      for (let i = 0; pick.length < m; i++) pick.push(tied[i]!);
+    }
+    const best = Uint32Array.from(pick, (i) => pre[i]!);
+    if (this.work) this.work.counts.haar_rescored += n;
+    this.probeExact(qi, best, Float64Array.from(pick, (i) => weights[i]!));
     const exact = this.batch!.exact[qi]!;
     return best.sort((x, y) => exact.get(x)! - exact.get(y)! || x - y);
   }
@@ -693,6 +814,7 @@ export class SearchIndex {
 
   /** Exact distances of `slots` to query `qi` of the current batch, into its memo (`scanned`: their scanned weights, if known). */
   private probeExact(qi: number, slots: Uint32Array, scanned?: Float64Array): void {
+    const t0 = this.work ? this.work.now() : 0;
     const b = this.batch!;
     const idx = Array.from(slots.keys()).sort((x, y) => slots[x]! - slots[y]!);
     const sorted = Uint32Array.from(idx, (i) => slots[i]!);
@@ -701,6 +823,7 @@ export class SearchIndex {
     const pw = b.probeW[qi]!;
     for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
+    if (this.work) ((this.work.ms.haar_probe += this.work.now() - t0), (this.work.counts.haar_probed_slots += slots.length));
   }
 
   /**
@@ -753,7 +876,7 @@ export class SearchIndex {
   /** Bytes held by the index: typed arrays, posting lists, bitsets, ids (not the per-query scores). */
   memoryBytes(): { total: number; perEntry: number; parts: Record<string, number>; queryScratch: number } {
     const parts: Record<string, number> = {
-      codes: this.codes.byteLength,
+      codes: this.pcodes.byteLength + this.dcodes.byteLength,
       dc_alive: this.dc.byteLength + this.alive.byteLength,
       ids: this.aIds.bytes() + this.cIds.bytes() + this.lookup.bytes(),
       haar_postings: this.haar.bytes(),
@@ -802,21 +925,28 @@ class StopWeights {
 
 /**
  * The `m` best (slot, weight) offers, in any order; at equal weight the lower slot wins. A buffer of 4m
- * is cut back to its m best whenever it fills, raising the bar for later offers.
+ * is cut back to its m best whenever it fills, raising the bar for later offers: an offer below the
+ * m-th best kept at the last cut (weight `bar`, slot `barSlot`) can never be among the m best, and is
+ * dropped by `beats()` before it costs a call.
  */
 class Picks {
   private readonly slots: Uint32Array;
   private readonly weights: Float64Array;
   private readonly sel: Float64Array;
   private n = 0;
-  private bar = 0; // the m-th best weight at the last cut: anything below it is out
+  bar = 0; // the m-th best weight at the last cut
+  barSlot = 0xffffffff; // the highest slot kept at that weight
   constructor(private readonly m: number) {
     this.slots = new Uint32Array(4 * m);
     this.weights = new Float64Array(4 * m);
     this.sel = new Float64Array(4 * m);
   }
+  /** Whether (slot, w) would enter the m best kept so far. */
+  beats(slot: number, w: number): boolean {
+    return w > this.bar || (w === this.bar && slot < this.barSlot);
+  }
   offer(slot: number, w: number): void {
-    if (w < this.bar) return;
+    if (!this.beats(slot, w)) return;
     this.slots[this.n] = slot;
     this.weights[this.n++] = w;
     if (this.n === this.slots.length) this.cut();
@@ -834,13 +964,16 @@ class Picks {
       else if (w === cut) tied.push(this.slots[i]!);
     }
     tied.sort((a, b) => a - b);
-    for (let i = 0; o < this.m && i < tied.length; i++) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut));
+    let last = 0;
+    for (let i = 0; o < this.m && i < tied.length; i++) ((this.slots[o] = last = tied[i]!), (this.weights[o++] = cut));
     this.n = o;
     this.bar = cut;
+    this.barSlot = last;
   }
-  /** The m best, by weight then slot. */
-  best(): { slots: Uint32Array; weights: Float64Array } {
+  /** The m best, by weight then slot (`sorted`), or in any order. */
+  best(sorted = true): { slots: Uint32Array; weights: Float64Array } {
     if (this.n > this.m) this.cut();
+    if (!sorted) return { slots: this.slots.slice(0, this.n), weights: this.weights.slice(0, this.n) };
     const idx = Array.from({ length: this.n }, (_, i) => i).sort(
       (a, b) => this.weights[b]! - this.weights[a]! || this.slots[a]! - this.slots[b]!,
     );
