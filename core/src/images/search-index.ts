@@ -22,6 +22,7 @@ import { IdColumn, SlotLookup } from './slot-ids.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
 import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
 import { popcount32 } from './perceptual-hash.js';
+import { kthLargest } from './order-statistic.js';
 
 /** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
 const CODES = 9;
@@ -979,31 +980,6 @@ class Picks {
     );
     return { slots: Uint32Array.from(idx, (i) => this.slots[i]!), weights: Float64Array.from(idx, (i) => this.weights[i]!) };
   }
-}
-
-/** The k-th largest of xs[0..n) (1 ≤ k ≤ n), by quickselect; reorders xs. */
-function kthLargest(xs: Float64Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  const want = k - 1;
-  while (lo < hi) {
-    const pivot = xs[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (xs[i]! > pivot) i++;
-      while (xs[j]! < pivot) j--;
-      if (i <= j) {
-        const t = xs[i]!;
-        xs[i++] = xs[j]!;
-        xs[j--] = t;
-      }
-    }
-    if (want <= j) hi = j;
-    else if (want >= i) lo = i;
-    else return xs[want]!;
-  }
-  return xs[want]!;
 }
 
 /** Bounded "k smallest" collector. */
