@@ -17,6 +17,9 @@ import { createLogger } from '@waifudex/core/logger';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { searchCharacters, type CharacterSearch } from '@waifudex/core/repos/character-search.repo';
 import { rng } from '@waifudex/core/images/query-variants';
+import { codeToBitString } from '@waifudex/core/images/perceptual-hash';
+import { serializeFeatures } from '@waifudex/core/images/feature-blob';
+import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { pct, r3 } from './percentiles.js';
 import { typo, word } from './synthetic-names.js';
 
@@ -419,20 +422,43 @@ export async function runTextSearchBench(n = 200_000, keepDir?: string): Promise
   return out;
 }
 
-async function fillTextDb(db: Db, rows: SyntheticCharacter[], n: number): Promise<void> {
+/**
+ * Fills characters and their artworks by COPY (with each artwork's image signature when `features` is
+ * given: the scale section), then the aliases and search structures, and vacuums what it filled.
+ */
+export async function fillTextDb(
+  db: Db,
+  rows: SyntheticCharacter[],
+  n: number,
+  features?: (i: number) => ImageFeatures,
+): Promise<void> {
   const rebuild = await withoutGinIndexes(db);
   await copyRows(db, CHARACTER_COPY, () => characterLines(rows));
   await copyRows(
     db,
     'COPY artworks (id, character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime) FROM STDIN',
     function* () {
-      for (let i = 0; i < n; i++)
-        yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${'0'.repeat(64)}\t800\t1000\t90000\timage/jpeg\n`;
+      for (let i = 0; i < n; i++) {
+        const phash = features ? codeToBitString(features(i).phash) : '0'.repeat(64);
+        yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${phash}\t800\t1000\t90000\timage/jpeg\n`;
+      }
     },
   );
+  if (features)
+    await copyRows(
+      db,
+      'COPY artwork_image_features (artwork_id, algo_version, features, dhash) FROM STDIN',
+      function* () {
+        for (let i = 0; i < n; i++) {
+          const f = features(i);
+          yield `${i + 1}\t${f.version}\t\\\\x${serializeFeatures(f).toString('hex')}\t${codeToBitString(f.dhash)}\n`;
+        }
+      },
+    );
   await fillAliases(db, rows);
   await fillSearchDocs(db);
   await rebuild();
   await db.query(`SELECT setval('characters_id_seq', $1), setval('artworks_id_seq', $1)`, [n]);
-  await settle(db, ['characters', 'artworks', 'character_aliases', 'character_search_words', 'search_anime_titles']);
+  const filled = ['characters', 'artworks', 'character_aliases', 'character_search_words', 'search_anime_titles'];
+  await settle(db, features ? [...filled, 'artwork_image_features'] : filled);
 }

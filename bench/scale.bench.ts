@@ -8,61 +8,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type Db } from '@waifudex/core/db/database';
+import { openDatabase } from '@waifudex/core/db/database';
 import { migrate } from '@waifudex/core/db/migrate';
 import { createLogger } from '@waifudex/core/logger';
 import { rng } from '@waifudex/core/images/query-variants';
-import { codeToBitString } from '@waifudex/core/images/perceptual-hash';
-import { serializeFeatures } from '@waifudex/core/images/feature-blob';
-import type { ImageFeatures } from '@waifudex/core/images/feature-types';
 import { loadSignaturePool, syntheticSignature } from './synthetic-signatures.js';
 import { measureImageIndex } from './scale-index.js';
 import { r3 } from './percentiles.js';
-import {
-  CHARACTER_COPY,
-  characterLines,
-  copyRows,
-  fillAliases,
-  fillSearchDocs,
-  settle,
-  syntheticCharacters,
-  textSearchFigures,
-  withoutGinIndexes,
-} from './scale-text.js';
-
-/** Fills characters, artworks and signatures by COPY (the characters: syntheticCharacters(n)). */
-async function fill(db: Db, n: number, features: (i: number) => ImageFeatures): Promise<void> {
-  const rows = syntheticCharacters(n);
-  const rebuildGin = await withoutGinIndexes(db);
-  await copyRows(db, CHARACTER_COPY, () => characterLines(rows));
-  await copyRows(
-    db,
-    'COPY artworks (id, character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime) FROM STDIN',
-    function* () {
-      for (let i = 0; i < n; i++) {
-        const f = features(i);
-        yield `${i + 1}\t${i + 1}\tb/${i}.jpg\tb/${i}.t.webp\t${(i + 1).toString(16).padStart(64, '0')}\t${codeToBitString(f.phash)}\t800\t1000\t90000\timage/jpeg\n`;
-      }
-    },
-  );
-  await copyRows(
-    db,
-    'COPY artwork_image_features (artwork_id, algo_version, features, dhash) FROM STDIN',
-    function* () {
-      for (let i = 0; i < n; i++) {
-        const f = features(i);
-        yield `${i + 1}\t${f.version}\t\\\\x${serializeFeatures(f).toString('hex')}\t${codeToBitString(f.dhash)}\n`;
-      }
-    },
-  );
-  await fillAliases(db, rows);
-  await fillSearchDocs(db);
-  await rebuildGin();
-  await db.query(`SELECT setval('characters_id_seq', $1), setval('artworks_id_seq', $1)`, [n]);
-  await settle(db, ['characters', 'character_aliases', 'character_search_words', 'search_anime_titles']);
-  await db.query('ANALYZE artworks');
-  await db.query('ANALYZE artwork_image_features');
-}
+import { fillTextDb, syntheticCharacters, textSearchFigures } from './scale-text.js';
 
 export async function runScaleBench(n = 1_000_000): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { n };
@@ -77,7 +30,7 @@ export async function runScaleBench(n = 1_000_000): Promise<Record<string, unkno
     const t = performance.now();
     // the rows are not kept meanwhile: a million of them on this thread's heap make its full garbage
     // collections long, and the event-loop figures below would measure the bench's own heap
-    await fill(db, n, featuresOf);
+    await fillTextDb(db, syntheticCharacters(n), n, featuresOf);
     out.fill_by_copy_s = r3((performance.now() - t) / 1000);
 
     // --- the image index: cold start, memory, candidate stage, event loop (bench/scale-index.ts)
