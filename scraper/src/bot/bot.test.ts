@@ -16,6 +16,7 @@ import { runBot, webhookSecret } from './run-bot.js';
 import { getBotState } from '@waifudex/core/repos/bot-state.repo';
 import { startFakeBotApi, type FakeBotApi } from './testing/fake-bot-api.js';
 import * as U from './testing/updates.js';
+import { freePort } from '../../../server/src/testing/free-port.js';
 
 const galleryDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/images/gallery');
 const manifest = JSON.parse(fs.readFileSync(path.join(galleryDir, '../manifest.json'), 'utf8')) as Array<{
@@ -363,7 +364,8 @@ describe('Telegram bot', () => {
   });
 
   test('webhook mode: setWebhook with a secret, updates without it are refused, with it answered', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // (a random fixed port can be an outgoing connection's ephemeral port at that moment)
+    const port = await freePort();
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const running = runBot(w, {

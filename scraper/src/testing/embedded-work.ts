@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../../../server/src/testing/free-port.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,14 +178,7 @@ export async function gallery(db: Db, imagesDir: string): Promise<string[]> {
   return r.rows.map((x) => `${x.sha256} ${x.name} | ${x.anime} | ${x.rarity}`).sort();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Spawns the built server on DATA_DIR/IMAGES_DIR and 127.0.0.1:`port`. */
 export function spawnServer(
