@@ -15,8 +15,8 @@ export interface ArtworkCaption extends CaptionFields {
   needsReview: boolean;
 }
 
-export interface Artwork extends ArtworkCaption {
-  id: string;
+/** The stored image file of an artwork and where it came from. */
+interface ArtworkFile {
   characterId: string;
   filePath: string;
   thumbPath: string;
@@ -29,9 +29,13 @@ export interface Artwork extends ArtworkCaption {
   bytes: number;
   mime: string;
   channelId: string | null;
-  messageId: string | null;
   groupedId: string | null;
   telegramPhotoId: string | null;
+}
+
+export interface Artwork extends ArtworkCaption, ArtworkFile {
+  id: string;
+  messageId: string | null;
   isCurrent: boolean;
   hidden: boolean;
   createdAt: string;
@@ -114,21 +118,8 @@ export async function listArtworksOfCharacter(q: Queryable, characterId: string)
   return r.rows.map(toArtwork);
 }
 
-export interface NewArtwork extends Partial<ArtworkCaption> {
-  characterId: string;
-  filePath: string;
-  thumbPath: string;
-  thumbWidths: number[];
-  sha256: string;
-  phash: string;
-  width: number;
-  height: number;
-  bytes: number;
-  mime: string;
-  channelId: string | null;
+export interface NewArtwork extends Partial<ArtworkCaption>, ArtworkFile {
   messageId: number | null;
-  groupedId: string | null;
-  telegramPhotoId: string | null;
   createdAt?: Date | null;
 }
 

@@ -9,6 +9,7 @@
  *   the rows in memory and searches them there (services/embedding-memory-index.ts).
  */
 import type { Queryable } from '../db/database.js';
+import { toCharacterBrief, type CharacterBrief } from './rows.js';
 
 /** pgvector text form: `[0.1,0.2,…]`. */
 export function toVectorLiteral(v: ArrayLike<number>): string {
@@ -156,13 +157,7 @@ export interface NeighbourRow {
   distance: number;
   filePath: string;
   thumbPath: string;
-  character: {
-    id: string;
-    name: string | null;
-    anime: string | null;
-    rarity: string | null;
-    rarity_emoji: string | null;
-  };
+  character: CharacterBrief;
 }
 
 /**
@@ -198,13 +193,7 @@ function toNeighbour(row: Record<string, any>): NeighbourRow {
     distance: Number(row.distance),
     filePath: row.file_path,
     thumbPath: row.thumb_path,
-    character: {
-      id: row.character_id,
-      name: row.name,
-      anime: row.anime,
-      rarity: row.rarity,
-      rarity_emoji: row.rarity_emoji,
-    },
+    character: toCharacterBrief(row),
   };
 }
 

@@ -1,6 +1,7 @@
 /** SQL for reverse-image-search signatures and the cross-process index change log. */
 import { ARTWORK_COUNT_SELECT } from './characters.repo.js';
 import type { Queryable } from '../db/database.js';
+import { toCharacterBrief, type CharacterBrief } from './rows.js';
 import { codeToBitString } from '../images/perceptual-hash.js';
 import { deserializeFeatures, deserializeSignature, serializeFeatures } from '../images/feature-blob.js';
 import type { ImageFeatures, IndexSignature, VerifyData } from '../images/feature-types.js';
@@ -127,13 +128,7 @@ export interface MatchDetailsRow {
   artworkId: string;
   filePath: string;
   thumbPath: string;
-  character: {
-    id: string;
-    name: string | null;
-    anime: string | null;
-    rarity: string | null;
-    rarity_emoji: string | null;
-  };
+  character: CharacterBrief;
   /** The matched artwork's own post: is it the character's current one, its card id and rarity there. */
   post: {
     isCurrent: boolean;
@@ -162,13 +157,7 @@ export async function getMatchDetails(q: Queryable, artworkIds: string[]): Promi
       artworkId: row.artwork_id,
       filePath: row.file_path,
       thumbPath: row.thumb_path,
-      character: {
-        id: row.character_id,
-        name: row.name,
-        anime: row.anime,
-        rarity: row.rarity,
-        rarity_emoji: row.rarity_emoji,
-      },
+      character: toCharacterBrief(row),
       post: {
         isCurrent: row.is_current,
         sourceId: row.a_source_id,

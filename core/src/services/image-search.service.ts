@@ -35,20 +35,14 @@ import {
   listIndexChangesSince,
 } from '../repos/image-features.repo.js';
 import { copyIndexEntries } from '../repos/image-index-copy.repo.js';
+import type { CharacterBrief } from '../repos/rows.js';
 import { countStaleArtworks, reindexArtworkFeatures } from './image-reindex.service.js';
 import { LRUCache } from 'lru-cache';
 
 export { ImageRejectedError };
 
 export interface SearchMatch {
-  character: {
-    id: string;
-    name: string | null;
-    anime: string | null;
-    rarity: string | null;
-    rarity_emoji: string | null;
-    artwork_count: number;
-  };
+  character: CharacterBrief & { artwork_count: number };
   /** The artwork that matched, with its own post (a character has one artwork per post). */
   artwork: {
     id: string;

@@ -27,15 +27,10 @@ import {
 } from '../repos/embeddings.repo.js';
 import { createEmbeddingMemoryIndex, type EmbeddingMemoryIndex } from './embedding-memory-index.js';
 import type { IngestService } from './ingest.service.js';
+import type { CharacterBrief } from '../repos/rows.js';
 
 export interface SimilarCandidate {
-  character: {
-    id: string;
-    name: string | null;
-    anime: string | null;
-    rarity: string | null;
-    rarity_emoji: string | null;
-  };
+  character: CharacterBrief;
   artwork: { id: string; url: string; thumb_url: string };
   /** Cosine similarity of the CLIP embeddings, -1…1 (1 = same direction). */
   similarity: number;

@@ -9,7 +9,7 @@ import type {
   CharacterDetail as CharacterDetailDto,
   TrashList,
 } from '@waifudex/core/api/index';
-import { presentArtworkFile, presentCharacterListItem } from './character.presenter.js';
+import { presentArtworkFile, presentCaptionFields, presentCharacterListItem } from './character.presenter.js';
 
 /** edited_fields are stored with the repo's camelCase keys; the API speaks snake_case. */
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -35,12 +35,7 @@ const presentArtwork = (a: Artwork) => ({
   ...presentArtworkFile(a),
   is_current: a.isCurrent,
   created_at: a.createdAt,
-  name: a.name,
-  anime: a.anime,
-  rarity: a.rarity,
-  rarity_emoji: a.rarityEmoji,
-  source_id: a.sourceId,
-  variant: a.variant,
+  ...presentCaptionFields(a),
   channel_title: a.channelTitle ?? null,
 });
 const presentAdminArtwork = (a: Artwork) => ({
@@ -60,12 +55,7 @@ export function presentCharacterDetail(d: CharacterDetail): CharacterDetailDto {
   const c = d.character;
   return {
     id: c.id,
-    name: c.name,
-    anime: c.anime,
-    rarity: c.rarity,
-    rarity_emoji: c.rarityEmoji,
-    source_id: c.sourceId,
-    variant: c.variant,
+    ...presentCaptionFields(c),
     channel_title: d.channelTitle,
     created_at: c.createdAt,
     updated_at: c.updatedAt,

@@ -1,6 +1,7 @@
 /** API shapes of characters; rows never leave the server as they are. */
 import type { CharacterListItem } from '@waifudex/core/repos/characters.repo';
 import type { ArtworkFileRow } from '@waifudex/core/repos/characters.repo';
+import type { CaptionFields } from '@waifudex/core/captions/types';
 import {
   imageUrl,
   thumbnailUrls,
@@ -8,15 +9,22 @@ import {
   type CharacterListItem as CharacterListItemDto,
 } from '@waifudex/core/api/index';
 
-export function presentCharacterListItem(c: CharacterListItem): CharacterListItemDto {
+/** The parsed caption's fields, as the API names them (a character's and each of its posts'). */
+export function presentCaptionFields(c: CaptionFields) {
   return {
-    id: c.id,
     name: c.name,
     anime: c.anime,
     rarity: c.rarity,
     rarity_emoji: c.rarityEmoji,
     source_id: c.sourceId,
     variant: c.variant,
+  };
+}
+
+export function presentCharacterListItem(c: CharacterListItem): CharacterListItemDto {
+  return {
+    id: c.id,
+    ...presentCaptionFields(c),
     needs_review: c.needsReview,
     created_at: c.createdAt,
     artwork: c.artwork ? presentArtworkFile(c.artwork) : null,
