@@ -4,26 +4,16 @@ import { upsertBotChat, updateBotChatAutoCatcher } from '@waifudex/core/repos/bo
 import { insertBotSubscription } from '@waifudex/core/repos/bot-subscriptions.repo';
 import { markBotStarted } from '@waifudex/core/repos/bot-state.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { signedInAdmin } from '../testing/admin-session.js';
 import { botRoutes } from './bot.routes.js';
 
-const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = {
-    username: 'admin',
-    sessionId: 's',
-    adminId: '1',
-    csrfToken: 't',
-    expiresAt: new Date(),
-    refreshed: false,
-  };
-  next();
-};
 const refuse: RequestHandler = (_req, res) =>
   void res.status(401).json({ error: { code: 'unauthorized', message: 'login required' } });
 
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({
-    routers: ({ db }) => [botRoutes({ db, requireAdmin: passThrough, configured: true })],
+    routers: ({ db }) => [botRoutes({ db, requireAdmin: signedInAdmin, configured: true })],
   });
 });
 afterAll(async () => s?.close());

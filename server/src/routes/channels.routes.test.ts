@@ -5,6 +5,7 @@ import { editCharacterFields, findCharacterById } from '@waifudex/core/repos/cha
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { reparseCaptions } from '@waifudex/core/services/reparse.service';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { adminHeaders } from '../testing/admin-session.js';
 import { requireAdmin } from '../middleware/auth.js';
 import { channelRoutes } from './channels.routes.js';
 
@@ -37,18 +38,7 @@ beforeAll(async () => {
       ).characterId,
     );
   }
-  await s.auth.setAdminPassword('admin', 'correct horse');
-  const login = await fetch(`${s.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
-  });
-  const body = await login.json();
-  headers = {
-    'content-type': 'application/json',
-    cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0],
-    'x-csrf-token': body.csrf_token,
-  };
+  headers = await adminHeaders(s);
 });
 afterAll(async () => s?.close());
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoImage } from '@waifudex/core/images/demo-images';
 import { formatGuess, shortestUniqueWord } from '@waifudex/core/services/guess-command';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { adminHeaders } from '../testing/admin-session.js';
 
 let s: TestServer;
 let admin: Record<string, string>;
@@ -17,18 +18,7 @@ beforeAll(async () => {
       })
     ).characterId;
   }
-  await s.auth.setAdminPassword('admin', 'correct horse');
-  const login = await fetch(`${s.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: 'correct horse' }),
-  });
-  const body = await login.json();
-  admin = {
-    'content-type': 'application/json',
-    cookie: /wdx_session=[^;]+/.exec(login.headers.get('set-cookie')!)![0],
-    'x-csrf-token': body.csrf_token,
-  };
+  admin = await adminHeaders(s);
 });
 afterAll(async () => s?.close());
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestHandler } from 'express';
 import { saveTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import { createSyncApplyService } from '@waifudex/core/services/sync-apply.service';
 import { normalizeForSearch } from '@waifudex/core/captions/parse-caption';
 import { testLogger } from '@waifudex/core/testing/test-db';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { signedInAdmin } from '../testing/admin-session.js';
 import { createSyncEventHub } from '../sync-events.js';
 import { loadSyncStatus, type SyncStatus } from '../sync-status.js';
 import { syncRoutes } from './sync.routes.js';
@@ -14,18 +14,6 @@ import { createSyncWorker } from '../../../scraper/src/sync/worker.js';
 import { FakeSource, photo } from '../../../scraper/src/telegram/fake-source.js';
 import { testPng } from '../../../scraper/src/testing/test-png.js';
 
-const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = {
-    username: 'admin',
-    sessionId: 's',
-    adminId: '1',
-    csrfToken: 't',
-    expiresAt: new Date(),
-    refreshed: false,
-  };
-  next();
-};
-
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({
@@ -33,7 +21,7 @@ beforeAll(async () => {
       const load = () => loadSyncStatus(db, { cron: '*/30 * * * *' });
       // a poll far longer than the test: updates can only come from NOTIFY
       const hub = createSyncEventHub({ db, logger: testLogger, load, pollMs: 600_000, debounceMs: 20 });
-      return [syncRoutes({ db, requireAdmin: passThrough, cron: '*/30 * * * *', hub })];
+      return [syncRoutes({ db, requireAdmin: signedInAdmin, cron: '*/30 * * * *', hub })];
     },
   });
 });

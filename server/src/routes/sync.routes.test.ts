@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestHandler } from 'express';
 import { upsertChannelByPeer } from '@waifudex/core/repos/channels.repo';
 import {
   claimSyncRequests,
@@ -10,24 +9,13 @@ import {
 } from '@waifudex/core/repos/sync-runs.repo';
 import { saveTelegramSessionRow } from '@waifudex/core/repos/telegram-session.repo';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { signedInAdmin } from '../testing/admin-session.js';
 import { syncRoutes } from './sync.routes.js';
-
-const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = {
-    username: 'admin',
-    sessionId: 's',
-    adminId: '1',
-    csrfToken: 't',
-    expiresAt: new Date(),
-    refreshed: false,
-  };
-  next();
-};
 
 let s: TestServer;
 let channelId: string;
 beforeAll(async () => {
-  s = await startTestServer({ routers: ({ db }) => [syncRoutes({ db, requireAdmin: passThrough })] });
+  s = await startTestServer({ routers: ({ db }) => [syncRoutes({ db, requireAdmin: signedInAdmin })] });
   channelId = (await upsertChannelByPeer(s.db, { peerId: '1234', title: 'Waifu Cards', username: 'waifucards' })).id;
 });
 afterAll(async () => s?.close());

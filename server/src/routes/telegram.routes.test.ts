@@ -2,29 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RequestHandler } from 'express';
 import {
   createTelegramSessionStore,
   type TelegramSessionStore,
 } from '@waifudex/core/services/telegram-session.service';
 import { createTelegramLoginService, type LoginDriver } from '@waifudex/core/services/telegram-login.service';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { signedInAdmin } from '../testing/admin-session.js';
 import { telegramRoutes } from './telegram.routes.js';
 // The scraper's real driver (its GramJS sign-in flow) against a fake of Telegram's auth endpoint.
 import { createLoginDriver } from '../../../scraper/src/telegram/browser-login-driver.js';
 import { fakeAuthClient, type FakeAuthAccount } from '../../../scraper/src/testing/fake-telegram-auth.js';
-
-const passThrough: RequestHandler = (req, _res, next) => {
-  req.admin = {
-    username: 'admin',
-    sessionId: 's',
-    adminId: '1',
-    csrfToken: 't',
-    expiresAt: new Date(),
-    refreshed: false,
-  };
-  next();
-};
 
 let s: TestServer;
 let store: TelegramSessionStore;
@@ -41,7 +29,7 @@ beforeAll(async () => {
         makeClient: () => fakeAuthClient(account),
       });
       const login = createTelegramLoginService({ driver, store, waitMs: 5000 });
-      return [telegramRoutes({ db, requireAdmin: passThrough, store, login, configured: true })];
+      return [telegramRoutes({ db, requireAdmin: signedInAdmin, store, login, configured: true })];
     },
   });
 });
