@@ -8,7 +8,8 @@ import { codeToBitString } from './perceptual-hash.js';
 import { computeFeatures } from './compute-features.js';
 import { rgbFromInterleaved } from './pixels.js';
 import type { ImageFeatures, Rgb } from './feature-types.js';
-import { makeThumbnails, type Thumbnail } from './thumbnails.js';
+import { decodeFull, decodesOnce, fromPixels, isWorkingCopy, type RawPixels } from './decode-once.js';
+import { makeThumbnails, thumbnailsOfPixels, type Thumbnail } from './thumbnails.js';
 
 export type { ImageFeatures } from './feature-types.js';
 
@@ -82,8 +83,17 @@ function classifySharpError(err: unknown): ImageRejectedError {
   return new ImageRejectedError('corrupt', 'The image could not be decoded (corrupt or truncated).');
 }
 
-/** Validates and decodes untrusted bytes into the working copy used for hashing. */
-export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+/** What the header says of validated bytes: the content-detected type and the oriented size. */
+export interface ImageProbe {
+  mime: string;
+  ext: string;
+  width: number;
+  height: number;
+  meta: sharp.Metadata;
+}
+
+/** Validates untrusted bytes from their header (size, type, pixel count), before anything is decoded. */
+export async function probeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<ImageProbe> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!bytes || bytes.length === 0) throw new ImageRejectedError('corrupt', 'The file is empty.');
@@ -104,11 +114,15 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
   if ((meta.orientation ?? 1) >= 5) [w, h] = [h, w];
   if (w * h > maxPixels) throw new ImageRejectedError('too_many_pixels', `The image has more than ${maxPixels} pixels.`);
   if (w < MIN_SIDE || h < MIN_SIDE) throw new ImageRejectedError('too_small', `The image is smaller than ${MIN_SIDE}×${MIN_SIDE} pixels.`);
+  return { mime: fmt.mime, ext: fmt.ext, width: w, height: h, meta };
+}
 
+/** The working copy of a decode: oriented, first frame, alpha flattened on white, sRGB 8-bit, long side ≤ WORK_SIDE. */
+async function workingCopy(input: sharp.Sharp): Promise<RawPixels> {
   let raw: Buffer;
   let info: sharp.OutputInfo;
   try {
-    ({ data: raw, info } = await sharp(bytes, { limitInputPixels: maxPixels, pages: 1, page: 0, failOn: 'error' })
+    ({ data: raw, info } = await input
       .rotate()
       .resize(WORK_SIDE, WORK_SIDE, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
@@ -122,28 +136,48 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
   if (info.channels !== 3 || info.width < 1 || info.height < 1) {
     throw new ImageRejectedError('corrupt', 'The image could not be decoded.');
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { data: raw, width: info.width, height: info.height, channels: 3 };
+}
+
+const straight = (bytes: Buffer, maxPixels: number) => sharp(bytes, { limitInputPixels: maxPixels, pages: 1, page: 0, failOn: 'error' });
+
+/** Validates and decodes untrusted bytes into the working copy used for hashing. */
+export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const probe = await probeImage(bytes, opts);
+  const work = await workingCopy(straight(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS));
+  return decoded(bytes, probe, work);
+}
+
+function decoded(bytes: Buffer, probe: ImageProbe, work: RawPixels): DecodedImage {
   return {
-    sha256,
-    mime: fmt.mime,
-    ext: fmt.ext,
-    width: w,
-    height: h,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    mime: probe.mime,
+    ext: probe.ext,
+    width: probe.width,
+    height: probe.height,
     bytes: bytes.length,
-    rgb: rgbFromInterleaved(raw, info.width, info.height, 3),
-    raw,
+    rgb: rgbFromInterleaved(work.data, work.width, work.height, 3),
+    raw: work.data,
   };
 }
 
 /** Validates, decodes, hashes and thumbnails an image. Throws ImageRejectedError for bad input. */
 export async function analyzeImage(bytes: Buffer, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
-  const d = await decodeImage(bytes, opts);
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const probe = await probeImage(bytes, opts);
+  const withThumbnails = opts.thumbnails !== false;
+  // one decode for the working copy and the thumbnails where it gives their exact pixels (decode-once.ts)
+  const full = withThumbnails && decodesOnce(probe) ? await decodeFull(bytes, maxPixels).catch(rethrowClassified) : null;
+  const work = !full ? await workingCopy(straight(bytes, maxPixels)) : isWorkingCopy(full, probe) ? full : await workingCopy(fromPixels(full));
+  const d = decoded(bytes, probe, work);
   // sharp works on its own threads while the signatures are computed here
-  const thumbs = opts.thumbnails === false ? Promise.resolve([]) : makeThumbnails(bytes, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, width: d.width });
+  const thumbs = !withThumbnails
+    ? Promise.resolve([])
+    : full
+      ? thumbnailsOfPixels(full)
+      : makeThumbnails(bytes, { maxPixels, width: d.width });
   const features = computeFeatures(d.rgb);
-  const thumbnails = await thumbs.catch((err: unknown) => {
-    throw classifySharpError(err);
-  });
+  const thumbnails = await thumbs.catch(rethrowClassified);
   return {
     sha256: d.sha256,
     mime: d.mime,
@@ -155,4 +189,8 @@ export async function analyzeImage(bytes: Buffer, opts: AnalyzeOptions = {}): Pr
     features,
     thumbnails,
   };
+}
+
+function rethrowClassified(err: unknown): never {
+  throw classifySharpError(err);
 }

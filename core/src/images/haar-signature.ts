@@ -23,31 +23,30 @@ export const HAAR_BIN: Uint8Array = (() => {
   return b;
 })();
 
-function haar1d(a: Float32Array, off: number, stride: number, n: number, tmp: Float32Array, t: Float32Array) {
-  // standard (full) decomposition of one row/column, imgSeek-style (divide by sqrt 2)
+function haar1d(a: Float32Array, off: number, stride: number, n: number, tmp: Float32Array) {
+  // standard (full) decomposition of one row/column, imgSeek-style (divide by sqrt 2). Each level's
+  // details are final: they go straight to `a`, and the averages stay in tmp in place (average k is
+  // written after inputs 2k and 2k+1 were read, and later ones read only past 2k+1), with the same
+  // float32 rounding as the staged copies this replaces
   const sq = Math.sqrt(n);
   for (let i = 0; i < n; i++) tmp[i] = a[off + i * stride]! / sq;
-  let h = n;
-  while (h > 1) {
+  for (let h = n; h > 1; h >>= 1) {
     const h1 = h >> 1;
     for (let k = 0; k < h1; k++) {
       const x = tmp[2 * k]!;
       const y = tmp[2 * k + 1]!;
-      t[k] = (x + y) / Math.SQRT2;
-      t[k + h1] = (x - y) / Math.SQRT2;
+      tmp[k] = (x + y) / Math.SQRT2;
+      a[off + (k + h1) * stride] = (x - y) / Math.SQRT2;
     }
-    for (let k = 0; k < h; k++) tmp[k] = t[k]!;
-    h = h1;
   }
-  for (let i = 0; i < n; i++) a[off + i * stride] = tmp[i]!;
+  a[off] = tmp[0]!;
 }
 
 function haar2d(a: Float32Array) {
   const n = HAAR_SIZE;
   const tmp = new Float32Array(n);
-  const t = new Float32Array(n);
-  for (let r = 0; r < n; r++) haar1d(a, r * n, 1, n, tmp, t);
-  for (let c = 0; c < n; c++) haar1d(a, c, n, n, tmp, t);
+  for (let r = 0; r < n; r++) haar1d(a, r * n, 1, n, tmp);
+  for (let c = 0; c < n; c++) haar1d(a, c, n, n, tmp);
 }
 
 function topCoefs(a: Float32Array, k: number): number[] {

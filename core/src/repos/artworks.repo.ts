@@ -121,11 +121,14 @@ export async function listArtworksOfCharacter(q: Queryable, characterId: string)
 export interface NewArtwork extends Partial<ArtworkCaption>, ArtworkFile {
   messageId: number | null;
   createdAt?: Date | null;
+  /** The character was inserted in this same transaction: it has no current artwork to demote. */
+  newCharacter?: boolean;
 }
 
 /** Inserts an artwork as the character's current one (the previous current one becomes history). */
 export async function insertCurrentArtwork(q: Queryable, a: NewArtwork): Promise<string> {
-  await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
+  if (!a.newCharacter)
+    await q.query('UPDATE artworks SET is_current = false WHERE character_id = $1 AND is_current', [a.characterId]);
   const r = await q.query<{ id: string }>(
     `INSERT INTO artworks (character_id, file_path, thumb_path, sha256, phash, width, height, bytes, mime, channel_id, message_id,
         grouped_id, telegram_photo_id, is_current, created_at, thumb_widths,

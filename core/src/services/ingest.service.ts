@@ -113,9 +113,11 @@ export function createIngestService(deps: IngestDeps): IngestService {
     // A concurrent ingest may create the same character (name or card id) or bytes first (unique violation
     // 23505), or an admin may merge away the character it joins (foreign key violation 23503): the second
     // attempt then finds where the post belongs now and adds to it.
-    return retryOnUniqueViolation(() =>
+    return retryOnUniqueViolation((retry) =>
       deps.db.transaction(async (tx) => {
-        const again = await findArtworkBySha(tx, image.sha256); // a concurrent ingest of the same bytes
+        // a concurrent ingest of the same bytes committed first (the first attempt's artwork insert hit the
+        // unique sha256): looked up on the retry only, one statement less per image
+        const again = retry ? await findArtworkBySha(tx, image.sha256) : null;
         if (again)
           return { status: 'duplicate_image' as const, characterId: again.characterId, artworkId: again.id, parsed };
         let characterId: string | null = null;
@@ -161,7 +163,7 @@ export function createIngestService(deps: IngestDeps): IngestService {
           createdAt: input.postedAt ?? null,
           apartIfTaken: false, // a concurrent ingest created it first: the retry joins it
         });
-        const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed);
+        const artworkId = await insertArtworkRow(tx, characterId, image, paths, input, parsed, !joined);
         return { status, characterId, artworkId, parsed };
       }),
     );
@@ -189,8 +191,10 @@ async function insertArtworkRow(
   paths: ImageFiles,
   input: IngestInput,
   parsed: ParsedCaption | null,
+  newCharacter = false,
 ): Promise<string> {
   const artworkId = await insertCurrentArtwork(tx, {
+    newCharacter,
     ...(parsed ? captionUpdate(input.caption, parsed) : {}),
     characterId,
     ...paths,
@@ -212,13 +216,13 @@ async function insertArtworkRow(
 
 const sha256Hex = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
-async function retryOnUniqueViolation<T>(fn: () => Promise<T>): Promise<T> {
+async function retryOnUniqueViolation<T>(fn: (retry: boolean) => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await fn(false);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== '23505' && code !== '23503') throw err;
-    return fn();
+    return fn(true);
   }
 }
 
