@@ -19,11 +19,30 @@ const SAME_GREY = 8;
 /** Less than this share of the picture is noise (a flat patch in a blurred re-post), not a cover. */
 const MIN_SHARE = 0.03;
 
+// scratch reused by every call (synchronous, nothing kept past a call): the summed-area tables, the
+// original's local std, and the flood fill's marks and stacks
+const scratch = { s1: new Float64Array(0), s2: new Float64Array(0), os: new Float32Array(0), seed: new Uint8Array(0), cover: new Uint8Array(0), rows: new Uint8Array(0), stack: new Int32Array(0), region: new Int32Array(0) };
+function grown(n: number, tables: number): void {
+  if (scratch.s1.length < tables) ((scratch.s1 = new Float64Array(tables)), (scratch.s2 = new Float64Array(tables)));
+  if (scratch.os.length < n) {
+    scratch.os = new Float32Array(n);
+    scratch.seed = new Uint8Array(n);
+    scratch.cover = new Uint8Array(n);
+    scratch.rows = new Uint8Array(n);
+    scratch.stack = new Int32Array(n);
+    scratch.region = new Int32Array(n);
+  }
+}
+
 /** Grey std over each pixel's window, from summed-area tables (one pass, whatever the radius). */
-function localStd(d: Float32Array, w: number, h: number): Float32Array {
+function localStd(d: Float32Array, w: number, h: number, out = new Float32Array(w * h)): Float32Array {
   const W = w + 1;
-  const s1 = new Float64Array(W * (h + 1));
-  const s2 = new Float64Array(W * (h + 1));
+  grown(w * h, W * (h + 1));
+  const { s1, s2 } = scratch;
+  // (the tables' first row and column are zeros; every other entry is written before it is read)
+  s1.fill(0, 0, W);
+  s2.fill(0, 0, W);
+  for (let y = 1; y <= h; y++) (s1[y * W] = 0), (s2[y * W] = 0);
   for (let y = 0; y < h; y++) {
     let r1 = 0, r2 = 0;
     for (let x = 0; x < w; x++) {
@@ -33,7 +52,6 @@ function localStd(d: Float32Array, w: number, h: number): Float32Array {
       s2[(y + 1) * W + x + 1] = s2[y * W + x + 1]! + r2;
     }
   }
-  const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const y0 = Math.max(0, y - RADIUS), y1 = Math.min(h, y + RADIUS + 1);
     for (let x = 0; x < w; x++) {
@@ -71,8 +89,9 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
   const n = w * h;
   const { qs, flat } = flatness(query, w, h);
   if (flat < MIN_SHARE * n) return null;
-  const os = localStd(original, w, h);
-  const seed = new Uint8Array(n);
+  grown(n, (w + 1) * (h + 1));
+  const os = localStd(original, w, h, scratch.os);
+  const seed = scratch.seed.fill(0, 0, n);
   let seeds = 0;
   for (let i = 0; i < n; i++) if (qs[i]! < FLAT_STD && os[i]! >= DETAIL_STD) (seed[i] = 1), seeds++;
   if (seeds < MIN_SHARE * n) return null;
@@ -85,9 +104,8 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
   // each flat region from its seeds; kept only when it reaches the picture's border (a sticker, a UI
   // patch pasted at a corner or edge): a flat region further in that disagrees is another character's
   // plainer face as much as a cover (a face swap's donor fur over the original's eyes read covered 0.2)
-  const cover = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  const region = new Int32Array(n);
+  const cover = scratch.cover.fill(0, 0, n);
+  const { stack, region } = scratch;
   let covered = 0;
   for (let s0 = 0; s0 < n; s0++) {
     if (!seed[s0] || cover[s0]) continue;
@@ -118,7 +136,7 @@ export function flatCover(query: Float32Array, original: Float32Array, w: number
   if (covered < MIN_SHARE * n) return null;
   for (let i = 0; i < n; i++) if (cover[i] === 2) cover[i] = 0;
   // grown by GROW: a separable max filter (rows, then columns)
-  const rows = new Uint8Array(n);
+  const rows = scratch.rows.fill(0, 0, n);
   for (let y = 0; y < h; y++)
     for (let x = 0, last = -Infinity; x < w + GROW; x++) {
       if (x < w && cover[y * w + x]) last = x;

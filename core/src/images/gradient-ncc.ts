@@ -4,11 +4,15 @@ import type { VImg } from './verify-images.js';
 // `small` is a query variant or a candidate, the same picture for many pairs: smoothed once
 const SMOOTHED = new WeakMap<Float32Array, VImg>();
 
+// the candidate side's smoothed window and both gradient lists: scratch reused by every call (each is
+// fully written before it is read, and none outlives the call)
+let smoothScratch = new Float32Array(0);
+let gradScratch = [new Float64Array(0), new Float64Array(0)] as const;
+
 /** NCC of the x/y gradients of `small` and the window of `big` at (x, y): discriminates detail. */
 export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, keep?: Uint8Array): number {
   // 2×2 box-smoothed copies: tolerate the half-pixel misalignment left by integer placements
-  const smooth = (v: VImg, x0: number, y0: number, w: number, h: number): VImg => {
-    const out = new Float32Array(w * h);
+  const smooth = (v: VImg, x0: number, y0: number, w: number, h: number, out = new Float32Array(w * h)): VImg => {
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
         const xx = Math.min(v.width - 2, x0 + x);
@@ -20,14 +24,15 @@ export function gradientNcc(small0: VImg, big0: VImg, x00: number, y00: number, 
   };
   let small = SMOOTHED.get(small0.data);
   if (small?.width !== small0.width) SMOOTHED.set(small0.data, (small = smooth(small0, 0, 0, small0.width, small0.height)));
-  const big = smooth(big0, x00, y00, small0.width, small0.height);
+  if (smoothScratch.length < small0.width * small0.height) smoothScratch = new Float32Array(small0.width * small0.height);
+  const big = smooth(big0, x00, y00, small0.width, small0.height, smoothScratch);
   const x0 = 0;
   const y0 = 0;
   const w = small.width;
   const h = small.height;
   const cap = 2 * Math.max(0, w - 1) * Math.max(0, h - 1);
-  const a = new Float64Array(cap);
-  const b = new Float64Array(cap);
+  if (gradScratch[0].length < cap) gradScratch = [new Float64Array(cap), new Float64Array(cap)];
+  const [a, b] = gradScratch;
   let len = 0;
   const bw = big.width;
   for (let y = 0; y < h - 1; y++) {

@@ -11,7 +11,8 @@ import { CopyBinaryRows } from './copy-binary-rows.js';
 import { rawSignature, readSignatureInto } from './feature-blob.js';
 import { SearchIndex } from './search-index.js';
 import { decodeImage, ImageRejectedError } from './analyze-image.js';
-import { prepareQuery, type PreparedQuery } from './prepare-query.js';
+import type { PreparedQuery } from './prepare-query.js';
+import { prepareQueryShared } from './prepare-shared.js';
 import { rankCandidates, type VerifyLoader } from './rank-candidates.js';
 import { StageTimings } from './stage-timings.js';
 import { candidatePool } from './candidate-pool.js';
@@ -87,8 +88,8 @@ async function handle(m: WorkerRequest): Promise<unknown> {
       const timings = new StageTimings();
       const decoded = await decodeImage(bytes, m.decode);
       timings.lap('decode');
-      const prepared = prepareQuery(decoded.rgb);
-      timings.lap('prepare');
+      // (the verify helper makes part of the query variants alongside)
+      const prepared = await prepareQueryShared(decoded.rgb, decoded.raw, helper, timings);
       // a turn between preparation and candidate stage: other messages (another search's verification
       // images, upserts) get in between
       await new Promise((res) => setImmediate(res));

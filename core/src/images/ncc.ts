@@ -51,6 +51,78 @@ export function nccAt(small: VImg, st: Stats, big: VImg, x: number, y: number): 
   return sxb / (st.norm * Math.sqrt(varB));
 }
 
+/**
+ * nccAt for the placements x0..x1 (inclusive) of row y, into out[0..x1−x0]. Neighbouring placements
+ * are summed together, three (then two) at a time: each has its own sums, taken in nccAt's order (so each score is
+ * nccAt's to the last bit), and their independent chains of additions run side by side.
+ */
+export function nccRow(small: VImg, st: Stats, big: VImg, x0: number, x1: number, y: number, out: Float64Array): void {
+  const w = small.width;
+  const h = small.height;
+  const bw = big.width;
+  const bd = big.data;
+  const sc = st.centred;
+  const n = w * h;
+  const norm = st.norm;
+  let x = x0;
+  for (; x + 2 <= x1; x += 3) {
+    let sb0 = 0, sbb0 = 0, sxb0 = 0, sb1 = 0, sbb1 = 0, sxb1 = 0, sb2 = 0, sbb2 = 0, sxb2 = 0;
+    for (let r = 0; r < h; r++) {
+      const bo = (y + r) * bw + x;
+      const so = r * w;
+      let b0 = bd[bo]!;
+      let b1 = bd[bo + 1]!;
+      for (let c = 0; c < w; c++) {
+        const s = sc[so + c]!;
+        const b2 = bd[bo + c + 2]!;
+        sb0 += b0;
+        sbb0 += b0 * b0;
+        sxb0 += s * b0;
+        sb1 += b1;
+        sbb1 += b1 * b1;
+        sxb1 += s * b1;
+        sb2 += b2;
+        sbb2 += b2 * b2;
+        sxb2 += s * b2;
+        b0 = b1;
+        b1 = b2;
+      }
+    }
+    out[x - x0] = scoreOf(sb0, sbb0, sxb0, n, norm);
+    out[x - x0 + 1] = scoreOf(sb1, sbb1, sxb1, n, norm);
+    out[x - x0 + 2] = scoreOf(sb2, sbb2, sxb2, n, norm);
+  }
+  if (x + 1 <= x1) {
+    let sb0 = 0, sbb0 = 0, sxb0 = 0, sb1 = 0, sbb1 = 0, sxb1 = 0;
+    for (let r = 0; r < h; r++) {
+      const bo = (y + r) * bw + x;
+      const so = r * w;
+      let b0 = bd[bo]!;
+      for (let c = 0; c < w; c++) {
+        const s = sc[so + c]!;
+        const b1 = bd[bo + c + 1]!;
+        sb0 += b0;
+        sbb0 += b0 * b0;
+        sxb0 += s * b0;
+        sb1 += b1;
+        sbb1 += b1 * b1;
+        sxb1 += s * b1;
+        b0 = b1;
+      }
+    }
+    out[x - x0] = scoreOf(sb0, sbb0, sxb0, n, norm);
+    out[x - x0 + 1] = scoreOf(sb1, sbb1, sxb1, n, norm);
+    x += 2;
+  }
+  if (x <= x1) out[x - x0] = nccAt(small, st, big, x, y);
+}
+
+/** nccAt's score from its sums. */
+function scoreOf(sb: number, sbb: number, sxb: number, n: number, norm: number): number {
+  const varB = sbb - (sb * sb) / n;
+  return varB <= 1e-6 || norm <= 1e-6 ? 0 : sxb / (norm * Math.sqrt(varB));
+}
+
 /** `big` sampled (bilinear, clamped) on the grid x + u·sx, y + v·sy for the pixels of `small`. */
 export function warpWindow(small: VImg, big: VImg, x: number, y: number, sx: number, sy: number, out: Float32Array): void {
   const w = small.width;

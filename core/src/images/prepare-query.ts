@@ -6,7 +6,7 @@ import type { Code64, Plane, Rgb, VerifyData } from './feature-types.js';
 import { haarSignature, haarSignaturePair } from './haar-signature.js';
 import { dhashPlane, hashesWithMirror, phashPlane } from './perceptual-hash.js';
 import { cropRgb, greyOf } from './pixels.js';
-import { looseRegionBox, trimRgb } from './trim.js';
+import { looseRegionBox, trimBox, trimRgb, type Box } from './trim.js';
 import { mirrorVerifyData, verifyData } from './verify-data.js';
 import { captionBands, paintOutBands, textLike, withMargins, type CaptionBand } from './caption-lines.js';
 import { toV, type Chroma, type VImg } from './verify-images.js';
@@ -124,12 +124,25 @@ function shareOf(rgb: Rgb, bands: CaptionBand[]): number {
   return taken.reduce((a, x) => a + x, 0) / taken.length;
 }
 
-/** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
-export function prepareQuery(rgb: Rgb): PreparedQuery {
-  const { img: trimmed, box } = trimRgb(rgb);
+/**
+ * One piece of a query's preparation: the variants it adds, a pure function of the picture and the
+ * job, so that either of two threads can make it (prepare-shared.ts) and the variants come out the same.
+ */
+export type VariantJob =
+  | { kind: 'pair'; name: 'trim' | 'raw' | 'region'; box: Box | null }
+  | { kind: 'painted'; bands: CaptionBand[] }
+  | { kind: 'cut'; edge: ReturnType<typeof edgeBands> };
+
+/**
+ * What the query's variants will be, in their order: trimmed (and mirrored), the caption-free ones, the
+ * untrimmed image when the trim cut a lot, the looser picture region of a screenshot. The grey plane of
+ * the whole picture comes along for the jobs that need it.
+ */
+export function planQuery(rgb: Rgb): { jobs: VariantJob[]; grey: Plane } {
+  const box = trimBox(rgb);
+  const whole = box.w === rgb.width && box.h === rgb.height;
   const grey = greyOf(rgb);
-  // (an image the trim left whole is its own trimmed image: one grey plane for both)
-  const variants: QueryVariant[] = withMirror('trim', trimmed, trimmed === rgb ? grey : greyOf(trimmed));
+  const jobs: VariantJob[] = [{ kind: 'pair', name: 'trim', box: whole ? null : box }];
   // caption lines over the picture: also the picture with them painted out, then trimmed (a caption
   // running past the drawing on a plain background would otherwise widen the trimmed box). Not
   // mirrored: a caption stamped on a mirrored re-post reads normally, so it was added after the flip.
@@ -139,25 +152,45 @@ export function prepareQuery(rgb: Rgb): PreparedQuery {
     // a band further in is painted out only when drawn in text colours: dense drawing (eyes, a detailed
     // face) read as a band would otherwise be left out of every check, and a face swapped under it with it
     const bands = found.filter((b) => edge.bands.includes(b) || textLike(rgb, grey, b));
-    if (bands.length) variants.push(painted(rgb, bands));
+    if (bands.length) jobs.push({ kind: 'painted', bands });
     // a dense drawing (a small icon's eyes) can read as a band too: painting it hides the face and
     // inflates the occluded share, so with bands further in, the edge captions alone are painted as
     // well (the frame kept whole: a cut picture whose trim left margins on the other sides would fit
     // neither inside nor around its original)
-    if (edge.bands.length && edge.bands.length < bands.length) variants.push(painted(rgb, edge.bands));
-    const cut = cutOff(rgb, edge);
-    if (cut) variants.push(cut);
+    if (edge.bands.length && edge.bands.length < bands.length) jobs.push({ kind: 'painted', bands: edge.bands });
+    if (edge.bands.length && edge.bottom - edge.top >= 0.5 * rgb.height) jobs.push({ kind: 'cut', edge });
   }
   const cut = 1 - (box.w * box.h) / (rgb.width * rgb.height);
-  if (cut > 0.1) {
-    // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
-    variants.push(...withMirror('raw', rgb, grey));
-  }
+  // the trim may have cut into the picture: also try the untrimmed image (edges flattened only)
+  if (cut > 0.1) jobs.push({ kind: 'pair', name: 'raw', box: null });
   // a looser picture-region guess for screenshots (screen-shaped images, long side ≥ 1.5 × short side)
   // whose picture partly blends into the chat background; not for ordinary pictures, where a sub-region
   // search would only add chances for look-alikes
   const screenLike = Math.max(rgb.width, rgb.height) >= 1.5 * Math.min(rgb.width, rgb.height);
   const region = screenLike ? looseRegionBox(rgb, box) : null;
-  if (region) variants.push(...withMirror('region', cropRgb(rgb, region.x, region.y, region.w, region.h)));
-  return { variants };
+  if (region) jobs.push({ kind: 'pair', name: 'region', box: region });
+  return { jobs, grey };
+}
+
+/** The variants of one job (`grey`: the whole picture's grey plane, made here when not given). */
+export function jobVariants(rgb: Rgb, job: VariantJob, grey?: Plane): QueryVariant[] {
+  switch (job.kind) {
+    case 'pair': {
+      if (!job.box) return withMirror(job.name, rgb, grey ?? greyOf(rgb));
+      const img = cropRgb(rgb, job.box.x, job.box.y, job.box.w, job.box.h);
+      return withMirror(job.name, img, greyOf(img));
+    }
+    case 'painted':
+      return [painted(rgb, job.bands)];
+    case 'cut': {
+      const v = cutOff(rgb, job.edge);
+      return v ? [v] : [];
+    }
+  }
+}
+
+/** Builds the query variants: trimmed, mirrored, and the untrimmed image when the trim cut a lot. */
+export function prepareQuery(rgb: Rgb): PreparedQuery {
+  const { jobs, grey } = planQuery(rgb);
+  return { variants: jobs.flatMap((j) => jobVariants(rgb, j, grey)) };
 }

@@ -4,7 +4,7 @@
  * and colour agreement.
  */
 import { gradientNcc } from './gradient-ncc.js';
-import { nccAt, statsOf, type Stats } from './ncc.js';
+import { nccRow, statsOf, type Stats } from './ncc.js';
 import { refineAlignment } from './refine-alignment.js';
 import { regionAgreement, type RegionEvidence } from './region-agreement.js';
 import { half, resizeV, type Chroma, type VImg } from './verify-images.js';
@@ -54,6 +54,13 @@ class ResizeCache {
     }
     return e;
   }
+}
+
+// one row of placements' scores (the search is synchronous: one row in use at a time)
+let rowBuffer = new Float64Array(64);
+function rowScores(n: number): Float64Array {
+  if (rowBuffer.length < n) rowBuffer = new Float64Array(Math.max(n, 2 * rowBuffer.length));
+  return rowBuffer;
 }
 
 function placedSize(small: VImg, big: VImg, f: number): [number, number] {
@@ -125,12 +132,15 @@ export class QueryVerifier {
         if (w > big.width || h > big.height) continue;
         const { v, st } = cache.get(w, h);
         const atScale: Hyp[] = [];
-        for (let y = 0; y + h <= big.height; y++)
+        const row = rowScores(big.width - w + 1);
+        for (let y = 0; y + h <= big.height; y++) {
+          nccRow(v, st, big, 0, big.width - w, y, row);
           for (let x = 0; x + w <= big.width; x++) {
-            const sc = nccAt(v, st, big, x, y);
+            const sc = row[x]!;
             keep(hyps, role, f, x, y, sc, COARSE_KEEP);
             keep(atScale, role, f, x, y, sc, 1);
           }
+        }
         if (atScale[0]) scaleBest.push(atScale[0]);
       }
     }
@@ -186,9 +196,13 @@ export class QueryVerifier {
           const cx = hyp.x * 2;
           const cy = hyp.y * 2;
           const r = lvl === 1 ? 2 : 1;
+          const xa = Math.max(0, cx - r);
+          const xb = Math.min(big.width - w, cx + r);
+          const row = rowScores(xb - xa + 1);
           for (let y = Math.max(0, cy - r); y <= Math.min(big.height - h, cy + r); y++) {
-            for (let x = Math.max(0, cx - r); x <= Math.min(big.width - w, cx + r); x++) {
-              const sc = nccAt(v, st, big, x, y);
+            if (xa <= xb) nccRow(v, st, big, xa, xb, y, row);
+            for (let x = xa; x <= xb; x++) {
+              const sc = row[x - xa]!;
               keep(next, hyp.role, f, x, y, sc, 1);
               if (lvl === 2 && sc > bestScore) ((bestScore = sc), (bestAt = { v, st, big, x, y, role: hyp.role }));
             }

@@ -84,8 +84,9 @@ export function regionAgreement(
   const n = w * h;
   // compared one scale coarser (3 × 3 box): blur, JPEG and sub-pixel misalignment of a re-post then
   // leave edges alone, while a recoloured region or another face spans whole cells
+  grow(n);
   const a = box3Once(small);
-  const b = box3(win);
+  const b = box3(win, scratch.b);
   // picture-wide linear fit (tone curve, contrast), refitted without the worst 15 %
   const fit = (keep: (i: number) => boolean) => {
     let sa = 0, sb = 0, saa = 0, sab = 0, m = 0;
@@ -100,19 +101,19 @@ export function regionAgreement(
   // flat covers (stickers) over the query: out of the fit, and left out below like caption pixels
   const cover = flatCover(queryIsSmall ? small.data : win.data, queryIsSmall ? win.data : small.data, w, h);
   let f = fit((i) => !hidden?.[i] && !cover?.[i]);
-  const res = new Float32Array(n);
+  const res = scratch.res.subarray(0, n);
   const residuals = () => {
     for (let i = 0; i < n; i++) res[i] = Math.abs(b[i]! - (f.off + f.slope * a[i]!));
   };
   residuals();
-  const cut = n > 0 ? kthSmallest(Float32Array.from(res), Math.floor(n * 0.85)) : Infinity;
+  const cut = n > 0 ? kthSmallest(copyInto(scratch.order, res), Math.floor(n * 0.85)) : Infinity;
   f = fit((i) => res[i]! <= cut && !hidden?.[i] && !cover?.[i]);
   residuals();
 
   // occluded pixels: those the query's own text detection painted out, dilated by one pixel
   // (anti-aliased outlines). Decided from the query alone (text strokes), never from disagreement with
   // the candidate: a changed face or region cannot be explained away as an overlay.
-  const occ = new Uint8Array(n);
+  const occ = scratch.occ.fill(0, 0, n).subarray(0, n);
   if (hidden)
     for (let v = 0; v < h; v++)
       for (let u = 0; u < w; u++) {
@@ -163,6 +164,35 @@ export function regionAgreement(
   };
 }
 
+// per-pair arrays reused by every call (synchronous, none kept past a call; each written before it is
+// read): the window smoothed, the residuals and their copy to select from, the occluded pixels, and
+// colourCells' aligned colour planes
+const scratch = {
+  b: new Float32Array(0),
+  tmp: new Float32Array(0),
+  res: new Float32Array(0),
+  order: new Float32Array(0),
+  occ: new Uint8Array(0),
+  zs: new Float32Array(0),
+  zb: new Float32Array(0),
+  zcopy: new Float32Array(0),
+  keep: new Uint8Array(0),
+};
+function grow(n: number): void {
+  if (scratch.b.length >= n) return;
+  scratch.b = new Float32Array(n);
+  scratch.tmp = new Float32Array(n);
+  scratch.res = new Float32Array(n);
+  scratch.order = new Float32Array(n);
+  scratch.occ = new Uint8Array(n);
+  // (the chroma planes have fewer pixels than the grey one: 2 values per chroma pixel fit in 2n)
+  scratch.zs = new Float32Array(2 * n);
+  scratch.zb = new Float32Array(2 * n);
+  scratch.zcopy = new Float32Array(2 * n);
+  scratch.keep = new Uint8Array(n);
+}
+const copyInto = (dst: Float32Array, src: Float32Array) => (dst.set(src), dst.subarray(0, src.length));
+
 // `small` is a query variant or a candidate, the same picture for many pairs: smoothed once
 const BOX3 = new WeakMap<Float32Array, { w: number; out: Float32Array }>();
 function box3Once(v: VImg): Float32Array {
@@ -173,10 +203,10 @@ function box3Once(v: VImg): Float32Array {
   return out;
 }
 
-function box3(v: VImg): Float32Array {
+function box3(v: VImg, out = new Float32Array(v.width * v.height)): Float32Array {
   const { width: w, height: h, data } = v;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
+  if (scratch.tmp.length < w * h) grow(w * h);
+  const tmp = scratch.tmp;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const l = Math.max(0, x - 1), r = Math.min(w - 1, x + 1);
@@ -264,9 +294,11 @@ function colourCells(
   const ky = bc.height / at.bigHeight;
   const gxOf = small.width / sc.width;
   const gyOf = small.height / sc.height;
-  const zs = new Float32Array(2 * sn);
-  const zb = new Float32Array(2 * sn);
-  const keep = new Uint8Array(sn);
+  if (scratch.zs.length < 2 * sn) grow(sn);
+  // (only kept pixels are ever read)
+  const zs = scratch.zs.subarray(0, 2 * sn);
+  const zb = scratch.zb.subarray(0, 2 * sn);
+  const keep = scratch.keep.fill(0, 0, sn).subarray(0, sn);
   for (let v = 0; v < sc.height; v++) {
     const gy = (v + 0.5) * gyOf;
     const by = (at.y + gy * at.sy) * ky - 0.5;
@@ -350,7 +382,7 @@ function colourCells(
 
 /** In-place box mean of an interleaved complex plane over the kept pixels within `radius`. */
 function smoothKept(z: Float32Array, keep: Uint8Array, w: number, h: number, radius: number): void {
-  const src = Float32Array.from(z);
+  const src = copyInto(scratch.zcopy, z);
   for (let v = 0; v < h; v++)
     for (let u = 0; u < w; u++) {
       const i = v * w + u;

@@ -7,6 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { VerifyWork, WorkQueue } from './verify-work.js';
 import type { FromHelper, ToHelper } from './verify-helper.js';
 import { threadSchedstat } from './thread-cpu.js';
+import { jobVariants } from './prepare-query.js';
+import { rgbFromInterleaved } from './pixels.js';
 
 const threadCpu = () => threadSchedstat()?.cpu ?? NaN;
 
@@ -22,8 +24,20 @@ port.on('message', (m: ToHelper) => {
     return;
   }
   if (m.type === 'end') return void searches.delete(m.id);
-  const call = m.type === 'screen' ? 'screened' : 'verified';
+  const call = m.type === 'screen' ? 'screened' : m.type === 'verify' ? 'verified' : 'prepared';
   try {
+    if (m.type === 'prepare') {
+      const t0 = threadCpu();
+      const queue = new WorkQueue(m.queue, m.n);
+      const results: [number, ReturnType<typeof jobVariants>][] = [];
+      // (the picture's planes only once a unit is left for this thread)
+      let rgb: ReturnType<typeof rgbFromInterleaved> | undefined;
+      for (let j = queue.take(); j >= 0; j = queue.take()) {
+        rgb ??= rgbFromInterleaved(m.picture.pixels, m.picture.width, m.picture.height, 3);
+        results.push([j, jobVariants(rgb, m.jobs[j]!)]);
+      }
+      return void port.postMessage({ type: 'prepared', id: m.id, results, cpuMs: threadCpu() - t0 } satisfies FromHelper);
+    }
     const work = searches.get(m.id);
     if (!work) throw new Error(`no data for search ${m.id}`);
     let reply: FromHelper;

@@ -8,7 +8,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { VerifyData } from './feature-types.js';
 import { spawnThread } from './spawn-thread.js';
-import type { CoarseScore, HelperPart, HelperSearch, VerifyHelper, VerifyOutcome, VerifyVariant, WorkQueue } from './verify-work.js';
+import type { QueryVariant, VariantJob } from './prepare-query.js';
+import type { CoarseScore, HelperPart, HelperSearch, PictureBytes, PrepareHelper, VerifyHelper, VerifyOutcome, VerifyVariant, WorkQueue } from './verify-work.js';
 
 export type ToHelper =
   | { type: 'begin'; id: number; variants: VerifyVariant[]; candidates: (VerifyData | undefined)[] }
@@ -22,14 +23,16 @@ export type ToHelper =
       items: readonly { k: number; variants: readonly number[] }[];
       adopt: readonly [number, CoarseScore][];
     }
-  | { type: 'end'; id: number };
+  | { type: 'end'; id: number }
+  | { type: 'prepare'; id: number; queue: SharedArrayBuffer; n: number; picture: PictureBytes; jobs: readonly VariantJob[] };
 
 export type FromHelper =
   | { type: 'screened'; id: number; results: [number, CoarseScore[]][]; cpuMs: number }
   | { type: 'verified'; id: number; results: [number, VerifyOutcome][]; cpuMs: number }
-  | { type: 'failed'; id: number; call: 'screened' | 'verified'; error: string };
+  | { type: 'prepared'; id: number; results: [number, QueryVariant[]][]; cpuMs: number }
+  | { type: 'failed'; id: number; call: 'screened' | 'verified' | 'prepared'; error: string };
 
-export interface ClosableVerifyHelper extends VerifyHelper {
+export interface ClosableVerifyHelper extends VerifyHelper, PrepareHelper {
   close(): Promise<void>;
 }
 
@@ -64,20 +67,33 @@ export function startVerifyHelper(onError?: (err: Error) => void): ClosableVerif
     return (current = t);
   }
 
+  // closed or gone: every call answers null at once (the caller does the work)
+  const asker = (t: ReturnType<typeof thread>, id: number) => ({
+    post: (m: ToHelper) => {
+      if (t && current === t) t.worker.postMessage(m);
+    },
+    ask: <T>(m: ToHelper, reply: string) =>
+      new Promise<T | null>((resolve) => {
+        if (!t || current !== t) return resolve(null);
+        t.waits.set(`${id}:${reply}`, resolve as (v: unknown) => void);
+        t.worker.postMessage(m);
+      }),
+  });
+
   return {
-    begin(variants, candidates) {
-      const t = thread();
+    prepare(queue, picture, jobs) {
       const id = nextId++;
-      // closed: every call answers null at once (the caller does the work)
-      const post = (m: ToHelper) => {
-        if (t && current === t) t.worker.postMessage(m);
-      };
-      const ask = <T>(m: ToHelper, reply: string) =>
-        new Promise<T | null>((resolve) => {
-          if (!t || current !== t) return resolve(null);
-          t.waits.set(`${id}:${reply}`, resolve as (v: unknown) => void);
-          t.worker.postMessage(m);
-        });
+      // (a view of part of a larger buffer would carry all of it across)
+      const { pixels } = picture;
+      const whole = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength ? pixels : pixels.slice();
+      return asker(thread(), id).ask<HelperPart<QueryVariant[]>>(
+        { type: 'prepare', id, queue: queue.buffer, n: queue.n, picture: { ...picture, pixels: whole }, jobs },
+        'prepared',
+      );
+    },
+    begin(variants, candidates) {
+      const id = nextId++;
+      const { post, ask } = asker(thread(), id);
       post({
         type: 'begin',
         id,

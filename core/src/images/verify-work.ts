@@ -6,6 +6,7 @@
  * and the candidate's picture, so which thread computed it changes nothing.
  */
 import type { VerifyData } from './feature-types.js';
+import type { QueryVariant, VariantJob } from './prepare-query.js';
 import { CandidatePyramid, QueryVerifier, type CoarsePlacement } from './query-verifier.js';
 import type { RegionEvidence } from './region-agreement.js';
 import { regionsAgree } from './verdict-calibration.js';
@@ -170,4 +171,17 @@ export interface HelperSearch {
 /** A second thread for verification work (the search's data are handed to it once, by begin()). */
 export interface VerifyHelper {
   begin(variants: readonly VerifyVariant[], candidates: readonly (VerifyData | undefined)[]): HelperSearch;
+}
+
+/** The decoded picture as interleaved RGB bytes (what crosses to another thread). */
+export interface PictureBytes {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+/** A second thread for the query's preparation (prepare-shared.ts); resolves null when it did nothing. */
+export interface PrepareHelper {
+  /** Makes units of `queue` alongside the caller (unit j: the variants of `jobs[j]` of the picture). */
+  prepare(queue: WorkQueue, picture: PictureBytes, jobs: readonly VariantJob[]): Promise<HelperPart<QueryVariant[]> | null>;
 }
