@@ -146,7 +146,7 @@ export class SearchIndex {
   // the scanned lists of the last nearestHaarMany() call, decoded
   private flat = new Uint32Array(1024);
   private mihBuf = new Uint32Array(1024);
-  // what the touch pass of nearestMih read, kept so that the reads are not optimised away
+  // what the touch passes (nearestMih, touchRows) read, kept so that the reads are not optimised away
   private touchSink = 0;
   private readonly rawScratch = rawSignature();
   /** Collects the cost of every query part while set (benchmarks). */
@@ -786,6 +786,7 @@ export class SearchIndex {
   private rescore(qi: number, pre: Uint32Array, weights: Float64Array, m: number): Uint32Array {
     const n = pre.length;
     const rough = new Float64Array(n);
+    this.touchRows(pre, n);
     for (let i = 0; i < n; i++) rough[i] = -this.distanceFromMatched(pre[i]!, qi, weights[i]!);
     // the m nearest (at the m-th distance, the lowest slots) by selection: their order does not matter here
     let pick: number[];
@@ -836,6 +837,7 @@ export class SearchIndex {
     const pk = b.probeKeys[qi]!;
     const pw = b.probeW[qi]!;
     for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
+    this.touchRows(sorted, sorted.length);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
     if (this.work) ((this.work.ms.haar_probe += this.work.now() - t0), (this.work.counts.haar_probed_slots += slots.length));
   }
@@ -861,6 +863,25 @@ export class SearchIndex {
     if (known !== undefined) return known;
     this.probeExact(qi, Uint32Array.of(slot));
     return b.exact[qi]!.get(slot)!;
+  }
+
+  /**
+   * Reads the DC averages and stop row of each of `slots[0..n)` once, with no branch on what it reads,
+   * before distanceFromMatched() goes through them: the cache misses of all the slots overlap, where
+   * the long loop over one row's bytes would keep the next slot's reads from starting.
+   */
+  private touchRows(slots: Uint32Array, n: number): void {
+    const rows = this.stopRows;
+    const dc = this.dc;
+    const last = this.stopStride - 1;
+    if (last < 0) return;
+    let touched = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const row = slot * this.stopStride;
+      touched ^= dc[slot * 3]! ^ rows[row]! ^ rows[row + last]!;
+    }
+    this.touchSink = touched;
   }
 
   /** The normalised distance of a slot from its matched weight over the scanned and probed buckets. */
