@@ -488,8 +488,11 @@ export class SearchIndex {
           const slot = buf[i]!;
           const o = slot * PD_WORDS;
           const s16 = o * 2 + at;
-          for (let j = 0; j < PD; j++) {
-            if (sub[s16 + j * 2] !== key) continue;
+          // which codes have the key (one bit each), without a branch per code
+          let m = 0;
+          for (let j = 0; j < PD; j++) m |= (((sub[s16 + j * 2]! ^ key) - 1) >>> 31) << j;
+          for (; m !== 0; m &= m - 1) {
+            const j = 31 - Math.clz32(m & -m);
             compared += nq;
             const hi = codes[o + j]!;
             const lo = codes[o + PD + j]!;
