@@ -289,6 +289,11 @@ export class PostingLists {
   /**
    * For the ascending `slots[0..n)`, adds `w` to acc[i] when slots[i] is in the list: a walk over the
    * skip table and at most SKIP values per probed slot (a probed list needs setProbed()).
+   *
+   * In three passes: each slot's skip entry, then one read of the arena at each of them, then the walks
+   * from there. A walk branches on every byte it decodes, so walks straight after each other would take
+   * their cache misses (a random place in the arena each) one at a time; the reads of the second pass do
+   * not depend on each other and overlap.
    */
   probeSorted(list: number, slots: Uint32Array, n: number, acc: Float64Array, w: number): void {
     if (this.pendN || this.skipsStale) this.buildSkips();
@@ -296,30 +301,50 @@ export class PostingLists {
     const s1 = this.skipAt[list + 1]!;
     const buf = this.data;
     const end = this.start[list]! + this.len[list]!;
+    const last = this.last[list]!;
+    const skipVal = this.skipVal;
+    const skipPos = this.skipPos;
     let c = 0;
     if (s1 > s0) {
+      if (this.entryOf.length < n) this.entryOf = new Int32Array(Math.max(n, 2 * this.entryOf.length));
+      const entryOf = this.entryOf;
+      // 1: the last skip entry at or below each slot (galloping from the previous one, then bisecting);
+      // -1 below the list's first value. Slots past the list's last value are settled: in no part of it
+      let m = 0;
       let j = s0;
-      let v = this.skipVal[j]!;
-      let i = this.skipPos[j]!;
-      for (; c < n; c++) {
-        const s = slots[c]!;
-        if (s > this.last[list]!) break;
-        if (s < v) continue;
-        // the last skip entry at or below s (galloping from the current one, then bisecting); jump to it
-        // unless the walk is already past its start
-        if (j + 1 < s1 && this.skipVal[j + 1]! <= s) {
+      for (; m < n; m++) {
+        const s = slots[m]!;
+        if (s > last) break;
+        if (s < skipVal[s0]!) {
+          entryOf[m] = -1;
+          continue;
+        }
+        if (j + 1 < s1 && skipVal[j + 1]! <= s) {
           let lo = j + 1;
           let step = 1;
-          while (lo + step < s1 && this.skipVal[lo + step]! <= s) ((lo += step), (step *= 2));
+          while (lo + step < s1 && skipVal[lo + step]! <= s) ((lo += step), (step *= 2));
           let hi = Math.min(lo + step, s1);
           while (hi - lo > 1) {
             const mid = (lo + hi) >> 1;
-            if (this.skipVal[mid]! <= s) lo = mid;
+            if (skipVal[mid]! <= s) lo = mid;
             else hi = mid;
           }
           j = lo;
-          if (this.skipVal[j]! > v) ((v = this.skipVal[j]!), (i = this.skipPos[j]!));
         }
+        entryOf[m] = j;
+      }
+      // 2: the arena where each walk starts
+      let touched = 0;
+      for (let x = 0; x < m; x++) touched ^= buf[skipPos[entryOf[x]! < 0 ? s0 : entryOf[x]!]!]!;
+      this.touchSink = touched;
+      // 3: the walks, continuing from the previous slot's when it is already past this one's entry
+      let v = -1;
+      let i = 0;
+      for (; c < m; c++) {
+        const s = slots[c]!;
+        const e = entryOf[c]!;
+        if (e < 0) continue;
+        if (skipVal[e]! > v) ((v = skipVal[e]!), (i = skipPos[e]!));
         while (v < s && i < end) {
           let b = buf[i++]!;
           let gap = b & 0x7f;
@@ -329,6 +354,7 @@ export class PostingLists {
         if (v === s) acc[c]! += w;
         else if (v < s) break; // the packed part is read: the rest can only be in the tail
       }
+      if (c === m && m < n) return; // the slots left are past the last value
     }
     const t = this.tails.get(list);
     if (!t || c >= n) return;
@@ -346,6 +372,9 @@ export class PostingLists {
       else if (v < s) return;
     }
   }
+  private entryOf = new Int32Array(256);
+  // what probeSorted's second pass read, kept so that the reads are not optimised away
+  private touchSink = 0;
 
   /** Whether `slot` is in a probed list. */
   has(list: number, slot: number): boolean {

@@ -146,6 +146,8 @@ export class SearchIndex {
   // the scanned lists of the last nearestHaarMany() call, decoded
   private flat = new Uint32Array(1024);
   private mihBuf = new Uint32Array(1024);
+  // what the touch passes (nearestMih, touchRows) read, kept so that the reads are not optimised away
+  private touchSink = 0;
   private readonly rawScratch = rawSignature();
   /** Collects the cost of every query part while set (benchmarks). */
   work: QueryWork | null = null;
@@ -451,7 +453,10 @@ export class SearchIndex {
     const sub = this.pcodes16;
     const alive = this.alive;
     const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
+    const qh = Uint32Array.from(qs, (q) => q.hi);
+    const ql = Uint32Array.from(qs, (q) => q.lo);
     let compared = 0;
+    let touched = 0;
     for (let t = 0; t < 4; t++) {
       const table = this.mih![t]!;
       // key -> the queries probing it
@@ -474,16 +479,26 @@ export class SearchIndex {
         const buf = this.mihBuf;
         const n = table.decodeAll(key, buf);
         if (this.work) ((this.work.counts.hash_lists += 1), (this.work.counts.hash_postings += n));
+        // every slot's run first, with no branch on what it reads: the cache misses of the whole list
+        // overlap, where the comparisons below (a branch on each loaded substring) would take them one
+        // at a time
+        for (let i = 0; i < n; i++) touched ^= sub[buf[i]! * PD_WORDS * 2 + at]!;
+        const nq = qis.length;
         for (let i = 0; i < n; i++) {
           const slot = buf[i]!;
-          const s16 = slot * PD_WORDS * 2 + at;
-          for (let j = 0; j < PD; j++) {
-            if (sub[s16 + j * 2] !== key) continue;
-            compared += qis.length;
-            const hi = codes[slot * PD_WORDS + j]!;
-            const lo = codes[slot * PD_WORDS + PD + j]!;
-            for (const qi of qis) {
-              const d = popcount32(hi ^ qs[qi]!.hi) + popcount32(lo ^ qs[qi]!.lo);
+          const o = slot * PD_WORDS;
+          const s16 = o * 2 + at;
+          // which codes have the key (one bit each), without a branch per code
+          let m = 0;
+          for (let j = 0; j < PD; j++) m |= (((sub[s16 + j * 2]! ^ key) - 1) >>> 31) << j;
+          for (; m !== 0; m &= m - 1) {
+            const j = 31 - Math.clz32(m & -m);
+            compared += nq;
+            const hi = codes[o + j]!;
+            const lo = codes[o + PD + j]!;
+            for (let x = 0; x < nq; x++) {
+              const qi = qis[x]!;
+              const d = popcount32(hi ^ qh[qi]!) + popcount32(lo ^ ql[qi]!);
               if (d > radius || !alive[slot]) continue;
               const prev = best.get(slot);
               if (prev === undefined || d < prev) best.set(slot, d);
@@ -492,6 +507,7 @@ export class SearchIndex {
         }
       }
     }
+    this.touchSink = touched;
     if (this.work) this.work.counts.hash_codes_compared += compared;
     // nearest first, ties by slot (as the flat scan finds them)
     return [...best]
@@ -773,6 +789,7 @@ export class SearchIndex {
   private rescore(qi: number, pre: Uint32Array, weights: Float64Array, m: number): Uint32Array {
     const n = pre.length;
     const rough = new Float64Array(n);
+    this.touchRows(pre, n);
     for (let i = 0; i < n; i++) rough[i] = -this.distanceFromMatched(pre[i]!, qi, weights[i]!);
     // the m nearest (at the m-th distance, the lowest slots) by selection: their order does not matter here
     let pick: number[];
@@ -823,6 +840,7 @@ export class SearchIndex {
     const pk = b.probeKeys[qi]!;
     const pw = b.probeW[qi]!;
     for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
+    this.touchRows(sorted, sorted.length);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
     if (this.work) ((this.work.ms.haar_probe += this.work.now() - t0), (this.work.counts.haar_probed_slots += slots.length));
   }
@@ -848,6 +866,25 @@ export class SearchIndex {
     if (known !== undefined) return known;
     this.probeExact(qi, Uint32Array.of(slot));
     return b.exact[qi]!.get(slot)!;
+  }
+
+  /**
+   * Reads the DC averages and stop row of each of `slots[0..n)` once, with no branch on what it reads,
+   * before distanceFromMatched() goes through them: the cache misses of all the slots overlap, where
+   * the long loop over one row's bytes would keep the next slot's reads from starting.
+   */
+  private touchRows(slots: Uint32Array, n: number): void {
+    const rows = this.stopRows;
+    const dc = this.dc;
+    const last = this.stopStride - 1;
+    if (last < 0) return;
+    let touched = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const row = slot * this.stopStride;
+      touched ^= dc[slot * 3]! ^ rows[row]! ^ rows[row + last]!;
+    }
+    this.touchSink = touched;
   }
 
   /** The normalised distance of a slot from its matched weight over the scanned and probed buckets. */
