@@ -86,8 +86,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     sequence: { sequencer: SlowestFirst },
-    // One file more than the two cores: the slowest files mostly wait on child processes, Chromium and
-    // PostgreSQL (a 2-worker run kept the cores about 60% busy), so a third keeps them fed.
-    maxWorkers: 3,
+    // Two files per core: the slowest files mostly wait on child processes, Chromium, PostgreSQL and their
+    // own threads: 3 workers kept an idle 2-core box's cores about 60% busy, and in a 4-worker run the
+    // files' main threads were still blocked (neither running nor waiting for a core) 55% of the time.
+    maxWorkers: 4,
   },
 });
