@@ -92,6 +92,7 @@ describe('image search service (database-backed index)', () => {
     expect(timings.stages.map((t) => t.name)).toEqual([
       'decode',
       'prepare',
+      'variants',
       'yield',
       'candidates',
       'verify-load',
