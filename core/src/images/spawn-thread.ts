@@ -15,8 +15,13 @@ export function spawnThread(js: URL): Worker {
   return new Worker(js.href.endsWith('.js') && import.meta.url.endsWith('.ts') ? builtFromSource(js) : js);
 }
 
+/** Checked once per module: every search service a test file starts spawns the same two threads. */
+const builtUrls = new Map<string, URL>();
+
 /** `<package>/src/…/x.js` → `<package>/dist/…/x.js`, when dist holds a build at least as new as src. */
 function builtFromSource(js: URL): URL {
+  const known = builtUrls.get(js.href);
+  if (known) return known;
   const file = fileURLToPath(js);
   const at = file.lastIndexOf(`${path.sep}src${path.sep}`);
   if (at < 0) throw new Error(`spawnThread: ${file} is not under a package's src folder`);
@@ -31,7 +36,9 @@ function builtFromSource(js: URL): URL {
       `${rel(built)} is ${builtAt < 0 ? 'missing' : `older than ${rel(newer)}`}: ` +
         'threads run the built module, so run `npm run build:test` (npm test does) first',
     );
-  return pathToFileURL(built);
+  const url = pathToFileURL(built);
+  builtUrls.set(js.href, url);
+  return url;
 }
 
 /** The first built source (not a test, not testing/) changed after `ms`, or null. */
