@@ -6,12 +6,7 @@
  * Values are appended in increasing order only (the index never reuses a slot). New values go to a small
  * growable tail per list; `freeze()` concatenates every tail into one packed arena (gaps stay valid across
  * the seam) and can drop values at the same time (dead slots).
- *
- * Lists marked with `setProbed()` get a skip table (every SKIP-th value and its byte position), so that
- * `probeSorted()`/`has()` answer "is slot s in the list?" for a few slots without decoding the whole list.
  */
-/** Values per skip-table entry: 8 bytes per 32 values (~0.25 byte per value) for ≤ 32 decoded per probe. */
-const SKIP = 32;
 
 /** A list's values appended since the last freeze, encoded after `base` (the list's last packed value). */
 interface Tail {
@@ -40,13 +35,6 @@ export class PostingLists {
   private pendL = new Uint32Array(0);
   private pendV = new Uint32Array(0);
   private pendN = 0;
-  // skip tables of the probed lists: entries skipAt[l] .. skipAt[l + 1] - 1 of skipVal/skipPos hold the
-  // value of every SKIP-th packed value and the byte position after it
-  private probed: Uint8Array | null = null;
-  private skipAt = new Uint32Array(0);
-  private skipVal = new Uint32Array(0);
-  private skipPos = new Uint32Array(0);
-  private skipsStale = false;
 
   constructor(readonly size: number) {
     this.start = new Uint32Array(size);
@@ -155,7 +143,6 @@ export class PostingLists {
     this.counts[list] = 0;
     const t = this.tails.get(list);
     if (t) ((this.tailBytes -= t.bytes.length), this.tails.delete(list));
-    if (this.probed?.[list]) this.skipsStale = true;
   }
 
   /** Calls fn with every value of the list, ascending. */
@@ -232,159 +219,6 @@ export class PostingLists {
     }
     return n;
   }
-
-  // --- membership of a few slots (probed lists) ------------------------------------------------------
-
-  /** Gives the lists flagged in `lists` (1 = probed) skip tables, and the others none. */
-  setProbed(lists: Uint8Array): void {
-    this.probed = lists.slice();
-    // a bulk load builds them once, when its log is folded in
-    if (this.bulk) this.skipsStale = true;
-    else this.buildSkips();
-  }
-
-  private buildSkips(): void {
-    if (this.pendN) this.freeze();
-    this.skipsStale = false;
-    const probed = this.probed;
-    if (!probed) return;
-    const at = new Uint32Array(this.size + 1);
-    let total = 0;
-    for (let l = 0; l < this.size; l++) {
-      at[l] = total;
-      // the packed part only: a tail is read in full by a probe
-      if (probed[l] && this.len[l]! > 0) total += Math.ceil(this.packedCount(l) / SKIP);
-    }
-    at[this.size] = total;
-    const val = new Uint32Array(total);
-    const pos = new Uint32Array(total);
-    const buf = this.data;
-    for (let l = 0; l < this.size; l++) {
-      if (at[l + 1] === at[l]) continue;
-      let e = at[l]!;
-      let v = -1;
-      let k = 0;
-      for (let i = this.start[l]!, to = i + this.len[l]!; i < to; k++) {
-        let b = buf[i++]!;
-        let gap = b & 0x7f;
-        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
-        v += gap;
-        if (k % SKIP === 0) ((val[e] = v), (pos[e++] = i));
-      }
-    }
-    this.skipAt = at;
-    this.skipVal = val;
-    this.skipPos = pos;
-  }
-
-  /** Values of the list in the packed arena (count minus the tail's). */
-  private packedCount(list: number): number {
-    const t = this.tails.get(list);
-    if (!t) return this.counts[list]!;
-    let n = 0;
-    for (let i = 0; i < t.n; i++) if (t.bytes[i]! < 0x80) n++;
-    return this.counts[list]! - n;
-  }
-
-  /**
-   * For the ascending `slots[0..n)`, adds `w` to acc[i] when slots[i] is in the list: a walk over the
-   * skip table and at most SKIP values per probed slot (a probed list needs setProbed()).
-   *
-   * In three passes: each slot's skip entry, then one read of the arena at each of them, then the walks
-   * from there. A walk branches on every byte it decodes, so walks straight after each other would take
-   * their cache misses (a random place in the arena each) one at a time; the reads of the second pass do
-   * not depend on each other and overlap.
-   */
-  probeSorted(list: number, slots: Uint32Array, n: number, acc: Float64Array, w: number): void {
-    if (this.pendN || this.skipsStale) this.buildSkips();
-    const s0 = this.skipAt[list]!;
-    const s1 = this.skipAt[list + 1]!;
-    const buf = this.data;
-    const end = this.start[list]! + this.len[list]!;
-    const last = this.last[list]!;
-    const skipVal = this.skipVal;
-    const skipPos = this.skipPos;
-    let c = 0;
-    if (s1 > s0) {
-      if (this.entryOf.length < n) this.entryOf = new Int32Array(Math.max(n, 2 * this.entryOf.length));
-      const entryOf = this.entryOf;
-      // 1: the last skip entry at or below each slot (galloping from the previous one, then bisecting);
-      // -1 below the list's first value. Slots past the list's last value are settled: in no part of it
-      let m = 0;
-      let j = s0;
-      for (; m < n; m++) {
-        const s = slots[m]!;
-        if (s > last) break;
-        if (s < skipVal[s0]!) {
-          entryOf[m] = -1;
-          continue;
-        }
-        if (j + 1 < s1 && skipVal[j + 1]! <= s) {
-          let lo = j + 1;
-          let step = 1;
-          while (lo + step < s1 && skipVal[lo + step]! <= s) ((lo += step), (step *= 2));
-          let hi = Math.min(lo + step, s1);
-          while (hi - lo > 1) {
-            const mid = (lo + hi) >> 1;
-            if (skipVal[mid]! <= s) lo = mid;
-            else hi = mid;
-          }
-          j = lo;
-        }
-        entryOf[m] = j;
-      }
-      // 2: the arena where each walk starts
-      let touched = 0;
-      for (let x = 0; x < m; x++) touched ^= buf[skipPos[entryOf[x]! < 0 ? s0 : entryOf[x]!]!]!;
-      this.touchSink = touched;
-      // 3: the walks, continuing from the previous slot's when it is already past this one's entry
-      let v = -1;
-      let i = 0;
-      for (; c < m; c++) {
-        const s = slots[c]!;
-        const e = entryOf[c]!;
-        if (e < 0) continue;
-        if (skipVal[e]! > v) ((v = skipVal[e]!), (i = skipPos[e]!));
-        while (v < s && i < end) {
-          let b = buf[i++]!;
-          let gap = b & 0x7f;
-          for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
-          v += gap;
-        }
-        if (v === s) acc[c]! += w;
-        else if (v < s) break; // the packed part is read: the rest can only be in the tail
-      }
-      if (c === m && m < n) return; // the slots left are past the last value
-    }
-    const t = this.tails.get(list);
-    if (!t || c >= n) return;
-    let v = t.base;
-    let i = 0;
-    for (; c < n; c++) {
-      const s = slots[c]!;
-      while (v < s && i < t.n) {
-        let b = t.bytes[i++]!;
-        let gap = b & 0x7f;
-        for (let shift = 7; b & 0x80; shift += 7) ((b = t.bytes[i++]!), (gap |= (b & 0x7f) << shift));
-        v += gap;
-      }
-      if (v === s) acc[c]! += w;
-      else if (v < s) return;
-    }
-  }
-  private entryOf = new Int32Array(256);
-  // what probeSorted's second pass read, kept so that the reads are not optimised away
-  private touchSink = 0;
-
-  /** Whether `slot` is in a probed list. */
-  has(list: number, slot: number): boolean {
-    const one = this.one;
-    one.slot[0] = slot;
-    one.acc[0] = 0;
-    this.probeSorted(list, one.slot, 1, one.acc, 1);
-    return one.acc[0] === 1;
-  }
-  private readonly one = { slot: new Uint32Array(1), acc: new Float64Array(1) };
 
   /**
    * Folds every tail into one packed arena. With `keep`, values it rejects are dropped (and the counts
@@ -479,19 +313,13 @@ export class PostingLists {
       this.pendV = new Uint32Array(0);
       this.pendN = 0;
     }
-    // byte positions moved: the skip tables follow (a bulk load builds them once, when it ends)
-    if (this.probed) {
-      if (this.bulk) this.skipsStale = true;
-      else this.buildSkips();
-    }
   }
 
-  /** Bytes held: the arena, the tails, the skip tables and the per-list bookkeeping. */
+  /** Bytes held: the arena, the tails and the per-list bookkeeping. */
   bytes(): number {
     let tails = this.tailBytes;
     tails += this.tails.size * 64; // a tail's object and map entry
-    const skips = this.skipAt.byteLength + this.skipVal.byteLength + this.skipPos.byteLength + (this.probed?.byteLength ?? 0);
     const log = this.pendL.byteLength * 2;
-    return this.data.byteLength + tails + skips + log + this.size * 5 * 4;
+    return this.data.byteLength + tails + log + this.size * 5 * 4;
   }
 }

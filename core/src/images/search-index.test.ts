@@ -157,3 +157,45 @@ describe(`search index at ${N} entries`, () => {
     expect(small.count).toBe(0);
   });
 }, 240_000);
+
+describe('re-planned probed buckets', () => {
+  test('buckets joining and leaving the probed set, or becoming stop buckets, keep every exact distance', () => {
+    const r = rng(77);
+    const idx = new SearchIndex();
+    const probed = () => new Set<number>((idx as unknown as { probedBucket: number[] }).probedBucket);
+    const stored: ImageFeatures[] = [];
+    const add = (f: ImageFeatures) => (stored.push(f), idx.upsert(`a${stored.length - 1}`, 'c', f));
+    for (let i = 0; i < 21_000; i++) add(syntheticFeatures(r));
+    const before = probed();
+    // then mostly art whose energy sits two rows lower in the Haar plane: the common buckets of the first
+    // ones lose their share, and others gain one (some of the first ones are removed)
+    const shifted = (v: number) => Math.sign(v) * (((Math.abs(v) - 1 + 256) % 16383) + 1);
+    for (let i = 0; i < 45_000; i++) {
+      const f = syntheticFeatures(r);
+      add({ ...f, haarCoefs: f.haarCoefs.map(shifted) });
+      if (i % 50 === 0) idx.remove(`a${Math.floor(r() * 21_000)}`);
+    }
+    idx.compact();
+    const after = probed();
+    const isStop = (idx as unknown as { isStop: Uint8Array }).isStop;
+    expect([...before].filter((b) => !after.has(b) && !isStop[b]).length).toBeGreaterThan(0);
+    expect([...before].filter((b) => isStop[b]).length).toBeGreaterThan(0);
+    expect([...after].filter((b) => !before.has(b)).length).toBeGreaterThan(0);
+    // queries and slots of both kinds: a left bucket counts only where both have it
+    const pick = (q: number) => Math.floor(r() * (q % 2 ? 21_000 : stored.length));
+    for (let q = 0; q < 6; q++) {
+      const f = stored[pick(q)]!;
+      const sig = { dc: f.haarDc, coefs: Int16Array.from(f.haarCoefs) };
+      for (const h of idx.nearestHaar(sig, 8)) {
+        const s = stored[Number(idx.artworkId(h.slot).slice(1))]!;
+        expect(h.distance).toBeCloseTo(haarDistance(sig, { dc: s.haarDc, coefs: s.haarCoefs }), 3);
+      }
+      for (let t = 0; t < 100; t++) {
+        const slot = pick(t);
+        if (!idx.isAlive(slot)) continue;
+        const s = stored[Number(idx.artworkId(slot).slice(1))]!;
+        expect(idx.haarDistanceTo(slot, sig)).toBeCloseTo(haarDistance(sig, { dc: s.haarDc, coefs: s.haarCoefs }), 3);
+      }
+    }
+  });
+}, 240_000);

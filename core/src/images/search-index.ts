@@ -9,6 +9,8 @@
  *   buckets. Posting lists are gap-encoded varints (posting-lists.ts). Past 20k entries the most common
  *   buckets (> 5 % of the entries, iqdb's "stop words") become bits of a per-slot stop row: they are
  *   skipped when gathering candidates, as iqdb does, and read from the candidate's row for its exact distance.
+ *   The next most common ones (> 1 %, "probed") are not scanned either: each slot keeps the probed buckets
+ *   it is in as a short row (probed-rows.ts), read for the few candidates that need their exact distance.
  * - No per-artwork coefficient copy: the exact distance of a slot is its matched weight in the query's
  *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits.
  * - It lives in a worker thread (index-worker.ts), which builds it, keeps it current and searches it.
@@ -17,6 +19,7 @@
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
  */
 import { PostingLists } from './posting-lists.js';
+import { ProbedRows } from './probed-rows.js';
 import { rawSignature, type RawSignature } from './feature-blob.js';
 import { IdColumn, SlotLookup } from './slot-ids.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
@@ -106,6 +109,8 @@ interface HaarScores {
   maxW: number;
   stopKeys: number[];
   stopW: number[];
+  probeIdx: number[];
+  probeW: number[];
   epoch: number;
 }
 
@@ -128,7 +133,16 @@ export class SearchIndex {
   private stopStride = 0;
   private readonly stopIdx = new Int32Array(BUCKETS);
   private isStop = new Uint8Array(BUCKETS);
-  private isProbed = new Uint8Array(BUCKETS);
+  // probed buckets: their number (0..) per bucket, -1 for the others; their buckets and live slots by number
+  private probedIdx = new Int32Array(BUCKETS).fill(-1);
+  private probedBucket: number[] = [];
+  private probedCount = new Uint32Array(0);
+  // per slot, its probed buckets (a query never scans their lists, which are empty)
+  private probedRows = new ProbedRows();
+  private readonly rowScratch = new Int32Array(3 * HAAR_COEFS);
+  // per probed bucket, its place (1..) among a query's probed keys while probeExact() reads rows
+  private probePos = new Int32Array(0);
+  private probeFlags = new Uint8Array(64);
   private bulk = false;
   private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
@@ -156,7 +170,8 @@ export class SearchIndex {
     dc: (readonly number[])[];
     maxW: number[];
     stops: StopWeights[];
-    probeKeys: number[][];
+    /** Per query its probed buckets (by number) and their weights. */
+    probeIdx: Int32Array[];
     probeW: number[][];
     /** Per query its scanned lists (indexes into from/listW). */
     scanLists: number[][];
@@ -247,13 +262,19 @@ export class SearchIndex {
     this.setCodes(slot, f.codes);
     for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.dc[c]! * DC_SCALE);
     const row = slot * this.stopStride;
+    const probed = this.rowScratch;
+    let np = 0;
     for (let c = 0; c < 3; c++) {
       for (let k = 0; k < HAAR_COEFS; k++) {
         const key = haarKey(c, f.coefs[c * HAAR_COEFS + k]!);
         if (this.isStop[key]) this.stopRows[row + (this.stopIdx[key]! >> 3)]! |= 1 << (this.stopIdx[key]! & 7);
+        else if (this.probedIdx[key]! >= 0) probed[np++] = this.probedIdx[key]!;
         else this.haar.append(key, slot);
       }
     }
+    sortSmall(probed, np);
+    for (let i = 0; i < np; i++) this.probedCount[probed[i]!]!++;
+    this.probedRows.push(probed, np);
     this.alive[slot] = 1;
     this.size++;
     if (this.mih) this.mihAdd(slot);
@@ -279,6 +300,8 @@ export class SearchIndex {
     const slot = this.lookup.find(artworkId);
     if (slot === undefined || !this.alive[slot]) return false;
     this.alive[slot] = 0;
+    const n = this.probedRows.read(slot, this.rowScratch);
+    for (let i = 0; i < n; i++) this.probedCount[this.rowScratch[i]!]!--;
     this.lookup.delete(artworkId);
     this.size--;
     this.dead++;
@@ -298,10 +321,10 @@ export class SearchIndex {
    */
   compact(): void {
     if (this.size >= STOP_MIN_SIZE) this.plan();
-    // out of bulk mode first: the freeze then builds the skip tables of the probed lists
     this.bulk = this.haar.bulk = false;
     for (const t of this.mih ?? []) t.bulk = false;
     this.freeze();
+    this.probedRows.trim();
     // no growth slack left in the per-slot arrays either
     if (this.cap > this.slots + 16) this.resize(this.slots + 16);
   }
@@ -321,17 +344,25 @@ export class SearchIndex {
     if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
   }
 
+  /** Live entries in a bucket that is not a stop bucket (a probed bucket's list is empty). */
+  private bucketCount(b: number): number {
+    const i = this.probedIdx[b]!;
+    return i >= 0 ? this.probedCount[i]! : this.haar.count(b);
+  }
+
   /**
    * Turns the buckets that hold more than STOP_SHARE of the entries into bits of the per-slot stop rows,
-   * and marks those above PROBE_SHARE as probed.
+   * and makes those above PROBE_SHARE the probed ones (their slots move from their lists into the
+   * per-slot probed rows, and back when they fall below it).
    */
   private plan() {
     const threshold = Math.max(STOP_MIN_COUNT, STOP_SHARE * this.size);
     const fresh: number[] = [];
-    for (let b = 0; b < BUCKETS; b++) if (!this.isStop[b] && this.haar.count(b) > threshold) fresh.push(b);
+    for (let b = 0; b < BUCKETS; b++) if (!this.isStop[b] && this.bucketCount(b) > threshold) fresh.push(b);
     const changed = fresh.length > 0;
     if (changed) {
-      // wider rows: the old bits move over, the new buckets' slots are set from their lists
+      // wider rows: the old bits move over, the new buckets' slots are set from their lists (a probed
+      // bucket's from the probed rows, below)
       const stride = (this.stopBuckets + fresh.length + 7) >> 3;
       const rows = new Uint8Array(this.cap * stride);
       if (this.stopStride) for (let s = 0; s < this.slots; s++) rows.set(this.stopRows.subarray(s * this.stopStride, (s + 1) * this.stopStride), s * stride);
@@ -348,10 +379,64 @@ export class SearchIndex {
       this.stopStride = stride;
     }
     const probeAt = Math.max(PROBE_MIN_COUNT, PROBE_SHARE * this.size);
-    for (let b = 0; b < BUCKETS; b++) this.isProbed[b] = !this.isStop[b] && this.haar.count(b) > probeAt ? 1 : 0;
-    this.haar.setProbed(this.isProbed);
+    const next: number[] = [];
+    for (let b = 0; b < BUCKETS; b++) if (!this.isStop[b] && this.bucketCount(b) > probeAt) next.push(b);
+    const same = next.length === this.probedBucket.length && next.every((b, i) => this.probedBucket[i] === b);
+    if (!same) {
+      this.reprobe(next);
+      this.epoch++;
+    }
     this.plannedAt = this.size;
     if (changed) this.epoch++;
+  }
+
+  /**
+   * Rebuilds the probed rows for the probed buckets `next` (ascending): a bucket that joins moves its
+   * slots from its list into the rows, one that leaves moves them back into its (empty) list or, when it
+   * became a stop bucket, into the stop rows. Dead slots get empty rows.
+   */
+  private reprobe(next: number[]) {
+    const oldBucket = this.probedBucket;
+    const nextIdx = new Int32Array(BUCKETS).fill(-1);
+    next.forEach((b, i) => (nextIdx[b] = i));
+    // the joining buckets' slots, grouped by slot (a counting sort)
+    const joining = next.filter((b) => this.probedIdx[b]! < 0);
+    const at = new Uint32Array(this.slots + 1);
+    for (const b of joining) this.haar.forEach(b, (s) => void (this.alive[s] && at[s + 1]!++));
+    for (let s = 0; s < this.slots; s++) at[s + 1]! += at[s]!;
+    const joined = new Int32Array(at[this.slots]!);
+    const fill = at.slice(0, this.slots);
+    for (const b of joining) {
+      this.haar.forEach(b, (s) => void (this.alive[s] && (joined[fill[s]!++] = nextIdx[b]!)));
+      this.haar.clear(b);
+    }
+    const old = this.probedRows;
+    const rows = new ProbedRows();
+    const counts = new Uint32Array(next.length);
+    const row = this.rowScratch;
+    const out = new Int32Array(3 * HAAR_COEFS);
+    for (let s = 0; s < this.slots; s++) {
+      let n = 0;
+      if (this.alive[s]) {
+        const m = s < old.rows ? old.read(s, row) : 0;
+        for (let i = 0; i < m; i++) {
+          const b = oldBucket[row[i]!]!;
+          if (nextIdx[b]! >= 0) out[n++] = nextIdx[b]!;
+          else if (this.isStop[b]) this.stopRows[s * this.stopStride + (this.stopIdx[b]! >> 3)]! |= 1 << (this.stopIdx[b]! & 7);
+          else this.haar.append(b, s); // ascending slots: the list was emptied when it joined
+        }
+        for (let j = at[s]!; j < at[s + 1]!; j++) out[n++] = joined[j]!;
+        sortSmall(out, n);
+        for (let i = 0; i < n; i++) counts[out[i]!]!++;
+      }
+      rows.push(out, n);
+    }
+    for (const b of oldBucket) this.probedIdx[b] = -1;
+    for (const b of next) this.probedIdx[b] = nextIdx[b]!;
+    this.probedBucket = next;
+    this.probedCount = counts;
+    this.probedRows = rows;
+    if (this.probePos.length < next.length) this.probePos = new Int32Array(next.length);
   }
 
   // --- multi-index hashing over the pHash-domain codes ------------------------------------------
@@ -447,32 +532,40 @@ export class SearchIndex {
    * whose key is that substring.
    */
   private nearestMih(queries: Code64[], k: number, radius: number): CodeHit[] {
+    const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
+    // the queries probing a list are one bitmask: more than 31 distinct codes go in groups
+    if (qs.length > 31) {
+      const merged = new Map<number, number>();
+      for (let i = 0; i < qs.length; i += 31)
+        for (const h of this.nearestMih(qs.slice(i, i + 31), Infinity, radius))
+          if (!(merged.get(h.slot)! <= h.distance)) merged.set(h.slot, h.distance);
+      return nearestFirst(merged, k);
+    }
     // only slots within the radius are kept (a probed list is mostly farther slots)
     const best = new Map<number, number>();
     const codes = this.pcodes;
     const sub = this.pcodes16;
     const alive = this.alive;
-    const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
     const qh = Uint32Array.from(qs, (q) => q.hi);
     const ql = Uint32Array.from(qs, (q) => q.lo);
     let compared = 0;
     let touched = 0;
+    const probes = new Map<number, number>();
     for (let t = 0; t < 4; t++) {
       const table = this.mih![t]!;
-      // key -> the queries probing it
-      const probes = new Map<number, number[]>();
-      qs.forEach((q, qi) => {
+      // key -> the queries probing it, one bit each
+      probes.clear();
+      for (let qi = 0; qi < qs.length; qi++) {
+        const q = qs[qi]!;
         const key = t === 0 ? q.hi >>> 16 : t === 1 ? q.hi & 0xffff : t === 2 ? q.lo >>> 16 : q.lo & 0xffff;
         for (let flip = -1; flip < 16; flip++) {
           const kf = flip < 0 ? key : key ^ (1 << flip);
-          const l = probes.get(kf);
-          if (!l) probes.set(kf, [qi]);
-          else l.push(qi);
+          probes.set(kf, (probes.get(kf) ?? 0) | (1 << qi));
         }
-      });
+      }
       // the substring's Uint16 within a slot's run: high words first, little-endian halves
       const at = (t >> 1) * PD * 2 + (t & 1 ? 0 : 1);
-      for (const [key, qis] of probes) {
+      for (const [key, mask] of probes) {
         const count = table.count(key);
         if (count === 0) continue;
         if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
@@ -483,7 +576,6 @@ export class SearchIndex {
         // overlap, where the comparisons below (a branch on each loaded substring) would take them one
         // at a time
         for (let i = 0; i < n; i++) touched ^= sub[buf[i]! * PD_WORDS * 2 + at]!;
-        const nq = qis.length;
         for (let i = 0; i < n; i++) {
           const slot = buf[i]!;
           const o = slot * PD_WORDS;
@@ -493,11 +585,11 @@ export class SearchIndex {
           for (let j = 0; j < PD; j++) m |= (((sub[s16 + j * 2]! ^ key) - 1) >>> 31) << j;
           for (; m !== 0; m &= m - 1) {
             const j = 31 - Math.clz32(m & -m);
-            compared += nq;
             const hi = codes[o + j]!;
             const lo = codes[o + PD + j]!;
-            for (let x = 0; x < nq; x++) {
-              const qi = qis[x]!;
+            for (let qm = mask; qm !== 0; qm &= qm - 1) {
+              const qi = 31 - Math.clz32(qm & -qm);
+              compared++;
               const d = popcount32(hi ^ qh[qi]!) + popcount32(lo ^ ql[qi]!);
               if (d > radius || !alive[slot]) continue;
               const prev = best.get(slot);
@@ -509,11 +601,7 @@ export class SearchIndex {
     }
     this.touchSink = touched;
     if (this.work) this.work.counts.hash_codes_compared += compared;
-    // nearest first, ties by slot (as the flat scan finds them)
-    return [...best]
-      .sort((x, y) => x[1] - y[1] || x[0] - y[0])
-      .slice(0, k)
-      .map(([slot, distance]) => ({ slot, distance }));
+    return nearestFirst(best, k);
   }
 
   dhashDistance(slot: number, q: Code64): number {
@@ -544,6 +632,8 @@ export class SearchIndex {
     let total = 0;
     const stopKeys: number[] = [];
     const stopW: number[] = [];
+    const probeIdx: number[] = [];
+    const probeW: number[] = [];
     const scored: number[] = [];
     const weights: number[] = [];
     for (let c = 0; c < 3; c++) {
@@ -553,6 +643,7 @@ export class SearchIndex {
         const key = haarKey(c, v);
         maxW += w;
         if (this.isStop[key]) (stopKeys.push(this.stopIdx[key]!), stopW.push(w));
+        else if (this.probedIdx[key]! >= 0) (probeIdx.push(this.probedIdx[key]!), probeW.push(w));
         else (scored.push(key), weights.push(w), (total += this.haar.count(key)));
       }
     }
@@ -560,7 +651,7 @@ export class SearchIndex {
     const touched = new Uint32Array(total);
     let nTouched = 0;
     for (let i = 0; i < scored.length; i++) nTouched = this.haar.addWeight(scored[i]!, weights[i]!, scores, touched, nTouched);
-    const out = { scores, touched, nTouched, maxW, stopKeys, stopW, epoch: this.epoch };
+    const out = { scores, touched, nTouched, maxW, stopKeys, stopW, probeIdx, probeW, epoch: this.epoch };
     this.memo.set(q.coefs, out);
     return out;
   }
@@ -569,6 +660,10 @@ export class SearchIndex {
     let s = 0;
     for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(q.dc[c]! - this.dc[slot * 3 + c]! / DC_SCALE);
     let matched = m.scores[slot]!;
+    if (m.probeIdx.length) {
+      const n = this.probedRows.read(slot, this.rowScratch);
+      for (let i = 0; i < m.probeIdx.length; i++) if (this.rowScratch.subarray(0, n).includes(m.probeIdx[i]!)) matched += m.probeW[i]!;
+    }
     const row = slot * this.stopStride;
     for (let i = 0; i < m.stopKeys.length; i++) {
       const si = m.stopKeys[i]!;
@@ -602,7 +697,7 @@ export class SearchIndex {
     const maxW: number[] = [];
     const stopKeys: number[][] = [];
     const stopW: number[][] = [];
-    const probeKeys: number[][] = [];
+    const probeIdx: Int32Array[] = [];
     const probeW: number[][] = [];
     for (let qi = 0; qi < nq; qi++) {
       const q = queries[qi]!;
@@ -618,8 +713,8 @@ export class SearchIndex {
           const key = haarKey(c, v);
           mw += w;
           if (this.isStop[key]) (sk.push(this.stopIdx[key]!), sw.push(w));
+          else if (this.probedIdx[key]! >= 0) (pk.push(this.probedIdx[key]!), pw.push(w));
           else if (this.haar.count(key) === 0) continue;
-          else if (this.isProbed[key]) (pk.push(key), pw.push(w));
           else {
             const l = keyQueries.get(key);
             if (!l) (keyQueries.set(key, [qi]), keyWeight.set(key, w));
@@ -630,7 +725,7 @@ export class SearchIndex {
       maxW.push(mw);
       stopKeys.push(sk);
       stopW.push(sw);
-      probeKeys.push(pk);
+      probeIdx.push(Int32Array.from(pk));
       probeW.push(pw);
     }
     // the scanned lists, decoded into one array (list j: flat[from[j] .. from[j + 1]))
@@ -655,7 +750,7 @@ export class SearchIndex {
       coefs: queries.map((q) => q.coefs),
       maxW,
       stops,
-      probeKeys,
+      probeIdx,
       probeW,
       scanLists,
       from,
@@ -671,7 +766,7 @@ export class SearchIndex {
       const c = work.counts;
       c.haar_signatures += nq;
       c.haar_stop_keys += stopKeys.reduce((a, x) => a + x.length, 0);
-      c.haar_probed_keys += probeKeys.reduce((a, x) => a + x.length, 0);
+      c.haar_probed_keys += probeIdx.reduce((a, x) => a + x.length, 0);
       c.haar_scanned_keys += lq.reduce((a, x) => a + x.length, 0);
       c.haar_scanned_lists += nl;
       c.haar_postings_decoded += from[nl]!;
@@ -837,12 +932,34 @@ export class SearchIndex {
     const idx = Array.from(slots.keys()).sort((x, y) => slots[x]! - slots[y]!);
     const sorted = Uint32Array.from(idx, (i) => slots[i]!);
     const acc = Float64Array.from(idx, (i) => (scanned ? scanned[i]! : this.scannedWeight(slots[i]!, qi)));
-    const pk = b.probeKeys[qi]!;
-    const pw = b.probeW[qi]!;
-    for (let i = 0; i < pk.length; i++) this.haar.probeSorted(pk[i]!, sorted, sorted.length, acc, pw[i]!);
+    this.addProbed(b.probeIdx[qi]!, b.probeW[qi]!, sorted, acc);
     this.touchRows(sorted, sorted.length);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
     if (this.work) ((this.work.ms.haar_probe += this.work.now() - t0), (this.work.counts.haar_probed_slots += slots.length));
+  }
+
+  /**
+   * Adds to acc[i] the weight of each of the probed buckets `idx` (weights `w`) that slots[i] is in, in
+   * the order of `idx`: one read of each slot's probed row.
+   */
+  private addProbed(idx: Int32Array, w: readonly number[], slots: Uint32Array, acc: Float64Array): void {
+    const nk = idx.length;
+    if (nk === 0) return;
+    const pos = this.probePos;
+    for (let j = 0; j < nk; j++) pos[idx[j]!] = j + 1;
+    if (this.probeFlags.length <= nk) this.probeFlags = new Uint8Array(2 * nk + 1);
+    // flag 0 takes the row's buckets the query lacks, so that the loop below has no branch on them
+    const flags = this.probeFlags;
+    const row = this.rowScratch;
+    this.touchSink = this.probedRows.touch(slots, slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const n = this.probedRows.read(slots[i]!, row);
+      for (let e = 0; e < n; e++) flags[pos[row[e]!]!] = 1;
+      let a = acc[i]!;
+      for (let j = 1; j <= nk; j++) if (flags[j]) ((a += w[j - 1]!), (flags[j] = 0));
+      acc[i] = a;
+    }
+    for (let j = 0; j < nk; j++) pos[idx[j]!] = 0;
   }
 
   /**
@@ -918,6 +1035,7 @@ export class SearchIndex {
       dc_alive: this.dc.byteLength + this.alive.byteLength,
       ids: this.aIds.bytes() + this.cIds.bytes() + this.lookup.bytes(),
       haar_postings: this.haar.bytes(),
+      haar_probed_rows: this.probedRows.bytes() + this.probedIdx.byteLength + this.probedCount.byteLength,
       haar_stop_bitsets: this.stopRows.byteLength,
       mih: (this.mih ?? []).reduce((a, t) => a + t.bytes(), 0),
     };
@@ -1017,6 +1135,24 @@ class Picks {
     );
     return { slots: Uint32Array.from(idx, (i) => this.slots[i]!), weights: Float64Array.from(idx, (i) => this.weights[i]!) };
   }
+}
+
+/** Sorts a[0..n) ascending in place (a slot's few probed buckets). */
+function sortSmall(a: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    for (; j >= 0 && a[j]! > x; j--) a[j + 1] = a[j]!;
+    a[j + 1] = x;
+  }
+}
+
+/** The `k` nearest of slot → distance, nearest first, ties by slot (as the flat scan finds them). */
+function nearestFirst(best: Map<number, number>, k: number): CodeHit[] {
+  return [...best]
+    .sort((x, y) => x[1] - y[1] || x[0] - y[0])
+    .slice(0, k)
+    .map(([slot, distance]) => ({ slot, distance }));
 }
 
 /** Bounded "k smallest" collector. */
