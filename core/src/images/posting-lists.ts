@@ -15,8 +15,11 @@ interface Tail {
   base: number;
 }
 
+/** Zero bytes after the packed arena: decodeAll() reads two bytes past a value without a bounds branch. */
+const PAD = 2;
+
 export class PostingLists {
-  private data = new Uint8Array(0);
+  private data = new Uint8Array(PAD);
   private readonly start: Uint32Array;
   private readonly len: Uint32Array;
   private readonly last: Int32Array;
@@ -57,7 +60,7 @@ export class PostingLists {
     // counting sort by list, stable: values stay ascending within each list
     const fill = at.slice(0, size);
     for (let i = 0; i < n; i++) order[fill[lists[i]!]!++] = i;
-    const data = new Uint8Array(5 * n);
+    const data = new Uint8Array(5 * n + PAD);
     let o = 0;
     for (let l = 0; l < size; l++) {
       p.start[l] = o;
@@ -74,13 +77,13 @@ export class PostingLists {
       p.last[l] = p.folded[l] = prev;
       p.counts[l] = at[l + 1]! - at[l]!;
     }
-    p.data = data.slice(0, o);
+    p.data = data.slice(0, o + PAD);
     return p;
   }
 
   /** Bytes of the packed arena (tails excluded). */
   get packedBytes(): number {
-    return this.data.byteLength;
+    return this.data.byteLength - PAD;
   }
 
   count(list: number): number {
@@ -196,23 +199,34 @@ export class PostingLists {
     if (this.pendN) this.freeze();
     let v = -1;
     let n = 0;
-    const t = this.tails.get(list);
-    for (let p = 0; p < 2; p++) {
-      const buf = p === 0 ? this.data : t?.bytes;
-      if (!buf) break;
-      const from = p === 0 ? this.start[list]! : 0;
-      const to = p === 0 ? from + this.len[list]! : t!.n;
-      if (p === 1) v = t!.base;
-      for (let i = from; i < to; ) {
-        let b = buf[i++]!;
-        // one-byte gaps (the crowded lists) skip the varint loop
-        if (b < 0x80) {
-          v += b;
-          out[n++] = v;
-          continue;
-        }
+    // the packed part: gaps of one to three bytes (the lists a query scans mix one- and two-byte gaps
+    // unpredictably) are decoded without a branch on their length, the rare longer ones by the loop
+    const d = this.data;
+    for (let i = this.start[list]!, to = i + this.len[list]!; i < to; ) {
+      const b0 = d[i]!;
+      const b1 = d[i + 1]!;
+      const b2 = d[i + 2]!;
+      const c0 = b0 >>> 7;
+      const c1 = c0 & (b1 >>> 7);
+      if (c1 & (b2 >>> 7)) {
+        let b = d[i++]!;
         let gap = b & 0x7f;
-        for (let shift = 7; b & 0x80; shift += 7) ((b = buf[i++]!), (gap |= (b & 0x7f) << shift));
+        for (let shift = 7; b & 0x80; shift += 7) ((b = d[i++]!), (gap |= (b & 0x7f) << shift));
+        v += gap;
+      } else {
+        v += (b0 & 0x7f) | ((b1 & 0x7f) << 7 & -c0) | ((b2 & 0x7f) << 14 & -c1);
+        i += 1 + c0 + c1;
+      }
+      out[n++] = v;
+    }
+    const t = this.tails.get(list);
+    if (t) {
+      v = t.base;
+      const tb = t.bytes;
+      for (let i = 0; i < t.n; ) {
+        let b = tb[i++]!;
+        let gap = b & 0x7f;
+        for (let shift = 7; b & 0x80; shift += 7) ((b = tb[i++]!), (gap |= (b & 0x7f) << shift));
         v += gap;
         out[n++] = v;
       }
@@ -253,7 +267,7 @@ export class PostingLists {
     }
     for (let l = 0; l < this.size; l++) total += this.len[l]!;
     for (const t of this.tails.values()) total += t.n;
-    const out = new Uint8Array(total);
+    const out = new Uint8Array(total + PAD);
     let o = 0;
     // without `keep`, runs of packed lists without a tail are copied in one piece
     let runFrom = 0;
@@ -305,7 +319,7 @@ export class PostingLists {
       this.len[l] = o - from;
     }
     flush();
-    this.data = o === total ? out : out.slice(0, o);
+    this.data = o === total ? out : out.slice(0, o + PAD);
     this.tails = new Map();
     this.tailBytes = 0;
     if (n) {
