@@ -904,7 +904,9 @@ export class SearchIndex {
     if (this.work) this.work.counts.haar_rescored += n;
     this.probeExact(qi, best, Float64Array.from(pick, (i) => weights[i]!));
     const exact = this.batch!.exact[qi]!;
-    return best.sort((x, y) => exact.get(x)! - exact.get(y)! || x - y);
+    const d = Float64Array.from(best, (s) => exact.get(s)!);
+    const order = Array.from(best.keys()).sort((x, y) => d[x]! - d[y]! || best[x]! - best[y]!);
+    return Uint32Array.from(order, (i) => best[i]!);
   }
 
   /** A slot's weight over the scanned lists of query `qi` of the current batch (binary search in each). */
@@ -929,7 +931,9 @@ export class SearchIndex {
   private probeExact(qi: number, slots: Uint32Array, scanned?: Float64Array): void {
     const t0 = this.work ? this.work.now() : 0;
     const b = this.batch!;
-    const idx = Array.from(slots.keys()).sort((x, y) => slots[x]! - slots[y]!);
+    // ascending slots (a typed sort of slot * 2^21 + position: exact below 2^53)
+    const keyed = Float64Array.from(slots, (s, i) => s * 2097152 + i).sort();
+    const idx = Array.from(keyed, (x) => x % 2097152);
     const sorted = Uint32Array.from(idx, (i) => slots[i]!);
     const acc = Float64Array.from(idx, (i) => (scanned ? scanned[i]! : this.scannedWeight(slots[i]!, qi)));
     this.addProbed(b.probeIdx[qi]!, b.probeW[qi]!, sorted, acc);
@@ -1089,6 +1093,7 @@ class Picks {
   private readonly slots: Uint32Array;
   private readonly weights: Float64Array;
   private readonly sel: Float64Array;
+  private readonly tied: Uint32Array;
   private n = 0;
   bar = 0; // the m-th best weight at the last cut
   barSlot = 0xffffffff; // the highest slot kept at that weight
@@ -1096,6 +1101,7 @@ class Picks {
     this.slots = new Uint32Array(4 * m);
     this.weights = new Float64Array(4 * m);
     this.sel = new Float64Array(4 * m);
+    this.tied = new Uint32Array(4 * m);
   }
   /** Whether (slot, w) would enter the m best kept so far. */
   beats(slot: number, w: number): boolean {
@@ -1112,16 +1118,24 @@ class Picks {
     const n = this.n;
     this.sel.set(this.weights.subarray(0, n));
     const cut = kthLargest(this.sel, n, this.m);
-    const tied: number[] = [];
+    const tied = this.tied;
+    let nt = 0;
     let o = 0;
     for (let i = 0; i < n; i++) {
       const w = this.weights[i]!;
       if (w > cut) ((this.slots[o] = this.slots[i]!), (this.weights[o++] = w));
-      else if (w === cut) tied.push(this.slots[i]!);
+      else if (w === cut) tied[nt++] = this.slots[i]!;
     }
-    tied.sort((a, b) => a - b);
+    // the lowest slots at the cut weight, by selection: they are many (every slot of one list alone
+    // weighs the same), and each slot is offered once
+    const need = this.m - o;
     let last = 0;
-    for (let i = 0; o < this.m && i < tied.length; i++) ((this.slots[o] = last = tied[i]!), (this.weights[o++] = cut));
+    if (nt <= need) for (let i = 0; i < nt; i++) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut), (last = Math.max(last, tied[i]!)));
+    else {
+      for (let i = 0; i < nt; i++) this.sel[i] = tied[i]!;
+      last = kthLargest(this.sel, nt, nt - need + 1);
+      for (let i = 0; i < nt; i++) if (tied[i]! <= last) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut));
+    }
     this.n = o;
     this.bar = cut;
     this.barSlot = last;
