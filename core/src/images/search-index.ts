@@ -18,20 +18,17 @@
  * - Slots are never reused (posting lists stay ascending); a removed slot is dead until its postings are
  *   dropped by the next freeze, and costs its fixed per-slot bytes after that.
  */
+import { CodeIndex, CODES } from './code-index.js';
 import { PostingLists } from './posting-lists.js';
 import { ProbedRows } from './probed-rows.js';
 import { rawSignature, type RawSignature } from './feature-blob.js';
 import { IdColumn, SlotLookup } from './slot-ids.js';
 import { FEATURES_VERSION, HAAR_COEFS, type Code64, type IndexSignature } from './feature-types.js';
 import { HAAR_BIN, HAAR_WEIGHTS, haarKey } from './haar-signature.js';
-import { popcount32 } from './perceptual-hash.js';
 import { kthLargest } from './order-statistic.js';
+import type { QueryWork } from './query-work.js';
+import { Picks, sortSmall, StopWeights, TopK, type CodeHit } from './ranked-picks.js';
 
-/** 64-bit codes per slot: phash, dhash, 3 centre crops, 4 corner crops. */
-const CODES = 9;
-/** The pHash-domain codes (phash and the crops) per slot: their 8 high words, then their 8 low words. */
-const PD = 8;
-const PD_WORDS = 2 * PD;
 const BUCKETS = 3 * 32768;
 const MIH_MIN_SIZE = 50_000;
 /** Stop-word buckets: planned from this many entries on, for buckets holding > STOP_SHARE of them. */
@@ -57,44 +54,6 @@ const WINDOW = 8192;
 const PRESELECT = 512;
 const RESCORE = 96;
 
-/**
- * What candidate queries cost, part by part (benchmarks set SearchIndex.work to collect it): CPU-side
- * milliseconds and the postings, slots and probes behind them, summed over the queries.
- */
-export class QueryWork {
-  readonly ms = { hash: 0, haar_plan: 0, haar_scan: 0, haar_rescore: 0, haar_probe: 0, pool_distances: 0 };
-  readonly counts = {
-    queries: 0,
-    query_codes: 0,
-    hash_lists: 0,
-    hash_postings: 0,
-    hash_codes_compared: 0,
-    haar_signatures: 0,
-    haar_stop_keys: 0,
-    haar_probed_keys: 0,
-    haar_scanned_keys: 0,
-    haar_scanned_lists: 0,
-    haar_postings_decoded: 0,
-    haar_postings_scored: 0,
-    haar_slots_touched: 0,
-    haar_offers: 0,
-    haar_rescored: 0,
-    haar_probed_slots: 0,
-  };
-  /** Postings scored per channel (Y, I, Q) of the scanned lists. */
-  readonly postingsPerChannel = [0, 0, 0];
-  /** Process CPU time (ms): on a shared box, wall time is mostly waiting for a core. */
-  now(): number {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  }
-}
-
-export interface CodeHit {
-  slot: number;
-  distance: number;
-}
-
 /** A Haar query signature (DC averages + signed coefficient positions). */
 export interface HaarQuery {
   dc: readonly number[];
@@ -119,11 +78,7 @@ export class SearchIndex {
   private slots = 0;
   private size = 0;
   private dead = 0;
-  // pHash-domain codes, slot * PD_WORDS: a multi-index probe reads one table's 16-bit substring of all 8
-  // codes from one 32-byte run (a Uint16 view), and the full distance only of those that equal its key
-  private pcodes = new Uint32Array(0);
-  private pcodes16 = new Uint16Array(0);
-  private dcodes = new Uint32Array(0); // dHash, slot * 2
+  private readonly codes = new CodeIndex();
   private alive = new Uint8Array(0);
   private dc = new Int16Array(0); // slot * 3
   private haar = new PostingLists(BUCKETS);
@@ -144,7 +99,6 @@ export class SearchIndex {
   private probePos = new Int32Array(0);
   private probeFlags = new Uint8Array(64);
   private bulk = false;
-  private mihScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private stopBuckets = 0;
   private plannedAt = 0;
   private epoch = 0;
@@ -159,7 +113,6 @@ export class SearchIndex {
   private win: { sc: Float32Array; hit: Uint32Array }[] = [];
   // the scanned lists of the last nearestHaarMany() call, decoded
   private flat = new Uint32Array(1024);
-  private mihBuf = new Uint32Array(1024);
   // what the touch passes (nearestMih, touchRows) read, kept so that the reads are not optimised away
   private touchSink = 0;
   private readonly rawScratch = rawSignature();
@@ -215,10 +168,7 @@ export class SearchIndex {
 
   /** Reallocates the per-slot arrays for `cap` slots (≥ the slots in use). */
   private resize(cap: number) {
-    const pcodes = new Uint32Array(cap * PD_WORDS);
-    pcodes.set(this.pcodes.subarray(0, pcodes.length));
-    const dcodes = new Uint32Array(cap * 2);
-    dcodes.set(this.dcodes.subarray(0, dcodes.length));
+    this.codes.resize(cap);
     const alive = new Uint8Array(cap);
     alive.set(this.alive.subarray(0, alive.length));
     const dc = new Int16Array(cap * 3);
@@ -228,9 +178,6 @@ export class SearchIndex {
     this.stopRows = rows;
     this.aIds.grow(cap);
     this.cIds.grow(cap);
-    this.pcodes = pcodes;
-    this.pcodes16 = new Uint16Array(pcodes.buffer);
-    this.dcodes = dcodes;
     this.alive = alive;
     this.dc = dc;
     this.cap = cap;
@@ -259,7 +206,7 @@ export class SearchIndex {
     this.aIds.set(slot, artworkId);
     this.cIds.set(slot, characterId);
     this.lookup.add(slot, artworkId);
-    this.setCodes(slot, f.codes);
+    this.codes.set(slot, f.codes);
     for (let c = 0; c < 3; c++) this.dc[slot * 3 + c] = Math.round(f.dc[c]! * DC_SCALE);
     const row = slot * this.stopStride;
     const probed = this.rowScratch;
@@ -277,23 +224,11 @@ export class SearchIndex {
     this.probedRows.push(probed, np);
     this.alive[slot] = 1;
     this.size++;
-    if (this.mih) this.mihAdd(slot);
-    else if (this.size >= MIH_MIN_SIZE) this.buildMih();
+    if (this.codes.hasTables) this.codes.addToTables(slot);
+    else if (this.size >= MIH_MIN_SIZE) this.codes.buildTables(this.slots, this.size, this.alive, this.bulk);
     if (this.size >= STOP_MIN_SIZE && this.size >= 2 * this.plannedAt) this.plan();
     this.maybeFreeze();
     return slot;
-  }
-
-  /** A slot's codes from the flat layout of RawSignature (code k at k * 2: phash, dhash, crops). */
-  private setCodes(slot: number, codes: Uint32Array): void {
-    const o = slot * PD_WORDS;
-    for (let j = 0; j < PD; j++) {
-      const k = j === 0 ? 0 : j + 1;
-      this.pcodes[o + j] = codes[k * 2]!;
-      this.pcodes[o + PD + j] = codes[k * 2 + 1]!;
-    }
-    this.dcodes[slot * 2] = codes[2]!;
-    this.dcodes[slot * 2 + 1] = codes[3]!;
   }
 
   remove(artworkId: string): boolean {
@@ -312,7 +247,7 @@ export class SearchIndex {
   beginBulk(): void {
     this.bulk = true;
     this.haar.bulk = true;
-    for (const t of this.mih ?? []) t.bulk = true;
+    this.codes.setBulk(true);
   }
 
   /**
@@ -322,7 +257,7 @@ export class SearchIndex {
   compact(): void {
     if (this.size >= STOP_MIN_SIZE) this.plan();
     this.bulk = this.haar.bulk = false;
-    for (const t of this.mih ?? []) t.bulk = false;
+    this.codes.setBulk(false);
     this.freeze();
     this.probedRows.trim();
     // no growth slack left in the per-slot arrays either
@@ -332,7 +267,7 @@ export class SearchIndex {
   private freeze() {
     const keep = this.dead > 0 ? (s: number) => this.alive[s] === 1 : undefined;
     this.haar.freeze(keep);
-    for (const t of this.mih ?? []) t.freeze(keep);
+    this.codes.freeze(keep);
   }
 
   private maybeFreeze() {
@@ -341,7 +276,7 @@ export class SearchIndex {
       return waiting > FREEZE_MIN_BYTES && waiting > l.packedBytes;
     };
     if (due(this.haar)) this.haar.freeze();
-    if (this.mih) for (let t = 0; t < 4; t++) if (due(this.mih[t]!)) this.mih[t]!.freeze();
+    this.codes.freezeDue(due);
   }
 
   /** Live entries in a bucket that is not a stop bucket (a probed bucket's list is empty). */
@@ -439,184 +374,34 @@ export class SearchIndex {
     if (this.probePos.length < next.length) this.probePos = new Int32Array(next.length);
   }
 
-  // --- multi-index hashing over the pHash-domain codes ------------------------------------------
-
-  private buildMih() {
-    // in bulk (one packed arena per table), then incrementally by mihAdd
-    const keys = new Array<number>(PD);
-    this.mih = [0, 1, 2, 3].map((t) => {
-      const lists = new Uint32Array(this.size * PD);
-      const values = new Uint32Array(lists.length);
-      let n = 0;
-      for (let s = 0; s < this.slots; s++) {
-        if (!this.alive[s]) continue;
-        const m = this.mihKeys(s, t, keys);
-        for (let i = 0; i < m; i++) ((lists[n] = keys[i]!), (values[n++] = s));
-      }
-      const table = PostingLists.fromPairs(65536, lists, values, n);
-      table.bulk = this.bulk;
-      return table;
-    });
-  }
-
-  /** The distinct 16-bit substrings `t` of a slot's pHash-domain codes, into `keys`; returns their count. */
-  private mihKeys(slot: number, t: number, keys: number[]): number {
-    let n = 0;
-    for (let j = 0; j < PD; j++) {
-      const word = this.pcodes[slot * PD_WORDS + (t >> 1) * PD + j]!;
-      const key = t & 1 ? word & 0xffff : word >>> 16;
-      // several codes of one picture often share a substring: one posting per slot and key
-      let dup = false;
-      for (let i = 0; i < n; i++) if (keys[i] === key) dup = true;
-      if (!dup) keys[n++] = key;
-    }
-    return n;
-  }
-
-  private mihAdd(slot: number) {
-    const keys = this.mihScratch;
-    for (let t = 0; t < 4; t++) {
-      const n = this.mihKeys(slot, t, keys);
-      for (let i = 0; i < n; i++) this.mih![t]!.append(keys[i]!, slot);
-    }
-  }
-
-  /** Forces multi-index hashing on/off (benchmarks). */
-  useMih(on: boolean) {
-    if (on && !this.mih) this.buildMih();
-    if (!on) this.mih = null;
-  }
-
   /**
    * Per-slot minimum pHash-domain distance to any of the query codes, best `k`; exact up to
-   * `maxDistance` (MIH, when enabled) or over everything (flat scan).
+   * `maxDistance` (multi-index hashing, once enabled) or over everything (flat scan).
    */
   nearestCodes(queries: Code64[], k: number, maxDistance = 64, forceFlat = false): CodeHit[] {
-    const t = this.work ? this.work.now() : 0;
-    const out = this.mih && !forceFlat ? this.nearestMih(queries, k, Math.min(maxDistance, 7)) : this.nearestFlat(queries, k, maxDistance);
-    if (this.work) ((this.work.ms.hash += this.work.now() - t), (this.work.counts.queries++), (this.work.counts.query_codes += queries.length));
+    const w = this.work;
+    const t = w ? w.now() : 0;
+    const out = this.codes.hasTables && !forceFlat ? this.codes.nearestMih(queries, k, Math.min(maxDistance, 7), this.alive, w) : this.nearestFlat(queries, k, maxDistance);
+    if (w) ((w.ms.hash += w.now() - t), w.counts.queries++, (w.counts.query_codes += queries.length));
     return out;
   }
 
   nearestFlat(queries: Code64[], k: number, maxDistance = 64): CodeHit[] {
-    const n = this.slots;
-    const codes = this.pcodes;
-    const alive = this.alive;
-    const top = new TopK(k);
-    const qn = queries.length;
-    const qh = new Uint32Array(qn);
-    const ql = new Uint32Array(qn);
-    queries.forEach((q, i) => ((qh[i] = q.hi), (ql[i] = q.lo)));
-    for (let s = 0; s < n; s++) {
-      if (!alive[s]) continue;
-      let best = 65;
-      const base = s * PD_WORDS;
-      for (let qi = 0; qi < qn; qi++) {
-        const h = qh[qi]!;
-        const l = ql[qi]!;
-        for (let j = 0; j < PD; j++) {
-          const d = popcount32(codes[base + j]! ^ h) + popcount32(codes[base + PD + j]! ^ l);
-          if (d < best) best = d;
-        }
-      }
-      if (best <= maxDistance && best < top.worst()) top.push(s, best);
-    }
-    return top.sorted();
+    return this.codes.nearestFlat(queries, k, maxDistance, this.slots, this.alive);
   }
 
-  /**
-   * Each distinct (table, key) list of the queries' probes is read once: a slot is in list (t, key)
-   * because one of its codes has substring t equal to key, and only those codes get their full distance
-   * to the queries probing that list. That is exact: a code within the radius of a query has, by the
-   * pigeonhole, a substring t within one bit of the query's, so it is one of those codes in the list
-   * whose key is that substring.
-   */
-  private nearestMih(queries: Code64[], k: number, radius: number): CodeHit[] {
-    const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
-    // the queries probing a list are one bitmask: more than 31 distinct codes go in groups
-    if (qs.length > 31) {
-      const merged = new Map<number, number>();
-      for (let i = 0; i < qs.length; i += 31)
-        for (const h of this.nearestMih(qs.slice(i, i + 31), Infinity, radius))
-          if (!(merged.get(h.slot)! <= h.distance)) merged.set(h.slot, h.distance);
-      return nearestFirst(merged, k);
-    }
-    // only slots within the radius are kept (a probed list is mostly farther slots)
-    const best = new Map<number, number>();
-    const codes = this.pcodes;
-    const sub = this.pcodes16;
-    const alive = this.alive;
-    const qh = Uint32Array.from(qs, (q) => q.hi);
-    const ql = Uint32Array.from(qs, (q) => q.lo);
-    let compared = 0;
-    let touched = 0;
-    const probes = new Map<number, number>();
-    for (let t = 0; t < 4; t++) {
-      const table = this.mih![t]!;
-      // key -> the queries probing it, one bit each
-      probes.clear();
-      for (let qi = 0; qi < qs.length; qi++) {
-        const q = qs[qi]!;
-        const key = t === 0 ? q.hi >>> 16 : t === 1 ? q.hi & 0xffff : t === 2 ? q.lo >>> 16 : q.lo & 0xffff;
-        for (let flip = -1; flip < 16; flip++) {
-          const kf = flip < 0 ? key : key ^ (1 << flip);
-          probes.set(kf, (probes.get(kf) ?? 0) | (1 << qi));
-        }
-      }
-      // the substring's Uint16 within a slot's run: high words first, little-endian halves
-      const at = (t >> 1) * PD * 2 + (t & 1 ? 0 : 1);
-      for (const [key, mask] of probes) {
-        const count = table.count(key);
-        if (count === 0) continue;
-        if (this.mihBuf.length < count) this.mihBuf = new Uint32Array(count * 2);
-        const buf = this.mihBuf;
-        const n = table.decodeAll(key, buf);
-        if (this.work) ((this.work.counts.hash_lists += 1), (this.work.counts.hash_postings += n));
-        // every slot's run first, with no branch on what it reads: the cache misses of the whole list
-        // overlap, where the comparisons below (a branch on each loaded substring) would take them one
-        // at a time
-        for (let i = 0; i < n; i++) touched ^= sub[buf[i]! * PD_WORDS * 2 + at]!;
-        for (let i = 0; i < n; i++) {
-          const slot = buf[i]!;
-          const o = slot * PD_WORDS;
-          const s16 = o * 2 + at;
-          // which codes have the key (one bit each), without a branch per code
-          let m = 0;
-          for (let j = 0; j < PD; j++) m |= (((sub[s16 + j * 2]! ^ key) - 1) >>> 31) << j;
-          for (; m !== 0; m &= m - 1) {
-            const j = 31 - Math.clz32(m & -m);
-            const hi = codes[o + j]!;
-            const lo = codes[o + PD + j]!;
-            for (let qm = mask; qm !== 0; qm &= qm - 1) {
-              const qi = 31 - Math.clz32(qm & -qm);
-              compared++;
-              const d = popcount32(hi ^ qh[qi]!) + popcount32(lo ^ ql[qi]!);
-              if (d > radius || !alive[slot]) continue;
-              const prev = best.get(slot);
-              if (prev === undefined || d < prev) best.set(slot, d);
-            }
-          }
-        }
-      }
-    }
-    this.touchSink = touched;
-    if (this.work) this.work.counts.hash_codes_compared += compared;
-    return nearestFirst(best, k);
+  /** Forces multi-index hashing on/off (benchmarks). */
+  useMih(on: boolean) {
+    if (on) this.codes.buildTables(this.slots, this.size, this.alive, this.bulk);
+    else this.codes.dropTables();
   }
 
   dhashDistance(slot: number, q: Code64): number {
-    const o = slot * 2;
-    return popcount32(this.dcodes[o]! ^ q.hi) + popcount32(this.dcodes[o + 1]! ^ q.lo);
+    return this.codes.dhashDistance(slot, q);
   }
 
   phashDomainDistance(slot: number, q: Code64): number {
-    let best = 64;
-    const o = slot * PD_WORDS;
-    for (let j = 0; j < PD; j++) {
-      const d = popcount32(this.pcodes[o + j]! ^ q.hi) + popcount32(this.pcodes[o + PD + j]! ^ q.lo);
-      if (d < best) best = d;
-    }
-    return best;
+    return this.codes.phashDomainDistance(slot, q);
   }
 
   // --- iqdb-style scoring ---------------------------------------------------------------------------
@@ -1035,164 +820,17 @@ export class SearchIndex {
   /** Bytes held by the index: typed arrays, posting lists, bitsets, ids (not the per-query scores). */
   memoryBytes(): { total: number; perEntry: number; parts: Record<string, number>; queryScratch: number } {
     const parts: Record<string, number> = {
-      codes: this.pcodes.byteLength + this.dcodes.byteLength,
+      codes: this.codes.codeBytes(),
       dc_alive: this.dc.byteLength + this.alive.byteLength,
       ids: this.aIds.bytes() + this.cIds.bytes() + this.lookup.bytes(),
       haar_postings: this.haar.bytes(),
       haar_probed_rows: this.probedRows.bytes() + this.probedIdx.byteLength + this.probedCount.byteLength,
       haar_stop_bitsets: this.stopRows.byteLength,
-      mih: (this.mih ?? []).reduce((a, t) => a + t.bytes(), 0),
+      mih: this.codes.tableBytes(),
     };
     const total = Object.values(parts).reduce((a, b) => a + b, 0);
     // the score arrays of the last query, kept for the next one (one per query variant)
     const queryScratch = this.win.reduce((a, x) => a + x.sc.byteLength + x.hit.byteLength, this.flat.byteLength);
     return { total, perEntry: this.size ? total / this.size : 0, parts, queryScratch };
-  }
-}
-
-/**
- * A query's weights over the stop buckets, per byte of a stop row: the matched weight of a row is one
- * table lookup per byte the query has bits in, instead of one bit test per stop bucket.
- */
-class StopWeights {
-  private readonly bytes: Int32Array;
-  private readonly tables: Float64Array;
-  constructor(stopIdx: readonly number[], weights: readonly number[]) {
-    const byByte = new Map<number, [number, number][]>();
-    stopIdx.forEach((si, i) => {
-      const l = byByte.get(si >> 3) ?? [];
-      l.push([si & 7, weights[i]!]);
-      byByte.set(si >> 3, l);
-    });
-    this.bytes = Int32Array.from(byByte.keys());
-    this.tables = new Float64Array(this.bytes.length * 256);
-    [...byByte.values()].forEach((bits, j) => {
-      const bitW = new Float64Array(8);
-      for (const [bit, w] of bits) bitW[bit]! += w;
-      const t = this.tables.subarray(j * 256, (j + 1) * 256);
-      // each byte value's weight from the value without its lowest bit
-      for (let v = 1; v < 256; v++) t[v] = t[v & (v - 1)]! + bitW[31 - Math.clz32(v & -v)]!;
-    });
-  }
-  matched(rows: Uint8Array, row: number): number {
-    let m = 0;
-    const bytes = this.bytes;
-    const tables = this.tables;
-    for (let j = 0; j < bytes.length; j++) m += tables[j * 256 + rows[row + bytes[j]!]!]!;
-    return m;
-  }
-}
-
-/**
- * The `m` best (slot, weight) offers, in any order; at equal weight the lower slot wins. A buffer of 4m
- * is cut back to its m best whenever it fills, raising the bar for later offers: an offer below the
- * m-th best kept at the last cut (weight `bar`, slot `barSlot`) can never be among the m best, and is
- * dropped by `beats()` before it costs a call.
- */
-class Picks {
-  private readonly slots: Uint32Array;
-  private readonly weights: Float64Array;
-  private readonly sel: Float64Array;
-  private readonly tied: Uint32Array;
-  private n = 0;
-  bar = 0; // the m-th best weight at the last cut
-  barSlot = 0xffffffff; // the highest slot kept at that weight
-  constructor(private readonly m: number) {
-    this.slots = new Uint32Array(4 * m);
-    this.weights = new Float64Array(4 * m);
-    this.sel = new Float64Array(4 * m);
-    this.tied = new Uint32Array(4 * m);
-  }
-  /** Whether (slot, w) would enter the m best kept so far. */
-  beats(slot: number, w: number): boolean {
-    return w > this.bar || (w === this.bar && slot < this.barSlot);
-  }
-  offer(slot: number, w: number): void {
-    if (!this.beats(slot, w)) return;
-    this.slots[this.n] = slot;
-    this.weights[this.n++] = w;
-    if (this.n === this.slots.length) this.cut();
-  }
-  /** Keeps the m best (at the m-th weight, the lowest slots). */
-  private cut(): void {
-    const n = this.n;
-    this.sel.set(this.weights.subarray(0, n));
-    const cut = kthLargest(this.sel, n, this.m);
-    const tied = this.tied;
-    let nt = 0;
-    let o = 0;
-    for (let i = 0; i < n; i++) {
-      const w = this.weights[i]!;
-      if (w > cut) ((this.slots[o] = this.slots[i]!), (this.weights[o++] = w));
-      else if (w === cut) tied[nt++] = this.slots[i]!;
-    }
-    // the lowest slots at the cut weight, by selection: they are many (every slot of one list alone
-    // weighs the same), and each slot is offered once
-    const need = this.m - o;
-    let last = 0;
-    if (nt <= need) for (let i = 0; i < nt; i++) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut), (last = Math.max(last, tied[i]!)));
-    else {
-      for (let i = 0; i < nt; i++) this.sel[i] = tied[i]!;
-      last = kthLargest(this.sel, nt, nt - need + 1);
-      for (let i = 0; i < nt; i++) if (tied[i]! <= last) ((this.slots[o] = tied[i]!), (this.weights[o++] = cut));
-    }
-    this.n = o;
-    this.bar = cut;
-    this.barSlot = last;
-  }
-  /** The m best, by weight then slot (`sorted`), or in any order. */
-  best(sorted = true): { slots: Uint32Array; weights: Float64Array } {
-    if (this.n > this.m) this.cut();
-    if (!sorted) return { slots: this.slots.slice(0, this.n), weights: this.weights.slice(0, this.n) };
-    const idx = Array.from({ length: this.n }, (_, i) => i).sort(
-      (a, b) => this.weights[b]! - this.weights[a]! || this.slots[a]! - this.slots[b]!,
-    );
-    return { slots: Uint32Array.from(idx, (i) => this.slots[i]!), weights: Float64Array.from(idx, (i) => this.weights[i]!) };
-  }
-}
-
-/** Sorts a[0..n) ascending in place (a slot's few probed buckets). */
-function sortSmall(a: Int32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const x = a[i]!;
-    let j = i - 1;
-    for (; j >= 0 && a[j]! > x; j--) a[j + 1] = a[j]!;
-    a[j + 1] = x;
-  }
-}
-
-/** The `k` nearest of slot → distance, nearest first, ties by slot (as the flat scan finds them). */
-function nearestFirst(best: Map<number, number>, k: number): CodeHit[] {
-  return [...best]
-    .sort((x, y) => x[1] - y[1] || x[0] - y[0])
-    .slice(0, k)
-    .map(([slot, distance]) => ({ slot, distance }));
-}
-
-/** Bounded "k smallest" collector. */
-export class TopK {
-  private slots: number[] = [];
-  private dists: number[] = [];
-  constructor(readonly k: number) {}
-  get length() {
-    return this.slots.length;
-  }
-  worst(): number {
-    return this.slots.length < this.k ? Infinity : this.dists[this.dists.length - 1]!;
-  }
-  push(slot: number, d: number) {
-    // insertion into a sorted array (k is small)
-    let i = this.dists.length;
-    if (i >= this.k && d >= this.dists[i - 1]!) return;
-    while (i > 0 && this.dists[i - 1]! > d) i--;
-    this.slots.splice(i, 0, slot);
-    this.dists.splice(i, 0, d);
-    if (this.slots.length > this.k) {
-      this.slots.pop();
-      this.dists.pop();
-    }
-  }
-  sorted(): CodeHit[] {
-    return this.slots.map((slot, i) => ({ slot, distance: this.dists[i]! }));
   }
 }
