@@ -1,11 +1,11 @@
 /**
  * The index's 64-bit codes and their nearest-code search. Per slot: its pHash and the crop hashes (the
  * pHash domain, compared with a query's pHashes) and its dHash. Small indexes are scanned flat; large
- * ones add multi-index hashing: 4 tables of the 16-bit substrings of the 8 pHash-domain codes, exact up
- * to Hamming radius 7 (pigeonhole with one flipped bit per table).
+ * ones add multi-index hashing over wide substrings of the 8 pHash-domain codes (substring-tables.ts),
+ * exact up to Hamming radius 7.
  */
-import { PostingLists } from './posting-lists.js';
 import { popcount32 } from './perceptual-hash.js';
+import { Collected, substring, SubstringTables } from './substring-tables.js';
 import type { Code64 } from './feature-types.js';
 import type { QueryWork } from './query-work.js';
 import { nearestFirst, TopK, type CodeHit } from './ranked-picks.js';
@@ -15,6 +15,8 @@ export const CODES = 9;
 /** The pHash-domain codes (phash and the crops) per slot: their 8 high words, then their 8 low words. */
 const PD = 8;
 const PD_WORDS = 2 * PD;
+/** Found slots whose code runs are read ahead at a time: few enough pages for the TLB to keep. */
+const TOUCH_BATCH = 128;
 
 export class CodeIndex {
   // pHash-domain codes, slot * PD_WORDS: a multi-index probe reads one table's 16-bit substring of all 8
@@ -22,9 +24,8 @@ export class CodeIndex {
   private pcodes = new Uint32Array(0);
   private pcodes16 = new Uint16Array(0);
   private dcodes = new Uint32Array(0); // dHash, slot * 2
-  private tables: PostingLists[] | null = null; // 16-bit substring t -> slots having it in any pHash-domain code
-  private readonly keyScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
-  private buf = new Uint32Array(1024);
+  private tables: SubstringTables | null = null;
+  private readonly collected = new Collected();
   // what the touch pass reads, kept so that the reads are not optimised away
   private touchSink = 0;
 
@@ -55,62 +56,31 @@ export class CodeIndex {
     this.dcodes[slot * 2 + 1] = codes[3]!;
   }
 
-  /** Builds the tables from the live slots of 0..slots (`size` of them), in bulk: one packed arena per table. */
-  buildTables(slots: number, size: number, alive: Uint8Array, bulk: boolean): void {
+  /** Starts multi-index hashing over the live slots of 0..slots; in bulk mode, the first read builds it. */
+  buildTables(slots: number, alive: Uint8Array, bulk: boolean): void {
     if (this.tables) return;
-    const keys = new Array<number>(PD);
-    this.tables = [0, 1, 2, 3].map((t) => {
-      const lists = new Uint32Array(size * PD);
-      const values = new Uint32Array(lists.length);
-      let n = 0;
-      for (let s = 0; s < slots; s++) {
-        if (!alive[s]) continue;
-        const m = this.tableKeys(s, t, keys);
-        for (let i = 0; i < m; i++) ((lists[n] = keys[i]!), (values[n++] = s));
-      }
-      const table = PostingLists.fromPairs(65536, lists, values, n);
-      table.bulk = bulk;
-      return table;
-    });
+    this.tables = new SubstringTables();
+    if (bulk) this.tables.stale = true;
+    else this.tables.build(this.pcodes, slots, alive);
   }
 
   dropTables(): void {
     this.tables = null;
   }
 
-  /** The distinct 16-bit substrings `t` of a slot's pHash-domain codes, into `keys`; returns their count. */
-  private tableKeys(slot: number, t: number, keys: number[]): number {
-    let n = 0;
-    for (let j = 0; j < PD; j++) {
-      const word = this.pcodes[slot * PD_WORDS + (t >> 1) * PD + j]!;
-      const key = t & 1 ? word & 0xffff : word >>> 16;
-      // several codes of one picture often share a substring: one posting per slot and key
-      let dup = false;
-      for (let i = 0; i < n; i++) if (keys[i] === key) dup = true;
-      if (!dup) keys[n++] = key;
-    }
-    return n;
+  /** Adds slot `slots - 1` to the tables (a build when their tails have grown). */
+  addToTables(slots: number, alive: Uint8Array): void {
+    if (this.tables!.add(this.pcodes, slots - 1)) this.tables!.build(this.pcodes, slots, alive);
   }
 
-  addToTables(slot: number): void {
-    const keys = this.keyScratch;
-    for (let t = 0; t < 4; t++) {
-      const n = this.tableKeys(slot, t, keys);
-      for (let i = 0; i < n; i++) this.tables![t]!.append(keys[i]!, slot);
-    }
-  }
-
+  /** In bulk mode the tables wait for the end of the load (one build instead of growing tails). */
   setBulk(on: boolean): void {
-    for (const t of this.tables ?? []) t.bulk = on;
+    if (on && this.tables) this.tables.stale = true;
   }
 
-  freeze(keep?: (slot: number) => boolean): void {
-    for (const t of this.tables ?? []) t.freeze(keep);
-  }
-
-  /** Folds the tails of the tables that `due` says have grown enough. */
-  freezeDue(due: (l: PostingLists) => boolean): void {
-    for (const t of this.tables ?? []) if (due(t)) t.freeze();
+  /** Builds the tables if stale, or to drop dead slots. */
+  freeze(slots: number, alive: Uint8Array, dropDead: boolean): void {
+    if (this.tables && (this.tables.stale || dropDead)) this.tables.build(this.pcodes, slots, alive);
   }
 
   /** The flat scan of slots 0..n. */
@@ -139,81 +109,59 @@ export class CodeIndex {
   }
 
   /**
-   * Each distinct (table, key) list of the queries' probes is read once: a slot is in list (t, key)
-   * because one of its codes has substring t equal to key, and only those codes get their full distance
-   * to the queries probing that list. That is exact: a code within the radius of a query has, by the
-   * pigeonhole, a substring t within one bit of the query's, so it is one of those codes in the list
-   * whose key is that substring.
+   * Every slot within `radius` (≤ 7) of a query code, by the tables' buckets: a code that close has a
+   * substring within its table's radius of the query's, so it is in one of the buckets probed, and only
+   * the codes of a found slot whose substring is that bucket's key get their full distance.
    */
-  nearestMih(queries: Code64[], k: number, radius: number, alive: Uint8Array, work: QueryWork | null): CodeHit[] {
+  nearestMih(queries: Code64[], k: number, radius: number, slots: number, alive: Uint8Array, work: QueryWork | null): CodeHit[] {
+    const tables = this.tables!;
+    if (tables.stale) tables.build(this.pcodes, slots, alive);
     const qs = queries.filter((q, i) => queries.findIndex((o) => o.hi === q.hi && o.lo === q.lo) === i);
-    // the queries probing a list are one bitmask: more than 31 distinct codes go in groups
-    if (qs.length > 31) {
-      const merged = new Map<number, number>();
-      for (let i = 0; i < qs.length; i += 31)
-        for (const h of this.nearestMih(qs.slice(i, i + 31), Infinity, radius, alive, work))
-          if (!(merged.get(h.slot)! <= h.distance)) merged.set(h.slot, h.distance);
-      return nearestFirst(merged, k);
-    }
-    // only slots within the radius are kept (a probed list is mostly farther slots)
-    const best = new Map<number, number>();
-    const codes = this.pcodes;
-    const sub = this.pcodes16;
     const qh = Uint32Array.from(qs, (q) => q.hi);
     const ql = Uint32Array.from(qs, (q) => q.lo);
+    const c = this.collected;
+    c.clear();
+    const n = tables.collect(qh, ql, c);
+    const found = c.slots.a;
+    const tags = c.tags.a;
+    const keys = c.keys.a;
+    const codes = this.pcodes;
+    // only slots within the radius are kept (a bucket holds mostly farther slots)
+    const best = new Map<number, number>();
     let compared = 0;
-    let touched = 0;
-    const probes = new Map<number, number>();
-    for (let t = 0; t < 4; t++) {
-      const table = this.tables![t]!;
-      // key -> the queries probing it, one bit each
-      probes.clear();
-      for (let qi = 0; qi < qs.length; qi++) {
-        const q = qs[qi]!;
-        const key = t === 0 ? q.hi >>> 16 : t === 1 ? q.hi & 0xffff : t === 2 ? q.lo >>> 16 : q.lo & 0xffff;
-        for (let flip = -1; flip < 16; flip++) {
-          const kf = flip < 0 ? key : key ^ (1 << flip);
-          probes.set(kf, (probes.get(kf) ?? 0) | (1 << qi));
-        }
+    let touched = c.sink;
+    for (let i0 = 0; i0 < n; i0 += TOUCH_BATCH) {
+      const i1 = Math.min(n, i0 + TOUCH_BATCH);
+      // the batch's code runs first (both ends: a run may straddle two cache lines), with no branch on
+      // what it reads: the cache misses overlap, where the comparisons below (a branch on each substring)
+      // would take them one at a time. In batches, so that their pages' translations are still cached
+      for (let i = i0; i < i1; i++) {
+        const o = found[i]! * PD_WORDS;
+        touched ^= codes[o]! ^ codes[o + PD_WORDS - 1]!;
       }
-      // the substring's Uint16 within a slot's run: high words first, little-endian halves
-      const at = (t >> 1) * PD * 2 + (t & 1 ? 0 : 1);
-      for (const [key, mask] of probes) {
-        const count = table.count(key);
-        if (count === 0) continue;
-        if (this.buf.length < count) this.buf = new Uint32Array(count * 2);
-        const buf = this.buf;
-        const n = table.decodeAll(key, buf);
-        if (work) ((work.counts.hash_lists += 1), (work.counts.hash_postings += n));
-        // every slot's run first, with no branch on what it reads: the cache misses of the whole list
-        // overlap, where the comparisons below (a branch on each loaded substring) would take them one
-        // at a time
-        for (let i = 0; i < n; i++) touched ^= sub[buf[i]! * PD_WORDS * 2 + at]!;
-        for (let i = 0; i < n; i++) {
-          const slot = buf[i]!;
-          const o = slot * PD_WORDS;
-          const s16 = o * 2 + at;
-          // which codes have the key (one bit each), without a branch per code
-          let m = 0;
-          for (let j = 0; j < PD; j++) m |= (((sub[s16 + j * 2]! ^ key) - 1) >>> 31) << j;
-          for (; m !== 0; m &= m - 1) {
-            const j = 31 - Math.clz32(m & -m);
-            const hi = codes[o + j]!;
-            const lo = codes[o + PD + j]!;
-            for (let qm = mask; qm !== 0; qm &= qm - 1) {
-              const qi = 31 - Math.clz32(qm & -qm);
-              compared++;
-              const d = popcount32(hi ^ qh[qi]!) + popcount32(lo ^ ql[qi]!);
-              if (d > radius || !alive[slot]) continue;
-              const prev = best.get(slot);
-              if (prev === undefined || d < prev) best.set(slot, d);
-            }
-          }
+      for (let i = i0; i < i1; i++) {
+        const slot = found[i]!;
+        const t = tags[i]! & 3;
+        const qi = tags[i]! >>> 2;
+        const key = keys[i]!;
+        const o = slot * PD_WORDS;
+        // which codes have the bucket's key as substring t (one bit each), without a branch per code
+        let m = 0;
+        if (t === 0) for (let j = 0; j < PD; j++) m |= ((((codes[o + j]! >>> 11) ^ key) - 1) >>> 31) << j;
+        else if (t === 2) for (let j = 0; j < PD; j++) m |= ((((codes[o + PD + j]! & 0x3fffff) ^ key) - 1) >>> 31) << j;
+        else for (let j = 0; j < PD; j++) m |= (((substring(1, codes[o + j]!, codes[o + PD + j]!) ^ key) - 1) >>> 31) << j;
+        for (; m !== 0; m &= m - 1) {
+          const j = 31 - Math.clz32(m & -m);
+          compared++;
+          const d = popcount32(codes[o + j]! ^ qh[qi]!) + popcount32(codes[o + PD + j]! ^ ql[qi]!);
+          if (d > radius || !alive[slot]) continue;
+          const prev = best.get(slot);
+          if (prev === undefined || d < prev) best.set(slot, d);
         }
       }
     }
     this.touchSink = touched;
-    if (work) work.counts.hash_codes_compared += compared;
+    if (work) ((work.counts.hash_lists += c.probed), (work.counts.hash_postings += n), (work.counts.hash_codes_compared += compared));
     return nearestFirst(best, k);
   }
 
@@ -237,6 +185,6 @@ export class CodeIndex {
   }
 
   tableBytes(): number {
-    return (this.tables ?? []).reduce((a, t) => a + t.bytes(), 0);
+    return this.tables?.bytes() ?? 0;
   }
 }

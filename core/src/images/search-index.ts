@@ -224,8 +224,8 @@ export class SearchIndex {
     this.probedRows.push(probed, np);
     this.alive[slot] = 1;
     this.size++;
-    if (this.codes.hasTables) this.codes.addToTables(slot);
-    else if (this.size >= MIH_MIN_SIZE) this.codes.buildTables(this.slots, this.size, this.alive, this.bulk);
+    if (this.codes.hasTables) this.codes.addToTables(this.slots, this.alive);
+    else if (this.size >= MIH_MIN_SIZE) this.codes.buildTables(this.slots, this.alive, this.bulk);
     if (this.size >= STOP_MIN_SIZE && this.size >= 2 * this.plannedAt) this.plan();
     this.maybeFreeze();
     return slot;
@@ -267,7 +267,7 @@ export class SearchIndex {
   private freeze() {
     const keep = this.dead > 0 ? (s: number) => this.alive[s] === 1 : undefined;
     this.haar.freeze(keep);
-    this.codes.freeze(keep);
+    this.codes.freeze(this.slots, this.alive, this.dead > 0);
   }
 
   private maybeFreeze() {
@@ -276,7 +276,6 @@ export class SearchIndex {
       return waiting > FREEZE_MIN_BYTES && waiting > l.packedBytes;
     };
     if (due(this.haar)) this.haar.freeze();
-    this.codes.freezeDue(due);
   }
 
   /** Live entries in a bucket that is not a stop bucket (a probed bucket's list is empty). */
@@ -381,7 +380,7 @@ export class SearchIndex {
   nearestCodes(queries: Code64[], k: number, maxDistance = 64, forceFlat = false): CodeHit[] {
     const w = this.work;
     const t = w ? w.now() : 0;
-    const out = this.codes.hasTables && !forceFlat ? this.codes.nearestMih(queries, k, Math.min(maxDistance, 7), this.alive, w) : this.nearestFlat(queries, k, maxDistance);
+    const out = this.codes.hasTables && !forceFlat ? this.codes.nearestMih(queries, k, Math.min(maxDistance, 7), this.slots, this.alive, w) : this.nearestFlat(queries, k, maxDistance);
     if (w) ((w.ms.hash += w.now() - t), w.counts.queries++, (w.counts.query_codes += queries.length));
     return out;
   }
@@ -392,7 +391,7 @@ export class SearchIndex {
 
   /** Forces multi-index hashing on/off (benchmarks). */
   useMih(on: boolean) {
-    if (on) this.codes.buildTables(this.slots, this.size, this.alive, this.bulk);
+    if (on) this.codes.buildTables(this.slots, this.alive, this.bulk);
     else this.codes.dropTables();
   }
 
