@@ -47,40 +47,6 @@ export class PostingLists {
     this.counts = new Uint32Array(size);
   }
 
-  /**
-   * Builds packed lists in one go from (list, value) pairs given in ascending value order, without the
-   * per-list tails of append() (a bulk build allocates no small arrays).
-   */
-  static fromPairs(size: number, lists: Uint32Array, values: Uint32Array, n: number): PostingLists {
-    const p = new PostingLists(size);
-    const order = new Uint32Array(n);
-    const at = new Uint32Array(size + 1);
-    for (let i = 0; i < n; i++) at[lists[i]! + 1]!++;
-    for (let l = 0; l < size; l++) at[l + 1]! += at[l]!;
-    // counting sort by list, stable: values stay ascending within each list
-    const fill = at.slice(0, size);
-    for (let i = 0; i < n; i++) order[fill[lists[i]!]!++] = i;
-    const data = new Uint8Array(5 * n + PAD);
-    let o = 0;
-    for (let l = 0; l < size; l++) {
-      p.start[l] = o;
-      let prev = -1;
-      for (let j = at[l]!; j < at[l + 1]!; j++) {
-        const v = values[order[j]!]!;
-        let gap = v - prev;
-        if (gap <= 0) throw new Error(`posting ${v} is not above ${prev}`);
-        prev = v;
-        while (gap >= 0x80) ((data[o++] = (gap & 0x7f) | 0x80), (gap >>>= 7));
-        data[o++] = gap;
-      }
-      p.len[l] = o - p.start[l]!;
-      p.last[l] = p.folded[l] = prev;
-      p.counts[l] = at[l + 1]! - at[l]!;
-    }
-    p.data = data.slice(0, o + PAD);
-    return p;
-  }
-
   /** Bytes of the packed arena (tails excluded). */
   get packedBytes(): number {
     return this.data.byteLength - PAD;
