@@ -684,11 +684,14 @@ export class SearchIndex {
       tied.sort((x, y) => pre[x]! - pre[y]!);
       for (let i = 0; pick.length < m; i++) pick.push(tied[i]!);
     }
-    const best = Uint32Array.from(pick, (i) => pre[i]!);
+    const best = new Uint32Array(pick.length);
+    const bestW = new Float64Array(pick.length);
+    for (let x = 0; x < pick.length; x++) ((best[x] = pre[pick[x]!]!), (bestW[x] = weights[pick[x]!]!));
     if (this.work) this.work.counts.haar_rescored += n;
-    this.probeExact(qi, best, Float64Array.from(pick, (i) => weights[i]!));
+    this.probeExact(qi, best, bestW);
     const exact = this.batch!.exact[qi]!;
-    const d = Float64Array.from(best, (s) => exact.get(s)!);
+    const d = new Float64Array(best.length);
+    for (let x = 0; x < best.length; x++) d[x] = exact.get(best[x]!)!;
     const order = Array.from(best.keys()).sort((x, y) => d[x]! - d[y]! || best[x]! - best[y]!);
     return Uint32Array.from(order, (i) => best[i]!);
   }
@@ -716,10 +719,17 @@ export class SearchIndex {
     const t0 = this.work ? this.work.now() : 0;
     const b = this.batch!;
     // ascending slots (a typed sort of slot * 2^21 + position: exact below 2^53)
-    const keyed = Float64Array.from(slots, (s, i) => s * 2097152 + i).sort();
-    const idx = Array.from(keyed, (x) => x % 2097152);
-    const sorted = Uint32Array.from(idx, (i) => slots[i]!);
-    const acc = Float64Array.from(idx, (i) => (scanned ? scanned[i]! : this.scannedWeight(slots[i]!, qi)));
+    const n = slots.length;
+    const keyed = new Float64Array(n);
+    for (let i = 0; i < n; i++) keyed[i] = slots[i]! * 2097152 + i;
+    keyed.sort();
+    const sorted = new Uint32Array(n);
+    const acc = new Float64Array(n);
+    for (let x = 0; x < n; x++) {
+      const i = keyed[x]! % 2097152;
+      sorted[x] = slots[i]!;
+      acc[x] = scanned ? scanned[i]! : this.scannedWeight(slots[i]!, qi);
+    }
     this.addProbed(b.probeIdx[qi]!, b.probeW[qi]!, sorted, acc);
     this.touchRows(sorted, sorted.length);
     for (let i = 0; i < sorted.length; i++) b.exact[qi]!.set(sorted[i]!, this.distanceFromMatched(sorted[i]!, qi, acc[i]!));
