@@ -19,10 +19,8 @@ const PD_WORDS = 2 * PD;
 const TOUCH_BATCH = 128;
 
 export class CodeIndex {
-  // pHash-domain codes, slot * PD_WORDS: a multi-index probe reads one table's 16-bit substring of all 8
-  // codes from one 32-byte run (a Uint16 view), and the full distance only of those that equal its key
+  // pHash-domain codes, slot * PD_WORDS: a found slot's 8 codes are one 64-byte run
   private pcodes = new Uint32Array(0);
-  private pcodes16 = new Uint16Array(0);
   private dcodes = new Uint32Array(0); // dHash, slot * 2
   private tables: SubstringTables | null = null;
   private readonly collected = new Collected();
@@ -40,7 +38,6 @@ export class CodeIndex {
     const dcodes = new Uint32Array(cap * 2);
     dcodes.set(this.dcodes.subarray(0, dcodes.length));
     this.pcodes = pcodes;
-    this.pcodes16 = new Uint16Array(pcodes.buffer);
     this.dcodes = dcodes;
   }
 

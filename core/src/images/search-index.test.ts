@@ -165,12 +165,15 @@ describe('re-planned probed buckets', () => {
     const probed = () => new Set<number>((idx as unknown as { probedBucket: number[] }).probedBucket);
     const stored: ImageFeatures[] = [];
     const add = (f: ImageFeatures) => (stored.push(f), idx.upsert(`a${stored.length - 1}`, 'c', f));
+    // loaded in bulk, as a server starts, then planned by compact()
+    idx.beginBulk();
     for (let i = 0; i < 21_000; i++) add(syntheticFeatures(r));
+    idx.compact();
     const before = probed();
     // then mostly art whose energy sits two rows lower in the Haar plane: the common buckets of the first
     // ones lose their share, and others gain one (some of the first ones are removed)
     const shifted = (v: number) => Math.sign(v) * (((Math.abs(v) - 1 + 256) % 16383) + 1);
-    for (let i = 0; i < 45_000; i++) {
+    for (let i = 0; i < 22_000; i++) {
       const f = syntheticFeatures(r);
       add({ ...f, haarCoefs: f.haarCoefs.map(shifted) });
       if (i % 50 === 0) idx.remove(`a${Math.floor(r() * 21_000)}`);

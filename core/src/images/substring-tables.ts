@@ -59,9 +59,10 @@ class PackedTable {
 
   /** Posting p (a slot number). */
   at(p: number): number {
+    // bit positions pass 2^32 past ~130M postings of 32 bits: divided, not shifted
     const bit = p * this.width;
-    const w = bit >>> 5;
-    const sh = bit & 31;
+    const w = Math.floor(bit / 32);
+    const sh = bit - w * 32;
     const v = (this.words[w]! >>> sh) | ((this.words[w + 1]! << (31 - sh)) << 1);
     return this.width === 32 ? v >>> 0 : v & ((1 << this.width) - 1);
   }
@@ -110,8 +111,8 @@ export class SubstringTables {
         const m = distinctKeys(codes, s, t, keys);
         for (let i = 0; i < m; i++) {
           const bit = fill[keys[i]!]!++ * width;
-          const w = bit >>> 5;
-          const sh = bit & 31;
+          const w = Math.floor(bit / 32);
+          const sh = bit - w * 32;
           words[w]! |= s << sh;
           if (sh + width > 32) words[w + 1]! |= s >>> (32 - sh);
         }
@@ -141,8 +142,8 @@ export class SubstringTables {
   }
 
   /**
-   * The slots of every bucket within its table's radius of each query code, into `slots`, with the query
-   * (`query`), table (`table`) and bucket (`key`) that found each; returns how many (the arrays grow).
+   * The slots of every bucket within its table's radius of each query code, into `out.slots`, with what
+   * found each (`out.tags`: query * 4 + table; `out.keys`: the bucket); returns how many.
    */
   collect(qh: Uint32Array, ql: Uint32Array, out: Collected): number {
     let n = 0;
@@ -189,7 +190,7 @@ export class SubstringTables {
     const st = starts.a;
     for (let i = 0; i < nb; i++) {
       const table = tables[b[2 * i]! & 3]!;
-      touched ^= table.words[(st[2 * i]! * table.width) >>> 5]!;
+      touched ^= table.words[Math.floor((st[2 * i]! * table.width) / 32)]!;
     }
     out.sink = touched;
     for (let i = 0; i < nb; i++) {
