@@ -46,7 +46,7 @@ export class ProbedRows {
     this.at[++this.n] = o;
   }
 
-  /** A row's bucket numbers into `out` (room for every probed bucket); returns how many. */
+  /** A row's bucket numbers into `out` (room for as many as a slot has coefficients); returns how many. */
   read(slot: number, out: Int32Array): number {
     const d = this.data;
     let i = this.at[slot]!;

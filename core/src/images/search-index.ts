@@ -2,9 +2,9 @@
  * In-memory reverse-image-search index, independent of the database, sized for a million artworks on one
  * box (≈ 300 bytes per artwork; see memoryBytes()).
  *
- * - 64-bit codes: per artwork its pHash, dHash, 3 centre-crop and 4 corner-crop pHashes. Small indexes use
- *   a flat popcount scan; large ones add multi-index hashing (4 tables × 16-bit substrings of the 8
- *   pHash-domain codes), exact up to Hamming radius 7 (pigeonhole with one flipped bit per table).
+ * - 64-bit codes: per artwork its pHash, dHash, 3 centre-crop and 4 corner-crop pHashes (code-index.ts).
+ *   Small indexes use a flat popcount scan; large ones add multi-index hashing over 3 wide substrings of
+ *   the 8 pHash-domain codes (substring-tables.ts), exact up to Hamming radius 7.
  * - iqdb-style Haar signatures: quantised DC averages and an inverted index of (channel, sign, position)
  *   buckets. Posting lists are gap-encoded varints (posting-lists.ts). Past 20k entries the most common
  *   buckets (> 5 % of the entries, iqdb's "stop words") become bits of a per-slot stop row: they are
@@ -12,7 +12,7 @@
  *   The next most common ones (> 1 %, "probed") are not scanned either: each slot keeps the probed buckets
  *   it is in as a short row (probed-rows.ts), read for the few candidates that need their exact distance.
  * - No per-artwork coefficient copy: the exact distance of a slot is its matched weight in the query's
- *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits.
+ *   score array (kept from one nearestHaarMany() call to the next) plus its stop-row bits and probed row.
  * - It lives in a worker thread (index-worker.ts), which builds it, keeps it current and searches it.
  * - The grey verification images are not here: callers load them for the top candidates (VerifyLoader).
  * - Slots are never reused (posting lists stay ascending); a removed slot is dead until its postings are
@@ -68,7 +68,7 @@ interface HaarScores {
   maxW: number;
   stopKeys: number[];
   stopW: number[];
-  probeIdx: number[];
+  probeIdx: Int32Array;
   probeW: number[];
   epoch: number;
 }
@@ -113,7 +113,7 @@ export class SearchIndex {
   private win: { sc: Float32Array; hit: Uint32Array }[] = [];
   // the scanned lists of the last nearestHaarMany() call, decoded
   private flat = new Uint32Array(1024);
-  // what the touch passes (nearestMih, touchRows) read, kept so that the reads are not optimised away
+  // what the touch passes (touchRows, addProbed) read, kept so that the reads are not optimised away
   private touchSink = 0;
   private readonly rawScratch = rawSignature();
   /** Collects the cost of every query part while set (benchmarks). */
@@ -435,7 +435,7 @@ export class SearchIndex {
     const touched = new Uint32Array(total);
     let nTouched = 0;
     for (let i = 0; i < scored.length; i++) nTouched = this.haar.addWeight(scored[i]!, weights[i]!, scores, touched, nTouched);
-    const out = { scores, touched, nTouched, maxW, stopKeys, stopW, probeIdx, probeW, epoch: this.epoch };
+    const out = { scores, touched, nTouched, maxW, stopKeys, stopW, probeIdx: Int32Array.from(probeIdx), probeW, epoch: this.epoch };
     this.memo.set(q.coefs, out);
     return out;
   }
@@ -443,11 +443,9 @@ export class SearchIndex {
   private exactHaar(slot: number, q: HaarQuery, m: HaarScores): number {
     let s = 0;
     for (let c = 0; c < 3; c++) s += HAAR_WEIGHTS[0]![c]! * Math.abs(q.dc[c]! - this.dc[slot * 3 + c]! / DC_SCALE);
-    let matched = m.scores[slot]!;
-    if (m.probeIdx.length) {
-      const n = this.probedRows.read(slot, this.rowScratch);
-      for (let i = 0; i < m.probeIdx.length; i++) if (this.rowScratch.subarray(0, n).includes(m.probeIdx[i]!)) matched += m.probeW[i]!;
-    }
+    const acc = Float64Array.of(m.scores[slot]!);
+    this.addProbed(m.probeIdx, m.probeW, Uint32Array.of(slot), acc);
+    let matched = acc[0]!;
     const row = slot * this.stopStride;
     for (let i = 0; i < m.stopKeys.length; i++) {
       const si = m.stopKeys[i]!;
@@ -762,7 +760,7 @@ export class SearchIndex {
 
   /**
    * Computes the exact distances of `slots` to every query of the last nearestHaarMany() call at once
-   * (one merged probe per bucket instead of one per slot), for batchHaarDistance() to read.
+   * (each slot's probed row read once for all its probed buckets), for batchHaarDistance() to read.
    */
   prepareDistances(slots: Iterable<number>): void {
     const b = this.batch;
