@@ -144,6 +144,30 @@ describe(`search index at ${N} entries`, () => {
     expect(bulk.memoryBytes().total).toBeLessThan(one.memoryBytes().total);
   });
 
+  test('a bulk load past the hashing threshold, as a server starts, answers like a flat scan before and after compact()', () => {
+    // the tables switch on in bulk mode: they wait for the load's end, and a read before it builds them
+    const bulk = new SearchIndex();
+    bulk.beginBulk();
+    for (let i = 0; i < N; i++) bulk.upsert(`a${i}`, `c${i}`, features[i]!);
+    const r = rng(17);
+    const probe = (pool: ImageFeatures[]) => {
+      for (let q = 0; q < 12; q++) {
+        const f = pool[Math.floor(r() * pool.length)]!;
+        const queries = [flip(f.cropHashes[q % f.cropHashes.length]!, q % 8, r), flip(f.phash, 3, r)];
+        expect(bulk.nearestCodes(queries, 10)).toEqual(bulk.nearestFlat(queries, 10, 7));
+      }
+    };
+    probe(features);
+    bulk.compact();
+    probe(features);
+    // then live: removals, and new entries in the tables' tails, queried for
+    for (let i = 0; i < 200; i++) bulk.remove(`a${Math.floor(r() * N)}`);
+    const fresh = Array.from({ length: 200 }, () => syntheticFeatures(r));
+    fresh.forEach((f, i) => bulk.upsert(`b${i}`, 'c', f));
+    probe(fresh);
+    probe(features);
+  });
+
   test('numeric database ids, in and out of order, are found again', () => {
     const small = new SearchIndex(4);
     const order = ['5', '9', '12', '3', '40', '9', '9007199254740000'];
