@@ -65,9 +65,9 @@ export class CodeIndex {
     this.tables = null;
   }
 
-  /** Adds slot `slots - 1` to the tables (a build when their tails have grown). */
+  /** Adds slot `slots - 1` to the tables (a fold when their tails have grown). */
   addToTables(slots: number, alive: Uint8Array): void {
-    if (this.tables!.add(this.pcodes, slots - 1)) this.tables!.build(this.pcodes, slots, alive);
+    if (this.tables!.add(this.pcodes, slots - 1)) this.tables!.fold(slots, alive);
   }
 
   /** In bulk mode the tables wait for the end of the load (one build instead of growing tails). */
@@ -75,9 +75,10 @@ export class CodeIndex {
     if (on && this.tables) this.tables.stale = true;
   }
 
-  /** Builds the tables if stale, or to drop dead slots. */
+  /** Builds the tables if stale, or folds their tails in, dropping dead slots. */
   freeze(slots: number, alive: Uint8Array, dropDead: boolean): void {
-    if (this.tables && (this.tables.stale || dropDead)) this.tables.build(this.pcodes, slots, alive);
+    if (this.tables?.stale) this.tables.build(this.pcodes, slots, alive);
+    else if (this.tables && dropDead) this.tables.fold(slots, alive);
   }
 
   /** The flat scan of slots 0..n. */
